@@ -1,0 +1,90 @@
+// HTTP API types (README "HTTP API"): the appliance returns them, the web UI and the tests read
+// them. A change here is a change of the public API.
+import type { Family } from './metrics.js';
+import type { Inventory } from './inventory.js';
+
+export const API_PREFIX = '/api/v1';
+
+export interface EnrollRequest {
+  token: string;
+  hostname: string;
+}
+export interface EnrollResponse {
+  agentId: string;
+  secret: string;
+  mqtt: { port: number };
+}
+
+export type AgentStatus = 'online' | 'offline' | 'unknown';
+
+/** Latest values of one series: family + optional key → field → value, at time t (unix s). */
+export interface LatestSeries {
+  family: Family;
+  key?: string;
+  t: number;
+  values: Record<string, number | null>;
+}
+
+export interface AgentSummary {
+  id: string;
+  hostname: string;
+  status: AgentStatus;
+  /** unix ms of the last message, or null when none yet */
+  lastSeen: number | null;
+  interval: number | null;
+}
+
+export interface AgentDetail extends AgentSummary {
+  createdAt: number;
+  inventory: Inventory | null;
+  latest: LatestSeries[];
+}
+
+export interface SeriesResponse {
+  agentId: string;
+  family: Family;
+  key?: string;
+  /** seconds between points of the archive that answered (after downsampling to `points`) */
+  step: number;
+  /** field names, in the order of `data` columns 1…n */
+  fields: string[];
+  /** columnar: data[0] = unix seconds, data[i] = values of fields[i-1] (null = unknown) */
+  data: [number[], ...(number | null)[][]];
+}
+
+export interface HealthResponse {
+  status: 'ok' | 'degraded';
+  uptimeS: number;
+  broker: { ok: boolean; clients: number };
+  rrdcached: { ok: boolean; restarts: number; pid: number | null };
+  database: { ok: boolean };
+  counters: {
+    messagesIn: number;
+    badPayloads: number;
+    rrdUpdates: number;
+    rrdUpdateErrors: number;
+    /** publishes currently held back (acknowledgement withheld) by backpressure */
+    ingestBacklog: number;
+  };
+  storage: {
+    dataDir: string;
+    freeBytes: number;
+    bytesPerServer: number;
+    serversEnrolled: number;
+    /** how many servers the RRD store can hold in total (enrolled included) */
+    serverCapacity: number;
+    retention: string;
+  };
+}
+
+/** Server-Sent Events on /api/v1/stream: `event:` name → `data:` JSON. */
+export interface StreamEvents {
+  sample: { agentId: string; samples: LatestSeries[] };
+  status: { agentId: string; status: AgentStatus; at: number };
+  agent: AgentSummary;
+}
+export type StreamEventName = keyof StreamEvents;
+
+export interface ApiError {
+  error: { code: string; message: string };
+}

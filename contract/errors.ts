@@ -1,0 +1,30 @@
+// One catalogue of coded errors (STYLE.md 7). Tests check `code`; people read `message`.
+
+export const ERROR_CODES = {
+  RW_ERR_CONFIG: 'invalid configuration',
+  RW_ERR_ENROLL_TOKEN: 'the enrollment token is wrong',
+  RW_ERR_CAPACITY: 'the storage cannot hold another server',
+  RW_ERR_BAD_REQUEST: 'the request is malformed',
+  RW_ERR_NOT_FOUND: 'no such resource',
+  RW_ERR_AUTH: 'authentication failed',
+  RW_ERR_ACL: 'topic not allowed for this client',
+  RW_ERR_BAD_PAYLOAD: 'malformed payload',
+  RW_ERR_RRDCACHED: 'rrdcached failed',
+  RW_ERR_RRDCACHED_DOWN: 'rrdcached is not running',
+  RW_ERR_INTERNAL: 'internal error',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class RwError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? ERROR_CODES[code], options);
+    this.code = code;
+    this.name = 'RwError';
+  }
+}
+
+export function isRwError(e: unknown, code?: ErrorCode): e is RwError {
+  return e instanceof RwError && (code === undefined || e.code === code);
+}
