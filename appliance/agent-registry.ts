@@ -1,0 +1,128 @@
+// The appliance's view of its agents: identity and inventory (SQLite) plus what changes every
+// message (online status, last seen, latest values), kept in memory and announced on the live
+// hub. Last-seen times reach SQLite in one batched transaction every few seconds.
+import type { AgentDetail, AgentStatus, AgentSummary, LatestSeries } from '../contract/api.js';
+import type { Inventory } from '../contract/inventory.js';
+import type { Sample } from '../contract/metrics.js';
+import type { Clock } from '../core/clock.js';
+import type { AgentRepository, AgentRow } from './agent-repository.js';
+import type { LiveHub } from './live-hub.js';
+
+interface LiveState {
+  status: AgentStatus;
+  lastSeen: number | null;
+  intervalS: number | null;
+  /** `${family}\0${key}` → latest series */
+  latest: Map<string, LatestSeries>;
+}
+
+export interface AgentRegistryDeps {
+  repo: AgentRepository;
+  hub: LiveHub;
+  clock: Clock;
+}
+
+export class AgentRegistry {
+  private readonly live = new Map<string, LiveState>();
+  private readonly dirtyLastSeen = new Set<string>();
+
+  constructor(private readonly deps: AgentRegistryDeps) {}
+
+  private state(id: string): LiveState {
+    let s = this.live.get(id);
+    if (!s) {
+      const row = this.deps.repo.get(id);
+      s = { status: 'offline', lastSeen: row?.lastSeen ?? null, intervalS: row?.intervalS ?? null, latest: new Map() };
+      this.live.set(id, s);
+    }
+    return s;
+  }
+
+  exists(id: string): boolean {
+    return this.live.has(id) || this.deps.repo.get(id) !== null;
+  }
+
+  /** A newly enrolled agent: announce it so open UIs list it at once. */
+  added(row: AgentRow): void {
+    this.deps.hub.publish('agent', row.id, this.summaryOf(row));
+  }
+
+  setStatus(id: string, status: AgentStatus): void {
+    const s = this.state(id);
+    if (status === 'online') this.touch(id, s);
+    if (s.status === status) return;
+    s.status = status;
+    this.deps.hub.publish('status', id, { agentId: id, status, at: this.deps.clock.now() });
+  }
+
+  recordSamples(id: string, intervalS: number, samples: readonly Sample[]): void {
+    const s = this.state(id);
+    s.intervalS = intervalS;
+    this.touch(id, s);
+    const out: LatestSeries[] = [];
+    for (const sample of samples) {
+      const mapKey = `${sample.f}\0${sample.k ?? ''}`;
+      const prev = s.latest.get(mapKey);
+      const series: LatestSeries = { family: sample.f, t: sample.t, values: sample.v, ...(sample.k !== undefined ? { key: sample.k } : {}) };
+      // a backlog delivered after an outage must not overwrite newer live values
+      if (!prev || prev.t <= sample.t) s.latest.set(mapKey, series);
+      out.push(series);
+    }
+    this.deps.hub.publish('sample', id, { agentId: id, samples: out });
+  }
+
+  recordInventory(id: string, inventory: Inventory): void {
+    this.deps.repo.saveInventory(id, inventory);
+    const row = this.deps.repo.get(id);
+    if (row) this.deps.hub.publish('agent', id, this.summaryOf(row));
+  }
+
+  private touch(id: string, s: LiveState): void {
+    s.lastSeen = this.deps.clock.now();
+    this.dirtyLastSeen.add(id);
+  }
+
+  /** Writes pending last-seen times to SQLite (called on a timer and at shutdown). */
+  flushLastSeen(): void {
+    if (this.dirtyLastSeen.size === 0) return;
+    const entries = [...this.dirtyLastSeen].map((id) => {
+      const s = this.state(id);
+      return { id, lastSeen: s.lastSeen ?? 0, intervalS: s.intervalS };
+    });
+    this.dirtyLastSeen.clear();
+    this.deps.repo.saveLastSeen(entries);
+  }
+
+  private summaryOf(row: AgentRow): AgentSummary {
+    const s = this.live.get(row.id);
+    return {
+      id: row.id,
+      hostname: row.hostname,
+      status: s?.status ?? 'offline',
+      lastSeen: s?.lastSeen ?? row.lastSeen,
+      interval: s?.intervalS ?? row.intervalS,
+    };
+  }
+
+  list(): AgentSummary[] {
+    return this.deps.repo.all().map((row) => this.summaryOf(row));
+  }
+
+  detail(id: string): AgentDetail | null {
+    const row = this.deps.repo.get(id);
+    if (!row) return null;
+    const s = this.live.get(id);
+    return {
+      ...this.summaryOf(row),
+      createdAt: row.createdAt,
+      inventory: row.inventory,
+      latest: s ? [...s.latest.values()] : [],
+    };
+  }
+
+  onlineCount(): number {
+    let n = 0;
+    for (const s of this.live.values()) if (s.status === 'online') n++;
+    return n;
+  }
+}

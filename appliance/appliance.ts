@@ -1,0 +1,166 @@
+// The composition root of the appliance process (D2): builds every part from one validated
+// config and starts and stops them in order. Nothing else reads config or opens sockets.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import type { HealthResponse } from '../contract/api.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { ApplianceConfig } from './config.js';
+import { openDatabase, type Db } from './db/database.js';
+import { AgentRepository } from './agent-repository.js';
+import { AgentRegistry } from './agent-registry.js';
+import { LiveHub } from './live-hub.js';
+import { Ingest } from './ingest.js';
+import { AgentEnrollment, loadOrCreateEnrollToken } from './enrollment.js';
+import { MqttBroker } from './broker/mqtt-broker.js';
+import { HttpServer, Router } from './http/http-server.js';
+import { addApiRoutes } from './http/api-routes.js';
+import { eventStream } from './http/event-stream.js';
+import { staticFiles } from './http/static-files.js';
+import { StorageCapacity } from './storage-capacity.js';
+import { RrdStore } from './store/rrd-store.js';
+import { bytesPerServer } from './store/rrd-layout.js';
+
+/** the collector interval capacity is planned for (the agent's default) */
+const NOMINAL_INTERVAL_S = 5;
+const LAST_SEEN_FLUSH_MS = 5_000;
+
+export interface ApplianceDeps {
+  config: ApplianceConfig;
+  logger: Logger;
+  clock?: Clock;
+  /** where the built web UI is; found next to the bundle by default */
+  webuiDir?: string;
+}
+
+export interface ApplianceAddresses {
+  httpPort: number;
+  mqttPort: number;
+  enrollToken: string;
+  enrollTokenCreated: boolean;
+}
+
+function defaultWebuiDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.join(here, 'webui'), path.join(here, '..', 'dist', 'webui')];
+  return candidates.find((c) => existsSync(path.join(c, 'index.html'))) ?? candidates[0] ?? here;
+}
+
+export class Appliance {
+  private readonly clock: Clock;
+  private db: Db | null = null;
+  private store: RrdStore | null = null;
+  private broker: MqttBroker | null = null;
+  private http: HttpServer | null = null;
+  private registry: AgentRegistry | null = null;
+  private lastSeenTimer: NodeJS.Timeout | null = null;
+  private readonly startedAt: number;
+
+  constructor(private readonly deps: ApplianceDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.startedAt = this.clock.now();
+  }
+
+  async start(): Promise<ApplianceAddresses> {
+    const { config, logger } = this.deps;
+    const clock = this.clock;
+    const dataDir = path.resolve(config.dataDir);
+    for (const d of ['', 'db', 'rrd']) mkdirSync(path.join(dataDir, d), { recursive: true, mode: 0o750 });
+
+    const db = openDatabase(path.join(dataDir, 'db', 'rackwatch.sqlite'));
+    this.db = db;
+    const repo = new AgentRepository(db);
+    const hub = new LiveHub({ ringSize: 4096, bootTimeMs: clock.now() });
+    const registry = new AgentRegistry({ repo, hub, clock });
+    this.registry = registry;
+
+    const store = new RrdStore({ dataDir, profile: config.retention, clock, logger: logger.child('rrd') });
+    this.store = store;
+    await store.start();
+
+    const capacity = new StorageCapacity({
+      rrdDir: path.join(dataDir, 'rrd'),
+      bytesPerServer: bytesPerServer(NOMINAL_INTERVAL_S, config.retention),
+      budgetBytes: config.rrdBudgetBytes,
+      now: () => clock.now(),
+    });
+    const { token, created } = loadOrCreateEnrollToken(path.join(dataDir, 'enroll-token'), config.enrollToken);
+    const enrollment = new AgentEnrollment({
+      repo, registry, token, clock, logger: logger.child('enroll'),
+      serverCapacity: () => capacity.report().serverCapacity,
+    });
+    const ingest = new Ingest({ sink: store, registry, clock, logger: logger.child('ingest'), maxConcurrentWrites: config.maxConcurrentWrites });
+
+    const broker = new MqttBroker({
+      host: config.listen, port: config.mqttPort, ingest, registry, logger: logger.child('mqtt'),
+      verifyAgent: (id, secret) => enrollment.verify(id, secret),
+    });
+    this.broker = broker;
+    await broker.start();
+
+    const health = (): HealthResponse => {
+      const storeHealth = store.health();
+      let dbOk = true;
+      try {
+        db.prepare('SELECT 1').get();
+      } catch {
+        dbOk = false;
+      }
+      const cap = capacity.report();
+      const ok = broker.running && storeHealth.ok && dbOk;
+      return {
+        status: ok ? 'ok' : 'degraded',
+        uptimeS: Math.round((clock.now() - this.startedAt) / 1000),
+        broker: { ok: broker.running, clients: broker.clientCount },
+        rrdcached: storeHealth,
+        database: { ok: dbOk },
+        counters: {
+          messagesIn: ingest.counters.messagesIn,
+          badPayloads: ingest.counters.badPayloads,
+          rrdUpdates: store.counters.rrdUpdates,
+          rrdUpdateErrors: store.counters.rrdUpdateErrors,
+          ingestBacklog: ingest.backlog,
+        },
+        storage: {
+          dataDir,
+          freeBytes: cap.freeBytes,
+          bytesPerServer: cap.bytesPerServer,
+          serversEnrolled: repo.count(),
+          serverCapacity: cap.serverCapacity,
+          retention: config.retention,
+        },
+      };
+    };
+
+    const router = new Router();
+    addApiRoutes(router, { registry, enrollment, series: store, health, mqttPort: () => broker.port, clock });
+    router.add('GET', '/api/v1/stream', eventStream(hub, { heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, retryMs: 2_000 }));
+    const http = new HttpServer({
+      host: config.listen, port: config.httpPort, router, logger: logger.child('http'),
+      fallback: staticFiles(this.deps.webuiDir ?? defaultWebuiDir()),
+    });
+    this.http = http;
+    await http.start();
+
+    this.lastSeenTimer = setInterval(() => registry.flushLastSeen(), LAST_SEEN_FLUSH_MS);
+    this.lastSeenTimer.unref();
+    return { httpPort: http.port, mqttPort: broker.port, enrollToken: token, enrollTokenCreated: created };
+  }
+
+  /** Stops in reverse order: no new input first, then storage is flushed, the database last. */
+  async stop(): Promise<void> {
+    if (this.lastSeenTimer) clearInterval(this.lastSeenTimer);
+    this.lastSeenTimer = null;
+    await this.http?.stop();
+    await this.broker?.stop();
+    await this.store?.stop();
+    this.registry?.flushLastSeen();
+    this.db?.close();
+    this.http = null;
+    this.broker = null;
+    this.store = null;
+    this.db = null;
+  }
+}

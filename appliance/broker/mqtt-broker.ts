@@ -1,0 +1,176 @@
+// The MQTT side (D3): Aedes on a TCP server with noDelay (Nagle alone adds ~15 ms per message,
+// shared/notes/performance.md), per-agent authentication, the topic ACL of DESIGN.md, and the
+// backpressure hook: for a metrics publish, `authorizePublish` (which Aedes runs before it writes
+// the PUBACK) calls back only once ingest has stored the batch, and Aedes reads no more from that
+// client's socket until it has.
+import net from 'node:net';
+import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
+import { agentTopic, parseAgentTopic, STATUS_OFFLINE } from '../../contract/topics.js';
+import { RwError } from '../../contract/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { Ingest } from '../ingest.js';
+import type { AgentRegistry } from '../agent-registry.js';
+
+export interface MqttBrokerDeps {
+  host: string;
+  port: number;
+  ingest: Ingest;
+  registry: AgentRegistry;
+  logger: Logger;
+  /** true when `secret` is the agent's current secret */
+  verifyAgent(agentId: string, secret: string): Promise<boolean>;
+}
+
+/** MQTT 3.1.1 CONNACK return codes (§3.2.2.3). */
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+function authError(message: string, returnCode: number): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+export class MqttBroker {
+  private aedes: Aedes | null = null;
+  private server: net.Server | null = null;
+  private readonly sockets = new Set<net.Socket>();
+  /** the connected client of each agent; a takeover replaces it */
+  private readonly current = new Map<string, Client>();
+  /** agent id of each authenticated client */
+  private readonly agentOf = new WeakMap<Client, string>();
+  port = 0;
+
+  constructor(private readonly deps: MqttBrokerDeps) {}
+
+  async start(): Promise<void> {
+    const { logger } = this.deps;
+    const aedes = await Aedes.createBroker({
+      // a slow subscriber must not stall deliveries to everyone else
+      drainTimeout: 10_000,
+      authenticate: (client, username, password, done) => {
+        this.authenticate(client, username, password).then(
+          () => done(null, true),
+          (e: unknown) => done(e as AuthenticateError, false),
+        );
+      },
+      authorizePublish: (client, packet, callback) => {
+        this.authorizePublish(client, packet).then(() => callback(null), (e: unknown) => callback(e as Error));
+      },
+      authorizeSubscribe: (client, sub, callback) => callback(null, this.authorizeSubscribe(client, sub)),
+    });
+    aedes.on('client', (client) => {
+      const id = this.agentOf.get(client);
+      if (!id) return;
+      this.current.set(id, client);
+      this.deps.registry.setStatus(id, 'online');
+    });
+    aedes.on('clientDisconnect', (client) => {
+      const id = this.agentOf.get(client);
+      if (!id || this.current.get(id) !== client) return;
+      this.current.delete(id);
+      this.deps.registry.setStatus(id, 'offline');
+    });
+    aedes.on('clientError', (client, err) => logger.debug('client error', { client: client.id, err }));
+    aedes.on('connectionError', (client, err) => logger.debug('connection refused', { client: client.id, err: err.message }));
+    this.aedes = aedes;
+
+    const server = net.createServer({ noDelay: true }, (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      aedes.handle(socket);
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.deps.port, this.deps.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.port = (server.address() as net.AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    const aedes = this.aedes;
+    this.server = null;
+    this.aedes = null;
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of this.sockets) s.destroy();
+      await closed;
+    }
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+  }
+
+  get clientCount(): number {
+    return this.aedes?.connectedClients ?? 0;
+  }
+
+  get running(): boolean {
+    return this.aedes !== null && !this.aedes.closed;
+  }
+
+  /** Publishes the retained config of one agent (appliance → agent). */
+  publishConfig(agentId: string, config: unknown): Promise<void> {
+    const aedes = this.aedes;
+    if (!aedes) return Promise.reject(new RwError('RW_ERR_INTERNAL', 'the broker is not running'));
+    return new Promise((resolve, reject) => {
+      aedes.publish(
+        { cmd: 'publish', topic: agentTopic(agentId, 'config'), payload: Buffer.from(JSON.stringify(config)), qos: 1, retain: true, dup: false },
+        (err) => (err ? reject(err) : resolve()),
+      );
+    });
+  }
+
+  private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<void> {
+    if (!username || !password) throw authError('credentials required', NOT_AUTHORIZED);
+    // the client id is the agent id, so one agent's session can never take over another's
+    if (client.id !== username) throw authError('client id must equal the agent id', NOT_AUTHORIZED);
+    const ok = await this.deps.verifyAgent(username, password.toString('utf8'));
+    if (!ok) {
+      this.deps.logger.warn('MQTT login refused', { agentId: username, code: 'RW_ERR_AUTH' });
+      throw authError('bad agent id or secret', BAD_USERNAME_OR_PASSWORD);
+    }
+    this.agentOf.set(client, username);
+  }
+
+  private async authorizePublish(client: Client | null, packet: PublishPacket): Promise<void> {
+    const topic = parseAgentTopic(packet.topic);
+    const agentId = client ? this.agentOf.get(client) : undefined;
+    // client is null only for a stored Last Will of a client that is gone: nothing to check it against
+    if (!topic || (client && topic.agentId !== agentId)) {
+      throw new RwError('RW_ERR_ACL', `publish to ${packet.topic} refused`);
+    }
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    const { ingest } = this.deps;
+    // A malformed payload is acknowledged (so the agent does not resend it forever) and dropped;
+    // nothing is forwarded anywhere, since the ACL lets agents subscribe only to their own config.
+    switch (topic.leaf) {
+      case 'metrics':
+        await ingest.handleMetrics(topic.agentId, payload);
+        break;
+      case 'inventory':
+        ingest.handleInventory(topic.agentId, payload);
+        break;
+      case 'status':
+        // a Last Will of a session that was taken over must not mark the new session offline
+        if (client && this.current.get(topic.agentId) !== client && payload.toString() === STATUS_OFFLINE) break;
+        ingest.handleStatus(topic.agentId, payload);
+        break;
+      case 'checks':
+      case 'weblog':
+        // accepted and counted; their handlers arrive with the checks and web-log features
+        ingest.counters.messagesIn++;
+        break;
+      default:
+        throw new RwError('RW_ERR_ACL', `publish to ${packet.topic} refused`);
+    }
+  }
+
+  private authorizeSubscribe(client: Client, sub: Subscription): Subscription | null {
+    const agentId = this.agentOf.get(client);
+    if (agentId && sub.topic === agentTopic(agentId, 'config')) return sub;
+    this.deps.logger.warn('subscription refused', { client: client.id, topic: sub.topic, code: 'RW_ERR_ACL' });
+    return null;
+  }
+}

@@ -1,0 +1,54 @@
+// GET /api/v1/stream: Server-Sent Events from the live hub. `?agent=<id>` (repeatable) limits
+// samples and status changes to those agents; `agent` events (a new or renamed agent) always pass
+// so that server lists stay current. A reconnect with Last-Event-ID replays what the hub still
+// holds. A subscriber that stops reading is cut off rather than buffered without bound: its
+// EventSource reconnects and catches up from the ring.
+import type { Handler } from './http-server.js';
+import type { HubEvent, LiveHub } from '../live-hub.js';
+
+export interface EventStreamOptions {
+  heartbeatMs: number;
+  /** bytes queued for one subscriber before it is disconnected */
+  maxBufferedBytes: number;
+  /** EventSource reconnection delay sent to clients */
+  retryMs: number;
+}
+
+function frame(e: HubEvent): string {
+  return `id: ${e.id}\nevent: ${e.name}\ndata: ${JSON.stringify(e.data)}\n\n`;
+}
+
+export function eventStream(hub: LiveHub, opts: EventStreamOptions): Handler {
+  return (req, res, _params, url) => {
+    const agents = new Set(url.searchParams.getAll('agent').filter(Boolean));
+    const wanted = (e: HubEvent): boolean => agents.size === 0 || e.name === 'agent' || agents.has(e.agentId);
+    const lastIdText = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId');
+    const lastId = typeof lastIdText === 'string' && /^\d+$/.test(lastIdText) ? Number(lastIdText) : null;
+
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write(`retry: ${opts.retryMs}\n: rackwatch stream\n\n`);
+    if (lastId !== null) for (const e of hub.since(lastId)) if (wanted(e)) res.write(frame(e));
+
+    const send = (e: HubEvent): void => {
+      if (!wanted(e)) return;
+      if (res.writableLength > opts.maxBufferedBytes) {
+        res.destroy();
+        return;
+      }
+      res.write(frame(e));
+    };
+    const unsubscribe = hub.subscribe(send);
+    const heartbeat = setInterval(() => res.write(`: heartbeat ${Date.now()}\n\n`), opts.heartbeatMs);
+    const cleanup = (): void => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    };
+    res.once('close', cleanup);
+    req.once('close', cleanup);
+  };
+}

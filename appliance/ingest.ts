@@ -1,0 +1,124 @@
+// Ingest: validates what agents publish (against the one contract), hands samples to storage
+// and the registry, and bounds the work in progress (S19). `handleMetrics` resolves only once
+// rrdcached has acknowledged every update: the broker withholds the MQTT acknowledgement until
+// then, so under overload the excess waits in the agents' queues, not in this process's memory.
+import { parseMetricsPayload, type Sample } from '../contract/metrics.js';
+import { inventorySchema } from '../contract/inventory.js';
+import { STATUS_OFFLINE, STATUS_ONLINE } from '../contract/topics.js';
+import { nowSeconds, type Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { AgentRegistry } from './agent-registry.js';
+
+/** Where validated samples go (the RRD store); narrow on purpose so tests can use a real store or a recorder. */
+export interface SampleSink {
+  write(agentId: string, intervalS: number, samples: Sample[]): Promise<{ updated: number; rejected: number }>;
+}
+
+export interface IngestDeps {
+  sink: SampleSink;
+  registry: AgentRegistry;
+  clock: Clock;
+  logger: Logger;
+  /** batches written to rrdcached at once; the rest wait (their publishers' sockets are paused) */
+  maxConcurrentWrites: number;
+}
+
+export interface IngestCounters {
+  messagesIn: number;
+  badPayloads: number;
+  samplesStored: number;
+  samplesRejected: number;
+}
+
+const BAD_PAYLOAD_LOG_INTERVAL_MS = 60_000;
+
+export class Ingest {
+  readonly counters: IngestCounters = { messagesIn: 0, badPayloads: 0, samplesStored: 0, samplesRejected: 0 };
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly lastBadLog = new Map<string, number>();
+
+  constructor(private readonly deps: IngestDeps) {}
+
+  /** publishes whose acknowledgement is being withheld */
+  get backlog(): number {
+    return this.running + this.waiting.length;
+  }
+
+  /**
+   * Stores one metrics payload. Resolves when stored, or when dropped as malformed (returns
+   * false); rejects only when storage failed, in which case the publish must not be acknowledged.
+   */
+  async handleMetrics(agentId: string, payload: Buffer): Promise<boolean> {
+    this.counters.messagesIn++;
+    const check = parseMetricsPayload(payload, nowSeconds(this.deps.clock));
+    if (!check.ok) {
+      this.badPayload(agentId, 'metrics', check.reason);
+      return false;
+    }
+    const batch = check.value;
+    await this.acquire();
+    try {
+      const result = await this.deps.sink.write(agentId, batch.i, batch.s);
+      this.counters.samplesStored += result.updated;
+      this.counters.samplesRejected += result.rejected;
+    } finally {
+      this.release();
+    }
+    this.deps.registry.recordSamples(agentId, batch.i, batch.s);
+    return true;
+  }
+
+  handleInventory(agentId: string, payload: Buffer): boolean {
+    this.counters.messagesIn++;
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.badPayload(agentId, 'inventory', 'payload is not JSON');
+      return false;
+    }
+    const parsed = inventorySchema.safeParse(json);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      this.badPayload(agentId, 'inventory', i ? `${i.path.join('.')}: ${i.message}` : 'invalid');
+      return false;
+    }
+    this.deps.registry.recordInventory(agentId, parsed.data);
+    return true;
+  }
+
+  handleStatus(agentId: string, payload: Buffer): boolean {
+    this.counters.messagesIn++;
+    const text = payload.toString('utf8');
+    if (text !== STATUS_ONLINE && text !== STATUS_OFFLINE) {
+      this.badPayload(agentId, 'status', `status must be "${STATUS_ONLINE}" or "${STATUS_OFFLINE}"`);
+      return false;
+    }
+    this.deps.registry.setStatus(agentId, text);
+    return true;
+  }
+
+  /** Counts a bad payload; logs it at most once per agent per minute so a broken agent can't flood the log. */
+  badPayload(agentId: string, topic: string, reason: string): void {
+    this.counters.badPayloads++;
+    const now = this.deps.clock.now();
+    const last = this.lastBadLog.get(agentId);
+    if (last !== undefined && now - last < BAD_PAYLOAD_LOG_INTERVAL_MS) return;
+    this.lastBadLog.set(agentId, now);
+    this.deps.logger.warn('dropped a malformed payload (further ones from this agent are counted, not logged, for a minute)', { agentId, topic, reason, code: 'RW_ERR_BAD_PAYLOAD' });
+  }
+
+  private acquire(): Promise<void> {
+    if (this.running < this.deps.maxConcurrentWrites) {
+      this.running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(() => { this.running++; resolve(); }));
+  }
+
+  private release(): void {
+    this.running--;
+    this.waiting.shift()?.();
+  }
+}

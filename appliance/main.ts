@@ -1,0 +1,57 @@
+// `rackwatch`: the appliance executable. Reads options, starts the appliance, prints one
+// machine-readable ready line on stdout, and shuts down cleanly on SIGTERM / SIGINT.
+import { createLogger } from '../core/logger.js';
+import { helpText, readOptions, UsageError } from '../core/cli-options.js';
+import { APPLIANCE_OPTIONS, applianceConfigSchema } from './config.js';
+import { Appliance } from './appliance.js';
+
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = readOptions(APPLIANCE_OPTIONS, applianceConfigSchema, process.argv.slice(2), process.env);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`rackwatch: invalid configuration (RW_ERR_CONFIG)\n${e.problems.map((p) => `  ${p}`).join('\n')}\nSee rackwatch --help.\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (config === null) {
+    process.stdout.write(helpText('rackwatch', 'The rackwatch appliance: MQTT broker, RRD store, web UI and live stream in one process.', APPLIANCE_OPTIONS) + '\n');
+    return 0;
+  }
+  const logger = createLogger('rackwatch', config.logLevel);
+  const appliance = new Appliance({ config, logger });
+  let addresses;
+  try {
+    addresses = await appliance.start();
+  } catch (e) {
+    logger.error('start-up failed', { err: e });
+    await appliance.stop().catch(() => undefined);
+    return 1;
+  }
+  if (addresses.enrollTokenCreated) logger.info('generated a new enrollment token (kept in the data dir)');
+  logger.info(`enrollment token: ${addresses.enrollToken}`);
+  logger.info(`web UI and API on http://${config.listen}:${addresses.httpPort}/ , MQTT on port ${addresses.mqttPort}`);
+  process.stdout.write(`rackwatch ready ${JSON.stringify({ httpPort: addresses.httpPort, mqttPort: addresses.mqttPort })}\n`);
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals): void => {
+      logger.info(`${sig} received, shutting down`);
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await appliance.stop();
+  logger.info('stopped');
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`rackwatch: fatal: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,75 @@
+// Command-line options shared by both executables: every flag also reads an environment variable,
+// `--help` lists both, and a bad value is reported as "path: message" with a non-zero exit
+// (STYLE.md 6).
+import { parseArgs } from 'node:util';
+import type { z } from 'zod';
+
+export interface OptionSpec {
+  /** long flag name without dashes, e.g. 'data-dir' */
+  flag: string;
+  /** environment variable read when the flag is absent */
+  env: string;
+  help: string;
+  /** shown in --help; the schema supplies the real default */
+  defaultText?: string;
+  boolean?: boolean;
+}
+
+export class UsageError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'UsageError';
+  }
+}
+
+export function helpText(program: string, summary: string, specs: OptionSpec[]): string {
+  const lines = [`Usage: ${program} [options]`, '', summary, '', 'Options (each also read from the environment variable shown):'];
+  const width = Math.max(...specs.map((s) => s.flag.length)) + 4;
+  for (const s of specs) {
+    const dflt = s.defaultText !== undefined ? ` (default: ${s.defaultText})` : '';
+    lines.push(`  --${s.flag.padEnd(width)}${s.help}${dflt}  [${s.env}]`);
+  }
+  lines.push(`  --${'help'.padEnd(width)}show this text`);
+  return lines.join('\n');
+}
+
+/**
+ * Reads flags, then the environment, into a raw object keyed by camel-cased flag name, and
+ * validates it with `schema`. Returns null when --help was asked for (the caller prints help).
+ */
+export function readOptions<S extends z.ZodType>(
+  specs: OptionSpec[],
+  schema: S,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): z.infer<S> | null {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const s of specs) options[s.flag] = { type: s.boolean ? 'boolean' : 'string' };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    throw new UsageError([(e as Error).message]);
+  }
+  if (values.help) return null;
+  const raw: Record<string, unknown> = {};
+  for (const s of specs) {
+    const fromFlag = values[s.flag];
+    const fromEnv = env[s.env];
+    const value = fromFlag ?? (fromEnv === undefined || fromEnv === '' ? undefined : s.boolean ? ['1', 'true', 'yes'].includes(fromEnv) : fromEnv);
+    if (value !== undefined) raw[camel(s.flag)] = value;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new UsageError(parsed.error.issues.map((i) => {
+      const key = String(i.path[0] ?? '');
+      const spec = specs.find((s) => camel(s.flag) === key);
+      return `${spec ? `--${spec.flag}` : key || '(options)'}: ${i.message}`;
+    }));
+  }
+  return parsed.data;
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,172 @@
+// Test harness: starts the REAL built appliance (dist/appliance.js) and agents (dist/agent.js) as
+// child processes on 127.0.0.1 with free ports and a temporary data dir, and tears them down with
+// the test. `npm test` builds dist/ first.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const APPLIANCE_BIN = path.join(ROOT, 'dist', 'appliance.js');
+export const AGENT_BIN = path.join(ROOT, 'dist', 'agent.js');
+export const TEST_TOKEN = 'test-enroll-token';
+
+/** The subset of tap's Test this harness needs. */
+export interface Teardownable {
+  teardown(fn: () => unknown): void;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A short temporary dir (unix socket paths must stay under 108 bytes). */
+export function tempDir(t: Teardownable, prefix = 'rw-'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  { timeoutMs = 15_000, intervalMs = 100 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== null && v !== false) return v;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export interface ManagedProcess {
+  proc: ChildProcess;
+  /** everything the process wrote (stdout + stderr), for assertions and failure reports */
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM, then SIGKILL after `graceMs` */
+  stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(): Promise<void>;
+}
+
+function manage(t: Teardownable, cmd: string, args: string[], env: NodeJS.ProcessEnv): ManagedProcess {
+  const proc = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  proc.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    proc.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  let alive = true;
+  void exited.then(() => { alive = false; });
+  const stop = async (graceMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> => {
+    if (alive) {
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+      const r = await exited;
+      clearTimeout(timer);
+      return r;
+    }
+    return exited;
+  };
+  const m: ManagedProcess = {
+    proc,
+    output: () => out,
+    exited,
+    stop,
+    kill: async () => {
+      if (alive) proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+  t.teardown(() => stop());
+  return m;
+}
+
+export interface ApplianceOptions {
+  dataDir?: string;
+  httpPort?: number;
+  mqttPort?: number;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningAppliance extends ManagedProcess {
+  dataDir: string;
+  httpPort: number;
+  mqttPort: number;
+  url: string;
+  token: string;
+  /** GET (or POST with body) JSON from the API; throws on a non-2xx status with the body in the message */
+  api<T>(pathname: string, body?: unknown): Promise<T>;
+  /** raw fetch against the appliance */
+  fetch(pathname: string, init?: RequestInit): Promise<Response>;
+}
+
+export async function startAppliance(t: Teardownable, opts: ApplianceOptions = {}): Promise<RunningAppliance> {
+  const dataDir = opts.dataDir ?? tempDir(t, 'rw-app-');
+  const httpPort = opts.httpPort ?? (await freePort());
+  const mqttPort = opts.mqttPort ?? (await freePort());
+  const m = manage(t, process.execPath, [
+    APPLIANCE_BIN, '--data-dir', dataDir, '--http-port', String(httpPort), '--mqtt-port', String(mqttPort),
+    '--listen', '127.0.0.1', '--enroll-token', TEST_TOKEN, ...(opts.args ?? []),
+  ], opts.env ?? {});
+  await Promise.race([
+    waitFor('the appliance ready line', () => m.output().includes('rackwatch ready'), { timeoutMs: 30_000, intervalMs: 50 }),
+    m.exited.then((r) => { throw new Error(`appliance exited (${r.code ?? r.signal}) before ready:\n${m.output()}`); }),
+  ]);
+  const url = `http://127.0.0.1:${httpPort}`;
+  const doFetch = (pathname: string, init?: RequestInit): Promise<Response> => fetch(url + pathname, init);
+  return {
+    ...m,
+    dataDir, httpPort, mqttPort, url, token: TEST_TOKEN,
+    fetch: doFetch,
+    api: async <T>(pathname: string, body?: unknown): Promise<T> => {
+      const res = await doFetch(pathname, body === undefined ? undefined : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${pathname}: HTTP ${res.status} ${text}`);
+      return JSON.parse(text) as T;
+    },
+  };
+}
+
+export interface AgentOptions {
+  stateDir?: string;
+  interval?: number;
+  keepalive?: number;
+  hostname?: string;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningAgent extends ManagedProcess {
+  stateDir: string;
+}
+
+export function startAgent(t: Teardownable, appliance: { url: string; token: string }, opts: AgentOptions = {}): RunningAgent {
+  const stateDir = opts.stateDir ?? tempDir(t, 'rw-agent-');
+  const m = manage(t, process.execPath, [
+    AGENT_BIN, '--appliance', appliance.url, '--token', appliance.token, '--state-dir', stateDir,
+    '--interval', String(opts.interval ?? 1), '--keepalive', String(opts.keepalive ?? 15),
+    ...(opts.hostname ? ['--hostname', opts.hostname] : []), ...(opts.args ?? []),
+  ], opts.env ?? {});
+  return { ...m, stateDir };
+}
