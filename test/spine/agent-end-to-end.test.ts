@@ -1,0 +1,89 @@
+// The spine, end to end: a real agent process enrolls, publishes over MQTT, the appliance stores
+// in rrdcached and streams live; S3 enrollment, S1 first cut, D2/D3.
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { startAgent, startAppliance, waitFor } from '../helpers/appliance-harness.js';
+import { openStream } from '../helpers/sse.js';
+import type { AgentDetail, AgentSummary, SeriesResponse } from '../../contract/api.js';
+
+void t.test('an agent enrolls and publishes; its samples reach the series API and the stream within 3 intervals', async (t) => {
+  const app = await startAppliance(t);
+  const stream = await openStream(`${app.url}/api/v1/stream`);
+  t.teardown(() => stream.close());
+  const interval = 1;
+  const started = Date.now();
+  startAgent(t, app, { interval, hostname: 'e2e-host' });
+
+  const agent = await waitFor('the agent listed', async () => {
+    const list = await app.api<AgentSummary[]>('/api/v1/agents');
+    return list.find((a) => a.hostname === 'e2e-host');
+  });
+  const id = agent.id;
+
+  const cpu = await waitFor('cpu samples in the series API', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const s = await app.api<SeriesResponse>(`/api/v1/agents/${id}/series?family=cpu&from=${now - 60}&to=${now}`);
+    const idle = s.data[s.fields.indexOf('idle') + 1] ?? [];
+    return idle.some((v) => v !== null) ? s : null;
+  }, { timeoutMs: 20_000 });
+  t.same(cpu.fields, ['user', 'system', 'iowait', 'steal', 'idle']);
+  const firstSampleAfterS = (Date.now() - started) / 1000;
+  t.comment(`first stored cpu sample ${firstSampleAfterS.toFixed(1)} s after the agent started`);
+
+  const sampleEvent = await waitFor('a sample event on the stream', () =>
+    stream.events.find((e) => e.event === 'sample' && (e.data as { agentId: string }).agentId === id));
+  const families = new Set((sampleEvent.data as { samples: { family: string }[] }).samples.map((s) => s.family));
+  t.ok(families.has('memory') && families.has('load'), 'live samples carry memory and load');
+
+  const detail = await waitFor('latest values of every family', async () => {
+    const d = await app.api<AgentDetail>(`/api/v1/agents/${id}`);
+    const fams = new Set(d.latest.map((l) => l.family));
+    return ['cpu', 'load', 'memory', 'fs'].every((f) => fams.has(f as never)) ? d : null;
+  });
+  t.equal(detail.status, 'online');
+  t.equal(detail.interval, interval);
+  t.ok(detail.inventory, 'inventory received');
+
+  // rrdtool reads the created file: the documented step and archives
+  const dir = path.join(app.dataDir, 'rrd', id);
+  const cpuFile = readdirSync(dir).find((f) => f.startsWith('cpu'));
+  t.ok(cpuFile, 'one RRD file for the cpu family');
+  const info = execFileSync('rrdtool', ['info', path.join(dir, cpuFile as string)], { encoding: 'utf8' });
+  t.match(info, /^step = 1$/m, 'step = the collector interval');
+  const rras = [...info.matchAll(/^rra\[(\d+)\]\.cf = "(\w+)"$/gm)].map((m) => m[2]);
+  t.ok(rras.includes('AVERAGE') && rras.includes('MIN') && rras.includes('MAX'), `AVERAGE, MIN and MAX archives (${rras.join(',')})`);
+  t.match(info, /^ds\[user\]\.type = "GAUGE"$/m);
+});
+
+void t.test('an agent killed with SIGKILL is offline within 1.5× the keepalive; a clean stop is offline at once', async (t) => {
+  const app = await startAppliance(t);
+  const keepalive = 4;
+  const stream = await openStream(`${app.url}/api/v1/stream`);
+  t.teardown(() => stream.close());
+
+  const killed = startAgent(t, app, { interval: 1, keepalive, hostname: 'killed-host' });
+  const clean = startAgent(t, app, { interval: 1, keepalive, hostname: 'clean-host' });
+  const online = (name: string) => waitFor(`${name} online`, async () =>
+    (await app.api<AgentSummary[]>('/api/v1/agents')).find((a) => a.hostname === name && a.status === 'online'));
+  const k = await online('killed-host');
+  const c = await online('clean-host');
+
+  const offlineAt = (id: string) => waitFor(`${id} offline`, async () => {
+    const d = await app.api<AgentDetail>(`/api/v1/agents/${id}`);
+    return d.status === 'offline' ? Date.now() : null;
+  }, { timeoutMs: keepalive * 1500 + 2000, intervalMs: 50 });
+
+  let t0 = Date.now();
+  await killed.kill();
+  const killedAfter = (await offlineAt(k.id)) - t0;
+  t.ok(killedAfter <= keepalive * 1500, `SIGKILLed agent offline after ${killedAfter} ms (limit ${keepalive * 1500} ms)`);
+
+  t0 = Date.now();
+  const exit = await clean.stop();
+  t.equal(exit.code, 0, 'agent exits 0 on SIGTERM');
+  const cleanAfter = (await offlineAt(c.id)) - t0;
+  t.ok(cleanAfter < 1000, `cleanly stopped agent offline after ${cleanAfter} ms`);
+  t.ok(stream.events.some((e) => e.event === 'status' && (e.data as { agentId: string; status: string }).agentId === c.id && (e.data as { status: string }).status === 'offline'), 'status change streamed');
+});
