@@ -12,6 +12,9 @@ export const ERROR_CODES = {
   RW_ERR_RRDCACHED: 'rrdcached failed',
   RW_ERR_RRDCACHED_DOWN: 'rrdcached is not running',
   RW_ERR_INTERNAL: 'internal error',
+  RW_ERR_PDU: 'the SMS PDU is malformed or uses an unsupported feature',
+  RW_ERR_SMS_ENCODE: 'the SMS cannot be encoded: check the phone number, reference and validity options',
+  RW_ERR_SMS_TOO_LONG: 'the text needs more than 255 SMS parts: shorten it',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
