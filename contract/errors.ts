@@ -15,6 +15,15 @@ export const ERROR_CODES = {
   RW_ERR_PDU: 'the SMS PDU is malformed or uses an unsupported feature',
   RW_ERR_SMS_ENCODE: 'the SMS cannot be encoded: check the phone number, reference and validity options',
   RW_ERR_SMS_TOO_LONG: 'the text needs more than 255 SMS parts: shorten it',
+  RW_ERR_MODEM_TIMEOUT: 'the modem did not answer in time: check the cable and power; the driver resets it',
+  RW_ERR_MODEM_ERROR: 'the modem answered ERROR: the command is not supported or not allowed in this state',
+  RW_ERR_MODEM_CMS: 'the modem refused the SMS operation (+CMS ERROR): see the code for the cause',
+  RW_ERR_MODEM_CME: 'the modem reported an equipment error (+CME ERROR): see the code for the cause',
+  RW_ERR_MODEM_PIN: 'the SIM PIN is missing or was rejected: set the right PIN and restart; it is never retried automatically',
+  RW_ERR_MODEM_SIM: 'the SIM is missing, blocked (PUK) or broken: check the SIM card',
+  RW_ERR_MODEM_GONE: 'the modem port is closed or unplugged: check the USB cable; the driver reopens it when it reappears',
+  RW_ERR_MODEM_NOT_READY: 'the modem is not ready to send (starting, resetting or not registered): retry later',
+  RW_ERR_MODEM_SIMULATOR: 'the modem simulator could not start: is socat installed?',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,7 +3,7 @@
 # (rrdtool + rrdcached for storage, socat for the modem simulator's pseudo-terminals, a C++
 # toolchain in case better-sqlite3 has to be built from source), then the npm dependencies.
 #   scripts/setup.sh          what the appliance needs
-#   scripts/setup.sh --test   also what the tests need (Debian's chromium for the UI tests)
+#   scripts/setup.sh --test   also what the tests need (Debian's chromium and a Korean font for the UI tests)
 #   scripts/setup.sh --bench  also the benchmarks' baselines (mosquitto, prometheus-node-exporter)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 want=(rrdtool:rrdtool rrdcached:rrdcached socat:socat make:make g++:g++ python3:python3)
 for arg in "$@"; do
   case "$arg" in
-    --test) want+=(chromium:chromium) ;;
+    --test) want+=(chromium:chromium fc-list:fonts-nanum) ;;
     --bench) want+=(mosquitto:mosquitto prometheus-node-exporter:prometheus-node-exporter) ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
@@ -20,7 +20,12 @@ done
 missing=()
 for pair in "${want[@]}"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
-  if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ] && [ ! -x "/usr/bin/$cmd" ]; then missing+=("$pkg"); fi
+  if [ "$pkg" = fonts-nanum ]; then
+    # Korean glyphs for the UI screenshots; chromium renders empty boxes without a CJK font
+    dpkg -s fonts-nanum >/dev/null 2>&1 || missing+=("$pkg")
+  elif ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ] && [ ! -x "/usr/bin/$cmd" ]; then
+    missing+=("$pkg")
+  fi
 done
 
 if [ ${#missing[@]} -gt 0 ]; then

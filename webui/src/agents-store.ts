@@ -1,0 +1,191 @@
+// The server list's state: every enrolled agent with its status, last-seen time and latest CPU and
+// memory use. Loaded from the API, then kept current by the live stream (new agents, status
+// changes, samples). Re-renders are batched: with hundreds of agents sending samples, rendering
+// the list once per event would keep the browser busy for nothing.
+import type { AgentDetail, AgentSummary, LatestSeries, StreamEvents } from '../../contract/api.js';
+import type { LiveStream } from './live-stream.js';
+import { cpuBusyPct, memoryUsedPct } from './metric-fields.js';
+import { errorReason } from './api-client.js';
+
+export interface AgentRow extends AgentSummary {
+  cpuPct: number | null;
+  memPct: number | null;
+}
+
+export type AgentsPhase = 'loading' | 'ready' | 'error';
+
+export interface AgentsSnapshot {
+  phase: AgentsPhase;
+  /** by host name */
+  rows: readonly AgentRow[];
+  error: string | null;
+  /** unix ms of the next automatic retry while phase is 'error' */
+  retryAt: number | null;
+}
+
+export interface AgentsApi {
+  listAgents(signal?: AbortSignal): Promise<AgentSummary[]>;
+  getAgent(id: string, signal?: AbortSignal): Promise<AgentDetail>;
+}
+
+const RENDER_BATCH_MS = 250;
+const RETRY_MIN_MS = 2_000;
+const RETRY_MAX_MS = 30_000;
+/** detail requests in flight at once when filling the list's CPU/memory columns */
+const DETAIL_CONCURRENCY = 4;
+/**
+ * Past this many agents the columns are left to the stream (one sample per agent per interval)
+ * instead: a request per agent at every page load would weigh on a small appliance (S19).
+ */
+const DETAIL_FILL_MAX = 200;
+
+/** Times may come as unix seconds or ms; a value below 1e12 is seconds (before 2001 in ms). */
+export function toMs(t: number): number {
+  return t < 1e12 ? t * 1000 : t;
+}
+
+/** CPU and memory columns from a batch of latest values; fields absent from it stay as they were. */
+export function withLatest(row: AgentRow, samples: readonly LatestSeries[]): AgentRow {
+  let next = row;
+  for (const s of samples) {
+    if (s.family === 'cpu') {
+      const cpuPct = cpuBusyPct(s.values);
+      if (cpuPct !== null) next = { ...next, cpuPct };
+    } else if (s.family === 'memory') {
+      const memPct = memoryUsedPct(s.values);
+      if (memPct !== null) next = { ...next, memPct };
+    }
+    const seen = toMs(s.t);
+    if (next.lastSeen === null || seen > next.lastSeen) next = { ...next, lastSeen: seen };
+  }
+  return next;
+}
+
+function byHostname(a: AgentRow, b: AgentRow): number {
+  return a.hostname.localeCompare(b.hostname, undefined, { numeric: true }) || a.id.localeCompare(b.id);
+}
+
+export class AgentsStore {
+  private rows = new Map<string, AgentRow>();
+  private snapshot: AgentsSnapshot = { phase: 'loading', rows: [], error: null, retryAt: null };
+  private readonly listeners = new Set<() => void>();
+  private renderTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryMs = RETRY_MIN_MS;
+  private loadController: AbortController | null = null;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    private readonly api: AgentsApi,
+    private readonly stream: LiveStream,
+  ) {}
+
+  start(): void {
+    this.unsubscribe.push(
+      this.stream.on('agent', (a) => this.onAgent(a)),
+      this.stream.on('status', (s) => this.onStatus(s)),
+      this.stream.on('sample', (s) => this.onSample(s)),
+      this.stream.onResync(() => this.reload()),
+    );
+    this.reload();
+  }
+
+  stop(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
+    this.loadController?.abort();
+    if (this.renderTimer) clearTimeout(this.renderTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.renderTimer = this.retryTimer = null;
+  }
+
+  get current(): AgentsSnapshot {
+    return this.snapshot;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Loads the list now (the operator pressed "retry", or the stream came back). */
+  reload(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.loadController?.abort();
+    const controller = new AbortController();
+    this.loadController = controller;
+    this.load(controller.signal).catch((e: unknown) => {
+      if (controller.signal.aborted) return;
+      const delay = this.retryMs;
+      this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+      this.snapshot = { ...this.snapshot, phase: 'error', error: errorReason(e), retryAt: Date.now() + delay };
+      this.retryTimer = setTimeout(() => this.reload(), delay);
+      this.emit();
+    });
+  }
+
+  private async load(signal: AbortSignal): Promise<void> {
+    const summaries = await this.api.listAgents(signal);
+    const next = new Map<string, AgentRow>();
+    for (const s of summaries) {
+      const old = this.rows.get(s.id);
+      next.set(s.id, { ...s, cpuPct: old?.cpuPct ?? null, memPct: old?.memPct ?? null });
+    }
+    this.rows = next;
+    this.retryMs = RETRY_MIN_MS;
+    this.snapshot = { ...this.snapshot, phase: 'ready', error: null, retryAt: null };
+    this.emit();
+    if (summaries.length <= DETAIL_FILL_MAX) await this.fillLatest(summaries.map((s) => s.id), signal);
+  }
+
+  /**
+   * The list endpoint carries no metric values; each agent's detail does. Failures here leave a
+   * blank cell that the next sample fills, so they are not worth an error banner.
+   */
+  private async fillLatest(ids: string[], signal: AbortSignal): Promise<void> {
+    const queue = [...ids];
+    const worker = async (): Promise<void> => {
+      for (let id = queue.shift(); id !== undefined && !signal.aborted; id = queue.shift()) {
+        try {
+          const d = await this.api.getAgent(id, signal);
+          // only the metric columns: status comes from the list and the stream, which are newer
+          const row = this.rows.get(id);
+          if (row) this.put(withLatest(row, d.latest));
+        } catch {
+          // see above: the stream will fill this row
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: DETAIL_CONCURRENCY }, worker));
+  }
+
+  private onAgent(a: AgentSummary): void {
+    const old = this.rows.get(a.id);
+    this.put({ ...a, cpuPct: old?.cpuPct ?? null, memPct: old?.memPct ?? null });
+  }
+
+  private onStatus(s: StreamEvents['status']): void {
+    const row = this.rows.get(s.agentId);
+    // an unknown agent's status is followed by its `agent` event; a reload also catches it
+    if (row) this.put({ ...row, status: s.status });
+  }
+
+  private onSample(s: StreamEvents['sample']): void {
+    const row = this.rows.get(s.agentId);
+    if (row) this.put(withLatest(row, s.samples));
+  }
+
+  private put(row: AgentRow): void {
+    this.rows.set(row.id, row);
+    this.emit();
+  }
+
+  private emit(): void {
+    if (this.renderTimer) return;
+    this.renderTimer = setTimeout(() => {
+      this.renderTimer = null;
+      this.snapshot = { ...this.snapshot, rows: [...this.rows.values()].sort(byHostname) };
+      for (const l of this.listeners) l();
+    }, this.snapshot.rows.length === 0 && this.rows.size > 0 ? 0 : RENDER_BATCH_MS);
+  }
+}

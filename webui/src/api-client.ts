@@ -1,0 +1,95 @@
+// Typed calls to the appliance's HTTP API (contract/api.ts). URLs are relative to the page, so the
+// UI also works behind a reverse proxy that mounts the appliance under a sub-path.
+import { API_PREFIX } from '../../contract/api.js';
+import type { AgentDetail, AgentSummary, ApiError, HealthResponse, SeriesResponse } from '../../contract/api.js';
+import type { Family } from '../../contract/metrics.js';
+
+/** A request that got no usable answer: `status` is null when the appliance was not reached. */
+export class ApiRequestError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly code: string | null,
+  ) {
+    super(message);
+    this.name = 'ApiRequestError';
+  }
+}
+
+/** A board under load answers in well under this; past it the operator should see an error. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+export function apiUrl(path: string, params?: URLSearchParams): string {
+  const query = params?.toString() ?? '';
+  return `.${API_PREFIX}${path}${query ? `?${query}` : ''}`;
+}
+
+function isApiError(v: unknown): v is ApiError {
+  if (typeof v !== 'object' || v === null || !('error' in v)) return false;
+  const e = v.error;
+  return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string';
+}
+
+async function getJson<T>(path: string, params?: URLSearchParams, signal?: AbortSignal, okStatuses: readonly number[] = []): Promise<T> {
+  // one controller for both the caller's cancel and our timeout (AbortSignal.any is too new for
+  // the browsers an operator's console may run)
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+  const onAbort = (): void => controller.abort();
+  signal?.addEventListener('abort', onAbort);
+  let res: Response;
+  try {
+    res = await fetch(apiUrl(path, params), { signal: controller.signal, headers: { accept: 'application/json' } });
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new ApiRequestError(controller.signal.aborted ? 'timed out' : 'unreachable', null, null);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+  const body: unknown = await res.json().catch(() => null);
+  if (!res.ok && !okStatuses.includes(res.status)) {
+    if (isApiError(body)) throw new ApiRequestError(body.error.message, res.status, body.error.code);
+    throw new ApiRequestError(`HTTP ${res.status}`, res.status, null);
+  }
+  if (body === null) throw new ApiRequestError('not JSON', res.status, null);
+  // the appliance is typed against the same contract module; the UI trusts its shapes
+  return body as T;
+}
+
+export function listAgents(signal?: AbortSignal): Promise<AgentSummary[]> {
+  return getJson<AgentSummary[]>('/agents', undefined, signal);
+}
+
+export function getAgent(id: string, signal?: AbortSignal): Promise<AgentDetail> {
+  return getJson<AgentDetail>(`/agents/${encodeURIComponent(id)}`, undefined, signal);
+}
+
+/** A degraded appliance answers 503 with the same body: that is a health report, not a failure. */
+export function getHealth(signal?: AbortSignal): Promise<HealthResponse> {
+  return getJson<HealthResponse>('/health', undefined, signal, [503]);
+}
+
+export interface SeriesQuery {
+  family: Family;
+  key?: string;
+  /** unix seconds */
+  from: number;
+  /** unix seconds */
+  to: number;
+  /** wanted number of points, about the chart's width in pixels */
+  points: number;
+}
+
+export function getSeries(agentId: string, q: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
+  const params = new URLSearchParams({ family: q.family, from: String(Math.floor(q.from)), to: String(Math.ceil(q.to)), points: String(Math.round(q.points)) });
+  if (q.key !== undefined) params.set('key', q.key);
+  return getJson<SeriesResponse>(`/agents/${encodeURIComponent(agentId)}/series`, params, signal);
+}
+
+/** A short reason for an error banner: the appliance's message, or what went wrong on the way. */
+export function errorReason(e: unknown): string {
+  if (e instanceof ApiRequestError) return e.code ? `${e.code}: ${e.message}` : e.message;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

@@ -1,0 +1,211 @@
+// One server on the dashboard (S9): header with status and inventory, a time-range switch, and
+// the CPU, memory, disk and network charts. Any number of panels can be open side by side; each
+// loads its own history and listens to the page's one live stream.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { AgentRow } from '../agents-store.js';
+import { BITS_PER_BYTE, CPU_FIELDS, CPU_UNIT, FS_UNIT, MEMORY_FIELDS, MEMORY_UNIT, NET_UNIT, displayKindOf } from '../metric-fields.js';
+import { alignWindows, scaleWindow } from '../series-window.js';
+import { RANGES, usePanelData } from '../use-panel-data.js';
+import type { FsRow, RangeId } from '../use-panel-data.js';
+import { useNow, useUi } from '../ui-context.js';
+import { levelClass } from './server-list.js';
+import { StatusBadge } from './status-badge.js';
+import { TimeChart } from './time-chart.js';
+import type { ChartLine } from './time-chart.js';
+
+// Palettes chosen to stay apart for the common colour-vision deficiencies and on a projector.
+const CPU_COLORS = ['#2563eb', '#f59e0b', '#dc2626', '#7c3aed'];
+const MEMORY_COLORS = ['#2563eb', '#0891b2', '#16a34a', '#ea580c'];
+const NET_COLORS = ['#2563eb', '#16a34a', '#ea580c', '#7c3aed'];
+
+function RangeSwitch({ value, onChange }: { value: RangeId; onChange: (r: RangeId) => void }) {
+  const { t } = useUi();
+  return (
+    <div class="range-switch" role="group" aria-label={t('range.label')}>
+      {RANGES.map((r) => (
+        <button key={r} type="button" aria-pressed={value === r} data-testid={`range-${r}`} onClick={() => onChange(r)}>
+          {t(`range.${r}` as const)}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function FilesystemTable({ rows }: { rows: FsRow[] }) {
+  const { t, fmt } = useUi();
+  if (rows.length === 0) return <p class="hint">{t('disk.none')}</p>;
+  return (
+    <table class="fs-table" data-testid="fs-table">
+      <thead>
+        <tr>
+          <th scope="col">{t('disk.mount')}</th>
+          <th scope="col">{t('disk.usage')}</th>
+          <th scope="col" class="num">
+            {t('disk.space')}
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.mount} data-testid="fs-row" data-mount={r.mount}>
+            <td class="mount" title={r.mount}>
+              {r.mount}
+            </td>
+            <td>
+              <span class={`meter meter-wide ${levelClass(r.pct)}`}>
+                <span class="meter-track" aria-hidden="true">
+                  <span class="meter-fill" style={{ width: `${r.pct ?? 0}%` }} />
+                </span>
+                <span class="meter-value">{fmt.percent(r.pct)}</span>
+              </span>
+            </td>
+            <td class="num">{t('disk.usedOfSize', { used: fmt.bytes(r.used), size: fmt.bytes(r.size) })}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export interface ServerPanelProps {
+  agentId: string;
+  /** the list's row: status and last-seen stay live even while the detail loads */
+  row: AgentRow | undefined;
+  resync: number;
+  onClose: (id: string) => void;
+}
+
+export function ServerPanel({ agentId, row, resync, onClose }: ServerPanelProps) {
+  const { t, fmt } = useUi();
+  const now = useNow(5000);
+  const [range, setRange] = useState<RangeId>('live');
+  const [reload, setReload] = useState(0);
+  const body = useRef<HTMLDivElement>(null);
+  const width = useRef(600);
+  useEffect(() => {
+    // one chart column of the panel is about half its width when the panel is wide
+    const measure = (): void => {
+      const w = body.current?.clientWidth ?? 600;
+      width.current = w > 900 ? w / 2 : w;
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    if (body.current) ro.observe(body.current);
+    return () => ro.disconnect();
+  }, []);
+
+  const data = usePanelData(agentId, range, reload, resync, () => width.current);
+  const { detail, charts } = data;
+  const hostname = row?.hostname ?? detail?.hostname ?? agentId;
+  const status = row?.status ?? detail?.status ?? 'unknown';
+  const lastSeen = row?.lastSeen ?? detail?.lastSeen ?? null;
+  const inv = detail?.inventory ?? null;
+  const sync = `panel-${agentId}`;
+
+  const cpuLines = useMemo(
+    (): ChartLine[] => CPU_FIELDS.map((f, i) => ({ label: t(`cpu.${f}` as const), color: CPU_COLORS[i] ?? '#64748b' })),
+    [t],
+  );
+  const memoryLines = useMemo(
+    (): ChartLine[] =>
+      MEMORY_FIELDS.map((f, i) => ({ label: t(`mem.${f}` as const), color: MEMORY_COLORS[i] ?? '#64748b', dash: f === 'swap_used' })),
+    [t],
+  );
+  // FS_FIELDS order: used, then size as a dashed ceiling
+  const fsLines = useMemo(
+    (): ChartLine[] => [
+      { label: t('disk.used'), color: '#2563eb' },
+      { label: t('disk.size'), color: '#94a3b8', dash: true },
+    ],
+    [t],
+  );
+  const netKeysId = charts.net.map((n) => n.key).join('\n');
+  const netLines = useMemo(
+    (): ChartLine[] =>
+      charts.net.flatMap((n, i) => [
+        { label: t('net.rx', { iface: n.key }), color: NET_COLORS[i % NET_COLORS.length] ?? '#64748b' },
+        { label: t('net.tx', { iface: n.key }), color: NET_COLORS[i % NET_COLORS.length] ?? '#64748b', dash: true },
+      ]),
+    // the lines depend on the interface names only, not on each new sample
+    [t, netKeysId],
+  );
+  const netData = useMemo(() => alignWindows(charts.net.map((n) => scaleWindow(n.window, BITS_PER_BYTE))), [charts.net]);
+
+  const chooseRange = (r: RangeId): void => {
+    // choosing the range already shown reloads it: the operator's "refresh"
+    if (r === range) setReload((n) => n + 1);
+    else setRange(r);
+  };
+
+  return (
+    <article class="panel" data-testid="server-panel" data-agent-id={agentId} aria-label={hostname}>
+      <header class="panel-head">
+        <div class="panel-title">
+          <h3 data-testid="panel-host">{hostname}</h3>
+          <StatusBadge status={status} />
+        </div>
+        <button type="button" class="icon-button" aria-label={t('panel.close')} title={t('panel.close')} data-testid="panel-close" onClick={() => onClose(agentId)}>
+          ×
+        </button>
+        <p class="panel-meta">
+          {inv && (
+            <>
+              <span>{`${inv.os.distro} ${inv.os.release}`.trim()}</span>
+              <span>{t('panel.cores', { n: fmt.number(inv.cpu.cores, 0) })}</span>
+              <span>{t('panel.ram', { size: fmt.bytes(inv.memoryBytes) })}</span>
+            </>
+          )}
+          <span title={lastSeen === null ? undefined : fmt.dateTime(lastSeen)}>
+            {t('time.lastSeen', { when: lastSeen === null ? t('time.never') : fmt.relative(lastSeen, now) })}
+          </span>
+        </p>
+      </header>
+      <div class="panel-tools">
+        <RangeSwitch value={range} onChange={chooseRange} />
+        {data.loadingSeries && (
+          <span class="hint" data-testid="panel-loading">
+            {t('panel.loading')}
+          </span>
+        )}
+      </div>
+      {data.detailError && (
+        <p class="alert alert-error" role="alert">
+          {t('error.detail', { reason: data.detailError })}
+        </p>
+      )}
+      {data.seriesError && (
+        <p class="alert alert-error" role="alert" data-testid="series-error">
+          {t('error.series', { reason: data.seriesError })}
+        </p>
+      )}
+      <div class="panel-charts" ref={body}>
+        <TimeChart testId="chart-cpu" title={t('chart.cpu')} lines={cpuLines} data={charts.cpu.data} yKind={displayKindOf(CPU_UNIT)} xRange={data.xRange} stacked syncKey={sync} />
+        <TimeChart testId="chart-memory" title={t('chart.memory')} lines={memoryLines} data={charts.memory.data} yKind={displayKindOf(MEMORY_UNIT)} xRange={data.xRange} syncKey={sync} />
+        <section class="chart disk" data-testid="disk-section">
+          <h4 class="chart-title">{t('chart.disk')}</h4>
+          <FilesystemTable rows={data.fsRows} />
+          {charts.fs && (
+            <TimeChart
+              testId="chart-disk"
+              title={t('disk.fullest', { mount: charts.fs.key })}
+              lines={fsLines}
+              data={charts.fs.window.data}
+              yKind={displayKindOf(FS_UNIT)}
+              xRange={data.xRange}
+              syncKey={sync}
+              height={130}
+            />
+          )}
+        </section>
+        {charts.net.length > 0 ? (
+          <TimeChart testId="chart-network" title={t('chart.network')} lines={netLines} data={netData} yKind={displayKindOf(NET_UNIT)} xRange={data.xRange} syncKey={sync} />
+        ) : (
+          <section class="chart">
+            <h4 class="chart-title">{t('chart.network')}</h4>
+            <p class="hint">{t('net.none')}</p>
+          </section>
+        )}
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,157 @@
+// The page's one connection to /api/v1/stream (Server-Sent Events): every view subscribes here
+// instead of opening its own EventSource, because browsers allow only ~6 HTTP/1.1 connections per
+// host and each EventSource holds one for good. EventSource reconnects by itself with
+// Last-Event-ID; when the appliance answers with an error it gives up, and then we open a new one
+// after a back-off, passing the last id as `lastEventId` (the appliance reads either) so the
+// replay still works. After any interruption views are told to resync (re-read the list, re-seed
+// charts), since events older than the appliance's replay ring are gone.
+import type { StreamEventName, StreamEvents } from '../../contract/api.js';
+
+export type StreamState = 'connecting' | 'open' | 'reconnecting';
+
+type Listener<N extends StreamEventName> = (data: StreamEvents[N]) => void;
+type ListenerSets = { [N in StreamEventName]: Set<Listener<N>> };
+
+const EVENT_NAMES: readonly StreamEventName[] = ['sample', 'status', 'agent'];
+const RETRY_MIN_MS = 2_000;
+const RETRY_MAX_MS = 30_000;
+
+export interface EventSourceLike {
+  readonly readyState: number;
+  onopen: ((ev: Event) => unknown) | null;
+  onerror: ((ev: Event) => unknown) | null;
+  addEventListener(name: string, listener: (ev: MessageEvent<string>) => void): void;
+  close(): void;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+/** Cheap shape checks: a malformed event is dropped rather than breaking every view. */
+function isPayload<N extends StreamEventName>(name: N, v: unknown): v is StreamEvents[N] {
+  if (!isObject(v)) return false;
+  switch (name) {
+    case 'sample':
+      return typeof v.agentId === 'string' && Array.isArray(v.samples);
+    case 'status':
+      return typeof v.agentId === 'string' && typeof v.status === 'string';
+    case 'agent':
+      return typeof v.id === 'string' && typeof v.hostname === 'string';
+    default:
+      return false;
+  }
+}
+
+export class LiveStream {
+  private source: EventSourceLike | null = null;
+  private readonly listeners: ListenerSets = { sample: new Set(), status: new Set(), agent: new Set() };
+  private readonly stateListeners = new Set<(s: StreamState) => void>();
+  private readonly resyncListeners = new Set<() => void>();
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryMs = RETRY_MIN_MS;
+  private interrupted = false;
+  private _state: StreamState = 'connecting';
+  private lastEventId = '';
+
+  constructor(
+    private readonly url: string,
+    private readonly open: (url: string) => EventSourceLike = (u) => new EventSource(u),
+  ) {}
+
+  get state(): StreamState {
+    return this._state;
+  }
+
+  start(): void {
+    if (this.source) return;
+    const sep = this.url.includes('?') ? '&' : '?';
+    const es = this.open(this.lastEventId ? `${this.url}${sep}lastEventId=${encodeURIComponent(this.lastEventId)}` : this.url);
+    this.source = es;
+    es.onopen = () => {
+      this.retryMs = RETRY_MIN_MS;
+      this.setState('open');
+      if (this.interrupted) {
+        this.interrupted = false;
+        this.notify(this.resyncListeners, (l) => l());
+      }
+    };
+    es.onerror = () => {
+      this.interrupted = true;
+      this.setState('reconnecting');
+      // CLOSED (2) means the browser gave up (HTTP error, wrong content type); CONNECTING means it
+      // is already retrying on its own with Last-Event-ID, which we must not disturb
+      if (es.readyState === 2) {
+        es.close();
+        this.source = null;
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          this.start();
+        }, this.retryMs);
+        this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+      }
+    };
+    for (const name of EVENT_NAMES) {
+      es.addEventListener(name, (ev) => {
+        if (ev.lastEventId) this.lastEventId = ev.lastEventId;
+        this.dispatch(name, ev.data);
+      });
+    }
+  }
+
+  stop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.source?.close();
+    this.source = null;
+  }
+
+  on<N extends StreamEventName>(name: N, listener: Listener<N>): () => void {
+    const set = this.listeners[name] as Set<Listener<N>>;
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  onState(listener: (s: StreamState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  /** Called when the stream is back after an interruption: events may have been lost. */
+  onResync(listener: () => void): () => void {
+    this.resyncListeners.add(listener);
+    return () => this.resyncListeners.delete(listener);
+  }
+
+  private setState(s: StreamState): void {
+    if (s === this._state) return;
+    this._state = s;
+    this.notify(this.stateListeners, (l) => l(s));
+  }
+
+  private dispatch<N extends StreamEventName>(name: N, raw: string): void {
+    let data: unknown;
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      console.warn(`rackwatch: dropped a ${name} event that is not JSON`);
+      return;
+    }
+    if (!isPayload(name, data)) {
+      console.warn(`rackwatch: dropped a malformed ${name} event`);
+      return;
+    }
+    this.notify(this.listeners[name], (l) => l(data));
+  }
+
+  /** One view's failing listener must not starve the others of events. */
+  private notify<L>(set: Set<L>, call: (l: L) => void): void {
+    for (const l of set) {
+      try {
+        call(l);
+      } catch (e) {
+        console.error('rackwatch: a live-stream listener failed', e);
+      }
+    }
+  }
+}

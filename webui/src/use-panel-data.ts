@@ -1,0 +1,242 @@
+// Data behind one server panel: the agent's detail (inventory, latest values) and the chart
+// windows for the chosen time range. Live mode seeds each chart with the last ten minutes from the
+// series API and then appends the agent's samples from the shared stream; the other ranges ask the
+// API for about one point per chart pixel (the appliance picks the RRD archive and consolidates).
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { AgentDetail, LatestSeries } from '../../contract/api.js';
+import type { Family } from '../../contract/families.js';
+import { errorReason, getAgent, getSeries } from './api-client.js';
+import type { SeriesQuery } from './api-client.js';
+import { CPU_FIELDS, FS_FIELDS, MEMORY_FIELDS, NET_FIELDS, fsUsedPct, isChartedInterface } from './metric-fields.js';
+import { appendSample, emptyWindow, mergeSeed, windowFromResponse } from './series-window.js';
+import type { SeriesWindow, WindowBounds } from './series-window.js';
+import { useUi } from './ui-context.js';
+
+export type RangeId = 'live' | '1h' | '1d' | '1w' | '1m' | '1y';
+export const RANGES: readonly RangeId[] = ['live', '1h', '1d', '1w', '1m', '1y'];
+const RANGE_SECONDS: Record<Exclude<RangeId, 'live'>, number> = {
+  '1h': 3600,
+  '1d': 86_400,
+  '1w': 7 * 86_400,
+  '1m': 30 * 86_400,
+  '1y': 365 * 86_400,
+};
+
+/** Live charts show (and keep) the last ten minutes. */
+export const LIVE_WINDOW_S = 600;
+/** 2000 points is one per second over the window, more than a collector ever sends. */
+const LIVE_BOUNDS: WindowBounds = { maxAgeS: LIVE_WINDOW_S, maxPoints: 2000 };
+/** More interface lines than this make the network chart unreadable; busiest ones first. */
+const MAX_CHARTED_INTERFACES = 4;
+
+export interface FsRow {
+  mount: string;
+  used: number | null;
+  size: number | null;
+  pct: number | null;
+}
+
+export interface KeyedWindow {
+  key: string;
+  window: SeriesWindow;
+}
+
+interface Charts {
+  cpu: SeriesWindow;
+  memory: SeriesWindow;
+  fs: KeyedWindow | null;
+  net: KeyedWindow[];
+}
+
+export interface PanelData {
+  detail: AgentDetail | null;
+  detailError: string | null;
+  seriesError: string | null;
+  loadingSeries: boolean;
+  charts: Charts;
+  /** every filesystem, fullest first */
+  fsRows: FsRow[];
+  xRange: readonly [number, number];
+}
+
+function emptyCharts(fsKey: string | null, netKeys: readonly string[]): Charts {
+  return {
+    cpu: emptyWindow(CPU_FIELDS),
+    memory: emptyWindow(MEMORY_FIELDS),
+    fs: fsKey === null ? null : { key: fsKey, window: emptyWindow(FS_FIELDS) },
+    net: netKeys.map((key) => ({ key, window: emptyWindow(NET_FIELDS) })),
+  };
+}
+
+type FsLatest = Record<string, LatestSeries['values']>;
+
+function fsLatestOf(detail: AgentDetail): FsLatest {
+  const out: FsLatest = {};
+  for (const fs of detail.inventory?.filesystems ?? []) out[fs.mount] = { size: fs.sizeBytes, used: null };
+  for (const s of detail.latest) if (s.family === 'fs' && s.key !== undefined) out[s.key] = s.values;
+  return out;
+}
+
+function fsRowsOf(latest: FsLatest): FsRow[] {
+  return Object.entries(latest)
+    .map(([mount, v]) => ({ mount, used: v.used ?? null, size: v.size ?? null, pct: fsUsedPct(v) }))
+    .sort((a, b) => (b.pct ?? -1) - (a.pct ?? -1) || a.mount.localeCompare(b.mount));
+}
+
+/** Interfaces worth a line: reported ones, busiest first, loopback left out. */
+function netKeysOf(detail: AgentDetail): string[] {
+  const traffic = new Map<string, number>();
+  for (const i of detail.inventory?.interfaces ?? []) traffic.set(i.name, 0);
+  for (const s of detail.latest) {
+    if (s.family === 'net' && s.key !== undefined) traffic.set(s.key, (s.values.rx_bytes ?? 0) + (s.values.tx_bytes ?? 0));
+  }
+  return [...traffic.entries()]
+    .filter(([name]) => isChartedInterface(name))
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, MAX_CHARTED_INTERFACES)
+    .map(([name]) => name);
+}
+
+/**
+ * @param widthPx returns the chart width now; read when a fetch starts, so that a resize does not
+ *   refetch (a live chart keeps its window; a range chart is simply stretched)
+ * @param resync changes when the stream was interrupted: everything is reloaded
+ */
+export function usePanelData(agentId: string, range: RangeId, reload: number, resync: number, widthPx: () => number): PanelData {
+  const { stream } = useUi();
+  const [detail, setDetail] = useState<AgentDetail | null>(null);
+  const [detailError, setDetailError] = useState<string | null>(null);
+  const [fsLatest, setFsLatest] = useState<FsLatest>({});
+  const [charts, setCharts] = useState<Charts>(() => emptyCharts(null, []));
+  const [seriesError, setSeriesError] = useState<string | null>(null);
+  const [loadingSeries, setLoadingSeries] = useState(true);
+  const [fetchedRange, setFetchedRange] = useState<readonly [number, number] | null>(null);
+  const [nowS, setNowS] = useState(() => Date.now() / 1000);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    setDetailError(null);
+    getAgent(agentId, controller.signal)
+      .then((d) => {
+        setDetail(d);
+        setFsLatest(fsLatestOf(d));
+      })
+      .catch((e: unknown) => {
+        if (!controller.signal.aborted) setDetailError(errorReason(e));
+      });
+    return () => controller.abort();
+  }, [agentId, reload, resync]);
+
+  const fsRows = useMemo(() => fsRowsOf(fsLatest), [fsLatest]);
+  // chart keys are fixed when the detail arrives; a filesystem filling up later does not move
+  // the chart away from under the operator's cursor
+  const fsKey = useMemo(() => (detail ? (fsRowsOf(fsLatestOf(detail))[0]?.mount ?? null) : null), [detail]);
+  const netKeys = useMemo(() => (detail ? netKeysOf(detail) : []), [detail]);
+  const netKeysId = netKeys.join('\n');
+  const ready = detail !== null || detailError !== null;
+
+  useEffect(() => {
+    if (!ready) return undefined;
+    const controller = new AbortController();
+    const live = range === 'live';
+    const to = Date.now() / 1000;
+    const from = to - (live ? LIVE_WINDOW_S : RANGE_SECONDS[range]);
+    const points = Math.max(60, Math.min(1500, Math.round(widthPx())));
+    const query = (family: Family, key?: string): SeriesQuery => ({ family, from, to, points, ...(key === undefined ? {} : { key }) });
+    setCharts(emptyCharts(fsKey, netKeys));
+    setSeriesError(null);
+    setLoadingSeries(true);
+    setFetchedRange(live ? null : [from, to]);
+
+    const load = async (): Promise<void> => {
+      const s = controller.signal;
+      const [cpu, memory, fs, ...net] = await Promise.all([
+        getSeries(agentId, query('cpu'), s),
+        getSeries(agentId, query('memory'), s),
+        fsKey === null ? Promise.resolve(null) : getSeries(agentId, query('fs', fsKey), s),
+        ...netKeys.map((k) => getSeries(agentId, query('net', k), s)),
+      ]);
+      if (s.aborted || !cpu || !memory) return;
+      const seeded: Charts = {
+        cpu: windowFromResponse(CPU_FIELDS, cpu),
+        memory: windowFromResponse(MEMORY_FIELDS, memory),
+        fs: fsKey !== null && fs ? { key: fsKey, window: windowFromResponse(FS_FIELDS, fs) } : null,
+        net: netKeys.map((key, i) => {
+          const r = net[i];
+          return { key, window: r ? windowFromResponse(NET_FIELDS, r) : emptyWindow(NET_FIELDS) };
+        }),
+      };
+      setCharts((cur) =>
+        live
+          ? {
+              cpu: mergeSeed(seeded.cpu, cur.cpu, LIVE_BOUNDS),
+              memory: mergeSeed(seeded.memory, cur.memory, LIVE_BOUNDS),
+              fs: seeded.fs && cur.fs ? { key: seeded.fs.key, window: mergeSeed(seeded.fs.window, cur.fs.window, LIVE_BOUNDS) } : seeded.fs,
+              net: seeded.net.map((n, i) => ({ key: n.key, window: mergeSeed(n.window, cur.net[i]?.window ?? emptyWindow(NET_FIELDS), LIVE_BOUNDS) })),
+            }
+          : seeded,
+      );
+    };
+    load()
+      .catch((e: unknown) => {
+        if (!controller.signal.aborted) setSeriesError(errorReason(e));
+      })
+      .finally(() => {
+        if (!controller.signal.aborted) setLoadingSeries(false);
+      });
+    return () => controller.abort();
+    // netKeysId stands for netKeys; widthPx is read once per fetch on purpose (see above)
+  }, [agentId, range, reload, resync, ready, fsKey, netKeysId]);
+
+  useEffect(() => {
+    const live = range === 'live';
+    return stream.on('sample', (ev) => {
+      if (ev.agentId !== agentId) return;
+      const fsUpdates = ev.samples.filter((s) => s.family === 'fs' && s.key !== undefined);
+      if (fsUpdates.length > 0) {
+        setFsLatest((cur) => {
+          const next = { ...cur };
+          for (const s of fsUpdates) if (s.key !== undefined) next[s.key] = s.values;
+          return next;
+        });
+      }
+      if (!live) return;
+      setNowS(Date.now() / 1000);
+      setCharts((cur) => {
+        let next = cur;
+        for (const s of ev.samples) {
+          if (s.family === 'cpu') next = { ...next, cpu: appendSample(next.cpu, s.t, s.values, LIVE_BOUNDS) };
+          else if (s.family === 'memory') next = { ...next, memory: appendSample(next.memory, s.t, s.values, LIVE_BOUNDS) };
+          else if (s.family === 'fs' && next.fs && s.key === next.fs.key) {
+            next = { ...next, fs: { key: next.fs.key, window: appendSample(next.fs.window, s.t, s.values, LIVE_BOUNDS) } };
+          } else if (s.family === 'net' && s.key !== undefined) {
+            const at = next.net.findIndex((n) => n.key === s.key);
+            const hit = next.net[at];
+            if (hit) {
+              const net = [...next.net];
+              net[at] = { key: hit.key, window: appendSample(hit.window, s.t, s.values, LIVE_BOUNDS) };
+              next = { ...next, net };
+            }
+          }
+        }
+        return next;
+      });
+    });
+  }, [stream, agentId, range]);
+
+  // a live chart slides with the clock even when the agent falls silent, so the silence shows
+  useEffect(() => {
+    if (range !== 'live') return undefined;
+    const timer = setInterval(() => setNowS(Date.now() / 1000), 5000);
+    return () => clearInterval(timer);
+  }, [range]);
+
+  const xRange = useMemo((): readonly [number, number] => {
+    if (fetchedRange) return fetchedRange;
+    // an agent whose clock runs ahead of the browser's still has its newest point on the chart
+    const last = Math.max(nowS, charts.cpu.data[0][charts.cpu.data[0].length - 1] ?? 0);
+    return [last - LIVE_WINDOW_S, last];
+  }, [fetchedRange, nowS, charts.cpu]);
+
+  return { detail, detailError, seriesError, loadingSeries, charts, fsRows, xRange };
+}
