@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   RW_ERR_MODEM_PIN: 'the SIM PIN is missing or was rejected: set the right PIN and restart; it is never retried automatically',
   RW_ERR_MODEM_SIM: 'the SIM is missing, blocked (PUK) or broken: check the SIM card',
   RW_ERR_MODEM_GONE: 'the modem port is closed or unplugged: check the USB cable; the driver reopens it when it reappears',
+  RW_ERR_MODEM_REBOOTED: 'the modem restarted while the command ran: it is re-initialised; retry the command',
   RW_ERR_MODEM_NOT_READY: 'the modem is not ready to send (starting, resetting or not registered): retry later',
   RW_ERR_MODEM_SIMULATOR: 'the modem simulator could not start: is socat installed?',
 } as const;

@@ -3,7 +3,7 @@
 // runtime dependency here, so the browser bundle can import it. Adding a field to a family
 // changes the RRD layout: see the README ("Storage") before doing it.
 
-export type Unit = '%' | 'B' | 'B/s' | '/s' | '' ;
+export type Unit = '%' | 'B' | 'B/s' | '/s' | '';
 
 export interface FamilyDef {
   /** true when the family has one series per key (filesystem mount point, interface name). */
@@ -13,7 +13,10 @@ export interface FamilyDef {
 }
 
 export const FAMILIES = {
+  /** the whole machine */
   cpu: { keyed: false, fields: { user: '%', system: '%', iowait: '%', steal: '%', idle: '%' } },
+  /** one series per core, key = "cpu0", "cpu1", … */
+  cpucore: { keyed: true, fields: { user: '%', system: '%', iowait: '%', steal: '%', idle: '%' } },
   load: { keyed: false, fields: { load1: '', load5: '', load15: '' } },
   memory: {
     keyed: false,
@@ -28,6 +31,21 @@ export const FAMILIES = {
     fields: {
       rx_bytes: 'B/s', tx_bytes: 'B/s', rx_packets: '/s', tx_packets: '/s',
       rx_errs: '/s', tx_errs: '/s', rx_drop: '/s', tx_drop: '/s', colls: '/s',
+      /** 1 = link up, 0 = down */
+      up: '',
+    },
+  },
+  /** block device I/O, key = device name ("sda", "nvme0n1") */
+  disk: {
+    keyed: true,
+    fields: { reads: '/s', writes: '/s', read_bytes: 'B/s', write_bytes: 'B/s', busy: '%' },
+  },
+  /** TCP connections by state (IPv4 and IPv6 together) */
+  tcp: {
+    keyed: false,
+    fields: {
+      established: '', syn_sent: '', syn_recv: '', fin_wait1: '', fin_wait2: '', time_wait: '',
+      close: '', close_wait: '', last_ack: '', listen: '', closing: '',
     },
   },
 } as const satisfies Record<string, FamilyDef>;
@@ -39,3 +57,10 @@ export type FieldOf<F extends Family> = keyof (typeof FAMILIES)[F]['fields'] & s
 export function familyFields(family: Family): string[] {
   return Object.keys(FAMILIES[family].fields);
 }
+
+/**
+ * Collectors an agent runs, each with its own interval and on/off switch (S2). Most fill one
+ * family; `routes`, `top` and `visitors` send snapshots (not time series) in a batch's `x`.
+ */
+export const COLLECTOR_NAMES = ['cpu', 'load', 'memory', 'fs', 'net', 'disk', 'tcp', 'routes', 'top', 'visitors'] as const;
+export type CollectorName = (typeof COLLECTOR_NAMES)[number];

@@ -15,6 +15,8 @@ export const METRICS_LIMITS = {
   /** seconds a sample may be old: the agent's disk queue keeps at most this much (issue 3). */
   maxAgeS: 7 * 24 * 3600,
   minIntervalS: 1,
+  /** routes or visitors in one snapshot; a busy server lists its top ones */
+  maxSnapshotEntries: 1000,
   maxIntervalS: 3600,
 } as const;
 
@@ -29,17 +31,51 @@ export const sampleSchema = z
     k: z.string().min(1).max(METRICS_LIMITS.maxKeyLength).optional(),
     /** Field → value; null = unknown (stored as UNKNOWN). */
     v: z.record(z.string(), z.number().finite().nullable()),
+    /** This sample's collector interval in seconds when it differs from the batch's `i` (S2). */
+    i: z.number().int().min(METRICS_LIMITS.minIntervalS).max(METRICS_LIMITS.maxIntervalS).optional(),
   })
   .strict();
+
+const processSchema = z.object({
+  pid: z.number().int().nonnegative(),
+  name: z.string().max(256),
+  user: z.string().max(64),
+  /** % of one CPU, % of memory, or disk bytes/s, by list */
+  value: z.number().finite(),
+}).strict();
+
+/** Snapshots that are not time series (S1 routing table, top processes, S15 visitors). */
+export const snapshotSchema = z.object({
+  t: z.number().int().positive(),
+  routes: z.array(z.object({
+    destination: z.string().max(64), gateway: z.string().max(64), iface: z.string().max(64),
+    metric: z.number().int(), family: z.enum(['inet', 'inet6']),
+  }).strict()).max(METRICS_LIMITS.maxSnapshotEntries).optional(),
+  top: z.object({
+    cpu: z.array(processSchema).max(20),
+    memory: z.array(processSchema).max(20),
+    io: z.array(processSchema).max(20),
+  }).strict().optional(),
+  /** current client connections to this server's listening ports */
+  visitors: z.array(z.object({
+    remote: z.string().max(64),
+    remotePort: z.number().int().min(0).max(65535),
+    localPort: z.number().int().min(0).max(65535),
+  }).strict()).max(METRICS_LIMITS.maxSnapshotEntries).optional(),
+}).strict();
+export type Snapshot = z.infer<typeof snapshotSchema>;
 
 export const metricsBatchSchema = z
   .object({
     v: z.literal(1),
     /** Collector interval in seconds; it is the RRD step. */
     i: z.number().int().min(METRICS_LIMITS.minIntervalS).max(METRICS_LIMITS.maxIntervalS),
-    s: z.array(sampleSchema).min(1).max(METRICS_LIMITS.maxSamplesPerBatch),
+    s: z.array(sampleSchema).max(METRICS_LIMITS.maxSamplesPerBatch),
+    /** snapshots taken with this batch */
+    x: snapshotSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.s.length > 0 || b.x !== undefined, { message: 'a batch needs samples or a snapshot', path: ['s'] });
 
 export type Sample = z.infer<typeof sampleSchema>;
 export type MetricsBatch = z.infer<typeof metricsBatchSchema>;

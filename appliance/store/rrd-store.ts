@@ -1,0 +1,419 @@
+// The appliance's time-series store: one RRD file per agent, family, key and step, written and
+// read through a supervised rrdcached (DESIGN.md "Storage"). write() resolves only when rrdcached
+// has acknowledged every update, which is what the broker's backpressure waits on, and what it
+// acknowledges is never lost, not even when rrdcached is killed (see the replay tail below).
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { SeriesResponse } from '../../contract/api.js';
+import { isRwError, RwError } from '../../contract/errors.js';
+import { FAMILIES, familyFields, METRICS_LIMITS, type Family, type Sample } from '../../contract/metrics.js';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import {
+  bytesPerServer, dsDefs, isValidAgentId, parseRrdFileName, rraDefs, rrdFileName, seriesBaseName,
+  type RetentionProfile,
+} from './rrd-layout.js';
+import { isNoSuchFile, isStaleUpdate, type FetchResult, type RrdcachedClient, type UpdateCommand } from './rrdcached-client.js';
+import { RrdcachedSupervisor, type BackoffOptions, type RrdcachedHealth } from './rrdcached-supervisor.js';
+
+export interface RrdStoreDeps {
+  dataDir: string;
+  profile: RetentionProfile;
+  clock: Clock;
+  logger: Logger;
+  /** rrdcached executable; default `rrdcached` from PATH */
+  rrdcachedBinary?: string;
+  /** rrdcached -w, seconds; default 300 (see RrdcachedSupervisorDeps) */
+  writeIntervalS?: number;
+  /** how long write() and series() wait for a restarting rrdcached before RW_ERR_RRDCACHED_DOWN; default 30 s */
+  downWaitMs?: number;
+  /** bytes of the most recently acknowledged update lines kept for re-sending after a crash; default 256 KiB */
+  replayTailBytes?: number;
+  backoff?: BackoffOptions;
+  /** see RrdcachedSupervisorDeps */
+  hangTimeoutMs?: number;
+  watchdogIntervalMs?: number;
+}
+
+export interface WriteResult {
+  updated: number;
+  rejected: number;
+}
+
+export interface RrdStoreCounters {
+  /** updates rrdcached acknowledged */
+  rrdUpdates: number;
+  /** samples write() reported as rejected: refused by rrdcached (older than the file's last) or not storable */
+  rrdUpdateErrors: number;
+}
+
+const DEFAULT_DOWN_WAIT_MS = 30_000;
+/**
+ * rrdcached 1.7.2 writes its journal through a stdio buffer (st_blksize: 4 KiB on ext4 and f2fs)
+ * and never flushes it between updates: when rrdcached is killed, the last few KiB of
+ * acknowledged updates were never in the journal. The store keeps the most recently
+ * acknowledged update lines, many times that buffer, and re-sends them to the restarted daemon;
+ * the ones the journal did keep are refused as duplicates and cost nothing.
+ */
+const DEFAULT_REPLAY_TAIL_BYTES = 256 * 1024;
+
+interface TailEntry {
+  update: UpdateCommand;
+  bytes: number;
+}
+
+interface FileBatch {
+  file: string;
+  family: Family;
+  step: number;
+  updates: UpdateCommand[];
+}
+
+export class RrdStore {
+  readonly counters: RrdStoreCounters = { rrdUpdates: 0, rrdUpdateErrors: 0 };
+  private supervisor: RrdcachedSupervisor | null = null;
+  private readonly log: Logger;
+  /** files known to exist (or being created): CREATE once per file per process */
+  private readonly files = new Map<string, Promise<void>>();
+  /** newest t acknowledged per file, to tell a re-sent duplicate from a genuinely old sample */
+  private readonly lastAcked = new Map<string, number>();
+  /** `${agentId}/${seriesBaseName}` → step of the latest write: the file series() reads */
+  private readonly currentStep = new Map<string, number>();
+  /** per agent: writes of one agent run one after the other so their timestamps stay in order */
+  private readonly agentChains = new Map<string, Promise<void>>();
+  private tail: TailEntry[] = [];
+  private tailStart = 0;
+  private tailBytes = 0;
+  private readonly tailLimit: number;
+  private readonly downWaitMs: number;
+
+  constructor(private readonly deps: RrdStoreDeps) {
+    this.log = deps.logger.child('rrd-store');
+    this.tailLimit = deps.replayTailBytes ?? DEFAULT_REPLAY_TAIL_BYTES;
+    this.downWaitMs = deps.downWaitMs ?? DEFAULT_DOWN_WAIT_MS;
+  }
+
+  get rrdDir(): string {
+    return path.join(this.deps.dataDir, 'rrd');
+  }
+
+  async start(): Promise<void> {
+    if (this.supervisor) throw new RwError('RW_ERR_INTERNAL', 'RRD store already started');
+    const supervisor = new RrdcachedSupervisor({
+      dataDir: this.deps.dataDir,
+      clock: this.deps.clock,
+      logger: this.deps.logger,
+      onConnected: (client, info) => (info.restarted ? this.resendTail(client) : Promise.resolve()),
+      ...(this.deps.rrdcachedBinary !== undefined ? { binary: this.deps.rrdcachedBinary } : {}),
+      ...(this.deps.writeIntervalS !== undefined ? { writeIntervalS: this.deps.writeIntervalS } : {}),
+      ...(this.deps.backoff !== undefined ? { backoff: this.deps.backoff } : {}),
+      ...(this.deps.hangTimeoutMs !== undefined ? { hangTimeoutMs: this.deps.hangTimeoutMs } : {}),
+      ...(this.deps.watchdogIntervalMs !== undefined ? { watchdogIntervalMs: this.deps.watchdogIntervalMs } : {}),
+    });
+    this.supervisor = supervisor;
+    try {
+      await supervisor.start();
+    } catch (e) {
+      this.supervisor = null;
+      throw e;
+    }
+  }
+
+  /** Stops rrdcached (it writes every pending update first). Writes still waiting reject with RW_ERR_RRDCACHED_DOWN. */
+  async stop(): Promise<void> {
+    const supervisor = this.supervisor;
+    this.supervisor = null;
+    await supervisor?.stop();
+  }
+
+  health(): RrdcachedHealth {
+    return this.supervisor?.health() ?? { ok: false, restarts: 0, pid: null };
+  }
+
+  /** Bytes the RRD files of one nominal server take at this step (rrd-layout.ts NOMINAL_SERVER). */
+  bytesPerServer(step: number): number {
+    return bytesPerServer(step, this.deps.profile);
+  }
+
+  /**
+   * Stores samples of one agent at its collector interval (the RRD step; a sample's own `i`
+   * overrides the batch's). Creates files on first use. Resolves when rrdcached has
+   * acknowledged (journaled) every update. A sample not newer than its file's last update is
+   * refused by rrdcached and counted in `rejected`, as is a sample that cannot be stored (a key
+   * too long for a file name). Rejects with
+   * RW_ERR_RRDCACHED_DOWN if rrdcached stays down longer than downWaitMs; the caller then
+   * withholds its acknowledgement and the sample comes again.
+   */
+  write(agentId: string, intervalS: number, samples: readonly Sample[]): Promise<WriteResult> {
+    const prev = this.agentChains.get(agentId) ?? Promise.resolve();
+    const run = prev.then(() => this.writeNow(agentId, intervalS, samples));
+    const settled = run.then(() => undefined, () => undefined);
+    this.agentChains.set(agentId, settled);
+    void settled.then(() => {
+      if (this.agentChains.get(agentId) === settled) this.agentChains.delete(agentId);
+    });
+    return run;
+  }
+
+  private async writeNow(agentId: string, intervalS: number, samples: readonly Sample[]): Promise<WriteResult> {
+    if (!validInterval(intervalS)) {
+      throw new RwError('RW_ERR_BAD_REQUEST', `interval ${intervalS} s is outside ${METRICS_LIMITS.minIntervalS}…${METRICS_LIMITS.maxIntervalS}`);
+    }
+    if (!isValidAgentId(agentId)) throw new RwError('RW_ERR_BAD_REQUEST', `agent id ${JSON.stringify(agentId)} cannot name an RRD directory`);
+    const result: WriteResult = { updated: 0, rejected: 0 };
+    // counted as they happen: a write that ends in RW_ERR_RRDCACHED_DOWN has still stored some
+    const stored = (update: UpdateCommand): void => {
+      this.acknowledged(update);
+      result.updated++;
+      this.counters.rrdUpdates++;
+    };
+    const refused = (): void => {
+      result.rejected++;
+      this.counters.rrdUpdateErrors++;
+    };
+    const batches = new Map<string, FileBatch>();
+    for (const s of samples) {
+      // a sample of a collector with its own interval (S2) carries it; its file has that step
+      const step = s.i ?? intervalS;
+      let file: string;
+      try {
+        if (!validInterval(step)) throw new RwError('RW_ERR_BAD_REQUEST', `interval ${step} s is outside ${METRICS_LIMITS.minIntervalS}…${METRICS_LIMITS.maxIntervalS}`);
+        file = rrdFileName(agentId, s.f, s.k, step);
+      } catch (e) {
+        this.log.warn('sample cannot be stored', { agentId, family: s.f, error: e });
+        refused();
+        continue;
+      }
+      let batch = batches.get(file);
+      if (!batch) {
+        batch = { file, family: s.f, step, updates: [] };
+        batches.set(file, batch);
+        this.currentStep.set(`${agentId}/${seriesBaseName(s.f, s.k)}`, step);
+      }
+      batch.updates.push({ file, t: s.t, values: familyFields(s.f).map((f) => s.v[f] ?? null) });
+    }
+    // rrdcached refuses an update older than the previous one of the same file: send each
+    // file's updates oldest first, whatever order the batch had
+    for (const b of batches.values()) b.updates.sort((x, y) => x.t - y.t);
+
+    const deadline = new Deadline(this.deps.clock, this.downWaitMs);
+    await Promise.all([...batches.values()].map((b) => this.ensureFile(b, deadline)));
+
+    let todo = [...batches.values()].flatMap((b) => b.updates.map((update) => ({ update, resent: false, recreated: false })));
+    while (todo.length > 0) {
+      const client = await this.waitUp(deadline);
+      const outcomes = await client.updateMany(todo.map((x) => x.update));
+      const again: typeof todo = [];
+      for (const [i, outcome] of outcomes.entries()) {
+        const item = todo[i];
+        if (!item) continue;
+        const { update } = item;
+        if (outcome.ok) {
+          stored(update);
+        } else if (isRwError(outcome.error, 'RW_ERR_RRDCACHED_DOWN')) {
+          // sent, unanswered: rrdcached may or may not have journaled it before it went away
+          again.push({ ...item, resent: true });
+        } else if (isStaleUpdate(outcome.error)) {
+          // A re-sent update refused as stale although it is newer than anything acknowledged
+          // for its file can only have been taken by the daemon that died: it is stored.
+          if (item.resent && update.t > (this.lastAcked.get(update.file) ?? -Infinity)) stored(update);
+          else refused();
+        } else if (isNoSuchFile(outcome.error) && !item.recreated) {
+          // the file was removed behind our back: create it again once
+          this.files.delete(update.file);
+          const parsed = parseRrdFileName(path.basename(update.file));
+          if (!parsed) {
+            refused();
+            continue;
+          }
+          await this.ensureFile({ file: update.file, family: parsed.family, step: parsed.step, updates: [update] }, deadline);
+          again.push({ ...item, recreated: true });
+        } else {
+          this.log.warn('rrdcached refused an update', { file: update.file, t: update.t, error: outcome.error });
+          refused();
+        }
+      }
+      todo = again;
+    }
+    if (result.rejected > 0) this.log.debug('samples rejected', { agentId, rejected: result.rejected, updated: result.updated });
+    return result;
+  }
+
+  private ensureFile(batch: FileBatch, deadline: Deadline): Promise<void> {
+    const step = batch.step;
+    const known = this.files.get(batch.file);
+    if (known) return known;
+    const first = batch.updates[0]?.t ?? Math.floor(this.deps.clock.now() / 1000);
+    // A GAUGE value covers the interval that ends at its timestamp. Starting the file a whole
+    // step before the first sample lets that sample fill its interval; with `first - 1` the
+    // interval would be mostly before the file's start, and rrdtool would store the first
+    // sample as unknown.
+    const p: Promise<void> = this.createFile(batch.file, batch.family, step, first - step, deadline).catch((e: unknown) => {
+      if (this.files.get(batch.file) === p) this.files.delete(batch.file); // not created: the next write tries again
+      throw e;
+    });
+    this.files.set(batch.file, p);
+    return p;
+  }
+
+  private async createFile(file: string, family: Family, step: number, startS: number, deadline: Deadline): Promise<void> {
+    for (;;) {
+      const client = await this.waitUp(deadline);
+      try {
+        const r = await client.create(file, step, startS, dsDefs(family, step), rraDefs(step, this.deps.profile, family));
+        if (r === 'created') this.log.info('created RRD file', { file, step, profile: this.deps.profile });
+        return;
+      } catch (e) {
+        if (!isRwError(e, 'RW_ERR_RRDCACHED_DOWN')) throw e;
+      }
+    }
+  }
+
+  private acknowledged(update: UpdateCommand): void {
+    const prev = this.lastAcked.get(update.file);
+    if (prev === undefined || update.t > prev) this.lastAcked.set(update.file, update.t);
+    // "update <file> <t:values>\n", the journal line rrdcached writes for it
+    const bytes = 9 + update.file.length + String(update.t).length + update.values.reduce<number>((n, v) => n + 1 + (v === null ? 1 : String(v).length), 0);
+    this.tail.push({ update, bytes });
+    this.tailBytes += bytes;
+    while (this.tailBytes > this.tailLimit && this.tailStart < this.tail.length) {
+      const old = this.tail[this.tailStart++];
+      if (old) this.tailBytes -= old.bytes;
+    }
+    if (this.tailStart > 4096 && this.tailStart * 2 > this.tail.length) {
+      this.tail = this.tail.slice(this.tailStart);
+      this.tailStart = 0;
+    }
+  }
+
+  /** After a crash: re-send the recently acknowledged updates the daemon's journal may have lost. */
+  private async resendTail(client: RrdcachedClient): Promise<void> {
+    const updates = this.tail.slice(this.tailStart).map((e) => e.update);
+    if (updates.length === 0) return;
+    const outcomes = await client.updateMany(updates);
+    let restored = 0;
+    for (const o of outcomes) {
+      if (o.ok) restored++;
+      else if (isRwError(o.error, 'RW_ERR_RRDCACHED_DOWN')) throw o.error; // the supervisor tries again
+    }
+    this.log.warn('re-sent acknowledged updates after an rrdcached restart', { resent: updates.length, restored });
+  }
+
+  private async waitUp(deadline: Deadline): Promise<RrdcachedClient> {
+    const supervisor = this.supervisor;
+    if (!supervisor) throw new RwError('RW_ERR_RRDCACHED_DOWN', 'the RRD store is not started');
+    return supervisor.whenUp(deadline.remainingMs());
+  }
+
+  /**
+   * A series as columns, through rrdcached FETCH: the daemon writes the file's pending updates
+   * first, and rrd_fetch answers from the finest AVERAGE archive that covers `fromS`. Rows beyond
+   * `points` are averaged into buckets (unknown values ignored; a bucket of unknowns is null).
+   */
+  async series(agentId: string, family: Family, key: string | undefined, fromS: number, toS: number, points: number): Promise<SeriesResponse> {
+    if (!Object.hasOwn(FAMILIES, family)) throw new RwError('RW_ERR_NOT_FOUND', `no metric family ${family}`);
+    if (!Number.isSafeInteger(fromS) || !Number.isSafeInteger(toS) || fromS >= toS) {
+      throw new RwError('RW_ERR_BAD_REQUEST', `the range must be whole unix seconds with from < to (from ${fromS}, to ${toS})`);
+    }
+    if (!Number.isSafeInteger(points) || points < 1) throw new RwError('RW_ERR_BAD_REQUEST', `points must be a whole number ≥ 1, got ${points}`);
+    const file = await this.seriesFile(agentId, family, key);
+    const client = await this.waitUp(new Deadline(this.deps.clock, this.downWaitMs));
+    let fetched: FetchResult;
+    try {
+      fetched = await client.fetch(file, 'AVERAGE', fromS, toS);
+    } catch (e) {
+      if (isRwError(e, 'RW_ERR_RRDCACHED') && /No such file|opening/.test(e.message)) {
+        throw new RwError('RW_ERR_NOT_FOUND', `no series ${family}${key !== undefined ? ` ${key}` : ''} for agent ${agentId}`, { cause: e });
+      }
+      throw e;
+    }
+    // rrd_fetch answers whole archive rows and adds one past the end: keep the rows whose
+    // interval (t - step, t] overlaps (fromS, toS]
+    const inRange = fetched.rows.filter((r) => r.t > fromS && r.t - fetched.step < toS);
+    const { step, rows } = downsample({ step: fetched.step, rows: inRange }, points);
+    const data: SeriesResponse['data'] = [rows.map((r) => r.t)];
+    for (let c = 0; c < fetched.dsNames.length; c++) data.push(rows.map((r) => r.values[c] ?? null));
+    return { agentId, family, ...(key !== undefined ? { key } : {}), step, fields: fetched.dsNames, data };
+  }
+
+  /** The file that answers for a series: the one of the latest write's step, else the newest on disk. */
+  private async seriesFile(agentId: string, family: Family, key: string | undefined): Promise<string> {
+    const notFound = (): RwError => new RwError('RW_ERR_NOT_FOUND', `no series ${family}${key !== undefined ? ` ${key}` : ''} for agent ${agentId}`);
+    if (!isValidAgentId(agentId)) throw notFound();
+    if (FAMILIES[family].keyed !== (key !== undefined)) {
+      throw new RwError('RW_ERR_BAD_REQUEST', `family ${family} ${FAMILIES[family].keyed ? 'needs' : 'takes no'} key`);
+    }
+    const names = await this.fileNames(agentId);
+    const steps = names
+      .map((n) => ({ n, p: parseRrdFileName(n) }))
+      .filter((x) => x.p !== null && x.p.family === family && x.p.key === key);
+    if (steps.length === 0) throw notFound();
+    const current = this.currentStep.get(`${agentId}/${seriesBaseName(family, key)}`);
+    const chosen = steps.find((x) => x.p?.step === current);
+    if (chosen) return `${agentId}/${chosen.n}`;
+    let best = { name: '', mtime: -Infinity };
+    for (const x of steps) {
+      const st = await stat(path.join(this.rrdDir, agentId, x.n));
+      if (st.mtimeMs > best.mtime) best = { name: x.n, mtime: st.mtimeMs };
+    }
+    return `${agentId}/${best.name}`;
+  }
+
+  /** RRD files of an agent, relative to the RRD directory (`<agentId>/cpu.5s.rrd`); [] for an unknown agent. */
+  async filesOf(agentId: string): Promise<string[]> {
+    if (!isValidAgentId(agentId)) return [];
+    return (await this.fileNames(agentId)).filter((n) => parseRrdFileName(n) !== null).map((n) => `${agentId}/${n}`);
+  }
+
+  private async fileNames(agentId: string): Promise<string[]> {
+    try {
+      return (await readdir(path.join(this.rrdDir, agentId))).filter((n) => n.endsWith('.rrd')).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+}
+
+function validInterval(s: number): boolean {
+  return Number.isInteger(s) && s >= METRICS_LIMITS.minIntervalS && s <= METRICS_LIMITS.maxIntervalS;
+}
+
+/** One deadline shared by every wait of one operation, so that a flapping daemon cannot stretch it. */
+class Deadline {
+  private readonly at: number;
+  constructor(private readonly clock: Clock, ms: number) {
+    this.at = clock.now() + ms;
+  }
+  remainingMs(): number {
+    return Math.max(0, this.at - this.clock.now());
+  }
+}
+
+/** Averages consecutive rows into at most `points` buckets; each bucket is stamped with its last row's time. */
+export function downsample(f: Pick<FetchResult, 'step' | 'rows'>, points: number): { step: number; rows: FetchResult['rows'] } {
+  if (f.rows.length <= points) return { step: f.step, rows: f.rows };
+  const size = Math.ceil(f.rows.length / points);
+  const out: FetchResult['rows'] = [];
+  for (let i = 0; i < f.rows.length; i += size) {
+    const bucket = f.rows.slice(i, i + size);
+    const last = bucket[bucket.length - 1];
+    if (!last) continue;
+    const width = last.values.length;
+    const values: (number | null)[] = [];
+    for (let c = 0; c < width; c++) {
+      let sum = 0;
+      let n = 0;
+      for (const r of bucket) {
+        const v = r.values[c];
+        if (v !== null && v !== undefined) {
+          sum += v;
+          n++;
+        }
+      }
+      values.push(n > 0 ? sum / n : null);
+    }
+    out.push({ t: last.t, values });
+  }
+  return { step: f.step * size, rows: out };
+}
