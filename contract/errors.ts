@@ -25,6 +25,10 @@ export const ERROR_CODES = {
   RW_ERR_MODEM_REBOOTED: 'the modem restarted while the command ran: it is re-initialised; retry the command',
   RW_ERR_MODEM_NOT_READY: 'the modem is not ready to send (starting, resetting or not registered): retry later',
   RW_ERR_MODEM_SIMULATOR: 'the modem simulator could not start: is socat installed?',
+  RW_ERR_VALIDATION: 'the input has problems: each is listed as "path: message"',
+  RW_ERR_CONFLICT: 'the resource is not in a state that allows this (already exists, already acknowledged, not firing)',
+  RW_ERR_MODEM_DISABLED: 'no modem is configured (--modem none): start with --modem PATH or --modem sim to send SMS',
+  RW_ERR_SMS_FAILED: 'an SMS failed for good (permanent or fatal modem error) and will not be retried: check the number, the SIM and the modem',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
