@@ -31,7 +31,7 @@ export class LiveHub {
   }
 
   publish<N extends StreamEventName>(name: N, agentId: string, data: StreamEvents[N]): void {
-    const event: HubEvent = { id: this.base + ++this.seq, name, agentId, data } as HubEvent;
+    const event: HubEvent = { id: this.base + ++this.seq, name, agentId, data };
     this.ring.push(event);
     if (this.ring.length > this.opts.ringSize) this.ring.shift();
     for (const l of this.listeners) l(event);

@@ -47,7 +47,7 @@ export function readOptions<S extends z.ZodType>(
   for (const s of specs) options[s.flag] = { type: s.boolean ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (e) {
     throw new UsageError([(e as Error).message]);
   }

@@ -26,7 +26,8 @@ const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
 function authError(message: string, returnCode: number): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+  const err: AuthenticateError = Object.assign(new Error(message), { returnCode });
+  return err;
 }
 
 export class MqttBroker {

@@ -29,8 +29,14 @@ void t.test('an agent enrolls and publishes; its samples reach the series API an
     return idle.some((v) => v !== null) ? s : null;
   }, { timeoutMs: 20_000 });
   t.same(cpu.fields, ['user', 'system', 'iowait', 'steal', 'idle']);
-  const firstSampleAfterS = (Date.now() - started) / 1000;
-  t.comment(`first stored cpu sample ${firstSampleAfterS.toFixed(1)} s after the agent started`);
+  const storedAt = Date.now();
+  const firstSampleAfterS = (storedAt - started) / 1000;
+  t.comment(`first stored cpu sample ${firstSampleAfterS.toFixed(1)} s after the agent process started`);
+  const onlineEvent = stream.events.find((e) => e.event === 'status' && (e.data as { agentId: string; status: string }).agentId === id
+    && (e.data as { status: string }).status === 'online');
+  t.ok(onlineEvent, 'the online status was streamed');
+  const onlineAt = (onlineEvent?.data as { at: number }).at;
+  t.ok(storedAt - onlineAt <= 3 * interval * 1000, `stored ${storedAt - onlineAt} ms after the agent connected (≤ 3 intervals)`);
 
   const sampleEvent = await waitFor('a sample event on the stream', () =>
     stream.events.find((e) => e.event === 'sample' && (e.data as { agentId: string }).agentId === id));
@@ -59,7 +65,7 @@ void t.test('an agent enrolls and publishes; its samples reach the series API an
 
 void t.test('an agent killed with SIGKILL is offline within 1.5× the keepalive; a clean stop is offline at once', async (t) => {
   const app = await startAppliance(t);
-  const keepalive = 4;
+  const keepalive = 5;
   const stream = await openStream(`${app.url}/api/v1/stream`);
   t.teardown(() => stream.close());
 

@@ -6,13 +6,13 @@ import type { HealthResponse } from '../../contract/api.js';
 void t.test('enrollment', async (t) => {
   const app = await startAppliance(t);
 
-  t.test('a wrong token is refused with RW_ERR_ENROLL_TOKEN', async (t) => {
+  await t.test('a wrong token is refused with RW_ERR_ENROLL_TOKEN', async (t) => {
     const res = await app.fetch('/api/v1/enroll', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'wrong', hostname: 'x' }) });
     t.equal(res.status, 401);
     t.equal(((await res.json()) as { error: { code: string } }).error.code, 'RW_ERR_ENROLL_TOKEN');
   });
 
-  t.test('a malformed body is refused with RW_ERR_BAD_REQUEST', async (t) => {
+  await t.test('a malformed body is refused with RW_ERR_BAD_REQUEST', async (t) => {
     for (const body of ['{', JSON.stringify({ token: app.token }), JSON.stringify({ token: app.token, hostname: 'bad host name!' })]) {
       const res = await app.fetch('/api/v1/enroll', { method: 'POST', body });
       t.equal(res.status, 400, body);
@@ -20,7 +20,7 @@ void t.test('enrollment', async (t) => {
     }
   });
 
-  t.test('a good token returns an id and a secret, and the agent is listed', async (t) => {
+  await t.test('a good token returns an id and a secret, and the agent is listed', async (t) => {
     const r = await app.api<{ agentId: string; secret: string; mqtt: { port: number } }>('/api/v1/enroll', { token: app.token, hostname: 'app-01' });
     t.match(r.agentId, /^[0-9a-f]{12}$/);
     t.ok(r.secret.length >= 40, 'secret is long and random');
@@ -29,7 +29,7 @@ void t.test('enrollment', async (t) => {
     t.ok(agents.some((a) => a.id === r.agentId && a.hostname === 'app-01'));
   });
 
-  t.test('health reports the storage capacity', async (t) => {
+  await t.test('health reports the storage capacity', async (t) => {
     const h = await app.api<HealthResponse>('/api/v1/health');
     t.ok(h.storage.bytesPerServer > 0);
     t.ok(h.storage.serverCapacity >= h.storage.serversEnrolled);

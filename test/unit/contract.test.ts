@@ -6,14 +6,15 @@ import { METRICS_LIMITS, parseMetricsPayload } from '../../contract/metrics.js';
 const now = 1_800_000_000;
 const ok = (o: unknown) => parseMetricsPayload(Buffer.from(JSON.stringify(o)), now);
 
-void t.test('topics round-trip and foreign topics are rejected', async (t) => {
+void t.test('topics round-trip and foreign topics are rejected', (t) => {
   t.same(parseAgentTopic(agentTopic('abc123', 'metrics')), { agentId: 'abc123', leaf: 'metrics' });
   t.equal(parseAgentTopic('rw/v1/abc/metrics/extra'), null);
   t.equal(parseAgentTopic('other/v1/abc/metrics'), null);
   t.equal(parseAgentTopic('rw/v1//metrics'), null);
+  t.end();
 });
 
-void t.test('a valid batch passes; each kind of damage is named by path', async (t) => {
+void t.test('a valid batch passes; each kind of damage is named by path', (t) => {
   const good = { v: 1, i: 5, s: [{ t: now, f: 'cpu', v: { user: 1, idle: 99 } }, { t: now, f: 'fs', k: '/', v: { used: 1, size: null } }] };
   t.ok(ok(good).ok);
   const cases: [string, unknown, RegExp][] = [
@@ -38,4 +39,5 @@ void t.test('a valid batch passes; each kind of damage is named by path', async 
   t.same(notJson, { ok: false, reason: 'payload is not JSON' });
   const big = parseMetricsPayload(Buffer.alloc(METRICS_LIMITS.maxPayloadBytes + 1), now);
   t.notOk(big.ok);
+  t.end();
 });

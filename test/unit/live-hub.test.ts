@@ -2,7 +2,7 @@
 import t from 'tap';
 import { LiveHub } from '../../appliance/live-hub.js';
 
-void t.test('since() returns the events after an id, oldest first, within the ring', async (t) => {
+void t.test('since() returns the events after an id, oldest first, within the ring', (t) => {
   const hub = new LiveHub({ ringSize: 3, bootTimeMs: 1000 });
   const seen: number[] = [];
   const off = hub.subscribe((e) => seen.push(e.id));
@@ -14,13 +14,15 @@ void t.test('since() returns the events after an id, oldest first, within the ri
   t.equal(ids.length, 3, 'only the ring is kept');
   t.same(hub.since(ids[0] as number).map((e) => e.id), ids.slice(1));
   t.same(hub.since(ids[2] as number), [], 'nothing after the newest');
+  t.end();
 });
 
-void t.test('ids from an earlier boot are older than every id of a later boot', async (t) => {
+void t.test('ids from an earlier boot are older than every id of a later boot', (t) => {
   const first = new LiveHub({ ringSize: 10, bootTimeMs: 5_000 });
   for (let n = 0; n < 900; n++) first.publish('status', 'a', { agentId: 'a', status: 'online', at: n });
   const lastOfFirst = first.since(0).at(-1)?.id as number;
   const second = new LiveHub({ ringSize: 10, bootTimeMs: 6_000 });
   second.publish('status', 'a', { agentId: 'a', status: 'online', at: 0 });
   t.equal(second.since(lastOfFirst).length, 1, 'a client that reconnects after a restart gets the new events');
+  t.end();
 });

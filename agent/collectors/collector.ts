@@ -1,0 +1,46 @@
+// What every metric collector (S1) looks like to the sampler, and the small helpers they share:
+// reading a file below the collector's root and building a contract Sample with field names
+// checked against contract/families.ts at compile time.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Family, FieldOf, Sample } from '../../contract/metrics.js';
+
+export interface Collector {
+  /** Shown in logs when this collector fails; the family name where there is one. */
+  readonly name: string;
+  /**
+   * Samples stamped with `t` (unix seconds). Throws when its source cannot be read; the sampler
+   * logs that under `name` and still runs the other collectors.
+   */
+  collect(t: number): Sample[] | Promise<Sample[]>;
+}
+
+/** Options every /proc-reading collector takes. */
+export interface ProcCollectorOptions {
+  /**
+   * Directory that stands for `/`: tests point it at recorded fixtures, a containerised agent at
+   * the host's root mounted somewhere.
+   */
+  root?: string;
+  /** Monotonic milliseconds for rate computation; a wall-clock jump must not fake a rate. */
+  nowMs?: () => number;
+}
+
+export const monotonicMs = (): number => performance.now();
+
+/**
+ * Sync read on purpose: /proc files are generated in memory and a sync read costs a fraction of
+ * a promise round-trip through the thread pool (notes/performance.md, "Agent sampling cost").
+ */
+export function readRootFile(root: string, relativePath: string): string {
+  return readFileSync(path.join(root, relativePath), 'utf8');
+}
+
+export function makeSample<F extends Family>(
+  t: number,
+  f: F,
+  v: Record<FieldOf<F>, number | null>,
+  k?: string,
+): Sample {
+  return k === undefined ? { t, f, v } : { t, f, k, v };
+}
