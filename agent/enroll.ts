@@ -3,7 +3,7 @@
 // never enroll again. The identity holds the MQTT secret, so the file is 0600 in a 0700 directory.
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { API_PREFIX, type EnrollRequest, type EnrollResponse } from '../contract/api.js';
 import { ERROR_CODES, RwError, type ErrorCode } from '../contract/errors.js';
 import type { Clock } from '../core/clock.js';
@@ -18,16 +18,16 @@ export interface Identity {
 export const IDENTITY_FILE = 'identity.json';
 
 const identitySchema = z.object({
-  agentId: z.string().min(1),
-  secret: z.string().min(1),
-  mqttPort: z.number().int().min(1).max(65535),
+  agentId: z.string().check(z.minLength(1)),
+  secret: z.string().check(z.minLength(1)),
+  mqttPort: z.int().check(z.minimum(1), z.maximum(65535)),
 });
 
 // contract/api.ts declares the response as a type only; the agent checks the shape it received.
-const enrollResponseSchema: z.ZodType<EnrollResponse> = z.object({
-  agentId: z.string().min(1),
-  secret: z.string().min(1),
-  mqtt: z.object({ port: z.number().int().min(1).max(65535) }),
+const enrollResponseSchema: z.ZodMiniType<EnrollResponse> = z.object({
+  agentId: z.string().check(z.minLength(1)),
+  secret: z.string().check(z.minLength(1)),
+  mqtt: z.object({ port: z.int().check(z.minimum(1), z.maximum(65535)) }),
 });
 
 /** The stored identity, or null when the agent has not enrolled yet. */

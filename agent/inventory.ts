@@ -1,6 +1,8 @@
-// Host facts for the inventory payload (S3): gathered once at start. systeminformation answers
-// the questions that need distribution-specific knowledge (OS name and release, CPU model); the
-// rest comes from node:os, /proc and /sys, which cost next to nothing.
+// Host facts for the inventory payload (S3). systeminformation answers the questions that need
+// distribution-specific knowledge (OS name and release, CPU model), once per start (it spawns a
+// few processes); the rest comes from node:os, /proc, /sys and statfs, which cost next to
+// nothing, so the inventory is cheap to re-collect to see whether it changed (host name,
+// interfaces and addresses, filesystems: see inventory-watch.ts).
 import { promises as fsPromises, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +10,7 @@ import type { Inventory } from '../contract/inventory.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { readRootFile } from './collectors/collector.js';
+import type { QueueStats } from './disk-queue.js';
 import { readRealFilesystems, type StatFsFunction } from './collectors/filesystems.js';
 import { isMonitoredInterface, parseNetDev } from './collectors/network.js';
 import { TIMED_OUT, withTimeout } from './timeout.js';
@@ -75,6 +78,8 @@ export interface InventoryDeps {
   clock: Clock;
   log: Logger;
   hostFacts?: () => Promise<HostFacts>;
+  /** the disk queue's drop counter, published with the inventory */
+  queue?: Pick<QueueStats, 'dropped' | 'lastDropAt'>;
   statfs?: StatFsFunction;
   statfsTimeoutMs?: number;
 }
@@ -108,5 +113,18 @@ export async function collectInventory(deps: InventoryDeps): Promise<Inventory> 
     })),
     agentVersion: AGENT_VERSION,
     interval: deps.intervalS,
+    ...(deps.queue ? { queue: { dropped: deps.queue.dropped, lastDropAt: deps.queue.lastDropAt } } : {}),
+  };
+}
+
+/** `readHostFacts` once: the OS and the CPU model do not change while the agent runs. */
+export function cachedHostFacts(read: () => Promise<HostFacts> = readHostFacts): () => Promise<HostFacts> {
+  let facts: Promise<HostFacts> | null = null;
+  return () => {
+    facts ??= read().catch((error: unknown) => {
+      facts = null; // try again next time
+      throw error;
+    });
+    return facts;
   };
 }

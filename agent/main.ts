@@ -1,23 +1,28 @@
-// Composition root of the agent (`rackwatch-agent`, S1 + S3): reads the options, enrolls or
-// loads the identity, builds the collectors, the sampler, the scheduler and the MQTT session,
-// and stops them in order on SIGTERM/SIGINT. Nothing else in agent/ reads process state.
+// Composition root of the agent (`rackwatch-agent`; S1, S2, S3, issue 3): reads the options,
+// enrolls or loads the identity, opens the disk queue, builds the collectors' schedules from the
+// last good configuration (or the flags), the MQTT session and the inventory watch, applies each
+// configuration the appliance publishes, and stops everything in order on SIGTERM/SIGINT.
+// Nothing else in agent/ reads process state.
 import os from 'node:os';
+import path from 'node:path';
+import type { AgentConfig } from '../contract/agent-config-mini.js';
 import { isRwError } from '../contract/errors.js';
+import type { Inventory } from '../contract/inventory.js';
 import { UsageError } from '../core/cli-options.js';
-import { nowSeconds, systemClock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/logger.js';
-import type { Collector } from './collectors/collector.js';
-import { createCpuCollector } from './collectors/cpu.js';
-import { createFilesystemsCollector } from './collectors/filesystems.js';
-import { createLoadCollector } from './collectors/load.js';
-import { createMemoryCollector } from './collectors/memory.js';
-import { createNetworkCollector } from './collectors/network.js';
+import { createCollectionPlan } from './collection-plan.js';
+import { createCollector, type CollectorContext } from './collectors/all-collectors.js';
+import {
+  checkAgentConfig, ConfigStore, defaultSettings, queueBoundsOf, sameConfig, settingsOf,
+} from './config-store.js';
+import { DiskQueue } from './disk-queue.js';
 import { loadOrEnroll, type Identity } from './enroll.js';
-import { collectInventory } from './inventory.js';
+import { cachedHostFacts, collectInventory } from './inventory.js';
+import { createInventoryWatch } from './inventory-watch.js';
 import { agentHelpText, parseAgentOptions, type AgentOptions } from './options.js';
-import { createSampler, toBatches } from './sampler.js';
-import { createScheduler } from './scheduler.js';
 import { createSession } from './session.js';
+import { lockStateDir } from './state-lock.js';
 
 /** Exit codes: 0 stopped by a signal or --help, 1 runtime failure, 2 bad configuration. */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -37,7 +42,6 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const log = createLogger('agent', options.logLevel);
   const clock = systemClock;
   const root = '/';
-  const intervalS = options.interval;
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (shutdown.signal.aborted) {
@@ -50,12 +54,23 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  const hostname = options.hostname ?? os.hostname();
+  let unlock: () => void;
+  try {
+    unlock = lockStateDir(options.stateDir);
+  } catch (error) {
+    if (!isRwError(error)) throw error;
+    log.error(error.message, { code: error.code });
+    return 2;
+  }
+  process.on('exit', () => unlock());
+
+  const fixedHostname = options.hostname;
+  const hostname = (): string => fixedHostname ?? os.hostname();
   const applianceUrl = new URL(options.appliance);
   let identity: Identity;
   try {
     identity = await loadOrEnroll({
-      applianceUrl, token: options.token, stateDir: options.stateDir, hostname,
+      applianceUrl, token: options.token, stateDir: options.stateDir, hostname: hostname(),
       clock, log: log.child('enroll'), signal: shutdown.signal,
     });
   } catch (error) {
@@ -65,39 +80,97 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return error.code === 'RW_ERR_CONFIG' ? 2 : 1;
   }
 
-  const inventory = await collectInventory({
-    root, hostname, intervalS, clock, log: log.child('inventory'),
-  });
-  const collectors: Collector[] = [
-    createCpuCollector({ root }),
-    createLoadCollector({ root }),
-    createMemoryCollector({ root }),
-    createFilesystemsCollector({ root, clock, log: log.child('fs') }),
-    createNetworkCollector({ root }),
-  ];
-  const sampler = createSampler({ collectors, log: log.child('sampler') });
-  const session = createSession({
-    applianceUrl, identity, inventory, keepaliveS: options.keepalive, clock, log: log.child('session'),
-  });
-  if (shutdown.signal.aborted) return 0;
+  // the last good configuration (S2), or the flags until the appliance sends one
+  const configLog = log.child('config');
+  const configStore = new ConfigStore(options.stateDir, configLog);
+  let config: AgentConfig | null = configStore.load();
+  const intervalS = options.interval;
+  if (config) configLog.info('running on the stored configuration until the appliance sends one', { revision: config.revision });
 
-  session.start();
-  // A first, unpublished round gives the counter families (cpu, net) their baseline, so the
-  // first published batch is already complete.
-  await sampler.sample(nowSeconds(clock));
-  const scheduler = createScheduler({
-    clock, intervalS, log: log.child('scheduler'),
-    tick: async (t) => {
-      for (const batch of toBatches(await sampler.sample(t), intervalS)) session.publishMetrics(batch);
+  const queue = new DiskQueue({
+    dir: path.join(options.stateDir, 'queue'),
+    bounds: config ? queueBoundsOf(config) : { maxBytes: options.queueMaxBytes, maxAgeS: options.queueMaxAge },
+    clock, log: log.child('queue'),
+  });
+
+  const collectorContext: CollectorContext = { root, clock, log };
+  const plan = createCollectionPlan({
+    clock, log: log.child('plan'),
+    createCollector: (name) => createCollector(name, collectorContext),
+    onBatch: (batch) => {
+      try {
+        queue.append(batch);
+      } catch (error) {
+        log.error('cannot write a batch to the disk queue; it is lost', { error, stateDir: options.stateDir });
+      }
+      session.kick();
     },
   });
-  scheduler.start();
-  log.info('sampling', { agentId: identity.agentId, intervalS, collectors: collectors.map((c) => c.name) });
+
+  const hostFacts = cachedHostFacts();
+  const collectNow = (): Promise<Inventory> => collectInventory({
+    root, hostname: hostname(), intervalS: plan.baseIntervalS ?? intervalS, clock, log: log.child('inventory'), hostFacts,
+  });
+  let inventory = await collectNow();
+  // the drop counter changes while the appliance is away: the inventory sent on reconnect has it
+  const currentInventory = (): Inventory => {
+    const { dropped, lastDropAt } = queue.stats();
+    return { ...inventory, queue: { dropped, lastDropAt } };
+  };
+
+  const applyConfig = (payload: Buffer): void => {
+    const check = checkAgentConfig(payload);
+    if (!check.ok) {
+      configLog.error(`configuration refused; keeping ${config ? `revision ${config.revision}` : 'the defaults'}: ${check.problems.join('; ')}`,
+        { problems: check.problems });
+      return;
+    }
+    const next = check.config;
+    if (config && sameConfig(config, next)) {
+      if (config.revision !== next.revision) configStore.save(next);
+      config = next;
+      configLog.debug('configuration unchanged', { revision: next.revision });
+      return;
+    }
+    configStore.save(next);
+    config = next;
+    queue.setBounds(queueBoundsOf(next));
+    plan.apply(settingsOf(next, intervalS)).then(
+      () => {
+        configLog.info('configuration applied', { revision: next.revision });
+        return watch.checkNow(); // the inventory's interval may have changed
+      },
+      (error: unknown) => { configLog.error('applying the configuration failed', { revision: next.revision, error }); },
+    ).catch((error: unknown) => { configLog.error('inventory after a configuration change failed', { error }); });
+  };
+
+  const session = createSession({
+    applianceUrl, identity, inventory: currentInventory, queue, onConfig: applyConfig,
+    keepaliveS: options.keepalive, clock, log: log.child('session'),
+  });
+  const watch = createInventoryWatch({
+    clock, log: log.child('inventory'), collect: collectNow,
+    onInventory: (next) => {
+      inventory = next;
+      session.updateInventory();
+    },
+  });
+  if (shutdown.signal.aborted) {
+    queue.close();
+    return 0;
+  }
+
+  await plan.apply(config ? settingsOf(config, intervalS) : defaultSettings(intervalS));
+  session.start();
+  watch.start();
+  log.info('sampling', { agentId: identity.agentId, queued: queue.waiting, groups: Object.fromEntries(plan.groups().map(([s, names]) => [`${s}s`, names])) });
 
   if (!shutdown.signal.aborted) await new Promise((resolve) => shutdown.signal.addEventListener('abort', resolve, { once: true }));
-  await scheduler.stop();
+  await watch.stop();
+  await plan.stop();
   await session.stop();
-  log.info('stopped');
+  queue.close();
+  log.info('stopped', { queued: queue.waiting });
   return 0;
 }
 

@@ -1,40 +1,49 @@
 // The agent's command line (`rackwatch-agent`): every flag also an environment variable, validated
-// once at start (STYLE.md 6) through core/cli-options.ts.
-import { z } from 'zod';
-import { METRICS_LIMITS } from '../contract/metrics.js';
+// once at start (STYLE.md 6) through core/cli-options.ts. zod/mini, not full zod: see
+// contract/agent-config.ts for why the agent avoids the latter.
+import * as z from 'zod/mini';
+import { DEFAULT_QUEUE } from '../contract/agent-config-mini.js';
+import { METRICS_LIMITS } from '../contract/families.js';
 import { helpText, readOptions, type OptionSpec } from '../core/cli-options.js';
+import './zod-english.js';
 
 export const AGENT_PROGRAM = 'rackwatch-agent';
 
 export const AGENT_OPTION_SPECS: OptionSpec[] = [
   { flag: 'appliance', env: 'RW_APPLIANCE', help: 'appliance address, e.g. http://rackwatch.local:8080 (required)' },
   { flag: 'token', env: 'RW_TOKEN', help: 'enrollment token; needed only for the first start' },
-  { flag: 'state-dir', env: 'RW_STATE_DIR', help: 'directory for the agent identity', defaultText: './var/agent' },
-  { flag: 'interval', env: 'RW_INTERVAL', help: 'seconds between samples', defaultText: '5' },
+  { flag: 'state-dir', env: 'RW_STATE_DIR', help: 'directory for the identity, the last configuration and the queue of unsent batches', defaultText: './var/agent' },
+  { flag: 'interval', env: 'RW_INTERVAL', help: 'seconds between samples until the appliance sends a configuration (routes, top, visitors: 300, 15, 30)', defaultText: '5' },
   { flag: 'keepalive', env: 'RW_KEEPALIVE', help: 'MQTT keepalive in seconds', defaultText: '15' },
   { flag: 'hostname', env: 'RW_HOSTNAME', help: 'the name this server enrolls and reports under', defaultText: 'the system host name' },
+  { flag: 'queue-max-bytes', env: 'RW_QUEUE_MAX_BYTES', help: 'bytes of unsent batches kept on disk until the appliance sets its own bound', defaultText: String(DEFAULT_QUEUE.maxBytes) },
+  { flag: 'queue-max-age', env: 'RW_QUEUE_MAX_AGE', help: 'seconds an unsent batch is kept until the appliance sets its own bound', defaultText: String(DEFAULT_QUEUE.maxAgeS) },
   { flag: 'log-level', env: 'RW_LOG_LEVEL', help: 'debug, info, warn or error', defaultText: 'info' },
 ];
 
-/** Only the "not a number" message is ours; range messages come from zod ("Too small: …"). */
-const seconds = (): z.ZodCoercedNumber => z.coerce.number({
-  error: (issue) => (issue.code === 'invalid_type' ? 'must be a number of seconds' : undefined),
-});
+/** A whole number from a flag or an environment variable; range messages come from zod ("Too small: …"). */
+const wholeNumber = (what: string, min: number, max: number, fallback: number) => z._default(
+  z.coerce.number({ error: (issue) => (issue.code === 'invalid_type' ? `must be a number of ${what}` : undefined) })
+    .check(z.refine(Number.isInteger, `must be a whole number of ${what}`), z.minimum(min), z.maximum(max)),
+  fallback,
+);
 
-export const agentOptionsSchema = z.object({
+export const agentOptionsSchema = z.strictObject({
   appliance: z.url({
     protocol: /^https?$/,
     error: (issue) => (issue.input === undefined ? 'required' : 'must be an http:// or https:// URL'),
   }),
-  token: z.string().min(1).optional(),
-  stateDir: z.string().min(1).default('./var/agent'),
-  interval: seconds().int()
-    .min(METRICS_LIMITS.minIntervalS).max(METRICS_LIMITS.maxIntervalS).default(5),
+  token: z.optional(z.string().check(z.minLength(1))),
+  stateDir: z._default(z.string().check(z.minLength(1)), './var/agent'),
+  interval: wholeNumber('seconds', METRICS_LIMITS.minIntervalS, METRICS_LIMITS.maxIntervalS, 5),
   // below 5 s the PINGs cost more than they tell; above 10 min a dead agent goes unnoticed too long
-  keepalive: seconds().int().min(5).max(600).default(15),
-  hostname: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/, 'must be a host name (letters, digits, . _ -)').optional(),
-  logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-}).strict();
+  keepalive: wholeNumber('seconds', 5, 600, 15),
+  hostname: z.optional(z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/, 'must be a host name (letters, digits, . _ -)'))),
+  // the same bounds as the appliance's configuration (contract/agent-config.ts)
+  queueMaxBytes: wholeNumber('bytes', 1024 * 1024, 10 * 1024 ** 3, DEFAULT_QUEUE.maxBytes),
+  queueMaxAge: wholeNumber('seconds', 60, METRICS_LIMITS.maxAgeS, DEFAULT_QUEUE.maxAgeS),
+  logLevel: z._default(z.enum(['debug', 'info', 'warn', 'error']), 'info'),
+});
 
 export type AgentOptions = z.infer<typeof agentOptionsSchema>;
 

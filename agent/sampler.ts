@@ -1,30 +1,49 @@
-// Runs every collector for one sampling instant and gathers their samples into one list (one
-// metrics batch). A failing collector is logged under its name and the others still run; the
-// failure is logged when it starts and when it ends, not at every interval.
+// Runs a group of collectors for one sampling instant and gathers what they return: samples, and
+// snapshot parts (routes, top processes, visitors). A failing collector is logged under its name
+// and the others still run; the failure is logged when it starts and when it ends, not at every
+// interval.
+//
+// Then `BatchAssembler` turns the rounds of all interval groups into contract batches: rounds of
+// the same instant (groups whose intervals are both due at t fire together) become one batch.
+// A batch's `i` is always the agent's base interval (its shortest), so the appliance sees one
+// steady interval for the agent; a sample from a collector with another interval carries that
+// interval as its own `i` (contract/metrics.ts), which is the step of the RRD file it goes to.
 import type { MetricsBatch, Sample } from '../contract/metrics.js';
 import type { Logger } from '../core/logger.js';
-import type { Collector } from './collectors/collector.js';
+import { isSnapshotCollector, type AnyCollector, type SnapshotParts } from './collectors/collector.js';
 
 export interface SamplerDeps {
-  collectors: readonly Collector[];
+  collectors: readonly AnyCollector[];
   log: Logger;
+  /** names of collectors currently failing; shared by the samplers of every group */
+  failing?: Set<string>;
+}
+
+export interface Round {
+  samples: Sample[];
+  /** merged snapshot parts, null when no snapshot collector ran or all failed */
+  snapshot: SnapshotParts | null;
 }
 
 export interface Sampler {
-  /** Samples of every collector that succeeded, stamped `t` (unix seconds). Never rejects. */
-  sample(t: number): Promise<Sample[]>;
+  /** What every collector that succeeded returned for instant `t` (unix seconds). Never rejects. */
+  sample(t: number): Promise<Round>;
 }
 
 export function createSampler(deps: SamplerDeps): Sampler {
-  const failing = new Set<string>();
+  const failing = deps.failing ?? new Set<string>();
   return {
-    async sample(t: number): Promise<Sample[]> {
-      const samples: Sample[] = [];
+    async sample(t: number): Promise<Round> {
+      const round: Round = { samples: [], snapshot: null };
       // One after the other: the collectors are mostly sync reads, and running them in turn
       // keeps the agent's CPU burst as short and flat as it can be.
       for (const collector of deps.collectors) {
         try {
-          samples.push(...await collector.collect(t));
+          if (isSnapshotCollector(collector)) {
+            round.snapshot = { ...round.snapshot, ...await collector.snapshot(t) };
+          } else {
+            for (const sample of await collector.collect(t)) round.samples.push(sample);
+          }
           if (failing.delete(collector.name)) deps.log.info('collector recovered', { collector: collector.name });
         } catch (error) {
           if (!failing.has(collector.name)) {
@@ -35,7 +54,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
           }
         }
       }
-      return samples;
+      return round;
     },
   };
 }
@@ -46,11 +65,70 @@ export function createSampler(deps: SamplerDeps): Sampler {
  */
 export const SAMPLES_PER_BATCH = 1000;
 
-/** One sampling round as contract batches (usually exactly one; none when there is nothing). */
-export function toBatches(samples: readonly Sample[], intervalS: number, perBatch = SAMPLES_PER_BATCH): MetricsBatch[] {
+/** One instant's samples (each with its interval) and snapshot as contract batches. */
+export function toBatches(
+  t: number,
+  samples: readonly { sample: Sample; intervalS: number }[],
+  snapshot: SnapshotParts | null,
+  baseIntervalS: number,
+  perBatch = SAMPLES_PER_BATCH,
+): MetricsBatch[] {
+  const labelled = samples.map(({ sample, intervalS }) => (intervalS === baseIntervalS ? sample : { ...sample, i: intervalS }));
+  const hasSnapshot = snapshot !== null && Object.keys(snapshot).length > 0;
   const batches: MetricsBatch[] = [];
-  for (let start = 0; start < samples.length; start += perBatch) {
-    batches.push({ v: 1, i: intervalS, s: samples.slice(start, start + perBatch) });
+  for (let start = 0; start < labelled.length; start += perBatch) {
+    batches.push({ v: 1, i: baseIntervalS, s: labelled.slice(start, start + perBatch) });
+  }
+  if (hasSnapshot) {
+    const first = batches[0];
+    if (first) first.x = { t, ...snapshot };
+    else batches.push({ v: 1, i: baseIntervalS, s: [], x: { t, ...snapshot } });
   }
   return batches;
+}
+
+export interface BatchAssemblerDeps {
+  /** receives each batch, oldest instant first */
+  onBatch: (batch: MetricsBatch) => void;
+  /** runs `fn` after every timer due now has fired (setImmediate): rounds of one instant meet there */
+  defer?: (fn: () => void) => void;
+}
+
+export class BatchAssembler {
+  readonly #deps: BatchAssemblerDeps;
+  readonly #pending = new Map<number, { samples: { sample: Sample; intervalS: number }[]; snapshot: SnapshotParts | null }>();
+  #scheduled = false;
+  /** the agent's shortest collector interval: every batch's `i` */
+  baseIntervalS: number;
+
+  constructor(baseIntervalS: number, deps: BatchAssemblerDeps) {
+    this.baseIntervalS = baseIntervalS;
+    this.#deps = deps;
+  }
+
+  add(t: number, intervalS: number, round: Round): void {
+    let entry = this.#pending.get(t);
+    if (!entry) {
+      entry = { samples: [], snapshot: null };
+      this.#pending.set(t, entry);
+    }
+    for (const sample of round.samples) entry.samples.push({ sample, intervalS });
+    if (round.snapshot) entry.snapshot = { ...entry.snapshot, ...round.snapshot };
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      (this.#deps.defer ?? setImmediate)(() => this.flush());
+    }
+  }
+
+  /** Hands every pending instant over as batches now. */
+  flush(): void {
+    this.#scheduled = false;
+    const instants = [...this.#pending.keys()].sort((a, b) => a - b);
+    for (const t of instants) {
+      const entry = this.#pending.get(t);
+      this.#pending.delete(t);
+      if (!entry) continue;
+      for (const batch of toBatches(t, entry.samples, entry.snapshot, this.baseIntervalS)) this.#deps.onBatch(batch);
+    }
+  }
 }

@@ -1,45 +1,62 @@
-// The agent's MQTT session with the appliance (D3, DESIGN.md "MQTT contract"): connects as its
-// enrolled identity, announces itself (status `online` and the inventory, both retained) on every
-// connect, leaves a Last Will of `offline`, publishes one metrics batch per interval, and says
-// `offline` itself when stopped.
+// The agent's MQTT session with the appliance (D3, README "MQTT contract"): connects as its
+// enrolled identity with a Last Will of `offline`; on every connect announces itself (status
+// `online` and the inventory, both retained) and subscribes to its configuration (S2); sends the
+// disk queue's batches; says `offline` itself when stopped.
 //
-// mqtt.js keeps QoS 1 messages published while disconnected and sends them after reconnecting;
-// until the on-disk queue exists, the number of such batches is capped so an appliance outage
-// cannot grow the agent's memory without bound.
-import { MqttClient, type ErrorWithReasonCode, type IClientOptions } from 'mqtt';
+// Delivery (issue 3): the disk queue is the source of truth. One batch is in flight at a time:
+// the next is sent only after the PUBACK of the previous, and a batch leaves the queue only then.
+// That keeps the order the appliance needs (its RRD files refuse an update older than the last
+// one) and means mqtt.js's in-memory store never holds more than that one batch. A connection
+// lost with a batch in flight: mqtt.js keeps it and re-sends it first on reconnect (its store is
+// replayed whatever `clean` says), and its callback then moves the queue on; after an agent
+// restart the queue simply sends it again. The sessions are clean (`clean: true`): nothing of a
+// previous session is needed from the broker.
+// mqtt's client module alone: the package index also loads its WebSocket, SOCKS and browser
+// transports (~250 KB of bundle the agent never runs; agent/broker-socket.ts opens the TCP socket)
+import mqttClientModule, { type IClientOptions } from 'mqtt/lib/client';
+import type { ErrorWithReasonCode } from 'mqtt/lib/shared';
 import type { Inventory } from '../contract/inventory.js';
-import type { MetricsBatch } from '../contract/metrics.js';
 import { agentTopic, STATUS_OFFLINE, STATUS_ONLINE } from '../contract/topics.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { tcpStreamBuilder } from './broker-socket.js';
+import type { DiskQueue, RecordId } from './disk-queue.js';
 import type { Identity } from './enroll.js';
 import { TIMED_OUT, withTimeout } from './timeout.js';
+
+const MqttClient = mqttClientModule.default;
+type MqttClient = InstanceType<typeof MqttClient>;
 
 export interface SessionDeps {
   /** The appliance's HTTP address; the broker is on the same host, at the enrolled port. */
   applianceUrl: URL;
   identity: Identity;
-  inventory: Inventory;
+  /** the inventory as it is now (published on every connect) */
+  inventory: () => Inventory;
+  queue: DiskQueue;
+  /** a payload received on the agent's config topic; exceptions are caught and logged */
+  onConfig?: (payload: Buffer) => void;
   keepaliveS: number;
   clock: Clock;
   log: Logger;
   /** First reconnect delay; doubles per failed attempt up to `reconnectMaxMs`. */
   reconnectBaseMs?: number;
   reconnectMaxMs?: number;
-  /** Batches that may wait for an acknowledgement (≈ an hour at 5 s by default). */
-  maxPendingBatches?: number;
-  /** How long stop() waits for `offline` and pending batches to be acknowledged. */
+  /** How long stop() waits for `offline` and the batch in flight to be acknowledged. */
   stopTimeoutMs?: number;
 }
 
 export interface AgentSession {
   start(): void;
-  /** Queues one batch (QoS 1); dropped with a warning when `maxPendingBatches` are waiting. */
-  publishMetrics(batch: MetricsBatch): void;
+  /** The queue has a new batch: send it when the link and the batch before it allow. */
+  kick(): void;
+  /** Publishes the inventory (retained) now if it differs from the last one published. */
+  updateInventory(): void;
   /** Publishes `offline` (retained), disconnects cleanly; never rejects. */
   stop(): Promise<void>;
   readonly connected: boolean;
+  /** batches acknowledged by the appliance since start */
+  readonly delivered: number;
 }
 
 /** MQTT 3.1.1 CONNACK return codes that mean the credentials were refused (spec 3.2.2.3). */
@@ -61,22 +78,72 @@ export function brokerHost(applianceUrl: URL): string {
 }
 
 export function createSession(deps: SessionDeps): AgentSession {
-  const { identity, log } = deps;
+  const { identity, log, queue } = deps;
   const baseMs = deps.reconnectBaseMs ?? 1000;
   const maxMs = deps.reconnectMaxMs ?? 30_000;
-  const maxPending = deps.maxPendingBatches ?? 720;
   const stopTimeoutMs = deps.stopTimeoutMs ?? 3000;
   const statusTopic = agentTopic(identity.agentId, 'status');
   const metricsTopic = agentTopic(identity.agentId, 'metrics');
   const inventoryTopic = agentTopic(identity.agentId, 'inventory');
+  const configTopic = agentTopic(identity.agentId, 'config');
 
   let client: MqttClient | null = null;
   let failedAttempts = 0;
-  let pendingBatches = 0;
-  let droppedBatches = 0;
   let everConnected = false;
   /** a refusal is logged once until the next successful connect, not at every attempt */
   let refusalReported = false;
+  let inFlight: RecordId | null = null;
+  let delivered = 0;
+  /** a backlog being delivered: its size and start, for one log line when it is done */
+  let backlog: { count: number; startedMs: number; deliveredBefore: number } | null = null;
+  let lastInventory = '';
+
+  const publishInventory = (mqttClient: MqttClient, force: boolean): void => {
+    const payload = JSON.stringify(deps.inventory());
+    if (!force && payload === lastInventory) return;
+    lastInventory = payload;
+    mqttClient.publish(inventoryTopic, payload, { qos: 1, retain: true }, (error) => {
+      if (error) log.warn('inventory not delivered; it is sent again on the next connect', { error });
+    });
+  };
+
+  /** Sends the queue's head if nothing is in flight. */
+  const pump = (): void => {
+    const mqttClient = client;
+    if (!mqttClient?.connected || inFlight !== null) return;
+    let next;
+    try {
+      next = queue.peek();
+    } catch (error) {
+      log.error('cannot read the queue', { error });
+      return;
+    }
+    if (!next) {
+      if (backlog) {
+        log.info('queued batches delivered', { batches: delivered - backlog.deliveredBefore, tookMs: deps.clock.now() - backlog.startedMs });
+        backlog = null;
+      }
+      return;
+    }
+    const id = next.id;
+    inFlight = id;
+    mqttClient.publish(metricsTopic, next.payload, { qos: 1 }, (error) => {
+      inFlight = null;
+      if (error) {
+        // not sent (the client is ending, or gave the message up): the queue still has it, and
+        // the next connect or the next batch sends it again
+        log.debug('metrics batch not acknowledged', { error: error.message });
+        return;
+      }
+      try {
+        queue.ack(id);
+      } catch (error) {
+        log.error('cannot update the queue after an acknowledgement', { error });
+      }
+      delivered++;
+      pump();
+    });
+  };
 
   const onConnect = (mqttClient: MqttClient): void => {
     log.info('connected to the appliance', { agentId: identity.agentId, afterFailedAttempts: failedAttempts });
@@ -84,17 +151,20 @@ export function createSession(deps: SessionDeps): AgentSession {
     everConnected = true;
     refusalReported = false;
     mqttClient.options.reconnectPeriod = reconnectDelayMs(1, baseMs, maxMs);
-    if (droppedBatches > 0) {
-      log.warn('metrics batches were dropped while the appliance was away', { dropped: droppedBatches });
-      droppedBatches = 0;
+    mqttClient.publish(statusTopic, STATUS_ONLINE, { qos: 1, retain: true }, (error) => {
+      if (error) log.warn('status not delivered; it is repeated on the next connect', { error });
+    });
+    publishInventory(mqttClient, true);
+    mqttClient.subscribe(configTopic, { qos: 1 }, (error, granted) => {
+      if (error) log.warn('cannot subscribe to the configuration topic; retried on the next connect', { error });
+      else if (granted?.[0]?.qos === 0x80) log.error('the appliance refused the configuration subscription', { topic: configTopic });
+    });
+    const stats = queue.stats();
+    if (stats.waiting > 1 && !backlog) {
+      backlog = { count: stats.waiting, startedMs: deps.clock.now(), deliveredBefore: delivered };
+      log.info('sending the batches queued while the appliance was away, oldest first', { batches: stats.waiting, bytes: stats.bytes });
     }
-    const announce = (topic: string, payload: string): void => {
-      mqttClient.publish(topic, payload, { qos: 1, retain: true }, (error) => {
-        if (error) log.warn('announcement not delivered; it is repeated on the next connect', { topic, error });
-      });
-    };
-    announce(statusTopic, STATUS_ONLINE);
-    announce(inventoryTopic, JSON.stringify(deps.inventory));
+    pump();
   };
 
   const onError = (error: Error): void => {
@@ -111,9 +181,21 @@ export function createSession(deps: SessionDeps): AgentSession {
     }
   };
 
+  const onMessage = (topic: string, payload: Buffer): void => {
+    if (topic !== configTopic || !deps.onConfig) return;
+    try {
+      deps.onConfig(payload);
+    } catch (error) {
+      log.error('handling a configuration failed; the agent keeps its current one', { error });
+    }
+  };
+
   return {
     get connected(): boolean {
       return client?.connected ?? false;
+    },
+    get delivered(): number {
+      return delivered;
     },
 
     start(): void {
@@ -131,6 +213,8 @@ export function createSession(deps: SessionDeps): AgentSession {
         // and the capped backoff keeps the cost of trying negligible
         reconnectOnConnackError: true,
         queueQoSZero: false,
+        // the subscription is made on every connect (clean sessions), not replayed by mqtt.js
+        resubscribe: false,
         // mqtt-packet would otherwise pre-build 65,536 message-id Buffers (~6 MB of heap) to save
         // an allocation per packet; the agent sends a few packets per interval
         writeCache: false,
@@ -140,6 +224,7 @@ export function createSession(deps: SessionDeps): AgentSession {
       client = mqttClient;
       mqttClient.on('connect', () => onConnect(mqttClient));
       mqttClient.on('error', onError);
+      mqttClient.on('message', onMessage);
       // mqtt.js reads reconnectPeriod each time it arms the reconnect timer (after a failed
       // attempt closes), so raising it here turns its fixed period into a backoff.
       mqttClient.on('reconnect', () => {
@@ -148,21 +233,16 @@ export function createSession(deps: SessionDeps): AgentSession {
         log.debug('reconnecting', { attempt: failedAttempts, nextDelayMs: mqttClient.options.reconnectPeriod });
       });
       mqttClient.on('offline', () => {
-        if (everConnected) log.warn('connection to the appliance lost; batches wait in memory until it returns', { pendingBatches, maxPending });
+        if (everConnected) log.warn('connection to the appliance lost; batches wait in the disk queue until it returns', { waiting: queue.waiting });
       });
     },
 
-    publishMetrics(batch: MetricsBatch): void {
-      if (!client) throw new Error('publishMetrics() before start()');
-      if (pendingBatches >= maxPending) {
-        if (droppedBatches++ === 0) log.warn('too many unacknowledged metrics batches; dropping new ones', { maxPending });
-        return;
-      }
-      pendingBatches++;
-      client.publish(metricsTopic, JSON.stringify(batch), { qos: 1 }, (error) => {
-        pendingBatches--;
-        if (error) log.debug('metrics batch not delivered', { error });
-      });
+    kick(): void {
+      pump();
+    },
+
+    updateInventory(): void {
+      if (client?.connected) publishInventory(client, false);
     },
 
     async stop(): Promise<void> {
@@ -171,6 +251,7 @@ export function createSession(deps: SessionDeps): AgentSession {
       client = null;
       mqttClient.removeAllListeners('reconnect');
       mqttClient.removeAllListeners('offline');
+      mqttClient.removeAllListeners('message');
       const wasConnected = mqttClient.connected;
       if (wasConnected) {
         // A clean DISCONNECT suppresses the Last Will, so the agent says `offline` itself.
@@ -179,8 +260,9 @@ export function createSession(deps: SessionDeps): AgentSession {
           stopTimeoutMs, deps.clock);
         if (said !== true) log.warn('could not publish offline before stopping; the broker\'s will covers it');
       }
-      // A graceful end waits for unacknowledged QoS 1 batches; a disconnected client has no
-      // one to wait for. Either way the wait is bounded, then the socket is simply dropped.
+      // A graceful end waits for the batch in flight; a disconnected client has no one to wait
+      // for. Either way the wait is bounded, then the socket is dropped; an unacknowledged batch
+      // is still in the queue and is sent after the next start.
       const ended = await withTimeout(mqttClient.endAsync(!wasConnected), stopTimeoutMs, deps.clock)
         .catch((error: unknown) => { log.debug('ending the MQTT client failed', { error }); return TIMED_OUT; });
       if (ended === TIMED_OUT) mqttClient.stream?.destroy();

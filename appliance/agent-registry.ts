@@ -2,8 +2,9 @@
 // message (online status, last seen, latest values), kept in memory and announced on the live
 // hub. Last-seen times reach SQLite in one batched transaction every few seconds.
 import type { AgentDetail, AgentStatus, AgentSummary, LatestSeries } from '../contract/api.js';
+import type { AgentSnapshot } from '../contract/fleet-api.js';
 import type { Inventory } from '../contract/inventory.js';
-import type { Sample } from '../contract/metrics.js';
+import type { Sample, Snapshot } from '../contract/metrics.js';
 import type { Clock } from '../core/clock.js';
 import type { AgentRepository, AgentRow } from './agent-repository.js';
 import type { LiveHub } from './live-hub.js';
@@ -14,6 +15,8 @@ interface LiveState {
   intervalS: number | null;
   /** `${family}\0${key}` → latest series */
   latest: Map<string, LatestSeries>;
+  /** the latest of each snapshot part (routes, top processes, current visitors); kept in memory only */
+  snapshot: AgentSnapshot | null;
 }
 
 export interface AgentRegistryDeps {
@@ -32,7 +35,7 @@ export class AgentRegistry {
     let s = this.live.get(id);
     if (!s) {
       const row = this.deps.repo.get(id);
-      s = { status: 'offline', lastSeen: row?.lastSeen ?? null, intervalS: row?.intervalS ?? null, latest: new Map() };
+      s = { status: 'offline', lastSeen: row?.lastSeen ?? null, intervalS: row?.intervalS ?? null, latest: new Map(), snapshot: null };
       this.live.set(id, s);
     }
     return s;
@@ -48,6 +51,8 @@ export class AgentRegistry {
   }
 
   setStatus(id: string, status: AgentStatus): void {
+    // the Last Will or disconnect of a server just removed (S4) must not bring it back
+    if (!this.exists(id)) return;
     const s = this.state(id);
     if (status === 'online') this.touch(id, s);
     if (s.status === status) return;
@@ -69,6 +74,32 @@ export class AgentRegistry {
       out.push(series);
     }
     this.deps.hub.publish('sample', id, { agentId: id, samples: out });
+  }
+
+  /**
+   * Keeps the latest of each snapshot part; a part older than the one held (a backlog delivered
+   * after an outage) does not replace it. Routes, top processes and visitors come from collectors
+   * with their own intervals, so each part keeps its own time.
+   */
+  recordSnapshot(id: string, x: Snapshot): void {
+    const s = this.state(id);
+    const next: AgentSnapshot = { ...s.snapshot };
+    if (x.routes && !(next.routes && next.routes.t > x.t)) next.routes = { t: x.t, entries: x.routes };
+    if (x.top && !(next.top && next.top.t > x.t)) next.top = { t: x.t, ...x.top };
+    if (x.visitors && !(next.visitors && next.visitors.t > x.t)) next.visitors = { t: x.t, entries: x.visitors };
+    s.snapshot = next;
+  }
+
+  /** The latest routes, top processes and current visitors of an agent (alert causes, the UI); null before the first. */
+  latestSnapshot(id: string): AgentSnapshot | null {
+    return this.live.get(id)?.snapshot ?? null;
+  }
+
+  /** A server was removed (S4): forget its live state and tell open UIs. */
+  removed(id: string, hostname: string): void {
+    this.live.delete(id);
+    this.dirtyLastSeen.delete(id);
+    this.deps.hub.publish('agent', id, { id, hostname, status: 'unknown', lastSeen: null, interval: null, removed: true });
   }
 
   recordInventory(id: string, inventory: Inventory): void {
@@ -98,9 +129,12 @@ export class AgentRegistry {
     return {
       id: row.id,
       hostname: row.hostname,
-      status: s?.status ?? 'offline',
+      // a pre-registered server has never been heard from: neither online nor offline
+      status: s?.status ?? (row.awaitingAgent ? 'unknown' : 'offline'),
       lastSeen: s?.lastSeen ?? row.lastSeen,
       interval: s?.intervalS ?? row.intervalS,
+      ...(row.address !== null ? { address: row.address } : {}),
+      ...(row.awaitingAgent ? { awaitingAgent: true } : {}),
     };
   }
 
@@ -117,6 +151,7 @@ export class AgentRegistry {
       createdAt: row.createdAt,
       inventory: row.inventory,
       latest: s ? [...s.latest.values()] : [],
+      snapshot: s?.snapshot ?? null,
     };
   }
 

@@ -11,6 +11,10 @@ export interface AgentRow {
   lastSeen: number | null;
   intervalS: number | null;
   inventory: Inventory | null;
+  /** given by an operator at pre-registration (S4) */
+  address: string | null;
+  /** pre-registered, and no agent has enrolled under its name yet: it has no secret */
+  awaitingAgent: boolean;
 }
 
 interface RawRow {
@@ -21,6 +25,8 @@ interface RawRow {
   last_seen: number | null;
   interval_s: number | null;
   inventory: string | null;
+  address: string | null;
+  awaiting_agent: number;
 }
 
 function fromRaw(r: RawRow): AgentRow {
@@ -32,6 +38,8 @@ function fromRaw(r: RawRow): AgentRow {
     lastSeen: r.last_seen,
     intervalS: r.interval_s,
     inventory: r.inventory ? (JSON.parse(r.inventory) as Inventory) : null,
+    address: r.address,
+    awaitingAgent: r.awaiting_agent === 1,
   };
 }
 
@@ -42,6 +50,10 @@ export class AgentRepository {
   private readonly countStmt;
   private readonly lastSeenStmt;
   private readonly inventoryStmt;
+  private readonly insertAwaitingStmt;
+  private readonly awaitingByNameStmt;
+  private readonly claimStmt;
+  private readonly deleteStmt;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare('INSERT INTO agents (id, hostname, secret_hash, created_at) VALUES (?, ?, ?, ?)');
@@ -50,6 +62,11 @@ export class AgentRepository {
     this.countStmt = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM agents');
     this.lastSeenStmt = db.prepare('UPDATE agents SET last_seen = ?, interval_s = coalesce(?, interval_s) WHERE id = ?');
     this.inventoryStmt = db.prepare('UPDATE agents SET inventory = ?, hostname = ? WHERE id = ?');
+    // an awaiting entry has no secret: '' is no scrypt hash, so nothing can log in with it
+    this.insertAwaitingStmt = db.prepare("INSERT INTO agents (id, hostname, secret_hash, created_at, address, awaiting_agent) VALUES (?, ?, '', ?, ?, 1)");
+    this.awaitingByNameStmt = db.prepare<[string], RawRow>('SELECT * FROM agents WHERE awaiting_agent = 1 AND hostname = ? COLLATE NOCASE ORDER BY created_at, id LIMIT 1');
+    this.claimStmt = db.prepare('UPDATE agents SET secret_hash = ?, awaiting_agent = 0 WHERE id = ? AND awaiting_agent = 1');
+    this.deleteStmt = db.prepare('DELETE FROM agents WHERE id = ?');
   }
 
   insert(id: string, hostname: string, secretHash: string, createdAt: number): void {
@@ -78,5 +95,26 @@ export class AgentRepository {
 
   saveInventory(id: string, inventory: Inventory): void {
     this.inventoryStmt.run(JSON.stringify(inventory), inventory.hostname, id);
+  }
+
+  /** A pre-registered server (S4): listed at once, awaiting the agent that enrolls under `hostname`. */
+  insertAwaiting(id: string, hostname: string, address: string, createdAt: number): void {
+    this.insertAwaitingStmt.run(id, hostname, createdAt, address);
+  }
+
+  /** The oldest pre-registered entry named `hostname` (case-insensitive, as host names are) still awaiting its agent. */
+  findAwaiting(hostname: string): AgentRow | null {
+    const r = this.awaitingByNameStmt.get(hostname);
+    return r ? fromRaw(r) : null;
+  }
+
+  /** An enrolling agent takes an awaiting entry; false when another took it first. */
+  claim(id: string, secretHash: string): boolean {
+    return this.claimStmt.run(secretHash, id).changes === 1;
+  }
+
+  /** Removes a server (its group memberships and schedule go with it: ON DELETE CASCADE). */
+  delete(id: string): boolean {
+    return this.deleteStmt.run(id).changes === 1;
   }
 }

@@ -17,11 +17,20 @@ import { AgentEnrollment, loadOrCreateEnrollToken } from './enrollment.js';
 import { MqttBroker } from './broker/mqtt-broker.js';
 import { HttpServer, Router } from './http/http-server.js';
 import { addApiRoutes } from './http/api-routes.js';
+import { addAlertRoutes } from './http/alert-routes.js';
+import { AlertingStack } from './alerting-stack.js';
 import { eventStream } from './http/event-stream.js';
 import { staticFiles } from './http/static-files.js';
 import { StorageCapacity } from './storage-capacity.js';
 import { RrdStore } from './store/rrd-store.js';
 import { bytesPerServer } from './store/rrd-layout.js';
+import { ConfigRepository } from './agent-config/config-repository.js';
+import { ConfigService } from './agent-config/config-service.js';
+import { VisitorRepository } from './visitors/visitor-repository.js';
+import { VisitorHistory } from './visitors/visitor-history.js';
+import { ServerAdmin } from './servers/server-admin.js';
+import { addFleetRoutes } from './http/fleet-routes.js';
+import { addInstallerRoutes } from './http/installer-routes.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -55,6 +64,9 @@ export class Appliance {
   private broker: MqttBroker | null = null;
   private http: HttpServer | null = null;
   private registry: AgentRegistry | null = null;
+  private alerting: AlertingStack | null = null;
+  private visitors: VisitorHistory | null = null;
+  private agentConfig: ConfigService | null = null;
   private lastSeenTimer: NodeJS.Timeout | null = null;
   private readonly startedAt: number;
 
@@ -90,8 +102,23 @@ export class Appliance {
     const enrollment = new AgentEnrollment({
       repo, registry, token, clock, logger: logger.child('enroll'),
       serverCapacity: () => capacity.report().serverCapacity,
+      onEnrolled: (row) => agentConfig.onAgentAdded(row.id),
     });
-    const ingest = new Ingest({ sink: store, registry, clock, logger: logger.child('ingest'), maxConcurrentWrites: config.maxConcurrentWrites });
+    const visitors = new VisitorHistory({ repo: new VisitorRepository(db), clock, logger: logger.child('visitors') });
+    this.visitors = visitors;
+    visitors.start();
+    const alerting = new AlertingStack({
+      db, dataDir, modem: config.modem, ...(config.modemPin ? { modemPin: config.modemPin } : {}), timeZone: config.timezone,
+      escalateAfterS: config.escalateAfter, smsRateLimit: config.smsRateLimit, silenceGraceS: config.silenceGrace,
+      agents: registry, hub, clock, logger,
+    });
+    this.alerting = alerting;
+    await alerting.start();
+    const ingest = new Ingest({
+      sink: store, registry, clock, logger: logger.child('ingest'), maxConcurrentWrites: config.maxConcurrentWrites,
+      afterStore: (agentId, batch) => alerting.service.onBatch(agentId, batch),
+      visitors,
+    });
 
     const broker = new MqttBroker({
       host: config.listen, port: config.mqttPort, ingest, registry, logger: logger.child('mqtt'),
@@ -99,6 +126,23 @@ export class Appliance {
     });
     this.broker = broker;
     await broker.start();
+    // after the broker: schedules are published retained at start (Aedes keeps them in memory only)
+    const agentConfig = new ConfigService({
+      repo: new ConfigRepository(db), agentIds: () => repo.all().map((r) => r.id),
+      publish: (id, cfg) => broker.publishConfig(id, cfg), clock, logger: logger.child('agent-config'),
+    });
+    this.agentConfig = agentConfig;
+    await agentConfig.start();
+    const servers = new ServerAdmin({
+      repo, registry, clock, logger: logger.child('servers'),
+      serverCapacity: () => capacity.report().serverCapacity,
+      onAdded: (id) => agentConfig.onAgentAdded(id),
+      onRemoved: (id) => {
+        enrollment.revoke(id);
+        broker.disconnectAgent(id);
+        visitors.forget(id);
+      },
+    });
 
     const health = (): HealthResponse => {
       const storeHealth = store.health();
@@ -131,11 +175,19 @@ export class Appliance {
           serverCapacity: cap.serverCapacity,
           retention: config.retention,
         },
+        modem: alerting.modemHealth(),
+        sms: alerting.smsHealth(),
       };
     };
 
     const router = new Router();
     addApiRoutes(router, { registry, enrollment, series: store, health, mqttPort: () => broker.port, clock });
+    addAlertRoutes(router, {
+      service: alerting.service, repo: alerting.repo, outbox: alerting.outbox, modem: () => alerting.modemResponse(),
+      simulator: () => alerting.simulator, agentExists: (id) => registry.exists(id), clock,
+    });
+    addFleetRoutes(router, { visitors, config: agentConfig, servers, agentExists: (id) => registry.exists(id) });
+    addInstallerRoutes(router);
     router.add('GET', '/api/v1/stream', eventStream(hub, { heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, retryMs: 2_000 }));
     const http = new HttpServer({
       host: config.listen, port: config.httpPort, router, logger: logger.child('http'),
@@ -153,8 +205,17 @@ export class Appliance {
   async stop(): Promise<void> {
     if (this.lastSeenTimer) clearInterval(this.lastSeenTimer);
     this.lastSeenTimer = null;
+    // alerting first (evaluation, the outbox drained, the modem driver, the simulator): no SMS
+    // starts while the rest shuts down
+    await this.alerting?.stop();
+    this.alerting = null;
+    this.agentConfig?.stop();
+    this.agentConfig = null;
     await this.http?.stop();
     await this.broker?.stop();
+    // no more ingest: what the visitor history gathered is written before the database closes
+    this.visitors?.stop();
+    this.visitors = null;
     await this.store?.stop();
     this.registry?.flushLastSeen();
     this.db?.close();

@@ -2,6 +2,7 @@
 // validated once at start-up.
 import { z } from 'zod';
 import type { OptionSpec } from '../core/cli-options.js';
+import { isValidTimeZone } from './alerts/local-time.js';
 
 export const APPLIANCE_OPTIONS: OptionSpec[] = [
   { flag: 'data-dir', env: 'RW_DATA_DIR', help: 'directory for all state: RRD files, SQLite, journal', defaultText: './var' },
@@ -13,7 +14,17 @@ export const APPLIANCE_OPTIONS: OptionSpec[] = [
   { flag: 'rrd-budget-bytes', env: 'RW_RRD_BUDGET_BYTES', help: 'bytes the RRD files may take in total; otherwise 90% of what the data filesystem offers' },
   { flag: 'max-concurrent-writes', env: 'RW_MAX_CONCURRENT_WRITES', help: 'metrics batches written to rrdcached at once; beyond it acknowledgements wait (backpressure)', defaultText: '256' },
   { flag: 'log-level', env: 'RW_LOG_LEVEL', help: 'debug, info, warn or error', defaultText: 'info' },
+  { flag: 'modem', env: 'RW_MODEM', help: 'GSM modem for SMS alerts: a serial port path (e.g. /dev/serial/by-id/…), "sim" (the built-in simulator on a socat pty) or "none"', defaultText: 'none' },
+  { flag: 'modem-pin', env: 'RW_MODEM_PIN', help: 'SIM PIN, sent once per modem boot and never again after a rejection' },
+  { flag: 'timezone', env: 'RW_TIMEZONE', help: 'IANA time zone for contact schedules and the times in SMS (e.g. Asia/Seoul)', defaultText: "the system's" },
+  { flag: 'escalate-after', env: 'RW_ESCALATE_AFTER', help: 'seconds a firing alert may stay unacknowledged before the next escalation level is texted', defaultText: '900' },
+  { flag: 'sms-rate-limit', env: 'RW_SMS_RATE_LIMIT', help: 'SMS per contact per 15 minutes; beyond it messages are held and sent as one digest', defaultText: '5' },
+  { flag: 'silence-grace', env: 'RW_SILENCE_GRACE', help: 'seconds after start before an agent that has not reconnected counts as silent', defaultText: '30' },
 ];
+
+function systemTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -27,6 +38,12 @@ export const applianceConfigSchema = z.object({
   rrdBudgetBytes: z.coerce.number().int().positive().optional(),
   maxConcurrentWrites: z.coerce.number().int().min(1).max(100_000).default(256),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  modem: z.string().min(1).refine((v) => v === 'none' || v === 'sim' || v.startsWith('/'), 'must be an absolute device path, "sim" or "none"').default('none'),
+  modemPin: z.string().regex(/^\d{4,8}$/, 'must be 4 to 8 digits').optional(),
+  timezone: z.string().min(1).refine(isValidTimeZone, 'is not an IANA time zone such as Asia/Seoul or UTC').default(systemTimeZone),
+  escalateAfter: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(900),
+  smsRateLimit: z.coerce.number().int().min(1).max(100_000).default(5),
+  silenceGrace: z.coerce.number().int().min(0).max(3600).default(30),
 });
 
 export type ApplianceConfig = z.infer<typeof applianceConfigSchema>;

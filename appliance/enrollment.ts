@@ -13,7 +13,7 @@ import { RwError } from '../contract/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { AgentRegistry } from './agent-registry.js';
-import type { AgentRepository } from './agent-repository.js';
+import type { AgentRepository, AgentRow } from './agent-repository.js';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: { N: number; r: number; p: number }) => Promise<Buffer>;
 const SCRYPT = { N: 1024, r: 8, p: 1 } as const;
@@ -58,6 +58,9 @@ export class VerifiedSecretCache {
   remember(agentId: string, secret: string): void {
     this.digests.set(agentId, this.digest(secret));
   }
+  forget(agentId: string): void {
+    this.digests.delete(agentId);
+  }
 }
 
 export function tokensEqual(a: string, b: string): boolean {
@@ -83,9 +86,11 @@ export interface AgentEnrollmentDeps {
   serverCapacity: () => number;
   clock: Clock;
   logger: Logger;
+  /** an agent was enrolled (a new entry or a pre-registered one it took): its schedule is published */
+  onEnrolled?: (row: AgentRow) => void;
 }
 
-const HOSTNAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+export const HOSTNAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
 export class AgentEnrollment {
   private readonly verified = new VerifiedSecretCache();
@@ -102,6 +107,8 @@ export class AgentEnrollment {
       this.deps.logger.warn('enrollment refused: wrong token', { hostname: req.hostname, code: 'RW_ERR_ENROLL_TOKEN' });
       throw new RwError('RW_ERR_ENROLL_TOKEN', 'the enrollment token is wrong (see the appliance start-up log or --enroll-token)');
     }
+    const taken = await this.takeAwaiting(req.hostname);
+    if (taken) return taken;
     const enrolled = this.deps.repo.count();
     const capacity = this.deps.serverCapacity();
     if (enrolled + 1 > capacity) {
@@ -112,10 +119,38 @@ export class AgentEnrollment {
     const hash = await hashSecret(secret);
     this.deps.repo.insert(agentId, req.hostname, hash, this.deps.clock.now());
     this.verified.remember(agentId, secret);
-    const row = this.deps.repo.get(agentId);
-    if (row) this.deps.registry.added(row);
+    this.announce(agentId);
     this.deps.logger.info('agent enrolled', { agentId, hostname: req.hostname });
     return { agentId, secret };
+  }
+
+  /**
+   * S3/S4: an agent whose host name equals a pre-registered server's takes that entry (its id,
+   * the one the UI already showed, and its address). Its room was counted at pre-registration.
+   */
+  private async takeAwaiting(hostname: string): Promise<{ agentId: string; secret: string } | null> {
+    const awaiting = this.deps.repo.findAwaiting(hostname);
+    if (!awaiting) return null;
+    const secret = newSecret();
+    const hash = await hashSecret(secret);
+    // another enrollment of the same name may have claimed it while this one hashed
+    if (!this.deps.repo.claim(awaiting.id, hash)) return this.takeAwaiting(hostname);
+    this.verified.remember(awaiting.id, secret);
+    this.announce(awaiting.id);
+    this.deps.logger.info('agent enrolled into a pre-registered server', { agentId: awaiting.id, hostname });
+    return { agentId: awaiting.id, secret };
+  }
+
+  private announce(agentId: string): void {
+    const row = this.deps.repo.get(agentId);
+    if (!row) return;
+    this.deps.registry.added(row);
+    this.deps.onEnrolled?.(row);
+  }
+
+  /** A removed server's secret stops working at once (the cache of verified secrets included). */
+  revoke(agentId: string): void {
+    this.verified.forget(agentId);
   }
 
   async verify(agentId: string, secret: string): Promise<boolean> {

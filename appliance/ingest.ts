@@ -2,7 +2,7 @@
 // and the registry, and bounds the work in progress (S19). `handleMetrics` resolves only once
 // rrdcached has acknowledged every update: the broker withholds the MQTT acknowledgement until
 // then, so under overload the excess waits in the agents' queues, not in this process's memory.
-import { parseMetricsPayload, type Sample } from '../contract/metrics.js';
+import { parseMetricsPayload, type MetricsBatch, type Sample, type Snapshot } from '../contract/metrics.js';
 import { inventorySchema } from '../contract/inventory.js';
 import { STATUS_OFFLINE, STATUS_ONLINE } from '../contract/topics.js';
 import { nowSeconds, type Clock } from '../core/clock.js';
@@ -14,6 +14,11 @@ export interface SampleSink {
   write(agentId: string, intervalS: number, samples: Sample[]): Promise<{ updated: number; rejected: number }>;
 }
 
+/** Where a batch's snapshot goes besides the registry (visitor history, S15); synchronous and cheap. */
+export interface SnapshotSink {
+  record(agentId: string, snapshot: Snapshot): void;
+}
+
 export interface IngestDeps {
   sink: SampleSink;
   registry: AgentRegistry;
@@ -21,6 +26,9 @@ export interface IngestDeps {
   logger: Logger;
   /** batches written to rrdcached at once; the rest wait (their publishers' sockets are paused) */
   maxConcurrentWrites: number;
+  /** called with each batch once it is stored (alert evaluation); must be cheap and synchronous */
+  afterStore?: (agentId: string, batch: MetricsBatch) => void;
+  visitors?: SnapshotSink;
 }
 
 export interface IngestCounters {
@@ -66,6 +74,23 @@ export class Ingest {
       this.release();
     }
     this.deps.registry.recordSamples(agentId, batch.i, batch.s);
+    if (batch.x) {
+      this.deps.registry.recordSnapshot(agentId, batch.x);
+      try {
+        this.deps.visitors?.record(agentId, batch.x);
+      } catch (e) {
+        // the samples are stored: a visitor-history failure must not withhold their acknowledgement
+        this.deps.logger.error('visitor history failed for a stored batch', { agentId, err: e });
+      }
+    }
+    if (this.deps.afterStore) {
+      try {
+        this.deps.afterStore(agentId, batch);
+      } catch (e) {
+        // the batch is stored: an alerting failure must not withhold its acknowledgement
+        this.deps.logger.error('alert evaluation failed for a stored batch', { agentId, err: e });
+      }
+    }
     return true;
   }
 

@@ -3,15 +3,21 @@
 // agent validates it with the same schema and keeps its last good configuration when a new one
 // is refused. Defaults for all agents and per-agent overrides are merged by the appliance, so
 // what an agent receives is always complete.
+//
+// The agent itself validates with the zod/mini twin in agent-config-mini.ts (the bounds and the
+// defaults live there, once; test/agent/config-schema.test.ts keeps the two schemas in step).
 import { z } from 'zod';
-import { COLLECTOR_NAMES, type CollectorName } from './families.js';
-import { METRICS_LIMITS } from './metrics.js';
+import { AGENT_CONFIG_BOUNDS } from './agent-config-mini.js';
+import { COLLECTOR_NAMES } from './families.js';
+
+export { AGENT_CONFIG_BOUNDS, DEFAULT_COLLECTOR_SETTINGS, DEFAULT_QUEUE } from './agent-config-mini.js';
+const { intervalS: INTERVAL, queueMaxBytes: QUEUE_BYTES, queueMaxAgeS: QUEUE_AGE } = AGENT_CONFIG_BOUNDS;
 
 export const collectorSettingSchema = z.object({
   enabled: z.boolean(),
   intervalS: z.number().int()
-    .min(METRICS_LIMITS.minIntervalS, `interval must be at least ${METRICS_LIMITS.minIntervalS} s`)
-    .max(METRICS_LIMITS.maxIntervalS, `interval must be at most ${METRICS_LIMITS.maxIntervalS} s`),
+    .min(INTERVAL.min, `interval must be at least ${INTERVAL.min} s`)
+    .max(INTERVAL.max, `interval must be at most ${INTERVAL.max} s`),
 }).strict();
 
 export const agentConfigSchema = z.object({
@@ -21,26 +27,11 @@ export const agentConfigSchema = z.object({
   collectors: z.partialRecord(z.enum(COLLECTOR_NAMES), collectorSettingSchema),
   queue: z.object({
     /** bytes of unsent batches kept on disk before the oldest are dropped */
-    maxBytes: z.number().int().min(1024 * 1024).max(10 * 1024 ** 3),
+    maxBytes: z.number().int().min(QUEUE_BYTES.min).max(QUEUE_BYTES.max),
     /** seconds a batch may wait; older ones are dropped (never beyond what the appliance accepts) */
-    maxAgeS: z.number().int().min(60).max(METRICS_LIMITS.maxAgeS),
+    maxAgeS: z.number().int().min(QUEUE_AGE.min).max(QUEUE_AGE.max),
   }).strict(),
 }).strict();
 
 export type CollectorSetting = z.infer<typeof collectorSettingSchema>;
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
-
-export const DEFAULT_COLLECTOR_SETTINGS: Record<CollectorName, CollectorSetting> = {
-  cpu: { enabled: true, intervalS: 5 },
-  load: { enabled: true, intervalS: 5 },
-  memory: { enabled: true, intervalS: 5 },
-  fs: { enabled: true, intervalS: 60 },
-  net: { enabled: true, intervalS: 5 },
-  disk: { enabled: true, intervalS: 5 },
-  tcp: { enabled: true, intervalS: 30 },
-  routes: { enabled: true, intervalS: 300 },
-  top: { enabled: true, intervalS: 15 },
-  visitors: { enabled: true, intervalS: 30 },
-};
-
-export const DEFAULT_QUEUE = { maxBytes: 256 * 1024 * 1024, maxAgeS: 3 * 24 * 3600 } as const;

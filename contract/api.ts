@@ -2,6 +2,8 @@
 // them. A change here is a change of the public API.
 import type { Family } from './metrics.js';
 import type { Inventory } from './inventory.js';
+import type { AlertStreamEvent, ModemHealth, ModemStreamEvent, SmsHealth, SmsStreamEvent } from './alerts-api.js';
+import type { AgentSnapshot } from './fleet-api.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -32,12 +34,20 @@ export interface AgentSummary {
   /** unix ms of the last message, or null when none yet */
   lastSeen: number | null;
   interval: number | null;
+  /** the server's address, when an operator gave one (pre-registration, S4) */
+  address?: string;
+  /** pre-registered by an operator, and no agent has enrolled under its name yet (S3) */
+  awaitingAgent?: boolean;
+  /** only in an `agent` stream event: the server was removed (S4) */
+  removed?: boolean;
 }
 
 export interface AgentDetail extends AgentSummary {
   createdAt: number;
   inventory: Inventory | null;
   latest: LatestSeries[];
+  /** the latest routes, top processes and current visitors (null until the agent sent one); always in the API's answer */
+  snapshot?: AgentSnapshot | null;
 }
 
 export interface SeriesResponse {
@@ -75,6 +85,10 @@ export interface HealthResponse {
     serverCapacity: number;
     retention: string;
   };
+  /** the GSM modem (D4): `state: 'disabled'` with --modem none */
+  modem: ModemHealth;
+  /** the SMS outbox (S12) */
+  sms: SmsHealth;
 }
 
 /** Server-Sent Events on /api/v1/stream: `event:` name → `data:` JSON. */
@@ -82,6 +96,12 @@ export interface StreamEvents {
   sample: { agentId: string; samples: LatestSeries[] };
   status: { agentId: string; status: AgentStatus; at: number };
   agent: AgentSummary;
+  /** an alert changed (contract/alerts-api.ts) */
+  alert: AlertStreamEvent;
+  /** an SMS outbox entry changed state */
+  sms: SmsStreamEvent;
+  /** the modem's status changed */
+  modem: ModemStreamEvent;
 }
 export type StreamEventName = keyof StreamEvents;
 

@@ -50,6 +50,25 @@ export const FAMILIES = {
   },
 } as const satisfies Record<string, FamilyDef>;
 
+/**
+ * Limits of the metrics payload; a payload outside them is dropped and counted. Here rather than
+ * in metrics.ts so that the agent reads them without loading zod (metrics.ts re-exports them).
+ */
+export const METRICS_LIMITS = {
+  /** bytes of one MQTT payload (a full sample of a big server is ~3 KB). */
+  maxPayloadBytes: 256 * 1024,
+  maxSamplesPerBatch: 2000,
+  maxKeyLength: 200,
+  /** seconds a timestamp may be ahead of the appliance's clock (clock skew). */
+  maxFutureSkewS: 300,
+  /** seconds a sample may be old: the agent's disk queue keeps at most this much (issue 3). */
+  maxAgeS: 7 * 24 * 3600,
+  minIntervalS: 1,
+  /** routes or visitors in one snapshot; a busy server lists its top ones */
+  maxSnapshotEntries: 1000,
+  maxIntervalS: 3600,
+} as const;
+
 export type Family = keyof typeof FAMILIES;
 export const FAMILY_NAMES = Object.keys(FAMILIES) as Family[];
 export type FieldOf<F extends Family> = keyof (typeof FAMILIES)[F]['fields'] & string;

@@ -10,8 +10,17 @@ export const inventorySchema = z.object({
   interfaces: z.array(z.object({ name: z.string(), mac: z.string(), addresses: z.array(z.string()) })).max(256),
   filesystems: z.array(z.object({ mount: z.string(), device: z.string(), type: z.string(), sizeBytes: z.number().nonnegative() })).max(256),
   agentVersion: z.string(),
-  /** Collector interval in seconds. */
+  /** Collector interval in seconds (the agent's shortest, when collectors run at several). */
   interval: z.number().int().positive(),
+  /**
+   * The agent's disk queue (issue 3): batches it dropped, oldest first, because the queue reached
+   * its size or age bound while the appliance was away, since the agent was installed, and when
+   * the last such drop was (unix s). Absent from agents older than the queue.
+   */
+  queue: z.object({
+    dropped: z.number().int().nonnegative(),
+    lastDropAt: z.number().int().positive().nullable(),
+  }).strict().optional(),
 }).strict();
 
 export type Inventory = z.infer<typeof inventorySchema>;

@@ -1,24 +1,8 @@
 // The metrics payload (D3): its schema and the checks an appliance applies before storing it.
 import { z } from 'zod';
-import { FAMILIES, FAMILY_NAMES, type Family } from './families.js';
+import { FAMILIES, FAMILY_NAMES, METRICS_LIMITS, type Family } from './families.js';
 
 export * from './families.js';
-
-/** Limits of the metrics payload; a payload outside them is dropped and counted. */
-export const METRICS_LIMITS = {
-  /** bytes of one MQTT payload (a full sample of a big server is ~3 KB). */
-  maxPayloadBytes: 256 * 1024,
-  maxSamplesPerBatch: 2000,
-  maxKeyLength: 200,
-  /** seconds a timestamp may be ahead of the appliance's clock (clock skew). */
-  maxFutureSkewS: 300,
-  /** seconds a sample may be old: the agent's disk queue keeps at most this much (issue 3). */
-  maxAgeS: 7 * 24 * 3600,
-  minIntervalS: 1,
-  /** routes or visitors in one snapshot; a busy server lists its top ones */
-  maxSnapshotEntries: 1000,
-  maxIntervalS: 3600,
-} as const;
 
 const familyEnum = z.enum(FAMILY_NAMES as [Family, ...Family[]]);
 

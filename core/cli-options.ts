@@ -2,7 +2,9 @@
 // `--help` lists both, and a bad value is reported as "path: message" with a non-zero exit
 // (STYLE.md 6).
 import { parseArgs } from 'node:util';
-import type { z } from 'zod';
+// zod's core, so that full-zod schemas (the appliance) and zod/mini ones (the agent, which keeps
+// full zod out of its bundle to save memory) are both accepted.
+import { safeParse, type $ZodType, type output } from 'zod/v4/core';
 
 export interface OptionSpec {
   /** long flag name without dashes, e.g. 'data-dir' */
@@ -37,12 +39,12 @@ export function helpText(program: string, summary: string, specs: OptionSpec[]):
  * Reads flags, then the environment, into a raw object keyed by camel-cased flag name, and
  * validates it with `schema`. Returns null when --help was asked for (the caller prints help).
  */
-export function readOptions<S extends z.ZodType>(
+export function readOptions<S extends $ZodType>(
   specs: OptionSpec[],
   schema: S,
   argv: string[],
   env: NodeJS.ProcessEnv,
-): z.infer<S> | null {
+): output<S> | null {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
   for (const s of specs) options[s.flag] = { type: s.boolean ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | undefined>;
@@ -59,7 +61,7 @@ export function readOptions<S extends z.ZodType>(
     const value = fromFlag ?? (fromEnv === undefined || fromEnv === '' ? undefined : s.boolean ? ['1', 'true', 'yes'].includes(fromEnv) : fromEnv);
     if (value !== undefined) raw[camel(s.flag)] = value;
   }
-  const parsed = schema.safeParse(raw);
+  const parsed = safeParse(schema, raw);
   if (!parsed.success) {
     throw new UsageError(parsed.error.issues.map((i) => {
       const key = String(i.path[0] ?? '');

@@ -3,6 +3,7 @@
 // for all three: it builds the whole tree in well under a second, which keeps `npm test` quick.
 import { build } from 'esbuild';
 import { cp, mkdir, rm, chmod } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -35,7 +36,9 @@ await Promise.all([
     ...node,
     entryPoints: [path.join(root, 'agent/main.ts')],
     outfile: path.join(dist, 'agent.js'),
-    // the agent ships as one file (S20): everything, systeminformation included, is bundled
+    // the agent ships as one file (S20): everything, systeminformation included, is bundled;
+    // minified, because V8 keeps a script's whole source in memory (issue 3: the agent's RSS)
+    minify: true,
   }),
   build({
     entryPoints: [path.join(root, 'webui/src/main.tsx')],
@@ -52,6 +55,10 @@ await Promise.all([
   }),
 ]);
 await cp(path.join(root, 'webui/index.html'), path.join(dist, 'webui/index.html'));
+// the agent installer the appliance serves at /install.sh (S20), next to the agent it installs
+const installer = path.join(root, 'scripts/install-agent.sh');
+if (existsSync(installer)) await cp(installer, path.join(dist, 'install-agent.sh'));
+else console.warn('scripts/install-agent.sh is missing: the appliance will answer 404 for /install.sh');
 await chmod(path.join(dist, 'appliance.js'), 0o755);
 await chmod(path.join(dist, 'agent.js'), 0o755);
 console.log('built dist/appliance.js, dist/agent.js, dist/webui/');

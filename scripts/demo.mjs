@@ -10,7 +10,9 @@ const dataDir = process.env.RW_DATA_DIR ?? path.join(root, 'var');
 const httpPort = process.env.RW_HTTP_PORT ?? '8080';
 const env = { ...process.env, RW_DATA_DIR: dataDir, RW_HTTP_PORT: httpPort, RW_LISTEN: process.env.RW_LISTEN ?? '127.0.0.1' };
 
-const appliance = spawn(process.execPath, [path.join(root, 'dist/appliance.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+// SMS alerts go to the built-in modem simulator unless RW_MODEM names a real modem (or "none")
+const modemArgs = process.env.RW_MODEM ? [] : ['--modem', 'sim'];
+const appliance = spawn(process.execPath, [path.join(root, 'dist/appliance.js'), ...modemArgs], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 let agent = null;
 appliance.stdout.on('data', (chunk) => {
   const text = chunk.toString();

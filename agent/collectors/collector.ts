@@ -1,18 +1,37 @@
 // What every metric collector (S1) looks like to the sampler, and the small helpers they share:
 // reading a file below the collector's root and building a contract Sample with field names
 // checked against contract/families.ts at compile time.
+//
+// Two kinds: series collectors return samples (one RRD series per family and key), snapshot
+// collectors (routes, top processes, visitors) return a part of a batch's `x` snapshot.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Family, FieldOf, Sample } from '../../contract/metrics.js';
+import type { CollectorName } from '../../contract/families.js';
+import type { Family, FieldOf, Sample, Snapshot } from '../../contract/metrics.js';
 
 export interface Collector {
-  /** Shown in logs when this collector fails; the family name where there is one. */
-  readonly name: string;
+  /** The contract's collector name (S2 switches and intervals); shown in logs when it fails. */
+  readonly name: CollectorName;
   /**
    * Samples stamped with `t` (unix seconds). Throws when its source cannot be read; the sampler
    * logs that under `name` and still runs the other collectors.
    */
   collect(t: number): Sample[] | Promise<Sample[]>;
+}
+
+/** The parts of a batch's snapshot, without its time `t` (the sampler stamps it). */
+export type SnapshotParts = Omit<Snapshot, 't'>;
+
+export interface SnapshotCollector {
+  readonly name: CollectorName;
+  /** Its part of the snapshot taken at `t`; throws like `collect` does. */
+  snapshot(t: number): SnapshotParts | Promise<SnapshotParts>;
+}
+
+export type AnyCollector = Collector | SnapshotCollector;
+
+export function isSnapshotCollector(collector: AnyCollector): collector is SnapshotCollector {
+  return 'snapshot' in collector;
 }
 
 /** Options every /proc-reading collector takes. */

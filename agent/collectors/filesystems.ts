@@ -7,7 +7,8 @@
 // thread-pool thread per mount.
 import { promises as fsPromises, type StatsFs } from 'node:fs';
 import path from 'node:path';
-import { METRICS_LIMITS, type FieldOf, type Sample } from '../../contract/metrics.js';
+import { METRICS_LIMITS } from '../../contract/families.js';
+import type { FieldOf, Sample } from '../../contract/metrics.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { TIMED_OUT, withTimeout } from '../timeout.js';

@@ -111,6 +111,11 @@ export class MqttBroker {
     return this.aedes !== null && !this.aedes.closed;
   }
 
+  /** Closes the connection of a removed agent (its secret no longer verifies, so it cannot come back). */
+  disconnectAgent(agentId: string): void {
+    this.current.get(agentId)?.close();
+  }
+
   /** Publishes the retained config of one agent (appliance → agent). */
   publishConfig(agentId: string, config: unknown): Promise<void> {
     const aedes = this.aedes;

@@ -82,4 +82,65 @@ export const MIGRATIONS: readonly string[] = [
     updated_at  INTEGER NOT NULL
   );
   `,
+  // 3: the SMS outbox (S12; appliance/notify/sms-outbox.ts): queued → sending → sent → delivered /
+  // failed, one row per part for status-report matching, and muted servers (SMS `MUTE`)
+  `
+  CREATE TABLE sms_outbox (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    to_number        TEXT NOT NULL,
+    contact_id       TEXT,
+    kind             TEXT NOT NULL,
+    text             TEXT NOT NULL,
+    alert_ids        TEXT NOT NULL,
+    dedupe_key       TEXT NOT NULL UNIQUE,
+    state            TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'delivered', 'failed')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    next_attempt_at  INTEGER,
+    sent_at          INTEGER,
+    delivered_at     INTEGER,
+    concat_ref       INTEGER,
+    error_class      TEXT,
+    last_error       TEXT
+  );
+  CREATE INDEX sms_outbox_due ON sms_outbox(state, next_attempt_at);
+  CREATE TABLE sms_outbox_parts (
+    outbox_id  INTEGER NOT NULL REFERENCES sms_outbox(id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
+    mr         INTEGER NOT NULL,
+    sent_at    INTEGER NOT NULL,
+    delivery   TEXT NOT NULL CHECK (delivery IN ('pending', 'delivered', 'failed')),
+    PRIMARY KEY (outbox_id, seq)
+  );
+  CREATE INDEX sms_outbox_parts_mr ON sms_outbox_parts(mr, sent_at);
+  CREATE TABLE alert_mutes (
+    agent_id  TEXT PRIMARY KEY,
+    until_ms  INTEGER NOT NULL,
+    by        TEXT NOT NULL
+  );
+  `,
+  // 4: fleet (issue 3): pre-registered servers (S3, S4: an address, and "awaiting an agent" until
+  // one enrolls under the name), per-agent collector schedules (S2; the defaults are in
+  // settings), visitor history (S15; appliance/visitors/visitor-repository.ts)
+  `
+  ALTER TABLE agents ADD COLUMN address TEXT;
+  ALTER TABLE agents ADD COLUMN awaiting_agent INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE agent_config (
+    agent_id    TEXT PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+    overrides   TEXT NOT NULL,
+    revision    INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  CREATE TABLE visitors (
+    agent_id     TEXT NOT NULL,
+    remote       TEXT NOT NULL,
+    first_seen   INTEGER NOT NULL,
+    last_seen    INTEGER NOT NULL,
+    connections  INTEGER NOT NULL,
+    local_ports  TEXT NOT NULL,
+    PRIMARY KEY (agent_id, remote)
+  ) WITHOUT ROWID;
+  CREATE INDEX visitors_last_seen ON visitors(last_seen);
+  `,
 ];

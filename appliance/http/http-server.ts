@@ -24,6 +24,10 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   RW_ERR_NOT_FOUND: 404,
   RW_ERR_CAPACITY: 507,
   RW_ERR_RRDCACHED_DOWN: 503,
+  RW_ERR_VALIDATION: 400,
+  RW_ERR_SMS_TOO_LONG: 400,
+  RW_ERR_CONFLICT: 409,
+  RW_ERR_MODEM_DISABLED: 503,
 };
 
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
@@ -33,7 +37,8 @@ export class Router {
 
   add(method: string, path: string, handler: Handler): this {
     const names: string[] = [];
-    const pattern = new RegExp('^' + path.replace(/:([a-zA-Z]+)/g, (_m, n: string) => { names.push(n); return '([^/]+)'; }) + '$');
+    // a '.' in a path ("/install.sh") is a dot, not any character
+    const pattern = new RegExp('^' + path.replace(/\./g, '\\.').replace(/:([a-zA-Z]+)/g, (_m, n: string) => { names.push(n); return '([^/]+)'; }) + '$');
     this.routes.push({ method, pattern, names, handler });
     return this;
   }

@@ -2,7 +2,7 @@
 // read through a supervised rrdcached (DESIGN.md "Storage"). write() resolves only when rrdcached
 // has acknowledged every update, which is what the broker's backpressure waits on, and what it
 // acknowledges is never lost, not even when rrdcached is killed (see the replay tail below).
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { SeriesResponse } from '../../contract/api.js';
 import { isRwError, RwError } from '../../contract/errors.js';
@@ -10,11 +10,12 @@ import { FAMILIES, familyFields, METRICS_LIMITS, type Family, type Sample } from
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import {
-  bytesPerServer, dsDefs, isValidAgentId, parseRrdFileName, rraDefs, rrdFileName, seriesBaseName,
+  bytesPerServer, dsDefs, isValidAgentId, parseRrdFileName, rraDefs, rrdFileName,
   type RetentionProfile,
 } from './rrd-layout.js';
 import { isNoSuchFile, isStaleUpdate, type FetchResult, type RrdcachedClient, type UpdateCommand } from './rrdcached-client.js';
 import { RrdcachedSupervisor, type BackoffOptions, type RrdcachedHealth } from './rrdcached-supervisor.js';
+import { mergeSeriesParts, type SeriesPart } from './series-merge.js';
 
 export interface RrdStoreDeps {
   dataDir: string;
@@ -77,8 +78,6 @@ export class RrdStore {
   private readonly files = new Map<string, Promise<void>>();
   /** newest t acknowledged per file, to tell a re-sent duplicate from a genuinely old sample */
   private readonly lastAcked = new Map<string, number>();
-  /** `${agentId}/${seriesBaseName}` → step of the latest write: the file series() reads */
-  private readonly currentStep = new Map<string, number>();
   /** per agent: writes of one agent run one after the other so their timestamps stay in order */
   private readonly agentChains = new Map<string, Promise<void>>();
   private tail: TailEntry[] = [];
@@ -188,7 +187,6 @@ export class RrdStore {
       if (!batch) {
         batch = { file, family: s.f, step, updates: [] };
         batches.set(file, batch);
-        this.currentStep.set(`${agentId}/${seriesBaseName(s.f, s.k)}`, step);
       }
       batch.updates.push({ file, t: s.t, values: familyFields(s.f).map((f) => s.v[f] ?? null) });
     }
@@ -307,8 +305,11 @@ export class RrdStore {
 
   /**
    * A series as columns, through rrdcached FETCH: the daemon writes the file's pending updates
-   * first, and rrd_fetch answers from the finest AVERAGE archive that covers `fromS`. Rows beyond
-   * `points` are averaged into buckets (unknown values ignored; a bucket of unknowns is null).
+   * first, and rrd_fetch answers from the finest AVERAGE archive that covers `fromS`. When the
+   * series has files of several steps (its collector's interval changed, S2), each is fetched
+   * and their rows merged (series-merge.ts): the old file answers for the time before the change,
+   * the new one after it; `step` is then the coarsest of them. Rows beyond `points` are averaged
+   * into buckets (unknown values ignored; a bucket of unknowns is null).
    */
   async series(agentId: string, family: Family, key: string | undefined, fromS: number, toS: number, points: number): Promise<SeriesResponse> {
     if (!Object.hasOwn(FAMILIES, family)) throw new RwError('RW_ERR_NOT_FOUND', `no metric family ${family}`);
@@ -316,47 +317,47 @@ export class RrdStore {
       throw new RwError('RW_ERR_BAD_REQUEST', `the range must be whole unix seconds with from < to (from ${fromS}, to ${toS})`);
     }
     if (!Number.isSafeInteger(points) || points < 1) throw new RwError('RW_ERR_BAD_REQUEST', `points must be a whole number ≥ 1, got ${points}`);
-    const file = await this.seriesFile(agentId, family, key);
+    const files = await this.seriesFiles(agentId, family, key);
     const client = await this.waitUp(new Deadline(this.deps.clock, this.downWaitMs));
-    let fetched: FetchResult;
-    try {
-      fetched = await client.fetch(file, 'AVERAGE', fromS, toS);
-    } catch (e) {
-      if (isRwError(e, 'RW_ERR_RRDCACHED') && /No such file|opening/.test(e.message)) {
-        throw new RwError('RW_ERR_NOT_FOUND', `no series ${family}${key !== undefined ? ` ${key}` : ''} for agent ${agentId}`, { cause: e });
+    const parts: SeriesPart[] = [];
+    let dsNames: string[] = familyFields(family);
+    for (const file of files) {
+      let fetched: FetchResult;
+      try {
+        fetched = await client.fetch(file, 'AVERAGE', fromS, toS);
+      } catch (e) {
+        // removed since it was listed: the other files still answer
+        if (isRwError(e, 'RW_ERR_RRDCACHED') && /No such file|opening/.test(e.message)) continue;
+        throw e;
       }
-      throw e;
+      dsNames = fetched.dsNames;
+      // rrd_fetch answers whole archive rows and adds one past the end: keep the rows whose
+      // interval (t - step, t] overlaps (fromS, toS]
+      parts.push({ step: fetched.step, rows: fetched.rows.filter((r) => r.t > fromS && r.t - fetched.step < toS) });
     }
-    // rrd_fetch answers whole archive rows and adds one past the end: keep the rows whose
-    // interval (t - step, t] overlaps (fromS, toS]
-    const inRange = fetched.rows.filter((r) => r.t > fromS && r.t - fetched.step < toS);
-    const { step, rows } = downsample({ step: fetched.step, rows: inRange }, points);
+    if (parts.length === 0) throw new RwError('RW_ERR_NOT_FOUND', `no series ${family}${key !== undefined ? ` ${key}` : ''} for agent ${agentId}`);
+    const { step, rows } = downsample(mergeSeriesParts(parts), points);
     const data: SeriesResponse['data'] = [rows.map((r) => r.t)];
-    for (let c = 0; c < fetched.dsNames.length; c++) data.push(rows.map((r) => r.values[c] ?? null));
-    return { agentId, family, ...(key !== undefined ? { key } : {}), step, fields: fetched.dsNames, data };
+    for (let c = 0; c < dsNames.length; c++) data.push(rows.map((r) => r.values[c] ?? null));
+    return { agentId, family, ...(key !== undefined ? { key } : {}), step, fields: dsNames, data };
   }
 
-  /** The file that answers for a series: the one of the latest write's step, else the newest on disk. */
-  private async seriesFile(agentId: string, family: Family, key: string | undefined): Promise<string> {
+  /** Every file of a series (one per step it was ever written at), relative to the RRD directory. */
+  private async seriesFiles(agentId: string, family: Family, key: string | undefined): Promise<string[]> {
     const notFound = (): RwError => new RwError('RW_ERR_NOT_FOUND', `no series ${family}${key !== undefined ? ` ${key}` : ''} for agent ${agentId}`);
     if (!isValidAgentId(agentId)) throw notFound();
     if (FAMILIES[family].keyed !== (key !== undefined)) {
       throw new RwError('RW_ERR_BAD_REQUEST', `family ${family} ${FAMILIES[family].keyed ? 'needs' : 'takes no'} key`);
     }
     const names = await this.fileNames(agentId);
-    const steps = names
-      .map((n) => ({ n, p: parseRrdFileName(n) }))
-      .filter((x) => x.p !== null && x.p.family === family && x.p.key === key);
-    if (steps.length === 0) throw notFound();
-    const current = this.currentStep.get(`${agentId}/${seriesBaseName(family, key)}`);
-    const chosen = steps.find((x) => x.p?.step === current);
-    if (chosen) return `${agentId}/${chosen.n}`;
-    let best = { name: '', mtime: -Infinity };
-    for (const x of steps) {
-      const st = await stat(path.join(this.rrdDir, agentId, x.n));
-      if (st.mtimeMs > best.mtime) best = { name: x.n, mtime: st.mtimeMs };
-    }
-    return `${agentId}/${best.name}`;
+    const files = names
+      .filter((n) => {
+        const p = parseRrdFileName(n);
+        return p !== null && p.family === family && p.key === key;
+      })
+      .map((n) => `${agentId}/${n}`);
+    if (files.length === 0) throw notFound();
+    return files;
   }
 
   /** RRD files of an agent, relative to the RRD directory (`<agentId>/cpu.5s.rrd`); [] for an unknown agent. */

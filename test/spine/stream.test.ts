@@ -13,6 +13,7 @@ void t.test('the stream filters by agent and replays missed events after Last-Ev
   const onlyB = await openStream(`${app.url}/api/v1/stream?agent=${b.agentId}`);
   t.teardown(() => { all.close(); onlyB.close(); });
 
+  await enroll(app, 'stream-c'); // a new agent after the streams opened: every stream is told
   const client = await connectAgent(t, app, a);
   const now = Math.floor(Date.now() / 1000);
   for (let n = 0; n < 3; n++) await publishMetrics(client, a.agentId, sampleBatch(now - 3 + n, 1, n));
@@ -21,7 +22,7 @@ void t.test('the stream filters by agent and replays missed events after Last-Ev
   await waitFor('3 sample events', () => samples().length >= 3);
   t.ok(samples().every((e) => e.id && /^\d+$/.test(e.id)), 'every event has a numeric id');
   t.notOk(onlyB.events.some((e) => e.event === 'sample' || e.event === 'status'), "a stream for agent b gets none of agent a's samples or status");
-  t.ok(onlyB.events.some((e) => e.event === 'agent'), 'but it is told about agents (for server lists)');
+  t.ok(onlyB.events.some((e) => e.event === 'agent' && (e.data as { hostname: string }).hostname === 'stream-c'), 'but it is told about new agents (for server lists)');
 
   const first = samples()[0]?.id as string;
   const resumed = await openStream(`${app.url}/api/v1/stream?agent=${a.agentId}`, { 'last-event-id': first });

@@ -10,6 +10,8 @@ export class ApiRequestError extends Error {
     message: string,
     readonly status: number | null,
     readonly code: string | null,
+    /** a 400 RW_ERR_VALIDATION answer's problems, each "path: message" */
+    readonly problems: readonly string[] = [],
   ) {
     super(message);
     this.name = 'ApiRequestError';
@@ -30,7 +32,34 @@ function isApiError(v: unknown): v is ApiError {
   return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string';
 }
 
-async function getJson<T>(path: string, params?: URLSearchParams, signal?: AbortSignal, okStatuses: readonly number[] = []): Promise<T> {
+function problemsOf(body: ApiError): string[] {
+  const problems: unknown = (body.error as { problems?: unknown }).problems;
+  return Array.isArray(problems) ? problems.filter((p): p is string => typeof p === 'string') : [];
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  params?: URLSearchParams;
+  /** sent as JSON */
+  body?: unknown;
+  signal?: AbortSignal;
+  /** non-2xx statuses whose body is still the answer */
+  okStatuses?: readonly number[];
+}
+
+/** Any API call; a 204 (or another empty 2xx) answers undefined. */
+export function requestJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  return getJson<T>(path, opts.params, opts.signal, opts.okStatuses, opts.method, opts.body);
+}
+
+async function getJson<T>(
+  path: string,
+  params?: URLSearchParams,
+  signal?: AbortSignal,
+  okStatuses: readonly number[] = [],
+  method: NonNullable<RequestOptions['method']> = 'GET',
+  payload?: unknown,
+): Promise<T> {
   // one controller for both the caller's cancel and our timeout (AbortSignal.any is too new for
   // the browsers an operator's console may run)
   const controller = new AbortController();
@@ -39,7 +68,14 @@ async function getJson<T>(path: string, params?: URLSearchParams, signal?: Abort
   signal?.addEventListener('abort', onAbort);
   let res: Response;
   try {
-    res = await fetch(apiUrl(path, params), { signal: controller.signal, headers: { accept: 'application/json' } });
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+    res = await fetch(apiUrl(path, params), {
+      method,
+      signal: controller.signal,
+      headers,
+      ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}),
+    });
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new ApiRequestError(controller.signal.aborted ? 'timed out' : 'unreachable', null, null);
@@ -49,9 +85,10 @@ async function getJson<T>(path: string, params?: URLSearchParams, signal?: Abort
   }
   const body: unknown = await res.json().catch(() => null);
   if (!res.ok && !okStatuses.includes(res.status)) {
-    if (isApiError(body)) throw new ApiRequestError(body.error.message, res.status, body.error.code);
+    if (isApiError(body)) throw new ApiRequestError(body.error.message, res.status, body.error.code, problemsOf(body));
     throw new ApiRequestError(`HTTP ${res.status}`, res.status, null);
   }
+  if (body === null && method !== 'GET' && res.ok) return undefined as T;
   if (body === null) throw new ApiRequestError('not JSON', res.status, null);
   // the appliance is typed against the same contract module; the UI trusts its shapes
   return body as T;

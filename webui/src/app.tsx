@@ -1,6 +1,8 @@
-// The page: header (appliance health, live-stream state, language), the server list, and the
-// dashboard of open server panels. It is the UI's composition root: the only place that builds
-// the live stream and the agents store, and that touches localStorage, navigator and the URL.
+// The page: header (view tabs, appliance health, live-stream state, modem, language), then the
+// server list and the dashboard of open server panels, or one of the alerting views
+// (components/alerting-screens.tsx). It is the UI's composition root: the only place that builds
+// the live stream and the agents store, and that touches localStorage, navigator and the URL
+// (the view's part of it through use-view.ts).
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { HealthResponse } from '../../contract/api.js';
 import { apiUrl, getAgent, getHealth, listAgents } from './api-client.js';
@@ -16,6 +18,11 @@ import { UiContext } from './ui-context.js';
 import type { UiContextValue } from './ui-context.js';
 import { ServerList } from './components/server-list.js';
 import { ServerPanel } from './components/server-panel.js';
+import { useModem, useOpenAlerts } from './alerting-state.js';
+import { useView } from './use-view.js';
+import { NavTabs } from './components/nav-tabs.js';
+import { ModemIndicator } from './components/modem-indicator.js';
+import { AlertingScreens } from './components/alerting-screens.js';
 
 const STREAM_BANNER_DELAY_MS = 3_000;
 /** Health is a summary for the header; the stream state already shows a lost appliance quickly. */
@@ -83,6 +90,9 @@ export function App() {
   const [resync, setResync] = useState(0);
   const [openIds, setOpenIds] = useOpenIds();
   const health = useHealth();
+  const nav = useView();
+  const openAlerts = useOpenAlerts(stream);
+  const modem = useModem(stream);
 
   useEffect(() => {
     const offs = [
@@ -141,6 +151,7 @@ export function App() {
           <span class="brand-name">rackwatch</span>
           <span class="brand-sub">{t('app.subtitle')}</span>
         </div>
+        <NavTabs view={nav.view} onChange={nav.setView} openAlerts={openAlerts.data} />
         <div class="topbar-status">
           <span class={`pill pill-health-${shownHealth}`} data-testid="health" data-health={shownHealth}>
             {t(healthKey)}
@@ -148,6 +159,7 @@ export function App() {
           <span class={`pill pill-stream-${streamState}`} data-testid="stream-state" data-state={streamState} role="status">
             {t(STREAM_KEY[streamState])}
           </span>
+          <ModemIndicator modem={modem.data} onOpen={() => nav.setView('sms')} />
         </div>
         <div class="lang-switch" role="group" aria-label={t('lang.label')} data-testid="lang-switch">
           {LANGS.map((l) => (
@@ -162,6 +174,9 @@ export function App() {
           {t('stream.lost')}
         </div>
       )}
+      {nav.view !== 'dashboard' ? (
+        <AlertingScreens view={nav.view} agents={agents.rows} openAlerts={openAlerts} modem={modem} onOpenServer={nav.openOnDashboard} />
+      ) : (
       <main class="layout">
         <aside class="sidebar">
           <ServerList agents={agents} openIds={openIds} onToggle={toggle} onRetry={() => store.reload()} />
@@ -186,6 +201,7 @@ export function App() {
           )}
         </section>
       </main>
+      )}
     </UiContext.Provider>
   );
 }

@@ -12,7 +12,7 @@ export type StreamState = 'connecting' | 'open' | 'reconnecting';
 type Listener<N extends StreamEventName> = (data: StreamEvents[N]) => void;
 type ListenerSets = { [N in StreamEventName]: Set<Listener<N>> };
 
-const EVENT_NAMES: readonly StreamEventName[] = ['sample', 'status', 'agent'];
+const EVENT_NAMES: readonly StreamEventName[] = ['sample', 'status', 'agent', 'alert', 'sms', 'modem'];
 const RETRY_MIN_MS = 2_000;
 const RETRY_MAX_MS = 30_000;
 
@@ -38,6 +38,12 @@ function isPayload<N extends StreamEventName>(name: N, v: unknown): v is StreamE
       return typeof v.agentId === 'string' && typeof v.status === 'string';
     case 'agent':
       return typeof v.id === 'string' && typeof v.hostname === 'string';
+    case 'alert':
+      return typeof v.kind === 'string' && isObject(v.alert) && typeof v.alert.id === 'number';
+    case 'sms':
+      return typeof v.id === 'number' && typeof v.state === 'string';
+    case 'modem':
+      return typeof v.state === 'string' && isObject(v.signal);
     default:
       return false;
   }
@@ -45,7 +51,7 @@ function isPayload<N extends StreamEventName>(name: N, v: unknown): v is StreamE
 
 export class LiveStream {
   private source: EventSourceLike | null = null;
-  private readonly listeners: ListenerSets = { sample: new Set(), status: new Set(), agent: new Set() };
+  private readonly listeners: ListenerSets = { sample: new Set(), status: new Set(), agent: new Set(), alert: new Set(), sms: new Set(), modem: new Set() };
   private readonly stateListeners = new Set<(s: StreamState) => void>();
   private readonly resyncListeners = new Set<() => void>();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;

@@ -1,0 +1,278 @@
+// Top-processes collector (S1; snapshot `x.top`): the 5 processes using the most CPU (% of one
+// CPU since the previous snapshot, so above 100 for a busy multi-threaded process), the most
+// memory (resident set, % of RAM) and the most disk I/O (bytes/s read from and written to
+// storage since the previous snapshot), each with name, pid and user.
+//
+// This is the agent's most expensive collector (one round reads two files per process), so it
+// is built to be cheap (notes/performance.md, "Agent sampling cost"):
+// - one pass over /proc: /proc/<pid>/stat gives CPU ticks, start time and RSS pages in one read
+//   (no statm, no status), /proc/<pid>/io the storage bytes (not asked of kernel threads, which
+//   have none of their own); both into reused buffers, one read(2) each, with no per-line
+//   strings; a process name is decoded only when it enters a top-5 list;
+// - the user is looked up for the ≤ 15 winners only (euid from /proc/<pid>/status, names from
+//   /etc/passwd, cached);
+// - /proc/<pid>/io of another user's process is refused to an unprivileged agent (it needs
+//   CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE: README "Installing agents"); such a process is
+//   skipped quietly in the I/O list and not asked again while it lives.
+// CPU and I/O are rates: the first snapshot after a start only sets the baseline, and a process
+// that started since the previous snapshot is charged from its start.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Snapshot } from '../../contract/metrics.js';
+import { readRootFile, type SnapshotCollector, type SnapshotParts } from './collector.js';
+import { parseMeminfo } from './memory.js';
+import { ProcFileReader } from './proc-file-reader.js';
+import { systemConstants } from './system-constants.js';
+import { UserNames } from './user-names.js';
+
+export type TopProcess = NonNullable<Snapshot['top']>['cpu'][number];
+export type TopLists = NonNullable<Snapshot['top']>;
+
+export const TOP_COUNT = 5;
+
+/** The fields of /proc/<pid>/stat this collector uses. */
+export interface ProcStat {
+  /** a kernel thread (PF_KTHREAD): it has no I/O of its own to account */
+  kernelThread: boolean;
+  /** utime + stime, clock ticks */
+  cpuTicks: number;
+  /** clock ticks after boot */
+  startTicks: number;
+  rssPages: number;
+  /** the name's bytes in the buffer (between the first '(' and the last ')') */
+  nameStart: number;
+  nameEnd: number;
+}
+
+const SPACE = 0x20;
+const OPEN = 0x28;
+const CLOSE = 0x29;
+
+const PF_KTHREAD = 0x00200000;
+
+/**
+ * Parses /proc/<pid>/stat from `buffer[0, length)` into `out`. The name (field 2) is in
+ * parentheses and may itself contain spaces and parentheses, so fields are counted from the
+ * last ')'. After it: state is field 3; flags 9, utime 14, stime 15, starttime 22, rss 24
+ * (proc(5)).
+ */
+export function parseProcStat(buffer: Buffer, length: number, out: ProcStat): boolean {
+  const open = buffer.indexOf(OPEN);
+  const close = buffer.lastIndexOf(CLOSE, length - 1);
+  if (open < 0 || close < open || close >= length) return false;
+  out.nameStart = open + 1;
+  out.nameEnd = close;
+  let field = 2;
+  let utime = -1;
+  let stime = -1;
+  for (let i = close + 1; i < length; i++) {
+    if (buffer[i] !== SPACE) continue;
+    field++;
+    if (field !== 9 && field !== 14 && field !== 15 && field !== 22 && field !== 24) continue;
+    let value = 0;
+    let j = i + 1;
+    for (; j < length; j++) {
+      const code = buffer[j] ?? 0;
+      if (code < 48 || code > 57) break;
+      value = value * 10 + (code - 48);
+    }
+    if (j === i + 1) return false;
+    if (field === 9) out.kernelThread = (value & PF_KTHREAD) !== 0;
+    else if (field === 14) utime = value;
+    else if (field === 15) stime = value;
+    else if (field === 22) out.startTicks = value;
+    else {
+      out.rssPages = value;
+      out.cpuTicks = utime + stime;
+      return utime >= 0 && stime >= 0;
+    }
+    i = j - 1;
+  }
+  return false;
+}
+
+const READ_BYTES = Buffer.from('read_bytes: ');
+const WRITE_BYTES = Buffer.from('write_bytes: ');
+
+function numberAfter(buffer: Buffer, length: number, label: Buffer): number {
+  let at = buffer.indexOf(label);
+  // "cancelled_write_bytes:" also contains "write_bytes: ": the real one starts a line
+  while (at > 0 && buffer[at - 1] !== 0x0a) at = buffer.indexOf(label, at + 1);
+  if (at < 0 || at >= length) return -1;
+  let value = 0;
+  let i = at + label.length;
+  const start = i;
+  for (; i < length; i++) {
+    const code = buffer[i] ?? 0;
+    if (code < 48 || code > 57) break;
+    value = value * 10 + (code - 48);
+  }
+  return i === start ? -1 : value;
+}
+
+/** read_bytes + write_bytes of /proc/<pid>/io (storage I/O, not page-cache hits), or -1. */
+export function parseProcIo(buffer: Buffer, length: number): number {
+  const read = numberAfter(buffer, length, READ_BYTES);
+  const written = numberAfter(buffer, length, WRITE_BYTES);
+  return read < 0 || written < 0 ? -1 : read + written;
+}
+
+/** The effective uid from /proc/<pid>/status ("Uid:\treal\teffective\tsaved\tfs"), or -1. */
+export function effectiveUid(status: string): number {
+  const match = /^Uid:\s+\d+\s+(\d+)/m.exec(status);
+  return match?.[1] ? Number(match[1]) : -1;
+}
+
+/** A fixed-size list of the highest values seen, highest first. */
+class TopList {
+  readonly entries: { pid: number; value: number; name: string }[] = [];
+
+  qualifies(value: number): boolean {
+    return this.entries.length < TOP_COUNT || value > (this.entries[TOP_COUNT - 1]?.value ?? -Infinity);
+  }
+
+  insert(pid: number, value: number, name: string): void {
+    let at = this.entries.findIndex((entry) => value > entry.value);
+    if (at < 0) at = this.entries.length;
+    this.entries.splice(at, 0, { pid, value, name });
+    if (this.entries.length > TOP_COUNT) this.entries.pop();
+  }
+}
+
+interface ProcessMemo {
+  startTicks: number;
+  cpuTicks: number;
+  /** storage bytes at the last reading; -1 when /proc/<pid>/io is not readable for us */
+  ioBytes: number;
+  round: number;
+}
+
+export interface TopProcessesOptions {
+  root?: string;
+  /** of the machine the files come from (recorded fixtures); this one's by default */
+  pageSize?: number;
+  ticksPerSecond?: number;
+}
+
+export interface TopProcessesCollector extends SnapshotCollector {
+  /** processes remembered for the next rates (tests: no leak across exits) */
+  readonly remembered: number;
+}
+
+const round2 = (value: number): number => Math.round(value * 100) / 100;
+
+export function createTopProcessesCollector(options: TopProcessesOptions = {}): TopProcessesCollector {
+  const root = options.root ?? '/';
+  const procDir = path.join(root, 'proc');
+  const { pageSize, ticksPerSecond } = { ...systemConstants(), ...options };
+  const statReader = new ProcFileReader(1024);
+  const ioReader = new ProcFileReader(1024);
+  const users = new UserNames(root);
+  const memo = new Map<number, ProcessMemo>();
+  const stat: ProcStat = { kernelThread: false, cpuTicks: 0, startTicks: 0, rssPages: 0, nameStart: 0, nameEnd: 0 };
+  let round = 0;
+  let previousUptimeS = -1;
+
+  const readUptimeS = (): number => {
+    const uptime = Number(readRootFile(root, 'proc/uptime').split(' ')[0]);
+    if (!Number.isFinite(uptime)) throw new Error('/proc/uptime: unexpected content');
+    return uptime;
+  };
+
+  return {
+    name: 'top',
+    get remembered(): number {
+      return memo.size;
+    },
+    snapshot(): SnapshotParts {
+      round++;
+      const uptimeS = readUptimeS();
+      const elapsedS = previousUptimeS >= 0 ? uptimeS - previousUptimeS : 0;
+      const sinceTicks = previousUptimeS >= 0 ? previousUptimeS * ticksPerSecond : Infinity;
+      const memTotal = parseMeminfo(readRootFile(root, 'proc/meminfo')).get('MemTotal') ?? 0;
+      const byCpu = new TopList();
+      const byMemory = new TopList();
+      const byIo = new TopList();
+
+      for (const entry of readdirSync(procDir)) {
+        const first = entry.charCodeAt(0);
+        if (first < 48 || first > 57) continue;
+        const pid = Number(entry);
+        let length: number;
+        try {
+          length = statReader.readWhole(`${procDir}/${entry}/stat`);
+        } catch {
+          continue; // exited since the directory was listed
+        }
+        if (!parseProcStat(statReader.buffer, length, stat)) continue;
+
+        let known = memo.get(pid);
+        if (known && known.startTicks !== stat.startTicks) known = undefined; // the pid was reused
+        // a process started since the previous snapshot is charged from zero, i.e. from its start
+        const fresh = !known && stat.startTicks >= sinceTicks;
+        const previousTicks = known ? known.cpuTicks : fresh ? 0 : -1;
+        let ioBytes = known?.ioBytes ?? (stat.kernelThread ? -1 : 0);
+        if (ioBytes >= 0) {
+          try {
+            ioBytes = parseProcIo(ioReader.buffer, ioReader.readWhole(`${procDir}/${entry}/io`));
+          } catch {
+            ioBytes = -1; // EACCES: another user's process and no capability; ENOENT: exited
+          }
+        }
+        const previousIo = known ? known.ioBytes : fresh ? 0 : -1;
+        if (known) {
+          known.cpuTicks = stat.cpuTicks;
+          known.ioBytes = ioBytes;
+          known.round = round;
+        } else {
+          memo.set(pid, { startTicks: stat.startTicks, cpuTicks: stat.cpuTicks, ioBytes, round });
+        }
+        if (!(elapsedS > 0)) continue; // the first round only sets the baseline
+
+        let name: string | null = null;
+        const nameOf = (): string => (name ??= statReader.buffer.toString('utf8', stat.nameStart, stat.nameEnd));
+        if (previousTicks >= 0 && stat.cpuTicks > previousTicks) {
+          const cpuPct = ((stat.cpuTicks - previousTicks) / ticksPerSecond / elapsedS) * 100;
+          if (byCpu.qualifies(cpuPct)) byCpu.insert(pid, cpuPct, nameOf());
+        }
+        if (stat.rssPages > 0 && memTotal > 0) {
+          const memoryPct = ((stat.rssPages * pageSize) / memTotal) * 100;
+          if (byMemory.qualifies(memoryPct)) byMemory.insert(pid, memoryPct, nameOf());
+        }
+        if (previousIo >= 0 && ioBytes > previousIo) {
+          const ioRate = (ioBytes - previousIo) / elapsedS;
+          if (byIo.qualifies(ioRate)) byIo.insert(pid, ioRate, nameOf());
+        }
+      }
+      for (const [pid, remembered] of memo) if (remembered.round !== round) memo.delete(pid);
+      previousUptimeS = uptimeS;
+      if (!(elapsedS > 0)) return {};
+
+      users.refresh();
+      const userOf = new Map<number, string>();
+      const user = (pid: number): string => {
+        let name = userOf.get(pid);
+        if (name === undefined) {
+          let uid = -1;
+          try {
+            uid = effectiveUid(statReader.buffer.toString('latin1', 0, statReader.readWhole(`${procDir}/${pid}/status`)));
+          } catch {
+            // exited in the meantime: still listed, with no user
+          }
+          name = uid < 0 ? '' : users.name(uid);
+          userOf.set(pid, name);
+        }
+        return name;
+      };
+      const toContract = (list: TopList, value: (v: number) => number): TopProcess[] =>
+        list.entries.map((entry) => ({ pid: entry.pid, name: entry.name.slice(0, 256), user: user(entry.pid).slice(0, 64), value: value(entry.value) }));
+      return {
+        top: {
+          cpu: toContract(byCpu, round2),
+          memory: toContract(byMemory, round2),
+          io: toContract(byIo, Math.round),
+        },
+      };
+    },
+  };
+}

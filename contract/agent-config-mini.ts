@@ -1,0 +1,54 @@
+// The agent configuration (S2) for the agent's side: the same payload as contract/agent-config.ts,
+// its bounds and defaults, with the schema written in zod/mini. The agent validates what arrives
+// on `rw/v1/<agentId>/config` with `agentConfigMiniSchema`; full zod would cost it ~5 MB of RSS
+// (issue 3: the agent stays under 55 MB). The appliance uses the full-zod schemas in
+// agent-config.ts, which take their bounds and defaults from here; test/agent/config-schema.test.ts
+// checks that the two schemas accept and refuse the same payloads.
+import * as z from 'zod/mini';
+import { COLLECTOR_NAMES, METRICS_LIMITS, type CollectorName } from './families.js';
+
+export const AGENT_CONFIG_BOUNDS = {
+  intervalS: { min: METRICS_LIMITS.minIntervalS, max: METRICS_LIMITS.maxIntervalS },
+  /** bytes of unsent batches an agent keeps on disk */
+  queueMaxBytes: { min: 1024 * 1024, max: 10 * 1024 ** 3 },
+  /** seconds an unsent batch may wait (never beyond what the appliance accepts) */
+  queueMaxAgeS: { min: 60, max: METRICS_LIMITS.maxAgeS },
+} as const;
+
+const { intervalS, queueMaxBytes, queueMaxAgeS } = AGENT_CONFIG_BOUNDS;
+
+export const collectorSettingMiniSchema = z.strictObject({
+  enabled: z.boolean(),
+  intervalS: z.int().check(
+    z.minimum(intervalS.min, `interval must be at least ${intervalS.min} s`),
+    z.maximum(intervalS.max, `interval must be at most ${intervalS.max} s`),
+  ),
+});
+
+export const agentConfigMiniSchema = z.strictObject({
+  v: z.literal(1),
+  revision: z.int().check(z.nonnegative()),
+  collectors: z.partialRecord(z.enum(COLLECTOR_NAMES), collectorSettingMiniSchema),
+  queue: z.strictObject({
+    maxBytes: z.int().check(z.minimum(queueMaxBytes.min), z.maximum(queueMaxBytes.max)),
+    maxAgeS: z.int().check(z.minimum(queueMaxAgeS.min), z.maximum(queueMaxAgeS.max)),
+  }),
+});
+
+export type CollectorSetting = z.infer<typeof collectorSettingMiniSchema>;
+export type AgentConfig = z.infer<typeof agentConfigMiniSchema>;
+
+export const DEFAULT_COLLECTOR_SETTINGS: Record<CollectorName, CollectorSetting> = {
+  cpu: { enabled: true, intervalS: 5 },
+  load: { enabled: true, intervalS: 5 },
+  memory: { enabled: true, intervalS: 5 },
+  fs: { enabled: true, intervalS: 60 },
+  net: { enabled: true, intervalS: 5 },
+  disk: { enabled: true, intervalS: 5 },
+  tcp: { enabled: true, intervalS: 30 },
+  routes: { enabled: true, intervalS: 300 },
+  top: { enabled: true, intervalS: 15 },
+  visitors: { enabled: true, intervalS: 30 },
+};
+
+export const DEFAULT_QUEUE = { maxBytes: 256 * 1024 * 1024, maxAgeS: 3 * 24 * 3600 } as const;

@@ -1,0 +1,102 @@
+// Words the alerting screens build from data, in the page's language: a metric's name, an alert's
+// value against its threshold and its cause, an SMS segment count, a weekly schedule. Pure
+// functions of (data, translator, formatters), shared by the views.
+import type { Alert, AlertCause, RuleMetric, SegmentPreview, WeeklyWindow } from '../../contract/alerts-api.js';
+import type { Translate } from './i18n.js';
+import type { Formatters } from './locale-format.js';
+import { formatMetricValue } from './alerting-model.js';
+
+/** "CPU busy", "Filesystem used /var", "fs avail (/data)", "Agent silent (3 intervals)". */
+export function metricText(metric: RuleMetric, key: string | undefined, t: Translate): string {
+  switch (metric.kind) {
+    case 'derived': {
+      const name = t(`metric.${metric.name}` as const);
+      const k = key ?? metric.key;
+      return k && k !== '*' ? `${name} ${k}` : name;
+    }
+    case 'field': {
+      const k = key ?? metric.key;
+      return `${metric.family}.${metric.field}${k && k !== '*' ? ` ${k}` : ''}`;
+    }
+    case 'agent_silent':
+      return t('metric.agentSilentN', { n: metric.missedIntervals });
+  }
+}
+
+/** "97.2% > 95%": the value that fired the alert against its grade's threshold. */
+export function valueVsThreshold(alert: Pick<Alert, 'metric' | 'unit' | 'value' | 'comparison' | 'threshold'>, fmt: Formatters, t: Translate): string {
+  if (alert.metric.kind === 'agent_silent') return t('alert.silent');
+  return `${formatMetricValue(alert.value, alert.unit, fmt)} ${alert.comparison} ${formatMetricValue(alert.threshold, alert.unit, fmt)}`;
+}
+
+/** The cause as short phrases: fullest filesystem, top CPU process, top memory process, silence. */
+export function causeParts(cause: AlertCause, fmt: Formatters, t: Translate): string[] {
+  const out: string[] = [];
+  if (cause.silence) {
+    out.push(
+      cause.silence.lastSeenMs === null
+        ? t('cause.silentNever')
+        : t('cause.silentSince', { when: fmt.dateTime(cause.silence.lastSeenMs) }),
+    );
+  }
+  if (cause.fullestFs) out.push(t('cause.fs', { mount: cause.fullestFs.mount, pct: fmt.percent(cause.fullestFs.usedPct) }));
+  if (cause.topCpuProcess) {
+    const p = cause.topCpuProcess;
+    out.push(t('cause.cpu', { name: p.name, pid: p.pid, pct: fmt.percent(p.pct) }));
+  }
+  if (cause.topMemProcess) {
+    const p = cause.topMemProcess;
+    out.push(t('cause.mem', { name: p.name, pid: p.pid, pct: fmt.percent(p.pct) }));
+  }
+  return out;
+}
+
+/** "1 SMS (GSM-7, 23 chars left)" / "2 SMS (UCS2)". */
+export function segmentLabel(p: SegmentPreview, fmt: Formatters, t: Translate): string {
+  const encoding = p.encoding === 'gsm7' ? 'GSM-7' : 'UCS2';
+  return p.parts === 1
+    ? t('sms.segmentsOne', { encoding, left: fmt.number(p.charsLeft, 0) })
+    : t('sms.segmentsMany', { n: fmt.number(p.parts, 0), encoding });
+}
+
+const DAY_KEYS = ['day.sun', 'day.mon', 'day.tue', 'day.wed', 'day.thu', 'day.fri', 'day.sat'] as const;
+
+export function dayName(day: number, t: Translate): string {
+  const key = DAY_KEYS[day];
+  return key ? t(key) : String(day);
+}
+
+/** Days as a compact list: consecutive days become a range ("Mon–Fri", "Sat, Sun"). */
+export function daysText(days: readonly number[], t: Translate): string {
+  const sorted = [...new Set(days)].filter((d) => d >= 0 && d <= 6).sort((a, b) => a - b);
+  if (sorted.length === 7) return t('day.everyDay');
+  // start the week on Monday, as both Korean and European calendars do
+  const order = [1, 2, 3, 4, 5, 6, 0].filter((d) => sorted.includes(d));
+  const runs: number[][] = [];
+  for (const d of order) {
+    const run = runs[runs.length - 1];
+    const last = run?.[run.length - 1];
+    if (run && last !== undefined && (last + 1) % 7 === d) run.push(d);
+    else runs.push([d]);
+  }
+  return runs
+    .map((r) => (r.length >= 3 ? `${dayName(r[0] ?? 0, t)}–${dayName(r[r.length - 1] ?? 0, t)}` : r.map((d) => dayName(d, t)).join(', ')))
+    .join(', ');
+}
+
+/** "Mon–Fri 09:00–18:00; Sat 10:00–14:00", or "Always" for an empty schedule. */
+export function scheduleText(schedule: readonly WeeklyWindow[], t: Translate): string {
+  if (schedule.length === 0) return t('contact.always');
+  return schedule.map((w) => `${daysText(w.days, t)} ${w.start}–${w.end}`).join('; ');
+}
+
+/** "5 min", "30 s", "1 h 30 min" for a rule's "for at least" duration. */
+export function durationText(seconds: number, t: Translate): string {
+  if (seconds <= 0) return t('dur.immediately');
+  if (seconds < 60) return t('dur.s', { n: seconds });
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return seconds % 60 === 0 ? t('dur.min', { n: minutes }) : t('dur.minS', { m: Math.floor(seconds / 60), s: seconds % 60 });
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m === 0 ? t('dur.h', { n: h }) : t('dur.hMin', { h, m });
+}

@@ -1,0 +1,125 @@
+// Small pieces the alerting screens share: severity and alert-state badges, a card, the loading /
+// error / empty states, per-field validation messages and the list of problems no field takes.
+import type { ComponentChildren } from 'preact';
+import type { AlertState, HealthLevel } from '../../../contract/alerts-api.js';
+import { useUi } from '../ui-context.js';
+
+/** A grade with its word as well as its colour (colour-blind operators, monochrome screenshots). */
+export function SeverityBadge({ level }: { level: HealthLevel }) {
+  const { t } = useUi();
+  return (
+    <span class={`sev sev-${level}`} data-testid="severity-badge" data-severity={level}>
+      {t(`sev.${level}` as const)}
+    </span>
+  );
+}
+
+export function AlertStateBadge({ state }: { state: AlertState }) {
+  const { t } = useUi();
+  return (
+    <span class={`astate astate-${state}`} data-testid="alert-state" data-state={state}>
+      {t(`astate.${state}` as const)}
+    </span>
+  );
+}
+
+export function Card({ title, actions, children, testId, class: cls }: { title: ComponentChildren; actions?: ComponentChildren; children: ComponentChildren; testId?: string; class?: string }) {
+  return (
+    <section class={`card${cls ? ` ${cls}` : ''}`} data-testid={testId}>
+      <div class="card-head">
+        <h3>{title}</h3>
+        {actions && <div class="card-actions">{actions}</div>}
+      </div>
+      <div class="card-body">{children}</div>
+    </section>
+  );
+}
+
+export function Loading() {
+  const { t } = useUi();
+  return (
+    <p class="hint" data-testid="loading">
+      {t('common.loading')}
+    </p>
+  );
+}
+
+export function ErrorBox({ message, onRetry }: { message: string; onRetry?: () => void }) {
+  const { t } = useUi();
+  return (
+    <div class="alert alert-error" role="alert" data-testid="load-error">
+      <p>{t('common.loadFailed')}</p>
+      <p class="alert-detail">{message}</p>
+      {onRetry && (
+        <button type="button" class="button" onClick={onRetry}>
+          {t('error.retryNow')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return (
+    <p class="hint empty" data-testid="empty">
+      {children}
+    </p>
+  );
+}
+
+/** Messages of one form field (from the appliance's "path: message" problems). */
+export function FieldError({ field, messages }: { field: string; messages: readonly string[] | undefined }) {
+  if (!messages || messages.length === 0) return null;
+  return (
+    <p class="field-error" role="alert" data-testid="field-error" data-field={field}>
+      {messages.join('; ')}
+    </p>
+  );
+}
+
+/** The save failed: problems that belong to no field on screen, or the plain error. */
+export function FormError({ problems, error }: { problems: readonly string[]; error: string | null }) {
+  const { t } = useUi();
+  if (problems.length === 0 && !error) return null;
+  return (
+    <div class="alert alert-error" role="alert" data-testid="form-error">
+      <p>{error ?? t('form.fixProblems')}</p>
+      {problems.length > 0 && (
+        <ul class="problem-list">
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** A labelled form row; `field` names the problem path whose messages show under it. */
+export function Field({
+  label,
+  field,
+  errors,
+  hint,
+  children,
+  wide,
+}: {
+  label: ComponentChildren;
+  field: string;
+  errors: Record<string, string[]>;
+  hint?: ComponentChildren;
+  children: ComponentChildren;
+  wide?: boolean;
+}) {
+  const bad = (errors[field]?.length ?? 0) > 0;
+  return (
+    <div class={`field${wide ? ' field-wide' : ''}${bad ? ' field-bad' : ''}`} data-field={field}>
+      <label class="field-label">
+        <span class="field-name">{label}</span>
+        {children}
+      </label>
+      {hint && <p class="field-hint">{hint}</p>}
+      <FieldError field={field} messages={errors[field]} />
+    </div>
+  );
+}

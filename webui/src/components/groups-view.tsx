@@ -1,0 +1,310 @@
+// The Groups view (S8): server groups, each with its worst status (a group is as bad as its worst
+// member), created, renamed, deleted and given members here; and the server list filtered by
+// connection status, severity, group and host name, worst first, each row one click from the
+// dashboard.
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { AgentStatus } from '../../../contract/api.js';
+import type { GroupView, HealthLevel, ServerHealth } from '../../../contract/alerts-api.js';
+import type { AgentRow } from '../agents-store.js';
+import { deleteGroup, getGroup, listGroups, listServers, saveGroup, setGroupMembers } from '../alerting-api.js';
+import { HEALTH_LEVELS, problemsByField } from '../alerting-model.js';
+import { ApiRequestError, errorReason } from '../api-client.js';
+import { useResource } from '../use-resource.js';
+import { useUi } from '../ui-context.js';
+import { StatusBadge } from './status-badge.js';
+import { Card, Empty, ErrorBox, FieldError, FormError, Loading, SeverityBadge } from './alerting-parts.js';
+
+const STATUSES: readonly AgentStatus[] = ['online', 'offline', 'unknown'];
+
+function toggleIn<T>(list: readonly T[], v: T): T[] {
+  return list.includes(v) ? list.filter((x) => x !== v) : [...list, v];
+}
+
+function GroupList({ groups, selected, onSelect, onCreated }: { groups: readonly GroupView[]; selected: string | null; onSelect: (id: string) => void; onCreated: (g: GroupView) => void }) {
+  const { t, fmt } = useUi();
+  const [name, setName] = useState('');
+  const [problems, setProblems] = useState<string[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const create = (e: Event): void => {
+    e.preventDefault();
+    setProblems([]);
+    setError(null);
+    saveGroup({ name: name.trim() }, null)
+      .then((g) => {
+        setName('');
+        onCreated(g);
+      })
+      .catch((err: unknown) => {
+        if (err instanceof ApiRequestError && err.problems.length > 0) setProblems([...err.problems]);
+        else setError(errorReason(err));
+      });
+  };
+  const { byField, other } = problemsByField(problems, ['name', 'id']);
+  return (
+    <>
+      {groups.length === 0 && <Empty>{t('group.none')}</Empty>}
+      <ul class="group-rows">
+        {groups.map((g) => (
+          <li key={g.id}>
+            <button
+              type="button"
+              class={`group-row sevrow-${g.health.level}`}
+              aria-pressed={selected === g.id}
+              data-testid="group-row"
+              data-group-id={g.id}
+              data-level={g.health.level}
+              onClick={() => onSelect(g.id)}
+            >
+              <span class="server-line">
+                <strong class="host">{g.name}</strong>
+                <SeverityBadge level={g.health.level} />
+              </span>
+              <span class="server-line muted small">
+                <span>{t('group.members', { n: fmt.number(g.health.members, 0) })}</span>
+                <span>
+                  {g.health.offline > 0 ? <span class="text-crit">{t('group.offline', { n: fmt.number(g.health.offline, 0) })}</span> : <StatusBadge status={g.health.status} />}
+                </span>
+              </span>
+              {g.health.members > 0 && (
+                <span class="level-bar" aria-hidden="true">
+                  {HEALTH_LEVELS.map((l) => (g.health.byLevel[l] > 0 ? <span key={l} class={`level-seg sevbg-${l}`} style={{ flexGrow: g.health.byLevel[l] }} /> : null))}
+                </span>
+              )}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form class="inline-form" onSubmit={create}>
+        <input type="text" value={name} placeholder={t('group.newName')} aria-label={t('group.newName')} data-testid="group-new-name" onInput={(e) => setName(e.currentTarget.value)} />
+        <button type="submit" class="button button-primary" data-testid="group-create" disabled={name.trim() === ''}>
+          {t('group.create')}
+        </button>
+      </form>
+      <FieldError field="name" messages={byField.name} />
+      <FormError problems={other} error={error} />
+    </>
+  );
+}
+
+function GroupEditor({ groupId, agents, onChanged, onDeleted }: { groupId: string; agents: readonly AgentRow[]; onChanged: () => void; onDeleted: () => void }) {
+  const { t } = useUi();
+  const detail = useResource((signal) => getGroup(groupId, signal), [groupId]);
+  const [name, setName] = useState('');
+  const [members, setMembers] = useState<string[]>([]);
+  const [filter, setFilter] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => {
+    if (!detail.data) return;
+    setName(detail.data.name);
+    setMembers(detail.data.memberIds);
+  }, [detail.data]);
+
+  if (detail.phase === 'loading') return <Loading />;
+  if (detail.phase === 'error' || !detail.data) return <ErrorBox message={detail.error ?? ''} onRetry={detail.reload} />;
+  const g = detail.data;
+  const dirty = name.trim() !== g.name || members.length !== g.memberIds.length || members.some((m) => !g.memberIds.includes(m));
+  const needle = filter.trim().toLowerCase();
+  const shown = agents.filter((a) => needle === '' || a.hostname.toLowerCase().includes(needle));
+  const done = (): void => {
+    setSaved(true);
+    detail.reload();
+    onChanged();
+  };
+  const save = (): void => {
+    setError(null);
+    setSaved(false);
+    const rename = name.trim() !== g.name ? saveGroup({ id: g.id, name: name.trim(), memberIds: members }, g.id) : setGroupMembers(g.id, members);
+    rename.then(done).catch((e: unknown) => setError(errorReason(e)));
+  };
+  const remove = (): void => {
+    if (!window.confirm(t('group.confirmDelete', { name: g.name }))) return;
+    deleteGroup(g.id)
+      .then(onDeleted)
+      .catch((e: unknown) => setError(errorReason(e)));
+  };
+  return (
+    <div class="group-editor" data-testid="group-editor" data-group-id={g.id}>
+      <label class="field-label">
+        <span class="field-name">{t('group.name')}</span>
+        <input type="text" value={name} data-testid="group-name" onInput={(e) => setName(e.currentTarget.value)} />
+      </label>
+      <div class="member-head">
+        <span class="field-name">{t('group.memberList', { n: members.length })}</span>
+        <input class="search inline-search" type="search" placeholder={t('list.search')} aria-label={t('list.search')} value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+      </div>
+      {agents.length === 0 ? (
+        <p class="hint">{t('list.empty')}</p>
+      ) : (
+        <ul class="member-list" data-testid="member-list">
+          {shown.map((a) => (
+            <li key={a.id}>
+              <label class="check">
+                <input type="checkbox" checked={members.includes(a.id)} data-testid="member-check" data-agent-id={a.id} onChange={() => setMembers(toggleIn(members, a.id))} />
+                <span class="host">{a.hostname}</span>
+                <StatusBadge status={a.status} />
+              </label>
+            </li>
+          ))}
+        </ul>
+      )}
+      {error && <ErrorBox message={error} />}
+      <div class="form-actions">
+        <button type="button" class="button button-primary" data-testid="group-save" disabled={!dirty} onClick={save}>
+          {t('common.save')}
+        </button>
+        <button type="button" class="button button-danger" data-testid="group-delete" onClick={remove}>
+          {t('common.delete')}
+        </button>
+        {saved && !dirty && <span class="saved-note">{t('common.saved')}</span>}
+      </div>
+    </div>
+  );
+}
+
+function ServerTable({ groups, group, onGroup, onOpenServer }: { groups: readonly GroupView[]; group: string; onGroup: (g: string) => void; onOpenServer: (id: string) => void }) {
+  const { t, fmt, stream } = useUi();
+  const [statuses, setStatuses] = useState<AgentStatus[]>([]);
+  const [levels, setLevels] = useState<HealthLevel[]>([]);
+  const [q, setQ] = useState('');
+  const query = useMemo(() => ({ status: statuses, severity: levels, group: group || undefined, q }), [statuses, levels, group, q]);
+  const servers = useResource<ServerHealth[]>((signal) => listServers(query, signal), [JSON.stringify(query)], {
+    stream,
+    events: ['alert', 'status', 'agent'],
+    refreshMs: 30_000,
+  });
+  return (
+    <Card title={t('servers.title')} testId="server-table">
+      <div class="toolbar">
+        <div class="filters" role="group" aria-label={t('servers.byStatus')}>
+          {STATUSES.map((s) => (
+            <button key={s} type="button" class={`filter filter-${s}`} aria-pressed={statuses.includes(s)} data-testid={`sfilter-${s}`} onClick={() => setStatuses(toggleIn(statuses, s))}>
+              {t(`status.${s}` as const)}
+            </button>
+          ))}
+        </div>
+        <div class="filters" role="group" aria-label={t('servers.bySeverity')}>
+          {HEALTH_LEVELS.map((l) => (
+            <button key={l} type="button" class={`filter sevfilter-${l}`} aria-pressed={levels.includes(l)} data-testid={`lfilter-${l}`} onClick={() => setLevels(toggleIn(levels, l))}>
+              {t(`sev.${l}` as const)}
+            </button>
+          ))}
+        </div>
+        <label class="inline-field">
+          <span>{t('servers.group')}</span>
+          <select value={group} data-testid="server-group-filter" onChange={(e) => onGroup(e.currentTarget.value)}>
+            <option value="">{t('filter.all')}</option>
+            {groups.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <input class="search inline-search" type="search" placeholder={t('list.search')} aria-label={t('list.search')} value={q} onInput={(e) => setQ(e.currentTarget.value)} />
+      </div>
+      {servers.phase === 'loading' && <Loading />}
+      {servers.phase === 'error' && <ErrorBox message={servers.error ?? ''} onRetry={servers.reload} />}
+      {servers.phase === 'ready' && servers.data?.length === 0 && <Empty>{t('list.noMatch')}</Empty>}
+      {servers.data && servers.data.length > 0 && (
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">{t('col.server')}</th>
+                <th scope="col">{t('col.status')}</th>
+                <th scope="col">{t('col.severity')}</th>
+                <th scope="col" class="num">
+                  {t('astate.firing')}
+                </th>
+                <th scope="col" class="num">
+                  {t('astate.acknowledged')}
+                </th>
+                <th scope="col" class="num">
+                  {t('astate.pending')}
+                </th>
+                <th scope="col">
+                  <span class="sr-only">{t('col.actions')}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {servers.data.map((s) => (
+                <tr key={s.agentId} class={`sevrow-${s.level}`} data-testid="health-row" data-agent-id={s.agentId} data-level={s.level} data-status={s.status}>
+                  <td class="host-cell">{s.hostname}</td>
+                  <td>
+                    <StatusBadge status={s.status} />
+                  </td>
+                  <td>
+                    <SeverityBadge level={s.level} />
+                  </td>
+                  <td class="num">{fmt.number(s.firing, 0)}</td>
+                  <td class="num">{fmt.number(s.acknowledged, 0)}</td>
+                  <td class="num">{fmt.number(s.pending, 0)}</td>
+                  <td class="actions">
+                    <button type="button" class="button button-quiet" onClick={() => onOpenServer(s.agentId)}>
+                      {t('servers.openDashboard')}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+export function GroupsView({ agents, onOpenServer }: { agents: readonly AgentRow[]; onOpenServer: (id: string) => void }) {
+  const { t, stream } = useUi();
+  const groups = useResource(listGroups, [], { stream, events: ['alert', 'status'], refreshMs: 30_000 });
+  const [selected, setSelected] = useState<string | null>(null);
+  const [serverGroup, setServerGroup] = useState('');
+  const select = (id: string): void => {
+    setSelected(id);
+    setServerGroup(id);
+  };
+  return (
+    <div class="view" data-testid="view-groups">
+      <div class="view-head">
+        <h2>{t('nav.groups')}</h2>
+      </div>
+      <div class="two-col">
+        <Card title={t('group.title')} testId="group-list">
+          {groups.phase === 'loading' && <Loading />}
+          {groups.phase === 'error' && <ErrorBox message={groups.error ?? ''} onRetry={groups.reload} />}
+          {groups.data && (
+            <GroupList
+              groups={groups.data}
+              selected={selected}
+              onSelect={select}
+              onCreated={(g) => {
+                groups.reload();
+                select(g.id);
+              }}
+            />
+          )}
+        </Card>
+        <Card title={t('group.editTitle')}>
+          {selected === null ? (
+            <p class="hint">{t('group.pick')}</p>
+          ) : (
+            <GroupEditor
+              key={selected}
+              groupId={selected}
+              agents={agents}
+              onChanged={groups.reload}
+              onDeleted={() => {
+                setSelected(null);
+                setServerGroup('');
+                groups.reload();
+              }}
+            />
+          )}
+        </Card>
+      </div>
+      <ServerTable groups={groups.data ?? []} group={serverGroup} onGroup={setServerGroup} onOpenServer={onOpenServer} />
+    </div>
+  );
+}

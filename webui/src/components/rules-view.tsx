@@ -1,0 +1,191 @@
+// The Rules view (S4, S7): every threshold rule (the shipped defaults marked "built-in") with its
+// metric, grades, hysteresis, duration, scope, on/off switch and the SMS parts its worst message
+// takes; "New rule" and "Edit" open the rule editor above the list.
+import { useEffect, useState } from 'preact/hooks';
+import type { GroupView, Rule } from '../../../contract/alerts-api.js';
+import type { AgentRow } from '../agents-store.js';
+import { deleteRule, getRulePreview, listGroups, listRules, saveRule } from '../alerting-api.js';
+import { SEVERITIES, formatMetricValue, metricUnitOf } from '../alerting-model.js';
+import { durationText, metricText } from '../alerting-text.js';
+import { errorReason } from '../api-client.js';
+import { useResource } from '../use-resource.js';
+import { useUi } from '../ui-context.js';
+import { Card, Empty, ErrorBox, Loading } from './alerting-parts.js';
+import { RuleForm } from './rule-form.js';
+
+/** The SMS parts of a saved rule's longest message, in the page's language. */
+function RuleParts({ rule }: { rule: Rule }) {
+  const { lang, t } = useUi();
+  const [parts, setParts] = useState<number | null>(null);
+  const version = JSON.stringify(rule);
+  useEffect(() => {
+    const controller = new AbortController();
+    getRulePreview(rule.id, lang, controller.signal)
+      .then((p) => setParts(p.maxParts))
+      .catch(() => setParts(null));
+    return () => controller.abort();
+    // the rule's content, not its object identity
+  }, [version, lang, rule.id]);
+  if (parts === null) return <span class="muted">–</span>;
+  return (
+    <span class={`segments${parts > 1 ? ' segments-multi' : ''}`} title={t('rule.partsTitle')}>
+      {t('rule.parts', { n: parts })}
+    </span>
+  );
+}
+
+function Levels({ rule }: { rule: Rule }) {
+  const { fmt, t } = useUi();
+  const unit = metricUnitOf(rule.metric);
+  // agent silence is 1 while silent: the threshold says nothing to a reader, the grade does
+  if (rule.metric.kind === 'agent_silent') {
+    return (
+      <span class="level-chips">
+        {SEVERITIES.filter((s) => rule.levels[s] !== undefined).map((s) => (
+          <span key={s} class={`level-chip sevlabel-${s}`}>
+            {t(`sev.${s}` as const)}
+          </span>
+        ))}
+      </span>
+    );
+  }
+  return (
+    <span class="level-chips">
+      {SEVERITIES.filter((s) => rule.levels[s] !== undefined).map((s) => (
+        <span key={s} class={`level-chip sevlabel-${s}`} title={t(`sev.${s}` as const)}>
+          {t(`sev.${s}` as const)} {rule.comparison} {formatMetricValue(rule.levels[s], unit, fmt)}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+function scopeText(rule: Rule, groups: readonly GroupView[], agents: readonly AgentRow[], t: ReturnType<typeof useUi>['t']): string {
+  switch (rule.scope.kind) {
+    case 'all':
+      return t('scope.all');
+    case 'group': {
+      const id = rule.scope.groupId;
+      return t('scope.groupNamed', { name: groups.find((g) => g.id === id)?.name ?? id });
+    }
+    case 'agent': {
+      const id = rule.scope.agentId;
+      return t('scope.agentNamed', { name: agents.find((a) => a.id === id)?.hostname ?? id });
+    }
+  }
+}
+
+export function RulesView({ agents }: { agents: readonly AgentRow[] }) {
+  const { t, fmt } = useUi();
+  const rules = useResource(listRules, []);
+  const groups = useResource(listGroups, []);
+  const [editing, setEditing] = useState<Rule | 'new' | null>(null);
+  const [rowError, setRowError] = useState<string | null>(null);
+
+  const onSaved = (r: Rule): void => {
+    setEditing(null);
+    rules.mutate((list) => (list.some((x) => x.id === r.id) ? list.map((x) => (x.id === r.id ? r : x)) : [...list, r]));
+    rules.reload();
+  };
+  const toggle = (r: Rule): void => {
+    setRowError(null);
+    const { id, builtin: _builtin, ...rest } = r;
+    saveRule({ ...rest, enabled: !r.enabled }, id)
+      .then(onSaved)
+      .catch((e: unknown) => setRowError(errorReason(e)));
+  };
+  const remove = (r: Rule): void => {
+    if (!window.confirm(t('rule.confirmDelete', { name: r.name }))) return;
+    setRowError(null);
+    deleteRule(r.id)
+      .then(() => {
+        rules.mutate((list) => list.filter((x) => x.id !== r.id));
+        rules.reload();
+      })
+      .catch((e: unknown) => setRowError(errorReason(e)));
+  };
+
+  return (
+    <div class="view" data-testid="view-rules">
+      <div class="view-head">
+        <h2>{t('nav.rules')}</h2>
+        {editing === null && (
+          <button type="button" class="button button-primary" data-testid="rule-new" onClick={() => setEditing('new')}>
+            {t('rule.new')}
+          </button>
+        )}
+      </div>
+      {editing !== null && (
+        <RuleForm
+          key={editing === 'new' ? 'new' : editing.id}
+          rule={editing === 'new' ? null : editing}
+          groups={groups.data ?? []}
+          agents={agents}
+          onSaved={onSaved}
+          onCancel={() => setEditing(null)}
+        />
+      )}
+      <Card title={t('rule.list')} testId="rule-list">
+        {rowError && <ErrorBox message={rowError} />}
+        {rules.phase === 'loading' && <Loading />}
+        {rules.phase === 'error' && <ErrorBox message={rules.error ?? ''} onRetry={rules.reload} />}
+        {rules.phase === 'ready' && rules.data?.length === 0 && <Empty>{t('rule.none')}</Empty>}
+        {rules.data && rules.data.length > 0 && (
+          <div class="table-wrap">
+            <table class="table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('rule.name')}</th>
+                  <th scope="col">{t('rule.metric')}</th>
+                  <th scope="col">{t('rule.levels')}</th>
+                  <th scope="col">{t('rule.for')}</th>
+                  <th scope="col">{t('rule.scope')}</th>
+                  <th scope="col">{t('rule.sms')}</th>
+                  <th scope="col">{t('rule.enabled')}</th>
+                  <th scope="col">
+                    <span class="sr-only">{t('col.actions')}</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {rules.data.map((r) => (
+                  <tr key={r.id} data-testid="rule-row" data-rule-id={r.id} class={r.enabled ? '' : 'is-disabled'}>
+                    <td>
+                      <strong>{r.name}</strong> {r.builtin && <span class="tag" data-testid="builtin-tag">{t('rule.builtin')}</span>}
+                    </td>
+                    <td>{metricText(r.metric, undefined, t)}</td>
+                    <td>
+                      <Levels rule={r} />
+                      {r.recovery?.delta !== undefined && r.recovery.delta > 0 && (
+                        <div class="muted small">{t('rule.hysteresis', { d: formatMetricValue(r.recovery.delta, metricUnitOf(r.metric), fmt) })}</div>
+                      )}
+                    </td>
+                    <td class="nowrap">{durationText(r.forS, t)}</td>
+                    <td>{scopeText(r, groups.data ?? [], agents, t)}</td>
+                    <td class="nowrap">
+                      <RuleParts rule={r} />
+                    </td>
+                    <td>
+                      <label class="switch">
+                        <input type="checkbox" checked={r.enabled} data-testid="rule-toggle" aria-label={t('rule.enabled')} onChange={() => toggle(r)} />
+                        <span>{r.enabled ? t('common.on') : t('common.off')}</span>
+                      </label>
+                    </td>
+                    <td class="actions">
+                      <button type="button" class="button button-quiet" data-testid="rule-edit" onClick={() => setEditing(r)}>
+                        {t('common.edit')}
+                      </button>
+                      <button type="button" class="button button-quiet button-danger" data-testid="rule-delete" onClick={() => remove(r)}>
+                        {t('common.delete')}
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+    </div>
+  );
+}
