@@ -18,6 +18,7 @@ import {
 } from './config-store.js';
 import { DiskQueue } from './disk-queue.js';
 import { loadOrEnroll, type Identity } from './enroll.js';
+import { HOST_FACTS_FLAG, hostFactsFromHelper, printHostFacts } from './host-facts.js';
 import { cachedHostFacts, collectInventory } from './inventory.js';
 import { createInventoryWatch } from './inventory-watch.js';
 import { agentHelpText, parseAgentOptions, type AgentOptions } from './options.js';
@@ -26,6 +27,10 @@ import { lockStateDir } from './state-lock.js';
 
 /** Exit codes: 0 stopped by a signal or --help, 1 runtime failure, 2 bad configuration. */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv[0] === HOST_FACTS_FLAG) {
+    await printHostFacts(); // the helper process of host-facts.ts
+    return 0;
+  }
   let options: AgentOptions | null;
   try {
     options = parseAgentOptions(argv, env);
@@ -107,7 +112,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     },
   });
 
-  const hostFacts = cachedHostFacts();
+  const helperScript = process.argv[1];
+  const hostFacts = cachedHostFacts(helperScript
+    ? () => hostFactsFromHelper({ script: helperScript, log: log.child('inventory') })
+    : undefined);
   const collectNow = (): Promise<Inventory> => collectInventory({
     root, hostname: hostname(), intervalS: plan.baseIntervalS ?? intervalS, clock, log: log.child('inventory'), hostFacts,
   });

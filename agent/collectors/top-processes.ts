@@ -57,9 +57,13 @@ const PF_KTHREAD = 0x00200000;
  * (proc(5)).
  */
 export function parseProcStat(buffer: Buffer, length: number, out: ProcStat): boolean {
-  const open = buffer.indexOf(OPEN);
-  const close = buffer.lastIndexOf(CLOSE, length - 1);
-  if (open < 0 || close < open || close >= length) return false;
+  // plain loops rather than Buffer.indexOf: each of those is a call into C++, and the distances
+  // are short (this runs once per process per round)
+  let open = 0;
+  while (open < length && buffer[open] !== OPEN) open++;
+  let close = length - 1;
+  while (close > open && buffer[close] !== CLOSE) close--;
+  if (open >= length || close <= open) return false;
   out.nameStart = open + 1;
   out.nameEnd = close;
   let field = 2;
@@ -91,30 +95,41 @@ export function parseProcStat(buffer: Buffer, length: number, out: ProcStat): bo
   return false;
 }
 
-const READ_BYTES = Buffer.from('read_bytes: ');
-const WRITE_BYTES = Buffer.from('write_bytes: ');
-
-function numberAfter(buffer: Buffer, length: number, label: Buffer): number {
-  let at = buffer.indexOf(label);
-  // "cancelled_write_bytes:" also contains "write_bytes: ": the real one starts a line
-  while (at > 0 && buffer[at - 1] !== 0x0a) at = buffer.indexOf(label, at + 1);
-  if (at < 0 || at >= length) return -1;
-  let value = 0;
-  let i = at + label.length;
-  const start = i;
-  for (; i < length; i++) {
-    const code = buffer[i] ?? 0;
-    if (code < 48 || code > 57) break;
-    value = value * 10 + (code - 48);
+/**
+ * read_bytes + write_bytes of /proc/<pid>/io (storage I/O, not page-cache hits), or -1. The file
+ * is seven "label: value" lines in a fixed order (fs/proc/base.c, do_io_accounting); these are
+ * the 5th and the 6th, checked by their first letters.
+ */
+export function parseProcIo(buffer: Buffer, length: number): number {
+  let line = 0;
+  let total = 0;
+  let found = 0;
+  for (let i = 0; i < length; i++) {
+    if (line === 4 || line === 5) {
+      const first = buffer[i];
+      if ((line === 4 && first !== 0x72 /* r */) || (line === 5 && first !== 0x77 /* w */)) return -1;
+      while (i < length && buffer[i] !== 0x20) i++; // to the blank after the colon
+      let value = 0;
+      let digits = 0;
+      for (i++; i < length; i++) {
+        const code = buffer[i] ?? 0;
+        if (code < 48 || code > 57) break;
+        value = value * 10 + (code - 48);
+        digits++;
+      }
+      if (digits === 0) return -1;
+      total += value;
+      if (++found === 2) return total;
+    } else {
+      while (i < length && buffer[i] !== 0x0a) i++;
+    }
+    line++;
   }
-  return i === start ? -1 : value;
+  return -1;
 }
 
-/** read_bytes + write_bytes of /proc/<pid>/io (storage I/O, not page-cache hits), or -1. */
-export function parseProcIo(buffer: Buffer, length: number): number {
-  const read = numberAfter(buffer, length, READ_BYTES);
-  const written = numberAfter(buffer, length, WRITE_BYTES);
-  return read < 0 || written < 0 ? -1 : read + written;
+function processName(buffer: Buffer, stat: ProcStat): string {
+  return buffer.toString('utf8', stat.nameStart, stat.nameEnd);
 }
 
 /** The effective uid from /proc/<pid>/status ("Uid:\treal\teffective\tsaved\tfs"), or -1. */
@@ -229,19 +244,19 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
         }
         if (!(elapsedS > 0)) continue; // the first round only sets the baseline
 
+        // the name is decoded only for a process that enters a list, and at most once
         let name: string | null = null;
-        const nameOf = (): string => (name ??= statReader.buffer.toString('utf8', stat.nameStart, stat.nameEnd));
         if (previousTicks >= 0 && stat.cpuTicks > previousTicks) {
           const cpuPct = ((stat.cpuTicks - previousTicks) / ticksPerSecond / elapsedS) * 100;
-          if (byCpu.qualifies(cpuPct)) byCpu.insert(pid, cpuPct, nameOf());
+          if (byCpu.qualifies(cpuPct)) byCpu.insert(pid, cpuPct, name ??= processName(statReader.buffer, stat));
         }
         if (stat.rssPages > 0 && memTotal > 0) {
           const memoryPct = ((stat.rssPages * pageSize) / memTotal) * 100;
-          if (byMemory.qualifies(memoryPct)) byMemory.insert(pid, memoryPct, nameOf());
+          if (byMemory.qualifies(memoryPct)) byMemory.insert(pid, memoryPct, name ??= processName(statReader.buffer, stat));
         }
         if (previousIo >= 0 && ioBytes > previousIo) {
           const ioRate = (ioBytes - previousIo) / elapsedS;
-          if (byIo.qualifies(ioRate)) byIo.insert(pid, ioRate, nameOf());
+          if (byIo.qualifies(ioRate)) byIo.insert(pid, ioRate, name ??= processName(statReader.buffer, stat));
         }
       }
       for (const [pid, remembered] of memo) if (remembered.round !== round) memo.delete(pid);

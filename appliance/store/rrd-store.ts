@@ -15,7 +15,7 @@ import {
 } from './rrd-layout.js';
 import { isNoSuchFile, isStaleUpdate, type FetchResult, type RrdcachedClient, type UpdateCommand } from './rrdcached-client.js';
 import { RrdcachedSupervisor, type BackoffOptions, type RrdcachedHealth } from './rrdcached-supervisor.js';
-import { mergeSeriesParts, type SeriesPart } from './series-merge.js';
+import { alignColumns, mergeSeriesParts, type SeriesPart } from './series-merge.js';
 
 export interface RrdStoreDeps {
   dataDir: string;
@@ -320,7 +320,7 @@ export class RrdStore {
     const files = await this.seriesFiles(agentId, family, key);
     const client = await this.waitUp(new Deadline(this.deps.clock, this.downWaitMs));
     const parts: SeriesPart[] = [];
-    let dsNames: string[] = familyFields(family);
+    const fields = familyFields(family);
     for (const file of files) {
       let fetched: FetchResult;
       try {
@@ -330,16 +330,17 @@ export class RrdStore {
         if (isRwError(e, 'RW_ERR_RRDCACHED') && /No such file|opening/.test(e.message)) continue;
         throw e;
       }
-      dsNames = fetched.dsNames;
       // rrd_fetch answers whole archive rows and adds one past the end: keep the rows whose
       // interval (t - step, t] overlaps (fromS, toS]
-      parts.push({ step: fetched.step, rows: fetched.rows.filter((r) => r.t > fromS && r.t - fetched.step < toS) });
+      const inRange = fetched.rows.filter((r) => r.t > fromS && r.t - fetched.step < toS);
+      // a file created before a field was added to its family lacks that column
+      parts.push({ step: fetched.step, rows: alignColumns(fetched.dsNames, fields, inRange) });
     }
     if (parts.length === 0) throw new RwError('RW_ERR_NOT_FOUND', `no series ${family}${key !== undefined ? ` ${key}` : ''} for agent ${agentId}`);
     const { step, rows } = downsample(mergeSeriesParts(parts), points);
     const data: SeriesResponse['data'] = [rows.map((r) => r.t)];
-    for (let c = 0; c < dsNames.length; c++) data.push(rows.map((r) => r.values[c] ?? null));
-    return { agentId, family, ...(key !== undefined ? { key } : {}), step, fields: dsNames, data };
+    for (let c = 0; c < fields.length; c++) data.push(rows.map((r) => r.values[c] ?? null));
+    return { agentId, family, ...(key !== undefined ? { key } : {}), step, fields, data };
   }
 
   /** Every file of a series (one per step it was ever written at), relative to the RRD directory. */

@@ -61,6 +61,13 @@ function placeAll(chosen: Placed[], candidates: readonly FetchRow[], step: numbe
   return out;
 }
 
+/** Rows with the columns `from` reordered to `to` (a column `from` lacks is unknown); the same rows when they already match. */
+export function alignColumns(from: readonly string[], to: readonly string[], rows: readonly FetchRow[]): readonly FetchRow[] {
+  if (from.length === to.length && from.every((name, i) => name === to[i])) return rows;
+  const index = to.map((name) => from.indexOf(name));
+  return rows.map((r) => ({ t: r.t, values: index.map((i) => (i < 0 ? null : (r.values[i] ?? null))) }));
+}
+
 /** Merges the parts of one series (see the header); one part comes back as it is. */
 export function mergeSeriesParts(parts: readonly SeriesPart[]): MergedSeries {
   if (parts.length === 1 && parts[0]) return { step: parts[0].step, rows: [...parts[0].rows] };

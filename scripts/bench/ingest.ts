@@ -15,12 +15,14 @@
 //   … --help for every flag
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { HealthResponse, SeriesResponse } from '../../contract/api.js';
 import {
   enrollAgents, fdLimitNote, fieldNames, LoadGenerator, openFileLimit, readIdentityCache, sampleValue, SAMPLES_PER_BATCH,
@@ -77,7 +79,7 @@ const HELP = `Usage: node scripts/bench/run.mjs scripts/bench/ingest.ts [options
   --warmup-timeout 240     longest wait for connect + first full round (s)
   --targets appliance,aedes,mosquitto
   --max-inflight 4         unacknowledged publishes per simulated agent
-  --max-agents 15000       most agents the twice-sustainable level may use
+  --max-agents 15000       most agents the twice-sustainable level may use (--quick: 4000)
   --probe-agents N         agents in the flat-out probe (default: half the largest level)
   --probe-backlog 720      rounds queued per agent at the start of the probe
   --sustainable R          skip the probe; take R msg/s as the sustainable rate
@@ -88,7 +90,7 @@ const HELP = `Usage: node scripts/bench/run.mjs scripts/bench/ingest.ts [options
   --appliance-arg ARG      extra appliance flag (repeat: --appliance-arg=--max-concurrent-writes --appliance-arg=1024)
   --cpu-prof               run the appliance under node --cpu-prof (profiles kept in <bench-dir>/profiles)
   --connect-concurrency 200
-  --quiet-wait 60          before each run, wait up to this long (s) for other processes to go quiet
+  --quiet-wait 20          before each run, wait up to this long (s) for other processes to go quiet (--quick: 0)
   --quiet-threshold 35     "quiet": everything else together uses less than this % of one core
   --appliance FILE         the appliance bundle to measure (default dist/appliance.js; build it first)`;
 
@@ -104,7 +106,7 @@ function parseOptions(argv: string[], repoRoot: string): Options | null {
       'warmup-timeout': { type: 'string', default: '240' },
       targets: { type: 'string', default: ALL_TARGETS.join(',') },
       'max-inflight': { type: 'string', default: '4' },
-      'max-agents': { type: 'string', default: '15000' },
+      'max-agents': { type: 'string' },
       'probe-agents': { type: 'string' },
       'probe-backlog': { type: 'string', default: '720' },
       sustainable: { type: 'string' },
@@ -115,7 +117,7 @@ function parseOptions(argv: string[], repoRoot: string): Options | null {
       'appliance-arg': { type: 'string', multiple: true, default: [] },
       'cpu-prof': { type: 'boolean', default: false },
       'connect-concurrency': { type: 'string', default: '200' },
-      'quiet-wait': { type: 'string', default: '60' },
+      'quiet-wait': { type: 'string' },
       'quiet-threshold': { type: 'string', default: '35' },
       appliance: { type: 'string', default: path.join(repoRoot, 'dist', 'appliance.js') },
       help: { type: 'boolean', default: false },
@@ -142,7 +144,7 @@ function parseOptions(argv: string[], repoRoot: string): Options | null {
     warmupTimeoutS: int('warmup-timeout', values['warmup-timeout'], 240),
     targets: targets as TargetKind[],
     maxInflight: int('max-inflight', values['max-inflight'], 4),
-    maxAgents: int('max-agents', values['max-agents'], 15000),
+    maxAgents: int('max-agents', values['max-agents'], quick ? 4000 : 15000),
     // flat out, the agent count matters less than the queue each one has: half the largest level
     // saturates the appliance while creating half the RRD files in the warm-up
     probeAgents: int('probe-agents', values['probe-agents'], Math.max(1, Math.round(Math.max(...levels) / 2))),
@@ -155,7 +157,7 @@ function parseOptions(argv: string[], repoRoot: string): Options | null {
     applianceArgs: values['appliance-arg'],
     cpuProf: values['cpu-prof'],
     connectConcurrency: int('connect-concurrency', values['connect-concurrency'], 200),
-    quietWaitS: int('quiet-wait', values['quiet-wait'], 60, 0),
+    quietWaitS: int('quiet-wait', values['quiet-wait'], quick ? 0 : 20, 0),
     quietThresholdPct: int('quiet-threshold', values['quiet-threshold'], 35, 1),
     appliance: path.resolve(values.appliance),
   };
@@ -213,6 +215,26 @@ async function ensureIdentities(ctx: Ctx, count: number): Promise<void> {
   }
   ctx.identities = await readIdentityCache(cacheFile);
   ctx.log(`  ${fmt(ctx.identities.length)} agents enrolled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * Leaves only this level's agents enrolled in a run's copy of the template database: an
+ * appliance with 10,000 agents enrolled but 1,000 connected is not the 1,000-agent appliance
+ * (whatever walks all enrolled agents would be charged for the other 9,000). better-sqlite3 is
+ * loaded from the repository's node_modules: the bundled benchmark runs from a temporary
+ * directory and leaves native addons out of the bundle.
+ */
+function keepOnlyAgents(repoRoot: string, dbFile: string, ids: readonly AgentIdentity[]): void {
+  const Database = createRequire(path.join(repoRoot, 'package.json'))('better-sqlite3') as typeof BetterSqlite3;
+  const db = new Database(dbFile);
+  try {
+    db.exec('CREATE TEMP TABLE keep (id TEXT PRIMARY KEY)');
+    const add = db.prepare('INSERT INTO keep (id) VALUES (?)');
+    db.transaction(() => { for (const id of ids) add.run(id.agentId); })();
+    db.exec('DELETE FROM agents WHERE id NOT IN (SELECT id FROM keep)');
+  } finally {
+    db.close();
+  }
 }
 
 // ---- one run: one target at one level -----------------------------------------------------------
@@ -396,6 +418,7 @@ async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<R
     let mqttPort: number;
     if (target === 'appliance') {
       cpSync(templateDbDir(ctx), path.join(tmp.dir, 'db'), { recursive: true });
+      keepOnlyAgents(ctx.repoRoot, path.join(tmp.dir, 'db', 'rackwatch.sqlite'), ids);
       const profDir = path.join(opts.benchDir, 'profiles');
       if (opts.cpuProf) mkdirSync(profDir, { recursive: true });
       const app = await startAppliance(ctx.cleanup, {
@@ -682,13 +705,14 @@ function snapshotAppliance(opts: Options, repoRoot: string): ApplianceSnapshot {
       return '';
     }
   };
+  const fromThisTree = path.resolve(opts.appliance) === path.join(repoRoot, 'dist', 'appliance.js');
   return {
     file,
     source: opts.appliance,
     sha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
     builtAt: statSync(opts.appliance).mtime.toISOString(),
-    gitHead: git(['rev-parse', '--short', 'HEAD']),
-    gitChangedFiles: git(['status', '--porcelain']).split('\n').filter(Boolean).length,
+    gitHead: fromThisTree ? git(['rev-parse', '--short', 'HEAD']) : '',
+    gitChangedFiles: fromThisTree ? git(['status', '--porcelain']).split('\n').filter(Boolean).length : 0,
   };
 }
 
@@ -743,7 +767,8 @@ async function main(): Promise<number> {
   };
   const env = environment();
   ctx.log(`rackwatch ingest benchmark${opts.quick ? ' (quick)' : ''}: node ${process.version}, ${String(env.cpus)} cores, ${String(env.memoryGb)} GB; ${String(env.mosquitto)}; ${String(env.rrdcached)}`);
-  ctx.log(`appliance under test: ${path.relative(repoRoot, appliance.source)} built ${appliance.builtAt}, sha256 ${appliance.sha256.slice(0, 12)}; git ${appliance.gitHead} with ${appliance.gitChangedFiles} changed files in the tree`);
+  ctx.log(`appliance under test: ${appliance.source} built ${appliance.builtAt}, sha256 ${appliance.sha256.slice(0, 12)}`
+    + (appliance.gitHead ? `; tree at ${appliance.gitHead} with ${appliance.gitChangedFiles} changed files` : ''));
   ctx.log(`levels ${opts.levels.map((n) => fmt(n)).join(' / ')} agents @ ${opts.intervalS} s, window ${opts.windowS} s, probe window ${opts.probeWindowS} s, max in flight ${opts.maxInflight}/agent; targets ${opts.targets.join(', ')}`);
   const biggest = Math.max(...opts.levels, opts.probeAgents, opts.twice ? opts.maxAgents : 0);
   const note = fdLimitNote(biggest);

@@ -3,7 +3,7 @@
 // (pure, then against a real rrdcached).
 import t from 'tap';
 import type { Sample } from '../../contract/metrics.js';
-import { mergeSeriesParts, type SeriesPart } from '../../appliance/store/series-merge.js';
+import { alignColumns, mergeSeriesParts, type SeriesPart } from '../../appliance/store/series-merge.js';
 import type { FetchRow } from '../../appliance/store/rrdcached-client.js';
 import { startStore } from '../store/fixtures/store-fixture.js';
 
@@ -67,6 +67,14 @@ void t.test('merging the rows of several files of one series', (t) => {
     const b: SeriesPart = { step: 5, rows: rows(T0 + 10, T0 + 30, 5, () => 2) };
     const m = mergeSeriesParts([a, b]);
     t.same(m.rows.map((r) => [r.t, r.values[0]]), [[T0, 1], [T0 + 5, 1], [T0 + 10, 2], [T0 + 15, 2], [T0 + 20, 2], [T0 + 25, 2], [T0 + 30, 2]]);
+    t.end();
+  });
+
+  void t.test('a file older than a field of its family gets that column as unknown', (t) => {
+    const old = [{ t: T0, values: [1, 2] }];
+    t.same(alignColumns(['rx_bytes', 'tx_bytes'], ['rx_bytes', 'tx_bytes', 'up'], old), [{ t: T0, values: [1, 2, null] }]);
+    t.same(alignColumns(['b', 'a'], ['a', 'b'], old), [{ t: T0, values: [2, 1] }], 'columns by name, not by position');
+    t.equal(alignColumns(['a'], ['a'], old), old, 'rows that match are passed through');
     t.end();
   });
   t.end();

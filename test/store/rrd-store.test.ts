@@ -163,6 +163,8 @@ void t.test('one nominal server written through the store takes bytesPerServer o
     cpu(T0, 1), { t: T0, f: 'load', v: { load1: 1, load5: 1, load15: 1 } },
     { t: T0, f: 'memory', v: { total: 1, used: 1 } },
     fsSample('/'), fsSample('/var'), fsSample('/home'), netSample('eth0'), netSample('eth1'),
+    { t: T0, f: 'cpucore', k: 'cpu0', v: { user: 1 } }, { t: T0, f: 'cpucore', k: 'cpu1', v: { user: 1 } },
+    { t: T0, f: 'tcp', v: { established: 1 } }, { t: T0, f: 'disk', k: 'sda', v: { reads: 1 } },
   ]);
   let onDisk = 0;
   for (const f of await store.filesOf('srv')) onDisk += (await stat(path.join(dataDir, 'rrd', f))).size;

@@ -160,6 +160,11 @@ export class AgentsStore {
   }
 
   private onAgent(a: AgentSummary): void {
+    if (a.removed) {
+      // a server removed by an operator (S4)
+      if (this.rows.delete(a.id)) this.emit();
+      return;
+    }
     const old = this.rows.get(a.id);
     this.put({ ...a, cpuPct: old?.cpuPct ?? null, memPct: old?.memPct ?? null });
   }

@@ -3,6 +3,7 @@
 // added to one language and forgotten in the other is a compile error, not a blank label.
 // The language defaults to the browser's, and the operator's choice is remembered per browser.
 import { ALERTING_EN, ALERTING_KO } from './i18n-alerting.js';
+import { FLEET_EN, FLEET_KO } from './i18n-fleet.js';
 
 export type Lang = 'en' | 'ko';
 export const LANGS: readonly Lang[] = ['en', 'ko'];
@@ -12,6 +13,7 @@ export const LOCALE_OF: Record<Lang, string> = { en: 'en-US', ko: 'ko-KR' };
 
 const en = {
   ...ALERTING_EN,
+  ...FLEET_EN,
   'app.subtitle': 'Server monitoring',
   'app.loading': 'Connecting to the appliance…',
   'lang.label': 'Language',
@@ -91,6 +93,7 @@ export type MessageKey = keyof typeof en;
 
 const ko: Record<MessageKey, string> = {
   ...ALERTING_KO,
+  ...FLEET_KO,
   'app.subtitle': '서버 모니터링',
   'app.loading': '어플라이언스에 연결하는 중…',
   'lang.label': '언어',

@@ -6,6 +6,7 @@ import type { AgentStatus } from '../../../contract/api.js';
 import type { AgentRow, AgentsSnapshot } from '../agents-store.js';
 import { useNow, useUi } from '../ui-context.js';
 import { StatusBadge } from './status-badge.js';
+import { ServerListTools } from './fleet-tools.js';
 
 type Filter = 'all' | AgentStatus;
 const FILTERS: readonly Filter[] = ['all', 'online', 'offline', 'unknown'];
@@ -53,6 +54,16 @@ function Row({ row, open, now, onToggle }: { row: AgentRow; open: boolean; now: 
             {t('time.lastSeen', { when: seen })}
           </span>
         </span>
+        {(row.awaitingAgent || row.address) && (
+          <span class="server-line">
+            {row.address && <span class="server-address">{row.address}</span>}
+            {row.awaitingAgent && (
+              <span class="server-awaiting" data-testid="awaiting-agent">
+                {t('server.awaiting')}
+              </span>
+            )}
+          </span>
+        )}
         <span class="server-meters">
           <Meter label={t('list.cpu')} pct={row.cpuPct} testId="cpu-pct" />
           <Meter label={t('list.mem')} pct={row.memPct} testId="mem-pct" />
@@ -97,6 +108,7 @@ export function ServerList({ agents, openIds, onToggle, onRetry }: ServerListPro
           {t('list.count', { shown: fmt.number(shown.length, 0), total: fmt.number(counts.all, 0) })}
         </span>
       </div>
+      <ServerListTools agents={agents.rows} />
       <div class="filters" role="group" aria-label={t('list.title')}>
         {FILTERS.map((f) => (
           <button

@@ -11,6 +11,7 @@ import { useNow, useUi } from '../ui-context.js';
 import { levelClass } from './server-list.js';
 import { StatusBadge } from './status-badge.js';
 import { TimeChart } from './time-chart.js';
+import { ServerPanelTools } from './fleet-tools.js';
 import type { ChartLine } from './time-chart.js';
 
 // Palettes chosen to stay apart for the common colour-vision deficiencies and on a projector.
@@ -167,6 +168,7 @@ export function ServerPanel({ agentId, row, resync, onClose }: ServerPanelProps)
             {t('panel.loading')}
           </span>
         )}
+        <ServerPanelTools agentId={agentId} hostname={hostname} awaitingAgent={row?.awaitingAgent ?? detail?.awaitingAgent ?? false} onRemoved={onClose} />
       </div>
       {data.detailError && (
         <p class="alert alert-error" role="alert">

@@ -1,0 +1,173 @@
+// The fleet screens' entry points (issue 3). In the server list: "Add server" (S3, S4: a server
+// listed at once, awaiting its agent; the install command to run on it), "Visitors" of all
+// servers (S15) and the "Default schedule" (S2). On a server's panel: its visitors, its own
+// schedule, and removing it. Each opens its screen in a dialog.
+import '../fleet.css';
+import { useState } from 'preact/hooks';
+import type { AgentSummary } from '../../../contract/api.js';
+import { ApiRequestError, errorReason } from '../api-client.js';
+import { preRegisterServer, removeServer } from '../fleet-api.js';
+import { useUi } from '../ui-context.js';
+import { FleetDialog, ProblemList } from './fleet-dialog.js';
+import { ScheduleEditor } from './schedule-editor.js';
+import { VisitorsTable } from './visitors-table.js';
+
+type Agents = readonly Pick<AgentSummary, 'id' | 'hostname'>[];
+
+/** The one-line installer the appliance serves (S20), for the page's own address. */
+export function installCommand(origin: string): string {
+  return `curl -fsSL ${origin}/install.sh | sudo sh`;
+}
+
+function AddServerForm() {
+  const { t } = useUi();
+  const [name, setName] = useState('');
+  const [address, setAddress] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [problems, setProblems] = useState<{ list: string[]; message: string | null }>({ list: [], message: null });
+  const [added, setAdded] = useState<string | null>(null);
+  const submit = async (): Promise<void> => {
+    setBusy(true);
+    setProblems({ list: [], message: null });
+    try {
+      const server = await preRegisterServer({ name: name.trim(), address: address.trim() });
+      setAdded(server.hostname);
+      setName('');
+      setAddress('');
+    } catch (e) {
+      setProblems(e instanceof ApiRequestError && e.problems.length > 0 ? { list: [...e.problems], message: null } : { list: [], message: errorReason(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      class="fleet-add"
+      data-testid="add-server-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <p class="hint">{t('server.addHint')}</p>
+      <label class="fleet-field">
+        <span>{t('server.name')}</span>
+        <input required value={name} autocomplete="off" spellcheck={false} data-testid="add-name" onInput={(e) => setName(e.currentTarget.value)} />
+      </label>
+      <label class="fleet-field">
+        <span>{t('server.address')}</span>
+        <input required value={address} autocomplete="off" spellcheck={false} data-testid="add-address" onInput={(e) => setAddress(e.currentTarget.value)} />
+      </label>
+      <ProblemList problems={problems.list} message={problems.message} />
+      {added && (
+        <div class="fleet-saved" role="status" data-testid="add-done">
+          <p>{t('server.added', { name: added })}</p>
+          <p>{t('server.install')}</p>
+          <code class="fleet-command" data-testid="install-command">{installCommand(location.origin)}</code>
+        </div>
+      )}
+      <div class="fleet-actions">
+        <button type="submit" class="button" disabled={busy} data-testid="add-submit">
+          {busy ? t('fleet.saving') : t('server.add')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+type ListDialog = 'add' | 'visitors' | 'defaults' | null;
+
+/** Buttons under the server list's title. */
+export function ServerListTools({ agents }: { agents: Agents }) {
+  const { t } = useUi();
+  const [open, setOpen] = useState<ListDialog>(null);
+  const close = (): void => setOpen(null);
+  return (
+    <div class="fleet-tools" data-testid="fleet-tools">
+      <button type="button" class="button button-quiet" data-testid="open-add-server" onClick={() => setOpen('add')}>
+        {t('server.add')}
+      </button>
+      <button type="button" class="button button-quiet" data-testid="open-visitors" onClick={() => setOpen('visitors')}>
+        {t('visitors.open')}
+      </button>
+      <button type="button" class="button button-quiet" data-testid="open-defaults" onClick={() => setOpen('defaults')}>
+        {t('schedule.defaults')}
+      </button>
+      {open === 'add' && (
+        <FleetDialog title={t('server.addTitle')} testId="add-server-dialog" onClose={close}>
+          <AddServerForm />
+        </FleetDialog>
+      )}
+      {open === 'visitors' && (
+        <FleetDialog title={t('visitors.title')} testId="visitors-dialog" wide onClose={close}>
+          <VisitorsTable agents={agents} />
+        </FleetDialog>
+      )}
+      {open === 'defaults' && (
+        <FleetDialog title={t('schedule.titleDefaults')} testId="defaults-dialog" onClose={close}>
+          <ScheduleEditor />
+        </FleetDialog>
+      )}
+    </div>
+  );
+}
+
+type PanelDialog = 'visitors' | 'schedule' | null;
+
+export interface ServerPanelToolsProps {
+  agentId: string;
+  hostname: string;
+  awaitingAgent: boolean;
+  /** after the server was removed (the panel closes) */
+  onRemoved: (agentId: string) => void;
+}
+
+/** Buttons in a server panel's tool row. */
+export function ServerPanelTools({ agentId, hostname, awaitingAgent, onRemoved }: ServerPanelToolsProps) {
+  const { t } = useUi();
+  const [open, setOpen] = useState<PanelDialog>(null);
+  const [error, setError] = useState<string | null>(null);
+  const close = (): void => setOpen(null);
+  const remove = async (): Promise<void> => {
+    if (!window.confirm(t('server.removeConfirm', { name: hostname }))) return;
+    try {
+      await removeServer(agentId);
+      onRemoved(agentId);
+    } catch (e) {
+      setError(errorReason(e));
+    }
+  };
+  return (
+    <span class="fleet-panel-tools">
+      {awaitingAgent && (
+        <span class="fleet-awaiting" data-testid="panel-awaiting">
+          {t('server.awaiting')}
+        </span>
+      )}
+      <button type="button" class="button button-quiet" data-testid="panel-visitors" onClick={() => setOpen('visitors')}>
+        {t('visitors.open')}
+      </button>
+      <button type="button" class="button button-quiet" data-testid="panel-schedule" onClick={() => setOpen('schedule')}>
+        {t('schedule.open')}
+      </button>
+      <button type="button" class="button button-quiet fleet-remove" data-testid="panel-remove" onClick={() => void remove()}>
+        {t('server.remove')}
+      </button>
+      {error && (
+        <span class="alert alert-error" role="alert">
+          {error}
+        </span>
+      )}
+      {open === 'visitors' && (
+        <FleetDialog title={t('visitors.titleOf', { host: hostname })} testId="visitors-dialog" wide onClose={close}>
+          <VisitorsTable agents={[{ id: agentId, hostname }]} agentId={agentId} />
+        </FleetDialog>
+      )}
+      {open === 'schedule' && (
+        <FleetDialog title={t('schedule.titleOf', { host: hostname })} testId="schedule-dialog" onClose={close}>
+          <ScheduleEditor agentId={agentId} />
+        </FleetDialog>
+      )}
+    </span>
+  );
+}
