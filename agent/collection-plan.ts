@@ -20,7 +20,7 @@ export interface CollectionPlanDeps {
   log: Logger;
   createCollector: (name: CollectorName) => AnyCollector;
   onBatch: (batch: MetricsBatch) => void;
-  /** see BatchAssemblerDeps.defer */
+  /** see BatchAssemblerDeps.defer; a 0 ms timer of `clock` by default */
   defer?: (fn: () => void) => void;
 }
 
@@ -56,7 +56,12 @@ export function createCollectionPlan(deps: CollectionPlanDeps): CollectionPlan {
   let current: [number, CollectorName[]][] = [];
   let stopped = false;
   let chain: Promise<void> = Promise.resolve();
-  const assembler = new BatchAssembler(1, { onBatch: deps.onBatch, ...(deps.defer ? { defer: deps.defer } : {}) });
+  // the flush waits for the other groups due at the same instant: their timers fire in the same
+  // turn of the event loop (a round of synchronous collectors finishes within it)
+  const assembler = new BatchAssembler(1, {
+    onBatch: deps.onBatch,
+    defer: deps.defer ?? ((fn) => { clock.setTimeout(fn, 0); }),
+  });
 
   const stopSchedulers = async (): Promise<void> => {
     const old = schedulers;

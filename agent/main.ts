@@ -5,6 +5,7 @@
 // Nothing else in agent/ reads process state.
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import type { AgentConfig } from '../contract/agent-config-mini.js';
 import { isRwError } from '../contract/errors.js';
 import type { Inventory } from '../contract/inventory.js';
@@ -27,6 +28,12 @@ import { lockStateDir } from './state-lock.js';
 
 /** Exit codes: 0 stopped by a signal or --help, 1 runtime failure, 2 bad configuration. */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  // V8's optimizing compiler (TurboFan) stays off: the first function it optimizes pages ~5 MB of
+  // its own machine code in, a tenth of the agent's 55 MB budget (issue 3), to speed up a
+  // process that works a few milliseconds per interval; the interpreter and the baseline
+  // compiler cost ~1 ms more per full sample (README "The agent's footprint"). Set before
+  // anything runs hot; nothing has been optimized yet.
+  v8.setFlagsFromString('--no-opt');
   if (argv[0] === HOST_FACTS_FLAG) {
     await printHostFacts(); // the helper process of host-facts.ts
     return 0;

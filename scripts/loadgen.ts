@@ -440,17 +440,21 @@ export class LoadGenerator {
     return this.baseS + round * this.opts.intervalS;
   }
 
-  /** Opens every connection, `connectConcurrency` at a time; resolves when all have succeeded or given up. */
-  async connectAll(): Promise<void> {
+  /**
+   * Opens every connection, `connectConcurrency` at a time; resolves when all have succeeded or
+   * given up, or once `deadlineMs` (Date.now()) has passed: no attempt starts after it, and the
+   * agents not connected by then stay offline.
+   */
+  async connectAll(deadlineMs = Number.POSITIVE_INFINITY): Promise<void> {
     // pings start with the first connection: connecting thousands of agents can take longer
     // than the broker's keepalive grace (1.5 × keepalive), and an agent that says nothing for
     // that long is disconnected
     this.keepaliveTimer ??= setInterval(this.sweepKeepalive, KEEPALIVE_SWEEP_MS);
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < this.agents.length && !this.stopping) {
+      while (next < this.agents.length && !this.stopping && Date.now() < deadlineMs) {
         const agent = this.agents[next++];
-        if (agent) await this.connectWithRetries(agent);
+        if (agent) await this.connectWithRetries(agent, deadlineMs);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, this.opts.connectConcurrency) }, () => worker()));
@@ -615,8 +619,8 @@ export class LoadGenerator {
     return id;
   }
 
-  private async connectWithRetries(a: SimAgent): Promise<void> {
-    while (!this.stopping && !a.dead && a.connectAttempts < MAX_RECONNECTS_PER_AGENT) {
+  private async connectWithRetries(a: SimAgent, deadlineMs = Number.POSITIVE_INFINITY): Promise<void> {
+    while (!this.stopping && !a.dead && a.connectAttempts < MAX_RECONNECTS_PER_AGENT && Date.now() < deadlineMs) {
       a.connectAttempts++;
       try {
         await this.connectOne(a);

@@ -30,6 +30,14 @@ export interface SnapshotCollector {
 
 export type AnyCollector = Collector | SnapshotCollector;
 
+/** Collectors that read only /proc and /sys answer synchronously (callers may use the result as is). */
+export interface SyncCollector extends Collector {
+  collect(t: number): Sample[];
+}
+export interface SyncSnapshotCollector extends SnapshotCollector {
+  snapshot(t: number): SnapshotParts;
+}
+
 export function isSnapshotCollector(collector: AnyCollector): collector is SnapshotCollector {
   return 'snapshot' in collector;
 }

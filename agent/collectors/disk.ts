@@ -14,7 +14,7 @@ import { realpathSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FieldOf, Sample } from '../../contract/metrics.js';
 import { RateTracker } from '../rate-tracker.js';
-import { makeSample, monotonicMs, readRootFile, type Collector, type ProcCollectorOptions } from './collector.js';
+import { makeSample, monotonicMs, readRootFile, type ProcCollectorOptions, type SyncCollector } from './collector.js';
 import { parseMounts, PSEUDO_FILESYSTEM_TYPES } from './filesystems.js';
 import { ProcFileReader } from './proc-file-reader.js';
 
@@ -83,7 +83,7 @@ export function selectDisks(
   return selected;
 }
 
-export function createDiskCollector(options: DiskCollectorOptions = {}): Collector {
+export function createDiskCollector(options: DiskCollectorOptions = {}): SyncCollector {
   const root = options.root ?? '/';
   const nowMs = options.nowMs ?? monotonicMs;
   const reselectMs = options.reselectMs ?? 60_000;

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { METRICS_LIMITS } from '../../contract/families.js';
 import type { Snapshot } from '../../contract/metrics.js';
-import type { SnapshotCollector, SnapshotParts } from './collector.js';
+import type { SnapshotParts, SyncSnapshotCollector } from './collector.js';
 import { formatIpv4, formatIpv6, hexBytes, HOST_IS_LITTLE_ENDIAN, swapWords } from './ip-address.js';
 import { ProcFileReader } from './proc-file-reader.js';
 
@@ -90,7 +90,7 @@ export interface RoutesOptions {
   littleEndian?: boolean;
 }
 
-export function createRoutesCollector(options: RoutesOptions = {}): SnapshotCollector {
+export function createRoutesCollector(options: RoutesOptions = {}): SyncSnapshotCollector {
   const root = options.root ?? '/';
   const reader = new ProcFileReader(16 * 1024, MAX_READ_BYTES);
   /** complete lines only: a read cut at the limit may end mid-line */

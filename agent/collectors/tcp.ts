@@ -2,7 +2,7 @@
 // are in each state right now, from /proc/net/tcp and tcp6 (through TcpTables, shared with the
 // visitors collector; see there for what reading the tables costs).
 import type { Sample } from '../../contract/metrics.js';
-import { makeSample, type Collector } from './collector.js';
+import { makeSample, type SyncCollector } from './collector.js';
 import { TcpTables } from './tcp-tables.js';
 
 export interface TcpCollectorOptions {
@@ -11,7 +11,7 @@ export interface TcpCollectorOptions {
   tables?: TcpTables;
 }
 
-export function createTcpCollector(options: TcpCollectorOptions = {}): Collector {
+export function createTcpCollector(options: TcpCollectorOptions = {}): SyncCollector {
   const tables = options.tables ?? new TcpTables(options.root);
   return {
     name: 'tcp',

@@ -19,7 +19,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Snapshot } from '../../contract/metrics.js';
-import { readRootFile, type SnapshotCollector, type SnapshotParts } from './collector.js';
+import { readRootFile, type SnapshotParts, type SyncSnapshotCollector } from './collector.js';
 import { parseMeminfo } from './memory.js';
 import { ProcFileReader } from './proc-file-reader.js';
 import { systemConstants } from './system-constants.js';
@@ -169,7 +169,7 @@ export interface TopProcessesOptions {
   ticksPerSecond?: number;
 }
 
-export interface TopProcessesCollector extends SnapshotCollector {
+export interface TopProcessesCollector extends SyncSnapshotCollector {
   /** processes remembered for the next rates (tests: no leak across exits) */
   readonly remembered: number;
 }

@@ -6,7 +6,7 @@
 //
 // Left out: connections from loopback (this host's own programs talking to its services are not
 // visitors), and beyond the contract's 1,000 entries, the rest (see TcpTablesReading).
-import type { SnapshotCollector, SnapshotParts } from './collector.js';
+import type { SnapshotParts, SyncSnapshotCollector } from './collector.js';
 import { TcpTables, type TcpTablesOptions } from './tcp-tables.js';
 
 export interface VisitorsOptions extends TcpTablesOptions {
@@ -15,7 +15,7 @@ export interface VisitorsOptions extends TcpTablesOptions {
   tables?: TcpTables;
 }
 
-export function createVisitorsCollector(options: VisitorsOptions = {}): SnapshotCollector {
+export function createVisitorsCollector(options: VisitorsOptions = {}): SyncSnapshotCollector {
   const tables = options.tables ?? new TcpTables(options.root, options);
   return {
     name: 'visitors',

@@ -16,12 +16,14 @@ function problems(argv: string[], env: NodeJS.ProcessEnv = {}): string[] {
 void t.test('defaults apply and every flag can come from its environment variable', (t) => {
   t.same(parseAgentOptions(['--appliance', 'http://rw.local:8080'], {}), {
     appliance: 'http://rw.local:8080', stateDir: './var/agent', interval: 5, keepalive: 15, logLevel: 'info',
+    queueMaxBytes: 256 * 1024 * 1024, queueMaxAge: 3 * 24 * 3600,
   });
   t.same(parseAgentOptions([], {
     RW_APPLIANCE: 'https://rw.example', RW_TOKEN: 'tok', RW_STATE_DIR: '/var/lib/rw', RW_INTERVAL: '10',
-    RW_KEEPALIVE: '30', RW_LOG_LEVEL: 'debug',
+    RW_KEEPALIVE: '30', RW_LOG_LEVEL: 'debug', RW_QUEUE_MAX_BYTES: '1048576', RW_QUEUE_MAX_AGE: '600',
   }), {
     appliance: 'https://rw.example', token: 'tok', stateDir: '/var/lib/rw', interval: 10, keepalive: 30, logLevel: 'debug',
+    queueMaxBytes: 1048576, queueMaxAge: 600,
   });
   t.equal(parseAgentOptions(['--interval', '60'], { RW_APPLIANCE: 'http://a', RW_INTERVAL: '10' })?.interval, 60, 'a flag wins over the environment');
   t.end();
@@ -36,6 +38,8 @@ void t.test('bad values are reported as "--flag: message"', (t) => {
   t.match(problems(['--appliance', 'http://a', '--keepalive', '1']), [/^--keepalive: Too small.*>=5/]);
   t.match(problems(['--appliance', 'http://a', '--log-level', 'loud']), [/^--log-level: /]);
   t.match(problems(['--bogus']), [/bogus/]);
+  t.match(problems(['--appliance', 'http://a', '--queue-max-bytes', '1000']), [/^--queue-max-bytes: Too small.*>=1048576/]);
+  t.match(problems(['--appliance', 'http://a', '--queue-max-age', 'forever']), ['--queue-max-age: must be a number of seconds']);
   t.end();
 });
 
@@ -43,7 +47,8 @@ void t.test('--help lists every flag with its environment variable', (t) => {
   t.equal(parseAgentOptions(['--help'], {}), null);
   const help = agentHelpText();
   const flags: [string, string][] = [['appliance', 'RW_APPLIANCE'], ['token', 'RW_TOKEN'], ['state-dir', 'RW_STATE_DIR'],
-    ['interval', 'RW_INTERVAL'], ['keepalive', 'RW_KEEPALIVE'], ['log-level', 'RW_LOG_LEVEL']];
+    ['interval', 'RW_INTERVAL'], ['keepalive', 'RW_KEEPALIVE'], ['log-level', 'RW_LOG_LEVEL'],
+    ['queue-max-bytes', 'RW_QUEUE_MAX_BYTES'], ['queue-max-age', 'RW_QUEUE_MAX_AGE']];
   for (const [flag, env] of flags) {
     t.match(help, new RegExp(`--${flag} .*\\[${env}\\]`), flag);
   }
