@@ -90,7 +90,11 @@ async function outage(t: Test, opts: Outage): Promise<void> {
       sent.set(s.t, [...(sent.get(s.t) ?? []), s.values.user]);
     }
   }
-  const agentOff = (tm: number): boolean => agentDown !== null && tm >= agentDown[0] - 1 && tm <= agentDown[1] + 3;
+  // The restarted agent samples again only once its process is up (seconds under load) and its
+  // first reading has a baseline: the gap ends at the first sample it took, which must be there.
+  const firstAfterRestart = agentDown === null ? null : Math.min(...[...sent.keys()].filter((tm) => tm > (agentDown?.[1] ?? 0)));
+  if (agentDown !== null) t.ok(Number.isFinite(firstAfterRestart), `the restarted agent sampled again from ${firstAfterRestart} (stopped at ${agentDown[0]}, started at ${agentDown[1]})`);
+  const agentOff = (tm: number): boolean => agentDown !== null && firstAfterRestart !== null && tm >= agentDown[0] - 1 && tm < firstAfterRestart;
 
   // 1. the RRD: every second from before the outage to after the restart
   const missing: number[] = [];
