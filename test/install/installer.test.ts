@@ -56,10 +56,14 @@ async function install(args: string[], options: { input?: string; path?: string 
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  // a script that stops early (a missing requirement) may exit before reading its input
+  const stdinErrors: Error[] = [];
+  child.stdin.on('error', (e: NodeJS.ErrnoException) => { if (e.code !== 'EPIPE') stdinErrors.push(new Error(`writing the script's input: ${e.message}`)); });
   child.stdin.end(options.input ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const [status] = await once(child, 'close') as [number | null];
   clearTimeout(timer);
+  if (stdinErrors[0]) throw stdinErrors[0];
   return { status, stdout, stderr };
 }
 
