@@ -49,7 +49,7 @@ export const RETENTION_PROFILES = Object.keys(PROFILES) as RetentionProfile[];
 /** Fraction of a consolidated row's primary data points that may be unknown before the row is. */
 const XFF = 0.5;
 /** GAUGE heartbeat, in steps: one or two missed samples interpolate, a third leaves a gap. */
-const HEARTBEAT_STEPS = 3;
+export const HEARTBEAT_STEPS = 3;
 
 export interface RraDef {
   cf: ConsolidationFn;

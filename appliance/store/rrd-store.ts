@@ -12,6 +12,7 @@ import type { Logger } from '../../core/logger.js';
 import {
   bytesPerServer, dsDefs, isValidAgentId, parseRrdFileName, rraDefs, rrdFileName,
   type RetentionProfile,
+  HEARTBEAT_STEPS,
 } from './rrd-layout.js';
 import { isNoSuchFile, isStaleUpdate, type FetchResult, type RrdcachedClient, type UpdateCommand } from './rrdcached-client.js';
 import { RrdcachedSupervisor, type BackoffOptions, type RrdcachedHealth } from './rrdcached-supervisor.js';
@@ -197,7 +198,8 @@ export class RrdStore {
     const deadline = new Deadline(this.deps.clock, this.downWaitMs);
     await Promise.all([...batches.values()].map((b) => this.ensureFile(b, deadline)));
 
-    let todo = [...batches.values()].flatMap((b) => b.updates.map((update) => ({ update, resent: false, recreated: false })));
+    let todo = [...batches.values()].flatMap((b) =>
+      withGapBridges(b, this.lastAcked.get(b.file)).map(({ update, bridge }) => ({ update, bridge, resent: false, recreated: false })));
     while (todo.length > 0) {
       const client = await this.waitUp(deadline);
       const outcomes = await client.updateMany(todo.map((x) => x.update));
@@ -206,7 +208,10 @@ export class RrdStore {
         const item = todo[i];
         if (!item) continue;
         const { update } = item;
-        if (outcome.ok) {
+        if (item.bridge) {
+          // a bridge is no sample: not counted; if it failed, the value after it is merely unknown
+          if (outcome.ok) this.acknowledged(update);
+        } else if (outcome.ok) {
           stored(update);
         } else if (isRwError(outcome.error, 'RW_ERR_RRDCACHED_DOWN')) {
           // sent, unanswered: rrdcached may or may not have journaled it before it went away
@@ -418,4 +423,23 @@ export function downsample(f: Pick<FetchResult, 'step' | 'rows'>, points: number
     out.push({ t: last.t, values });
   }
   return { step: f.step * size, rows: out };
+}
+
+/**
+ * After a silence longer than the heartbeat (an agent restarting, a collector off for a while),
+ * rrdtool stores the next value as unknown, since it would have to cover the whole gap. An
+ * unknown update one step before it closes the gap, so that value is kept.
+ */
+function withGapBridges(batch: FileBatch, lastT: number | undefined): { update: UpdateCommand; bridge: boolean }[] {
+  const out: { update: UpdateCommand; bridge: boolean }[] = [];
+  let prev = lastT;
+  for (const update of batch.updates) {
+    const bridgeT = update.t - batch.step;
+    if (prev !== undefined && update.t - prev > HEARTBEAT_STEPS * batch.step && bridgeT > prev) {
+      out.push({ update: { file: batch.file, t: bridgeT, values: update.values.map(() => null) }, bridge: true });
+    }
+    out.push({ update, bridge: false });
+    prev = update.t;
+  }
+  return out;
 }

@@ -272,3 +272,13 @@ void t.test('pipelined updates: rate through the store (bench profile)', async (
   const rate = updates / (Number(done - createdAt) / 1e9);
   t.comment(`${agents} files created in ${(Number(createdAt - started) / 1e6).toFixed(0)} ms; ${updates} updates at ${Math.round(rate)}/s`);
 });
+
+void t.test('the first sample after a silence longer than the heartbeat is kept, not stored as unknown', async (t) => {
+  const { store } = await startStore(t);
+  t.same(await store.write('gap1', 5, [cpu(T0, 10), cpu(T0 + 5, 11)]), { updated: 2, rejected: 0 }, 'bridges are not counted as samples');
+  // 60 s of silence (an agent restarting), then one sample
+  t.same(await store.write('gap1', 5, [cpu(T0 + 65, 42)]), { updated: 1, rejected: 0 });
+  const values = await userValues(store, 'gap1', T0 + 5, T0 + 65);
+  t.equal(values.get(T0 + 65), 42, 'the sample after the gap holds its value');
+  t.equal(values.get(T0 + 30), null, 'the gap itself stays unknown');
+});
