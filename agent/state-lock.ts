@@ -26,6 +26,15 @@ export function isAgentProcess(pid: number, script = process.argv[1] ?? ''): boo
 
 /** Takes the state directory for this process; the returned function gives it back. */
 export function lockStateDir(stateDir: string, pid = process.pid, isAgent: (pid: number) => boolean = isAgentProcess): () => void {
+  try {
+    return lock(stateDir, pid, isAgent);
+  } catch (error) {
+    if (error instanceof RwError) throw error;
+    throw new RwError('RW_ERR_CONFIG', `cannot use the state directory ${stateDir}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function lock(stateDir: string, pid: number, isAgent: (pid: number) => boolean): () => void {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const file = path.join(stateDir, LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {

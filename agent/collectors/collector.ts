@@ -60,8 +60,14 @@ export const monotonicMs = (): number => performance.now();
  * a promise round-trip through the thread pool (notes/performance.md, "Agent sampling cost").
  */
 export function readRootFile(root: string, relativePath: string): string {
-  return readFileSync(path.join(root, relativePath), 'utf8');
+  return readFileSync(path.join(root, relativePath), UTF8);
 }
+
+/**
+ * An options object rather than the string 'utf8', which fs copies into a new options object on
+ * every call; and UTF-8, for which readFileSync opens, reads and closes in one call into C++.
+ */
+export const UTF8 = { encoding: 'utf8' } as const;
 
 export function makeSample<F extends Family>(
   t: number,

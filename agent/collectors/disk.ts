@@ -16,7 +16,6 @@ import type { FieldOf, Sample } from '../../contract/metrics.js';
 import { RateTracker } from '../rate-tracker.js';
 import { makeSample, monotonicMs, readRootFile, type ProcCollectorOptions, type SyncCollector } from './collector.js';
 import { parseMounts, PSEUDO_FILESYSTEM_TYPES } from './filesystems.js';
-import { ProcFileReader } from './proc-file-reader.js';
 
 /** Cumulative counters of one /proc/diskstats line (Documentation/admin-guide/iostats.rst). */
 export interface DiskCounters {
@@ -95,7 +94,6 @@ export function createDiskCollector(options: DiskCollectorOptions = {}): SyncCol
       return null; // "/dev/root" and the like name no real node
     }
   });
-  const reader = new ProcFileReader(4096);
   const tracker = new RateTracker<keyof DiskCounters>();
   let selected = new Set<string>();
   let selectedFor = '';
@@ -121,7 +119,7 @@ export function createDiskCollector(options: DiskCollectorOptions = {}): SyncCol
   return {
     name: 'disk',
     collect(t: number): Sample[] {
-      const devices = parseDiskstats(reader.readText(path.join(root, 'proc/diskstats')));
+      const devices = parseDiskstats(readRootFile(root, 'proc/diskstats'));
       const atMs = nowMs();
       const names = [...devices.keys()];
       if (names.join(' ') !== selectedFor || atMs - selectedAtMs >= reselectMs) reselect(names, atMs);

@@ -1,8 +1,7 @@
-// Reads /proc files into one reused buffer: open, read until EOF, close, and nothing allocated
-// per read. readFileSync would fstat each file (pointless: /proc reports size 0), allocate a
-// buffer per call and grow it in 8 KiB steps; the top-processes collector reads two files per
-// process per round and /proc/net/tcp can be megabytes on a busy server, so that adds up
-// (notes/performance.md, "Agent sampling cost").
+// Reads a /proc file into one reused buffer, up to a limit: for tables that can be huge and of
+// which only the start is wanted (/proc/net/route and ipv6_route on a router holding a full
+// Internet table). Small files are read with readRootFile (collector.ts), whose readFileSync
+// does the whole read in one call into C++.
 import { closeSync, openSync, readSync } from 'node:fs';
 
 export class ProcFileReader {
@@ -28,20 +27,6 @@ export class ProcFileReader {
    * for another user's /proc/<pid>/io).
    */
   read(file: string, limit = this.#maxBytes): number {
-    return this.#read(file, limit, false);
-  }
-
-  /**
-   * `read` for a /proc file the kernel produces in one piece (the per-process files, /proc/stat,
-   * /proc/meminfo: `single_open` in fs/seq_file.c): a read that does not fill the buffer has
-   * returned all of it, so the call that would only confirm the end is saved. Not for tables
-   * (/proc/net/*, /proc/diskstats), which come a page at a time.
-   */
-  readWhole(file: string): number {
-    return this.#read(file, this.#maxBytes, true);
-  }
-
-  #read(file: string, limit: number, wholeAtOnce: boolean): number {
     const fd = openSync(file, 'r');
     try {
       let length = 0;
@@ -64,7 +49,6 @@ export class ProcFileReader {
         const n = readSync(fd, this.#buffer, length, wanted, null);
         if (n === 0) return length;
         length += n;
-        if (wholeAtOnce && n < wanted) return length;
       }
     } finally {
       closeSync(fd);

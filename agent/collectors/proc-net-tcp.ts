@@ -1,7 +1,9 @@
 // The TCP socket tables /proc/net/tcp and /proc/net/tcp6, scanned in place: shared by the `tcp`
 // collector (connections by state) and the visitors collector (S15). On a busy server these
-// files hold tens of thousands of lines, so the scan works on the raw bytes and makes no string
-// per line; only the fields a caller asks for are decoded.
+// files hold tens of thousands of lines, so the scan makes no string per line and finds the
+// fields with String.prototype.indexOf, which runs as native code even in V8's interpreter (the
+// agent runs without the optimizing compiler: see agent/main.ts); only the fields a caller asks
+// for are decoded.
 //
 // Line format (net/ipv4/tcp_ipv4.c, get_tcp4_sock; IPv6 the same with 32-digit addresses):
 //   "%4d: %08X:%04X %08X:%04X %02X %08X:%08X …"  sl, local address:port, remote, state, …
@@ -22,7 +24,7 @@ export const TCP_STATE_BY_CODE: readonly (TcpStateName | undefined)[] = (() => {
   return byCode;
 })();
 
-/** Byte offsets of one socket line's fields within the buffer being scanned. */
+/** Offsets of one socket line's fields within the text being scanned. */
 export interface SocketLine {
   state: number;
   /** local "ADDR:PORT" */
@@ -33,10 +35,6 @@ export interface SocketLine {
   remoteEnd: number;
 }
 
-const SPACE = 0x20;
-const NEWLINE = 0x0a;
-const COLON = 0x3a;
-
 function hexValue(code: number): number {
   if (code >= 48 && code <= 57) return code - 48;
   if (code >= 65 && code <= 70) return code - 55;
@@ -44,36 +42,41 @@ function hexValue(code: number): number {
   return -1;
 }
 
+/** The index of the first character at or after `from` that is not a blank. */
+function skipBlanks(text: string, from: number, end: number): number {
+  let i = from;
+  while (i < end && text.charCodeAt(i) === 0x20) i++;
+  return i;
+}
+
 /**
- * Calls `visit` for every socket line of a tcp/tcp6 table held in `buffer[0, length)`. The same
+ * Calls `visit` for every socket line of a tcp/tcp6 table held in `text` (whole lines). The same
  * `SocketLine` object is reused for every call: copy what must outlive it. Malformed lines and
  * the header are skipped.
  */
-export function scanTcpTable(buffer: Buffer, length: number, visit: (line: SocketLine) => void): void {
+export function scanTcpTable(text: string, visit: (line: SocketLine) => void): void {
   const line: SocketLine = { state: 0, localStart: 0, localEnd: 0, remoteStart: 0, remoteEnd: 0 };
+  const length = text.length;
   let pos = 0;
   while (pos < length) {
-    let end = buffer.indexOf(NEWLINE, pos);
-    if (end < 0 || end > length) end = length;
-    // fields: "sl:" local remote state
-    let i = pos;
-    while (i < end && buffer[i] === SPACE) i++;
-    while (i < end && buffer[i] !== COLON && buffer[i] !== SPACE) i++; // the slot number
-    if (i < end && buffer[i] === COLON) {
-      i++;
-      while (i < end && buffer[i] === SPACE) i++;
-      line.localStart = i;
-      while (i < end && buffer[i] !== SPACE) i++;
-      line.localEnd = i;
-      while (i < end && buffer[i] === SPACE) i++;
-      line.remoteStart = i;
-      while (i < end && buffer[i] !== SPACE) i++;
-      line.remoteEnd = i;
-      while (i < end && buffer[i] === SPACE) i++;
-      const hi = hexValue(buffer[i] ?? 0);
-      const lo = hexValue(buffer[i + 1] ?? 0);
-      if (i + 1 < end && hi >= 0 && lo >= 0 && line.localEnd > line.localStart && line.remoteEnd > line.remoteStart) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = length;
+    // "   12: LOCAL REMOTE ST …": the header line has no colon before its first blank-separated word ends
+    const colon = text.indexOf(':', pos);
+    if (colon > 0 && colon < end && text.charCodeAt(colon + 1) === 0x20) {
+      const localStart = skipBlanks(text, colon + 1, end);
+      const localEnd = text.indexOf(' ', localStart);
+      const remoteStart = localEnd < 0 ? end : skipBlanks(text, localEnd, end);
+      const remoteEnd = text.indexOf(' ', remoteStart);
+      const stateAt = remoteEnd < 0 ? end : skipBlanks(text, remoteEnd, end);
+      const hi = hexValue(text.charCodeAt(stateAt));
+      const lo = hexValue(text.charCodeAt(stateAt + 1));
+      if (localEnd > localStart && localEnd < end && remoteEnd > remoteStart && stateAt + 1 < end && hi >= 0 && lo >= 0) {
         line.state = hi * 16 + lo;
+        line.localStart = localStart;
+        line.localEnd = localEnd;
+        line.remoteStart = remoteStart;
+        line.remoteEnd = remoteEnd;
         visit(line);
       }
     }
@@ -82,12 +85,12 @@ export function scanTcpTable(buffer: Buffer, length: number, visit: (line: Socke
 }
 
 /** The port of an "ADDR:PORT" field (4 hex digits after the colon), or -1. */
-export function portOf(buffer: Buffer, start: number, end: number): number {
-  const colon = buffer.lastIndexOf(COLON, end - 1);
+export function portOf(text: string, start: number, end: number): number {
+  const colon = text.lastIndexOf(':', end - 1);
   if (colon < start || end - colon - 1 !== 4) return -1;
   let port = 0;
   for (let i = colon + 1; i < end; i++) {
-    const digit = hexValue(buffer[i] ?? 0);
+    const digit = hexValue(text.charCodeAt(i));
     if (digit < 0) return -1;
     port = port * 16 + digit;
   }
@@ -95,7 +98,7 @@ export function portOf(buffer: Buffer, start: number, end: number): number {
 }
 
 /** The address part of an "ADDR:PORT" field: [start, colon). */
-export function addressEnd(buffer: Buffer, start: number, end: number): number {
-  const colon = buffer.lastIndexOf(COLON, end - 1);
+export function addressEnd(text: string, start: number, end: number): number {
+  const colon = text.lastIndexOf(':', end - 1);
   return colon < start ? end : colon;
 }

@@ -73,7 +73,7 @@ export class TcpTableScan {
   readonly #listening = new Set<number>();
   readonly #previousListening: ReadonlySet<number>;
   readonly #options: TcpTablesOptions;
-  #buffer: Buffer = Buffer.alloc(0);
+  #text = '';
 
   constructor(previousListening: ReadonlySet<number>, options: TcpTablesOptions) {
     this.#previousListening = previousListening;
@@ -87,33 +87,27 @@ export class TcpTableScan {
   readonly #visit = (line: SocketLine): void => {
     const name = TCP_STATE_BY_CODE[line.state];
     if (name) this.counts[name]++;
-    const buffer = this.#buffer;
+    const text = this.#text;
     if (line.state === TCP_STATE_CODES.listen) {
-      this.#listening.add(portOf(buffer, line.localStart, line.localEnd));
+      this.#listening.add(portOf(text, line.localStart, line.localEnd));
       return;
     }
     if (line.state !== TCP_STATE_CODES.established) return;
     if (this.visitors.length >= (this.#options.maxVisitors ?? METRICS_LIMITS.maxSnapshotEntries)) return;
-    const localPort = portOf(buffer, line.localStart, line.localEnd);
+    const localPort = portOf(text, line.localStart, line.localEnd);
     if (localPort < 0 || !(this.#listening.has(localPort) || this.#previousListening.has(localPort))) return;
-    const remote = procNetAddress(buffer, line.remoteStart, addressEnd(buffer, line.remoteStart, line.remoteEnd),
+    const remote = procNetAddress(text, line.remoteStart, addressEnd(text, line.remoteStart, line.remoteEnd),
       this.#options.littleEndian ?? HOST_IS_LITTLE_ENDIAN);
-    const remotePort = portOf(buffer, line.remoteStart, line.remoteEnd);
+    const remotePort = portOf(text, line.remoteStart, line.remoteEnd);
     if (remote === null || remotePort < 0) return;
     if (!this.#options.includeLoopback && isLoopbackAddress(remote)) return;
     this.visitors.push({ remote, remotePort, localPort });
   };
 
-  /** Scans `buffer[0, length)`: whole lines only (the caller carries a partial last line over). */
-  lines(buffer: Buffer, length: number): void {
-    this.#buffer = buffer;
-    scanTcpTable(buffer, length, this.#visit);
-  }
-
-  /** Scans a whole table held in a string (tests, fixtures). */
-  text(table: string): void {
-    const buffer = Buffer.from(table, 'latin1');
-    this.lines(buffer, buffer.length);
+  /** Scans whole lines of a table (the caller carries a partial last line over to the next call). */
+  lines(text: string): void {
+    this.#text = text;
+    scanTcpTable(text, this.#visit);
   }
 
   finish(): TcpTablesReading {
@@ -183,7 +177,7 @@ export class TcpTables {
         const n = readSync(fd, this.#buffer, carry, this.#buffer.length - carry, null);
         const filled = carry + n;
         if (n === 0) {
-          if (filled > 0) scan.lines(this.#buffer, filled); // a last line without a newline
+          if (filled > 0) scan.lines(this.#buffer.toString('latin1', 0, filled)); // a last line without a newline
           return;
         }
         const lastNewline = this.#buffer.lastIndexOf(NEWLINE, filled - 1);
@@ -191,7 +185,7 @@ export class TcpTables {
           carry = filled;
           continue;
         }
-        scan.lines(this.#buffer, lastNewline + 1);
+        scan.lines(this.#buffer.toString('latin1', 0, lastNewline + 1));
         carry = filled - lastNewline - 1;
         this.#buffer.copy(this.#buffer, 0, lastNewline + 1, filled);
       }

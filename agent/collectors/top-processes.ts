@@ -7,8 +7,10 @@
 // is built to be cheap (notes/performance.md, "Agent sampling cost"):
 // - one pass over /proc: /proc/<pid>/stat gives CPU ticks, start time and RSS pages in one read
 //   (no statm, no status), /proc/<pid>/io the storage bytes (not asked of kernel threads, which
-//   have none of their own); both into reused buffers, one read(2) each, with no per-line
-//   strings; a process name is decoded only when it enters a top-5 list;
+//   have none of their own); each file in one call into Node's C++ (readFileSync's UTF-8 path
+//   opens, reads and closes there: the fs wrappers' JavaScript is what costs in V8's interpreter,
+//   agent/main.ts); fields found with native String methods; a name is cut out only when its
+//   process enters a top-5 list;
 // - the user is looked up for the ≤ 15 winners only (euid from /proc/<pid>/status, names from
 //   /etc/passwd, cached);
 // - /proc/<pid>/io of another user's process is refused to an unprivileged agent (it needs
@@ -16,12 +18,10 @@
 //   skipped quietly in the I/O list and not asked again while it lives.
 // CPU and I/O are rates: the first snapshot after a start only sets the baseline, and a process
 // that started since the previous snapshot is charged from its start.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Snapshot } from '../../contract/metrics.js';
-import { readRootFile, type SnapshotParts, type SyncSnapshotCollector } from './collector.js';
-import { parseMeminfo } from './memory.js';
-import { ProcFileReader } from './proc-file-reader.js';
+import { readRootFile, UTF8, type SnapshotParts, type SyncSnapshotCollector } from './collector.js';
 import { systemConstants } from './system-constants.js';
 import { UserNames } from './user-names.js';
 
@@ -29,6 +29,7 @@ export type TopProcess = NonNullable<Snapshot['top']>['cpu'][number];
 export type TopLists = NonNullable<Snapshot['top']>;
 
 export const TOP_COUNT = 5;
+
 
 /** The fields of /proc/<pid>/stat this collector uses. */
 export interface ProcStat {
@@ -39,103 +40,97 @@ export interface ProcStat {
   /** clock ticks after boot */
   startTicks: number;
   rssPages: number;
-  /** the name's bytes in the buffer (between the first '(' and the last ')') */
+  /** where the name is: between the first '(' and the last ')' */
   nameStart: number;
   nameEnd: number;
 }
 
-const SPACE = 0x20;
-const OPEN = 0x28;
-const CLOSE = 0x29;
-
 const PF_KTHREAD = 0x00200000;
 
+/** The decimal number in text[start, end), or -1 (the fields used are never negative). */
+function decimal(text: string, start: number, end: number): number {
+  if (end <= start) return -1;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 48 || code > 57) return -1;
+    value = value * 10 + (code - 48);
+  }
+  return value;
+}
+
 /**
- * Parses /proc/<pid>/stat from `buffer[0, length)` into `out`. The name (field 2) is in
- * parentheses and may itself contain spaces and parentheses, so fields are counted from the
- * last ')'. After it: state is field 3; flags 9, utime 14, stime 15, starttime 22, rss 24
- * (proc(5)).
+ * Parses /proc/<pid>/stat into `out`. The name (field 2) is in parentheses and may itself contain blanks and
+ * parentheses, so fields are counted from the last ')'. After it: state is field 3; flags 9,
+ * utime 14, stime 15, starttime 22, rss 24 (proc(5)). The fields are found with
+ * String.prototype.indexOf, native code even in V8's interpreter (see agent/main.ts).
  */
-export function parseProcStat(buffer: Buffer, length: number, out: ProcStat): boolean {
-  // plain loops rather than Buffer.indexOf: each of those is a call into C++, and the distances
-  // are short (this runs once per process per round)
-  let open = 0;
-  while (open < length && buffer[open] !== OPEN) open++;
-  let close = length - 1;
-  while (close > open && buffer[close] !== CLOSE) close--;
-  if (open >= length || close <= open) return false;
+export function parseProcStat(text: string, out: ProcStat): boolean {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close <= open) return false;
   out.nameStart = open + 1;
   out.nameEnd = close;
-  let field = 2;
+  let blank = close + 1; // the blank before field 3
   let utime = -1;
   let stime = -1;
-  for (let i = close + 1; i < length; i++) {
-    if (buffer[i] !== SPACE) continue;
-    field++;
-    if (field !== 9 && field !== 14 && field !== 15 && field !== 22 && field !== 24) continue;
-    let value = 0;
-    let j = i + 1;
-    for (; j < length; j++) {
-      const code = buffer[j] ?? 0;
-      if (code < 48 || code > 57) break;
-      value = value * 10 + (code - 48);
-    }
-    if (j === i + 1) return false;
-    if (field === 9) out.kernelThread = (value & PF_KTHREAD) !== 0;
-    else if (field === 14) utime = value;
-    else if (field === 15) stime = value;
-    else if (field === 22) out.startTicks = value;
-    else {
-      out.rssPages = value;
+  for (let field = 3; field <= 24; field++) {
+    if (text.charCodeAt(blank) !== 0x20) return false;
+    let next = text.indexOf(' ', blank + 1);
+    if (next < 0) next = text.length;
+    if (field === 9) {
+      const flags = decimal(text, blank + 1, next);
+      if (flags < 0) return false;
+      out.kernelThread = (flags & PF_KTHREAD) !== 0;
+    } else if (field === 14) {
+      utime = decimal(text, blank + 1, next);
+    } else if (field === 15) {
+      stime = decimal(text, blank + 1, next);
+    } else if (field === 22) {
+      out.startTicks = decimal(text, blank + 1, next);
+    } else if (field === 24) {
+      out.rssPages = decimal(text, blank + 1, next);
       out.cpuTicks = utime + stime;
-      return utime >= 0 && stime >= 0;
+      return utime >= 0 && stime >= 0 && out.startTicks >= 0 && out.rssPages >= 0;
     }
-    i = j - 1;
+    blank = next;
   }
   return false;
 }
 
 /**
- * read_bytes + write_bytes of /proc/<pid>/io (storage I/O, not page-cache hits), or -1. The file
- * is seven "label: value" lines in a fixed order (fs/proc/base.c, do_io_accounting); these are
- * the 5th and the 6th, checked by their first letters.
+ * read_bytes + write_bytes of /proc/<pid>/io (storage I/O, not page-cache hits), or -1
+ * ("cancelled_write_bytes" does not start a line, so it is not mistaken for write_bytes).
  */
-export function parseProcIo(buffer: Buffer, length: number): number {
-  let line = 0;
-  let total = 0;
-  let found = 0;
-  for (let i = 0; i < length; i++) {
-    if (line === 4 || line === 5) {
-      const first = buffer[i];
-      if ((line === 4 && first !== 0x72 /* r */) || (line === 5 && first !== 0x77 /* w */)) return -1;
-      while (i < length && buffer[i] !== 0x20) i++; // to the blank after the colon
-      let value = 0;
-      let digits = 0;
-      for (i++; i < length; i++) {
-        const code = buffer[i] ?? 0;
-        if (code < 48 || code > 57) break;
-        value = value * 10 + (code - 48);
-        digits++;
-      }
-      if (digits === 0) return -1;
-      total += value;
-      if (++found === 2) return total;
-    } else {
-      while (i < length && buffer[i] !== 0x0a) i++;
-    }
-    line++;
-  }
-  return -1;
-}
-
-function processName(buffer: Buffer, stat: ProcStat): string {
-  return buffer.toString('utf8', stat.nameStart, stat.nameEnd);
+export function parseProcIo(text: string): number {
+  const value = (label: string): number => {
+    const at = text.indexOf(label);
+    if (at < 0) return -1;
+    const start = at + label.length;
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    return decimal(text, start, end);
+  };
+  const read = value('\nread_bytes: ');
+  const written = value('\nwrite_bytes: ');
+  return read < 0 || written < 0 ? -1 : read + written;
 }
 
 /** The effective uid from /proc/<pid>/status ("Uid:\treal\teffective\tsaved\tfs"), or -1. */
 export function effectiveUid(status: string): number {
   const match = /^Uid:\s+\d+\s+(\d+)/m.exec(status);
   return match?.[1] ? Number(match[1]) : -1;
+}
+
+/** MemTotal of /proc/meminfo in bytes (its first line), or 0. */
+export function memTotalBytes(meminfo: string): number {
+  const at = meminfo.indexOf('MemTotal:');
+  if (at < 0) return 0;
+  let start = at + 'MemTotal:'.length;
+  while (meminfo.charCodeAt(start) === 0x20) start++;
+  const end = meminfo.indexOf(' ', start);
+  const kb = decimal(meminfo, start, end < 0 ? meminfo.length : end);
+  return kb > 0 ? kb * 1024 : 0;
 }
 
 /** A fixed-size list of the highest values seen, highest first. */
@@ -153,6 +148,8 @@ class TopList {
     if (this.entries.length > TOP_COUNT) this.entries.pop();
   }
 }
+
+
 
 interface ProcessMemo {
   startTicks: number;
@@ -180,8 +177,6 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
   const root = options.root ?? '/';
   const procDir = path.join(root, 'proc');
   const { pageSize, ticksPerSecond } = { ...systemConstants(), ...options };
-  const statReader = new ProcFileReader(1024);
-  const ioReader = new ProcFileReader(1024);
   const users = new UserNames(root);
   const memo = new Map<number, ProcessMemo>();
   const stat: ProcStat = { kernelThread: false, cpuTicks: 0, startTicks: 0, rssPages: 0, nameStart: 0, nameEnd: 0 };
@@ -204,7 +199,7 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
       const uptimeS = readUptimeS();
       const elapsedS = previousUptimeS >= 0 ? uptimeS - previousUptimeS : 0;
       const sinceTicks = previousUptimeS >= 0 ? previousUptimeS * ticksPerSecond : Infinity;
-      const memTotal = parseMeminfo(readRootFile(root, 'proc/meminfo')).get('MemTotal') ?? 0;
+      const memTotal = memTotalBytes(readRootFile(root, 'proc/meminfo'));
       const byCpu = new TopList();
       const byMemory = new TopList();
       const byIo = new TopList();
@@ -213,13 +208,13 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
         const first = entry.charCodeAt(0);
         if (first < 48 || first > 57) continue;
         const pid = Number(entry);
-        let length: number;
+        let statText: string;
         try {
-          length = statReader.readWhole(`${procDir}/${entry}/stat`);
+          statText = readFileSync(`${procDir}/${entry}/stat`, UTF8);
         } catch {
           continue; // exited since the directory was listed
         }
-        if (!parseProcStat(statReader.buffer, length, stat)) continue;
+        if (!parseProcStat(statText, stat)) continue;
 
         let known = memo.get(pid);
         if (known && known.startTicks !== stat.startTicks) known = undefined; // the pid was reused
@@ -229,7 +224,7 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
         let ioBytes = known?.ioBytes ?? (stat.kernelThread ? -1 : 0);
         if (ioBytes >= 0) {
           try {
-            ioBytes = parseProcIo(ioReader.buffer, ioReader.readWhole(`${procDir}/${entry}/io`));
+            ioBytes = parseProcIo(readFileSync(`${procDir}/${entry}/io`, UTF8));
           } catch {
             ioBytes = -1; // EACCES: another user's process and no capability; ENOENT: exited
           }
@@ -248,15 +243,15 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
         let name: string | null = null;
         if (previousTicks >= 0 && stat.cpuTicks > previousTicks) {
           const cpuPct = ((stat.cpuTicks - previousTicks) / ticksPerSecond / elapsedS) * 100;
-          if (byCpu.qualifies(cpuPct)) byCpu.insert(pid, cpuPct, name ??= processName(statReader.buffer, stat));
+          if (byCpu.qualifies(cpuPct)) byCpu.insert(pid, cpuPct, name ??= statText.slice(stat.nameStart, stat.nameEnd));
         }
         if (stat.rssPages > 0 && memTotal > 0) {
           const memoryPct = ((stat.rssPages * pageSize) / memTotal) * 100;
-          if (byMemory.qualifies(memoryPct)) byMemory.insert(pid, memoryPct, name ??= processName(statReader.buffer, stat));
+          if (byMemory.qualifies(memoryPct)) byMemory.insert(pid, memoryPct, name ??= statText.slice(stat.nameStart, stat.nameEnd));
         }
         if (previousIo >= 0 && ioBytes > previousIo) {
           const ioRate = (ioBytes - previousIo) / elapsedS;
-          if (byIo.qualifies(ioRate)) byIo.insert(pid, ioRate, name ??= processName(statReader.buffer, stat));
+          if (byIo.qualifies(ioRate)) byIo.insert(pid, ioRate, name ??= statText.slice(stat.nameStart, stat.nameEnd));
         }
       }
       for (const [pid, remembered] of memo) if (remembered.round !== round) memo.delete(pid);
@@ -270,7 +265,7 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
         if (name === undefined) {
           let uid = -1;
           try {
-            uid = effectiveUid(statReader.buffer.toString('latin1', 0, statReader.readWhole(`${procDir}/${pid}/status`)));
+            uid = effectiveUid(readFileSync(`${procDir}/${pid}/status`, UTF8));
           } catch {
             // exited in the meantime: still listed, with no user
           }

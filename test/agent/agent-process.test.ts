@@ -15,6 +15,7 @@ import { COLLECTOR_NAMES, type CollectorName } from '../../contract/families.js'
 import { inventorySchema, type Inventory } from '../../contract/inventory.js';
 import { parseMetricsPayload, type MetricsBatch } from '../../contract/metrics.js';
 import { agentTopic } from '../../contract/topics.js';
+import { tempDir } from './temp-dir.js';
 
 const AGENT_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/agent.js');
 const AGENT_ID = 'agent-proc-1';
@@ -93,7 +94,7 @@ t.before(() => {
 
 void t.test('schedules from the appliance apply within 5 s, a bad configuration is refused, the last good one survives a restart', async (t) => {
   const broker = await startBroker(t);
-  const stateDir = path.join(t.testdir(), 'state');
+  const stateDir = path.join(tempDir(t), 'state');
   const agent = startAgent(t, stateDir, broker.port);
 
   // no configuration yet: every series collector at --interval 1
@@ -140,7 +141,7 @@ void t.test('schedules from the appliance apply within 5 s, a bad configuration 
 
 void t.test('the inventory is published retained on connect, with the host facts and the queue\'s drop count', async (t) => {
   const broker = await startBroker(t);
-  startAgent(t, path.join(t.testdir(), 'state'), broker.port);
+  startAgent(t, path.join(tempDir(t), 'state'), broker.port);
   const payload = await until('the inventory', () => broker.retained.get(agentTopic(AGENT_ID, 'inventory')));
   const inventory = JSON.parse(payload) as Inventory;
   const parsed = inventorySchema.safeParse(inventory);
@@ -152,7 +153,7 @@ void t.test('the inventory is published retained on connect, with the host facts
 
 void t.test('a second agent on the same state directory stops with a clear message', async (t) => {
   const broker = await startBroker(t);
-  const stateDir = path.join(t.testdir(), 'state');
+  const stateDir = path.join(tempDir(t), 'state');
   startAgent(t, stateDir, broker.port);
   await until('the first agent sampling', () => broker.arrivals.length > 0);
   const second = startAgent(t, stateDir, broker.port);

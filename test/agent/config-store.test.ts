@@ -11,6 +11,7 @@ import { silentLogger, type Logger } from '../../core/logger.js';
 import {
   checkAgentConfig, CONFIG_FILE, ConfigStore, defaultSettings, queueBoundsOf, sameConfig, settingsOf,
 } from '../../agent/config-store.js';
+import { tempDir } from './temp-dir.js';
 
 const good: AgentConfig = {
   v: 1, revision: 7,
@@ -89,7 +90,7 @@ void t.test('the agent\'s zod/mini schema and the appliance\'s full-zod one acce
 });
 
 void t.test('the last good configuration is kept on disk, privately, and read back', (t) => {
-  const dir = t.testdir();
+  const dir = tempDir(t);
   const store = new ConfigStore(dir, silentLogger);
   t.equal(store.load(), null, 'none yet');
   store.save(good);
@@ -100,7 +101,7 @@ void t.test('the last good configuration is kept on disk, privately, and read ba
 });
 
 void t.test('a damaged stored configuration is reported and the defaults are used', (t) => {
-  const dir = t.testdir();
+  const dir = tempDir(t);
   const warnings: string[] = [];
   const log: Logger = { ...silentLogger, warn: (msg) => { warnings.push(msg); }, child: () => log };
   writeFileSync(path.join(dir, CONFIG_FILE), JSON.stringify({ ...good, collectors: { cpu: { enabled: true, intervalS: 0 } } }));

@@ -8,6 +8,7 @@ import type { MetricsBatch } from '../../contract/metrics.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { DiskQueue, type DiskQueueDeps } from '../../agent/disk-queue.js';
 import { FakeClock } from './fake-clock.js';
+import { tempDir } from './temp-dir.js';
 
 const T0 = 1_700_000_000;
 const batch = (t: number): MetricsBatch => ({ v: 1, i: 5, s: [{ t, f: 'load', v: { load1: 1, load5: 0, load15: 0 } }] });
@@ -38,7 +39,7 @@ function drain(queue: DiskQueue): number[] {
 }
 
 void t.test('batches come out in the order they went in, and leave only when acknowledged', (t) => {
-  const queue = open(t, t.testdir());
+  const queue = open(t, tempDir(t));
   t.equal(queue.peek(), null, 'empty');
   for (let n = 0; n < 5; n++) queue.append(batch(T0 + 5 * n));
   t.equal(queue.waiting, 5);
@@ -56,7 +57,7 @@ void t.test('batches come out in the order they went in, and leave only when ack
 });
 
 void t.test('a restart keeps what was not acknowledged, in order; what was is gone', (t) => {
-  const dir = t.testdir();
+  const dir = tempDir(t);
   const first = new DiskQueue({ dir, bounds: { maxBytes: 1024 * 1024, maxAgeS: 3600 }, clock: new FakeClock(T0 * 1000), log: silentLogger, segmentBytes: 400 });
   for (let n = 0; n < 20; n++) first.append(batch(T0 + n));
   for (let n = 0; n < 7; n++) {
@@ -71,7 +72,7 @@ void t.test('a restart keeps what was not acknowledged, in order; what was is go
 });
 
 void t.test('a crash in the middle of an append: the torn line is cut off on reopening, the rest is kept', (t) => {
-  const dir = t.testdir();
+  const dir = tempDir(t);
   const { log, warnings } = recordingLog();
   const crashed = new DiskQueue({ dir, bounds: { maxBytes: 1024 * 1024, maxAgeS: 3600 }, clock: new FakeClock(T0 * 1000), log: silentLogger });
   for (let n = 0; n < 3; n++) crashed.append(batch(T0 + n));
@@ -87,7 +88,7 @@ void t.test('a crash in the middle of an append: the torn line is cut off on reo
 });
 
 void t.test('a damaged cursor file sends the oldest batches again rather than losing any', (t) => {
-  const dir = t.testdir();
+  const dir = tempDir(t);
   const first = new DiskQueue({ dir, bounds: { maxBytes: 1024 * 1024, maxAgeS: 3600 }, clock: new FakeClock(T0 * 1000), log: silentLogger });
   for (let n = 0; n < 3; n++) first.append(batch(T0 + n));
   const next = first.peek();
@@ -99,7 +100,7 @@ void t.test('a damaged cursor file sends the oldest batches again rather than lo
 });
 
 void t.test('over the size bound the oldest segments are dropped, counted, logged, and the count survives a restart', (t) => {
-  const dir = t.testdir();
+  const dir = tempDir(t);
   const { log, warnings } = recordingLog();
   const clock = new FakeClock(T0 * 1000);
   const lineBytes = `${T0}\t${JSON.stringify(batch(T0))}\n`.length;
@@ -121,7 +122,7 @@ void t.test('over the size bound the oldest segments are dropped, counted, logge
 
 void t.test('acknowledged batches of a dropped segment are not counted as dropped', (t) => {
   const lineBytes = `${T0}\t${JSON.stringify(batch(T0))}\n`.length;
-  const queue = open(t, t.testdir(), { segmentBytes: 4 * lineBytes, bounds: { maxBytes: 8 * lineBytes, maxAgeS: 3600 } });
+  const queue = open(t, tempDir(t), { segmentBytes: 4 * lineBytes, bounds: { maxBytes: 8 * lineBytes, maxAgeS: 3600 } });
   for (let n = 0; n < 8; n++) queue.append(batch(T0 + n));
   for (let n = 0; n < 3; n++) {
     const next = queue.peek();
@@ -135,7 +136,7 @@ void t.test('acknowledged batches of a dropped segment are not counted as droppe
 
 void t.test('the batch in flight may be dropped meanwhile: its late acknowledgement is ignored', (t) => {
   const lineBytes = `${T0}\t${JSON.stringify(batch(T0))}\n`.length;
-  const queue = open(t, t.testdir(), { segmentBytes: 2 * lineBytes, bounds: { maxBytes: 4 * lineBytes, maxAgeS: 3600 } });
+  const queue = open(t, tempDir(t), { segmentBytes: 2 * lineBytes, bounds: { maxBytes: 4 * lineBytes, maxAgeS: 3600 } });
   queue.append(batch(T0));
   queue.append(batch(T0 + 1));
   const inFlight = queue.peek();
@@ -148,7 +149,7 @@ void t.test('the batch in flight may be dropped meanwhile: its late acknowledgem
 void t.test('batches older than the age bound are dropped and counted when they come up', async (t) => {
   const clock = new FakeClock(T0 * 1000);
   const { log, warnings } = recordingLog();
-  const queue = open(t, t.testdir(), { clock, log, bounds: { maxBytes: 1024 * 1024, maxAgeS: 600 } });
+  const queue = open(t, tempDir(t), { clock, log, bounds: { maxBytes: 1024 * 1024, maxAgeS: 600 } });
   for (let n = 0; n < 4; n++) queue.append(batch(T0 + n * 300)); // 0, 300, 600, 900 s
   await clock.advance(1000 * 1000); // now T0 + 1000: the first two are older than 600 s
   t.same(drain(queue), [T0 + 600, T0 + 900]);
@@ -159,7 +160,7 @@ void t.test('batches older than the age bound are dropped and counted when they 
 
 void t.test('a smaller bound from a new configuration applies at once', (t) => {
   const lineBytes = `${T0}\t${JSON.stringify(batch(T0))}\n`.length;
-  const queue = open(t, t.testdir(), { segmentBytes: 2 * lineBytes });
+  const queue = open(t, tempDir(t), { segmentBytes: 2 * lineBytes });
   for (let n = 0; n < 10; n++) queue.append(batch(T0 + n));
   queue.setBounds({ maxBytes: 4 * lineBytes, maxAgeS: 3600 });
   t.equal(queue.waiting, 4);
@@ -169,7 +170,7 @@ void t.test('a smaller bound from a new configuration applies at once', (t) => {
 });
 
 void t.test('delivered segments are deleted; files stay private to the agent', (t) => {
-  const dir = t.testdir();
+  const dir = tempDir(t);
   const lineBytes = `${T0}\t${JSON.stringify(batch(T0))}\n`.length;
   const queue = open(t, dir, { segmentBytes: 3 * lineBytes });
   for (let n = 0; n < 10; n++) queue.append(batch(T0 + n));
@@ -184,7 +185,7 @@ void t.test('delivered segments are deleted; files stay private to the agent', (
 
 void t.test('a second fdatasync is not needed for batches already acknowledged', async (t) => {
   const clock = new FakeClock(T0 * 1000);
-  const queue = open(t, t.testdir(), { clock, syncDelayMs: 1000 });
+  const queue = open(t, tempDir(t), { clock, syncDelayMs: 1000 });
   queue.append(batch(T0));
   t.equal(clock.pendingTimers, 1, 'one group sync planned a second after the append');
   queue.append(batch(T0 + 1));

@@ -16,6 +16,7 @@ import { silentLogger, type Logger } from '../../core/logger.js';
 import { DiskQueue } from '../../agent/disk-queue.js';
 import type { Identity } from '../../agent/enroll.js';
 import { brokerHost, createSession, reconnectDelayMs, type AgentSession, type SessionDeps } from '../../agent/session.js';
+import { tempDir } from './temp-dir.js';
 
 const identity: Identity = { agentId: 'agent-test-1', secret: 'pw-1', mqttPort: 0 };
 const inventory: Inventory = {
@@ -102,7 +103,7 @@ async function observe(t: Test, port: number): Promise<{ client: MqttClient; rec
   return { client, received, next };
 }
 
-function openQueue(t: Test, dir: string = t.testdir()): DiskQueue {
+function openQueue(t: Test, dir: string = tempDir(t)): DiskQueue {
   const queue = new DiskQueue({ dir, bounds: { maxBytes: 1024 * 1024, maxAgeS: 3600 }, clock: systemClock, log: silentLogger });
   t.teardown(() => queue.close());
   return queue;
@@ -225,7 +226,7 @@ void t.test('the broker away for a while: batches wait on disk, then arrive once
 void t.test('an agent restarted during the outage keeps its queue and delivers it after the restart', async (t) => {
   const broker = await startBroker(t);
   await broker.stop();
-  const dir = t.testdir();
+  const dir = tempDir(t);
   const base = nowS() - 100;
   const before = new DiskQueue({ dir, bounds: { maxBytes: 1024 * 1024, maxAgeS: 3600 }, clock: systemClock, log: silentLogger });
   const first = createSession({

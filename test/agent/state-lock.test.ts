@@ -5,9 +5,10 @@ import path from 'node:path';
 import t from 'tap';
 import { isRwError } from '../../contract/errors.js';
 import { isAgentProcess, LOCK_FILE, lockStateDir } from '../../agent/state-lock.js';
+import { tempDir } from './temp-dir.js';
 
 void t.test('a second agent on the same state directory is refused', (t) => {
-  const dir = t.testdir();
+  const dir = tempDir(t);
   const unlock = lockStateDir(dir, 1111, () => true);
   t.equal(readFileSync(path.join(dir, LOCK_FILE), 'utf8'), '1111\n');
   try {
@@ -24,7 +25,7 @@ void t.test('a second agent on the same state directory is refused', (t) => {
 });
 
 void t.test('a lock left behind is taken over', (t) => {
-  const dir = t.testdir();
+  const dir = tempDir(t);
   writeFileSync(path.join(dir, LOCK_FILE), '999999\n');
   const unlock = lockStateDir(dir, 3333, (pid) => pid !== 999999);
   t.equal(readFileSync(path.join(dir, LOCK_FILE), 'utf8'), '3333\n');

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
+import { tempDir } from '../agent/temp-dir.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SCRIPT = path.join(REPO, 'scripts/install-agent.sh');
@@ -71,7 +72,7 @@ const mode = (file: string): number => statSync(file).mode & 0o777;
 
 void t.test('--root: the agent, its unit and its settings are written with the right modes, and the agent runs', async (t) => {
   const url = await serveAgent(t);
-  const root = t.testdir();
+  const root = tempDir(t);
   const run = await install(['--root', root, '--appliance', url, '--token', TOKEN, '--hostname', 'web-01']);
   t.equal(run.status, 0, run.stderr);
   t.match(run.stdout, /downloaded the agent from .*\(sha256 [0-9a-f]{64}, checked\)/);
@@ -113,7 +114,7 @@ void t.test('--root: the agent, its unit and its settings are written with the r
 
 void t.test('served by the appliance with its address filled in, `curl … | sh -s -- --token T` needs no --appliance', async (t) => {
   const url = await serveAgent(t);
-  const root = t.testdir();
+  const root = tempDir(t);
   const served = readFileSync(SCRIPT, 'utf8').replaceAll('__APPLIANCE_URL__', url); // what GET /install.sh does
   const run = await install(['--root', root, '--token', TOKEN], { input: served });
   t.equal(run.status, 0, run.stderr);
@@ -122,7 +123,7 @@ void t.test('served by the appliance with its address filled in, `curl … | sh 
 
 void t.test('an upgrade keeps the state; --no-io-caps runs the agent without capabilities', async (t) => {
   const url = await serveAgent(t);
-  const root = t.testdir();
+  const root = tempDir(t);
   t.equal((await install(['--root', root, '--appliance', url, '--token', TOKEN])).status, 0);
   const identity = path.join(root, 'var/lib/rackwatch-agent/identity.json');
   writeFileSync(identity, '{"agentId":"a1"}');
@@ -136,7 +137,7 @@ void t.test('an upgrade keeps the state; --no-io-caps runs the agent without cap
 
 void t.test('a download that does not match its checksum is not installed', async (t) => {
   const url = await serveAgent(t, { checksum: '0'.repeat(64) });
-  const root = t.testdir();
+  const root = tempDir(t);
   const run = await install(['--root', root, '--appliance', url, '--token', TOKEN]);
   t.not(run.status, 0);
   t.match(run.stderr, /checksum mismatch for the downloaded agent .*\n.*nothing was installed/);
@@ -146,9 +147,9 @@ void t.test('a download that does not match its checksum is not installed', asyn
 
 void t.test('the install stops with a clear message where the server lacks what the agent needs', async (t) => {
   const url = await serveAgent(t);
-  const root = t.testdir();
+  const root = tempDir(t);
 
-  const oldNode = path.join(t.testdir(), 'bin');
+  const oldNode = path.join(tempDir(t), 'bin');
   mkdirSync(oldNode);
   writeFileSync(path.join(oldNode, 'node'), '#!/bin/sh\nprintf 18.19.0\n');
   chmodSync(path.join(oldNode, 'node'), 0o755);
@@ -170,7 +171,7 @@ void t.test('the install stops with a clear message where the server lacks what 
 
 void t.test('--uninstall removes the service, the program and the token; --purge the state too', async (t) => {
   const url = await serveAgent(t);
-  const root = t.testdir();
+  const root = tempDir(t);
   t.equal((await install(['--root', root, '--appliance', url, '--token', TOKEN])).status, 0);
   const removed = await install(['--root', root, '--uninstall']);
   t.equal(removed.status, 0, removed.stderr);

@@ -1,0 +1,27 @@
+// A temporary directory under the system's tmp, removed when the test ends, optionally filled
+// from a tree ({ name: 'file content' | { …subtree } }). Used instead of tap's t.testdir(), whose
+// directories live in the repository's .tap/fixtures, which another tap run in the same tree (a
+// colleague's, on a shared machine) may clear in the middle of ours.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface Tree {
+  [name: string]: string | Tree;
+}
+
+export function writeTree(dir: string, tree: Tree): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, content] of Object.entries(tree)) {
+    const target = path.join(dir, name);
+    if (typeof content === 'string') writeFileSync(target, content);
+    else writeTree(target, content);
+  }
+}
+
+export function tempDir(t: { teardown(fn: () => unknown): void }, tree: Tree = {}): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rw-agent-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeTree(dir, tree);
+  return dir;
+}
