@@ -189,9 +189,27 @@ function hash32(a: number, b: number, c: number, d: number): number {
 const GIB = 2 ** 30;
 const PAGE = 4096;
 
-/** 16, 32 or 64 GiB, by agent */
-function memoryBytes(agentIndex: number): number {
-  return 16 * 2 ** (agentIndex % 3) * GIB;
+/** 16, 32 or 64 GiB, by host size class */
+function memoryBytes(size: number): number {
+  return 16 * 2 ** size * GIB;
+}
+
+/**
+ * Hosts come in a few sizes (memory, filesystem sizes) and their changing values cycle through
+ * a fixed number of variants, chosen per agent and round: payloads can then be serialised once
+ * per (size, variant) and stamped with t, which keeps the load generator's own CPU per message
+ * small (serialising 80 doubles costs ~20 µs; the generator shares 2 cores with the broker it
+ * measures) while every agent still sends different values every round.
+ */
+const HOST_CLASSES = 3;
+const VARIANTS = 256;
+
+function hostClass(agentIndex: number): number {
+  return agentIndex % HOST_CLASSES;
+}
+
+function variantOf(agentIndex: number, t: number, intervalS: number): number {
+  return (agentIndex * 7919 + Math.floor(t / intervalS)) % VARIANTS;
 }
 
 /**
@@ -202,13 +220,17 @@ function memoryBytes(agentIndex: number): number {
  * benchmark of an alert storm. Percentages and rates carry full double precision like a real
  * agent's; byte counts are whole pages.
  */
-export function seriesValues(agentIndex: number, seriesIndex: number, t: number): Record<string, number> {
+export function seriesValues(agentIndex: number, seriesIndex: number, t: number, intervalS: number): Record<string, number> {
+  return variantValues(hostClass(agentIndex), variantOf(agentIndex, t, intervalS), seriesIndex);
+}
+
+function variantValues(size: number, variant: number, seriesIndex: number): Record<string, number> {
   const def = SIM_SERIES[seriesIndex];
   if (!def) throw new RangeError(`no simulated series ${seriesIndex}`);
-  /** uniform in [0, 1) for the n-th number of this series at t */
-  const u = (n: number): number => hash32(agentIndex, seriesIndex, n, t) / 4294967296;
-  /** a per-host constant (sizes), independent of t */
-  const fixed = (n: number): number => hash32(agentIndex, seriesIndex, n, 0) / 4294967296;
+  /** uniform in [0, 1) for the n-th number of this series in this variant */
+  const u = (n: number): number => hash32(variant, seriesIndex, n, 1) / 4294967296;
+  /** a constant of the host's size class (filesystem sizes) */
+  const fixed = (n: number): number => hash32(size, seriesIndex, n, 2) / 4294967296;
   const pages = (bytes: number): number => Math.floor(bytes / PAGE) * PAGE;
   switch (def.family) {
     case 'cpu':
@@ -224,7 +246,7 @@ export function seriesValues(agentIndex: number, seriesIndex: number, t: number)
       return { load1, load5: Math.round((0.05 + 1.1 * u(1)) * 100) / 100, load15: Math.round((0.05 + 1.0 * u(2)) * 100) / 100 };
     }
     case 'memory': {
-      const total = memoryBytes(agentIndex);
+      const total = memoryBytes(size);
       const used = pages(total * (0.2 + 0.5 * u(0)));
       const swapTotal = 8 * GIB;
       return {
@@ -261,10 +283,10 @@ export function seriesValues(agentIndex: number, seriesIndex: number, t: number)
 }
 
 /** The value of one field (by its index in the contract's field order); what verification compares. */
-export function sampleValue(agentIndex: number, seriesIndex: number, fieldIndex: number, t: number): number | null {
+export function sampleValue(agentIndex: number, seriesIndex: number, fieldIndex: number, t: number, intervalS: number): number | null {
   const field = fieldNames(seriesIndex)[fieldIndex];
   if (field === undefined) throw new RangeError(`series ${seriesIndex} has no field ${fieldIndex}`);
-  return seriesValues(agentIndex, seriesIndex, t)[field] ?? null;
+  return seriesValues(agentIndex, seriesIndex, t, intervalS)[field] ?? null;
 }
 
 const FIELDS_OF: readonly (readonly string[])[] = SIM_SERIES.map((s) => Object.keys(FAMILIES[s.family].fields));
@@ -273,15 +295,57 @@ export function fieldNames(seriesIndex: number): readonly string[] {
   return FIELDS_OF[seriesIndex] ?? [];
 }
 
+function fieldValues(size: number, variant: number, seriesIndex: number): Record<string, number | null> {
+  const all = variantValues(size, variant, seriesIndex);
+  const v: Record<string, number | null> = {};
+  // exactly the contract's fields, in its order: a field added to the contract is sent as unknown
+  for (const field of FIELDS_OF[seriesIndex] ?? []) v[field] = all[field] ?? null;
+  return v;
+}
+
+/** One agent's batch at t, as an object (PayloadCache produces the same JSON, faster). */
 export function metricsBatch(agentIndex: number, t: number, intervalS: number): MetricsBatch {
+  const size = hostClass(agentIndex);
+  const variant = variantOf(agentIndex, t, intervalS);
   const s: Sample[] = SIM_SERIES.map((def, si) => {
-    const all = seriesValues(agentIndex, si, t);
-    const v: Record<string, number | null> = {};
-    // exactly the contract's fields, in its order: a field added to the contract is sent as unknown
-    for (const field of FIELDS_OF[si] ?? []) v[field] = all[field] ?? null;
+    const v = fieldValues(size, variant, si);
     return def.key === undefined ? { t, f: def.family, v } : { t, f: def.family, k: def.key, v };
   });
   return { v: 1, i: intervalS, s };
+}
+
+/**
+ * Metrics payloads as bytes: each (size, variant) is serialised once into the text around its
+ * timestamps, and a payload is those pieces joined with t. The JSON is byte for byte what
+ * JSON.stringify(metricsBatch(…)) gives.
+ */
+export class PayloadCache {
+  private readonly pieces = new Map<number, string[]>();
+
+  constructor(private readonly intervalS: number) {}
+
+  payload(agentIndex: number, t: number): Buffer {
+    const size = hostClass(agentIndex);
+    const variant = variantOf(agentIndex, t, this.intervalS);
+    const key = size * VARIANTS + variant;
+    let parts = this.pieces.get(key);
+    if (!parts) {
+      parts = this.build(size, variant);
+      this.pieces.set(key, parts);
+    }
+    return Buffer.from(parts.join(String(t)));
+  }
+
+  private build(size: number, variant: number): string[] {
+    const parts: string[] = [];
+    let text = `{"v":1,"i":${this.intervalS},"s":[`;
+    SIM_SERIES.forEach((def, si) => {
+      parts.push(`${text}${si > 0 ? ',' : ''}{"t":`);
+      text = `,"f":${JSON.stringify(def.family)}${def.key !== undefined ? `,"k":${JSON.stringify(def.key)}` : ''},"v":${JSON.stringify(fieldValues(size, variant, si))}}`;
+    });
+    parts.push(`${text}]}`);
+    return parts;
+  }
 }
 
 export function inventoryOf(agentIndex: number, hostname: string, intervalS: number): Inventory {
@@ -290,7 +354,7 @@ export function inventoryOf(agentIndex: number, hostname: string, intervalS: num
     hostname,
     os: { platform: 'linux', distro: 'Debian GNU/Linux', release: '12', kernel: '6.1.0-28-amd64', arch: 'x64' },
     cpu: { model: 'Intel(R) Xeon(R) E-2224G CPU @ 3.50GHz', cores: CORES },
-    memoryBytes: memoryBytes(agentIndex),
+    memoryBytes: memoryBytes(hostClass(agentIndex)),
     interfaces: ['eth0', 'eth1'].map((name, i) => ({
       name,
       mac: `52:54:00:${(agentIndex >> 8 & 0xff).toString(16).padStart(2, '0')}:${(agentIndex & 0xff).toString(16).padStart(2, '0')}:0${i}`,
@@ -408,6 +472,7 @@ export class LoadGenerator {
   };
   private readonly agents: SimAgent[];
   private readonly pingPacket = generate({ cmd: 'pingreq' });
+  private readonly payloads: PayloadCache;
   private stopping = false;
   /** no new publishes (samples keep queueing): used to let in-flight acknowledgements settle */
   private holding = false;
@@ -423,6 +488,7 @@ export class LoadGenerator {
   constructor(private readonly opts: LoadOptions) {
     const n = opts.agents.length;
     const intervalMs = opts.intervalS * 1000;
+    this.payloads = new PayloadCache(opts.intervalS);
     this.agents = opts.agents.map((id, i) => new SimAgent(i, id, agentTopic(id.agentId, 'metrics'), Math.floor(((i + 0.5) * intervalMs) / n)));
   }
 
@@ -602,7 +668,7 @@ export class LoadGenerator {
     while (!this.holding && a.connected && a.inflight.length < this.opts.maxInflight && a.sentRound < a.sampledRound) {
       const round = a.sentRound + 1;
       const t = this.roundTime(round);
-      const payload = Buffer.from(JSON.stringify(metricsBatch(a.index, t, this.opts.intervalS)));
+      const payload = this.payloads.payload(a.index, t);
       const messageId = this.nextId(a);
       const packet = generate({ cmd: 'publish', topic: a.metricsTopic, payload, qos: 1, messageId, retain: false, dup: false });
       a.inflight.push({ messageId, round });

@@ -38,13 +38,13 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '60' },
     interval: { type: 'string', default: '1' },
-    warmup: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '10' },
     'agent-node-flags': { type: 'string', default: '' },
     help: { type: 'boolean', default: false },
   },
 });
 if (args.help) {
-  process.stdout.write('usage: node scripts/bench/run.mjs scripts/bench/agent-footprint.ts [--seconds 60] [--interval 1] [--warmup 5] [--agent-node-flags "…"]\n');
+  process.stdout.write('usage: node scripts/bench/run.mjs scripts/bench/agent-footprint.ts [--seconds 60] [--interval 1] [--warmup 10] [--agent-node-flags "…"]\n');
   process.exit(0);
 }
 const seconds = Number(args.seconds);
@@ -192,8 +192,21 @@ const fullInstants = (list: Delivery[], wanted: { series: string[]; parts: strin
   return full;
 };
 
+/** utime and stime of a process, in seconds (/proc/<pid>/stat fields 14 and 15). */
+function cpuSplit(pid: number): { user: number; system: number } {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(fields[11]) / clockTicksPerSecond(), system: Number(fields[12]) / clockTicksPerSecond() };
+  } catch {
+    return { user: 0, system: 0 };
+  }
+}
+
 interface PhaseResult {
   title: string;
+  /** share of the agent's CPU spent in the kernel (reading /proc is mostly the kernel's work) */
+  agentSystemShare: number;
   samples: number;
   batches: number;
   bytesPerSample: number;
@@ -236,20 +249,25 @@ async function phase(title: string, revision: number, off: readonly string[]): P
   const exporterPid = exporter.child.pid as number;
   const from = deliveries.length;
   const scrapesBefore = scrapes;
+  const agentSplit0 = cpuSplit(agentPid);
   const agentCpu0 = cpuSeconds(agentPid) ?? 0;
   const exporterCpu0 = cpuSeconds(exporterPid) ?? 0;
   const busy0 = machineBusySeconds() ?? 0;
   const startMs = performance.now();
   await sleep(seconds * 1000);
   const agentCpu1 = cpuSeconds(agentPid) ?? 0;
+  const agentSplit1 = cpuSplit(agentPid);
   const exporterCpu1 = cpuSeconds(exporterPid) ?? 0;
   const busy1 = machineBusySeconds() ?? 0;
   const endMs = performance.now();
   const window = deliveries.slice(from);
   const samples = fullInstants(window, wanted);
   const windowScrapes = scrapes - scrapesBefore;
+  const agentSystem = agentSplit1.system - agentSplit0.system;
+  const agentAll = agentSystem + agentSplit1.user - agentSplit0.user;
   return {
     title,
+    agentSystemShare: agentAll > 0 ? agentSystem / agentAll : 0,
     samples,
     batches: window.length,
     bytesPerSample: samples > 0 ? Math.round(window.reduce((sum, d) => sum + d.bytes, 0) / samples) : 0,
@@ -310,9 +328,9 @@ const lines = [
   `each phase: ${warmupS} s of warm-up, then ${seconds} s measured; the agent's collectors and node_exporter's scrapes every ${intervalS} s`
     + `${agentFlags.length ? `; agent node flags: ${agentFlags.join(' ')}` : ''}`,
   '',
-  '| phase | agent CPU per full sample | node_exporter CPU per scrape | ratio | full samples / scrapes | agent RSS peak | node_exporter RSS peak | agent payload | machine busy |',
+  '| phase | agent CPU per full sample (kernel share) | node_exporter CPU per scrape | ratio | full samples / scrapes | agent RSS peak | node_exporter RSS peak | agent payload | machine busy |',
   '|---|---|---|---|---|---|---|---|---|',
-  ...phases.map((p) => `| ${p.title} | ${ms(p.agentCpuPerSample)} ms | ${ms(p.exporterCpuPerScrape)} ms | ${(p.agentCpuPerSample / p.exporterCpuPerScrape).toFixed(2)} `
+  ...phases.map((p) => `| ${p.title} | ${ms(p.agentCpuPerSample)} ms (${(p.agentSystemShare * 100).toFixed(0)} %) | ${ms(p.exporterCpuPerScrape)} ms | ${(p.agentCpuPerSample / p.exporterCpuPerScrape).toFixed(2)} `
     + `| ${p.samples} (${p.batches} batches) / ${p.scrapes} | ${mb(p.agentPeakKb)} MB | ${mb(p.exporterPeakKb)} MB | ${p.bytesPerSample} B/sample (node_exporter ${scrapeBytes} B) | ${p.busyPct.toFixed(0)} % of one CPU |`),
   '',
   `at the end: agent RSS ${mb(agentStatus?.rssKb)} MB (VmHWM over its life, start-up included: ${mb(agentStatus?.hwmKb)} MB); node_exporter ${mb(exporterStatus?.rssKb)} MB`,

@@ -72,6 +72,11 @@ export class LatencyTracker {
     if (hit.inWindow) this.latencies.push(atMs - hit.atMs);
   }
 
+  /** deliveries matched so far (cheap, unlike summary()) */
+  get delivered(): number {
+    return this.latencies.length;
+  }
+
   summary(): LatencySummary {
     const sorted = Float64Array.from(this.latencies).sort();
     const pick = (q: number): number | null => (sorted.length === 0 ? null : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? null));

@@ -89,6 +89,8 @@ export interface RunResult {
   /** seconds waited before the run for the machine to be quiet, and how busy it was when the run began (% of one core) */
   quietWaitS: number;
   busyBeforePct: number | null;
+  /** the longest a 1 s step of the window overran: this process (load generator + subscriber) falling behind */
+  harnessLagMaxMs: number;
   brokerLogBytes: number;
   verification: Verification | null;
   timeline: TimelinePoint[];
@@ -180,6 +182,7 @@ export function levelTable(level: LevelSpec, runs: RunResult[]): string {
     if (r.load.protocolErrors > 0) notes.push(`${fmt(r.load.protocolErrors)} protocol errors`);
     if (r.subscriberCutoffs > 0) notes.push(`SSE reader cut off ${r.subscriberCutoffs}× (reconnected with Last-Event-ID)`);
     if (r.ingestBacklogMax !== null) notes.push(`ingestBacklog max ${fmt(r.ingestBacklogMax)}`);
+    if (r.harnessLagMaxMs > 500) notes.push(`the load generator fell behind (a 1 s step took ${fmt(1000 + r.harnessLagMaxMs)} ms): this column is limited by the harness`);
     if ((r.busyBeforePct ?? 0) >= 35) notes.push(`machine busy with other work when the run began (${fmt(r.busyBeforePct)}% of a core after waiting ${fmt(r.quietWaitS)} s)`);
     if (notes.length) out.push(`  ${TARGET_LABEL[r.target]}: ${notes.join('; ')}`);
   }
