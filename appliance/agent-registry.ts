@@ -6,7 +6,7 @@ import type { AgentSnapshot } from '../contract/fleet-api.js';
 import type { Inventory } from '../contract/inventory.js';
 import type { Sample, Snapshot } from '../contract/metrics.js';
 import type { Clock } from '../core/clock.js';
-import type { AgentRepository, AgentRow } from './agent-repository.js';
+import type { AgentListing, AgentRepository, AgentRow } from './agent-repository.js';
 import type { LiveHub } from './live-hub.js';
 
 interface LiveState {
@@ -34,7 +34,7 @@ export class AgentRegistry {
   private state(id: string): LiveState {
     let s = this.live.get(id);
     if (!s) {
-      const row = this.deps.repo.get(id);
+      const row = this.deps.repo.listing(id);
       s = { status: 'offline', lastSeen: row?.lastSeen ?? null, intervalS: row?.intervalS ?? null, latest: new Map(), snapshot: null };
       this.live.set(id, s);
     }
@@ -42,7 +42,7 @@ export class AgentRegistry {
   }
 
   exists(id: string): boolean {
-    return this.live.has(id) || this.deps.repo.get(id) !== null;
+    return this.live.has(id) || this.deps.repo.listing(id) !== null;
   }
 
   /** A newly enrolled agent: announce it so open UIs list it at once. */
@@ -104,7 +104,7 @@ export class AgentRegistry {
 
   recordInventory(id: string, inventory: Inventory): void {
     this.deps.repo.saveInventory(id, inventory);
-    const row = this.deps.repo.get(id);
+    const row = this.deps.repo.listing(id);
     if (row) this.deps.hub.publish('agent', id, this.summaryOf(row));
   }
 
@@ -124,7 +124,7 @@ export class AgentRegistry {
     this.deps.repo.saveLastSeen(entries);
   }
 
-  private summaryOf(row: AgentRow): AgentSummary {
+  private summaryOf(row: AgentListing): AgentSummary {
     const s = this.live.get(row.id);
     return {
       id: row.id,
@@ -139,7 +139,7 @@ export class AgentRegistry {
   }
 
   list(): AgentSummary[] {
-    return this.deps.repo.all().map((row) => this.summaryOf(row));
+    return this.deps.repo.listings().map((row) => this.summaryOf(row));
   }
 
   detail(id: string): AgentDetail | null {

@@ -52,6 +52,9 @@ export interface AgentDirectory {
   detail(id: string): AgentDetail | null;
 }
 
+/** status changes that arrive within this long of each other are judged together */
+const STATUS_COALESCE_MS = 50;
+
 export interface AlertServiceOptions {
   /** agent-silent check period (default 2 s); a status change (MQTT last will) is checked at once */
   silenceCheckMs?: number;
@@ -159,8 +162,12 @@ export class AlertService {
     this.running = true;
     this.unsubscribeHub = this.deps.hub.subscribe((event) => {
       if (event.name === 'agent') this.facts.delete(event.agentId);
-      // an agent went offline (its last will) or came back: judge silence now, not at the next tick
-      else if (event.name === 'status') this.schedule('silence-now', 0, () => this.silenceTick());
+      // an agent went offline (its last will) or came back: judge silence soon, not at the next
+      // tick; a storm of status changes (10,000 agents reconnecting after a network outage) is
+      // judged in one pass per STATUS_COALESCE_MS rather than a pass over every agent per change
+      else if (event.name === 'status' && !this.timers.has('silence-now')) {
+        this.schedule('silence-now', STATUS_COALESCE_MS, () => this.silenceTick());
+      }
     });
     this.every('silence', this.o.silenceCheckMs, () => this.silenceTick());
     this.every('sweep', this.o.sweepMs, () => this.sweepTick());

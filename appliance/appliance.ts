@@ -128,7 +128,7 @@ export class Appliance {
     await broker.start();
     // after the broker: schedules are published retained at start (Aedes keeps them in memory only)
     const agentConfig = new ConfigService({
-      repo: new ConfigRepository(db), agentIds: () => repo.all().map((r) => r.id),
+      repo: new ConfigRepository(db), agentIds: () => repo.listings().map((r) => r.id),
       publish: (id, cfg) => broker.publishConfig(id, cfg), clock, logger: logger.child('agent-config'),
     });
     this.agentConfig = agentConfig;

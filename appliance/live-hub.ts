@@ -9,6 +9,8 @@ export interface HubEvent<N extends StreamEventName = StreamEventName> {
   name: N;
   agentId: string;
   data: StreamEvents[N];
+  /** the event as an SSE frame, made by the first subscriber that sends it and reused by the others */
+  frame?: string;
 }
 
 export type HubListener = (event: HubEvent) => void;

@@ -10,6 +10,7 @@ import { RwError } from '../../contract/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Ingest } from '../ingest.js';
 import type { AgentRegistry } from '../agent-registry.js';
+import { memoryPersistenceWithRetainedIndex } from './retained-index.js';
 
 export interface MqttBrokerDeps {
   host: string;
@@ -45,6 +46,7 @@ export class MqttBroker {
   async start(): Promise<void> {
     const { logger } = this.deps;
     const aedes = await Aedes.createBroker({
+      persistence: memoryPersistenceWithRetainedIndex(),
       // a slow subscriber must not stall deliveries to everyone else
       drainTimeout: 10_000,
       authenticate: (client, username, password, done) => {
@@ -147,6 +149,9 @@ export class MqttBroker {
     if (!topic || (client && topic.agentId !== agentId)) {
       throw new RwError('RW_ERR_ACL', `publish to ${packet.topic} refused`);
     }
+    // What agents publish is for the appliance alone (the ACL lets no one else subscribe to it):
+    // a retained copy (of a status, of an inventory) would only hold memory, 10,000 of them
+    packet.retain = false;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const { ingest } = this.deps;
     // A malformed payload is acknowledged (so the agent does not resend it forever) and dropped;

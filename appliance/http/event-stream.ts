@@ -15,7 +15,8 @@ export interface EventStreamOptions {
 }
 
 function frame(e: HubEvent): string {
-  return `id: ${e.id}\nevent: ${e.name}\ndata: ${JSON.stringify(e.data)}\n\n`;
+  e.frame ??= `id: ${e.id}\nevent: ${e.name}\ndata: ${JSON.stringify(e.data)}\n\n`;
+  return e.frame;
 }
 
 export function eventStream(hub: LiveHub, opts: EventStreamOptions): Handler {

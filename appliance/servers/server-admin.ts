@@ -42,7 +42,7 @@ export class ServerAdmin {
     if (!parsed.success) return { ok: false, problems: problemsOf(parsed.error) };
     const { name, address } = parsed.data;
     const wanted = name.toLowerCase();
-    const clash = this.deps.repo.all().find((a) => a.hostname.toLowerCase() === wanted);
+    const clash = this.deps.repo.listings().find((a) => a.hostname.toLowerCase() === wanted);
     if (clash) {
       throw new RwError('RW_ERR_CONFLICT', clash.awaitingAgent
         ? `a server named ${name} is already registered and awaiting its agent (${clash.id})`

@@ -59,6 +59,9 @@ const DEFAULT_DOWN_WAIT_MS = 30_000;
  */
 const DEFAULT_REPLAY_TAIL_BYTES = 256 * 1024;
 
+/** ":" and a value as String() writes it: a percentage with full double precision is ~18 */
+const TYPICAL_VALUE_CHARS = 16;
+
 interface TailEntry {
   update: UpdateCommand;
   bytes: number;
@@ -275,8 +278,9 @@ export class RrdStore {
   private acknowledged(update: UpdateCommand): void {
     const prev = this.lastAcked.get(update.file);
     if (prev === undefined || update.t > prev) this.lastAcked.set(update.file, update.t);
-    // "update <file> <t:values>\n", the journal line rrdcached writes for it
-    const bytes = 9 + update.file.length + String(update.t).length + update.values.reduce<number>((n, v) => n + 1 + (v === null ? 1 : String(v).length), 0);
+    // "update <file> <t:values>\n", the journal line rrdcached writes for it, estimated (values
+    // at their typical width) rather than formatted a second time: it only sizes the tail
+    const bytes = 20 + update.file.length + update.values.length * TYPICAL_VALUE_CHARS;
     this.tail.push({ update, bytes });
     this.tailBytes += bytes;
     while (this.tailBytes > this.tailLimit && this.tailStart < this.tail.length) {

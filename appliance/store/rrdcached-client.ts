@@ -34,6 +34,8 @@ export interface UpdateCommand {
 
 export type UpdateOutcome = { ok: true } | { ok: false; error: RwError };
 
+const OK: UpdateOutcome = Object.freeze({ ok: true });
+
 interface Pending {
   resolve: (r: Reply) => void;
   reject: (e: RwError) => void;
@@ -113,25 +115,40 @@ export class RrdcachedClient {
    * hide the others' acknowledgements.
    */
   updateMany(updates: readonly UpdateCommand[]): Promise<UpdateOutcome[]> {
-    const outcomes: Promise<UpdateOutcome>[] = [];
-    const lines: string[] = [];
-    for (const u of updates) {
-      let line: string;
-      try {
-        line = updateLine(u);
-      } catch (error) {
-        outcomes.push(Promise.resolve({ ok: false, error: asRwError(error) }));
-        continue;
+    if (updates.length === 0) return Promise.resolve([]);
+    // one reply slot per line but a single promise for the lot: ingest sends ~12 updates per
+    // message, and a promise with its reactions per update was a measurable share of the CPU
+    return new Promise((resolve) => {
+      const outcomes: UpdateOutcome[] = new Array<UpdateOutcome>(updates.length);
+      let open = updates.length;
+      const settle = (i: number, outcome: UpdateOutcome): void => {
+        outcomes[i] = outcome;
+        if (--open === 0) resolve(outcomes);
+      };
+      let text = '';
+      for (let i = 0; i < updates.length; i++) {
+        const u = updates[i] as UpdateCommand;
+        let line: string;
+        try {
+          line = updateLine(u);
+        } catch (error) {
+          settle(i, { ok: false, error: asRwError(error) });
+          continue;
+        }
+        if (this.closedWith) {
+          settle(i, { ok: false, error: this.closedWith });
+          continue;
+        }
+        this.pending.push({
+          resolve: () => settle(i, OK),
+          reject: (error) => settle(i, { ok: false, error }),
+          remaining: 0,
+        });
+        text += line + '\n';
       }
-      lines.push(line);
-      outcomes.push(this.enqueue().then(
-        (): UpdateOutcome => ({ ok: true }),
-        (error: unknown): UpdateOutcome => ({ ok: false, error: asRwError(error) }),
-      ));
-    }
-    // one write for the whole batch: a syscall per update would cap the rate long before rrdcached does
-    if (lines.length > 0 && !this.closedWith) this.stream.write(lines.join('\n') + '\n');
-    return Promise.all(outcomes);
+      // one write for the whole batch: a syscall per update would cap the rate long before rrdcached does
+      if (text.length > 0) this.stream.write(text);
+    });
   }
 
   /**
@@ -276,8 +293,9 @@ export class RrdcachedClient {
 }
 
 function updateLine(u: UpdateCommand): string {
-  const vals = u.values.map((v) => (v === null ? 'U' : num(v)));
-  return `UPDATE ${arg(u.file)} ${int(u.t)}:${vals.join(':')}`;
+  let line = `UPDATE ${arg(u.file)} ${int(u.t)}`;
+  for (const v of u.values) line += v === null ? ':U' : `:${num(v)}`;
+  return line;
 }
 
 function arg(s: string): string {
