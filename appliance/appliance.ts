@@ -154,9 +154,11 @@ export class Appliance {
       }
       const cap = capacity.report();
       const ok = broker.running && storeHealth.ok && dbOk;
+      const mem = process.memoryUsage();
       return {
         status: ok ? 'ok' : 'degraded',
         uptimeS: Math.round((clock.now() - this.startedAt) / 1000),
+        memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, heapTotalBytes: mem.heapTotal, externalBytes: mem.external },
         broker: { ok: broker.running, clients: broker.clientCount },
         rrdcached: storeHealth,
         database: { ok: dbOk },

@@ -1,11 +1,18 @@
 // `rackwatch`: the appliance executable. Reads options, starts the appliance, prints one
 // machine-readable ready line on stdout, and shuts down cleanly on SIGTERM / SIGINT.
+import v8 from 'node:v8';
 import { createLogger } from '../core/logger.js';
 import { helpText, readOptions, UsageError } from '../core/cli-options.js';
 import { APPLIANCE_OPTIONS, applianceConfigSchema } from './config.js';
 import { Appliance } from './appliance.js';
 
 async function main(): Promise<number> {
+  // V8 lets the old generation grow to about twice what survived the last full collection before
+  // it collects again. Ingest makes short-lived garbage that outlives the young generation (the
+  // latest values it replaces every interval, the live stream's ring): at 3,000 agents the heap
+  // held 80 MB live under a 270 MB heap, 400 MB resident. Growing by a quarter instead: 215 MB
+  // resident, for ~6 % more CPU (scripts/bench/ingest.ts; measured side by side, README).
+  v8.setFlagsFromString('--heap-growing-percent=25');
   let config;
   try {
     config = readOptions(APPLIANCE_OPTIONS, applianceConfigSchema, process.argv.slice(2), process.env);

@@ -65,6 +65,8 @@ export interface SeriesResponse {
 export interface HealthResponse {
   status: 'ok' | 'degraded';
   uptimeS: number;
+  /** the appliance process (process.memoryUsage()): resident, and the JavaScript heap within it */
+  memory: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number };
   broker: { ok: boolean; clients: number };
   rrdcached: { ok: boolean; restarts: number; pid: number | null };
   database: { ok: boolean };

@@ -16,6 +16,7 @@ import {
 } from './rrd-layout.js';
 import { isNoSuchFile, isStaleUpdate, type FetchResult, type RrdcachedClient, type UpdateCommand } from './rrdcached-client.js';
 import { RrdcachedSupervisor, type BackoffOptions, type RrdcachedHealth } from './rrdcached-supervisor.js';
+import { RrdTemplates } from './rrd-templates.js';
 import { alignColumns, mergeSeriesParts, type SeriesPart } from './series-merge.js';
 
 export interface RrdStoreDeps {
@@ -89,11 +90,17 @@ export class RrdStore {
   private tailBytes = 0;
   private readonly tailLimit: number;
   private readonly downWaitMs: number;
+  private readonly templates: RrdTemplates;
 
   constructor(private readonly deps: RrdStoreDeps) {
     this.log = deps.logger.child('rrd-store');
     this.tailLimit = deps.replayTailBytes ?? DEFAULT_REPLAY_TAIL_BYTES;
     this.downWaitMs = deps.downWaitMs ?? DEFAULT_DOWN_WAIT_MS;
+    this.templates = new RrdTemplates({
+      rrdDir: this.rrdDir,
+      nowS: () => Math.floor(deps.clock.now() / 1000),
+      create: (file, family, step, startS) => this.createFile(file, family, step, startS, new Deadline(deps.clock, this.downWaitMs)),
+    });
   }
 
   get rrdDir(): string {
@@ -102,6 +109,7 @@ export class RrdStore {
 
   async start(): Promise<void> {
     if (this.supervisor) throw new RwError('RW_ERR_INTERNAL', 'RRD store already started');
+    await this.templates.clean();
     const supervisor = new RrdcachedSupervisor({
       dataDir: this.deps.dataDir,
       clock: this.deps.clock,
@@ -254,7 +262,15 @@ export class RrdStore {
     // step before the first sample lets that sample fill its interval; with `first - 1` the
     // interval would be mostly before the file's start, and rrdtool would store the first
     // sample as unknown.
-    const p: Promise<void> = this.createFile(batch.file, batch.family, step, first - step, deadline).catch((e: unknown) => {
+    // the usual case, a sample of these days, gets a copy of the family's template; a sample
+    // older than the template (a test's fixed clock) a file created for it
+    const made = first > this.templates.oldestAllowedStart(step)
+      ? this.templates.copyTo(batch.file, batch.family, step).then((outcome) => {
+        // a fresh copy's last update is the template's: the first sample needs its gap bridge
+        if (outcome.created) this.lastAcked.set(batch.file, outcome.lastUpdate);
+      })
+      : this.createFile(batch.file, batch.family, step, first - step, deadline);
+    const p: Promise<void> = made.catch((e: unknown) => {
       if (this.files.get(batch.file) === p) this.files.delete(batch.file); // not created: the next write tries again
       throw e;
     });

@@ -2,13 +2,13 @@
 // and no acknowledged sample lost when the daemon is killed.
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Sample } from '../../contract/metrics.js';
 import { bytesPerServer } from '../../appliance/store/rrd-layout.js';
 import type { RrdStore } from '../../appliance/store/rrd-store.js';
-import { eventually, startStore } from './fixtures/store-fixture.js';
+import { eventually, startStore, tempDataDir } from './fixtures/store-fixture.js';
 
 const run = promisify(execFile);
 /** a 5 s-aligned time well in the past, so rrdtool's "now" never matters */
@@ -281,4 +281,44 @@ void t.test('the first sample after a silence longer than the heartbeat is kept,
   const values = await userValues(store, 'gap1', T0 + 5, T0 + 65);
   t.equal(values.get(T0 + 65), 42, 'the sample after the gap holds its value');
   t.equal(values.get(T0 + 30), null, 'the gap itself stays unknown');
+});
+
+/** `rrdtool info` without what depends on when the file was made or last written */
+async function layoutOf(file: string): Promise<string[]> {
+  const { stdout } = await run('rrdtool', ['info', file]);
+  return stdout.split('\n').filter((l) => /^(step|ds\[|rra\[\d+\]\.(cf|rows|pdp_per_row|xff))/.test(l) && !/\.(last_ds|value|unknown_sec)/.test(l));
+}
+
+void t.test('a file for a current sample is a copy of its family template: the same layout, its first sample kept', async (t) => {
+  const { store, dataDir } = await startStore(t);
+  const now = Math.floor(Date.now() / 1000);
+  const tNow = now - (now % 5);
+  const fresh = Array.from({ length: 6 }, (_, i) => cpu(tNow - 25 + i * 5, 10 + i));
+  t.same(await store.write('fresh1', 5, fresh), { updated: 6, rejected: 0 });
+  t.same(await store.write('fresh2', 5, [cpu(tNow, 77)]), { updated: 1, rejected: 0 }, 'a second agent gets its own copy');
+  // an old sample (older than any the template takes) gets a file created for it by rrdcached
+  t.same(await store.write('old1', 5, cpuSeries(T0, 3)), { updated: 3, rejected: 0 });
+
+  const rrd = path.join(dataDir, 'rrd');
+  const copied = await layoutOf(path.join(rrd, 'fresh1', 'cpu.5s.rrd'));
+  t.ok(copied.length > 10, 'rrdtool reads the copy');
+  t.same(copied, await layoutOf(path.join(rrd, 'old1', 'cpu.5s.rrd')), 'step, data sources and archives as a file created for the sample');
+
+  const values = await userValues(store, 'fresh1', tNow - 25, tNow);
+  t.same([...values.values()], [10, 11, 12, 13, 14, 15], 'every sample, the first one included');
+  t.same([...(await userValues(store, 'fresh2', tNow, tNow)).values()], [77], 'the single first sample of another copy');
+  t.same(await store.filesOf('fresh1'), ['fresh1/cpu.5s.rrd']);
+  t.same(await store.filesOf('.templates'), [], 'the templates are no agent');
+});
+
+void t.test('the templates of an earlier run are removed at start', async (t) => {
+  const dataDir = await tempDataDir(t);
+  const first = await startStore(t, { dataDir });
+  const now = Math.floor(Date.now() / 1000);
+  await first.store.write('a1', 5, [cpu(now - (now % 5), 1)]);
+  await first.store.stop();
+  t.equal((await readdir(path.join(dataDir, 'rrd', '.templates'))).length, 1, 'one template while it ran');
+  const second = await startStore(t, { dataDir });
+  t.same(await readdir(path.join(dataDir, 'rrd', '.templates')).catch(() => []), [], 'none left after a restart');
+  t.same([...(await userValues(second.store, 'a1', now - (now % 5), now)).values()], [1], 'the agent files are kept');
 });
