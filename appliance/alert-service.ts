@@ -52,8 +52,13 @@ export interface AgentDirectory {
   detail(id: string): AgentDetail | null;
 }
 
-/** status changes that arrive within this long of each other are judged together */
-const STATUS_COALESCE_MS = 50;
+/**
+ * Status changes that arrive within this long of each other are judged together. A pass costs
+ * O(agents) and, when agents turn silent or come back, runs the notification policy: with 10,000
+ * agents reconnecting after an appliance restart, 50 ms made this a third of the CPU
+ * (scripts/bench/ingest.ts profile). A second is nothing against the silence rule's own delay.
+ */
+const STATUS_COALESCE_MS = 1000;
 
 export interface AlertServiceOptions {
   /** agent-silent check period (default 2 s); a status change (MQTT last will) is checked at once */

@@ -7,7 +7,7 @@
 // is built to be cheap (notes/performance.md, "Agent sampling cost"):
 // - one pass over /proc: /proc/<pid>/stat gives CPU ticks, start time and RSS pages in one read
 //   (no statm, no status), /proc/<pid>/io the storage bytes (not asked of kernel threads, which
-//   have none of their own); each file in one call into Node's C++ (readFileSync's UTF-8 path
+//   have none of their own, nor of a process that used no CPU since the last round); each file in one call into Node's C++ (readFileSync's UTF-8 path
 //   opens, reads and closes there: the fs wrappers' JavaScript is what costs in V8's interpreter,
 //   agent/main.ts); fields found with native String methods; a name is cut out only when its
 //   process enters a top-5 list;
@@ -156,6 +156,8 @@ interface ProcessMemo {
   cpuTicks: number;
   /** storage bytes at the last reading; -1 when /proc/<pid>/io is not readable for us */
   ioBytes: number;
+  /** uptime (s) of that reading: it is skipped while the process sleeps, so rates span from it */
+  ioAtS: number;
   round: number;
 }
 
@@ -222,20 +224,31 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
         const fresh = !known && stat.startTicks >= sinceTicks;
         const previousTicks = known ? known.cpuTicks : fresh ? 0 : -1;
         let ioBytes = known?.ioBytes ?? (stat.kernelThread ? -1 : 0);
-        if (ioBytes >= 0) {
+        let ioAtS = known?.ioAtS ?? uptimeS;
+        const previousIo = known ? known.ioBytes : fresh ? 0 : -1;
+        const previousIoAtS = known ? known.ioAtS : previousUptimeS;
+        // Storage I/O is charged to a process in its own context (read_bytes when it submits a
+        // read, write_bytes when it dirties pages: a system call or a page fault), so a process
+        // that has used no CPU tick since the last round has done next to none: most processes
+        // sleep, and skipping their io file halves this collector's reads. What a sleeper did
+        // below one tick is not lost: it shows in the next reading, as a rate over the whole
+        // time since the last one.
+        const slept = known !== undefined && stat.cpuTicks === known.cpuTicks;
+        if (ioBytes >= 0 && !slept) {
           try {
             ioBytes = parseProcIo(readFileSync(`${procDir}/${entry}/io`, UTF8));
           } catch {
             ioBytes = -1; // EACCES: another user's process and no capability; ENOENT: exited
           }
+          ioAtS = uptimeS;
         }
-        const previousIo = known ? known.ioBytes : fresh ? 0 : -1;
         if (known) {
           known.cpuTicks = stat.cpuTicks;
           known.ioBytes = ioBytes;
+          known.ioAtS = ioAtS;
           known.round = round;
         } else {
-          memo.set(pid, { startTicks: stat.startTicks, cpuTicks: stat.cpuTicks, ioBytes, round });
+          memo.set(pid, { startTicks: stat.startTicks, cpuTicks: stat.cpuTicks, ioBytes, ioAtS, round });
         }
         if (!(elapsedS > 0)) continue; // the first round only sets the baseline
 
@@ -249,8 +262,8 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
           const memoryPct = ((stat.rssPages * pageSize) / memTotal) * 100;
           if (byMemory.qualifies(memoryPct)) byMemory.insert(pid, memoryPct, name ??= statText.slice(stat.nameStart, stat.nameEnd));
         }
-        if (previousIo >= 0 && ioBytes > previousIo) {
-          const ioRate = (ioBytes - previousIo) / elapsedS;
+        if (previousIo >= 0 && ioBytes > previousIo && ioAtS > previousIoAtS) {
+          const ioRate = (ioBytes - previousIo) / (ioAtS - previousIoAtS);
           if (byIo.qualifies(ioRate)) byIo.insert(pid, ioRate, name ??= statText.slice(stat.nameStart, stat.nameEnd));
         }
       }

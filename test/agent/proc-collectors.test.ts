@@ -265,6 +265,29 @@ void t.test('top processes: the 5 highest by CPU, memory and disk I/O, with name
   t.end();
 });
 
+void t.test('top processes: I/O of a process that slept through a round shows as a rate over both', (t) => {
+  const root = tempDir(t);
+  const collector = createTopProcessesCollector({ root, pageSize: 4096, ticksPerSecond: 100 });
+  cpSync(t0, root, { recursive: true });
+  collector.snapshot(1);
+  cpSync(t1, root, { recursive: true });
+  collector.snapshot(2); // uptime 7218.99, the writer at 39 ticks and 1,264,582,656 bytes written
+  const writerDir = path.join(root, 'proc', String(pids.writer));
+  const stat = readFileSync(path.join(writerDir, 'stat'), 'utf8');
+  const io = (written: number): string => `rchar: 1\nwchar: 1\nsyscr: 1\nsyscw: 1\nread_bytes: 0\nwrite_bytes: ${written}\ncancelled_write_bytes: 0\n`;
+  // 2 s later it has used no CPU tick: its io file is not read, and no rate is made up
+  writeFileSync(path.join(root, 'proc/uptime'), '7220.99 2056.00\n');
+  writeFileSync(path.join(writerDir, 'io'), io(1_264_582_656 + 1_000_000));
+  t.same(collector.snapshot(3).top?.io, [], 'nothing listed while it sleeps');
+  // 2 s later again it ran one tick: its bytes since the last reading, over the 4 s since then
+  writeFileSync(path.join(root, 'proc/uptime'), '7222.99 2056.00\n');
+  writeFileSync(path.join(writerDir, 'stat'), stat.replace(' 14 25 ', ' 15 25 '));
+  writeFileSync(path.join(writerDir, 'io'), io(1_264_582_656 + 3_000_000));
+  t.same(collector.snapshot(4).top?.io, [{ pid: pids.writer, name: 'node', user: 'root', value: Math.round(3_000_000 / (7222.99 - 7218.99)) }],
+    'the 3 MB over 4 s, not over the last 2 s');
+  t.end();
+});
+
 void t.test('top processes: exited processes are forgotten, a reused pid starts afresh', (t) => {
   const root = tempDir(t);
   const collector = createTopProcessesCollector({ root, pageSize: 4096, ticksPerSecond: 100 });

@@ -62,12 +62,12 @@ void t.test('a step as long as a tier folds that tier into the raw archive', (t)
   t.end();
 });
 
-void t.test('the bench profile keeps one raw hour and one day of 1-min averages', (t) => {
+void t.test('the bench profile keeps half an hour raw and six hours of 1-min averages', (t) => {
   t.same(archives(5, 'bench'), [
-    { cf: 'AVERAGE', pdpPerRow: 1, rows: 720 },
-    { cf: 'AVERAGE', pdpPerRow: 12, rows: 1440 },
+    { cf: 'AVERAGE', pdpPerRow: 1, rows: 360 },
+    { cf: 'AVERAGE', pdpPerRow: 12, rows: 360 },
   ]);
-  t.ok(bytesPerServer(5, 'bench') < bytesPerServer(5, 'default') / 20);
+  t.ok(bytesPerServer(5, 'bench') < bytesPerServer(5, 'default') / 100);
   t.end();
 });
 
