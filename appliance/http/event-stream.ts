@@ -33,11 +33,25 @@ export function eventStream(hub: LiveHub, opts: EventStreamOptions): Handler {
       'x-accel-buffering': 'no',
     });
     res.write(`retry: ${opts.retryMs}\n: rackwatch stream\n\n`);
-    if (lastId !== null) for (const e of hub.since(lastId)) if (wanted(e)) res.write(frame(e));
+    // What a reconnect replays is queued at once and may exceed the limit by itself (the ring
+    // holds thousands of events): the limit counts on top of it until the socket has drained,
+    // or every reconnect of a busy dashboard would be cut off at its first live event.
+    let allowance = opts.maxBufferedBytes;
+    if (lastId !== null) {
+      for (const e of hub.since(lastId)) {
+        if (!wanted(e)) continue;
+        const f = frame(e);
+        allowance += Buffer.byteLength(f);
+        res.write(f);
+      }
+    }
+    res.on('drain', () => {
+      allowance = opts.maxBufferedBytes;
+    });
 
     const send = (e: HubEvent): void => {
       if (!wanted(e)) return;
-      if (res.writableLength > opts.maxBufferedBytes) {
+      if (res.writableLength > allowance) {
         res.destroy();
         return;
       }
