@@ -64,7 +64,7 @@ void t.test('a reconnect that replays more than the limit keeps its stream and g
 void t.test('a reader that stops reading while live events pile up is cut off', async (t) => {
   const hub = new LiveHub({ ringSize: 16, bootTimeMs: 1_000 });
   const port = await serve(t, hub);
-  const client = await stalledClient(t, port, 0);
+  await stalledClient(t, port, 0);
   await sleep(200);
   t.equal(hub.subscriberCount, 1, 'subscribed');
   for (let n = 1; n <= 4000 && hub.subscriberCount > 0; n++) {
