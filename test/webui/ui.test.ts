@@ -92,7 +92,9 @@ void t.test('the dashboard lists a live agent, charts it, speaks Korean, and sho
   await panel.locator('[data-testid=range-1h]').click();
   await panel.locator('[data-testid=panel-loading]').waitFor({ state: 'detached', timeout: 15_000 });
   t.equal(await panel.locator('[data-testid=series-error]').count(), 0, 'the 1 h range loads');
-  t.ok((await chartPoints(page, agent.id, 'chart-cpu')) > 0, 'and draws the stored history');
+  // the chart is drawn in the render after the data arrives: on a loaded machine, a moment later
+  await waitFor('the stored history drawn', async () => (await chartPoints(page, agent.id, 'chart-cpu')) > 0, { timeoutMs: 10_000 });
+  t.pass('and draws the stored history');
   await panel.locator('[data-testid=range-live]').click();
   await waitFor('live again', async () => (await chartPoints(page, agent.id, 'chart-cpu')) > 1);
   await page.screenshot({ path: path.join(ARTIFACTS, 'webui-dashboard.png'), fullPage: true });
