@@ -2,6 +2,7 @@
 // error / empty states, per-field validation messages and the list of problems no field takes.
 import type { ComponentChildren } from 'preact';
 import type { AlertState, HealthLevel } from '../../../contract/alerts-api.js';
+import type { Resource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
 
 /** A grade with its word as well as its colour (colour-blind operators, monochrome screenshots). */
@@ -64,6 +65,31 @@ export function Empty({ children }: { children: ComponentChildren }) {
     <p class="hint empty" data-testid="empty">
       {children}
     </p>
+  );
+}
+
+/**
+ * What a view shows of a resource that is not (yet) a list to draw: loading, the error with a
+ * retry, or `empty` once loaded with nothing in it (`isEmpty`).
+ */
+export function ResourceState({ resource, isEmpty = false, empty }: { resource: Pick<Resource<unknown>, 'phase' | 'error' | 'reload'>; isEmpty?: boolean; empty?: ComponentChildren }) {
+  if (resource.phase === 'loading') return <Loading />;
+  if (resource.phase === 'error') return <ErrorBox message={resource.error ?? ''} onRetry={resource.reload} />;
+  return isEmpty && empty !== undefined ? <Empty>{empty}</Empty> : null;
+}
+
+/** The edit and delete buttons of a table row; test ids `<testId>-edit`, `<testId>-delete`. */
+export function RowActions({ testId, onEdit, onDelete }: { testId: string; onEdit: () => void; onDelete: () => void }) {
+  const { t } = useUi();
+  return (
+    <td class="actions">
+      <button type="button" class="button button-quiet" data-testid={`${testId}-edit`} onClick={onEdit}>
+        {t('common.edit')}
+      </button>
+      <button type="button" class="button button-quiet button-danger" data-testid={`${testId}-delete`} onClick={onDelete}>
+        {t('common.delete')}
+      </button>
+    </td>
   );
 }
 

@@ -12,7 +12,7 @@ import { errorReason } from '../api-client.js';
 import type { Resource } from '../use-resource.js';
 import { useResource } from '../use-resource.js';
 import { useNow, useUi } from '../ui-context.js';
-import { AlertStateBadge, Card, Empty, ErrorBox, Loading, SeverityBadge } from './alerting-parts.js';
+import { AlertStateBadge, Card, ErrorBox, Loading, ResourceState, SeverityBadge } from './alerting-parts.js';
 
 const HISTORY_PAGE = 50;
 
@@ -150,9 +150,7 @@ function OpenAlerts({ open, onAcked }: { open: Resource<Alert[]>; onAcked: (a: A
       }
       testId="open-alerts"
     >
-      {open.phase === 'loading' && <Loading />}
-      {open.phase === 'error' && <ErrorBox message={open.error ?? ''} onRetry={open.reload} />}
-      {open.phase === 'ready' && rows.length === 0 && <Empty>{t('alerts.noneOpen')}</Empty>}
+      <ResourceState resource={open} isEmpty={rows.length === 0} empty={t('alerts.noneOpen')} />
       {rows.length > 0 && (
         <div class="table-wrap">
           <table class="table">
@@ -241,9 +239,7 @@ function History({ agents }: { agents: readonly AgentRow[] }) {
         </label>
         <input class="search inline-search" type="search" placeholder={t('alerts.searchHistory')} aria-label={t('alerts.searchHistory')} value={text} onInput={(e) => setText(e.currentTarget.value)} />
       </div>
-      {first.phase === 'loading' && <Loading />}
-      {first.phase === 'error' && <ErrorBox message={first.error ?? ''} onRetry={first.reload} />}
-      {first.phase === 'ready' && rows.length === 0 && <Empty>{t('alerts.noHistory')}</Empty>}
+      <ResourceState resource={first} isEmpty={rows.length === 0} empty={t('alerts.noHistory')} />
       {rows.length > 0 && (
         <div class="table-wrap">
           <table class="table">

@@ -22,7 +22,7 @@ import { dayName, scheduleText } from '../alerting-text.js';
 import { ApiRequestError, errorReason } from '../api-client.js';
 import { useResource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
-import { Card, Empty, ErrorBox, Field, FieldError, FormError, Loading, SeverityBadge } from './alerting-parts.js';
+import { Card, ErrorBox, Field, FieldError, FormError, ResourceState, RowActions, SeverityBadge } from './alerting-parts.js';
 
 /** Monday first, as the operators' calendars are. */
 const WEEK = [1, 2, 3, 4, 5, 6, 0];
@@ -217,9 +217,7 @@ export function ContactsView() {
       {editing !== null && <ContactForm key={editing === 'new' ? 'new' : editing.id} contact={editing === 'new' ? null : editing} onSaved={onSaved} onCancel={() => setEditing(null)} />}
       <Card title={t('contact.list')} testId="contact-list">
         {rowError && <ErrorBox message={rowError} />}
-        {contacts.phase === 'loading' && <Loading />}
-        {contacts.phase === 'error' && <ErrorBox message={contacts.error ?? ''} onRetry={contacts.reload} />}
-        {contacts.phase === 'ready' && list.length === 0 && <Empty>{t('contact.none')}</Empty>}
+        <ResourceState resource={contacts} isEmpty={list.length === 0} empty={t('contact.none')} />
         {list.length > 0 && (
           <>
             <EscalationOrder contacts={list} />
@@ -259,14 +257,7 @@ export function ContactsView() {
                       </td>
                       <td>{scheduleText(c.schedule, t)}</td>
                       <td class="num">{c.escalationLevel}</td>
-                      <td class="actions">
-                        <button type="button" class="button button-quiet" data-testid="contact-edit" onClick={() => setEditing(c)}>
-                          {t('common.edit')}
-                        </button>
-                        <button type="button" class="button button-quiet button-danger" data-testid="contact-delete" onClick={() => remove(c)}>
-                          {t('common.delete')}
-                        </button>
-                      </td>
+                      <RowActions testId="contact" onEdit={() => setEditing(c)} onDelete={() => remove(c)} />
                     </tr>
                   ))}
                 </tbody>

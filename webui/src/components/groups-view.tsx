@@ -12,7 +12,7 @@ import { ApiRequestError, errorReason } from '../api-client.js';
 import { useResource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
 import { StatusBadge } from './status-badge.js';
-import { Card, Empty, ErrorBox, FieldError, FormError, Loading, SeverityBadge } from './alerting-parts.js';
+import { Card, Empty, ErrorBox, FieldError, FormError, Loading, ResourceState, SeverityBadge } from './alerting-parts.js';
 
 const STATUSES: readonly AgentStatus[] = ['online', 'offline', 'unknown'];
 
@@ -203,9 +203,7 @@ function ServerTable({ groups, group, onGroup, onOpenServer }: { groups: readonl
         </label>
         <input class="search inline-search" type="search" placeholder={t('list.search')} aria-label={t('list.search')} value={q} onInput={(e) => setQ(e.currentTarget.value)} />
       </div>
-      {servers.phase === 'loading' && <Loading />}
-      {servers.phase === 'error' && <ErrorBox message={servers.error ?? ''} onRetry={servers.reload} />}
-      {servers.phase === 'ready' && servers.data?.length === 0 && <Empty>{t('list.noMatch')}</Empty>}
+      <ResourceState resource={servers} isEmpty={servers.data?.length === 0} empty={t('list.noMatch')} />
       {servers.data && servers.data.length > 0 && (
         <div class="table-wrap">
           <table class="table">
@@ -272,8 +270,7 @@ export function GroupsView({ agents, onOpenServer }: { agents: readonly AgentRow
       </div>
       <div class="two-col">
         <Card title={t('group.title')} testId="group-list">
-          {groups.phase === 'loading' && <Loading />}
-          {groups.phase === 'error' && <ErrorBox message={groups.error ?? ''} onRetry={groups.reload} />}
+          <ResourceState resource={groups} />
           {groups.data && (
             <GroupList
               groups={groups.data}

@@ -10,7 +10,7 @@ import { durationText, metricText } from '../alerting-text.js';
 import { errorReason } from '../api-client.js';
 import { useResource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
-import { Card, Empty, ErrorBox, Loading } from './alerting-parts.js';
+import { Card, ErrorBox, ResourceState, RowActions } from './alerting-parts.js';
 import { RuleForm } from './rule-form.js';
 
 /** The SMS parts of a saved rule's longest message, in the page's language. */
@@ -127,9 +127,7 @@ export function RulesView({ agents }: { agents: readonly AgentRow[] }) {
       )}
       <Card title={t('rule.list')} testId="rule-list">
         {rowError && <ErrorBox message={rowError} />}
-        {rules.phase === 'loading' && <Loading />}
-        {rules.phase === 'error' && <ErrorBox message={rules.error ?? ''} onRetry={rules.reload} />}
-        {rules.phase === 'ready' && rules.data?.length === 0 && <Empty>{t('rule.none')}</Empty>}
+        <ResourceState resource={rules} isEmpty={rules.data?.length === 0} empty={t('rule.none')} />
         {rules.data && rules.data.length > 0 && (
           <div class="table-wrap">
             <table class="table">
@@ -171,14 +169,7 @@ export function RulesView({ agents }: { agents: readonly AgentRow[] }) {
                         <span>{r.enabled ? t('common.on') : t('common.off')}</span>
                       </label>
                     </td>
-                    <td class="actions">
-                      <button type="button" class="button button-quiet" data-testid="rule-edit" onClick={() => setEditing(r)}>
-                        {t('common.edit')}
-                      </button>
-                      <button type="button" class="button button-quiet button-danger" data-testid="rule-delete" onClick={() => remove(r)}>
-                        {t('common.delete')}
-                      </button>
-                    </td>
+                    <RowActions testId="rule" onEdit={() => setEditing(r)} onDelete={() => remove(r)} />
                   </tr>
                 ))}
               </tbody>

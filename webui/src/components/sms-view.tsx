@@ -11,7 +11,7 @@ import { ApiRequestError, errorReason } from '../api-client.js';
 import type { Resource } from '../use-resource.js';
 import { useResource } from '../use-resource.js';
 import { useNow, useUi } from '../ui-context.js';
-import { Card, Empty, ErrorBox, Field, FormError, Loading } from './alerting-parts.js';
+import { Card, ErrorBox, Field, FormError, ResourceState } from './alerting-parts.js';
 import { SignalBars, stateTone } from './modem-indicator.js';
 
 const OUTBOX_PAGE = 100;
@@ -31,8 +31,7 @@ function ModemCard({ modem }: { modem: Resource<ModemResponse> }) {
   const s = m?.status ?? null;
   return (
     <Card title={t('modem.title')} testId="modem-card">
-      {modem.phase === 'loading' && <Loading />}
-      {modem.phase === 'error' && <ErrorBox message={modem.error ?? ''} onRetry={modem.reload} />}
+      <ResourceState resource={modem} />
       {m?.alarm && (
         <div class="alert alert-error" role="alert" data-testid="sms-alarm">
           <p>
@@ -261,9 +260,7 @@ function Outbox({ sent }: { sent: OutboxEntry | null }) {
           ))}
         </div>
       </div>
-      {outbox.phase === 'loading' && <Loading />}
-      {outbox.phase === 'error' && <ErrorBox message={outbox.error ?? ''} onRetry={outbox.reload} />}
-      {outbox.phase === 'ready' && rows.length === 0 && <Empty>{t('sms.outboxEmpty')}</Empty>}
+      <ResourceState resource={outbox} isEmpty={rows.length === 0} empty={t('sms.outboxEmpty')} />
       {rows.length > 0 && (
         <div class="table-wrap">
           <table class="table">
