@@ -74,7 +74,11 @@ export function createCollectionPlan(deps: CollectionPlanDeps): CollectionPlan {
     if (stopped) return;
     const groups = groupByInterval(settings);
     const enabled = new Set(groups.flatMap(([, names]) => names));
-    for (const name of instances.keys()) if (!enabled.has(name)) instances.delete(name);
+    for (const [name, collector] of instances) {
+      if (enabled.has(name)) continue;
+      instances.delete(name);
+      collector.release?.();
+    }
     const fresh: AnyCollector[] = [];
     for (const name of enabled) {
       if (instances.has(name)) continue;
@@ -113,6 +117,8 @@ export function createCollectionPlan(deps: CollectionPlanDeps): CollectionPlan {
       stopped = true;
       await chain;
       await stopSchedulers();
+      for (const collector of instances.values()) collector.release?.();
+      instances.clear();
       assembler.flush();
     },
     groups: () => current.map(([intervalS, names]) => [intervalS, [...names]]),

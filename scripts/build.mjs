@@ -2,11 +2,13 @@
 // external) and the web UI into dist/webui/ (static files the appliance serves). esbuild is used
 // for all three: it builds the whole tree in well under a second, which keeps `npm test` quick.
 import { build } from 'esbuild';
-import { cp, mkdir, rm, chmod } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, chmod } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
+const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const banner = { js: "#!/usr/bin/env node\nimport { createRequire as __rwCreateRequire } from 'node:module'; const require = __rwCreateRequire(import.meta.url);" };
@@ -55,6 +57,14 @@ await Promise.all([
   }),
 ]);
 await cp(path.join(root, 'webui/index.html'), path.join(dist, 'webui/index.html'));
+// the netlink addon the agent reads TCP sockets with (agent/collectors/sock-diag.ts), one file per
+// architecture the `netlink` package has a prebuild for, named as the agent looks for it next to
+// itself; the appliance serves them to the installer
+const prebuilds = path.join(path.dirname(require.resolve('netlink/package.json')), 'prebuilds');
+for (const target of await readdir(prebuilds)) {
+  const addon = path.join(prebuilds, target, 'node.napi.node');
+  if (existsSync(addon)) await cp(addon, path.join(dist, `sock-diag-${target}.node`));
+}
 // the agent installer the appliance serves at /install.sh (S20), next to the agent it installs
 const installer = path.join(root, 'scripts/install-agent.sh');
 if (existsSync(installer)) await cp(installer, path.join(dist, 'install-agent.sh'));

@@ -35,9 +35,9 @@ export function createCollector(name: CollectorName, context: CollectorContext):
     case 'fs': return createFilesystemsCollector({ root, clock: context.clock, log: context.log.child('fs') });
     case 'net': return createNetworkCollector({ root });
     case 'disk': return createDiskCollector({ root });
-    case 'tcp': return createTcpCollector({ root, tables: context.tcpTables ??= new TcpTables(root) });
+    case 'tcp': return createTcpCollector({ root, tables: context.tcpTables ??= new TcpTables(root, { log: context.log.child('tcp') }) });
     case 'routes': return createRoutesCollector({ root });
     case 'top': return createTopProcessesCollector({ root });
-    case 'visitors': return createVisitorsCollector({ root, tables: context.tcpTables ??= new TcpTables(root) });
+    case 'visitors': return createVisitorsCollector({ root, tables: context.tcpTables ??= new TcpTables(root, { log: context.log.child('tcp') }) });
   }
 }

@@ -17,6 +17,8 @@ export interface Collector {
    * logs that under `name` and still runs the other collectors.
    */
   collect(t: number): Sample[] | Promise<Sample[]>;
+  /** Closes what it keeps open between rounds; called when it is switched off or the agent stops. */
+  release?(): void;
 }
 
 /** The parts of a batch's snapshot, without its time `t` (the sampler stamps it). */
@@ -26,6 +28,7 @@ export interface SnapshotCollector {
   readonly name: CollectorName;
   /** Its part of the snapshot taken at `t`; throws like `collect` does. */
   snapshot(t: number): SnapshotParts | Promise<SnapshotParts>;
+  release?(): void;
 }
 
 export type AnyCollector = Collector | SnapshotCollector;

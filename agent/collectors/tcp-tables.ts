@@ -1,26 +1,36 @@
-// The TCP socket tables /proc/net/tcp and tcp6, read at most once per sampling instant for the
-// two collectors that need them: `tcp` (connections by state) and `visitors` (client connections
-// to listening services). By default both run every 30 s, at the same instants, and one pass
-// over the tables gives both answers.
+// The kernel's TCP sockets, read at most once per sampling instant for the two collectors that
+// need them: `tcp` (connections by state) and `visitors` (client connections to listening
+// services). By default both run every 30 s, at the same instants, and one pass gives both.
 //
-// Cost. Reading a table costs the kernel a walk of its whole established-connections hash table,
-// whatever the number of sockets: ~5 ms per file on a machine with 24 GB of RAM (262,144 buckets,
-// /proc/sys/net/ipv4/tcp_ehash_entries; fewer on smaller machines), plus ~2.5 µs per socket. So
-// tcp6 is skipped when /proc/net/sockstat6 says no IPv6 TCP socket is in use (an IPv4-only
-// server): the only IPv6 sockets it could then hold are in TIME_WAIT, and those are counted by
-// /proc/net/sockstat's `tw`, which covers both families. The tables are read in 64 KiB chunks
-// and never held whole, so a server with 100,000 connections costs no more memory than one
-// with ten.
+// Source. Through NETLINK_SOCK_DIAG (sock-diag.ts) where its addon loads, else the text tables
+// /proc/net/tcp and tcp6 (and always for a root other than `/`: recorded fixtures). Either way
+// the kernel walks its whole established-connections hash table, whatever the number of sockets
+// (262,144 buckets on a machine with 24 GB of RAM, /proc/sys/net/ipv4/tcp_ehash_entries; fewer
+// on smaller machines): ~2.3 ms per /proc file, ~0.3–0.45 ms per netlink dump. So IPv6 is
+// skipped when /proc/net/sockstat6 says no IPv6 TCP socket is in use (an IPv4-only server): the
+// only IPv6 sockets it could then hold are in TIME_WAIT, and those are counted by
+// /proc/net/sockstat's `tw`, which covers both families.
 //
-// Visitors: the kernel lists a table's listening sockets before its connections (the listening
-// hash is walked first), so one pass knows the listening ports by the time it meets the
+// The /proc tables are read in 64 KiB chunks and never held whole, so a server with 100,000
+// connections costs no more memory than one with ten. The read that would return 0 (end of file)
+// is not made when the end is already known: the kernel's seq_file restarts an ended table's
+// iterator from the first bucket (tcp_seq_start finds nothing at the last position and walks
+// again from 0), so that empty read costs a whole second walk. Each read() of a seq_file returns
+// at most one buffer (a page or more), filled until the next line no longer fits or the table
+// ends; a read that stops with room for another line in even the smallest page therefore ended
+// the table. See shortReadEndsTable.
+//
+// Visitors: the kernel lists the listening sockets before the connections (the listening hash is
+// walked first, in both sources), so one pass knows the listening ports by the time it meets the
 // connections; ports heard listening in the previous reading count too.
 import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { METRICS_LIMITS } from '../../contract/families.js';
 import type { FieldOf, Snapshot } from '../../contract/metrics.js';
+import type { Logger } from '../../core/logger.js';
 import { readRootFile } from './collector.js';
-import { HOST_IS_LITTLE_ENDIAN, isLoopbackAddress, procNetAddress } from './ip-address.js';
+import { formatIpv4, formatIpv6, HOST_IS_LITTLE_ENDIAN, isLoopbackAddress, procNetAddress } from './ip-address.js';
+import { AF_INET, AF_INET6, loadSockDiag, remoteBytes, type DiagSocket, type SockDiag } from './sock-diag.js';
 import { addressEnd, portOf, scanTcpTable, TCP_STATE_BY_CODE, TCP_STATE_CODES, type SocketLine } from './proc-net-tcp.js';
 
 export type TcpCounts = Record<FieldOf<'tcp'>, number>;
@@ -62,9 +72,45 @@ export interface TcpTablesOptions {
   maxVisitors?: number;
   /** read size; small in tests, to cross chunk boundaries */
   chunkBytes?: number;
+  /**
+   * 'auto' (default): sock_diag when the root is `/` and its addon loads, else /proc; 'proc':
+   * always the text tables (tests comparing the two)
+   */
+  source?: 'auto' | 'proc';
+  /** the sock_diag socket to use (a benchmark run from elsewhere than the agent); else the process's own */
+  sockDiag?: SockDiag;
+  /** told once which source is used and why, and of a failure that turns to /proc */
+  log?: Logger;
+}
+
+export type TcpTablesSource = 'sock_diag' | 'proc';
+
+/** One sock_diag socket for the process, opened at the first need; null when it cannot be. */
+let sharedSockDiag: { socket: SockDiag | null; why: string } | null = null;
+function processSockDiag(): { socket: SockDiag | null; why: string } {
+  if (!sharedSockDiag) {
+    const loaded = loadSockDiag();
+    sharedSockDiag = loaded.ok ? { socket: loaded.socket, why: 'netlink addon loaded' } : { socket: null, why: loaded.why };
+  }
+  return sharedSockDiag;
 }
 
 const NEWLINE = 0x0a;
+/** The smallest page size Linux has; seq_file buffers are at least this. */
+const MIN_PAGE_BYTES = 4096;
+/** Longer than any line of tcp (150 bytes, padded) or tcp6 (~180) */
+const MAX_TABLE_LINE_BYTES = 512;
+
+/**
+ * Whether a read of `got` bytes, when `asked` were asked for, means the table has ended (no
+ * need for the read that returns 0). True when the read stopped with room left for another
+ * line in a page-sized buffer, which seq_file does only at the table's end; a regular file
+ * (a recorded fixture) returns less than asked only at its end too. Never true for a read
+ * of less than a page, where the caller's own buffer could have been what stopped it.
+ */
+export function shortReadEndsTable(got: number, asked: number): boolean {
+  return asked >= MIN_PAGE_BYTES && got > 0 && got <= MIN_PAGE_BYTES - MAX_TABLE_LINE_BYTES;
+}
 
 /** One pass over the tables: counts by state, and visitors. */
 export class TcpTableScan {
@@ -85,24 +131,52 @@ export class TcpTableScan {
   }
 
   readonly #visit = (line: SocketLine): void => {
-    const name = TCP_STATE_BY_CODE[line.state];
-    if (name) this.counts[name]++;
+    const state = line.state;
     const text = this.#text;
-    if (line.state === TCP_STATE_CODES.listen) {
+    this.#count(state);
+    if (state === TCP_STATE_CODES.listen) {
       this.#listening.add(portOf(text, line.localStart, line.localEnd));
       return;
     }
-    if (line.state !== TCP_STATE_CODES.established) return;
-    if (this.visitors.length >= (this.#options.maxVisitors ?? METRICS_LIMITS.maxSnapshotEntries)) return;
+    if (!this.#wantsVisitor(state)) return;
     const localPort = portOf(text, line.localStart, line.localEnd);
-    if (localPort < 0 || !(this.#listening.has(localPort) || this.#previousListening.has(localPort))) return;
+    if (!this.#listensOn(localPort)) return;
     const remote = procNetAddress(text, line.remoteStart, addressEnd(text, line.remoteStart, line.remoteEnd),
       this.#options.littleEndian ?? HOST_IS_LITTLE_ENDIAN);
-    const remotePort = portOf(text, line.remoteStart, line.remoteEnd);
+    this.#addVisitor(remote, portOf(text, line.remoteStart, line.remoteEnd), localPort);
+  };
+
+  /** One socket of a sock_diag dump. */
+  readonly socket = (socket: DiagSocket): void => {
+    const state = socket.state;
+    this.#count(state);
+    if (state === TCP_STATE_CODES.listen) {
+      this.#listening.add(socket.localPort);
+      return;
+    }
+    if (!this.#wantsVisitor(state) || !this.#listensOn(socket.localPort)) return;
+    const bytes = remoteBytes(socket);
+    this.#addVisitor(socket.family === AF_INET ? formatIpv4(bytes) : formatIpv6(bytes), socket.remotePort, socket.localPort);
+  };
+
+  #count(state: number): void {
+    const name = TCP_STATE_BY_CODE[state];
+    if (name) this.counts[name]++;
+  }
+
+  #wantsVisitor(state: number): boolean {
+    return state === TCP_STATE_CODES.established && this.visitors.length < (this.#options.maxVisitors ?? METRICS_LIMITS.maxSnapshotEntries);
+  }
+
+  #listensOn(localPort: number): boolean {
+    return localPort >= 0 && (this.#listening.has(localPort) || this.#previousListening.has(localPort));
+  }
+
+  #addVisitor(remote: string | null, remotePort: number, localPort: number): void {
     if (remote === null || remotePort < 0) return;
     if (!this.#options.includeLoopback && isLoopbackAddress(remote)) return;
     this.visitors.push({ remote, remotePort, localPort });
-  };
+  }
 
   /** Scans whole lines of a table (the caller carries a partial last line over to the next call). */
   lines(text: string): void {
@@ -121,8 +195,9 @@ export class TcpTables {
   readonly #options: TcpTablesOptions;
   #buffer: Buffer;
   #at = Number.NaN;
-  #last: TcpTablesReading | null = null;
+  #last: Promise<TcpTablesReading> | null = null;
   #listening: ReadonlySet<number> = new Set();
+  #sockDiag: SockDiag | null | undefined; // undefined: not chosen yet
 
   constructor(root = '/', options: TcpTablesOptions = {}) {
     this.#root = root;
@@ -130,10 +205,20 @@ export class TcpTables {
     this.#buffer = Buffer.allocUnsafe(options.chunkBytes ?? 64 * 1024);
   }
 
+  /** Where the last reading came from. */
+  get source(): TcpTablesSource {
+    return this.#sockDiag ? 'sock_diag' : 'proc';
+  }
+
   /** Both answers as of sampling instant `t`: read at the first call for `t`, shared after that. */
-  read(t: number): TcpTablesReading {
+  read(t: number): Promise<TcpTablesReading> {
     if (this.#last && this.#at === t) return this.#last;
-    this.#last = null;
+    this.#at = t;
+    this.#last = this.#read();
+    return this.#last;
+  }
+
+  async #read(): Promise<TcpTablesReading> {
     const scan = new TcpTableScan(this.#listening, this.#options);
     let timeWaitTotal: number | null = null;
     let readV6 = true;
@@ -145,21 +230,45 @@ export class TcpTables {
     } catch {
       // no sockstat6 (IPv6 disabled: then tcp6 is absent too) or no sockstat: read the tables
     }
-    this.#stream(path.join(this.#root, 'proc/net/tcp'), scan);
-    if (readV6) {
+    const sockDiag = this.#chooseSource();
+    let reading: TcpTablesReading;
+    if (sockDiag) {
       try {
-        this.#stream(path.join(this.#root, 'proc/net/tcp6'), scan);
+        await sockDiag.dump(AF_INET, scan.socket);
+        if (readV6) await sockDiag.dump(AF_INET6, scan.socket);
+        reading = scan.finish();
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error; // a kernel without IPv6
+        this.#options.log?.warn('sock_diag failed; TCP tables are read from /proc/net/tcp from now on', { error });
+        this.#sockDiag = null;
+        return this.#read();
       }
+    } else {
+      this.#stream(path.join(this.#root, 'proc/net/tcp'), scan);
+      if (readV6) {
+        try {
+          this.#stream(path.join(this.#root, 'proc/net/tcp6'), scan);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error; // a kernel without IPv6
+        }
+      }
+      reading = scan.finish();
     }
-    const reading = scan.finish();
     // IPv6 table skipped: its TIME_WAIT sockets are in sockstat's count of both families
     if (timeWaitTotal !== null) reading.counts.time_wait = Math.max(reading.counts.time_wait, timeWaitTotal);
     this.#listening = scan.listening;
-    this.#at = t;
-    this.#last = reading;
     return reading;
+  }
+
+  #chooseSource(): SockDiag | null {
+    if (this.#sockDiag !== undefined) return this.#sockDiag;
+    if ((this.#options.source ?? 'auto') === 'proc' || path.resolve(this.#root) !== '/') {
+      this.#sockDiag = null;
+      return null;
+    }
+    const { socket, why } = this.#options.sockDiag ? { socket: this.#options.sockDiag, why: 'given' } : processSockDiag();
+    this.#sockDiag = socket;
+    this.#options.log?.info(socket ? 'TCP tables read through sock_diag (netlink)' : 'TCP tables read from /proc/net/tcp', { why });
+    return socket;
   }
 
   /** Feeds a table to `scan` chunk by chunk, a partial last line carried into the next chunk. */
@@ -174,10 +283,11 @@ export class TcpTables {
           this.#buffer.copy(bigger, 0, 0, carry);
           this.#buffer = bigger;
         }
-        const n = readSync(fd, this.#buffer, carry, this.#buffer.length - carry, null);
+        const asked = this.#buffer.length - carry;
+        const n = readSync(fd, this.#buffer, carry, asked, null);
         const filled = carry + n;
-        if (n === 0) {
-          if (filled > 0) scan.lines(this.#buffer.toString('latin1', 0, filled)); // a last line without a newline
+        if (n === 0 || shortReadEndsTable(n, asked)) {
+          if (filled > 0) scan.lines(this.#buffer.toString('latin1', 0, filled)); // the lines left, the last perhaps without a newline
           return;
         }
         const lastNewline = this.#buffer.lastIndexOf(NEWLINE, filled - 1);

@@ -3,14 +3,16 @@
 // memory (resident set, % of RAM) and the most disk I/O (bytes/s read from and written to
 // storage since the previous snapshot), each with name, pid and user.
 //
-// This is the agent's most expensive collector (one round reads two files per process), so it
-// is built to be cheap (notes/performance.md, "Agent sampling cost"):
+// This is the agent's most expensive collector (it reads a file or two per process), so it is
+// built to be cheap (notes/performance.md, "Agent sampling cost"):
 // - one pass over /proc: /proc/<pid>/stat gives CPU ticks, start time and RSS pages in one read
-//   (no statm, no status), /proc/<pid>/io the storage bytes (not asked of kernel threads, which
-//   have none of their own, nor of a process that used no CPU since the last round); each file in one call into Node's C++ (readFileSync's UTF-8 path
-//   opens, reads and closes there: the fs wrappers' JavaScript is what costs in V8's interpreter,
-//   agent/main.ts); fields found with native String methods; a name is cut out only when its
-//   process enters a top-5 list;
+//   (no statm, no status), from a file kept open across rounds (open-stat-files.ts: one pread
+//   instead of four system calls); /proc/<pid>/io the storage bytes, not asked of kernel
+//   threads, which have none of their own, nor of a process that used no CPU since the last
+//   round, and read in one call into Node's C++ (readFileSync's UTF-8 path opens, reads and
+//   closes there: the fs wrappers' JavaScript is what costs in V8's interpreter, agent/main.ts);
+//   fields found with native String methods; a name is cut out only when its process enters a
+//   top-5 list;
 // - the user is looked up for the ≤ 15 winners only (euid from /proc/<pid>/status, names from
 //   /etc/passwd, cached);
 // - /proc/<pid>/io of another user's process is refused to an unprivileged agent (it needs
@@ -22,6 +24,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Snapshot } from '../../contract/metrics.js';
 import { readRootFile, UTF8, type SnapshotParts, type SyncSnapshotCollector } from './collector.js';
+import { OpenStatFiles } from './open-stat-files.js';
 import { systemConstants } from './system-constants.js';
 import { UserNames } from './user-names.js';
 
@@ -166,11 +169,16 @@ export interface TopProcessesOptions {
   /** of the machine the files come from (recorded fixtures); this one's by default */
   pageSize?: number;
   ticksPerSecond?: number;
+  /** stat files kept open at most (the rest are opened at each round) */
+  maxOpenFiles?: number;
 }
 
 export interface TopProcessesCollector extends SyncSnapshotCollector {
   /** processes remembered for the next rates (tests: no leak across exits) */
   readonly remembered: number;
+  /** stat files held open (tests: closed when their process exits) */
+  readonly openFiles: number;
+  release(): void;
 }
 
 const round2 = (value: number): number => Math.round(value * 100) / 100;
@@ -181,6 +189,7 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
   const { pageSize, ticksPerSecond } = { ...systemConstants(), ...options };
   const users = new UserNames(root);
   const memo = new Map<number, ProcessMemo>();
+  const statFiles = new OpenStatFiles(procDir, options.maxOpenFiles);
   const stat: ProcStat = { kernelThread: false, cpuTicks: 0, startTicks: 0, rssPages: 0, nameStart: 0, nameEnd: 0 };
   let round = 0;
   let previousUptimeS = -1;
@@ -196,6 +205,13 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
     get remembered(): number {
       return memo.size;
     },
+    get openFiles(): number {
+      return statFiles.open;
+    },
+    release(): void {
+      statFiles.closeAll();
+      memo.clear();
+    },
     snapshot(): SnapshotParts {
       round++;
       const uptimeS = readUptimeS();
@@ -210,13 +226,8 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
         const first = entry.charCodeAt(0);
         if (first < 48 || first > 57) continue;
         const pid = Number(entry);
-        let statText: string;
-        try {
-          statText = readFileSync(`${procDir}/${entry}/stat`, UTF8);
-        } catch {
-          continue; // exited since the directory was listed
-        }
-        if (!parseProcStat(statText, stat)) continue;
+        const statText = statFiles.read(pid, entry);
+        if (statText === null || !parseProcStat(statText, stat)) continue; // exited since the directory was listed
 
         let known = memo.get(pid);
         if (known && known.startTicks !== stat.startTicks) known = undefined; // the pid was reused
@@ -268,6 +279,7 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
         }
       }
       for (const [pid, remembered] of memo) if (remembered.round !== round) memo.delete(pid);
+      for (const pid of statFiles.pids()) if (!memo.has(pid)) statFiles.forget(pid);
       previousUptimeS = uptimeS;
       if (!(elapsedS > 0)) return {};
 

@@ -2,8 +2,10 @@
 // installs the agent as a system service. GET /install.sh is scripts/install-agent.sh with
 // `__APPLIANCE_URL__` replaced by the URL the request came in on; GET /agent/rackwatch-agent.js
 // is the bundled agent (one file) and /agent/rackwatch-agent.js.sha256 its checksum, which the
-// script checks before installing. Both files are found next to the appliance bundle in dist/
-// (`npm run build` puts them there); a build without them answers 404 with what to do.
+// script checks before installing; /agent/sock-diag-<platform>-<arch>.node (and .sha256) the
+// netlink addon the agent reads TCP sockets with, where there is one for the server's
+// architecture. The files are found next to the appliance bundle in dist/ (`npm run build`
+// puts them there); a build without them answers 404 with what to do.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -47,19 +49,54 @@ function notBuilt(what: string): RwError {
   return new RwError('RW_ERR_NOT_FOUND', `${what} is not part of this appliance's build: run \`npm run build\` (it puts it in dist/)`);
 }
 
-export function addInstallerRoutes(router: Router, distDir: string = defaultDistDir()): Router {
-  const scriptFile = path.join(distDir, INSTALL_SCRIPT_NAME);
-  const agentFile = path.join(distDir, AGENT_BUNDLE_NAME);
+/** A file of dist/ offered for download, and its SHA-256 (computed once per version of the file). */
+function downloadable(file: string, servedName: string, contentType: string, what: string): {
+  send(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
+  sendChecksum(res: http.ServerResponse): Promise<void>;
+} {
   // the checksum of a 2 MB file costs a few ms: computed once per version of the file
   let digest: { key: string; hex: string } | null = null;
-
-  const agentStat = async (): Promise<{ size: number; mtimeMs: number }> => {
+  const fileStat = async (): Promise<{ size: number; mtimeMs: number }> => {
     try {
-      return await stat(agentFile);
+      return await stat(file);
     } catch {
-      throw notBuilt('the agent bundle');
+      throw notBuilt(what);
     }
   };
+  return {
+    async send(req, res) {
+      const s = await fileStat();
+      res.writeHead(200, {
+        'content-type': contentType,
+        'content-length': s.size,
+        'content-disposition': `attachment; filename="${servedName}"`,
+        'cache-control': 'no-cache',
+      });
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
+      createReadStream(file).on('error', () => res.destroy()).pipe(res);
+    },
+    async sendChecksum(res) {
+      const s = await fileStat();
+      const key = `${s.size}-${s.mtimeMs}`;
+      if (digest?.key !== key) digest = { key, hex: createHash('sha256').update(await readFile(file)).digest('hex') };
+      // the format `sha256sum -c` reads
+      const body = `${digest.hex}  ${servedName}\n`;
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache' });
+      res.end(body);
+    },
+  };
+}
+
+/** "linux-x64.node" or "linux-x64.node.sha256": the netlink addons build.mjs puts in dist/. */
+const ADDON_TARGET_RE = /^(linux-(?:x64|arm64|arm|ia32))\.node(\.sha256)?$/;
+
+export function addInstallerRoutes(router: Router, distDir: string = defaultDistDir()): Router {
+  const scriptFile = path.join(distDir, INSTALL_SCRIPT_NAME);
+  const agent = downloadable(path.join(distDir, AGENT_BUNDLE_NAME), SERVED_AGENT_NAME, 'text/javascript; charset=utf-8', 'the agent bundle');
+  const addons = new Map<string, ReturnType<typeof downloadable>>();
 
   return router
     .add('GET', '/install.sh', async (req, res) => {
@@ -73,27 +110,15 @@ export function addInstallerRoutes(router: Router, distDir: string = defaultDist
       res.writeHead(200, { 'content-type': 'text/x-shellscript; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
       res.end(body);
     })
-    .add('GET', `/agent/${SERVED_AGENT_NAME}`, async (req, res) => {
-      const s = await agentStat();
-      res.writeHead(200, {
-        'content-type': 'text/javascript; charset=utf-8',
-        'content-length': s.size,
-        'content-disposition': `attachment; filename="${SERVED_AGENT_NAME}"`,
-        'cache-control': 'no-cache',
-      });
-      if (req.method === 'HEAD') {
-        res.end();
-        return;
-      }
-      createReadStream(agentFile).on('error', () => res.destroy()).pipe(res);
-    })
-    .add('GET', `/agent/${SERVED_AGENT_NAME}.sha256`, async (_req, res) => {
-      const s = await agentStat();
-      const key = `${s.size}-${s.mtimeMs}`;
-      if (digest?.key !== key) digest = { key, hex: createHash('sha256').update(await readFile(agentFile)).digest('hex') };
-      // the format `sha256sum -c` reads
-      const body = `${digest.hex}  ${SERVED_AGENT_NAME}\n`;
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache' });
-      res.end(body);
+    .add('GET', `/agent/${SERVED_AGENT_NAME}`, (req, res) => agent.send(req, res))
+    .add('GET', `/agent/${SERVED_AGENT_NAME}.sha256`, (_req, res) => agent.sendChecksum(res))
+    // the agent's netlink addon for one architecture (agent/collectors/sock-diag.ts)
+    .add('GET', '/agent/sock-diag-:target', async (req, res, params) => {
+      const match = ADDON_TARGET_RE.exec(params.target ?? '');
+      if (!match?.[1]) throw new RwError('RW_ERR_NOT_FOUND', 'no netlink addon for that platform: the agent then reads /proc/net/tcp');
+      const name = `sock-diag-${match[1]}.node`;
+      let addon = addons.get(name);
+      if (!addon) addons.set(name, addon = downloadable(path.join(distDir, name), name, 'application/octet-stream', `the netlink addon ${name}`));
+      await (match[2] ? addon.sendChecksum(res) : addon.send(req, res));
     });
 }

@@ -28,6 +28,8 @@ import { agentTopic } from '../../contract/topics.js';
 import { systemClock } from '../../core/clock.js';
 import { silentLogger } from '../../core/logger.js';
 import { createCollector, type CollectorContext } from '../../agent/collectors/all-collectors.js';
+import { loadSockDiag, sockDiagAddonName } from '../../agent/collectors/sock-diag.js';
+import { TcpTables } from '../../agent/collectors/tcp-tables.js';
 import { isSnapshotCollector, type AnyCollector } from '../../agent/collectors/collector.js';
 import { clockTicksPerSecond, cpuSeconds, machineBusySeconds, memoryStatus, RssSampler } from './proc-stats.js';
 
@@ -293,7 +295,10 @@ stopping = true;
 
 // ---- each collector alone, in this process ------------------------------------------------------
 
-const context: CollectorContext = { root: '/', clock: systemClock, log: silentLogger };
+// the TCP tables as the agent reads them: through the netlink addon next to the built agent
+const sockDiag = loadSockDiag([path.join(repoRoot, 'dist', sockDiagAddonName())]);
+const tcpTables = new TcpTables('/', sockDiag.ok ? { sockDiag: sockDiag.socket } : { source: 'proc' });
+const context: CollectorContext = { root: '/', clock: systemClock, log: silentLogger, tcpTables };
 const collectors = COLLECTOR_NAMES.map((name) => createCollector(name, context));
 const run = async (collector: AnyCollector, t: number): Promise<unknown> =>
   (isSnapshotCollector(collector) ? collector.snapshot(t) : collector.collect(t));
@@ -338,7 +343,7 @@ const lines = [
   '',
   'each collector alone, in this process (CPU per call, ms):',
   perCollector.map(([name, v]) => `${name} ${v.toFixed(3)}`).join(' · '),
-  `(tcp and visitors share one reading of the TCP tables per instant: ${tableCost.toFixed(2)} ms here, almost all the kernel's walk of its connection hash table; `
+  `(tcp and visitors share one reading of the TCP tables per instant: ${tableCost.toFixed(2)} ms here, through ${tcpTables.source === 'sock_diag' ? 'netlink sock_diag' : `/proc/net/tcp (${sockDiag.ok ? '' : sockDiag.why})`}, mostly the kernel's walk of its connection hash table; `
     + `all the other collectors together: ${others.toFixed(2)} ms)`,
   '',
   ...phases.map((p) => `target CPU (${p.title}): ${ms(p.agentCpuPerSample)} ms ≤ half of node_exporter's ${ms(p.exporterCpuPerScrape)} ms (${ms(p.exporterCpuPerScrape / 2)} ms): `

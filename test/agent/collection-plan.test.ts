@@ -18,18 +18,19 @@ function settings(on: Partial<Record<CollectorName, number>>): CollectorSettings
 }
 
 /** Fake collectors that record their calls: series ones send one sample, snapshot ones a part. */
-function fakes(): { create: (name: CollectorName) => AnyCollector; calls: Map<CollectorName, number[]>; created: CollectorName[] } {
+function fakes(): { create: (name: CollectorName) => AnyCollector; calls: Map<CollectorName, number[]>; created: CollectorName[]; released: CollectorName[] } {
   const calls = new Map<CollectorName, number[]>();
   const created: CollectorName[] = [];
+  const released: CollectorName[] = [];
   const record = (name: CollectorName, t: number): void => { calls.set(name, [...(calls.get(name) ?? []), t]); };
   const create = (name: CollectorName): AnyCollector => {
     created.push(name);
     if (name === 'load') return { name, collect: (t) => { record(name, t); return [{ t, f: 'load', v: { load1: 1, load5: 1, load15: 1 } }]; } };
     if (name === 'fs') return { name, collect: (t) => { record(name, t); return [{ t, f: 'fs', k: '/', v: { size: 1, used: 1, avail: 0, inodes: 1, inodes_used: 1 } }]; } };
     if (name === 'routes') return { name, snapshot: (t) => { record(name, t); return { routes: [] }; } };
-    return { name, collect: (t) => { record(name, t); return []; } };
+    return { name, collect: (t) => { record(name, t); return []; }, release: () => { released.push(name); } };
   };
-  return { create, calls, created };
+  return { create, calls, created, released };
 }
 
 void t.test('collectors with the same interval form one group, shortest first', (t) => {
@@ -68,10 +69,10 @@ void t.test('each group ticks on multiples of its interval; one instant is one b
 void t.test('a new configuration applies without a restart: new intervals, collectors switched on and off', async (t) => {
   const clock = new FakeClock(START_MS);
   const batches: MetricsBatch[] = [];
-  const { create, calls, created } = fakes();
+  const { create, calls, created, released } = fakes();
   const plan = createCollectionPlan({ clock, log: silentLogger, createCollector: create, onBatch: (b) => batches.push(b) });
   t.teardown(() => plan.stop());
-  await plan.apply(settings({ load: 5, fs: 5 }));
+  await plan.apply(settings({ load: 5, fs: 5, top: 5 }));
   await clock.advance(10_000); // ticks at …05 and …10
   const appliedAt = clock.now();
   await plan.apply(settings({ load: 1, cpu: 1 })); // load every second, fs off, cpu on
@@ -80,12 +81,15 @@ void t.test('a new configuration applies without a restart: new intervals, colle
   const loadAfter = (calls.get('load') ?? []).filter((t) => t * 1000 > appliedAt);
   t.same(loadAfter, [1_700_000_013, 1_700_000_014, 1_700_000_015], 'the new interval runs from the next second');
   t.same(calls.get('fs'), [0, 1_700_000_005, 1_700_000_010], 'the switched-off collector is not called again');
-  t.same(created, ['load', 'fs', 'cpu'], 'load kept its instance (and its rate baseline); cpu is new');
+  t.same(created, ['load', 'fs', 'top', 'cpu'], 'load kept its instance (and its rate baseline); cpu is new');
+  t.same(released, ['top'], 'the switched-off top collector closed what it held open');
   t.same(calls.get('cpu')?.[0], 0, 'and primed');
   t.ok(batches.slice(-3).every((b) => b.i === 1), 'the batches now say 1 s');
-  await plan.apply(settings({}));
+  await plan.apply(settings({ top: 5 }));
+  await plan.stop();
+  t.same(released, ['top', 'cpu', 'top'], 'cpu switched off, then top again at a stop');
   await clock.advance(10_000);
-  t.equal(clock.pendingTimers, 0, 'everything off: no timer left');
+  t.equal(clock.pendingTimers, 0, 'stopped: no timer left');
 });
 
 void t.test('applying configurations in a row keeps their order; stop() waits and flushes', async (t) => {

@@ -4,7 +4,7 @@
 // recorded numbers, and each once against this machine's live /proc.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,11 +14,12 @@ import { metricsBatchSchema, snapshotSchema } from '../../contract/metrics.js';
 import { createDiskCollector, parseDiskstats, selectDisks } from '../../agent/collectors/disk.js';
 import { formatIpv6, hexBytes, procNetAddress } from '../../agent/collectors/ip-address.js';
 import { parseIpv4Routes, parseIpv6Routes, createRoutesCollector } from '../../agent/collectors/routes.js';
+import { loadSockDiag } from '../../agent/collectors/sock-diag.js';
 import { createTcpCollector } from '../../agent/collectors/tcp.js';
-import { TcpTables, TcpTableScan, type TcpTablesReading } from '../../agent/collectors/tcp-tables.js';
+import { shortReadEndsTable, TcpTables, TcpTableScan, type TcpTablesReading } from '../../agent/collectors/tcp-tables.js';
 import { createTopProcessesCollector, parseProcIo, parseProcStat, type ProcStat } from '../../agent/collectors/top-processes.js';
 import { createVisitorsCollector } from '../../agent/collectors/visitors.js';
-import { tempDir } from './temp-dir.js';
+import { rewriteInPlace, tempDir } from './temp-dir.js';
 
 const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/proc/vm-workload');
 const t0 = path.join(fixture, 't0');
@@ -114,18 +115,17 @@ void t.test('ip addresses: /proc/net hex in host byte order, RFC 5952 text', (t)
   t.end();
 });
 
-void t.test('tcp: sockets by state from both tables, IPv4 and IPv6 together', (t) => {
-  const [sample] = createTcpCollector({ root: t0 }).collect(100);
+void t.test('tcp: sockets by state from both tables, IPv4 and IPv6 together', async (t) => {
+  const [sample] = await createTcpCollector({ root: t0 }).collect(100);
   // tcp: 29 established, 10 time_wait, 6 listen; tcp6: 2 established, 1 time_wait, 1 listen
   t.same(sample?.v, {
     established: 31, syn_sent: 0, syn_recv: 0, fin_wait1: 0, fin_wait2: 0, time_wait: 11,
     close: 0, close_wait: 0, last_ack: 0, listen: 7, closing: 0,
   });
   t.equal(sample?.f, 'tcp');
-  t.end();
 });
 
-void t.test('tcp: with no IPv6 socket in use, tcp6 is not read and sockstat counts TIME_WAIT of both families', (t) => {
+void t.test('tcp: with no IPv6 socket in use, tcp6 is not read and sockstat counts TIME_WAIT of both families', async (t) => {
   const root = tempDir(t, {
     proc: {
       net: {
@@ -137,21 +137,20 @@ void t.test('tcp: with no IPv6 socket in use, tcp6 is not read and sockstat coun
       },
     },
   });
-  const [sample] = createTcpCollector({ root }).collect(1);
+  const [sample] = await createTcpCollector({ root }).collect(1);
   t.equal(sample?.v.listen, 6, 'IPv4 listeners only: tcp6 was skipped');
   t.equal(sample?.v.time_wait, 14, 'TIME_WAIT from sockstat (10 IPv4 in the table, 4 IPv6 not read)');
-  t.end();
 });
 
-void t.test('tcp: a table read in small chunks gives the same counts (lines cut across reads)', (t) => {
-  const whole = new TcpTables(t0).read(1);
-  const chunked = new TcpTables(t0, { chunkBytes: 97 }).read(1);
+void t.test('tcp: a table read in small chunks gives the same counts (lines cut across reads)', async (t) => {
+  const whole = await new TcpTables(t0).read(1);
+  const chunked = await new TcpTables(t0, { chunkBytes: 97 }).read(1);
+  t.equal(whole.counts.established, 31);
   t.same(chunked, whole);
-  t.end();
 });
 
-void t.test('visitors: connections from other hosts to listening ports, loopback left out', (t) => {
-  const snapshot = createVisitorsCollector({ root: t0 }).snapshot(100);
+void t.test('visitors: connections from other hosts to listening ports, loopback left out', async (t) => {
+  const snapshot = await createVisitorsCollector({ root: t0 }).snapshot(100);
   t.same(snapshot, {
     visitors: [
       { remote: '192.0.2.2', remotePort: 0x9477, localPort: 18443 },
@@ -161,12 +160,11 @@ void t.test('visitors: connections from other hosts to listening ports, loopback
   }, 'the two IPv4 clients and the IPv6 one; not the 127.0.0.1 client nor the clients\' own sockets');
   t.ok(snapshotSchema.safeParse({ t: 100, ...snapshot }).success);
 
-  const withLoopback = createVisitorsCollector({ root: t0, includeLoopback: true }).snapshot(100).visitors ?? [];
+  const withLoopback = (await createVisitorsCollector({ root: t0, includeLoopback: true }).snapshot(100)).visitors ?? [];
   t.equal(withLoopback.filter((v) => v.remote === '127.0.0.1').length, 24, '23 clients of port 42371 and one of 18443');
-  t.end();
 });
 
-void t.test('visitors and tcp share one reading of the tables per instant', (t) => {
+void t.test('visitors and tcp share one reading of the tables per instant', async (t) => {
   let passes = 0;
   const prototype = TcpTableScan.prototype;
   const finish = Object.getOwnPropertyDescriptor(prototype, 'finish')?.value as (this: TcpTableScan) => TcpTablesReading;
@@ -176,12 +174,11 @@ void t.test('visitors and tcp share one reading of the tables per instant', (t) 
   };
   t.teardown(() => { prototype.finish = finish; });
   const tables = new TcpTables(t0);
-  createTcpCollector({ tables }).collect(5);
-  createVisitorsCollector({ tables }).snapshot(5);
+  await createTcpCollector({ tables }).collect(5);
+  await createVisitorsCollector({ tables }).snapshot(5);
   t.equal(passes, 1, 'one pass for both at instant 5');
-  createTcpCollector({ tables }).collect(10);
+  await createTcpCollector({ tables }).collect(10);
   t.equal(passes, 2, 'a new instant reads again');
-  t.end();
 });
 
 void t.test('visitors and tcp: live, a client of a listening port on this machine', async (t) => {
@@ -196,12 +193,56 @@ void t.test('visitors and tcp: live, a client of a listening port on this machin
   const client = net.connect({ port, host: outside ?? '127.0.0.1', ...(outside ? { localAddress: outside } : {}) });
   await once(client, 'connect');
   t.teardown(() => client.destroy());
-  const tables = new TcpTables('/', { includeLoopback: outside === undefined });
-  const visitors = createVisitorsCollector({ tables }).snapshot(1).visitors ?? [];
-  t.ok(visitors.some((v) => v.localPort === port && v.remotePort === client.localPort && v.remote === (outside ?? '127.0.0.1')),
-    `the client ${outside ?? '127.0.0.1'}:${client.localPort} is a visitor of port ${port}`);
-  const [sample] = createTcpCollector({ tables }).collect(1);
-  t.ok((sample?.v.established ?? 0) >= 2 && (sample?.v.listen ?? 0) >= 1, 'both ends established, the server listening');
+  for (const source of ['auto', 'proc'] as const) {
+    const tables = new TcpTables('/', { includeLoopback: outside === undefined, source });
+    const visitors = (await createVisitorsCollector({ tables }).snapshot(1)).visitors ?? [];
+    t.ok(visitors.some((v) => v.localPort === port && v.remotePort === client.localPort && v.remote === (outside ?? '127.0.0.1')),
+      `${tables.source}: the client ${outside ?? '127.0.0.1'}:${client.localPort} is a visitor of port ${port}`);
+    const [sample] = await createTcpCollector({ tables }).collect(1);
+    t.ok((sample?.v.established ?? 0) >= 2 && (sample?.v.listen ?? 0) >= 1, `${tables.source}: both ends established, the server listening`);
+  }
+});
+
+void t.test('tcp tables: live, a table of many pages is read to its end without the final empty read', async (t) => {
+  // 300 connections on loopback: 600 lines of 150 bytes, some 22 kernel pages, the last one part full
+  const server = net.createServer((socket) => socket.on('error', () => undefined));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  const clients: net.Socket[] = [];
+  t.teardown(() => {
+    for (const client of clients) client.destroy();
+    server.close();
+  });
+  for (let i = 0; i < 300; i++) {
+    const client = net.connect({ port, host: '127.0.0.1' });
+    client.on('error', () => undefined);
+    clients.push(client);
+  }
+  await Promise.all(clients.map((client) => once(client, 'connect')));
+  const fromProc = await new TcpTables('/', { includeLoopback: true, maxVisitors: 5000, source: 'proc' }).read(1);
+  const mine = fromProc.visitors.filter((v) => v.localPort === port);
+  t.equal(mine.length, 300, 'every accepted connection of the port, the last page included');
+  t.ok(fromProc.counts.established >= 600, `both ends of the 300 counted (${fromProc.counts.established} established)`);
+
+  const tables = new TcpTables('/', { includeLoopback: true, maxVisitors: 5000 });
+  const fromNetlink = await tables.read(1);
+  t.equal(tables.source, 'sock_diag', 'the netlink addon of this machine\'s architecture loads');
+  t.same(fromNetlink.visitors.filter((v) => v.localPort === port), mine, 'sock_diag: the same 300 visitors, same order');
+  t.ok(fromNetlink.counts.established >= 600, `sock_diag: both ends of the 300 counted (${fromNetlink.counts.established} established)`);
+
+  t.equal(shortReadEndsTable(4096, 65536), false, 'a full page: more may follow');
+  t.equal(shortReadEndsTable(3500, 65536), true, 'room left for another line: the table ended');
+  t.equal(shortReadEndsTable(50, 97), false, 'a read of less than a page proves nothing');
+  t.equal(shortReadEndsTable(0, 65536), false, 'the empty read is handled by its caller');
+});
+
+void t.test('sock_diag: an addon that is missing or is not the netlink one is refused with the reason', (t) => {
+  const missing = loadSockDiag(['/nonexistent/sock-diag.node']);
+  t.match(missing, { ok: false, why: /no netlink addon for .*\/nonexistent\/sock-diag\.node/ });
+  const notAnAddon = loadSockDiag([path.join(t0, 'proc/uptime')]);
+  t.match(notAnAddon, { ok: false, why: /uptime: / }, 'a file that does not load says why');
+  t.end();
 });
 
 void t.test('routes: IPv4 and IPv6 tables as `ip route` shows them', (t) => {
@@ -247,7 +288,7 @@ void t.test('top processes: the 5 highest by CPU, memory and disk I/O, with name
   const collector = createTopProcessesCollector({ root, pageSize: 4096, ticksPerSecond: 100 });
   cpSync(t0, root, { recursive: true });
   t.same(collector.snapshot(100), {}, 'the first snapshot only sets the baseline');
-  cpSync(t1, root, { recursive: true });
+  rewriteInPlace(t1, root);
   const { top } = collector.snapshot(115);
   // uptime 7217.56 → 7218.99: 1.43 s. CPU: the hog 104 → 213 ticks, the writer 28 → 39, pid 1 +1.
   t.same(top?.cpu, [
@@ -270,7 +311,7 @@ void t.test('top processes: I/O of a process that slept through a round shows as
   const collector = createTopProcessesCollector({ root, pageSize: 4096, ticksPerSecond: 100 });
   cpSync(t0, root, { recursive: true });
   collector.snapshot(1);
-  cpSync(t1, root, { recursive: true });
+  rewriteInPlace(t1, root);
   collector.snapshot(2); // uptime 7218.99, the writer at 39 ticks and 1,264,582,656 bytes written
   const writerDir = path.join(root, 'proc', String(pids.writer));
   const stat = readFileSync(path.join(writerDir, 'stat'), 'utf8');
@@ -296,8 +337,8 @@ void t.test('top processes: exited processes are forgotten, a reused pid starts 
   t.equal(collector.remembered, 6, 'six processes');
   // all but the CPU hog exit
   for (const pid of [1, 2, pids.service, pids.memoryHog, pids.writer]) rmSync(path.join(root, 'proc', String(pid)), { recursive: true });
-  cpSync(path.join(t1, 'proc/uptime'), path.join(root, 'proc/uptime'));
-  cpSync(path.join(t1, 'proc', String(pids.cpuHog)), path.join(root, 'proc', String(pids.cpuHog)), { recursive: true });
+  writeFileSync(path.join(root, 'proc/uptime'), readFileSync(path.join(t1, 'proc/uptime')));
+  rewriteInPlace(path.join(t1, 'proc', String(pids.cpuHog)), path.join(root, 'proc', String(pids.cpuHog)));
   collector.snapshot(2);
   t.equal(collector.remembered, 1, 'the exited ones are forgotten');
   // the hog exits and its pid goes to a new `sh`, started at 7220.00 s (after the last snapshot)
@@ -310,11 +351,52 @@ void t.test('top processes: exited processes are forgotten, a reused pid starts 
   t.end();
 });
 
+/** The /proc/<pid>/stat files this process holds open, by pid. */
+function openStatPids(): number[] {
+  const pids: number[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const match = /^\/proc\/(\d+)\/stat$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (match?.[1]) pids.push(Number(match[1]));
+    } catch {
+      // the fd of the directory listing itself, gone by now
+    }
+  }
+  return pids;
+}
+
+void t.test('top processes: live, stat files stay open while their process lives and are closed after', async (t) => {
+  const children = Array.from({ length: 3 }, () => spawn('sleep', ['30'], { stdio: 'ignore' }));
+  t.teardown(() => { for (const child of children) child.kill('SIGKILL'); });
+  await Promise.all(children.map((child) => once(child, 'spawn')));
+  const collector = createTopProcessesCollector();
+  t.teardown(() => collector.release());
+  collector.snapshot(1);
+  const childPids = children.map((child) => child.pid ?? -1);
+  t.ok(childPids.every((pid) => openStatPids().includes(pid)), 'each child\'s stat is held open');
+  for (const child of children) child.kill('SIGKILL');
+  await Promise.all(children.map((child) => once(child, 'exit')));
+  collector.snapshot(2);
+  t.same(openStatPids().filter((pid) => childPids.includes(pid)), [], 'closed once they have exited');
+  t.equal(collector.openFiles, openStatPids().length, 'no other file leaks');
+  collector.release();
+  t.same(openStatPids(), [], 'release() closes them all');
+
+  const few = createTopProcessesCollector({ maxOpenFiles: 2 });
+  few.snapshot(3);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const { top } = few.snapshot(4);
+  t.equal(few.openFiles, 2, 'no more than the limit held open');
+  t.ok((top?.memory.length ?? 0) > 0, 'processes beyond it are still read');
+  few.release();
+});
+
 void t.test('top processes: live, a busy child shows up under its pid, name and user', async (t) => {
   const child = spawn(process.execPath, ['-e', 'process.stdout.write("go\\n"); const end = Date.now() + 1500; while (Date.now() < end);'], { stdio: ['ignore', 'pipe', 'ignore'] });
   t.teardown(() => { child.kill(); });
   await once(child.stdout, 'data'); // its busy loop has begun (a node start-up takes a while on a loaded machine)
   const collector = createTopProcessesCollector();
+  t.teardown(() => collector.release());
   collector.snapshot(1);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const { top } = collector.snapshot(2);

@@ -2,7 +2,7 @@
 // from a tree ({ name: 'file content' | { …subtree } }). Used instead of tap's t.testdir(), whose
 // directories live in the repository's .tap/fixtures, which another tap run in the same tree (a
 // colleague's, on a shared machine) may clear in the middle of ours.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -24,4 +24,20 @@ export function tempDir(t: { teardown(fn: () => unknown): void }, tree: Tree = {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeTree(dir, tree);
   return dir;
+}
+
+/**
+ * Copies the regular files of `source` over `target` by rewriting each in place, as the kernel
+ * changes a /proc file: a collector holding a file open sees the new content (cpSync would put
+ * a new file in its place).
+ */
+export function rewriteInPlace(source: string, target: string): void {
+  mkdirSync(target, { recursive: true });
+  for (const name of readdirSync(source)) {
+    const from = path.join(source, name);
+    const to = path.join(target, name);
+    const kind = lstatSync(from);
+    if (kind.isDirectory()) rewriteInPlace(from, to);
+    else if (kind.isFile()) writeFileSync(to, readFileSync(from));
+  }
 }

@@ -23,10 +23,17 @@ t.before(() => {
   if (!existsSync(AGENT_BIN)) throw new Error(`${AGENT_BIN} is missing: run \`node scripts/build.mjs\` (npm test does)`);
 });
 
-/** Serves /agent/rackwatch-agent.js and its .sha256 as the appliance does (installer-routes.ts). */
-async function serveAgent(t: Test, options: { checksum?: string } = {}): Promise<string> {
+/** This machine's netlink addon as the build puts it in dist/ (agent/collectors/sock-diag.ts). */
+const ADDON_NAME = `sock-diag-${process.platform}-${process.arch}.node`;
+
+/**
+ * Serves /agent/rackwatch-agent.js, this machine's netlink addon, and their .sha256 as the
+ * appliance does (installer-routes.ts); `addon: false` is an appliance without an addon for it.
+ */
+async function serveAgent(t: Test, options: { checksum?: string; addon?: boolean } = {}): Promise<string> {
   const bundle = readFileSync(AGENT_BIN);
   const digest = options.checksum ?? createHash('sha256').update(bundle).digest('hex');
+  const addon = options.addon === false ? null : readFileSync(path.join(REPO, 'dist', ADDON_NAME));
   const server: Server = createServer((req, res) => {
     if (req.url === '/agent/rackwatch-agent.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' });
@@ -34,6 +41,12 @@ async function serveAgent(t: Test, options: { checksum?: string } = {}): Promise
     } else if (req.url === '/agent/rackwatch-agent.js.sha256') {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end(`${digest}  rackwatch-agent.js\n`);
+    } else if (addon && req.url === `/agent/${ADDON_NAME}`) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(addon);
+    } else if (addon && req.url === `/agent/${ADDON_NAME}.sha256`) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`${createHash('sha256').update(addon).digest('hex')}  ${ADDON_NAME}\n`);
     } else {
       res.writeHead(404);
       res.end();
@@ -110,6 +123,25 @@ void t.test('--root: the agent, its unit and its settings are written with the r
   const help = spawnSync(NODE, [bundle, '--help'], { encoding: 'utf8' });
   t.equal(help.status, 0, 'the installed agent runs');
   t.match(help.stdout, /Usage: rackwatch-agent/);
+
+  const addon = path.join(root, 'opt/rackwatch-agent', ADDON_NAME);
+  t.match(run.stdout, `downloaded the netlink addon ${ADDON_NAME}`);
+  t.same(readFileSync(addon), readFileSync(path.join(REPO, 'dist', ADDON_NAME)), 'the addon for this machine, next to the agent');
+  t.equal(mode(addon), 0o644);
+  const loads = spawnSync(NODE, ['-e', 'process.stdout.write(typeof require(process.argv[1]).NativeNetlink)', addon], { encoding: 'utf8' });
+  t.equal(loads.stdout, 'function', 'it loads in this Node');
+});
+
+void t.test('an appliance without an addon for this machine: installed without it, the agent reads /proc', async (t) => {
+  const root = tempDir(t);
+  const withAddon = await serveAgent(t);
+  t.equal((await install(['--root', root, '--appliance', withAddon, '--token', TOKEN])).status, 0);
+  const url = await serveAgent(t, { addon: false });
+  const run = await install(['--root', root, '--appliance', url, '--token', TOKEN]);
+  t.equal(run.status, 0, run.stderr);
+  t.match(run.stdout, /has no netlink addon for .*: the agent will read \/proc\/net\/tcp/);
+  t.notOk(existsSync(path.join(root, 'opt/rackwatch-agent', ADDON_NAME)), 'an addon of an earlier install is not left behind');
+  t.ok(existsSync(path.join(root, 'opt/rackwatch-agent/rackwatch-agent.js')));
 });
 
 void t.test('served by the appliance with its address filled in, `curl … | sh -s -- --token T` needs no --appliance', async (t) => {

@@ -76,6 +76,24 @@ void t.test('installer routes on a directory of known files', async (t) => {
     t.equal((await fetch(`http://127.0.0.1:${port}/agent/rackwatch-agentXjs`)).status, 404, 'a dot in a route is a dot');
   });
 
+  await t.test('the netlink addon of an architecture and its checksum; none for an unknown one', async (t) => {
+    const addon = Buffer.from('\x7fELF not really an addon');
+    writeFileSync(path.join(dir, 'sock-diag-linux-arm64.node'), addon);
+    const res = await fetch(`http://127.0.0.1:${port}/agent/sock-diag-linux-arm64.node`);
+    t.equal(res.status, 200);
+    t.same(Buffer.from(await res.arrayBuffer()), addon);
+    const sum = await (await fetch(`http://127.0.0.1:${port}/agent/sock-diag-linux-arm64.node.sha256`)).text();
+    t.equal(sum, `${createHash('sha256').update(addon).digest('hex')}  sock-diag-linux-arm64.node\n`);
+    const missing = await fetch(`http://127.0.0.1:${port}/agent/sock-diag-linux-x64.node`);
+    t.equal(missing.status, 404, 'a known architecture not in this build');
+    t.match(((await missing.json()) as { error: { message: string } }).error.message, /npm run build/);
+    for (const name of ['sock-diag-darwin-x64.node', 'sock-diag-linux-x64.node.gz', 'sock-diag-..%2Fagent.js']) {
+      const other = await fetch(`http://127.0.0.1:${port}/agent/${name}`);
+      t.equal(other.status, 404, name);
+      t.match(((await other.json()) as { error: { message: string } }).error.message, /no netlink addon for that platform/);
+    }
+  });
+
   await t.test('a build without the files answers 404 with what to do', async (t) => {
     rmSync(path.join(dir, 'install-agent.sh'));
     rmSync(path.join(dir, 'agent.js'));
@@ -97,6 +115,11 @@ void t.test('the real appliance serves the agent it was built with', async (t) =
   t.equal(Number(res.headers.get('content-length')), built.length);
   const sum = await (await app.fetch('/agent/rackwatch-agent.js.sha256')).text();
   t.equal(sum.split(' ')[0], createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex'));
+  for (const target of ['linux-x64', 'linux-arm64', 'linux-arm']) {
+    const addon = await app.fetch(`/agent/sock-diag-${target}.node`);
+    t.equal(addon.status, 200, `the build ships the netlink addon for ${target}`);
+    await addon.arrayBuffer();
+  }
   const script = await app.fetch('/install.sh');
   if (existsSync(path.join(ROOT, 'scripts', 'install-agent.sh'))) {
     t.equal(script.status, 200, 'scripts/install-agent.sh is copied into dist/ by the build');
