@@ -114,14 +114,18 @@ function dumpRequest(family: number, sequence: number): Buffer {
   return request;
 }
 
+/** A dump that has not ended by then has failed (and the collectors turn to /proc/net/tcp). */
+const DUMP_TIMEOUT_MS = 5000;
+
 /**
- * One netlink socket, kept open for the agent's life; one dump at a time (the sampler reads the
- * tables once per instant). The socket holds the event loop only while a dump runs: the addon
- * aborts the process if the loop ends with a dump under way.
+ * One netlink socket, kept open for the agent's life. Dumps run one at a time, in the order asked
+ * (two collector groups may ask at once). The socket holds the event loop only while a dump runs:
+ * the addon aborts the process if the loop ends with a dump under way.
  */
 export class SockDiag {
   readonly #socket: NativeNetlinkSocket;
   #sequence = 0;
+  #queue: Promise<void> = Promise.resolve();
   #pending: { sequence: number; visit: (socket: DiagSocket) => void; resolve: () => void; reject: (error: Error) => void } | null = null;
   readonly #socketView: DiagSocket = { state: 0, localPort: 0, remotePort: 0, family: 0, buffer: Buffer.alloc(0), remoteAt: 0 };
 
@@ -137,11 +141,22 @@ export class SockDiag {
   }
 
   /** Calls `visit` for every TCP socket of `family` (the view passed is reused: copy what is kept). */
-  dump(family: number, visit: (socket: DiagSocket) => void): Promise<void> {
-    if (this.#pending) return Promise.reject(new Error('sock_diag: a dump is already running'));
+  dump(family: number, visit: (socket: DiagSocket) => void, timeoutMs = DUMP_TIMEOUT_MS): Promise<void> {
+    const run = this.#queue.then(() => this.#dumpNow(family, visit, timeoutMs));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #dumpNow(family: number, visit: (socket: DiagSocket) => void, timeoutMs: number): Promise<void> {
     const sequence = ++this.#sequence;
     return new Promise<void>((resolve, reject) => {
-      this.#pending = { sequence, visit, resolve, reject };
+      const timer = setTimeout(() => { this.#fail(new Error(`sock_diag: no complete answer within ${timeoutMs} ms`)); }, timeoutMs);
+      const settle = (): void => { clearTimeout(timer); };
+      this.#pending = {
+        sequence, visit,
+        resolve: () => { settle(); resolve(); },
+        reject: (error) => { settle(); reject(error); },
+      };
       this.#socket.ref();
       this.#socket.send(0, 0, [dumpRequest(family, sequence)], (error) => { if (error) this.#fail(error); });
     });
