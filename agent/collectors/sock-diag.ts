@@ -32,7 +32,8 @@ const IPPROTO_TCP = 6;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 /** Every TCP state, 1 (ESTABLISHED) to 11 (CLOSING); the kernel adds request sockets as SYN_RECV. */
-const ALL_STATES = 0xffe;
+export const ALL_TCP_STATES = 0xffe;
+export const TCP_TIME_WAIT_BIT = 1 << 6;
 
 /** The addon's native socket class (node_netlink's src/binding.cc). */
 interface NativeNetlinkSocket {
@@ -102,7 +103,7 @@ export function remoteBytes(socket: DiagSocket): number[] {
 }
 
 /** Builds the dump request for one address family. */
-function dumpRequest(family: number, sequence: number): Buffer {
+function dumpRequest(family: number, states: number, sequence: number): Buffer {
   const request = Buffer.alloc(NLMSG_HEADER_BYTES + INET_DIAG_REQ_V2_BYTES);
   request.writeUInt32LE(request.length, 0);
   request.writeUInt16LE(SOCK_DIAG_BY_FAMILY, 4);
@@ -110,7 +111,7 @@ function dumpRequest(family: number, sequence: number): Buffer {
   request.writeUInt32LE(sequence, 8);
   request[16] = family;
   request[17] = IPPROTO_TCP;
-  request.writeUInt32LE(ALL_STATES, 20);
+  request.writeUInt32LE(states, 20);
   return request;
 }
 
@@ -140,14 +141,17 @@ export class SockDiag {
     }
   }
 
-  /** Calls `visit` for every TCP socket of `family` (the view passed is reused: copy what is kept). */
-  dump(family: number, visit: (socket: DiagSocket) => void, timeoutMs = DUMP_TIMEOUT_MS): Promise<void> {
-    const run = this.#queue.then(() => this.#dumpNow(family, visit, timeoutMs));
+  /**
+   * Calls `visit` for every TCP socket of `family` in one of `states` (bits 1 << state; the view
+   * passed is reused: copy what is kept).
+   */
+  dump(family: number, visit: (socket: DiagSocket) => void, states = ALL_TCP_STATES, timeoutMs = DUMP_TIMEOUT_MS): Promise<void> {
+    const run = this.#queue.then(() => this.#dumpNow(family, states, visit, timeoutMs));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  #dumpNow(family: number, visit: (socket: DiagSocket) => void, timeoutMs: number): Promise<void> {
+  #dumpNow(family: number, states: number, visit: (socket: DiagSocket) => void, timeoutMs: number): Promise<void> {
     const sequence = ++this.#sequence;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => { this.#fail(new Error(`sock_diag: no complete answer within ${timeoutMs} ms`)); }, timeoutMs);
@@ -158,7 +162,7 @@ export class SockDiag {
         reject: (error) => { settle(); reject(error); },
       };
       this.#socket.ref();
-      this.#socket.send(0, 0, [dumpRequest(family, sequence)], (error) => { if (error) this.#fail(error); });
+      this.#socket.send(0, 0, [dumpRequest(family, states, sequence)], (error) => { if (error) this.#fail(error); });
     });
   }
 

@@ -30,7 +30,7 @@ import type { FieldOf, Snapshot } from '../../contract/metrics.js';
 import type { Logger } from '../../core/logger.js';
 import { readRootFile } from './collector.js';
 import { formatIpv4, formatIpv6, HOST_IS_LITTLE_ENDIAN, isLoopbackAddress, procNetAddress } from './ip-address.js';
-import { AF_INET, AF_INET6, loadSockDiag, remoteBytes, type DiagSocket, type SockDiag } from './sock-diag.js';
+import { AF_INET, AF_INET6, ALL_TCP_STATES, loadSockDiag, remoteBytes, TCP_TIME_WAIT_BIT, type DiagSocket, type SockDiag } from './sock-diag.js';
 import { addressEnd, portOf, scanTcpTable, TCP_STATE_BY_CODE, TCP_STATE_CODES, type SocketLine } from './proc-net-tcp.js';
 
 export type TcpCounts = Record<FieldOf<'tcp'>, number>;
@@ -220,22 +220,32 @@ export class TcpTables {
 
   async #read(): Promise<TcpTablesReading> {
     const scan = new TcpTableScan(this.#listening, this.#options);
-    let timeWaitTotal: number | null = null;
-    let readV6 = true;
+    let sockstatTimeWait: number | null = null;
+    let v6InUse: number | null = null;
     try {
-      if (tcp6InUse(readRootFile(this.#root, 'proc/net/sockstat6')) === 0) {
-        timeWaitTotal = timeWaitCount(readRootFile(this.#root, 'proc/net/sockstat'));
-        readV6 = timeWaitTotal === null; // without that count, the table is the only source
-      }
+      sockstatTimeWait = timeWaitCount(readRootFile(this.#root, 'proc/net/sockstat'));
     } catch {
-      // no sockstat6 (IPv6 disabled: then tcp6 is absent too) or no sockstat: read the tables
+      // no sockstat: the tables are the only source
     }
+    try {
+      v6InUse = tcp6InUse(readRootFile(this.#root, 'proc/net/sockstat6'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') v6InUse = 0; // IPv6 disabled: no IPv6 socket
+    }
+    // IPv6 is skipped when no IPv6 socket is in use: its TIME_WAIT sockets are then counted from
+    // sockstat's `tw`, which covers both families
+    const readV6 = !(v6InUse === 0 && sockstatTimeWait !== null);
+    let timeWaitTotal = readV6 ? null : sockstatTimeWait;
     const sockDiag = this.#chooseSource();
     let reading: TcpTablesReading;
     if (sockDiag) {
+      // TIME_WAIT sockets, often most of a busy server's, are not even listed when sockstat
+      // counts them (both families; with the few FIN_WAIT2 minisockets the kernel keeps as such)
+      const states = sockstatTimeWait === null ? ALL_TCP_STATES : ALL_TCP_STATES & ~TCP_TIME_WAIT_BIT;
+      timeWaitTotal = sockstatTimeWait;
       try {
-        await sockDiag.dump(AF_INET, scan.socket);
-        if (readV6) await sockDiag.dump(AF_INET6, scan.socket);
+        await sockDiag.dump(AF_INET, scan.socket, states);
+        if (readV6) await sockDiag.dump(AF_INET6, scan.socket, states);
         reading = scan.finish();
       } catch (error) {
         this.#options.log?.warn('sock_diag failed; TCP tables are read from /proc/net/tcp from now on', { error });
@@ -253,7 +263,6 @@ export class TcpTables {
       }
       reading = scan.finish();
     }
-    // IPv6 table skipped: its TIME_WAIT sockets are in sockstat's count of both families
     if (timeWaitTotal !== null) reading.counts.time_wait = Math.max(reading.counts.time_wait, timeWaitTotal);
     this.#listening = scan.listening;
     return reading;

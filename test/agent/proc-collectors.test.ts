@@ -233,6 +233,14 @@ void t.test('tcp tables: live, a table of many pages is read to its end without 
   t.same(fromNetlink.visitors.filter((v) => v.localPort === port), mine, 'sock_diag: the same 300 visitors, same order');
   t.ok(fromNetlink.counts.established >= 600, `sock_diag: both ends of the 300 counted (${fromNetlink.counts.established} established)`);
 
+  // the side that closes first keeps its socket in TIME_WAIT for a minute: sock_diag does not
+  // list those, sockstat counts them
+  const closing = clients.slice(0, 5);
+  await Promise.all(closing.map((client) => { client.end(); return once(client, 'close'); }));
+  const afterClose = await new TcpTables('/', { includeLoopback: true, maxVisitors: 5000 }).read(3);
+  t.ok(afterClose.counts.time_wait >= 5, `the 5 closed connections are in TIME_WAIT (${afterClose.counts.time_wait})`);
+  t.equal(afterClose.visitors.filter((v) => v.localPort === port).length, 295, 'and no longer visitors');
+
   t.equal(shortReadEndsTable(4096, 65536), false, 'a full page: more may follow');
   t.equal(shortReadEndsTable(3500, 65536), true, 'room left for another line: the table ended');
   t.equal(shortReadEndsTable(50, 97), false, 'a read of less than a page proves nothing');
