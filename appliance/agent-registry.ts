@@ -60,6 +60,15 @@ export class AgentRegistry {
     this.deps.hub.publish('status', id, { agentId: id, status, at: this.deps.clock.now() });
   }
 
+  /**
+   * A metrics publish arrived: the agent is heard from now, before its samples are stored. Under
+   * overload they wait for a write slot for seconds, and an agent that is talking must not be
+   * judged silent meanwhile (at 10,000 agents that turned an overload into an alert storm).
+   */
+  heard(id: string): void {
+    if (this.exists(id)) this.touch(id, this.state(id));
+  }
+
   recordSamples(id: string, intervalS: number, samples: readonly Sample[]): void {
     const s = this.state(id);
     s.intervalS = intervalS;

@@ -2,6 +2,7 @@
 // and the registry, and bounds the work in progress (S19). `handleMetrics` resolves only once
 // rrdcached has acknowledged every update: the broker withholds the MQTT acknowledgement until
 // then, so under overload the excess waits in the agents' queues, not in this process's memory.
+import Queue from 'yocto-queue';
 import { parseMetricsPayload, type MetricsBatch, type Sample, type Snapshot } from '../contract/metrics.js';
 import { inventorySchema } from '../contract/inventory.js';
 import { STATUS_OFFLINE, STATUS_ONLINE } from '../contract/topics.js';
@@ -43,14 +44,16 @@ const BAD_PAYLOAD_LOG_INTERVAL_MS = 60_000;
 export class Ingest {
   readonly counters: IngestCounters = { messagesIn: 0, badPayloads: 0, samplesStored: 0, samplesRejected: 0 };
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  // a FIFO with O(1) dequeue: under overload tens of thousands of publishes wait here, and
+  // Array.prototype.shift on that many entries cost 7.6 % of the CPU at 10,000 agents
+  private readonly waiting = new Queue<() => void>();
   private readonly lastBadLog = new Map<string, number>();
 
   constructor(private readonly deps: IngestDeps) {}
 
   /** publishes whose acknowledgement is being withheld */
   get backlog(): number {
-    return this.running + this.waiting.length;
+    return this.running + this.waiting.size;
   }
 
   /**
@@ -59,6 +62,7 @@ export class Ingest {
    */
   async handleMetrics(agentId: string, payload: Buffer): Promise<boolean> {
     this.counters.messagesIn++;
+    this.deps.registry.heard(agentId);
     // the slot is taken before parsing: a publish waiting for one holds only its raw bytes
     // (~1.5 KB), not the ~10 KB of objects parsing makes, which is what bounds memory when
     // thousands of agents wait under overload
@@ -143,11 +147,11 @@ export class Ingest {
       this.running++;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiting.push(() => { this.running++; resolve(); }));
+    return new Promise((resolve) => { this.waiting.enqueue(() => { this.running++; resolve(); }); });
   }
 
   private release(): void {
     this.running--;
-    this.waiting.shift()?.();
+    this.waiting.dequeue()?.();
   }
 }

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { startAppliance, waitFor } from '../helpers/appliance-harness.js';
 import { connectAgent, enroll, publishMetrics, sampleBatch } from '../helpers/mqtt-agent.js';
-import type { HealthResponse, SeriesResponse } from '../../contract/api.js';
+import type { AgentDetail, HealthResponse, SeriesResponse } from '../../contract/api.js';
 
 async function cpuUser(app: { api<T>(p: string): Promise<T> }, agentId: string, from: number, to: number): Promise<(number | null)[]> {
   const s = await app.api<SeriesResponse>(`/api/v1/agents/${agentId}/series?family=cpu&from=${from}&to=${to}&points=1000`);
@@ -46,12 +46,15 @@ void t.test('while rrdcached cannot take updates, the MQTT acknowledgement is wi
   const pid = (await app.api<HealthResponse>('/api/v1/health')).rrdcached.pid as number;
 
   process.kill(pid, 'SIGSTOP');
+  const publishedAt = Date.now();
   let acked = false;
   const publish = publishMetrics(client, id.agentId, sampleBatch(now - 9, 1, 66)).then(() => { acked = true; });
   await new Promise((r) => setTimeout(r, 1500));
   t.notOk(acked, 'no PUBACK while the sample is not in rrdcached');
   const h = await app.api<HealthResponse>('/api/v1/health');
   t.ok(h.counters.ingestBacklog >= 1, 'the withheld publish shows as ingest backlog');
+  const seen = await app.api<AgentDetail>(`/api/v1/agents/${id.agentId}`);
+  t.ok((seen.lastSeen ?? 0) >= publishedAt, 'the agent counts as heard from while its sample waits (not silent)');
   try {
     process.kill(pid, 'SIGCONT');
   } catch {
