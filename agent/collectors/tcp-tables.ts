@@ -9,7 +9,8 @@
 // on smaller machines): ~2.3 ms per /proc file, ~0.3–0.45 ms per netlink dump. So IPv6 is
 // skipped when /proc/net/sockstat6 says no IPv6 TCP socket is in use (an IPv4-only server): the
 // only IPv6 sockets it could then hold are in TIME_WAIT, and those are counted by
-// /proc/net/sockstat's `tw`, which covers both families.
+// /proc/net/sockstat's `tw`, which covers both families. Through sock_diag, TIME_WAIT sockets
+// (often most of a busy server's) are never listed: that count stands for them.
 //
 // The /proc tables are read in 64 KiB chunks and never held whole, so a server with 100,000
 // connections costs no more memory than one with ten. The read that would return 0 (end of file)
