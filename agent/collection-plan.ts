@@ -56,11 +56,11 @@ export function createCollectionPlan(deps: CollectionPlanDeps): CollectionPlan {
   let current: [number, CollectorName[]][] = [];
   let stopped = false;
   let chain: Promise<void> = Promise.resolve();
-  // the flush waits for the other groups due at the same instant: their timers fire in the same
-  // turn of the event loop (a round of synchronous collectors finishes within it)
+  // an instant's batch waits for every group due then (see BatchAssembler)
   const assembler = new BatchAssembler(1, {
     onBatch: deps.onBatch,
     defer: deps.defer ?? ((fn) => { clock.setTimeout(fn, 0); }),
+    wait: (fn, ms) => { clock.setTimeout(fn, ms); },
   });
 
   const stopSchedulers = async (): Promise<void> => {
@@ -92,11 +92,13 @@ export function createCollectionPlan(deps: CollectionPlanDeps): CollectionPlan {
     if (stopped) return;
     current = groups;
     assembler.baseIntervalS = groups[0]?.[0] ?? 1;
+    /** how many groups tick at instant `t` (the schedulers align to multiples of their interval) */
+    const dueAt = (t: number): number => groups.reduce((n, [intervalS]) => n + (t % intervalS === 0 ? 1 : 0), 0);
     for (const [intervalS, names] of groups) {
       const sampler = createSampler({ collectors: names.map((n) => instances.get(n)).filter((c) => c !== undefined), log, failing });
       const scheduler = createScheduler({
         clock, intervalS, log: log.child(`every ${intervalS}s`),
-        tick: async (t) => { assembler.add(t, intervalS, await sampler.sample(t)); },
+        tick: async (t) => { assembler.add(t, intervalS, await sampler.sample(t), dueAt(t)); },
       });
       schedulers.push(scheduler);
       scheduler.start();

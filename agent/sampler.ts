@@ -92,11 +92,30 @@ export interface BatchAssemblerDeps {
   onBatch: (batch: MetricsBatch) => void;
   /** runs `fn` after every timer due now has fired (setImmediate): rounds of one instant meet there */
   defer?: (fn: () => void) => void;
+  /** runs `fn` after `ms` (setTimeout): how long an instant waits for a group still collecting */
+  wait?: (fn: () => void, ms: number) => void;
 }
 
+interface PendingInstant {
+  samples: { sample: Sample; intervalS: number }[];
+  snapshot: SnapshotParts | null;
+  /** groups that have handed in their round, and how many are due at this instant */
+  reported: number;
+  expected: number;
+  waiting: boolean;
+}
+
+/**
+ * Gathers the rounds of the collector groups due at one instant into one batch. An instant is
+ * handed over once every group due then has reported; a group still collecting (an async
+ * collector: the TCP tables through netlink, statfs on a slow mount) is waited for at most
+ * half an interval (2 s at most), and then its round goes in a batch of its own. Instants are
+ * always handed over oldest first: a family's older sample must reach the appliance before its
+ * newer one, which its RRD file would otherwise refuse.
+ */
 export class BatchAssembler {
   readonly #deps: BatchAssemblerDeps;
-  readonly #pending = new Map<number, { samples: { sample: Sample; intervalS: number }[]; snapshot: SnapshotParts | null }>();
+  readonly #pending = new Map<number, PendingInstant>();
   #scheduled = false;
   /** the agent's shortest collector interval: every batch's `i` */
   baseIntervalS: number;
@@ -106,24 +125,46 @@ export class BatchAssembler {
     this.#deps = deps;
   }
 
-  add(t: number, intervalS: number, round: Round): void {
+  /** One group's round for instant `t`; `expected`: how many groups are due at `t`. */
+  add(t: number, intervalS: number, round: Round, expected = 1): void {
     let entry = this.#pending.get(t);
     if (!entry) {
-      entry = { samples: [], snapshot: null };
+      entry = { samples: [], snapshot: null, reported: 0, expected, waiting: false };
       this.#pending.set(t, entry);
     }
+    entry.reported++;
+    entry.expected = Math.max(entry.expected, expected);
     for (const sample of round.samples) entry.samples.push({ sample, intervalS });
     if (round.snapshot) entry.snapshot = { ...entry.snapshot, ...round.snapshot };
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      (this.#deps.defer ?? setImmediate)(() => this.flush());
+    if (entry.reported >= entry.expected) {
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        (this.#deps.defer ?? setImmediate)(() => {
+          this.#scheduled = false;
+          this.#flushThrough(this.#newestComplete());
+        });
+      }
+    } else if (!entry.waiting) {
+      entry.waiting = true;
+      const waitMs = Math.min(2000, this.baseIntervalS * 500);
+      (this.#deps.wait ?? ((fn, ms) => { setTimeout(fn, ms); }))(() => { this.#flushThrough(t); }, waitMs);
     }
   }
 
   /** Hands every pending instant over as batches now. */
   flush(): void {
-    this.#scheduled = false;
-    const instants = [...this.#pending.keys()].sort((a, b) => a - b);
+    this.#flushThrough(Infinity);
+  }
+
+  #newestComplete(): number {
+    let newest = -Infinity;
+    for (const [t, entry] of this.#pending) if (entry.reported >= entry.expected && t > newest) newest = t;
+    return newest;
+  }
+
+  /** Hands over every pending instant up to `last`, oldest first. */
+  #flushThrough(last: number): void {
+    const instants = [...this.#pending.keys()].filter((t) => t <= last).sort((a, b) => a - b);
     for (const t of instants) {
       const entry = this.#pending.get(t);
       this.#pending.delete(t);

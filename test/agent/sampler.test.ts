@@ -85,3 +85,37 @@ void t.test('rounds of the same instant become one batch; a sample of another in
   for (const batch of batches) t.ok(metricsBatchSchema.safeParse(batch).success);
   t.end();
 });
+
+void t.test('an instant waits for every group due then, a slow one at most half an interval, and goes out in order', (t) => {
+  const batches: MetricsBatch[] = [];
+  const deferred: (() => void)[] = [];
+  const waits: { fn: () => void; ms: number }[] = [];
+  const assembler = new BatchAssembler(5, {
+    onBatch: (b) => batches.push(b),
+    defer: (fn) => deferred.push(fn),
+    wait: (fn, ms) => waits.push({ fn, ms }),
+  });
+  // t = 60: the 5 s group is done, the 60 s group (an async collector) is still collecting
+  assembler.add(60, 5, { samples: [loadSample(60)], snapshot: null }, 2);
+  t.equal(deferred.length, 0, 'not handed over while a group due at 60 has not reported');
+  t.same(waits.map((w) => w.ms), [2000], 'waited for at most half an interval (2 s at most)');
+  assembler.add(60, 60, { samples: [fsSample(60)], snapshot: { routes: [] } }, 2);
+  deferred.shift()?.();
+  t.same(batches, [{ v: 1, i: 5, s: [loadSample(60), { ...fsSample(60), i: 60 }], x: { t: 60, routes: [] } }], 'one batch once both are in');
+
+  // t = 120: the 60 s group never reports (its tick was skipped); t = 125 completes first
+  batches.length = 0;
+  assembler.add(120, 5, { samples: [loadSample(120)], snapshot: null }, 2);
+  assembler.add(125, 5, { samples: [loadSample(125)], snapshot: null }, 1);
+  deferred.shift()?.();
+  t.same(batches.map((b) => b.s[0]?.t), [120, 125], 'the older instant goes first, without waiting any longer');
+  waits[1]?.fn();
+  t.equal(batches.length, 2, 'its timer finds nothing left to send');
+
+  // a group that never reports, with nothing newer: the timer sends what there is
+  batches.length = 0;
+  assembler.add(180, 5, { samples: [loadSample(180)], snapshot: null }, 2);
+  waits[2]?.fn();
+  t.same(batches, [{ v: 1, i: 5, s: [loadSample(180)] }]);
+  t.end();
+});
