@@ -131,7 +131,15 @@ export class SockDiag {
   readonly #socketView: DiagSocket = { state: 0, localPort: 0, remotePort: 0, family: 0, buffer: Buffer.alloc(0), remoteAt: 0 };
 
   constructor(NativeNetlink: NativeNetlinkClass) {
-    this.#socket = new NativeNetlink(NETLINK_SOCK_DIAG, 0, (data, info) => { this.#receive(data, info); }, (error) => { this.#fail(error); });
+    // nothing may throw out of these callbacks: the addon turns an exception there into abort()
+    const onMessage = (data: Buffer, info: { truncated?: number }): void => {
+      try {
+        this.#receive(data, info);
+      } catch (error) {
+        this.#fail(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+    this.#socket = new NativeNetlink(NETLINK_SOCK_DIAG, 0, onMessage, (error) => { this.#fail(error); });
     try {
       this.#socket.bind(0, 0); // the kernel picks the port
       this.#socket.unref();

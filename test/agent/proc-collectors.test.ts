@@ -14,7 +14,7 @@ import { metricsBatchSchema, snapshotSchema } from '../../contract/metrics.js';
 import { createDiskCollector, parseDiskstats, selectDisks } from '../../agent/collectors/disk.js';
 import { formatIpv6, hexBytes, procNetAddress } from '../../agent/collectors/ip-address.js';
 import { parseIpv4Routes, parseIpv6Routes, createRoutesCollector } from '../../agent/collectors/routes.js';
-import { loadSockDiag } from '../../agent/collectors/sock-diag.js';
+import { AF_INET, loadSockDiag } from '../../agent/collectors/sock-diag.js';
 import { createTcpCollector } from '../../agent/collectors/tcp.js';
 import { shortReadEndsTable, TcpTables, TcpTableScan, type TcpTablesReading } from '../../agent/collectors/tcp-tables.js';
 import { createTopProcessesCollector, parseProcIo, parseProcStat, type ProcStat } from '../../agent/collectors/top-processes.js';
@@ -253,6 +253,20 @@ void t.test('sock_diag: an addon that is missing or is not the netlink one is re
   const notAnAddon = loadSockDiag([path.join(t0, 'proc/uptime')]);
   t.match(notAnAddon, { ok: false, why: /uptime: / }, 'a file that does not load says why');
   t.end();
+});
+
+void t.test('sock_diag: a visitor that throws fails that dump only; the process and the next dump carry on', async (t) => {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => server.close());
+  const loaded = loadSockDiag();
+  if (!loaded.ok) throw new Error(loaded.why);
+  t.teardown(() => loaded.socket.close());
+  await t.rejects(loaded.socket.dump(AF_INET, () => { throw new Error('a bug in a visitor'); }), /a bug in a visitor/);
+  let listening = 0;
+  await loaded.socket.dump(AF_INET, (socket) => { if (socket.state === 10) listening++; });
+  t.ok(listening >= 1, 'the next dump lists this test\'s listening socket');
 });
 
 void t.test('routes: IPv4 and IPv6 tables as `ip route` shows them', (t) => {
