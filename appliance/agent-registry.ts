@@ -69,10 +69,13 @@ export class AgentRegistry {
     if (this.exists(id)) this.touch(id, this.state(id));
   }
 
+  /** Stored samples: the latest values and the live stream (the agent was `heard` on arrival). */
   recordSamples(id: string, intervalS: number, samples: readonly Sample[]): void {
     const s = this.state(id);
-    s.intervalS = intervalS;
-    this.touch(id, s);
+    if (s.intervalS !== intervalS) {
+      s.intervalS = intervalS;
+      this.dirtyLastSeen.add(id); // saved with the last-seen time
+    }
     const out: LatestSeries[] = [];
     for (const sample of samples) {
       const mapKey = `${sample.f}\0${sample.k ?? ''}`;
