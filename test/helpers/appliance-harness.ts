@@ -123,8 +123,21 @@ export interface RunningAppliance extends ManagedProcess {
 
 export async function startAppliance(t: Teardownable, opts: ApplianceOptions = {}): Promise<RunningAppliance> {
   const dataDir = opts.dataDir ?? tempDir(t, 'rw-app-');
-  const httpPort = opts.httpPort ?? (await freePort());
-  const mqttPort = opts.mqttPort ?? (await freePort());
+  // a free port found here can be taken by a parallel test before the appliance binds it: with
+  // ports of our own choosing, such a start is tried again on others
+  const ownPorts = opts.httpPort === undefined && opts.mqttPort === undefined;
+  for (let attempt = 1; ; attempt++) {
+    const httpPort = opts.httpPort ?? (await freePort());
+    const mqttPort = opts.mqttPort ?? (await freePort());
+    try {
+      return await startApplianceOn(t, dataDir, httpPort, mqttPort, opts);
+    } catch (error) {
+      if (!(ownPorts && attempt < 3 && /EADDRINUSE/.test((error as Error).message))) throw error;
+    }
+  }
+}
+
+async function startApplianceOn(t: Teardownable, dataDir: string, httpPort: number, mqttPort: number, opts: ApplianceOptions): Promise<RunningAppliance> {
   const m = manage(t, process.execPath, [
     APPLIANCE_BIN, '--data-dir', dataDir, '--http-port', String(httpPort), '--mqtt-port', String(mqttPort),
     '--listen', '127.0.0.1', '--enroll-token', TEST_TOKEN, ...(opts.args ?? []),
