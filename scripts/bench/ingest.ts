@@ -62,6 +62,8 @@ interface Options {
   resultsDir: string;
   applianceArgs: string[];
   cpuProf: boolean;
+  /** extra Node flags for the appliance, e.g. --perf-basic-prof to profile the window with perf */
+  nodeArgs: string[];
   connectConcurrency: number;
   quietWaitS: number;
   quietThresholdPct: number;
@@ -89,6 +91,8 @@ const HELP = `Usage: node scripts/bench/run.mjs scripts/bench/ingest.ts [options
   --results-dir DIR        where the JSON goes (default bench-results)
   --appliance-arg ARG      extra appliance flag (repeat: --appliance-arg=--max-concurrent-writes --appliance-arg=1024)
   --cpu-prof               run the appliance under node --cpu-prof (profiles kept in <bench-dir>/profiles)
+  --node-arg FLAG          a Node flag for the appliance (repeatable), e.g. --perf-basic-prof to profile
+                           the window with \`perf record -p PID\` (the PID is logged when the window opens)
   --connect-concurrency 200
   --quiet-wait 20          before each run, wait up to this long (s) for other processes to go quiet (--quick: 0)
   --quiet-threshold 35     "quiet": everything else together uses less than this % of one core
@@ -116,6 +120,7 @@ function parseOptions(argv: string[], repoRoot: string): Options | null {
       'results-dir': { type: 'string', default: path.join(repoRoot, 'bench-results') },
       'appliance-arg': { type: 'string', multiple: true, default: [] },
       'cpu-prof': { type: 'boolean', default: false },
+      'node-arg': { type: 'string', multiple: true, default: [] },
       'connect-concurrency': { type: 'string', default: '200' },
       'quiet-wait': { type: 'string' },
       'quiet-threshold': { type: 'string', default: '35' },
@@ -156,6 +161,7 @@ function parseOptions(argv: string[], repoRoot: string): Options | null {
     resultsDir: path.resolve(values['results-dir']),
     applianceArgs: values['appliance-arg'],
     cpuProf: values['cpu-prof'],
+    nodeArgs: values['node-arg'],
     connectConcurrency: int('connect-concurrency', values['connect-concurrency'], 200),
     quietWaitS: int('quiet-wait', values['quiet-wait'], quick ? 0 : 20, 0),
     quietThresholdPct: int('quiet-threshold', values['quiet-threshold'], 35, 1),
@@ -423,7 +429,10 @@ async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<R
       if (opts.cpuProf) mkdirSync(profDir, { recursive: true });
       const app = await startAppliance(ctx.cleanup, {
         binary: ctx.applianceBinary, dataDir: tmp.dir, token: BENCH_TOKEN, extraArgs: opts.applianceArgs,
-        nodeArgs: opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `appliance-${level.id}-${Date.now()}.cpuprofile`] : [],
+        nodeArgs: [
+          ...opts.nodeArgs,
+          ...(opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `appliance-${level.id}-${Date.now()}.cpuprofile`] : []),
+        ],
       });
       broker = app;
       httpPort = app.httpPort;
@@ -505,6 +514,7 @@ async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<R
     };
     const w0 = await mark();
     lat.openWindow();
+    ctx.log(`  window open for ${windowS} s (${target} pid ${broker.pid ?? '?'})`);
     let prevSnap = w0.gen;
     // the window ends by the clock, not by a count of 1 s steps: when this process is starved
     // (flat out, it drives thousands of sockets), timers fire late and steps stretch
