@@ -28,6 +28,8 @@ export interface AgentRegistryDeps {
 export class AgentRegistry {
   private readonly live = new Map<string, LiveState>();
   private readonly dirtyLastSeen = new Set<string>();
+  /** metrics publishes of each agent that arrived and whose acknowledgement is still withheld */
+  private readonly awaiting = new Map<string, number>();
 
   constructor(private readonly deps: AgentRegistryDeps) {}
 
@@ -67,6 +69,24 @@ export class AgentRegistry {
    */
   heard(id: string): void {
     if (this.exists(id)) this.touch(id, this.state(id));
+    this.awaiting.set(id, (this.awaiting.get(id) ?? 0) + 1);
+  }
+
+  /** A publish that was `heard` has been stored or dropped: its acknowledgement is no longer withheld. */
+  settled(id: string): void {
+    const n = (this.awaiting.get(id) ?? 0) - 1;
+    if (n > 0) this.awaiting.set(id, n);
+    else this.awaiting.delete(id);
+  }
+
+  /**
+   * True while a publish of this agent waits for its acknowledgement. Under overload that takes
+   * seconds, and the broker reads nothing more from the agent meanwhile (backpressure): the agent
+   * is talking, the appliance is behind, and it must not be judged silent. At 10,000 agents it was,
+   * and the resulting alert storm took a seventh of the CPU of an appliance already behind.
+   */
+  isTalking(id: string): boolean {
+    return this.awaiting.has(id);
   }
 
   /** Stored samples: the latest values and the live stream (the agent was `heard` on arrival). */

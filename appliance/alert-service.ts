@@ -50,6 +50,8 @@ import { sameNumber, type SmsOutbox } from './notify/sms-outbox.js';
 export interface AgentDirectory {
   list(): AgentSummary[];
   detail(id: string): AgentDetail | null;
+  /** a publish of the agent waits for its acknowledgement (ingest is behind): it is not silent */
+  isTalking(id: string): boolean;
 }
 
 /**
@@ -528,13 +530,16 @@ export class AlertService {
 
   private silenceTick(): void {
     if (!this.running || this.silentRules.length === 0) return;
-    const agents = this.deps.agents.list().map((a) => ({ id: a.id, status: a.status, lastSeenMs: a.lastSeen, intervalS: a.interval }));
+    const now = this.deps.clock.now();
+    const agents = this.deps.agents.list().map((a) => ({
+      id: a.id, status: a.status, lastSeenMs: this.deps.agents.isTalking(a.id) ? now : a.lastSeen, intervalS: a.interval,
+    }));
     const result = evaluateSilence({
       rules: this.silentRules,
       states: this.states,
       agents,
       groupsOf: this.groupsOf,
-      nowMs: this.deps.clock.now(),
+      nowMs: now,
       graceUntilMs: this.startedAt + this.o.silenceGraceMs,
     });
     this.apply(result, result.verdicts);

@@ -63,6 +63,14 @@ export class Ingest {
   async handleMetrics(agentId: string, payload: Buffer): Promise<boolean> {
     this.counters.messagesIn++;
     this.deps.registry.heard(agentId);
+    try {
+      return await this.storeMetrics(agentId, payload);
+    } finally {
+      this.deps.registry.settled(agentId);
+    }
+  }
+
+  private async storeMetrics(agentId: string, payload: Buffer): Promise<boolean> {
     // the slot is taken before parsing: a publish waiting for one holds only its raw bytes
     // (~1.5 KB), not the ~10 KB of objects parsing makes, which is what bounds memory when
     // thousands of agents wait under overload

@@ -22,6 +22,7 @@ const ESCALATE_MS = 5 * 60_000;
 
 class Agents implements AgentDirectory {
   readonly rows = new Map<string, AgentSummary>();
+  readonly talking = new Set<string>();
   add(id: string, hostname: string, status: AgentStatus, lastSeen: number | null): void {
     this.rows.set(id, { id, hostname, status, lastSeen, interval: 5 });
   }
@@ -31,6 +32,9 @@ class Agents implements AgentDirectory {
   detail(id: string): AgentDetail | null {
     const s = this.rows.get(id);
     return s ? { ...s, createdAt: T0, inventory: null, latest: [] } : null;
+  }
+  isTalking(id: string): boolean {
+    return this.talking.has(id);
   }
 }
 
@@ -146,6 +150,18 @@ void t.test('no agent is silent during the start-up grace; an offline agent fire
   t.equal(texts(r).length, 1, 'not yet: other status changes may come with it');
   await r.clock.advance(1);
   t.match(texts(r)[1] ?? '', /^\[CRIT\] db-02 offline since 05:0[01] #2/);
+});
+
+void t.test('an agent whose publishes wait for their acknowledgement (the appliance is behind) is not silent; once they stop, it is', async (t) => {
+  const r = rig(t, { graceMs: 0 });
+  r.agents.add('a1', 'db-01', 'online', T0);
+  r.agents.talking.add('a1');
+  r.service.saveContact(contact('kim', '+821011112222'));
+  await r.clock.advance(120_000);
+  t.same(texts(r), [], 'two minutes without a stored sample, but talking all along: no alert');
+  r.agents.talking.delete('a1');
+  await r.clock.advance(2_000);
+  t.match(texts(r), [/^\[CRIT\] db-01 /], 'silent once nothing of it waits any more');
 });
 
 void t.test('SMS commands: an unknown number is ignored, an unknown command gets the help once an hour, MUTE silences a server', async (t) => {
