@@ -79,8 +79,8 @@ export class RrdStore {
   readonly counters: RrdStoreCounters = { rrdUpdates: 0, rrdUpdateErrors: 0 };
   private supervisor: RrdcachedSupervisor | null = null;
   private readonly log: Logger;
-  /** files known to exist (or being created): CREATE once per file per process */
-  private readonly files = new Map<string, Promise<void>>();
+  /** files known to exist (true) or being created: CREATE once per file per process */
+  private readonly files = new Map<string, Promise<void> | true>();
   /** newest t acknowledged per file, to tell a re-sent duplicate from a genuinely old sample */
   private readonly lastAcked = new Map<string, number>();
   /** per agent: writes of one agent run one after the other so their timestamps stay in order */
@@ -207,7 +207,14 @@ export class RrdStore {
     for (const b of batches.values()) b.updates.sort((x, y) => x.t - y.t);
 
     const deadline = new Deadline(this.deps.clock, this.downWaitMs);
-    await Promise.all([...batches.values()].map((b) => this.ensureFile(b, deadline)));
+    // almost always every file exists already: then nothing is awaited (a promise per file per
+    // batch was a measurable share of the work at 24,000 updates/s)
+    let creating: Promise<void>[] | null = null;
+    for (const b of batches.values()) {
+      const made = this.ensureFile(b, deadline);
+      if (made !== true) (creating ??= []).push(made);
+    }
+    if (creating) await Promise.all(creating);
 
     let todo = [...batches.values()].flatMap((b) =>
       withGapBridges(b, this.lastAcked.get(b.file)).map(({ update, bridge }) => ({ update, bridge, resent: false, recreated: false })));
@@ -253,10 +260,11 @@ export class RrdStore {
     return result;
   }
 
-  private ensureFile(batch: FileBatch, deadline: Deadline): Promise<void> {
+  /** true when the file is known to exist; otherwise a promise of its creation */
+  private ensureFile(batch: FileBatch, deadline: Deadline): Promise<void> | true {
     const step = batch.step;
     const known = this.files.get(batch.file);
-    if (known) return known;
+    if (known !== undefined) return known;
     const first = batch.updates[0]?.t ?? Math.floor(this.deps.clock.now() / 1000);
     // A GAUGE value covers the interval that ends at its timestamp. Starting the file a whole
     // step before the first sample lets that sample fill its interval; with `first - 1` the
@@ -270,7 +278,9 @@ export class RrdStore {
         if (outcome.created) this.lastAcked.set(batch.file, outcome.lastUpdate);
       })
       : this.createFile(batch.file, batch.family, step, first - step, deadline);
-    const p: Promise<void> = made.catch((e: unknown) => {
+    const p: Promise<void> = made.then(() => {
+      if (this.files.get(batch.file) === p) this.files.set(batch.file, true);
+    }, (e: unknown) => {
       if (this.files.get(batch.file) === p) this.files.delete(batch.file); // not created: the next write tries again
       throw e;
     });

@@ -35,6 +35,7 @@ export interface UpdateCommand {
 export type UpdateOutcome = { ok: true } | { ok: false; error: RwError };
 
 const OK: UpdateOutcome = Object.freeze({ ok: true });
+const OK_REPLY: Reply = Object.freeze({ status: 0, message: '', lines: Object.freeze([]) as unknown as string[] });
 
 interface Pending {
   resolve: (r: Reply) => void;
@@ -42,6 +43,38 @@ interface Pending {
   /** set once the status line has arrived and more lines are expected */
   reply?: Reply;
   remaining: number;
+  /** set for an update's slot: its success is taken from a status of 0 without parsing the reply */
+  batch?: UpdateBatch;
+}
+
+/** The outcomes of one updateMany: settled slot by slot, resolved when the last one is. */
+class UpdateBatch {
+  private open: number;
+  readonly outcomes: UpdateOutcome[];
+  constructor(size: number, private readonly done: (outcomes: UpdateOutcome[]) => void) {
+    this.open = size;
+    this.outcomes = new Array<UpdateOutcome>(size);
+  }
+  settle(i: number, outcome: UpdateOutcome): void {
+    this.outcomes[i] = outcome;
+    if (--this.open === 0) this.done(this.outcomes);
+  }
+}
+
+/**
+ * The reply slot of one pipelined update: one object, its methods on the prototype (ingest sends
+ * ~24,000 updates/s at 10,000 agents; two closures per update were a share of the garbage).
+ */
+class UpdateSlot implements Pending {
+  remaining = 0;
+  reply?: Reply;
+  constructor(readonly batch: UpdateBatch, private readonly i: number) {}
+  resolve(): void {
+    this.batch.settle(this.i, OK);
+  }
+  reject(error: RwError): void {
+    this.batch.settle(this.i, { ok: false, error });
+  }
 }
 
 // rrdcached's wording for an update not newer than the file's last one (rrd_daemon.c,
@@ -119,12 +152,7 @@ export class RrdcachedClient {
     // one reply slot per line but a single promise for the lot: ingest sends ~12 updates per
     // message, and a promise with its reactions per update was a measurable share of the CPU
     return new Promise((resolve) => {
-      const outcomes: UpdateOutcome[] = new Array<UpdateOutcome>(updates.length);
-      let open = updates.length;
-      const settle = (i: number, outcome: UpdateOutcome): void => {
-        outcomes[i] = outcome;
-        if (--open === 0) resolve(outcomes);
-      };
+      const batch = new UpdateBatch(updates.length, resolve);
       let text = '';
       for (let i = 0; i < updates.length; i++) {
         const u = updates[i] as UpdateCommand;
@@ -132,18 +160,14 @@ export class RrdcachedClient {
         try {
           line = updateLine(u);
         } catch (error) {
-          settle(i, { ok: false, error: asRwError(error) });
+          batch.settle(i, { ok: false, error: asRwError(error) });
           continue;
         }
         if (this.closedWith) {
-          settle(i, { ok: false, error: this.closedWith });
+          batch.settle(i, { ok: false, error: this.closedWith });
           continue;
         }
-        this.pending.push({
-          resolve: () => settle(i, OK),
-          reject: (error) => settle(i, { ok: false, error }),
-          remaining: 0,
-        });
+        this.pending.push(new UpdateSlot(batch, i));
         text += line + '\n';
       }
       // one write for the whole batch: a syscall per update would cap the rate long before rrdcached does
@@ -237,6 +261,12 @@ export class RrdcachedClient {
       this.stream.destroy();
       return;
     }
+    if (head.batch && !head.reply && line.startsWith('0 ')) {
+      // an update acknowledged ("0 errors, enqueued 1 value(s)."): nothing in it to keep
+      this.shift();
+      head.resolve(OK_REPLY);
+      return;
+    }
     if (head.reply) {
       head.reply.lines.push(line);
       head.remaining -= 1;
@@ -252,6 +282,17 @@ export class RrdcachedClient {
       head.remaining = Math.max(0, status);
     }
     if (head.remaining > 0) return;
+    this.shift();
+    const reply = head.reply;
+    if (reply.status < 0) {
+      head.reject(new RwError('RW_ERR_RRDCACHED', reply.message || `rrdcached error ${reply.status}`));
+    } else {
+      head.resolve(reply);
+    }
+  }
+
+  /** Drops the answered head of the FIFO. */
+  private shift(): void {
     this.pendingHead++;
     if (this.pendingHead === this.pending.length) {
       this.pending = [];
@@ -259,12 +300,6 @@ export class RrdcachedClient {
     } else if (this.pendingHead > 1024 && this.pendingHead * 2 > this.pending.length) {
       this.pending = this.pending.slice(this.pendingHead);
       this.pendingHead = 0;
-    }
-    const reply = head.reply;
-    if (reply.status < 0) {
-      head.reject(new RwError('RW_ERR_RRDCACHED', reply.message || `rrdcached error ${reply.status}`));
-    } else {
-      head.resolve(reply);
     }
   }
 
