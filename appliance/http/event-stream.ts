@@ -49,13 +49,29 @@ export function eventStream(hub: LiveHub, opts: EventStreamOptions): Handler {
       allowance = opts.maxBufferedBytes;
     });
 
+    // Frames of one turn of the event loop go out in one write: at 10,000 agents the hub
+    // publishes ~2,000 events/s, and a write (an HTTP chunk) per event was a share of the CPU
+    let batch = '';
+    let flushing = false;
+    const flush = (): void => {
+      flushing = false;
+      if (batch === '' || res.destroyed) return;
+      const text = batch;
+      batch = '';
+      res.write(text);
+    };
     const send = (e: HubEvent): void => {
       if (!wanted(e)) return;
-      if (res.writableLength > allowance) {
+      if (res.writableLength + batch.length > allowance) {
+        batch = '';
         res.destroy();
         return;
       }
-      res.write(frame(e));
+      batch += frame(e);
+      if (!flushing) {
+        flushing = true;
+        setImmediate(flush);
+      }
     };
     const unsubscribe = hub.subscribe(send);
     const heartbeat = setInterval(() => res.write(`: heartbeat ${Date.now()}\n\n`), opts.heartbeatMs);
