@@ -83,6 +83,8 @@ export class RrdStore {
   private readonly files = new Map<string, Promise<void> | true>();
   /** newest t acknowledged per file, to tell a re-sent duplicate from a genuinely old sample */
   private readonly lastAcked = new Map<string, number>();
+  /** agent → series (family, step, key) → its file name (see cachedFileName) */
+  private readonly nameCache = new Map<string, Map<string, string>>();
   /** per agent: writes of one agent run one after the other so their timestamps stay in order */
   private readonly agentChains = new Map<string, Promise<void>>();
   private tail: TailEntry[] = [];
@@ -156,8 +158,8 @@ export class RrdStore {
    * withholds its acknowledgement and the sample comes again.
    */
   write(agentId: string, intervalS: number, samples: readonly Sample[]): Promise<WriteResult> {
-    const prev = this.agentChains.get(agentId) ?? Promise.resolve();
-    const run = prev.then(() => this.writeNow(agentId, intervalS, samples));
+    const prev = this.agentChains.get(agentId);
+    const run = prev ? prev.then(() => this.writeNow(agentId, intervalS, samples)) : this.writeNow(agentId, intervalS, samples);
     const settled = run.then(() => undefined, () => undefined);
     this.agentChains.set(agentId, settled);
     void settled.then(() => {
@@ -189,7 +191,7 @@ export class RrdStore {
       let file: string;
       try {
         if (!validInterval(step)) throw new RwError('RW_ERR_BAD_REQUEST', `interval ${step} s is outside ${METRICS_LIMITS.minIntervalS}…${METRICS_LIMITS.maxIntervalS}`);
-        file = rrdFileName(agentId, s.f, s.k, step);
+        file = this.cachedFileName(agentId, s.f, s.k, step);
       } catch (e) {
         this.log.warn('sample cannot be stored', { agentId, family: s.f, error: e });
         refused();
@@ -261,6 +263,26 @@ export class RrdStore {
   }
 
   /** true when the file is known to exist; otherwise a promise of its creation */
+  /**
+   * rrdFileName, remembered per agent: the name comes back as the same flat string, whose hash
+   * V8 keeps, so the lookups that follow (files, lastAcked) cost no rebuilding and rehashing of
+   * a 40-character name per sample, 24,000 times a second at 10,000 agents.
+   */
+  private cachedFileName(agentId: string, family: Family, key: string | undefined, step: number): string {
+    let names = this.nameCache.get(agentId);
+    if (!names) {
+      names = new Map();
+      this.nameCache.set(agentId, names);
+    }
+    const id = key === undefined ? `${family}@${step}` : `${family}@${step}/${key}`;
+    let name = names.get(id);
+    if (name === undefined) {
+      name = rrdFileName(agentId, family, key, step);
+      names.set(id, name);
+    }
+    return name;
+  }
+
   private ensureFile(batch: FileBatch, deadline: Deadline): Promise<void> | true {
     const step = batch.step;
     const known = this.files.get(batch.file);
