@@ -82,8 +82,7 @@ export class AgentRegistry {
   /**
    * True while a publish of this agent waits for its acknowledgement. Under overload that takes
    * seconds, and the broker reads nothing more from the agent meanwhile (backpressure): the agent
-   * is talking, the appliance is behind, and it must not be judged silent. At 10,000 agents it was,
-   * and the resulting alert storm took a seventh of the CPU of an appliance already behind.
+   * is talking, the appliance is behind, and it must not be judged silent.
    */
   isTalking(id: string): boolean {
     return this.awaiting.has(id);
