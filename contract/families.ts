@@ -73,8 +73,11 @@ export type Family = keyof typeof FAMILIES;
 export const FAMILY_NAMES = Object.keys(FAMILIES) as Family[];
 export type FieldOf<F extends Family> = keyof (typeof FAMILIES)[F]['fields'] & string;
 
-export function familyFields(family: Family): string[] {
-  return Object.keys(FAMILIES[family].fields);
+const FIELD_LISTS = Object.fromEntries(FAMILY_NAMES.map((f) => [f, Object.freeze(Object.keys(FAMILIES[f].fields))])) as Record<Family, readonly string[]>;
+
+/** A family's fields in their RRD order (one list per family, made once: ingest asks 24,000 times a second). */
+export function familyFields(family: Family): readonly string[] {
+  return FIELD_LISTS[family];
 }
 
 /**

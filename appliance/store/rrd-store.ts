@@ -68,6 +68,17 @@ interface TailEntry {
   bytes: number;
 }
 
+/** an update on its way to rrdcached, and what happened to it so far */
+interface PendingUpdate {
+  update: UpdateCommand;
+  /** an unknown value one step before a sample after a long gap (see withGapBridges), not a sample */
+  bridge: boolean;
+  /** sent again after rrdcached went away unanswered */
+  resent: boolean;
+  /** its file was created again after it vanished */
+  recreated: boolean;
+}
+
 interface FileBatch {
   file: string;
   family: Family;
@@ -218,8 +229,8 @@ export class RrdStore {
     }
     if (creating) await Promise.all(creating);
 
-    let todo = [...batches.values()].flatMap((b) =>
-      withGapBridges(b, this.lastAcked.get(b.file)).map(({ update, bridge }) => ({ update, bridge, resent: false, recreated: false })));
+    let todo: PendingUpdate[] = [];
+    for (const b of batches.values()) withGapBridges(b, this.lastAcked.get(b.file), todo);
     while (todo.length > 0) {
       const client = await this.waitUp(deadline);
       const outcomes = await client.updateMany(todo.map((x) => x.update));
@@ -397,7 +408,7 @@ export class RrdStore {
     const { step, rows } = downsample(mergeSeriesParts(parts), points);
     const data: SeriesResponse['data'] = [rows.map((r) => r.t)];
     for (let c = 0; c < fields.length; c++) data.push(rows.map((r) => r.values[c] ?? null));
-    return { agentId, family, ...(key !== undefined ? { key } : {}), step, fields, data };
+    return { agentId, family, ...(key !== undefined ? { key } : {}), step, fields: [...fields], data };
   }
 
   /** Every file of a series (one per step it was ever written at), relative to the RRD directory. */
@@ -482,16 +493,14 @@ export function downsample(f: Pick<FetchResult, 'step' | 'rows'>, points: number
  * rrdtool stores the next value as unknown, since it would have to cover the whole gap. An
  * unknown update one step before it closes the gap, so that value is kept.
  */
-function withGapBridges(batch: FileBatch, lastT: number | undefined): { update: UpdateCommand; bridge: boolean }[] {
-  const out: { update: UpdateCommand; bridge: boolean }[] = [];
+function withGapBridges(batch: FileBatch, lastT: number | undefined, out: PendingUpdate[]): void {
   let prev = lastT;
   for (const update of batch.updates) {
     const bridgeT = update.t - batch.step;
     if (prev !== undefined && update.t - prev > HEARTBEAT_STEPS * batch.step && bridgeT > prev) {
-      out.push({ update: { file: batch.file, t: bridgeT, values: update.values.map(() => null) }, bridge: true });
+      out.push({ update: { file: batch.file, t: bridgeT, values: update.values.map(() => null) }, bridge: true, resent: false, recreated: false });
     }
-    out.push({ update, bridge: false });
+    out.push({ update, bridge: false, resent: false, recreated: false });
     prev = update.t;
   }
-  return out;
 }
