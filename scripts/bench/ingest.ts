@@ -93,6 +93,7 @@ const HELP = `Usage: node scripts/bench/run.mjs scripts/bench/ingest.ts [options
   --cpu-prof               run the appliance under node --cpu-prof (profiles kept in <bench-dir>/profiles)
   --node-arg FLAG          a Node flag for the appliance (repeatable), e.g. --perf-basic-prof to profile
                            the window with \`perf record -p PID\` (the PID is logged when the window opens)
+Environment: RW_BENCH_LOG=FILE appends the appliance's log (stderr) to FILE.
   --connect-concurrency 200
   --quiet-wait 20          before each run, wait up to this long (s) for other processes to go quiet (--quick: 0)
   --quiet-threshold 35     "quiet": everything else together uses less than this % of one core

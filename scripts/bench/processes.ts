@@ -2,7 +2,7 @@
 // Mosquitto — and the one place that remembers everything to undo (child processes, temporary
 // directories), so that Ctrl-C, an error or a normal end all leave nothing behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,7 +103,9 @@ function manage(cleanup: Cleanup, what: string, cmd: string, args: string[], onS
     }
   });
   // the pipes are always drained: a child blocked on a full stderr pipe would stall the benchmark
+  const logFile = process.env.RW_BENCH_LOG;
   proc.stderr?.on('data', (chunk: Buffer) => {
+    if (logFile) appendFileSync(logFile, chunk);
     errBytes += chunk.length;
     keep(chunk.toString('utf8'));
   });
