@@ -99,7 +99,9 @@ export class AgentRegistry {
     for (const sample of samples) {
       const mapKey = `${sample.f}\0${sample.k ?? ''}`;
       const prev = s.latest.get(mapKey);
-      const series: LatestSeries = { family: sample.f, t: sample.t, values: sample.v, ...(sample.k !== undefined ? { key: sample.k } : {}) };
+      const series: LatestSeries = sample.k !== undefined
+        ? { family: sample.f, t: sample.t, values: sample.v, key: sample.k }
+        : { family: sample.f, t: sample.t, values: sample.v };
       // a backlog delivered after an outage must not overwrite newer live values
       if (!prev || prev.t <= sample.t) s.latest.set(mapKey, series);
       out.push(series);
