@@ -205,7 +205,7 @@ export class RrdStore {
       result.rejected++;
       this.counters.rrdUpdateErrors++;
     };
-    const batches = new Map<string, FileBatch>();
+    const batches = new Map<FileState, FileBatch>();
     for (const s of samples) {
       // a sample of a collector with its own interval (S2) carries it; its file has that step
       const step = s.i ?? intervalS;
@@ -218,13 +218,12 @@ export class RrdStore {
         refused();
         continue;
       }
-      const file = state.file;
-      let batch = batches.get(file);
+      let batch = batches.get(state);
       if (!batch) {
         batch = { state, family: s.f, step, updates: [] };
-        batches.set(file, batch);
+        batches.set(state, batch);
       }
-      batch.updates.push({ file, t: s.t, values: familyFields(s.f).map((f) => s.v[f] ?? null) });
+      batch.updates.push({ file: state.file, t: s.t, values: familyFields(s.f).map((f) => s.v[f] ?? null) });
     }
     // rrdcached refuses an update older than the previous one of the same file: send each
     // file's updates oldest first, whatever order the batch had

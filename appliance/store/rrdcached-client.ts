@@ -35,7 +35,6 @@ export interface UpdateCommand {
 export type UpdateOutcome = { ok: true } | { ok: false; error: RwError };
 
 const OK: UpdateOutcome = Object.freeze({ ok: true });
-const OK_REPLY: Reply = Object.freeze({ status: 0, message: '', lines: Object.freeze([]) as unknown as string[] });
 
 interface Pending {
   resolve: (r: Reply) => void;
@@ -43,8 +42,6 @@ interface Pending {
   /** set once the status line has arrived and more lines are expected */
   reply?: Reply;
   remaining: number;
-  /** set for an update's slot: its success is taken from a status of 0 without parsing the reply */
-  batch?: UpdateBatch;
 }
 
 /** The outcomes of one updateMany: settled slot by slot, resolved when the last one is. */
@@ -68,7 +65,8 @@ class UpdateBatch {
 class UpdateSlot implements Pending {
   remaining = 0;
   reply?: Reply;
-  constructor(readonly batch: UpdateBatch, private readonly i: number) {}
+  constructor(private readonly batch: UpdateBatch, private readonly i: number) {}
+  /** the reply says nothing an update needs beyond its status (see onLine) */
   resolve(): void {
     this.batch.settle(this.i, OK);
   }
@@ -263,10 +261,10 @@ export class RrdcachedClient {
       this.stream.destroy();
       return;
     }
-    if (head.batch && !head.reply && line.startsWith('0 ')) {
+    if (head instanceof UpdateSlot && !head.reply && line.startsWith('0 ')) {
       // an update acknowledged ("0 errors, enqueued 1 value(s)."): nothing in it to keep
       this.shift();
-      head.resolve(OK_REPLY);
+      head.resolve();
       return;
     }
     if (head.reply) {
