@@ -7,7 +7,8 @@
 // boundaries, which makes every stored value checkable (`sampleValue`). The agents' send times
 // are spread uniformly across the interval.
 //
-// Each agent keeps at most `maxInflight` unacknowledged publishes. A sample it cannot send yet
+// Each agent keeps at most `maxInflight` unacknowledged publishes (the real agent: one, see
+// agent/session.ts; the benchmark's default too). A sample it cannot send yet
 // waits in its queue (a range of rounds, like the real agent's disk queue, so it costs no memory)
 // and is sent oldest first as acknowledgements come back; `deferred` counts them.
 //
@@ -382,7 +383,7 @@ export interface LoadOptions {
   port: number;
   agents: readonly AgentIdentity[];
   intervalS: number;
-  /** unacknowledged QoS 1 publishes per agent; the rest wait in the agent's queue */
+  /** unacknowledged QoS 1 publishes per agent (the real agent: 1); the rest wait in the agent's queue */
   maxInflight: number;
   /** MQTT keepalive (s): PINGREQ after this long without sending anything */
   keepaliveS: number;

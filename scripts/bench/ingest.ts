@@ -80,7 +80,7 @@ const HELP = `Usage: node scripts/bench/run.mjs scripts/bench/ingest.ts [options
   --probe-window 30        measured seconds of the flat-out probe (--quick: 10)
   --warmup-timeout 180     longest wait for connect + first full round (s)
   --targets appliance,aedes,mosquitto
-  --max-inflight 4         unacknowledged publishes per simulated agent
+  --max-inflight 1         unacknowledged publishes per simulated agent (the real agent's: 1)
   --max-agents 15000       most agents the twice-sustainable level may use (--quick: 4000)
   --probe-agents N         agents in the flat-out probe (default: half the largest level)
   --probe-backlog 720      rounds queued per agent at the start of the probe
@@ -110,7 +110,7 @@ function parseOptions(argv: string[], repoRoot: string): Options | null {
       'probe-window': { type: 'string' },
       'warmup-timeout': { type: 'string', default: '180' },
       targets: { type: 'string', default: ALL_TARGETS.join(',') },
-      'max-inflight': { type: 'string', default: '4' },
+      'max-inflight': { type: 'string', default: '1' },
       'max-agents': { type: 'string' },
       'probe-agents': { type: 'string' },
       'probe-backlog': { type: 'string', default: '720' },
@@ -149,7 +149,7 @@ function parseOptions(argv: string[], repoRoot: string): Options | null {
     probeWindowS: int('probe-window', values['probe-window'], quick ? 10 : 30),
     warmupTimeoutS: int('warmup-timeout', values['warmup-timeout'], 180),
     targets: targets as TargetKind[],
-    maxInflight: int('max-inflight', values['max-inflight'], 4),
+    maxInflight: int('max-inflight', values['max-inflight'], 1),
     maxAgents: int('max-agents', values['max-agents'], quick ? 4000 : 15000),
     // flat out, the agent count matters less than the queue each one has: half the largest level
     // saturates the appliance while creating half the RRD files in the warm-up
