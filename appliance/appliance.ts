@@ -98,6 +98,7 @@ export class Appliance {
       budgetBytes: config.rrdBudgetBytes,
       now: () => clock.now(),
     });
+    await capacity.refresh();
     const { token, created } = loadOrCreateEnrollToken(path.join(dataDir, 'enroll-token'), config.enrollToken);
     const enrollment = new AgentEnrollment({
       repo, registry, token, clock, logger: logger.child('enroll'),
