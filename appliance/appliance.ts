@@ -220,7 +220,7 @@ export class Appliance {
     this.visitors?.stop();
     this.visitors = null;
     await this.store?.stop();
-    this.registry?.flushLastSeen();
+    this.registry?.flushLastSeen(true);
     this.db?.close();
     this.http = null;
     this.broker = null;
