@@ -1,25 +1,14 @@
 // Last-seen times reach SQLite at most LAST_SEEN_SAVE_MS behind, not at every flush; a changed
 // interval and a shutdown are saved at once. The API shows the live time all along.
-import path from 'node:path';
 import t from 'tap';
-import { AgentRegistry, LAST_SEEN_SAVE_MS } from '../../appliance/agent-registry.js';
+import { LAST_SEEN_SAVE_MS } from '../../appliance/agent-registry.js';
 import { AgentRepository } from '../../appliance/agent-repository.js';
-import { openDatabase } from '../../appliance/db/database.js';
-import { LiveHub } from '../../appliance/live-hub.js';
-import { FakeClock } from '../agent/fake-clock.js';
-import { tempDir } from '../agent/temp-dir.js';
+import { registryWithTwoAgents } from './registry-fixture.js';
 
 const T0 = Date.UTC(2025, 2, 3, 5, 0, 0);
 
 void t.test('last-seen times are saved when a minute behind, intervals and shutdown at once', async (t) => {
-  const file = path.join(tempDir(t), 'rackwatch.sqlite');
-  const db = openDatabase(file);
-  t.teardown(() => db.close());
-  const repo = new AgentRepository(db);
-  repo.insert('a1', 'web-01', 'x', T0);
-  repo.insert('a2', 'web-02', 'x', T0);
-  const clock = new FakeClock(T0);
-  const registry = new AgentRegistry({ repo, hub: new LiveHub({ ringSize: 10, bootTimeMs: T0 }), clock });
+  const { db, clock, registry } = registryWithTwoAgents(t, T0);
   /** what a restarted appliance would read */
   const saved = (id: string): { lastSeen: number | null; intervalS: number | null } => {
     const row = new AgentRepository(db).listing(id);

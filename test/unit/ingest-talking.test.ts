@@ -1,15 +1,10 @@
 // An agent whose publishes wait under backpressure is talking, not silent (S19 with the
 // agent-silent rule): through the real Ingest, registry, repository and a SQLite file, with a
 // store that answers only when the test lets it.
-import path from 'node:path';
 import t from 'tap';
 import { silentLogger } from '../../core/logger.js';
-import { AgentRegistry } from '../../appliance/agent-registry.js';
-import { AgentRepository } from '../../appliance/agent-repository.js';
-import { openDatabase } from '../../appliance/db/database.js';
 import { Ingest, type SampleSink } from '../../appliance/ingest.js';
-import { LiveHub } from '../../appliance/live-hub.js';
-import { FakeClock } from '../agent/fake-clock.js';
+import { registryWithTwoAgents } from './registry-fixture.js';
 
 const T0 = Date.UTC(2025, 2, 3, 5, 0, 0);
 
@@ -21,13 +16,7 @@ class HeldSink implements SampleSink {
 }
 
 void t.test('a publish waiting for a write slot or for its store keeps its agent talking until it settles, stored or dropped', async (t) => {
-  const db = openDatabase(path.join(t.testdir(), 'rackwatch.sqlite'));
-  t.teardown(() => db.close());
-  const repo = new AgentRepository(db);
-  repo.insert('a1', 'web-01', 'x', T0);
-  repo.insert('a2', 'web-02', 'x', T0);
-  const clock = new FakeClock(T0);
-  const registry = new AgentRegistry({ repo, hub: new LiveHub({ ringSize: 10, bootTimeMs: T0 }), clock });
+  const { clock, registry } = registryWithTwoAgents(t, T0);
   const sink = new HeldSink();
   const ingest = new Ingest({ sink, registry, clock, logger: silentLogger, maxConcurrentWrites: 1 });
   const batch = (tS: number): Buffer => Buffer.from(JSON.stringify({ v: 1, i: 5, s: [{ t: tS, f: 'load', v: { load1: 1, load5: 1, load15: 1 } }] }));
