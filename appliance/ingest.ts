@@ -76,6 +76,7 @@ export class Ingest {
     // thousands of agents wait under overload
     await this.acquire();
     let batch: MetricsBatch;
+    let json: string | undefined;
     try {
       const check = parseMetricsPayload(payload, nowSeconds(this.deps.clock));
       if (!check.ok) {
@@ -83,13 +84,14 @@ export class Ingest {
         return false;
       }
       batch = check.value;
+      json = check.json;
       const result = await this.deps.sink.write(agentId, batch.i, batch.s);
       this.counters.samplesStored += result.updated;
       this.counters.samplesRejected += result.rejected;
     } finally {
       this.release();
     }
-    this.deps.registry.recordSamples(agentId, batch.i, batch.s);
+    this.deps.registry.recordSamples(agentId, batch, json);
     if (batch.x) {
       this.deps.registry.recordSnapshot(agentId, batch.x);
       try {

@@ -1,6 +1,6 @@
 // HTTP API types (README "HTTP API"): the appliance returns them, the web UI and the tests read
 // them. A change here is a change of the public API.
-import type { Family } from './metrics.js';
+import type { Family, Sample } from './metrics.js';
 import type { Inventory } from './inventory.js';
 import type { AlertStreamEvent, ModemHealth, ModemStreamEvent, SmsHealth, SmsStreamEvent } from './alerts-api.js';
 import type { AgentSnapshot } from './fleet-api.js';
@@ -93,9 +93,20 @@ export interface HealthResponse {
   sms: SmsHealth;
 }
 
+/**
+ * A stored batch on the live stream: the samples as the agent published them (D3, contract/
+ * metrics.ts), without the snapshot. The appliance relays the agent's own JSON when it can, so
+ * key order and spacing are the agent's.
+ */
+export interface StreamBatch {
+  v: 1;
+  i: number;
+  s: Sample[];
+}
+
 /** Server-Sent Events on /api/v1/stream: `event:` name → `data:` JSON. */
 export interface StreamEvents {
-  sample: { agentId: string; samples: LatestSeries[] };
+  sample: { agentId: string; batch: StreamBatch };
   status: { agentId: string; status: AgentStatus; at: number };
   agent: AgentSummary;
   /** an alert changed (contract/alerts-api.ts) */

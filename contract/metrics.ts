@@ -65,21 +65,24 @@ export const metricsBatchSchema = z
 export type Sample = z.infer<typeof sampleSchema>;
 export type MetricsBatch = z.infer<typeof metricsBatchSchema>;
 
-export type PayloadCheck<T> = { ok: true; value: T } | { ok: false; reason: string };
+/** `json`: the payload's text, when it is what was checked (the live stream relays it) */
+export type PayloadCheck<T> = { ok: true; value: T; json?: string } | { ok: false; reason: string };
 
 /** Validates one metrics payload (raw MQTT bytes) against the contract and the time window. */
 export function parseMetricsPayload(payload: Buffer | Uint8Array, nowS: number): PayloadCheck<MetricsBatch> {
   if (payload.byteLength > METRICS_LIMITS.maxPayloadBytes) {
     return { ok: false, reason: `payload of ${payload.byteLength} bytes exceeds ${METRICS_LIMITS.maxPayloadBytes}` };
   }
+  const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+    json = JSON.parse(text);
   } catch {
     return { ok: false, reason: 'payload is not JSON' };
   }
-  if (isCertainlyValidBatch(json, nowS)) return { ok: true, value: json };
-  return checkMetricsBatch(json, nowS);
+  if (isCertainlyValidBatch(json, nowS)) return { ok: true, value: json, json: text };
+  const checked = checkMetricsBatch(json, nowS);
+  return checked.ok ? { ...checked, json: text } : checked;
 }
 
 /** The full check of a parsed payload: the schema, then what it cannot say (time window, keys, fields). */

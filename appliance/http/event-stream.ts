@@ -15,7 +15,7 @@ export interface EventStreamOptions {
 }
 
 function frame(e: HubEvent): string {
-  e.frame ??= `id: ${e.id}\nevent: ${e.name}\ndata: ${JSON.stringify(e.data)}\n\n`;
+  e.frame ??= `id: ${e.id}\nevent: ${e.name}\ndata: ${e.json ?? JSON.stringify(e.data)}\n\n`;
   return e.frame;
 }
 

@@ -94,7 +94,7 @@ export class SseSubscriber {
     this.events++;
     try {
       const sample = JSON.parse(data) as StreamEvents['sample'];
-      const t = sample.samples[0]?.t;
+      const t = sample.batch.s[0]?.t;
       if (t !== undefined) this.opts.onSample(sample.agentId, t, at);
     } catch {
       this.parseErrors++;

@@ -8,7 +8,7 @@
 // A GAUGE row is filled from the next update when one or two are missing (heartbeat 3 steps), so
 // "no null row" alone would not catch a lost sample: the values are compared with what was sent.
 import t, { type Test } from 'tap';
-import type { AgentSummary, LatestSeries, SeriesResponse } from '../../contract/api.js';
+import type { AgentSummary, SeriesResponse, StreamEvents } from '../../contract/api.js';
 import { freePort, startAgent, startAppliance, tempDir, waitFor, type RunningAgent, type RunningAppliance } from '../helpers/appliance-harness.js';
 import { openStream } from '../helpers/sse.js';
 
@@ -85,9 +85,9 @@ async function outage(t: Test, opts: Outage): Promise<void> {
   const sent = new Map<number, number[]>();
   for (const e of stream.events) {
     if (e.event !== 'sample') continue;
-    for (const s of (e.data as { samples: LatestSeries[] }).samples) {
-      if (s.family !== 'cpu' || typeof s.values.user !== 'number') continue;
-      sent.set(s.t, [...(sent.get(s.t) ?? []), s.values.user]);
+    for (const s of (e.data as StreamEvents['sample']).batch.s) {
+      if (s.f !== 'cpu' || typeof s.v.user !== 'number') continue;
+      sent.set(s.t, [...(sent.get(s.t) ?? []), s.v.user]);
     }
   }
   // The restarted agent samples again only once its process is up (seconds under load) and its

@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { startAgent, startAppliance, waitFor } from '../helpers/appliance-harness.js';
 import { openStream } from '../helpers/sse.js';
-import type { AgentDetail, AgentSummary, SeriesResponse } from '../../contract/api.js';
+import type { AgentDetail, AgentSummary, SeriesResponse, StreamEvents } from '../../contract/api.js';
 
 void t.test('an agent enrolls and publishes; its samples reach the series API and the stream within 3 intervals', async (t) => {
   const app = await startAppliance(t);
@@ -40,7 +40,7 @@ void t.test('an agent enrolls and publishes; its samples reach the series API an
 
   const sampleEvent = await waitFor('a sample event on the stream', () =>
     stream.events.find((e) => e.event === 'sample' && (e.data as { agentId: string }).agentId === id));
-  const families = new Set((sampleEvent.data as { samples: { family: string }[] }).samples.map((s) => s.family));
+  const families = new Set((sampleEvent.data as StreamEvents['sample']).batch.s.map((s) => s.f));
   t.ok(families.has('memory') && families.has('load'), 'live samples carry memory and load');
 
   const detail = await waitFor('latest values of every family', async () => {

@@ -1,6 +1,8 @@
 // GET /api/v1/stream: live samples filtered by agent, and a reconnect with Last-Event-ID gets
 // what it missed.
 import t from 'tap';
+import type { StreamEvents } from '../../contract/api.js';
+import type { MetricsBatch } from '../../contract/metrics.js';
 import { startAppliance, waitFor } from '../helpers/appliance-harness.js';
 import { connectAgent, enroll, publishMetrics, sampleBatch } from '../helpers/mqtt-agent.js';
 import { openStream } from '../helpers/sse.js';
@@ -32,4 +34,15 @@ void t.test('the stream filters by agent and replays missed events after Last-Ev
     return r.length >= 2 ? r : null;
   });
   t.same(replayed.slice(0, 2).map((e) => e.id), samples().slice(1, 3).map((e) => e.id), 'the two events after Last-Event-ID are replayed in order');
+  t.same(samples()[0]?.data, { agentId: a.agentId, batch: sampleBatch(now - 3, 1, 0) }, 'a sample event carries the batch as the agent published it');
+
+  // a batch with a snapshot, and one whose JSON spans lines: the samples alone, on one data line
+  const withSnapshot: MetricsBatch = { ...sampleBatch(now, 1, 7), x: { t: now, visitors: [{ remote: '10.0.0.9', remotePort: 50000, localPort: 22 }] } };
+  await publishMetrics(client, a.agentId, withSnapshot);
+  await publishMetrics(client, a.agentId, JSON.stringify(sampleBatch(now + 1, 1, 8), null, 2));
+  const later = await waitFor('two more sample events', () => (samples().length >= 5 ? samples().slice(3, 5) : null));
+  t.same(later.map((e) => e.data), [
+    { agentId: a.agentId, batch: sampleBatch(now, 1, 7) },
+    { agentId: a.agentId, batch: sampleBatch(now + 1, 1, 8) },
+  ] satisfies StreamEvents['sample'][], 'no snapshot on the stream; a multi-line payload streamed intact');
 });

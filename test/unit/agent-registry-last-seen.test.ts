@@ -30,7 +30,7 @@ void t.test('last-seen times are saved when a minute behind, intervals and shutd
   registry.flushLastSeen();
   t.equal(saved('a1').lastSeen, T0 + 5_000 + LAST_SEEN_SAVE_MS, 'a minute behind: written');
 
-  registry.recordSamples('a2', 10, [{ t: T0 / 1000, f: 'load', v: { load1: 1 } }]);
+  registry.recordSamples('a2', { i: 10, s: [{ t: T0 / 1000, f: 'load', v: { load1: 1 } }] });
   registry.heard('a2');
   registry.flushLastSeen();
   t.same(saved('a2'), { lastSeen: T0 + 5_000 + LAST_SEEN_SAVE_MS, intervalS: 10 }, 'a new interval is written at the next flush');

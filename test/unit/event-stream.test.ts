@@ -12,7 +12,7 @@ const LIMIT = 256 * 1024;
 const PADDING = 'x'.repeat(4000);
 
 function publishSample(hub: LiveHub, n: number): void {
-  hub.publish('sample', 'a1', { agentId: 'a1', samples: [{ family: 'cpu', t: n, values: { user: n }, key: PADDING }] });
+  hub.publish('sample', 'a1', { agentId: 'a1', batch: { v: 1, i: 5, s: [{ t: n, f: 'fs', k: PADDING, v: { used: n } }] } });
 }
 
 async function serve(tt: Test, hub: LiveHub): Promise<number> {

@@ -3,7 +3,7 @@
 // changes, samples). Re-renders are batched: with hundreds of agents sending samples, rendering
 // the list once per event would keep the browser busy for nothing.
 import type { AgentDetail, AgentSummary, LatestSeries, StreamEvents } from '../../contract/api.js';
-import type { LiveStream } from './live-stream.js';
+import { streamSeries, type LiveStream } from './live-stream.js';
 import { cpuBusyPct, memoryUsedPct } from './metric-fields.js';
 import { errorReason } from './api-client.js';
 
@@ -177,7 +177,7 @@ export class AgentsStore {
 
   private onSample(s: StreamEvents['sample']): void {
     const row = this.rows.get(s.agentId);
-    if (row) this.put(withLatest(row, s.samples));
+    if (row) this.put(withLatest(row, streamSeries(s)));
   }
 
   private put(row: AgentRow): void {

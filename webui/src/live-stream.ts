@@ -5,7 +5,7 @@
 // after a back-off, passing the last id as `lastEventId` (the appliance reads either) so the
 // replay still works. After any interruption views are told to resync (re-read the list, re-seed
 // charts), since events older than the appliance's replay ring are gone.
-import type { StreamEventName, StreamEvents } from '../../contract/api.js';
+import type { LatestSeries, StreamEventName, StreamEvents } from '../../contract/api.js';
 
 export type StreamState = 'connecting' | 'open' | 'reconnecting';
 
@@ -33,7 +33,7 @@ function isPayload<N extends StreamEventName>(name: N, v: unknown): v is StreamE
   if (!isObject(v)) return false;
   switch (name) {
     case 'sample':
-      return typeof v.agentId === 'string' && Array.isArray(v.samples);
+      return typeof v.agentId === 'string' && isObject(v.batch) && Array.isArray(v.batch.s);
     case 'status':
       return typeof v.agentId === 'string' && typeof v.status === 'string';
     case 'agent':
@@ -47,6 +47,11 @@ function isPayload<N extends StreamEventName>(name: N, v: unknown): v is StreamE
     default:
       return false;
   }
+}
+
+/** A sample event's samples as series with their latest values (the shape of the agent API's `latest`). */
+export function streamSeries(ev: StreamEvents['sample']): LatestSeries[] {
+  return ev.batch.s.map((s) => (s.k !== undefined ? { family: s.f, key: s.k, t: s.t, values: s.v } : { family: s.f, t: s.t, values: s.v }));
 }
 
 export class LiveStream {

@@ -11,6 +11,7 @@ import { CPU_FIELDS, FS_FIELDS, MEMORY_FIELDS, NET_FIELDS, fsUsedPct, isChartedI
 import { appendSample, emptyWindow, mergeSeed, windowFromResponse } from './series-window.js';
 import type { SeriesWindow, WindowBounds } from './series-window.js';
 import { useUi } from './ui-context.js';
+import { streamSeries } from './live-stream.js';
 
 export type RangeId = 'live' | '1h' | '1d' | '1w' | '1m' | '1y';
 export const RANGES: readonly RangeId[] = ['live', '1h', '1d', '1w', '1m', '1y'];
@@ -192,7 +193,8 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
     const live = range === 'live';
     return stream.on('sample', (ev) => {
       if (ev.agentId !== agentId) return;
-      const fsUpdates = ev.samples.filter((s) => s.family === 'fs' && s.key !== undefined);
+      const samples = streamSeries(ev);
+      const fsUpdates = samples.filter((s) => s.family === 'fs' && s.key !== undefined);
       if (fsUpdates.length > 0) {
         setFsLatest((cur) => {
           const next = { ...cur };
@@ -204,7 +206,7 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
       setNowS(Date.now() / 1000);
       setCharts((cur) => {
         let next = cur;
-        for (const s of ev.samples) {
+        for (const s of samples) {
           if (s.family === 'cpu') next = { ...next, cpu: appendSample(next.cpu, s.t, s.values, LIVE_BOUNDS) };
           else if (s.family === 'memory') next = { ...next, memory: appendSample(next.memory, s.t, s.values, LIVE_BOUNDS) };
           else if (s.family === 'fs' && next.fs && s.key === next.fs.key) {
