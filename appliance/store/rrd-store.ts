@@ -316,7 +316,7 @@ export class RrdStore {
     // the usual case, a sample of these days, gets a copy of the family's template; a sample
     // older than the template (a test's fixed clock) a file created for it
     const made = first > this.templates.oldestAllowedStart(step)
-      ? this.templates.copyTo(file, batch.family, step).then((outcome) => {
+      ? this.templates.copyTo(file, batch.family, step, first).then((outcome) => {
         // a fresh copy's last update is the template's: the first sample needs its gap bridge
         if (outcome.created) state.lastAcked = outcome.lastUpdate;
       })

@@ -5,11 +5,17 @@
 // file is a copy of it, made by the kernel in Node's thread pool, in parallel and away from the
 // rrdcached connection.
 //
-// The template starts (its last update) before the oldest sample ingest accepts
-// (METRICS_LIMITS.maxAgeS), so every sample a copy will get is newer. The first update of a copy
-// comes after a long gap: the store sends an unknown "bridge" update one step before it (see
-// withGapBridges in rrd-store.ts) so that rrdtool keeps that first value, and rrdtool writes the
-// skipped rows as unknown, at most each archive once, which is what creating the file costs.
+// A copy's first update comes after a gap (since the template's last update): the store sends
+// an unknown "bridge" update one step before it (see withGapBridges in rrd-store.ts) so that
+// rrdtool keeps that first value, and rrdtool writes the skipped rows as unknown when rrdcached
+// next writes the file. So the gap is kept short: a sample of the last few minutes, the usual
+// case, gets a copy of a "recent" template, whose last update is at most 2 × RECENT_LEAD_S ago
+// (remade when older). An older sample (an agent's backlog after an outage) gets a copy of the
+// "oldest" template, which starts before the oldest sample ingest accepts (METRICS_LIMITS.maxAgeS);
+// its gap spans whole archives, and rrdtool rewrites each of them once: with only that template,
+// 10,000 new agents made rrdcached rewrite all 120,000 files at its first write five minutes
+// later (56 % of a core in the ingest benchmark), and a default-retention file (~4 MB) costs a
+// second write of most of its size.
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, copyFile, link, mkdir, rm } from 'node:fs/promises';
@@ -31,12 +37,22 @@ interface Template {
   file: string;
   /** the template's (and every fresh copy's) last update, unix seconds */
   lastUpdate: number;
+  /** resolves once the file is made (rejects if it could not be) */
+  made: Promise<void>;
 }
+
+/** how far before now a recent template starts; it is remade once twice as old */
+export const RECENT_LEAD_S = 300;
+/** a replaced recent template is removed this long after (copies may still be reading it) */
+const REPLACED_TEMPLATE_TTL_MS = 60_000;
 
 export type CopyOutcome = { created: true; lastUpdate: number } | { created: false };
 
 export class RrdTemplates {
-  private readonly templates = new Map<string, Promise<Template>>();
+  /** (family, step) → the template that starts before every sample ingest accepts */
+  private readonly oldest = new Map<string, Template>();
+  /** (family, step) → the template that starts a few minutes ago */
+  private readonly recent = new Map<string, Template>();
   /** agent directories, each with whether this process created it (then it held no file before) */
   private readonly dirs = new Map<string, Promise<boolean>>();
   /** templates of this process only: a name no earlier run used */
@@ -49,18 +65,19 @@ export class RrdTemplates {
     await rm(path.join(this.deps.rrdDir, TEMPLATE_DIR), { recursive: true, force: true });
   }
 
-  /** The last update every copy starts with: no sample ingest accepts is this old. */
+  /** The oldest template's last update: no sample ingest accepts is this old. */
   oldestAllowedStart(step: number): number {
-    const start = this.deps.nowS() - METRICS_LIMITS.maxAgeS - 2 * step;
-    return start - (start % step);
+    return align(this.deps.nowS() - METRICS_LIMITS.maxAgeS - 2 * step, step);
   }
 
   /**
-   * Copies the template of (family, step) to `file` (relative to the RRD directory) unless a file
-   * is there already. Rejects when the template cannot be made or the copy fails.
+   * Copies a template of (family, step) that starts before `firstT` (the first sample the file
+   * will get) to `file` (relative to the RRD directory) unless a file is there already. Rejects
+   * when the template cannot be made or the copy fails.
    */
-  async copyTo(file: string, family: Family, step: number): Promise<CopyOutcome> {
-    const template = await this.template(family, step);
+  async copyTo(file: string, family: Family, step: number, firstT: number): Promise<CopyOutcome> {
+    const template = this.templateFor(family, step, firstT);
+    await template.made;
     const dest = path.join(this.deps.rrdDir, file);
     const dirIsNew = await this.ensureDir(path.dirname(dest));
     // after a restart every file is "new" to the store once: most are there already (in a
@@ -81,18 +98,29 @@ export class RrdTemplates {
     return { created: true, lastUpdate: template.lastUpdate };
   }
 
-  private template(family: Family, step: number): Promise<Template> {
+  /** The recent template when it starts before firstT's bridge (a step earlier), else the oldest. */
+  private templateFor(family: Family, step: number, firstT: number): Template {
     const key = `${family}.${step}`;
-    let t = this.templates.get(key);
-    if (!t) {
-      const lastUpdate = this.oldestAllowedStart(step);
-      const file = `${TEMPLATE_DIR}/${family}.${step}s.${this.run}.rrd`;
-      t = this.deps.create(file, family, step, lastUpdate).then(() => ({ file, lastUpdate }));
-      // a failure is not remembered: the next new file tries again
-      t.catch(() => this.templates.delete(key));
-      this.templates.set(key, t);
+    const nowS = this.deps.nowS();
+    let recent = this.recent.get(key);
+    if (!recent || nowS - recent.lastUpdate > 2 * RECENT_LEAD_S) {
+      const replaced = recent;
+      recent = this.make(this.recent, key, family, step, align(nowS - RECENT_LEAD_S, step), 'recent');
+      if (replaced) setTimeout(() => { void rm(path.join(this.deps.rrdDir, replaced.file), { force: true }); }, REPLACED_TEMPLATE_TTL_MS).unref();
     }
-    return t;
+    if (firstT - step > recent.lastUpdate) return recent;
+    return this.oldest.get(key) ?? this.make(this.oldest, key, family, step, this.oldestAllowedStart(step), 'oldest');
+  }
+
+  private make(into: Map<string, Template>, key: string, family: Family, step: number, lastUpdate: number, kind: string): Template {
+    const file = `${TEMPLATE_DIR}/${family}.${step}s.${kind}-${lastUpdate}.${this.run}.rrd`;
+    const template: Template = { file, lastUpdate, made: this.deps.create(file, family, step, lastUpdate) };
+    // a failure is not remembered: the next new file tries again
+    template.made.catch(() => {
+      if (into.get(key) === template) into.delete(key);
+    });
+    into.set(key, template);
+    return template;
   }
 
   /** Makes the directory if need be; true when this call made it. */
@@ -116,4 +144,9 @@ async function exists(file: string): Promise<boolean> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw e;
   }
+}
+
+/** t rounded down to a multiple of step */
+function align(t: number, step: number): number {
+  return t - (t % step);
 }

@@ -5,9 +5,10 @@ import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Sample } from '../../contract/metrics.js';
+import { METRICS_LIMITS, type Sample } from '../../contract/metrics.js';
 import { bytesPerServer } from '../../appliance/store/rrd-layout.js';
 import type { RrdStore } from '../../appliance/store/rrd-store.js';
+import { RECENT_LEAD_S } from '../../appliance/store/rrd-templates.js';
 import { eventually, startStore, tempDataDir } from './fixtures/store-fixture.js';
 
 const run = promisify(execFile);
@@ -309,6 +310,26 @@ void t.test('a file for a current sample is a copy of its family template: the s
   t.same([...(await userValues(store, 'fresh2', tNow, tNow)).values()], [77], 'the single first sample of another copy');
   t.same(await store.filesOf('fresh1'), ['fresh1/cpu.5s.rrd']);
   t.same(await store.filesOf('.templates'), [], 'the templates are no agent');
+});
+
+void t.test('a new file starts minutes before a current sample and a week before a backlogged one: the gap rrdtool fills at its first write stays short', async (t) => {
+  const { store, dataDir } = await startStore(t);
+  const now = Math.floor(Date.now() / 1000);
+  const tNow = now - (now % 5);
+  const queued = tNow - 3600; // an hour in the agent's queue after an outage
+  t.same(await store.write('live1', 5, [cpu(tNow, 1)]), { updated: 1, rejected: 0 });
+  t.same(await store.write('late1', 5, [cpu(queued, 2)]), { updated: 1, rejected: 0 });
+  // rrdcached has written nothing yet (-w 300): the files are as copied
+  const startOf = async (agentId: string): Promise<number> => {
+    const { stdout } = await run('rrdtool', ['info', path.join(dataDir, 'rrd', agentId, 'cpu.5s.rrd')]);
+    return Number(/^last_update = (\d+)$/m.exec(stdout)?.[1]);
+  };
+  const live = await startOf('live1');
+  t.ok(tNow - live > 5 && tNow - live <= 2 * RECENT_LEAD_S + 5, `the current sample's file starts ${tNow - live} s before it`);
+  const late = await startOf('late1');
+  t.ok(late <= now - METRICS_LIMITS.maxAgeS, `the backlogged sample's file starts ${Math.round((queued - late) / 86400)} days before it`);
+  t.same([...(await userValues(store, 'live1', tNow, tNow)).values()], [1], 'both first samples are kept');
+  t.same([...(await userValues(store, 'late1', queued, queued)).values()], [2]);
 });
 
 void t.test('the templates of an earlier run are removed at start', async (t) => {
