@@ -396,6 +396,9 @@ interface WindowMark {
   health: HealthResponse | null;
 }
 
+/** the warm-up ends when the agents' backlog has not reached a new low for this long */
+const WARMUP_FLAT_MS = 10_000;
+
 async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<RunResult> {
   const { opts } = ctx;
   const ids = ctx.identities.slice(0, level.agents);
@@ -490,15 +493,25 @@ async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<R
     // inflate its rate)
     if (level.backlogRounds === 0) {
       const waiting = (): number => { const x = g.snapshot(); return x.deferred + x.inflight; };
-      let prev = waiting();
-      let flatSince = performance.now();
+      // "no longer shrinking" over a span longer than a hiccup: rrdcached's first write of
+      // thousands of new files stalls the drain for seconds without ending it
+      let best = waiting();
+      let bestAt = performance.now();
+      let loggedAt = performance.now();
       while (performance.now() < warmupDeadline) {
         await sleep(250);
         const d = waiting();
         if (d <= Math.max(10, level.agents / 100)) break;
-        if (d < prev) flatSince = performance.now();
-        else if (performance.now() - flatSince > 2000) break;
-        prev = d;
+        if (d < best) {
+          best = d;
+          bestAt = performance.now();
+        } else if (performance.now() - bestAt > WARMUP_FLAT_MS) {
+          break;
+        }
+        if (performance.now() - loggedAt > 30_000) {
+          loggedAt = performance.now();
+          ctx.log(`  warm-up: ${fmt(d)} batches queued or in flight in the agents`);
+        }
       }
     }
     result.warmupComplete = g.agentsAckedThrough(0) >= result.connected && performance.now() < warmupDeadline;
