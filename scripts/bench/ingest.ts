@@ -78,7 +78,8 @@ const HELP = `Usage: node scripts/bench/run.mjs scripts/bench/ingest.ts [options
   --interval 5             seconds between batches per agent
   --window 30              measured seconds per level and target (--quick: 10)
   --probe-window 30        measured seconds of the flat-out probe (--quick: 10)
-  --warmup-timeout 180     longest wait for connect + first full round (s)
+  --warmup-timeout 600     longest wait for connect, the first full round (which creates the RRD
+                           files) and the drain of the backlog it leaves in the agents (s)
   --targets appliance,aedes,mosquitto
   --max-inflight 1         unacknowledged publishes per simulated agent (the real agent's: 1)
   --max-agents 15000       most agents the twice-sustainable level may use (--quick: 4000)
@@ -108,7 +109,7 @@ function parseOptions(argv: string[], repoRoot: string): Options | null {
       interval: { type: 'string', default: '5' },
       window: { type: 'string' },
       'probe-window': { type: 'string' },
-      'warmup-timeout': { type: 'string', default: '180' },
+      'warmup-timeout': { type: 'string', default: '600' },
       targets: { type: 'string', default: ALL_TARGETS.join(',') },
       'max-inflight': { type: 'string', default: '1' },
       'max-agents': { type: 'string' },
@@ -147,7 +148,7 @@ function parseOptions(argv: string[], repoRoot: string): Options | null {
     intervalS: int('interval', values.interval, 5),
     windowS: int('window', values.window, quick ? 10 : 30),
     probeWindowS: int('probe-window', values['probe-window'], quick ? 10 : 30),
-    warmupTimeoutS: int('warmup-timeout', values['warmup-timeout'], 180),
+    warmupTimeoutS: int('warmup-timeout', values['warmup-timeout'], 600),
     targets: targets as TargetKind[],
     maxInflight: int('max-inflight', values['max-inflight'], 1),
     maxAgents: int('max-agents', values['max-agents'], quick ? 4000 : 15000),
