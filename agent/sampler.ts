@@ -1,5 +1,6 @@
-// Runs a group of collectors for one sampling instant and gathers what they return: samples, and
-// snapshot parts (routes, top processes, visitors). A failing collector is logged under its name
+// Runs a group of collectors for one sampling instant and gathers what they return: samples (their
+// values at the precision they are sent with, contract/value-precision.ts), and snapshot parts
+// (routes, top processes, visitors). A failing collector is logged under its name
 // and the others still run; the failure is logged when it starts and when it ends, not at every
 // interval.
 //
@@ -9,6 +10,7 @@
 // steady interval for the agent; a sample from a collector with another interval carries that
 // interval as its own `i` (contract/metrics.ts), which is the step of the RRD file it goes to.
 import type { MetricsBatch, Sample } from '../contract/metrics.js';
+import { valuesToSend } from '../contract/value-precision.js';
 import type { Logger } from '../core/logger.js';
 import { isSnapshotCollector, type AnyCollector, type SnapshotParts } from './collectors/collector.js';
 
@@ -42,7 +44,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
           if (isSnapshotCollector(collector)) {
             round.snapshot = { ...round.snapshot, ...await collector.snapshot(t) };
           } else {
-            for (const sample of await collector.collect(t)) round.samples.push(sample);
+            for (const sample of await collector.collect(t)) round.samples.push({ ...sample, v: valuesToSend(sample.v) });
           }
           if (failing.delete(collector.name)) deps.log.info('collector recovered', { collector: collector.name });
         } catch (error) {

@@ -28,6 +28,7 @@ import type { EnrollResponse } from '../contract/api.js';
 import type { Inventory } from '../contract/inventory.js';
 import { FAMILIES, type Family, type MetricsBatch, type Sample } from '../contract/metrics.js';
 import { NOMINAL_SERVER } from '../appliance/store/rrd-layout.js';
+import { toSentPrecision } from '../contract/value-precision.js';
 import { agentTopic, STATUS_OFFLINE, STATUS_ONLINE } from '../contract/topics.js';
 
 // ---- identities -------------------------------------------------------------------------------
@@ -221,8 +222,15 @@ function variantOf(agentIndex: number, t: number, intervalS: number): number {
  * benchmark of an alert storm. Percentages and rates carry full double precision like a real
  * agent's; byte counts are whole pages.
  */
+/** A series' values as the real agent sends them (at its precision, contract/value-precision.ts). */
 export function seriesValues(agentIndex: number, seriesIndex: number, t: number, intervalS: number): Record<string, number> {
-  return variantValues(hostClass(agentIndex), variantOf(agentIndex, t, intervalS), seriesIndex);
+  return sentValues(hostClass(agentIndex), variantOf(agentIndex, t, intervalS), seriesIndex);
+}
+
+function sentValues(size: number, variant: number, seriesIndex: number): Record<string, number> {
+  const v = variantValues(size, variant, seriesIndex);
+  for (const field in v) v[field] = toSentPrecision(v[field] ?? 0);
+  return v;
 }
 
 function variantValues(size: number, variant: number, seriesIndex: number): Record<string, number> {
@@ -297,7 +305,7 @@ export function fieldNames(seriesIndex: number): readonly string[] {
 }
 
 function fieldValues(size: number, variant: number, seriesIndex: number): Record<string, number | null> {
-  const all = variantValues(size, variant, seriesIndex);
+  const all = sentValues(size, variant, seriesIndex);
   const v: Record<string, number | null> = {};
   // exactly the contract's fields, in its order: a field added to the contract is sent as unknown
   for (const field of FIELDS_OF[seriesIndex] ?? []) v[field] = all[field] ?? null;

@@ -38,6 +38,17 @@ void t.test('a failing collector is logged under its name, once, and the others 
   t.match(infos, [{ collector: 'memory' }], 'the recovery is logged');
 });
 
+void t.test('values go out at the precision the contract sends: 6 significant digits, whole numbers exact, unknowns kept', async (t) => {
+  const sampler = createSampler({
+    log: silentLogger,
+    collectors: [{ name: 'net', collect: (stamp) => [{ t: stamp, f: 'net', k: 'eth0', v: { rx_bytes: 123456.789012, tx_bytes: 1 / 3, rx_packets: 8_000_000_123, rx_errs: null } }] }],
+  });
+  t.same(await sampler.sample(10), {
+    samples: [{ t: 10, f: 'net', k: 'eth0', v: { rx_bytes: 123457, tx_bytes: 0.333333, rx_packets: 8_000_000_123, rx_errs: null } }],
+    snapshot: null,
+  });
+});
+
 void t.test('snapshot collectors add their part of the batch\'s snapshot', async (t) => {
   const sampler = createSampler({
     log: silentLogger,
