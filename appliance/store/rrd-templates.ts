@@ -43,8 +43,8 @@ interface Template {
 
 /** how far before now a recent template starts; it is remade once twice as old */
 export const RECENT_LEAD_S = 300;
-/** a replaced recent template is removed this long after (copies may still be reading it) */
-const REPLACED_TEMPLATE_TTL_MS = 60_000;
+/** a replaced recent template is removed this long after (copies queued behind thousands of others may still read it) */
+const REPLACED_TEMPLATE_TTL_MS = 10 * 60_000;
 
 export type CopyOutcome = { created: true; lastUpdate: number } | { created: false };
 

@@ -398,7 +398,7 @@ interface WindowMark {
 }
 
 /** the warm-up ends when the agents' backlog has not reached a new low for this long */
-const WARMUP_FLAT_MS = 10_000;
+const WARMUP_FLAT_MS = 60_000;
 
 async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<RunResult> {
   const { opts } = ctx;
