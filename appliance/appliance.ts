@@ -88,16 +88,17 @@ export class Appliance {
     const registry = new AgentRegistry({ repo, hub, clock });
     this.registry = registry;
 
-    const store = new RrdStore({ dataDir, profile: config.retention, clock, logger: logger.child('rrd') });
-    this.store = store;
-    await store.start();
-
     const capacity = new StorageCapacity({
       rrdDir: path.join(dataDir, 'rrd'),
       bytesPerServer: bytesPerServer(NOMINAL_INTERVAL_S, config.retention),
       budgetBytes: config.rrdBudgetBytes,
       now: () => clock.now(),
     });
+    const store = new RrdStore({
+      dataDir, profile: config.retention, clock, logger: logger.child('rrd'), onFileCreated: (bytes) => capacity.fileCreated(bytes),
+    });
+    this.store = store;
+    await store.start();
     await capacity.refresh();
     const { token, created } = loadOrCreateEnrollToken(path.join(dataDir, 'enroll-token'), config.enrollToken);
     const enrollment = new AgentEnrollment({

@@ -5,16 +5,20 @@
 //
 // What the RRD directory uses is a walk of every file (12 per server): at 10,000 servers a
 // synchronous walk held the event loop for over a second once a minute (7 % of the ingest
-// benchmark's CPU, and every publish waiting behind it). It runs in the background instead,
-// through the thread pool; report() answers with the last total at once.
+// benchmark's CPU, and every publish waiting behind it). It runs at start and then rarely, in
+// the background through the thread pool; between walks the store reports each file it
+// creates (fileCreated), and report() answers at once.
+//
+// A stale total errs on the safe side: a file created since the walk has taken free space, so
+// without fileCreated the capacity would read lower by that file until the next walk.
 import { statfsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** fraction of free space never planned for RRD files */
 const RESERVE_FRACTION = 0.1;
-/** a directory walk is not free on an SD card: start another one at most this often */
-const RRD_SIZE_REFRESH_MS = 60_000;
+/** a directory walk is not free (120,000 files at 10,000 servers): another one at most this often */
+const RRD_SIZE_REFRESH_MS = 15 * 60_000;
 /** stat calls in flight at once during a walk (the thread pool has 4 threads) */
 const STAT_CONCURRENCY = 16;
 
@@ -44,6 +48,11 @@ export class StorageCapacity {
         this.walking = null;
       });
     return this.walking;
+  }
+
+  /** A file the store has just created in the RRD directory (counted until the next walk). */
+  fileCreated(bytes: number): void {
+    this.rrdBytes += bytes;
   }
 
   report(): CapacityReport {

@@ -30,6 +30,8 @@ export interface RrdStoreDeps {
   writeIntervalS?: number;
   /** how long write() and series() wait for a restarting rrdcached before RW_ERR_RRDCACHED_DOWN; default 30 s */
   downWaitMs?: number;
+  /** told the size of each RRD file the store copies from a template (the storage capacity counts it) */
+  onFileCreated?: (bytes: number) => void;
   /** bytes of the most recently acknowledged update lines kept for re-sending after a crash; default 256 KiB */
   replayTailBytes?: number;
   backoff?: BackoffOptions;
@@ -318,7 +320,10 @@ export class RrdStore {
     const made = first > this.templates.oldestAllowedStart(step)
       ? this.templates.copyTo(file, batch.family, step, first).then((outcome) => {
         // a fresh copy's last update is the template's: the first sample needs its gap bridge
-        if (outcome.created) state.lastAcked = outcome.lastUpdate;
+        if (outcome.created) {
+          state.lastAcked = outcome.lastUpdate;
+          this.deps.onFileCreated?.(outcome.bytes);
+        }
       })
       : this.createFile(file, batch.family, step, first - step, deadline);
     const p: Promise<void> = made.then(() => {

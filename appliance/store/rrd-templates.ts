@@ -18,7 +18,7 @@
 // second write of most of its size.
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, copyFile, link, mkdir, rm } from 'node:fs/promises';
+import { access, copyFile, link, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { METRICS_LIMITS, type Family } from '../../contract/metrics.js';
 
@@ -37,8 +37,8 @@ interface Template {
   file: string;
   /** the template's (and every fresh copy's) last update, unix seconds */
   lastUpdate: number;
-  /** resolves once the file is made (rejects if it could not be) */
-  made: Promise<void>;
+  /** resolves with the file's size once it is made (rejects if it could not be) */
+  made: Promise<number>;
 }
 
 /** how far before now a recent template starts; it is remade once twice as old */
@@ -46,7 +46,7 @@ export const RECENT_LEAD_S = 300;
 /** a replaced recent template is removed this long after (copies queued behind thousands of others may still read it) */
 const REPLACED_TEMPLATE_TTL_MS = 10 * 60_000;
 
-export type CopyOutcome = { created: true; lastUpdate: number } | { created: false };
+export type CopyOutcome = { created: true; lastUpdate: number; bytes: number } | { created: false };
 
 export class RrdTemplates {
   /** (family, step) → the template that starts before every sample ingest accepts */
@@ -77,7 +77,7 @@ export class RrdTemplates {
    */
   async copyTo(file: string, family: Family, step: number, firstT: number): Promise<CopyOutcome> {
     const template = this.templateFor(family, step, firstT);
-    await template.made;
+    const bytes = await template.made;
     const dest = path.join(this.deps.rrdDir, file);
     const dirIsNew = await this.ensureDir(path.dirname(dest));
     // after a restart every file is "new" to the store once: most are there already (in a
@@ -95,7 +95,7 @@ export class RrdTemplates {
     } finally {
       await rm(partial, { force: true });
     }
-    return { created: true, lastUpdate: template.lastUpdate };
+    return { created: true, lastUpdate: template.lastUpdate, bytes };
   }
 
   /** The recent template when it starts before firstT's bridge (a step earlier), else the oldest. */
@@ -114,7 +114,8 @@ export class RrdTemplates {
 
   private make(into: Map<string, Template>, key: string, family: Family, step: number, lastUpdate: number, kind: string): Template {
     const file = `${TEMPLATE_DIR}/${family}.${step}s.${kind}-${lastUpdate}.${this.run}.rrd`;
-    const template: Template = { file, lastUpdate, made: this.deps.create(file, family, step, lastUpdate) };
+    const made = this.deps.create(file, family, step, lastUpdate).then(async () => (await stat(path.join(this.deps.rrdDir, file))).size);
+    const template: Template = { file, lastUpdate, made };
     // a failure is not remembered: the next new file tries again
     template.made.catch(() => {
       if (into.get(key) === template) into.delete(key);

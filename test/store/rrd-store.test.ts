@@ -291,7 +291,8 @@ async function layoutOf(file: string): Promise<string[]> {
 }
 
 void t.test('a file for a current sample is a copy of its family template: the same layout, its first sample kept', async (t) => {
-  const { store, dataDir } = await startStore(t);
+  const created: number[] = [];
+  const { store, dataDir } = await startStore(t, { onFileCreated: (bytes) => created.push(bytes) });
   const now = Math.floor(Date.now() / 1000);
   const tNow = now - (now % 5);
   const fresh = Array.from({ length: 6 }, (_, i) => cpu(tNow - 25 + i * 5, 10 + i));
@@ -309,6 +310,8 @@ void t.test('a file for a current sample is a copy of its family template: the s
   t.same([...values.values()], [10, 11, 12, 13, 14, 15], 'every sample, the first one included');
   t.same([...(await userValues(store, 'fresh2', tNow, tNow)).values()], [77], 'the single first sample of another copy');
   t.same(await store.filesOf('fresh1'), ['fresh1/cpu.5s.rrd']);
+  const sizes = await Promise.all(['fresh1', 'fresh2'].map(async (a) => (await stat(path.join(rrd, a, 'cpu.5s.rrd'))).size));
+  t.same(created, sizes, 'each copy is reported with its size (the storage capacity counts it)');
   t.same(await store.filesOf('.templates'), [], 'the templates are no agent');
 });
 

@@ -36,7 +36,7 @@ void t.test('a stale total starts a walk in the background; report() answers at 
   await capacity.refresh();
   writeFileSync(path.join(rrdDir, 'cpu.5s.rrd'), Buffer.alloc(20 * MB, 1));
   const first = capacity.report().serverCapacity;
-  nowMs += 61_000;
+  nowMs += 16 * 60_000;
   const during = capacity.report().serverCapacity;
   t.ok(during <= first, 'the walk it started has not answered yet: the old total');
   let later = during;
@@ -45,6 +45,17 @@ void t.test('a stale total starts a walk in the background; report() answers at 
     later = capacity.report().serverCapacity;
   }
   t.ok(later >= first + 17, `the background walk counted the file: ${first} → ${later}`);
+});
+
+void t.test('a file the store reports as created counts at once, without a walk', async (t) => {
+  const rrdDir = tempDir(t);
+  const capacity = new StorageCapacity({ rrdDir, bytesPerServer: PER_SERVER, budgetBytes: undefined, now: () => 0 });
+  await capacity.refresh();
+  const before = capacity.report().serverCapacity;
+  writeFileSync(path.join(rrdDir, 'cpu.5s.rrd'), Buffer.alloc(20 * MB, 1));
+  capacity.fileCreated(20 * MB);
+  const after = capacity.report().serverCapacity;
+  t.ok(Math.abs(after - before) <= 1, `${before} → ${after}: the file moved bytes from free to used`);
 });
 
 void t.test('a configured budget needs no walk', (t) => {
