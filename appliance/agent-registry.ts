@@ -123,7 +123,8 @@ export class AgentRegistry {
       // a backlog delivered after an outage must not overwrite newer live values
       if (!prev || prev.t <= sample.t) s.latest.set(mapKey, series);
     }
-    const relay = json !== undefined && batch.x === undefined && !/[\r\n]/.test(json);
+    // an SSE data line ends at CR or LF (a regular expression here was 0.8 % of the CPU)
+    const relay = json !== undefined && batch.x === undefined && !json.includes('\n') && !json.includes('\r');
     this.deps.hub.publish('sample', id, { agentId: id, batch: { v: 1, i: intervalS, s: batch.s } }, relay ? `{"agentId":${JSON.stringify(id)},"batch":${json}}` : undefined);
   }
 
