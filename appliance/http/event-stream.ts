@@ -4,7 +4,7 @@
 // holds. A subscriber that stops reading is cut off rather than buffered without bound: its
 // EventSource reconnects and catches up from the ring.
 import type { Handler } from './http-server.js';
-import type { HubEvent, LiveHub } from '../live-hub.js';
+import type { LiveHub, ReplayEvent } from '../live-hub.js';
 
 export interface EventStreamOptions {
   heartbeatMs: number;
@@ -14,15 +14,10 @@ export interface EventStreamOptions {
   retryMs: number;
 }
 
-function frame(e: HubEvent): string {
-  e.frame ??= `id: ${e.id}\nevent: ${e.name}\ndata: ${e.json ?? JSON.stringify(e.data)}\n\n`;
-  return e.frame;
-}
-
 export function eventStream(hub: LiveHub, opts: EventStreamOptions): Handler {
   return (req, res, _params, url) => {
     const agents = new Set(url.searchParams.getAll('agent').filter(Boolean));
-    const wanted = (e: HubEvent): boolean => agents.size === 0 || e.name === 'agent' || agents.has(e.agentId);
+    const wanted = (e: ReplayEvent): boolean => agents.size === 0 || e.name === 'agent' || agents.has(e.agentId);
     const lastIdText = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId');
     const lastId = typeof lastIdText === 'string' && /^\d+$/.test(lastIdText) ? Number(lastIdText) : null;
 
@@ -40,9 +35,8 @@ export function eventStream(hub: LiveHub, opts: EventStreamOptions): Handler {
     if (lastId !== null) {
       for (const e of hub.since(lastId)) {
         if (!wanted(e)) continue;
-        const f = frame(e);
-        allowance += Buffer.byteLength(f);
-        res.write(f);
+        allowance += Buffer.byteLength(e.frame);
+        res.write(e.frame);
       }
     }
     res.on('drain', () => {
@@ -60,14 +54,14 @@ export function eventStream(hub: LiveHub, opts: EventStreamOptions): Handler {
       batch = '';
       res.write(text);
     };
-    const send = (e: HubEvent): void => {
+    const send = (e: ReplayEvent): void => {
       if (!wanted(e)) return;
       if (res.writableLength + batch.length > allowance) {
         batch = '';
         res.destroy();
         return;
       }
-      batch += frame(e);
+      batch += e.frame;
       if (!flushing) {
         flushing = true;
         setImmediate(flush);

@@ -26,3 +26,19 @@ void t.test('ids from an earlier boot are older than every id of a later boot', 
   t.equal(second.since(lastOfFirst).length, 1, 'a client that reconnects after a restart gets the new events');
   t.end();
 });
+
+void t.test('a replayed event is the frame live subscribers got, and the ring keeps no parsed data', (t) => {
+  const hub = new LiveHub({ ringSize: 8, bootTimeMs: 1000 });
+  const live: string[] = [];
+  hub.subscribe((e) => live.push(e.frame));
+  const batch = { v: 1 as const, i: 5, s: [{ f: 'load' as const, t: 100, v: { l1: 0.5, l5: 0.25, l15: 0.125 } }] };
+  const relayed = `{"agentId":"a","batch":${JSON.stringify(batch)}}`;
+  hub.publish('sample', 'a', { agentId: 'a', batch }, relayed);
+  hub.publish('status', 'b', { agentId: 'b', status: 'offline', at: 7 });
+  const replay = hub.since(0);
+  t.same(replay.map((e) => e.frame), live, 'the same frames, in order');
+  t.match(replay[0]?.frame, new RegExp(`^id: \\d+\\nevent: sample\\ndata: ${relayed.replace(/[{}[\]().+*?^$|\\]/g, '\\$&')}\\n\\n$`), 'the publisher\'s own JSON is relayed');
+  t.same(JSON.parse(replay[1]?.frame.split('\n')[2]?.slice('data: '.length) ?? ''), { agentId: 'b', status: 'offline', at: 7 }, 'other events are encoded');
+  t.notOk(replay.some((e) => 'data' in e), 'a ring entry holds the frame, not the objects');
+  t.end();
+});
