@@ -31,7 +31,7 @@ void t.test('a replayed event is the frame live subscribers got, and the ring ke
   const hub = new LiveHub({ ringSize: 8, bootTimeMs: 1000 });
   const live: string[] = [];
   hub.subscribe((e) => live.push(e.frame));
-  const batch = { v: 1 as const, i: 5, s: [{ f: 'load' as const, t: 100, v: { l1: 0.5, l5: 0.25, l15: 0.125 } }] };
+  const batch = { v: 1 as const, i: 5, s: [{ f: 'load' as const, t: 100, v: { load1: 0.5, load5: 0.25, load15: 0.125 } }] };
   const relayed = `{"agentId":"a","batch":${JSON.stringify(batch)}}`;
   hub.publish('sample', 'a', { agentId: 'a', batch }, relayed);
   hub.publish('status', 'b', { agentId: 'b', status: 'offline', at: 7 });
