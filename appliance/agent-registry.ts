@@ -121,7 +121,7 @@ export class AgentRegistry {
       if (prev && prev.t > sample.t) continue;
       // The values are copied, into the series' own object when the fields are the same: keeping
       // the parsed sample instead held every batch for an interval, long enough to be promoted to
-      // the old generation, and at 10,000 agents that was most of what the major GCs collected.
+      // the old generation, where only a major GC frees it.
       if (prev && overwriteValues(prev.values, sample.v)) {
         prev.t = sample.t;
         continue;
