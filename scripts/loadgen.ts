@@ -28,7 +28,7 @@ import type { EnrollResponse } from '../contract/api.js';
 import type { Inventory } from '../contract/inventory.js';
 import { FAMILIES, type Family, type MetricsBatch, type Sample } from '../contract/metrics.js';
 import { NOMINAL_SERVER } from '../appliance/store/rrd-layout.js';
-import { toSentPrecision } from '../contract/value-precision.js';
+import { valuesToSend } from '../contract/value-precision.js';
 import { agentTopic, STATUS_OFFLINE, STATUS_ONLINE } from '../contract/topics.js';
 
 // ---- identities -------------------------------------------------------------------------------
@@ -214,25 +214,24 @@ function variantOf(agentIndex: number, t: number, intervalS: number): number {
   return (agentIndex * 7919 + Math.floor(t / intervalS)) % VARIANTS;
 }
 
-/**
- * The values a simulated agent publishes for one series at time t: deterministic (so the
- * benchmark can check what rrdcached stored), consistent with each other (used + available =
- * total, idle = 100 − the rest) and those of a healthy fleet, below the default alert rules'
- * levels (appliance/alerts/rule-types.ts), because a benchmark of ingest must not turn into a
- * benchmark of an alert storm. Percentages and rates carry full double precision like a real
- * agent's; byte counts are whole pages.
- */
 /** A series' values as the real agent sends them (at its precision, contract/value-precision.ts). */
-export function seriesValues(agentIndex: number, seriesIndex: number, t: number, intervalS: number): Record<string, number> {
+export function seriesValues(agentIndex: number, seriesIndex: number, t: number, intervalS: number): Record<string, number | null> {
   return sentValues(hostClass(agentIndex), variantOf(agentIndex, t, intervalS), seriesIndex);
 }
 
-function sentValues(size: number, variant: number, seriesIndex: number): Record<string, number> {
-  const v = variantValues(size, variant, seriesIndex);
-  for (const field in v) v[field] = toSentPrecision(v[field] ?? 0);
-  return v;
+function sentValues(size: number, variant: number, seriesIndex: number): Record<string, number | null> {
+  return valuesToSend(variantValues(size, variant, seriesIndex));
 }
 
+/**
+ * The values a simulated agent measures for one series at time t: deterministic (so the
+ * benchmark can check what rrdcached stored), consistent with each other (used + available =
+ * total, idle = 100 − the rest) and those of a healthy fleet, below the default alert rules'
+ * levels (appliance/alerts/rule-types.ts), because a benchmark of ingest must not turn into a
+ * benchmark of an alert storm. Percentages and rates come with full double precision, as a
+ * real agent's collectors measure them (sentValues rounds them as the agent does); byte counts
+ * are whole pages.
+ */
 function variantValues(size: number, variant: number, seriesIndex: number): Record<string, number> {
   const def = SIM_SERIES[seriesIndex];
   if (!def) throw new RangeError(`no simulated series ${seriesIndex}`);
