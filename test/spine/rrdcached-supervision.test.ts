@@ -1,10 +1,10 @@
 // D2: rrdcached runs as the appliance's supervised helper. Killed, it is restarted; what was
 // acknowledged before the kill is still readable (its journal is replayed); while it is stopped,
 // acknowledgements wait instead of piling samples up in memory (S19 backpressure).
-import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { startAppliance, waitFor } from '../helpers/appliance-harness.js';
 import { connectAgent, enroll, publishMetrics, sampleBatch } from '../helpers/mqtt-agent.js';
+import { stopProcess } from '../store/fixtures/store-fixture.js';
 import type { AgentDetail, HealthResponse, SeriesResponse } from '../../contract/api.js';
 
 async function cpuUser(app: { api<T>(p: string): Promise<T> }, agentId: string, from: number, to: number): Promise<(number | null)[]> {
@@ -46,9 +46,8 @@ void t.test('while rrdcached cannot take updates, the MQTT acknowledgement is wi
   await publishMetrics(client, id.agentId, sampleBatch(now - 10, 1, 5));
   const pid = (await app.api<HealthResponse>('/api/v1/health')).rrdcached.pid as number;
 
-  process.kill(pid, 'SIGSTOP');
   // the daemon has really stopped before the publish (this test once saw a PUBACK within 1.5 s)
-  await waitFor('rrdcached stopped', () => processState(pid) === 'T' || processState(pid) === 't', { timeoutMs: 5_000, intervalMs: 20 });
+  await stopProcess(pid);
   const publishedAt = Date.now();
   let acked = false;
   const publish = publishMetrics(client, id.agentId, sampleBatch(now - 9, 1, 66)).then(() => { acked = true; });
@@ -68,13 +67,3 @@ void t.test('while rrdcached cannot take updates, the MQTT acknowledgement is wi
   t.ok(acked, 'PUBACK after rrdcached took the update');
   t.ok((await cpuUser(app, id.agentId, now - 20, now)).includes(66), 'the sample is stored');
 });
-
-/** The state letter of /proc/<pid>/stat (R, S, D, T stopped…), or null when the process is gone. */
-function processState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  } catch {
-    return null;
-  }
-}

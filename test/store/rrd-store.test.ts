@@ -9,7 +9,7 @@ import { METRICS_LIMITS, type Sample } from '../../contract/metrics.js';
 import { bytesPerServer } from '../../appliance/store/rrd-layout.js';
 import type { RrdStore } from '../../appliance/store/rrd-store.js';
 import { RECENT_LEAD_S } from '../../appliance/store/rrd-templates.js';
-import { eventually, startStore, tempDataDir } from './fixtures/store-fixture.js';
+import { eventually, startStore, stopProcess, tempDataDir } from './fixtures/store-fixture.js';
 
 const run = promisify(execFile);
 /** a 5 s-aligned time well in the past, so rrdtool's "now" never matters */
@@ -234,7 +234,8 @@ void t.test('a hung rrdcached (SIGSTOP) is killed and replaced, and the writes w
   await store.write('ag1', 5, cpuSeries(T0, 3));
   const pid = store.health().pid;
   if (pid === null) throw new Error('no pid');
-  process.kill(pid, 'SIGSTOP');
+  // stopped for sure before the write: a daemon still running for a moment after SIGSTOP took it
+  await stopProcess(pid);
   const waiting = store.write('ag1', 5, [cpu(T0 + 15, 3), cpu(T0 + 20, 4)]);
   t.same(await waiting, { updated: 2, rejected: 0 });
   t.not(store.health().pid, pid, 'a new daemon answered');

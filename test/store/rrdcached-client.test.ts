@@ -103,7 +103,7 @@ void t.test('pipelined commands are answered in order, multi-line replies includ
   t.same(await stats, { QueueLength: 0, UpdatesReceived: 30, JournalBytes: 190 });
 });
 
-void t.test('an error reply rejects only its own command, with RW_ERR_RRDCACHED and the daemon message', async (t) => {
+void t.test('updates go as one BATCH; a refused update fails alone, with RW_ERR_RRDCACHED and the daemon message', async (t) => {
   const [a, b] = pair();
   const client = new RrdcachedClient(a);
   const daemon = fakeDaemonSide(b);
@@ -114,19 +114,22 @@ void t.test('an error reply rejects only its own command, with RW_ERR_RRDCACHED 
     { file: 'ag1/cpu.5s.rrd', t: 1700000010, values: [2, 3] },
     { file: 'ag1/cpu.5s.rrd', t: 1700000015, values: [4, 5.5] },
   ]);
+  t.equal(await daemon.nextLine(), 'BATCH');
   t.equal(await daemon.nextLine(), 'UPDATE ag1/cpu.5s.rrd 1700000010:1:U', 'null is sent as U');
   t.equal(await daemon.nextLine(), 'UPDATE ag1/cpu.5s.rrd 1700000010:2:3');
   t.equal(await daemon.nextLine(), 'UPDATE ag1/cpu.5s.rrd 1700000015:4:5.5');
-  daemon.reply('0 errors, enqueued 1 value(s).\n');
-  daemon.reply('-1 illegal attempt to update using time 1700000010.000000 when last update time is 1700000010.000000 (minimum one second step)\n');
-  daemon.reply('0 errors, enqueued 1 value(s).\n');
+  t.equal(await daemon.nextLine(), '.');
+  // rrdcached 1.7.2's replies: the batch's opening, then the count of refusals and one line per
+  // refused update, numbered by its place in the batch
+  daemon.reply("0 Go ahead.  End with dot '.' on its own line.\n");
+  daemon.reply('1 errors\n2 illegal attempt to update using time 1700000010.000000 when last update time is 1700000010.000000 (minimum one second step)\n');
   const [first, second, third] = await results;
   t.same(first, { ok: true });
   t.same(third, { ok: true });
   t.equal(second?.ok, false);
   if (second && !second.ok) {
     t.equal(second.error.code, 'RW_ERR_RRDCACHED');
-    t.match(second.error.message, /illegal attempt to update/);
+    t.match(second.error.message, /^illegal attempt to update/);
     t.ok(isStaleUpdate(second.error), 'recognised as a stale update');
   }
 
@@ -134,6 +137,70 @@ void t.test('an error reply rejects only its own command, with RW_ERR_RRDCACHED 
   t.equal(await daemon.nextLine(), 'FLUSH ag1/nope.rrd');
   daemon.reply('-1 No such file: /data/rrd/ag1/nope.rrd\n');
   await t.rejects(bad, { code: 'RW_ERR_RRDCACHED', message: 'No such file: /data/rrd/ag1/nope.rrd' });
+});
+
+void t.test('an update that cannot be written is left out of the batch, and the places of the others still match', async (t) => {
+  const [a, b] = pair();
+  const client = new RrdcachedClient(a);
+  const daemon = fakeDaemonSide(b);
+  t.teardown(() => client.close());
+
+  const results = client.updateMany([
+    { file: 'ag1/a b.rrd', t: 1700000010, values: [1] },
+    { file: 'ag1/gone.5s.rrd', t: 1700000010, values: [2] },
+    { file: 'ag1/cpu.5s.rrd', t: 1700000010, values: [3] },
+  ]);
+  t.equal(await daemon.nextLine(), 'BATCH');
+  t.equal(await daemon.nextLine(), 'UPDATE ag1/gone.5s.rrd 1700000010:2', 'the unsendable update is not on the wire');
+  t.equal(await daemon.nextLine(), 'UPDATE ag1/cpu.5s.rrd 1700000010:3');
+  t.equal(await daemon.nextLine(), '.');
+  daemon.reply("0 Go ahead.  End with dot '.' on its own line.\n1 errors\n1 No such file: /data/rrd/ag1/gone.5s.rrd\n");
+  const [unsendable, gone, stored] = await results;
+  t.equal(unsendable?.ok === false && unsendable.error.code, 'RW_ERR_INTERNAL');
+  t.equal(gone?.ok === false && gone.error.message, 'No such file: /data/rrd/ag1/gone.5s.rrd', 'place 1 is the first update sent');
+  t.same(stored, { ok: true });
+});
+
+void t.test('a BATCH reply line that names no update of the batch fails the whole batch: none is called stored', async (t) => {
+  const [a, b] = pair();
+  const client = new RrdcachedClient(a);
+  const daemon = fakeDaemonSide(b);
+  t.teardown(() => client.close());
+
+  const results = client.updateMany([
+    { file: 'ag1/cpu.5s.rrd', t: 1700000010, values: [1] },
+    { file: 'ag1/cpu.5s.rrd', t: 1700000015, values: [2] },
+  ]);
+  for (let i = 0; i < 4; i++) await daemon.nextLine();
+  daemon.reply("0 Go ahead.  End with dot '.' on its own line.\n1 errors\n7 something odd\n");
+  const outcomes = await results;
+  t.same(outcomes.map((o) => o.ok), [false, false]);
+  t.match(outcomes[0]?.ok === false ? outcomes[0].error.message : '', /unexpected line in a BATCH reply/);
+  // the line was counted as part of the batch's reply: the next command gets its own reply
+  const ping = client.ping();
+  t.equal(await daemon.nextLine(), 'PING');
+  daemon.reply('0 PONG\n');
+  await ping;
+  t.equal(client.closed, false);
+});
+
+void t.test('a refused BATCH gives the connection up: its updates fail with RW_ERR_RRDCACHED_DOWN, to be sent again', async (t) => {
+  const [a, b] = pair();
+  const client = new RrdcachedClient(a);
+  const daemon = fakeDaemonSide(b);
+  let closedWith: string | undefined;
+  client.onClose((why) => { closedWith = why.code; });
+
+  const results = client.updateMany([{ file: 'ag1/cpu.5s.rrd', t: 1700000010, values: [1] }]);
+  const later = client.ping();
+  for (let i = 0; i < 4; i++) await daemon.nextLine();
+  // a daemon out of step would now answer the update and the "." one by one
+  daemon.reply('-1 Already in BATCH\n');
+  const [o] = await results;
+  t.equal(o?.ok === false && o.error.code, 'RW_ERR_RRDCACHED_DOWN');
+  await t.rejects(later, { code: 'RW_ERR_RRDCACHED_DOWN' }, 'commands behind it are not matched to the wrong replies');
+  t.equal(closedWith, 'RW_ERR_RRDCACHED_DOWN');
+  t.equal(client.closed, true);
 });
 
 void t.test('CREATE uses -O and treats "file exists" as success', async (t) => {
