@@ -35,6 +35,7 @@ import { cpuSnapshot, machineBusySeconds, RssSampler } from './proc-stats.js';
 import {
   fmt, levelTable, TARGET_LABEL, type CpuUse, type LevelSpec, type RunResult, type TargetKind, type TimelinePoint, type Verification,
 } from './report.js';
+import { rrdcachedStats } from './rrdcached-stats.js';
 import { SseSubscriber } from './sse-subscriber.js';
 
 const BENCH_TOKEN = 'rackwatch-bench-token';
@@ -69,6 +70,8 @@ interface Options {
   quietThresholdPct: number;
   /** the appliance bundle to measure; copied once at the start (see snapshotAppliance) */
   appliance: string;
+  /** open the appliance's window only once rrdcached writes RRD files (see waitForFileWrites) */
+  flushWait: boolean;
 }
 
 const HELP = `Usage: node scripts/bench/run.mjs scripts/bench/ingest.ts [options]
@@ -98,6 +101,10 @@ Environment: RW_BENCH_LOG=FILE appends the appliance's log (stderr) to FILE.
   --connect-concurrency 200
   --quiet-wait 20          before each run, wait up to this long (s) for other processes to go quiet (--quick: 0)
   --quiet-threshold 35     "quiet": everything else together uses less than this % of one core
+  --no-flush-wait          open the appliance's window right after the warm-up, before rrdcached has
+                           written any RRD file (by default the window waits for its first writes,
+                           ~5 min after the files' first updates: steady state includes them;
+                           --quick does not wait)
   --appliance FILE         the appliance bundle to measure (default dist/appliance.js; build it first)`;
 
 function parseOptions(argv: string[], repoRoot: string): Options | null {
@@ -127,6 +134,7 @@ function parseOptions(argv: string[], repoRoot: string): Options | null {
       'quiet-wait': { type: 'string' },
       'quiet-threshold': { type: 'string', default: '35' },
       appliance: { type: 'string', default: path.join(repoRoot, 'dist', 'appliance.js') },
+      'no-flush-wait': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -168,6 +176,7 @@ function parseOptions(argv: string[], repoRoot: string): Options | null {
     quietWaitS: int('quiet-wait', values['quiet-wait'], quick ? 0 : 20, 0),
     quietThresholdPct: int('quiet-threshold', values['quiet-threshold'], 35, 1),
     appliance: path.resolve(values.appliance),
+    flushWait: !values['no-flush-wait'] && !quick,
   };
 }
 
@@ -400,12 +409,41 @@ interface WindowMark {
 /** the warm-up ends when the agents' backlog has not reached a new low for this long */
 const WARMUP_FLAT_MS = 60_000;
 
+/**
+ * rrdcached holds each file's updates for -w 300 s plus a random -z 0…300 s before it writes
+ * them: a window right after the warm-up measures a daemon that has written nothing to disk yet,
+ * and no steady state. Its first writes begin ~300 s after the files' first updates, and go on
+ * at about the steady rate from then on (the random delays spread them). The window opens
+ * FLUSH_SETTLE_MS after the first write is seen, waiting at most FLUSH_WAIT_MAX_MS.
+ */
+const FLUSH_SETTLE_MS = 15_000;
+const FLUSH_WAIT_MAX_MS = 660_000;
+
+/** Waits for rrdcached's first RRD file writes; returns the seconds waited. */
+async function waitForFileWrites(ctx: Ctx, dataDir: string): Promise<number> {
+  const started = performance.now();
+  let loggedAt = started;
+  while (performance.now() - started < FLUSH_WAIT_MAX_MS) {
+    const written = (await rrdcachedStats(dataDir))?.UpdatesWritten ?? 0;
+    if (written > 0) {
+      await sleep(FLUSH_SETTLE_MS);
+      break;
+    }
+    if (performance.now() - loggedAt > 60_000) {
+      loggedAt = performance.now();
+      ctx.log(`  waiting for rrdcached's first RRD file writes (${fmt((performance.now() - started) / 1000)} s)`);
+    }
+    await sleep(2_000);
+  }
+  return (performance.now() - started) / 1000;
+}
+
 async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<RunResult> {
   const { opts } = ctx;
   const ids = ctx.identities.slice(0, level.agents);
   const result: RunResult = {
     target, level: level.id, ok: false, agents: level.agents, intervalS: level.intervalS, connected: 0, connectS: 0, warmupS: 0,
-    warmupComplete: false, windowS: 0, offeredMsgPerS: level.offeredMsgPerS, sentMsgPerS: 0, ackedMsgPerS: 0, samplesPerS: 0,
+    warmupComplete: false, flushWaitS: 0, rrdFilesWrittenPerS: null, windowS: 0, offeredMsgPerS: level.offeredMsgPerS, sentMsgPerS: 0, ackedMsgPerS: 0, samplesPerS: 0,
     deferredStart: 0, deferredEnd: 0, ingestBacklogMax: null, latency: { sent: 0, delivered: 0, p50Ms: null, p99Ms: null, maxMs: null, meanMs: null },
     subscriberCutoffs: 0, cpu: { broker: null, rrdcached: null, loadgen: null },
     rssMb: { brokerPeak: null, brokerWindowFirstHalfMean: null, brokerWindowSecondHalfMean: null, rrdcachedPeak: null, loadgenPeak: null },
@@ -517,6 +555,7 @@ async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<R
     }
     result.warmupComplete = g.agentsAckedThrough(0) >= result.connected && performance.now() < warmupDeadline;
     result.warmupS = (performance.now() - t1) / 1000;
+    if (target === 'appliance' && level.backlogRounds === 0 && opts.flushWait) result.flushWaitS = await waitForFileWrites(ctx, tmp.dir);
 
     // 4. the measured window
     const pids = (): Record<string, number | null> => ({ broker: broker?.pid ?? null, rrdcached: rrdPid, loadgen: process.pid });
@@ -527,6 +566,7 @@ async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<R
       const at = performance.now();
       return { at, machine, gen: snap, cpu, health: httpPort !== null ? await getHealth(httpPort) : null };
     };
+    const written0 = target === 'appliance' ? (await rrdcachedStats(tmp.dir))?.UpdatesWritten : undefined;
     const w0 = await mark();
     lat.openWindow();
     ctx.log(`  window open for ${windowS} s (${target} pid ${broker.pid ?? '?'})`);
@@ -555,7 +595,9 @@ async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<R
     }
     const w1 = await mark();
     lat.closeWindow();
+    const written1 = target === 'appliance' ? (await rrdcachedStats(tmp.dir))?.UpdatesWritten : undefined;
     const dt = (w1.at - w0.at) / 1000;
+    if (written0 !== undefined && written1 !== undefined) result.rrdFilesWrittenPerS = (written1 - written0) / dt;
     const acked = w1.gen.metricsAcked - w0.gen.metricsAcked;
     result.windowS = dt;
     result.sentMsgPerS = (w1.gen.metricsSent - w0.gen.metricsSent) / dt;
@@ -645,7 +687,7 @@ async function runLevel(ctx: Ctx, level: LevelSpec, all: RunResult[]): Promise<R
     runs.push(r);
     all.push(r);
     ctx.log(r.ok
-      ? `   acked ${fmt(r.ackedMsgPerS)} msg/s, p99 ${fmt(r.latency.p99Ms, 1)} ms, CPU ${fmt(r.cpu.broker?.usPerMsg)} µs/msg, peak RSS ${fmt(r.rssMb.brokerPeak)} MB, queued ${fmt(r.deferredStart)} → ${fmt(r.deferredEnd)} (connect ${fmt(r.connectS, 1)} s, warm-up ${fmt(r.warmupS, 1)} s; other processes ${fmt(r.otherCpuPct)}% of a core)`
+      ? `   acked ${fmt(r.ackedMsgPerS)} msg/s, p99 ${fmt(r.latency.p99Ms, 1)} ms, CPU ${fmt(r.cpu.broker?.usPerMsg)} µs/msg, peak RSS ${fmt(r.rssMb.brokerPeak)} MB, queued ${fmt(r.deferredStart)} → ${fmt(r.deferredEnd)} (connect ${fmt(r.connectS, 1)} s, warm-up ${fmt(r.warmupS, 1)} s${r.rrdFilesWrittenPerS !== null ? `, rrdcached wrote ${fmt(r.rrdFilesWrittenPerS)} files/s` : ''}; other processes ${fmt(r.otherCpuPct)}% of a core)`
       : `   FAILED: ${r.error ?? ''}`);
   }
   return runs;

@@ -64,6 +64,10 @@ export interface RunResult {
   connectS: number;
   warmupS: number;
   warmupComplete: boolean;
+  /** seconds waited after the warm-up for rrdcached's first file writes (appliance; 0 when not waited) */
+  flushWaitS: number;
+  /** RRD files rrdcached wrote per second during the window (its STATS UpdatesWritten); null: not an appliance run */
+  rrdFilesWrittenPerS: number | null;
   windowS: number;
   offeredMsgPerS: number | null;
   sentMsgPerS: number;
@@ -133,6 +137,7 @@ const ROWS: Row[] = [
   { label: '  + peak RSS MB rrdcached', value: (r) => r.rssMb.rrdcachedPeak, digits: 0, ratio: false },
   { label: 'load generator CPU µs/msg (harness)', value: (r) => r.cpu.loadgen?.usPerMsg, digits: 0, ratio: false },
   { label: 'warm-up s (connect; first round)', value: () => null, digits: 0, ratio: false },
+  { label: 'RRD files rrdcached wrote per s in the window', value: (r) => r.rrdFilesWrittenPerS, digits: 0, ratio: false },
   { label: 'other processes on the machine, % of a core', value: (r) => r.otherCpuPct, digits: 0, ratio: false },
 ];
 
@@ -145,7 +150,7 @@ function cell(row: Row, r: RunResult | undefined): string {
     case '  window mean RSS MB, 1st → 2nd half':
       return `${fmt(r.rssMb.brokerWindowFirstHalfMean)} → ${fmt(r.rssMb.brokerWindowSecondHalfMean)}`;
     case 'warm-up s (connect; first round)':
-      return `${fmt(r.connectS, 1)}; ${fmt(r.warmupS, 1)}${r.warmupComplete ? '' : ' (timeout)'}`;
+      return `${fmt(r.connectS, 1)}; ${fmt(r.warmupS, 1)}${r.warmupComplete ? '' : ' (timeout)'}${r.flushWaitS > 0 ? ` + ${fmt(r.flushWaitS, 0)} for rrdcached's writes` : ''}`;
     default:
       return fmt(row.value(r), row.digits);
   }
