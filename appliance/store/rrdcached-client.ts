@@ -87,7 +87,8 @@ class BatchClosed implements Pending {
   /** `slots[k]`: the updateMany index of the batch's command k + 1 */
   constructor(private readonly batch: UpdateBatch, private readonly slots: readonly number[]) {}
   resolve(reply?: Reply): void {
-    const refused = new Map<number, RwError>();
+    // "0 errors" comes with no reply to read (see onLine): the usual batch allocates nothing here
+    let refused: Map<number, RwError> | undefined;
     for (const line of reply?.lines ?? []) {
       const m = BATCH_ERROR_LINE_RE.exec(line);
       const place = m ? Number(m[1]) : NaN;
@@ -96,10 +97,10 @@ class BatchClosed implements Pending {
         this.reject(new RwError('RW_ERR_RRDCACHED', `unexpected line in a BATCH reply: ${JSON.stringify(line)}`));
         return;
       }
-      refused.set(place, new RwError('RW_ERR_RRDCACHED', m[2] ?? ''));
+      (refused ??= new Map()).set(place, new RwError('RW_ERR_RRDCACHED', m[2] ?? ''));
     }
     for (let k = 0; k < this.slots.length; k++) {
-      const error = refused.get(k + 1);
+      const error = refused?.get(k + 1);
       this.batch.settle(this.slots[k] as number, error ? { ok: false, error } : OK);
     }
   }
