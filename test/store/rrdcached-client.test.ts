@@ -55,6 +55,15 @@ function fakeDaemonSide(d: Duplex): { lines: string[]; nextLine: () => Promise<s
   };
 }
 
+/** A client wired to a scripted daemon, closed when the test ends. */
+function connected(t: { teardown: (fn: () => void) => void }): { client: RrdcachedClient; daemon: ReturnType<typeof fakeDaemonSide> } {
+  const [a, b] = pair();
+  const client = new RrdcachedClient(a);
+  const daemon = fakeDaemonSide(b);
+  t.teardown(() => client.close());
+  return { client, daemon };
+}
+
 const FETCH_REPLY = [
   '13 Success',
   'FlushVersion: 1',
@@ -73,10 +82,7 @@ const FETCH_REPLY = [
 ].join('\n') + '\n';
 
 void t.test('pipelined commands are answered in order, multi-line replies included', async (t) => {
-  const [a, b] = pair();
-  const client = new RrdcachedClient(a);
-  const daemon = fakeDaemonSide(b);
-  t.teardown(() => client.close());
+  const { client, daemon } = connected(t);
 
   const ping = client.ping();
   const fetch = client.fetch('ag1/cpu.5s.rrd', 'AVERAGE', 1700000000, 1700000030);
@@ -104,10 +110,7 @@ void t.test('pipelined commands are answered in order, multi-line replies includ
 });
 
 void t.test('updates go as one BATCH; a refused update fails alone, with RW_ERR_RRDCACHED and the daemon message', async (t) => {
-  const [a, b] = pair();
-  const client = new RrdcachedClient(a);
-  const daemon = fakeDaemonSide(b);
-  t.teardown(() => client.close());
+  const { client, daemon } = connected(t);
 
   const results = client.updateMany([
     { file: 'ag1/cpu.5s.rrd', t: 1700000010, values: [1, null] },
@@ -140,10 +143,7 @@ void t.test('updates go as one BATCH; a refused update fails alone, with RW_ERR_
 });
 
 void t.test('an update that cannot be written is left out of the batch, and the places of the others still match', async (t) => {
-  const [a, b] = pair();
-  const client = new RrdcachedClient(a);
-  const daemon = fakeDaemonSide(b);
-  t.teardown(() => client.close());
+  const { client, daemon } = connected(t);
 
   const results = client.updateMany([
     { file: 'ag1/a b.rrd', t: 1700000010, values: [1] },
@@ -162,10 +162,7 @@ void t.test('an update that cannot be written is left out of the batch, and the 
 });
 
 void t.test('a BATCH reply line that names no update of the batch fails the whole batch: none is called stored', async (t) => {
-  const [a, b] = pair();
-  const client = new RrdcachedClient(a);
-  const daemon = fakeDaemonSide(b);
-  t.teardown(() => client.close());
+  const { client, daemon } = connected(t);
 
   const results = client.updateMany([
     { file: 'ag1/cpu.5s.rrd', t: 1700000010, values: [1] },
@@ -204,10 +201,7 @@ void t.test('a refused BATCH gives the connection up: its updates fail with RW_E
 });
 
 void t.test('CREATE uses -O and treats "file exists" as success', async (t) => {
-  const [a, b] = pair();
-  const client = new RrdcachedClient(a);
-  const daemon = fakeDaemonSide(b);
-  t.teardown(() => client.close());
+  const { client, daemon } = connected(t);
 
   const ds = ['DS:load1:GAUGE:15:U:U'];
   const rra = ['RRA:AVERAGE:0.5:1:10'];
@@ -263,10 +257,7 @@ void t.test('a stream error rejects pending commands with RW_ERR_RRDCACHED_DOWN'
 });
 
 void t.test('arguments that would break the line protocol are refused before sending', async (t) => {
-  const [a, b] = pair();
-  const client = new RrdcachedClient(a);
-  const daemon = fakeDaemonSide(b);
-  t.teardown(() => client.close());
+  const { client, daemon } = connected(t);
   await t.rejects(client.update('ag1/a b.rrd', 1, [1]), { code: 'RW_ERR_INTERNAL' });
   await t.rejects(client.send('PING\nFLUSHALL'), { code: 'RW_ERR_INTERNAL' });
   const [o] = await client.updateMany([{ file: 'x\ny.rrd', t: 1, values: [1] }]);
