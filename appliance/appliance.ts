@@ -96,6 +96,7 @@ export class Appliance {
     });
     const store = new RrdStore({
       dataDir, profile: config.retention, clock, logger: logger.child('rrd'), onFileCreated: (bytes) => capacity.fileCreated(bytes),
+      writeIntervalS: config.rrdWriteInterval,
     });
     this.store = store;
     await store.start();

@@ -55,12 +55,13 @@ void t.test('enrollment beyond the storage capacity is refused with a clear mess
 void t.test('a bad option is reported as "--flag: message" with exit code 2', async (t) => {
   const { spawnSync } = await import('node:child_process');
   const { APPLIANCE_BIN } = await import('../helpers/appliance-harness.js');
-  const r = spawnSync(process.execPath, [APPLIANCE_BIN, '--mqtt-port', 'seventy', '--retention', 'forever'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [APPLIANCE_BIN, '--mqtt-port', 'seventy', '--retention', 'forever', '--rrd-write-interval', '5'], { encoding: 'utf8' });
   t.equal(r.status, 2);
   t.match(r.stderr, /--mqtt-port: /);
   t.match(r.stderr, /--retention: /);
+  t.match(r.stderr, /--rrd-write-interval: /);
   const help = spawnSync(process.execPath, [APPLIANCE_BIN, '--help'], { encoding: 'utf8' });
   t.equal(help.status, 0);
-  for (const flag of ['--data-dir', '--mqtt-port', '--http-port', '--listen', '--enroll-token']) t.match(help.stdout, flag);
+  for (const flag of ['--data-dir', '--mqtt-port', '--http-port', '--listen', '--enroll-token', '--rrd-write-interval']) t.match(help.stdout, flag);
   t.match(help.stdout, /RW_DATA_DIR/);
 });

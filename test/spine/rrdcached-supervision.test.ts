@@ -2,6 +2,7 @@
 // acknowledged before the kill is still readable (its journal is replayed); while it is stopped,
 // acknowledgements wait instead of piling samples up in memory (S19 backpressure).
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import { startAppliance, waitFor } from '../helpers/appliance-harness.js';
 import { connectAgent, enroll, publishMetrics, sampleBatch } from '../helpers/mqtt-agent.js';
 import { stopProcess } from '../store/fixtures/store-fixture.js';
@@ -66,4 +67,12 @@ void t.test('while rrdcached cannot take updates, the MQTT acknowledgement is wi
   await publish;
   t.ok(acked, 'PUBACK after rrdcached took the update');
   t.ok((await cpuUser(app, id.agentId, now - 20, now)).includes(66), 'the sample is stored');
+});
+
+void t.test('--rrd-write-interval is how long the supervised rrdcached holds updates (-w), spread over as much again (-z)', async (t) => {
+  const app = await startAppliance(t, { args: ['--rrd-write-interval', '60'] });
+  const { rrdcached } = await app.api<HealthResponse>('/api/v1/health');
+  const args = readFileSync(`/proc/${rrdcached.pid as number}/cmdline`, 'utf8').split('\0');
+  t.equal(args[args.indexOf('-w') + 1], '60');
+  t.equal(args[args.indexOf('-z') + 1], '60');
 });

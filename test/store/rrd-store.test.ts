@@ -347,3 +347,34 @@ void t.test('the templates of an earlier run are removed at start', async (t) =>
   t.same(await readdir(path.join(dataDir, 'rrd', '.templates')).catch(() => []), [], 'none left after a restart');
   t.same([...(await userValues(second.store, 'a1', now - (now % 5), now)).values()], [1], 'the agent files are kept');
 });
+
+/** the newest update in the file itself (plain rrdtool, no daemon), or 0 before the first */
+async function lastUpdateOnDisk(file: string): Promise<number> {
+  const { stdout } = await run('rrdtool', ['lastupdate', file]);
+  const m = /^(\d+):/m.exec(stdout);
+  return m ? Number(m[1]) : 0;
+}
+
+void t.test('--rrd-write-interval: rrdcached writes updates to the files that soon; the default keeps them in memory for minutes', async (t) => {
+  /** writes one sample every 0.5 s for up to `ms`; resolves with the newest time seen in the file on disk */
+  const feed = async (store: RrdStore, file: string, ms: number, until: (onDisk: number) => boolean): Promise<number> => {
+    const start = Date.now();
+    let n = 0;
+    let onDisk = 0;
+    while (Date.now() - start < ms) {
+      await store.write('ag1', 5, [cpu(T0 + 5 * n, n)]);
+      n++;
+      onDisk = await lastUpdateOnDisk(file);
+      if (until(onDisk)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return onDisk;
+  };
+  const short = await startStore(t, { writeIntervalS: 1 });
+  const shortFile = path.join(short.dataDir, 'rrd', 'ag1', 'cpu.5s.rrd');
+  t.ok(await feed(short.store, shortFile, 15_000, (d) => d > T0) > T0, 'with 1 s, samples reach the file while rrdcached runs');
+
+  const usual = await startStore(t);
+  const usualFile = path.join(usual.dataDir, 'rrd', 'ag1', 'cpu.5s.rrd');
+  t.equal(await feed(usual.store, usualFile, 4_000, () => false), T0 - 5, 'with the default, the file on disk still shows only its start: the samples are in rrdcached (and its journal)');
+});
