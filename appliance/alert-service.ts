@@ -478,7 +478,7 @@ export class AlertService {
     this.policyState = decision.state;
     const json = JSON.stringify(decision.state);
     if (json !== this.savedPolicyJson) {
-      this.deps.repo.savePolicyState(decision.state, now);
+      this.deps.repo.savePolicyState(decision.state, now, json);
       this.savedPolicyJson = json;
     }
     if (decision.messages.length > 0) {

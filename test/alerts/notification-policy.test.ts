@@ -64,12 +64,24 @@ const alert = (id: number, severity: Severity, over: Partial<Alert> = {}): Alert
 
 const ev = (kind: AlertEventKind, a: Alert, atMs: number, extra: Partial<AlertEvent> = {}): AlertEvent => ({ kind, alert: a, atMs, ...extra });
 
-/** Runs decide() and keeps the state, like the appliance does. */
+/** Freezes an object and everything it reaches: in ESM any write to it then throws. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * Runs decide() and keeps the state, like the appliance does. The state handed in is frozen:
+ * decide() copies on write, and a change to its input (shared with the previous state) throws.
+ */
 class Harness {
   state: PolicyState = emptyPolicyState();
   constructor(private readonly contacts: Contact[], private readonly cfg: PolicyConfig = config) {}
   step(nowMs: number, ...events: AlertEvent[]): OutgoingMessage[] {
-    const d = decide({ events, contacts: this.contacts, state: this.state, nowMs, config: this.cfg });
+    const d = decide({ events, contacts: this.contacts, state: deepFreeze(this.state), nowMs, config: this.cfg });
     this.state = d.state;
     return d.messages;
   }
