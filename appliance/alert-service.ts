@@ -130,7 +130,6 @@ export class AlertService {
   private states = new Map<string, SeriesState>();
   private book: AlertBook = { nextId: 1, open: new Map() };
   private policyState: PolicyState = emptyPolicyState();
-  private savedPolicyJson = '';
   private readonly facts = new Map<string, AgentFacts>();
   private readonly lastTop = new Map<string, NonNullable<Snapshot['top']>>();
   private readonly lastHelpReply = new Map<string, number>();
@@ -165,7 +164,6 @@ export class AlertService {
     this.book = restoreBook(open, repo.highestAlertId());
     this.states = seriesStatesFromAlerts(open, now);
     this.policyState = repo.loadPolicyState() ?? emptyPolicyState();
-    this.savedPolicyJson = JSON.stringify(this.policyState);
     this.running = true;
     this.unsubscribeHub = this.deps.hub.subscribe((event) => {
       if (event.name === 'agent') this.facts.delete(event.agentId);
@@ -476,11 +474,7 @@ export class AlertService {
     const now = this.deps.clock.now();
     const decision = decide({ events, contacts: this.contacts, state: this.policyState, nowMs: now, config: this.policyConfig });
     this.policyState = decision.state;
-    const json = JSON.stringify(decision.state);
-    if (json !== this.savedPolicyJson) {
-      this.deps.repo.savePolicyState(decision.state, now, json);
-      this.savedPolicyJson = json;
-    }
+    if (decision.changed) this.deps.repo.savePolicyState(decision.state, now);
     if (decision.messages.length > 0) {
       const muted = new Set(this.deps.mutes.active(now).map((m) => m.agentId));
       for (const msg of decision.messages) this.queue(msg, muted, events);

@@ -184,6 +184,8 @@ export interface DecideInput {
 export interface Decision {
   messages: OutgoingMessage[];
   state: PolicyState;
+  /** false: the state says what the input's did (nothing to save) */
+  changed: boolean;
 }
 
 interface Draft {
@@ -206,9 +208,11 @@ export function decide(input: DecideInput): Decision {
   const state: PolicyState = { contacts: {}, alerts: { ...input.state.alerts } };
   for (const [id, ledger] of Object.entries(input.state.contacts)) state.contacts[id] = { sentAtMs: [...ledger.sentAtMs], held: [...ledger.held] };
   const mine = new Set<TrackedAlert>();
+  let alertsChanged = false;
   const track = (id: string, tracked: TrackedAlert): TrackedAlert => {
     state.alerts[id] = tracked;
     mine.add(tracked);
+    alertsChanged = true;
     return tracked;
   };
   /** the tracked alert of this id, safe to change */
@@ -234,11 +238,14 @@ export function decide(input: DecideInput): Decision {
       return c && c.enabled && c.id !== except && c.phone !== except ? [c] : [];
     });
 
-  /** Tells the first level that has somebody eligible; false when nobody is. */
-  const tellFirstLevel = (tracked: TrackedAlert, kind: AlertMessageKind): boolean => {
+  /** Tells the first level that has somebody eligible; false when nobody is (then the tracking is left as it was). */
+  const tellFirstLevel = (id: string, kind: AlertMessageKind): boolean => {
+    const seen = state.alerts[id];
+    if (!seen) return false;
     for (const level of levels) {
-      const contacts = atLevel(level, tracked.alert.severity);
+      const contacts = atLevel(level, seen.alert.severity);
       if (contacts.length === 0) continue;
+      const tracked = own(id) as TrackedAlert;
       draft(contacts, kind, tracked.alert, {}, tracked.alert.severity);
       tracked.notified = contacts.map((c) => c.id);
       tracked.level = level;
@@ -280,12 +287,14 @@ export function decide(input: DecideInput): Decision {
     const tracked = CHANGES_TRACKED.has(event.kind) ? own(id) : state.alerts[id];
     switch (event.kind) {
       case 'fired': {
-        tellFirstLevel(track(id, { alert: event.alert, notified: [], level: null, nextEscalationAtMs: null }), 'fired');
+        track(id, { alert: event.alert, notified: [], level: null, nextEscalationAtMs: null });
+        tellFirstLevel(id, 'fired');
         break;
       }
       case 'escalated': {
         if (!tracked || tracked.notified.length === 0) {
-          tellFirstLevel(track(id, { alert: event.alert, notified: [], level: null, nextEscalationAtMs: null }), 'fired');
+          track(id, { alert: event.alert, notified: [], level: null, nextEscalationAtMs: null });
+          tellFirstLevel(id, 'fired');
           break;
         }
         tracked.alert = event.alert;
@@ -312,6 +321,7 @@ export function decide(input: DecideInput): Decision {
         if (!tracked) break;
         draft(known(tracked.notified), 'resolved', event.alert, {}, 'ok');
         delete state.alerts[id];
+        alertsChanged = true;
         break;
       case 'pending':
       case 'cancelled':
@@ -323,8 +333,7 @@ export function decide(input: DecideInput): Decision {
   for (const [id, seen] of Object.entries(state.alerts)) {
     if (seen.alert.state !== 'firing') continue;
     if (seen.notified.length === 0) {
-      const tracked = own(id);
-      if (tracked) tellFirstLevel(tracked, 'fired');
+      tellFirstLevel(id, 'fired');
       continue;
     }
     if (seen.nextEscalationAtMs === null || nowMs < seen.nextEscalationAtMs) continue;
@@ -363,7 +372,19 @@ export function decide(input: DecideInput): Decision {
       dedupeKey: `alert:${d.alert.id}:${d.kind}:${d.tag}:${d.contact.id}`,
     });
   }
-  return { messages, state };
+  return { messages, state, changed: alertsChanged || ledgersChanged(input.state.contacts, state.contacts) };
+}
+
+/** The contacts' ledgers are few and small: compared whole rather than tracked at every change. */
+function ledgersChanged(before: PolicyState['contacts'], after: PolicyState['contacts']): boolean {
+  const ids = Object.keys(after);
+  if (ids.length !== Object.keys(before).length) return true;
+  const same = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+  return ids.some((id) => {
+    const b = before[id];
+    const a = after[id];
+    return !b || !a || !same(b.sentAtMs, a.sentAtMs) || !same(b.held, a.held);
+  });
 }
 
 /**

@@ -3,7 +3,7 @@
 // passes open and resolve alerts, and every 30 s besides). decide() copies its state on write; the
 // baseline, measured in the same run on the same state, is a deep copy of that state
 // (structuredClone), which is what every call cost before. JSON.stringify of the state is shown
-// too: the alert service serialises it once per call to tell whether it must be saved.
+// too: a run that changed the state (decide() says so) is saved as that JSON.
 //
 //   node scripts/bench/run.mjs scripts/bench/alert-storm-policy.ts [--alerts 1000,10000] [--rounds 15]
 import { parseArgs } from 'node:util';

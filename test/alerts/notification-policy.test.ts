@@ -79,9 +79,14 @@ function deepFreeze<T>(value: T): T {
  */
 class Harness {
   state: PolicyState = emptyPolicyState();
+  unchangedRuns = 0;
   constructor(private readonly contacts: Contact[], private readonly cfg: PolicyConfig = config) {}
   step(nowMs: number, ...events: AlertEvent[]): OutgoingMessage[] {
+    const before = JSON.stringify(this.state);
     const d = decide({ events, contacts: this.contacts, state: deepFreeze(this.state), nowMs, config: this.cfg });
+    // the appliance saves the state only when told it changed: a change it is not told of is lost at a restart
+    if (!d.changed && JSON.stringify(d.state) !== before) throw new Error(`decide() changed the state but said it did not: ${before} → ${JSON.stringify(d.state)}`);
+    this.unchangedRuns += d.changed ? 0 : 1;
     this.state = d.state;
     return d.messages;
   }
@@ -125,6 +130,24 @@ void t.test('a fired alert goes to level-0 contacts that take its severity and a
 void t.test('out of schedule: the lowest level with somebody eligible is told', (t) => {
   const h = new Harness(team);
   t.same(who(h.step(TUE_0300, ev('fired', alert(1, 'warning', { firedAt: TUE_0300 }), TUE_0300))), ['park:fired']);
+  t.end();
+});
+
+void t.test('a run with nothing to do says the state did not change, so the appliance saves nothing', (t) => {
+  const day = new Harness([kim]);
+  day.step(MON_1402, ev('fired', alert(1, 'warning'), MON_1402));
+  const afterFired = day.unchangedRuns;
+  t.same(day.step(MON_1402 + MIN), [], 'a minute later nothing is due');
+  t.equal(day.unchangedRuns, afterFired + 1, 'and the state is reported unchanged');
+
+  const night = new Harness([kim]);
+  night.step(TUE_0300, ev('fired', alert(2, 'warning', { firedAt: TUE_0300 }), TUE_0300));
+  const waiting = night.unchangedRuns;
+  night.step(TUE_0300 + MIN);
+  t.equal(night.unchangedRuns, waiting + 1, 'an alert nobody can be told of yet changes nothing while it waits');
+  // resolved before anybody was told: no message, but the alert leaves the state (Harness checks it is reported)
+  t.same(night.step(TUE_0300 + 2 * MIN, ev('resolved', alert(2, 'warning', { firedAt: TUE_0300, state: 'resolved' }), TUE_0300 + 2 * MIN)), []);
+  t.same(night.state.alerts, {});
   t.end();
 });
 
