@@ -207,18 +207,16 @@ export function decide(input: DecideInput): Decision {
   // agent silent after an outage), structuredClone took ~100 ms of every call.
   const state: PolicyState = { contacts: {}, alerts: { ...input.state.alerts } };
   for (const [id, ledger] of Object.entries(input.state.contacts)) state.contacts[id] = { sentAtMs: [...ledger.sentAtMs], held: [...ledger.held] };
-  const mine = new Set<TrackedAlert>();
   let alertsChanged = false;
   const track = (id: string, tracked: TrackedAlert): TrackedAlert => {
     state.alerts[id] = tracked;
-    mine.add(tracked);
     alertsChanged = true;
     return tracked;
   };
-  /** the tracked alert of this id, safe to change */
+  /** the tracked alert of this id, safe to change: a copy once the input's own is about to change */
   const own = (id: string): TrackedAlert | undefined => {
     const tracked = state.alerts[id];
-    return tracked === undefined || mine.has(tracked) ? tracked : track(id, { ...tracked, notified: [...tracked.notified] });
+    return tracked === undefined || tracked !== input.state.alerts[id] ? tracked : track(id, { ...tracked, notified: [...tracked.notified] });
   };
   const enabled = input.contacts.filter((c) => c.enabled);
   const byId = new Map(input.contacts.map((c) => [c.id, c]));
