@@ -26,6 +26,7 @@ import type { SimLogLine } from '../../contract/alerts-api.js';
 import { agentTopic } from '../../contract/topics.js';
 import type { MetricsBatch } from '../../contract/metrics.js';
 import { Cleanup, startAppliance, terminate } from './processes.js';
+import { percentile } from './report.js';
 
 const TOKEN = 'rackwatch-bench-token';
 const CONTACT = '+821011112222';
@@ -94,10 +95,6 @@ class SimLogTail {
       await sleep(20);
     }
   }
-}
-
-function percentile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
 function summary(values: readonly number[]): { n: number; min: number; median: number; p99: number; max: number } {

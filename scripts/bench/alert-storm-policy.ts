@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import type { Alert } from '../../appliance/alerts/alert-lifecycle.js';
 import { DEFAULT_POLICY_CONFIG, decide, type Contact, type PolicyState } from '../../appliance/alerts/notification-policy.js';
+import { percentile } from './report.js';
 
 const T0 = Date.UTC(2026, 10, 27, 3, 0);
 
@@ -38,8 +39,7 @@ function medianMs(rounds: number, f: () => void): number {
     f();
     times.push(performance.now() - t);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] ?? NaN;
+  return percentile(times.sort((a, b) => a - b), 0.5);
 }
 
 function main(): void {

@@ -4,6 +4,7 @@
 // inside the measured window count. Every agent's batches come out in the order they went in
 // (one client's publishes are handled in turn), so each agent needs only a short queue.
 import { performance } from 'node:perf_hooks';
+import { percentile } from './report.js';
 
 /** sent-but-not-yet-delivered batches remembered per agent; older ones count as never delivered */
 const MAX_PENDING_PER_AGENT = 256;
@@ -79,7 +80,7 @@ export class LatencyTracker {
 
   summary(): LatencySummary {
     const sorted = Float64Array.from(this.latencies).sort();
-    const pick = (q: number): number | null => (sorted.length === 0 ? null : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? null));
+    const pick = (q: number): number | null => (sorted.length === 0 ? null : percentile(sorted, q));
     let sum = 0;
     for (const v of sorted) sum += v;
     return {
