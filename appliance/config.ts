@@ -2,7 +2,7 @@
 // validated once at start-up.
 import { z } from 'zod';
 import type { OptionSpec } from '../core/cli-options.js';
-import { isValidTimeZone } from './alerts/local-time.js';
+import { isValidTimeZone } from './alerting/policy/local-time.js';
 
 export const APPLIANCE_OPTIONS: OptionSpec[] = [
   { flag: 'data-dir', env: 'RW_DATA_DIR', help: 'directory for all state: RRD files, SQLite, journal', defaultText: './var' },

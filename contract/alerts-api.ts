@@ -6,15 +6,16 @@
 //
 // Conventions: times are unix ms; ids in paths are URL-encoded; a body that fails validation is
 // answered 400 with a ValidationErrorBody listing every problem as "path: message".
-import type { AgentStatus } from './api.js';
-import type { Alert, AlertCause, AlertEventKind, AlertState, ProcessRef } from '../appliance/alerts/alert-lifecycle.js';
-import type { ResolveReason, SilenceReason } from '../appliance/alerts/rule-evaluator.js';
-import type { StoredAlertEvent } from '../appliance/alerts/alert-repository.js';
-import type { Group, GroupHealth, HealthLevel, ServerHealth } from '../appliance/alerts/group-status.js';
-import type { Contact, MessageKind, WeeklyWindow } from '../appliance/alerts/notification-policy.js';
-import type { Rule, RuleMetric, RuleScope, Severity, SeverityLevels, Recovery, Comparison, DerivedMetricName } from '../appliance/alerts/rule-types.js';
-import type { Language, RulePreview, SegmentPreview } from '../appliance/alerts/sms-templates.js';
-import type { ModemState, ModemStatus, RegistrationState, Signal, SimState } from '../appliance/modem/modem-status.js';
+import type { AgentStatus } from './agent-status.js';
+import type { Alert, AlertCause, AlertEventKind, AlertState, ProcessRef } from './alerting.js';
+import type { ResolveReason, SilenceReason } from './alerting.js';
+import type { StoredAlertEvent } from './alerting.js';
+import type { Group, GroupHealth, HealthLevel, ServerHealth } from './alerting.js';
+import type { Contact, MessageKind, WeeklyWindow } from './alerting.js';
+import type { Rule, RuleMetric, RuleScope, Severity, SeverityLevels, Recovery, Comparison, DerivedMetricName } from './alerting.js';
+import type { Language, RulePreview, SegmentPreview } from './alerting.js';
+import type { RegistrationState, Signal, SimState } from './alerting.js';
+import type { ModemState, ModemStatus } from './alerting.js';
 
 export type {
   Alert, AlertCause, ProcessRef, ResolveReason, SilenceReason, DerivedMetricName, AlertEventKind, AlertState, StoredAlertEvent, Group, GroupHealth, HealthLevel, ServerHealth, Contact, MessageKind,

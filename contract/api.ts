@@ -4,6 +4,7 @@ import type { Family, Sample } from './metrics.js';
 import type { Inventory } from './inventory.js';
 import type { AlertStreamEvent, ModemHealth, ModemStreamEvent, SmsHealth, SmsStreamEvent } from './alerts-api.js';
 import type { AgentSnapshot } from './fleet-api.js';
+import { type AgentStatus } from './agent-status.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -16,8 +17,6 @@ export interface EnrollResponse {
   secret: string;
   mqtt: { port: number };
 }
-
-export type AgentStatus = 'online' | 'offline' | 'unknown';
 
 /** Latest values of one series: family + optional key → field → value, at time t (unix s). */
 export interface LatestSeries {

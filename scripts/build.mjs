@@ -34,6 +34,14 @@ await Promise.all([
     // native addons and their loaders stay in node_modules
     external: ['better-sqlite3', 'serialport', '@serialport/*'],
   }),
+  // the modem simulator for `--modem sim`, built apart so that the appliance bundle (and the
+  // board's image) carries none of it; the appliance loads it from next to itself at run time
+  build({
+    ...node,
+    entryPoints: [path.join(root, 'scripts/modem-sim/appliance-plugin.ts')],
+    outfile: path.join(dist, 'modem-sim.js'),
+    external: ['serialport', '@serialport/*'],
+  }),
   build({
     ...node,
     entryPoints: [path.join(root, 'agent/main.ts')],
@@ -71,4 +79,4 @@ if (existsSync(installer)) await cp(installer, path.join(dist, 'install-agent.sh
 else console.warn('scripts/install-agent.sh is missing: the appliance will answer 404 for /install.sh');
 await chmod(path.join(dist, 'appliance.js'), 0o755);
 await chmod(path.join(dist, 'agent.js'), 0o755);
-console.log('built dist/appliance.js, dist/agent.js, dist/webui/');
+console.log('built dist/appliance.js, dist/agent.js, dist/modem-sim.js, dist/webui/');

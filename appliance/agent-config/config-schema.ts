@@ -8,7 +8,7 @@ import {
 } from '../../contract/agent-config.js';
 import { COLLECTOR_NAMES, type CollectorName } from '../../contract/families.js';
 import type { AgentConfigOverrides } from '../../contract/fleet-api.js';
-import { problemsOf, type Parsed } from '../zod-problems.js';
+import { problemsOf, type Parsed } from '../../core/validation-problems.js';
 
 /** Settings every agent gets unless its own overrides say otherwise. Always complete. */
 export interface ConfigDefaults {

@@ -13,7 +13,7 @@ import type { AgentConfigOverrides, AgentConfigResponse, ConfigDefaultsResponse 
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { ConfigRepository, Revisioned } from './config-repository.js';
-import type { Parsed } from '../zod-problems.js';
+import type { Parsed } from '../../core/validation-problems.js';
 import { applyOverrides, BUILT_IN_DEFAULTS, effectiveConfig, parseOverrides, type ConfigDefaults } from './config-schema.js';
 
 export interface ConfigServiceDeps {

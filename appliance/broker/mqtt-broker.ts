@@ -8,8 +8,8 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Su
 import { agentTopic, parseAgentTopic, STATUS_OFFLINE } from '../../contract/topics.js';
 import { RwError } from '../../contract/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { Ingest } from '../ingest.js';
-import type { AgentRegistry } from '../agent-registry.js';
+import type { Ingest } from '../ingest/ingest.js';
+import type { AgentRegistry } from '../agents/agent-registry.js';
 import { memoryPersistenceWithRetainedIndex } from './retained-index.js';
 
 export interface MqttBrokerDeps {

@@ -5,8 +5,8 @@ import { API_PREFIX } from '../../contract/api.js';
 import { FAMILIES, FAMILY_NAMES, type Family } from '../../contract/metrics.js';
 import { RwError } from '../../contract/errors.js';
 import { nowSeconds, type Clock } from '../../core/clock.js';
-import type { AgentRegistry } from '../agent-registry.js';
-import type { AgentEnrollment } from '../enrollment.js';
+import type { AgentRegistry } from '../agents/agent-registry.js';
+import type { AgentEnrollment } from '../agents/enrollment.js';
 import { readJsonBody, sendJson, type Router } from './http-server.js';
 
 export interface SeriesSource {

@@ -7,10 +7,10 @@ import { API_PREFIX } from '../../contract/api.js';
 import { VISITOR_SORT_KEYS, type VisitorSortKey } from '../../contract/fleet-api.js';
 import { RwError } from '../../contract/errors.js';
 import type { ConfigService } from '../agent-config/config-service.js';
-import type { ServerAdmin } from '../servers/server-admin.js';
+import type { ServerAdmin } from '../agents/server-admin.js';
 import type { VisitorHistory } from '../visitors/visitor-history.js';
 import type { VisitorFilter } from '../visitors/visitor-repository.js';
-import type { Parsed } from '../zod-problems.js';
+import type { Parsed } from '../../core/validation-problems.js';
 import { readJsonBody, sendJson, type Router } from './http-server.js';
 
 export interface FleetRoutesDeps {

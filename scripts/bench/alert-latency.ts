@@ -26,7 +26,7 @@ import type { SimLogLine } from '../../contract/alerts-api.js';
 import { agentTopic } from '../../contract/topics.js';
 import type { MetricsBatch } from '../../contract/metrics.js';
 import { Cleanup, startAppliance, terminate } from './processes.js';
-import { percentile } from './report.js';
+import { percentile } from './percentile.js';
 
 const TOKEN = 'rackwatch-bench-token';
 const CONTACT = '+821011112222';

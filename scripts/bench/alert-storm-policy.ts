@@ -7,9 +7,10 @@
 //
 //   node scripts/bench/run.mjs scripts/bench/alert-storm-policy.ts [--alerts 1000,10000] [--rounds 15]
 import { parseArgs } from 'node:util';
-import type { Alert } from '../../appliance/alerts/alert-lifecycle.js';
-import { DEFAULT_POLICY_CONFIG, decide, type Contact, type PolicyState } from '../../appliance/alerts/notification-policy.js';
-import { percentile } from './report.js';
+import type { Alert } from '../../contract/alerting.js';
+import { DEFAULT_POLICY_CONFIG, decide, type PolicyState } from '../../appliance/alerting/policy/notification-policy.js';
+import { type Contact } from '../../contract/alerting.js';
+import { percentile } from './percentile.js';
 
 const T0 = Date.UTC(2026, 10, 27, 3, 0);
 

@@ -4,7 +4,7 @@
 // inside the measured window count. Every agent's batches come out in the order they went in
 // (one client's publishes are handled in turn), so each agent needs only a short queue.
 import { performance } from 'node:perf_hooks';
-import { percentile } from './report.js';
+import { percentile } from './percentile.js';
 
 /** sent-but-not-yet-delivered batches remembered per agent; older ones count as never delivered */
 const MAX_PENDING_PER_AGENT = 256;

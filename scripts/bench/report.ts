@@ -102,11 +102,6 @@ export interface RunResult {
 
 // ---- formatting ----------------------------------------------------------------------------------
 
-/** The value at quantile q (0…1) of values sorted ascending; NaN when there are none. */
-export function percentile(sorted: ArrayLike<number>, q: number): number {
-  return sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN);
-}
-
 export function fmt(n: number | null | undefined, digits = 0): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });

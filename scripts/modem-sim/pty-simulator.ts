@@ -10,7 +10,7 @@ import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SerialPort } from 'serialport';
-import { ModemError } from '../../appliance/modem/modem-error.js';
+import { ModemError } from '../../appliance/alerting/modem/modem-error.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { ModemModel, type ModemModelOptions } from './modem-model.js';

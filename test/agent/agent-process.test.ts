@@ -7,7 +7,6 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Aedes } from 'aedes';
 import t, { type Test } from 'tap';
 import { DEFAULT_QUEUE, type AgentConfig } from '../../contract/agent-config-mini.js';
@@ -15,9 +14,10 @@ import { COLLECTOR_NAMES, type CollectorName } from '../../contract/families.js'
 import { inventorySchema, type Inventory } from '../../contract/inventory.js';
 import { parseMetricsPayload, type MetricsBatch } from '../../contract/metrics.js';
 import { agentTopic } from '../../contract/topics.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { distDir } from '../helpers/paths.js';
 
-const AGENT_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/agent.js');
+const AGENT_BIN = path.join(distDir, 'agent.js');
 const AGENT_ID = 'agent-proc-1';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -7,7 +7,7 @@ import { metricsBatchSchema, type MetricsBatch } from '../../contract/metrics.js
 import { silentLogger } from '../../core/logger.js';
 import { createCollectionPlan, groupByInterval, type CollectorSettings } from '../../agent/collection-plan.js';
 import type { AnyCollector } from '../../agent/collectors/collector.js';
-import { FakeClock, settle } from './fake-clock.js';
+import { FakeClock, settle } from '../helpers/fake-clock.js';
 
 const START_MS = 1_700_000_002_300; // 2.3 s past a multiple of 5 (and of 60: 1_699_999_980)
 

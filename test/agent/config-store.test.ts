@@ -11,7 +11,7 @@ import { silentLogger, type Logger } from '../../core/logger.js';
 import {
   checkAgentConfig, CONFIG_FILE, ConfigStore, defaultSettings, queueBoundsOf, sameConfig, settingsOf,
 } from '../../agent/config-store.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const good: AgentConfig = {
   v: 1, revision: 7,

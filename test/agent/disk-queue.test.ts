@@ -7,8 +7,8 @@ import t, { type Test } from 'tap';
 import type { MetricsBatch } from '../../contract/metrics.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { DiskQueue, type DiskQueueDeps } from '../../agent/disk-queue.js';
-import { FakeClock } from './fake-clock.js';
-import { tempDir } from './temp-dir.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const T0 = 1_700_000_000;
 const batch = (t: number): MetricsBatch => ({ v: 1, i: 5, s: [{ t, f: 'load', v: { load1: 1, load5: 0, load15: 0 } }] });

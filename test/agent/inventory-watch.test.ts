@@ -4,7 +4,7 @@ import t from 'tap';
 import type { Inventory } from '../../contract/inventory.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { createInventoryWatch } from '../../agent/inventory-watch.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 const inventory = (hostname: string): Inventory => ({
   v: 1, hostname, os: { platform: 'linux', distro: 'd', release: '1', kernel: 'k', arch: 'x64' },

@@ -1,15 +1,15 @@
 // The inventory (S3): this machine's host facts, in the contract's shape.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { repoRoot } from '../helpers/paths.js';
 import { inventorySchema } from '../../contract/inventory.js';
 import { systemClock } from '../../core/clock.js';
 import { silentLogger } from '../../core/logger.js';
 import { collectInventory, listInterfaces } from '../../agent/inventory.js';
 import { AGENT_VERSION } from '../../agent/version.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
 
 void t.test('the live inventory of this machine passes the contract schema', async (t) => {
   const inventory = await collectInventory({ root: '/', hostname: 'web-01', intervalS: 5, clock: systemClock, log: silentLogger });

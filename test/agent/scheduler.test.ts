@@ -2,7 +2,7 @@
 import t from 'tap';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { createScheduler, nextSlotS } from '../../agent/scheduler.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 const START_MS = 1_700_000_002_300; // 2.3 s past a multiple of 5 s
 

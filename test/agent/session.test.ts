@@ -16,7 +16,7 @@ import { silentLogger, type Logger } from '../../core/logger.js';
 import { DiskQueue } from '../../agent/disk-queue.js';
 import type { Identity } from '../../agent/enroll.js';
 import { brokerHost, createSession, reconnectDelayMs, type AgentSession, type SessionDeps } from '../../agent/session.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const identity: Identity = { agentId: 'agent-test-1', secret: 'pw-1', mqttPort: 0 };
 const inventory: Inventory = {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import t from 'tap';
 import { isRwError } from '../../contract/errors.js';
 import { isAgentProcess, LOCK_FILE, lockStateDir } from '../../agent/state-lock.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 void t.test('a second agent on the same state directory is refused', (t) => {
   const dir = tempDir(t);

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from './paths.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ROOT = repoRoot;
 export const APPLIANCE_BIN = path.join(ROOT, 'dist', 'appliance.js');
 export const AGENT_BIN = path.join(ROOT, 'dist', 'agent.js');
 export const TEST_TOKEN = 'test-enroll-token';

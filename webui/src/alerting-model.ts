@@ -19,8 +19,8 @@ import type {
 } from '../../contract/alerts-api.js';
 import type { Family, Unit } from '../../contract/families.js';
 import { FAMILIES } from '../../contract/families.js';
-import { DERIVED_METRICS, DERIVED_METRIC_NAMES, SEVERITIES, type DerivedMetricName } from '../../appliance/alerts/rule-types.js';
-import { partCapacity, segmentText } from '../../appliance/sms/segmenter.js';
+import { DERIVED_METRICS, DERIVED_METRIC_NAMES, SEVERITIES, type DerivedMetricName } from '../../contract/alerting.js';
+import { partCapacity, segmentText } from '../../contract/sms-text/segmenter.js';
 import type { Formatters } from './locale-format.js';
 
 // --- views and the URL -------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 // connection status, severity, group and host name, worst first, each row one click from the
 // dashboard.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { AgentStatus } from '../../../contract/api.js';
+import type { AgentStatus } from '../../../contract/agent-status.js';
 import type { GroupView, HealthLevel, ServerHealth } from '../../../contract/alerts-api.js';
 import type { AgentRow } from '../agents-store.js';
 import { deleteGroup, getGroup, listGroups, listServers, saveGroup, setGroupMembers } from '../alerting-api.js';

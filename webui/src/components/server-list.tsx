@@ -2,7 +2,7 @@
 // use, filtered by status and host name. Clicking a server opens or closes its panel on the
 // dashboard; open servers stay highlighted so the list doubles as the dashboard's legend.
 import { useMemo, useState } from 'preact/hooks';
-import type { AgentStatus } from '../../../contract/api.js';
+import type { AgentStatus } from '../../../contract/agent-status.js';
 import type { AgentRow, AgentsSnapshot } from '../agents-store.js';
 import { useNow, useUi } from '../ui-context.js';
 import { StatusBadge } from './status-badge.js';

@@ -1,6 +1,6 @@
 // An agent's status as a coloured badge, with the word as well as the colour: operators with
 // colour-blindness and monochrome screenshots must still read it.
-import type { AgentStatus } from '../../../contract/api.js';
+import type { AgentStatus } from '../../../contract/agent-status.js';
 import { useUi } from '../ui-context.js';
 
 export function StatusBadge({ status }: { status: AgentStatus }) {

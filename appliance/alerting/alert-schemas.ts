@@ -1,0 +1,85 @@
+// Input checks for what the admin screens send (S4): a rule, a contact, a group, as untrusted
+// JSON. The shape is checked with zod, then the meaning with validateRule / validateContact;
+// every problem comes back as "path: message" (STYLE.md 6). Kept apart from rule-types.ts so
+// the web UI can import the types without bundling zod.
+import { z } from 'zod';
+import { FAMILY_NAMES, type Family } from '../../contract/families.js';
+import { validateContact } from './policy/notification-policy.js';
+import { type Contact } from '../../contract/alerting.js';
+import { validateRule } from './rules/rule-types.js';
+import { COMPARISONS, DERIVED_METRIC_NAMES, SEVERITIES, type Comparison, type DerivedMetricName, type Rule } from '../../contract/alerting.js';
+import { LANGUAGES, type Language } from '../../contract/alerting.js';
+import type { Group } from '../../contract/alerting.js';
+
+const id = z.string().trim().min(1).max(100);
+const severity = z.enum(SEVERITIES);
+const levels = z.object({ info: z.number().finite(), warning: z.number().finite(), critical: z.number().finite(), disaster: z.number().finite() }).partial().strict();
+
+const metricSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('field'), family: z.enum(FAMILY_NAMES as [Family, ...Family[]]), field: z.string().min(1).max(19), key: z.string().min(1).max(200).optional() }).strict(),
+  z.object({ kind: z.literal('derived'), name: z.enum(DERIVED_METRIC_NAMES as [DerivedMetricName, ...DerivedMetricName[]]), key: z.string().min(1).max(200).optional() }).strict(),
+  z.object({ kind: z.literal('agent_silent'), missedIntervals: z.number().int().min(1).max(1000) }).strict(),
+]);
+
+const scopeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('all') }).strict(),
+  z.object({ kind: z.literal('agent'), agentId: id }).strict(),
+  z.object({ kind: z.literal('group'), groupId: id }).strict(),
+]);
+
+export const ruleSchema = z
+  .object({
+    id,
+    name: z.string().trim().min(1).max(200),
+    metric: metricSchema,
+    comparison: z.enum(COMPARISONS as [Comparison, ...Comparison[]]),
+    levels,
+    recovery: z.object({ delta: z.number().finite().min(0).optional(), levels: levels.optional() }).strict().optional(),
+    forS: z.number().finite().min(0).max(7 * 24 * 3600),
+    scope: scopeSchema,
+    enabled: z.boolean(),
+    builtin: z.boolean().optional(),
+  })
+  .strict();
+
+export const contactSchema = z
+  .object({
+    id,
+    name: z.string().trim().min(1).max(200),
+    phone: z.string().min(1).max(32),
+    language: z.enum(LANGUAGES as [Language, ...Language[]]),
+    severities: z.array(severity).min(1).max(SEVERITIES.length),
+    schedule: z.array(z.object({ days: z.array(z.number().int()).max(7), start: z.string(), end: z.string() }).strict()).max(50),
+    escalationLevel: z.number().int().min(0).max(100),
+    enabled: z.boolean(),
+  })
+  .strict();
+
+export const groupSchema = z
+  .object({ id, name: z.string().trim().min(1).max(200), memberIds: z.array(id).max(10_000) })
+  .strict();
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+function shapeProblems(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
+}
+
+export function parseRule(json: unknown): Parsed<Rule> {
+  const shaped = ruleSchema.safeParse(json);
+  if (!shaped.success) return { ok: false, problems: shapeProblems(shaped.error) };
+  const problems = validateRule(shaped.data);
+  return problems.length ? { ok: false, problems } : { ok: true, value: shaped.data };
+}
+
+export function parseContact(json: unknown): Parsed<Contact> {
+  const shaped = contactSchema.safeParse(json);
+  if (!shaped.success) return { ok: false, problems: shapeProblems(shaped.error) };
+  const problems = validateContact(shaped.data);
+  return problems.length ? { ok: false, problems } : { ok: true, value: shaped.data };
+}
+
+export function parseGroup(json: unknown): Parsed<Group> {
+  const shaped = groupSchema.safeParse(json);
+  return shaped.success ? { ok: true, value: shaped.data } : { ok: false, problems: shapeProblems(shaped.error) };
+}

@@ -1,0 +1,596 @@
+// The alerting runtime (S7, S8, S12; issue 4): the one owner of the evaluator's series states,
+// the open alerts and the notification policy's state. It wires the pure alerting modules
+// (appliance/alerts/*) to their inputs and outputs:
+//
+//   ingest (a stored batch) ─► evaluateSamples ─┐
+//   timer (silence, every few s; an agent's status change at once) ─► evaluateSilence ─┤
+//   timer (about once a minute) ─► sweepSeries ─┤
+//                                               └► applyTransitions (cause from the registry and
+//                                                  the agent's last top-process snapshot)
+//                                                  ─► repository (alerts + history) ─► live hub
+//                                                  ─► decide ─► SMS outbox (muted servers skipped)
+//   timer at nextDueAtMs and every 30 s ─► decide (escalations, digests, schedule windows)
+//   API or SMS `ACK <id>` ─► acknowledge ─► the same path; SMS `STATUS`, `MUTE` answered by SMS
+//
+// Lives outside appliance/alerts because that directory is pure (test/alerts/purity.test.ts).
+// Everything here is synchronous except timers: a batch is evaluated in the ingest call that
+// stored it, in microseconds when no rule watches its families.
+import { randomBytes } from 'node:crypto';
+import type { AgentDetail, AgentSummary } from '../../contract/api.js';
+import type { GroupDetail, GroupView, Mute, RulePreviewResponse } from '../../contract/alerts-api.js';
+import { RwError } from '../../contract/errors.js';
+import type { Family } from '../../contract/families.js';
+import type { MetricsBatch, Snapshot } from '../../contract/metrics.js';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import { acknowledge, applyTransitions, restoreBook, seriesStatesFromAlerts, type AckFailure, type AlertBook, type AlertContext, type AlertEvent } from './rules/alert-lifecycle.js';
+import { type Alert } from '../../contract/alerting.js';
+import type { AlertRepository } from './alert-repository.js';
+import { computeCause, topProcessesFromSnapshot } from './rules/cause.js';
+import { formatHhMm } from './policy/local-time.js';
+import { filterServers, groupHealth, serverHealth, sortWorstFirst, type ServerFilter } from './rules/group-status.js';
+import { type Group, type ServerHealth } from '../../contract/alerting.js';
+import { DEFAULT_POLICY_CONFIG, decide, emptyPolicyState, nextDueAtMs, type OutgoingMessage, type PolicyConfig, type PolicyState } from './policy/notification-policy.js';
+import { type Contact } from '../../contract/alerting.js';
+import {
+  applyStateChanges, evaluateSamples, evaluateSilence, sweepSeries,
+  type SeriesRef, type SeriesState, type SilenceVerdict, type StateChanges,
+} from './rules/rule-evaluator.js';
+import { DEFAULT_RULES, metricFamily } from './rules/rule-types.js';
+import { type Rule, type Severity } from '../../contract/alerting.js';
+import { commandReplyText, parseSmsCommand, type CommandReply } from './policy/sms-commands.js';
+import { previewRule, shortHostName, statusSummaryMessage } from './policy/sms-templates.js';
+import { type Language } from '../../contract/alerting.js';
+import type { LiveHub } from '../live/live-hub.js';
+import type { MuteStore } from './mute-store.js';
+import { sameNumber, type SmsOutbox } from './outbox/sms-outbox.js';
+
+/** What the service reads about agents (AgentRegistry). */
+export interface AgentDirectory {
+  list(): AgentSummary[];
+  detail(id: string): AgentDetail | null;
+  /** a publish of the agent waits for its acknowledgement (ingest is behind): it is not silent */
+  isTalking(id: string): boolean;
+}
+
+/**
+ * Status changes that arrive within this long of each other are judged together. A pass costs
+ * O(agents) and, when agents turn silent or come back, runs the notification policy: with 10,000
+ * agents reconnecting after an appliance restart, 50 ms made this a third of the CPU
+ * (scripts/bench/ingest.ts profile). A second is nothing against the silence rule's own delay.
+ */
+const STATUS_COALESCE_MS = 1000;
+
+export interface AlertServiceOptions {
+  /** agent-silent check period (default 2 s); a status change (MQTT last will) is checked at once */
+  silenceCheckMs?: number;
+  /** nobody is silent until this long after start: agents reconnecting after a reboot (default 30 s ≈ 2 keepalives) */
+  silenceGraceMs?: number;
+  /** stale-series sweep period (default 60 s) */
+  sweepMs?: number;
+  /** a series with no observation this long is stale (default 10 min) */
+  staleAfterMs?: number;
+  /** notification policy timer (default 30 s; also at its next due time) */
+  policyTickMs?: number;
+}
+
+export interface AlertServiceDeps {
+  repo: AlertRepository;
+  agents: AgentDirectory;
+  hub: LiveHub;
+  outbox: SmsOutbox;
+  mutes: MuteStore;
+  clock: Clock;
+  logger: Logger;
+  policy?: Partial<PolicyConfig>;
+  options?: AlertServiceOptions;
+}
+
+export interface IncomingSmsMessage {
+  from: string;
+  text: string;
+  receivedAt: number;
+}
+
+export type AckResult = { ok: true; alert: Alert } | { ok: false; reason: AckFailure };
+
+interface AgentFacts {
+  hostname: string;
+  cpuCores: number | null;
+}
+
+type TimerHandle = unknown;
+
+const HELP_REPLY_INTERVAL_MS = 3_600_000;
+
+/** A readable id from a name: "Web servers" → "web-servers" (plus a suffix when taken). */
+export function slugId(name: string, taken: (id: string) => boolean): string {
+  const base = name.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'item';
+  if (!taken(base)) return base;
+  for (;;) {
+    const id = `${base}-${randomBytes(3).toString('hex')}`;
+    if (!taken(id)) return id;
+  }
+}
+
+export class AlertService {
+  private readonly policyConfig: PolicyConfig;
+  private readonly o: Required<AlertServiceOptions>;
+  private running = false;
+  private startedAt = 0;
+  private rules: Rule[] = [];
+  private rulesById = new Map<string, Rule>();
+  /** family → enabled sample rules reading it: the per-batch hot path looks only here */
+  private rulesByFamily = new Map<Family, Rule[]>();
+  private silentRules: Rule[] = [];
+  private contacts: Contact[] = [];
+  private groups: Group[] = [];
+  private groupsOf = new Map<string, string[]>();
+  private states = new Map<string, SeriesState>();
+  private book: AlertBook = { nextId: 1, open: new Map() };
+  private policyState: PolicyState = emptyPolicyState();
+  private readonly facts = new Map<string, AgentFacts>();
+  private readonly lastTop = new Map<string, NonNullable<Snapshot['top']>>();
+  private readonly lastHelpReply = new Map<string, number>();
+  private readonly timers = new Map<string, TimerHandle>();
+  private unsubscribeHub: (() => void) | null = null;
+  private replySeq = 0;
+
+  constructor(private readonly deps: AlertServiceDeps) {
+    this.policyConfig = { ...DEFAULT_POLICY_CONFIG, ...deps.policy };
+    this.o = {
+      silenceCheckMs: 2_000,
+      silenceGraceMs: 30_000,
+      sweepMs: 60_000,
+      staleAfterMs: 10 * 60_000,
+      policyTickMs: 30_000,
+      ...deps.options,
+    };
+  }
+
+  /** Seeds the default rules (once ever), restores open alerts and policy state, starts the timers. */
+  start(): void {
+    if (this.running) return;
+    const { repo, clock } = this.deps;
+    const now = clock.now();
+    this.startedAt = now;
+    const seeded = repo.seedDefaultRules(DEFAULT_RULES, now);
+    if (seeded > 0) this.deps.logger.info('seeded the default alert rules', { count: seeded });
+    this.reloadRules();
+    this.reloadContacts();
+    this.reloadGroups();
+    const open = repo.openAlerts();
+    this.book = restoreBook(open, repo.highestAlertId());
+    this.states = seriesStatesFromAlerts(open, now);
+    this.policyState = repo.loadPolicyState() ?? emptyPolicyState();
+    this.running = true;
+    this.unsubscribeHub = this.deps.hub.subscribe((event) => {
+      if (event.name === 'agent') this.facts.delete(event.agentId);
+      // an agent went offline (its last will) or came back: judge silence soon, not at the next
+      // tick; a storm of status changes (10,000 agents reconnecting after a network outage) is
+      // judged in one pass per STATUS_COALESCE_MS rather than a pass over every agent per change
+      else if (event.name === 'status' && !this.timers.has('silence-now')) {
+        this.schedule('silence-now', STATUS_COALESCE_MS, () => this.silenceTick());
+      }
+    });
+    this.every('silence', this.o.silenceCheckMs, () => this.silenceTick());
+    this.every('sweep', this.o.sweepMs, () => this.sweepTick());
+    this.every('policy', this.o.policyTickMs, () => this.notify([]));
+    this.scheduleDue();
+    this.deps.logger.info('alerting started', { rules: this.rules.length, contacts: this.contacts.length, openAlerts: open.length });
+  }
+
+  /** Stops the timers and the hub subscription; later batches are ignored. State is already in SQLite. */
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    this.unsubscribeHub?.();
+    this.unsubscribeHub = null;
+    for (const handle of this.timers.values()) this.deps.clock.clearTimeout(handle);
+    this.timers.clear();
+  }
+
+  // --- inputs ------------------------------------------------------------------------------------
+
+  /** Ingest's hook, after a batch is stored: evaluates the rules that read its families. */
+  onBatch(agentId: string, batch: MetricsBatch): void {
+    if (!this.running) return;
+    if (batch.x?.top) this.lastTop.set(agentId, batch.x.top);
+    if (batch.s.length === 0) return;
+    let rules: Rule[] | null = null;
+    let seen: Family | null = null;
+    for (const sample of batch.s) {
+      if (sample.f === seen) continue;
+      seen = sample.f;
+      const forFamily = this.rulesByFamily.get(sample.f);
+      if (!forFamily) continue;
+      rules ??= [];
+      for (const r of forFamily) if (!rules.includes(r)) rules.push(r);
+    }
+    if (rules === null) return;
+    const changes = evaluateSamples({
+      rules,
+      states: this.states,
+      agentId,
+      agentGroupIds: this.groupsOf.get(agentId) ?? [],
+      samples: batch.s,
+      context: { cpuCores: this.factsOf(agentId).cpuCores },
+      nowMs: this.deps.clock.now(),
+    });
+    this.apply(changes);
+  }
+
+  /** An SMS from the modem: commands from registered contacts; anything else is logged and ignored. */
+  handleIncomingSms(sms: IncomingSmsMessage): void {
+    const contact = this.contacts.find((c) => sameNumber(c.phone, sms.from));
+    if (!contact) {
+      this.deps.logger.warn('ignored an SMS from an unknown number', { from: sms.from, text: sms.text.slice(0, 40) });
+      return;
+    }
+    const command = parseSmsCommand(sms.text);
+    const now = this.deps.clock.now();
+    this.deps.logger.info('SMS command', { from: contact.id, text: sms.text.slice(0, 40), command: command?.kind ?? null });
+    if (!command) {
+      const last = this.lastHelpReply.get(contact.id);
+      if (last !== undefined && now - last < HELP_REPLY_INTERVAL_MS) return; // never ping-pong with an auto-responder
+      this.lastHelpReply.set(contact.id, now);
+      this.reply(contact, { kind: 'help' }, []);
+      return;
+    }
+    switch (command.kind) {
+      case 'ack': {
+        const result = this.acknowledge(command.alertId, contact.id);
+        this.reply(contact, result.ok ? { kind: 'acked', alertId: command.alertId } : { kind: 'ack-failed', alertId: command.alertId, reason: result.reason }, [command.alertId]);
+        break;
+      }
+      case 'status':
+        this.sendReply(contact, statusSummaryMessage(this.statusSummary(), { language: contact.language, timeZone: this.policyConfig.timeZone }, now), [], 'status');
+        break;
+      case 'mute': {
+        const agent = this.findServer(command.server);
+        if (!agent) {
+          this.reply(contact, { kind: 'unknown-server', server: command.server }, []);
+          break;
+        }
+        const mute = this.mute(agent.id, command.minutes, contact.id);
+        this.reply(contact, { kind: 'muted', server: shortHostName(agent.hostname), minutes: command.minutes, untilHhMm: formatHhMm(mute.untilMs, this.policyConfig.timeZone) }, []);
+        break;
+      }
+    }
+  }
+
+  // --- acknowledgements and mutes ----------------------------------------------------------------
+
+  acknowledge(alertId: number, by: string): AckResult {
+    const out = acknowledge(this.book, alertId, by, this.deps.clock.now());
+    if (!out.ok) return out;
+    this.book = out.book;
+    this.afterEvents([out.event]);
+    return { ok: true, alert: out.event.alert };
+  }
+
+  mute(agentId: string, minutes: number, by: string): Mute {
+    const untilMs = this.deps.clock.now() + minutes * 60_000;
+    this.deps.mutes.set(agentId, untilMs, by);
+    this.deps.logger.info('server muted', { agentId, minutes, by });
+    return { agentId, hostname: this.factsOf(agentId).hostname, untilMs, by };
+  }
+
+  unmute(agentId: string): boolean {
+    return this.deps.mutes.clear(agentId);
+  }
+
+  listMutes(): Mute[] {
+    return this.deps.mutes.active(this.deps.clock.now()).map((m) => ({ ...m, hostname: this.factsOf(m.agentId).hostname }));
+  }
+
+  // --- queries for the API -----------------------------------------------------------------------
+
+  openAlerts(): Alert[] {
+    return [...this.book.open.values()].sort((a, b) => b.id - a.id);
+  }
+
+  servers(filter: ServerFilter = {}): ServerHealth[] {
+    return sortWorstFirst(filterServers(serverHealth(this.deps.agents.list(), this.openAlerts()), filter));
+  }
+
+  listGroups(): GroupView[] {
+    const servers = serverHealth(this.deps.agents.list(), this.openAlerts());
+    return this.groups.map((g) => ({ ...g, health: groupHealth(g, servers) }));
+  }
+
+  group(id: string): GroupDetail | null {
+    const g = this.groups.find((x) => x.id === id);
+    if (!g) return null;
+    const servers = serverHealth(this.deps.agents.list(), this.openAlerts());
+    return { ...g, health: groupHealth(g, servers), servers: sortWorstFirst(filterServers(servers, { group: g })) };
+  }
+
+  listRules(): Rule[] {
+    return [...this.rules];
+  }
+
+  getRule(id: string): Rule | null {
+    return this.rulesById.get(id) ?? null;
+  }
+
+  listContacts(): Contact[] {
+    return [...this.contacts];
+  }
+
+  previewRule(rule: Rule, language: Language, agentId?: string): RulePreviewResponse {
+    const agents = this.deps.agents.list();
+    const chosen = agentId ? agents.find((a) => a.id === agentId) : undefined;
+    const agentName = chosen?.hostname ?? agents.reduce((longest, a) => (a.hostname.length > longest.length ? a.hostname : longest), 'server-01');
+    const messages = previewRule(rule, { language, timeZone: this.policyConfig.timeZone, agentName, nowMs: this.deps.clock.now() });
+    return { ruleId: rule.id, language, agentName, messages, maxParts: Math.max(1, ...messages.map((m) => m.segments.parts)) };
+  }
+
+  // --- admin writes (validated by the caller) ----------------------------------------------------
+
+  saveRule(rule: Rule): Rule {
+    const stored: Rule = { ...rule, builtin: this.rulesById.get(rule.id)?.builtin ?? false };
+    this.deps.repo.saveRule(stored, this.deps.clock.now());
+    this.reloadRules();
+    return stored;
+  }
+
+  deleteRule(id: string): boolean {
+    const deleted = this.deps.repo.deleteRule(id);
+    if (deleted) {
+      this.reloadRules();
+      this.sweepTick(); // its open alerts resolve as 'rule-withdrawn' now rather than within a minute
+    }
+    return deleted;
+  }
+
+  saveContact(contact: Contact): Contact {
+    this.deps.repo.saveContact(contact);
+    this.reloadContacts();
+    return contact;
+  }
+
+  deleteContact(id: string): boolean {
+    const deleted = this.deps.repo.deleteContact(id);
+    if (deleted) this.reloadContacts();
+    return deleted;
+  }
+
+  saveGroup(group: Pick<Group, 'id' | 'name'>, memberIds?: readonly string[]): GroupView {
+    const known = new Set(this.deps.agents.list().map((a) => a.id));
+    const unknown = (memberIds ?? []).filter((id) => !known.has(id));
+    if (unknown.length > 0) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${unknown.join(', ')}`);
+    this.deps.repo.saveGroup(group, this.deps.clock.now());
+    if (memberIds) this.deps.repo.setGroupMembers(group.id, memberIds);
+    this.reloadGroups();
+    const view = this.listGroups().find((g) => g.id === group.id);
+    if (!view) throw new RwError('RW_ERR_INTERNAL', `group ${group.id} vanished`);
+    return view;
+  }
+
+  deleteGroup(id: string): boolean {
+    const deleted = this.deps.repo.deleteGroup(id);
+    if (deleted) this.reloadGroups();
+    return deleted;
+  }
+
+  statusSummary(): { servers: number; offline: number; firing: Partial<Record<Severity, number>>; acknowledged: number } {
+    const agents = this.deps.agents.list();
+    const firing: Partial<Record<Severity, number>> = {};
+    let acknowledged = 0;
+    for (const a of this.book.open.values()) {
+      if (a.state === 'firing') firing[a.severity] = (firing[a.severity] ?? 0) + 1;
+      else if (a.state === 'acknowledged') acknowledged++;
+    }
+    return { servers: agents.length, offline: agents.filter((a) => a.status === 'offline').length, firing, acknowledged };
+  }
+
+  // --- internals ---------------------------------------------------------------------------------
+
+  private reloadRules(): void {
+    this.rules = this.deps.repo.listRules();
+    this.rulesById = new Map(this.rules.map((r) => [r.id, r]));
+    const byFamily = new Map<Family, Rule[]>();
+    const silent: Rule[] = [];
+    for (const rule of this.rules) {
+      if (!rule.enabled) continue;
+      const family = metricFamily(rule.metric);
+      if (family === null) {
+        silent.push(rule);
+        continue;
+      }
+      const list = byFamily.get(family) ?? [];
+      list.push(rule);
+      byFamily.set(family, list);
+    }
+    this.rulesByFamily = byFamily;
+    this.silentRules = silent;
+  }
+
+  private reloadContacts(): void {
+    this.contacts = this.deps.repo.listContacts();
+  }
+
+  private reloadGroups(): void {
+    this.groups = this.deps.repo.listGroups();
+    this.groupsOf = this.deps.repo.groupsByAgent();
+  }
+
+  private factsOf(agentId: string): AgentFacts {
+    let f = this.facts.get(agentId);
+    if (!f) {
+      const detail = this.deps.agents.detail(agentId);
+      f = { hostname: detail?.hostname ?? agentId, cpuCores: detail?.inventory?.cpu.cores ?? null };
+      this.facts.set(agentId, f);
+    }
+    return f;
+  }
+
+  private findServer(name: string): AgentSummary | undefined {
+    const wanted = name.toLowerCase();
+    const agents = this.deps.agents.list();
+    return (
+      agents.find((a) => a.id === name) ??
+      agents.find((a) => a.hostname.toLowerCase() === wanted) ??
+      agents.find((a) => shortHostName(a.hostname).toLowerCase() === wanted)
+    );
+  }
+
+  private contextOf(series: SeriesRef, verdicts?: ReadonlyMap<string, SilenceVerdict>): AlertContext {
+    const rule = this.rulesById.get(series.ruleId);
+    const detail = this.deps.agents.detail(series.agentId);
+    const top = this.lastTop.get(series.agentId);
+    return {
+      rule: rule ?? { name: series.ruleId, metric: { kind: 'agent_silent', missedIntervals: 1 }, comparison: '>=' },
+      agentName: detail?.hostname ?? series.agentId,
+      cause: computeCause(detail?.latest ?? [], topProcessesFromSnapshot(top), verdicts?.get(series.agentId)),
+    };
+  }
+
+  private apply(changes: StateChanges, verdicts?: ReadonlyMap<string, SilenceVerdict>): void {
+    applyStateChanges(this.states, changes);
+    if (changes.transitions.length === 0) return;
+    const { book, events } = applyTransitions(this.book, changes.transitions, (series) => this.contextOf(series, verdicts));
+    this.book = book;
+    this.afterEvents(events);
+  }
+
+  private afterEvents(events: readonly AlertEvent[]): void {
+    if (events.length === 0) return;
+    this.deps.repo.recordEvents(events);
+    for (const e of events) {
+      this.deps.hub.publish('alert', e.alert.agentId, { kind: e.kind, alert: e.alert, at: e.atMs });
+      if (e.kind !== 'pending' && e.kind !== 'cancelled') {
+        this.deps.logger.info(`alert ${e.kind}`, { id: e.alert.id, rule: e.alert.ruleId, agent: e.alert.agentName, key: e.alert.key, severity: e.alert.severity, value: e.alert.value });
+      }
+    }
+    this.notify(events);
+  }
+
+  /** Runs the notification policy and queues its messages (also called by timers with no events). */
+  private notify(events: readonly AlertEvent[]): void {
+    if (!this.running) return;
+    const now = this.deps.clock.now();
+    const decision = decide({ events, contacts: this.contacts, state: this.policyState, nowMs: now, config: this.policyConfig });
+    this.policyState = decision.state;
+    if (decision.changed) this.deps.repo.savePolicyState(decision.state, now);
+    if (decision.messages.length > 0) {
+      const muted = new Set(this.deps.mutes.active(now).map((m) => m.agentId));
+      for (const msg of decision.messages) this.queue(msg, muted, events);
+    }
+    this.scheduleDue();
+  }
+
+  private queue(msg: OutgoingMessage, muted: ReadonlySet<string>, events: readonly AlertEvent[]): void {
+    if (muted.size > 0) {
+      const agentsOf = msg.alertIds.map((id) => events.find((e) => e.alert.id === id)?.alert.agentId ?? this.alertAgent(id));
+      if (agentsOf.length > 0 && agentsOf.every((a) => a !== null && muted.has(a))) {
+        this.deps.logger.info('SMS not sent: the server is muted', { to: msg.contactId, kind: msg.kind, alertIds: msg.alertIds });
+        return;
+      }
+    }
+    if (!this.deps.outbox.enabled) {
+      this.deps.logger.debug('SMS not queued: no modem (--modem none)', { to: msg.contactId, kind: msg.kind, text: msg.text });
+      return;
+    }
+    try {
+      this.deps.outbox.enqueue({ to: msg.phone, text: msg.text, kind: msg.kind, contactId: msg.contactId, alertIds: msg.alertIds, dedupeKey: msg.dedupeKey });
+    } catch (e) {
+      this.deps.logger.error('could not queue an SMS', { err: e, to: msg.contactId, kind: msg.kind });
+    }
+  }
+
+  private alertAgent(id: number): string | null {
+    for (const a of this.book.open.values()) if (a.id === id) return a.agentId;
+    return this.deps.repo.getAlert(id)?.agentId ?? null;
+  }
+
+  private reply(contact: Contact, reply: CommandReply, alertIds: number[]): void {
+    this.sendReply(contact, commandReplyText(reply, contact.language), alertIds, reply.kind);
+  }
+
+  private sendReply(contact: Contact, text: string, alertIds: number[], what: string): void {
+    if (!this.deps.outbox.enabled) return;
+    try {
+      this.deps.outbox.enqueue({
+        to: contact.phone, text, kind: 'reply', contactId: contact.id, alertIds,
+        dedupeKey: `reply:${contact.id}:${what}:${this.deps.clock.now()}:${++this.replySeq}`,
+      });
+    } catch (e) {
+      this.deps.logger.error('could not queue an SMS reply', { err: e, to: contact.id });
+    }
+  }
+
+  private silenceTick(): void {
+    if (!this.running || this.silentRules.length === 0) return;
+    const now = this.deps.clock.now();
+    const agents = this.deps.agents.list().map((a) => ({
+      id: a.id, status: a.status, lastSeenMs: this.deps.agents.isTalking(a.id) ? now : a.lastSeen, intervalS: a.interval,
+    }));
+    const result = evaluateSilence({
+      rules: this.silentRules,
+      states: this.states,
+      agents,
+      groupsOf: this.groupsOf,
+      nowMs: now,
+      graceUntilMs: this.startedAt + this.o.silenceGraceMs,
+    });
+    this.apply(result, result.verdicts);
+  }
+
+  private sweepTick(): void {
+    if (!this.running) return;
+    const agents = this.deps.agents.list();
+    const changes = sweepSeries({
+      rules: this.rules,
+      states: this.states,
+      nowMs: this.deps.clock.now(),
+      staleAfterMs: this.o.staleAfterMs,
+      onlineAgentIds: new Set(agents.filter((a) => a.status === 'online').map((a) => a.id)),
+      groupsOf: this.groupsOf,
+      knownAgentIds: new Set(agents.map((a) => a.id)),
+    });
+    this.apply(changes);
+  }
+
+  /** A timer at the policy's next due time (escalation, digest), replacing the previous one. */
+  private scheduleDue(): void {
+    const due = nextDueAtMs(this.policyState, this.policyConfig);
+    if (due === null) {
+      const handle = this.timers.get('due');
+      if (handle !== undefined) this.deps.clock.clearTimeout(handle);
+      this.timers.delete('due');
+      return;
+    }
+    this.schedule('due', Math.max(0, due - this.deps.clock.now()), () => this.notify([]));
+  }
+
+  private schedule(name: string, ms: number, fn: () => void): void {
+    if (!this.running) return;
+    const previous = this.timers.get(name);
+    if (previous !== undefined) this.deps.clock.clearTimeout(previous);
+    const handle = this.deps.clock.setTimeout(() => {
+      this.timers.delete(name);
+      this.guard(name, fn);
+    }, ms);
+    handle.unref?.();
+    this.timers.set(name, handle);
+  }
+
+  private every(name: string, ms: number, fn: () => void): void {
+    const tick = (): void => {
+      this.guard(name, fn);
+      this.schedule(name, ms, tick);
+    };
+    this.schedule(name, ms, tick);
+  }
+
+  /** A timer's error is logged with its owner; the service keeps running (STYLE.md 7). */
+  private guard(name: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.deps.logger.error(`alerting ${name} failed`, { err: e });
+    }
+  }
+}

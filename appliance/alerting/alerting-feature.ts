@@ -1,0 +1,144 @@
+// Builds, starts and stops the alerting side of the appliance (S7, S12, D4) for the composition
+// root: the modem (a serial device, the in-process pty simulator for `--modem sim`, or none),
+// the SMS outbox, the alert service and the link between them. Start order: outbox recovery,
+// alert service, driver; stop order: evaluation, the outbox worker (drained), the driver, the
+// simulator. Nothing on this path uses the network: an alert reaches the modem over the serial
+// port even when the LAN uplink is down (D4).
+import type { ModemHealth, ModemMode, ModemResponse, SmsHealth } from '../../contract/alerts-api.js';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import { AlertService, type AgentDirectory } from './alert-service.js';
+import { AlertRepository } from './alert-repository.js';
+import type { Db } from '../db/database.js';
+import type { LiveHub } from '../live/live-hub.js';
+import { ModemDriver, openSerialPort } from './modem/index.js';
+import { loadSimulatedModem, type SimulatedModem } from './modem/simulated-modem.js';
+import { ModemLink } from './outbox/modem-link.js';
+import { MuteStore } from './mute-store.js';
+import { SmsOutbox } from './outbox/sms-outbox.js';
+
+export interface AlertingStackDeps {
+  db: Db;
+  dataDir: string;
+  /** 'none', 'sim' or a device path */
+  modem: string;
+  modemPin?: string;
+  timeZone: string;
+  escalateAfterS: number;
+  smsRateLimit: number;
+  silenceGraceS: number;
+  agents: AgentDirectory;
+  hub: LiveHub;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** The rate limit's window (README "Alerting"): `smsRateLimit` messages per contact per 15 min. */
+const RATE_WINDOW_MS = 15 * 60_000;
+
+export class AlertingStack {
+  readonly mode: ModemMode;
+  readonly repo: AlertRepository;
+  readonly outbox: SmsOutbox;
+  readonly service: AlertService;
+  private driver: ModemDriver | null = null;
+  private sim: SimulatedModem | null = null;
+  private link: ModemLink | null = null;
+
+  constructor(private readonly deps: AlertingStackDeps) {
+    this.mode = deps.modem === 'none' ? 'none' : deps.modem === 'sim' ? 'sim' : 'device';
+    const { db, clock, logger, hub } = deps;
+    this.repo = new AlertRepository(db);
+    const driverRef = (): ModemDriver | null => this.driver;
+    this.outbox = new SmsOutbox({
+      db, clock, logger: logger.child('sms-outbox'),
+      transport: this.mode === 'none' ? null : {
+        isReady: () => driverRef()?.status.state === 'ready',
+        send: (req) => {
+          const d = driverRef();
+          if (!d) return Promise.reject(new Error('the modem driver is not running'));
+          return d.sendSms(req);
+        },
+      },
+      onChange: (entry) => hub.publish('sms', '', entry),
+    });
+    this.service = new AlertService({
+      repo: this.repo,
+      agents: deps.agents,
+      hub,
+      outbox: this.outbox,
+      mutes: new MuteStore(db),
+      clock,
+      logger: logger.child('alerts'),
+      policy: {
+        timeZone: { iana: deps.timeZone },
+        escalateAfterMs: deps.escalateAfterS * 1000,
+        rateLimit: { maxMessages: deps.smsRateLimit, windowMs: RATE_WINDOW_MS },
+      },
+      options: { silenceGraceMs: deps.silenceGraceS * 1000 },
+    });
+  }
+
+  /** The in-process simulator (`--modem sim` only): tests read its log and script its faults through the API. */
+  get simulator(): SimulatedModem | null {
+    return this.sim;
+  }
+
+  async start(): Promise<void> {
+    const { clock, logger } = this.deps;
+    this.outbox.start();
+    this.service.start();
+    if (this.mode === 'none') {
+      logger.info('no modem configured (--modem none): alerts are shown but no SMS is sent');
+      return;
+    }
+    let devicePath = this.deps.modem;
+    if (this.mode === 'sim') {
+      const startSimulatedModem = await loadSimulatedModem();
+      this.sim = await startSimulatedModem({ dataDir: this.deps.dataDir, clock, logger });
+      devicePath = this.sim.path;
+      logger.info('modem simulator started (--modem sim)', { path: devicePath });
+    }
+    const driver = new ModemDriver(
+      { path: devicePath, nextConcatRef: () => this.outbox.nextConcatRef(), ...(this.deps.modemPin ? { pin: this.deps.modemPin } : {}) },
+      { clock, logger: logger.child('modem'), openPort: (device) => openSerialPort(device) },
+    );
+    this.driver = driver;
+    this.link = new ModemLink({
+      driver,
+      outbox: this.outbox,
+      logger: logger.child('modem-link'),
+      onSms: (sms) => this.service.handleIncomingSms(sms),
+      onStatus: (status) => this.deps.hub.publish('modem', '', status),
+    });
+    this.link.start();
+    driver.start();
+  }
+
+  /** Evaluation first, then the outbox worker (drained), the driver, the simulator. */
+  async stop(): Promise<void> {
+    this.service.stop();
+    await this.outbox.stop();
+    this.link?.stop();
+    this.link = null;
+    await this.driver?.stop();
+    this.driver = null;
+    await this.sim?.stop();
+    this.sim = null;
+  }
+
+  modemHealth(): ModemHealth {
+    const s = this.driver?.status;
+    if (!s) return { state: 'disabled', signal: null, registration: null, operator: null, sim: null, lastError: null };
+    return { state: s.state, signal: s.signal, registration: s.registration, operator: s.operator, sim: s.sim, lastError: s.lastError };
+  }
+
+  smsHealth(): SmsHealth {
+    const c = this.outbox.counters();
+    return { queued: c.queued + c.sending, sent: c.sent + c.delivered, failed: c.failed, alarm: this.outbox.alarm };
+  }
+
+  modemResponse(): ModemResponse {
+    return { mode: this.mode, status: this.driver?.status ?? null, sms: this.outbox.counters(), alarm: this.outbox.alarm };
+  }
+}

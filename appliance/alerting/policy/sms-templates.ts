@@ -1,0 +1,355 @@
+// SMS texts for alerts (S12), Korean and English, pure. Each message is built to fit one SMS
+// (GSM 7-bit: 160 septets; UCS2, which every Korean text needs: 70 UTF-16 units): the required
+// part first, then optional details (cause, reply hint) only while they still fit, and a long
+// host name is cut to its first label before the text is allowed to spill into a second part.
+// Every alert message carries the alert id (#123) so that a reply `ACK 123` acknowledges it.
+import { FAMILIES, type Unit } from '../../../contract/families.js';
+import { partCapacity, segmentText } from '../sms/index.js';
+import type { Alert } from '../../../contract/alerting.js';
+import { formatHhMm, type TimeZoneSpec } from './local-time.js';
+import { definedSeverities, metricFamily, recoveryThreshold } from '../rules/rule-types.js';
+import { EVERY_KEY, metricUnit, type Rule, type RuleMetric, type Severity } from '../../../contract/alerting.js';
+import { type Language, type SegmentPreview, type AlertMessageKind, type RulePreview } from '../../../contract/alerting.js';
+
+export interface TemplateOptions {
+  language: Language;
+  timeZone: TimeZoneSpec;
+}
+
+const SEVERITY_TAG: Record<Language, Record<Severity, string>> = {
+  en: { info: 'INFO', warning: 'WARN', critical: 'CRIT', disaster: 'DISASTER' },
+  ko: { info: '정보', warning: '경고', critical: '심각', disaster: '재해' },
+};
+
+const WORDS = {
+  en: {
+    ok: 'OK', ack: 'ACK', back: 'reporting again', offline: 'offline', noData: 'no data', silent: 'silent', since: (t: string) => `since ${t}`,
+    was: (s: string) => `was ${s}`, by: (who: string) => `by ${who}`, noAck: (d: string) => `NO ACK ${d}:`,
+    ruleOff: 'rule off', removed: 'server removed', replyAck: (id: number) => `reply ACK ${id}`, fullest: (m: string, p: string) => `fullest ${m} ${p}`,
+    topCpu: (p: string, v: string) => `top cpu ${p} ${v}`, topMem: (p: string, v: string) => `top mem ${p} ${v}`,
+    heldBack: (n: number) => `${n} held back:`, more: (n: number) => `+${n} more`,
+    servers: (n: number) => `servers ${n}`, offlineCount: (n: number) => `offline ${n}`, alerts: 'alerts:', allClear: 'no alerts',
+    acked: (n: number) => `acked ${n}`,
+  },
+  ko: {
+    ok: '복구', ack: '확인', back: '응답 재개', offline: '오프라인', noData: '데이터 없음', silent: '응답 없음', since: (t: string) => `${t}부터`,
+    was: (s: string) => `이전 ${s}`, by: (who: string) => `${who} 확인`, noAck: (d: string) => `${d} 미확인:`,
+    ruleOff: '규칙 해제', removed: '서버 삭제', replyAck: (id: number) => `ACK ${id} 회신`, fullest: (m: string, p: string) => `최대 ${m} ${p}`,
+    topCpu: (p: string, v: string) => `CPU 최다 ${p} ${v}`, topMem: (p: string, v: string) => `메모리 최다 ${p} ${v}`,
+    heldBack: (n: number) => `보류 ${n}건:`, more: (n: number) => `외 ${n}건`,
+    servers: (n: number) => `서버 ${n}대`, offlineCount: (n: number) => `오프라인 ${n}`, alerts: '경보:', allClear: '경보 없음',
+    acked: (n: number) => `확인 ${n}`,
+  },
+} as const;
+
+export function severityTag(severity: Severity, language: Language): string {
+  return SEVERITY_TAG[language][severity];
+}
+
+/** "web-01.example.com" → "web-01" (an IP address is kept whole). */
+export function shortHostName(name: string): string {
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(name) || name.includes(':')) return name;
+  const dot = name.indexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+/** What a metric is called in a message: "cpu", "fs /var", "디스크 /var". */
+export function metricLabel(metric: RuleMetric, key: string | undefined, language: Language): string {
+  const withKey = (label: string): string => (key === undefined ? label : `${label} ${key}`);
+  switch (metric.kind) {
+    case 'field':
+      return key === undefined ? `${metric.family} ${metric.field}` : `${metric.family} ${key} ${metric.field}`;
+    case 'derived': {
+      const labels = {
+        cpu_busy_pct: { en: 'cpu', ko: 'CPU' },
+        memory_used_pct: { en: 'mem', ko: '메모리' },
+        swap_used_pct: { en: 'swap', ko: '스왑' },
+        fs_used_pct: { en: 'fs', ko: '디스크' },
+        fs_inodes_used_pct: { en: 'inodes', ko: '아이노드' },
+        load1_per_core: { en: 'load/core', ko: '코어당 부하' },
+      } as const;
+      return withKey(labels[metric.name][language]);
+    }
+    case 'agent_silent':
+      return WORDS[language].silent;
+  }
+}
+
+const trim = (n: number, decimals: number): string => String(Number(n.toFixed(decimals)));
+
+function humanBytes(n: number): string {
+  const units = ['', 'K', 'M', 'G', 'T', 'P'];
+  let v = Math.abs(n);
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${n < 0 ? '-' : ''}${trim(v, v < 10 && i > 0 ? 1 : 0)}${units[i] ?? ''}`;
+}
+
+/** A value as a message shows it: "96%", "2.4", "1.5G", "12M/s". */
+export function formatValue(value: number, unit: Unit): string {
+  switch (unit) {
+    case '%':
+      return `${trim(value, Math.abs(value) < 10 ? 1 : 0)}%`;
+    case 'B':
+      return humanBytes(value);
+    case 'B/s':
+      return `${humanBytes(value)}/s`;
+    case '/s':
+      return `${trim(value, 1)}/s`;
+    case '':
+      return trim(value, Math.abs(value) < 10 ? 2 : 1);
+  }
+}
+
+/** A threshold as a message shows it: "(>95)". */
+function formatThreshold(alert: Pick<Alert, 'comparison' | 'threshold' | 'unit'>): string {
+  return `(${alert.comparison}${formatValue(alert.threshold, alert.unit).replace(/%$/, '')})`;
+}
+
+/** "18m", "2h5m", "3d" / "18분", "2시간5분", "3일". */
+export function formatDuration(ms: number, language: Language): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  const [m, h, d] = language === 'ko' ? ['분', '시간', '일'] : ['m', 'h', 'd'];
+  if (minutes < 60) return `${minutes}${m}`;
+  if (minutes < 24 * 60) {
+    const rest = minutes % 60;
+    return `${Math.floor(minutes / 60)}${h}${rest ? `${rest}${m}` : ''}`;
+  }
+  return `${Math.floor(minutes / (24 * 60))}${d}`;
+}
+
+/** The segment count and room left of a text, as the modem will send it (the rule screen shows it). */
+export function previewSegments(text: string): SegmentPreview {
+  const { encoding, segments } = segmentText(text);
+  const units = segments.reduce((n, s) => n + s.units, 0);
+  const capacity = partCapacity(encoding, segments.length > 1 ? 8 : undefined);
+  const last = segments[segments.length - 1];
+  return { encoding, parts: segments.length, units, charsLeft: capacity - (last?.units ?? 0) };
+}
+
+const fitsOneSms = (text: string): boolean => previewSegments(text).parts === 1;
+
+/**
+ * Joins the required words, then each optional detail while the whole still fits one SMS. If
+ * even the required words do not fit, a shorter host name is tried before giving up (a longer
+ * text is still sent, as a concatenated SMS).
+ */
+function compose(build: (hostName: string) => { required: string[]; optional: string[] }, hostName: string): string {
+  let built = build(hostName);
+  let text = built.required.join(' ');
+  if (!fitsOneSms(text)) {
+    const short = shortHostName(hostName);
+    if (short !== hostName) {
+      built = build(short);
+      text = built.required.join(' ');
+    }
+  }
+  for (const extra of built.optional) {
+    const candidate = `${text} ${extra}`;
+    if (fitsOneSms(candidate)) text = candidate;
+  }
+  return text;
+}
+
+export interface AlertMessageExtras {
+  /** the message's own time (appliance clock) */
+  nowMs: number;
+  /** escalated: the grade before */
+  fromSeverity?: Severity;
+  /** escalation: how long it has gone unacknowledged */
+  unackedForMs?: number;
+}
+
+function causeDetails(alert: Alert, language: Language): string[] {
+  const w = WORDS[language];
+  const out: string[] = [];
+  const fs = alert.cause.fullestFs;
+  const isFsAlert = alert.metric.kind === 'derived' && alert.metric.name === 'fs_used_pct' && alert.key === fs?.mount;
+  if (fs && !isFsAlert) out.push(w.fullest(fs.mount, formatValue(fs.usedPct, '%')));
+  const cpu = alert.cause.topCpuProcess;
+  if (cpu) out.push(w.topCpu(cpu.name, formatValue(cpu.pct, '%')));
+  const mem = alert.cause.topMemProcess;
+  if (mem) out.push(w.topMem(mem.name, formatValue(mem.pct, '%')));
+  return out;
+}
+
+/** What is wrong, without the host: "fs /var 96% (>95)" or "offline since 14:02". */
+function problem(alert: Alert, options: TemplateOptions): string[] {
+  const w = WORDS[options.language];
+  if (alert.metric.kind === 'agent_silent') {
+    const silence = alert.cause.silence;
+    const what = silence?.reason === 'offline' ? w.offline : silence?.reason === 'no-data' ? w.noData : w.silent;
+    const since = silence?.lastSeenMs ?? alert.firedAt ?? alert.startedAt;
+    return [what, w.since(formatHhMm(since, options.timeZone))];
+  }
+  const value = alert.value === null ? '?' : formatValue(alert.value, alert.unit);
+  return [metricLabel(alert.metric, alert.key, options.language), value, formatThreshold(alert)];
+}
+
+/** One message about one alert, in the contact's language. */
+export function alertMessage(kind: AlertMessageKind, alert: Alert, options: TemplateOptions, extras: AlertMessageExtras): string {
+  const { language, timeZone } = options;
+  const w = WORDS[language];
+  const tag = `[${severityTag(alert.severity, language)}]`;
+  const id = `#${alert.id}`;
+  const at = formatHhMm(extras.nowMs, timeZone);
+  const silent = alert.metric.kind === 'agent_silent';
+  switch (kind) {
+    case 'fired':
+      return compose((host) => ({
+        required: [tag, host, ...problem(alert, options), ...(silent ? [] : [formatHhMm(alert.firedAt ?? extras.nowMs, timeZone)]), id],
+        optional: [...causeDetails(alert, language), w.replyAck(alert.id)],
+      }), alert.agentName);
+    case 'escalated': {
+      const from = extras.fromSeverity ? [`(${w.was(severityTag(extras.fromSeverity, language))})`] : [];
+      return compose((host) => ({
+        required: [tag, host, ...problem(alert, options), ...(silent ? [] : [at]), id, ...from],
+        optional: [...causeDetails(alert, language), w.replyAck(alert.id)],
+      }), alert.agentName);
+    }
+    case 'escalation': {
+      const unacked = w.noAck(formatDuration(extras.unackedForMs ?? extras.nowMs - (alert.firedAt ?? alert.startedAt), language));
+      return compose((host) => ({
+        required: [tag, unacked, host, ...problem(alert, options), id],
+        optional: [...causeDetails(alert, language), w.replyAck(alert.id)],
+      }), alert.agentName);
+    }
+    case 'acknowledged':
+      return compose((host) => ({
+        required: [`[${w.ack}]`, id, host, metricLabel(alert.metric, alert.key, language), severityTag(alert.severity, language), ...(alert.ackedBy ? [w.by(alert.ackedBy)] : []), at],
+        optional: [],
+      }), alert.agentName);
+    case 'resolved': {
+      const how =
+        alert.resolution === 'rule-withdrawn' ? [w.ruleOff]
+        : alert.resolution === 'agent-removed' ? [w.removed]
+        : silent ? [w.back]
+        : alert.resolution === 'no-data' ? [w.noData]
+        : alert.resolvedValue === null || alert.resolvedValue === undefined ? []
+        : [formatValue(alert.resolvedValue, alert.unit)];
+      const lasted = `(${severityTag(alert.severity, language)} ${formatDuration((alert.resolvedAt ?? extras.nowMs) - (alert.firedAt ?? alert.startedAt), language)})`;
+      return compose((host) => ({
+        required: [`[${w.ok}]`, host, ...(silent ? [] : [metricLabel(alert.metric, alert.key, language)]), ...how, at, id, lasted],
+        optional: [],
+      }), alert.agentName);
+    }
+  }
+}
+
+/** One line of a digest: an alert as it stands now. */
+export interface DigestItem {
+  alert: Alert;
+}
+
+/**
+ * The one message that replaces those a rate limit held back: every alert involved, each with its
+ * state now, as many as fit one SMS, then "+N more".
+ */
+export function digestMessage(heldCount: number, items: readonly DigestItem[], options: TemplateOptions): string {
+  const { language } = options;
+  const w = WORDS[language];
+  const entry = (a: Alert): string => {
+    const state = a.state === 'resolved' ? w.ok : a.state === 'acknowledged' ? w.ack : severityTag(a.severity, language);
+    return `#${a.id} ${state} ${shortHostName(a.agentName)} ${metricLabel(a.metric, a.key, language)}`;
+  };
+  const head = `[rackwatch] ${w.heldBack(heldCount)}`;
+  const entries = items.map((i) => entry(i.alert));
+  let text = head;
+  for (const [n, e] of entries.entries()) {
+    const rest = entries.length - n - 1;
+    const candidate = `${text}${n === 0 ? ' ' : '; '}${e}`;
+    const withMore = rest > 0 ? `${candidate}; ${w.more(rest)}` : candidate;
+    if (!fitsOneSms(withMore)) return n === 0 ? `${text} ${w.more(entries.length)}` : `${text}; ${w.more(rest + 1)}`;
+    text = candidate;
+  }
+  return text;
+}
+
+export interface StatusSummary {
+  servers: number;
+  offline: number;
+  /** firing (not acknowledged) alerts per grade */
+  firing: Partial<Record<Severity, number>>;
+  acknowledged: number;
+}
+
+/** The answer to an SMS `STATUS`: servers, offline, alerts by grade, worst first. */
+export function statusSummaryMessage(summary: StatusSummary, options: TemplateOptions, nowMs: number): string {
+  const { language } = options;
+  const w = WORDS[language];
+  const grades = (['disaster', 'critical', 'warning', 'info'] as const)
+    .filter((s) => (summary.firing[s] ?? 0) > 0)
+    .map((s) => `${severityTag(s, language)} ${summary.firing[s] ?? 0}`);
+  const alerts = grades.length > 0 ? `${w.alerts} ${grades.join(', ')}` : w.allClear;
+  const acked = summary.acknowledged > 0 ? `; ${w.acked(summary.acknowledged)}` : '';
+  return `[rackwatch] ${formatHhMm(nowMs, options.timeZone)} ${w.servers(summary.servers)}, ${w.offlineCount(summary.offline)}; ${alerts}${acked}`;
+}
+
+export interface RulePreviewOptions extends TemplateOptions {
+  /** host name to preview with (the longest one monitored is the honest choice) */
+  agentName: string;
+  /** key to preview a keyed rule with (default "/var") */
+  key?: string;
+  nowMs: number;
+}
+
+/**
+ * What a rule's messages will look like and how many SMS parts each takes (the rule screen's
+ * preview), with a five-digit alert id and the rule's worst grade.
+ */
+export function previewRule(rule: Rule, options: RulePreviewOptions): RulePreview[] {
+  const severities = definedSeverities(rule);
+  const worst = severities[severities.length - 1] ?? 'critical';
+  const threshold = rule.levels[worst] ?? 0;
+  const rising = rule.comparison === '>' || rule.comparison === '>=';
+  const family = metricFamily(rule.metric);
+  const ruleKey = rule.metric.kind === 'agent_silent' || rule.metric.key === EVERY_KEY ? undefined : rule.metric.key;
+  const key = family !== null && FAMILIES[family].keyed ? (ruleKey ?? options.key ?? '/var') : undefined;
+  const firedAt = options.nowMs - 18 * 60_000;
+  const alert: Alert = {
+    id: 12345,
+    ruleId: rule.id,
+    ruleName: rule.name,
+    agentId: 'preview',
+    agentName: options.agentName,
+    ...(key !== undefined ? { key } : {}),
+    metric: rule.metric,
+    unit: metricUnit(rule.metric),
+    comparison: rule.comparison,
+    severity: worst,
+    state: 'firing',
+    value: rule.metric.kind === 'agent_silent' ? 1 : threshold + (rising ? 1 : -1),
+    threshold,
+    cause: rule.metric.kind === 'agent_silent' ? { silence: { reason: 'offline', lastSeenMs: firedAt } } : { fullestFs: { mount: '/data', usedPct: 91 } },
+    startedAt: firedAt,
+    firedAt,
+  };
+  const recovery = recoveryThreshold(rule, worst);
+  const resolvedValue = recovery + (rising ? -1 : 1) * Math.max(Math.abs(recovery) * 0.1, 0.1);
+  const resolved: Alert = { ...alert, state: 'resolved', resolvedAt: options.nowMs, resolution: 'recovered', resolvedValue };
+  const previous = severities[severities.length - 2];
+  const out: RulePreview[] = [];
+  const add = (kind: AlertMessageKind, a: Alert, extras: AlertMessageExtras): void => {
+    const text = alertMessage(kind, a, options, extras);
+    out.push({ kind, text, segments: previewSegments(text) });
+  };
+  add('fired', alert, { nowMs: options.nowMs });
+  if (previous) add('escalated', alert, { nowMs: options.nowMs, fromSeverity: previous });
+  add('escalation', alert, { nowMs: options.nowMs, unackedForMs: 15 * 60_000 });
+  add('resolved', resolved, { nowMs: options.nowMs });
+  return out;
+}
+
+export type SmsReply = { kind: 'ack'; alertId: number } | { kind: 'status' };
+
+/** Understands a contact's reply: `ACK 123`, `ack #123`, `확인 123`, `STATUS`, `상태`. */
+export function parseReply(text: string): SmsReply | null {
+  const clean = text.normalize('NFC').trim();
+  const ack = /^(?:ack|확인)\s*#?\s*(\d{1,9})$/iu.exec(clean);
+  if (ack?.[1]) return { kind: 'ack', alertId: Number(ack[1]) };
+  if (/^(?:status|상태)$/iu.test(clean)) return { kind: 'status' };
+  return null;
+}

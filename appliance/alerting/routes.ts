@@ -1,0 +1,370 @@
+// The alerting API (README "Alerting API"; types in contract/alerts-api.ts): rules with their SMS
+// preview, groups and the filtered server list (S8), contacts, alerts with their history and
+// acknowledgement, mutes, the SMS outbox and a test SMS, the modem. Handlers validate and
+// translate; the AlertService and the SmsOutbox own the state. A body with problems is answered
+// 400 RW_ERR_VALIDATION with every problem as "path: message".
+//
+// No user accounts exist yet: these routes are as open as the rest of /api/v1. Put the appliance
+// on a management network until the users feature (S4) lands.
+//
+// With `--modem sim` three test hooks are added (never with a real modem): the simulator's log,
+// an incoming SMS, and a fault script.
+import { randomBytes } from 'node:crypto';
+import type http from 'node:http';
+import type { AgentStatus } from '../../contract/agent-status.js';
+import { API_PREFIX } from '../../contract/api.js';
+import type { AckRequest, AlertDetail, AlertListResponse, AlertStateFilter, ContactInput, GroupInput, OutboxState, TestSmsRequest, ValidationErrorBody } from '../../contract/alerts-api.js';
+import { RwError } from '../../contract/errors.js';
+import type { Clock } from '../../core/clock.js';
+import { slugId, type AlertService } from './alert-service.js';
+import type { AlertState } from '../../contract/alerting.js';
+import type { AlertRepository } from './alert-repository.js';
+import { parseContact, parseGroup, parseRule } from './alert-schemas.js';
+import { type ServerFilter } from './rules/group-status.js';
+import { HEALTH_LEVELS, type HealthLevel } from '../../contract/alerting.js';
+import { normalizePhone } from './policy/notification-policy.js';
+import type { Rule } from '../../contract/alerting.js';
+import { LANGUAGES, type Language } from '../../contract/alerting.js';
+import type { ModemResponse } from '../../contract/alerts-api.js';
+import type { SimulatedModem } from './modem/simulated-modem.js';
+import type { SmsOutbox } from './outbox/sms-outbox.js';
+import { MAX_JSON_BODY_BYTES, readJsonBody, sendJson, type Router } from '../http/http-server.js';
+
+export interface AlertRoutesDeps {
+  service: AlertService;
+  repo: AlertRepository;
+  outbox: SmsOutbox;
+  modem: () => ModemResponse;
+  /** the in-process simulator (`--modem sim`), for the test hooks */
+  simulator: () => SimulatedModem | null;
+  agentExists: (id: string) => boolean;
+  clock: Clock;
+}
+
+const P = API_PREFIX;
+const AGENT_STATUSES: readonly AgentStatus[] = ['online', 'offline', 'unknown'];
+const ALERT_STATES: readonly AlertState[] = ['pending', 'firing', 'acknowledged', 'resolved'];
+const OUTBOX_STATES: readonly OutboxState[] = ['queued', 'sending', 'sent', 'delivered', 'failed'];
+const MAX_TEST_SMS_CHARS = 1_000;
+
+function sendProblems(res: http.ServerResponse, problems: string[]): void {
+  const body: ValidationErrorBody = { error: { code: 'RW_ERR_VALIDATION', message: problems.join('; '), problems } };
+  sendJson(res, 400, body);
+}
+
+function noContent(res: http.ServerResponse): void {
+  res.writeHead(204, { 'cache-control': 'no-store' });
+  res.end();
+}
+
+async function readObject(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const body = await readJsonBody(req);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RwError('RW_ERR_BAD_REQUEST', 'the body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/** A JSON object body, or {} when the body is empty. */
+async function readOptionalObject(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_JSON_BODY_BYTES) throw new RwError('RW_ERR_BAD_REQUEST', `request body over ${MAX_JSON_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new RwError('RW_ERR_BAD_REQUEST', 'request body is not JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RwError('RW_ERR_BAD_REQUEST', 'the body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/** Repeatable and comma-separated list parameter, each value checked against `allowed`. */
+function listParam<T extends string>(url: URL, name: string, allowed: readonly T[]): T[] | undefined {
+  const values = url.searchParams.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  if (values.length === 0) return undefined;
+  for (const v of values) {
+    if (!(allowed as readonly string[]).includes(v)) throw new RwError('RW_ERR_BAD_REQUEST', `${name} must be among ${allowed.join(', ')}; got "${v.slice(0, 32)}"`);
+  }
+  return values as T[];
+}
+
+function intParam(url: URL, name: string): number | undefined {
+  const text = url.searchParams.get(name);
+  if (text === null || text === '') return undefined;
+  if (!/^\d{1,15}$/.test(text)) throw new RwError('RW_ERR_BAD_REQUEST', `${name} must be a whole number, got "${text.slice(0, 32)}"`);
+  return Number(text);
+}
+
+function idParam(value: string | undefined): number {
+  if (!value || !/^\d{1,15}$/.test(value)) throw new RwError('RW_ERR_NOT_FOUND', `no alert ${value ?? ''}`);
+  return Number(value);
+}
+
+function language(url: URL): Language {
+  const lang = url.searchParams.get('lang') ?? 'ko';
+  if (!(LANGUAGES as readonly string[]).includes(lang)) throw new RwError('RW_ERR_BAD_REQUEST', `lang must be one of ${LANGUAGES.join(', ')}`);
+  return lang as Language;
+}
+
+export function addAlertRoutes(router: Router, deps: AlertRoutesDeps): Router {
+  const { service, repo, outbox } = deps;
+
+  /** Shape and meaning of a rule, plus references the pure checks cannot see. */
+  const checkRule = (body: Record<string, unknown>, id: string): { rule: Rule } | { problems: string[] } => {
+    const { builtin: _builtin, ...rest } = body;
+    const parsed = parseRule({ ...rest, id });
+    if (!parsed.ok) return { problems: parsed.problems };
+    const scope = parsed.value.scope;
+    if (scope.kind === 'agent' && !deps.agentExists(scope.agentId)) return { problems: [`scope.agentId: no agent ${scope.agentId}`] };
+    if (scope.kind === 'group' && !service.group(scope.groupId)) return { problems: [`scope.groupId: no group ${scope.groupId}`] };
+    return { rule: parsed.value };
+  };
+
+  const checkContact = (body: Record<string, unknown>, id: string): ReturnType<typeof parseContact> => {
+    const phone = typeof body.phone === 'string' ? normalizePhone(body.phone) : null;
+    const candidate = { schedule: [], escalationLevel: 0, enabled: true, ...body, id, ...(phone ? { phone } : {}) };
+    if (typeof body.phone === 'string' && !phone) {
+      const parsed = parseContact(candidate);
+      const others = parsed.ok ? [] : parsed.problems.filter((p) => !p.startsWith('phone:'));
+      return { ok: false, problems: [`phone: ${body.phone} is not a phone number (write +82 10 1234 5678 or 010-1234-5678)`, ...others] };
+    }
+    return parseContact(candidate);
+  };
+
+  const groupOr404 = (id: string): NonNullable<ReturnType<AlertService['group']>> => {
+    const g = service.group(id);
+    if (!g) throw new RwError('RW_ERR_NOT_FOUND', `no group ${id}`);
+    return g;
+  };
+
+  const saveGroupFrom = (res: http.ServerResponse, id: string, body: Record<string, unknown>, status: number): void => {
+    const existing = service.group(id);
+    const input: GroupInput = { name: typeof body.name === 'string' ? body.name : (existing?.name ?? ''), ...(Array.isArray(body.memberIds) ? { memberIds: body.memberIds as string[] } : {}) };
+    const parsed = parseGroup({ id, name: input.name, memberIds: input.memberIds ?? existing?.memberIds ?? [] });
+    if (!parsed.ok) return sendProblems(res, parsed.problems);
+    const clash = service.listGroups().find((g) => g.name === parsed.value.name && g.id !== id);
+    if (clash) throw new RwError('RW_ERR_CONFLICT', `a group named ${parsed.value.name} exists (${clash.id})`);
+    const unknown = parsed.value.memberIds.filter((m) => !deps.agentExists(m));
+    if (unknown.length > 0) return sendProblems(res, unknown.map((m) => `memberIds: no agent ${m}`));
+    sendJson(res, status, service.saveGroup({ id, name: parsed.value.name }, input.memberIds ?? (existing ? undefined : [])));
+  };
+
+  router
+    // --- rules ---
+    .add('GET', `${P}/rules`, (_req, res) => sendJson(res, 200, service.listRules()))
+    .add('POST', `${P}/rules/preview`, async (req, res, _params, url) => {
+      const checked = checkRule(await readObject(req), 'preview');
+      if ('problems' in checked) return sendProblems(res, checked.problems);
+      sendJson(res, 200, service.previewRule(checked.rule, language(url), url.searchParams.get('agent') ?? undefined));
+    })
+    .add('POST', `${P}/rules`, async (req, res) => {
+      const body = await readObject(req);
+      const name = typeof body.name === 'string' ? body.name : 'rule';
+      const id = typeof body.id === 'string' && body.id.trim() ? body.id.trim() : slugId(name, (x) => service.getRule(x) !== null);
+      if (service.getRule(id)) throw new RwError('RW_ERR_CONFLICT', `a rule with id ${id} exists`);
+      const checked = checkRule(body, id);
+      if ('problems' in checked) return sendProblems(res, checked.problems);
+      sendJson(res, 201, service.saveRule(checked.rule));
+    })
+    .add('GET', `${P}/rules/:id`, (_req, res, params) => {
+      const rule = service.getRule(params.id ?? '');
+      if (!rule) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${params.id}`);
+      sendJson(res, 200, rule);
+    })
+    .add('PUT', `${P}/rules/:id`, async (req, res, params) => {
+      const id = params.id ?? '';
+      if (!service.getRule(id)) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${id}`);
+      const checked = checkRule(await readObject(req), id);
+      if ('problems' in checked) return sendProblems(res, checked.problems);
+      sendJson(res, 200, service.saveRule(checked.rule));
+    })
+    .add('DELETE', `${P}/rules/:id`, (_req, res, params) => {
+      if (!service.deleteRule(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${params.id}`);
+      noContent(res);
+    })
+    .add('GET', `${P}/rules/:id/preview`, (_req, res, params, url) => {
+      const rule = service.getRule(params.id ?? '');
+      if (!rule) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${params.id}`);
+      sendJson(res, 200, service.previewRule(rule, language(url), url.searchParams.get('agent') ?? undefined));
+    })
+
+    // --- groups and servers (S8) ---
+    .add('GET', `${P}/groups`, (_req, res) => sendJson(res, 200, service.listGroups()))
+    .add('POST', `${P}/groups`, async (req, res) => {
+      const body = await readObject(req);
+      const name = typeof body.name === 'string' ? body.name : '';
+      const id = typeof body.id === 'string' && body.id.trim() ? body.id.trim() : slugId(name || 'group', (x) => service.group(x) !== null);
+      if (service.group(id)) throw new RwError('RW_ERR_CONFLICT', `a group with id ${id} exists`);
+      saveGroupFrom(res, id, body, 201);
+    })
+    .add('GET', `${P}/groups/:id`, (_req, res, params) => sendJson(res, 200, groupOr404(params.id ?? '')))
+    .add('PUT', `${P}/groups/:id`, async (req, res, params) => {
+      const id = params.id ?? '';
+      groupOr404(id);
+      saveGroupFrom(res, id, await readObject(req), 200);
+    })
+    .add('DELETE', `${P}/groups/:id`, (_req, res, params) => {
+      if (!service.deleteGroup(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `no group ${params.id}`);
+      noContent(res);
+    })
+    .add('PUT', `${P}/groups/:id/members`, async (req, res, params) => {
+      const id = params.id ?? '';
+      groupOr404(id);
+      const body = await readObject(req);
+      if (!Array.isArray(body.memberIds)) return sendProblems(res, ['memberIds: must be a list of agent ids']);
+      saveGroupFrom(res, id, { memberIds: body.memberIds }, 200);
+    })
+    .add('POST', `${P}/groups/:id/members/:agentId`, (_req, res, params) => {
+      const g = groupOr404(params.id ?? '');
+      const agentId = params.agentId ?? '';
+      if (!deps.agentExists(agentId)) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${agentId}`);
+      sendJson(res, 200, service.saveGroup(g, [...new Set([...g.memberIds, agentId])]));
+    })
+    .add('DELETE', `${P}/groups/:id/members/:agentId`, (_req, res, params) => {
+      const g = groupOr404(params.id ?? '');
+      sendJson(res, 200, service.saveGroup(g, g.memberIds.filter((m) => m !== params.agentId)));
+    })
+    .add('GET', `${P}/servers`, (_req, res, _params, url) => {
+      const filter: ServerFilter = {};
+      const statuses = listParam(url, 'status', AGENT_STATUSES);
+      if (statuses) filter.statuses = statuses;
+      const levels = listParam<HealthLevel>(url, 'severity', HEALTH_LEVELS);
+      if (levels) filter.levels = levels;
+      const min = listParam<HealthLevel>(url, 'minSeverity', HEALTH_LEVELS);
+      if (min?.[0]) filter.minLevel = min[0];
+      const groupId = url.searchParams.get('group');
+      if (groupId) filter.group = groupOr404(groupId);
+      const q = url.searchParams.get('q');
+      if (q) filter.text = q;
+      sendJson(res, 200, service.servers(filter));
+    })
+
+    // --- mutes ---
+    .add('GET', `${P}/mutes`, (_req, res) => sendJson(res, 200, service.listMutes()))
+    .add('POST', `${P}/servers/:id/mute`, async (req, res, params) => {
+      const agentId = params.id ?? '';
+      if (!deps.agentExists(agentId)) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${agentId}`);
+      const { minutes } = await readObject(req);
+      if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < 1 || minutes > 7 * 24 * 60) {
+        return sendProblems(res, ['minutes: must be a whole number of minutes, 1 … 10080']);
+      }
+      sendJson(res, 201, service.mute(agentId, minutes, 'api'));
+    })
+    .add('DELETE', `${P}/servers/:id/mute`, (_req, res, params) => {
+      if (!service.unmute(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `server ${params.id} is not muted`);
+      noContent(res);
+    })
+
+    // --- contacts ---
+    .add('GET', `${P}/contacts`, (_req, res) => sendJson(res, 200, service.listContacts()))
+    .add('POST', `${P}/contacts`, async (req, res) => {
+      const body = (await readObject(req)) as Partial<ContactInput> & Record<string, unknown>;
+      const name = typeof body.name === 'string' ? body.name : 'contact';
+      const taken = (x: string): boolean => service.listContacts().some((c) => c.id === x);
+      const id = typeof body.id === 'string' && body.id.trim() ? body.id.trim() : slugId(name, taken);
+      if (taken(id)) throw new RwError('RW_ERR_CONFLICT', `a contact with id ${id} exists`);
+      const parsed = checkContact(body, id);
+      if (!parsed.ok) return sendProblems(res, parsed.problems);
+      sendJson(res, 201, service.saveContact(parsed.value));
+    })
+    .add('GET', `${P}/contacts/:id`, (_req, res, params) => {
+      const contact = service.listContacts().find((c) => c.id === params.id);
+      if (!contact) throw new RwError('RW_ERR_NOT_FOUND', `no contact ${params.id}`);
+      sendJson(res, 200, contact);
+    })
+    .add('PUT', `${P}/contacts/:id`, async (req, res, params) => {
+      const id = params.id ?? '';
+      const existing = service.listContacts().find((c) => c.id === id);
+      if (!existing) throw new RwError('RW_ERR_NOT_FOUND', `no contact ${id}`);
+      const parsed = checkContact({ ...existing, ...(await readObject(req)) }, id);
+      if (!parsed.ok) return sendProblems(res, parsed.problems);
+      sendJson(res, 200, service.saveContact(parsed.value));
+    })
+    .add('DELETE', `${P}/contacts/:id`, (_req, res, params) => {
+      if (!service.deleteContact(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `no contact ${params.id}`);
+      noContent(res);
+    })
+
+    // --- alerts ---
+    .add('GET', `${P}/alerts`, (_req, res, _params, url) => {
+      const filter = listParam<AlertStateFilter>(url, 'state', [...ALERT_STATES, 'open']);
+      const states = filter ? [...new Set(filter.flatMap((s): AlertState[] => (s === 'open' ? ['pending', 'firing', 'acknowledged'] : [s])))] : undefined;
+      const limit = Math.min(intParam(url, 'limit') ?? 100, 1000);
+      const agentId = url.searchParams.get('agent') ?? undefined;
+      const before = intParam(url, 'before');
+      const alerts = repo.alertHistory({ ...(agentId ? { agentId } : {}), ...(states ? { states } : {}), limit, ...(before !== undefined ? { beforeId: before } : {}) });
+      const last = alerts[alerts.length - 1];
+      const body: AlertListResponse = { alerts, nextBefore: alerts.length === limit && last ? last.id : null };
+      sendJson(res, 200, body);
+    })
+    .add('GET', `${P}/alerts/:id`, (_req, res, params) => {
+      const id = idParam(params.id);
+      const alert = repo.getAlert(id);
+      if (!alert) throw new RwError('RW_ERR_NOT_FOUND', `no alert ${id}`);
+      const body: AlertDetail = { alert, history: repo.eventsOf(id), notifications: outbox.list({ alertId: id }) };
+      sendJson(res, 200, body);
+    })
+    .add('POST', `${P}/alerts/:id/ack`, async (req, res, params) => {
+      const id = idParam(params.id);
+      const body = (await readOptionalObject(req)) as AckRequest;
+      const by = typeof body.by === 'string' && body.by.trim() ? body.by.trim().slice(0, 64) : 'web';
+      if (!repo.getAlert(id)) throw new RwError('RW_ERR_NOT_FOUND', `no alert ${id}`);
+      const result = service.acknowledge(id, by);
+      if (!result.ok) {
+        const why = result.reason === 'not-open' ? 'it is resolved' : result.reason === 'not-firing' ? 'it is pending (not firing yet)' : 'it is already acknowledged';
+        throw new RwError('RW_ERR_CONFLICT', `alert ${id} cannot be acknowledged: ${why}`);
+      }
+      const detail: AlertDetail = { alert: result.alert, history: repo.eventsOf(id), notifications: outbox.list({ alertId: id }) };
+      sendJson(res, 200, detail);
+    })
+
+    // --- SMS and the modem ---
+    .add('GET', `${P}/sms/outbox`, (_req, res, _params, url) => {
+      const states = listParam(url, 'state', OUTBOX_STATES);
+      const limit = intParam(url, 'limit');
+      const before = intParam(url, 'before');
+      sendJson(res, 200, outbox.list({ ...(states ? { states } : {}), ...(limit !== undefined ? { limit } : {}), ...(before !== undefined ? { beforeId: before } : {}) }));
+    })
+    .add('POST', `${P}/sms/test`, async (req, res) => {
+      const body = (await readObject(req)) as Partial<TestSmsRequest>;
+      const problems: string[] = [];
+      const to = typeof body.to === 'string' ? normalizePhone(body.to) : null;
+      if (!to) problems.push(`to: ${typeof body.to === 'string' ? body.to : '(missing)'} is not a phone number (write +82 10 1234 5678 or 010-1234-5678)`);
+      if (typeof body.text !== 'string' || body.text.trim() === '') problems.push('text: must not be empty');
+      else if ([...body.text].length > MAX_TEST_SMS_CHARS) problems.push(`text: at most ${MAX_TEST_SMS_CHARS} characters`);
+      if (problems.length > 0 || !to || typeof body.text !== 'string') return sendProblems(res, problems);
+      const { entry } = outbox.enqueue({ to, text: body.text, kind: 'test', dedupeKey: `test:${deps.clock.now()}:${randomBytes(4).toString('hex')}` });
+      sendJson(res, 202, entry);
+    })
+    .add('GET', `${P}/modem`, (_req, res) => sendJson(res, 200, deps.modem()));
+
+  if (deps.simulator() !== null || deps.modem().mode === 'sim') addSimulatorRoutes(router, deps);
+  return router;
+}
+
+/** Test hooks, `--modem sim` only: the simulated modem's log, an incoming SMS, a fault script. */
+function addSimulatorRoutes(router: Router, deps: AlertRoutesDeps): void {
+  const sim = (): SimulatedModem => {
+    const s = deps.simulator();
+    if (!s) throw new RwError('RW_ERR_MODEM_NOT_READY', 'the modem simulator is not running');
+    return s;
+  };
+  router
+    .add('GET', `${P}/modem/sim-log`, (_req, res) => sendJson(res, 200, sim().view()))
+    .add('POST', `${P}/modem/sim-deliver`, async (req, res) => {
+      const { from, text } = await readObject(req);
+      if (typeof from !== 'string' || typeof text !== 'string' || !from || !text) return sendProblems(res, ['from, text: both must be non-empty strings']);
+      sendJson(res, 202, { indexes: sim().deliver(from, text) });
+    })
+    .add('POST', `${P}/modem/sim-fault`, async (req, res) => {
+      const armed = sim().fault(await readObject(req));
+      if (!armed.ok) return sendProblems(res, armed.problems);
+      sendJson(res, 202, { armed: armed.armed });
+    });
+}

@@ -1,0 +1,240 @@
+// Threshold rules (S7): what a rule says, the small set of derived metrics it may watch besides
+// raw fields, the checks a rule must pass before it is stored, and the shipped defaults.
+// Plain data and pure functions only: no I/O.
+import { FAMILIES, type Family } from '../../../contract/families.js';
+import { SEVERITIES, DERIVED_METRICS, COMPARISONS, DERIVED_METRIC_NAMES, EVERY_KEY, type Severity, type RuleMetric, type Comparison, type Rule, type RuleScope } from '../../../contract/alerting.js';
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+export function isSeverity(value: unknown): value is Severity {
+  return typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value);
+}
+
+/** The family a metric reads, or null for agent silence (read from the registry, not samples). */
+export function metricFamily(metric: RuleMetric): Family | null {
+  switch (metric.kind) {
+    case 'field':
+      return metric.family;
+    case 'derived':
+      return DERIVED_METRICS[metric.name].family;
+    case 'agent_silent':
+      return null;
+  }
+}
+
+/** Whether `value` is on the alarming side of `threshold`. */
+export function breaches(comparison: Comparison, value: number, threshold: number): boolean {
+  switch (comparison) {
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+  }
+}
+
+/** Grades a rule defines, mildest first. */
+export function definedSeverities(rule: Pick<Rule, 'levels'>): Severity[] {
+  return SEVERITIES.filter((s) => rule.levels[s] !== undefined);
+}
+
+/** The value at which grade `severity` lets go (its threshold moved back by the hysteresis). */
+export function recoveryThreshold(rule: Pick<Rule, 'levels' | 'recovery' | 'comparison'>, severity: Severity): number {
+  const threshold = rule.levels[severity];
+  if (threshold === undefined) return Number.NaN;
+  const named = rule.recovery?.levels?.[severity];
+  if (named !== undefined) return named;
+  const delta = rule.recovery?.delta ?? 0;
+  return rule.comparison === '>' || rule.comparison === '>=' ? threshold - delta : threshold + delta;
+}
+
+export function scopeApplies(scope: RuleScope, agentId: string, agentGroupIds: readonly string[]): boolean {
+  switch (scope.kind) {
+    case 'all':
+      return true;
+    case 'agent':
+      return scope.agentId === agentId;
+    case 'group':
+      return agentGroupIds.includes(scope.groupId);
+  }
+}
+
+const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
+
+/**
+ * Checks a rule before it is stored or evaluated. Returns every problem as "path: message"
+ * (STYLE.md 6); an empty list means the rule is sound.
+ */
+export function validateRule(rule: Rule): string[] {
+  const problems: string[] = [];
+  if (!rule.id.trim()) problems.push('id: must not be empty');
+  if (!rule.name.trim()) problems.push('name: must not be empty');
+  if (!COMPARISONS.includes(rule.comparison)) problems.push(`comparison: must be one of ${COMPARISONS.join(' ')}`);
+  if (!finite(rule.forS) || rule.forS < 0) problems.push('forS: must be a number of seconds ≥ 0');
+
+  const metric = rule.metric;
+  switch (metric.kind) {
+    case 'field': {
+      const family = (FAMILIES as Record<string, (typeof FAMILIES)[Family] | undefined>)[metric.family];
+      if (!family) {
+        problems.push(`metric.family: unknown family ${metric.family}`);
+        break;
+      }
+      if (!(metric.field in family.fields)) problems.push(`metric.field: ${metric.family} has no field ${metric.field}`);
+      if (metric.key !== undefined && !family.keyed) problems.push(`metric.key: family ${metric.family} has no keys`);
+      break;
+    }
+    case 'derived': {
+      if (!DERIVED_METRIC_NAMES.includes(metric.name)) {
+        problems.push(`metric.name: unknown derived metric ${String(metric.name)}`);
+        break;
+      }
+      if (metric.key !== undefined && !FAMILIES[DERIVED_METRICS[metric.name].family].keyed) {
+        problems.push(`metric.key: ${metric.name} has no keys`);
+      }
+      break;
+    }
+    case 'agent_silent':
+      if (!Number.isInteger(metric.missedIntervals) || metric.missedIntervals < 1) {
+        problems.push('metric.missedIntervals: must be a whole number ≥ 1');
+      }
+      break;
+  }
+  if (metric.kind !== 'agent_silent' && metric.key !== undefined && !metric.key) problems.push('metric.key: must not be empty');
+
+  const severities = definedSeverities(rule);
+  if (severities.length === 0) problems.push('levels: define at least one of info, warning, critical, disaster');
+  for (const s of severities) if (!finite(rule.levels[s])) problems.push(`levels.${s}: must be a finite number`);
+  for (const key of Object.keys(rule.levels)) if (!isSeverity(key)) problems.push(`levels.${key}: not a severity`);
+
+  const rising = rule.comparison === '>' || rule.comparison === '>=';
+  for (let i = 1; i < severities.length; i++) {
+    const milder = severities[i - 1];
+    const worse = severities[i];
+    if (milder === undefined || worse === undefined) continue;
+    const a = rule.levels[milder] ?? 0;
+    const b = rule.levels[worse] ?? 0;
+    if (rising ? b <= a : b >= a) {
+      problems.push(`levels.${worse}: must be ${rising ? 'above' : 'below'} levels.${milder} (${a}) for a '${rule.comparison}' rule`);
+    }
+  }
+
+  const recovery = rule.recovery;
+  if (recovery) {
+    if (recovery.delta !== undefined && (!finite(recovery.delta) || recovery.delta < 0)) {
+      problems.push('recovery.delta: must be a number ≥ 0');
+    }
+    for (const [key, value] of Object.entries(recovery.levels ?? {})) {
+      if (!isSeverity(key)) {
+        problems.push(`recovery.levels.${key}: not a severity`);
+        continue;
+      }
+      const threshold = rule.levels[key];
+      if (threshold === undefined) {
+        problems.push(`recovery.levels.${key}: the rule has no ${key} level`);
+      } else if (!finite(value)) {
+        problems.push(`recovery.levels.${key}: must be a finite number`);
+      } else if (rising ? value > threshold : value < threshold) {
+        problems.push(`recovery.levels.${key}: must not be ${rising ? 'above' : 'below'} the ${key} level (${threshold})`);
+      }
+    }
+  }
+
+  switch (rule.scope.kind) {
+    case 'all':
+      break;
+    case 'agent':
+      if (!rule.scope.agentId) problems.push('scope.agentId: must not be empty');
+      break;
+    case 'group':
+      if (!rule.scope.groupId) problems.push('scope.groupId: must not be empty');
+      break;
+  }
+  return problems;
+}
+
+const ALL: RuleScope = { kind: 'all' };
+
+/**
+ * Rules the appliance ships with (issue 4 item 1), all enabled. Seeded once into SQLite; an
+ * operator may edit, disable or delete them like any other rule.
+ */
+export const DEFAULT_RULES: readonly Rule[] = [
+  {
+    id: 'default-cpu-busy',
+    name: 'CPU busy',
+    metric: { kind: 'derived', name: 'cpu_busy_pct' },
+    comparison: '>',
+    levels: { info: 80, warning: 90, critical: 95 },
+    recovery: { delta: 5 },
+    forS: 300,
+    scope: ALL,
+    enabled: true,
+    builtin: true,
+  },
+  {
+    id: 'default-memory-used',
+    name: 'Memory used',
+    metric: { kind: 'derived', name: 'memory_used_pct' },
+    comparison: '>',
+    levels: { warning: 85, critical: 95 },
+    recovery: { delta: 3 },
+    forS: 120,
+    scope: ALL,
+    enabled: true,
+    builtin: true,
+  },
+  {
+    id: 'default-swap-used',
+    name: 'Swap used',
+    metric: { kind: 'derived', name: 'swap_used_pct' },
+    comparison: '>',
+    levels: { warning: 50, critical: 80 },
+    recovery: { delta: 5 },
+    forS: 300,
+    scope: ALL,
+    enabled: true,
+    builtin: true,
+  },
+  {
+    id: 'default-fs-used',
+    name: 'Filesystem used',
+    metric: { kind: 'derived', name: 'fs_used_pct', key: EVERY_KEY },
+    comparison: '>',
+    levels: { info: 80, warning: 90, critical: 95, disaster: 98 },
+    recovery: { delta: 1 },
+    forS: 60,
+    scope: ALL,
+    enabled: true,
+    builtin: true,
+  },
+  {
+    id: 'default-load-per-core',
+    name: 'Load per CPU core',
+    metric: { kind: 'derived', name: 'load1_per_core' },
+    comparison: '>',
+    levels: { warning: 2, critical: 4 },
+    recovery: { delta: 0.5 },
+    forS: 300,
+    scope: ALL,
+    enabled: true,
+    builtin: true,
+  },
+  {
+    id: 'default-agent-silent',
+    name: 'Agent silent',
+    metric: { kind: 'agent_silent', missedIntervals: 3 },
+    comparison: '>=',
+    // the observation is 1 while the agent is silent and 0 otherwise
+    levels: { critical: 1 },
+    forS: 0,
+    scope: ALL,
+    enabled: true,
+    builtin: true,
+  },
+];

@@ -1,0 +1,124 @@
+// The agent installer, served by the appliance itself (S20): `curl -fsSL http://<appliance>/install.sh | sudo sh`
+// installs the agent as a system service. GET /install.sh is scripts/install-agent.sh with
+// `__APPLIANCE_URL__` replaced by the URL the request came in on; GET /agent/rackwatch-agent.js
+// is the bundled agent (one file) and /agent/rackwatch-agent.js.sha256 its checksum, which the
+// script checks before installing; /agent/sock-diag-<platform>-<arch>.node (and .sha256) the
+// netlink addon the agent reads TCP sockets with, where there is one for the server's
+// architecture. The files are found next to the appliance bundle in dist/ (`npm run build`
+// puts them there); a build without them answers 404 with what to do.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import type http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RwError } from '../../contract/errors.js';
+import type { Router } from '../http/http-server.js';
+
+export const INSTALL_SCRIPT_NAME = 'install-agent.sh';
+export const AGENT_BUNDLE_NAME = 'agent.js';
+export const URL_PLACEHOLDER = '__APPLIANCE_URL__';
+const SERVED_AGENT_NAME = 'rackwatch-agent.js';
+
+/** dist/ next to the bundle (dist/appliance.js), or ../../dist from the sources (appliance/http/). */
+export function defaultDistDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [here, path.join(here, '..', '..', 'dist')];
+  return candidates.find((c) => existsSync(path.join(c, AGENT_BUNDLE_NAME))) ?? candidates[0] ?? here;
+}
+
+/** host[:port], or [ipv6][:port]: what a Host header may be before it goes into a shell script. */
+const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+/**
+ * The appliance's URL as the requester sees it: the Host header (so a script fetched through
+ * a NAT or a DNS name points back the same way), else the address the request arrived on.
+ */
+export function requestBaseUrl(req: http.IncomingMessage): string {
+  const proto = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+  const host = req.headers.host;
+  if (host !== undefined) {
+    if (!HOST_RE.test(host)) throw new RwError('RW_ERR_BAD_REQUEST', 'the Host header is not a host name or address with an optional port');
+    return `${proto}://${host}`;
+  }
+  const addr = (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  return `${proto}://${addr.includes(':') ? `[${addr}]` : addr}:${req.socket.localPort ?? 80}`;
+}
+
+function notBuilt(what: string): RwError {
+  return new RwError('RW_ERR_NOT_FOUND', `${what} is not part of this appliance's build: run \`npm run build\` (it puts it in dist/)`);
+}
+
+/** A file of dist/ offered for download, and its SHA-256 (computed once per version of the file). */
+function downloadable(file: string, servedName: string, contentType: string, what: string): {
+  send(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
+  sendChecksum(res: http.ServerResponse): Promise<void>;
+} {
+  // the checksum of a 2 MB file costs a few ms: computed once per version of the file
+  let digest: { key: string; hex: string } | null = null;
+  const fileStat = async (): Promise<{ size: number; mtimeMs: number }> => {
+    try {
+      return await stat(file);
+    } catch {
+      throw notBuilt(what);
+    }
+  };
+  return {
+    async send(req, res) {
+      const s = await fileStat();
+      res.writeHead(200, {
+        'content-type': contentType,
+        'content-length': s.size,
+        'content-disposition': `attachment; filename="${servedName}"`,
+        'cache-control': 'no-cache',
+      });
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
+      createReadStream(file).on('error', () => res.destroy()).pipe(res);
+    },
+    async sendChecksum(res) {
+      const s = await fileStat();
+      const key = `${s.size}-${s.mtimeMs}`;
+      if (digest?.key !== key) digest = { key, hex: createHash('sha256').update(await readFile(file)).digest('hex') };
+      // the format `sha256sum -c` reads
+      const body = `${digest.hex}  ${servedName}\n`;
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache' });
+      res.end(body);
+    },
+  };
+}
+
+/** "linux-x64.node" or "linux-x64.node.sha256": the netlink addons build.mjs puts in dist/. */
+const ADDON_TARGET_RE = /^(linux-(?:x64|arm64|arm|ia32))\.node(\.sha256)?$/;
+
+export function addInstallerRoutes(router: Router, distDir: string = defaultDistDir()): Router {
+  const scriptFile = path.join(distDir, INSTALL_SCRIPT_NAME);
+  const agent = downloadable(path.join(distDir, AGENT_BUNDLE_NAME), SERVED_AGENT_NAME, 'text/javascript; charset=utf-8', 'the agent bundle');
+  const addons = new Map<string, ReturnType<typeof downloadable>>();
+
+  return router
+    .add('GET', '/install.sh', async (req, res) => {
+      let script: string;
+      try {
+        script = await readFile(scriptFile, 'utf8');
+      } catch {
+        throw notBuilt('the agent install script');
+      }
+      const body = script.replaceAll(URL_PLACEHOLDER, requestBaseUrl(req));
+      res.writeHead(200, { 'content-type': 'text/x-shellscript; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+      res.end(body);
+    })
+    .add('GET', `/agent/${SERVED_AGENT_NAME}`, (req, res) => agent.send(req, res))
+    .add('GET', `/agent/${SERVED_AGENT_NAME}.sha256`, (_req, res) => agent.sendChecksum(res))
+    // the agent's netlink addon for one architecture (agent/collectors/sock-diag.ts)
+    .add('GET', '/agent/sock-diag-:target', async (req, res, params) => {
+      const match = ADDON_TARGET_RE.exec(params.target ?? '');
+      if (!match?.[1]) throw new RwError('RW_ERR_NOT_FOUND', 'no netlink addon for that platform: the agent then reads /proc/net/tcp');
+      const name = `sock-diag-${match[1]}.node`;
+      let addon = addons.get(name);
+      if (!addon) addons.set(name, addon = downloadable(path.join(distDir, name), name, 'application/octet-stream', `the netlink addon ${name}`));
+      await (match[2] ? addon.sendChecksum(res) : addon.send(req, res));
+    });
+}

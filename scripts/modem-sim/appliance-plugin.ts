@@ -1,0 +1,50 @@
+// The simulator as the appliance loads it for `--modem sim` (built on its own to dist/modem-sim.js;
+// see appliance/alerting/modem/simulated-modem.ts): starts the pty simulator, mirrors its log to
+// <data-dir>/modem-sim.log, and answers the API's test hooks (log, incoming SMS, faults).
+import path from 'node:path';
+import type { SimulatedModem, SimulatedModemOptions } from '../../appliance/alerting/modem/simulated-modem.js';
+import { startPtySimulator } from './pty-simulator.js';
+import { SimLogFile, simLogView } from './sim-log-file.js';
+
+export async function startSimulatedModem({ dataDir, clock, logger }: SimulatedModemOptions): Promise<SimulatedModem> {
+  const sim = await startPtySimulator({ clock, logger: logger.child('modem-sim') });
+  const logFile = new SimLogFile({ log: sim.log, file: path.join(dataDir, 'modem-sim.log'), clock, logger, bootMs: clock.now() });
+  logFile.start();
+  return {
+    path: sim.path,
+    view: () => simLogView(sim.log),
+    deliver: (from, text) => sim.deliverSms(from, text),
+    fault: (request) => armFault(sim.faults, request),
+    stop: async () => {
+      logFile.stop();
+      await sim.stop();
+    },
+  };
+}
+
+type Faults = Awaited<ReturnType<typeof startPtySimulator>>['faults'];
+
+function armFault(faults: Faults, request: unknown): ReturnType<SimulatedModem['fault']> {
+  const body = (typeof request === 'object' && request !== null ? request : {}) as Record<string, unknown>;
+  const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+  switch (body.kind) {
+    case 'slowSend': {
+      const ms = num(body.ms);
+      if (ms === undefined) return { ok: false, problems: ['ms: must be a number ≥ 0'] };
+      faults.slowSend(ms, { times: num(body.times) ?? 1 });
+      break;
+    }
+    case 'cmsOnCmgs': {
+      const code = num(body.code);
+      if (code === undefined) return { ok: false, problems: ['code: must be a +CMS ERROR code'] };
+      faults.cmsOnCmgs(code, { nth: num(body.nth) ?? 1, times: num(body.times) ?? 1 });
+      break;
+    }
+    case 'clear':
+      faults.clear();
+      break;
+    default:
+      return { ok: false, problems: ['kind: must be slowSend, cmsOnCmgs or clear'] };
+  }
+  return { ok: true, armed: faults.armed };
+}

@@ -1,0 +1,132 @@
+// S20 the appliance serves the agent installer: /install.sh with the URL the request came in on,
+// the bundled agent and its checksum, and a clear 404 when a build lacks them. The routes are
+// tested in-process against a directory of known files, then against the REAL built appliance.
+import t from 'tap';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { silentLogger } from '../../../core/logger.js';
+import { HttpServer, Router, sendError } from '../../../appliance/http/http-server.js';
+import { addInstallerRoutes, URL_PLACEHOLDER } from '../../../appliance/installer/routes.js';
+import { ROOT, startAppliance, type Teardownable } from '../../helpers/appliance-harness.js';
+
+const SCRIPT = `#!/bin/sh\nset -eu\nAPPLIANCE="${URL_PLACEHOLDER}"\ncurl -fsSL "${URL_PLACEHOLDER}/agent/rackwatch-agent.js" -o /tmp/a.js\n`;
+
+/** A raw GET, so that the Host header can be anything (fetch() would not send a bad one). */
+function rawGet(port: number, pathname: string, headers: Record<string, string>): Promise<{ status: number; body: string; type: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: pathname, headers, setHost: headers.host === undefined }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, type: res.headers['content-type'] }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function serve(t: Teardownable, distDir: string): Promise<number> {
+  const router = new Router();
+  addInstallerRoutes(router, distDir);
+  const server = new HttpServer({ host: '127.0.0.1', port: 0, router, logger: silentLogger, fallback: (_q, res) => sendError(res, 404, 'RW_ERR_NOT_FOUND', 'none') });
+  await server.start();
+  t.teardown(() => server.stop());
+  return server.port;
+}
+
+void t.test('installer routes on a directory of known files', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rw-inst-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'install-agent.sh'), SCRIPT);
+  const agent = Buffer.from('#!/usr/bin/env node\nconsole.log("agent");\n'.repeat(1000));
+  writeFileSync(path.join(dir, 'agent.js'), agent);
+  const port = await serve(t, dir);
+
+  await t.test('install.sh points back at the address the request was made to', async (t) => {
+    const byName = await rawGet(port, '/install.sh', { host: 'rackwatch.example.net:8080' });
+    t.equal(byName.status, 200);
+    t.match(byName.type, /shellscript/);
+    t.notMatch(byName.body, URL_PLACEHOLDER, 'every placeholder is replaced');
+    t.equal(byName.body, SCRIPT.replaceAll(URL_PLACEHOLDER, 'http://rackwatch.example.net:8080'));
+    const byAddress = await rawGet(port, '/install.sh', { host: '10.0.0.2:8080' });
+    t.match(byAddress.body, 'APPLIANCE="http://10.0.0.2:8080"');
+    const v6 = await rawGet(port, '/install.sh', { host: '[fd00::2]:8080' });
+    t.match(v6.body, 'APPLIANCE="http://[fd00::2]:8080"');
+    const proxied = await rawGet(port, '/install.sh', { host: 'mon.example.net', 'x-forwarded-proto': 'https' });
+    t.match(proxied.body, 'APPLIANCE="https://mon.example.net"', 'behind a TLS proxy');
+  });
+
+  await t.test('a Host header that is not a host is refused, never written into a script', async (t) => {
+    for (const host of ['x";rm -rf /;"', 'a b', '$(id)']) {
+      const r = await rawGet(port, '/install.sh', { host });
+      t.equal(r.status, 400, host);
+      t.match(r.body, 'RW_ERR_BAD_REQUEST');
+    }
+  });
+
+  await t.test('the agent bundle and its checksum', async (t) => {
+    const res = await fetch(`http://127.0.0.1:${port}/agent/rackwatch-agent.js`);
+    t.equal(res.status, 200);
+    t.same(Buffer.from(await res.arrayBuffer()), agent);
+    const sum = await (await fetch(`http://127.0.0.1:${port}/agent/rackwatch-agent.js.sha256`)).text();
+    t.equal(sum, `${createHash('sha256').update(agent).digest('hex')}  rackwatch-agent.js\n`, 'in the format sha256sum -c reads');
+    t.equal((await fetch(`http://127.0.0.1:${port}/agent/rackwatch-agentXjs`)).status, 404, 'a dot in a route is a dot');
+  });
+
+  await t.test('the netlink addon of an architecture and its checksum; none for an unknown one', async (t) => {
+    const addon = Buffer.from('\x7fELF not really an addon');
+    writeFileSync(path.join(dir, 'sock-diag-linux-arm64.node'), addon);
+    const res = await fetch(`http://127.0.0.1:${port}/agent/sock-diag-linux-arm64.node`);
+    t.equal(res.status, 200);
+    t.same(Buffer.from(await res.arrayBuffer()), addon);
+    const sum = await (await fetch(`http://127.0.0.1:${port}/agent/sock-diag-linux-arm64.node.sha256`)).text();
+    t.equal(sum, `${createHash('sha256').update(addon).digest('hex')}  sock-diag-linux-arm64.node\n`);
+    const missing = await fetch(`http://127.0.0.1:${port}/agent/sock-diag-linux-x64.node`);
+    t.equal(missing.status, 404, 'a known architecture not in this build');
+    t.match(((await missing.json()) as { error: { message: string } }).error.message, /npm run build/);
+    for (const name of ['sock-diag-darwin-x64.node', 'sock-diag-linux-x64.node.gz', 'sock-diag-..%2Fagent.js']) {
+      const other = await fetch(`http://127.0.0.1:${port}/agent/${name}`);
+      t.equal(other.status, 404, name);
+      t.match(((await other.json()) as { error: { message: string } }).error.message, /no netlink addon for that platform/);
+    }
+  });
+
+  await t.test('a build without the files answers 404 with what to do', async (t) => {
+    rmSync(path.join(dir, 'install-agent.sh'));
+    rmSync(path.join(dir, 'agent.js'));
+    for (const p of ['/install.sh', '/agent/rackwatch-agent.js', '/agent/rackwatch-agent.js.sha256']) {
+      const res = await fetch(`http://127.0.0.1:${port}${p}`);
+      t.equal(res.status, 404, p);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      t.equal(body.error.code, 'RW_ERR_NOT_FOUND');
+      t.match(body.error.message, /npm run build/);
+    }
+  });
+});
+
+void t.test('the real appliance serves the agent it was built with', async (t) => {
+  const app = await startAppliance(t);
+  const built = readFileSync(path.join(ROOT, 'dist', 'agent.js'));
+  const res = await app.fetch('/agent/rackwatch-agent.js');
+  t.equal(res.status, 200);
+  t.equal(Number(res.headers.get('content-length')), built.length);
+  const sum = await (await app.fetch('/agent/rackwatch-agent.js.sha256')).text();
+  t.equal(sum.split(' ')[0], createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex'));
+  for (const target of ['linux-x64', 'linux-arm64', 'linux-arm']) {
+    const addon = await app.fetch(`/agent/sock-diag-${target}.node`);
+    t.equal(addon.status, 200, `the build ships the netlink addon for ${target}`);
+    await addon.arrayBuffer();
+  }
+  const script = await app.fetch('/install.sh');
+  if (existsSync(path.join(ROOT, 'scripts', 'install-agent.sh'))) {
+    t.equal(script.status, 200, 'scripts/install-agent.sh is copied into dist/ by the build');
+    const text = await script.text();
+    t.notMatch(text, URL_PLACEHOLDER);
+    t.match(text, app.url, 'the URL the test used');
+  } else {
+    t.equal(script.status, 404, 'no scripts/install-agent.sh yet: a clear 404');
+  }
+});

@@ -1,0 +1,77 @@
+// The live stream's per-subscriber buffer limit, on a real HTTP server and a real socket: a
+// reconnect whose replay alone exceeds the limit keeps its stream; a reader that stops reading
+// while live events pile up is cut off.
+import http from 'node:http';
+import net from 'node:net';
+import t, { type Test } from 'tap';
+import { LiveHub } from '../../../appliance/live/live-hub.js';
+import { eventStream } from '../../../appliance/live/event-stream.js';
+
+const LIMIT = 256 * 1024;
+/** a sample event of ~4 KB */
+const PADDING = 'x'.repeat(4000);
+
+function publishSample(hub: LiveHub, n: number): void {
+  hub.publish('sample', 'a1', { agentId: 'a1', batch: { v: 1, i: 5, s: [{ t: n, f: 'fs', k: PADDING, v: { used: n } }] } });
+}
+
+async function serve(tt: Test, hub: LiveHub): Promise<number> {
+  const handler = eventStream(hub, { heartbeatMs: 60_000, maxBufferedBytes: LIMIT, retryMs: 1000 });
+  const server = http.createServer((req, res) => {
+    void handler(req, res, {}, new URL(req.url ?? '/', 'http://127.0.0.1'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  tt.teardown(() => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }));
+  return (server.address() as net.AddressInfo).port;
+}
+
+/** A raw client that does not read until told to: the server's writes pile up behind it. */
+async function stalledClient(tt: Test, port: number, lastEventId: number): Promise<{ resume(): void; received(): string; closed(): boolean }> {
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  tt.teardown(() => { socket.destroy(); });
+  let text = '';
+  let closed = false;
+  socket.on('close', () => { closed = true; });
+  socket.setEncoding('latin1');
+  socket.on('data', (chunk: string) => { text += chunk; });
+  socket.pause();
+  socket.write(`GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nLast-Event-ID: ${lastEventId}\r\n\r\n`);
+  return { resume: () => socket.resume(), received: () => text, closed: () => closed };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+void t.test('a reconnect that replays more than the limit keeps its stream and gets the next live event', async (t) => {
+  const hub = new LiveHub({ ringSize: 4096, bootTimeMs: 1_000 });
+  for (let n = 1; n <= 4000; n++) publishSample(hub, n); // ~16 MB: more than the kernel's socket buffers
+  const port = await serve(t, hub);
+  const client = await stalledClient(t, port, 0);
+  await sleep(300); // the replay is queued behind the stalled reader
+  publishSample(hub, 4001);
+  await sleep(100);
+  t.equal(hub.subscriberCount, 1, 'not cut off at the first live event after the replay');
+  client.resume();
+  const until = Date.now() + 20_000;
+  while (!client.received().includes('"t":4001') && !client.closed() && Date.now() < until) await sleep(50);
+  t.ok(client.received().includes('"t":4001'), 'the live event arrives after the whole replay');
+  t.ok(client.received().includes('"t":1,'), 'and the replay started at the first event');
+});
+
+void t.test('a reader that stops reading while live events pile up is cut off', async (t) => {
+  const hub = new LiveHub({ ringSize: 16, bootTimeMs: 1_000 });
+  const port = await serve(t, hub);
+  await stalledClient(t, port, 0);
+  await sleep(200);
+  t.equal(hub.subscriberCount, 1, 'subscribed');
+  for (let n = 1; n <= 4000 && hub.subscriberCount > 0; n++) {
+    publishSample(hub, n);
+    if (n % 200 === 0) await sleep(10);
+  }
+  await sleep(200);
+  // (the stalled client itself does not see the close: it reads nothing, not even the end)
+  t.equal(hub.subscriberCount, 0, 'its stream is ended instead of buffering without bound');
+});

@@ -1,0 +1,162 @@
+// Reads every source file's imports (static, re-exports and dynamic import()) with TypeScript's
+// own pre-processor, resolves the relative ones to files, and judges them against the layer rules
+// of docs/conventions.md. Used by test/layers.test.ts.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { builtinModules } from 'node:module';
+import ts from 'typescript';
+import { repoRoot } from './paths.js';
+
+export interface ImportEdge {
+  /** importing file, relative to the repository root */
+  from: string;
+  /** imported file relative to the root, or the bare specifier of a package or built-in */
+  to: string;
+  /** the specifier as written */
+  spec: string;
+}
+
+const SOURCE_ROOTS = ['core', 'contract', 'appliance', 'agent', 'webui/src', 'scripts'];
+const SOURCE_EXT = /\.(ts|tsx|mts|mjs)$/;
+
+function walk(dir: string, out: string[]): void {
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) walk(full, out);
+    else if (SOURCE_EXT.test(name) && !name.endsWith('.d.ts')) out.push(full);
+  }
+}
+
+function resolveRelative(fromAbs: string, spec: string): string {
+  const base = path.resolve(path.dirname(fromAbs), spec);
+  const stem = base.replace(/\.(js|mjs|jsx)$/, '');
+  const candidates = [base, `${stem}.ts`, `${stem}.tsx`, `${stem}.mts`, path.join(base, 'index.ts')];
+  const hit = candidates.find((c) => existsSync(c) && statSync(c).isFile()) ?? base;
+  return path.relative(repoRoot, hit).split(path.sep).join('/');
+}
+
+export function importGraph(): { files: string[]; edges: ImportEdge[] } {
+  const abs: string[] = [];
+  for (const r of SOURCE_ROOTS) walk(path.join(repoRoot, r), abs);
+  const edges: ImportEdge[] = [];
+  for (const file of abs) {
+    const from = path.relative(repoRoot, file).split(path.sep).join('/');
+    const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+    for (const ref of info.importedFiles) {
+      const spec = ref.fileName;
+      const to = spec.startsWith('.') ? resolveRelative(file, spec) : spec;
+      edges.push({ from, to, spec });
+    }
+  }
+  return { files: abs.map((f) => path.relative(repoRoot, f).split(path.sep).join('/')), edges };
+}
+
+const BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+const NETWORK = new Set(['net', 'http', 'https', 'http2', 'dns', 'dgram', 'tls', 'mqtt', 'aedes']);
+const bare = (spec: string): string => spec.replace(/^node:/, '');
+
+/** folders whose modules are pure domain logic (docs/conventions.md 3): no I/O at all */
+export const PURE_FOLDERS = [
+  'appliance/alerting/rules/',
+  'appliance/alerting/policy/',
+  'appliance/alerting/sms/pdu/',
+];
+/** the SMS path (D4, S13): from a stored sample to the serial port, nothing may need the network
+ * (a feature's routes.ts is its HTTP face, not part of the path) */
+export const SMS_PATH_FOLDERS = ['appliance/alerting/'];
+/** in pure folders only these files may touch storage (they are the folder's repository) */
+const REPOSITORY_FILE = /-repository\.ts$/;
+
+function isFile(to: string): boolean {
+  return SOURCE_EXT.test(to);
+}
+
+/** the rule an import breaks, or null */
+export function ruleBroken(e: ImportEdge): string | null {
+  const top = e.from.split('/')[0] ?? '';
+  if (isFile(e.to)) {
+    const target = e.to.split('/')[0] ?? '';
+    if (e.to.startsWith('scripts/') && top !== 'scripts') return 'nothing the product ships imports scripts/';
+    if ((top === 'core') && target !== 'core') return 'core/ imports only core/';
+    if (top === 'contract' && target !== 'contract' && target !== 'core') return 'contract/ imports only contract/ and core/';
+    if (top === 'webui' && !['webui', 'contract', 'core'].includes(target)) return 'webui/ imports only webui/, contract/ and core/';
+    if (top === 'agent' && target === 'appliance') return 'agent/ never imports appliance/';
+    if (top === 'appliance' && target === 'agent') return 'appliance/ never imports agent/';
+    if ((top === 'appliance' || top === 'agent') && target === 'webui') return 'only the UI imports webui/';
+    return null;
+  }
+  const mod = bare(e.spec);
+  const pure = PURE_FOLDERS.some((p) => e.from.startsWith(p)) && !REPOSITORY_FILE.test(e.from);
+  if (pure && BUILTINS.has(e.spec)) return 'pure domain modules import no Node built-in';
+  if (pure && !['zod'].includes(mod)) return 'pure domain modules import no package but zod';
+  if (SMS_PATH_FOLDERS.some((p) => e.from.startsWith(p)) && !e.from.endsWith('/routes.ts') && NETWORK.has(mod)) return 'the SMS path imports no network module';
+  if ((top === 'core' || top === 'contract' || top === 'webui') && BUILTINS.has(e.spec) && top !== 'core') {
+    return `${top}/ runs in the browser too: no Node built-in`;
+  }
+  return null;
+}
+
+export function layerViolations(edges: ImportEdge[]): (ImportEdge & { rule: string })[] {
+  const out: (ImportEdge & { rule: string })[] = [];
+  for (const e of edges) {
+    const rule = ruleBroken(e);
+    if (rule) out.push({ ...e, rule });
+  }
+  return out;
+}
+
+/** every strongly connected group of files, as one cycle through it (first file repeated at the end) */
+export function findCycles(edges: ImportEdge[]): string[][] {
+  const next = new Map<string, string[]>();
+  for (const e of edges) {
+    if (!isFile(e.to)) continue;
+    const list = next.get(e.from) ?? [];
+    list.push(e.to);
+    next.set(e.from, list);
+  }
+  // Tarjan's strongly connected components
+  let index = 0;
+  const idx = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const groups: string[][] = [];
+  const visit = (v: string): void => {
+    idx.set(v, index); low.set(v, index); index++;
+    stack.push(v); onStack.add(v);
+    for (const w of next.get(v) ?? []) {
+      if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); }
+      else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+    }
+    if (low.get(v) === idx.get(v)) {
+      const group: string[] = [];
+      let w: string | undefined;
+      do { w = stack.pop()!; onStack.delete(w); group.push(w); } while (w !== v);
+      const selfLoop = (next.get(v) ?? []).includes(v);
+      if (group.length > 1 || selfLoop) groups.push(group);
+    }
+  };
+  for (const v of [...next.keys()].sort()) if (!idx.has(v)) visit(v);
+  return groups.map((g) => cycleThrough(g, next)).sort((a, b) => (a[0] ?? '').localeCompare(b[0] ?? ''));
+}
+
+function cycleThrough(group: string[], next: Map<string, string[]>): string[] {
+  const members = new Set(group);
+  const start = [...group].sort()[0]!;
+  // breadth-first from start back to start inside the group: the shortest cycle through it
+  const prev = new Map<string, string>();
+  const queue = [start];
+  while (queue.length) {
+    const v = queue.shift()!;
+    for (const w of next.get(v) ?? []) {
+      if (!members.has(w)) continue;
+      if (w === start) {
+        const pathBack = [v];
+        while (pathBack[0] !== start) pathBack.unshift(prev.get(pathBack[0]!)!);
+        return [...pathBack, start];
+      }
+      if (!prev.has(w)) { prev.set(w, v); queue.push(w); }
+    }
+  }
+  return [start, start];
+}

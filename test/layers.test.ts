@@ -1,0 +1,50 @@
+// docs/conventions.md, "Layers": core/ and contract/ are the ground and import nothing above them;
+// agent/ and appliance/ never import each other; webui/ imports only contract/ and core/; nothing
+// the product ships imports scripts/; no module takes part in an import cycle. Pure domain folders
+// import no I/O, and the SMS path (D4, S13) imports no network module, so an alert reaches the
+// modem with the LAN down. One walk over every source file's imports checks all of it.
+import t from 'tap';
+import { importGraph, findCycles, layerViolations, type ImportEdge } from './helpers/import-graph.js';
+
+const graph = importGraph();
+
+void t.test('the source tree has files in every layer', (t) => {
+  for (const top of ['core', 'contract', 'appliance', 'agent', 'webui', 'scripts']) {
+    t.ok(graph.files.some((f) => f.startsWith(`${top}/`)), `${top}/ is walked`);
+  }
+  t.end();
+});
+
+void t.test('no import crosses a layer the wrong way', (t) => {
+  const problems = layerViolations(graph.edges);
+  t.same(problems.map(describe), [], 'forbidden imports');
+  t.end();
+});
+
+void t.test('no module takes part in an import cycle', (t) => {
+  const cycles = findCycles(graph.edges);
+  t.same(cycles.map((c) => c.join(' → ')), [], 'import cycles');
+  t.end();
+});
+
+void t.test('the checker itself refuses a forbidden import and a cycle', (t) => {
+  // the rules above would pass on an empty graph; this proves they bite
+  const planted: ImportEdge[] = [
+    { from: 'contract/api.ts', to: 'appliance/alerting/rules/rule-types.ts', spec: '../appliance/alerting/rules/rule-types.js' },
+    { from: 'appliance/ingest.ts', to: 'scripts/modem-sim/main.ts', spec: '../scripts/modem-sim/main.js' },
+    { from: 'webui/src/app.tsx', to: 'appliance/config.ts', spec: '../../appliance/config.js' },
+    { from: 'agent/main.ts', to: 'appliance/config.ts', spec: '../appliance/config.js' },
+    { from: 'appliance/alerting/sms/gsm7.ts', to: 'node:net', spec: 'node:net' },
+    { from: 'appliance/alerting/rules/rule-evaluator.ts', to: 'node:fs', spec: 'node:fs' },
+  ];
+  t.equal(layerViolations(planted).length, planted.length, 'every planted import is refused');
+  t.same(findCycles([
+    { from: 'a/x.ts', to: 'a/y.ts', spec: './y.js' },
+    { from: 'a/y.ts', to: 'a/x.ts', spec: './x.js' },
+  ]), [['a/x.ts', 'a/y.ts', 'a/x.ts']]);
+  t.end();
+});
+
+function describe(e: ImportEdge & { rule: string }): string {
+  return `${e.from} imports '${e.spec}': ${e.rule}`;
+}

@@ -1,0 +1,28 @@
+// The pty simulator itself: socat's links appear and disappear with plug and unplug, a replug
+// comes back under a new name, stop() leaves nothing behind, and a missing socat is a coded error.
+import { access, realpath } from 'node:fs/promises';
+import t from 'tap';
+import { startPtySimulator } from '../../../scripts/modem-sim/pty-simulator.js';
+
+const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+
+void t.test('the DTE path is a pty link; unplug removes it; replug makes a new one; stop removes the directory', async (t) => {
+  const sim = await startPtySimulator({ boot: 'ready' });
+  let stopped = false;
+  t.teardown(() => (stopped ? undefined : sim.stop()));
+  const first = sim.path;
+  t.match(await realpath(first), /^\/dev\/pts\/\d+$/);
+  await sim.unplug();
+  t.notOk(await exists(first), 'the link is gone after unplug');
+  const second = await sim.replug('ttyUSB3-like');
+  t.not(second, first);
+  t.equal(sim.path, second);
+  t.match(await realpath(second), /^\/dev\/pts\/\d+$/);
+  await sim.stop();
+  stopped = true;
+  t.notOk(await exists(sim.dir), 'the temporary directory is removed');
+});
+
+void t.test('a missing socat is reported as RW_ERR_MODEM_SIMULATOR', async (t) => {
+  await t.rejects(startPtySimulator({ socatPath: '/nonexistent/socat' }), { code: 'RW_ERR_MODEM_SIMULATOR' });
+});
