@@ -10,10 +10,11 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  agentConfigMiniSchema, DEFAULT_COLLECTOR_SETTINGS, type AgentConfig,
+  AGENT_CONFIG_WORDING, agentConfigMiniSchema, DEFAULT_COLLECTOR_SETTINGS, type AgentConfig,
 } from '../contract/agent-config-mini.js';
 import { COLLECTOR_NAMES, type CollectorName } from '../contract/families.js';
 import type { Logger } from '../core/logger.js';
+import { problemsOf } from '../core/validation-problems.js';
 import type { CollectorSettings } from './collection-plan.js';
 import type { QueueBounds } from './disk-queue.js';
 import './zod-english.js';
@@ -57,21 +58,7 @@ export function checkAgentConfig(payload: Buffer | string): ConfigCheck {
   }
   const parsed = agentConfigMiniSchema.safeParse(json);
   if (parsed.success) return { ok: true, config: parsed.data };
-  const problems: string[] = [];
-  for (const issue of parsed.error.issues) {
-    const at = issue.path.map(String).join('.');
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        const where = at ? `${at}.${key}` : key;
-        problems.push(at === 'collectors'
-          ? `${where}: unknown collector (known: ${COLLECTOR_NAMES.join(', ')})`
-          : `${where}: unknown setting`);
-      }
-    } else {
-      problems.push(`${at || '(payload)'}: ${issue.message}`);
-    }
-  }
-  return { ok: false, problems };
+  return { ok: false, problems: problemsOf(parsed.error, { ...AGENT_CONFIG_WORDING, root: '(payload)' }) };
 }
 
 /** Same settings and queue bounds (the revision aside). */

@@ -10,15 +10,15 @@ import './zod-english.js';
 export const AGENT_PROGRAM = 'rackwatch-agent';
 
 export const AGENT_OPTION_SPECS: OptionSpec[] = [
-  { flag: 'appliance', env: 'RW_APPLIANCE', help: 'appliance address, e.g. http://rackwatch.local:8080 (required)' },
-  { flag: 'token', env: 'RW_TOKEN', help: 'enrollment token; needed only for the first start' },
-  { flag: 'state-dir', env: 'RW_STATE_DIR', help: 'directory for the identity, the last configuration and the queue of unsent batches', defaultText: './var/agent' },
-  { flag: 'interval', env: 'RW_INTERVAL', help: 'seconds between samples until the appliance sends a configuration (routes, top, visitors: 300, 15, 30)', defaultText: '5' },
-  { flag: 'keepalive', env: 'RW_KEEPALIVE', help: 'MQTT keepalive in seconds', defaultText: '15' },
-  { flag: 'hostname', env: 'RW_HOSTNAME', help: 'the name this server enrolls and reports under', defaultText: 'the system host name' },
-  { flag: 'queue-max-bytes', env: 'RW_QUEUE_MAX_BYTES', help: 'bytes of unsent batches kept on disk until the appliance sets its own bound', defaultText: String(DEFAULT_QUEUE.maxBytes) },
-  { flag: 'queue-max-age', env: 'RW_QUEUE_MAX_AGE', help: 'seconds an unsent batch is kept until the appliance sets its own bound', defaultText: String(DEFAULT_QUEUE.maxAgeS) },
-  { flag: 'log-level', env: 'RW_LOG_LEVEL', help: 'debug, info, warn or error', defaultText: 'info' },
+  { flag: 'appliance', env: 'RW_APPLIANCE', help: "the appliance's URL, e.g. `http://10.0.0.2:8080`", defaultText: '(required)' },
+  { flag: 'token', env: 'RW_TOKEN', help: 'enrollment token; needed only the first time' },
+  { flag: 'state-dir', env: 'RW_STATE_DIR', help: 'keeps `identity.json` (agent id and secret, mode 0600), `config.json` (the last good configuration) and `queue/` (batches not yet acknowledged); one agent per directory' },
+  { flag: 'interval', env: 'RW_INTERVAL', help: 'seconds between samples (the RRD step) until the appliance sends a configuration; routes, top processes and visitors keep 300, 15 and 30 s' },
+  { flag: 'keepalive', env: 'RW_KEEPALIVE', help: 'MQTT keepalive, seconds: a dead agent is shown offline within 1.5× this' },
+  { flag: 'hostname', env: 'RW_HOSTNAME', help: 'the name the agent enrolls and reports under', defaultText: "the system's" },
+  { flag: 'queue-max-bytes', env: 'RW_QUEUE_MAX_BYTES', help: "disk the queue may use until the appliance's configuration says otherwise" },
+  { flag: 'queue-max-age', env: 'RW_QUEUE_MAX_AGE', help: 'seconds a batch may wait in the queue, likewise' },
+  { flag: 'log-level', env: 'RW_LOG_LEVEL', help: 'debug, info, warn, error' },
 ];
 
 /** A whole number from a flag or an environment variable; range messages come from zod ("Too small: …"). */
@@ -53,5 +53,5 @@ export function parseAgentOptions(argv: string[], env: NodeJS.ProcessEnv): Agent
 }
 
 export function agentHelpText(): string {
-  return helpText(AGENT_PROGRAM, 'Samples this server\'s metrics and sends them to a rackwatch appliance over MQTT.', AGENT_OPTION_SPECS);
+  return helpText(AGENT_PROGRAM, 'Samples this server\'s metrics and sends them to a rackwatch appliance over MQTT.', AGENT_OPTION_SPECS, agentOptionsSchema);
 }

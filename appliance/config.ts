@@ -1,26 +1,27 @@
-// The appliance's options (README "Configuration"): flags, each also an environment variable,
-// validated once at start-up.
+// The appliance's options: flags, each also an environment variable, validated once at start-up
+// (docs/conventions.md 6). Each default is written once, in the schema; --help and the README's
+// flag table (scripts/readme-flags.ts) read it from there.
 import { z } from 'zod';
 import type { OptionSpec } from '../core/cli-options.js';
 import { isValidTimeZone } from './alerting/policy/local-time.js';
 
 export const APPLIANCE_OPTIONS: OptionSpec[] = [
-  { flag: 'data-dir', env: 'RW_DATA_DIR', help: 'directory for all state: RRD files, SQLite, journal', defaultText: './var' },
-  { flag: 'mqtt-port', env: 'RW_MQTT_PORT', help: 'MQTT listening port (0 = any free port)', defaultText: '1883' },
-  { flag: 'http-port', env: 'RW_HTTP_PORT', help: 'HTTP port of the web UI and API (0 = any free port)', defaultText: '8080' },
-  { flag: 'listen', env: 'RW_LISTEN', help: 'address both servers listen on', defaultText: '0.0.0.0' },
-  { flag: 'enroll-token', env: 'RW_ENROLL_TOKEN', help: 'token agents enroll with; otherwise generated once and kept in the data dir' },
-  { flag: 'retention', env: 'RW_RETENTION', help: 'RRD archive profile: "default" (1 day raw, 1 min/7 d, 5 min/31 d, 1 h/400 d) or "bench" (small, for load tests)', defaultText: 'default' },
-  { flag: 'rrd-budget-bytes', env: 'RW_RRD_BUDGET_BYTES', help: 'bytes the RRD files may take in total; otherwise 90% of what the data filesystem offers' },
-  { flag: 'rrd-write-interval', env: 'RW_RRD_WRITE_INTERVAL', help: "seconds rrdcached keeps each RRD file's updates in memory before writing them, plus up to as much again to spread the writes; shorter: less memory, more SD-card writes", defaultText: '300' },
-  { flag: 'max-concurrent-writes', env: 'RW_MAX_CONCURRENT_WRITES', help: 'metrics batches written to rrdcached at once; beyond it acknowledgements wait (backpressure)', defaultText: '256' },
-  { flag: 'log-level', env: 'RW_LOG_LEVEL', help: 'debug, info, warn or error', defaultText: 'info' },
-  { flag: 'modem', env: 'RW_MODEM', help: 'GSM modem for SMS alerts: a serial port path (e.g. /dev/serial/by-id/…), "sim" (the built-in simulator on a socat pty) or "none"', defaultText: 'none' },
-  { flag: 'modem-pin', env: 'RW_MODEM_PIN', help: 'SIM PIN, sent once per modem boot and never again after a rejection' },
-  { flag: 'timezone', env: 'RW_TIMEZONE', help: 'IANA time zone for contact schedules and the times in SMS (e.g. Asia/Seoul)', defaultText: "the system's" },
-  { flag: 'escalate-after', env: 'RW_ESCALATE_AFTER', help: 'seconds a firing alert may stay unacknowledged before the next escalation level is texted', defaultText: '900' },
-  { flag: 'sms-rate-limit', env: 'RW_SMS_RATE_LIMIT', help: 'SMS per contact per 15 minutes; beyond it messages are held and sent as one digest', defaultText: '5' },
-  { flag: 'silence-grace', env: 'RW_SILENCE_GRACE', help: 'seconds after start before an agent that has not reconnected counts as silent', defaultText: '30' },
+  { flag: 'data-dir', env: 'RW_DATA_DIR', help: "all state: `rrd/`, `db/rackwatch.sqlite`, rrdcached's journal and socket, the enrollment token" },
+  { flag: 'mqtt-port', env: 'RW_MQTT_PORT', help: 'MQTT (0 = any free port)' },
+  { flag: 'http-port', env: 'RW_HTTP_PORT', help: 'web UI and API (0 = any free port)' },
+  { flag: 'listen', env: 'RW_LISTEN', help: 'address both servers bind to' },
+  { flag: 'enroll-token', env: 'RW_ENROLL_TOKEN', help: 'token agents enroll with', defaultText: 'generated once, kept in `<data-dir>/enroll-token`, printed at start' },
+  { flag: 'retention', env: 'RW_RETENTION', help: 'RRD archive profile: `default` (1 day raw, 1 min/7 d, 5 min/31 d, 1 h/400 d; docs/storage.md); `bench` is a small one for load tests' },
+  { flag: 'rrd-budget-bytes', env: 'RW_RRD_BUDGET_BYTES', help: 'bytes the RRD files may take; enrollment beyond it is refused', defaultText: '90 % of the data filesystem' },
+  { flag: 'rrd-write-interval', env: 'RW_RRD_WRITE_INTERVAL', help: "seconds rrdcached keeps each file's updates in memory (and its journal) before writing them, plus a random delay of up to as much again so that files are not all written at once (`-w`, `-z`); shorter: less rrdcached memory, more writes to the SD card (docs/storage.md)" },
+  { flag: 'max-concurrent-writes', env: 'RW_MAX_CONCURRENT_WRITES', help: 'batches written to rrdcached at once; beyond it acknowledgements wait' },
+  { flag: 'log-level', env: 'RW_LOG_LEVEL', help: 'debug, info, warn, error' },
+  { flag: 'modem', env: 'RW_MODEM', help: 'the GSM modem for SMS: a serial device path (best a `/dev/serial/by-id/…` link), `sim` (the modem simulator on a socat pty, built apart as `dist/modem-sim.js`; the demo uses it) or `none`' },
+  { flag: 'modem-pin', env: 'RW_MODEM_PIN', help: 'SIM PIN; sent once per modem boot, never again after a rejection' },
+  { flag: 'timezone', env: 'RW_TIMEZONE', help: 'IANA zone for contact schedules and the times printed in SMS (e.g. Asia/Seoul)', defaultText: "the system's" },
+  { flag: 'escalate-after', env: 'RW_ESCALATE_AFTER', help: 'seconds a firing alert may go unacknowledged before the next escalation level is texted' },
+  { flag: 'sms-rate-limit', env: 'RW_SMS_RATE_LIMIT', help: 'SMS per contact per 15 minutes; beyond it messages are held and sent as one digest' },
+  { flag: 'silence-grace', env: 'RW_SILENCE_GRACE', help: 'seconds after start before an agent that has not reconnected counts as silent' },
 ];
 
 function systemTimeZone(): string {

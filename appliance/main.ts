@@ -24,7 +24,7 @@ async function main(): Promise<number> {
     throw e;
   }
   if (config === null) {
-    process.stdout.write(helpText('rackwatch', 'The rackwatch appliance: MQTT broker, RRD store, web UI and live stream in one process.', APPLIANCE_OPTIONS) + '\n');
+    process.stdout.write(helpText('rackwatch', 'The rackwatch appliance: MQTT broker, RRD store, web UI and live stream in one process.', APPLIANCE_OPTIONS, applianceConfigSchema) + '\n');
     return 0;
   }
   const logger = createLogger('rackwatch', config.logLevel);

@@ -5,6 +5,7 @@
 // agent-config.ts, which take their bounds and defaults from here; test/agent/config-schema.test.ts
 // checks that the two schemas accept and refuse the same payloads.
 import * as z from 'zod/mini';
+import type { ProblemWording } from '../core/validation-problems.js';
 import { COLLECTOR_NAMES, METRICS_LIMITS, type CollectorName } from './families.js';
 
 export const AGENT_CONFIG_BOUNDS = {
@@ -52,3 +53,8 @@ export const DEFAULT_COLLECTOR_SETTINGS: Record<CollectorName, CollectorSetting>
 };
 
 export const DEFAULT_QUEUE = { maxBytes: 256 * 1024 * 1024, maxAgeS: 3 * 24 * 3600 } as const;
+
+/** How a refused configuration names an unknown key: a collector's list names the known ones. */
+export const AGENT_CONFIG_WORDING: ProblemWording = {
+  unknownKey: (at) => (at === 'collectors' ? `unknown collector (known: ${COLLECTOR_NAMES.join(', ')})` : 'unknown setting'),
+};

@@ -1,5 +1,6 @@
 // The metrics payload (D3): its schema and the checks an appliance applies before storing it.
 import { z } from 'zod';
+import { firstProblem } from '../core/validation-problems.js';
 import { FAMILIES, FAMILY_NAMES, METRICS_LIMITS, type Family } from './families.js';
 import { isCertainlyValidBatch } from './metrics-quick-check.js';
 
@@ -90,8 +91,7 @@ export function parseMetricsPayload(payload: Buffer | Uint8Array, nowS: number):
 export function checkMetricsBatch(json: unknown, nowS: number): PayloadCheck<MetricsBatch> {
   const parsed = metricsBatchSchema.safeParse(json);
   if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    return { ok: false, reason: first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid payload' };
+    return { ok: false, reason: firstProblem(parsed.error, { root: '(root)' }) };
   }
   const batch = parsed.data;
   for (const [n, s] of batch.s.entries()) {

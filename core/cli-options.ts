@@ -11,8 +11,13 @@ export interface OptionSpec {
   flag: string;
   /** environment variable read when the flag is absent */
   env: string;
+  /** one line for --help and the README's flag table */
   help: string;
-  /** shown in --help; the schema supplies the real default */
+  /**
+   * What --help and the README say the default is, only where the schema cannot say it: a
+   * default computed at start (the system's time zone) or none at all (a token generated once).
+   * Every other default is read from the schema, where it is written once.
+   */
   defaultText?: string;
   boolean?: boolean;
 }
@@ -24,15 +29,36 @@ export class UsageError extends Error {
   }
 }
 
-export function helpText(program: string, summary: string, specs: OptionSpec[]): string {
+/** The default of an option: the schema's literal default, or the spec's words for it. */
+export function defaultOf(spec: OptionSpec, schema: $ZodType): { text: string; literal: boolean } | null {
+  if (spec.defaultText !== undefined) return { text: spec.defaultText, literal: false };
+  const shape = (schema._zod.def as { shape?: Record<string, $ZodType> }).shape;
+  const field = shape?.[camel(spec.flag)];
+  const def = field?._zod.def as { type?: string; defaultValue?: unknown } | undefined;
+  if (def?.type !== 'default') return null;
+  return { text: String(def.defaultValue), literal: true };
+}
+
+export function helpText(program: string, summary: string, specs: OptionSpec[], schema: $ZodType): string {
   const lines = [`Usage: ${program} [options]`, '', summary, '', 'Options (each also read from the environment variable shown):'];
   const width = Math.max(...specs.map((s) => s.flag.length)) + 4;
   for (const s of specs) {
-    const dflt = s.defaultText !== undefined ? ` (default: ${s.defaultText})` : '';
-    lines.push(`  --${s.flag.padEnd(width)}${s.help}${dflt}  [${s.env}]`);
+    const d = defaultOf(s, schema);
+    lines.push(`  --${s.flag.padEnd(width)}${s.help}${d ? ` (default: ${d.text})` : ''}  [${s.env}]`);
   }
   lines.push(`  --${'help'.padEnd(width)}show this text`);
   return lines.join('\n');
+}
+
+/** The README's table of the same options (scripts/readme-flags.ts writes it; a test compares). */
+export function optionsTable(specs: OptionSpec[], schema: $ZodType): string {
+  const cell = (text: string): string => text.replaceAll('|', '\\|');
+  const rows = specs.map((s) => {
+    const d = defaultOf(s, schema);
+    const dflt = d ? (d.literal ? `\`${d.text}\`` : cell(d.text)) : '';
+    return `| \`--${s.flag}\` | \`${s.env}\` | ${dflt} | ${cell(s.help)} |`;
+  });
+  return ['| flag | env | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   agentConfigSchema, collectorSettingSchema, DEFAULT_COLLECTOR_SETTINGS, DEFAULT_QUEUE,
   type AgentConfig, type CollectorSetting,
 } from '../../contract/agent-config.js';
+import { AGENT_CONFIG_WORDING } from '../../contract/agent-config-mini.js';
 import { COLLECTOR_NAMES, type CollectorName } from '../../contract/families.js';
 import type { AgentConfigOverrides } from '../../contract/fleet-api.js';
 import { problemsOf, type Parsed } from '../../core/validation-problems.js';
@@ -33,7 +34,7 @@ export const overridesSchema = z.object({
 export function parseOverrides(body: unknown): Parsed<AgentConfigOverrides> {
   const r = overridesSchema.safeParse(body);
   if (!r.success) {
-    return { ok: false, problems: problemsOf(r.error, (at) => (at === 'collectors' ? `unknown collector (known: ${COLLECTOR_NAMES.join(', ')})` : 'unknown setting')) };
+    return { ok: false, problems: problemsOf(r.error, AGENT_CONFIG_WORDING) };
   }
   // drop empty parts so that what is stored is what matters
   const value: AgentConfigOverrides = {};

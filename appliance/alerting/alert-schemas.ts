@@ -3,6 +3,7 @@
 // every problem comes back as "path: message" (STYLE.md 6). Kept apart from rule-types.ts so
 // the web UI can import the types without bundling zod.
 import { z } from 'zod';
+import { problemsOf, type Parsed } from '../../core/validation-problems.js';
 import { FAMILY_NAMES, type Family } from '../../contract/families.js';
 import { validateContact } from './policy/notification-policy.js';
 import { type Contact } from '../../contract/alerting.js';
@@ -59,11 +60,9 @@ export const groupSchema = z
   .object({ id, name: z.string().trim().min(1).max(200), memberIds: z.array(id).max(10_000) })
   .strict();
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+export type { Parsed };
 
-function shapeProblems(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
-}
+const shapeProblems = (error: z.ZodError): string[] => problemsOf(error, { root: '(root)', unknownKey: () => 'unknown field' });
 
 export function parseRule(json: unknown): Parsed<Rule> {
   const shaped = ruleSchema.safeParse(json);

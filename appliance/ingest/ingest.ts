@@ -8,6 +8,7 @@ import { inventorySchema } from '../../contract/inventory.js';
 import { STATUS_OFFLINE, STATUS_ONLINE } from '../../contract/topics.js';
 import { nowSeconds, type Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
+import { firstProblem } from '../../core/validation-problems.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 
 /** Where validated samples go (the RRD store); narrow on purpose so tests can use a real store or a recorder. */
@@ -123,8 +124,7 @@ export class Ingest {
     }
     const parsed = inventorySchema.safeParse(json);
     if (!parsed.success) {
-      const i = parsed.error.issues[0];
-      this.badPayload(agentId, 'inventory', i ? `${i.path.join('.')}: ${i.message}` : 'invalid');
+      this.badPayload(agentId, 'inventory', firstProblem(parsed.error, { root: '(root)' }));
       return false;
     }
     this.deps.registry.recordInventory(agentId, parsed.data);

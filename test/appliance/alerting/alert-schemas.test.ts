@@ -14,7 +14,7 @@ void t.test('every shipped rule parses back from its JSON', (t) => {
 void t.test('a malformed rule is refused with the path of each problem', (t) => {
   const result = parseRule({ ...DEFAULT_RULES[0], metric: { kind: 'derived', name: 'cpu_temperature' }, forS: 'long', extra: 1 });
   t.equal(result.ok, false);
-  t.same(problemPaths(result).sort(), ['(root)', 'forS', 'metric.name']);
+  t.same(problemPaths(result).sort(), ['extra', 'forS', 'metric.name']);
   t.equal(parseRule(null).ok, false);
   t.end();
 });
