@@ -302,3 +302,15 @@ export interface ModemStatus {
   /** Clock time of the last change. */
   readonly since: number;
 }
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+export function isSeverity(value: unknown): value is Severity {
+  return typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value);
+}
+
+export function healthRank(level: HealthLevel): number {
+  return level === 'ok' ? -1 : severityRank(level);
+}

@@ -3,8 +3,11 @@
 // the product ships imports scripts/; no module takes part in an import cycle. Pure domain folders
 // import no I/O, and the SMS path (D4, S13) imports no network module, so an alert reaches the
 // modem with the LAN down. One walk over every source file's imports checks all of it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import t from 'tap';
-import { importGraph, findCycles, layerViolations, type ImportEdge } from './helpers/import-graph.js';
+import { importGraph, findCycles, layerViolations, undeclaredPackages, type ImportEdge } from './helpers/import-graph.js';
+import { repoRoot } from './helpers/paths.js';
 
 const graph = importGraph();
 
@@ -24,6 +27,14 @@ void t.test('no import crosses a layer the wrong way', (t) => {
 void t.test('no module takes part in an import cycle', (t) => {
   const cycles = findCycles(graph.edges);
   t.same(cycles.map((c) => c.join(' → ')), [], 'import cycles');
+  t.end();
+});
+
+void t.test('every imported package is declared in package.json', (t) => {
+  const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+  const declared = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})]);
+  t.same(undeclaredPackages(graph.edges, declared).map((e) => `${e.from} imports '${e.spec}'`), [], 'undeclared packages');
+  t.same(undeclaredPackages([{ from: 'scripts/x.ts', to: 'left-pad', spec: 'left-pad/sub' }], declared).length, 1, 'an undeclared one is caught');
   t.end();
 });
 

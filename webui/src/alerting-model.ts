@@ -1,25 +1,11 @@
-// The alerting screens' pure logic (issue 4; S4, S7, S8, S12), kept apart from the components so
+// The alerting screens' pure logic (S4, S7, S8, S12), kept apart from the components so
 // that it is tested without a browser: which view the URL names, rule and contact form drafts and
 // their conversion to API bodies, "path: message" problems sorted onto form fields, the SMS
 // segment count of a text, signal bars, and the words of an alert's value and cause.
-import type {
-  Alert,
-  Comparison,
-  Contact,
-  ContactInput,
-  HealthLevel,
-  Language,
-  Rule,
-  RuleInput,
-  RuleMetric,
-  SegmentPreview,
-  Severity,
-  SeverityLevels,
-  WeeklyWindow,
-} from '../../contract/alerts-api.js';
+import type { Alert, Comparison, Contact, ContactInput, Language, Rule, RuleInput, RuleMetric, SegmentPreview, Severity, SeverityLevels, WeeklyWindow } from '../../contract/alerts-api.js';
 import type { Family, Unit } from '../../contract/families.js';
 import { FAMILIES } from '../../contract/families.js';
-import { DERIVED_METRICS, DERIVED_METRIC_NAMES, SEVERITIES, type DerivedMetricName } from '../../contract/alerting.js';
+import { COMPARISONS, DERIVED_METRICS, DERIVED_METRIC_NAMES, HEALTH_LEVELS, SEVERITIES, healthRank, metricUnit, type DerivedMetricName } from '../../contract/alerting.js';
 import { partCapacity, segmentText } from '../../contract/sms-text/segmenter.js';
 import type { Formatters } from './locale-format.js';
 
@@ -51,13 +37,7 @@ export function hashWithView(hash: string, view: View): string {
 
 // --- severities and levels ---------------------------------------------------------------------------
 
-export { DERIVED_METRIC_NAMES, SEVERITIES };
-export const HEALTH_LEVELS: readonly HealthLevel[] = ['ok', ...SEVERITIES];
-export const COMPARISONS: readonly Comparison[] = ['>', '>=', '<', '<='];
-
-export function healthRank(level: HealthLevel): number {
-  return level === 'ok' ? -1 : SEVERITIES.indexOf(level);
-}
+export { COMPARISONS, DERIVED_METRIC_NAMES, HEALTH_LEVELS, SEVERITIES, healthRank, metricUnit };
 
 /** Open alerts worst first, then the oldest first: the order an operator works through them. */
 export function sortAlertsWorstFirst(alerts: readonly Alert[]): Alert[] {
@@ -181,19 +161,6 @@ export function formatMetricValue(value: number | null | undefined, unit: Unit, 
 
 export function isDerivedMetricName(v: string): v is DerivedMetricName {
   return (DERIVED_METRIC_NAMES as readonly string[]).includes(v);
-}
-
-export function metricUnitOf(metric: RuleMetric): Unit {
-  switch (metric.kind) {
-    case 'field': {
-      const fields: Record<string, Unit> = FAMILIES[metric.family].fields;
-      return fields[metric.field] ?? '';
-    }
-    case 'derived':
-      return DERIVED_METRICS[metric.name].unit;
-    case 'agent_silent':
-      return '';
-  }
 }
 
 /** Whether a metric has one series per key (mount point, interface) and so may name a key. */

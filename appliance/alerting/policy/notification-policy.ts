@@ -19,7 +19,7 @@
 import type { AlertEvent } from '../rules/alert-lifecycle.js';
 import type { Alert, AlertEventKind } from '../../../contract/alerting.js';
 import { localTime, parseHhMm, type TimeZoneSpec } from './local-time.js';
-import { isSeverity, severityRank } from '../rules/rule-types.js';
+import { isSeverity, severityRank } from '../../../contract/alerting.js';
 import { type Severity } from '../../../contract/alerting.js';
 import { alertMessage, digestMessage, type AlertMessageExtras } from './sms-templates.js';
 import { LANGUAGES, type AlertMessageKind, type Language } from '../../../contract/alerting.js';

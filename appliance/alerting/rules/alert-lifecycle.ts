@@ -5,7 +5,7 @@
 
 import { seriesKey, type RuleTransition, type SeriesRef, type SeriesState } from './rule-evaluator.js';
 
-import { severityRank } from './rule-types.js';
+import { severityRank } from '../../../contract/alerting.js';
 import { SEVERITIES, metricUnit, type Rule, type Severity } from '../../../contract/alerting.js';
 import { type AlertEventKind, type Alert, type AlertCause } from '../../../contract/alerting.js';
 

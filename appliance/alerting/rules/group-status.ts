@@ -3,13 +3,9 @@
 import type { AgentSummary } from '../../../contract/api.js';
 import type { AgentStatus } from '../../../contract/agent-status.js';
 import type { Alert } from '../../../contract/alerting.js';
-import { severityRank } from './rule-types.js';
 
 import { HEALTH_LEVELS, type HealthLevel, type ServerHealth, type Group, type GroupHealth } from '../../../contract/alerting.js';
-
-export function healthRank(level: HealthLevel): number {
-  return level === 'ok' ? -1 : severityRank(level);
-}
+import { healthRank } from '../../../contract/alerting.js';
 
 export function worseLevel(a: HealthLevel, b: HealthLevel): HealthLevel {
   return healthRank(b) > healthRank(a) ? b : a;

@@ -10,7 +10,8 @@
 import type { AgentStatus } from '../../../contract/agent-status.js';
 import type { Sample } from '../../../contract/metrics.js';
 import { observeMetric, type MetricContext, type Observation } from './metric-observations.js';
-import { breaches, definedSeverities, recoveryThreshold, scopeApplies, severityRank } from './rule-types.js';
+import { breaches, definedSeverities, recoveryThreshold, scopeApplies } from './rule-types.js';
+import { severityRank } from '../../../contract/alerting.js';
 import { type Rule, type Severity, type SeverityLevels } from '../../../contract/alerting.js';
 import { type ResolveReason, type SilenceReason } from '../../../contract/alerting.js';
 

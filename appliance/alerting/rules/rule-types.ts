@@ -3,14 +3,7 @@
 // Plain data and pure functions only: no I/O.
 import { FAMILIES, type Family } from '../../../contract/families.js';
 import { SEVERITIES, DERIVED_METRICS, COMPARISONS, DERIVED_METRIC_NAMES, EVERY_KEY, type Severity, type RuleMetric, type Comparison, type Rule, type RuleScope } from '../../../contract/alerting.js';
-
-export function severityRank(severity: Severity): number {
-  return SEVERITIES.indexOf(severity);
-}
-
-export function isSeverity(value: unknown): value is Severity {
-  return typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value);
-}
+import { isSeverity } from '../../../contract/alerting.js';
 
 /** The family a metric reads, or null for agent silence (read from the registry, not samples). */
 export function metricFamily(metric: RuleMetric): Family | null {

@@ -19,7 +19,7 @@ import {
   emptyRuleDraft,
   isDerivedMetricName,
   metricIsKeyed,
-  metricUnitOf,
+  metricUnit,
   problemsByField,
   ruleInputFromDraft,
   type MetricChoice,
@@ -133,7 +133,7 @@ export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormPr
   };
 
   const input = useMemo(() => ruleInputFromDraft(draft, rule?.id), [draft, rule?.id]);
-  const unit = metricUnitOf(input.metric);
+  const unit = metricUnit(input.metric);
   const keyed = metricIsKeyed(input.metric);
   const { byField, other } = problemsByField(problems, RULE_FIELDS);
   const forS = Number(draft.forS);

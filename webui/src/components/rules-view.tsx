@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { GroupView, Rule } from '../../../contract/alerts-api.js';
 import type { AgentRow } from '../agents-store.js';
 import { deleteRule, getRulePreview, listGroups, listRules, saveRule } from '../alerting-api.js';
-import { SEVERITIES, formatMetricValue, metricUnitOf } from '../alerting-model.js';
+import { SEVERITIES, formatMetricValue, metricUnit } from '../alerting-model.js';
 import { durationText, metricText } from '../alerting-text.js';
 import { errorReason } from '../api-client.js';
 import { useResource } from '../use-resource.js';
@@ -36,7 +36,7 @@ function RuleParts({ rule }: { rule: Rule }) {
 
 function Levels({ rule }: { rule: Rule }) {
   const { fmt, t } = useUi();
-  const unit = metricUnitOf(rule.metric);
+  const unit = metricUnit(rule.metric);
   // agent silence is 1 while silent: the threshold says nothing to a reader, the grade does
   if (rule.metric.kind === 'agent_silent') {
     return (
@@ -155,7 +155,7 @@ export function RulesView({ agents }: { agents: readonly AgentRow[] }) {
                     <td>
                       <Levels rule={r} />
                       {r.recovery?.delta !== undefined && r.recovery.delta > 0 && (
-                        <div class="muted small">{t('rule.hysteresis', { d: formatMetricValue(r.recovery.delta, metricUnitOf(r.metric), fmt) })}</div>
+                        <div class="muted small">{t('rule.hysteresis', { d: formatMetricValue(r.recovery.delta, metricUnit(r.metric), fmt) })}</div>
                       )}
                     </td>
                     <td class="nowrap">{durationText(r.forS, t)}</td>
