@@ -1,4 +1,4 @@
-// The one place the agent opens a network socket to the broker (STYLE.md 4): a TCP stream builder
+// The one place the agent opens a network socket to the broker (docs/conventions.md 4): a TCP stream builder
 // for MqttClient. Using it instead of mqtt.connect() keeps mqtt.js from loading its WebSocket,
 // TLS and SOCKS transports, which the agent does not use.
 import { createConnection, type Socket } from 'node:net';

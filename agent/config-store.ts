@@ -1,6 +1,6 @@
 // The agent's configuration (S2): the settings it runs on before the appliance sends any, the
 // check of a configuration received on `rw/v1/<id>/config` (every problem as "path: message",
-// STYLE.md 6), and the last good configuration kept in <state-dir>/config.json, so that an agent
+// docs/conventions.md 6), and the last good configuration kept in <state-dir>/config.json, so that an agent
 // restarted while the appliance is away still runs on it.
 //
 // Before any configuration arrives (first start, or an appliance that has none saved), every

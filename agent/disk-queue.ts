@@ -1,4 +1,4 @@
-// The agent's on-disk queue of metrics batches (issue 3: no sample lost while the appliance or the
+// The agent's on-disk queue of metrics batches (B2: no sample lost while the appliance or the
 // network is away). Every batch goes through it: the sampler appends at the tail, the MQTT
 // session sends from the head and removes a batch only after its PUBACK, so live data is simply
 // the queue's tail and a backlog is delivered in order before it.

@@ -1,7 +1,7 @@
 // OS and CPU facts for the inventory (S3), from systeminformation, read in a short-lived helper
 // process: the agent runs its own bundle again with --print-host-facts, which prints them as JSON
 // and exits. systeminformation spawns a handful of processes itself (lsb_release, lscpu…) and its
-// modules would stay in the agent's heap for good (~3 MB of the 55 MB budget, issue 3); in the
+// modules would stay in the agent's heap for good (~3 MB of the 55 MB budget; docs/benchmarks.md); in the
 // helper they are gone after the first second. Asked once per start: the OS and the CPU model do
 // not change while the agent runs. If the helper fails, node:os answers what it can.
 import { spawn } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Composition root of the agent (`rackwatch-agent`; S1, S2, S3, issue 3): reads the options,
+// Composition root of the agent (`rackwatch-agent`; S1, S2, S3, B2): reads the options,
 // enrolls or loads the identity, opens the disk queue, builds the collectors' schedules from the
 // last good configuration (or the flags), the MQTT session and the inventory watch, applies each
 // configuration the appliance publishes, and stops everything in order on SIGTERM/SIGINT.
@@ -30,7 +30,7 @@ import { lockStateDir } from './state-lock.js';
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // V8's optimizing compiler (TurboFan) stays off: its own machine code and the optimized code
   // cost ~9 MB of RSS (51.5 against 60.4 MB, measured side by side with every collector but the
-  // TCP tables at 1 s), a sixth of the agent's 55 MB budget (issue 3), for 0.3 ms of CPU per
+  // TCP tables at 1 s), a sixth of the agent's 55 MB budget (S2, S3, S15), for 0.3 ms of CPU per
   // sample (8.5 against 8.2 ms/s) in a process that works a few milliseconds per interval. Hot
   // paths use native String and fs calls, which are as fast in the interpreter. Set before
   // anything runs hot: nothing has been optimized yet.

@@ -1,5 +1,5 @@
 // The agent's command line (`rackwatch-agent`): every flag also an environment variable, validated
-// once at start (STYLE.md 6) through core/cli-options.ts. zod/mini, not full zod: see
+// once at start (docs/conventions.md 6) through core/cli-options.ts. zod/mini, not full zod: see
 // contract/agent-config.ts for why the agent avoids the latter.
 import * as z from 'zod/mini';
 import { DEFAULT_QUEUE } from '../contract/agent-config-mini.js';

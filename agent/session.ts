@@ -1,9 +1,9 @@
-// The agent's MQTT session with the appliance (D3, README "MQTT contract"): connects as its
+// The agent's MQTT session with the appliance (D3, docs/mqtt-contract.md): connects as its
 // enrolled identity with a Last Will of `offline`; on every connect announces itself (status
 // `online` and the inventory, both retained) and subscribes to its configuration (S2); sends the
 // disk queue's batches; says `offline` itself when stopped.
 //
-// Delivery (issue 3): the disk queue is the source of truth. One batch is in flight at a time:
+// Delivery (S2, S3, S15): the disk queue is the source of truth. One batch is in flight at a time:
 // the next is sent only after the PUBACK of the previous, and a batch leaves the queue only then.
 // That keeps the order the appliance needs (its RRD files refuse an update older than the last
 // one) and means mqtt.js's in-memory store never holds more than that one batch. A connection

@@ -11,7 +11,7 @@ async function main(): Promise<number> {
   // it collects again. Ingest makes short-lived garbage that outlives the young generation (the
   // latest values it replaces every interval, the live stream's ring): at 3,000 agents the heap
   // held 80 MB live under a 270 MB heap, 400 MB resident. Growing by a quarter instead: 215 MB
-  // resident, for ~6 % more CPU (scripts/bench/ingest.ts; measured side by side, README).
+  // resident, for ~6 % more CPU (scripts/bench/ingest.ts; measured side by side: docs/benchmarks.md).
   v8.setFlagsFromString('--heap-growing-percent=25');
   let config;
   try {

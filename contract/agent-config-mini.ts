@@ -1,7 +1,7 @@
 // The agent configuration (S2) for the agent's side: the same payload as contract/agent-config.ts,
 // its bounds and defaults, with the schema written in zod/mini. The agent validates what arrives
 // on `rw/v1/<agentId>/config` with `agentConfigMiniSchema`; full zod would cost it ~5 MB of RSS
-// (issue 3: the agent stays under 55 MB). The appliance uses the full-zod schemas in
+// (the agent stays under 55 MB; docs/benchmarks.md). The appliance uses the full-zod schemas in
 // agent-config.ts, which take their bounds and defaults from here; test/agent/config-schema.test.ts
 // checks that the two schemas accept and refuse the same payloads.
 import * as z from 'zod/mini';

@@ -1,5 +1,5 @@
-// HTTP API types of alerting, contacts, groups, the SMS outbox and the modem (issue 4; S7, S8,
-// S12, D4; README "Alerting API"). The appliance returns them, the web UI and the tests read
+// HTTP API types of alerting, contacts, groups, the SMS outbox and the modem (S7, S8,
+// S12, D4; docs/api.md "Alerting API"). The appliance returns them, the web UI and the tests read
 // them. Type-only imports: the domain shapes (Rule, Alert, Contact, …) are those of the pure
 // alerting modules, so a rule or an alert looks the same in SQLite, in the API and in the UI,
 // and this module adds no runtime code (zod-free, safe for the browser bundle).

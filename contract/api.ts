@@ -1,4 +1,4 @@
-// HTTP API types (README "HTTP API"): the appliance returns them, the web UI and the tests read
+// HTTP API types (docs/api.md): the appliance returns them, the web UI and the tests read
 // them. A change here is a change of the public API.
 import type { Family, Sample } from './metrics.js';
 import type { Inventory } from './inventory.js';

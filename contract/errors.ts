@@ -1,4 +1,4 @@
-// One catalogue of coded errors (STYLE.md 7). Tests check `code`; people read `message`.
+// One catalogue of coded errors (docs/conventions.md 7). Tests check `code`; people read `message`.
 
 export const ERROR_CODES = {
   RW_ERR_CONFIG: 'invalid configuration',

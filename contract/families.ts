@@ -1,7 +1,7 @@
 // Metric families (S1): each family lists its fields once; the agent fills them, the appliance
 // stores them (one RRD data source per field, in this order), and the web UI labels them. No
 // runtime dependency here, so the browser bundle can import it. Adding a field to a family
-// changes the RRD layout: see the README ("Storage") before doing it.
+// changes the RRD layout: see docs/storage.md before doing it.
 
 export type Unit = '%' | 'B' | 'B/s' | '/s' | '';
 
@@ -61,7 +61,7 @@ export const METRICS_LIMITS = {
   maxKeyLength: 200,
   /** seconds a timestamp may be ahead of the appliance's clock (clock skew). */
   maxFutureSkewS: 300,
-  /** seconds a sample may be old: the agent's disk queue keeps at most this much (issue 3). */
+  /** seconds a sample may be old: the agent's disk queue keeps at most this much (S2, S3, S15). */
   maxAgeS: 7 * 24 * 3600,
   minIntervalS: 1,
   /** routes or visitors in one snapshot; a busy server lists its top ones */

@@ -1,4 +1,4 @@
-// HTTP API types of the fleet features (issue 3; README "HTTP API"): visitor history (S15),
+// HTTP API types of the fleet features (docs/api.md): visitor history (S15),
 // collector schedules (S2), pre-registered servers (S3, S4) and the agent's latest snapshot.
 // The appliance returns them, the web UI and the tests read them. No runtime code, so the
 // browser bundle can import it.

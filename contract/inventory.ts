@@ -13,7 +13,7 @@ export const inventorySchema = z.object({
   /** Collector interval in seconds (the agent's shortest, when collectors run at several). */
   interval: z.number().int().positive(),
   /**
-   * The agent's disk queue (issue 3): batches it dropped, oldest first, because the queue reached
+   * The agent's disk queue (S2, S3, S15): batches it dropped, oldest first, because the queue reached
    * its size or age bound while the appliance was away, since the agent was installed, and when
    * the last such drop was (unix s). Absent from agents older than the queue.
    */

@@ -1,4 +1,4 @@
-// MQTT topic contract, version 1 (DESIGN.md "MQTT contract"): one place for every topic name so
+// MQTT topic contract, version 1 (docs/mqtt-contract.md): one place for every topic name so
 // that the agent, the appliance and the tests agree by construction.
 
 export const TOPIC_ROOT = 'rw/v1';

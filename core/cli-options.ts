@@ -1,6 +1,6 @@
 // Command-line options shared by both executables: every flag also reads an environment variable,
 // `--help` lists both, and a bad value is reported as "path: message" with a non-zero exit
-// (STYLE.md 6).
+// (docs/conventions.md 6).
 import { parseArgs } from 'node:util';
 // zod's core, so that full-zod schemas (the appliance) and zod/mini ones (the agent, which keeps
 // full zod out of its bundle to save memory) are both accepted.

@@ -1,4 +1,4 @@
-// Time passed in (STYLE.md 8): production uses the system clock, tests a virtual one.
+// Time passed in (docs/conventions.md 8): production uses the system clock, tests a virtual one.
 
 export interface Clock {
   /** milliseconds since the epoch */

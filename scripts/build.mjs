@@ -47,7 +47,7 @@ await Promise.all([
     entryPoints: [path.join(root, 'agent/main.ts')],
     outfile: path.join(dist, 'agent.js'),
     // the agent ships as one file (S20): everything, systeminformation included, is bundled;
-    // minified, because V8 keeps a script's whole source in memory (issue 3: the agent's RSS)
+    // minified, because V8 keeps a script's whole source in memory (the agent's RSS; docs/benchmarks.md)
     minify: true,
   }),
   build({

@@ -128,7 +128,7 @@ if [ -z "$TOKEN" ] && [ ! -f "$ROOT$STATE_DIR/identity.json" ]; then
   die "--token is needed for the first install: the enrollment token on the appliance's admin page"
 fi
 
-# Node.js: the agent is one JavaScript file and needs Node 20 or later (README "Installing agents")
+# Node.js: the agent is one JavaScript file and needs Node 20 or later (docs/agent.md "Installing agents")
 if [ -z "$NODE" ]; then
   NODE=$(command -v node 2>/dev/null || true)
   for candidate in /usr/bin/node /usr/local/bin/node; do
@@ -185,7 +185,7 @@ fetch_checked() {
 fetch_checked "$BUNDLE_NAME" agent || die "cannot download $APPLIANCE/agent/$BUNDLE_NAME"
 "$NODE" "$work/$BUNDLE_NAME" --help >/dev/null 2>&1 || die "the downloaded agent does not start with $NODE ($NODE_VERSION); nothing was installed"
 say "downloaded the agent from $APPLIANCE (sha256 $actual, checked)"
-# the netlink addon for this machine (README "Installing agents"): TCP sockets at a fifth of the
+# the netlink addon for this machine (docs/agent.md "Installing agents"): TCP sockets at a fifth of the
 # cost of /proc/net/tcp; without it the agent reads /proc/net/tcp
 PLATFORM=$("$NODE" -e 'process.stdout.write(process.platform + "-" + process.arch)')
 ADDON_NAME=sock-diag-$PLATFORM.node

@@ -16,7 +16,7 @@
 // - the user is looked up for the ≤ 15 winners only (euid from /proc/<pid>/status, names from
 //   /etc/passwd, cached);
 // - /proc/<pid>/io of another user's process is refused to an unprivileged agent (it needs
-//   CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE: README "Installing agents"); such a process is
+//   CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE: docs/agent.md "Installing agents"); such a process is
 //   skipped quietly in the I/O list and not asked again while it lives.
 // CPU and I/O are rates: the first snapshot after a start only sets the baseline, and a process
 // that started since the previous snapshot is charged from its start.

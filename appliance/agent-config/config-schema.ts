@@ -1,5 +1,5 @@
 // Collector schedules (S2), pure: the shape of what an operator sends (defaults for all agents,
-// overrides for one), every problem of it as "path: message" (STYLE.md 6), and the merge of
+// overrides for one), every problem of it as "path: message" (docs/conventions.md 6), and the merge of
 // defaults and overrides into the complete AgentConfig an agent receives. No I/O.
 import { z } from 'zod';
 import {

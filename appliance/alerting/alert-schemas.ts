@@ -1,6 +1,6 @@
 // Input checks for what the admin screens send (S4): a rule, a contact, a group, as untrusted
 // JSON. The shape is checked with zod, then the meaning with validateRule / validateContact;
-// every problem comes back as "path: message" (STYLE.md 6). Kept apart from rule-types.ts so
+// every problem comes back as "path: message" (docs/conventions.md 6). Kept apart from rule-types.ts so
 // the web UI can import the types without bundling zod.
 import { z } from 'zod';
 import { problemsOf, type Parsed } from '../../core/validation-problems.js';

@@ -33,7 +33,7 @@ export interface AlertingStackDeps {
   logger: Logger;
 }
 
-/** The rate limit's window (README "Alerting"): `smsRateLimit` messages per contact per 15 min. */
+/** The rate limit's window (docs/alerting.md): `smsRateLimit` messages per contact per 15 min. */
 const RATE_WINDOW_MS = 15 * 60_000;
 
 export class AlertingStack {

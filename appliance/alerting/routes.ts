@@ -1,4 +1,4 @@
-// The alerting API (README "Alerting API"; types in contract/alerts-api.ts): rules with their SMS
+// The alerting API (docs/api.md "Alerting API"; types in contract/alerts-api.ts): rules with their SMS
 // preview, groups and the filtered server list (S8), contacts, alerts with their history and
 // acknowledgement, mutes, the SMS outbox and a test SMS, the modem. Handlers validate and
 // translate; the AlertService and the SmsOutbox own the state. A body with problems is answered

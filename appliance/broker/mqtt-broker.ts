@@ -1,5 +1,5 @@
 // The MQTT side (D3): Aedes on a TCP server with noDelay (Nagle alone adds ~15 ms per message,
-// shared/notes/performance.md), per-agent authentication, the topic ACL of DESIGN.md, and the
+// docs/notes/performance.md), per-agent authentication, the topic ACL of docs/architecture.md, and the
 // backpressure hook: for a metrics publish, `authorizePublish` (which Aedes runs before it writes
 // the PUBACK) calls back only once ingest has stored the batch, and Aedes reads no more from that
 // client's socket until it has.

@@ -18,7 +18,7 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
-  // 2: alerting (issue 4): rules, server groups, contacts, alerts and their history, and the
+  // 2: alerting (S7, S8, S12): rules, server groups, contacts, alerts and their history, and the
   // notification policy's state (appliance/alerts/alert-repository.ts)
   `
   CREATE TABLE alert_rules (
@@ -120,7 +120,7 @@ export const MIGRATIONS: readonly string[] = [
     by        TEXT NOT NULL
   );
   `,
-  // 4: fleet (issue 3): pre-registered servers (S3, S4: an address, and "awaiting an agent" until
+  // 4: fleet (S3, S4): pre-registered servers (S3, S4: an address, and "awaiting an agent" until
   // one enrolls under the name), per-agent collector schedules (S2; the defaults are in
   // settings), visitor history (S15; appliance/visitors/visitor-repository.ts)
   `

@@ -1,4 +1,4 @@
-// The HTTP API (README "HTTP API"): enrollment, health, agents, series. Handlers translate
+// The HTTP API (docs/api.md): enrollment, health, agents, series. Handlers translate
 // between HTTP and the typed services; they hold no state of their own.
 import type { EnrollResponse, HealthResponse, SeriesResponse } from '../../contract/api.js';
 import { API_PREFIX } from '../../contract/api.js';

@@ -1,4 +1,4 @@
-// The fleet API (README "HTTP API"; types in contract/fleet-api.ts): visitor history (S15),
+// The fleet API (docs/api.md; types in contract/fleet-api.ts): visitor history (S15),
 // collector schedules (S2) and adding or removing servers (S3, S4). Handlers translate between
 // HTTP and the services; a body with problems is answered 400 RW_ERR_VALIDATION listing each as
 // "path: message", and nothing changes.

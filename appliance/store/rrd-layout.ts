@@ -28,7 +28,7 @@ interface ProfileDef {
 const ALL_CFS = ['AVERAGE', 'MIN', 'MAX'] as const;
 
 const PROFILES: Record<RetentionProfile, ProfileDef> = {
-  // DESIGN.md "Storage": raw data over a day, AVERAGE/MIN/MAX over a week, a month and years.
+  // docs/storage.md: raw data over a day, AVERAGE/MIN/MAX over a week, a month and years.
   default: {
     rawKeepS: DAY,
     tiers: [

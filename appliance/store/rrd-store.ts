@@ -1,5 +1,5 @@
 // The appliance's time-series store: one RRD file per agent, family, key and step, written and
-// read through a supervised rrdcached (DESIGN.md "Storage"). write() resolves only when rrdcached
+// read through a supervised rrdcached (docs/storage.md). write() resolves only when rrdcached
 // has acknowledged every update, which is what the broker's backpressure waits on, and what it
 // acknowledges is never lost, not even when rrdcached is killed (see the replay tail below).
 import { readdir } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// Opens rrdcached's unix socket (the only file of the store that touches `net`, STYLE.md 4).
+// Opens rrdcached's unix socket (the only file of the store that touches `net`, docs/conventions.md 4).
 import net from 'node:net';
 import { RwError } from '../../contract/errors.js';
 

@@ -1,4 +1,4 @@
-// The agent's footprint (issue 3; SPEC "the agent is light"): its CPU time per full sample and
+// The agent's footprint (docs/features.md, "the agent is light"): its CPU time per full sample and
 // its RSS, against Debian's prometheus-node-exporter scraped at the same rate in the same run.
 //
 //   node scripts/build.mjs && node scripts/bench/run.mjs scripts/bench/agent-footprint.ts [--seconds 60] [--interval 1]

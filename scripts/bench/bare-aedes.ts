@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   });
   const broker = await Aedes.createBroker();
   const sockets = new Set<net.Socket>();
-  // noDelay: without it Nagle's algorithm adds ~15 ms to every message (shared/notes/performance.md)
+  // noDelay: without it Nagle's algorithm adds ~15 ms to every message (docs/notes/performance.md)
   const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));

@@ -7,7 +7,7 @@ import { metricsBatchSchema, type MetricsBatch } from '../../contract/metrics.js
 import { silentLogger } from '../../core/logger.js';
 import { createCollectionPlan, groupByInterval, type CollectorSettings } from '../../agent/collection-plan.js';
 import type { AnyCollector } from '../../agent/collectors/collector.js';
-import { FakeClock, settle } from '../helpers/fake-clock.js';
+import { VirtualClock, settle } from '../helpers/virtual-clock.js';
 
 const START_MS = 1_700_000_002_300; // 2.3 s past a multiple of 5 (and of 60: 1_699_999_980)
 
@@ -42,7 +42,7 @@ void t.test('collectors with the same interval form one group, shortest first', 
 });
 
 void t.test('each group ticks on multiples of its interval; one instant is one batch, samples carry their own interval', async (t) => {
-  const clock = new FakeClock(START_MS);
+  const clock = new VirtualClock(START_MS);
   const batches: MetricsBatch[] = [];
   const { create, calls } = fakes();
   const plan = createCollectionPlan({ clock, log: silentLogger, createCollector: create, onBatch: (b) => batches.push(b) });
@@ -67,7 +67,7 @@ void t.test('each group ticks on multiples of its interval; one instant is one b
 });
 
 void t.test('a new configuration applies without a restart: new intervals, collectors switched on and off', async (t) => {
-  const clock = new FakeClock(START_MS);
+  const clock = new VirtualClock(START_MS);
   const batches: MetricsBatch[] = [];
   const { create, calls, created, released } = fakes();
   const plan = createCollectionPlan({ clock, log: silentLogger, createCollector: create, onBatch: (b) => batches.push(b) });
@@ -93,7 +93,7 @@ void t.test('a new configuration applies without a restart: new intervals, colle
 });
 
 void t.test('applying configurations in a row keeps their order; stop() waits and flushes', async (t) => {
-  const clock = new FakeClock(START_MS);
+  const clock = new VirtualClock(START_MS);
   const batches: MetricsBatch[] = [];
   const { create } = fakes();
   const plan = createCollectionPlan({ clock, log: silentLogger, createCollector: create, onBatch: (b) => batches.push(b) });

@@ -1,4 +1,4 @@
-// The agent's disk queue (issue 3): batches come out in the order they went in, leave only when
+// The agent's disk queue (S2, S3, S15): batches come out in the order they went in, leave only when
 // acknowledged, survive a restart and a crash in the middle of an append, and the bounds drop the
 // oldest first, counted.
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import t, { type Test } from 'tap';
 import type { MetricsBatch } from '../../contract/metrics.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { DiskQueue, type DiskQueueDeps } from '../../agent/disk-queue.js';
-import { FakeClock } from '../helpers/fake-clock.js';
+import { VirtualClock } from '../helpers/virtual-clock.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const T0 = 1_700_000_000;
@@ -22,7 +22,7 @@ function recordingLog(): { log: Logger; warnings: string[] } {
 
 function open(t: Test, dir: string, overrides: Partial<DiskQueueDeps> = {}): DiskQueue {
   const queue = new DiskQueue({
-    dir, bounds: { maxBytes: 1024 * 1024, maxAgeS: 3600 }, clock: new FakeClock(T0 * 1000), log: silentLogger, ...overrides,
+    dir, bounds: { maxBytes: 1024 * 1024, maxAgeS: 3600 }, clock: new VirtualClock(T0 * 1000), log: silentLogger, ...overrides,
   });
   t.teardown(() => queue.close());
   return queue;
@@ -58,7 +58,7 @@ void t.test('batches come out in the order they went in, and leave only when ack
 
 void t.test('a restart keeps what was not acknowledged, in order; what was is gone', (t) => {
   const dir = tempDir(t);
-  const first = new DiskQueue({ dir, bounds: { maxBytes: 1024 * 1024, maxAgeS: 3600 }, clock: new FakeClock(T0 * 1000), log: silentLogger, segmentBytes: 400 });
+  const first = new DiskQueue({ dir, bounds: { maxBytes: 1024 * 1024, maxAgeS: 3600 }, clock: new VirtualClock(T0 * 1000), log: silentLogger, segmentBytes: 400 });
   for (let n = 0; n < 20; n++) first.append(batch(T0 + n));
   for (let n = 0; n < 7; n++) {
     const next = first.peek();
@@ -74,7 +74,7 @@ void t.test('a restart keeps what was not acknowledged, in order; what was is go
 void t.test('a crash in the middle of an append: the torn line is cut off on reopening, the rest is kept', (t) => {
   const dir = tempDir(t);
   const { log, warnings } = recordingLog();
-  const crashed = new DiskQueue({ dir, bounds: { maxBytes: 1024 * 1024, maxAgeS: 3600 }, clock: new FakeClock(T0 * 1000), log: silentLogger });
+  const crashed = new DiskQueue({ dir, bounds: { maxBytes: 1024 * 1024, maxAgeS: 3600 }, clock: new VirtualClock(T0 * 1000), log: silentLogger });
   for (let n = 0; n < 3; n++) crashed.append(batch(T0 + n));
   // the process dies while writing the fourth line: half of it reached the file, no close()
   const segment = readdirSync(path.join(dir)).find((f) => f.endsWith('.jsonl')) ?? '';
@@ -89,7 +89,7 @@ void t.test('a crash in the middle of an append: the torn line is cut off on reo
 
 void t.test('a damaged cursor file sends the oldest batches again rather than losing any', (t) => {
   const dir = tempDir(t);
-  const first = new DiskQueue({ dir, bounds: { maxBytes: 1024 * 1024, maxAgeS: 3600 }, clock: new FakeClock(T0 * 1000), log: silentLogger });
+  const first = new DiskQueue({ dir, bounds: { maxBytes: 1024 * 1024, maxAgeS: 3600 }, clock: new VirtualClock(T0 * 1000), log: silentLogger });
   for (let n = 0; n < 3; n++) first.append(batch(T0 + n));
   const next = first.peek();
   if (next) first.ack(next.id);
@@ -102,7 +102,7 @@ void t.test('a damaged cursor file sends the oldest batches again rather than lo
 void t.test('over the size bound the oldest segments are dropped, counted, logged, and the count survives a restart', (t) => {
   const dir = tempDir(t);
   const { log, warnings } = recordingLog();
-  const clock = new FakeClock(T0 * 1000);
+  const clock = new VirtualClock(T0 * 1000);
   const lineBytes = `${T0}\t${JSON.stringify(batch(T0))}\n`.length;
   // 4 batches per segment, at most 3 segments' worth on disk: 20 appended, 12 kept
   const deps = { dir, clock, log, segmentBytes: 4 * lineBytes, bounds: { maxBytes: 12 * lineBytes, maxAgeS: 3600 } };
@@ -147,7 +147,7 @@ void t.test('the batch in flight may be dropped meanwhile: its late acknowledgem
 });
 
 void t.test('batches older than the age bound are dropped and counted when they come up', async (t) => {
-  const clock = new FakeClock(T0 * 1000);
+  const clock = new VirtualClock(T0 * 1000);
   const { log, warnings } = recordingLog();
   const queue = open(t, tempDir(t), { clock, log, bounds: { maxBytes: 1024 * 1024, maxAgeS: 600 } });
   for (let n = 0; n < 4; n++) queue.append(batch(T0 + n * 300)); // 0, 300, 600, 900 s
@@ -184,7 +184,7 @@ void t.test('delivered segments are deleted; files stay private to the agent', (
 });
 
 void t.test('a second fdatasync is not needed for batches already acknowledged', async (t) => {
-  const clock = new FakeClock(T0 * 1000);
+  const clock = new VirtualClock(T0 * 1000);
   const queue = open(t, tempDir(t), { clock, syncDelayMs: 1000 });
   queue.append(batch(T0));
   t.equal(clock.pendingTimers, 1, 'one group sync planned a second after the append');

@@ -4,7 +4,7 @@ import t from 'tap';
 import type { Inventory } from '../../contract/inventory.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { createInventoryWatch } from '../../agent/inventory-watch.js';
-import { FakeClock } from '../helpers/fake-clock.js';
+import { VirtualClock } from '../helpers/virtual-clock.js';
 
 const inventory = (hostname: string): Inventory => ({
   v: 1, hostname, os: { platform: 'linux', distro: 'd', release: '1', kernel: 'k', arch: 'x64' },
@@ -12,7 +12,7 @@ const inventory = (hostname: string): Inventory => ({
 });
 
 void t.test('every 5 minutes the inventory is collected again and handed on', async (t) => {
-  const clock = new FakeClock(0);
+  const clock = new VirtualClock(0);
   const seen: string[] = [];
   let name = 'web-01';
   const watch = createInventoryWatch({
@@ -32,7 +32,7 @@ void t.test('every 5 minutes the inventory is collected again and handed on', as
 });
 
 void t.test('a failed check is logged, the watch goes on, stop() leaves no timer', async (t) => {
-  const clock = new FakeClock(0);
+  const clock = new VirtualClock(0);
   const warnings: string[] = [];
   const log: Logger = { ...silentLogger, warn: (msg) => { warnings.push(msg); }, child: () => log };
   let fail = true;

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { createScheduler, nextSlotS } from '../../agent/scheduler.js';
-import { FakeClock } from '../helpers/fake-clock.js';
+import { VirtualClock } from '../helpers/virtual-clock.js';
 
 const START_MS = 1_700_000_002_300; // 2.3 s past a multiple of 5 s
 
@@ -21,7 +21,7 @@ void t.test('nextSlotS is the first multiple of the interval strictly after now'
 });
 
 void t.test('ticks land on multiples of the interval and do not drift', async (t) => {
-  const clock = new FakeClock(START_MS);
+  const clock = new VirtualClock(START_MS);
   const ticks: { t: number; atMs: number }[] = [];
   const scheduler = createScheduler({
     clock, intervalS: 5, log: silentLogger,
@@ -39,7 +39,7 @@ void t.test('ticks land on multiples of the interval and do not drift', async (t
 });
 
 void t.test('a slow tick is never overlapped: the slots it overran are skipped and reported', async (t) => {
-  const clock = new FakeClock(START_MS);
+  const clock = new VirtualClock(START_MS);
   const { log, warnings } = recordingLog();
   const started: number[] = [];
   let running = 0;
@@ -66,7 +66,7 @@ void t.test('a slow tick is never overlapped: the slots it overran are skipped a
 });
 
 void t.test('a timer that fires early does not stamp a slot that has not begun', async (t) => {
-  const clock = new FakeClock(START_MS, { fireEarlyMs: 1 });
+  const clock = new VirtualClock(START_MS, { fireEarlyMs: 1 });
   const ticks: { t: number; atMs: number }[] = [];
   const scheduler = createScheduler({
     clock, intervalS: 5, log: silentLogger,
@@ -80,7 +80,7 @@ void t.test('a timer that fires early does not stamp a slot that has not begun',
 });
 
 void t.test('a failing tick is logged and the schedule goes on', async (t) => {
-  const clock = new FakeClock(START_MS);
+  const clock = new VirtualClock(START_MS);
   const errors: unknown[] = [];
   const log: Logger = { ...silentLogger, error: (_msg, fields) => { errors.push(fields?.error); }, child: () => log };
   let calls = 0;
@@ -96,7 +96,7 @@ void t.test('a failing tick is logged and the schedule goes on', async (t) => {
 });
 
 void t.test('stop() waits for the running tick and cancels the next one', async (t) => {
-  const clock = new FakeClock(START_MS);
+  const clock = new VirtualClock(START_MS);
   let finished = 0;
   let calls = 0;
   const scheduler = createScheduler({

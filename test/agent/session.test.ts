@@ -1,7 +1,7 @@
 // The agent's MQTT session against a real Aedes broker on loopback: announcements, the Last
 // Will, a clean stop, refused credentials, the configuration topic, and delivery from the disk
 // queue: one batch in flight, in order, nothing lost or repeated when the broker goes away for a
-// while or the agent restarts meanwhile (issue 3).
+// while or the agent restarts meanwhile (S2, S3, S15).
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';

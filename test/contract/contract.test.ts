@@ -1,4 +1,4 @@
-// The one contract (STYLE.md 5): topics and the metrics payload check.
+// The one contract (docs/conventions.md 5): topics and the metrics payload check.
 import t from 'tap';
 import { agentTopic, parseAgentTopic } from '../../contract/topics.js';
 import { METRICS_LIMITS, parseMetricsPayload } from '../../contract/metrics.js';

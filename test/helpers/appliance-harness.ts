@@ -2,11 +2,11 @@
 // child processes on 127.0.0.1 with free ports and a temporary data dir, and tears them down with
 // the test. `npm test` builds dist/ first.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './paths.js';
+import { tempDir } from './temp-dir.js';
 
 export const ROOT = repoRoot;
 export const APPLIANCE_BIN = path.join(ROOT, 'dist', 'appliance.js');
@@ -27,13 +27,6 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-/** A short temporary dir (unix socket paths must stay under 108 bytes). */
-export function tempDir(t: Teardownable, prefix = 'rw-'): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 export async function waitFor<T>(

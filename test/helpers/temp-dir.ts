@@ -1,5 +1,6 @@
-// A temporary directory under the system's tmp, removed when the test ends, optionally filled
-// from a tree ({ name: 'file content' | { …subtree } }). Used instead of tap's t.testdir(), whose
+// The one temporary-directory helper of the tests: a directory under the system's tmp, removed
+// when the test ends, optionally filled from a tree ({ name: 'file content' | { …subtree } }).
+// Its path stays short (unix socket paths inside it must stay under 108 bytes). Used instead of tap's t.testdir(), whose
 // directories live in the repository's .tap/fixtures, which another tap run in the same tree (a
 // colleague's, on a shared machine) may clear in the middle of ours.
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,8 +20,8 @@ export function writeTree(dir: string, tree: Tree): void {
   }
 }
 
-export function tempDir(t: { teardown(fn: () => unknown): void }, tree: Tree = {}): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'rw-agent-test-'));
+export function tempDir(t: { teardown(fn: () => unknown): void }, prefix = 'rw-', tree: Tree = {}): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeTree(dir, tree);
   return dir;

@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SeriesResponse } from '../../contract/api.js';
 import type { MetricsBatch } from '../../contract/metrics.js';
-import { freePort, startAppliance, tempDir, waitFor } from '../helpers/appliance-harness.js';
+import { freePort, startAppliance, waitFor } from '../helpers/appliance-harness.js';
 import { connectAgent, enroll, publishMetrics } from '../helpers/mqtt-agent.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 function isAlive(pid: number): boolean {
   try {

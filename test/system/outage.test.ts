@@ -1,4 +1,4 @@
-// Issue 3: the agent never loses samples when the appliance is away. A REAL agent samples every
+// B2: the agent never loses samples when the appliance is away. A REAL agent samples every
 // second; the REAL appliance is killed with SIGKILL for over 30 s and restarted on the same data
 // directory and ports. Afterwards every second of the outage is in the RRD at raw resolution, in
 // order, none twice, each with the value the agent sent (as the live stream shows them after the
@@ -9,8 +9,9 @@
 // "no null row" alone would not catch a lost sample: the values are compared with what was sent.
 import t, { type Test } from 'tap';
 import type { AgentSummary, SeriesResponse, StreamEvents } from '../../contract/api.js';
-import { freePort, startAgent, startAppliance, tempDir, waitFor, type RunningAgent, type RunningAppliance } from '../helpers/appliance-harness.js';
+import { freePort, startAgent, startAppliance, waitFor, type RunningAgent, type RunningAppliance } from '../helpers/appliance-harness.js';
 import { openStream } from '../helpers/sse.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const OUTAGE_S = 32;
 

@@ -1,4 +1,4 @@
-// The alerting screens (issue 4; S4, S7, S8, S12, D4): first their pure logic without a browser
+// The alerting screens (S4, S7, S8, S12, D4): first their pure logic without a browser
 // (the view in the URL, problems sorted onto form fields, form drafts, segment counts, schedule
 // words, both dictionaries complete), then end to end: the REAL built appliance with its modem
 // simulator (`--modem sim`) and a hand-driven MQTT agent serve the built UI to Debian's headless

@@ -1,4 +1,4 @@
-// The fleet screens (issue 3: S2 schedules, S3/S4 adding and removing servers, S15 visitors):
+// The fleet screens (S2 schedules, S3/S4 adding and removing servers, S15 visitors):
 // their pure logic first, then end to end: the REAL built appliance with a hand-driven MQTT agent
 // serves the built UI to Debian's headless Chromium (never a downloaded browser). Screenshots
 // for a person to look at go to test-artifacts/.

@@ -1,4 +1,4 @@
-// Korean and English strings of the alerting screens (issue 4): tabs, alerts, rules, groups,
+// Korean and English strings of the alerting screens (S7, S8, S12): tabs, alerts, rules, groups,
 // contacts, SMS and the modem. Merged into i18n.ts's dictionaries, so the same compile-time check
 // holds: a key in English without its Korean (or the reverse) does not build.
 

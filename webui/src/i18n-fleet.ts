@@ -1,4 +1,4 @@
-// Korean and English strings of the fleet screens (issue 3): visitor history (S15), collector
+// Korean and English strings of the fleet screens (S2, S3, S15): visitor history (S15), collector
 // schedules (S2), adding and removing servers (S3, S4). Merged into i18n.ts's dictionaries, so a
 // key in one language and not the other does not build.
 

@@ -1,4 +1,4 @@
-// The AT command engine over any Duplex stream (STYLE.md 4): the serial port in production, one
+// The AT command engine over any Duplex stream (docs/conventions.md 4): the serial port in production, one
 // side of a duplexPair in tests. One command at a time (a serial queue); per-command timeouts on
 // an injected Clock; every line classified as a final result, a response to the pending command,
 // or an unsolicited result code (URC), which is emitted as an event even when it arrives in the

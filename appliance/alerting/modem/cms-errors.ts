@@ -1,6 +1,6 @@
 // Classifies `+CMS ERROR: <err>` (TS 27.005 §3.2.5) and `+CME ERROR: <err>` (TS 27.007 §9.2)
 // codes into what the driver and the outbox should do about them (pure, no I/O). The CMS table
-// follows shared/notes/sms.md (beside the project) §1; CMS 0–127 are RP-causes (TS 24.011 Annex E.2), 128–255
+// follows docs/notes/sms.md (beside the project) §1; CMS 0–127 are RP-causes (TS 24.011 Annex E.2), 128–255
 // TP-FCS values (TS 23.040 §9.2.3.22), 300–511 ME/network errors, ≥ 512 vendor-specific.
 
 export type ModemErrorClass =

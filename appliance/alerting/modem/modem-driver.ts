@@ -806,7 +806,7 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
     this.#emitSafe('status', this.#status);
   }
 
-  /** Emits without letting a listener's exception reach the driver loop (STYLE.md 7). */
+  /** Emits without letting a listener's exception reach the driver loop (docs/conventions.md 7). */
   #emitSafe<K extends keyof ModemDriverEvents>(event: K, ...args: ModemDriverEvents[K]): void {
     try {
       (this.emit as (e: K, ...a: ModemDriverEvents[K]) => boolean)(event, ...args);

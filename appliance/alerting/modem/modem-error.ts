@@ -1,4 +1,4 @@
-// The coded error of the modem layer (STYLE.md 7): an RwError that also says which command
+// The coded error of the modem layer (docs/conventions.md 7): an RwError that also says which command
 // failed, in which phase, and, for +CMS/+CME errors, the numeric code and its classification.
 import { RwError, type ErrorCode } from '../../../contract/errors.js';
 import { classifyCme, classifyCms, type ModemErrorClassification } from './cms-errors.js';

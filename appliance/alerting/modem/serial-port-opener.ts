@@ -1,4 +1,4 @@
-// The one file that opens a serial port (STYLE.md 4): `serialport` with the native binding, as a
+// The one file that opens a serial port (docs/conventions.md 4): `serialport` with the native binding, as a
 // Duplex for the AT session. Works on real modems (/dev/ttyUSB*, /dev/serial/by-id/…) and on the
 // simulator's socat pseudo-terminal.
 //

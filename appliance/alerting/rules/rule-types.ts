@@ -61,7 +61,7 @@ const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFi
 
 /**
  * Checks a rule before it is stored or evaluated. Returns every problem as "path: message"
- * (STYLE.md 6); an empty list means the rule is sound.
+ * (docs/conventions.md 6); an empty list means the rule is sound.
  */
 export function validateRule(rule: Rule): string[] {
   const problems: string[] = [];
@@ -154,7 +154,7 @@ export function validateRule(rule: Rule): string[] {
 const ALL: RuleScope = { kind: 'all' };
 
 /**
- * Rules the appliance ships with (issue 4 item 1), all enabled. Seeded once into SQLite; an
+ * Rules the appliance ships with (S7), all enabled. Seeded once into SQLite; an
  * operator may edit, disable or delete them like any other rule.
  */
 export const DEFAULT_RULES: readonly Rule[] = [

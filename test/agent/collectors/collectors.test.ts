@@ -12,7 +12,7 @@ import { createLoadCollector, parseLoadavg } from '../../../agent/collectors/loa
 import { createMemoryCollector, memoryValues, parseMeminfo } from '../../../agent/collectors/memory.js';
 import { createNetworkCollector, parseNetDev, readLinkUp } from '../../../agent/collectors/network.js';
 import { RateTracker } from '../../../agent/rate-tracker.js';
-import { FakeClock } from '../../helpers/fake-clock.js';
+import { VirtualClock } from '../../helpers/virtual-clock.js';
 import { fixturesDir } from '../../helpers/paths.js';
 
 const fixture = path.join(fixturesDir, 'proc', 'vm-2cpu');
@@ -211,7 +211,7 @@ void t.test('collectors read a root directory; counter families emit from the se
 
 void t.test('filesystems: a statfs that hangs leaves that mount out, once, without blocking the sample', async (t) => {
   const root = t.testdir({ proc: { mounts: 'nas:/x /mnt/nas nfs4 rw 0 0\n/dev/sda1 / ext4 rw 0 0\n' } });
-  const clock = new FakeClock(0);
+  const clock = new VirtualClock(0);
   const warnings: string[] = [];
   const log = {
     debug: () => undefined, info: () => undefined, error: () => undefined,

@@ -1,4 +1,4 @@
-// The S1 collectors added for issue 3 — disk I/O, TCP states, visitors, routes, top processes —
+// The S1 collectors of the second cut — disk I/O, TCP states, visitors, routes, top processes —
 // on /proc and /sys files recorded from a real machine under a known workload
 // (test/fixtures/proc/vm-workload/README.md), with expectations worked out by hand from the
 // recorded numbers, and each once against this machine's live /proc.
@@ -62,7 +62,7 @@ void t.test('disk: a virtual device counts only when a mounted filesystem sits o
   );
   t.same([...selected], ['sda', 'nvme0n1', 'dm-0', 'loop1'], 'partitions never: their disk counts them');
 
-  const root = tempDir(t, {
+  const root = tempDir(t, 'rw-proc-', {
     proc: {
       diskstats: [
         '   8       0 sda 10 0 80 0 20 0 160 0 0 5 0',
@@ -126,7 +126,7 @@ void t.test('tcp: sockets by state from both tables, IPv4 and IPv6 together', as
 });
 
 void t.test('tcp: with no IPv6 socket in use, tcp6 is not read and sockstat counts TIME_WAIT of both families', async (t) => {
-  const root = tempDir(t, {
+  const root = tempDir(t, 'rw-proc-', {
     proc: {
       net: {
         tcp: readFileSync(path.join(t0, 'proc/net/tcp'), 'utf8'),

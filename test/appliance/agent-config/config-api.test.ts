@@ -7,8 +7,9 @@ import type { MqttClient } from 'mqtt';
 import { agentConfigSchema, DEFAULT_COLLECTOR_SETTINGS, type AgentConfig } from '../../../contract/agent-config.js';
 import type { AgentConfigResponse, ConfigDefaultsResponse } from '../../../contract/fleet-api.js';
 import { agentTopic } from '../../../contract/topics.js';
-import { freePort, startAppliance, tempDir, waitFor, type RunningAppliance, type Teardownable } from '../../helpers/appliance-harness.js';
+import { freePort, startAppliance, waitFor, type RunningAppliance, type Teardownable } from '../../helpers/appliance-harness.js';
 import { connectAgent, enroll, type Identity } from '../../helpers/mqtt-agent.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 interface Answer<T> {
   status: number;

@@ -16,7 +16,7 @@ import { openDatabase, type Db } from '../../../appliance/db/database.js';
 import { LiveHub, type HubEvent } from '../../../appliance/live/live-hub.js';
 import { MuteStore } from '../../../appliance/alerting/mute-store.js';
 import { SmsOutbox } from '../../../appliance/alerting/outbox/sms-outbox.js';
-import { FakeClock } from '../../helpers/fake-clock.js';
+import { VirtualClock } from '../../helpers/virtual-clock.js';
 
 const T0 = Date.UTC(2025, 2, 3, 5, 0, 0);
 const ESCALATE_MS = 5 * 60_000;
@@ -41,7 +41,7 @@ class Agents implements AgentDirectory {
 
 interface Rig {
   db: Db;
-  clock: FakeClock;
+  clock: VirtualClock;
   agents: Agents;
   hub: LiveHub;
   outbox: SmsOutbox;
@@ -49,9 +49,9 @@ interface Rig {
   events: HubEvent[];
 }
 
-function rig(t: Test, options: { file?: string; clock?: FakeClock; agents?: Agents; graceMs?: number } = {}): Rig {
+function rig(t: Test, options: { file?: string; clock?: VirtualClock; agents?: Agents; graceMs?: number } = {}): Rig {
   const db = openDatabase(options.file ?? path.join(t.testdir(), 'rackwatch.sqlite'));
-  const clock = options.clock ?? new FakeClock(T0);
+  const clock = options.clock ?? new VirtualClock(T0);
   const agents = options.agents ?? new Agents();
   const hub = new LiveHub({ ringSize: 100, bootTimeMs: T0 });
   const events: HubEvent[] = [];
@@ -199,7 +199,7 @@ void t.test('SMS commands: an unknown number is ignored, an unknown command gets
 
 void t.test('after a restart an open alert keeps firing and is not fired again', (t) => {
   const file = path.join(t.testdir(), 'restart.sqlite');
-  const clock = new FakeClock(T0);
+  const clock = new VirtualClock(T0);
   const agents = new Agents();
   agents.add('a1', 'web-01', 'online', T0);
   {

@@ -1,4 +1,4 @@
-// The alerting API (README "Alerting API") against the built appliance without a modem: rules
+// The alerting API (docs/api.md "Alerting API") against the built appliance without a modem: rules
 // with validation and SMS preview, contacts, groups with their worst status, the server list
 // filter (S8), alerts with history and acknowledgement, mutes, and what needs a modem.
 import t from 'tap';

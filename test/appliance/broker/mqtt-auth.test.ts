@@ -1,4 +1,4 @@
-// S3 / DESIGN.md MQTT contract: only enrolled agents connect, each only under its own id.
+// S3 / docs/mqtt-contract.md: only enrolled agents connect, each only under its own id.
 import t from 'tap';
 import mqtt from 'mqtt';
 import { startAppliance } from '../../helpers/appliance-harness.js';

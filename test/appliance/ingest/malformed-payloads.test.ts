@@ -1,4 +1,4 @@
-// DESIGN.md: a bad payload is counted, logged once per agent and dropped; it never crashes the
+// docs/architecture.md: a bad payload is counted, logged once per agent and dropped; it never crashes the
 // process or poisons a store.
 import t from 'tap';
 import { startAppliance } from '../../helpers/appliance-harness.js';

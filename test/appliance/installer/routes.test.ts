@@ -3,14 +3,14 @@
 // tested in-process against a directory of known files, then against the REAL built appliance.
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../../core/logger.js';
 import { HttpServer, Router, sendError } from '../../../appliance/http/http-server.js';
 import { addInstallerRoutes, URL_PLACEHOLDER } from '../../../appliance/installer/routes.js';
 import { ROOT, startAppliance, type Teardownable } from '../../helpers/appliance-harness.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SCRIPT = `#!/bin/sh\nset -eu\nAPPLIANCE="${URL_PLACEHOLDER}"\ncurl -fsSL "${URL_PLACEHOLDER}/agent/rackwatch-agent.js" -o /tmp/a.js\n`;
 
@@ -38,8 +38,7 @@ async function serve(t: Teardownable, distDir: string): Promise<number> {
 }
 
 void t.test('installer routes on a directory of known files', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'rw-inst-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'rw-inst-');
   writeFileSync(path.join(dir, 'install-agent.sh'), SCRIPT);
   const agent = Buffer.from('#!/usr/bin/env node\nconsole.log("agent");\n'.repeat(1000));
   writeFileSync(path.join(dir, 'agent.js'), agent);

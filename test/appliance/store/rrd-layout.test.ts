@@ -6,11 +6,12 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { FAMILY_NAMES, familyFields } from '../../../contract/metrics.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 import {
   archives, bytesForFile, bytesPerServer, decodeKey, describeRetention, dsDefs, encodeKey, parseRrdFileName,
   rraDefs, rrdFileName,
 } from '../../../appliance/store/rrd-layout.js';
-import { tempDataDir } from './store-fixture.js';
+
 
 const run = promisify(execFile);
 const DAY = 86_400;
@@ -78,7 +79,7 @@ void t.test('each family field is a GAUGE data source with a 3-step heartbeat', 
 });
 
 void t.test('bytesForFile is the exact size of the file rrdtool creates, and rrdtool reads the archives as documented', async (t) => {
-  const dir = await tempDataDir(t, 'rw-layout-');
+  const dir = tempDir(t, 'rw-layout-');
   const cases = [
     ...FAMILY_NAMES.map((f) => ({ family: f, step: 5, profile: 'default' as const })),
     { family: 'net' as const, step: 7, profile: 'default' as const },

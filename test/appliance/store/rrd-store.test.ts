@@ -9,7 +9,8 @@ import { METRICS_LIMITS, type Sample } from '../../../contract/metrics.js';
 import { bytesPerServer } from '../../../appliance/store/rrd-layout.js';
 import type { RrdStore } from '../../../appliance/store/rrd-store.js';
 import { RECENT_LEAD_S } from '../../../appliance/store/rrd-templates.js';
-import { eventually, startStore, stopProcess, tempDataDir } from './store-fixture.js';
+import { eventually, startStore, stopProcess } from './store-fixture.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const run = promisify(execFile);
 /** a 5 s-aligned time well in the past, so rrdtool's "now" never matters */
@@ -337,7 +338,7 @@ void t.test('a new file starts minutes before a current sample and a week before
 });
 
 void t.test('the templates of an earlier run are removed at start', async (t) => {
-  const dataDir = await tempDataDir(t);
+  const dataDir = tempDir(t);
   const first = await startStore(t, { dataDir });
   const now = Math.floor(Date.now() / 1000);
   await first.store.write('a1', 5, [cpu(now - (now % 5), 1)]);

@@ -4,12 +4,13 @@ import t from 'tap';
 import { systemClock } from '../../../core/clock.js';
 import { isNoSuchFile, isStaleUpdate } from '../../../appliance/store/rrdcached-client.js';
 import { RrdcachedSupervisor } from '../../../appliance/store/rrdcached-supervisor.js';
-import { tempDataDir, testLogger } from './store-fixture.js';
+import { testLogger } from './store-fixture.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const T0 = 1_700_000_000;
 
 void t.test('a BATCH of updates: each refused one is named by the daemon, the others are stored', async (t) => {
-  const sup = new RrdcachedSupervisor({ dataDir: await tempDataDir(t), clock: systemClock, logger: testLogger });
+  const sup = new RrdcachedSupervisor({ dataDir: tempDir(t), clock: systemClock, logger: testLogger });
   t.teardown(() => sup.stop());
   await sup.start();
   const client = await sup.whenUp(5_000);

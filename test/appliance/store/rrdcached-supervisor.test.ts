@@ -6,10 +6,11 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { systemClock } from '../../../core/clock.js';
 import { RrdcachedSupervisor, restartDelayMs, rrdcachedPaths } from '../../../appliance/store/rrdcached-supervisor.js';
-import { eventually, isProcessAlive, tempDataDir, testLogger } from './store-fixture.js';
+import { eventually, isProcessAlive, testLogger } from './store-fixture.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-async function startSupervisor(t: Parameters<typeof tempDataDir>[0], dataDir?: string): Promise<RrdcachedSupervisor> {
-  const dir = dataDir ?? (await tempDataDir(t));
+async function startSupervisor(t: Parameters<typeof tempDir>[0], dataDir?: string): Promise<RrdcachedSupervisor> {
+  const dir = dataDir ?? tempDir(t);
   const sup = new RrdcachedSupervisor({ dataDir: dir, clock: systemClock, logger: testLogger });
   // registered after the directory's removal, so it runs first (tap runs teardowns last-in first-out)
   t.teardown(() => sup.stop());
@@ -24,7 +25,7 @@ void t.test('restart delays double from 0.2 s and stop growing at 10 s', (t) => 
 });
 
 void t.test('a data directory too deep for a unix socket path is refused with a clear error, before anything starts', async (t) => {
-  const dir = await tempDataDir(t);
+  const dir = tempDir(t);
   const deep = path.join(dir, 'x'.repeat(100));
   const sup = new RrdcachedSupervisor({ dataDir: deep, clock: systemClock, logger: testLogger });
   await t.rejects(sup.start(), { code: 'RW_ERR_CONFIG', message: /at most 107/ });
@@ -33,7 +34,7 @@ void t.test('a data directory too deep for a unix socket path is refused with a 
 });
 
 void t.test('rrdcached starts with its socket, pid file and journal under the data directory', async (t) => {
-  const dir = await tempDataDir(t);
+  const dir = tempDir(t);
   const sup = await startSupervisor(t, dir);
   const p = rrdcachedPaths(dir);
   const h = sup.health();
@@ -64,7 +65,7 @@ void t.test('rrdcached killed with SIGKILL is restarted, counted, and the client
 });
 
 void t.test('stop() ends rrdcached and leaves no process, socket or pid file behind', async (t) => {
-  const dir = await tempDataDir(t);
+  const dir = tempDir(t);
   const sup = new RrdcachedSupervisor({ dataDir: dir, clock: systemClock, logger: testLogger });
   await sup.start();
   const pid = sup.health().pid;
@@ -80,14 +81,14 @@ void t.test('stop() ends rrdcached and leaves no process, socket or pid file beh
 });
 
 void t.test('a missing rrdcached executable fails start() with RW_ERR_RRDCACHED_DOWN', async (t) => {
-  const dir = await tempDataDir(t);
+  const dir = tempDir(t);
   const sup = new RrdcachedSupervisor({ dataDir: dir, clock: systemClock, logger: testLogger, binary: path.join(dir, 'no-such-rrdcached') });
   await t.rejects(sup.start(), { code: 'RW_ERR_RRDCACHED_DOWN', message: /ENOENT/ });
   t.same(sup.health(), { ok: false, restarts: 0, pid: null });
 });
 
 void t.test('an rrdcached left running by a previous appliance process is stopped before a new one starts', async (t) => {
-  const dir = await tempDataDir(t);
+  const dir = tempDir(t);
   const p = rrdcachedPaths(dir);
   for (const d of [p.rrdDir, p.runDir, p.journalDir]) await mkdir(d, { recursive: true });
   // what a crashed appliance leaves behind: a daemon with our pid file, no parent that cares

@@ -1,4 +1,4 @@
-// The storage capacity (issue 2 item 6): what the RRD directory already holds counts toward the
+// The storage capacity (S19): what the RRD directory already holds counts toward the
 // budget, and it is measured in the background, never on the request that asks for it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -3,8 +3,7 @@
 // REAL built appliance, read back through GET /api/v1/visitors (filters, sort, limit) and
 // GET /api/v1/agents/:id (`snapshot`), kept across a restart.
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+
 import path from 'node:path';
 import type { AgentDetail } from '../../../contract/api.js';
 import type { VisitorListResponse, VisitorRecord } from '../../../contract/fleet-api.js';
@@ -15,8 +14,9 @@ import { openDatabase } from '../../../appliance/db/database.js';
 import { VisitorHistory } from '../../../appliance/visitors/visitor-history.js';
 import { VisitorRepository } from '../../../appliance/visitors/visitor-repository.js';
 import { VisitorTracker, MAX_PORTS_PER_VISITOR, type VisitorUpdate } from '../../../appliance/visitors/visitor-tracker.js';
-import { freePort, startAppliance, tempDir, waitFor } from '../../helpers/appliance-harness.js';
+import { freePort, startAppliance, waitFor } from '../../helpers/appliance-harness.js';
 import { connectAgent, enroll, publishMetrics } from '../../helpers/mqtt-agent.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 type Visitors = NonNullable<Snapshot['visitors']>;
 const T0 = 1_700_000_000;
@@ -50,8 +50,7 @@ void t.test('a connection is counted once, when it first appears in a snapshot',
 });
 
 void t.test('visitor records are written in batches, one transaction per flush, and merged with what is stored', (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'rw-vis-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'rw-vis-');
   const db = openDatabase(path.join(dir, 'db.sqlite'));
   t.teardown(() => db.close());
   db.prepare("INSERT INTO agents (id, hostname, secret_hash, created_at) VALUES ('a1', 'web-01', 'x', 0)").run();

@@ -1,4 +1,4 @@
-// The alerting views (issue 4) behind the header's tabs: Alerts, Rules, Groups, Contacts, SMS.
+// The alerting views (S7, S8, S12) behind the header's tabs: Alerts, Rules, Groups, Contacts, SMS.
 // The dashboard stays in app.tsx; this picks the other view and brings the alerting styles.
 import '../alerting.css';
 import type { Alert, ModemResponse } from '../../../contract/alerts-api.js';

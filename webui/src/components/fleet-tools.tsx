@@ -1,4 +1,4 @@
-// The fleet screens' entry points (issue 3). In the server list: "Add server" (S3, S4: a server
+// The fleet screens' entry points (S2, S3, S15). In the server list: "Add server" (S3, S4: a server
 // listed at once, awaiting its agent; the install command to run on it), "Visitors" of all
 // servers (S15) and the "Default schedule" (S2). On a server's panel: its visitors, its own
 // schedule, and removing it. Each opens its screen in a dialog.

@@ -5,8 +5,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import t from 'tap';
 import type { OutboxEntry } from '../../../../contract/alerts-api.js';
-import { startAppliance, tempDir, waitFor } from '../../../helpers/appliance-harness.js';
+import { startAppliance, waitFor } from '../../../helpers/appliance-harness.js';
 import { simLogFile, waitForModemReady } from '../../../helpers/alerting-helpers.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 const TO = '+821077778888';
 

@@ -8,7 +8,7 @@ import { silentLogger } from '../../../../core/logger.js';
 import { openDatabase, type Db } from '../../../../appliance/db/database.js';
 import { ModemError, classifyCms } from '../../../../appliance/alerting/modem/index.js';
 import { SmsOutbox, classifySendError, type SmsOutboxOptions, type SmsTransport } from '../../../../appliance/alerting/outbox/sms-outbox.js';
-import { FakeClock, settle } from '../../../helpers/fake-clock.js';
+import { VirtualClock, settle } from '../../../helpers/virtual-clock.js';
 
 const T0 = Date.UTC(2025, 2, 3, 5, 2, 0);
 
@@ -32,7 +32,7 @@ class ScriptedTransport implements SmsTransport {
   private mr = 0;
   private readonly hanging: (() => void)[] = [];
 
-  constructor(private readonly clock: FakeClock) {}
+  constructor(private readonly clock: VirtualClock) {}
 
   isReady(): boolean {
     return this.ready;
@@ -63,15 +63,15 @@ const cms = (code: number): ModemError => new ModemError('RW_ERR_MODEM_CMS', { c
 
 interface Rig {
   db: Db;
-  clock: FakeClock;
+  clock: VirtualClock;
   transport: ScriptedTransport;
   outbox: SmsOutbox;
   changes: OutboxEntry[];
 }
 
-function rig(t: Test, options: { file?: string; clock?: FakeClock; outbox?: SmsOutboxOptions; start?: boolean } = {}): Rig {
+function rig(t: Test, options: { file?: string; clock?: VirtualClock; outbox?: SmsOutboxOptions; start?: boolean } = {}): Rig {
   const db = openDatabase(options.file ?? path.join(t.testdir(), 'rackwatch.sqlite'));
-  const clock = options.clock ?? new FakeClock(T0);
+  const clock = options.clock ?? new VirtualClock(T0);
   const transport = new ScriptedTransport(clock);
   const changes: OutboxEntry[] = [];
   const outbox = new SmsOutbox({ db, clock, logger: silentLogger, transport, onChange: (e) => changes.push(e), ...(options.outbox ? { options: options.outbox } : {}) });
@@ -208,7 +208,7 @@ void t.test('one worker sends one message at a time, oldest first', async (t) =>
 
 void t.test('a message left in sending by a killed process is sent again after the restart, once', async (t) => {
   const file = path.join(t.testdir(), 'crash.sqlite');
-  const clock = new FakeClock(T0);
+  const clock = new VirtualClock(T0);
   // process 1: the send hangs (the modem holds the +CMGS result) and the process is "killed":
   // nothing is stopped, the database file is simply left as it is
   const db1 = openDatabase(file);
@@ -298,9 +298,9 @@ void t.test('a message not sent within maxAgeMs fails as expired', async (t) => 
 void t.test('without a modem nothing can be queued', (t) => {
   const db = openDatabase(path.join(t.testdir(), 'none.sqlite'));
   t.teardown(() => db.close());
-  const o = new SmsOutbox({ db, clock: new FakeClock(T0), logger: silentLogger, transport: null });
+  const o = new SmsOutbox({ db, clock: new VirtualClock(T0), logger: silentLogger, transport: null });
   o.start();
   t.throws(() => o.enqueue(msg(1)), { code: 'RW_ERR_MODEM_DISABLED' });
-  t.throws(() => new SmsOutbox({ db, clock: new FakeClock(T0), logger: silentLogger, transport: { isReady: () => true, send: () => Promise.reject(new Error('x')) } }).enqueue(msg(2, '가'.repeat(70 * 300))), { code: 'RW_ERR_SMS_TOO_LONG' });
+  t.throws(() => new SmsOutbox({ db, clock: new VirtualClock(T0), logger: silentLogger, transport: { isReady: () => true, send: () => Promise.reject(new Error('x')) } }).enqueue(msg(2, '가'.repeat(70 * 300))), { code: 'RW_ERR_SMS_TOO_LONG' });
   t.end();
 });

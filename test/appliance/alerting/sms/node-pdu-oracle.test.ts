@@ -2,7 +2,7 @@
 // imported from appliance/). We compare decoded fields, not bytes, on the inputs node-pdu handles
 // correctly: single-part GSM 7-bit text of basic ASCII characters (≤ 133, its own single-part
 // limit) and single-part Korean (≤ 63 characters, its UCS2 limit). The last tests pin down where
-// node-pdu 2.1.1 is wrong (see shared/notes/sms.md §2); if an upgrade fixes one, that test fails
+// node-pdu 2.1.1 is wrong (see docs/notes/sms.md §2); if an upgrade fixes one, that test fails
 // on purpose: re-check the finding and drop the assertion about node-pdu.
 import fc from 'fast-check';
 import { Deliver, Submit, parse, utils } from 'node-pdu';

@@ -1,4 +1,4 @@
-// Wires the simulated modem to the code under test over an in-memory duplexPair (STYLE.md 4), on
+// Wires the simulated modem to the code under test over an in-memory duplexPair (docs/conventions.md 4), on
 // a virtual clock, so that the engine and driver tests run the same model as the pty tests.
 import { duplexPair, type Duplex } from 'node:stream';
 import type { Test } from 'tap';
@@ -8,7 +8,7 @@ import type { ModemStatus } from '../../../../../contract/alerting.js';
 import type { OpenedPort } from '../../../../../appliance/alerting/modem/serial-port-opener.js';
 import { silentLogger } from '../../../../../core/logger.js';
 import { ModemModel, type ModemModelOptions } from '../../../../../scripts/modem-sim/modem-model.js';
-import { VirtualClock } from './virtual-clock.js';
+import { VirtualClock } from '../../../../helpers/virtual-clock.js';
 
 /** The model's delays in the engine tests: short, distinct, and in virtual time anyway. */
 export const TEST_DELAYS = { replyMs: 10, promptMs: 20, sendMs: 500, reportMs: 2_000, bootMs: 300, simReadyMs: 100 } as const;

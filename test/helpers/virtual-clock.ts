@@ -1,14 +1,15 @@
-// A virtual Clock for tests of timing (STYLE.md 8): time moves only when the test advances it,
-// and timers run in due order with pending promise callbacks settled after each one.
+// The one virtual Clock of the tests (docs/conventions.md 8): time moves only when a test advances
+// it; each timer runs at its own instant, and after each one the stream and promise callbacks it
+// started (duplexPair delivery, a modem model's reply, a session's resolution) run to completion.
 import type { Clock } from '../../core/clock.js';
 
 interface Timer {
-  id: number;
-  at: number;
-  fn: () => void;
+  readonly id: number;
+  readonly at: number;
+  readonly fn: () => void;
 }
 
-export class FakeClock implements Clock {
+export class VirtualClock implements Clock {
   #now: number;
   #nextId = 1;
   readonly #timers = new Map<number, Timer>();
@@ -17,7 +18,7 @@ export class FakeClock implements Clock {
   /** Every delay passed to setTimeout, in order. */
   readonly delays: number[] = [];
 
-  constructor(startMs: number, options: { fireEarlyMs?: number } = {}) {
+  constructor(startMs = Date.UTC(2025, 5, 1, 12, 0, 0), options: { fireEarlyMs?: number } = {}) {
     this.#now = startMs;
     this.#fireEarlyMs = options.fireEarlyMs ?? 0;
   }
@@ -43,14 +44,12 @@ export class FakeClock implements Clock {
     return this.#timers.size;
   }
 
-  /** Moves time forward by `ms`, running each timer that falls due at its own instant. */
+  /** Moves time forward by `ms`, running every timer that falls due, in order, each at its own instant. */
   async advance(ms: number): Promise<void> {
     const target = this.#now + ms;
     await settle();
     for (;;) {
-      const due = [...this.#timers.values()]
-        .filter((timer) => timer.at <= target)
-        .sort((a, b) => a.at - b.at || a.id - b.id)[0];
+      const due = [...this.#timers.values()].filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.id - b.id)[0];
       if (!due) break;
       this.#timers.delete(due.id);
       this.#now = Math.max(this.#now, due.at);
@@ -60,9 +59,16 @@ export class FakeClock implements Clock {
     this.#now = target;
     await settle();
   }
+
+  /** Advances in steps until `done()` holds or `maxMs` of virtual time passed; returns the virtual time taken. */
+  async until(done: () => boolean, maxMs: number, stepMs = 10): Promise<number> {
+    const start = this.#now;
+    while (!done() && this.#now - start < maxMs) await this.advance(stepMs);
+    return this.#now - start;
+  }
 }
 
-/** Lets promise chains started by a timer run to their next real wait. */
+/** Lets stream deliveries and promise chains run to their next wait on a timer. */
 export async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 8; i++) await new Promise((resolve) => setImmediate(resolve));
 }
