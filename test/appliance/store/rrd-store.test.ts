@@ -253,9 +253,10 @@ void t.test('write() rejects with RW_ERR_RRDCACHED_DOWN when rrdcached stays dow
   if (pid === null) throw new Error('no pid');
   process.kill(pid, 'SIGKILL');
   await eventually(() => !store.health().ok, 5000, 'rrdcached down');
-  const started = Date.now();
   await t.rejects(store.write('ag1', 5, [cpu(T0 + 5, 1)]), { code: 'RW_ERR_RRDCACHED_DOWN' });
-  t.ok(Date.now() - started < 2000, 'gave up after the bounded wait');
+  // judged by what happened, not by a stopwatch on a loaded machine: the 300 ms wait ran out
+  // before the restart 3 s after the crash, so the write gave up with rrdcached still down
+  t.notOk(store.health().ok, 'gave up after the bounded wait, while rrdcached was still down (not at its restart)');
   await eventually(() => store.health().ok, 10_000, 'restart');
   t.same(await store.write('ag1', 5, [cpu(T0 + 5, 1)]), { updated: 1, rejected: 0 }, 'the retried sample is stored once rrdcached is back');
 });
