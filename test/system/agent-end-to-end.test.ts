@@ -86,8 +86,10 @@ void t.test('an agent killed with SIGKILL is offline within 1.5× the keepalive;
 
   const killed = startAgent(t, app, { interval: 1, keepalive, hostname: 'killed-host' });
   const clean = startAgent(t, app, { interval: 1, keepalive, hostname: 'clean-host' });
+  // a liveness deadline, not a speed limit: two agents starting at once on a loaded 2-core CI
+  // machine took up to 26 s to enroll and connect
   const online = (name: string) => waitFor(`${name} online`, async () =>
-    (await app.api<AgentSummary[]>('/api/v1/agents')).find((a) => a.hostname === name && a.status === 'online'));
+    (await app.api<AgentSummary[]>('/api/v1/agents')).find((a) => a.hostname === name && a.status === 'online'), { timeoutMs: 60_000 });
   const k = await online('killed-host');
   const c = await online('clean-host');
 
