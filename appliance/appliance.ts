@@ -4,7 +4,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import type { HealthResponse } from '../contract/api.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { ApplianceConfig } from './config.js';
@@ -16,7 +15,11 @@ import { Ingest } from './ingest/ingest.js';
 import { AgentEnrollment, loadOrCreateEnrollToken } from './agents/enrollment.js';
 import { MqttBroker } from './broker/mqtt-broker.js';
 import { HttpServer, Router } from './http/http-server.js';
-import { addApiRoutes } from './http/api-routes.js';
+import { addAgentRoutes } from './agents/routes.js';
+import { addSeriesRoutes } from './store/series-routes.js';
+import { addVisitorRoutes } from './visitors/routes.js';
+import { addConfigRoutes } from './agent-config/routes.js';
+import { addHealthRoutes, healthReport } from './health/health-report.js';
 import { addAlertRoutes } from './alerting/routes.js';
 import { AlertingStack } from './alerting/alerting-feature.js';
 import { eventStream } from './live/event-stream.js';
@@ -29,12 +32,10 @@ import { ConfigService } from './agent-config/config-service.js';
 import { VisitorRepository } from './visitors/visitor-repository.js';
 import { VisitorHistory } from './visitors/visitor-history.js';
 import { ServerAdmin } from './agents/server-admin.js';
-import { addFleetRoutes } from './http/fleet-routes.js';
 import { addInstallerRoutes } from './installer/routes.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
-const LAST_SEEN_FLUSH_MS = 5_000;
 
 export interface ApplianceDeps {
   config: ApplianceConfig;
@@ -67,7 +68,6 @@ export class Appliance {
   private alerting: AlertingStack | null = null;
   private visitors: VisitorHistory | null = null;
   private agentConfig: ConfigService | null = null;
-  private lastSeenTimer: NodeJS.Timeout | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -87,6 +87,7 @@ export class Appliance {
     const hub = new LiveHub({ ringSize: 4096, bootTimeMs: clock.now() });
     const registry = new AgentRegistry({ repo, hub, clock });
     this.registry = registry;
+    registry.start();
 
     const capacity = new StorageCapacity({
       rrdDir: path.join(dataDir, 'rrd'),
@@ -147,51 +148,33 @@ export class Appliance {
       },
     });
 
-    const health = (): HealthResponse => {
-      const storeHealth = store.health();
-      let dbOk = true;
-      try {
-        db.prepare('SELECT 1').get();
-      } catch {
-        dbOk = false;
-      }
-      const cap = capacity.report();
-      const ok = broker.running && storeHealth.ok && dbOk;
-      const mem = process.memoryUsage();
-      return {
-        status: ok ? 'ok' : 'degraded',
-        uptimeS: Math.round((clock.now() - this.startedAt) / 1000),
-        memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, heapTotalBytes: mem.heapTotal, externalBytes: mem.external },
-        broker: { ok: broker.running, clients: broker.clientCount },
-        rrdcached: storeHealth,
-        database: { ok: dbOk },
-        counters: {
-          messagesIn: ingest.counters.messagesIn,
-          badPayloads: ingest.counters.badPayloads,
-          rrdUpdates: store.counters.rrdUpdates,
-          rrdUpdateErrors: store.counters.rrdUpdateErrors,
-          ingestBacklog: ingest.backlog,
-        },
-        storage: {
-          dataDir,
-          freeBytes: cap.freeBytes,
-          bytesPerServer: cap.bytesPerServer,
-          serversEnrolled: repo.count(),
-          serverCapacity: cap.serverCapacity,
-          retention: config.retention,
-        },
-        modem: alerting.modemHealth(),
-        sms: alerting.smsHealth(),
-      };
-    };
+    const health = () => healthReport({
+      clock, startedAtMs: this.startedAt, dataDir, retention: config.retention, broker, store, ingest,
+      databaseOk: () => {
+        try {
+          db.prepare('SELECT 1').get();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      capacity: () => capacity.report(),
+      serversEnrolled: () => repo.count(),
+      modem: () => alerting.modemHealth(),
+      sms: () => alerting.smsHealth(),
+    });
 
     const router = new Router();
-    addApiRoutes(router, { registry, enrollment, series: store, health, mqttPort: () => broker.port, clock });
+    const agentExists = (id: string): boolean => registry.exists(id);
+    addHealthRoutes(router, health);
+    addAgentRoutes(router, { registry, enrollment, servers, mqttPort: () => broker.port });
+    addSeriesRoutes(router, { series: store, agentExists, clock });
     addAlertRoutes(router, {
       service: alerting.service, repo: alerting.repo, outbox: alerting.outbox, modem: () => alerting.modemResponse(),
       simulator: () => alerting.simulator, agentExists: (id) => registry.exists(id), clock,
     });
-    addFleetRoutes(router, { visitors, config: agentConfig, servers, agentExists: (id) => registry.exists(id) });
+    addVisitorRoutes(router, { visitors, agentExists });
+    addConfigRoutes(router, { config: agentConfig, agentExists });
     addInstallerRoutes(router);
     router.add('GET', '/api/v1/stream', eventStream(hub, { heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, retryMs: 2_000 }));
     const http = new HttpServer({
@@ -201,15 +184,11 @@ export class Appliance {
     this.http = http;
     await http.start();
 
-    this.lastSeenTimer = setInterval(() => registry.flushLastSeen(), LAST_SEEN_FLUSH_MS);
-    this.lastSeenTimer.unref();
     return { httpPort: http.port, mqttPort: broker.port, enrollToken: token, enrollTokenCreated: created };
   }
 
   /** Stops in reverse order: no new input first, then storage is flushed, the database last. */
   async stop(): Promise<void> {
-    if (this.lastSeenTimer) clearInterval(this.lastSeenTimer);
-    this.lastSeenTimer = null;
     // alerting first (evaluation, the outbox drained, the modem driver, the simulator): no SMS
     // starts while the rest shuts down
     await this.alerting?.stop();
@@ -222,7 +201,7 @@ export class Appliance {
     this.visitors?.stop();
     this.visitors = null;
     await this.store?.stop();
-    this.registry?.flushLastSeen(true);
+    this.registry?.stop();
     this.db?.close();
     this.http = null;
     this.broker = null;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { importGraph, findCycles, layerViolations, undeclaredPackages, type ImportEdge } from './helpers/import-graph.js';
+import { importGraph, fastTierViolations, findCycles, layerViolations, undeclaredPackages, type ImportEdge } from './helpers/import-graph.js';
 import { repoRoot } from './helpers/paths.js';
 
 const graph = importGraph();
@@ -35,6 +35,16 @@ void t.test('every imported package is declared in package.json', (t) => {
   const declared = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})]);
   t.same(undeclaredPackages(graph.edges, declared).map((e) => `${e.from} imports '${e.spec}'`), [], 'undeclared packages');
   t.same(undeclaredPackages([{ from: 'scripts/x.ts', to: 'left-pad', spec: 'left-pad/sub' }], declared).length, 1, 'an undeclared one is caught');
+  t.end();
+});
+
+void t.test('fast-tier tests start no process, socket or browser', (t) => {
+  t.same(fastTierViolations(graph.edges).map(describe), [], 'fast tests that need the integration tier');
+  t.equal(fastTierViolations([
+    { from: 'test/x.test.ts', to: 'node:child_process', spec: 'node:child_process' },
+    { from: 'test/y.test.ts', to: 'test/helpers/appliance-harness.ts', spec: './helpers/appliance-harness.js' },
+    { from: 'test/z.int.test.ts', to: 'node:net', spec: 'node:net' },
+  ]).length, 2, 'a fast test with a child process or the appliance harness is caught; an integration test is not');
   t.end();
 });
 

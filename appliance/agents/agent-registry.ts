@@ -16,6 +16,8 @@ import type { LiveHub } from '../live/live-hub.js';
  * 10,000 agents, in one transaction that held the event loop each time.
  */
 export const LAST_SEEN_SAVE_MS = 60_000;
+/** how often the registry looks for last-seen times to save */
+export const LAST_SEEN_FLUSH_MS = 5_000;
 
 interface LiveState {
   status: AgentStatus;
@@ -43,7 +45,30 @@ export class AgentRegistry {
   /** metrics publishes of each agent that arrived and whose acknowledgement is still withheld */
   private readonly awaiting = new Map<string, number>();
 
+  private flushTimer: unknown = null;
+
   constructor(private readonly deps: AgentRegistryDeps) {}
+
+  /** Starts saving last-seen times every LAST_SEEN_FLUSH_MS. */
+  start(): void {
+    if (this.flushTimer !== null) return;
+    const tick = (): void => {
+      this.flushLastSeen();
+      const handle = this.deps.clock.setTimeout(tick, LAST_SEEN_FLUSH_MS);
+      handle.unref?.();
+      this.flushTimer = handle;
+    };
+    const handle = this.deps.clock.setTimeout(tick, LAST_SEEN_FLUSH_MS);
+    handle.unref?.();
+    this.flushTimer = handle;
+  }
+
+  /** Stops the timer and saves every pending last-seen time (before the database closes). */
+  stop(): void {
+    if (this.flushTimer !== null) this.deps.clock.clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.flushLastSeen(true);
+  }
 
   private state(id: string): LiveState {
     let s = this.live.get(id);

@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { isRwError, type ErrorCode } from '../../contract/errors.js';
 import type { ApiError } from '../../contract/api.js';
 import type { Logger } from '../../core/logger.js';
+import type { ValidationErrorBody } from '../../contract/alerts-api.js';
+import type { Parsed } from '../../core/validation-problems.js';
 
 export type RouteParams = Record<string, string>;
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, params: RouteParams, url: URL) => Promise<void> | void;
@@ -67,6 +69,23 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
 export function sendError(res: http.ServerResponse, status: number, code: string, message: string): void {
   const body: ApiError = { error: { code, message } };
   sendJson(res, status, body);
+}
+
+/** 400 RW_ERR_VALIDATION listing every problem as "path: message" (docs/api.md). */
+export function sendProblems(res: http.ServerResponse, problems: string[]): void {
+  const body: ValidationErrorBody = { error: { code: 'RW_ERR_VALIDATION', message: problems.join('; '), problems } };
+  sendJson(res, 400, body);
+}
+
+/** The parsed value with `status`, or its problems as 400 RW_ERR_VALIDATION. */
+export function sendParsed<T>(res: http.ServerResponse, status: number, parsed: Parsed<T>): void {
+  if (parsed.ok) sendJson(res, status, parsed.value);
+  else sendProblems(res, parsed.problems);
+}
+
+export function sendNoContent(res: http.ServerResponse): void {
+  res.writeHead(204, { 'cache-control': 'no-store' });
+  res.end();
 }
 
 export async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {

@@ -175,3 +175,42 @@ export function undeclaredPackages(edges: ImportEdge[], declared: ReadonlySet<st
     return pkg !== null && !declared.has(pkg) && !declared.has(`@types/${pkg}`);
   });
 }
+
+/** What a fast-tier test may not reach (docs/architecture.md, "Tests"): processes, sockets, a browser. */
+const FAST_TIER_FORBIDDEN = new Set(['child_process', 'net', 'http', 'https', 'http2', 'dgram', 'tls', 'dns', 'playwright-core', 'mqtt', 'serialport']);
+/** Test helpers that start processes or servers: only integration tests (`*.int.test.ts`) use them. */
+const INTEGRATION_HELPERS = /(appliance-harness|chromium|store-fixture|alerting-helpers|mqtt-agent|sse)\.ts$/;
+
+export const isIntegrationTest = (file: string): boolean => file.endsWith('.int.test.ts');
+
+/**
+ * Fast-tier tests (`test/**\/*.test.ts` but not `*.int.test.ts`) and the test helpers they import
+ * reach no process, socket or browser directly: `npm run test:fast` stays quick and runs anywhere.
+ */
+export function fastTierViolations(edges: ImportEdge[]): (ImportEdge & { rule: string })[] {
+  const byFile = new Map<string, ImportEdge[]>();
+  for (const e of edges) {
+    const list = byFile.get(e.from) ?? [];
+    list.push(e);
+    byFile.set(e.from, list);
+  }
+  const out: (ImportEdge & { rule: string })[] = [];
+  for (const file of byFile.keys()) {
+    if (!file.startsWith('test/') || !file.endsWith('.test.ts') || isIntegrationTest(file)) continue;
+    // the test and the test-local helpers it reaches (not product code, which may open sockets in thin adapter files)
+    const seen = new Set<string>([file]);
+    const queue = [file];
+    while (queue.length) {
+      const f = queue.shift()!;
+      for (const e of byFile.get(f) ?? []) {
+        if (isFile(e.to)) {
+          if (INTEGRATION_HELPERS.test(e.to)) out.push({ ...e, from: file, rule: `a fast test uses ${e.to}, which starts processes or servers: name it *.int.test.ts` });
+          else if (e.to.startsWith('test/') && !seen.has(e.to)) { seen.add(e.to); queue.push(e.to); }
+        } else if (FAST_TIER_FORBIDDEN.has(bare(e.spec))) {
+          out.push({ ...e, from: file, rule: `a fast test imports ${e.spec}: name it *.int.test.ts` });
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,63 @@
+// GET /api/v1/health (docs/api.md): whether the appliance works, and its counters. Reads each
+// part through the narrow view it offers; `status` is 'degraded' (503) when the broker is down,
+// rrdcached is not answering or SQLite fails a trivial query.
+import type { HealthResponse } from '../../contract/api.js';
+import type { ModemHealth, SmsHealth } from '../../contract/alerts-api.js';
+import { API_PREFIX } from '../../contract/api.js';
+import type { Clock } from '../../core/clock.js';
+import { sendJson, type Router } from '../http/http-server.js';
+
+export interface HealthSources {
+  clock: Clock;
+  startedAtMs: number;
+  dataDir: string;
+  retention: string;
+  broker: { readonly running: boolean; readonly clientCount: number };
+  store: { health(): HealthResponse['rrdcached']; readonly counters: { rrdUpdates: number; rrdUpdateErrors: number } };
+  ingest: { readonly counters: { messagesIn: number; badPayloads: number }; readonly backlog: number };
+  /** true when the database answers a trivial query */
+  databaseOk: () => boolean;
+  capacity: () => { freeBytes: number; bytesPerServer: number; serverCapacity: number };
+  serversEnrolled: () => number;
+  modem: () => ModemHealth;
+  sms: () => SmsHealth;
+}
+
+export function healthReport(s: HealthSources): HealthResponse {
+  const storeHealth = s.store.health();
+  const dbOk = s.databaseOk();
+  const cap = s.capacity();
+  const mem = process.memoryUsage();
+  return {
+    status: s.broker.running && storeHealth.ok && dbOk ? 'ok' : 'degraded',
+    uptimeS: Math.round((s.clock.now() - s.startedAtMs) / 1000),
+    memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, heapTotalBytes: mem.heapTotal, externalBytes: mem.external },
+    broker: { ok: s.broker.running, clients: s.broker.clientCount },
+    rrdcached: storeHealth,
+    database: { ok: dbOk },
+    counters: {
+      messagesIn: s.ingest.counters.messagesIn,
+      badPayloads: s.ingest.counters.badPayloads,
+      rrdUpdates: s.store.counters.rrdUpdates,
+      rrdUpdateErrors: s.store.counters.rrdUpdateErrors,
+      ingestBacklog: s.ingest.backlog,
+    },
+    storage: {
+      dataDir: s.dataDir,
+      freeBytes: cap.freeBytes,
+      bytesPerServer: cap.bytesPerServer,
+      serversEnrolled: s.serversEnrolled(),
+      serverCapacity: cap.serverCapacity,
+      retention: s.retention,
+    },
+    modem: s.modem(),
+    sms: s.sms(),
+  };
+}
+
+export function addHealthRoutes(router: Router, health: () => HealthResponse): Router {
+  return router.add('GET', `${API_PREFIX}/health`, (_req, res) => {
+    const report = health();
+    sendJson(res, report.status === 'ok' ? 200 : 503, report);
+  });
+}

@@ -1,0 +1,43 @@
+// GET /api/v1/agents/:id/series (S9, S10; docs/api.md): one family's values of one agent over a
+// time range, read from the RRD files through rrdcached and consolidated to at most `points`.
+import type { SeriesResponse } from '../../contract/api.js';
+import { API_PREFIX } from '../../contract/api.js';
+import { RwError } from '../../contract/errors.js';
+import { FAMILIES, FAMILY_NAMES, type Family } from '../../contract/metrics.js';
+import { nowSeconds, type Clock } from '../../core/clock.js';
+import { sendJson, type Router } from '../http/http-server.js';
+import { intParam } from '../http/query-params.js';
+
+export interface SeriesSource {
+  series(agentId: string, family: Family, key: string | undefined, fromS: number, toS: number, points: number): Promise<SeriesResponse>;
+}
+
+export interface SeriesRoutesDeps {
+  series: SeriesSource;
+  agentExists: (id: string) => boolean;
+  clock: Clock;
+}
+
+export const SERIES_DEFAULT_POINTS = 800;
+export const SERIES_MAX_POINTS = 5000;
+
+export function addSeriesRoutes(router: Router, deps: SeriesRoutesDeps): Router {
+  return router.add('GET', `${API_PREFIX}/agents/:id/series`, async (_req, res, params, url) => {
+    const agentId = params.id ?? '';
+    if (!deps.agentExists(agentId)) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${agentId}`);
+    const family = url.searchParams.get('family') ?? '';
+    if (!(FAMILY_NAMES as string[]).includes(family)) {
+      throw new RwError('RW_ERR_BAD_REQUEST', `family must be one of ${FAMILY_NAMES.join(', ')}`);
+    }
+    const fam = family as Family;
+    const key = url.searchParams.get('key') ?? undefined;
+    if (FAMILIES[fam].keyed && !key) throw new RwError('RW_ERR_BAD_REQUEST', `family ${fam} needs key= (a mount point or interface name)`);
+    const now = nowSeconds(deps.clock);
+    const to = intParam(url, 'to', now, { signed: true });
+    const from = intParam(url, 'from', to - 3600, { signed: true });
+    if (from >= to) throw new RwError('RW_ERR_BAD_REQUEST', 'from must be before to');
+    const points = intParam(url, 'points', SERIES_DEFAULT_POINTS, { signed: true });
+    if (points < 2 || points > SERIES_MAX_POINTS) throw new RwError('RW_ERR_BAD_REQUEST', `points must be 2…${SERIES_MAX_POINTS}`);
+    sendJson(res, 200, await deps.series.series(agentId, fam, FAMILIES[fam].keyed ? key : undefined, from, to, points));
+  });
+}
