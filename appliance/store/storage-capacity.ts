@@ -34,7 +34,14 @@ export class StorageCapacity {
   private walking: Promise<void> | null = null;
 
   constructor(
-    private readonly opts: { rrdDir: string; bytesPerServer: number; budgetBytes: number | undefined; now: () => number },
+    private readonly opts: {
+      rrdDir: string;
+      bytesPerServer: number;
+      budgetBytes: number | undefined;
+      now: () => number;
+      /** free bytes of the filesystem holding `dir` (statfs by default; tests pass a disk of their own) */
+      freeBytes?: (dir: string) => number;
+    },
   ) {}
 
   /** Walks the RRD directory (call once at start, so that the first report counts what is stored). */
@@ -56,8 +63,7 @@ export class StorageCapacity {
   }
 
   report(): CapacityReport {
-    const fs = statfsSync(this.opts.rrdDir);
-    const freeBytes = fs.bavail * fs.bsize;
+    const freeBytes = (this.opts.freeBytes ?? filesystemFreeBytes)(this.opts.rrdDir);
     let budget = this.opts.budgetBytes;
     if (budget === undefined) {
       if (this.opts.now() - this.walkedAt > RRD_SIZE_REFRESH_MS) void this.refresh();
@@ -69,6 +75,11 @@ export class StorageCapacity {
       serverCapacity: Math.max(0, Math.floor(budget / this.opts.bytesPerServer)),
     };
   }
+}
+
+function filesystemFreeBytes(dir: string): number {
+  const fs = statfsSync(dir);
+  return fs.bavail * fs.bsize;
 }
 
 /** Bytes of the regular files under `dir`; what vanishes or cannot be read meanwhile counts 0. */
