@@ -59,7 +59,7 @@ const bare = (spec: string): string => spec.replace(/^node:/, '');
 export const PURE_FOLDERS = [
   'appliance/alerting/rules/',
   'appliance/alerting/policy/',
-  'appliance/alerting/sms/pdu/',
+  'appliance/alerting/sms/',
 ];
 /** the SMS path (D4, S13): from a stored sample to the serial port, nothing may need the network
  * (a feature's routes.ts is its HTTP face, not part of the path) */
