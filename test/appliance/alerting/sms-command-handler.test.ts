@@ -3,6 +3,7 @@
 // auto-responder guard, ACK, STATUS and MUTE, and the replies queued to the outbox. The commands'
 // parsing and reply texts alone: sms-commands.test.ts.
 import t from 'tap';
+import { commandReplyText } from '../../../appliance/alerting/policy/sms-commands.js';
 import { S, T0, contact, cpu, rig, rule, texts } from './support/alerting-rig.js';
 
 void t.test('SMS commands: an unknown number is ignored, an unknown command gets the help once an hour, MUTE silences a server', async (t) => {
@@ -37,3 +38,22 @@ void t.test('SMS commands: an unknown number is ignored, an unknown command gets
   t.same(r.admin.listMutes(), [], 'the mute expires');
 });
 
+
+void t.test('ACK from a contact acknowledges the alert and confirms; an alert that cannot be acknowledged is explained', (t) => {
+  const r = rig(t);
+  r.agents.add('a1', 'web-01', 'online', T0);
+  r.admin.saveContact(contact('kim', '+821011112222'));
+  r.admin.saveRule(rule(0));
+  r.engine.onBatch('a1', cpu(S, 1));
+  const id = r.engine.openAlerts()[0]?.id;
+  if (id === undefined) throw new Error('an alert expected');
+  r.commands.handleIncomingSms({ from: '01011112222', text: `ACK ${id}`, receivedAt: T0 });
+  t.equal(r.engine.openAlerts()[0]?.state, 'acknowledged');
+  t.equal(r.engine.openAlerts()[0]?.ackedBy, 'kim', 'by the contact who texted');
+  t.equal(texts(r).at(-1), commandReplyText({ kind: 'acked', alertId: id }, 'en'));
+  r.commands.handleIncomingSms({ from: '01011112222', text: `ACK ${id}`, receivedAt: T0 });
+  t.equal(texts(r).at(-1), commandReplyText({ kind: 'ack-failed', alertId: id, reason: 'already-acknowledged' }, 'en'));
+  r.commands.handleIncomingSms({ from: '01011112222', text: 'ACK 999', receivedAt: T0 });
+  t.equal(texts(r).at(-1), commandReplyText({ kind: 'ack-failed', alertId: 999, reason: 'not-open' }, 'en'));
+  t.end();
+});
