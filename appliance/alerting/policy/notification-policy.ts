@@ -1,4 +1,4 @@
-// Notification policy (S12, issue 4 item 4), pure: who hears about which alert event, and when.
+// Notification policy (S12), pure: who hears about which alert event, and when.
 // The time and the state come in, the messages and the next state go out; the caller queues
 // the messages in the SMS outbox and saves the state (it must survive a restart).
 //

@@ -1,4 +1,4 @@
-// Alert lifecycle (issue 4 item 2), pure: pending → firing → acknowledged → resolved. The rule
+// Alert lifecycle (S7), pure: pending → firing → acknowledged → resolved. The rule
 // evaluator's transitions and operators' acknowledgements become alerts and exactly one
 // AlertEvent per state or grade change; the repository stores both, the notification policy
 // turns events into messages. An alert keeps the cause as it was when it fired.

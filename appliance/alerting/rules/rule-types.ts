@@ -161,7 +161,7 @@ export function validateRule(rule: Rule): string[] {
 const ALL: RuleScope = { kind: 'all' };
 
 /**
- * Rules the appliance ships with (issue 4 item 1), all enabled. Seeded once into SQLite; an
+ * Rules the appliance ships with (S7), all enabled. Seeded once into SQLite; an
  * operator may edit, disable or delete them like any other rule.
  */
 export const DEFAULT_RULES: readonly Rule[] = [

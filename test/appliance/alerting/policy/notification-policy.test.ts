@@ -1,4 +1,4 @@
-// Notification policy (S12, issue 4 item 4): schedules, severities, one message per change,
+// Notification policy (S12): schedules, severities, one message per change,
 // recovery to whoever was told, escalation when not acknowledged, rate limit with one digest.
 import t from 'tap';
 import type { AlertEvent } from '../../../../appliance/alerting/rules/alert-lifecycle.js';

@@ -1,4 +1,4 @@
-// SMS templates (S12, issue 4 item 4): Korean and English, one SMS where possible (GSM 7-bit 160,
+// SMS templates (S12): Korean and English, one SMS where possible (GSM 7-bit 160,
 // UCS2 70), the alert id for `ACK 123`, and the segment preview of the rule screen.
 import t from 'tap';
 import type { Alert } from '../../../../contract/alerting.js';

@@ -1,4 +1,4 @@
-// Alert lifecycle (issue 4 item 2): pending → firing → acknowledged → resolved, one event per change,
+// Alert lifecycle (S7): pending → firing → acknowledged → resolved, one event per change,
 // the cause taken when the alert fires, and a restart that neither loses nor re-fires an alert.
 import t from 'tap';
 import { acknowledge, applyTransitions, emptyBook, restoreBook, seriesStatesFromAlerts, worstActiveSeverity, type AlertBook, type AlertContext, type AlertEvent } from '../../../../appliance/alerting/rules/alert-lifecycle.js';
