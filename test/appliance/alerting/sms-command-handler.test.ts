@@ -1,7 +1,7 @@
 // Incoming SMS commands (appliance/alerting/sms-command-handler.ts, S12) on the alerting core in
 // virtual time (test/appliance/alerting/support/alerting-rig.ts): who is answered, the help's
 // auto-responder guard, ACK, STATUS and MUTE, and the replies queued to the outbox. The commands'
-// parsing and reply texts alone: sms-commands.test.ts.
+// parsing and reply texts alone: policy/sms-commands.test.ts.
 import t from 'tap';
 import { commandReplyText } from '../../../appliance/alerting/policy/sms-commands.js';
 import { S, T0, contact, cpu, rig, rule, texts } from './support/alerting-rig.js';
