@@ -21,7 +21,7 @@ import { addVisitorRoutes } from './visitors/routes.js';
 import { addConfigRoutes } from './agent-config/routes.js';
 import { addHealthRoutes, healthReport } from './health/health-report.js';
 import { addAlertRoutes } from './alerting/routes.js';
-import { AlertingStack } from './alerting/alerting-feature.js';
+import { AlertingFeature } from './alerting/alerting-feature.js';
 import { eventStream } from './live/event-stream.js';
 import { staticFiles } from './http/static-files.js';
 import { StorageCapacity } from './store/storage-capacity.js';
@@ -65,7 +65,7 @@ export class Appliance {
   private broker: MqttBroker | null = null;
   private http: HttpServer | null = null;
   private registry: AgentRegistry | null = null;
-  private alerting: AlertingStack | null = null;
+  private alerting: AlertingFeature | null = null;
   private visitors: VisitorHistory | null = null;
   private agentConfig: ConfigService | null = null;
   private readonly startedAt: number;
@@ -111,7 +111,7 @@ export class Appliance {
     const visitors = new VisitorHistory({ repo: new VisitorRepository(db), clock, logger: logger.child('visitors') });
     this.visitors = visitors;
     visitors.start();
-    const alerting = new AlertingStack({
+    const alerting = new AlertingFeature({
       db, dataDir, modem: config.modem, ...(config.modemPin ? { modemPin: config.modemPin } : {}), timeZone: config.timezone,
       escalateAfterS: config.escalateAfter, smsRateLimit: config.smsRateLimit, silenceGraceS: config.silenceGrace,
       agents: registry, hub, clock, logger,
@@ -120,7 +120,7 @@ export class Appliance {
     await alerting.start();
     const ingest = new Ingest({
       sink: store, registry, clock, logger: logger.child('ingest'), maxConcurrentWrites: config.maxConcurrentWrites,
-      afterStore: (agentId, batch) => alerting.service.onBatch(agentId, batch),
+      afterStore: (agentId, batch) => alerting.engine.onBatch(agentId, batch),
       visitors,
     });
 
@@ -170,7 +170,7 @@ export class Appliance {
     addAgentRoutes(router, { registry, enrollment, servers, mqttPort: () => broker.port });
     addSeriesRoutes(router, { series: store, agentExists, clock });
     addAlertRoutes(router, {
-      service: alerting.service, repo: alerting.repo, outbox: alerting.outbox, modem: () => alerting.modemResponse(),
+      engine: alerting.engine, admin: alerting.admin, repo: alerting.repo, outbox: alerting.outbox, modem: () => alerting.modemResponse(),
       simulator: () => alerting.simulator, agentExists: (id) => registry.exists(id), clock,
     });
     addVisitorRoutes(router, { visitors, agentExists });

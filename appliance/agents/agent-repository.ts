@@ -57,7 +57,7 @@ function listingOf(r: RawListing): AgentListing {
 
 export class AgentRepository {
   /**
-   * Every agent's listing, kept in memory and written through: the alert service checks for
+   * Every agent's listing, kept in memory and written through: the alert engine checks for
    * silent agents every 2 s and the UI lists servers often, and reading 10,000 rows (with their
    * inventories' JSON) from SQLite each time cost ~7 % of the ingest CPU (scripts/bench/ingest.ts
    * profile). Every write to the agents table goes through this class.

@@ -1,13 +1,14 @@
 // Builds, starts and stops the alerting side of the appliance (S7, S12, D4) for the composition
 // root: the modem (a serial device, the in-process pty simulator for `--modem sim`, or none),
-// the SMS outbox, the alert service and the link between them. Start order: outbox recovery,
-// alert service, driver; stop order: evaluation, the outbox worker (drained), the driver, the
-// simulator. Nothing on this path uses the network: an alert reaches the modem over the serial
-// port even when the LAN uplink is down (D4).
+// the SMS outbox, the alerting core (engine, admin, SMS commands) and the link between them.
+// Start order: outbox recovery, the engine, the driver; stop order: evaluation, the outbox worker
+// (drained), the driver, the simulator. Nothing on this path uses the network: an alert reaches
+// the modem over the serial port even when the LAN uplink is down (D4).
 import type { ModemHealth, ModemMode, ModemResponse, SmsHealth } from '../../contract/alerts-api.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import { AlertService, type AgentDirectory } from './alert-service.js';
+import { AlertAdmin } from './alert-admin.js';
+import { AlertEngine, type AgentDirectory, type AlertEngineDeps } from './alert-engine.js';
 import { AlertRepository } from './alert-repository.js';
 import type { Db } from '../db/database.js';
 import type { LiveHub } from '../live/live-hub.js';
@@ -16,8 +17,25 @@ import { loadSimulatedModem, type SimulatedModem } from './modem/simulated-modem
 import { ModemLink } from './outbox/modem-link.js';
 import { MuteStore } from './mute-store.js';
 import { SmsOutbox } from './outbox/sms-outbox.js';
+import { SmsCommandHandler } from './sms-command-handler.js';
 
-export interface AlertingStackDeps {
+/** The alerting core: evaluation and alert state, administration, SMS commands. */
+export interface AlertingCore {
+  engine: AlertEngine;
+  admin: AlertAdmin;
+  commands: SmsCommandHandler;
+}
+
+/** Builds the core over one set of deps; AlertingFeature adds the modem, tests use it as is. */
+export function createAlertingCore(deps: AlertEngineDeps): AlertingCore {
+  const { repo, mutes, agents, outbox, clock, logger } = deps;
+  const engine = new AlertEngine(deps);
+  const admin = new AlertAdmin({ engine, repo, mutes, agents, clock, logger });
+  const commands = new SmsCommandHandler({ engine, admin, agents, outbox, clock, logger });
+  return { engine, admin, commands };
+}
+
+export interface AlertingFeatureDeps {
   db: Db;
   dataDir: string;
   /** 'none', 'sim' or a device path */
@@ -36,16 +54,18 @@ export interface AlertingStackDeps {
 /** The rate limit's window (docs/alerting.md): `smsRateLimit` messages per contact per 15 min. */
 const RATE_WINDOW_MS = 15 * 60_000;
 
-export class AlertingStack {
+export class AlertingFeature {
   readonly mode: ModemMode;
   readonly repo: AlertRepository;
   readonly outbox: SmsOutbox;
-  readonly service: AlertService;
+  readonly engine: AlertEngine;
+  readonly admin: AlertAdmin;
+  readonly commands: SmsCommandHandler;
   private driver: ModemDriver | null = null;
   private sim: SimulatedModem | null = null;
   private link: ModemLink | null = null;
 
-  constructor(private readonly deps: AlertingStackDeps) {
+  constructor(private readonly deps: AlertingFeatureDeps) {
     this.mode = deps.modem === 'none' ? 'none' : deps.modem === 'sim' ? 'sim' : 'device';
     const { db, clock, logger, hub } = deps;
     this.repo = new AlertRepository(db);
@@ -62,7 +82,7 @@ export class AlertingStack {
       },
       onChange: (entry) => hub.publish('sms', '', entry),
     });
-    this.service = new AlertService({
+    const core = createAlertingCore({
       repo: this.repo,
       agents: deps.agents,
       hub,
@@ -77,6 +97,9 @@ export class AlertingStack {
       },
       options: { silenceGraceMs: deps.silenceGraceS * 1000 },
     });
+    this.engine = core.engine;
+    this.admin = core.admin;
+    this.commands = core.commands;
   }
 
   /** The in-process simulator (`--modem sim` only): tests read its log and script its faults through the API. */
@@ -87,7 +110,7 @@ export class AlertingStack {
   async start(): Promise<void> {
     const { clock, logger } = this.deps;
     this.outbox.start();
-    this.service.start();
+    this.engine.start();
     if (this.mode === 'none') {
       logger.info('no modem configured (--modem none): alerts are shown but no SMS is sent');
       return;
@@ -108,7 +131,7 @@ export class AlertingStack {
       driver,
       outbox: this.outbox,
       logger: logger.child('modem-link'),
-      onSms: (sms) => this.service.handleIncomingSms(sms),
+      onSms: (sms) => this.commands.handleIncomingSms(sms),
       onStatus: (status) => this.deps.hub.publish('modem', '', status),
     });
     this.link.start();
@@ -117,7 +140,7 @@ export class AlertingStack {
 
   /** Evaluation first, then the outbox worker (drained), the driver, the simulator. */
   async stop(): Promise<void> {
-    this.service.stop();
+    this.engine.stop();
     await this.outbox.stop();
     this.link?.stop();
     this.link = null;

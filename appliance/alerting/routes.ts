@@ -1,8 +1,9 @@
-// The alerting API (docs/api.md "Alerting API"; types in contract/alerts-api.ts): rules with their SMS
-// preview, groups and the filtered server list (S8), contacts, alerts with their history and
+// The alerting API (docs/api.md "Alerting API"; types in contract/alerts-api.ts): rules with their
+// SMS preview, groups and the filtered server list (S8), contacts, alerts with their history and
 // acknowledgement, mutes, the SMS outbox and a test SMS, the modem. Handlers validate and
-// translate; the AlertService and the SmsOutbox own the state. A body with problems is answered
-// 400 RW_ERR_VALIDATION with every problem as "path: message".
+// translate; the state is owned by the AlertEngine (open alerts, server health), AlertAdmin
+// (rules, contacts, groups, mutes) and the SmsOutbox. A body with problems is answered 400
+// RW_ERR_VALIDATION with every problem as "path: message".
 //
 // No user accounts exist yet: these routes are as open as the rest of /api/v1. Put the appliance
 // on a management network until the users feature (S4) lands.
@@ -13,10 +14,11 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AgentStatus } from '../../contract/agent-status.js';
 import { API_PREFIX } from '../../contract/api.js';
-import type { AckRequest, AlertDetail, AlertListResponse, AlertStateFilter, ContactInput, GroupInput, OutboxState, TestSmsRequest, ValidationErrorBody } from '../../contract/alerts-api.js';
+import type { AckRequest, AlertDetail, AlertListResponse, AlertStateFilter, ContactInput, GroupDetail, GroupInput, OutboxState, TestSmsRequest, ValidationErrorBody } from '../../contract/alerts-api.js';
 import { RwError } from '../../contract/errors.js';
 import type { Clock } from '../../core/clock.js';
-import { slugId, type AlertService } from './alert-service.js';
+import { slugId, type AlertAdmin } from './alert-admin.js';
+import type { AlertEngine } from './alert-engine.js';
 import type { AlertState } from '../../contract/alerting.js';
 import type { AlertRepository } from './alert-repository.js';
 import { parseContact, parseGroup, parseRule } from './alert-schemas.js';
@@ -31,7 +33,8 @@ import type { SmsOutbox } from './outbox/sms-outbox.js';
 import { MAX_JSON_BODY_BYTES, readJsonBody, sendJson, type Router } from '../http/http-server.js';
 
 export interface AlertRoutesDeps {
-  service: AlertService;
+  engine: AlertEngine;
+  admin: AlertAdmin;
   repo: AlertRepository;
   outbox: SmsOutbox;
   modem: () => ModemResponse;
@@ -113,7 +116,7 @@ function language(url: URL): Language {
 }
 
 export function addAlertRoutes(router: Router, deps: AlertRoutesDeps): Router {
-  const { service, repo, outbox } = deps;
+  const { engine, admin, repo, outbox } = deps;
 
   /** Shape and meaning of a rule, plus references the pure checks cannot see. */
   const checkRule = (body: Record<string, unknown>, id: string): { rule: Rule } | { problems: string[] } => {
@@ -122,7 +125,7 @@ export function addAlertRoutes(router: Router, deps: AlertRoutesDeps): Router {
     if (!parsed.ok) return { problems: parsed.problems };
     const scope = parsed.value.scope;
     if (scope.kind === 'agent' && !deps.agentExists(scope.agentId)) return { problems: [`scope.agentId: no agent ${scope.agentId}`] };
-    if (scope.kind === 'group' && !service.group(scope.groupId)) return { problems: [`scope.groupId: no group ${scope.groupId}`] };
+    if (scope.kind === 'group' && !admin.group(scope.groupId)) return { problems: [`scope.groupId: no group ${scope.groupId}`] };
     return { rule: parsed.value };
   };
 
@@ -137,70 +140,70 @@ export function addAlertRoutes(router: Router, deps: AlertRoutesDeps): Router {
     return parseContact(candidate);
   };
 
-  const groupOr404 = (id: string): NonNullable<ReturnType<AlertService['group']>> => {
-    const g = service.group(id);
+  const groupOr404 = (id: string): GroupDetail => {
+    const g = admin.group(id);
     if (!g) throw new RwError('RW_ERR_NOT_FOUND', `no group ${id}`);
     return g;
   };
 
   const saveGroupFrom = (res: http.ServerResponse, id: string, body: Record<string, unknown>, status: number): void => {
-    const existing = service.group(id);
+    const existing = admin.group(id);
     const input: GroupInput = { name: typeof body.name === 'string' ? body.name : (existing?.name ?? ''), ...(Array.isArray(body.memberIds) ? { memberIds: body.memberIds as string[] } : {}) };
     const parsed = parseGroup({ id, name: input.name, memberIds: input.memberIds ?? existing?.memberIds ?? [] });
     if (!parsed.ok) return sendProblems(res, parsed.problems);
-    const clash = service.listGroups().find((g) => g.name === parsed.value.name && g.id !== id);
+    const clash = admin.listGroups().find((g) => g.name === parsed.value.name && g.id !== id);
     if (clash) throw new RwError('RW_ERR_CONFLICT', `a group named ${parsed.value.name} exists (${clash.id})`);
     const unknown = parsed.value.memberIds.filter((m) => !deps.agentExists(m));
     if (unknown.length > 0) return sendProblems(res, unknown.map((m) => `memberIds: no agent ${m}`));
-    sendJson(res, status, service.saveGroup({ id, name: parsed.value.name }, input.memberIds ?? (existing ? undefined : [])));
+    sendJson(res, status, admin.saveGroup({ id, name: parsed.value.name }, input.memberIds ?? (existing ? undefined : [])));
   };
 
   router
     // --- rules ---
-    .add('GET', `${P}/rules`, (_req, res) => sendJson(res, 200, service.listRules()))
+    .add('GET', `${P}/rules`, (_req, res) => sendJson(res, 200, admin.listRules()))
     .add('POST', `${P}/rules/preview`, async (req, res, _params, url) => {
       const checked = checkRule(await readObject(req), 'preview');
       if ('problems' in checked) return sendProblems(res, checked.problems);
-      sendJson(res, 200, service.previewRule(checked.rule, language(url), url.searchParams.get('agent') ?? undefined));
+      sendJson(res, 200, admin.previewRule(checked.rule, language(url), url.searchParams.get('agent') ?? undefined));
     })
     .add('POST', `${P}/rules`, async (req, res) => {
       const body = await readObject(req);
       const name = typeof body.name === 'string' ? body.name : 'rule';
-      const id = typeof body.id === 'string' && body.id.trim() ? body.id.trim() : slugId(name, (x) => service.getRule(x) !== null);
-      if (service.getRule(id)) throw new RwError('RW_ERR_CONFLICT', `a rule with id ${id} exists`);
+      const id = typeof body.id === 'string' && body.id.trim() ? body.id.trim() : slugId(name, (x) => admin.getRule(x) !== null);
+      if (admin.getRule(id)) throw new RwError('RW_ERR_CONFLICT', `a rule with id ${id} exists`);
       const checked = checkRule(body, id);
       if ('problems' in checked) return sendProblems(res, checked.problems);
-      sendJson(res, 201, service.saveRule(checked.rule));
+      sendJson(res, 201, admin.saveRule(checked.rule));
     })
     .add('GET', `${P}/rules/:id`, (_req, res, params) => {
-      const rule = service.getRule(params.id ?? '');
+      const rule = admin.getRule(params.id ?? '');
       if (!rule) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${params.id}`);
       sendJson(res, 200, rule);
     })
     .add('PUT', `${P}/rules/:id`, async (req, res, params) => {
       const id = params.id ?? '';
-      if (!service.getRule(id)) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${id}`);
+      if (!admin.getRule(id)) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${id}`);
       const checked = checkRule(await readObject(req), id);
       if ('problems' in checked) return sendProblems(res, checked.problems);
-      sendJson(res, 200, service.saveRule(checked.rule));
+      sendJson(res, 200, admin.saveRule(checked.rule));
     })
     .add('DELETE', `${P}/rules/:id`, (_req, res, params) => {
-      if (!service.deleteRule(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${params.id}`);
+      if (!admin.deleteRule(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${params.id}`);
       noContent(res);
     })
     .add('GET', `${P}/rules/:id/preview`, (_req, res, params, url) => {
-      const rule = service.getRule(params.id ?? '');
+      const rule = admin.getRule(params.id ?? '');
       if (!rule) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${params.id}`);
-      sendJson(res, 200, service.previewRule(rule, language(url), url.searchParams.get('agent') ?? undefined));
+      sendJson(res, 200, admin.previewRule(rule, language(url), url.searchParams.get('agent') ?? undefined));
     })
 
     // --- groups and servers (S8) ---
-    .add('GET', `${P}/groups`, (_req, res) => sendJson(res, 200, service.listGroups()))
+    .add('GET', `${P}/groups`, (_req, res) => sendJson(res, 200, admin.listGroups()))
     .add('POST', `${P}/groups`, async (req, res) => {
       const body = await readObject(req);
       const name = typeof body.name === 'string' ? body.name : '';
-      const id = typeof body.id === 'string' && body.id.trim() ? body.id.trim() : slugId(name || 'group', (x) => service.group(x) !== null);
-      if (service.group(id)) throw new RwError('RW_ERR_CONFLICT', `a group with id ${id} exists`);
+      const id = typeof body.id === 'string' && body.id.trim() ? body.id.trim() : slugId(name || 'group', (x) => admin.group(x) !== null);
+      if (admin.group(id)) throw new RwError('RW_ERR_CONFLICT', `a group with id ${id} exists`);
       saveGroupFrom(res, id, body, 201);
     })
     .add('GET', `${P}/groups/:id`, (_req, res, params) => sendJson(res, 200, groupOr404(params.id ?? '')))
@@ -210,7 +213,7 @@ export function addAlertRoutes(router: Router, deps: AlertRoutesDeps): Router {
       saveGroupFrom(res, id, await readObject(req), 200);
     })
     .add('DELETE', `${P}/groups/:id`, (_req, res, params) => {
-      if (!service.deleteGroup(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `no group ${params.id}`);
+      if (!admin.deleteGroup(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `no group ${params.id}`);
       noContent(res);
     })
     .add('PUT', `${P}/groups/:id/members`, async (req, res, params) => {
@@ -224,11 +227,11 @@ export function addAlertRoutes(router: Router, deps: AlertRoutesDeps): Router {
       const g = groupOr404(params.id ?? '');
       const agentId = params.agentId ?? '';
       if (!deps.agentExists(agentId)) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${agentId}`);
-      sendJson(res, 200, service.saveGroup(g, [...new Set([...g.memberIds, agentId])]));
+      sendJson(res, 200, admin.saveGroup(g, [...new Set([...g.memberIds, agentId])]));
     })
     .add('DELETE', `${P}/groups/:id/members/:agentId`, (_req, res, params) => {
       const g = groupOr404(params.id ?? '');
-      sendJson(res, 200, service.saveGroup(g, g.memberIds.filter((m) => m !== params.agentId)));
+      sendJson(res, 200, admin.saveGroup(g, g.memberIds.filter((m) => m !== params.agentId)));
     })
     .add('GET', `${P}/servers`, (_req, res, _params, url) => {
       const filter: ServerFilter = {};
@@ -242,11 +245,11 @@ export function addAlertRoutes(router: Router, deps: AlertRoutesDeps): Router {
       if (groupId) filter.group = groupOr404(groupId);
       const q = url.searchParams.get('q');
       if (q) filter.text = q;
-      sendJson(res, 200, service.servers(filter));
+      sendJson(res, 200, engine.servers(filter));
     })
 
     // --- mutes ---
-    .add('GET', `${P}/mutes`, (_req, res) => sendJson(res, 200, service.listMutes()))
+    .add('GET', `${P}/mutes`, (_req, res) => sendJson(res, 200, admin.listMutes()))
     .add('POST', `${P}/servers/:id/mute`, async (req, res, params) => {
       const agentId = params.id ?? '';
       if (!deps.agentExists(agentId)) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${agentId}`);
@@ -254,40 +257,40 @@ export function addAlertRoutes(router: Router, deps: AlertRoutesDeps): Router {
       if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < 1 || minutes > 7 * 24 * 60) {
         return sendProblems(res, ['minutes: must be a whole number of minutes, 1 … 10080']);
       }
-      sendJson(res, 201, service.mute(agentId, minutes, 'api'));
+      sendJson(res, 201, admin.mute(agentId, minutes, 'api'));
     })
     .add('DELETE', `${P}/servers/:id/mute`, (_req, res, params) => {
-      if (!service.unmute(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `server ${params.id} is not muted`);
+      if (!admin.unmute(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `server ${params.id} is not muted`);
       noContent(res);
     })
 
     // --- contacts ---
-    .add('GET', `${P}/contacts`, (_req, res) => sendJson(res, 200, service.listContacts()))
+    .add('GET', `${P}/contacts`, (_req, res) => sendJson(res, 200, admin.listContacts()))
     .add('POST', `${P}/contacts`, async (req, res) => {
       const body = (await readObject(req)) as Partial<ContactInput> & Record<string, unknown>;
       const name = typeof body.name === 'string' ? body.name : 'contact';
-      const taken = (x: string): boolean => service.listContacts().some((c) => c.id === x);
+      const taken = (x: string): boolean => admin.listContacts().some((c) => c.id === x);
       const id = typeof body.id === 'string' && body.id.trim() ? body.id.trim() : slugId(name, taken);
       if (taken(id)) throw new RwError('RW_ERR_CONFLICT', `a contact with id ${id} exists`);
       const parsed = checkContact(body, id);
       if (!parsed.ok) return sendProblems(res, parsed.problems);
-      sendJson(res, 201, service.saveContact(parsed.value));
+      sendJson(res, 201, admin.saveContact(parsed.value));
     })
     .add('GET', `${P}/contacts/:id`, (_req, res, params) => {
-      const contact = service.listContacts().find((c) => c.id === params.id);
+      const contact = admin.listContacts().find((c) => c.id === params.id);
       if (!contact) throw new RwError('RW_ERR_NOT_FOUND', `no contact ${params.id}`);
       sendJson(res, 200, contact);
     })
     .add('PUT', `${P}/contacts/:id`, async (req, res, params) => {
       const id = params.id ?? '';
-      const existing = service.listContacts().find((c) => c.id === id);
+      const existing = admin.listContacts().find((c) => c.id === id);
       if (!existing) throw new RwError('RW_ERR_NOT_FOUND', `no contact ${id}`);
       const parsed = checkContact({ ...existing, ...(await readObject(req)) }, id);
       if (!parsed.ok) return sendProblems(res, parsed.problems);
-      sendJson(res, 200, service.saveContact(parsed.value));
+      sendJson(res, 200, admin.saveContact(parsed.value));
     })
     .add('DELETE', `${P}/contacts/:id`, (_req, res, params) => {
-      if (!service.deleteContact(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `no contact ${params.id}`);
+      if (!admin.deleteContact(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `no contact ${params.id}`);
       noContent(res);
     })
 
@@ -315,7 +318,7 @@ export function addAlertRoutes(router: Router, deps: AlertRoutesDeps): Router {
       const body = (await readOptionalObject(req)) as AckRequest;
       const by = typeof body.by === 'string' && body.by.trim() ? body.by.trim().slice(0, 64) : 'web';
       if (!repo.getAlert(id)) throw new RwError('RW_ERR_NOT_FOUND', `no alert ${id}`);
-      const result = service.acknowledge(id, by);
+      const result = engine.acknowledge(id, by);
       if (!result.ok) {
         const why = result.reason === 'not-open' ? 'it is resolved' : result.reason === 'not-firing' ? 'it is pending (not firing yet)' : 'it is already acknowledged';
         throw new RwError('RW_ERR_CONFLICT', `alert ${id} cannot be acknowledged: ${why}`);

@@ -1,7 +1,7 @@
 // Connects the modem driver to the rest of the appliance: the driver is the outbox's transport;
 // its status changes wake the outbox and reach the live hub; its status reports update the
-// outbox; incoming SMS go to the alert service. Every listener's error is caught and logged with
-// its owner, so a bad SMS can never stop the process (docs/conventions.md 7).
+// outbox; incoming SMS go to the SMS command handler. Every listener's error is caught and logged
+// with its owner, so a bad SMS can never stop the process (docs/conventions.md 7).
 import type { Logger } from '../../../core/logger.js';
 import type { ModemDriver, ModemStatus, IncomingSms, StatusReportEvent, ModemAlarm } from '../modem/index.js';
 import type { SmsOutbox, SmsTransport } from './sms-outbox.js';

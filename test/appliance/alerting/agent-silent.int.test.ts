@@ -1,8 +1,8 @@
 // An agent that is cut off raises the "agent silent" alert (the shipped default rule) and its SMS
 // goes out through the modem: a real agent process SIGKILLed (no MQTT DISCONNECT: the broker
 // publishes its last will), and an agent that stays connected but stops publishing. The SMS path
-// (alert service → outbox → driver → serial port) uses no network service
-// (test/notify/sms-path-imports.test.ts checks its imports).
+// (alert engine → outbox → driver → serial port) uses no network service (test/layers.test.ts
+// checks its imports).
 import t from 'tap';
 import type { AgentSummary } from '../../../contract/api.js';
 import { startAgent, startAppliance, waitFor } from '../../helpers/appliance-harness.js';

@@ -1,8 +1,9 @@
 // What a contact may text the appliance (S12): ACK, STATUS (parsed by sms-templates), MUTE, and
-// the replies, each fitting one SMS in both languages.
+// the replies, each fitting one SMS in both languages. The handler that answers them:
+// ../sms-command-handler.test.ts.
 import t from 'tap';
-import { MAX_MUTE_MINUTES, commandReplyText, parseSmsCommand, type CommandReply } from '../../../appliance/alerting/policy/sms-commands.js';
-import { previewSegments } from '../../../appliance/alerting/policy/sms-templates.js';
+import { MAX_MUTE_MINUTES, commandReplyText, parseSmsCommand, type CommandReply } from '../../../../appliance/alerting/policy/sms-commands.js';
+import { previewSegments } from '../../../../appliance/alerting/policy/sms-templates.js';
 
 void t.test('commands are understood in English and Korean, anything else is not', (t) => {
   t.same(parseSmsCommand('ACK 12'), { kind: 'ack', alertId: 12 });

@@ -1,24 +1,25 @@
-// The alerting runtime (S7, S8, S12; issue 4): the one owner of the evaluator's series states,
-// the open alerts and the notification policy's state. It wires the pure alerting modules
-// (appliance/alerts/*) to their inputs and outputs:
+// The alerting engine (S7, S8, S12): the one owner of the evaluator's series states, the open
+// alerts (the AlertBook) and the notification policy's state. It wires the pure alerting modules
+// (appliance/alerting/rules/ and policy/) to their inputs and outputs:
 //
 //   ingest (a stored batch) ─► evaluateSamples ─┐
 //   timer (silence, every few s; an agent's status change at once) ─► evaluateSilence ─┤
-//   timer (about once a minute) ─► sweepSeries ─┤
+//   timer (about once a minute; AlertAdmin at once after deleting a rule) ─► sweepSeries ─┤
 //                                               └► applyTransitions (cause from the registry and
 //                                                  the agent's last top-process snapshot)
 //                                                  ─► repository (alerts + history) ─► live hub
 //                                                  ─► decide ─► SMS outbox (muted servers skipped)
 //   timer at nextDueAtMs and every 30 s ─► decide (escalations, digests, schedule windows)
-//   API or SMS `ACK <id>` ─► acknowledge ─► the same path; SMS `STATUS`, `MUTE` answered by SMS
+//   API or SMS `ACK <id>` (SmsCommandHandler) ─► acknowledge ─► the same path
 //
-// Lives outside appliance/alerts because that directory is pure (test/alerts/purity.test.ts).
+// Evaluation reads the rules, contacts and groups from memory: AlertAdmin writes them through the
+// repository, then calls reloadRules / reloadContacts / reloadGroups here. SMS `STATUS` and `MUTE`
+// are answered by SmsCommandHandler from the queries below.
+//
+// Lives outside rules/ and policy/ because those folders are pure (test/layers.test.ts).
 // Everything here is synchronous except timers: a batch is evaluated in the ingest call that
 // stored it, in microseconds when no rule watches its families.
-import { randomBytes } from 'node:crypto';
 import type { AgentDetail, AgentSummary } from '../../contract/api.js';
-import type { GroupDetail, GroupView, Mute, RulePreviewResponse } from '../../contract/alerts-api.js';
-import { RwError } from '../../contract/errors.js';
 import type { Family } from '../../contract/families.js';
 import type { MetricsBatch, Snapshot } from '../../contract/metrics.js';
 import type { Clock } from '../../core/clock.js';
@@ -27,8 +28,7 @@ import { acknowledge, applyTransitions, restoreBook, seriesStatesFromAlerts, typ
 import { type Alert } from '../../contract/alerting.js';
 import type { AlertRepository } from './alert-repository.js';
 import { computeCause, topProcessesFromSnapshot } from './rules/cause.js';
-import { formatHhMm } from './policy/local-time.js';
-import { filterServers, groupHealth, serverHealth, sortWorstFirst, type ServerFilter } from './rules/group-status.js';
+import { filterServers, serverHealth, sortWorstFirst, type ServerFilter } from './rules/group-status.js';
 import { type Group, type ServerHealth } from '../../contract/alerting.js';
 import { DEFAULT_POLICY_CONFIG, decide, emptyPolicyState, nextDueAtMs, type OutgoingMessage, type PolicyConfig, type PolicyState } from './policy/notification-policy.js';
 import { type Contact } from '../../contract/alerting.js';
@@ -38,14 +38,11 @@ import {
 } from './rules/rule-evaluator.js';
 import { DEFAULT_RULES, metricFamily } from './rules/rule-types.js';
 import { type Rule, type Severity } from '../../contract/alerting.js';
-import { commandReplyText, parseSmsCommand, type CommandReply } from './policy/sms-commands.js';
-import { previewRule, shortHostName, statusSummaryMessage } from './policy/sms-templates.js';
-import { type Language } from '../../contract/alerting.js';
 import type { LiveHub } from '../live/live-hub.js';
 import type { MuteStore } from './mute-store.js';
-import { sameNumber, type SmsOutbox } from './outbox/sms-outbox.js';
+import type { SmsOutbox } from './outbox/sms-outbox.js';
 
-/** What the service reads about agents (AgentRegistry). */
+/** What the engine reads about agents (AgentRegistry). */
 export interface AgentDirectory {
   list(): AgentSummary[];
   detail(id: string): AgentDetail | null;
@@ -61,7 +58,7 @@ export interface AgentDirectory {
  */
 const STATUS_COALESCE_MS = 1000;
 
-export interface AlertServiceOptions {
+export interface AlertEngineOptions {
   /** agent-silent check period (default 2 s); a status change (MQTT last will) is checked at once */
   silenceCheckMs?: number;
   /** nobody is silent until this long after start: agents reconnecting after a reboot (default 30 s ≈ 2 keepalives) */
@@ -74,25 +71,28 @@ export interface AlertServiceOptions {
   policyTickMs?: number;
 }
 
-export interface AlertServiceDeps {
+export interface AlertEngineDeps {
   repo: AlertRepository;
   agents: AgentDirectory;
   hub: LiveHub;
   outbox: SmsOutbox;
+  /** read only: muted servers get no SMS (AlertAdmin sets and clears mutes) */
   mutes: MuteStore;
   clock: Clock;
   logger: Logger;
   policy?: Partial<PolicyConfig>;
-  options?: AlertServiceOptions;
-}
-
-export interface IncomingSmsMessage {
-  from: string;
-  text: string;
-  receivedAt: number;
+  options?: AlertEngineOptions;
 }
 
 export type AckResult = { ok: true; alert: Alert } | { ok: false; reason: AckFailure };
+
+/** What the SMS `STATUS` command answers. */
+export interface StatusSummary {
+  servers: number;
+  offline: number;
+  firing: Partial<Record<Severity, number>>;
+  acknowledged: number;
+}
 
 interface AgentFacts {
   hostname: string;
@@ -101,42 +101,28 @@ interface AgentFacts {
 
 type TimerHandle = unknown;
 
-const HELP_REPLY_INTERVAL_MS = 3_600_000;
-
-/** A readable id from a name: "Web servers" → "web-servers" (plus a suffix when taken). */
-export function slugId(name: string, taken: (id: string) => boolean): string {
-  const base = name.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'item';
-  if (!taken(base)) return base;
-  for (;;) {
-    const id = `${base}-${randomBytes(3).toString('hex')}`;
-    if (!taken(id)) return id;
-  }
-}
-
-export class AlertService {
+export class AlertEngine {
   private readonly policyConfig: PolicyConfig;
-  private readonly o: Required<AlertServiceOptions>;
+  private readonly o: Required<AlertEngineOptions>;
   private running = false;
   private startedAt = 0;
-  private rules: Rule[] = [];
+  private ruleList: Rule[] = [];
   private rulesById = new Map<string, Rule>();
   /** family → enabled sample rules reading it: the per-batch hot path looks only here */
   private rulesByFamily = new Map<Family, Rule[]>();
   private silentRules: Rule[] = [];
-  private contacts: Contact[] = [];
-  private groups: Group[] = [];
+  private contactList: Contact[] = [];
+  private groupList: Group[] = [];
   private groupsOf = new Map<string, string[]>();
   private states = new Map<string, SeriesState>();
   private book: AlertBook = { nextId: 1, open: new Map() };
   private policyState: PolicyState = emptyPolicyState();
   private readonly facts = new Map<string, AgentFacts>();
   private readonly lastTop = new Map<string, NonNullable<Snapshot['top']>>();
-  private readonly lastHelpReply = new Map<string, number>();
   private readonly timers = new Map<string, TimerHandle>();
   private unsubscribeHub: (() => void) | null = null;
-  private replySeq = 0;
 
-  constructor(private readonly deps: AlertServiceDeps) {
+  constructor(private readonly deps: AlertEngineDeps) {
     this.policyConfig = { ...DEFAULT_POLICY_CONFIG, ...deps.policy };
     this.o = {
       silenceCheckMs: 2_000,
@@ -174,10 +160,10 @@ export class AlertService {
       }
     });
     this.every('silence', this.o.silenceCheckMs, () => this.silenceTick());
-    this.every('sweep', this.o.sweepMs, () => this.sweepTick());
+    this.every('sweep', this.o.sweepMs, () => this.sweep());
     this.every('policy', this.o.policyTickMs, () => this.notify([]));
     this.scheduleDue();
-    this.deps.logger.info('alerting started', { rules: this.rules.length, contacts: this.contacts.length, openAlerts: open.length });
+    this.deps.logger.info('alerting started', { rules: this.ruleList.length, contacts: this.contactList.length, openAlerts: open.length });
   }
 
   /** Stops the timers and the hub subscription; later batches are ignored. State is already in SQLite. */
@@ -220,47 +206,7 @@ export class AlertService {
     this.apply(changes);
   }
 
-  /** An SMS from the modem: commands from registered contacts; anything else is logged and ignored. */
-  handleIncomingSms(sms: IncomingSmsMessage): void {
-    const contact = this.contacts.find((c) => sameNumber(c.phone, sms.from));
-    if (!contact) {
-      this.deps.logger.warn('ignored an SMS from an unknown number', { from: sms.from, text: sms.text.slice(0, 40) });
-      return;
-    }
-    const command = parseSmsCommand(sms.text);
-    const now = this.deps.clock.now();
-    this.deps.logger.info('SMS command', { from: contact.id, text: sms.text.slice(0, 40), command: command?.kind ?? null });
-    if (!command) {
-      const last = this.lastHelpReply.get(contact.id);
-      if (last !== undefined && now - last < HELP_REPLY_INTERVAL_MS) return; // never ping-pong with an auto-responder
-      this.lastHelpReply.set(contact.id, now);
-      this.reply(contact, { kind: 'help' }, []);
-      return;
-    }
-    switch (command.kind) {
-      case 'ack': {
-        const result = this.acknowledge(command.alertId, contact.id);
-        this.reply(contact, result.ok ? { kind: 'acked', alertId: command.alertId } : { kind: 'ack-failed', alertId: command.alertId, reason: result.reason }, [command.alertId]);
-        break;
-      }
-      case 'status':
-        this.sendReply(contact, statusSummaryMessage(this.statusSummary(), { language: contact.language, timeZone: this.policyConfig.timeZone }, now), [], 'status');
-        break;
-      case 'mute': {
-        const agent = this.findServer(command.server);
-        if (!agent) {
-          this.reply(contact, { kind: 'unknown-server', server: command.server }, []);
-          break;
-        }
-        const mute = this.mute(agent.id, command.minutes, contact.id);
-        this.reply(contact, { kind: 'muted', server: shortHostName(agent.hostname), minutes: command.minutes, untilHhMm: formatHhMm(mute.untilMs, this.policyConfig.timeZone) }, []);
-        break;
-      }
-    }
-  }
-
-  // --- acknowledgements and mutes ----------------------------------------------------------------
-
+  /** From the API or an SMS `ACK`: the alert stops escalating, and those told about it hear so. */
   acknowledge(alertId: number, by: string): AckResult {
     const out = acknowledge(this.book, alertId, by, this.deps.clock.now());
     if (!out.ok) return out;
@@ -269,130 +215,33 @@ export class AlertService {
     return { ok: true, alert: out.event.alert };
   }
 
-  mute(agentId: string, minutes: number, by: string): Mute {
-    const untilMs = this.deps.clock.now() + minutes * 60_000;
-    this.deps.mutes.set(agentId, untilMs, by);
-    this.deps.logger.info('server muted', { agentId, minutes, by });
-    return { agentId, hostname: this.factsOf(agentId).hostname, untilMs, by };
-  }
-
-  unmute(agentId: string): boolean {
-    return this.deps.mutes.clear(agentId);
-  }
-
-  listMutes(): Mute[] {
-    return this.deps.mutes.active(this.deps.clock.now()).map((m) => ({ ...m, hostname: this.factsOf(m.agentId).hostname }));
-  }
-
-  // --- queries for the API -----------------------------------------------------------------------
-
-  openAlerts(): Alert[] {
-    return [...this.book.open.values()].sort((a, b) => b.id - a.id);
-  }
-
-  servers(filter: ServerFilter = {}): ServerHealth[] {
-    return sortWorstFirst(filterServers(serverHealth(this.deps.agents.list(), this.openAlerts()), filter));
-  }
-
-  listGroups(): GroupView[] {
-    const servers = serverHealth(this.deps.agents.list(), this.openAlerts());
-    return this.groups.map((g) => ({ ...g, health: groupHealth(g, servers) }));
-  }
-
-  group(id: string): GroupDetail | null {
-    const g = this.groups.find((x) => x.id === id);
-    if (!g) return null;
-    const servers = serverHealth(this.deps.agents.list(), this.openAlerts());
-    return { ...g, health: groupHealth(g, servers), servers: sortWorstFirst(filterServers(servers, { group: g })) };
-  }
-
-  listRules(): Rule[] {
-    return [...this.rules];
-  }
-
-  getRule(id: string): Rule | null {
-    return this.rulesById.get(id) ?? null;
-  }
-
-  listContacts(): Contact[] {
-    return [...this.contacts];
-  }
-
-  previewRule(rule: Rule, language: Language, agentId?: string): RulePreviewResponse {
+  /**
+   * The stale-series sweep, also run by its timer: series of a deleted or disabled rule resolve as
+   * 'rule-withdrawn', those of a removed agent as 'agent-removed', stale ones as 'no-data'.
+   */
+  sweep(): void {
+    if (!this.running) return;
     const agents = this.deps.agents.list();
-    const chosen = agentId ? agents.find((a) => a.id === agentId) : undefined;
-    const agentName = chosen?.hostname ?? agents.reduce((longest, a) => (a.hostname.length > longest.length ? a.hostname : longest), 'server-01');
-    const messages = previewRule(rule, { language, timeZone: this.policyConfig.timeZone, agentName, nowMs: this.deps.clock.now() });
-    return { ruleId: rule.id, language, agentName, messages, maxParts: Math.max(1, ...messages.map((m) => m.segments.parts)) };
+    const changes = sweepSeries({
+      rules: this.ruleList,
+      states: this.states,
+      nowMs: this.deps.clock.now(),
+      staleAfterMs: this.o.staleAfterMs,
+      onlineAgentIds: new Set(agents.filter((a) => a.status === 'online').map((a) => a.id)),
+      groupsOf: this.groupsOf,
+      knownAgentIds: new Set(agents.map((a) => a.id)),
+    });
+    this.apply(changes);
   }
 
-  // --- admin writes (validated by the caller) ----------------------------------------------------
+  // --- reloads after an admin write (AlertAdmin) -------------------------------------------------
 
-  saveRule(rule: Rule): Rule {
-    const stored: Rule = { ...rule, builtin: this.rulesById.get(rule.id)?.builtin ?? false };
-    this.deps.repo.saveRule(stored, this.deps.clock.now());
-    this.reloadRules();
-    return stored;
-  }
-
-  deleteRule(id: string): boolean {
-    const deleted = this.deps.repo.deleteRule(id);
-    if (deleted) {
-      this.reloadRules();
-      this.sweepTick(); // its open alerts resolve as 'rule-withdrawn' now rather than within a minute
-    }
-    return deleted;
-  }
-
-  saveContact(contact: Contact): Contact {
-    this.deps.repo.saveContact(contact);
-    this.reloadContacts();
-    return contact;
-  }
-
-  deleteContact(id: string): boolean {
-    const deleted = this.deps.repo.deleteContact(id);
-    if (deleted) this.reloadContacts();
-    return deleted;
-  }
-
-  saveGroup(group: Pick<Group, 'id' | 'name'>, memberIds?: readonly string[]): GroupView {
-    const known = new Set(this.deps.agents.list().map((a) => a.id));
-    const unknown = (memberIds ?? []).filter((id) => !known.has(id));
-    if (unknown.length > 0) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${unknown.join(', ')}`);
-    this.deps.repo.saveGroup(group, this.deps.clock.now());
-    if (memberIds) this.deps.repo.setGroupMembers(group.id, memberIds);
-    this.reloadGroups();
-    const view = this.listGroups().find((g) => g.id === group.id);
-    if (!view) throw new RwError('RW_ERR_INTERNAL', `group ${group.id} vanished`);
-    return view;
-  }
-
-  deleteGroup(id: string): boolean {
-    const deleted = this.deps.repo.deleteGroup(id);
-    if (deleted) this.reloadGroups();
-    return deleted;
-  }
-
-  statusSummary(): { servers: number; offline: number; firing: Partial<Record<Severity, number>>; acknowledged: number } {
-    const agents = this.deps.agents.list();
-    const firing: Partial<Record<Severity, number>> = {};
-    let acknowledged = 0;
-    for (const a of this.book.open.values()) {
-      if (a.state === 'firing') firing[a.severity] = (firing[a.severity] ?? 0) + 1;
-      else if (a.state === 'acknowledged') acknowledged++;
-    }
-    return { servers: agents.length, offline: agents.filter((a) => a.status === 'offline').length, firing, acknowledged };
-  }
-
-  // --- internals ---------------------------------------------------------------------------------
-
-  private reloadRules(): void {
-    this.rules = this.deps.repo.listRules();
-    this.rulesById = new Map(this.rules.map((r) => [r.id, r]));
+  reloadRules(): void {
+    this.ruleList = this.deps.repo.listRules();
+    this.rulesById = new Map(this.ruleList.map((r) => [r.id, r]));
     const byFamily = new Map<Family, Rule[]>();
     const silent: Rule[] = [];
-    for (const rule of this.rules) {
+    for (const rule of this.ruleList) {
       if (!rule.enabled) continue;
       const family = metricFamily(rule.metric);
       if (family === null) {
@@ -407,14 +256,66 @@ export class AlertService {
     this.silentRules = silent;
   }
 
-  private reloadContacts(): void {
-    this.contacts = this.deps.repo.listContacts();
+  reloadContacts(): void {
+    this.contactList = this.deps.repo.listContacts();
   }
 
-  private reloadGroups(): void {
-    this.groups = this.deps.repo.listGroups();
+  reloadGroups(): void {
+    this.groupList = this.deps.repo.listGroups();
     this.groupsOf = this.deps.repo.groupsByAgent();
   }
+
+  // --- queries -----------------------------------------------------------------------------------
+
+  openAlerts(): Alert[] {
+    return [...this.book.open.values()].sort((a, b) => b.id - a.id);
+  }
+
+  servers(filter: ServerFilter = {}): ServerHealth[] {
+    return sortWorstFirst(filterServers(serverHealth(this.deps.agents.list(), this.openAlerts()), filter));
+  }
+
+  statusSummary(): StatusSummary {
+    const agents = this.deps.agents.list();
+    const firing: Partial<Record<Severity, number>> = {};
+    let acknowledged = 0;
+    for (const a of this.book.open.values()) {
+      if (a.state === 'firing') firing[a.severity] = (firing[a.severity] ?? 0) + 1;
+      else if (a.state === 'acknowledged') acknowledged++;
+    }
+    return { servers: agents.length, offline: agents.filter((a) => a.status === 'offline').length, firing, acknowledged };
+  }
+
+  /** The rules as evaluation sees them (as last loaded from the repository). */
+  rules(): readonly Rule[] {
+    return this.ruleList;
+  }
+
+  rule(id: string): Rule | null {
+    return this.rulesById.get(id) ?? null;
+  }
+
+  /** The contacts the notification policy texts (as last loaded from the repository). */
+  contacts(): readonly Contact[] {
+    return this.contactList;
+  }
+
+  /** The server groups rules are scoped to (as last loaded from the repository). */
+  groups(): readonly Group[] {
+    return this.groupList;
+  }
+
+  /** The agent's host name (its id when unknown), cached until the agent's listing changes. */
+  hostnameOf(agentId: string): string {
+    return this.factsOf(agentId).hostname;
+  }
+
+  /** The time zone of SMS times and schedule windows. */
+  get timeZone(): PolicyConfig['timeZone'] {
+    return this.policyConfig.timeZone;
+  }
+
+  // --- internals ---------------------------------------------------------------------------------
 
   private factsOf(agentId: string): AgentFacts {
     let f = this.facts.get(agentId);
@@ -424,16 +325,6 @@ export class AlertService {
       this.facts.set(agentId, f);
     }
     return f;
-  }
-
-  private findServer(name: string): AgentSummary | undefined {
-    const wanted = name.toLowerCase();
-    const agents = this.deps.agents.list();
-    return (
-      agents.find((a) => a.id === name) ??
-      agents.find((a) => a.hostname.toLowerCase() === wanted) ??
-      agents.find((a) => shortHostName(a.hostname).toLowerCase() === wanted)
-    );
   }
 
   private contextOf(series: SeriesRef, verdicts?: ReadonlyMap<string, SilenceVerdict>): AlertContext {
@@ -471,7 +362,7 @@ export class AlertService {
   private notify(events: readonly AlertEvent[]): void {
     if (!this.running) return;
     const now = this.deps.clock.now();
-    const decision = decide({ events, contacts: this.contacts, state: this.policyState, nowMs: now, config: this.policyConfig });
+    const decision = decide({ events, contacts: this.contactList, state: this.policyState, nowMs: now, config: this.policyConfig });
     this.policyState = decision.state;
     if (decision.changed) this.deps.repo.savePolicyState(decision.state, now);
     if (decision.messages.length > 0) {
@@ -505,22 +396,6 @@ export class AlertService {
     return this.deps.repo.getAlert(id)?.agentId ?? null;
   }
 
-  private reply(contact: Contact, reply: CommandReply, alertIds: number[]): void {
-    this.sendReply(contact, commandReplyText(reply, contact.language), alertIds, reply.kind);
-  }
-
-  private sendReply(contact: Contact, text: string, alertIds: number[], what: string): void {
-    if (!this.deps.outbox.enabled) return;
-    try {
-      this.deps.outbox.enqueue({
-        to: contact.phone, text, kind: 'reply', contactId: contact.id, alertIds,
-        dedupeKey: `reply:${contact.id}:${what}:${this.deps.clock.now()}:${++this.replySeq}`,
-      });
-    } catch (e) {
-      this.deps.logger.error('could not queue an SMS reply', { err: e, to: contact.id });
-    }
-  }
-
   private silenceTick(): void {
     if (!this.running || this.silentRules.length === 0) return;
     const now = this.deps.clock.now();
@@ -536,21 +411,6 @@ export class AlertService {
       graceUntilMs: this.startedAt + this.o.silenceGraceMs,
     });
     this.apply(result, result.verdicts);
-  }
-
-  private sweepTick(): void {
-    if (!this.running) return;
-    const agents = this.deps.agents.list();
-    const changes = sweepSeries({
-      rules: this.rules,
-      states: this.states,
-      nowMs: this.deps.clock.now(),
-      staleAfterMs: this.o.staleAfterMs,
-      onlineAgentIds: new Set(agents.filter((a) => a.status === 'online').map((a) => a.id)),
-      groupsOf: this.groupsOf,
-      knownAgentIds: new Set(agents.map((a) => a.id)),
-    });
-    this.apply(changes);
   }
 
   /** A timer at the policy's next due time (escalation, digest), replacing the previous one. */
@@ -585,7 +445,7 @@ export class AlertService {
     this.schedule(name, ms, tick);
   }
 
-  /** A timer's error is logged with its owner; the service keeps running (STYLE.md 7). */
+  /** A timer's error is logged with its owner; the engine keeps running (docs/conventions.md 7). */
   private guard(name: string, fn: () => void): void {
     try {
       fn();

@@ -1,0 +1,120 @@
+// The alert engine (appliance/alerting/alert-engine.ts) in virtual time, with a real SQLite file,
+// the real repository, live hub and outbox (test/appliance/alerting/support/alerting-rig.ts):
+// per-batch evaluation, escalation timers, acknowledgement, the silence grace, and a restart that
+// keeps an open alert firing without firing it again. Its SMS commands are tested in
+// sms-command-handler.test.ts, mutes and the other admin writes in alert-admin.test.ts.
+import path from 'node:path';
+import t from 'tap';
+import { silentLogger } from '../../../core/logger.js';
+import { AlertRepository } from '../../../appliance/alerting/alert-repository.js';
+import { createAlertingCore } from '../../../appliance/alerting/alerting-feature.js';
+import { openDatabase } from '../../../appliance/db/database.js';
+import { LiveHub } from '../../../appliance/live/live-hub.js';
+import { MuteStore } from '../../../appliance/alerting/mute-store.js';
+import { SmsOutbox } from '../../../appliance/alerting/outbox/sms-outbox.js';
+import { VirtualClock } from '../../helpers/virtual-clock.js';
+import { Agents, ESCALATE_MS, S, T0, contact, cpu, mem, rig, rule, texts } from './support/alerting-rig.js';
+
+void t.test('a batch is evaluated against the rules of its families; the alert fires after forS and its SMS is queued', (t) => {
+  const r = rig(t);
+  r.agents.add('a1', 'web-01', 'online', T0);
+  r.admin.saveContact(contact('kim', '+821011112222'));
+  r.admin.saveRule(rule(10));
+  r.engine.onBatch('a1', mem(S));
+  t.same(r.events.filter((e) => e.name === 'alert'), [], 'no rule reads memory above its thresholds: nothing happens');
+  r.engine.onBatch('a1', cpu(S, 1));
+  r.engine.onBatch('a1', cpu(S + 5, 1));
+  t.same(texts(r), [], 'pending for 5 s of 10');
+  r.engine.onBatch('a1', cpu(S + 10, 1));
+  t.same(r.events.filter((e) => e.name === 'alert').map((e) => (e.data as { kind: string }).kind), ['pending', 'fired']);
+  t.match(texts(r, '+821011112222'), [/^\[CRIT\] web-01 cpu 99% \(>90\) 05:00 #1/]);
+  r.engine.onBatch('a1', cpu(S + 15, 50));
+  t.match(texts(r)[1] ?? '', /^\[OK\] web-01 cpu 50%/, 'and its recovery');
+  t.end();
+});
+
+void t.test('not acknowledged in time, the next level is texted; an acknowledged alert is not escalated', async (t) => {
+  const r = rig(t);
+  r.agents.add('a1', 'web-01', 'online', T0);
+  r.agents.add('a2', 'web-02', 'online', T0);
+  r.admin.saveContact(contact('kim', '+821011112222', 0));
+  r.admin.saveContact(contact('lee', '+821033334444', 1, 'ko'));
+  r.admin.saveRule(rule(0));
+  r.engine.onBatch('a1', cpu(S, 1));
+  r.engine.onBatch('a2', cpu(S, 1));
+  const [first, second] = r.engine.openAlerts().sort((a, b) => a.id - b.id);
+  if (!first || !second) throw new Error('two alerts expected');
+  await r.clock.advance(60_000);
+  const ack = r.engine.acknowledge(first.id, 'web');
+  t.equal(ack.ok, true);
+  t.same(texts(r, '+821033334444'), [], 'level 1 hears nothing yet');
+  await r.clock.advance(ESCALATE_MS - 60_000);
+  const lee = texts(r, '+821033334444');
+  t.equal(lee.length, 1, 'one escalation');
+  t.match(lee[0] ?? '', new RegExp(`미확인.*#${second.id}`), `about #${second.id} only`);
+  t.match(texts(r, '+821011112222').at(-1) ?? '', new RegExp(`^\\[ACK\\] #${first.id} web-01 .*by web`), 'the acknowledgement is told to those told about it');
+  t.same(r.engine.acknowledge(first.id, 'web'), { ok: false, reason: 'already-acknowledged' });
+});
+
+void t.test('no agent is silent during the start-up grace; an offline agent fires after it, and a status change is judged within a second', async (t) => {
+  const r = rig(t, { graceMs: 30_000 });
+  r.agents.add('a1', 'db-01', 'offline', T0 - 60_000);
+  r.agents.add('a2', 'db-02', 'online', T0);
+  r.admin.saveContact(contact('kim', '+821011112222'));
+  await r.clock.advance(29_000);
+  t.same(texts(r), [], 'nobody is silent in the grace');
+  const row = r.agents.rows.get('a2');
+  if (!row) throw new Error('no a2');
+  row.lastSeen = r.clock.now(); // db-02 keeps reporting
+  await r.clock.advance(2_000);
+  t.match(texts(r), [/^\[CRIT\] db-01 offline since 04:59 #1/]);
+  await r.clock.advance(1_000); // a periodic check has just run; the next is 2 s away
+  // db-02 goes offline (its last will): judged a second after the status event (status changes
+  // are judged together), not at the next periodic check
+  row.status = 'offline';
+  r.hub.publish('status', 'a2', { agentId: 'a2', status: 'offline', at: r.clock.now() });
+  await r.clock.advance(999);
+  t.equal(texts(r).length, 1, 'not yet: other status changes may come with it');
+  await r.clock.advance(1);
+  t.match(texts(r)[1] ?? '', /^\[CRIT\] db-02 offline since 05:0[01] #2/);
+});
+
+void t.test('an agent whose publishes wait for their acknowledgement (the appliance is behind) is not silent; once they stop, it is', async (t) => {
+  const r = rig(t, { graceMs: 0 });
+  r.agents.add('a1', 'db-01', 'online', T0);
+  r.agents.talking.add('a1');
+  r.admin.saveContact(contact('kim', '+821011112222'));
+  await r.clock.advance(120_000);
+  t.same(texts(r), [], 'two minutes without a stored sample, but talking all along: no alert');
+  r.agents.talking.delete('a1');
+  await r.clock.advance(2_000);
+  t.match(texts(r), [/^\[CRIT\] db-01 /], 'silent once nothing of it waits any more');
+});
+
+void t.test('after a restart an open alert keeps firing and is not fired again', (t) => {
+  const file = path.join(t.testdir(), 'restart.sqlite');
+  const clock = new VirtualClock(T0);
+  const agents = new Agents();
+  agents.add('a1', 'web-01', 'online', T0);
+  {
+    const db = openDatabase(file);
+    const first = createAlertingCore({
+      repo: new AlertRepository(db), agents, hub: new LiveHub({ ringSize: 10, bootTimeMs: T0 }),
+      outbox: new SmsOutbox({ db, clock, logger: silentLogger, transport: null }), mutes: new MuteStore(db), clock, logger: silentLogger,
+    });
+    first.engine.start();
+    first.admin.deleteRule('default-cpu-busy');
+    first.admin.saveRule(rule(0));
+    first.engine.onBatch('a1', cpu(S, 1));
+    t.equal(first.engine.openAlerts()[0]?.state, 'firing');
+    first.engine.stop();
+    db.close();
+  }
+  const r = rig(t, { file, clock, agents });
+  t.equal(r.engine.openAlerts()[0]?.id, 1, 'restored');
+  r.engine.onBatch('a1', cpu(S + 5, 1));
+  t.same(r.events.filter((e) => e.name === 'alert'), [], 'still firing: no second "fired"');
+  r.engine.onBatch('a1', cpu(S + 10, 50));
+  t.same(r.events.filter((e) => e.name === 'alert').map((e) => (e.data as { kind: string }).kind), ['resolved']);
+  t.end();
+});
