@@ -1,8 +1,9 @@
 // The one data table of the UI: open and resolved alerts (S7), rules (S4), the servers' health
-// (S8), contacts and the SMS outbox (S12). A view names its columns (header, cell, alignment)
-// and its rows (key, test hooks); the table writes the markup the stylesheets and the Chromium
-// tests rely on: a scrolling wrapper, <th scope="col"> headers, one <tr> per row, an optional
-// full-width detail row under a row, and an empty-state message instead of a table without rows.
+// (S8), contacts and the SMS outbox (S12), visitors (S15), collector schedules (S2) and a
+// server's filesystems (S9). A view names its columns (header, cell, alignment) and its rows
+// (key, test hooks); the table writes the markup the stylesheets and the Chromium tests rely on:
+// a scrolling wrapper, <th scope="col"> headers, one <tr> per row, an optional full-width detail
+// row under a row, and an empty-state message instead of a table without rows.
 import { Fragment } from 'preact';
 import type { ComponentChildren } from 'preact';
 
