@@ -8,12 +8,11 @@
 // acknowledged, a group gets a member and the server list filters by it, Korean labels appear.
 // Screenshots for a person to look at go to test-artifacts/.
 import t from 'tap';
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Alert, AlertListResponse, Contact, OutboxEntry, Rule } from '../../contract/alerts-api.js';
-import { ROOT, startAppliance, waitFor } from '../helpers/appliance-harness.js';
+import { startAppliance, waitFor } from '../helpers/appliance-harness.js';
+import { ARTIFACTS, launchChromium, uiTestCanRun } from '../helpers/chromium.js';
 import { connectAgent, enroll, publishMetrics, sampleBatch } from '../helpers/mqtt-agent.js';
 import {
   applyAlertEvent,
@@ -36,9 +35,6 @@ import { translate, type MessageKey } from '../../webui/src/i18n.js';
 import { ALERTING_EN, ALERTING_KO } from '../../webui/src/i18n-alerting.js';
 import { formattersFor } from '../../webui/src/locale-format.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const WEBUI_INDEX = path.join(ROOT, 'dist', 'webui', 'index.html');
-const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const en = (key: MessageKey, params?: Record<string, string | number>): string => translate('en', key, params);
 const ko = (key: MessageKey, params?: Record<string, string | number>): string => translate('ko', key, params);
 
@@ -165,24 +161,12 @@ void t.test('every alerting string exists in Korean and English and is not left 
 
 // --- end to end ------------------------------------------------------------------------------------------
 
-async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    // the network flags keep Chromium from calling home, which this machine's closed network refuses
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-}
-
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
 }
 
 void t.test('the alerting screens against the real appliance and its modem simulator', async (t) => {
-  if (!existsSync(WEBUI_INDEX) || !existsSync(CHROMIUM)) {
-    t.fail(`needs the built UI (${path.relative(ROOT, WEBUI_INDEX)}: run npm run build) and Debian's chromium at ${CHROMIUM}`);
-    return;
-  }
-  mkdirSync(ARTIFACTS, { recursive: true });
+  if (!uiTestCanRun(t)) return;
 
   const app = await startAppliance(t, { args: ['--modem', 'sim'] });
   // a hand-driven agent: CPU ~99 % busy (idle 1 %) every second, so a short rule fires soon
@@ -196,8 +180,7 @@ void t.test('the alerting screens against the real appliance and its modem simul
   const ticker = setInterval(publish, 1000);
   t.teardown(() => clearInterval(ticker));
 
-  const browser = await launch();
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
   const pageErrors: string[] = [];

@@ -3,21 +3,17 @@
 // serves the built UI to Debian's headless Chromium (never a downloaded browser). Screenshots
 // for a person to look at go to test-artifacts/.
 import t from 'tap';
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
 import { DEFAULT_COLLECTOR_SETTINGS, DEFAULT_QUEUE } from '../../contract/agent-config.js';
 import type { AgentSummary } from '../../contract/api.js';
 import type { AgentConfigResponse, ConfigDefaultsResponse } from '../../contract/fleet-api.js';
 import type { MetricsBatch } from '../../contract/metrics.js';
 import { defaultsBody, draftFrom, nextSort, overriddenCollectors, overridesBody, rangeFrom } from '../../webui/src/fleet-model.js';
 import { FLEET_EN, FLEET_KO } from '../../webui/src/i18n-fleet.js';
-import { ROOT, startAppliance, waitFor } from '../helpers/appliance-harness.js';
+import { startAppliance, waitFor } from '../helpers/appliance-harness.js';
+import { ARTIFACTS, launchChromium, uiTestCanRun } from '../helpers/chromium.js';
 import { connectAgent, enroll, publishMetrics } from '../helpers/mqtt-agent.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const WEBUI_INDEX = path.join(ROOT, 'dist', 'webui', 'index.html');
-const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const DEFAULTS = { collectors: DEFAULT_COLLECTOR_SETTINGS, queue: DEFAULT_QUEUE };
 
 void t.test('the schedule form sends complete defaults, and only the differences for one server', (t) => {
@@ -50,19 +46,8 @@ void t.test('both languages have every fleet string', (t) => {
   t.end();
 });
 
-async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-}
-
 void t.test('adding a server, visitors, schedules and removal through the UI', async (t) => {
-  if (!existsSync(WEBUI_INDEX) || !existsSync(CHROMIUM)) {
-    t.fail(`needs the built UI (${path.relative(ROOT, WEBUI_INDEX)}: run npm run build) and Debian's chromium at ${CHROMIUM}`);
-    return;
-  }
-  mkdirSync(ARTIFACTS, { recursive: true });
+  if (!uiTestCanRun(t)) return;
   const app = await startAppliance(t);
   const web = await enroll(app, 'web-01');
   const client = await connectAgent(t, app, web);
@@ -71,8 +56,7 @@ void t.test('adding a server, visitors, schedules and removal through the UI', a
   await publishMetrics(client, web.agentId, snap(T, [{ remote: '10.0.0.5', remotePort: 50001, localPort: 443 }, { remote: '192.168.1.9', remotePort: 40000, localPort: 22 }]));
   await publishMetrics(client, web.agentId, snap(T + 30, [{ remote: '10.0.0.5', remotePort: 50002, localPort: 443 }]));
 
-  const browser = await launch();
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
   const pageErrors: string[] = [];

@@ -3,25 +3,12 @@
 // through playwright-core. Never a downloaded browser: the executable is the system's.
 // Screenshots for a person to look at go to test-artifacts/.
 import t from 'tap';
-import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { AgentSummary } from '../../contract/api.js';
-import { ROOT, startAgent, startAppliance, waitFor } from '../helpers/appliance-harness.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const WEBUI_INDEX = path.join(ROOT, 'dist', 'webui', 'index.html');
-const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-
-async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    // the network flags keep Chromium from calling home, which this machine's closed network refuses
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-}
+import { startAgent, startAppliance, waitFor } from '../helpers/appliance-harness.js';
+import { ARTIFACTS, launchChromium, uiTestCanRun } from '../helpers/chromium.js';
 
 /** The number a chart reports for its drawn time points (0 while it has none). */
 async function chartPoints(page: Page, agentId: string, chart: string): Promise<number> {
@@ -30,11 +17,7 @@ async function chartPoints(page: Page, agentId: string, chart: string): Promise<
 }
 
 void t.test('the dashboard lists a live agent, charts it, speaks Korean, and shows an outage', async (t) => {
-  if (!existsSync(WEBUI_INDEX) || !existsSync(CHROMIUM)) {
-    t.fail(`needs the built UI (${path.relative(ROOT, WEBUI_INDEX)}: run npm run build) and Debian's chromium at ${CHROMIUM}`);
-    return;
-  }
-  mkdirSync(ARTIFACTS, { recursive: true });
+  if (!uiTestCanRun(t)) return;
 
   const app = await startAppliance(t);
   const agentProc = startAgent(t, app, { interval: 1 });
@@ -45,8 +28,7 @@ void t.test('the dashboard lists a live agent, charts it, speaks Korean, and sho
     return list.find((a) => a.hostname === hostname && a.status === 'online');
   }, { timeoutMs: 30_000 });
 
-  const browser = await launch();
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
   const pageErrors: string[] = [];

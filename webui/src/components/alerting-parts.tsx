@@ -60,6 +60,7 @@ export function ErrorBox({ message, onRetry }: { message: string; onRetry?: () =
   );
 }
 
+/** Nothing to list (the same paragraph DataTable writes for a table without rows). */
 export function Empty({ children }: { children: ComponentChildren }) {
   return (
     <p class="hint empty" data-testid="empty">
@@ -69,27 +70,27 @@ export function Empty({ children }: { children: ComponentChildren }) {
 }
 
 /**
- * What a view shows of a resource that is not (yet) a list to draw: loading, the error with a
- * retry, or `empty` once loaded with nothing in it (`isEmpty`).
+ * What a view shows of a resource that is not (yet) data to draw: loading, or the error with a
+ * retry. A list without rows says so itself (DataTable's `empty`).
  */
-export function ResourceState({ resource, isEmpty = false, empty }: { resource: Pick<Resource<unknown>, 'phase' | 'error' | 'reload'>; isEmpty?: boolean; empty?: ComponentChildren }) {
+export function ResourceState({ resource }: { resource: Pick<Resource<unknown>, 'phase' | 'error' | 'reload'> }) {
   if (resource.phase === 'loading') return <Loading />;
   if (resource.phase === 'error') return <ErrorBox message={resource.error ?? ''} onRetry={resource.reload} />;
-  return isEmpty && empty !== undefined ? <Empty>{empty}</Empty> : null;
+  return null;
 }
 
-/** The edit and delete buttons of a table row; test ids `<testId>-edit`, `<testId>-delete`. */
+/** The edit and delete buttons of a table row's actions cell; test ids `<testId>-edit`, `<testId>-delete`. */
 export function RowActions({ testId, onEdit, onDelete }: { testId: string; onEdit: () => void; onDelete: () => void }) {
   const { t } = useUi();
   return (
-    <td class="actions">
+    <>
       <button type="button" class="button button-quiet" data-testid={`${testId}-edit`} onClick={onEdit}>
         {t('common.edit')}
       </button>
       <button type="button" class="button button-quiet button-danger" data-testid={`${testId}-delete`} onClick={onDelete}>
         {t('common.delete')}
       </button>
-    </td>
+    </>
   );
 }
 

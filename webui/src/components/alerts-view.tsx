@@ -13,6 +13,7 @@ import type { Resource } from '../use-resource.js';
 import { useResource } from '../use-resource.js';
 import { useNow, useUi } from '../ui-context.js';
 import { AlertStateBadge, Card, ErrorBox, Loading, ResourceState, SeverityBadge } from './alerting-parts.js';
+import { DataTable } from './data-table.js';
 
 const HISTORY_PAGE = 50;
 
@@ -74,12 +75,11 @@ function AlertDetails({ id }: { id: number }) {
   );
 }
 
-function OpenAlertRow({ alert, now, onAcked }: { alert: Alert; now: number; onAcked: (a: Alert) => void }) {
-  const { t, fmt } = useUi();
+/** The open alert's buttons: acknowledge (while firing) and the details under the row. */
+function OpenAlertActions({ alert, expanded, onToggle, onAcked }: { alert: Alert; expanded: boolean; onToggle: () => void; onAcked: (a: Alert) => void }) {
+  const { t } = useUi();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [expanded, setExpanded] = useState(false);
-  const since = alert.firedAt ?? alert.startedAt;
   const ack = (): void => {
     setBusy(true);
     setError(null);
@@ -90,48 +90,18 @@ function OpenAlertRow({ alert, now, onAcked }: { alert: Alert; now: number; onAc
   };
   return (
     <>
-      <tr class={`alert-row sevrow-${alert.severity}`} data-testid="open-alert" data-alert-id={alert.id} data-state={alert.state} data-severity={alert.severity} data-agent-id={alert.agentId} data-rule-id={alert.ruleId}>
-        <td>
-          <SeverityBadge level={alert.severity} />
-        </td>
-        <td class="host-cell" data-testid="alert-server">
-          {alert.agentName}
-        </td>
-        <td>
-          <AlertWhat alert={alert} />
-        </td>
-        <td class="num" data-testid="alert-value">
-          {valueVsThreshold(alert, fmt, t)}
-        </td>
-        <td>
-          <AlertStateBadge state={alert.state} />
-          {alert.state === 'acknowledged' && alert.ackedBy && <div class="muted small">{t('alert.by', { by: alert.ackedBy })}</div>}
-        </td>
-        <td class="nowrap" title={fmt.dateTime(since)}>
-          {fmt.relative(since, now)}
-        </td>
-        <td class="actions">
-          {alert.state === 'firing' && (
-            <button type="button" class="button button-primary" data-testid="ack-button" disabled={busy} onClick={ack}>
-              {t('alert.ack')}
-            </button>
-          )}
-          <button type="button" class="button button-quiet" aria-expanded={expanded} onClick={() => setExpanded(!expanded)}>
-            {expanded ? t('common.hide') : t('common.details')}
-          </button>
-          {error && (
-            <p class="field-error" role="alert">
-              {error}
-            </p>
-          )}
-        </td>
-      </tr>
-      {expanded && (
-        <tr class="detail-row">
-          <td colSpan={7}>
-            <AlertDetails id={alert.id} />
-          </td>
-        </tr>
+      {alert.state === 'firing' && (
+        <button type="button" class="button button-primary" data-testid="ack-button" disabled={busy} onClick={ack}>
+          {t('alert.ack')}
+        </button>
+      )}
+      <button type="button" class="button button-quiet" aria-expanded={expanded} onClick={onToggle}>
+        {expanded ? t('common.hide') : t('common.details')}
+      </button>
+      {error && (
+        <p class="field-error" role="alert">
+          {error}
+        </p>
       )}
     </>
   );
@@ -141,6 +111,14 @@ function OpenAlerts({ open, onAcked }: { open: Resource<Alert[]>; onAcked: (a: A
   const { t, fmt } = useUi();
   const now = useNow(5000);
   const rows = useMemo(() => sortAlertsWorstFirst(open.data ?? []), [open.data]);
+  const [expanded, setExpanded] = useState<ReadonlySet<number>>(new Set());
+  const toggle = (id: number): void =>
+    setExpanded((ids) => {
+      const next = new Set(ids);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
+  const since = (a: Alert): number => a.firedAt ?? a.startedAt;
   return (
     <Card
       title={
@@ -150,30 +128,46 @@ function OpenAlerts({ open, onAcked }: { open: Resource<Alert[]>; onAcked: (a: A
       }
       testId="open-alerts"
     >
-      <ResourceState resource={open} isEmpty={rows.length === 0} empty={t('alerts.noneOpen')} />
-      {rows.length > 0 && (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">{t('col.severity')}</th>
-                <th scope="col">{t('col.server')}</th>
-                <th scope="col">{t('col.alert')}</th>
-                <th scope="col">{t('col.value')}</th>
-                <th scope="col">{t('col.state')}</th>
-                <th scope="col">{t('col.since')}</th>
-                <th scope="col">
-                  <span class="sr-only">{t('col.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((a) => (
-                <OpenAlertRow key={a.id} alert={a} now={now} onAcked={onAcked} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+      <ResourceState resource={open} />
+      {open.data && (
+        <DataTable
+          rows={rows}
+          rowKey={(a) => a.id}
+          rowAttrs={(a) => ({
+            class: `alert-row sevrow-${a.severity}`,
+            'data-testid': 'open-alert',
+            'data-alert-id': a.id,
+            'data-state': a.state,
+            'data-severity': a.severity,
+            'data-agent-id': a.agentId,
+            'data-rule-id': a.ruleId,
+          })}
+          detail={(a) => expanded.has(a.id) && <AlertDetails id={a.id} />}
+          empty={t('alerts.noneOpen')}
+          columns={[
+            { header: t('col.severity'), cell: (a) => <SeverityBadge level={a.severity} /> },
+            { header: t('col.server'), class: 'host-cell', cellAttrs: () => ({ 'data-testid': 'alert-server' }), cell: (a) => a.agentName },
+            { header: t('col.alert'), cell: (a) => <AlertWhat alert={a} /> },
+            // the figure right-aligned under a header that stays where the others are
+            { header: t('col.value'), class: 'num', cellAttrs: () => ({ 'data-testid': 'alert-value' }), cell: (a) => valueVsThreshold(a, fmt, t) },
+            {
+              header: t('col.state'),
+              cell: (a) => (
+                <>
+                  <AlertStateBadge state={a.state} />
+                  {a.state === 'acknowledged' && a.ackedBy && <div class="muted small">{t('alert.by', { by: a.ackedBy })}</div>}
+                </>
+              ),
+            },
+            { header: t('col.since'), class: 'nowrap', cellAttrs: (a) => ({ title: fmt.dateTime(since(a)) }), cell: (a) => fmt.relative(since(a), now) },
+            {
+              header: t('col.actions'),
+              headerHidden: true,
+              class: 'actions',
+              cell: (a) => <OpenAlertActions alert={a} expanded={expanded.has(a.id)} onToggle={() => toggle(a.id)} onAcked={onAcked} />,
+            },
+          ]}
+        />
       )}
     </Card>
   );
@@ -239,48 +233,42 @@ function History({ agents }: { agents: readonly AgentRow[] }) {
         </label>
         <input class="search inline-search" type="search" placeholder={t('alerts.searchHistory')} aria-label={t('alerts.searchHistory')} value={text} onInput={(e) => setText(e.currentTarget.value)} />
       </div>
-      <ResourceState resource={first} isEmpty={rows.length === 0} empty={t('alerts.noHistory')} />
-      {rows.length > 0 && (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">{t('col.severity')}</th>
-                <th scope="col">{t('col.server')}</th>
-                <th scope="col">{t('col.alert')}</th>
-                <th scope="col">{t('col.value')}</th>
-                <th scope="col">{t('col.started')}</th>
-                <th scope="col">{t('col.resolved')}</th>
-                <th scope="col">{t('col.resolution')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((a) => (
-                <tr key={a.id} class={`alert-row sevrow-${a.severity}`} data-testid="history-alert" data-alert-id={a.id}>
-                  <td>
-                    <SeverityBadge level={a.severity} />
-                  </td>
-                  <td class="host-cell">{a.agentName}</td>
-                  <td>
-                    <AlertWhat alert={a} />
-                  </td>
-                  <td class="num">
-                    {valueVsThreshold(a, fmt, t)}
-                    {typeof a.resolvedValue === 'number' && a.metric.kind !== 'agent_silent' && (
-                      <div class="muted small">{t('alert.resolvedValue', { v: formatMetricValue(a.resolvedValue, a.unit, fmt) })}</div>
-                    )}
-                  </td>
-                  <td class="nowrap">{fmt.dateTime(a.startedAt)}</td>
-                  <td class="nowrap">{a.resolvedAt ? fmt.dateTime(a.resolvedAt) : '–'}</td>
-                  <td>
-                    {a.firedAt === undefined ? t('resolution.neverFired') : a.resolution ? t(`resolution.${a.resolution}` as const) : '–'}
-                    {a.ackedBy && <div class="muted small">{t('alert.ackedBy', { by: a.ackedBy })}</div>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      <ResourceState resource={first} />
+      {first.data && (
+        <DataTable
+          rows={rows}
+          rowKey={(a) => a.id}
+          rowAttrs={(a) => ({ class: `alert-row sevrow-${a.severity}`, 'data-testid': 'history-alert', 'data-alert-id': a.id })}
+          empty={t('alerts.noHistory')}
+          columns={[
+            { header: t('col.severity'), cell: (a) => <SeverityBadge level={a.severity} /> },
+            { header: t('col.server'), class: 'host-cell', cell: (a) => a.agentName },
+            { header: t('col.alert'), cell: (a) => <AlertWhat alert={a} /> },
+            {
+              header: t('col.value'),
+              class: 'num',
+              cell: (a) => (
+                <>
+                  {valueVsThreshold(a, fmt, t)}
+                  {typeof a.resolvedValue === 'number' && a.metric.kind !== 'agent_silent' && (
+                    <div class="muted small">{t('alert.resolvedValue', { v: formatMetricValue(a.resolvedValue, a.unit, fmt) })}</div>
+                  )}
+                </>
+              ),
+            },
+            { header: t('col.started'), class: 'nowrap', cell: (a) => fmt.dateTime(a.startedAt) },
+            { header: t('col.resolved'), class: 'nowrap', cell: (a) => (a.resolvedAt ? fmt.dateTime(a.resolvedAt) : '–') },
+            {
+              header: t('col.resolution'),
+              cell: (a) => (
+                <>
+                  {a.firedAt === undefined ? t('resolution.neverFired') : a.resolution ? t(`resolution.${a.resolution}` as const) : '–'}
+                  {a.ackedBy && <div class="muted small">{t('alert.ackedBy', { by: a.ackedBy })}</div>}
+                </>
+              ),
+            },
+          ]}
+        />
       )}
       {moreError && <ErrorBox message={moreError} onRetry={loadMore} />}
       {next !== null && (

@@ -23,6 +23,7 @@ import { ApiRequestError, errorReason } from '../api-client.js';
 import { useResource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
 import { Card, ErrorBox, Field, FieldError, FormError, ResourceState, RowActions, SeverityBadge } from './alerting-parts.js';
+import { DataTable } from './data-table.js';
 
 /** Monday first, as the operators' calendars are. */
 const WEEK = [1, 2, 3, 4, 5, 6, 0];
@@ -217,52 +218,41 @@ export function ContactsView() {
       {editing !== null && <ContactForm key={editing === 'new' ? 'new' : editing.id} contact={editing === 'new' ? null : editing} onSaved={onSaved} onCancel={() => setEditing(null)} />}
       <Card title={t('contact.list')} testId="contact-list">
         {rowError && <ErrorBox message={rowError} />}
-        <ResourceState resource={contacts} isEmpty={list.length === 0} empty={t('contact.none')} />
-        {list.length > 0 && (
+        <ResourceState resource={contacts} />
+        {contacts.data && (
           <>
             <EscalationOrder contacts={list} />
-            <div class="table-wrap">
-              <table class="table">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('contact.name')}</th>
-                    <th scope="col">{t('contact.phone')}</th>
-                    <th scope="col">{t('contact.language')}</th>
-                    <th scope="col">{t('contact.severities')}</th>
-                    <th scope="col">{t('contact.schedule')}</th>
-                    <th scope="col" class="num">
-                      {t('contact.level')}
-                    </th>
-                    <th scope="col">
-                      <span class="sr-only">{t('col.actions')}</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((c) => (
-                    <tr key={c.id} data-testid="contact-row" data-contact-id={c.id} class={c.enabled ? '' : 'is-disabled'}>
-                      <td>
-                        <strong>{c.name}</strong> {!c.enabled && <span class="tag">{t('common.off')}</span>}
-                      </td>
-                      <td class="mono" data-testid="contact-phone-cell">
-                        {c.phone}
-                      </td>
-                      <td>{t(`lang.${c.language}` as const)}</td>
-                      <td>
-                        <span class="level-chips">
-                          {c.severities.map((s) => (
-                            <SeverityBadge key={s} level={s} />
-                          ))}
-                        </span>
-                      </td>
-                      <td>{scheduleText(c.schedule, t)}</td>
-                      <td class="num">{c.escalationLevel}</td>
-                      <RowActions testId="contact" onEdit={() => setEditing(c)} onDelete={() => remove(c)} />
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              rows={list}
+              rowKey={(c) => c.id}
+              rowAttrs={(c) => ({ 'data-testid': 'contact-row', 'data-contact-id': c.id, class: c.enabled ? undefined : 'is-disabled' })}
+              empty={t('contact.none')}
+              columns={[
+                {
+                  header: t('contact.name'),
+                  cell: (c) => (
+                    <>
+                      <strong>{c.name}</strong> {!c.enabled && <span class="tag">{t('common.off')}</span>}
+                    </>
+                  ),
+                },
+                { header: t('contact.phone'), class: 'mono', cellAttrs: () => ({ 'data-testid': 'contact-phone-cell' }), cell: (c) => c.phone },
+                { header: t('contact.language'), cell: (c) => t(`lang.${c.language}` as const) },
+                {
+                  header: t('contact.severities'),
+                  cell: (c) => (
+                    <span class="level-chips">
+                      {c.severities.map((s) => (
+                        <SeverityBadge key={s} level={s} />
+                      ))}
+                    </span>
+                  ),
+                },
+                { header: t('contact.schedule'), cell: (c) => scheduleText(c.schedule, t) },
+                { header: t('contact.level'), num: true, cell: (c) => c.escalationLevel },
+                { header: t('col.actions'), headerHidden: true, class: 'actions', cell: (c) => <RowActions testId="contact" onEdit={() => setEditing(c)} onDelete={() => remove(c)} /> },
+              ]}
+            />
           </>
         )}
       </Card>

@@ -12,6 +12,7 @@ import { ApiRequestError, errorReason } from '../api-client.js';
 import { useResource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
 import { StatusBadge } from './status-badge.js';
+import { DataTable } from './data-table.js';
 import { Card, Empty, ErrorBox, FieldError, FormError, Loading, ResourceState, SeverityBadge } from './alerting-parts.js';
 
 const STATUSES: readonly AgentStatus[] = ['online', 'offline', 'unknown'];
@@ -203,52 +204,32 @@ function ServerTable({ groups, group, onGroup, onOpenServer }: { groups: readonl
         </label>
         <input class="search inline-search" type="search" placeholder={t('list.search')} aria-label={t('list.search')} value={q} onInput={(e) => setQ(e.currentTarget.value)} />
       </div>
-      <ResourceState resource={servers} isEmpty={servers.data?.length === 0} empty={t('list.noMatch')} />
-      {servers.data && servers.data.length > 0 && (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">{t('col.server')}</th>
-                <th scope="col">{t('col.status')}</th>
-                <th scope="col">{t('col.severity')}</th>
-                <th scope="col" class="num">
-                  {t('astate.firing')}
-                </th>
-                <th scope="col" class="num">
-                  {t('astate.acknowledged')}
-                </th>
-                <th scope="col" class="num">
-                  {t('astate.pending')}
-                </th>
-                <th scope="col">
-                  <span class="sr-only">{t('col.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {servers.data.map((s) => (
-                <tr key={s.agentId} class={`sevrow-${s.level}`} data-testid="health-row" data-agent-id={s.agentId} data-level={s.level} data-status={s.status}>
-                  <td class="host-cell">{s.hostname}</td>
-                  <td>
-                    <StatusBadge status={s.status} />
-                  </td>
-                  <td>
-                    <SeverityBadge level={s.level} />
-                  </td>
-                  <td class="num">{fmt.number(s.firing, 0)}</td>
-                  <td class="num">{fmt.number(s.acknowledged, 0)}</td>
-                  <td class="num">{fmt.number(s.pending, 0)}</td>
-                  <td class="actions">
-                    <button type="button" class="button button-quiet" onClick={() => onOpenServer(s.agentId)}>
-                      {t('servers.openDashboard')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      <ResourceState resource={servers} />
+      {servers.data && (
+        <DataTable
+          rows={servers.data}
+          rowKey={(s) => s.agentId}
+          rowAttrs={(s) => ({ class: `sevrow-${s.level}`, 'data-testid': 'health-row', 'data-agent-id': s.agentId, 'data-level': s.level, 'data-status': s.status })}
+          empty={t('list.noMatch')}
+          columns={[
+            { header: t('col.server'), class: 'host-cell', cell: (s) => s.hostname },
+            { header: t('col.status'), cell: (s) => <StatusBadge status={s.status} /> },
+            { header: t('col.severity'), cell: (s) => <SeverityBadge level={s.level} /> },
+            { header: t('astate.firing'), num: true, cell: (s) => fmt.number(s.firing, 0) },
+            { header: t('astate.acknowledged'), num: true, cell: (s) => fmt.number(s.acknowledged, 0) },
+            { header: t('astate.pending'), num: true, cell: (s) => fmt.number(s.pending, 0) },
+            {
+              header: t('col.actions'),
+              headerHidden: true,
+              class: 'actions',
+              cell: (s) => (
+                <button type="button" class="button button-quiet" onClick={() => onOpenServer(s.agentId)}>
+                  {t('servers.openDashboard')}
+                </button>
+              ),
+            },
+          ]}
+        />
       )}
     </Card>
   );

@@ -11,6 +11,7 @@ import { errorReason } from '../api-client.js';
 import { useResource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
 import { Card, ErrorBox, ResourceState, RowActions } from './alerting-parts.js';
+import { DataTable } from './data-table.js';
 import { RuleForm } from './rule-form.js';
 
 /** The SMS parts of a saved rule's longest message, in the page's language. */
@@ -127,54 +128,49 @@ export function RulesView({ agents }: { agents: readonly AgentRow[] }) {
       )}
       <Card title={t('rule.list')} testId="rule-list">
         {rowError && <ErrorBox message={rowError} />}
-        <ResourceState resource={rules} isEmpty={rules.data?.length === 0} empty={t('rule.none')} />
-        {rules.data && rules.data.length > 0 && (
-          <div class="table-wrap">
-            <table class="table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('rule.name')}</th>
-                  <th scope="col">{t('rule.metric')}</th>
-                  <th scope="col">{t('rule.levels')}</th>
-                  <th scope="col">{t('rule.for')}</th>
-                  <th scope="col">{t('rule.scope')}</th>
-                  <th scope="col">{t('rule.sms')}</th>
-                  <th scope="col">{t('rule.enabled')}</th>
-                  <th scope="col">
-                    <span class="sr-only">{t('col.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rules.data.map((r) => (
-                  <tr key={r.id} data-testid="rule-row" data-rule-id={r.id} class={r.enabled ? '' : 'is-disabled'}>
-                    <td>
-                      <strong>{r.name}</strong> {r.builtin && <span class="tag" data-testid="builtin-tag">{t('rule.builtin')}</span>}
-                    </td>
-                    <td>{metricText(r.metric, undefined, t)}</td>
-                    <td>
-                      <Levels rule={r} />
-                      {r.recovery?.delta !== undefined && r.recovery.delta > 0 && (
-                        <div class="muted small">{t('rule.hysteresis', { d: formatMetricValue(r.recovery.delta, metricUnit(r.metric), fmt) })}</div>
-                      )}
-                    </td>
-                    <td class="nowrap">{durationText(r.forS, t)}</td>
-                    <td>{scopeText(r, groups.data ?? [], agents, t)}</td>
-                    <td class="nowrap">
-                      <RuleParts rule={r} />
-                    </td>
-                    <td>
-                      <label class="switch">
-                        <input type="checkbox" checked={r.enabled} data-testid="rule-toggle" aria-label={t('rule.enabled')} onChange={() => toggle(r)} />
-                        <span>{r.enabled ? t('common.on') : t('common.off')}</span>
-                      </label>
-                    </td>
-                    <RowActions testId="rule" onEdit={() => setEditing(r)} onDelete={() => remove(r)} />
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+        <ResourceState resource={rules} />
+        {rules.data && (
+          <DataTable
+            rows={rules.data}
+            rowKey={(r) => r.id}
+            rowAttrs={(r) => ({ 'data-testid': 'rule-row', 'data-rule-id': r.id, class: r.enabled ? undefined : 'is-disabled' })}
+            empty={t('rule.none')}
+            columns={[
+              {
+                header: t('rule.name'),
+                cell: (r) => (
+                  <>
+                    <strong>{r.name}</strong> {r.builtin && <span class="tag" data-testid="builtin-tag">{t('rule.builtin')}</span>}
+                  </>
+                ),
+              },
+              { header: t('rule.metric'), cell: (r) => metricText(r.metric, undefined, t) },
+              {
+                header: t('rule.levels'),
+                cell: (r) => (
+                  <>
+                    <Levels rule={r} />
+                    {r.recovery?.delta !== undefined && r.recovery.delta > 0 && (
+                      <div class="muted small">{t('rule.hysteresis', { d: formatMetricValue(r.recovery.delta, metricUnit(r.metric), fmt) })}</div>
+                    )}
+                  </>
+                ),
+              },
+              { header: t('rule.for'), class: 'nowrap', cell: (r) => durationText(r.forS, t) },
+              { header: t('rule.scope'), cell: (r) => scopeText(r, groups.data ?? [], agents, t) },
+              { header: t('rule.sms'), class: 'nowrap', cell: (r) => <RuleParts rule={r} /> },
+              {
+                header: t('rule.enabled'),
+                cell: (r) => (
+                  <label class="switch">
+                    <input type="checkbox" checked={r.enabled} data-testid="rule-toggle" aria-label={t('rule.enabled')} onChange={() => toggle(r)} />
+                    <span>{r.enabled ? t('common.on') : t('common.off')}</span>
+                  </label>
+                ),
+              },
+              { header: t('col.actions'), headerHidden: true, class: 'actions', cell: (r) => <RowActions testId="rule" onEdit={() => setEditing(r)} onDelete={() => remove(r)} /> },
+            ]}
+          />
         )}
       </Card>
     </div>

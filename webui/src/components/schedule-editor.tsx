@@ -10,6 +10,7 @@ import { getAgentConfig, getConfigDefaults, saveAgentConfig, saveConfigDefaults 
 import { defaultsBody, draftFrom, overriddenCollectors, overridesBody, type ScheduleDraft } from '../fleet-model.js';
 import { useUi } from '../ui-context.js';
 import { useResource } from '../use-resource.js';
+import { DataTable } from './data-table.js';
 import { ProblemList } from './fleet-dialog.js';
 
 interface Loaded {
@@ -75,59 +76,58 @@ export function ScheduleEditor({ agentId }: { agentId?: string }) {
           {t('schedule.notConfigured')}
         </p>
       )}
-      <table class="fleet-table">
-        <thead>
-          <tr>
-            <th scope="col">{t('schedule.collector')}</th>
-            <th scope="col">{t('schedule.enabled')}</th>
-            <th scope="col">{t('schedule.interval')}</th>
-            {agentId && <th scope="col" />}
-          </tr>
-        </thead>
-        <tbody>
-          {COLLECTOR_NAMES.map((name) => {
-            const c = draft.collectors[name];
-            return (
-              <tr key={name} data-testid="schedule-row" data-collector={name}>
-                <th scope="row">{t(`collector.${name}` as const)}</th>
-                <td>
-                  <label class="fleet-switch">
-                    <input
-                      type="checkbox"
-                      role="switch"
-                      checked={c.enabled}
-                      aria-label={`${t(`collector.${name}` as const)} ${t('schedule.enabled')}`}
-                      data-testid={`enabled-${name}`}
-                      onChange={(e) => setCollector(name, { enabled: e.currentTarget.checked })}
-                    />
-                    <span aria-hidden="true" />
-                  </label>
-                </td>
-                <td>
-                  <input
-                    class="fleet-number"
-                    type="number"
-                    min={1}
-                    max={3600}
-                    step={1}
-                    inputMode="numeric"
-                    value={c.intervalS}
-                    disabled={!c.enabled}
-                    aria-label={`${t(`collector.${name}` as const)} ${t('schedule.interval')}`}
-                    data-testid={`interval-${name}`}
-                    onInput={(e) => setCollector(name, { intervalS: e.currentTarget.value })}
-                  />
-                </td>
-                {agentId && (
-                  <td class={overridden.has(name) ? 'fleet-tag fleet-tag-own' : 'fleet-tag'}>
-                    {t(overridden.has(name) ? 'schedule.overridden' : 'schedule.fromDefaults')}
-                  </td>
-                )}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <DataTable
+        class="fleet-table"
+        wrap={false}
+        rows={COLLECTOR_NAMES}
+        rowKey={(name) => name}
+        rowAttrs={(name) => ({ 'data-testid': 'schedule-row', 'data-collector': name })}
+        columns={[
+          { header: t('schedule.collector'), rowHeader: true, cell: (name) => t(`collector.${name}` as const) },
+          {
+            header: t('schedule.enabled'),
+            cell: (name) => (
+              <label class="fleet-switch">
+                <input
+                  type="checkbox"
+                  role="switch"
+                  checked={draft.collectors[name].enabled}
+                  aria-label={`${t(`collector.${name}` as const)} ${t('schedule.enabled')}`}
+                  data-testid={`enabled-${name}`}
+                  onChange={(e) => setCollector(name, { enabled: e.currentTarget.checked })}
+                />
+                <span aria-hidden="true" />
+              </label>
+            ),
+          },
+          {
+            header: t('schedule.interval'),
+            cell: (name) => (
+              <input
+                class="fleet-number"
+                type="number"
+                min={1}
+                max={3600}
+                step={1}
+                inputMode="numeric"
+                value={draft.collectors[name].intervalS}
+                disabled={!draft.collectors[name].enabled}
+                aria-label={`${t(`collector.${name}` as const)} ${t('schedule.interval')}`}
+                data-testid={`interval-${name}`}
+                onInput={(e) => setCollector(name, { intervalS: e.currentTarget.value })}
+              />
+            ),
+          },
+          // one server's schedule says, per collector, whether it is its own or the defaults'
+          agentId
+            ? {
+                header: null,
+                cellAttrs: (name) => ({ class: overridden.has(name) ? 'fleet-tag fleet-tag-own' : 'fleet-tag' }),
+                cell: (name) => t(overridden.has(name) ? 'schedule.overridden' : 'schedule.fromDefaults'),
+              }
+            : null,
+        ]}
+      />
       <fieldset class="fleet-queue">
         <legend>{t('schedule.queue')}</legend>
         <label class="fleet-field">

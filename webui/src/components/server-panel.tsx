@@ -8,6 +8,7 @@ import { alignWindows, scaleWindow } from '../series-window.js';
 import { RANGES, usePanelData } from '../use-panel-data.js';
 import type { FsRow, RangeId } from '../use-panel-data.js';
 import { useNow, useUi } from '../ui-context.js';
+import { DataTable } from './data-table.js';
 import { levelClass } from './server-list.js';
 import { StatusBadge } from './status-badge.js';
 import { TimeChart } from './time-chart.js';
@@ -34,37 +35,32 @@ function RangeSwitch({ value, onChange }: { value: RangeId; onChange: (r: RangeI
 
 function FilesystemTable({ rows }: { rows: FsRow[] }) {
   const { t, fmt } = useUi();
-  if (rows.length === 0) return <p class="hint">{t('disk.none')}</p>;
   return (
-    <table class="fs-table" data-testid="fs-table">
-      <thead>
-        <tr>
-          <th scope="col">{t('disk.mount')}</th>
-          <th scope="col">{t('disk.usage')}</th>
-          <th scope="col" class="num">
-            {t('disk.space')}
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={r.mount} data-testid="fs-row" data-mount={r.mount}>
-            <td class="mount" title={r.mount}>
-              {r.mount}
-            </td>
-            <td>
-              <span class={`meter meter-wide ${levelClass(r.pct)}`}>
-                <span class="meter-track" aria-hidden="true">
-                  <span class="meter-fill" style={{ width: `${r.pct ?? 0}%` }} />
-                </span>
-                <span class="meter-value">{fmt.percent(r.pct)}</span>
+    <DataTable
+      class="fs-table"
+      wrap={false}
+      testId="fs-table"
+      rows={rows}
+      rowKey={(r) => r.mount}
+      rowAttrs={(r) => ({ 'data-testid': 'fs-row', 'data-mount': r.mount })}
+      empty={t('disk.none')}
+      emptyClass="hint"
+      columns={[
+        { header: t('disk.mount'), class: 'mount', cellAttrs: (r) => ({ title: r.mount }), cell: (r) => r.mount },
+        {
+          header: t('disk.usage'),
+          cell: (r) => (
+            <span class={`meter meter-wide ${levelClass(r.pct)}`}>
+              <span class="meter-track" aria-hidden="true">
+                <span class="meter-fill" style={{ width: `${r.pct ?? 0}%` }} />
               </span>
-            </td>
-            <td class="num">{t('disk.usedOfSize', { used: fmt.bytes(r.used), size: fmt.bytes(r.size) })}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+              <span class="meter-value">{fmt.percent(r.pct)}</span>
+            </span>
+          ),
+        },
+        { header: t('disk.space'), num: true, cell: (r) => t('disk.usedOfSize', { used: fmt.bytes(r.used), size: fmt.bytes(r.size) }) },
+      ]}
+    />
   );
 }
 

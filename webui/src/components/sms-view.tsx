@@ -3,7 +3,7 @@
 // count shown while typing, and the outbox: every message queued, sending, sent, delivered or
 // failed, with attempts, the next retry and the error, kept live by the stream's `sms` events.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { Contact, ModemResponse, OutboxEntry, OutboxState } from '../../../contract/alerts-api.js';
+import type { ModemResponse, OutboxEntry, OutboxState } from '../../../contract/alerts-api.js';
 import { listContacts, listOutbox, sendTestSms } from '../alerting-api.js';
 import { dropProblems, problemsByField, segmentPreview } from '../alerting-model.js';
 import { segmentLabel } from '../alerting-text.js';
@@ -12,6 +12,7 @@ import type { Resource } from '../use-resource.js';
 import { useResource } from '../use-resource.js';
 import { useNow, useUi } from '../ui-context.js';
 import { Card, ErrorBox, Field, FormError, ResourceState } from './alerting-parts.js';
+import { DataTable } from './data-table.js';
 import { SignalBars, stateTone } from './modem-indicator.js';
 
 const OUTBOX_PAGE = 100;
@@ -168,53 +169,8 @@ function upsert(list: OutboxEntry[], e: OutboxEntry): OutboxEntry[] {
   return copy;
 }
 
-function OutboxRow({ e, contacts, now }: { e: OutboxEntry; contacts: ReadonlyMap<string, Contact>; now: number }) {
-  const { t, fmt } = useUi();
-  const contact = e.contactId ? contacts.get(e.contactId) : undefined;
-  const delivered = e.parts.filter((p) => p.delivery === 'delivered').length;
-  const preview = segmentPreview(e.text);
-  return (
-    <tr data-testid="outbox-row" data-outbox-id={e.id} data-state={e.state} data-kind={e.kind}>
-      <td class="nowrap" title={fmt.dateTime(e.createdAt)}>
-        {fmt.relative(e.createdAt, now)}
-      </td>
-      <td>
-        {contact ? <strong>{contact.name}</strong> : null}
-        <div class="mono small">{e.to}</div>
-      </td>
-      <td>
-        {t(`outkind.${e.kind}` as const)}
-        {e.alertIds.length > 0 && <div class="muted small">{e.alertIds.map((id) => `#${id}`).join(' ')}</div>}
-      </td>
-      <td class="text-cell">
-        <div class="sms-text small" title={e.text}>
-          {e.text}
-        </div>
-        {preview && <div class="muted small">{segmentLabel(preview, fmt, t)}</div>}
-      </td>
-      <td>
-        <span class={`obox obox-${e.state}`} data-testid="outbox-state">
-          {t(`outbox.${e.state}` as const)}
-        </span>
-        {e.parts.length > 1 && e.state !== 'queued' && <div class="muted small">{t('outbox.partsDelivered', { d: delivered, n: e.parts.length })}</div>}
-      </td>
-      <td class="num">{fmt.number(e.attempts, 0)}</td>
-      <td class="small">
-        {e.lastError && (
-          <div class="text-crit">{errorText(e.lastError.code, e.lastError.message, e.lastError.class)}</div>
-        )}
-        {e.state === 'queued' && e.nextAttemptAt !== null && e.nextAttemptAt > now && (
-          <div class="muted">{t('outbox.retryAt', { when: fmt.dateTime(e.nextAttemptAt) })}</div>
-        )}
-        {e.sentAt !== null && <div class="muted">{t('outbox.sentAt', { when: fmt.dateTime(e.sentAt) })}</div>}
-        {e.deliveredAt !== null && <div class="muted">{t('outbox.deliveredAt', { when: fmt.dateTime(e.deliveredAt) })}</div>}
-      </td>
-    </tr>
-  );
-}
-
 function Outbox({ sent }: { sent: OutboxEntry | null }) {
-  const { t, stream } = useUi();
+  const { t, fmt, stream } = useUi();
   const now = useNow(5000);
   const [states, setStates] = useState<OutboxState[]>([]);
   const outbox = useResource((signal) => listOutbox({ states, limit: OUTBOX_PAGE }, signal), [states.join(',')], { stream, refreshMs: 15_000 });
@@ -260,30 +216,81 @@ function Outbox({ sent }: { sent: OutboxEntry | null }) {
           ))}
         </div>
       </div>
-      <ResourceState resource={outbox} isEmpty={rows.length === 0} empty={t('sms.outboxEmpty')} />
-      {rows.length > 0 && (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">{t('col.time')}</th>
-                <th scope="col">{t('sms.to')}</th>
-                <th scope="col">{t('col.kind')}</th>
-                <th scope="col">{t('sms.text')}</th>
-                <th scope="col">{t('col.state')}</th>
-                <th scope="col" class="num">
-                  {t('col.attempts')}
-                </th>
-                <th scope="col">{t('col.details')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((e) => (
-                <OutboxRow key={e.id} e={e} contacts={contactMap} now={now} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+      <ResourceState resource={outbox} />
+      {outbox.data && (
+        <DataTable
+          rows={rows}
+          rowKey={(e) => e.id}
+          rowAttrs={(e) => ({ 'data-testid': 'outbox-row', 'data-outbox-id': e.id, 'data-state': e.state, 'data-kind': e.kind })}
+          empty={t('sms.outboxEmpty')}
+          columns={[
+            { header: t('col.time'), class: 'nowrap', cellAttrs: (e) => ({ title: fmt.dateTime(e.createdAt) }), cell: (e) => fmt.relative(e.createdAt, now) },
+            {
+              header: t('sms.to'),
+              cell: (e) => {
+                const contact = e.contactId ? contactMap.get(e.contactId) : undefined;
+                return (
+                  <>
+                    {contact ? <strong>{contact.name}</strong> : null}
+                    <div class="mono small">{e.to}</div>
+                  </>
+                );
+              },
+            },
+            {
+              header: t('col.kind'),
+              cell: (e) => (
+                <>
+                  {t(`outkind.${e.kind}` as const)}
+                  {e.alertIds.length > 0 && <div class="muted small">{e.alertIds.map((id) => `#${id}`).join(' ')}</div>}
+                </>
+              ),
+            },
+            {
+              header: t('sms.text'),
+              class: 'text-cell',
+              cell: (e) => {
+                const preview = segmentPreview(e.text);
+                return (
+                  <>
+                    <div class="sms-text small" title={e.text}>
+                      {e.text}
+                    </div>
+                    {preview && <div class="muted small">{segmentLabel(preview, fmt, t)}</div>}
+                  </>
+                );
+              },
+            },
+            {
+              header: t('col.state'),
+              cell: (e) => (
+                <>
+                  <span class={`obox obox-${e.state}`} data-testid="outbox-state">
+                    {t(`outbox.${e.state}` as const)}
+                  </span>
+                  {e.parts.length > 1 && e.state !== 'queued' && (
+                    <div class="muted small">{t('outbox.partsDelivered', { d: e.parts.filter((p) => p.delivery === 'delivered').length, n: e.parts.length })}</div>
+                  )}
+                </>
+              ),
+            },
+            { header: t('col.attempts'), num: true, cell: (e) => fmt.number(e.attempts, 0) },
+            {
+              header: t('col.details'),
+              class: 'small',
+              cell: (e) => (
+                <>
+                  {e.lastError && <div class="text-crit">{errorText(e.lastError.code, e.lastError.message, e.lastError.class)}</div>}
+                  {e.state === 'queued' && e.nextAttemptAt !== null && e.nextAttemptAt > now && (
+                    <div class="muted">{t('outbox.retryAt', { when: fmt.dateTime(e.nextAttemptAt) })}</div>
+                  )}
+                  {e.sentAt !== null && <div class="muted">{t('outbox.sentAt', { when: fmt.dateTime(e.sentAt) })}</div>}
+                  {e.deliveredAt !== null && <div class="muted">{t('outbox.deliveredAt', { when: fmt.dateTime(e.deliveredAt) })}</div>}
+                </>
+              ),
+            },
+          ]}
+        />
       )}
       {moreError && <ErrorBox message={moreError} onRetry={loadMore} />}
       {(outbox.data?.length ?? 0) >= OUTBOX_PAGE && (

@@ -3,25 +3,17 @@
 // by any column (a click on its header), refreshed every half minute while open.
 import { useEffect, useState } from 'preact/hooks';
 import type { AgentSummary } from '../../../contract/api.js';
-import type { VisitorSortKey } from '../../../contract/fleet-api.js';
+import type { VisitorRecord, VisitorSortKey } from '../../../contract/fleet-api.js';
 import { listVisitors } from '../fleet-api.js';
 import { nextSort, rangeFrom, sortParam, VISITOR_RANGES, type VisitorRange, type VisitorSort } from '../fleet-model.js';
 import type { MessageKey } from '../i18n.js';
 import { useUi } from '../ui-context.js';
 import { useResource } from '../use-resource.js';
+import { DataTable, type Column } from './data-table.js';
 
 const LIMIT = 500;
 const REFRESH_MS = 30_000;
 const SEARCH_DEBOUNCE_MS = 300;
-
-const COLUMNS: { key: VisitorSortKey | null; label: MessageKey; num?: boolean }[] = [
-  { key: 'hostname', label: 'visitors.server' },
-  { key: 'remote', label: 'visitors.address' },
-  { key: null, label: 'visitors.ports' },
-  { key: 'connections', label: 'visitors.connections', num: true },
-  { key: 'firstSeen', label: 'visitors.firstSeen' },
-  { key: 'lastSeen', label: 'visitors.lastSeen' },
-];
 
 export interface VisitorsTableProps {
   agents: readonly Pick<AgentSummary, 'id' | 'hostname'>[];
@@ -50,6 +42,19 @@ export function VisitorsTable({ agents, agentId: initialAgent = '' }: VisitorsTa
     { refreshMs: REFRESH_MS },
   );
   const rows = visitors.data?.visitors ?? [];
+  // a header that sorts by its column on a click, and says which way it is sorted
+  const sortable = (key: VisitorSortKey, label: MessageKey): Pick<Column<VisitorRecord>, 'header' | 'sorted'> => {
+    const sorted = sort.key === key;
+    return {
+      header: (
+        <button type="button" class="fleet-sort" data-testid={`sort-${key}`} title={t('visitors.sortBy', { column: t(label) })} onClick={() => setSort(nextSort(sort, key))}>
+          {t(label)}
+          <span aria-hidden="true">{sorted ? (sort.descending ? ' ▼' : ' ▲') : ''}</span>
+        </button>
+      ),
+      sorted: sorted ? (sort.descending ? 'descending' : 'ascending') : undefined,
+    };
+  };
 
   return (
     <section class="fleet-visitors" data-testid="visitors">
@@ -96,53 +101,26 @@ export function VisitorsTable({ agents, agentId: initialAgent = '' }: VisitorsTa
         </p>
       )}
       {visitors.phase === 'loading' && <p class="hint">{t('fleet.loading')}</p>}
-      {visitors.phase === 'ready' && rows.length === 0 && (
-        <p class="hint" data-testid="visitors-empty">
-          {t('visitors.none')}
-        </p>
-      )}
-      {rows.length > 0 && (
-        <div class="fleet-table-wrap">
-          <table class="fleet-table" data-testid="visitors-table">
-            <thead>
-              <tr>
-                {COLUMNS.map((c) => {
-                  const sorted = c.key !== null && sort.key === c.key;
-                  return (
-                    <th key={c.label} scope="col" class={c.num ? 'num' : undefined} aria-sort={sorted ? (sort.descending ? 'descending' : 'ascending') : undefined}>
-                      {c.key === null ? (
-                        t(c.label)
-                      ) : (
-                        <button
-                          type="button"
-                          class="fleet-sort"
-                          data-testid={`sort-${c.key}`}
-                          title={t('visitors.sortBy', { column: t(c.label) })}
-                          onClick={() => c.key && setSort(nextSort(sort, c.key))}
-                        >
-                          {t(c.label)}
-                          <span aria-hidden="true">{sorted ? (sort.descending ? ' ▼' : ' ▲') : ''}</span>
-                        </button>
-                      )}
-                    </th>
-                  );
-                })}
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={`${r.agentId}/${r.remote}`} data-testid="visitor-row" data-remote={r.remote} data-agent-id={r.agentId}>
-                  <td>{r.hostname}</td>
-                  <td class="mono">{r.remote}</td>
-                  <td class="mono">{r.localPorts.join(', ')}</td>
-                  <td class="num">{fmt.number(r.connections, 0)}</td>
-                  <td>{fmt.dateTime(r.firstSeen * 1000)}</td>
-                  <td>{fmt.dateTime(r.lastSeen * 1000)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {visitors.data && (
+        <DataTable
+          class="fleet-table"
+          wrap="fleet-table-wrap"
+          testId="visitors-table"
+          rows={rows}
+          rowKey={(r) => `${r.agentId}/${r.remote}`}
+          rowAttrs={(r) => ({ 'data-testid': 'visitor-row', 'data-remote': r.remote, 'data-agent-id': r.agentId })}
+          empty={t('visitors.none')}
+          emptyClass="hint"
+          emptyTestId="visitors-empty"
+          columns={[
+            { ...sortable('hostname', 'visitors.server'), cell: (r) => r.hostname },
+            { ...sortable('remote', 'visitors.address'), class: 'mono', cell: (r) => r.remote },
+            { header: t('visitors.ports'), class: 'mono', cell: (r) => r.localPorts.join(', ') },
+            { ...sortable('connections', 'visitors.connections'), num: true, cell: (r) => fmt.number(r.connections, 0) },
+            { ...sortable('firstSeen', 'visitors.firstSeen'), cell: (r) => fmt.dateTime(r.firstSeen * 1000) },
+            { ...sortable('lastSeen', 'visitors.lastSeen'), cell: (r) => fmt.dateTime(r.lastSeen * 1000) },
+          ]}
+        />
       )}
     </section>
   );
