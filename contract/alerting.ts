@@ -5,7 +5,6 @@ import { FAMILIES, type Family, type Unit } from './families.js';
 import { type TextEncoding } from './sms-text/segmenter.js';
 import { type AgentStatus } from './agent-status.js';
 
-
 /** Severity grades, mildest first (S7). The order is the order of "worse". */
 export const SEVERITIES = ['info', 'warning', 'critical', 'disaster'] as const;
 

@@ -33,7 +33,6 @@ export type TopLists = NonNullable<Snapshot['top']>;
 
 export const TOP_COUNT = 5;
 
-
 /** The fields of /proc/<pid>/stat this collector uses. */
 export interface ProcStat {
   /** a kernel thread (PF_KTHREAD): it has no I/O of its own to account */
@@ -151,8 +150,6 @@ class TopList {
     if (this.entries.length > TOP_COUNT) this.entries.pop();
   }
 }
-
-
 
 interface ProcessMemo {
   startTicks: number;

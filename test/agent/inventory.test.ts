@@ -9,8 +9,6 @@ import { silentLogger } from '../../core/logger.js';
 import { collectInventory, listInterfaces } from '../../agent/inventory.js';
 import { AGENT_VERSION } from '../../agent/version.js';
 
-
-
 void t.test('the live inventory of this machine passes the contract schema', async (t) => {
   const inventory = await collectInventory({ root: '/', hostname: 'web-01', intervalS: 5, clock: systemClock, log: silentLogger });
   const parsed = inventorySchema.safeParse(inventory);

@@ -125,8 +125,12 @@ export function findCycles(edges: ImportEdge[]): string[][] {
     idx.set(v, index); low.set(v, index); index++;
     stack.push(v); onStack.add(v);
     for (const w of next.get(v) ?? []) {
-      if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); }
-      else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+      }
     }
     if (low.get(v) === idx.get(v)) {
       const group: string[] = [];

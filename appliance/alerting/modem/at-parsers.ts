@@ -1,6 +1,5 @@
 import { type Signal, type RegistrationState, type SimState } from '../../../contract/alerting.js';
 
-
 /** `+CSQ: <rssi>,<ber>` (TS 27.007 §8.5). Undefined when the line is not a CSQ response. */
 export function parseCsq(line: string): Signal | undefined {
   const m = /^\+CSQ:\s*(\d+)\s*,\s*(\d+)/.exec(line);

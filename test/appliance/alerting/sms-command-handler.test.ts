@@ -38,7 +38,6 @@ void t.test('SMS commands: an unknown number is ignored, an unknown command gets
   t.same(r.admin.listMutes(), [], 'the mute expires');
 });
 
-
 void t.test('ACK from a contact acknowledges the alert and confirms; an alert that cannot be acknowledged is explained', (t) => {
   const r = rig(t);
   r.agents.add('a1', 'web-01', 'online', T0);

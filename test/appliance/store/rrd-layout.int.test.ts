@@ -12,7 +12,6 @@ import {
   rraDefs, rrdFileName,
 } from '../../../appliance/store/rrd-layout.js';
 
-
 const run = promisify(execFile);
 const DAY = 86_400;
 

@@ -12,7 +12,6 @@ import type { DisplayKind } from '../metric-fields.js';
 import type { Formatters } from '../locale-format.js';
 import { useUi } from '../ui-context.js';
 
-
 export interface ChartLine {
   label: string;
   color: string;
