@@ -4,7 +4,8 @@
 # toolchain and Node's headers in case better-sqlite3 has to be built from source), then the npm
 # dependencies. Needs no internet beyond the npm registry and the Debian mirror.
 #   scripts/setup.sh          what the appliance needs
-#   scripts/setup.sh --test   also what the tests need (Debian's chromium and a Korean font for the UI tests)
+#   scripts/setup.sh --test   also what the tests need (Debian's chromium and a Korean font for the UI
+#                             tests, curl for the agent installer's tests)
 #   scripts/setup.sh --bench  also the benchmarks' baselines (mosquitto, prometheus-node-exporter)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,8 @@ fi
 want=(rrdtool:rrdtool rrdcached:rrdcached socat:socat make:make g++:g++ python3:python3)
 for arg in "$@"; do
   case "$arg" in
-    --test) want+=(chromium:chromium fc-list:fonts-nanum) ;;
+    # curl: the agent installer downloads with curl or wget, and a minimal Debian has neither
+    --test) want+=(chromium:chromium fc-list:fonts-nanum curl:curl) ;;
     --bench) want+=(mosquitto:mosquitto prometheus-node-exporter:prometheus-node-exporter) ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
