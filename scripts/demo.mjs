@@ -53,9 +53,10 @@ function readyBlock(port, token) {
     ...(loopback ? ['  (restart the demo with RW_LISTEN=0.0.0.0 first: it listens on loopback only)'] : []),
     'Ctrl-C stops the demo.',
   ];
-  const width = Math.max(...lines.map((l) => l.length));
-  const rule = `+${'-'.repeat(width + 2)}+`;
-  return ['', rule, ...lines.map((l) => `| ${l.padEnd(width)} |`), rule, ''].join('\n');
+  // no right-hand border: the install command is wider than 80 columns, and a terminal that wraps
+  // it would break a closed frame
+  const rule = `+${'-'.repeat(78)}`;
+  return ['', rule, ...lines.map((l) => `| ${l}`.trimEnd()), rule, ''].join('\n');
 }
 const stop = () => {
   agent?.kill('SIGTERM');
