@@ -84,11 +84,13 @@ fi
 
 if [ -n "$nodedir" ]; then
   headers=$(headers_version "$nodedir")
-  if [ -n "$headers" ] && [ "${headers%.*}" != "${node_version%.*}" ]; then
-    # a different minor version usually still builds; a different major builds an addon this
-    # node refuses to load. Either way only matters if better-sqlite3 is compiled here.
-    echo "setup: warning: the Node.js headers in $nodedir/include/node are version $headers, but node is $node_version;" >&2
-    echo "setup: warning: if better-sqlite3 has to be compiled, it may fail to build or to load. Headers matching node (Debian: nodejs with libnode-dev of the same version) fix that." >&2
+  # said, and npm ci still tried: it only matters if better-sqlite3 has to be compiled here
+  if [ -n "$headers" ] && [ "${headers%%.*}" != "${node_version%%.*}" ]; then
+    echo "setup: warning: the Node.js headers in $nodedir/include/node are version $headers but node is $node_version:" >&2
+    echo "setup: warning: a better-sqlite3 compiled against them will not load. Install headers of node's version (Debian: libnode-dev of the same version as nodejs)." >&2
+  elif [ -n "$headers" ] && [ "${headers%.*}" != "${node_version%.*}" ]; then
+    echo "setup: warning: the Node.js headers in $nodedir/include/node are version $headers but node is $node_version:" >&2
+    echo "setup: warning: compiling better-sqlite3 against them usually works; if it fails, install headers of node's version (Debian: libnode-dev of the same version as nodejs)." >&2
   fi
   export npm_config_nodedir=$nodedir
 else
@@ -96,8 +98,9 @@ else
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # measured on 2 cores: 1 min 40 s, 1 min 30 s of it compiling better-sqlite3 (its prebuilt
-  # binary is tried first: where GitHub is unreachable that fails within about 10 s)
-  echo "setup: installing npm packages with npm ci (about 2 minutes: better-sqlite3 is compiled from source unless its prebuilt binary can be downloaded)"
+  # measured on a busy 2-core machine: 3.5 min with an empty npm cache, 1.7 min with a full one,
+  # 1.5 min of it compiling better-sqlite3. Its prebuilt binary is tried first; where GitHub cannot
+  # be reached that fails within about 10 s (Node's HTTP agent times out), so it is left to try.
+  echo "setup: installing npm packages with npm ci (2 to 4 minutes: better-sqlite3 is compiled from source unless its prebuilt binary can be downloaded)"
   npm ci --no-audit --no-fund
 fi
