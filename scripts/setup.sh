@@ -82,22 +82,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ -z "$nodedir" ]; then nodedir=$(find_nodedir); fi
 fi
 
-if [ -n "$nodedir" ]; then
-  headers=$(headers_version "$nodedir")
-  # said, and npm ci still tried: it only matters if better-sqlite3 has to be compiled here
-  if [ -n "$headers" ] && [ "${headers%%.*}" != "${node_version%%.*}" ]; then
-    echo "setup: warning: the Node.js headers in $nodedir/include/node are version $headers but node is $node_version:" >&2
-    echo "setup: warning: a better-sqlite3 compiled against them will not load. Install headers of node's version (Debian: libnode-dev of the same version as nodejs)." >&2
-  elif [ -n "$headers" ] && [ "${headers%.*}" != "${node_version%.*}" ]; then
-    echo "setup: warning: the Node.js headers in $nodedir/include/node are version $headers but node is $node_version:" >&2
-    echo "setup: warning: compiling better-sqlite3 against them usually works; if it fails, install headers of node's version (Debian: libnode-dev of the same version as nodejs)." >&2
-  fi
-  export npm_config_nodedir=$nodedir
-else
-  echo "setup: warning: no Node.js headers found; if better-sqlite3 has to be compiled, node-gyp will try to download them from nodejs.org" >&2
-fi
-
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if [ -n "$nodedir" ]; then
+    headers=$(headers_version "$nodedir")
+    # said, and npm ci still tried: it only matters if better-sqlite3 has to be compiled here
+    if [ -n "$headers" ] && [ "${headers%%.*}" != "${node_version%%.*}" ]; then
+      echo "setup: warning: the Node.js headers in $nodedir/include/node are version $headers but node is $node_version:" >&2
+      echo "setup: warning: a better-sqlite3 compiled against them will not load. Install headers of node's version (Debian: libnode-dev of the same version as nodejs)." >&2
+    elif [ -n "$headers" ] && [ "${headers%.*}" != "${node_version%.*}" ]; then
+      echo "setup: warning: the Node.js headers in $nodedir/include/node are version $headers but node is $node_version:" >&2
+      echo "setup: warning: compiling better-sqlite3 against them usually works; if it fails, install headers of node's version (Debian: libnode-dev of the same version as nodejs)." >&2
+    fi
+    export npm_config_nodedir=$nodedir
+  else
+    echo "setup: warning: no Node.js headers found; if better-sqlite3 has to be compiled, node-gyp will try to download them from nodejs.org" >&2
+  fi
   # measured on a busy 2-core machine: 3.5 min with an empty npm cache, 1.7 min with a full one,
   # 1.5 min of it compiling better-sqlite3. Its prebuilt binary is tried first; where GitHub cannot
   # be reached that fails within about 10 s (Node's HTTP agent times out), so it is left to try.
