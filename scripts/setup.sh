@@ -97,7 +97,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   else
     echo "setup: warning: no Node.js headers found; if better-sqlite3 has to be compiled, node-gyp will try to download them from nodejs.org" >&2
   fi
-  # measured on a busy 2-core machine: 3.5 min with an empty npm cache, 1.7 min with a full one,
+  # measured on a 2-core machine shared with other work, npm cache empty: 1.8 to 3.6 min, up to
   # 1.5 min of it compiling better-sqlite3. Its prebuilt binary is tried first; where GitHub cannot
   # be reached that fails within about 10 s (Node's HTTP agent times out), so it is left to try.
   echo "setup: installing npm packages with npm ci (2 to 4 minutes: better-sqlite3 is compiled from source unless its prebuilt binary can be downloaded)"
