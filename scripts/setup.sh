@@ -47,7 +47,7 @@ done
 # machine that reaches only the npm registry and the Debian mirror both downloads fail. So node-gyp
 # is given headers from this machine: the running node's own (official builds and NodeSource's
 # package ship them next to the binary), else Debian's (libnode-dev, installed when missing; they
-# match Debian's nodejs). ~/.npmrc is not consulted: what works must not depend on one.
+# match Debian's nodejs). This overrides a nodedir in ~/.npmrc: what works must not depend on one.
 node_prefix=$(node -p 'require("path").resolve(process.execPath, "../..")')
 headers_version() { # x.y.z of the Node headers under prefix $1, nothing when there are none
   local h="$1/include/node/node_version.h"
