@@ -2,6 +2,7 @@
 // plus one agent on loopback that enrolls with the appliance's token. Ctrl-C stops both.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,8 +27,37 @@ appliance.stdout.on('data', (chunk) => {
     env: { ...process.env, RW_APPLIANCE: `http://127.0.0.1:${ready.httpPort}`, RW_TOKEN: token, RW_STATE_DIR: path.join(dataDir, 'agent') },
     stdio: 'inherit',
   });
-  console.log(`\nrackwatch demo: open http://127.0.0.1:${ready.httpPort}/ (Ctrl-C stops)\n`);
+  console.log(readyBlock(ready.httpPort, token));
 });
+
+// What a first-time user needs, framed so that it stands out of the log lines (the token is
+// otherwise one log line among many): the UI's address, the token, and how to add a server.
+function readyBlock(port, token) {
+  const listen = env.RW_LISTEN;
+  const wildcard = listen === '0.0.0.0' || listen === '::';
+  const loopback = /^(127\.|::1$|localhost$)/.test(listen);
+  const url = (host) => `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  // other servers reach this one on the address it listens on, or with a wildcard (or, after a
+  // restart, loopback) on its first external address
+  const external = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+  const remote = wildcard || loopback ? (external ?? os.hostname()) : listen;
+  const lines = [
+    'rackwatch demo is ready',
+    '',
+    `  web UI            ${url(wildcard || loopback ? '127.0.0.1' : listen)}`,
+    `  enrollment token  ${token}`,
+    '',
+    'A local agent enrolls with this token; this machine appears in the UI shortly.',
+    'Next: add another server (with Node.js 20+) by running on it:',
+    `  curl -fsSL ${url(remote)}install.sh | sudo sh -s -- --token ${token}`,
+    ...(loopback ? ['  (restart the demo with RW_LISTEN=0.0.0.0 first: it listens on loopback only)'] : []),
+    'Ctrl-C stops the demo.',
+  ];
+  // no right-hand border: the install command is wider than 80 columns, and a terminal that wraps
+  // it would break a closed frame
+  const rule = `+${'-'.repeat(78)}`;
+  return ['', rule, ...lines.map((l) => `| ${l}`.trimEnd()), rule, ''].join('\n');
+}
 const stop = () => {
   agent?.kill('SIGTERM');
   appliance.kill('SIGTERM');
