@@ -128,7 +128,7 @@ void t.test('filesystems: only real filesystems, one mount per device', (t) => {
   t.same(selectRealFilesystems(mounts), [{ device: '/dev/vda', mountPoint: '/', type: 'ext4' }]);
 
   const table = [
-    '/dev/sda2 /home/a\\040b btrfs rw 0 0',
+    '/dev/sda2 /srv/a\\040b btrfs rw 0 0',
     '/dev/sda2 / btrfs rw,subvol=/@ 0 0',
     '/dev/sda2 /etc/hosts btrfs rw 0 0',
     'tmpfs /run tmpfs rw 0 0',
@@ -142,7 +142,7 @@ void t.test('filesystems: only real filesystems, one mount per device', (t) => {
     { device: 'nas:/export', mountPoint: '/mnt/nas', type: 'nfs4' },
     { device: '/dev/sdb1', mountPoint: '/data', type: 'xfs' },
   ]);
-  t.equal(parseMounts(table)[0]?.mountPoint, '/home/a b', 'octal escapes in mount points are decoded');
+  t.equal(parseMounts(table)[0]?.mountPoint, '/srv/a b', 'octal escapes in mount points are decoded');
   t.end();
 });
 
