@@ -58,9 +58,15 @@ function readyBlock(port, token) {
   const rule = `+${'-'.repeat(78)}`;
   return ['', rule, ...lines.map((l) => `| ${l}`.trimEnd()), rule, ''].join('\n');
 }
+// Ctrl-C in the terminal reaches the whole process group: the agent and the appliance get their
+// own SIGINT and stop by themselves. A second signal from here would cut their clean stop short
+// ("second signal while stopping"), so they are signalled only if they are still running a moment
+// later (a signal sent to this process alone).
+const FORWARD_AFTER_MS = 1_500;
 const stop = () => {
-  agent?.kill('SIGTERM');
-  appliance.kill('SIGTERM');
+  setTimeout(() => {
+    for (const child of [agent, appliance]) if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  }, FORWARD_AFTER_MS).unref();
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
