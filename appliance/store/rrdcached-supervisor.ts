@@ -239,7 +239,10 @@ export class RrdcachedSupervisor {
     ];
     const binary = this.deps.binary ?? 'rrdcached';
     this.stderrTail = [];
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // its own process group: a Ctrl-C in the terminal (SIGINT to the foreground group) reaches the
+    // appliance, which flushes and stops rrdcached in order; rrdcached must not die first and drop
+    // the FLUSHALL (an orphan left by a SIGKILLed appliance is found by its pid file on restart)
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
     let exited!: () => void;
     this.childExited = new Promise((r) => { exited = r; });
