@@ -83,7 +83,7 @@ export class AccountsService {
       throw new RwError('RW_ERR_LOGIN');
     }
     if (user.totp_secret !== null) {
-      if (req.totpCode === undefined || !this.deps.totp.verify(user.totp_secret, req.totpCode)) {
+      if (req.totpCode === undefined || !this.deps.totp.verify(user.totp_secret, req.totpCode, `user:${user.id}`)) {
         throttle.failure(keys);
         audit.append({ actor: user.username, address: req.address, action: 'login.totp_failed', target: null });
         throw new RwError('RW_ERR_TOTP', req.totpCode === undefined ? 'this account needs the one-time code from its authenticator app' : undefined);

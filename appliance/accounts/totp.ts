@@ -1,6 +1,8 @@
 // TOTP second factor (RFC 6238, docs/security.md) through otplib: 30 s steps, 6 digits, SHA-1 (what
-// every authenticator app supports), accepted one step either side of now for clock drift. Time
-// comes from the Clock, so tests move it virtually.
+// every authenticator app supports), accepted one step either side of now for clock drift. A code
+// is accepted once: a step that signed a user in cannot sign them in again (remembered in memory,
+// which is enough since it expires within 90 s). Time comes from the Clock, so tests move it
+// virtually.
 import { authenticator } from 'otplib';
 import type { Clock } from '../../core/clock.js';
 
@@ -16,6 +18,9 @@ export interface TotpEnrolment {
 }
 
 export class Totp {
+  /** per user key, the last time step a code was accepted for */
+  readonly #lastStep = new Map<string, number>();
+
   constructor(private readonly clock: Clock) {}
 
   enrol(username: string): TotpEnrolment {
@@ -23,10 +28,19 @@ export class Totp {
     return { secret, uri: authenticator.keyuri(username, ISSUER, secret) };
   }
 
-  verify(secret: string, code: string): boolean {
+  /** Checks a code; with `userKey`, a code of a step at or before the last one accepted for that
+   * user is refused (no replay of a code seen over someone's shoulder). */
+  verify(secret: string, code: string, userKey?: string): boolean {
     const trimmed = code.replace(/\s+/g, '');
     if (!/^\d{6}$/.test(trimmed)) return false;
-    return this.#at().check(trimmed, secret);
+    const delta = this.#at().checkDelta(trimmed, secret);
+    if (delta === null) return false;
+    if (userKey === undefined) return true;
+    const step = Math.floor(this.clock.now() / 30_000) + delta;
+    if (step <= (this.#lastStep.get(userKey) ?? -1)) return false;
+    this.#lastStep.set(userKey, step);
+    if (this.#lastStep.size > 10_000) this.#lastStep.delete(this.#lastStep.keys().next().value as string);
+    return true;
   }
 
   /** The current code (tests, and the console tool's self-check). */

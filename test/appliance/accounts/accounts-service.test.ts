@@ -102,7 +102,9 @@ void t.test('with TOTP on, sign-in needs the current code as well', async (t) =>
   t.equal(await codeOf(f.accounts.login(login('alice', PW))), 'RW_ERR_TOTP', 'no code');
   const wrong = f.totp.current(secret) === '123456' ? '654321' : '123456';
   t.equal(await codeOf(f.accounts.login(login('alice', PW, { totpCode: wrong }))), 'RW_ERR_TOTP');
-  t.ok(await f.accounts.login(login('alice', PW, { totpCode: f.totp.current(secret) })));
+  const code = f.totp.current(secret);
+  t.ok(await f.accounts.login(login('alice', PW, { totpCode: code })));
+  t.equal(await codeOf(f.accounts.login(login('alice', PW, { totpCode: code }))), 'RW_ERR_TOTP', 'the same code twice');
   f.accounts.clearTotp(CONSOLE, alice.user.id);
   t.ok(await f.accounts.login(login('alice', PW)), 'after an admin cleared it');
 });

@@ -26,3 +26,16 @@ void t.test('the current code and those one step either side are accepted, two s
   t.notOk(totp.verify(secret, 'abcdef'));
   t.notOk(totp.verify(secret, ''));
 });
+
+void t.test('a code that signed a user in is not accepted a second time for that user', async (t) => {
+  const clock = new VirtualClock(Date.UTC(2025, 5, 1, 12, 0, 15));
+  const totp = new Totp(clock);
+  const { secret } = totp.enrol('alice');
+  const code = totp.current(secret);
+  t.ok(totp.verify(secret, code, 'user:1'));
+  t.notOk(totp.verify(secret, code, 'user:1'), 'replayed');
+  t.ok(totp.verify(secret, code, 'user:2'), 'another user is another key');
+  await clock.advance(30_000);
+  t.notOk(totp.verify(secret, code, 'user:1'), 'nor in the next step');
+  t.ok(totp.verify(secret, totp.current(secret), 'user:1'), 'the next code is');
+});
