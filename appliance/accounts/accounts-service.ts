@@ -72,19 +72,16 @@ export class AccountsService {
   async login(req: LoginRequest): Promise<{ sessionId: string; user: PublicUser }> {
     const { repo, throttle, audit } = this.deps;
     const keys = [`addr:${req.address}`, `user:${req.username.toLowerCase()}`];
-    const verdict = throttle.check(keys);
-    if (!verdict.allowed) throw new ThrottledError(verdict.retryAfterMs, verdict.locked);
+    this.#admit(keys);
     const user = repo.userByName(req.username);
     // an unknown user costs the same scrypt as a known one, so timing does not tell them apart
     const ok = await verifyPassword(req.password, user?.password_hash ?? await dummyHash());
     if (!user || !ok || user.disabled) {
-      throttle.failure(keys);
       audit.append({ actor: req.username.slice(0, 64), address: req.address, action: 'login.failed', target: null });
       throw new RwError('RW_ERR_LOGIN');
     }
     if (user.totp_secret !== null) {
       if (req.totpCode === undefined || !this.deps.totp.verify(user.totp_secret, req.totpCode, `user:${user.id}`)) {
-        throttle.failure(keys);
         audit.append({ actor: user.username, address: req.address, action: 'login.totp_failed', target: null });
         throw new RwError('RW_ERR_TOTP', req.totpCode === undefined ? 'this account needs the one-time code from its authenticator app' : undefined);
       }
@@ -103,16 +100,15 @@ export class AccountsService {
   /** Creates the first admin with the setup code, which then stops working. */
   async completeSetup(req: { code: string; username: string; password: string; address: string }): Promise<PublicUser> {
     const keys = [`addr:${req.address}`, 'setup-code'];
-    const verdict = this.deps.throttle.check(keys);
-    if (!verdict.allowed) throw new ThrottledError(verdict.retryAfterMs, verdict.locked);
+    this.#admit(keys);
     if (this.adminExists() || !setupCodeMatches(this.deps.dataDir, req.code)) {
-      this.deps.throttle.failure(keys);
       this.deps.audit.append({ actor: null, address: req.address, action: 'setup.failed' });
       throw new RwError('RW_ERR_SETUP_CODE');
     }
+    // the right code: a weak password refused below is not a guess
+    this.deps.throttle.success(keys);
     const user = await this.#create({ user: null, address: req.address }, req.username, 'admin', req.password, 'setup.completed');
     deleteSetupCode(this.deps.dataDir);
-    this.deps.throttle.success(keys);
     return user;
   }
 
@@ -167,10 +163,10 @@ export class AccountsService {
    * including this one: sign in again. */
   async changeOwnPassword(actor: Actor & { user: UserRow }, current: string, newPassword: string): Promise<void> {
     const user = this.#user(actor.user.id);
-    if (!(await verifyPassword(current, user.password_hash))) {
-      this.deps.throttle.failure([`user:${user.username.toLowerCase()}`]);
-      throw new RwError('RW_ERR_LOGIN', 'the current password is wrong');
-    }
+    const keys = [`user:${user.username.toLowerCase()}`];
+    this.#admit(keys);
+    if (!(await verifyPassword(current, user.password_hash))) throw new RwError('RW_ERR_LOGIN', 'the current password is wrong');
+    this.deps.throttle.success(keys);
     checkPassword(newPassword, user.username);
     await this.#setPassword(user, newPassword);
     this.#audit(actor, 'user.password_changed', null, null, user.username);
@@ -215,6 +211,17 @@ export class AccountsService {
       this.deps.repo.setPasswordHash(user.id, hash, this.deps.clock.now());
       this.deps.sessions.endAllOf(user.id);
     });
+  }
+
+  /**
+   * Lets an attempt go ahead, or throws ThrottledError. The attempt is counted as a failure
+   * before the (slow) check, and cleared by `success` if it passes: parallel guesses each see the
+   * ones before them, instead of all passing `check` while the first is still hashing.
+   */
+  #admit(keys: readonly string[]): void {
+    const verdict = this.deps.throttle.check(keys);
+    if (!verdict.allowed) throw new ThrottledError(verdict.retryAfterMs, verdict.locked);
+    this.deps.throttle.failure(keys);
   }
 
   #requireAdmin(actor: Actor): void {

@@ -41,6 +41,16 @@ void t.test('after repeated failures the account is locked, and the lock lifts a
   t.ok(await f.accounts.login(login('alice', PW, { address: '198.51.100.7' })), 'signed in after the lock');
 });
 
+void t.test('guesses sent in parallel are throttled as if sent one after another', async (t) => {
+  const f = accountsFixture(t);
+  await f.user('alice', 'viewer', PW);
+  const codes = await Promise.all(Array.from({ length: 6 }, () => codeOf(f.accounts.login(login('alice', 'wrong password!')))));
+  t.same(codes, ['RW_ERR_LOGIN', 'RW_ERR_LOGIN', 'RW_ERR_LOGIN', 'RW_ERR_LOGIN', 'RW_ERR_THROTTLED', 'RW_ERR_THROTTLED']);
+  await f.clock.advance(1_000);
+  t.ok(await f.accounts.login(login('alice', PW)), 'the right password after the wait');
+  t.equal(f.throttle.failuresOf('user:alice'), 0, 'a success clears the count');
+});
+
 void t.test('a disabled user cannot sign in, and is signed out everywhere', async (t) => {
   const f = accountsFixture(t);
   const admin = await f.user('ada', 'admin');
