@@ -5,8 +5,14 @@ import { createLogger } from '../core/logger.js';
 import { helpText, readOptions, UsageError } from '../core/cli-options.js';
 import { APPLIANCE_OPTIONS, applianceConfigSchema } from './config.js';
 import { Appliance } from './appliance.js';
+import { isAccountCommand, runAccountsCli } from './accounts/cli.js';
 
 async function main(): Promise<number> {
+  // console-tool subcommands (`rackwatch token create …`, docs/security.md): no appliance started
+  const argv = process.argv.slice(2);
+  if (isAccountCommand(argv)) {
+    return runAccountsCli(argv, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+  }
   // V8 lets the old generation grow to about twice what survived the last full collection before
   // it collects again. Ingest makes short-lived garbage that outlives the young generation (the
   // latest values it replaces every interval, the live stream's ring): at 3,000 agents the heap

@@ -29,6 +29,15 @@ export const ERROR_CODES = {
   RW_ERR_CONFLICT: 'the resource is not in a state that allows this (already exists, already acknowledged, not firing)',
   RW_ERR_MODEM_DISABLED: 'no modem is configured (--modem none): start with --modem PATH or --modem sim to send SMS',
   RW_ERR_SMS_FAILED: 'an SMS failed for good (permanent or fatal modem error) and will not be retried: check the number, the SIM and the modem',
+  RW_ERR_PASSWORD_TOO_SHORT: 'the password is too short: use at least 10 characters (a phrase of several words is easiest)',
+  RW_ERR_PASSWORD_COMMON: 'the password is on the list of common passwords that attackers try first: choose another',
+  RW_ERR_PASSWORD_IS_USERNAME: 'the password must not be the user name: choose another',
+  RW_ERR_LOGIN: 'the user name or password is wrong, or the account is disabled',
+  RW_ERR_TOTP: 'the one-time code is wrong or expired: enter the current code from the authenticator app',
+  RW_ERR_THROTTLED: 'too many failed attempts: wait before trying again (the reply says how long)',
+  RW_ERR_SETUP_CODE: 'the setup code is wrong or already used: read it with the console tool (rackwatch setup-code) on the appliance',
+  RW_ERR_FORBIDDEN: 'your role does not allow this',
+  RW_ERR_SESSION: 'the session has expired or was ended: sign in again',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -6,11 +6,12 @@
 // reconnect storm of thousands of agents (after an appliance restart) cost minutes of CPU on the
 // board. Verified secrets are remembered (as a keyed digest, never in clear) so reconnects are cheap.
 import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { EnrollRequest } from '../../contract/api.js';
 import { RwError } from '../../contract/errors.js';
 import type { Clock } from '../../core/clock.js';
+import { restrictFile, writeSecretFile } from '../../core/private-files.js';
 import type { Logger } from '../../core/logger.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { AgentRepository, AgentRow } from './agent-repository.js';
@@ -69,12 +70,16 @@ export function tokensEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** The enrollment token: the configured one, else the one stored in the data dir, else a new one. */
+/** The enrollment token: the configured one, else the one stored in the data dir, else a new one.
+ * The file is 0600 (docs/security.md, "Files"), and one left wider by an older version is tightened. */
 export function loadOrCreateEnrollToken(file: string, configured: string | undefined): { token: string; created: boolean } {
   if (configured) return { token: configured, created: false };
-  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), created: false };
+  if (existsSync(file)) {
+    restrictFile(file);
+    return { token: readFileSync(file, 'utf8').trim(), created: false };
+  }
   const token = randomBytes(18).toString('base64url');
-  writeFileSync(file, token + '\n', { mode: 0o600 });
+  writeSecretFile(file, token + '\n');
   return { token, created: true };
 }
 

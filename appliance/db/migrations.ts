@@ -143,4 +143,52 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX visitors_last_seen ON visitors(last_seen);
   `,
+  // 5: accounts (docs/security.md; appliance/accounts/): users and their roles, server-side
+  // sessions and API tokens (both stored as SHA-256 of the random value), the audit log
+  `
+  CREATE TABLE users (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    username       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    role           TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+    password_hash  TEXT NOT NULL,
+    totp_secret    TEXT,
+    disabled       INTEGER NOT NULL DEFAULT 0,
+    created_at     INTEGER NOT NULL,
+    password_changed_at INTEGER NOT NULL
+  );
+  CREATE TABLE sessions (
+    id_hash        TEXT PRIMARY KEY,
+    user_id        INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at     INTEGER NOT NULL,
+    last_seen_at   INTEGER NOT NULL,
+    address        TEXT,
+    user_agent     TEXT
+  );
+  CREATE INDEX sessions_user ON sessions(user_id);
+  CREATE TABLE api_tokens (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id        INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name           TEXT NOT NULL,
+    role           TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+    prefix         TEXT NOT NULL,
+    token_hash     TEXT NOT NULL UNIQUE,
+    created_at     INTEGER NOT NULL,
+    last_used_at   INTEGER,
+    revoked_at     INTEGER
+  );
+  CREATE INDEX api_tokens_prefix ON api_tokens(prefix);
+  CREATE TABLE audit_log (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        INTEGER NOT NULL,
+    actor     TEXT,
+    address   TEXT,
+    action    TEXT NOT NULL,
+    target    TEXT,
+    before    TEXT,
+    after     TEXT
+  );
+  CREATE INDEX audit_log_at ON audit_log(at);
+  CREATE INDEX audit_log_actor ON audit_log(actor, at);
+  CREATE INDEX audit_log_action ON audit_log(action, at);
+  `,
 ];

@@ -1,0 +1,91 @@
+// The console tool's account commands (docs/security.md, "Console"), run through the REAL built
+// executable (node dist/appliance.js …; `node scripts/build.mjs` first, as npm test does) against a
+// data dir whose database another connection holds open, as the running appliance would.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+import { AccountRepository } from '../../../appliance/accounts/account-repository.js';
+import { AccountsService } from '../../../appliance/accounts/accounts-service.js';
+import { ApiTokens } from '../../../appliance/accounts/api-tokens.js';
+import { AuditLog } from '../../../appliance/accounts/audit-log.js';
+import { databasePath } from '../../../appliance/accounts/cli.js';
+import { LoginThrottle } from '../../../appliance/accounts/login-throttle.js';
+import { hashPassword } from '../../../appliance/accounts/password-hash.js';
+import { SessionStore } from '../../../appliance/accounts/session-store.js';
+import { ensureSetupCode } from '../../../appliance/accounts/setup-code.js';
+import { Totp } from '../../../appliance/accounts/totp.js';
+import { openDatabase } from '../../../appliance/db/database.js';
+import { systemClock } from '../../../core/clock.js';
+import { ensurePrivateDir } from '../../../core/private-files.js';
+import { distDir } from '../../helpers/paths.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+const BIN = path.join(distDir, 'appliance.js');
+
+function rackwatch(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+t.before(() => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`node scripts/build.mjs\` (npm test does)`);
+});
+
+void t.test('token create and password reset work while the database is open elsewhere', async (t) => {
+  const dataDir = tempDir(t, 'rw-cli-');
+  ensurePrivateDir(path.join(dataDir, 'db'));
+  const db = openDatabase(databasePath(dataDir));
+  t.teardown(() => db.close());
+  const repo = new AccountRepository(db);
+
+  const none = rackwatch('token', 'create', '--data-dir', dataDir, '--role', 'admin', '--name', 'ci');
+  t.equal(none.code, 1, 'no admin yet');
+  t.match(none.stderr, /setup code/);
+  t.equal(none.stdout, '');
+
+  const weak = { N: 1024, r: 8, p: 1 };
+  repo.insertUser({ username: 'ada', role: 'admin', passwordHash: await hashPassword('correct horse battery', weak), at: Date.now() });
+  const viewer = repo.insertUser({ username: 'vic', role: 'viewer', passwordHash: await hashPassword('correct horse battery', weak), at: Date.now() });
+
+  const made = rackwatch('token', 'create', '--data-dir', dataDir, '--role', 'admin', '--name', 'ci');
+  t.equal(made.code, 0, made.stderr);
+  t.match(made.stdout, /^rw_[A-Za-z0-9_-]{8}_[A-Za-z0-9_-]{43}\n$/, 'only the token on stdout');
+  const auth = new ApiTokens(repo, systemClock).authenticate(made.stdout.trim());
+  t.match(auth, { role: 'admin', user: { username: 'ada' } }, 'the token works at once');
+
+  const capped = rackwatch('token', 'create', '--data-dir', dataDir, '--role', 'operator', '--name', 'x', '--user', 'vic');
+  t.equal(capped.code, 1);
+  t.match(capped.stderr, /RW_ERR_FORBIDDEN/, 'a viewer gets no operator token');
+
+  const clock = systemClock;
+  const audit = new AuditLog(db, clock);
+  const sessions = new SessionStore(repo, clock);
+  const accounts = new AccountsService({ repo, audit, clock, sessions, dataDir, throttle: new LoginThrottle(clock), totp: new Totp(clock) });
+  const before = await accounts.login({ username: 'vic', password: 'correct horse battery', address: '192.0.2.1' });
+
+  const reset = rackwatch('password', 'reset', '--data-dir', dataDir, '--user', 'vic');
+  t.equal(reset.code, 0, reset.stderr);
+  const password = reset.stdout.trim();
+  t.match(password, /^[a-z2-9]{5}(-[a-z2-9]{5}){3}$/);
+  t.equal(sessions.authenticate(before.sessionId), null, 'the old session ended');
+  t.ok(await accounts.login({ username: 'vic', password, address: '192.0.2.1' }), 'the new password signs in');
+  t.equal(repo.userById(viewer.id)?.username, 'vic');
+  t.same(audit.query({ actor: undefined, text: 'console' }).entries.map((e) => e.action).sort(), ['token.created', 'user.password_reset']);
+
+  t.equal((statSync(databasePath(dataDir)).mode & 0o777).toString(8), '600');
+  t.equal((statSync(dataDir).mode & 0o777).toString(8), '750');
+});
+
+void t.test('setup-code prints the code while setup is pending; bad usage exits 2', (t) => {
+  const dataDir = tempDir(t, 'rw-cli-');
+  t.equal(rackwatch('setup-code', '--data-dir', dataDir).code, 1, 'no code yet');
+  const code = ensureSetupCode(dataDir, false)?.code;
+  const shown = rackwatch('setup-code', '--data-dir', dataDir);
+  t.equal(shown.code, 0);
+  t.equal(shown.stdout, `${code}\n`);
+  t.equal(rackwatch('token', 'create', '--role', 'admin', '--name', 'x').code, 2, 'no --data-dir');
+  t.equal(rackwatch('token', 'destroy', '--data-dir', dataDir).code, 2, 'unknown command');
+  t.equal(rackwatch('password', 'reset', '--data-dir', dataDir, '--bogus').code, 2, 'unknown option');
+  t.end();
+});
