@@ -15,14 +15,9 @@ import { Ingest } from './ingest/ingest.js';
 import { AgentEnrollment, loadOrCreateEnrollToken } from './agents/enrollment.js';
 import { MqttBroker } from './broker/mqtt-broker.js';
 import { createHttpApp, HttpServer } from './http/http-server.js';
-import { agentRoutes } from './agents/routes.js';
-import { seriesRoutes } from './store/series-routes.js';
-import { visitorRoutes } from './visitors/routes.js';
-import { configRoutes } from './agent-config/routes.js';
-import { healthReport, healthRoutes } from './health/health-report.js';
-import { alertRoutes } from './alerting/routes.js';
+import { healthReport } from './health/health-report.js';
+import { registerFeatureRoutes } from './routes.js';
 import { AlertingFeature } from './alerting/alerting-feature.js';
-import { eventStreamRoutes } from './live/event-stream.js';
 import { StorageCapacity } from './store/storage-capacity.js';
 import { RrdStore } from './store/rrd-store.js';
 import { bytesPerServer } from './store/rrd-layout.js';
@@ -31,7 +26,6 @@ import { ConfigService } from './agent-config/config-service.js';
 import { VisitorRepository } from './visitors/visitor-repository.js';
 import { VisitorHistory } from './visitors/visitor-history.js';
 import { ServerAdmin } from './agents/server-admin.js';
-import { installerRoutes } from './installer/routes.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -166,17 +160,18 @@ export class Appliance {
     // each feature's routes are one Fastify plugin (docs/architecture.md "HTTP")
     const app = await createHttpApp({ logger: logger.child('http'), webuiDir: this.deps.webuiDir ?? defaultWebuiDir() });
     const agentExists = (id: string): boolean => registry.exists(id);
-    await app.register(healthRoutes, { health });
-    await app.register(agentRoutes, { registry, enrollment, servers, mqttPort: () => broker.port });
-    await app.register(seriesRoutes, { series: store, agentExists, clock });
-    await app.register(alertRoutes, {
-      engine: alerting.engine, admin: alerting.admin, repo: alerting.repo, outbox: alerting.outbox, modem: () => alerting.modemResponse(),
-      simulator: () => alerting.simulator, agentExists, clock,
+    await registerFeatureRoutes(app, {
+      health,
+      agents: { registry, enrollment, servers, mqttPort: () => broker.port },
+      series: { series: store, agentExists, clock },
+      alerts: {
+        engine: alerting.engine, admin: alerting.admin, repo: alerting.repo, outbox: alerting.outbox, modem: () => alerting.modemResponse(),
+        simulator: () => alerting.simulator, agentExists, clock,
+      },
+      visitors: { visitors, agentExists },
+      config: { config: agentConfig, agentExists },
+      stream: { hub, heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, retryMs: 2_000 },
     });
-    await app.register(visitorRoutes, { visitors, agentExists });
-    await app.register(configRoutes, { config: agentConfig, agentExists });
-    await app.register(installerRoutes, {});
-    await app.register(eventStreamRoutes, { hub, heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, retryMs: 2_000 });
     const http = new HttpServer({ host: config.listen, port: config.httpPort, app });
     this.http = http;
     await http.start();

@@ -90,6 +90,19 @@ function patternOf(url: string): RegExp {
   return new RegExp(`^${escaped}$`);
 }
 
+const ROUTE_TABLES = new WeakMap<FastifyInstance, readonly RegisteredRoute[]>();
+
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly url: string;
+  readonly permission: RoutePermission;
+}
+
+/** Every route registered on an app made by createHttpApp, with its permission (the authorization matrix's input). */
+export function registeredRoutes(app: FastifyInstance): RegisteredRoute[] {
+  return (ROUTE_TABLES.get(app) ?? []).map(({ method, url, permission }) => ({ method, url, permission }));
+}
+
 export interface HttpAppOptions {
   logger: Logger;
   /** the built web UI (dist/webui); none: no UI is served */
@@ -131,7 +144,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     requestTimeout,
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    maxParamLength: MAX_PARAM_CHARS,
+    routerOptions: { maxParamLength: MAX_PARAM_CHARS },
     return503OnClosing: true,
     serverFactory: (handler) => http.createServer({
       noDelay: true,
@@ -144,14 +157,15 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   app.setSerializerCompiler(serializerCompiler);
 
   // every route declares its permission, or the appliance does not start
-  const routes: { method: string; pattern: RegExp }[] = [];
+  const routes: { method: string; url: string; permission: RoutePermission; pattern: RegExp }[] = [];
+  ROUTE_TABLES.set(app, routes);
   app.addHook('onRoute', (route) => {
     const permission = route.config?.permission;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (!isRoutePermission(permission)) {
       throw new Error(`route ${methods.join(',')} ${route.url} declares no permission: add config: { permission } (contract/permissions.ts)`);
     }
-    for (const method of methods) routes.push({ method, pattern: patternOf(route.url) });
+    for (const method of methods) routes.push({ method, url: route.url, permission, pattern: patternOf(route.url) });
   });
 
   // the old router read any body as JSON whatever its content type; so does this parser
@@ -171,9 +185,15 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const issues = err.validation.map((v) => {
-        const issue = (v.params as { issue?: ValidationIssue }).issue;
-        return issue ?? { code: 'custom', path: [], message: v.message ?? 'invalid' };
+      // each entry is one zod issue: its code as `keyword`, its path as `instancePath`
+      const issues: ValidationIssue[] = err.validation.map((v) => {
+        const keys = (v.params as { keys?: unknown }).keys;
+        return {
+          code: v.keyword,
+          path: v.instancePath.split('/').filter(Boolean),
+          message: v.message ?? 'invalid',
+          ...(Array.isArray(keys) ? { keys: keys.map(String) } : {}),
+        };
       });
       const where = err.validationContext === 'body' ? '(body)' : `(${err.validationContext ?? 'request'})`;
       return sendProblems(reply, problemsOf({ issues }, { root: where }));
