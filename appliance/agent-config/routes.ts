@@ -7,7 +7,9 @@ import { API_PREFIX } from '../../contract/api.js';
 import { RwError } from '../../contract/errors.js';
 import { sendJson, sendParsed } from '../http/http-server.js';
 import { idParams } from '../http/route-schemas.js';
+import { AGENT_CONFIG_WORDING } from '../../contract/agent-config-mini.js';
 import type { ConfigService } from './config-service.js';
+import { overridesSchema } from './config-schema.js';
 
 export interface ConfigRoutesDeps {
   config: ConfigService;
@@ -22,9 +24,20 @@ export function configRoutes(fastify: FastifyInstance, deps: ConfigRoutesDeps): 
     return id;
   };
   app.get(`${P}/config/defaults`, { config: { permission: 'checks:read' } }, (_req, reply) => sendJson(reply, 200, deps.config.defaults()));
-  app.put(`${P}/config/defaults`, { config: { permission: 'checks:write' } }, async (req, reply) => sendParsed(reply, 200, await deps.config.setDefaults(req.body)));
+  // the body is checked by the agents' own schema (config-schema.ts) before the handler, and
+  // again by ConfigService, which other callers reach too
+  const body = { config: { problemWording: AGENT_CONFIG_WORDING }, schema: { body: overridesSchema } } as const;
+  app.put(`${P}/config/defaults`, { config: { permission: 'checks:write', ...body.config }, schema: body.schema }, async (req, reply) => sendParsed(reply, 200, await deps.config.setDefaults(req.body)));
   app.get(`${P}/agents/:id/config`, { config: { permission: 'checks:read' }, schema: { params: idParams } }, (req, reply) => sendJson(reply, 200, deps.config.agentConfig(knownAgent(req.params.id))));
-  app.put(`${P}/agents/:id/config`, { config: { permission: 'checks:write' }, schema: { params: idParams } }, async (req, reply) => {
+  app.put(`${P}/agents/:id/config`, {
+    config: { permission: 'checks:write', ...body.config },
+    schema: { params: idParams, ...body.schema },
+    // an unknown agent is 404 whatever the body
+    preValidation: (req, _reply, done) => {
+      const id = (req.params as { id?: string }).id ?? '';
+      done(deps.agentExists(id) ? undefined : new RwError('RW_ERR_NOT_FOUND', `no agent ${id}`));
+    },
+  }, async (req, reply) => {
     const id = knownAgent(req.params.id);
     return sendParsed(reply, 200, await deps.config.setAgentConfig(id, req.body));
   });

@@ -9,7 +9,7 @@ import { sendJson, sendNoContent, sendParsed } from '../http/http-server.js';
 import { idParams } from '../http/route-schemas.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { AgentEnrollment } from './enrollment.js';
-import type { ServerAdmin } from './server-admin.js';
+import { preRegisterSchema, type ServerAdmin } from './server-admin.js';
 
 export interface AgentRoutesDeps {
   registry: AgentRegistry;
@@ -33,8 +33,7 @@ export function agentRoutes(fastify: FastifyInstance, deps: AgentRoutesDeps): Pr
     if (!detail) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${req.params.id}`);
     return sendJson(reply, 200, detail);
   });
-  // the body is checked by ServerAdmin.preRegister (a Parsed result: its problems are the 400)
-  app.post(`${P}/servers`, { config: { permission: 'servers:write' } }, (req, reply) => sendParsed(reply, 201, deps.servers.preRegister(req.body)));
+  app.post(`${P}/servers`, { config: { permission: 'servers:write' }, schema: { body: preRegisterSchema } }, (req, reply) => sendParsed(reply, 201, deps.servers.preRegister(req.body)));
   app.delete(`${P}/servers/:id`, { config: { permission: 'servers:write' }, schema: { params: idParams } }, (req, reply) => {
     deps.servers.remove(req.params.id);
     return sendNoContent(reply);

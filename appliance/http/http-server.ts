@@ -23,12 +23,14 @@ import type { ApiError } from '../../contract/api.js';
 import type { ValidationErrorBody } from '../../contract/alerts-api.js';
 import { isRoutePermission, type RoutePermission } from '../../contract/permissions.js';
 import type { Logger } from '../../core/logger.js';
-import { problemsOf, type Parsed, type ValidationIssue } from '../../core/validation-problems.js';
+import { problemsOf, type Parsed, type ProblemWording, type ValidationIssue } from '../../core/validation-problems.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** what a caller needs to use the route (contract/permissions.ts); required on every route */
     permission?: RoutePermission;
+    /** how this route's schema problems are worded (core/validation-problems.ts), where it differs */
+    problemWording?: ProblemWording;
   }
 }
 
@@ -196,7 +198,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
         };
       });
       const where = err.validationContext === 'body' ? '(body)' : `(${err.validationContext ?? 'request'})`;
-      return sendProblems(reply, problemsOf({ issues }, { root: where }));
+      return sendProblems(reply, problemsOf({ issues }, { root: where, ...req.routeOptions.config.problemWording }));
     }
     let code: ErrorCode;
     let status: number;
