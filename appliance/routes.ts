@@ -4,6 +4,7 @@
 // (test/appliance/http/route-permissions.test.ts).
 import type { FastifyInstance } from 'fastify';
 import type { HealthResponse } from '../contract/api.js';
+import { guarded } from './http/http-server.js';
 import { agentRoutes, type AgentRoutesDeps } from './agents/routes.js';
 import { configRoutes, type ConfigRoutesDeps } from './agent-config/routes.js';
 import { alertRoutes, type AlertRoutesDeps } from './alerting/routes.js';
@@ -26,12 +27,12 @@ export interface FeatureRoutesDeps {
 }
 
 export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesDeps): Promise<void> {
-  await app.register(healthRoutes, { health: deps.health });
-  await app.register(agentRoutes, deps.agents);
-  await app.register(seriesRoutes, deps.series);
-  await app.register(alertRoutes, deps.alerts);
-  await app.register(visitorRoutes, deps.visitors);
-  await app.register(configRoutes, deps.config);
-  await app.register(installerRoutes, deps.installerDir !== undefined ? { distDir: deps.installerDir } : {});
-  await app.register(eventStreamRoutes, deps.stream);
+  await app.register(guarded(healthRoutes), { health: deps.health });
+  await app.register(guarded(agentRoutes), deps.agents);
+  await app.register(guarded(seriesRoutes), deps.series);
+  await app.register(guarded(alertRoutes), deps.alerts);
+  await app.register(guarded(visitorRoutes), deps.visitors);
+  await app.register(guarded(configRoutes), deps.config);
+  await app.register(guarded(installerRoutes), deps.installerDir !== undefined ? { distDir: deps.installerDir } : {});
+  await app.register(guarded(eventStreamRoutes), deps.stream);
 }

@@ -92,6 +92,20 @@ function patternOf(url: string): RegExp {
   return new RegExp(`^${escaped}$`);
 }
 
+/**
+ * A feature's route plugin, with a throw while it adds its routes (a route without a permission)
+ * turned into a refused start (register() rejects) rather than an uncaught exception.
+ */
+export function guarded<O>(plugin: (app: FastifyInstance, opts: O) => Promise<void>): (app: FastifyInstance, opts: O) => Promise<void> {
+  return (app, opts) => {
+    try {
+      return plugin(app, opts);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  };
+}
+
 const ROUTE_TABLES = new WeakMap<FastifyInstance, readonly RegisteredRoute[]>();
 
 export interface RegisteredRoute {

@@ -8,7 +8,7 @@ import t, { type Test } from 'tap';
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { createHttpApp, MAX_JSON_BODY_BYTES, sendJson } from '../../../appliance/http/http-server.js';
+import { createHttpApp, guarded, MAX_JSON_BODY_BYTES, sendJson } from '../../../appliance/http/http-server.js';
 import { RwError } from '../../../contract/errors.js';
 import { silentLogger } from '../../../core/logger.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -101,11 +101,12 @@ void t.test('a route without a declared permission is refused at registration', 
   // and in a plugin, the way features add routes: the app does not start
   const other = await createHttpApp({ logger: silentLogger });
   t.teardown(() => other.close());
+  const feature = (p: FastifyInstance, _opts: object): Promise<void> => {
+    p.post('/api/v1/x', () => 'x');
+    return Promise.resolve();
+  };
   await t.rejects(async () => {
-    await other.register((p) => new Promise<void>((resolve) => {
-      p.post('/api/v1/x', () => 'x');
-      resolve();
-    })).ready();
+    await other.register(guarded(feature), {}).ready();
   }, /declares no permission/);
 });
 
