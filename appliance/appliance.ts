@@ -14,16 +14,10 @@ import { LiveHub } from './live/live-hub.js';
 import { Ingest } from './ingest/ingest.js';
 import { AgentEnrollment, loadOrCreateEnrollToken } from './agents/enrollment.js';
 import { MqttBroker } from './broker/mqtt-broker.js';
-import { HttpServer, Router } from './http/http-server.js';
-import { addAgentRoutes } from './agents/routes.js';
-import { addSeriesRoutes } from './store/series-routes.js';
-import { addVisitorRoutes } from './visitors/routes.js';
-import { addConfigRoutes } from './agent-config/routes.js';
-import { addHealthRoutes, healthReport } from './health/health-report.js';
-import { addAlertRoutes } from './alerting/routes.js';
+import { createHttpApp, HttpServer } from './http/http-server.js';
+import { healthReport } from './health/health-report.js';
+import { registerFeatureRoutes } from './routes.js';
 import { AlertingFeature } from './alerting/alerting-feature.js';
-import { eventStream } from './live/event-stream.js';
-import { staticFiles } from './http/static-files.js';
 import { StorageCapacity } from './store/storage-capacity.js';
 import { RrdStore } from './store/rrd-store.js';
 import { bytesPerServer } from './store/rrd-layout.js';
@@ -32,7 +26,6 @@ import { ConfigService } from './agent-config/config-service.js';
 import { VisitorRepository } from './visitors/visitor-repository.js';
 import { VisitorHistory } from './visitors/visitor-history.js';
 import { ServerAdmin } from './agents/server-admin.js';
-import { addInstallerRoutes } from './installer/routes.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -164,23 +157,22 @@ export class Appliance {
       sms: () => alerting.smsHealth(),
     });
 
-    const router = new Router();
+    // each feature's routes are one Fastify plugin (docs/architecture.md "HTTP")
+    const app = await createHttpApp({ logger: logger.child('http'), webuiDir: this.deps.webuiDir ?? defaultWebuiDir() });
     const agentExists = (id: string): boolean => registry.exists(id);
-    addHealthRoutes(router, health);
-    addAgentRoutes(router, { registry, enrollment, servers, mqttPort: () => broker.port });
-    addSeriesRoutes(router, { series: store, agentExists, clock });
-    addAlertRoutes(router, {
-      engine: alerting.engine, admin: alerting.admin, repo: alerting.repo, outbox: alerting.outbox, modem: () => alerting.modemResponse(),
-      simulator: () => alerting.simulator, agentExists: (id) => registry.exists(id), clock,
+    await registerFeatureRoutes(app, {
+      health,
+      agents: { registry, enrollment, servers, mqttPort: () => broker.port },
+      series: { series: store, agentExists, clock },
+      alerts: {
+        engine: alerting.engine, admin: alerting.admin, repo: alerting.repo, outbox: alerting.outbox, modem: () => alerting.modemResponse(),
+        simulator: () => alerting.simulator, agentExists, clock,
+      },
+      visitors: { visitors, agentExists },
+      config: { config: agentConfig, agentExists },
+      stream: { hub, heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, retryMs: 2_000 },
     });
-    addVisitorRoutes(router, { visitors, agentExists });
-    addConfigRoutes(router, { config: agentConfig, agentExists });
-    addInstallerRoutes(router);
-    router.add('GET', '/api/v1/stream', eventStream(hub, { heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, retryMs: 2_000 }));
-    const http = new HttpServer({
-      host: config.listen, port: config.httpPort, router, logger: logger.child('http'),
-      fallback: staticFiles(this.deps.webuiDir ?? defaultWebuiDir()),
-    });
+    const http = new HttpServer({ host: config.listen, port: config.httpPort, app });
     this.http = http;
     await http.start();
 

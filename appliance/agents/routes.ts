@@ -1,12 +1,15 @@
 // The agents' HTTP routes (S3, S4; docs/api.md): enrollment, the agent list and detail, and
 // adding or removing servers by hand. Handlers translate between HTTP and the services.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { EnrollResponse } from '../../contract/api.js';
 import { API_PREFIX } from '../../contract/api.js';
 import { RwError } from '../../contract/errors.js';
-import { readJsonBody, sendJson, sendNoContent, sendParsed, type Router } from '../http/http-server.js';
+import { sendJson, sendNoContent, sendParsed } from '../http/http-server.js';
+import { idParams } from '../http/route-schemas.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { AgentEnrollment } from './enrollment.js';
-import type { ServerAdmin } from './server-admin.js';
+import { preRegisterSchema, type ServerAdmin } from './server-admin.js';
 
 export interface AgentRoutesDeps {
   registry: AgentRegistry;
@@ -15,23 +18,25 @@ export interface AgentRoutesDeps {
   mqttPort: () => number;
 }
 
-export function addAgentRoutes(router: Router, deps: AgentRoutesDeps): Router {
+export function agentRoutes(fastify: FastifyInstance, deps: AgentRoutesDeps): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const P = API_PREFIX;
-  return router
-    .add('POST', `${P}/enroll`, async (req, res) => {
-      const { agentId, secret } = await deps.enrollment.enroll(await readJsonBody(req));
-      const body: EnrollResponse = { agentId, secret, mqtt: { port: deps.mqttPort() } };
-      sendJson(res, 201, body);
-    })
-    .add('GET', `${P}/agents`, (_req, res) => sendJson(res, 200, deps.registry.list()))
-    .add('GET', `${P}/agents/:id`, (_req, res, params) => {
-      const detail = deps.registry.detail(params.id ?? '');
-      if (!detail) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${params.id}`);
-      sendJson(res, 200, detail);
-    })
-    .add('POST', `${P}/servers`, async (req, res) => sendParsed(res, 201, deps.servers.preRegister(await readJsonBody(req))))
-    .add('DELETE', `${P}/servers/:id`, (_req, res, params) => {
-      deps.servers.remove(params.id ?? '');
-      sendNoContent(res);
-    });
+  // the enrollment body is checked by AgentEnrollment (its token first)
+  app.post(`${P}/enroll`, { config: { permission: 'public' } }, async (req, reply) => {
+    const { agentId, secret } = await deps.enrollment.enroll(req.body);
+    const body: EnrollResponse = { agentId, secret, mqtt: { port: deps.mqttPort() } };
+    return sendJson(reply, 201, body);
+  });
+  app.get(`${P}/agents`, { config: { permission: 'agents:read' } }, (_req, reply) => sendJson(reply, 200, deps.registry.list()));
+  app.get(`${P}/agents/:id`, { config: { permission: 'agents:read' }, schema: { params: idParams } }, (req, reply) => {
+    const detail = deps.registry.detail(req.params.id);
+    if (!detail) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${req.params.id}`);
+    return sendJson(reply, 200, detail);
+  });
+  app.post(`${P}/servers`, { config: { permission: 'servers:write' }, schema: { body: preRegisterSchema } }, (req, reply) => sendParsed(reply, 201, deps.servers.preRegister(req.body)));
+  app.delete(`${P}/servers/:id`, { config: { permission: 'servers:write' }, schema: { params: idParams } }, (req, reply) => {
+    deps.servers.remove(req.params.id);
+    return sendNoContent(reply);
+  });
+  return Promise.resolve();
 }

@@ -27,7 +27,8 @@ export interface ServerAdminDeps {
   logger: Logger;
 }
 
-const preRegisterSchema = z.object({
+/** The body of POST /servers (checked by the route, and again by preRegister for other callers). */
+export const preRegisterSchema = z.object({
   name: z.string().regex(HOSTNAME_RE, 'must be a host name: letters, digits, ".", "-", "_", at most 253 characters'),
   address: z.string().trim().min(1, 'is required').max(253)
     .refine((a) => a === '' || isIP(a) !== 0 || HOSTNAME_RE.test(a), 'must be an IPv4 or IPv6 address or a DNS name'),

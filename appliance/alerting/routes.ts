@@ -11,10 +11,11 @@
 // With `--modem sim` three test hooks are added (never with a real modem): the simulator's log,
 // an incoming SMS, and a fault script.
 import { randomBytes } from 'node:crypto';
-import type http from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AgentStatus } from '../../contract/agent-status.js';
 import { API_PREFIX } from '../../contract/api.js';
-import type { AckRequest, AlertDetail, AlertListResponse, AlertStateFilter, ContactInput, GroupDetail, GroupInput, OutboxState, TestSmsRequest, ValidationErrorBody } from '../../contract/alerts-api.js';
+import type { AckRequest, AlertDetail, AlertListResponse, AlertStateFilter, ContactInput, GroupDetail, GroupInput, OutboxState, TestSmsRequest } from '../../contract/alerts-api.js';
 import { RwError } from '../../contract/errors.js';
 import type { Clock } from '../../core/clock.js';
 import { slugId, type AlertAdmin } from './alert-admin.js';
@@ -30,7 +31,9 @@ import { LANGUAGES, type Language } from '../../contract/alerting.js';
 import type { ModemResponse } from '../../contract/alerts-api.js';
 import type { SimulatedModem } from './modem/simulated-modem.js';
 import type { SmsOutbox } from './outbox/sms-outbox.js';
-import { MAX_JSON_BODY_BYTES, readJsonBody, sendJson, type Router } from '../http/http-server.js';
+import { requestUrl, sendJson, sendNoContent, sendProblems } from '../http/http-server.js';
+import { idAgentParams, idParams } from '../http/route-schemas.js';
+import type { Permission } from '../../contract/permissions.js';
 
 export interface AlertRoutesDeps {
   engine: AlertEngine;
@@ -50,41 +53,37 @@ const ALERT_STATES: readonly AlertState[] = ['pending', 'firing', 'acknowledged'
 const OUTBOX_STATES: readonly OutboxState[] = ['queued', 'sending', 'sent', 'delivered', 'failed'];
 const MAX_TEST_SMS_CHARS = 1_000;
 
-function sendProblems(res: http.ServerResponse, problems: string[]): void {
-  const body: ValidationErrorBody = { error: { code: 'RW_ERR_VALIDATION', message: problems.join('; '), problems } };
-  sendJson(res, 400, body);
-}
-
-function noContent(res: http.ServerResponse): void {
-  res.writeHead(204, { 'cache-control': 'no-store' });
-  res.end();
-}
-
-async function readObject(req: http.IncomingMessage): Promise<Record<string, unknown>> {
-  const body = await readJsonBody(req);
+/** The body, which must be a JSON object (the parser has read it: at most MAX_JSON_BODY_BYTES). */
+function readObject(req: FastifyRequest): Record<string, unknown> {
+  const body = req.body;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RwError('RW_ERR_BAD_REQUEST', 'the body must be a JSON object');
   return body as Record<string, unknown>;
 }
 
 /** A JSON object body, or {} when the body is empty. */
-async function readOptionalObject(req: http.IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_JSON_BODY_BYTES) throw new RwError('RW_ERR_BAD_REQUEST', `request body over ${MAX_JSON_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (text === '') return {};
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new RwError('RW_ERR_BAD_REQUEST', 'request body is not JSON');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RwError('RW_ERR_BAD_REQUEST', 'the body must be a JSON object');
-  return body as Record<string, unknown>;
+function readOptionalObject(req: FastifyRequest): Record<string, unknown> {
+  return req.body === undefined ? {} : readObject(req);
+}
+
+type Params = Record<string, string>;
+type RouteHandler = (req: FastifyRequest, reply: FastifyReply, params: Params, url: URL) => unknown;
+
+/**
+ * Adds one route with its permission; path parameters are checked by idParams or idAgentParams
+ * (bounded ids); the query string is read by the handler, each parameter checked.
+ */
+function routeAdder(fastify: FastifyInstance): (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, permission: Permission, handler: RouteHandler) => void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  return (method, url, permission, handler) => {
+    const params = url.includes(':agentId') ? idAgentParams : url.includes(':id') ? idParams : undefined;
+    app.route({
+      method, url, config: { permission }, ...(params ? { schema: { params } } : {}),
+      handler: async (req, reply) => {
+        await handler(req, reply, (req.params ?? {}), requestUrl(req));
+        return reply;
+      },
+    });
+  };
 }
 
 /** Repeatable and comma-separated list parameter, each value checked against `allowed`. */
@@ -115,8 +114,9 @@ function language(url: URL): Language {
   return lang as Language;
 }
 
-export function addAlertRoutes(router: Router, deps: AlertRoutesDeps): Router {
+export function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): Promise<void> {
   const { engine, admin, repo, outbox } = deps;
+  const add = routeAdder(app);
 
   /** Shape and meaning of a rule, plus references the pure checks cannot see. */
   const checkRule = (body: Record<string, unknown>, id: string): { rule: Rule } | { problems: string[] } => {
@@ -146,228 +146,226 @@ export function addAlertRoutes(router: Router, deps: AlertRoutesDeps): Router {
     return g;
   };
 
-  const saveGroupFrom = (res: http.ServerResponse, id: string, body: Record<string, unknown>, status: number): void => {
+  const saveGroupFrom = (reply: FastifyReply, id: string, body: Record<string, unknown>, status: number): FastifyReply => {
     const existing = admin.group(id);
     const input: GroupInput = { name: typeof body.name === 'string' ? body.name : (existing?.name ?? ''), ...(Array.isArray(body.memberIds) ? { memberIds: body.memberIds as string[] } : {}) };
     const parsed = parseGroup({ id, name: input.name, memberIds: input.memberIds ?? existing?.memberIds ?? [] });
-    if (!parsed.ok) return sendProblems(res, parsed.problems);
+    if (!parsed.ok) return sendProblems(reply, parsed.problems);
     const clash = admin.listGroups().find((g) => g.name === parsed.value.name && g.id !== id);
     if (clash) throw new RwError('RW_ERR_CONFLICT', `a group named ${parsed.value.name} exists (${clash.id})`);
     const unknown = parsed.value.memberIds.filter((m) => !deps.agentExists(m));
-    if (unknown.length > 0) return sendProblems(res, unknown.map((m) => `memberIds: no agent ${m}`));
-    sendJson(res, status, admin.saveGroup({ id, name: parsed.value.name }, input.memberIds ?? (existing ? undefined : [])));
+    if (unknown.length > 0) return sendProblems(reply, unknown.map((m) => `memberIds: no agent ${m}`));
+    return sendJson(reply, status, admin.saveGroup({ id, name: parsed.value.name }, input.memberIds ?? (existing ? undefined : [])));
   };
 
-  router
-    // --- rules ---
-    .add('GET', `${P}/rules`, (_req, res) => sendJson(res, 200, admin.listRules()))
-    .add('POST', `${P}/rules/preview`, async (req, res, _params, url) => {
-      const checked = checkRule(await readObject(req), 'preview');
-      if ('problems' in checked) return sendProblems(res, checked.problems);
-      sendJson(res, 200, admin.previewRule(checked.rule, language(url), url.searchParams.get('agent') ?? undefined));
-    })
-    .add('POST', `${P}/rules`, async (req, res) => {
-      const body = await readObject(req);
-      const name = typeof body.name === 'string' ? body.name : 'rule';
-      const id = typeof body.id === 'string' && body.id.trim() ? body.id.trim() : slugId(name, (x) => admin.getRule(x) !== null);
-      if (admin.getRule(id)) throw new RwError('RW_ERR_CONFLICT', `a rule with id ${id} exists`);
-      const checked = checkRule(body, id);
-      if ('problems' in checked) return sendProblems(res, checked.problems);
-      sendJson(res, 201, admin.saveRule(checked.rule));
-    })
-    .add('GET', `${P}/rules/:id`, (_req, res, params) => {
-      const rule = admin.getRule(params.id ?? '');
-      if (!rule) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${params.id}`);
-      sendJson(res, 200, rule);
-    })
-    .add('PUT', `${P}/rules/:id`, async (req, res, params) => {
-      const id = params.id ?? '';
-      if (!admin.getRule(id)) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${id}`);
-      const checked = checkRule(await readObject(req), id);
-      if ('problems' in checked) return sendProblems(res, checked.problems);
-      sendJson(res, 200, admin.saveRule(checked.rule));
-    })
-    .add('DELETE', `${P}/rules/:id`, (_req, res, params) => {
-      if (!admin.deleteRule(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${params.id}`);
-      noContent(res);
-    })
-    .add('GET', `${P}/rules/:id/preview`, (_req, res, params, url) => {
-      const rule = admin.getRule(params.id ?? '');
-      if (!rule) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${params.id}`);
-      sendJson(res, 200, admin.previewRule(rule, language(url), url.searchParams.get('agent') ?? undefined));
-    })
+  // --- rules ---;
+  add('GET', `${P}/rules`, 'rules:read', (_req, reply) => sendJson(reply, 200, admin.listRules()));
+  add('POST', `${P}/rules/preview`, 'rules:read', async (req, reply, _params, url) => {
+    const checked = checkRule(readObject(req), 'preview');
+    if ('problems' in checked) return sendProblems(reply, checked.problems);
+    sendJson(reply, 200, admin.previewRule(checked.rule, language(url), url.searchParams.get('agent') ?? undefined));
+  });
+  add('POST', `${P}/rules`, 'rules:write', async (req, reply) => {
+    const body = readObject(req);
+    const name = typeof body.name === 'string' ? body.name : 'rule';
+    const id = typeof body.id === 'string' && body.id.trim() ? body.id.trim() : slugId(name, (x) => admin.getRule(x) !== null);
+    if (admin.getRule(id)) throw new RwError('RW_ERR_CONFLICT', `a rule with id ${id} exists`);
+    const checked = checkRule(body, id);
+    if ('problems' in checked) return sendProblems(reply, checked.problems);
+    sendJson(reply, 201, admin.saveRule(checked.rule));
+  });
+  add('GET', `${P}/rules/:id`, 'rules:read', (_req, reply, params) => {
+    const rule = admin.getRule(params.id ?? '');
+    if (!rule) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${params.id}`);
+    sendJson(reply, 200, rule);
+  });
+  add('PUT', `${P}/rules/:id`, 'rules:write', async (req, reply, params) => {
+    const id = params.id ?? '';
+    if (!admin.getRule(id)) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${id}`);
+    const checked = checkRule(readObject(req), id);
+    if ('problems' in checked) return sendProblems(reply, checked.problems);
+    sendJson(reply, 200, admin.saveRule(checked.rule));
+  });
+  add('DELETE', `${P}/rules/:id`, 'rules:write', (_req, reply, params) => {
+    if (!admin.deleteRule(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${params.id}`);
+    sendNoContent(reply);
+  });
+  add('GET', `${P}/rules/:id/preview`, 'rules:read', (_req, reply, params, url) => {
+    const rule = admin.getRule(params.id ?? '');
+    if (!rule) throw new RwError('RW_ERR_NOT_FOUND', `no rule ${params.id}`);
+    sendJson(reply, 200, admin.previewRule(rule, language(url), url.searchParams.get('agent') ?? undefined));
+  });
 
-    // --- groups and servers (S8) ---
-    .add('GET', `${P}/groups`, (_req, res) => sendJson(res, 200, admin.listGroups()))
-    .add('POST', `${P}/groups`, async (req, res) => {
-      const body = await readObject(req);
-      const name = typeof body.name === 'string' ? body.name : '';
-      const id = typeof body.id === 'string' && body.id.trim() ? body.id.trim() : slugId(name || 'group', (x) => admin.group(x) !== null);
-      if (admin.group(id)) throw new RwError('RW_ERR_CONFLICT', `a group with id ${id} exists`);
-      saveGroupFrom(res, id, body, 201);
-    })
-    .add('GET', `${P}/groups/:id`, (_req, res, params) => sendJson(res, 200, groupOr404(params.id ?? '')))
-    .add('PUT', `${P}/groups/:id`, async (req, res, params) => {
-      const id = params.id ?? '';
-      groupOr404(id);
-      saveGroupFrom(res, id, await readObject(req), 200);
-    })
-    .add('DELETE', `${P}/groups/:id`, (_req, res, params) => {
-      if (!admin.deleteGroup(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `no group ${params.id}`);
-      noContent(res);
-    })
-    .add('PUT', `${P}/groups/:id/members`, async (req, res, params) => {
-      const id = params.id ?? '';
-      groupOr404(id);
-      const body = await readObject(req);
-      if (!Array.isArray(body.memberIds)) return sendProblems(res, ['memberIds: must be a list of agent ids']);
-      saveGroupFrom(res, id, { memberIds: body.memberIds }, 200);
-    })
-    .add('POST', `${P}/groups/:id/members/:agentId`, (_req, res, params) => {
-      const g = groupOr404(params.id ?? '');
-      const agentId = params.agentId ?? '';
-      if (!deps.agentExists(agentId)) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${agentId}`);
-      sendJson(res, 200, admin.saveGroup(g, [...new Set([...g.memberIds, agentId])]));
-    })
-    .add('DELETE', `${P}/groups/:id/members/:agentId`, (_req, res, params) => {
-      const g = groupOr404(params.id ?? '');
-      sendJson(res, 200, admin.saveGroup(g, g.memberIds.filter((m) => m !== params.agentId)));
-    })
-    .add('GET', `${P}/servers`, (_req, res, _params, url) => {
-      const filter: ServerFilter = {};
-      const statuses = listParam(url, 'status', AGENT_STATUSES);
-      if (statuses) filter.statuses = statuses;
-      const levels = listParam<HealthLevel>(url, 'severity', HEALTH_LEVELS);
-      if (levels) filter.levels = levels;
-      const min = listParam<HealthLevel>(url, 'minSeverity', HEALTH_LEVELS);
-      if (min?.[0]) filter.minLevel = min[0];
-      const groupId = url.searchParams.get('group');
-      if (groupId) filter.group = groupOr404(groupId);
-      const q = url.searchParams.get('q');
-      if (q) filter.text = q;
-      sendJson(res, 200, engine.servers(filter));
-    })
+  // --- groups and servers (S8) ---;
+  add('GET', `${P}/groups`, 'groups:read', (_req, reply) => sendJson(reply, 200, admin.listGroups()));
+  add('POST', `${P}/groups`, 'groups:write', async (req, reply) => {
+    const body = readObject(req);
+    const name = typeof body.name === 'string' ? body.name : '';
+    const id = typeof body.id === 'string' && body.id.trim() ? body.id.trim() : slugId(name || 'group', (x) => admin.group(x) !== null);
+    if (admin.group(id)) throw new RwError('RW_ERR_CONFLICT', `a group with id ${id} exists`);
+    saveGroupFrom(reply, id, body, 201);
+  });
+  add('GET', `${P}/groups/:id`, 'groups:read', (_req, reply, params) => sendJson(reply, 200, groupOr404(params.id ?? '')));
+  add('PUT', `${P}/groups/:id`, 'groups:write', async (req, reply, params) => {
+    const id = params.id ?? '';
+    groupOr404(id);
+    saveGroupFrom(reply, id, readObject(req), 200);
+  });
+  add('DELETE', `${P}/groups/:id`, 'groups:write', (_req, reply, params) => {
+    if (!admin.deleteGroup(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `no group ${params.id}`);
+    sendNoContent(reply);
+  });
+  add('PUT', `${P}/groups/:id/members`, 'groups:write', async (req, reply, params) => {
+    const id = params.id ?? '';
+    groupOr404(id);
+    const body = readObject(req);
+    if (!Array.isArray(body.memberIds)) return sendProblems(reply, ['memberIds: must be a list of agent ids']);
+    saveGroupFrom(reply, id, { memberIds: body.memberIds }, 200);
+  });
+  add('POST', `${P}/groups/:id/members/:agentId`, 'groups:write', (_req, reply, params) => {
+    const g = groupOr404(params.id ?? '');
+    const agentId = params.agentId ?? '';
+    if (!deps.agentExists(agentId)) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${agentId}`);
+    sendJson(reply, 200, admin.saveGroup(g, [...new Set([...g.memberIds, agentId])]));
+  });
+  add('DELETE', `${P}/groups/:id/members/:agentId`, 'groups:write', (_req, reply, params) => {
+    const g = groupOr404(params.id ?? '');
+    sendJson(reply, 200, admin.saveGroup(g, g.memberIds.filter((m) => m !== params.agentId)));
+  });
+  add('GET', `${P}/servers`, 'agents:read', (_req, reply, _params, url) => {
+    const filter: ServerFilter = {};
+    const statuses = listParam(url, 'status', AGENT_STATUSES);
+    if (statuses) filter.statuses = statuses;
+    const levels = listParam<HealthLevel>(url, 'severity', HEALTH_LEVELS);
+    if (levels) filter.levels = levels;
+    const min = listParam<HealthLevel>(url, 'minSeverity', HEALTH_LEVELS);
+    if (min?.[0]) filter.minLevel = min[0];
+    const groupId = url.searchParams.get('group');
+    if (groupId) filter.group = groupOr404(groupId);
+    const q = url.searchParams.get('q');
+    if (q) filter.text = q;
+    sendJson(reply, 200, engine.servers(filter));
+  });
 
-    // --- mutes ---
-    .add('GET', `${P}/mutes`, (_req, res) => sendJson(res, 200, admin.listMutes()))
-    .add('POST', `${P}/servers/:id/mute`, async (req, res, params) => {
-      const agentId = params.id ?? '';
-      if (!deps.agentExists(agentId)) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${agentId}`);
-      const { minutes } = await readObject(req);
-      if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < 1 || minutes > 7 * 24 * 60) {
-        return sendProblems(res, ['minutes: must be a whole number of minutes, 1 … 10080']);
-      }
-      sendJson(res, 201, admin.mute(agentId, minutes, 'api'));
-    })
-    .add('DELETE', `${P}/servers/:id/mute`, (_req, res, params) => {
-      if (!admin.unmute(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `server ${params.id} is not muted`);
-      noContent(res);
-    })
+  // --- mutes ---;
+  add('GET', `${P}/mutes`, 'mutes:read', (_req, reply) => sendJson(reply, 200, admin.listMutes()));
+  add('POST', `${P}/servers/:id/mute`, 'mutes:write', async (req, reply, params) => {
+    const agentId = params.id ?? '';
+    if (!deps.agentExists(agentId)) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${agentId}`);
+    const { minutes } = readObject(req);
+    if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < 1 || minutes > 7 * 24 * 60) {
+      return sendProblems(reply, ['minutes: must be a whole number of minutes, 1 … 10080']);
+    }
+    sendJson(reply, 201, admin.mute(agentId, minutes, 'api'));
+  });
+  add('DELETE', `${P}/servers/:id/mute`, 'mutes:write', (_req, reply, params) => {
+    if (!admin.unmute(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `server ${params.id} is not muted`);
+    sendNoContent(reply);
+  });
 
-    // --- contacts ---
-    .add('GET', `${P}/contacts`, (_req, res) => sendJson(res, 200, admin.listContacts()))
-    .add('POST', `${P}/contacts`, async (req, res) => {
-      const body = (await readObject(req)) as Partial<ContactInput> & Record<string, unknown>;
-      const name = typeof body.name === 'string' ? body.name : 'contact';
-      const taken = (x: string): boolean => admin.listContacts().some((c) => c.id === x);
-      const id = typeof body.id === 'string' && body.id.trim() ? body.id.trim() : slugId(name, taken);
-      if (taken(id)) throw new RwError('RW_ERR_CONFLICT', `a contact with id ${id} exists`);
-      const parsed = checkContact(body, id);
-      if (!parsed.ok) return sendProblems(res, parsed.problems);
-      sendJson(res, 201, admin.saveContact(parsed.value));
-    })
-    .add('GET', `${P}/contacts/:id`, (_req, res, params) => {
-      const contact = admin.listContacts().find((c) => c.id === params.id);
-      if (!contact) throw new RwError('RW_ERR_NOT_FOUND', `no contact ${params.id}`);
-      sendJson(res, 200, contact);
-    })
-    .add('PUT', `${P}/contacts/:id`, async (req, res, params) => {
-      const id = params.id ?? '';
-      const existing = admin.listContacts().find((c) => c.id === id);
-      if (!existing) throw new RwError('RW_ERR_NOT_FOUND', `no contact ${id}`);
-      const parsed = checkContact({ ...existing, ...(await readObject(req)) }, id);
-      if (!parsed.ok) return sendProblems(res, parsed.problems);
-      sendJson(res, 200, admin.saveContact(parsed.value));
-    })
-    .add('DELETE', `${P}/contacts/:id`, (_req, res, params) => {
-      if (!admin.deleteContact(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `no contact ${params.id}`);
-      noContent(res);
-    })
+  // --- contacts ---;
+  add('GET', `${P}/contacts`, 'contacts:read', (_req, reply) => sendJson(reply, 200, admin.listContacts()));
+  add('POST', `${P}/contacts`, 'contacts:write', async (req, reply) => {
+    const body = (readObject(req)) as Partial<ContactInput> & Record<string, unknown>;
+    const name = typeof body.name === 'string' ? body.name : 'contact';
+    const taken = (x: string): boolean => admin.listContacts().some((c) => c.id === x);
+    const id = typeof body.id === 'string' && body.id.trim() ? body.id.trim() : slugId(name, taken);
+    if (taken(id)) throw new RwError('RW_ERR_CONFLICT', `a contact with id ${id} exists`);
+    const parsed = checkContact(body, id);
+    if (!parsed.ok) return sendProblems(reply, parsed.problems);
+    sendJson(reply, 201, admin.saveContact(parsed.value));
+  });
+  add('GET', `${P}/contacts/:id`, 'contacts:read', (_req, reply, params) => {
+    const contact = admin.listContacts().find((c) => c.id === params.id);
+    if (!contact) throw new RwError('RW_ERR_NOT_FOUND', `no contact ${params.id}`);
+    sendJson(reply, 200, contact);
+  });
+  add('PUT', `${P}/contacts/:id`, 'contacts:write', async (req, reply, params) => {
+    const id = params.id ?? '';
+    const existing = admin.listContacts().find((c) => c.id === id);
+    if (!existing) throw new RwError('RW_ERR_NOT_FOUND', `no contact ${id}`);
+    const parsed = checkContact({ ...existing, ...(readObject(req)) }, id);
+    if (!parsed.ok) return sendProblems(reply, parsed.problems);
+    sendJson(reply, 200, admin.saveContact(parsed.value));
+  });
+  add('DELETE', `${P}/contacts/:id`, 'contacts:write', (_req, reply, params) => {
+    if (!admin.deleteContact(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `no contact ${params.id}`);
+    sendNoContent(reply);
+  });
 
-    // --- alerts ---
-    .add('GET', `${P}/alerts`, (_req, res, _params, url) => {
-      const filter = listParam<AlertStateFilter>(url, 'state', [...ALERT_STATES, 'open']);
-      const states = filter ? [...new Set(filter.flatMap((s): AlertState[] => (s === 'open' ? ['pending', 'firing', 'acknowledged'] : [s])))] : undefined;
-      const limit = Math.min(intParam(url, 'limit') ?? 100, 1000);
-      const agentId = url.searchParams.get('agent') ?? undefined;
-      const before = intParam(url, 'before');
-      const alerts = repo.alertHistory({ ...(agentId ? { agentId } : {}), ...(states ? { states } : {}), limit, ...(before !== undefined ? { beforeId: before } : {}) });
-      const last = alerts[alerts.length - 1];
-      const body: AlertListResponse = { alerts, nextBefore: alerts.length === limit && last ? last.id : null };
-      sendJson(res, 200, body);
-    })
-    .add('GET', `${P}/alerts/:id`, (_req, res, params) => {
-      const id = idParam(params.id);
-      const alert = repo.getAlert(id);
-      if (!alert) throw new RwError('RW_ERR_NOT_FOUND', `no alert ${id}`);
-      const body: AlertDetail = { alert, history: repo.eventsOf(id), notifications: outbox.list({ alertId: id }) };
-      sendJson(res, 200, body);
-    })
-    .add('POST', `${P}/alerts/:id/ack`, async (req, res, params) => {
-      const id = idParam(params.id);
-      const body = (await readOptionalObject(req)) as AckRequest;
-      const by = typeof body.by === 'string' && body.by.trim() ? body.by.trim().slice(0, 64) : 'web';
-      if (!repo.getAlert(id)) throw new RwError('RW_ERR_NOT_FOUND', `no alert ${id}`);
-      const result = engine.acknowledge(id, by);
-      if (!result.ok) {
-        const why = result.reason === 'not-open' ? 'it is resolved' : result.reason === 'not-firing' ? 'it is pending (not firing yet)' : 'it is already acknowledged';
-        throw new RwError('RW_ERR_CONFLICT', `alert ${id} cannot be acknowledged: ${why}`);
-      }
-      const detail: AlertDetail = { alert: result.alert, history: repo.eventsOf(id), notifications: outbox.list({ alertId: id }) };
-      sendJson(res, 200, detail);
-    })
+  // --- alerts ---;
+  add('GET', `${P}/alerts`, 'alerts:read', (_req, reply, _params, url) => {
+    const filter = listParam<AlertStateFilter>(url, 'state', [...ALERT_STATES, 'open']);
+    const states = filter ? [...new Set(filter.flatMap((s): AlertState[] => (s === 'open' ? ['pending', 'firing', 'acknowledged'] : [s])))] : undefined;
+    const limit = Math.min(intParam(url, 'limit') ?? 100, 1000);
+    const agentId = url.searchParams.get('agent') ?? undefined;
+    const before = intParam(url, 'before');
+    const alerts = repo.alertHistory({ ...(agentId ? { agentId } : {}), ...(states ? { states } : {}), limit, ...(before !== undefined ? { beforeId: before } : {}) });
+    const last = alerts[alerts.length - 1];
+    const body: AlertListResponse = { alerts, nextBefore: alerts.length === limit && last ? last.id : null };
+    sendJson(reply, 200, body);
+  });
+  add('GET', `${P}/alerts/:id`, 'alerts:read', (_req, reply, params) => {
+    const id = idParam(params.id);
+    const alert = repo.getAlert(id);
+    if (!alert) throw new RwError('RW_ERR_NOT_FOUND', `no alert ${id}`);
+    const body: AlertDetail = { alert, history: repo.eventsOf(id), notifications: outbox.list({ alertId: id }) };
+    sendJson(reply, 200, body);
+  });
+  add('POST', `${P}/alerts/:id/ack`, 'alerts:ack', async (req, reply, params) => {
+    const id = idParam(params.id);
+    const body = (readOptionalObject(req)) as AckRequest;
+    const by = typeof body.by === 'string' && body.by.trim() ? body.by.trim().slice(0, 64) : 'web';
+    if (!repo.getAlert(id)) throw new RwError('RW_ERR_NOT_FOUND', `no alert ${id}`);
+    const result = engine.acknowledge(id, by);
+    if (!result.ok) {
+      const why = result.reason === 'not-open' ? 'it is resolved' : result.reason === 'not-firing' ? 'it is pending (not firing yet)' : 'it is already acknowledged';
+      throw new RwError('RW_ERR_CONFLICT', `alert ${id} cannot be acknowledged: ${why}`);
+    }
+    const detail: AlertDetail = { alert: result.alert, history: repo.eventsOf(id), notifications: outbox.list({ alertId: id }) };
+    sendJson(reply, 200, detail);
+  });
 
-    // --- SMS and the modem ---
-    .add('GET', `${P}/sms/outbox`, (_req, res, _params, url) => {
-      const states = listParam(url, 'state', OUTBOX_STATES);
-      const limit = intParam(url, 'limit');
-      const before = intParam(url, 'before');
-      sendJson(res, 200, outbox.list({ ...(states ? { states } : {}), ...(limit !== undefined ? { limit } : {}), ...(before !== undefined ? { beforeId: before } : {}) }));
-    })
-    .add('POST', `${P}/sms/test`, async (req, res) => {
-      const body = (await readObject(req)) as Partial<TestSmsRequest>;
-      const problems: string[] = [];
-      const to = typeof body.to === 'string' ? normalizePhone(body.to) : null;
-      if (!to) problems.push(`to: ${typeof body.to === 'string' ? body.to : '(missing)'} is not a phone number (write +82 10 1234 5678 or 010-1234-5678)`);
-      if (typeof body.text !== 'string' || body.text.trim() === '') problems.push('text: must not be empty');
-      else if ([...body.text].length > MAX_TEST_SMS_CHARS) problems.push(`text: at most ${MAX_TEST_SMS_CHARS} characters`);
-      if (problems.length > 0 || !to || typeof body.text !== 'string') return sendProblems(res, problems);
-      const { entry } = outbox.enqueue({ to, text: body.text, kind: 'test', dedupeKey: `test:${deps.clock.now()}:${randomBytes(4).toString('hex')}` });
-      sendJson(res, 202, entry);
-    })
-    .add('GET', `${P}/modem`, (_req, res) => sendJson(res, 200, deps.modem()));
+  // --- SMS and the modem ---;
+  add('GET', `${P}/sms/outbox`, 'sms:read', (_req, reply, _params, url) => {
+    const states = listParam(url, 'state', OUTBOX_STATES);
+    const limit = intParam(url, 'limit');
+    const before = intParam(url, 'before');
+    sendJson(reply, 200, outbox.list({ ...(states ? { states } : {}), ...(limit !== undefined ? { limit } : {}), ...(before !== undefined ? { beforeId: before } : {}) }));
+  });
+  add('POST', `${P}/sms/test`, 'sms:test', async (req, reply) => {
+    const body = (readObject(req)) as Partial<TestSmsRequest>;
+    const problems: string[] = [];
+    const to = typeof body.to === 'string' ? normalizePhone(body.to) : null;
+    if (!to) problems.push(`to: ${typeof body.to === 'string' ? body.to : '(missing)'} is not a phone number (write +82 10 1234 5678 or 010-1234-5678)`);
+    if (typeof body.text !== 'string' || body.text.trim() === '') problems.push('text: must not be empty');
+    else if ([...body.text].length > MAX_TEST_SMS_CHARS) problems.push(`text: at most ${MAX_TEST_SMS_CHARS} characters`);
+    if (problems.length > 0 || !to || typeof body.text !== 'string') return sendProblems(reply, problems);
+    const { entry } = outbox.enqueue({ to, text: body.text, kind: 'test', dedupeKey: `test:${deps.clock.now()}:${randomBytes(4).toString('hex')}` });
+    sendJson(reply, 202, entry);
+  });
+  add('GET', `${P}/modem`, 'modem:read', (_req, reply) => sendJson(reply, 200, deps.modem()));
 
-  if (deps.simulator() !== null || deps.modem().mode === 'sim') addSimulatorRoutes(router, deps);
-  return router;
+  if (deps.simulator() !== null || deps.modem().mode === 'sim') addSimulatorRoutes(add, deps);
+  return Promise.resolve();
 }
 
 /** Test hooks, `--modem sim` only: the simulated modem's log, an incoming SMS, a fault script. */
-function addSimulatorRoutes(router: Router, deps: AlertRoutesDeps): void {
+function addSimulatorRoutes(add: ReturnType<typeof routeAdder>, deps: AlertRoutesDeps): void {
   const sim = (): SimulatedModem => {
     const s = deps.simulator();
     if (!s) throw new RwError('RW_ERR_MODEM_NOT_READY', 'the modem simulator is not running');
     return s;
-  };
-  router
-    .add('GET', `${P}/modem/sim-log`, (_req, res) => sendJson(res, 200, sim().view()))
-    .add('POST', `${P}/modem/sim-deliver`, async (req, res) => {
-      const { from, text } = await readObject(req);
-      if (typeof from !== 'string' || typeof text !== 'string' || !from || !text) return sendProblems(res, ['from, text: both must be non-empty strings']);
-      sendJson(res, 202, { indexes: sim().deliver(from, text) });
-    })
-    .add('POST', `${P}/modem/sim-fault`, async (req, res) => {
-      const armed = sim().fault(await readObject(req));
-      if (!armed.ok) return sendProblems(res, armed.problems);
-      sendJson(res, 202, { armed: armed.armed });
-    });
+  }; ;
+  add('GET', `${P}/modem/sim-log`, 'modem:test', (_req, reply) => sendJson(reply, 200, sim().view()));
+  add('POST', `${P}/modem/sim-deliver`, 'modem:test', async (req, reply) => {
+    const { from, text } = readObject(req);
+    if (typeof from !== 'string' || typeof text !== 'string' || !from || !text) return sendProblems(reply, ['from, text: both must be non-empty strings']);
+    sendJson(reply, 202, { indexes: sim().deliver(from, text) });
+  });
+  add('POST', `${P}/modem/sim-fault`, 'modem:test', async (req, reply) => {
+    const armed = sim().fault(readObject(req));
+    if (!armed.ok) return sendProblems(reply, armed.problems);
+    sendJson(reply, 202, { armed: armed.armed });
+  });
 }

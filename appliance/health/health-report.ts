@@ -5,7 +5,8 @@ import type { HealthResponse } from '../../contract/api.js';
 import type { ModemHealth, SmsHealth } from '../../contract/alerts-api.js';
 import { API_PREFIX } from '../../contract/api.js';
 import type { Clock } from '../../core/clock.js';
-import { sendJson, type Router } from '../http/http-server.js';
+import type { FastifyInstance } from 'fastify';
+import { sendJson } from '../http/http-server.js';
 
 export interface HealthSources {
   clock: Clock;
@@ -55,9 +56,10 @@ export function healthReport(s: HealthSources): HealthResponse {
   };
 }
 
-export function addHealthRoutes(router: Router, health: () => HealthResponse): Router {
-  return router.add('GET', `${API_PREFIX}/health`, (_req, res) => {
-    const report = health();
-    sendJson(res, report.status === 'ok' ? 200 : 503, report);
+export function healthRoutes(app: FastifyInstance, deps: { health: () => HealthResponse }): Promise<void> {
+  app.get(`${API_PREFIX}/health`, { config: { permission: 'public' } }, (_req, reply) => {
+    const report = deps.health();
+    return sendJson(reply, report.status === 'ok' ? 200 : 503, report);
   });
+  return Promise.resolve();
 }

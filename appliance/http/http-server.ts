@@ -1,23 +1,48 @@
-// HTTP server (node:http, no framework: a dozen routes, one SSE stream and static files do not
-// need one, and every dependency is code to ship and patch on the board). Routes are matched in
-// order; an RwError thrown by a handler becomes a JSON error with a status fitting its code.
+// The HTTP layer (docs/architecture.md "HTTP"): Fastify 5 with its maintained plugins: security
+// headers (@fastify/helmet), compression (@fastify/compress), the built web UI
+// (@fastify/static), zod request schemas (fastify-type-provider-zod). Each feature adds its
+// routes as one plugin (its routes.ts), registered by the composition root; every route
+// declares its permission (`config: { permission }`, contract/permissions.ts) or is refused at
+// registration. One error handler answers every failure as `{ error: { code, message } }`.
+//
+// Bounds: a body is at most MAX_JSON_BODY_BYTES (413 above), a request must arrive whole within
+// `requestTimeoutMs` (a body dribbled in slowly is cut off), headers within HEADERS_TIMEOUT_MS,
+// an idle keep-alive socket is closed after KEEP_ALIVE_TIMEOUT_MS, a URL is at most
+// MAX_PARAM_CHARS per path parameter (find-my-way's maxParamLength).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isRwError, type ErrorCode } from '../../contract/errors.js';
+import path from 'node:path';
+import { stat } from 'node:fs/promises';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyCompress from '@fastify/compress';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { isRwError, RwError, type ErrorCode } from '../../contract/errors.js';
 import type { ApiError } from '../../contract/api.js';
-import type { Logger } from '../../core/logger.js';
 import type { ValidationErrorBody } from '../../contract/alerts-api.js';
-import type { Parsed } from '../../core/validation-problems.js';
+import { isRoutePermission, type RoutePermission } from '../../contract/permissions.js';
+import type { Logger } from '../../core/logger.js';
+import { problemsOf, type Parsed, type ProblemWording, type ValidationIssue } from '../../core/validation-problems.js';
 
-export type RouteParams = Record<string, string>;
-export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, params: RouteParams, url: URL) => Promise<void> | void;
-
-interface Route {
-  method: string;
-  pattern: RegExp;
-  names: string[];
-  handler: Handler;
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** what a caller needs to use the route (contract/permissions.ts); required on every route */
+    permission?: RoutePermission;
+    /** how this route's schema problems are worded (core/validation-problems.ts), where it differs */
+    problemWording?: ProblemWording;
+  }
 }
+
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+/** a request (headers and body) must have arrived whole by then */
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const HEADERS_TIMEOUT_MS = 15_000;
+/** an idle keep-alive connection is closed after this */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** a socket with no traffic either way (an SSE stream sends a heartbeat every 15 s) */
+export const CONNECTION_TIMEOUT_MS = 120_000;
+export const MAX_PARAM_CHARS = 200;
 
 const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   RW_ERR_BAD_REQUEST: 400,
@@ -32,127 +57,266 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   RW_ERR_MODEM_DISABLED: 503,
 };
 
-export const MAX_JSON_BODY_BYTES = 64 * 1024;
-
-export class Router {
-  private readonly routes: Route[] = [];
-
-  add(method: string, path: string, handler: Handler): this {
-    const names: string[] = [];
-    // a '.' in a path ("/install.sh") is a dot, not any character
-    const pattern = new RegExp('^' + path.replace(/\./g, '\\.').replace(/:([a-zA-Z]+)/g, (_m, n: string) => { names.push(n); return '([^/]+)'; }) + '$');
-    this.routes.push({ method, pattern, names, handler });
-    return this;
-  }
-
-  match(method: string, pathname: string): { handler: Handler; params: RouteParams } | { methodNotAllowed: true } | null {
-    let pathMatched = false;
-    for (const r of this.routes) {
-      const m = r.pattern.exec(pathname);
-      if (!m) continue;
-      pathMatched = true;
-      if (r.method !== method && !(r.method === 'GET' && method === 'HEAD')) continue;
-      const params: RouteParams = {};
-      r.names.forEach((n, i) => { params[n] = decodeURIComponent(m[i + 1] ?? ''); });
-      return { handler: r.handler, params };
-    }
-    return pathMatched ? { methodNotAllowed: true } : null;
-  }
-}
-
-export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-  res.end(text);
-}
-
-export function sendError(res: http.ServerResponse, status: number, code: string, message: string): void {
-  const body: ApiError = { error: { code, message } };
-  sendJson(res, status, body);
+function errorBody(code: string, message: string): ApiError {
+  return { error: { code, message } };
 }
 
 /** 400 RW_ERR_VALIDATION listing every problem as "path: message" (docs/api.md). */
-export function sendProblems(res: http.ServerResponse, problems: string[]): void {
+export function sendProblems(reply: FastifyReply, problems: string[]): FastifyReply {
   const body: ValidationErrorBody = { error: { code: 'RW_ERR_VALIDATION', message: problems.join('; '), problems } };
-  sendJson(res, 400, body);
+  return reply.code(400).header('cache-control', 'no-store').send(body);
+}
+
+/** JSON with `status`, never cached. */
+export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(body);
 }
 
 /** The parsed value with `status`, or its problems as 400 RW_ERR_VALIDATION. */
-export function sendParsed<T>(res: http.ServerResponse, status: number, parsed: Parsed<T>): void {
-  if (parsed.ok) sendJson(res, status, parsed.value);
-  else sendProblems(res, parsed.problems);
+export function sendParsed<T>(reply: FastifyReply, status: number, parsed: Parsed<T>): FastifyReply {
+  return parsed.ok ? sendJson(reply, status, parsed.value) : sendProblems(reply, parsed.problems);
 }
 
-export function sendNoContent(res: http.ServerResponse): void {
-  res.writeHead(204, { 'cache-control': 'no-store' });
-  res.end();
+export function sendNoContent(reply: FastifyReply): FastifyReply {
+  return reply.code(204).header('cache-control', 'no-store').send();
 }
 
-export async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_JSON_BODY_BYTES) throw Object.assign(new Error(`request body over ${MAX_JSON_BODY_BYTES} bytes`), { rwCode: 'RW_ERR_BAD_REQUEST' });
-    chunks.push(chunk);
-  }
+/** The request's URL, for the query-string readers (query-params.ts). */
+export function requestUrl(req: FastifyRequest): URL {
+  return new URL(req.url, 'http://appliance');
+}
+
+/** A route pattern ("/api/v1/agents/:id", "/*") as a matcher of concrete paths, for 405. */
+function patternOf(url: string): RegExp {
+  const escaped = url.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[a-zA-Z]+/g, '[^/]+').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`);
+}
+
+/**
+ * A feature's route plugin, with a throw while it adds its routes (a route without a permission)
+ * turned into a refused start (register() rejects) rather than an uncaught exception.
+ */
+export function guarded<O>(plugin: (app: FastifyInstance, opts: O) => Promise<void>): (app: FastifyInstance, opts: O) => Promise<void> {
+  return (app, opts) => {
+    try {
+      return plugin(app, opts);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  };
+}
+
+const ROUTE_TABLES = new WeakMap<FastifyInstance, readonly RegisteredRoute[]>();
+
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly url: string;
+  readonly permission: RoutePermission;
+}
+
+/** Every route registered on an app made by createHttpApp, with its permission (the authorization matrix's input). */
+export function registeredRoutes(app: FastifyInstance): RegisteredRoute[] {
+  return (ROUTE_TABLES.get(app) ?? []).map(({ method, url, permission }) => ({ method, url, permission }));
+}
+
+export interface HttpAppOptions {
+  logger: Logger;
+  /** the built web UI (dist/webui); none: no UI is served */
+  webuiDir?: string;
+  /** REQUEST_TIMEOUT_MS unless a test wants it shorter */
+  requestTimeoutMs?: number;
+  /** how often Node checks requestTimeout (its default is 30 s) */
+  timeoutCheckMs?: number;
+}
+
+/** The security headers (SEC): no inline script or style, no framing, no sniffing. */
+const CONTENT_SECURITY_POLICY = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    baseUri: ["'self'"],
+    scriptSrc: ["'self'"],
+    scriptSrcAttr: ["'none'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+};
+
+/**
+ * The Fastify instance with the plugins, the error and not-found handlers and the permission
+ * check on every route; the caller registers the features' route plugins and the UI, then
+ * listens (HttpServer) or injects (tests).
+ */
+export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
+  const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: MAX_JSON_BODY_BYTES,
+    requestTimeout,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    routerOptions: { maxParamLength: MAX_PARAM_CHARS },
+    return503OnClosing: true,
+    serverFactory: (handler) => http.createServer({
+      noDelay: true,
+      requestTimeout,
+      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+      connectionsCheckingInterval: opts.timeoutCheckMs ?? 5_000,
+    }, handler),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // every route declares its permission, or the appliance does not start
+  const routes: { method: string; url: string; permission: RoutePermission; pattern: RegExp }[] = [];
+  ROUTE_TABLES.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    const permission = route.config?.permission;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!isRoutePermission(permission)) {
+      throw new Error(`route ${methods.join(',')} ${route.url} declares no permission: add config: { permission } (contract/permissions.ts)`);
+    }
+    for (const method of methods) routes.push({ method, url: route.url, permission, pattern: patternOf(route.url) });
+  });
+
+  // the old router read any body as JSON whatever its content type; so does this parser
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_JSON_BODY_BYTES }, (_req, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new RwError('RW_ERR_BAD_REQUEST', 'request body is not JSON'), undefined);
+    }
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      // each entry is one zod issue: its code as `keyword`, its path as `instancePath`
+      const issues: ValidationIssue[] = err.validation.map((v) => {
+        const keys = (v.params as { keys?: unknown }).keys;
+        return {
+          code: v.keyword,
+          path: v.instancePath.split('/').filter(Boolean),
+          message: v.message ?? 'invalid',
+          ...(Array.isArray(keys) ? { keys: keys.map(String) } : {}),
+        };
+      });
+      const where = err.validationContext === 'body' ? '(body)' : `(${err.validationContext ?? 'request'})`;
+      return sendProblems(reply, problemsOf({ issues }, { root: where, ...req.routeOptions.config.problemWording }));
+    }
+    let code: ErrorCode;
+    let status: number;
+    if (isRwError(err)) {
+      code = err.code;
+      status = STATUS_OF[code] ?? 500;
+    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      code = 'RW_ERR_BAD_REQUEST';
+      status = 413;
+      err.message = `request body over ${MAX_JSON_BODY_BYTES} bytes`;
+    } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      code = 'RW_ERR_BAD_REQUEST';
+      status = err.statusCode;
+    } else {
+      code = 'RW_ERR_INTERNAL';
+      status = 500;
+    }
+    if (status >= 500) opts.logger.error('request failed', { method: req.method, path: req.url, err });
+    return reply.code(status).header('cache-control', 'no-store').send(errorBody(code, err.message));
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const pathname = requestUrl(req).pathname;
+    const elsewhere = routes.some((r) => r.method !== req.method && r.pattern.test(pathname));
+    if (elsewhere) return reply.code(405).header('cache-control', 'no-store').send(errorBody('RW_ERR_BAD_REQUEST', `${req.method} is not allowed on ${pathname}`));
+    return reply.code(404).header('cache-control', 'no-store').send(errorBody('RW_ERR_NOT_FOUND', `not found: ${req.method} ${pathname}`));
+  });
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    // plain HTTP on a management network until TLS lands; HSTS is for that work to turn on
+    strictTransportSecurity: false,
+    referrerPolicy: { policy: 'no-referrer' },
+    frameguard: { action: 'deny' },
+  });
+  // SSE (live/event-stream.ts) writes to the raw response and bypasses this
+  await app.register(fastifyCompress, { threshold: 1024 });
+  if (opts.webuiDir !== undefined) await app.register(webuiFiles, { root: opts.webuiDir });
+  return app;
+}
+
+async function fileStat(file: string): Promise<boolean> {
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return (await stat(file)).isFile();
   } catch {
-    throw Object.assign(new Error('request body is not JSON'), { rwCode: 'RW_ERR_BAD_REQUEST' });
+    return false;
   }
+}
+
+/**
+ * The built web UI (dist/webui): file names carry no hash, so files are revalidated with ETags
+ * (`cache-control: no-cache`) rather than cached forever; a path without an extension that is
+ * no file is a client-side route and gets index.html; nothing under /api/ is ever a file.
+ */
+async function webuiFiles(app: FastifyInstance, opts: { root: string }): Promise<void> {
+  const root = path.resolve(opts.root);
+  await app.register(fastifyStatic, {
+    root, serve: false, cacheControl: false, etag: true, lastModified: false, dotfiles: 'deny',
+    setHeaders: (res) => { res.setHeader('cache-control', 'no-cache'); },
+  });
+  app.get('/*', { config: { permission: 'public' } }, async (req, reply) => {
+    const pathname = requestUrl(req).pathname;
+    if (pathname.startsWith('/api/')) throw new RwError('RW_ERR_NOT_FOUND', `no API route ${pathname}`);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(pathname);
+    } catch {
+      throw new RwError('RW_ERR_BAD_REQUEST', 'bad path');
+    }
+    const file = path.join(root, path.normalize(rel));
+    // path.join with a normalized path cannot leave root, but check anyway: this guards the board's filesystem
+    if (file !== root && !file.startsWith(root + path.sep)) throw new RwError('RW_ERR_NOT_FOUND', 'not found');
+    if (await fileStat(file)) return reply.sendFile(path.relative(root, file));
+    if (!path.extname(rel)) return reply.sendFile('index.html');
+    throw new RwError('RW_ERR_NOT_FOUND', `not found: ${pathname}`);
+  });
 }
 
 export interface HttpServerDeps {
   host: string;
   port: number;
-  router: Router;
-  /** serves anything the router does not match (the web UI) */
-  fallback: Handler;
-  logger: Logger;
+  app: FastifyInstance;
 }
 
 export class HttpServer {
-  private server: http.Server | null = null;
+  private app: FastifyInstance | null = null;
   port = 0;
 
   constructor(private readonly deps: HttpServerDeps) {}
 
   async start(): Promise<void> {
-    const server = http.createServer({ noDelay: true }, (req, res) => { void this.dispatch(req, res); });
-    // SSE connections live for hours; only idle keep-alive sockets should time out
-    server.requestTimeout = 0;
-    server.headersTimeout = 30_000;
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.deps.port, this.deps.host, () => { server.off('error', reject); resolve(); });
-    });
-    this.port = (server.address() as AddressInfo).port;
+    const app = this.deps.app;
+    await app.listen({ host: this.deps.host, port: this.deps.port });
+    this.app = app;
+    this.port = (app.server.address() as AddressInfo).port;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
+    const app = this.app;
+    this.app = null;
+    if (!app) return;
+    // SSE streams never end by themselves
+    const closed = app.close();
+    app.server.closeAllConnections();
     await closed;
-  }
-
-  private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://appliance');
-    try {
-      const found = this.deps.router.match(req.method ?? 'GET', url.pathname);
-      if (found === null) await this.deps.fallback(req, res, {}, url);
-      else if ('methodNotAllowed' in found) sendError(res, 405, 'RW_ERR_BAD_REQUEST', `${req.method} is not allowed on ${url.pathname}`);
-      else await found.handler(req, res, found.params, url);
-    } catch (e) {
-      const code = isRwError(e) ? e.code : ((e as { rwCode?: ErrorCode }).rwCode ?? 'RW_ERR_INTERNAL');
-      const status = STATUS_OF[code] ?? 500;
-      if (status >= 500) this.deps.logger.error('request failed', { method: req.method, path: url.pathname, err: e });
-      if (res.headersSent) res.destroy();
-      else sendError(res, status, code, (e as Error).message);
-    }
   }
 }

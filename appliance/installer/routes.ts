@@ -13,7 +13,7 @@ import type http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RwError } from '../../contract/errors.js';
-import type { Router } from '../http/http-server.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const INSTALL_SCRIPT_NAME = 'install-agent.sh';
 export const AGENT_BUNDLE_NAME = 'agent.js';
@@ -51,8 +51,8 @@ function notBuilt(what: string): RwError {
 
 /** A file of dist/ offered for download, and its SHA-256 (computed once per version of the file). */
 function downloadable(file: string, servedName: string, contentType: string, what: string): {
-  send(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
-  sendChecksum(res: http.ServerResponse): Promise<void>;
+  send(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>;
+  sendChecksum(reply: FastifyReply): Promise<FastifyReply>;
 } {
   // the checksum of a 2 MB file costs a few ms: computed once per version of the file
   let digest: { key: string; hex: string } | null = null;
@@ -64,28 +64,24 @@ function downloadable(file: string, servedName: string, contentType: string, wha
     }
   };
   return {
-    async send(req, res) {
+    async send(req, reply) {
       const s = await fileStat();
-      res.writeHead(200, {
+      reply.code(200).headers({
         'content-type': contentType,
         'content-length': s.size,
         'content-disposition': `attachment; filename="${servedName}"`,
         'cache-control': 'no-cache',
       });
-      if (req.method === 'HEAD') {
-        res.end();
-        return;
-      }
-      createReadStream(file).on('error', () => res.destroy()).pipe(res);
+      if (req.method === 'HEAD') return reply.send();
+      return reply.send(createReadStream(file));
     },
-    async sendChecksum(res) {
+    async sendChecksum(reply) {
       const s = await fileStat();
       const key = `${s.size}-${s.mtimeMs}`;
       if (digest?.key !== key) digest = { key, hex: createHash('sha256').update(await readFile(file)).digest('hex') };
       // the format `sha256sum -c` reads
       const body = `${digest.hex}  ${servedName}\n`;
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache' });
-      res.end(body);
+      return reply.code(200).headers({ 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' }).send(body);
     },
   };
 }
@@ -93,32 +89,37 @@ function downloadable(file: string, servedName: string, contentType: string, wha
 /** "linux-x64.node" or "linux-x64.node.sha256": the netlink addons build.mjs puts in dist/. */
 const ADDON_TARGET_RE = /^(linux-(?:x64|arm64|arm|ia32))\.node(\.sha256)?$/;
 
-export function addInstallerRoutes(router: Router, distDir: string = defaultDistDir()): Router {
+export function installerRoutes(app: FastifyInstance, opts: { distDir?: string } = {}): Promise<void> {
+  const distDir = opts.distDir ?? defaultDistDir();
   const scriptFile = path.join(distDir, INSTALL_SCRIPT_NAME);
   const agent = downloadable(path.join(distDir, AGENT_BUNDLE_NAME), SERVED_AGENT_NAME, 'text/javascript; charset=utf-8', 'the agent bundle');
   const addons = new Map<string, ReturnType<typeof downloadable>>();
 
-  return router
-    .add('GET', '/install.sh', async (req, res) => {
-      let script: string;
-      try {
-        script = await readFile(scriptFile, 'utf8');
-      } catch {
-        throw notBuilt('the agent install script');
-      }
-      const body = script.replaceAll(URL_PLACEHOLDER, requestBaseUrl(req));
-      res.writeHead(200, { 'content-type': 'text/x-shellscript; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
-      res.end(body);
-    })
-    .add('GET', `/agent/${SERVED_AGENT_NAME}`, (req, res) => agent.send(req, res))
-    .add('GET', `/agent/${SERVED_AGENT_NAME}.sha256`, (_req, res) => agent.sendChecksum(res))
-    // the agent's netlink addon for one architecture (agent/collectors/sock-diag.ts)
-    .add('GET', '/agent/sock-diag-:target', async (req, res, params) => {
-      const match = ADDON_TARGET_RE.exec(params.target ?? '');
-      if (!match?.[1]) throw new RwError('RW_ERR_NOT_FOUND', 'no netlink addon for that platform: the agent then reads /proc/net/tcp');
-      const name = `sock-diag-${match[1]}.node`;
-      let addon = addons.get(name);
-      if (!addon) addons.set(name, addon = downloadable(path.join(distDir, name), name, 'application/octet-stream', `the netlink addon ${name}`));
-      await (match[2] ? addon.sendChecksum(res) : addon.send(req, res));
-    });
+  const permission = { permission: 'public' } as const;
+  // downloads go out as they are: their content-length is what the script and curl check
+  const download = { config: permission, compress: false } as const;
+  app.get('/install.sh', { config: permission }, async (req, reply) => {
+    let script: string;
+    try {
+      script = await readFile(scriptFile, 'utf8');
+    } catch {
+      throw notBuilt('the agent install script');
+    }
+    const body = script.replaceAll(URL_PLACEHOLDER, requestBaseUrl(req.raw));
+    return reply.code(200).headers({ 'content-type': 'text/x-shellscript; charset=utf-8', 'cache-control': 'no-store' }).send(body);
+  });
+  app.get(`/agent/${SERVED_AGENT_NAME}`, download, (req, reply) => agent.send(req, reply));
+  app.get(`/agent/${SERVED_AGENT_NAME}.sha256`, { config: permission }, (_req, reply) => agent.sendChecksum(reply));
+  // the agent's netlink addon for one architecture (agent/collectors/sock-diag.ts); the name is
+  // checked against ADDON_TARGET_RE before it becomes a file name
+  app.get('/agent/sock-diag-:target', download, async (req, reply) => {
+    const target = (req.params as { target?: string }).target ?? '';
+    const match = ADDON_TARGET_RE.exec(target);
+    if (!match?.[1]) throw new RwError('RW_ERR_NOT_FOUND', 'no netlink addon for that platform: the agent then reads /proc/net/tcp');
+    const name = `sock-diag-${match[1]}.node`;
+    let addon = addons.get(name);
+    if (!addon) addons.set(name, addon = downloadable(path.join(distDir, name), name, 'application/octet-stream', `the netlink addon ${name}`));
+    return match[2] ? addon.sendChecksum(reply) : addon.send(req, reply);
+  });
+  return Promise.resolve();
 }

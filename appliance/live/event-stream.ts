@@ -3,7 +3,10 @@
 // so that server lists stay current. A reconnect with Last-Event-ID replays what the hub still
 // holds. A subscriber that stops reading is cut off rather than buffered without bound: its
 // EventSource reconnects and catches up from the ring.
-import type { Handler } from '../http/http-server.js';
+import type { FastifyInstance } from 'fastify';
+import { API_PREFIX } from '../../contract/api.js';
+import { RwError } from '../../contract/errors.js';
+import { requestUrl } from '../http/http-server.js';
 import type { LiveHub, ReplayEvent } from './live-hub.js';
 
 export interface EventStreamOptions {
@@ -14,9 +17,28 @@ export interface EventStreamOptions {
   retryMs: number;
 }
 
-export function eventStream(hub: LiveHub, opts: EventStreamOptions): Handler {
-  return (req, res, _params, url) => {
-    const agents = new Set(url.searchParams.getAll('agent').filter(Boolean));
+export const MAX_STREAM_AGENTS = 1000;
+
+export interface EventStreamDeps extends EventStreamOptions {
+  hub: LiveHub;
+}
+
+/**
+ * GET /api/v1/stream. The response is taken over from Fastify (reply.hijack): it never ends by
+ * itself, is written in frames and must not pass through compression.
+ */
+export function eventStreamRoutes(app: FastifyInstance, deps: EventStreamDeps): Promise<void> {
+  app.get(`${API_PREFIX}/stream`, { config: { permission: 'stream:read' } }, (request, reply) => {
+    const url = requestUrl(request);
+    const agentList = url.searchParams.getAll('agent').filter(Boolean);
+    if (agentList.length > MAX_STREAM_AGENTS) throw new RwError('RW_ERR_BAD_REQUEST', `at most ${MAX_STREAM_AGENTS} agent= parameters`);
+    // the security headers (helmet) are already on the raw response
+    reply.hijack();
+    const req = request.raw;
+    const res = reply.raw;
+    const hub = deps.hub;
+    const opts = deps;
+    const agents = new Set(agentList);
     const wanted = (e: ReplayEvent): boolean => agents.size === 0 || e.name === 'agent' || agents.has(e.agentId);
     const lastIdText = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId');
     const lastId = typeof lastIdText === 'string' && /^\d+$/.test(lastIdText) ? Number(lastIdText) : null;
@@ -75,5 +97,6 @@ export function eventStream(hub: LiveHub, opts: EventStreamOptions): Handler {
     };
     res.once('close', cleanup);
     req.once('close', cleanup);
-  };
+  });
+  return Promise.resolve();
 }

@@ -5,7 +5,10 @@ import { API_PREFIX } from '../../contract/api.js';
 import { RwError } from '../../contract/errors.js';
 import { FAMILIES, FAMILY_NAMES, type Family } from '../../contract/metrics.js';
 import { nowSeconds, type Clock } from '../../core/clock.js';
-import { sendJson, type Router } from '../http/http-server.js';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { requestUrl, sendJson } from '../http/http-server.js';
+import { idParams } from '../http/route-schemas.js';
 import { intParam } from '../http/query-params.js';
 
 export interface SeriesSource {
@@ -21,9 +24,12 @@ export interface SeriesRoutesDeps {
 export const SERIES_DEFAULT_POINTS = 800;
 export const SERIES_MAX_POINTS = 5000;
 
-export function addSeriesRoutes(router: Router, deps: SeriesRoutesDeps): Router {
-  return router.add('GET', `${API_PREFIX}/agents/:id/series`, async (_req, res, params, url) => {
-    const agentId = params.id ?? '';
+export function seriesRoutes(fastify: FastifyInstance, deps: SeriesRoutesDeps): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  // the query (family, key, from, to, points) is read below, each parameter checked and bounded
+  app.get(`${API_PREFIX}/agents/:id/series`, { config: { permission: 'series:read' }, schema: { params: idParams } }, async (req, reply) => {
+    const url = requestUrl(req);
+    const agentId = req.params.id;
     if (!deps.agentExists(agentId)) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${agentId}`);
     const family = url.searchParams.get('family') ?? '';
     if (!(FAMILY_NAMES as string[]).includes(family)) {
@@ -38,6 +44,7 @@ export function addSeriesRoutes(router: Router, deps: SeriesRoutesDeps): Router 
     if (from >= to) throw new RwError('RW_ERR_BAD_REQUEST', 'from must be before to');
     const points = intParam(url, 'points', SERIES_DEFAULT_POINTS, { signed: true });
     if (points < 2 || points > SERIES_MAX_POINTS) throw new RwError('RW_ERR_BAD_REQUEST', `points must be 2…${SERIES_MAX_POINTS}`);
-    sendJson(res, 200, await deps.series.series(agentId, fam, FAMILIES[fam].keyed ? key : undefined, from, to, points));
+    return sendJson(reply, 200, await deps.series.series(agentId, fam, FAMILIES[fam].keyed ? key : undefined, from, to, points));
   });
+  return Promise.resolve();
 }

@@ -3,7 +3,8 @@
 import { API_PREFIX } from '../../contract/api.js';
 import { RwError } from '../../contract/errors.js';
 import { VISITOR_SORT_KEYS, type VisitorSortKey } from '../../contract/fleet-api.js';
-import { sendJson, type Router } from '../http/http-server.js';
+import type { FastifyInstance } from 'fastify';
+import { requestUrl, sendJson } from '../http/http-server.js';
 import { intParam } from '../http/query-params.js';
 import type { VisitorHistory } from './visitor-history.js';
 import type { VisitorFilter } from './visitor-repository.js';
@@ -41,6 +42,8 @@ export function visitorFilter(url: URL, agentExists: (id: string) => boolean): V
   return { ...(agent !== undefined ? { agentId: agent } : {}), from, to, ...(q ? { q } : {}), ...sortParam(url), limit };
 }
 
-export function addVisitorRoutes(router: Router, deps: VisitorRoutesDeps): Router {
-  return router.add('GET', `${API_PREFIX}/visitors`, (_req, res, _params, url) => sendJson(res, 200, deps.visitors.query(visitorFilter(url, deps.agentExists))));
+export function visitorRoutes(app: FastifyInstance, deps: VisitorRoutesDeps): Promise<void> {
+  // the query is read by visitorFilter: each parameter checked and bounded, a bad one is a 400 naming it
+  app.get(`${API_PREFIX}/visitors`, { config: { permission: 'visitors:read' } }, (req, reply) => sendJson(reply, 200, deps.visitors.query(visitorFilter(requestUrl(req), deps.agentExists))));
+  return Promise.resolve();
 }

@@ -185,6 +185,9 @@ void t.test('the alerting screens against the real appliance and its modem simul
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  // the appliance's Content-Security-Policy (SEC): a violation is a console error
+  const cspViolations: string[] = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
   page.on('dialog', (d) => void d.accept());
 
   await page.goto(`${app.url}/`);
@@ -386,4 +389,5 @@ void t.test('the alerting screens against the real appliance and its modem simul
   await shot(page, 'alerting-history-ko.png');
 
   t.same(pageErrors, [], 'no script errors on the page');
+  t.same(cspViolations, [], 'nothing the Content-Security-Policy refuses');
 });

@@ -61,6 +61,9 @@ void t.test('adding a server, visitors, schedules and removal through the UI', a
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  // the appliance's Content-Security-Policy (SEC): a violation is a console error
+  const cspViolations: string[] = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
   page.on('dialog', (d) => void d.accept());
   await page.goto(`${app.url}/`);
   await page.locator(`[data-testid=server-row][data-agent-id="${web.agentId}"]`).waitFor({ timeout: 15_000 });
@@ -158,4 +161,5 @@ void t.test('adding a server, visitors, schedules and removal through the UI', a
 
   await waitFor('no late page errors', () => true);
   t.same(pageErrors, [], 'no script errors on the page');
+  t.same(cspViolations, [], 'nothing the Content-Security-Policy refuses');
 });

@@ -33,6 +33,9 @@ void t.test('the dashboard lists a live agent, charts it, speaks Korean, and sho
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  // the appliance's Content-Security-Policy (SEC: no inline script or style): a violation is a console error
+  const cspViolations: string[] = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
 
   await page.goto(`${app.url}/`);
   const row = page.locator(`[data-testid=server-row][data-agent-id="${agent.id}"]`);
@@ -123,4 +126,5 @@ void t.test('the dashboard lists a live agent, charts it, speaks Korean, and sho
   await page.screenshot({ path: path.join(ARTIFACTS, 'webui-appliance-lost.png') });
 
   t.same(pageErrors, [], 'no script errors on the page');
+  t.same(cspViolations, [], 'nothing the Content-Security-Policy refuses');
 });

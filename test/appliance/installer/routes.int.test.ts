@@ -1,40 +1,30 @@
 // S20 the appliance serves the agent installer: /install.sh with the URL the request came in on,
 // the bundled agent and its checksum, and a clear 404 when a build lacks them. The routes are
-// tested in-process against a directory of known files, then against the REAL built appliance.
+// tested in-process (app.inject) against a directory of known files, then against the REAL built appliance.
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { silentLogger } from '../../../core/logger.js';
-import { HttpServer, Router, sendError } from '../../../appliance/http/http-server.js';
-import { addInstallerRoutes, URL_PLACEHOLDER } from '../../../appliance/installer/routes.js';
+import { createHttpApp } from '../../../appliance/http/http-server.js';
+import { installerRoutes, URL_PLACEHOLDER } from '../../../appliance/installer/routes.js';
 import { ROOT, startAppliance, type Teardownable } from '../../helpers/appliance-harness.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const SCRIPT = `#!/bin/sh\nset -eu\nAPPLIANCE="${URL_PLACEHOLDER}"\ncurl -fsSL "${URL_PLACEHOLDER}/agent/rackwatch-agent.js" -o /tmp/a.js\n`;
 
-/** A raw GET, so that the Host header can be anything (fetch() would not send a bad one). */
-function rawGet(port: number, pathname: string, headers: Record<string, string>): Promise<{ status: number; body: string; type: string | undefined }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: pathname, headers, setHost: headers.host === undefined }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, type: res.headers['content-type'] }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+/** A GET in-process (app.inject: no port), with any Host header (fetch() would not send a bad one). */
+async function rawGet(app: FastifyInstance, pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; bytes: Buffer; type: string | undefined; json<T>(): T }> {
+  const res = await app.inject({ method: 'GET', url: pathname, headers });
+  return { status: res.statusCode, body: res.body, bytes: res.rawPayload, type: res.headers['content-type'] as string | undefined, json: <T>() => res.json<T>() };
 }
 
-async function serve(t: Teardownable, distDir: string): Promise<number> {
-  const router = new Router();
-  addInstallerRoutes(router, distDir);
-  const server = new HttpServer({ host: '127.0.0.1', port: 0, router, logger: silentLogger, fallback: (_q, res) => sendError(res, 404, 'RW_ERR_NOT_FOUND', 'none') });
-  await server.start();
-  t.teardown(() => server.stop());
-  return server.port;
+async function serve(t: Teardownable, distDir: string): Promise<FastifyInstance> {
+  const app = await createHttpApp({ logger: silentLogger });
+  await app.register(installerRoutes, { distDir });
+  t.teardown(() => app.close());
+  return app;
 }
 
 void t.test('installer routes on a directory of known files', async (t) => {
@@ -42,54 +32,54 @@ void t.test('installer routes on a directory of known files', async (t) => {
   writeFileSync(path.join(dir, 'install-agent.sh'), SCRIPT);
   const agent = Buffer.from('#!/usr/bin/env node\nconsole.log("agent");\n'.repeat(1000));
   writeFileSync(path.join(dir, 'agent.js'), agent);
-  const port = await serve(t, dir);
+  const app = await serve(t, dir);
 
   await t.test('install.sh points back at the address the request was made to', async (t) => {
-    const byName = await rawGet(port, '/install.sh', { host: 'rackwatch.example.net:8080' });
+    const byName = await rawGet(app, '/install.sh', { host: 'rackwatch.example.net:8080' });
     t.equal(byName.status, 200);
     t.match(byName.type, /shellscript/);
     t.notMatch(byName.body, URL_PLACEHOLDER, 'every placeholder is replaced');
     t.equal(byName.body, SCRIPT.replaceAll(URL_PLACEHOLDER, 'http://rackwatch.example.net:8080'));
-    const byAddress = await rawGet(port, '/install.sh', { host: '10.0.0.2:8080' });
+    const byAddress = await rawGet(app, '/install.sh', { host: '10.0.0.2:8080' });
     t.match(byAddress.body, 'APPLIANCE="http://10.0.0.2:8080"');
-    const v6 = await rawGet(port, '/install.sh', { host: '[fd00::2]:8080' });
+    const v6 = await rawGet(app, '/install.sh', { host: '[fd00::2]:8080' });
     t.match(v6.body, 'APPLIANCE="http://[fd00::2]:8080"');
-    const proxied = await rawGet(port, '/install.sh', { host: 'mon.example.net', 'x-forwarded-proto': 'https' });
+    const proxied = await rawGet(app, '/install.sh', { host: 'mon.example.net', 'x-forwarded-proto': 'https' });
     t.match(proxied.body, 'APPLIANCE="https://mon.example.net"', 'behind a TLS proxy');
   });
 
   await t.test('a Host header that is not a host is refused, never written into a script', async (t) => {
     for (const host of ['x";rm -rf /;"', 'a b', '$(id)']) {
-      const r = await rawGet(port, '/install.sh', { host });
+      const r = await rawGet(app, '/install.sh', { host });
       t.equal(r.status, 400, host);
       t.match(r.body, 'RW_ERR_BAD_REQUEST');
     }
   });
 
   await t.test('the agent bundle and its checksum', async (t) => {
-    const res = await fetch(`http://127.0.0.1:${port}/agent/rackwatch-agent.js`);
+    const res = await rawGet(app, `/agent/rackwatch-agent.js`);
     t.equal(res.status, 200);
-    t.same(Buffer.from(await res.arrayBuffer()), agent);
-    const sum = await (await fetch(`http://127.0.0.1:${port}/agent/rackwatch-agent.js.sha256`)).text();
+    t.same(res.bytes, agent);
+    const sum = (await rawGet(app, `/agent/rackwatch-agent.js.sha256`)).body;
     t.equal(sum, `${createHash('sha256').update(agent).digest('hex')}  rackwatch-agent.js\n`, 'in the format sha256sum -c reads');
-    t.equal((await fetch(`http://127.0.0.1:${port}/agent/rackwatch-agentXjs`)).status, 404, 'a dot in a route is a dot');
+    t.equal((await rawGet(app, `/agent/rackwatch-agentXjs`)).status, 404, 'a dot in a route is a dot');
   });
 
   await t.test('the netlink addon of an architecture and its checksum; none for an unknown one', async (t) => {
     const addon = Buffer.from('\x7fELF not really an addon');
     writeFileSync(path.join(dir, 'sock-diag-linux-arm64.node'), addon);
-    const res = await fetch(`http://127.0.0.1:${port}/agent/sock-diag-linux-arm64.node`);
+    const res = await rawGet(app, `/agent/sock-diag-linux-arm64.node`);
     t.equal(res.status, 200);
-    t.same(Buffer.from(await res.arrayBuffer()), addon);
-    const sum = await (await fetch(`http://127.0.0.1:${port}/agent/sock-diag-linux-arm64.node.sha256`)).text();
+    t.same(res.bytes, addon);
+    const sum = (await rawGet(app, `/agent/sock-diag-linux-arm64.node.sha256`)).body;
     t.equal(sum, `${createHash('sha256').update(addon).digest('hex')}  sock-diag-linux-arm64.node\n`);
-    const missing = await fetch(`http://127.0.0.1:${port}/agent/sock-diag-linux-x64.node`);
+    const missing = await rawGet(app, `/agent/sock-diag-linux-x64.node`);
     t.equal(missing.status, 404, 'a known architecture not in this build');
-    t.match(((await missing.json()) as { error: { message: string } }).error.message, /npm run build/);
+    t.match(missing.json<{ error: { message: string } }>().error.message, /npm run build/);
     for (const name of ['sock-diag-darwin-x64.node', 'sock-diag-linux-x64.node.gz', 'sock-diag-..%2Fagent.js']) {
-      const other = await fetch(`http://127.0.0.1:${port}/agent/${name}`);
+      const other = await rawGet(app, `/agent/${name}`);
       t.equal(other.status, 404, name);
-      t.match(((await other.json()) as { error: { message: string } }).error.message, /no netlink addon for that platform/);
+      t.match(other.json<{ error: { message: string } }>().error.message, /no netlink addon for that platform/);
     }
   });
 
@@ -97,9 +87,9 @@ void t.test('installer routes on a directory of known files', async (t) => {
     rmSync(path.join(dir, 'install-agent.sh'));
     rmSync(path.join(dir, 'agent.js'));
     for (const p of ['/install.sh', '/agent/rackwatch-agent.js', '/agent/rackwatch-agent.js.sha256']) {
-      const res = await fetch(`http://127.0.0.1:${port}${p}`);
+      const res = await rawGet(app, `${p}`);
       t.equal(res.status, 404, p);
-      const body = (await res.json()) as { error: { code: string; message: string } };
+      const body = res.json<{ error: { code: string; message: string } }>();
       t.equal(body.error.code, 'RW_ERR_NOT_FOUND');
       t.match(body.error.message, /npm run build/);
     }

@@ -1,11 +1,12 @@
 // The live stream's per-subscriber buffer limit, on a real HTTP server and a real socket: a
 // reconnect whose replay alone exceeds the limit keeps its stream; a reader that stops reading
 // while live events pile up is cut off.
-import http from 'node:http';
 import net from 'node:net';
 import t, { type Test } from 'tap';
 import { LiveHub } from '../../../appliance/live/live-hub.js';
-import { eventStream } from '../../../appliance/live/event-stream.js';
+import { eventStreamRoutes } from '../../../appliance/live/event-stream.js';
+import { createHttpApp, HttpServer } from '../../../appliance/http/http-server.js';
+import { silentLogger } from '../../../core/logger.js';
 
 const LIMIT = 256 * 1024;
 /** a sample event of ~4 KB */
@@ -16,16 +17,12 @@ function publishSample(hub: LiveHub, n: number): void {
 }
 
 async function serve(tt: Test, hub: LiveHub): Promise<number> {
-  const handler = eventStream(hub, { heartbeatMs: 60_000, maxBufferedBytes: LIMIT, retryMs: 1000 });
-  const server = http.createServer((req, res) => {
-    void handler(req, res, {}, new URL(req.url ?? '/', 'http://127.0.0.1'));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  tt.teardown(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
-  return (server.address() as net.AddressInfo).port;
+  const app = await createHttpApp({ logger: silentLogger });
+  await app.register(eventStreamRoutes, { hub, heartbeatMs: 60_000, maxBufferedBytes: LIMIT, retryMs: 1000 });
+  const server = new HttpServer({ host: '127.0.0.1', port: 0, app });
+  await server.start();
+  tt.teardown(() => server.stop());
+  return server.port;
 }
 
 /** A raw client that does not read until told to: the server's writes pile up behind it. */

@@ -1,0 +1,38 @@
+// Every feature's routes, one Fastify plugin each (docs/architecture.md "HTTP"), registered on
+// the app by the composition root (appliance.ts). Kept apart so that the table of routes and
+// their permissions can be listed without starting the appliance
+// (test/appliance/http/route-permissions.test.ts).
+import type { FastifyInstance } from 'fastify';
+import type { HealthResponse } from '../contract/api.js';
+import { guarded } from './http/http-server.js';
+import { agentRoutes, type AgentRoutesDeps } from './agents/routes.js';
+import { configRoutes, type ConfigRoutesDeps } from './agent-config/routes.js';
+import { alertRoutes, type AlertRoutesDeps } from './alerting/routes.js';
+import { healthRoutes } from './health/health-report.js';
+import { installerRoutes } from './installer/routes.js';
+import { eventStreamRoutes, type EventStreamDeps } from './live/event-stream.js';
+import { seriesRoutes, type SeriesRoutesDeps } from './store/series-routes.js';
+import { visitorRoutes, type VisitorRoutesDeps } from './visitors/routes.js';
+
+export interface FeatureRoutesDeps {
+  health: () => HealthResponse;
+  agents: AgentRoutesDeps;
+  series: SeriesRoutesDeps;
+  alerts: AlertRoutesDeps;
+  visitors: VisitorRoutesDeps;
+  config: ConfigRoutesDeps;
+  stream: EventStreamDeps;
+  /** where the agent installer's files are (dist/ by default) */
+  installerDir?: string;
+}
+
+export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesDeps): Promise<void> {
+  await app.register(guarded(healthRoutes), { health: deps.health });
+  await app.register(guarded(agentRoutes), deps.agents);
+  await app.register(guarded(seriesRoutes), deps.series);
+  await app.register(guarded(alertRoutes), deps.alerts);
+  await app.register(guarded(visitorRoutes), deps.visitors);
+  await app.register(guarded(configRoutes), deps.config);
+  await app.register(guarded(installerRoutes), deps.installerDir !== undefined ? { distDir: deps.installerDir } : {});
+  await app.register(guarded(eventStreamRoutes), deps.stream);
+}

@@ -1,0 +1,50 @@
+// Permissions and roles (SEC; docs/api.md "Permissions"): every HTTP route declares the one
+// permission it needs (`config: { permission }` in its options; the HTTP layer refuses to
+// register a route without one), and each role is granted a fixed set. 'public' routes need no
+// login: the health check, agent enrollment, the agent installer and the web UI's files.
+// Nothing checks these yet: logins and sessions come next, and the authorization matrix is
+// generated from the routes' declarations (test/appliance/http/route-permissions.test.ts).
+
+export const ROLES = ['admin', 'operator', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  // read only: every role
+  'agents:read', 'series:read', 'visitors:read', 'stream:read', 'checks:read', 'rules:read',
+  'groups:read', 'mutes:read', 'alerts:read', 'modem:read', 'dashboards:read',
+  // operator: the day-to-day work on alerts
+  'alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write',
+  // phone numbers: operator and admin, never a viewer
+  'contacts:read', 'sms:read',
+  // admin: people, the modem, the fleet itself, the storage
+  'users:manage', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+/** What a route declares: a permission, or 'public' (no login). */
+export type RoutePermission = Permission | 'public';
+
+const VIEWER: readonly Permission[] = [
+  'agents:read', 'series:read', 'visitors:read', 'stream:read', 'checks:read', 'rules:read',
+  'groups:read', 'mutes:read', 'alerts:read', 'modem:read', 'dashboards:read',
+];
+const OPERATOR: readonly Permission[] = [
+  ...VIEWER, 'contacts:read', 'sms:read',
+  'alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write',
+];
+
+/** Which role has which permission: each role holds the one below it and more. */
+export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
+  viewer: VIEWER,
+  operator: OPERATOR,
+  admin: PERMISSIONS,
+};
+
+export function isRoutePermission(value: unknown): value is RoutePermission {
+  return value === 'public' || (PERMISSIONS as readonly unknown[]).includes(value);
+}
+
+/** Whether `role` may use a route declaring `permission` ('public' routes: everyone). */
+export function roleAllows(role: Role, permission: RoutePermission): boolean {
+  return permission === 'public' || ROLE_PERMISSIONS[role].includes(permission);
+}

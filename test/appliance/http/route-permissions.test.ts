@@ -1,0 +1,113 @@
+// Every route of the appliance with the permission it declares (SEC; contract/permissions.ts).
+// This table is what the authorization matrix is generated from: a new route must be added here
+// with its permission, a changed permission shows here in review. The routes are registered as
+// the composition root registers them (appliance/routes.ts), with services that are never
+// called, and the web UI (the static files) on top.
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createHttpApp, registeredRoutes } from '../../../appliance/http/http-server.js';
+import { registerFeatureRoutes } from '../../../appliance/routes.js';
+import { PERMISSIONS, ROLE_PERMISSIONS, roleAllows } from '../../../contract/permissions.js';
+import { silentLogger } from '../../../core/logger.js';
+import { systemClock } from '../../../core/clock.js';
+import { LiveHub } from '../../../appliance/live/live-hub.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+/** "METHOD url permission", HEAD routes (made for each GET) left out. */
+const EXPECTED = `
+GET /* public
+GET /api/v1/health public
+POST /api/v1/enroll public
+GET /api/v1/agents agents:read
+GET /api/v1/agents/:id agents:read
+POST /api/v1/servers servers:write
+DELETE /api/v1/servers/:id servers:write
+GET /api/v1/agents/:id/series series:read
+GET /api/v1/rules rules:read
+POST /api/v1/rules/preview rules:read
+POST /api/v1/rules rules:write
+GET /api/v1/rules/:id rules:read
+PUT /api/v1/rules/:id rules:write
+DELETE /api/v1/rules/:id rules:write
+GET /api/v1/rules/:id/preview rules:read
+GET /api/v1/groups groups:read
+POST /api/v1/groups groups:write
+GET /api/v1/groups/:id groups:read
+PUT /api/v1/groups/:id groups:write
+DELETE /api/v1/groups/:id groups:write
+PUT /api/v1/groups/:id/members groups:write
+POST /api/v1/groups/:id/members/:agentId groups:write
+DELETE /api/v1/groups/:id/members/:agentId groups:write
+GET /api/v1/servers agents:read
+GET /api/v1/mutes mutes:read
+POST /api/v1/servers/:id/mute mutes:write
+DELETE /api/v1/servers/:id/mute mutes:write
+GET /api/v1/contacts contacts:read
+POST /api/v1/contacts contacts:write
+GET /api/v1/contacts/:id contacts:read
+PUT /api/v1/contacts/:id contacts:write
+DELETE /api/v1/contacts/:id contacts:write
+GET /api/v1/alerts alerts:read
+GET /api/v1/alerts/:id alerts:read
+POST /api/v1/alerts/:id/ack alerts:ack
+GET /api/v1/sms/outbox sms:read
+POST /api/v1/sms/test sms:test
+GET /api/v1/modem modem:read
+GET /api/v1/modem/sim-log modem:test
+POST /api/v1/modem/sim-deliver modem:test
+POST /api/v1/modem/sim-fault modem:test
+GET /api/v1/visitors visitors:read
+GET /api/v1/config/defaults checks:read
+PUT /api/v1/config/defaults checks:write
+GET /api/v1/agents/:id/config checks:read
+PUT /api/v1/agents/:id/config checks:write
+GET /install.sh public
+GET /agent/rackwatch-agent.js public
+GET /agent/rackwatch-agent.js.sha256 public
+GET /agent/sock-diag-:target public
+GET /api/v1/stream stream:read
+`.trim().split('\n');
+
+void t.test('every route of the appliance with its permission', async (t) => {
+  const webui = tempDir(t, 'rw-ui-');
+  writeFileSync(path.join(webui, 'index.html'), '<!doctype html>');
+  const app = await createHttpApp({ logger: silentLogger, webuiDir: webui });
+  t.teardown(() => app.close());
+  const unused = {} as never;
+  const agentExists = (): boolean => true;
+  await registerFeatureRoutes(app, {
+    health: unused,
+    agents: { registry: unused, enrollment: unused, servers: unused, mqttPort: () => 0 },
+    series: { series: unused, agentExists, clock: systemClock },
+    // with the simulator's test hooks: the largest set of routes
+    alerts: { engine: unused, admin: unused, repo: unused, outbox: unused, modem: () => ({ mode: 'sim' }) as never, simulator: () => null, agentExists, clock: systemClock },
+    visitors: { visitors: unused, agentExists },
+    config: { config: unused, agentExists },
+    stream: { hub: new LiveHub({ ringSize: 4, bootTimeMs: 0 }), heartbeatMs: 60_000, maxBufferedBytes: 1024, retryMs: 1000 },
+    installerDir: webui,
+  });
+  await app.ready();
+  const routes = registeredRoutes(app);
+  const table = routes.filter((r) => r.method !== 'HEAD').map((r) => `${r.method} ${r.url} ${r.permission}`);
+  t.same(table, EXPECTED, 'the routes and their permissions');
+  // each GET's HEAD twin carries the same permission
+  for (const head of routes.filter((r) => r.method === 'HEAD')) {
+    t.ok(routes.some((r) => r.method === 'GET' && r.url === head.url && r.permission === head.permission), `HEAD ${head.url}`);
+  }
+});
+
+void t.test('the roles: each holds the one below it; a viewer reads, sees no phone number, changes nothing', (t) => {
+  t.ok(ROLE_PERMISSIONS.viewer.every((p) => ROLE_PERMISSIONS.operator.includes(p)), 'operator ⊇ viewer');
+  t.ok(ROLE_PERMISSIONS.operator.every((p) => ROLE_PERMISSIONS.admin.includes(p)), 'admin ⊇ operator');
+  t.same([...ROLE_PERMISSIONS.admin].sort(), [...PERMISSIONS].sort(), 'admin holds every permission');
+  t.same(ROLE_PERMISSIONS.viewer.filter((p) => !p.endsWith(':read')), [], 'a viewer only reads');
+  for (const p of ['contacts:read', 'sms:read'] as const) t.notOk(roleAllows('viewer', p), `no phone numbers for a viewer: ${p}`);
+  for (const p of ['alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write'] as const) t.ok(roleAllows('operator', p), `operator: ${p}`);
+  for (const p of ['users:manage', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage'] as const) {
+    t.notOk(roleAllows('operator', p), `admin only: ${p}`);
+    t.ok(roleAllows('admin', p));
+  }
+  t.ok(roleAllows('viewer', 'public'));
+  t.end();
+});
