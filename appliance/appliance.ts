@@ -14,6 +14,8 @@ import { LiveHub } from './live/live-hub.js';
 import { Ingest } from './ingest/ingest.js';
 import { AgentEnrollment, loadOrCreateEnrollToken } from './agents/enrollment.js';
 import { MqttBroker } from './broker/mqtt-broker.js';
+import { loadOrCreateSelfSigned } from './tls/self-signed.js';
+import { hostname } from 'node:os';
 import { HttpServer, Router } from './http/http-server.js';
 import { addAgentRoutes } from './agents/routes.js';
 import { addSeriesRoutes } from './store/series-routes.js';
@@ -124,8 +126,12 @@ export class Appliance {
       visitors,
     });
 
+    const tlsFiles = await loadOrCreateSelfSigned({ dataDir, names: [hostname(), config.listen, 'localhost', '127.0.0.1', '::1'], nowMs: clock.now() });
+    if (tlsFiles.created) logger.info('made a self-signed TLS certificate', { cert: tlsFiles.certPath, pin: tlsFiles.pin });
     const broker = new MqttBroker({
-      host: config.listen, port: config.mqttPort, ingest, registry, logger: logger.child('mqtt'),
+      host: config.listen, port: config.mqttPort, plain: config.mqttPlain === 'on',
+      tls: { port: config.mqttsPort, key: tlsFiles.key, cert: tlsFiles.cert },
+      ingest, registry, logger: logger.child('mqtt'),
       verifyAgent: (id, secret) => enrollment.verify(id, secret),
     });
     this.broker = broker;
