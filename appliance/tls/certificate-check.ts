@@ -2,7 +2,10 @@
 // "path: message" line (docs/conventions.md 6), where the path names the part of an upload
 // (`certificate`, `key`, `chain[1]`). Also the public-key pin agents and the installer's
 // `curl --pinnedpubkey sha256//…` compare against. node:crypto only; no I/O.
-import { createHash, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { publicKeyPin } from '../../core/public-key-pin.js';
+
+export { publicKeyPin };
 
 export interface CertificateUpload {
   /** the server certificate first, then the intermediates that issued it, in PEM */
@@ -30,16 +33,6 @@ export function parseCertificates(pem: string, path = 'certificate'): { certs: X
     }
   });
   return { certs, problems };
-}
-
-/**
- * The pin of a public key: `sha256//` + base64 of the SHA-256 of its SubjectPublicKeyInfo DER,
- * the form `curl --pinnedpubkey` takes.
- */
-export function publicKeyPin(key: KeyObject | X509Certificate): string {
-  const publicKey = key instanceof X509Certificate ? key.publicKey : key.type === 'private' ? createPublicKey(key) : key;
-  const spki = publicKey.export({ type: 'spki', format: 'der' });
-  return `sha256//${createHash('sha256').update(spki).digest('base64')}`;
 }
 
 /**

@@ -97,7 +97,8 @@ export async function loadOrCreateSelfSigned(deps: SelfSignedDeps): Promise<Appl
   }
   const key = readFileSync(tmpKey);
   const cert = readFileSync(tmpCert);
-  const check = checkCertificate({ certificatePem: cert.toString(), keyPem: key.toString() }, deps.nowMs);
+  // openssl stamps notBefore with its own clock, in whole seconds, possibly a second after nowMs
+  const check = checkCertificate({ certificatePem: cert.toString(), keyPem: key.toString() }, Math.max(deps.nowMs, Date.now()));
   if (!check.ok) throw new Error(`the generated certificate does not check: ${check.problems.join('; ')}`);
   // the key first: a cert.pem without its key.pem is never left behind
   renameSync(tmpKey, keyPath);
