@@ -153,6 +153,8 @@ export class MqttBroker {
       tlsServer.on('secureConnection', (socket: tls.TLSSocket) => pending.get(peer(socket))?.());
       tlsServer.on('tlsClientError', (err, socket) => {
         logger.debug('TLS handshake failed', { err: err.message, remote: socket.remoteAddress });
+        // with a listener here Node leaves the socket open (a handshake timeout included)
+        socket.destroy();
       });
       this.tlsServer = tlsServer;
       this.tlsPort = await listen(tlsServer, opts.port, this.deps.host);
