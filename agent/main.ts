@@ -168,6 +168,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
   const session = createSession({
     applianceUrl, identity, inventory: currentInventory, queue, onConfig: applyConfig,
+    ...(options.mqtt ? { mqttUrl: new URL(options.mqtt) } : {}), ...(options.pin ? { pin: options.pin } : {}),
     keepaliveS: options.keepalive, clock, log: log.child('session'),
   });
   const watch = createInventoryWatch({

@@ -11,6 +11,8 @@ export const AGENT_PROGRAM = 'rackwatch-agent';
 
 export const AGENT_OPTION_SPECS: OptionSpec[] = [
   { flag: 'appliance', env: 'RW_APPLIANCE', help: "the appliance's URL, e.g. `http://10.0.0.2:8080`", defaultText: '(required)' },
+  { flag: 'mqtt', env: 'RW_MQTT', help: "the broker, when not the appliance's host and enrolled port: `mqtt://host:1883` or `mqtts://host:8883` (TLS)", defaultText: "the appliance's host" },
+  { flag: 'pin', env: 'RW_PIN', help: "`sha256//…` of the appliance's public key (what it prints at first start): MQTT over TLS (port 8883 unless --mqtt says otherwise), refusing any other key" },
   { flag: 'token', env: 'RW_TOKEN', help: 'enrollment token; needed only the first time' },
   { flag: 'state-dir', env: 'RW_STATE_DIR', help: 'keeps `identity.json` (agent id and secret, mode 0600), `config.json` (the last good configuration) and `queue/` (batches not yet acknowledged); one agent per directory' },
   { flag: 'interval', env: 'RW_INTERVAL', help: 'seconds between samples (the RRD step) until the appliance sends a configuration; routes, top processes and visitors keep 300, 15 and 30 s' },
@@ -33,6 +35,8 @@ export const agentOptionsSchema = z.strictObject({
     protocol: /^https?$/,
     error: (issue) => (issue.input === undefined ? 'required' : 'must be an http:// or https:// URL'),
   }),
+  mqtt: z.optional(z.url({ protocol: /^mqtts?$/, error: 'must be an mqtt:// or mqtts:// URL' })),
+  pin: z.optional(z.string().check(z.regex(/^sha256\/\/[A-Za-z0-9+/]{43}=$/, 'must be sha256// and the base64 SHA-256 of a public key (44 characters)'))),
   token: z.optional(z.string().check(z.minLength(1))),
   stateDir: z._default(z.string().check(z.minLength(1)), './var/agent'),
   interval: wholeNumber('seconds', METRICS_LIMITS.minIntervalS, METRICS_LIMITS.maxIntervalS, 5),

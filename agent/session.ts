@@ -12,14 +12,14 @@
 // restart the queue simply sends it again. The sessions are clean (`clean: true`): nothing of a
 // previous session is needed from the broker.
 // mqtt's client module alone: the package index also loads its WebSocket, SOCKS and browser
-// transports (~250 KB of bundle the agent never runs; agent/broker-socket.ts opens the TCP socket)
+// transports (~250 KB of bundle the agent never runs; agent/broker-socket.ts opens the TCP or TLS socket)
 import mqttClientModule, { type IClientOptions } from 'mqtt/lib/client';
 import type { ErrorWithReasonCode } from 'mqtt/lib/shared';
 import type { Inventory } from '../contract/inventory.js';
 import { agentTopic, STATUS_OFFLINE, STATUS_ONLINE } from '../contract/topics.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import { tcpStreamBuilder } from './broker-socket.js';
+import { tcpStreamBuilder, tlsStreamBuilder } from './broker-socket.js';
 import type { DiskQueue, RecordId } from './disk-queue.js';
 import type { Identity } from './enroll.js';
 import { TIMED_OUT, withTimeout } from './timeout.js';
@@ -31,6 +31,10 @@ export interface SessionDeps {
   /** The appliance's HTTP address; the broker is on the same host, at the enrolled port. */
   applianceUrl: URL;
   identity: Identity;
+  /** The broker's address when not the appliance's host and enrolled port: `mqtt://` or `mqtts://` (SEC). */
+  mqttUrl?: URL;
+  /** `sha256//…`: MQTT over TLS, trusting only the broker key with this pin (SEC) */
+  pin?: string;
   /** the inventory as it is now (published on every connect) */
   inventory: () => Inventory;
   queue: DiskQueue;
@@ -70,6 +74,18 @@ const CREDENTIALS_REFUSED = new Set([4, 5]);
 export function reconnectDelayMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30));
   return Math.max(1, Math.round(ceiling * (0.5 + random() / 2)));
+}
+
+/** TLS port of MQTT when only a pin is given (the appliance's --mqtts-port default). */
+export const DEFAULT_MQTTS_PORT = 8883;
+
+/** Where the session connects and how: the explicit MQTT URL, TLS when it says mqtts or a pin is given. */
+export function brokerAddress(deps: Pick<SessionDeps, 'applianceUrl' | 'identity' | 'mqttUrl' | 'pin'>): { host: string; port: number; tls: boolean } {
+  const url = deps.mqttUrl;
+  const tls = url?.protocol === 'mqtts:' || deps.pin !== undefined;
+  const host = brokerHost(url ?? deps.applianceUrl);
+  const port = url?.port ? Number(url.port) : tls ? DEFAULT_MQTTS_PORT : url ? 1883 : deps.identity.mqttPort;
+  return { host, port, tls };
 }
 
 /** URL.hostname keeps IPv6 literals bracketed ("[::1]"); sockets want them bare. */
@@ -220,7 +236,9 @@ export function createSession(deps: SessionDeps): AgentSession {
         writeCache: false,
         will: { topic: statusTopic, payload: Buffer.from(STATUS_OFFLINE), qos: 1, retain: true },
       };
-      const mqttClient = new MqttClient(tcpStreamBuilder(brokerHost(deps.applianceUrl), identity.mqttPort), options);
+      const at = brokerAddress(deps);
+      const streamBuilder = at.tls ? tlsStreamBuilder(at.host, at.port, deps.pin) : tcpStreamBuilder(at.host, at.port);
+      const mqttClient = new MqttClient(streamBuilder, options);
       client = mqttClient;
       mqttClient.on('connect', () => onConnect(mqttClient));
       mqttClient.on('error', onError);

@@ -17,6 +17,8 @@ import { MqttBroker } from './broker/mqtt-broker.js';
 import { createHttpApp, HttpServer } from './http/http-server.js';
 import { healthReport } from './health/health-report.js';
 import { registerFeatureRoutes } from './routes.js';
+import { loadOrCreateSelfSigned } from './tls/self-signed.js';
+import { hostname } from 'node:os';
 import { AlertingFeature } from './alerting/alerting-feature.js';
 import { StorageCapacity } from './store/storage-capacity.js';
 import { RrdStore } from './store/rrd-store.js';
@@ -117,8 +119,12 @@ export class Appliance {
       visitors,
     });
 
+    const tlsFiles = await loadOrCreateSelfSigned({ dataDir, names: [hostname(), config.listen, 'localhost', '127.0.0.1', '::1'], nowMs: clock.now() });
+    if (tlsFiles.created) logger.info('made a self-signed TLS certificate', { cert: tlsFiles.certPath, pin: tlsFiles.pin });
     const broker = new MqttBroker({
-      host: config.listen, port: config.mqttPort, ingest, registry, logger: logger.child('mqtt'),
+      host: config.listen, port: config.mqttPort, plain: config.mqttPlain === 'on',
+      tls: { port: config.mqttsPort, key: tlsFiles.key, cert: tlsFiles.cert },
+      ingest, registry, logger: logger.child('mqtt'),
       verifyAgent: (id, secret) => enrollment.verify(id, secret),
     });
     this.broker = broker;

@@ -8,6 +8,8 @@ import { isValidTimeZone } from './alerting/policy/local-time.js';
 export const APPLIANCE_OPTIONS: OptionSpec[] = [
   { flag: 'data-dir', env: 'RW_DATA_DIR', help: "all state: `rrd/`, `db/rackwatch.sqlite`, rrdcached's journal and socket, the enrollment token" },
   { flag: 'mqtt-port', env: 'RW_MQTT_PORT', help: 'MQTT (0 = any free port)' },
+  { flag: 'mqtts-port', env: 'RW_MQTTS_PORT', help: 'MQTT over TLS, with the key and certificate in `<data-dir>/tls/` (a self-signed pair is made at first start; 0 = any free port)' },
+  { flag: 'mqtt-plain', env: 'RW_MQTT_PLAIN', help: '`on` or `off`: whether plain (unencrypted) MQTT is served besides MQTT over TLS' },
   { flag: 'http-port', env: 'RW_HTTP_PORT', help: 'web UI and API (0 = any free port)' },
   { flag: 'listen', env: 'RW_LISTEN', help: 'address both servers bind to' },
   { flag: 'enroll-token', env: 'RW_ENROLL_TOKEN', help: 'token agents enroll with', defaultText: 'generated once, kept in `<data-dir>/enroll-token`, printed at start' },
@@ -33,6 +35,8 @@ const port = z.coerce.number().int().min(0).max(65535);
 export const applianceConfigSchema = z.object({
   dataDir: z.string().min(1).default('./var'),
   mqttPort: port.default(1883),
+  mqttsPort: port.default(8883),
+  mqttPlain: z.enum(['on', 'off']).default('on'),
   httpPort: port.default(8080),
   listen: z.string().min(1).default('0.0.0.0'),
   enrollToken: z.string().min(8, 'must be at least 8 characters').optional(),

@@ -5,7 +5,8 @@
 # dependencies. Needs no internet beyond the npm registry and the Debian mirror.
 #   scripts/setup.sh          what the appliance needs
 #   scripts/setup.sh --test   also what the tests need (Debian's chromium and a Korean font for the UI
-#                             tests, curl for the agent installer's tests)
+#                             tests, curl for the agent installer's tests,
+#                             mosquitto-clients for the MQTT-over-TLS tests)
 #   scripts/setup.sh --bench  also the benchmarks' baselines (mosquitto, prometheus-node-exporter)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,7 @@ want=(rrdtool:rrdtool rrdcached:rrdcached socat:socat make:make g++:g++ python3:
 for arg in "$@"; do
   case "$arg" in
     # curl: the agent installer downloads with curl or wget, and a minimal Debian has neither
-    --test) want+=(chromium:chromium fc-list:fonts-nanum curl:curl) ;;
+    --test) want+=(chromium:chromium fc-list:fonts-nanum curl:curl mosquitto_sub:mosquitto-clients) ;;
     --bench) want+=(mosquitto:mosquitto prometheus-node-exporter:prometheus-node-exporter) ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac

@@ -3,7 +3,14 @@
 // backpressure hook: for a metrics publish, `authorizePublish` (which Aedes runs before it writes
 // the PUBACK) calls back only once ingest has stored the batch, and Aedes reads no more from that
 // client's socket until it has.
+//
+// MQTT over TLS (SEC): a second listener whose decrypted streams go to the same `aedes.handle`,
+// so authentication, ACL and backpressure are the same on both; plain MQTT can be turned off.
+// A handshake costs the board an ECDHE and a signature: handshakes in progress are bounded (a
+// reconnect storm of thousands of agents is served in turn instead of all at once; a refused
+// agent retries with its backoff) and each must finish within a timeout.
 import net from 'node:net';
+import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { agentTopic, parseAgentTopic, STATUS_OFFLINE } from '../../contract/topics.js';
 import { RwError } from '../../contract/errors.js';
@@ -12,9 +19,25 @@ import type { Ingest } from '../ingest/ingest.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import { memoryPersistenceWithRetainedIndex } from './retained-index.js';
 
+export interface MqttTlsListener {
+  /** 0 = any free port */
+  port: number;
+  key: Buffer;
+  /** the certificate, then its chain, in PEM */
+  cert: Buffer;
+  /** ms a client has to finish the TLS handshake (default 10 s) */
+  handshakeTimeoutMs?: number;
+  /** handshakes in progress at once; connections beyond it are closed at once (default 256) */
+  maxPendingHandshakes?: number;
+}
+
 export interface MqttBrokerDeps {
   host: string;
+  /** plain MQTT's port (0 = any free port) */
   port: number;
+  /** false: no plain MQTT listener (TLS only) */
+  plain?: boolean;
+  tls?: MqttTlsListener;
   ingest: Ingest;
   registry: AgentRegistry;
   logger: Logger;
@@ -34,12 +57,19 @@ function authError(message: string, returnCode: number): AuthenticateError {
 export class MqttBroker {
   private aedes: Aedes | null = null;
   private server: net.Server | null = null;
+  private tlsServer: tls.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
+  private pendingHandshakes = 0;
+  /** connections closed because too many handshakes were in progress */
+  handshakesShed = 0;
   /** the connected client of each agent; a takeover replaces it */
   private readonly current = new Map<string, Client>();
   /** agent id of each authenticated client */
   private readonly agentOf = new WeakMap<Client, string>();
+  /** the plain listener's port; 0 when plain MQTT is off */
   port = 0;
+  /** the TLS listener's port; 0 when there is none */
+  tlsPort = 0;
 
   constructor(private readonly deps: MqttBrokerDeps) {}
 
@@ -76,32 +106,75 @@ export class MqttBroker {
     aedes.on('connectionError', (client, err) => logger.debug('connection refused', { client: client.id, err: err.message }));
     this.aedes = aedes;
 
-    const server = net.createServer({ noDelay: true }, (socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-      aedes.handle(socket);
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.deps.port, this.deps.host, () => {
-        server.off('error', reject);
-        resolve();
+    if (this.deps.plain !== false) {
+      const server = net.createServer({ noDelay: true }, (socket) => {
+        this.track(socket);
+        aedes.handle(socket);
       });
-    });
-    this.port = (server.address() as net.AddressInfo).port;
+      this.server = server;
+      this.port = await listen(server, this.deps.port, this.deps.host);
+    }
+    if (this.deps.tls) {
+      const opts = this.deps.tls;
+      const maxPending = opts.maxPendingHandshakes ?? 256;
+      const tlsServer = tls.createServer({
+        key: opts.key, cert: opts.cert, noDelay: true,
+        handshakeTimeout: opts.handshakeTimeoutMs ?? 10_000,
+        minVersion: 'TLSv1.2',
+      }, (socket) => {
+        this.track(socket);
+        aedes.handle(socket);
+      });
+      // 'connection' is the raw TCP socket, before any handshake work; a handshake is over when
+      // its connection becomes secure or closes. The TLS socket is matched to its TCP socket by
+      // the peer's address and port, unique among live connections.
+      const pending = new Map<string, () => void>();
+      const peer = (s: net.Socket): string => `${s.remoteAddress ?? ''}|${s.remotePort ?? ''}`;
+      tlsServer.on('connection', (raw: net.Socket) => {
+        if (this.pendingHandshakes >= maxPending) {
+          this.handshakesShed++;
+          raw.destroy();
+          return;
+        }
+        this.pendingHandshakes++;
+        this.sockets.add(raw);
+        const key = peer(raw);
+        const done = (): void => {
+          if (pending.get(key) !== done) return;
+          pending.delete(key);
+          this.pendingHandshakes--;
+        };
+        pending.set(key, done);
+        raw.once('close', () => {
+          done();
+          this.sockets.delete(raw);
+        });
+      });
+      tlsServer.on('secureConnection', (socket: tls.TLSSocket) => pending.get(peer(socket))?.());
+      tlsServer.on('tlsClientError', (err, socket) => {
+        logger.debug('TLS handshake failed', { err: err.message, remote: socket.remoteAddress });
+        // with a listener here Node leaves the socket open (a handshake timeout included)
+        socket.destroy();
+      });
+      this.tlsServer = tlsServer;
+      this.tlsPort = await listen(tlsServer, opts.port, this.deps.host);
+    }
+  }
+
+  private track(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
+    const servers = [this.server, this.tlsServer].filter((s): s is net.Server => s !== null);
     const aedes = this.aedes;
     this.server = null;
+    this.tlsServer = null;
     this.aedes = null;
-    if (server) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of this.sockets) s.destroy();
-      await closed;
-    }
+    const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+    for (const s of this.sockets) s.destroy();
+    await Promise.all(closed);
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
   }
 
@@ -184,4 +257,14 @@ export class MqttBroker {
     this.deps.logger.warn('subscription refused', { client: client.id, topic: sub.topic, code: 'RW_ERR_ACL' });
     return null;
   }
+}
+
+function listen(server: net.Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
 }

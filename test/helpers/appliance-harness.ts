@@ -133,7 +133,9 @@ export async function startAppliance(t: Teardownable, opts: ApplianceOptions = {
 async function startApplianceOn(t: Teardownable, dataDir: string, httpPort: number, mqttPort: number, opts: ApplianceOptions): Promise<RunningAppliance> {
   const m = manage(t, process.execPath, [
     APPLIANCE_BIN, '--data-dir', dataDir, '--http-port', String(httpPort), '--mqtt-port', String(mqttPort),
-    '--listen', '127.0.0.1', '--enroll-token', TEST_TOKEN, ...(opts.args ?? []),
+    '--listen', '127.0.0.1', '--enroll-token', TEST_TOKEN,
+    // MQTT over TLS on any free port, so that appliances of parallel tests do not meet on 8883
+    ...(opts.args?.includes('--mqtts-port') ? [] : ['--mqtts-port', '0']), ...(opts.args ?? []),
   ], opts.env ?? {});
   await Promise.race([
     waitFor('the appliance ready line', () => m.output().includes('rackwatch ready'), { timeoutMs: 30_000, intervalMs: 50 }),
