@@ -3,7 +3,7 @@
 // every UI test runs the browser with the same flags and closes it with the test.
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Teardownable } from './appliance-harness.js';
 import { distDir, repoRoot } from './paths.js';
 
@@ -47,4 +47,20 @@ export async function launchChromium(t: Teardownable): Promise<Browser> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
   t.teardown(() => browser.close());
   return browser;
+}
+
+/**
+ * An English page at 1400×1000 that records what a user would see go wrong: uncaught page errors
+ * and what the appliance's Content-Security-Policy (SEC) refused (a console error); dialogs are
+ * accepted, as a user confirming would.
+ */
+export async function watchedPage(browser: Browser): Promise<{ page: Page; pageErrors: string[]; cspViolations: string[] }> {
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  const cspViolations: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
+  page.on('dialog', (d) => void d.accept());
+  return { page, pageErrors, cspViolations };
 }

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Alert, AlertListResponse, Contact, OutboxEntry, Rule } from '../../contract/alerts-api.js';
 import { startAppliance, waitFor } from '../helpers/appliance-harness.js';
-import { ARTIFACTS, launchChromium, uiTestCanRun } from '../helpers/chromium.js';
+import { ARTIFACTS, launchChromium, uiTestCanRun, watchedPage } from '../helpers/chromium.js';
 import { connectAgent, enroll, publishMetrics, sampleBatch } from '../helpers/mqtt-agent.js';
 import {
   applyAlertEvent,
@@ -181,14 +181,7 @@ void t.test('the alerting screens against the real appliance and its modem simul
   t.teardown(() => clearInterval(ticker));
 
   const browser = await launchChromium(t);
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 1000 } });
-  const page = await context.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  // the appliance's Content-Security-Policy (SEC): a violation is a console error
-  const cspViolations: string[] = [];
-  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
-  page.on('dialog', (d) => void d.accept());
+  const { page, pageErrors, cspViolations } = await watchedPage(browser);
 
   await page.goto(`${app.url}/`);
   await page.locator('[data-testid=nav-tabs]').waitFor();

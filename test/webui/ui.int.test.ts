@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { AgentSummary } from '../../contract/api.js';
 import { startAgent, startAppliance, waitFor } from '../helpers/appliance-harness.js';
-import { ARTIFACTS, launchChromium, uiTestCanRun } from '../helpers/chromium.js';
+import { ARTIFACTS, launchChromium, uiTestCanRun, watchedPage } from '../helpers/chromium.js';
 
 /** The number a chart reports for its drawn time points (0 while it has none). */
 async function chartPoints(page: Page, agentId: string, chart: string): Promise<number> {
@@ -29,13 +29,7 @@ void t.test('the dashboard lists a live agent, charts it, speaks Korean, and sho
   }, { timeoutMs: 30_000 });
 
   const browser = await launchChromium(t);
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 1000 } });
-  const page = await context.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  // the appliance's Content-Security-Policy (SEC: no inline script or style): a violation is a console error
-  const cspViolations: string[] = [];
-  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
+  const { page, pageErrors, cspViolations } = await watchedPage(browser);
 
   await page.goto(`${app.url}/`);
   const row = page.locator(`[data-testid=server-row][data-agent-id="${agent.id}"]`);
