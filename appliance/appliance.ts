@@ -28,6 +28,8 @@ import { ConfigService } from './agent-config/config-service.js';
 import { VisitorRepository } from './visitors/visitor-repository.js';
 import { VisitorHistory } from './visitors/visitor-history.js';
 import { ServerAdmin } from './agents/server-admin.js';
+import { AccountsFeature } from './accounts/accounts-feature.js';
+import { ensurePrivateDir } from '../core/private-files.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -63,6 +65,7 @@ export class Appliance {
   private alerting: AlertingFeature | null = null;
   private visitors: VisitorHistory | null = null;
   private agentConfig: ConfigService | null = null;
+  private accounts: AccountsFeature | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -74,10 +77,15 @@ export class Appliance {
     const { config, logger } = this.deps;
     const clock = this.clock;
     const dataDir = path.resolve(config.dataDir);
-    for (const d of ['', 'db', 'rrd']) mkdirSync(path.join(dataDir, d), { recursive: true, mode: 0o750 });
+    // the data dir and its database 0750: the secrets in it are 0600 (core/private-files.ts)
+    for (const d of ['', 'db']) ensurePrivateDir(path.join(dataDir, d));
+    mkdirSync(path.join(dataDir, 'rrd'), { recursive: true, mode: 0o750 });
 
     const db = openDatabase(path.join(dataDir, 'db', 'rackwatch.sqlite'));
     this.db = db;
+    const accounts = new AccountsFeature({ db, dataDir, clock, logger: logger.child('accounts') });
+    this.accounts = accounts;
+    accounts.start();
     const repo = new AgentRepository(db);
     const hub = new LiveHub({ ringSize: 4096, bootTimeMs: clock.now() });
     const registry = new AgentRegistry({ repo, hub, clock });
@@ -164,10 +172,14 @@ export class Appliance {
     });
 
     // each feature's routes are one Fastify plugin (docs/architecture.md "HTTP")
-    const app = await createHttpApp({ logger: logger.child('http'), webuiDir: this.deps.webuiDir ?? defaultWebuiDir() });
+    const app = await createHttpApp({
+      logger: logger.child('http'), webuiDir: this.deps.webuiDir ?? defaultWebuiDir(),
+      auth: accounts.authenticator(), audit: (entry) => accounts.audit.append(entry),
+    });
     const agentExists = (id: string): boolean => registry.exists(id);
     await registerFeatureRoutes(app, {
       health,
+      accounts: accounts.routeDeps(),
       agents: { registry, enrollment, servers, mqttPort: () => broker.port },
       series: { series: store, agentExists, clock },
       alerts: {
@@ -200,6 +212,8 @@ export class Appliance {
     this.visitors = null;
     await this.store?.stop();
     this.registry?.stop();
+    this.accounts?.stop();
+    this.accounts = null;
     this.db?.close();
     this.http = null;
     this.broker = null;

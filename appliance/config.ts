@@ -12,7 +12,7 @@ export const APPLIANCE_OPTIONS: OptionSpec[] = [
   { flag: 'mqtt-plain', env: 'RW_MQTT_PLAIN', help: '`on` or `off`: whether plain (unencrypted) MQTT is served besides MQTT over TLS' },
   { flag: 'http-port', env: 'RW_HTTP_PORT', help: 'web UI and API (0 = any free port)' },
   { flag: 'listen', env: 'RW_LISTEN', help: 'address both servers bind to' },
-  { flag: 'enroll-token', env: 'RW_ENROLL_TOKEN', help: 'token agents enroll with', defaultText: 'generated once, kept in `<data-dir>/enroll-token`, printed at start' },
+  { flag: 'enroll-token', env: 'RW_ENROLL_TOKEN', help: 'token agents enroll with', defaultText: 'generated once, kept 0600 in `<data-dir>/enroll-token`, shown once when made (then to admins in the web UI)' },
   { flag: 'retention', env: 'RW_RETENTION', help: 'RRD archive profile: `default` (1 day raw, 1 min/7 d, 5 min/31 d, 1 h/400 d; docs/storage.md); `bench` is a small one for load tests' },
   { flag: 'rrd-budget-bytes', env: 'RW_RRD_BUDGET_BYTES', help: 'bytes the RRD files may take; enrollment beyond it is refused', defaultText: '90 % of the data filesystem' },
   { flag: 'rrd-write-interval', env: 'RW_RRD_WRITE_INTERVAL', help: "seconds rrdcached keeps each file's updates in memory (and its journal) before writing them, plus a random delay of up to as much again so that files are not all written at once (`-w`, `-z`); shorter: less rrdcached memory, more writes to the SD card (docs/storage.md)" },

@@ -43,8 +43,8 @@ async function main(): Promise<number> {
     await appliance.stop().catch(() => undefined);
     return 1;
   }
-  if (addresses.enrollTokenCreated) logger.info('generated a new enrollment token (kept in the data dir)');
-  logger.info(`enrollment token: ${addresses.enrollToken}`);
+  // the enrollment token is a secret: shown once when made, then only to an admin (web UI, console)
+  if (addresses.enrollTokenCreated) logger.info(`generated the enrollment token (kept 0600 in the data dir; shown this once): ${addresses.enrollToken}`);
   logger.info(`web UI and API on http://${config.listen}:${addresses.httpPort}/ , MQTT on port ${addresses.mqttPort}`);
   process.stdout.write(`rackwatch ready ${JSON.stringify({ httpPort: addresses.httpPort, mqttPort: addresses.mqttPort })}\n`);
 

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { HealthResponse } from '../contract/api.js';
 import { guarded } from './http/http-server.js';
+import { accountRoutes, type AccountRoutesDeps } from './accounts/routes.js';
 import { agentRoutes, type AgentRoutesDeps } from './agents/routes.js';
 import { configRoutes, type ConfigRoutesDeps } from './agent-config/routes.js';
 import { alertRoutes, type AlertRoutesDeps } from './alerting/routes.js';
@@ -16,6 +17,7 @@ import { visitorRoutes, type VisitorRoutesDeps } from './visitors/routes.js';
 
 export interface FeatureRoutesDeps {
   health: () => HealthResponse;
+  accounts: AccountRoutesDeps;
   agents: AgentRoutesDeps;
   series: SeriesRoutesDeps;
   alerts: AlertRoutesDeps;
@@ -28,6 +30,7 @@ export interface FeatureRoutesDeps {
 
 export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesDeps): Promise<void> {
   await app.register(guarded(healthRoutes), { health: deps.health });
+  await app.register(guarded(accountRoutes), deps.accounts);
   await app.register(guarded(agentRoutes), deps.agents);
   await app.register(guarded(seriesRoutes), deps.series);
   await app.register(guarded(alertRoutes), deps.alerts);

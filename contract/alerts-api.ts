@@ -143,7 +143,7 @@ export interface AlertDetail {
 }
 
 export interface AckRequest {
-  /** who acknowledges (shown in the history and in the SMS to the others); default "web" */
+  /** ignored: the acknowledgement is recorded under the signed-in user's name */
   by?: string;
 }
 

@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   RW_ERR_SETUP_CODE: 'the setup code is wrong or already used: read it with the console tool (rackwatch setup-code) on the appliance',
   RW_ERR_FORBIDDEN: 'your role does not allow this',
   RW_ERR_SESSION: 'the session has expired or was ended: sign in again',
+  RW_ERR_CSRF: 'the CSRF token is missing or wrong: reload the page and try again',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,13 +2,15 @@
 // permission it needs (`config: { permission }` in its options; the HTTP layer refuses to
 // register a route without one), and each role is granted a fixed set. 'public' routes need no
 // login: the health check, agent enrollment, the agent installer and the web UI's files.
-// Nothing checks these yet: logins and sessions come next, and the authorization matrix is
-// generated from the routes' declarations (test/appliance/http/route-permissions.test.ts).
+// appliance/http/access-control.ts checks them before every request; the authorization matrix is
+// generated from the routes' declarations (test/appliance/http/authorization-matrix.int.test.ts).
 
 export const ROLES = ['admin', 'operator', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const PERMISSIONS = [
+  // every signed-in user: their own password, sessions, TOTP and API tokens
+  'account:self',
   // read only: every role
   'agents:read', 'series:read', 'visitors:read', 'stream:read', 'checks:read', 'rules:read',
   'groups:read', 'mutes:read', 'alerts:read', 'modem:read', 'dashboards:read',
@@ -17,7 +19,7 @@ export const PERMISSIONS = [
   // phone numbers: operator and admin, never a viewer
   'contacts:read', 'sms:read',
   // admin: people, the modem, the fleet itself, the storage
-  'users:manage', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage',
+  'users:manage', 'audit:read', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -25,7 +27,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 export type RoutePermission = Permission | 'public';
 
 const VIEWER: readonly Permission[] = [
-  'agents:read', 'series:read', 'visitors:read', 'stream:read', 'checks:read', 'rules:read',
+  'account:self', 'agents:read', 'series:read', 'visitors:read', 'stream:read', 'checks:read', 'rules:read',
   'groups:read', 'mutes:read', 'alerts:read', 'modem:read', 'dashboards:read',
 ];
 const OPERATOR: readonly Permission[] = [

@@ -13,6 +13,9 @@ import { isRole, type Role } from './roles.js';
 import type { SessionStore } from './session-store.js';
 import { deleteSetupCode, setupCodeMatches } from './setup-code.js';
 import type { Totp, TotpEnrolment } from './totp.js';
+import type { PublicUser } from '../../contract/accounts-api.js';
+
+export type { PublicUser };
 
 export const USERNAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
@@ -20,15 +23,6 @@ export const USERNAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 export interface Actor {
   user: UserRow | null;
   address: string | null;
-}
-
-export interface PublicUser {
-  id: number;
-  username: string;
-  role: Role;
-  disabled: boolean;
-  totp: boolean;
-  createdAt: number;
 }
 
 /** Refused by the throttle: `retryAfterMs` is what a Retry-After header should say. */
@@ -51,6 +45,8 @@ export interface AccountsDeps {
   clock: Clock;
   /** where the setup code lives */
   dataDir: string;
+  /** a run of failures just locked these throttle keys (`addr:…`, `user:…`, `setup-code`): raise an alert */
+  onLockout?: (keys: string[], address: string | null) => void;
 }
 
 export interface LoginRequest {
@@ -72,7 +68,7 @@ export class AccountsService {
   async login(req: LoginRequest): Promise<{ sessionId: string; user: PublicUser }> {
     const { repo, throttle, audit } = this.deps;
     const keys = [`addr:${req.address}`, `user:${req.username.toLowerCase()}`];
-    this.#admit(keys);
+    this.#admit(keys, req.address);
     const user = repo.userByName(req.username);
     // an unknown user costs the same scrypt as a known one, so timing does not tell them apart
     const ok = await verifyPassword(req.password, user?.password_hash ?? await dummyHash());
@@ -100,7 +96,7 @@ export class AccountsService {
   /** Creates the first admin with the setup code, which then stops working. */
   async completeSetup(req: { code: string; username: string; password: string; address: string }): Promise<PublicUser> {
     const keys = [`addr:${req.address}`, 'setup-code'];
-    this.#admit(keys);
+    this.#admit(keys, req.address);
     if (this.adminExists() || !setupCodeMatches(this.deps.dataDir, req.code)) {
       this.deps.audit.append({ actor: null, address: req.address, action: 'setup.failed' });
       throw new RwError('RW_ERR_SETUP_CODE');
@@ -164,7 +160,7 @@ export class AccountsService {
   async changeOwnPassword(actor: Actor & { user: UserRow }, current: string, newPassword: string): Promise<void> {
     const user = this.#user(actor.user.id);
     const keys = [`user:${user.username.toLowerCase()}`];
-    this.#admit(keys);
+    this.#admit(keys, actor.address);
     if (!(await verifyPassword(current, user.password_hash))) throw new RwError('RW_ERR_LOGIN', 'the current password is wrong');
     this.deps.throttle.success(keys);
     checkPassword(newPassword, user.username);
@@ -218,10 +214,14 @@ export class AccountsService {
    * before the (slow) check, and cleared by `success` if it passes: parallel guesses each see the
    * ones before them, instead of all passing `check` while the first is still hashing.
    */
-  #admit(keys: readonly string[]): void {
+  #admit(keys: readonly string[], address: string | null): void {
     const verdict = this.deps.throttle.check(keys);
     if (!verdict.allowed) throw new ThrottledError(verdict.retryAfterMs, verdict.locked);
-    this.deps.throttle.failure(keys);
+    const locked = this.deps.throttle.failure(keys);
+    if (locked.length > 0) {
+      this.deps.audit.append({ actor: null, address, action: 'login.locked', target: locked.join(' '), after: { lockedForMs: this.deps.throttle.limits.lockMs } });
+      this.deps.onLockout?.(locked, address);
+    }
   }
 
   #requireAdmin(actor: Actor): void {

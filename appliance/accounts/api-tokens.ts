@@ -8,19 +8,12 @@ import { RwError } from '../../contract/errors.js';
 import type { Clock } from '../../core/clock.js';
 import type { AccountRepository, ApiTokenRow, UserRow } from './account-repository.js';
 import { roleAtMost, type Role } from './roles.js';
+import type { ApiTokenInfo } from '../../contract/accounts-api.js';
+
+export type { ApiTokenInfo };
 
 const TOKEN_RE = /^rw_([A-Za-z0-9_-]{8})_([A-Za-z0-9_-]{43})$/;
 const TOUCH_EVERY_MS = 60_000;
-
-export interface ApiTokenInfo {
-  id: number;
-  name: string;
-  role: Role;
-  prefix: string;
-  createdAt: number;
-  lastUsedAt: number | null;
-  revokedAt: number | null;
-}
 
 function digest(token: string): Buffer {
   return createHash('sha256').update(token).digest();

@@ -5,6 +5,9 @@
 import type { Clock } from '../../core/clock.js';
 import type { Db } from '../db/database.js';
 import { csvRecord } from './audit-csv.js';
+import type { AuditEntry } from '../../contract/accounts-api.js';
+
+export type { AuditEntry };
 
 export interface AuditRetention {
   maxRows: number;
@@ -23,17 +26,6 @@ export interface AuditEntryInput {
   target?: string | null;
   before?: unknown;
   after?: unknown;
-}
-
-export interface AuditEntry {
-  id: number;
-  at: number;
-  actor: string | null;
-  address: string | null;
-  action: string;
-  target: string | null;
-  before: unknown;
-  after: unknown;
 }
 
 export interface AuditQuery {

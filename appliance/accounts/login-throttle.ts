@@ -45,6 +45,10 @@ export class LoginThrottle {
     this.#limits = { ...DEFAULT_THROTTLE, ...limits };
   }
 
+  get limits(): ThrottleLimits {
+    return this.#limits;
+  }
+
   /** May an attempt under all these keys go ahead now? The longest wait wins. */
   check(keys: readonly string[]): ThrottleVerdict {
     const now = this.clock.now();
@@ -61,15 +65,19 @@ export class LoginThrottle {
     return wait > 0 ? { allowed: false, retryAfterMs: wait, locked } : { allowed: true };
   }
 
-  failure(keys: readonly string[]): void {
+  /** Counts a failure under each key; returns the keys this failure locked (for the audit log and an alert). */
+  failure(keys: readonly string[]): string[] {
     const now = this.clock.now();
     const l = this.#limits;
+    const lockedNow: string[] = [];
     for (const key of keys) {
       const s = this.#live(key, now) ?? { failures: 0, lastFailureAt: now, blockedUntil: 0 };
       s.failures += 1;
       s.lastFailureAt = now;
-      if (s.failures >= l.lockAfterFailures) s.blockedUntil = now + l.lockMs;
-      else if (s.failures > l.freeFailures) s.blockedUntil = now + Math.min(l.maxDelayMs, l.baseDelayMs * 2 ** (s.failures - l.freeFailures - 1));
+      if (s.failures >= l.lockAfterFailures) {
+        s.blockedUntil = now + l.lockMs;
+        if (s.failures === l.lockAfterFailures) lockedNow.push(key);
+      } else if (s.failures > l.freeFailures) s.blockedUntil = now + Math.min(l.maxDelayMs, l.baseDelayMs * 2 ** (s.failures - l.freeFailures - 1));
       // re-insert so the map's order is the order of last failure (oldest evicted first)
       this.#states.delete(key);
       this.#states.set(key, s);
@@ -79,6 +87,7 @@ export class LoginThrottle {
       if (oldest === undefined) break;
       this.#states.delete(oldest);
     }
+    return lockedNow;
   }
 
   success(keys: readonly string[]): void {

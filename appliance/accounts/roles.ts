@@ -1,7 +1,8 @@
-// Roles (docs/security.md): viewer < operator < admin. Pure: what a role may grant, never I/O.
+// Roles (docs/security.md): viewer < operator < admin, as contract/permissions.ts grants them.
+// Pure: what a role may grant, never I/O.
+import { ROLES, type Role } from '../../contract/permissions.js';
 
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 

@@ -7,6 +7,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import type { AccountRepository, SessionRow, UserRow } from './account-repository.js';
+import type { SessionInfo } from '../../contract/accounts-api.js';
+
+export type { SessionInfo };
 
 export interface SessionLimits {
   idleMs: number;
@@ -16,16 +19,6 @@ export interface SessionLimits {
 }
 
 export const DEFAULT_SESSION_LIMITS: SessionLimits = { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000, touchEveryMs: 60_000 };
-
-export interface SessionInfo {
-  /** a handle the user can pass back to end this session (the hash's first 16 hex digits, never the id) */
-  handle: string;
-  createdAt: number;
-  lastSeenAt: number;
-  address: string | null;
-  userAgent: string | null;
-  current: boolean;
-}
 
 export function hashSessionId(id: string): string {
   return createHash('sha256').update(id).digest('hex');

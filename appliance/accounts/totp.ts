@@ -5,17 +5,13 @@
 // virtually.
 import { authenticator } from 'otplib';
 import type { Clock } from '../../core/clock.js';
+import type { TotpEnrolment } from '../../contract/accounts-api.js';
+
+export type { TotpEnrolment };
 
 const ISSUER = 'rackwatch';
 /** 20 bytes = 160 bits, the key size RFC 4226 recommends */
 const SECRET_BYTES = 20;
-
-export interface TotpEnrolment {
-  /** base32, for typing into an app by hand */
-  secret: string;
-  /** otpauth://totp/… for a QR code */
-  uri: string;
-}
 
 export class Totp {
   /** per user key, the last time step a code was accepted for */

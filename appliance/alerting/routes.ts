@@ -5,8 +5,8 @@
 // (rules, contacts, groups, mutes) and the SmsOutbox. A body with problems is answered 400
 // RW_ERR_VALIDATION with every problem as "path: message".
 //
-// No user accounts exist yet: these routes are as open as the rest of /api/v1. Put the appliance
-// on a management network until the users feature (S4) lands.
+// Who may call each route is declared with it (contract/permissions.ts); acknowledgements and mutes
+// are recorded under the signed-in user's name.
 //
 // With `--modem sim` three test hooks are added (never with a real modem): the simulator's log,
 // an incoming SMS, and a fault script.
@@ -15,7 +15,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AgentStatus } from '../../contract/agent-status.js';
 import { API_PREFIX } from '../../contract/api.js';
-import type { AckRequest, AlertDetail, AlertListResponse, AlertStateFilter, ContactInput, GroupDetail, GroupInput, OutboxState, TestSmsRequest } from '../../contract/alerts-api.js';
+import type { AlertDetail, AlertListResponse, AlertStateFilter, ContactInput, GroupDetail, GroupInput, OutboxState, TestSmsRequest } from '../../contract/alerts-api.js';
 import { RwError } from '../../contract/errors.js';
 import type { Clock } from '../../core/clock.js';
 import { slugId, type AlertAdmin } from './alert-admin.js';
@@ -256,7 +256,7 @@ export function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): Promis
     if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < 1 || minutes > 7 * 24 * 60) {
       return sendProblems(reply, ['minutes: must be a whole number of minutes, 1 … 10080']);
     }
-    sendJson(reply, 201, admin.mute(agentId, minutes, 'api'));
+    sendJson(reply, 201, admin.mute(agentId, minutes, req.principal?.username ?? 'api'));
   });
   add('DELETE', `${P}/servers/:id/mute`, 'mutes:write', (_req, reply, params) => {
     if (!admin.unmute(params.id ?? '')) throw new RwError('RW_ERR_NOT_FOUND', `server ${params.id} is not muted`);
@@ -314,8 +314,9 @@ export function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): Promis
   });
   add('POST', `${P}/alerts/:id/ack`, 'alerts:ack', async (req, reply, params) => {
     const id = idParam(params.id);
-    const body = (readOptionalObject(req)) as AckRequest;
-    const by = typeof body.by === 'string' && body.by.trim() ? body.by.trim().slice(0, 64) : 'web';
+    readOptionalObject(req);
+    // the signed-in user's name: who acknowledged is never taken from the body
+    const by = req.principal?.username ?? 'web';
     if (!repo.getAlert(id)) throw new RwError('RW_ERR_NOT_FOUND', `no alert ${id}`);
     const result = engine.acknowledge(id, by);
     if (!result.ok) {

@@ -16,13 +16,16 @@ import { stat } from 'node:fs/promises';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCompress from '@fastify/compress';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { isRwError, RwError, type ErrorCode } from '../../contract/errors.js';
+import { ERROR_CODES, isRwError, RwError, type ErrorCode } from '../../contract/errors.js';
 import type { ApiError } from '../../contract/api.js';
 import type { ValidationErrorBody } from '../../contract/alerts-api.js';
 import { isRoutePermission, type RoutePermission } from '../../contract/permissions.js';
 import type { Logger } from '../../core/logger.js';
+import { registerAccessControl, type Authenticator } from './access-control.js';
+import { registerChangeAudit, type ChangeEntry } from './change-audit.js';
 import { problemsOf, type Parsed, type ProblemWording, type ValidationIssue } from '../../core/validation-problems.js';
 
 declare module 'fastify' {
@@ -55,7 +58,20 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   RW_ERR_SMS_TOO_LONG: 400,
   RW_ERR_CONFLICT: 409,
   RW_ERR_MODEM_DISABLED: 503,
+  RW_ERR_LOGIN: 401,
+  RW_ERR_TOTP: 401,
+  RW_ERR_SESSION: 401,
+  RW_ERR_SETUP_CODE: 403,
+  RW_ERR_FORBIDDEN: 403,
+  RW_ERR_CSRF: 403,
+  RW_ERR_THROTTLED: 429,
+  RW_ERR_PASSWORD_TOO_SHORT: 400,
+  RW_ERR_PASSWORD_COMMON: 400,
+  RW_ERR_PASSWORD_IS_USERNAME: 400,
 };
+
+/** The CSRF plugin's refusals (@fastify/csrf-protection), in the catalogue's words. */
+const CSRF_PLUGIN_CODES = new Set(['FST_CSRF_MISSING_SECRET', 'FST_CSRF_INVALID_TOKEN']);
 
 function errorBody(code: string, message: string): ApiError {
   return { error: { code, message } };
@@ -127,6 +143,10 @@ export interface HttpAppOptions {
   requestTimeoutMs?: number;
   /** how often Node checks requestTimeout (its default is 30 s) */
   timeoutCheckMs?: number;
+  /** who a session cookie or API token belongs to (the accounts feature); none: every non-public route answers 401 */
+  auth?: Authenticator;
+  /** where successful changes are written (the audit log); none: not audited */
+  audit?: (entry: ChangeEntry) => void;
 }
 
 /** The security headers (SEC): no inline script or style, no framing, no sniffing. */
@@ -184,6 +204,15 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     for (const method of methods) routes.push({ method, url: route.url, permission, pattern: patternOf(route.url) });
   });
 
+  // cookies, CSRF, and the permission check before every route (access-control.ts); rate limits
+  // only where a route asks for one (`config.rateLimit`: sign-in, setup, enrollment)
+  await registerAccessControl(app, opts.auth);
+  if (opts.audit) registerChangeAudit(app, opts.audit);
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => Object.assign(new RwError('RW_ERR_THROTTLED', `too many requests: try again in ${Math.ceil(ctx.ttl / 1000)} s`), { retryAfterMs: ctx.ttl }),
+  });
+
   // the old router read any body as JSON whatever its content type; so does this parser
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_JSON_BODY_BYTES }, (_req, body, done) => {
@@ -219,6 +248,10 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     if (isRwError(err)) {
       code = err.code;
       status = STATUS_OF[code] ?? 500;
+    } else if (CSRF_PLUGIN_CODES.has(err.code)) {
+      code = 'RW_ERR_CSRF';
+      status = 403;
+      err.message = ERROR_CODES.RW_ERR_CSRF;
     } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       code = 'RW_ERR_BAD_REQUEST';
       status = 413;
@@ -230,6 +263,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
       code = 'RW_ERR_INTERNAL';
       status = 500;
     }
+    const retryAfterMs = (err as { retryAfterMs?: unknown }).retryAfterMs;
+    if (status === 429 && typeof retryAfterMs === 'number') void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     if (status >= 500) opts.logger.error('request failed', { method: req.method, path: req.url, err });
     return reply.code(status).header('cache-control', 'no-store').send(errorBody(code, err.message));
   });

@@ -3,8 +3,13 @@
 // the test. `npm test` builds dist/ first.
 import { spawn, type ChildProcess } from 'node:child_process';
 
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { SETUP_CODE_FILE } from '../../appliance/accounts/setup-code.js';
+import { WebSession } from './web-session.js';
 import { repoRoot } from './paths.js';
 import { tempDir } from './temp-dir.js';
 
@@ -12,6 +17,7 @@ export const ROOT = repoRoot;
 export const APPLIANCE_BIN = path.join(ROOT, 'dist', 'appliance.js');
 export const AGENT_BIN = path.join(ROOT, 'dist', 'agent.js');
 export const TEST_TOKEN = 'test-enroll-token';
+const execFileAsync = promisify(execFile);
 
 /** The subset of tap's Test this harness needs. */
 export interface Teardownable {
@@ -100,6 +106,8 @@ export interface ApplianceOptions {
   mqttPort?: number;
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  /** false: leave first-start setup undone (no admin, no API token); default: set up as TEST_ADMIN */
+  setup?: boolean;
 }
 
 export interface RunningAppliance extends ManagedProcess {
@@ -107,11 +115,38 @@ export interface RunningAppliance extends ManagedProcess {
   httpPort: number;
   mqttPort: number;
   url: string;
+  /** the enrollment token */
   token: string;
-  /** GET (or POST with body) JSON from the API; throws on a non-2xx status with the body in the message */
+  /** an admin API token (empty with `setup: false`), sent by `api` and `fetch` */
+  apiToken: string;
+  /** GET (or POST with body) JSON from the API as admin; throws on a non-2xx status with the body in the message */
   api<T>(pathname: string, body?: unknown): Promise<T>;
-  /** raw fetch against the appliance */
+  /** fetch against the appliance with the admin API token (unless init sets authorization) */
   fetch(pathname: string, init?: RequestInit): Promise<Response>;
+  /** fetch with no credentials at all */
+  fetchAnonymous(pathname: string, init?: RequestInit): Promise<Response>;
+}
+
+/**
+ * An admin API token for a started appliance: the first admin is made with the setup code (as the
+ * web UI does) when there is none yet; otherwise the console tool makes one for the existing admin.
+ */
+export async function adminApiToken(url: string, dataDir: string): Promise<string> {
+  const codeFile = path.join(dataDir, SETUP_CODE_FILE);
+  if (existsSync(codeFile)) {
+    const web = new WebSession(url);
+    const res = await web.setup(readFileSync(codeFile, 'utf8').trim());
+    if (res.status !== 201) throw new Error(`first-start setup failed: HTTP ${res.status} ${await res.text()}`);
+    const made = await web.json<{ token: string }>('POST', '/api/v1/tokens', { name: 'test harness', role: 'admin' });
+    return made.token;
+  }
+  return runConsoleTool(['token', 'create', '--data-dir', dataDir, '--role', 'admin', '--name', 'test harness']);
+}
+
+/** Runs `rackwatch <args>` (the console tool) and returns its stdout, trimmed. */
+export async function runConsoleTool(args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync(process.execPath, [APPLIANCE_BIN, ...args], { timeout: 30_000 });
+  return stdout.trim();
 }
 
 export async function startAppliance(t: Teardownable, opts: ApplianceOptions = {}): Promise<RunningAppliance> {
@@ -142,11 +177,17 @@ async function startApplianceOn(t: Teardownable, dataDir: string, httpPort: numb
     m.exited.then((r) => { throw new Error(`appliance exited (${r.code ?? r.signal}) before ready:\n${m.output()}`); }),
   ]);
   const url = `http://127.0.0.1:${httpPort}`;
-  const doFetch = (pathname: string, init?: RequestInit): Promise<Response> => fetch(url + pathname, init);
+  const apiToken = opts.setup === false ? '' : await adminApiToken(url, dataDir);
+  const doFetch = (pathname: string, init: RequestInit = {}): Promise<Response> => {
+    const headers = new Headers(init.headers);
+    if (apiToken && !headers.has('authorization')) headers.set('authorization', `Bearer ${apiToken}`);
+    return fetch(url + pathname, { ...init, headers });
+  };
   return {
     ...m,
-    dataDir, httpPort, mqttPort, url, token: TEST_TOKEN,
+    dataDir, httpPort, mqttPort, url, token: TEST_TOKEN, apiToken,
     fetch: doFetch,
+    fetchAnonymous: (pathname, init) => fetch(url + pathname, init),
     api: async <T>(pathname: string, body?: unknown): Promise<T> => {
       const res = await doFetch(pathname, body === undefined ? undefined : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const text = await res.text();

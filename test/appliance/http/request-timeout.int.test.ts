@@ -8,12 +8,16 @@ import { createHttpApp, HttpServer, sendJson } from '../../../appliance/http/htt
 import { eventStreamRoutes } from '../../../appliance/live/event-stream.js';
 import { LiveHub } from '../../../appliance/live/live-hub.js';
 import { silentLogger } from '../../../core/logger.js';
+import type { Authenticator } from '../../../appliance/http/access-control.js';
 
 const REQUEST_TIMEOUT_MS = 1_000;
+// a signed-in caller (an anonymous one is refused before its body is read)
+const TOKEN = 'rw_timeout-test';
+const auth: Authenticator = { session: () => null, token: (tok) => (tok === TOKEN ? { userId: 1, username: 'ops', role: 'admin', via: 'token' } : null) };
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 void t.test('a slow body is cut off at the request timeout; a stream is not', async (t) => {
-  const app = await createHttpApp({ logger: silentLogger, requestTimeoutMs: REQUEST_TIMEOUT_MS, timeoutCheckMs: 100 });
+  const app = await createHttpApp({ logger: silentLogger, auth, requestTimeoutMs: REQUEST_TIMEOUT_MS, timeoutCheckMs: 100 });
   app.post('/api/v1/echo', { config: { permission: 'rules:write' } }, (req, reply) => sendJson(reply, 200, { got: req.body ?? null }));
   await app.register(eventStreamRoutes, { hub: new LiveHub({ ringSize: 4, bootTimeMs: 0 }), heartbeatMs: 300, maxBufferedBytes: 1 << 16, retryMs: 1000 });
   const server = new HttpServer({ host: '127.0.0.1', port: 0, app });
@@ -30,7 +34,7 @@ void t.test('a slow body is cut off at the request timeout; a stream is not', as
   slow.on('close', () => { closedAt = Date.now(); });
   slow.on('error', () => { /* the server may reset it */ });
   const start = Date.now();
-  slow.write('POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"a":"');
+  slow.write(`POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"a":"`);
   // a byte every 100 ms: each keeps the socket busy, none completes the body
   while (closedAt === 0 && Date.now() - start < 10 * REQUEST_TIMEOUT_MS) {
     if (!slow.destroyed) slow.write('x');
@@ -48,7 +52,7 @@ void t.test('a slow body is cut off at the request timeout; a stream is not', as
   stream.setEncoding('latin1');
   stream.on('data', (d: string) => { text += d; });
   stream.on('close', () => { streamClosed = true; });
-  stream.write('GET /api/v1/stream HTTP/1.1\r\nHost: x\r\n\r\n');
+  stream.write(`GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`);
   await sleep(3 * REQUEST_TIMEOUT_MS);
   t.notOk(streamClosed, 'the stream outlives the request timeout');
   t.match(text, /^HTTP\/1\.1 200/);

@@ -18,6 +18,25 @@ import { tempDir } from '../../helpers/temp-dir.js';
 const EXPECTED = `
 GET /* public
 GET /api/v1/health public
+GET /api/v1/auth/session public
+POST /api/v1/auth/setup public
+POST /api/v1/auth/login public
+POST /api/v1/auth/logout public
+POST /api/v1/auth/password account:self
+GET /api/v1/auth/sessions account:self
+DELETE /api/v1/auth/sessions/:handle account:self
+POST /api/v1/auth/totp/begin account:self
+POST /api/v1/auth/totp/confirm account:self
+GET /api/v1/tokens account:self
+POST /api/v1/tokens account:self
+DELETE /api/v1/tokens/:id account:self
+GET /api/v1/users users:manage
+POST /api/v1/users users:manage
+PUT /api/v1/users/:id users:manage
+POST /api/v1/users/:id/password users:manage
+DELETE /api/v1/users/:id/totp users:manage
+GET /api/v1/audit audit:read
+GET /api/v1/audit.csv audit:read
 POST /api/v1/enroll public
 GET /api/v1/agents agents:read
 GET /api/v1/agents/:id agents:read
@@ -78,6 +97,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
   const agentExists = (): boolean => true;
   await registerFeatureRoutes(app, {
     health: unused,
+    accounts: { accounts: unused, repo: unused, sessions: unused, tokens: unused, audit: unused },
     agents: { registry: unused, enrollment: unused, servers: unused, mqttPort: () => 0 },
     series: { series: unused, agentExists, clock: systemClock },
     // with the simulator's test hooks: the largest set of routes
@@ -101,10 +121,10 @@ void t.test('the roles: each holds the one below it; a viewer reads, sees no pho
   t.ok(ROLE_PERMISSIONS.viewer.every((p) => ROLE_PERMISSIONS.operator.includes(p)), 'operator ⊇ viewer');
   t.ok(ROLE_PERMISSIONS.operator.every((p) => ROLE_PERMISSIONS.admin.includes(p)), 'admin ⊇ operator');
   t.same([...ROLE_PERMISSIONS.admin].sort(), [...PERMISSIONS].sort(), 'admin holds every permission');
-  t.same(ROLE_PERMISSIONS.viewer.filter((p) => !p.endsWith(':read')), [], 'a viewer only reads');
+  t.same(ROLE_PERMISSIONS.viewer.filter((p) => !p.endsWith(':read')), ['account:self'], 'a viewer only reads (and looks after their own account)');
   for (const p of ['contacts:read', 'sms:read'] as const) t.notOk(roleAllows('viewer', p), `no phone numbers for a viewer: ${p}`);
   for (const p of ['alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write'] as const) t.ok(roleAllows('operator', p), `operator: ${p}`);
-  for (const p of ['users:manage', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage'] as const) {
+  for (const p of ['users:manage', 'audit:read', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage'] as const) {
     t.notOk(roleAllows('operator', p), `admin only: ${p}`);
     t.ok(roleAllows('admin', p));
   }

@@ -1,0 +1,90 @@
+// The accounts feature (SEC; docs/security.md): users, sessions, API tokens, the audit log and the
+// sign-in throttle over the appliance's SQLite database, built once by the composition root. At
+// start it makes the one-time setup code while no admin exists (printed in the log only when it
+// is made; the console tool shows it again), and sweeps expired sessions every few minutes.
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { Db } from '../db/database.js';
+import type { Authenticator, Principal } from '../http/access-control.js';
+import { AccountRepository } from './account-repository.js';
+import { AccountsService } from './accounts-service.js';
+import { ApiTokens } from './api-tokens.js';
+import { AuditLog } from './audit-log.js';
+import { LoginThrottle } from './login-throttle.js';
+import { SessionStore, type SessionLimits } from './session-store.js';
+import { ensureSetupCode } from './setup-code.js';
+import { Totp } from './totp.js';
+import type { AccountRoutesDeps } from './routes.js';
+
+const SWEEP_EVERY_MS = 5 * 60_000;
+
+export interface AccountsFeatureDeps {
+  db: Db;
+  dataDir: string;
+  clock: Clock;
+  logger: Logger;
+  sessionLimits?: Partial<SessionLimits>;
+  /** failures locked a throttle key: the alerting feature raises an info alert */
+  onLockout?: (keys: string[], address: string | null) => void;
+}
+
+export class AccountsFeature {
+  readonly repo: AccountRepository;
+  readonly sessions: SessionStore;
+  readonly audit: AuditLog;
+  readonly throttle: LoginThrottle;
+  readonly tokens: ApiTokens;
+  readonly service: AccountsService;
+  #sweep: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: AccountsFeatureDeps) {
+    const { db, clock, dataDir } = deps;
+    this.repo = new AccountRepository(db);
+    this.sessions = new SessionStore(this.repo, clock, deps.sessionLimits);
+    this.audit = new AuditLog(db, clock);
+    this.throttle = new LoginThrottle(clock);
+    this.tokens = new ApiTokens(this.repo, clock);
+    this.service = new AccountsService({
+      repo: this.repo, sessions: this.sessions, audit: this.audit, throttle: this.throttle, totp: new Totp(clock), clock, dataDir,
+      onLockout: (keys, address) => {
+        deps.logger.warn('sign-in locked after repeated failures', { keys, address });
+        deps.onLockout?.(keys, address);
+      },
+    });
+  }
+
+  start(): void {
+    const setup = ensureSetupCode(this.deps.dataDir, this.service.adminExists());
+    if (setup?.created) {
+      this.deps.logger.info(`no admin account yet: open the web UI and enter the one-time setup code ${setup.code} (shown again by: rackwatch setup-code --data-dir DIR)`);
+    } else if (setup) {
+      this.deps.logger.info('no admin account yet: open the web UI and enter the setup code (rackwatch setup-code --data-dir DIR shows it)');
+    }
+    this.sessions.sweep();
+    this.#sweep = setInterval(() => this.sessions.sweep(), SWEEP_EVERY_MS);
+    this.#sweep.unref();
+  }
+
+  stop(): void {
+    if (this.#sweep) clearInterval(this.#sweep);
+    this.#sweep = null;
+  }
+
+  /** Who a session cookie or an API token belongs to, for the HTTP layer's access check. */
+  authenticator(): Authenticator {
+    return {
+      session: (id): Principal | null => {
+        const found = this.sessions.authenticate(id);
+        return found ? { userId: found.user.id, username: found.user.username, role: found.user.role, via: 'session', sessionId: id } : null;
+      },
+      token: (token): Principal | null => {
+        const found = this.tokens.authenticate(token);
+        return found ? { userId: found.user.id, username: found.user.username, role: found.role, via: 'token', tokenId: found.tokenId } : null;
+      },
+    };
+  }
+
+  routeDeps(): AccountRoutesDeps {
+    return { accounts: this.service, repo: this.repo, sessions: this.sessions, tokens: this.tokens, audit: this.audit };
+  }
+}
