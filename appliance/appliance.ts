@@ -83,7 +83,10 @@ export class Appliance {
 
     const db = openDatabase(path.join(dataDir, 'db', 'rackwatch.sqlite'));
     this.db = db;
-    const accounts = new AccountsFeature({ db, dataDir, clock, logger: logger.child('accounts') });
+    const accounts = new AccountsFeature({
+      db, dataDir, clock, logger: logger.child('accounts'),
+      sessionLimits: { idleMs: config.sessionIdle * 60_000, absoluteMs: config.sessionMax * 3_600_000, touchEveryMs: Math.min(60_000, config.sessionIdle * 60_000 / 4) },
+    });
     this.accounts = accounts;
     accounts.start();
     const repo = new AgentRepository(db);

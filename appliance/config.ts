@@ -23,6 +23,8 @@ export const APPLIANCE_OPTIONS: OptionSpec[] = [
   { flag: 'timezone', env: 'RW_TIMEZONE', help: 'IANA zone for contact schedules and the times printed in SMS (e.g. Asia/Seoul)', defaultText: "the system's" },
   { flag: 'escalate-after', env: 'RW_ESCALATE_AFTER', help: 'seconds a firing alert may go unacknowledged before the next escalation level is texted' },
   { flag: 'sms-rate-limit', env: 'RW_SMS_RATE_LIMIT', help: 'SMS per contact per 15 minutes; beyond it messages are held and sent as one digest' },
+  { flag: 'session-idle', env: 'RW_SESSION_IDLE', help: 'minutes a web session may go unused before it ends (sign in again)' },
+  { flag: 'session-max', env: 'RW_SESSION_MAX', help: 'hours after sign-in when a web session ends however busy it is' },
   { flag: 'silence-grace', env: 'RW_SILENCE_GRACE', help: 'seconds after start before an agent that has not reconnected counts as silent' },
 ];
 
@@ -51,6 +53,8 @@ export const applianceConfigSchema = z.object({
   escalateAfter: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(900),
   smsRateLimit: z.coerce.number().int().min(1).max(100_000).default(5),
   silenceGrace: z.coerce.number().int().min(0).max(3600).default(30),
+  sessionIdle: z.coerce.number().min(0.05).max(24 * 60).default(30),
+  sessionMax: z.coerce.number().min(0.01).max(24 * 30).default(12),
 });
 
 export type ApplianceConfig = z.infer<typeof applianceConfigSchema>;

@@ -61,6 +61,9 @@ export interface SeriesResponse {
   data: [number[], ...(number | null)[][]];
 }
 
+/** GET /api/v1/health without signing in: only whether the appliance is well. */
+export type PublicHealthResponse = Pick<HealthResponse, 'status' | 'uptimeS'>;
+
 export interface HealthResponse {
   status: 'ok' | 'degraded';
   uptimeS: number;

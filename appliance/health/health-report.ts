@@ -1,7 +1,7 @@
 // GET /api/v1/health (docs/api.md): whether the appliance works, and its counters. Reads each
 // part through the narrow view it offers; `status` is 'degraded' (503) when the broker is down,
 // rrdcached is not answering or SQLite fails a trivial query.
-import type { HealthResponse } from '../../contract/api.js';
+import type { PublicHealthResponse, HealthResponse } from '../../contract/api.js';
 import type { ModemHealth, SmsHealth } from '../../contract/alerts-api.js';
 import { API_PREFIX } from '../../contract/api.js';
 import type { Clock } from '../../core/clock.js';
@@ -57,9 +57,12 @@ export function healthReport(s: HealthSources): HealthResponse {
 }
 
 export function healthRoutes(app: FastifyInstance, deps: { health: () => HealthResponse }): Promise<void> {
-  app.get(`${API_PREFIX}/health`, { config: { permission: 'public' } }, (_req, reply) => {
+  // open to all for load balancers and monitoring; the details (counters, memory, modem, storage)
+  // only to a signed-in caller
+  app.get(`${API_PREFIX}/health`, { config: { permission: 'public' } }, (req, reply) => {
     const report = deps.health();
-    return sendJson(reply, report.status === 'ok' ? 200 : 503, report);
+    const body: HealthResponse | PublicHealthResponse = req.principal ? report : { status: report.status, uptimeS: report.uptimeS };
+    return sendJson(reply, report.status === 'ok' ? 200 : 503, body);
   });
   return Promise.resolve();
 }
