@@ -113,6 +113,7 @@ export class Appliance {
       repo, registry, token, clock, logger: logger.child('enroll'),
       serverCapacity: () => capacity.report().serverCapacity,
       onEnrolled: (row) => agentConfig.onAgentAdded(row.id),
+      guard: accounts.guard('enroll'),
     });
     const visitors = new VisitorHistory({ repo: new VisitorRepository(db), clock, logger: logger.child('visitors') });
     this.visitors = visitors;
@@ -137,6 +138,7 @@ export class Appliance {
       tls: { port: config.mqttsPort, key: tlsFiles.key, cert: tlsFiles.cert },
       ingest, registry, logger: logger.child('mqtt'),
       verifyAgent: (id, secret) => enrollment.verify(id, secret),
+      guard: accounts.guard('mqtt'),
     });
     this.broker = broker;
     await broker.start();

@@ -10,13 +10,16 @@ import { AccountRepository } from './account-repository.js';
 import { AccountsService } from './accounts-service.js';
 import { ApiTokens } from './api-tokens.js';
 import { AuditLog } from './audit-log.js';
-import { LoginThrottle } from './login-throttle.js';
+import { LoginThrottle, type ThrottleLimits } from './login-throttle.js';
+import { AttemptGuard, type Lockout } from './attempt-guard.js';
 import { SessionStore, type SessionLimits } from './session-store.js';
 import { ensureSetupCode } from './setup-code.js';
 import { Totp } from './totp.js';
 import type { AccountRoutesDeps } from './routes.js';
 
 const SWEEP_EVERY_MS = 5 * 60_000;
+/** per agent id and per address: 20 free failures, a lock at 100 (a success from the address clears its count) */
+const MQTT_THROTTLE: Partial<ThrottleLimits> = { freeFailures: 20, lockAfterFailures: 100 };
 
 export interface AccountsFeatureDeps {
   db: Db;
@@ -25,7 +28,7 @@ export interface AccountsFeatureDeps {
   logger: Logger;
   sessionLimits?: Partial<SessionLimits>;
   /** failures locked a throttle key: the alerting feature raises an info alert */
-  onLockout?: (keys: string[], address: string | null) => void;
+  onLockout?: (lock: Lockout) => void;
 }
 
 export class AccountsFeature {
@@ -45,11 +48,7 @@ export class AccountsFeature {
     this.throttle = new LoginThrottle(clock);
     this.tokens = new ApiTokens(this.repo, clock);
     this.service = new AccountsService({
-      repo: this.repo, sessions: this.sessions, audit: this.audit, throttle: this.throttle, totp: new Totp(clock), clock, dataDir,
-      onLockout: (keys, address) => {
-        deps.logger.warn('sign-in locked after repeated failures', { keys, address });
-        deps.onLockout?.(keys, address);
-      },
+      repo: this.repo, sessions: this.sessions, audit: this.audit, guard: this.guard('login'), totp: new Totp(clock), clock, dataDir,
     });
   }
 
@@ -71,6 +70,19 @@ export class AccountsFeature {
   }
 
   /** Who a session cookie or an API token belongs to, for the HTTP layer's access check. */
+  /**
+   * A guard for one kind of secret, with its own throttle (a flood of bad agent secrets must not
+   * lock people out of signing in). MQTT allows more failures per address than a person gets: many
+   * agents may share one address, and one of them with a revoked secret must not lock the others.
+   */
+  guard(kind: 'login' | 'enroll' | 'mqtt'): AttemptGuard {
+    const limits: Partial<ThrottleLimits> = kind === 'mqtt' ? MQTT_THROTTLE : {};
+    return new AttemptGuard(kind, kind === 'login' ? this.throttle : new LoginThrottle(this.deps.clock, limits), this.audit, (lock) => {
+      this.deps.logger.warn(`${kind}: locked after repeated failures`, { keys: lock.keys, address: lock.address });
+      this.deps.onLockout?.(lock);
+    });
+  }
+
   authenticator(): Authenticator {
     return {
       session: (id): Principal | null => {

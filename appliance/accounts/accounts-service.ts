@@ -6,7 +6,9 @@ import { RwError } from '../../contract/errors.js';
 import type { Clock } from '../../core/clock.js';
 import type { AccountRepository, UserRow } from './account-repository.js';
 import type { AuditLog } from './audit-log.js';
-import type { LoginThrottle } from './login-throttle.js';
+import type { AttemptGuard } from './attempt-guard.js';
+
+export { ThrottledError } from './attempt-guard.js';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from './password-hash.js';
 import { checkPassword } from './password-policy.js';
 import { isRole, type Role } from './roles.js';
@@ -25,13 +27,6 @@ export interface Actor {
   address: string | null;
 }
 
-/** Refused by the throttle: `retryAfterMs` is what a Retry-After header should say. */
-export class ThrottledError extends RwError {
-  constructor(readonly retryAfterMs: number, readonly locked: boolean) {
-    super('RW_ERR_THROTTLED', `too many failed attempts: try again in ${Math.ceil(retryAfterMs / 1000)} s`);
-  }
-}
-
 export function publicUser(u: UserRow): PublicUser {
   return { id: u.id, username: u.username, role: u.role, disabled: u.disabled !== 0, totp: u.totp_secret !== null, createdAt: u.created_at };
 }
@@ -40,7 +35,8 @@ export interface AccountsDeps {
   repo: AccountRepository;
   sessions: SessionStore;
   audit: AuditLog;
-  throttle: LoginThrottle;
+  /** the sign-in and setup-code throttle */
+  guard: AttemptGuard;
   totp: Totp;
   clock: Clock;
   /** where the setup code lives */
@@ -66,9 +62,9 @@ export class AccountsService {
 
   /** Signs in; returns the new session id (for the cookie). Throttled per address and per account. */
   async login(req: LoginRequest): Promise<{ sessionId: string; user: PublicUser }> {
-    const { repo, throttle, audit } = this.deps;
+    const { repo, guard, audit } = this.deps;
     const keys = [`addr:${req.address}`, `user:${req.username.toLowerCase()}`];
-    this.#admit(keys, req.address);
+    this.deps.guard.admit(keys, req.address);
     const user = repo.userByName(req.username);
     // an unknown user costs the same scrypt as a known one, so timing does not tell them apart
     const ok = await verifyPassword(req.password, user?.password_hash ?? await dummyHash());
@@ -82,7 +78,7 @@ export class AccountsService {
         throw new RwError('RW_ERR_TOTP', req.totpCode === undefined ? 'this account needs the one-time code from its authenticator app' : undefined);
       }
     }
-    throttle.success(keys);
+    guard.succeeded(keys);
     if (needsRehash(user.password_hash)) repo.setPasswordHash(user.id, await hashPassword(req.password), user.password_changed_at);
     const sessionId = this.deps.sessions.create(user.id, { address: req.address, ...(req.userAgent ? { userAgent: req.userAgent } : {}) });
     audit.append({ actor: user.username, address: req.address, action: 'login', target: null });
@@ -96,13 +92,13 @@ export class AccountsService {
   /** Creates the first admin with the setup code, which then stops working. */
   async completeSetup(req: { code: string; username: string; password: string; address: string }): Promise<PublicUser> {
     const keys = [`addr:${req.address}`, 'setup-code'];
-    this.#admit(keys, req.address);
+    this.deps.guard.admit(keys, req.address);
     if (this.adminExists() || !setupCodeMatches(this.deps.dataDir, req.code)) {
       this.deps.audit.append({ actor: null, address: req.address, action: 'setup.failed' });
       throw new RwError('RW_ERR_SETUP_CODE');
     }
     // the right code: a weak password refused below is not a guess
-    this.deps.throttle.success(keys);
+    this.deps.guard.succeeded(keys);
     const user = await this.#create({ user: null, address: req.address }, req.username, 'admin', req.password, 'setup.completed');
     deleteSetupCode(this.deps.dataDir);
     return user;
@@ -160,9 +156,9 @@ export class AccountsService {
   async changeOwnPassword(actor: Actor & { user: UserRow }, current: string, newPassword: string): Promise<void> {
     const user = this.#user(actor.user.id);
     const keys = [`user:${user.username.toLowerCase()}`];
-    this.#admit(keys, actor.address);
+    this.deps.guard.admit(keys, actor.address);
     if (!(await verifyPassword(current, user.password_hash))) throw new RwError('RW_ERR_LOGIN', 'the current password is wrong');
-    this.deps.throttle.success(keys);
+    this.deps.guard.succeeded(keys);
     checkPassword(newPassword, user.username);
     await this.#setPassword(user, newPassword);
     this.#audit(actor, 'user.password_changed', null, null, user.username);
@@ -207,21 +203,6 @@ export class AccountsService {
       this.deps.repo.setPasswordHash(user.id, hash, this.deps.clock.now());
       this.deps.sessions.endAllOf(user.id);
     });
-  }
-
-  /**
-   * Lets an attempt go ahead, or throws ThrottledError. The attempt is counted as a failure
-   * before the (slow) check, and cleared by `success` if it passes: parallel guesses each see the
-   * ones before them, instead of all passing `check` while the first is still hashing.
-   */
-  #admit(keys: readonly string[], address: string | null): void {
-    const verdict = this.deps.throttle.check(keys);
-    if (!verdict.allowed) throw new ThrottledError(verdict.retryAfterMs, verdict.locked);
-    const locked = this.deps.throttle.failure(keys);
-    if (locked.length > 0) {
-      this.deps.audit.append({ actor: null, address, action: 'login.locked', target: locked.join(' '), after: { lockedForMs: this.deps.throttle.limits.lockMs } });
-      this.deps.onLockout?.(locked, address);
-    }
   }
 
   #requireAdmin(actor: Actor): void {

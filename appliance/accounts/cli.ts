@@ -19,6 +19,7 @@ import { AccountsService } from './accounts-service.js';
 import { ApiTokens } from './api-tokens.js';
 import { AuditLog } from './audit-log.js';
 import { LoginThrottle } from './login-throttle.js';
+import { AttemptGuard } from './attempt-guard.js';
 import { isRole, ROLES } from './roles.js';
 import { SessionStore } from './session-store.js';
 import { readSetupCode } from './setup-code.js';
@@ -123,7 +124,7 @@ export async function runAccountsCli(argv: readonly string[], io: CliIo): Promis
       return 1;
     }
     const accounts = new AccountsService({
-      repo, audit, clock, dataDir: dir, sessions: new SessionStore(repo, clock), throttle: new LoginThrottle(clock), totp: new Totp(clock),
+      repo, audit, clock, dataDir: dir, sessions: new SessionStore(repo, clock), guard: new AttemptGuard('login', new LoginThrottle(clock), audit), totp: new Totp(clock),
     });
     const password = randomPassword();
     await accounts.resetPassword(consoleActor, user.id, password);

@@ -15,6 +15,7 @@ import { restrictFile, writeSecretFile } from '../../core/private-files.js';
 import type { Logger } from '../../core/logger.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { AgentRepository, AgentRow } from './agent-repository.js';
+import type { AttemptGate } from '../accounts/attempt-guard.js';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: { N: number; r: number; p: number }) => Promise<Buffer>;
 const SCRYPT = { N: 1024, r: 8, p: 1 } as const;
@@ -93,6 +94,8 @@ export interface AgentEnrollmentDeps {
   logger: Logger;
   /** an agent was enrolled (a new entry or a pre-registered one it took): its schedule is published */
   onEnrolled?: (row: AgentRow) => void;
+  /** throttles wrong tokens per address (SEC); none: unthrottled */
+  guard?: AttemptGate;
 }
 
 export const HOSTNAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
@@ -102,16 +105,20 @@ export class AgentEnrollment {
 
   constructor(private readonly deps: AgentEnrollmentDeps) {}
 
-  async enroll(body: unknown): Promise<{ agentId: string; secret: string }> {
+  /** `address`: the caller's, for the throttle in front of the token (SEC) */
+  async enroll(body: unknown, address: string | null = null): Promise<{ agentId: string; secret: string }> {
     const req = body as Partial<EnrollRequest> | null;
     if (!req || typeof req.token !== 'string' || typeof req.hostname !== 'string') {
       throw new RwError('RW_ERR_BAD_REQUEST', 'body must be {"token": string, "hostname": string}');
     }
     if (!HOSTNAME_RE.test(req.hostname)) throw new RwError('RW_ERR_BAD_REQUEST', `hostname "${req.hostname.slice(0, 64)}" is not a valid host name`);
+    const keys = [`addr:${address ?? 'unknown'}`];
+    this.deps.guard?.admit(keys, address);
     if (!tokensEqual(req.token, this.deps.token)) {
-      this.deps.logger.warn('enrollment refused: wrong token', { hostname: req.hostname, code: 'RW_ERR_ENROLL_TOKEN' });
-      throw new RwError('RW_ERR_ENROLL_TOKEN', 'the enrollment token is wrong (see the appliance start-up log or --enroll-token)');
+      this.deps.logger.warn('enrollment refused: wrong token', { hostname: req.hostname, address, code: 'RW_ERR_ENROLL_TOKEN' });
+      throw new RwError('RW_ERR_ENROLL_TOKEN', 'the enrollment token is wrong (an admin sees it in the web UI\'s Add server dialog, or set it with --enroll-token)');
     }
+    this.deps.guard?.succeeded(keys);
     const taken = await this.takeAwaiting(req.hostname);
     if (taken) return taken;
     const enrolled = this.deps.repo.count();

@@ -18,12 +18,16 @@ export interface AgentRoutesDeps {
   mqttPort: () => number;
 }
 
+/** enrollments per address per minute: a host enrolls once; a test rig or a bench many at once */
+const ENROLL_RATE_LIMIT = { max: 6_000, timeWindow: 60_000 };
+
 export function agentRoutes(fastify: FastifyInstance, deps: AgentRoutesDeps): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const P = API_PREFIX;
   // the enrollment body is checked by AgentEnrollment (its token first)
-  app.post(`${P}/enroll`, { config: { permission: 'public' } }, async (req, reply) => {
-    const { agentId, secret } = await deps.enrollment.enroll(req.body);
+  // agents hold no cookie, so no CSRF token; a wrong token is throttled per address
+  app.post(`${P}/enroll`, { config: { permission: 'public', csrf: false, rateLimit: ENROLL_RATE_LIMIT, audit: { action: 'server.enrolled' } } }, async (req, reply) => {
+    const { agentId, secret } = await deps.enrollment.enroll(req.body, req.ip);
     const body: EnrollResponse = { agentId, secret, mqtt: { port: deps.mqttPort() } };
     return sendJson(reply, 201, body);
   });

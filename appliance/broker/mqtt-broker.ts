@@ -18,6 +18,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import { memoryPersistenceWithRetainedIndex } from './retained-index.js';
+import type { AttemptGate } from '../accounts/attempt-guard.js';
 
 export interface MqttTlsListener {
   /** 0 = any free port */
@@ -43,6 +44,8 @@ export interface MqttBrokerDeps {
   logger: Logger;
   /** true when `secret` is the agent's current secret */
   verifyAgent(agentId: string, secret: string): Promise<boolean>;
+  /** throttles wrong secrets per address and per agent id (SEC); none: unthrottled */
+  guard?: AttemptGate;
 }
 
 /** MQTT 3.1.1 CONNACK return codes (§3.2.2.3). */
@@ -207,11 +210,21 @@ export class MqttBroker {
     if (!username || !password) throw authError('credentials required', NOT_AUTHORIZED);
     // the client id is the agent id, so one agent's session can never take over another's
     if (client.id !== username) throw authError('client id must equal the agent id', NOT_AUTHORIZED);
+    const address = (client.conn as { remoteAddress?: string }).remoteAddress ?? null;
+    const keys = [`addr:${address ?? 'unknown'}`, `agent:${username}`];
+    try {
+      this.deps.guard?.admit(keys, address);
+    } catch (e) {
+      // refused without looking at the secret: a guesser learns nothing and costs no hashing
+      this.deps.logger.warn('MQTT login throttled', { agentId: username, address, err: (e as Error).message });
+      throw authError((e as Error).message, NOT_AUTHORIZED);
+    }
     const ok = await this.deps.verifyAgent(username, password.toString('utf8'));
     if (!ok) {
-      this.deps.logger.warn('MQTT login refused', { agentId: username, code: 'RW_ERR_AUTH' });
+      this.deps.logger.warn('MQTT login refused', { agentId: username, address, code: 'RW_ERR_AUTH' });
       throw authError('bad agent id or secret', BAD_USERNAME_OR_PASSWORD);
     }
+    this.deps.guard?.succeeded(keys);
     this.agentOf.set(client, username);
   }
 

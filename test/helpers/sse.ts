@@ -11,9 +11,10 @@ export interface SseReader {
   done: Promise<void>;
 }
 
-export async function openStream(url: string, headers: Record<string, string> = {}): Promise<SseReader> {
+/** Opens `pathname` of a started appliance as its admin (the stream needs a signed-in caller). */
+export async function openStream(app: { url: string; apiToken: string }, pathname: string, headers: Record<string, string> = {}): Promise<SseReader> {
   const ac = new AbortController();
-  const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: ac.signal });
+  const res = await fetch(app.url + pathname, { headers: { accept: 'text/event-stream', authorization: `Bearer ${app.apiToken}`, ...headers }, signal: ac.signal });
   if (!res.ok || !res.body) throw new Error(`stream: HTTP ${res.status}`);
   const events: SseEvent[] = [];
   const decoder = new TextDecoder();

@@ -10,7 +10,7 @@ import type { AgentDetail, AgentSummary, SeriesResponse, StreamEvents } from '..
 
 void t.test('an agent enrolls and publishes; its samples, stamped from its first interval online and in order, reach the series API and the stream', async (t) => {
   const app = await startAppliance(t);
-  const stream = await openStream(`${app.url}/api/v1/stream`);
+  const stream = await openStream(app, `/api/v1/stream`);
   t.teardown(() => stream.close());
   const interval = 1;
   const started = Date.now();
@@ -81,7 +81,7 @@ void t.test('an agent enrolls and publishes; its samples, stamped from its first
 void t.test('an agent killed with SIGKILL is offline within 1.5× the keepalive; a clean stop is offline at once', async (t) => {
   const app = await startAppliance(t);
   const keepalive = 5;
-  const stream = await openStream(`${app.url}/api/v1/stream`);
+  const stream = await openStream(app, `/api/v1/stream`);
   t.teardown(() => stream.close());
 
   const killed = startAgent(t, app, { interval: 1, keepalive, hostname: 'killed-host' });

@@ -76,7 +76,7 @@ async function outage(t: Test, opts: Outage): Promise<void> {
   t.ok(restartedAt - killedAt >= 30, `the appliance was down ${restartedAt - killedAt} s`);
 
   // the hub's ring holds every event since this boot: the backlog's samples included
-  const stream = await openStream(`${app.url}/api/v1/stream?agent=${id}&lastEventId=0`);
+  const stream = await openStream(app, `/api/v1/stream?agent=${id}&lastEventId=0`);
   t.teardown(() => stream.close());
   const caughtUp = restartedAt + 3;
   await waitFor('the backlog delivered and live samples again', async () => ((await lastStoredCpu(app, id)) ?? 0) >= caughtUp, { timeoutMs: 60_000, intervalMs: 500 });

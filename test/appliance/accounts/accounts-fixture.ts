@@ -5,6 +5,7 @@ import { AccountsService, type Actor } from '../../../appliance/accounts/account
 import { ApiTokens } from '../../../appliance/accounts/api-tokens.js';
 import { AuditLog, type AuditRetention } from '../../../appliance/accounts/audit-log.js';
 import { LoginThrottle } from '../../../appliance/accounts/login-throttle.js';
+import { AttemptGuard, type Lockout } from '../../../appliance/accounts/attempt-guard.js';
 import { hashPassword } from '../../../appliance/accounts/password-hash.js';
 import type { Role } from '../../../appliance/accounts/roles.js';
 import { SessionStore, type SessionLimits } from '../../../appliance/accounts/session-store.js';
@@ -22,6 +23,8 @@ export interface AccountsFixture {
   tokens: ApiTokens;
   audit: AuditLog;
   throttle: LoginThrottle;
+  /** locks reported by the guard (the alert the appliance raises) */
+  lockouts: Lockout[];
   totp: Totp;
   accounts: AccountsService;
   /** inserts a user directly (cheap scrypt parameters), for tests that are not about passwords */
@@ -43,9 +46,11 @@ export function accountsFixture(
   const audit = new AuditLog(db, clock, opts.audit);
   const throttle = new LoginThrottle(clock);
   const totp = new Totp(clock);
-  const accounts = new AccountsService({ repo, sessions, audit, throttle, totp, clock, dataDir });
+  const lockouts: Lockout[] = [];
+  const guard = new AttemptGuard('login', throttle, audit, (lock) => lockouts.push(lock));
+  const accounts = new AccountsService({ repo, sessions, audit, guard, totp, clock, dataDir });
   return {
-    dataDir, db, clock, repo, sessions, audit, throttle, totp, accounts,
+    dataDir, db, clock, repo, sessions, audit, throttle, lockouts, totp, accounts,
     tokens: new ApiTokens(repo, clock),
     async user(username, role, password = 'correct horse battery') {
       const row = repo.insertUser({ username, role, passwordHash: await hashPassword(password, { N: 1024, r: 8, p: 1 }), at: clock.now() });

@@ -11,6 +11,7 @@ import { ApiTokens } from '../../../appliance/accounts/api-tokens.js';
 import { AuditLog } from '../../../appliance/accounts/audit-log.js';
 import { databasePath } from '../../../appliance/accounts/cli.js';
 import { LoginThrottle } from '../../../appliance/accounts/login-throttle.js';
+import { AttemptGuard } from '../../../appliance/accounts/attempt-guard.js';
 import { hashPassword } from '../../../appliance/accounts/password-hash.js';
 import { SessionStore } from '../../../appliance/accounts/session-store.js';
 import { ensureSetupCode } from '../../../appliance/accounts/setup-code.js';
@@ -61,7 +62,7 @@ void t.test('token create and password reset work while the database is open els
   const clock = systemClock;
   const audit = new AuditLog(db, clock);
   const sessions = new SessionStore(repo, clock);
-  const accounts = new AccountsService({ repo, audit, clock, sessions, dataDir, throttle: new LoginThrottle(clock), totp: new Totp(clock) });
+  const accounts = new AccountsService({ repo, audit, clock, sessions, dataDir, guard: new AttemptGuard('login', new LoginThrottle(clock), audit), totp: new Totp(clock) });
   const before = await accounts.login({ username: 'vic', password: 'correct horse battery', address: '192.0.2.1' });
 
   const reset = rackwatch('password', 'reset', '--data-dir', dataDir, '--user', 'vic');

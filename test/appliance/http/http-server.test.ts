@@ -9,7 +9,8 @@ import { z } from 'zod';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createHttpApp, guarded, MAX_JSON_BODY_BYTES, sendJson } from '../../../appliance/http/http-server.js';
-import { csrfTokenFor, type Authenticator } from '../../../appliance/http/access-control.js';
+import { csrfTokenFor } from '../../../appliance/http/access-control.js';
+import { fixedAuthenticator } from '../../helpers/test-authenticator.js';
 import { RwError } from '../../../contract/errors.js';
 import { silentLogger } from '../../../core/logger.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -19,11 +20,10 @@ interface ErrorShape { error: { code: string; message: string; problems?: string
 // the accounts feature stands behind this in the appliance; here the HTTP layer is under test
 const ADMIN_TOKEN = 'rw_admin-test-token';
 const VIEWER_TOKEN = 'rw_viewer-test-token';
-const testAuth: Authenticator = {
-  session: (id) => (id === 'live-session' ? { userId: 3, username: 'kim', role: 'operator', via: 'session', sessionId: id } : null),
-  token: (tok) => (tok === ADMIN_TOKEN ? { userId: 1, username: 'root', role: 'admin', via: 'token' }
-    : tok === VIEWER_TOKEN ? { userId: 2, username: 'eve', role: 'viewer', via: 'token' } : null),
-};
+const testAuth = fixedAuthenticator(
+  { [ADMIN_TOKEN]: { username: 'root', role: 'admin' }, [VIEWER_TOKEN]: { username: 'eve', role: 'viewer' } },
+  { 'live-session': { username: 'kim', role: 'operator' } },
+);
 
 /** app.inject as the admin (Bearer token): every test below but the access ones runs signed in. */
 function asAdmin(app: FastifyInstance, opts: InjectOptions): Promise<LightMyRequestResponse> {

@@ -8,12 +8,12 @@ import { createHttpApp, HttpServer, sendJson } from '../../../appliance/http/htt
 import { eventStreamRoutes } from '../../../appliance/live/event-stream.js';
 import { LiveHub } from '../../../appliance/live/live-hub.js';
 import { silentLogger } from '../../../core/logger.js';
-import type { Authenticator } from '../../../appliance/http/access-control.js';
+import { fixedAuthenticator } from '../../helpers/test-authenticator.js';
 
 const REQUEST_TIMEOUT_MS = 1_000;
 // a signed-in caller (an anonymous one is refused before its body is read)
 const TOKEN = 'rw_timeout-test';
-const auth: Authenticator = { session: () => null, token: (tok) => (tok === TOKEN ? { userId: 1, username: 'ops', role: 'admin', via: 'token' } : null) };
+const auth = fixedAuthenticator({ [TOKEN]: { username: 'ops', role: 'admin' } });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 void t.test('a slow body is cut off at the request timeout; a stream is not', async (t) => {

@@ -7,6 +7,7 @@ import { LiveHub } from '../../../appliance/live/live-hub.js';
 import { eventStreamRoutes } from '../../../appliance/live/event-stream.js';
 import { createHttpApp, HttpServer } from '../../../appliance/http/http-server.js';
 import { silentLogger } from '../../../core/logger.js';
+import { fixedAuthenticator } from '../../helpers/test-authenticator.js';
 
 const LIMIT = 256 * 1024;
 /** a sample event of ~4 KB */
@@ -16,8 +17,11 @@ function publishSample(hub: LiveHub, n: number): void {
   hub.publish('sample', 'a1', { agentId: 'a1', batch: { v: 1, i: 5, s: [{ t: n, f: 'fs', k: PADDING, v: { used: n } }] } });
 }
 
+/** the stream needs a signed-in caller: a viewer's API token */
+const TOKEN = 'rw_stream-test';
+
 async function serve(tt: Test, hub: LiveHub): Promise<number> {
-  const app = await createHttpApp({ logger: silentLogger });
+  const app = await createHttpApp({ logger: silentLogger, auth: fixedAuthenticator({ [TOKEN]: { username: 'ops', role: 'viewer' } }) });
   await app.register(eventStreamRoutes, { hub, heartbeatMs: 60_000, maxBufferedBytes: LIMIT, retryMs: 1000 });
   const server = new HttpServer({ host: '127.0.0.1', port: 0, app });
   await server.start();
@@ -36,7 +40,7 @@ async function stalledClient(tt: Test, port: number, lastEventId: number): Promi
   socket.setEncoding('latin1');
   socket.on('data', (chunk: string) => { text += chunk; });
   socket.pause();
-  socket.write(`GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nLast-Event-ID: ${lastEventId}\r\n\r\n`);
+  socket.write(`GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nLast-Event-ID: ${lastEventId}\r\n\r\n`);
   return { resume: () => socket.resume(), received: () => text, closed: () => closed };
 }
 

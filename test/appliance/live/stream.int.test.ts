@@ -11,8 +11,8 @@ void t.test('the stream filters by agent and replays missed events after Last-Ev
   const app = await startAppliance(t);
   const a = await enroll(app, 'stream-a');
   const b = await enroll(app, 'stream-b');
-  const all = await openStream(`${app.url}/api/v1/stream`);
-  const onlyB = await openStream(`${app.url}/api/v1/stream?agent=${b.agentId}`);
+  const all = await openStream(app, `/api/v1/stream`);
+  const onlyB = await openStream(app, `/api/v1/stream?agent=${b.agentId}`);
   t.teardown(() => { all.close(); onlyB.close(); });
 
   await enroll(app, 'stream-c'); // a new agent after the streams opened: every stream is told
@@ -27,7 +27,7 @@ void t.test('the stream filters by agent and replays missed events after Last-Ev
   t.ok(onlyB.events.some((e) => e.event === 'agent' && (e.data as { hostname: string }).hostname === 'stream-c'), 'but it is told about new agents (for server lists)');
 
   const first = samples()[0]?.id as string;
-  const resumed = await openStream(`${app.url}/api/v1/stream?agent=${a.agentId}`, { 'last-event-id': first });
+  const resumed = await openStream(app, `/api/v1/stream?agent=${a.agentId}`, { 'last-event-id': first });
   t.teardown(() => resumed.close());
   const replayed = await waitFor('replayed events', () => {
     const r = resumed.events.filter((e) => e.event === 'sample');

@@ -1,0 +1,55 @@
+// One guard in front of every secret that can be guessed (SEC; docs/security.md "Rate limits and
+// lockout"): sign-in, the setup code, the enrollment token and agents' MQTT secrets. It asks the
+// throttle whether an attempt may go ahead, counts it as a failure *before* the slow check (so
+// parallel guesses each see the ones before them) and clears it on success. When a run of
+// failures locks a key, the lock is written to the audit log and reported (an info alert).
+import type { AuditLog } from './audit-log.js';
+import type { LoginThrottle } from './login-throttle.js';
+import { RwError } from '../../contract/errors.js';
+
+/** Refused by the throttle: `retryAfterMs` is what a Retry-After header should say. */
+export class ThrottledError extends RwError {
+  constructor(readonly retryAfterMs: number, readonly locked: boolean) {
+    super('RW_ERR_THROTTLED', `too many failed attempts: ${locked ? 'locked, ' : ''}try again in ${Math.ceil(retryAfterMs / 1000)} s`);
+  }
+}
+
+export interface Lockout {
+  /** what was being guessed: 'login', 'enroll', 'mqtt' */
+  kind: string;
+  /** the throttle keys the failures locked (`addr:…`, `user:…`, `agent:…`, `setup-code`) */
+  keys: string[];
+  address: string | null;
+  lockedForMs: number;
+}
+
+/** What the broker and enrollment see of a guard. */
+export interface AttemptGate {
+  admit(keys: readonly string[], address: string | null): void;
+  succeeded(keys: readonly string[]): void;
+}
+
+export class AttemptGuard implements AttemptGate {
+  constructor(
+    readonly kind: string,
+    private readonly throttle: LoginThrottle,
+    private readonly audit: AuditLog,
+    private readonly onLockout?: (lock: Lockout) => void,
+  ) {}
+
+  /** Lets an attempt go ahead (counted as failed until `succeeded`), or throws ThrottledError. */
+  admit(keys: readonly string[], address: string | null): void {
+    const verdict = this.throttle.check(keys);
+    if (!verdict.allowed) throw new ThrottledError(verdict.retryAfterMs, verdict.locked);
+    const locked = this.throttle.failure(keys);
+    if (locked.length > 0) {
+      const lock: Lockout = { kind: this.kind, keys: locked, address, lockedForMs: this.throttle.limits.lockMs };
+      this.audit.append({ actor: null, address, action: `${this.kind}.locked`, target: locked.join(' '), after: { lockedForMs: lock.lockedForMs } });
+      this.onLockout?.(lock);
+    }
+  }
+
+  succeeded(keys: readonly string[]): void {
+    this.throttle.success(keys);
+  }
+}
