@@ -1,6 +1,7 @@
 // The composition root of the appliance process (D2): builds every part from one validated
 // config and starts and stops them in order. Nothing else reads config or opens sockets.
 import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
@@ -40,6 +41,8 @@ export interface ApplianceDeps {
   clock?: Clock;
   /** where the built web UI is; found next to the bundle by default */
   webuiDir?: string;
+  /** the built modem simulator (dist/modem-sim.js), when the appliance runs from source (tests) */
+  simulatorModule?: URL;
 }
 
 export interface ApplianceAddresses {
@@ -66,6 +69,7 @@ export class Appliance {
   private visitors: VisitorHistory | null = null;
   private agentConfig: ConfigService | null = null;
   private accounts: AccountsFeature | null = null;
+  private app: FastifyInstance | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -122,6 +126,7 @@ export class Appliance {
       db, dataDir, modem: config.modem, ...(config.modemPin ? { modemPin: config.modemPin } : {}), timeZone: config.timezone,
       escalateAfterS: config.escalateAfter, smsRateLimit: config.smsRateLimit, silenceGraceS: config.silenceGrace,
       agents: registry, hub, clock, logger,
+      ...(this.deps.simulatorModule ? { simulatorModule: this.deps.simulatorModule } : {}),
     });
     this.alerting = alerting;
     await alerting.start();
@@ -195,11 +200,17 @@ export class Appliance {
       config: { config: agentConfig, agentExists },
       stream: { hub, heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, retryMs: 2_000 },
     });
+    this.app = app;
     const http = new HttpServer({ host: config.listen, port: config.httpPort, app });
     this.http = http;
     await http.start();
 
     return { httpPort: http.port, mqttPort: broker.port, enrollToken: token, enrollTokenCreated: created };
+  }
+
+  /** The HTTP app, for in-process requests (`inject`) and its route table (the authorization matrix test). */
+  get httpApp(): FastifyInstance | null {
+    return this.app;
   }
 
   /** Stops in reverse order: no new input first, then storage is flushed, the database last. */
@@ -221,6 +232,7 @@ export class Appliance {
     this.accounts = null;
     this.db?.close();
     this.http = null;
+    this.app = null;
     this.broker = null;
     this.store = null;
     this.db = null;

@@ -40,6 +40,8 @@ export interface AlertingFeatureDeps {
   dataDir: string;
   /** 'none', 'sim' or a device path */
   modem: string;
+  /** where the built modem simulator is (`--modem sim`); next to the bundle by default */
+  simulatorModule?: URL;
   modemPin?: string;
   timeZone: string;
   escalateAfterS: number;
@@ -117,7 +119,7 @@ export class AlertingFeature {
     }
     let devicePath = this.deps.modem;
     if (this.mode === 'sim') {
-      const startSimulatedModem = await loadSimulatedModem();
+      const startSimulatedModem = await loadSimulatedModem(this.deps.simulatorModule);
       this.sim = await startSimulatedModem({ dataDir: this.deps.dataDir, clock, logger });
       devicePath = this.sim.path;
       logger.info('modem simulator started (--modem sim)', { path: devicePath });
