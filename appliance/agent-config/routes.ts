@@ -27,10 +27,10 @@ export function configRoutes(fastify: FastifyInstance, deps: ConfigRoutesDeps): 
   // the body is checked by the agents' own schema (config-schema.ts) before the handler, and
   // again by ConfigService, which other callers reach too
   const body = { config: { problemWording: AGENT_CONFIG_WORDING }, schema: { body: overridesSchema } } as const;
-  app.put(`${P}/config/defaults`, { config: { permission: 'checks:write', ...body.config }, schema: body.schema }, async (req, reply) => sendParsed(reply, 200, await deps.config.setDefaults(req.body)));
+  app.put(`${P}/config/defaults`, { config: { permission: 'checks:write', ...body.config, audit: { action: 'checks.defaults_changed', before: () => deps.config.defaults() } }, schema: body.schema }, async (req, reply) => sendParsed(reply, 200, await deps.config.setDefaults(req.body)));
   app.get(`${P}/agents/:id/config`, { config: { permission: 'checks:read' }, schema: { params: idParams } }, (req, reply) => sendJson(reply, 200, deps.config.agentConfig(knownAgent(req.params.id))));
   app.put(`${P}/agents/:id/config`, {
-    config: { permission: 'checks:write', ...body.config },
+    config: { permission: 'checks:write', ...body.config, audit: { action: 'checks.changed', before: (req) => deps.config.agentConfig((req.params as { id: string }).id) } },
     schema: { params: idParams, ...body.schema },
     // an unknown agent is 404 whatever the body
     preValidation: (req, _reply, done) => {

@@ -37,8 +37,8 @@ export function agentRoutes(fastify: FastifyInstance, deps: AgentRoutesDeps): Pr
     if (!detail) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${req.params.id}`);
     return sendJson(reply, 200, detail);
   });
-  app.post(`${P}/servers`, { config: { permission: 'servers:write' }, schema: { body: preRegisterSchema } }, (req, reply) => sendParsed(reply, 201, deps.servers.preRegister(req.body)));
-  app.delete(`${P}/servers/:id`, { config: { permission: 'servers:write' }, schema: { params: idParams } }, (req, reply) => {
+  app.post(`${P}/servers`, { config: { permission: 'servers:write', audit: { action: 'server.added' } }, schema: { body: preRegisterSchema } }, (req, reply) => sendParsed(reply, 201, deps.servers.preRegister(req.body)));
+  app.delete(`${P}/servers/:id`, { config: { permission: 'servers:write', audit: { action: 'server.removed', before: (req) => deps.registry.detail((req.params as { id: string }).id) } }, schema: { params: idParams } }, (req, reply) => {
     deps.servers.remove(req.params.id);
     return sendNoContent(reply);
   });

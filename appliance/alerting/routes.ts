@@ -34,6 +34,7 @@ import type { SmsOutbox } from './outbox/sms-outbox.js';
 import { requestUrl, sendJson, sendNoContent, sendProblems } from '../http/http-server.js';
 import { idAgentParams, idParams } from '../http/route-schemas.js';
 import type { Permission } from '../../contract/permissions.js';
+import type { RouteAudit } from '../http/change-audit.js';
 
 export interface AlertRoutesDeps {
   engine: AlertEngine;
@@ -66,18 +67,52 @@ function readOptionalObject(req: FastifyRequest): Record<string, unknown> {
 }
 
 type Params = Record<string, string>;
+
+/** The route's `:id` (checked by the params schema before any audit hook runs). */
+function paramId(req: FastifyRequest): string {
+  return (req.params as Params).id ?? '';
+}
+
+/** How each change is named in the audit log, and the state it replaces (docs/security.md "Audit log"). */
+function auditsOf({ admin, repo }: AlertRoutesDeps): Record<string, RouteAudit | false> {
+  const contact = (req: FastifyRequest): unknown => admin.listContacts().find((c) => c.id === paramId(req)) ?? null;
+  const group = (req: FastifyRequest): unknown => admin.group(paramId(req));
+  const mute = (req: FastifyRequest): unknown => admin.listMutes().find((m) => m.agentId === paramId(req)) ?? null;
+  return {
+    'POST /rules/preview': false,
+    'POST /rules': { action: 'rule.created' },
+    'PUT /rules/:id': { action: 'rule.updated', before: (req) => admin.getRule(paramId(req)) },
+    'DELETE /rules/:id': { action: 'rule.deleted', before: (req) => admin.getRule(paramId(req)) },
+    'POST /groups': { action: 'group.created' },
+    'PUT /groups/:id': { action: 'group.updated', before: group },
+    'DELETE /groups/:id': { action: 'group.deleted', before: group },
+    'PUT /groups/:id/members': { action: 'group.members_set', before: group },
+    'POST /groups/:id/members/:agentId': { action: 'group.member_added', before: group },
+    'DELETE /groups/:id/members/:agentId': { action: 'group.member_removed', before: group },
+    'POST /servers/:id/mute': { action: 'server.muted', before: mute },
+    'DELETE /servers/:id/mute': { action: 'server.unmuted', before: mute },
+    'POST /contacts': { action: 'contact.created' },
+    'PUT /contacts/:id': { action: 'contact.updated', before: contact },
+    'DELETE /contacts/:id': { action: 'contact.deleted', before: contact },
+    'POST /alerts/:id/ack': { action: 'alert.acknowledged', before: (req) => repo.getAlert(Number(paramId(req))) },
+    'POST /sms/test': { action: 'sms.test' },
+    'POST /modem/sim-deliver': { action: 'modem.sim_deliver' },
+    'POST /modem/sim-fault': { action: 'modem.sim_fault' },
+  };
+}
 type RouteHandler = (req: FastifyRequest, reply: FastifyReply, params: Params, url: URL) => unknown;
 
 /**
  * Adds one route with its permission; path parameters are checked by idParams or idAgentParams
  * (bounded ids); the query string is read by the handler, each parameter checked.
  */
-function routeAdder(fastify: FastifyInstance): (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, permission: Permission, handler: RouteHandler) => void {
+function routeAdder(fastify: FastifyInstance, audits: Readonly<Record<string, RouteAudit | false>> = {}): (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, permission: Permission, handler: RouteHandler) => void {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   return (method, url, permission, handler) => {
+    const audit = audits[`${method} ${url.slice(P.length)}`];
     const params = url.includes(':agentId') ? idAgentParams : url.includes(':id') ? idParams : undefined;
     app.route({
-      method, url, config: { permission }, ...(params ? { schema: { params } } : {}),
+      method, url, config: { permission, ...(audit !== undefined ? { audit } : {}) }, ...(params ? { schema: { params } } : {}),
       handler: async (req, reply) => {
         await handler(req, reply, (req.params ?? {}), requestUrl(req));
         return reply;
@@ -116,7 +151,7 @@ function language(url: URL): Language {
 
 export function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): Promise<void> {
   const { engine, admin, repo, outbox } = deps;
-  const add = routeAdder(app);
+  const add = routeAdder(app, auditsOf(deps));
 
   /** Shape and meaning of a rule, plus references the pure checks cannot see. */
   const checkRule = (body: Record<string, unknown>, id: string): { rule: Rule } | { problems: string[] } => {

@@ -3,6 +3,7 @@
 // filter (S8), alerts with history and acknowledgement, mutes, and what needs a modem.
 import t from 'tap';
 import { TEST_ADMIN } from '../../helpers/web-session.js';
+import type { AuditEntry, AuditPage } from '../../../contract/accounts-api.js';
 import type { HealthResponse } from '../../../contract/api.js';
 import type {
   AlertDetail, AlertListResponse, Contact, GroupDetail, GroupView, ModemResponse, Mute, Rule, RulePreviewResponse, ServerHealth,
@@ -132,6 +133,26 @@ void t.test('alerting API', async (t) => {
     t.equal((await send(app, 'POST', `/api/v1/servers/${b.agentId}/mute`, { minutes: 0 })).status, 400);
     t.equal((await send(app, 'DELETE', `/api/v1/servers/${b.agentId}/mute`)).status, 204);
     t.same(await app.api<Mute[]>('/api/v1/mutes'), []);
+  });
+
+  await t.test('the audit log (SEC): each change with who, from where, before and after; a refused one not at all', async (t) => {
+    const entries = (await app.api<AuditPage>('/api/v1/audit?limit=1000')).entries;
+    const of = (action: string): AuditEntry[] => entries.filter((e) => e.action === action);
+    const ack = of('alert.acknowledged');
+    t.equal(ack.length, 1, 'the acknowledgement once: the second (409) changed nothing');
+    t.equal(ack[0]?.actor, TEST_ADMIN.username);
+    t.equal(ack[0]?.address, '127.0.0.1');
+    t.match(ack[0]?.before, { state: 'firing' });
+    t.match(ack[0]?.after, { alert: { state: 'acknowledged', ackedBy: TEST_ADMIN.username } });
+    const contactUpdate = of('contact.updated')[0];
+    t.equal(contactUpdate?.target, 'park-jisoo');
+    t.match(contactUpdate?.before, { phone: '+821012345678', schedule: [] });
+    t.match(contactUpdate?.after, { schedule: [{ start: '09:00', end: '18:00' }] });
+    t.match(of('contact.deleted')[0]?.before, { name: 'Park Jisoo' });
+    t.equal(of('server.muted')[0]?.target, b.agentId);
+    t.match(of('server.unmuted')[0]?.before, { agentId: b.agentId, by: TEST_ADMIN.username });
+    t.same(of('POST /api/v1/rules/preview'), [], 'a preview changes nothing and is not audited');
+    t.ok(of('rule.created').length >= 1 && of('rule.deleted').length >= 1);
   });
 
   await t.test('without a modem: health says disabled and a test SMS is refused with 503', async (t) => {
