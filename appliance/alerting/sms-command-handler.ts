@@ -57,8 +57,11 @@ export class SmsCommandHandler {
     }
     switch (command.kind) {
       case 'ack': {
-        const result = engine.acknowledge(command.alertId, contact.id);
-        this.reply(contact, result.ok ? { kind: 'acked', alertId: command.alertId } : { kind: 'ack-failed', alertId: command.alertId, reason: result.reason }, [command.alertId]);
+        // recorded under the contact's name, as a web user's acknowledgement is under theirs
+        const result = engine.acknowledge(command.alertId, contact.name);
+        const ackedBy = !result.ok && result.reason === 'already-acknowledged' ? engine.openAlerts().find((a) => a.id === command.alertId)?.ackedBy : undefined;
+        this.reply(contact, result.ok ? { kind: 'acked', alertId: command.alertId }
+          : { kind: 'ack-failed', alertId: command.alertId, reason: result.reason, ...(ackedBy !== undefined ? { by: ackedBy } : {}) }, [command.alertId]);
         break;
       }
       case 'status':
@@ -70,7 +73,7 @@ export class SmsCommandHandler {
           this.reply(contact, { kind: 'unknown-server', server: command.server }, []);
           break;
         }
-        const mute = admin.mute(agent.id, command.minutes, contact.id);
+        const mute = admin.mute(agent.id, command.minutes, contact.name);
         this.reply(contact, { kind: 'muted', server: shortHostName(agent.hostname), minutes: command.minutes, untilHhMm: formatHhMm(mute.untilMs, engine.timeZone) }, []);
         break;
       }

@@ -209,7 +209,8 @@ export function decide(input: DecideInput): Decision {
   const known = (ids: readonly string[], except?: string): Contact[] =>
     ids.flatMap((id) => {
       const c = byId.get(id);
-      return c && c.enabled && c.id !== except && c.phone !== except ? [c] : [];
+      // `except` is whoever acknowledged: a contact by name (an SMS reply, or a web user of that name), id or number
+      return c && c.enabled && c.id !== except && c.phone !== except && c.name !== except ? [c] : [];
     });
 
   /** Tells the first level that has somebody eligible; false when nobody is (then the tracking is left as it was). */

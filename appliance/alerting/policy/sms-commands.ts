@@ -28,7 +28,7 @@ export function parseSmsCommand(text: string): SmsCommand | null {
 
 export type CommandReply =
   | { kind: 'acked'; alertId: number }
-  | { kind: 'ack-failed'; alertId: number; reason: AckFailure }
+  | { kind: 'ack-failed'; alertId: number; reason: AckFailure; /** who acknowledged it first */ by?: string }
   | { kind: 'muted'; server: string; minutes: number; untilHhMm: string }
   | { kind: 'unknown-server'; server: string }
   | { kind: 'help' };
@@ -39,7 +39,7 @@ const TEXT: Record<Language, (r: CommandReply) => string> = {
       case 'acked':
         return `[rackwatch] #${r.alertId} acknowledged: escalation stopped`;
       case 'ack-failed':
-        return `[rackwatch] #${r.alertId} not acknowledged: ${r.reason === 'not-open' ? 'no such open alert' : r.reason === 'not-firing' ? 'not firing yet' : 'already acknowledged'}`;
+        return `[rackwatch] #${r.alertId} not acknowledged: ${r.reason === 'not-open' ? 'no such open alert' : r.reason === 'not-firing' ? 'not firing yet' : `already acknowledged${r.by !== undefined ? ` by ${r.by}` : ''}`}`;
       case 'muted':
         return `[rackwatch] ${r.server} muted for ${r.minutes} min (until ${r.untilHhMm})`;
       case 'unknown-server':
@@ -53,7 +53,7 @@ const TEXT: Record<Language, (r: CommandReply) => string> = {
       case 'acked':
         return `[rackwatch] #${r.alertId} 확인됨: 에스컬레이션 중지`;
       case 'ack-failed':
-        return `[rackwatch] #${r.alertId} 확인 실패: ${r.reason === 'not-open' ? '열린 경보 없음' : r.reason === 'not-firing' ? '아직 발생 전' : '이미 확인됨'}`;
+        return `[rackwatch] #${r.alertId} 확인 실패: ${r.reason === 'not-open' ? '열린 경보 없음' : r.reason === 'not-firing' ? '아직 발생 전' : `이미 확인됨${r.by !== undefined ? ` (${r.by})` : ''}`}`;
       case 'muted':
         return `[rackwatch] ${r.server} ${r.minutes}분 음소거 (${r.untilHhMm}까지)`;
       case 'unknown-server':

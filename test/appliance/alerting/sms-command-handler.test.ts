@@ -51,7 +51,8 @@ void t.test('ACK from a contact acknowledges the alert and confirms; an alert th
   t.equal(r.engine.openAlerts()[0]?.ackedBy, 'kim', 'by the contact who texted');
   t.equal(texts(r).at(-1), commandReplyText({ kind: 'acked', alertId: id }, 'en'));
   r.commands.handleIncomingSms({ from: '01011112222', text: `ACK ${id}`, receivedAt: T0 });
-  t.equal(texts(r).at(-1), commandReplyText({ kind: 'ack-failed', alertId: id, reason: 'already-acknowledged' }, 'en'));
+  t.equal(texts(r).at(-1), commandReplyText({ kind: 'ack-failed', alertId: id, reason: 'already-acknowledged', by: 'kim' }, 'en'));
+  t.match(texts(r).at(-1), /already acknowledged by kim$/, 'the reply names who acknowledged it');
   r.commands.handleIncomingSms({ from: '01011112222', text: 'ACK 999', receivedAt: T0 });
   t.equal(texts(r).at(-1), commandReplyText({ kind: 'ack-failed', alertId: 999, reason: 'not-open' }, 'en'));
   t.end();
