@@ -1,7 +1,7 @@
 // Demo: the appliance (data under ./var, listening on 127.0.0.1 unless RW_LISTEN says otherwise)
 // plus one agent on loopback that enrolls with the appliance's token. Ctrl-C stops both.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,7 @@ function readyBlock(port, token) {
     '',
     `  web UI            ${url(wildcard || loopback ? '127.0.0.1' : listen)}`,
     `  enrollment token  ${token}`,
+    ...setupCodeLines(),
     '',
     'A local agent enrolls with this token; this machine appears in the UI shortly.',
     'Next: add another server (with Node.js 20+) by running on it:',
@@ -58,6 +59,14 @@ function readyBlock(port, token) {
   const rule = `+${'-'.repeat(78)}`;
   return ['', rule, ...lines.map((l) => `| ${l}`.trimEnd()), rule, ''].join('\n');
 }
+// No default password (docs/security.md "First start"): until the first admin exists, the UI
+// asks for the one-time setup code the appliance keeps in the data dir.
+function setupCodeLines() {
+  const file = path.join(dataDir, 'setup-code');
+  if (!existsSync(file)) return ['  sign in           with your admin account (forgotten: rackwatch password reset --data-dir var --user NAME)'];
+  return [`  setup code        ${readFileSync(file, 'utf8').trim()}   (open the web UI and enter it to create the admin account)`];
+}
+
 // Ctrl-C in the terminal reaches the whole process group: the agent and the appliance get their
 // own SIGINT and stop by themselves. A second signal from here would cut their clean stop short
 // ("second signal while stopping"), so they are signalled only if they are still running a moment

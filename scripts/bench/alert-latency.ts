@@ -128,8 +128,9 @@ async function main(): Promise<void> {
       extraArgs: ['--modem', 'sim', '--timezone', 'UTC', '--sms-rate-limit', '100000', '--silence-grace', '0', '--escalate-after', '86400', '--log-level', 'warn'],
     });
     const base = `http://127.0.0.1:${app.httpPort}/api/v1`;
+    const auth = { authorization: `Bearer ${app.apiToken}` };
     const api = async <T>(p: string, body?: unknown): Promise<T> => {
-      const res = await fetch(base + p, body === undefined ? undefined : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(base + p, body === undefined ? { headers: auth } : { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const text = await res.text();
       if (!res.ok) throw new Error(`${p}: HTTP ${res.status} ${text}`);
       return JSON.parse(text) as T;
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
     });
     const tail = new SimLogTail(path.join(dataDir, 'modem-sim.log'));
     const put = async (p: string, body: unknown): Promise<void> => {
-      const res = await fetch(base + p, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(base + p, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (!res.ok) throw new Error(`${p}: HTTP ${res.status} ${await res.text()}`);
     };
     // part 1 disconnects one agent per alert: the shipped "agent silent" rule would text each
@@ -211,7 +212,7 @@ async function main(): Promise<void> {
         const agents = await api<{ id: string; hostname: string; status: string; interval: number | null }[]>('/agents');
         const a = agents.find((x) => x.hostname === hostname);
         if (a?.status === 'online' && a.interval === 1) {
-          const joined = await fetch(`${base}/groups/${group.id}/members/${encodeURIComponent(a.id)}`, { method: 'POST' });
+          const joined = await fetch(`${base}/groups/${group.id}/members/${encodeURIComponent(a.id)}`, { method: 'POST', headers: auth });
           if (!joined.ok) throw new Error(`could not add ${hostname} to the group: ${await joined.text()}`);
           break;
         }

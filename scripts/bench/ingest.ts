@@ -30,7 +30,7 @@ import {
 } from '../loadgen.js';
 import { LatencyTracker } from './latency.js';
 import { MqttSubscriber } from './mqtt-subscriber.js';
-import { Cleanup, killNow, startAppliance, startBareAedes, startMosquitto, terminate, type Managed } from './processes.js';
+import { Cleanup, killNow, startAppliance, startBareAedes, startMosquitto, terminate, type Managed, type StartedAppliance } from './processes.js';
 import { cpuSnapshot, machineBusySeconds, RssSampler } from './proc-stats.js';
 import {
   fmt, levelTable, TARGET_LABEL, type CpuUse, type LevelSpec, type RunResult, type TargetKind, type TimelinePoint, type Verification,
@@ -256,8 +256,15 @@ function keepOnlyAgents(repoRoot: string, dbFile: string, ids: readonly AgentIde
 
 // ---- one run: one target at one level -----------------------------------------------------------
 
-async function getHealth(httpPort: number): Promise<HealthResponse> {
-  const res = await fetch(`http://127.0.0.1:${httpPort}/api/v1/health`, { signal: AbortSignal.timeout(10_000) });
+/** The appliance's HTTP API as its admin (the health details and the series need a signed-in caller). */
+type ApiTarget = Pick<StartedAppliance, 'httpPort' | 'apiToken'>;
+
+function authorization(api: ApiTarget): Record<string, string> {
+  return { authorization: `Bearer ${api.apiToken}` };
+}
+
+async function getHealth(api: ApiTarget): Promise<HealthResponse> {
+  const res = await fetch(`http://127.0.0.1:${api.httpPort}/api/v1/health`, { headers: authorization(api), signal: AbortSignal.timeout(10_000) });
   // 503 (degraded) still carries the counters
   return (await res.json()) as HealthResponse;
 }
@@ -297,8 +304,8 @@ function prng(seed: number): () => number {
   };
 }
 
-async function verifyAppliance(ctx: Ctx, httpPort: number, gen: LoadGenerator, level: LevelSpec, ids: readonly AgentIdentity[]): Promise<Verification> {
-  const h = await getHealth(httpPort);
+async function verifyAppliance(ctx: Ctx, api: ApiTarget, gen: LoadGenerator, level: LevelSpec, ids: readonly AgentIdentity[]): Promise<Verification> {
+  const h = await getHealth(api);
   const snap = gen.snapshot();
   const samplesAcked = snap.metricsAcked * SAMPLES_PER_BATCH;
   const problems: string[] = [];
@@ -344,7 +351,7 @@ async function verifyAppliance(ctx: Ctx, httpPort: number, gen: LoadGenerator, l
     const q = new URLSearchParams({ family: def.family, from: String(fromT - level.intervalS), to: String(toT), points: '5000' });
     if (def.key !== undefined) q.set('key', def.key);
     const what = `${id.agentId} ${def.family}${def.key !== undefined ? ` ${def.key}` : ''}`;
-    const res = await fetch(`http://127.0.0.1:${httpPort}/api/v1/agents/${id.agentId}/series?${q.toString()}`, { signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`http://127.0.0.1:${api.httpPort}/api/v1/agents/${id.agentId}/series?${q.toString()}`, { headers: authorization(api), signal: AbortSignal.timeout(30_000) });
     if (!res.ok) {
       problems.push(`${what}: series HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
       continue;
@@ -455,7 +462,7 @@ async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<R
   result.busyBeforePct = quiet.busyPct;
   const tmp = ctx.cleanup.tempDir(`rw-b-${target.slice(0, 4)}-`);
   let broker: Managed | null = null;
-  let httpPort: number | null = null;
+  let api: ApiTarget | null = null;
   let rrdPid: number | null = null;
   let gen: LoadGenerator | null = null;
   let sse: SseSubscriber | null = null;
@@ -478,9 +485,9 @@ async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<R
         ],
       });
       broker = app;
-      httpPort = app.httpPort;
+      api = app;
       mqttPort = app.mqttPort;
-      rrdPid = (await getHealth(app.httpPort)).rrdcached.pid;
+      rrdPid = (await getHealth(app)).rrdcached.pid;
       if (rrdPid !== null) ctx.cleanup.killLater('rrdcached', rrdPid);
     } else if (target === 'aedes') {
       const b = await startBareAedes(ctx.cleanup, ctx.bareAedesScript);
@@ -500,8 +507,8 @@ async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<R
       const i = index.get(agentId);
       if (i !== undefined) lat.onDelivered(i, t, at);
     };
-    if (httpPort !== null) {
-      sse = new SseSubscriber({ httpPort, onSample: deliver });
+    if (api !== null) {
+      sse = new SseSubscriber({ httpPort: api.httpPort, apiToken: api.apiToken, onSample: deliver });
       await sse.start();
     } else {
       sub = new MqttSubscriber({ port: mqttPort, onDelivery: deliver });
@@ -564,7 +571,7 @@ async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<R
       const machine = machineBusySeconds();
       const snap = g.snapshot();
       const at = performance.now();
-      return { at, machine, gen: snap, cpu, health: httpPort !== null ? await getHealth(httpPort) : null };
+      return { at, machine, gen: snap, cpu, health: api !== null ? await getHealth(api) : null };
     };
     const written0 = target === 'appliance' ? (await rrdcachedStats(tmp.dir))?.UpdatesWritten : undefined;
     const w0 = await mark();
@@ -579,8 +586,8 @@ async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<R
       const snap = g.snapshot();
       result.harnessLagMaxMs = Math.max(result.harnessLagMaxMs, snap.atMs - prevSnap.atMs - 1000);
       let backlog: number | null = null;
-      if (httpPort !== null) {
-        backlog = (await getHealth(httpPort)).counters.ingestBacklog;
+      if (api !== null) {
+        backlog = (await getHealth(api)).counters.ingestBacklog;
         result.ingestBacklogMax = Math.max(result.ingestBacklogMax ?? 0, backlog);
       }
       const point: TimelinePoint = {
@@ -630,7 +637,7 @@ async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<R
     }
     result.latency = lat.summary();
     result.subscriberCutoffs = sse?.cutoffs ?? 0;
-    if (httpPort !== null) result.verification = await verifyAppliance(ctx, httpPort, g, level, ids);
+    if (api !== null) result.verification = await verifyAppliance(ctx, api, g, level, ids);
     const end = g.snapshot();
     result.load = { disconnects: end.disconnects, refused: end.refused, connectFailures: end.connectFailures, protocolErrors: end.protocolErrors };
     result.ok = true;

@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { sleep } from '../loadgen.js';
+import { adminApiToken } from '../first-admin.js';
 
 // ---- cleanup registry -----------------------------------------------------------------------
 
@@ -172,6 +173,8 @@ export interface ApplianceStartOptions {
 export interface StartedAppliance extends Managed {
   httpPort: number;
   mqttPort: number;
+  /** an admin API token (docs/security.md): the bench reads health details, series, the stream */
+  apiToken: string;
 }
 
 export function applianceBinary(repoRoot: string): string {
@@ -191,7 +194,8 @@ export async function startAppliance(cleanup: Cleanup, o: ApplianceStartOptions)
     const r = /^rackwatch ready (\{.*\})$/.exec(line);
     return r?.[1] ? (JSON.parse(r[1]) as { httpPort: number; mqttPort: number }) : null;
   }, (cb) => listeners.push(cb));
-  return { ...m, httpPort: ready.httpPort, mqttPort: ready.mqttPort };
+  const apiToken = await adminApiToken({ baseUrl: `http://127.0.0.1:${ready.httpPort}`, dataDir: o.dataDir, binary, name: 'benchmark' });
+  return { ...m, httpPort: ready.httpPort, mqttPort: ready.mqttPort, apiToken };
 }
 
 export interface StartedBroker extends Managed {

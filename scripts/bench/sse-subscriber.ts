@@ -8,6 +8,8 @@ import type { StreamEvents } from '../../contract/api.js';
 
 export interface SseSubscriberOptions {
   httpPort: number;
+  /** an API token: the stream needs a signed-in caller */
+  apiToken: string;
   /** called for every `sample` event: the batch's agent, its first sample's t, and the arrival time */
   onSample(agentId: string, t: number, atMs: number): void;
 }
@@ -41,7 +43,7 @@ export class SseSubscriber {
 
   private open(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const headers: Record<string, string> = { accept: 'text/event-stream' };
+      const headers: Record<string, string> = { accept: 'text/event-stream', authorization: `Bearer ${this.opts.apiToken}` };
       if (this.lastEventId !== null) headers['last-event-id'] = this.lastEventId;
       const req = http.get({ host: '127.0.0.1', port: this.opts.httpPort, path: '/api/v1/stream', headers, agent: false }, (res) => {
         if (res.statusCode !== 200) {

@@ -4,12 +4,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { SETUP_CODE_FILE } from '../../appliance/accounts/setup-code.js';
-import { WebSession } from './web-session.js';
+import { adminApiToken } from '../../scripts/first-admin.js';
 import { repoRoot } from './paths.js';
 import { tempDir } from './temp-dir.js';
 
@@ -127,22 +125,6 @@ export interface RunningAppliance extends ManagedProcess {
   fetchAnonymous(pathname: string, init?: RequestInit): Promise<Response>;
 }
 
-/**
- * An admin API token for a started appliance: the first admin is made with the setup code (as the
- * web UI does) when there is none yet; otherwise the console tool makes one for the existing admin.
- */
-export async function adminApiToken(url: string, dataDir: string): Promise<string> {
-  const codeFile = path.join(dataDir, SETUP_CODE_FILE);
-  if (existsSync(codeFile)) {
-    const web = new WebSession(url);
-    const res = await web.setup(readFileSync(codeFile, 'utf8').trim());
-    if (res.status !== 201) throw new Error(`first-start setup failed: HTTP ${res.status} ${await res.text()}`);
-    const made = await web.json<{ token: string }>('POST', '/api/v1/tokens', { name: 'test harness', role: 'admin' });
-    return made.token;
-  }
-  return runConsoleTool(['token', 'create', '--data-dir', dataDir, '--role', 'admin', '--name', 'test harness']);
-}
-
 /** Runs `rackwatch <args>` (the console tool) and returns its stdout, trimmed. */
 export async function runConsoleTool(args: string[]): Promise<string> {
   const { stdout } = await execFileAsync(process.execPath, [APPLIANCE_BIN, ...args], { timeout: 30_000 });
@@ -177,7 +159,7 @@ async function startApplianceOn(t: Teardownable, dataDir: string, httpPort: numb
     m.exited.then((r) => { throw new Error(`appliance exited (${r.code ?? r.signal}) before ready:\n${m.output()}`); }),
   ]);
   const url = `http://127.0.0.1:${httpPort}`;
-  const apiToken = opts.setup === false ? '' : await adminApiToken(url, dataDir);
+  const apiToken = opts.setup === false ? '' : await adminApiToken({ baseUrl: url, dataDir, binary: APPLIANCE_BIN, name: 'test harness' });
   const doFetch = (pathname: string, init: RequestInit = {}): Promise<Response> => {
     const headers = new Headers(init.headers);
     if (apiToken && !headers.has('authorization')) headers.set('authorization', `Bearer ${apiToken}`);

@@ -2,8 +2,10 @@
 // CSRF secret), sends the CSRF token with every change, and can run first-start setup and sign-in
 // the way the web UI does (docs/security.md).
 import type { SessionResponse } from '../../contract/accounts-api.js';
+import { FIRST_ADMIN } from '../../scripts/first-admin.js';
 
-export const TEST_ADMIN = { username: 'admin', password: 'rackwatch-test-admin-pw' } as const;
+/** the admin the test harness makes at first start */
+export const TEST_ADMIN = FIRST_ADMIN;
 
 export class WebSession {
   readonly cookies = new Map<string, string>();
