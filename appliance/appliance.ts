@@ -89,6 +89,8 @@ export class Appliance {
     this.db = db;
     const accounts = new AccountsFeature({
       db, dataDir, clock, logger: logger.child('accounts'),
+      // SEC: a lock raises an info alert on the appliance itself (the alerting feature starts later)
+      onLockout: (lock) => this.alerting?.engine.raiseLockout({ ...lock, untilMs: clock.now() + lock.lockedForMs }),
       sessionLimits: { idleMs: config.sessionIdle * 60_000, absoluteMs: config.sessionMax * 3_600_000, touchEveryMs: Math.min(60_000, config.sessionIdle * 60_000 / 4) },
     });
     this.accounts = accounts;

@@ -79,9 +79,20 @@ export interface Rule {
   builtin?: boolean;
 }
 
+/**
+ * What an alert is about: a rule's metric, or an event of the appliance itself: `lockout`, repeated
+ * failed sign-ins (or enrollment tokens, or agent secrets) locked an address or account (SEC).
+ */
+export type AlertMetric = RuleMetric | { kind: 'lockout' };
+
+/** The appliance itself, as the "server" of its own alerts (SEC lockouts). */
+export const APPLIANCE_AGENT_ID = 'appliance';
+
 /** The unit of the value a rule compares (for messages and the rule screen). */
-export function metricUnit(metric: RuleMetric): Unit {
+export function metricUnit(metric: AlertMetric): Unit {
   switch (metric.kind) {
+    case 'lockout':
+      return '';
     case 'field': {
       const fields: Record<string, Unit> = FAMILIES[metric.family].fields;
       return fields[metric.field] ?? '';
@@ -115,6 +126,8 @@ export interface AlertCause {
   topMemProcess?: ProcessRef;
   /** for agent-silent alerts */
   silence?: { reason: SilenceReason; lastSeenMs: number | null };
+  /** for lockout alerts: what was guessed, which throttle keys were locked (`addr:…`, `user:…`), until when */
+  lockout?: { kind: string; keys: string[]; address: string | null; untilMs: number };
 }
 
 export interface Alert {
@@ -126,7 +139,7 @@ export interface Alert {
   /** host name when the alert started (messages show it) */
   agentName: string;
   key?: string;
-  metric: RuleMetric;
+  metric: AlertMetric;
   unit: Unit;
   comparison: Comparison;
   severity: Severity;

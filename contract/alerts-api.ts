@@ -12,14 +12,14 @@ import type { ResolveReason, SilenceReason } from './alerting.js';
 import type { StoredAlertEvent } from './alerting.js';
 import type { Group, GroupHealth, HealthLevel, ServerHealth } from './alerting.js';
 import type { Contact, MessageKind, WeeklyWindow } from './alerting.js';
-import type { Rule, RuleMetric, RuleScope, Severity, SeverityLevels, Recovery, Comparison, DerivedMetricName } from './alerting.js';
+import type { Rule, RuleMetric, AlertMetric, RuleScope, Severity, SeverityLevels, Recovery, Comparison, DerivedMetricName } from './alerting.js';
 import type { Language, RulePreview, SegmentPreview } from './alerting.js';
 import type { RegistrationState, Signal, SimState } from './alerting.js';
 import type { ModemState, ModemStatus } from './alerting.js';
 
 export type {
   Alert, AlertCause, ProcessRef, ResolveReason, SilenceReason, DerivedMetricName, AlertEventKind, AlertState, StoredAlertEvent, Group, GroupHealth, HealthLevel, ServerHealth, Contact, MessageKind,
-  WeeklyWindow, Rule, RuleMetric, RuleScope, Severity, SeverityLevels, Recovery, Comparison, Language, RulePreview,
+  WeeklyWindow, Rule, RuleMetric, AlertMetric, RuleScope, Severity, SeverityLevels, Recovery, Comparison, Language, RulePreview,
   SegmentPreview, ModemState, ModemStatus,
 };
 

@@ -21,6 +21,8 @@ export interface Lockout {
   keys: string[];
   address: string | null;
   lockedForMs: number;
+  /** failures that locked it */
+  failures: number;
 }
 
 /** What the broker and enrollment see of a guard. */
@@ -43,7 +45,7 @@ export class AttemptGuard implements AttemptGate {
     if (!verdict.allowed) throw new ThrottledError(verdict.retryAfterMs, verdict.locked);
     const locked = this.throttle.failure(keys);
     if (locked.length > 0) {
-      const lock: Lockout = { kind: this.kind, keys: locked, address, lockedForMs: this.throttle.limits.lockMs };
+      const lock: Lockout = { kind: this.kind, keys: locked, address, lockedForMs: this.throttle.limits.lockMs, failures: this.throttle.limits.lockAfterFailures };
       this.audit.append({ actor: null, address, action: `${this.kind}.locked`, target: locked.join(' '), after: { lockedForMs: lock.lockedForMs } });
       this.onLockout?.(lock);
     }

@@ -34,8 +34,22 @@ import { DEFAULT_POLICY_CONFIG, decide, emptyPolicyState, nextDueAtMs, type Outg
 import { type Contact } from '../../contract/alerting.js';
 import {
   applyStateChanges, evaluateSamples, evaluateSilence, sweepSeries,
-  type SeriesRef, type SeriesState, type SilenceVerdict, type StateChanges,
+  seriesKey, type SeriesRef, type SeriesState, type SilenceVerdict, type StateChanges,
 } from './rules/rule-evaluator.js';
+import { APPLIANCE_AGENT_ID } from '../../contract/alerting.js';
+
+/** The built-in "rule" of lockout alerts (SEC): no rule row, never evaluated on samples. */
+export const LOCKOUT_RULE_ID = 'security-lockout';
+
+/** A lock the accounts feature reports (accounts/attempt-guard.ts). */
+export interface LockoutNotice {
+  kind: string;
+  keys: string[];
+  address: string | null;
+  /** failures that locked it */
+  failures: number;
+  untilMs: number;
+}
 import { DEFAULT_RULES, metricFamily } from './rules/rule-types.js';
 import { type Rule, type Severity } from '../../contract/alerting.js';
 import type { LiveHub } from '../live/live-hub.js';
@@ -119,6 +133,8 @@ export class AlertEngine {
   private policyState: PolicyState = emptyPolicyState();
   private readonly facts = new Map<string, AgentFacts>();
   private readonly lastTop = new Map<string, NonNullable<Snapshot['top']>>();
+  /** the locks of the open lockout alerts (SEC), by series */
+  private readonly lockouts = new Map<string, LockoutNotice>();
   private readonly timers = new Map<string, TimerHandle>();
   private unsubscribeHub: (() => void) | null = null;
 
@@ -213,6 +229,38 @@ export class AlertEngine {
     this.book = out.book;
     this.afterEvents([out.event]);
     return { ok: true, alert: out.event.alert };
+  }
+
+  /**
+   * SEC: repeated failures locked an address or account (sign-in, the enrollment token, agents'
+   * MQTT secrets): an info alert on the appliance itself, told to contacts who take info alerts,
+   * resolved when the lock ends. A lock of a key whose alert is still open only moves its end.
+   * Locks live in memory: after a restart the open alert is resolved by the sweep.
+   */
+  raiseLockout(lock: LockoutNotice): void {
+    if (!this.running) return;
+    const now = this.deps.clock.now();
+    const series: SeriesRef = { ruleId: LOCKOUT_RULE_ID, agentId: APPLIANCE_AGENT_ID, key: `${lock.kind} ${lock.keys.join(' ')}` };
+    const id = seriesKey(series);
+    const alreadyOpen = this.book.open.has(id);
+    this.lockouts.set(id, lock);
+    if (!alreadyOpen) {
+      const { book, events } = applyTransitions(this.book, [{
+        kind: 'fired', series, atMs: now, sampleTMs: null, value: lock.failures, severity: 'info', threshold: lock.failures,
+      }], (s) => this.contextOf(s));
+      this.book = book;
+      this.afterEvents(events);
+    }
+    this.schedule(`lockout ${id}`, Math.max(0, lock.untilMs - now), () => {
+      const open = this.book.open.get(id);
+      this.lockouts.delete(id);
+      if (!open) return;
+      const { book, events } = applyTransitions(this.book, [{
+        kind: 'resolved', series, atMs: this.deps.clock.now(), sampleTMs: null, value: null, from: open.severity, reason: 'recovered', threshold: null,
+      }], (s) => this.contextOf(s));
+      this.book = book;
+      this.afterEvents(events);
+    });
   }
 
   /**
@@ -328,6 +376,14 @@ export class AlertEngine {
   }
 
   private contextOf(series: SeriesRef, verdicts?: ReadonlyMap<string, SilenceVerdict>): AlertContext {
+    if (series.ruleId === LOCKOUT_RULE_ID) {
+      const lock = this.lockouts.get(seriesKey(series));
+      return {
+        rule: { name: 'Sign-in locked after repeated failures', metric: { kind: 'lockout' }, comparison: '>=' },
+        agentName: 'rackwatch',
+        cause: lock ? { lockout: { kind: lock.kind, keys: lock.keys, address: lock.address, untilMs: lock.untilMs } } : {},
+      };
+    }
     const rule = this.rulesById.get(series.ruleId);
     const detail = this.deps.agents.detail(series.agentId);
     const top = this.lastTop.get(series.agentId);

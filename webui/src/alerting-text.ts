@@ -1,13 +1,13 @@
 // Words the alerting screens build from data, in the page's language: a metric's name, an alert's
 // value against its threshold and its cause, an SMS segment count, a weekly schedule. Pure
 // functions of (data, translator, formatters), shared by the views.
-import type { Alert, AlertCause, RuleMetric, SegmentPreview, WeeklyWindow } from '../../contract/alerts-api.js';
+import type { Alert, AlertCause, AlertMetric, SegmentPreview, WeeklyWindow } from '../../contract/alerts-api.js';
 import type { Translate } from './i18n.js';
 import type { Formatters } from './locale-format.js';
 import { formatMetricValue } from './alerting-model.js';
 
 /** "CPU busy", "Filesystem used /var", "fs avail (/data)", "Agent silent (3 intervals)". */
-export function metricText(metric: RuleMetric, key: string | undefined, t: Translate): string {
+export function metricText(metric: AlertMetric, key: string | undefined, t: Translate): string {
   switch (metric.kind) {
     case 'derived': {
       const name = t(`metric.${metric.name}` as const);
@@ -20,12 +20,15 @@ export function metricText(metric: RuleMetric, key: string | undefined, t: Trans
     }
     case 'agent_silent':
       return t('metric.agentSilentN', { n: metric.missedIntervals });
+    case 'lockout':
+      return key ? `${t('metric.lockout')}: ${key}` : t('metric.lockout');
   }
 }
 
 /** "97.2% > 95%": the value that fired the alert against its grade's threshold. */
 export function valueVsThreshold(alert: Pick<Alert, 'metric' | 'unit' | 'value' | 'comparison' | 'threshold'>, fmt: Formatters, t: Translate): string {
   if (alert.metric.kind === 'agent_silent') return t('alert.silent');
+  if (alert.metric.kind === 'lockout') return t('metric.lockout');
   return `${formatMetricValue(alert.value, alert.unit, fmt)} ${alert.comparison} ${formatMetricValue(alert.threshold, alert.unit, fmt)}`;
 }
 

@@ -8,7 +8,7 @@ import { partCapacity, segmentText } from '../sms/index.js';
 import type { Alert } from '../../../contract/alerting.js';
 import { formatHhMm, type TimeZoneSpec } from './local-time.js';
 import { definedSeverities, metricFamily, recoveryThreshold } from '../rules/rule-types.js';
-import { EVERY_KEY, metricUnit, type Rule, type RuleMetric, type Severity } from '../../../contract/alerting.js';
+import { EVERY_KEY, metricUnit, type Rule, type AlertMetric, type Severity } from '../../../contract/alerting.js';
 import { type Language, type SegmentPreview, type AlertMessageKind, type RulePreview } from '../../../contract/alerting.js';
 
 export interface TemplateOptions {
@@ -23,7 +23,7 @@ const SEVERITY_TAG: Record<Language, Record<Severity, string>> = {
 
 const WORDS = {
   en: {
-    ok: 'OK', ack: 'ACK', back: 'reporting again', offline: 'offline', noData: 'no data', silent: 'silent', since: (t: string) => `since ${t}`,
+    ok: 'OK', ack: 'ACK', back: 'reporting again', offline: 'offline', noData: 'no data', silent: 'silent', lockout: 'sign-in locked', since: (t: string) => `since ${t}`, until: (t: string) => `until ${t}`,
     was: (s: string) => `was ${s}`, by: (who: string) => `by ${who}`, noAck: (d: string) => `NO ACK ${d}:`,
     ruleOff: 'rule off', removed: 'server removed', replyAck: (id: number) => `reply ACK ${id}`, fullest: (m: string, p: string) => `fullest ${m} ${p}`,
     topCpu: (p: string, v: string) => `top cpu ${p} ${v}`, topMem: (p: string, v: string) => `top mem ${p} ${v}`,
@@ -32,7 +32,7 @@ const WORDS = {
     acked: (n: number) => `acked ${n}`,
   },
   ko: {
-    ok: '복구', ack: '확인', back: '응답 재개', offline: '오프라인', noData: '데이터 없음', silent: '응답 없음', since: (t: string) => `${t}부터`,
+    ok: '복구', ack: '확인', back: '응답 재개', offline: '오프라인', noData: '데이터 없음', silent: '응답 없음', lockout: '로그인 잠김', since: (t: string) => `${t}부터`, until: (t: string) => `${t}까지`,
     was: (s: string) => `이전 ${s}`, by: (who: string) => `${who} 확인`, noAck: (d: string) => `${d} 미확인:`,
     ruleOff: '규칙 해제', removed: '서버 삭제', replyAck: (id: number) => `ACK ${id} 회신`, fullest: (m: string, p: string) => `최대 ${m} ${p}`,
     topCpu: (p: string, v: string) => `CPU 최다 ${p} ${v}`, topMem: (p: string, v: string) => `메모리 최다 ${p} ${v}`,
@@ -54,7 +54,7 @@ export function shortHostName(name: string): string {
 }
 
 /** What a metric is called in a message: "cpu", "fs /var", "디스크 /var". */
-export function metricLabel(metric: RuleMetric, key: string | undefined, language: Language): string {
+export function metricLabel(metric: AlertMetric, key: string | undefined, language: Language): string {
   const withKey = (label: string): string => (key === undefined ? label : `${label} ${key}`);
   switch (metric.kind) {
     case 'field':
@@ -72,6 +72,8 @@ export function metricLabel(metric: RuleMetric, key: string | undefined, languag
     }
     case 'agent_silent':
       return WORDS[language].silent;
+    case 'lockout':
+      return WORDS[language].lockout;
   }
 }
 
@@ -179,6 +181,10 @@ function causeDetails(alert: Alert, language: Language): string[] {
 /** What is wrong, without the host: "fs /var 96% (>95)" or "offline since 14:02". */
 function problem(alert: Alert, options: TemplateOptions): string[] {
   const w = WORDS[options.language];
+  if (alert.metric.kind === 'lockout') {
+    const lock = alert.cause.lockout;
+    return [w.lockout, ...(lock ? [lock.keys.join(' '), w.until(formatHhMm(lock.untilMs, options.timeZone))] : [])];
+  }
   if (alert.metric.kind === 'agent_silent') {
     const silence = alert.cause.silence;
     const what = silence?.reason === 'offline' ? w.offline : silence?.reason === 'no-data' ? w.noData : w.silent;

@@ -6,7 +6,7 @@
 import { seriesKey, type RuleTransition, type SeriesRef, type SeriesState } from './rule-evaluator.js';
 
 import { severityRank } from '../../../contract/alerting.js';
-import { SEVERITIES, metricUnit, type Rule, type Severity } from '../../../contract/alerting.js';
+import { SEVERITIES, metricUnit, type AlertMetric, type Rule, type Severity } from '../../../contract/alerting.js';
 import { type AlertEventKind, type Alert, type AlertCause } from '../../../contract/alerting.js';
 
 export interface AlertEvent {
@@ -33,7 +33,7 @@ export function emptyBook(): AlertBook {
 
 /** What the lifecycle needs from outside to open or fire an alert. */
 export interface AlertContext {
-  rule: Pick<Rule, 'name' | 'metric' | 'comparison'>;
+  rule: Pick<Rule, 'name' | 'comparison'> & { metric: AlertMetric };
   agentName: string;
   /** the cause as of now (cause.ts) */
   cause: AlertCause;

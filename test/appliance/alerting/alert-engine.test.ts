@@ -118,3 +118,27 @@ void t.test('after a restart an open alert keeps firing and is not fired again',
   t.same(r.events.filter((e) => e.name === 'alert').map((e) => (e.data as { kind: string }).kind), ['resolved']);
   t.end();
 });
+
+void t.test('SEC: a sign-in lock raises an info alert on the appliance itself, texted to info contacts, resolved when the lock ends', async (t) => {
+  const r = rig(t);
+  r.admin.saveContact({ ...contact('sec', '+821055556666'), severities: ['info', 'critical'] });
+  r.admin.saveContact(contact('kim', '+821011112222'));
+  const untilMs = r.clock.now() + 15 * 60_000;
+  r.engine.raiseLockout({ kind: 'login', keys: ['user:admin'], address: '198.51.100.9', failures: 10, untilMs });
+  const [alert, ...more] = r.engine.openAlerts();
+  t.same(more, [], 'one alert');
+  t.equal(alert?.severity, 'info');
+  t.equal(alert?.state, 'firing');
+  t.equal(alert?.agentId, 'appliance');
+  t.same(alert?.metric, { kind: 'lockout' });
+  t.same(alert?.cause.lockout, { kind: 'login', keys: ['user:admin'], address: '198.51.100.9', untilMs });
+  t.match(texts(r, '+821055556666'), [/^\[INFO\] rackwatch sign-in locked user:admin until \d\d:\d\d/], 'the contact who takes info alerts is told');
+  t.same(texts(r, '+821011112222'), [], 'one who takes only critical alerts is not');
+  // the same key locked again while open: still one alert
+  r.engine.raiseLockout({ kind: 'login', keys: ['user:admin'], address: '198.51.100.9', failures: 10, untilMs: untilMs + 60_000 });
+  t.equal(r.engine.openAlerts().length, 1);
+  await r.clock.advance(15 * 60_000);
+  t.equal(r.engine.openAlerts().length, 1, 'open until the later lock ends');
+  await r.clock.advance(60_000);
+  t.same(r.engine.openAlerts(), [], 'resolved when the lock ends');
+});

@@ -77,7 +77,7 @@ void t.test('SMS alerting end to end with the modem simulator', async (t) => {
       const d = await app.api<AlertDetail>(`/api/v1/alerts/${id}`);
       return d.alert.state === 'acknowledged' ? d : undefined;
     });
-    t.equal(acked.alert.ackedBy, 'kim');
+    t.equal(acked.alert.ackedBy, 'Kim', 'under the contact\'s name');
     t.equal(acked.history.at(-1)?.kind, 'acknowledged');
     const reply = await waitForSms(app, KIM, (text) => text.includes(`#${id} acknowledged`));
     t.equal(reply.parts, 1);
