@@ -118,7 +118,7 @@ void t.test('SMS alerting end to end with the modem simulator', async (t) => {
     await app.api('/api/v1/modem/sim-deliver', { from: KIM, text: 'MUTE web-02 30' });
     await waitForSms(app, KIM, (text) => text.includes('web-02 muted for 30 min'));
     const mutes = await app.api<Mute[]>('/api/v1/mutes');
-    t.same(mutes.map((m) => [m.agentId, m.by]), [[web2.agentId, 'kim']]);
+    t.same(mutes.map((m) => [m.agentId, m.by]), [[web2.agentId, 'Kim']]);
     // both recover; only web-01's recovery is texted
     feed1.idle = 60;
     feed2.idle = 60;
