@@ -22,7 +22,7 @@ export function agentRoutes(fastify: FastifyInstance, deps: AgentRoutesDeps): Pr
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const P = API_PREFIX;
   // the enrollment body is checked by AgentEnrollment (its token first)
-  app.post(`${P}/enroll`, { config: { permission: 'public' } }, async (req, reply) => {
+  app.post(`${P}/enroll`, { config: { permission: 'public', csrf: false } }, async (req, reply) => {
     const { agentId, secret } = await deps.enrollment.enroll(req.body);
     const body: EnrollResponse = { agentId, secret, mqtt: { port: deps.mqttPort() } };
     return sendJson(reply, 201, body);
