@@ -65,7 +65,11 @@ export function UsersView() {
   const act = (change: Promise<unknown>): void => {
     setError(null);
     setNote(null);
-    change.then(users.reload, (e: unknown) => setError(errorReason(e)));
+    change.then(users.reload, (e: unknown) => {
+      setError(errorReason(e));
+      // a refused change (the last admin) must not stay in its select: show what is stored
+      users.reload();
+    });
   };
   const toggleDisabled = (u: PublicUser): void => {
     if (!u.disabled && !window.confirm(t('users.confirmDisable', { name: u.username }))) return;
