@@ -23,7 +23,10 @@ import { groupedSecret, rolesUpTo } from '../../webui/src/components/account-vie
 import { authErrorText } from '../../webui/src/components/auth-screens.js';
 import { translate, type MessageKey } from '../../webui/src/i18n.js';
 import { ACCOUNTS_EN, ACCOUNTS_KO } from '../../webui/src/i18n-accounts.js';
+import type { AlertListResponse, Rule } from '../../contract/alerts-api.js';
+import { cpuFeeder, cpuRule } from '../helpers/alerting-helpers.js';
 import { startAppliance, waitFor, type RunningAppliance } from '../helpers/appliance-harness.js';
+import { connectAgent, enroll } from '../helpers/mqtt-agent.js';
 import { ARTIFACTS, launchChromium, signedInPage, uiTestCanRun, watchedPage } from '../helpers/chromium.js';
 import { TEST_ADMIN, WebSession } from '../helpers/web-session.js';
 
@@ -185,6 +188,14 @@ void t.test('accounts in the web UI, end to end', async (t) => {
     t.pass('the viewer made through the API is listed');
   });
 
+  // a hot server with a 1 s CPU rule: an alert fires while the journeys below run, for the
+  // acknowledge button (an operator's, not a viewer's)
+  const hot = await enroll(app, 'db-01.seoul.example');
+  const feeder = cpuFeeder(await connectAgent(t, app, hot), hot.agentId);
+  t.teardown(() => feeder.stop());
+  const rule = await admin.json<Rule>('POST', '/api/v1/rules', cpuRule(hot.agentId, 1));
+  const alertSel = `[data-testid=open-alert][data-agent-id="${hot.agentId}"][data-rule-id="${rule.id}"]`;
+
   await t.test('sign-out returns to the sign-in screen, which says so', async (t) => {
     await page.locator('[data-testid=sign-out]').click();
     const notice = page.locator('[data-testid=signin-notice][data-notice=signedOut]');
@@ -230,6 +241,9 @@ void t.test('accounts in the web UI, end to end', async (t) => {
     await v.locator('[data-testid=nav-groups]').click();
     await v.locator('[data-testid=group-list]').waitFor();
     t.equal(await v.locator('[data-testid=group-new-name]').count(), 0, 'groups: no "create"');
+    await v.locator('[data-testid=nav-alerts]').click();
+    await v.locator(`${alertSel}[data-state=firing]`).waitFor({ timeout: 30_000 });
+    t.equal(await v.locator('[data-testid=ack-button]').count(), 0, 'alerts: a firing alert without an acknowledge button');
     await v.locator('[data-testid=nav-sms]').click();
     await v.locator('[data-testid=modem-card]').waitFor();
     t.equal(await v.locator('[data-testid=test-sms]').count(), 0, 'SMS: no test message');
@@ -255,6 +269,11 @@ void t.test('accounts in the web UI, end to end', async (t) => {
     await o.locator('[data-testid=rule-new]').waitFor();
     t.ok(await o.locator('[data-testid=rule-edit]').count() > 0, 'rules can be made and edited');
     t.same(await tabs(o), ['Dashboard', 'Alerts', 'Rules', 'Groups', 'Contacts', 'SMS']);
+    await o.locator('[data-testid=nav-alerts]').click();
+    await o.locator(`${alertSel}[data-state=firing] [data-testid=ack-button]`).click();
+    await o.locator(`${alertSel}[data-state=acknowledged]`).waitFor();
+    const acked = await admin.json<AlertListResponse>('GET', '/api/v1/alerts?state=acknowledged');
+    t.equal(acked.alerts.find((a) => a.ruleId === rule.id)?.ackedBy, OPERATOR.username, 'an operator acknowledges, under their own name');
   });
 
   await t.test('TOTP: enrolment with the secret and the link, then a sign-in that asks for the code', async (t) => {
