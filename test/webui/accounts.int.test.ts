@@ -287,6 +287,7 @@ void t.test('accounts in the web UI, end to end', async (t) => {
     const secret = (await secretEl.getAttribute('data-secret')) ?? '';
     t.equal(await secretEl.textContent(), groupedSecret(secret), 'the secret is shown in groups of four');
     t.match(await card.locator('[data-testid=totp-uri]').textContent(), /^otpauth:\/\/totp\/rackwatch:otto\?secret=/, 'and the otpauth link as text');
+    t.ok(await card.locator('svg[data-testid=totp-qr] path').getAttribute('d'), 'and as a QR code');
     await card.locator('[data-testid=totp-code]').fill('000000');
     await card.locator('[data-testid=totp-confirm]').click();
     await card.locator('[data-testid=totp-error][data-code=RW_ERR_TOTP]').waitFor();
@@ -374,7 +375,10 @@ void t.test('accounts in the web UI, end to end', async (t) => {
     t.match(await page.locator('[data-testid=audit-page]').textContent(), /^1–\d+ of \d+$/, 'the page says where it is');
     await page.locator('[data-testid=audit-action]').fill('user.created');
     await page.locator('[data-testid=audit-search]').click();
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=audit-row]')].every((r) => r.getAttribute('data-action') === 'user.created'));
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid=audit-row]')];
+      return rows.length > 0 && rows.every((r) => r.getAttribute('data-action') === 'user.created');
+    });
     const found = (await page.locator('[data-testid=audit-row]').allTextContents()).join('\n');
     t.ok(found.includes(OPERATOR.username) && found.includes(VIEWER.username), 'the users made are found');
     const href = (await page.locator('[data-testid=audit-csv]').getAttribute('href')) ?? '';

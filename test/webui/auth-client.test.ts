@@ -1,8 +1,10 @@
 // The web UI's request plumbing for sessions (SEC), without a browser: every change carries the
 // CSRF token, an answer that nobody is signed in is reported once per call (not for a wrong
-// password), a 429's Retry-After reaches the error, and the live stream can be restarted after a
-// sign-in (a new EventSource, and views told to resync).
+// password), a 429's Retry-After reaches the error, the live stream can be restarted after a
+// sign-in (a new EventSource, and views told to resync), and the TOTP QR code reads back.
 import t from 'tap';
+import decodeQR from 'qr/decode.js';
+import { qrModules, qrPathData } from '../../webui/src/components/qr-code.js';
 import { ApiRequestError, requestJson, setAuthHooks, type SignedOutCode } from '../../webui/src/api-client.js';
 import { LiveStream, type EventSourceLike } from '../../webui/src/live-stream.js';
 
@@ -96,5 +98,23 @@ void t.test('restart() opens a new stream at once and tells the views to resync 
   t.equal(resyncs, 1, 'and the views resync once it opens');
   t.equal(stream.state, 'open');
   stream.stop();
+  t.end();
+});
+
+void t.test('the QR code drawn from our path data reads back as the otpauth link', (t) => {
+  const uri = 'otpauth://totp/rackwatch:otto?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=rackwatch';
+  const modules = qrModules(uri);
+  const size = modules.length;
+  // paint each "M x y h1v1h-1z" square of the path, 8 pixels a module, black on white
+  const scale = 8;
+  const px = size * scale;
+  const data = new Uint8Array(px * px * 4).fill(255);
+  for (const m of qrPathData(modules).matchAll(/M(\d+) (\d+)h1v1h-1z/g)) {
+    const x0 = Number(m[1]) * scale;
+    const y0 = Number(m[2]) * scale;
+    for (let y = y0; y < y0 + scale; y++) for (let x = x0; x < x0 + scale; x++) data.fill(0, (y * px + x) * 4, (y * px + x) * 4 + 3);
+  }
+  t.equal(decodeQR({ width: px, height: px, data }), uri);
+  t.ok(modules[0]?.every((dark) => !dark), 'with a light quiet zone around it');
   t.end();
 });

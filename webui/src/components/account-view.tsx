@@ -2,6 +2,7 @@
 // the page goes back to sign-in), one's sessions (end any other), TOTP enrolment (the secret in
 // groups and the otpauth link as text, then a code to confirm), and one's API tokens (made with a
 // role no higher than one's own, shown once with a copy button, listed with last use, revoked).
+// The TOTP link is also shown as a QR code for a phone to scan.
 import { useState } from 'preact/hooks';
 import type { ApiTokenInfo, CreatedToken, SessionInfo, TotpEnrolment } from '../../../contract/accounts-api.js';
 import { ROLES, type Role } from '../../../contract/permissions.js';
@@ -12,6 +13,7 @@ import { useUi } from '../ui-context.js';
 import { Card, ErrorBox, ResourceState } from './alerting-parts.js';
 import { AuthError, failureOf, NewPasswordFields, usePasswordForm, type FormFailure } from './auth-screens.js';
 import { DataTable } from './data-table.js';
+import { QrCode } from './qr-code.js';
 
 /** The roles a user may give a token: their own and those below it (ROLES runs from the highest). */
 export function rolesUpTo(role: Role): Role[] {
@@ -139,6 +141,7 @@ function TotpCard() {
               {groupedSecret(enrolment.secret)}
             </code>
           </div>
+          <QrCode text={enrolment.uri} label={t('account.totpQr')} testId="totp-qr" />
           <div class="field-label">
             <span class="field-name">{t('account.totpUri')}</span>
             <code class="secret secret-uri" data-testid="totp-uri">
