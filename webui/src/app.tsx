@@ -185,7 +185,9 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
       )}
       {!can(VIEW_PERMISSION[view]) ? (
         <main class="page">
-          <ErrorBox message={t('auth.notAllowed', { role: t(`role.${user?.role ?? 'viewer'}` as const) })} />
+          <p class="alert alert-error" role="alert" data-testid="not-allowed">
+            {t('auth.notAllowed', { role: t(`role.${user?.role ?? 'viewer'}` as const) })}
+          </p>
         </main>
       ) : isAccountView(view) ? (
         <AccountScreens view={view} onPasswordChanged={onPasswordChanged} />
