@@ -31,6 +31,7 @@ import { ARTIFACTS, launchChromium, signedInPage, uiTestCanRun, watchedPage } fr
 import { TEST_ADMIN, WebSession } from '../helpers/web-session.js';
 
 const en = (key: MessageKey, params?: Record<string, string | number>): string => translate('en', key, params);
+const ko = (key: MessageKey, params?: Record<string, string | number>): string => translate('ko', key, params);
 
 // --- pure logic ---------------------------------------------------------------------------------------
 
@@ -402,8 +403,11 @@ void t.test('accounts in the web UI, end to end', async (t) => {
     await page.locator('[data-testid=signin-notice]').waitFor();
     t.equal(await page.locator('[data-testid=signin-notice]').textContent(), '로그아웃되었습니다.', 'the sign-in screen speaks Korean');
     t.equal(await page.locator('.auth-card h1').textContent(), '로그인');
+    t.equal(await submitSignIn(page, TEST_ADMIN.username, 'not-the-password'), 401);
+    t.equal(await signInError(page, 'RW_ERR_LOGIN'), ko('auth.wrongLogin'), 'a refusal in Korean');
     await shot(page, 'accounts-signin-ko.png');
     await page.locator('[data-testid=lang-en]').click();
+    t.equal(await signInError(page, 'RW_ERR_LOGIN'), en('auth.wrongLogin'), 'reworded at once when the language changes');
   });
 
   await t.test('an idle session ends: the next action shows sign-in, and signing in returns there', async (t) => {

@@ -11,7 +11,7 @@ import { beginTotp, changeOwnPassword, confirmTotp, createToken, endSession, lis
 import { useResource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
 import { Card, ErrorBox, ResourceState } from './alerting-parts.js';
-import { AuthError, failureOf, NewPasswordFields, usePasswordForm, type FormFailure } from './auth-screens.js';
+import { AuthError, failureOf, failureSaying, NewPasswordFields, usePasswordForm, type FormFailure } from './auth-screens.js';
 import { DataTable } from './data-table.js';
 import { QrCode } from './qr-code.js';
 
@@ -30,7 +30,7 @@ function PasswordCard({ onPasswordChanged }: { onPasswordChanged: () => void }) 
   const [current, setCurrent] = useState('');
   const { fields, busy, error, submit } = usePasswordForm(
     (password) => changeOwnPassword(current, password).then(onPasswordChanged),
-    (err) => (err instanceof ApiRequestError && err.code === 'RW_ERR_LOGIN' ? { text: t('account.currentWrong'), code: err.code } : failureOf(err, t)),
+    (err) => (err instanceof ApiRequestError && err.code === 'RW_ERR_LOGIN' ? failureSaying('account.currentWrong', err.code) : failureOf(err)),
   );
   return (
     <Card title={t('account.passwordTitle')} testId="password-card">
@@ -107,7 +107,7 @@ function TotpCard() {
   const begin = (): void => {
     setError(null);
     setDone(false);
-    beginTotp().then(setEnrolment).catch((e: unknown) => setError(failureOf(e, t)));
+    beginTotp().then(setEnrolment).catch((e: unknown) => setError(failureOf(e)));
   };
   const confirm = (e: Event): void => {
     e.preventDefault();
@@ -120,7 +120,7 @@ function TotpCard() {
         setOn(true);
         setDone(true);
       })
-      .catch((err: unknown) => setError(failureOf(err, t)));
+      .catch((err: unknown) => setError(failureOf(err)));
   };
   return (
     <Card title={t('account.totpTitle')} testId="totp-card">

@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import type { SessionResponse } from '../../../contract/accounts-api.js';
 import { ApiRequestError, errorReason } from '../api-client.js';
 import { completeSetup, signIn } from '../auth-api.js';
-import type { Translate } from '../i18n.js';
+import type { MessageKey, Translate } from '../i18n.js';
 import type { SignInNotice } from '../use-auth.js';
 import { useUi } from '../ui-context.js';
 
@@ -39,20 +39,30 @@ export function authErrorText(e: unknown, t: Translate): string {
   }
 }
 
+/**
+ * Why an account form failed: the appliance's code, and the words, made when shown so that a
+ * switch of language rewords a message already on screen.
+ */
+export type FormFailure = { code: string | null; text: (t: Translate) => string } | null;
+
+export function failureOf(e: unknown): NonNullable<FormFailure> {
+  return { code: e instanceof ApiRequestError ? e.code : null, text: (t) => authErrorText(e, t) };
+}
+
+/** A failure of the page's own (nothing sent), or one the form words itself. */
+export function failureSaying(key: MessageKey, code: string | null = null): NonNullable<FormFailure> {
+  return { code, text: (t) => t(key) };
+}
+
 /** The error line of an account form; `data-code` names the appliance's code for tests. */
-export function AuthError({ error, testId }: { error: { text: string; code: string | null } | null; testId: string }) {
+export function AuthError({ error, testId }: { error: FormFailure; testId: string }) {
+  const { t } = useUi();
   if (!error) return null;
   return (
     <p class="alert alert-error auth-error" role="alert" data-testid={testId} data-code={error.code ?? ''}>
-      {error.text}
+      {error.text(t)}
     </p>
   );
-}
-
-export type FormFailure = { text: string; code: string | null } | null;
-
-export function failureOf(e: unknown, t: Translate): NonNullable<FormFailure> {
-  return { text: authErrorText(e, t), code: e instanceof ApiRequestError ? e.code : null };
 }
 
 function AuthFrame({ title, langSwitch, children }: { title: string; langSwitch: ComponentChildren; children: ComponentChildren }) {
@@ -94,10 +104,10 @@ function SignInForm({ notice, onSignedIn }: { notice: SignInNotice | null; onSig
       .catch((err: unknown) => {
         if (err instanceof ApiRequestError && err.code === 'RW_ERR_TOTP') {
           // the password was right: now the code, in a field that was not there before
-          setError({ text: needCode && code.trim() !== '' ? t('auth.totpWrong') : t('auth.totpNeeded'), code: err.code });
+          setError(failureSaying(needCode && code.trim() !== '' ? 'auth.totpWrong' : 'auth.totpNeeded', err.code));
           setNeedCode(true);
           setCode('');
-        } else setError(failureOf(err, t));
+        } else setError(failureOf(err));
       })
       .finally(() => setBusy(false));
   };
@@ -164,7 +174,6 @@ export interface PasswordForm {
  * the two must match before anything is sent; the appliance's refusal is worded by `failure`.
  */
 export function usePasswordForm(send: (password: string) => Promise<unknown>, failure?: (e: unknown) => FormFailure): PasswordForm {
-  const { t } = useUi();
   const [password, setPassword] = useState('');
   const [again, setAgain] = useState('');
   const [busy, setBusy] = useState(false);
@@ -172,7 +181,7 @@ export function usePasswordForm(send: (password: string) => Promise<unknown>, fa
   const submit = (e: Event): void => {
     e.preventDefault();
     if (password !== again) {
-      setError({ text: t('auth.passwordsDiffer'), code: null });
+      setError(failureSaying('auth.passwordsDiffer'));
       return;
     }
     setBusy(true);
@@ -182,7 +191,7 @@ export function usePasswordForm(send: (password: string) => Promise<unknown>, fa
         setPassword('');
         setAgain('');
       })
-      .catch((err: unknown) => setError(failure?.(err) ?? failureOf(err, t)))
+      .catch((err: unknown) => setError(failure?.(err) ?? failureOf(err)))
       .finally(() => setBusy(false));
   };
   return { fields: { password, again, onPassword: setPassword, onAgain: setAgain }, busy, error, submit };
