@@ -6,6 +6,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Teardownable } from './appliance-harness.js';
 import { distDir, repoRoot } from './paths.js';
+import { TEST_ADMIN, WebSession } from './web-session.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const WEBUI_INDEX = path.join(distDir, 'webui', 'index.html');
@@ -63,4 +64,19 @@ export async function watchedPage(browser: Browser): Promise<{ page: Page; pageE
   page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
   page.on('dialog', (d) => void d.accept());
   return { page, pageErrors, cspViolations };
+}
+
+/**
+ * A watchedPage already signed in (SEC) as `user` (TEST_ADMIN by default): signed in through the
+ * API and the session cookie put into the browser context, for tests about other screens than
+ * sign-in. The page fetches its own CSRF token, as it does after any sign-in.
+ */
+export async function signedInPage(browser: Browser, baseUrl: string, user: { username: string; password: string } = TEST_ADMIN): Promise<Awaited<ReturnType<typeof watchedPage>>> {
+  const watched = await watchedPage(browser);
+  const web = new WebSession(baseUrl);
+  const res = await web.login(user.username, user.password);
+  const session = web.cookies.get('rw_session');
+  if (res.status !== 200 || session === undefined) throw new Error(`sign-in as ${user.username} failed: HTTP ${res.status} ${await res.text()}`);
+  await watched.page.context().addCookies([{ name: 'rw_session', value: session, url: baseUrl }]);
+  return watched;
 }

@@ -12,7 +12,8 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Alert, AlertListResponse, Contact, OutboxEntry, Rule } from '../../contract/alerts-api.js';
 import { startAppliance, waitFor } from '../helpers/appliance-harness.js';
-import { ARTIFACTS, launchChromium, uiTestCanRun, watchedPage } from '../helpers/chromium.js';
+import { TEST_ADMIN } from '../helpers/web-session.js';
+import { ARTIFACTS, launchChromium, signedInPage, uiTestCanRun } from '../helpers/chromium.js';
 import { connectAgent, enroll, publishMetrics, sampleBatch } from '../helpers/mqtt-agent.js';
 import {
   applyAlertEvent,
@@ -181,14 +182,14 @@ void t.test('the alerting screens against the real appliance and its modem simul
   t.teardown(() => clearInterval(ticker));
 
   const browser = await launchChromium(t);
-  const { page, pageErrors, cspViolations } = await watchedPage(browser);
+  const { page, pageErrors, cspViolations } = await signedInPage(browser, app.url);
 
   await page.goto(`${app.url}/`);
   await page.locator('[data-testid=nav-tabs]').waitFor();
   t.same(
     await page.locator('[data-testid=nav-tabs] a').allTextContents(),
-    ['Dashboard', 'Alerts', 'Rules', 'Groups', 'Contacts', 'SMS'],
-    'the header has one tab per view',
+    ['Dashboard', 'Alerts', 'Rules', 'Groups', 'Contacts', 'SMS', 'Users', 'Audit log'],
+    'the header has one tab per view (an admin\'s: users and the audit log too)',
   );
 
   // the modem, at a glance in the header: ready, with the simulator's operator
@@ -316,7 +317,7 @@ void t.test('the alerting screens against the real appliance and its modem simul
   await page.locator(`${mineSel}[data-state=acknowledged]`).waitFor();
   t.pass('acknowledged from the UI');
   const acked = await app.api<AlertListResponse>('/api/v1/alerts?state=acknowledged');
-  t.equal(acked.alerts[0]?.ackedBy, 'web', 'the appliance recorded the acknowledgement');
+  t.equal(acked.alerts[0]?.ackedBy, TEST_ADMIN.username, 'the appliance recorded the acknowledgement under the signed-in user\'s name');
   await page.locator(`${mineSel} button[aria-expanded]`).click();
   await page.locator('[data-testid=alert-details]').waitFor();
   // the contact (critical, always on duty) was told: the SMS is listed under the alert
@@ -347,7 +348,7 @@ void t.test('the alerting screens against the real appliance and its modem simul
 
   // --- Korean ---
   await page.locator('[data-testid=lang-ko]').click();
-  t.same(await page.locator('[data-testid=nav-tabs] a').allTextContents().then((a) => a.map((s) => s.replace(/\d+$/, ''))), ['대시보드', '경보', '규칙', '그룹', '연락처', 'SMS'], 'the tabs speak Korean');
+  t.same(await page.locator('[data-testid=nav-tabs] a').allTextContents().then((a) => a.map((s) => s.replace(/\d+$/, ''))), ['대시보드', '경보', '규칙', '그룹', '연락처', 'SMS', '사용자', '감사 로그'], 'the tabs speak Korean');
   await page.locator('[data-testid=nav-alerts]').click();
   const koRow = page.locator(mineSel);
   t.equal(await koRow.locator('[data-testid=alert-state]').textContent(), ko('astate.acknowledged'), 'the alert state is Korean');

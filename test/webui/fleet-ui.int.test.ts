@@ -11,7 +11,7 @@ import type { MetricsBatch } from '../../contract/metrics.js';
 import { defaultsBody, draftFrom, nextSort, overriddenCollectors, overridesBody, rangeFrom } from '../../webui/src/fleet-model.js';
 import { FLEET_EN, FLEET_KO } from '../../webui/src/i18n-fleet.js';
 import { startAppliance, waitFor } from '../helpers/appliance-harness.js';
-import { ARTIFACTS, launchChromium, uiTestCanRun, watchedPage } from '../helpers/chromium.js';
+import { ARTIFACTS, launchChromium, signedInPage, uiTestCanRun } from '../helpers/chromium.js';
 import { connectAgent, enroll, publishMetrics } from '../helpers/mqtt-agent.js';
 
 const DEFAULTS = { collectors: DEFAULT_COLLECTOR_SETTINGS, queue: DEFAULT_QUEUE };
@@ -57,7 +57,7 @@ void t.test('adding a server, visitors, schedules and removal through the UI', a
   await publishMetrics(client, web.agentId, snap(T + 30, [{ remote: '10.0.0.5', remotePort: 50002, localPort: 443 }]));
 
   const browser = await launchChromium(t);
-  const { page, pageErrors, cspViolations } = await watchedPage(browser);
+  const { page, pageErrors, cspViolations } = await signedInPage(browser, app.url);
   await page.goto(`${app.url}/`);
   await page.locator(`[data-testid=server-row][data-agent-id="${web.agentId}"]`).waitFor({ timeout: 15_000 });
 

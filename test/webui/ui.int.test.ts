@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { AgentSummary } from '../../contract/api.js';
 import { startAgent, startAppliance, waitFor } from '../helpers/appliance-harness.js';
-import { ARTIFACTS, launchChromium, uiTestCanRun, watchedPage } from '../helpers/chromium.js';
+import { ARTIFACTS, launchChromium, signedInPage, uiTestCanRun } from '../helpers/chromium.js';
 
 /** The number a chart reports for its drawn time points (0 while it has none). */
 async function chartPoints(page: Page, agentId: string, chart: string): Promise<number> {
@@ -29,7 +29,7 @@ void t.test('the dashboard lists a live agent, charts it, speaks Korean, and sho
   }, { timeoutMs: 30_000 });
 
   const browser = await launchChromium(t);
-  const { page, pageErrors, cspViolations } = await watchedPage(browser);
+  const { page, pageErrors, cspViolations } = await signedInPage(browser, app.url);
 
   await page.goto(`${app.url}/`);
   const row = page.locator(`[data-testid=server-row][data-agent-id="${agent.id}"]`);
@@ -102,6 +102,7 @@ void t.test('the dashboard lists a live agent, charts it, speaks Korean, and sho
 
   // a browser set to Korean starts in Korean without being told
   const koContext = await browser.newContext({ locale: 'ko-KR' });
+  await koContext.addCookies(await page.context().cookies(app.url));
   const koPage = await koContext.newPage();
   await koPage.goto(`${app.url}/`);
   await koPage.locator('[data-testid=server-row]').first().waitFor();

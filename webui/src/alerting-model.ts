@@ -4,6 +4,7 @@
 // segment count of a text, signal bars, and the words of an alert's value and cause.
 import type { Alert, Comparison, Contact, ContactInput, Language, Rule, RuleInput, RuleMetric, SegmentPreview, Severity, SeverityLevels, WeeklyWindow } from '../../contract/alerts-api.js';
 import type { Family, Unit } from '../../contract/families.js';
+import type { Permission } from '../../contract/permissions.js';
 import { FAMILIES } from '../../contract/families.js';
 import { COMPARISONS, DERIVED_METRICS, DERIVED_METRIC_NAMES, HEALTH_LEVELS, SEVERITIES, healthRank, metricUnit, type DerivedMetricName } from '../../contract/alerting.js';
 import { partCapacity, segmentText } from '../../contract/sms-text/segmenter.js';
@@ -12,8 +13,14 @@ import type { Formatters } from './locale-format.js';
 // --- views and the URL -------------------------------------------------------------------------------
 
 /** The page's top-level views. The dashboard is the default and keeps the hash free of `view=`. */
-export const VIEWS = ['dashboard', 'alerts', 'rules', 'groups', 'contacts', 'sms'] as const;
+export const VIEWS = ['dashboard', 'alerts', 'rules', 'groups', 'contacts', 'sms', 'users', 'audit', 'account'] as const;
 export type View = (typeof VIEWS)[number];
+
+/** What a role must be allowed to open a view (SEC): a view its role lacks gets no tab. */
+export const VIEW_PERMISSION: Readonly<Record<View, Permission>> = {
+  dashboard: 'agents:read', alerts: 'alerts:read', rules: 'rules:read', groups: 'groups:read', contacts: 'contacts:read',
+  sms: 'modem:read', users: 'users:manage', audit: 'audit:read', account: 'account:self',
+};
 
 const VIEW_PARAM = 'view';
 

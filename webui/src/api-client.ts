@@ -12,6 +12,8 @@ export class ApiRequestError extends Error {
     readonly code: string | null,
     /** a 400 RW_ERR_VALIDATION answer's problems, each "path: message" */
     readonly problems: readonly string[] = [],
+    /** a 429's Retry-After, in seconds */
+    readonly retryAfterS: number | null = null,
   ) {
     super(message);
     this.name = 'ApiRequestError';
@@ -20,6 +22,35 @@ export class ApiRequestError extends Error {
 
 /** A board under load answers in well under this; past it the operator should see an error. */
 const REQUEST_TIMEOUT_MS = 15_000;
+
+/** The two answers that mean "nobody is signed in" (SEC): the session ended, or there never was one. */
+export type SignedOutCode = 'RW_ERR_SESSION' | 'RW_ERR_AUTH';
+
+/**
+ * What every request needs from the page's session (SEC): the CSRF token for changes, and whom to
+ * tell when the appliance answers that nobody is signed in. Set once by the page (app.tsx); kept
+ * here rather than passed to each call, because every typed call of every view goes through
+ * `getJson` and none of them should have to know about sessions.
+ */
+export interface AuthHooks {
+  csrfToken: () => string;
+  onSignedOut: (code: SignedOutCode) => void;
+}
+
+let authHooks: AuthHooks = { csrfToken: () => '', onSignedOut: () => undefined };
+
+/** Installs the page's hooks; returns a function that puts the inert ones back. */
+export function setAuthHooks(hooks: AuthHooks): () => void {
+  authHooks = hooks;
+  return () => {
+    authHooks = { csrfToken: () => '', onSignedOut: () => undefined };
+  };
+}
+
+function retryAfterOf(res: Response): number | null {
+  const v = Number(res.headers.get('retry-after'));
+  return Number.isFinite(v) && v > 0 ? v : null;
+}
 
 export function apiUrl(path: string, params?: URLSearchParams): string {
   const query = params?.toString() ?? '';
@@ -45,11 +76,16 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** non-2xx statuses whose body is still the answer */
   okStatuses?: readonly number[];
+  /**
+   * a 401 is this call's own answer (a wrong password at sign-in, setup or a password change),
+   * not a sign that the session is gone
+   */
+  credentialCheck?: boolean;
 }
 
 /** Any API call; a 204 (or another empty 2xx) answers undefined. */
 export function requestJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  return getJson<T>(path, opts.params, opts.signal, opts.okStatuses, opts.method, opts.body);
+  return getJson<T>(path, opts.params, opts.signal, opts.okStatuses, opts.method, opts.body, opts.credentialCheck);
 }
 
 async function getJson<T>(
@@ -59,6 +95,7 @@ async function getJson<T>(
   okStatuses: readonly number[] = [],
   method: NonNullable<RequestOptions['method']> = 'GET',
   payload?: unknown,
+  credentialCheck = false,
 ): Promise<T> {
   // one controller for both the caller's cancel and our timeout (AbortSignal.any is too new for
   // the browsers an operator's console may run)
@@ -70,6 +107,8 @@ async function getJson<T>(
   try {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (payload !== undefined) headers['content-type'] = 'application/json';
+    // every change made with the session cookie must prove it comes from this page (SEC)
+    if (method !== 'GET') headers['x-csrf-token'] = authHooks.csrfToken();
     res = await fetch(apiUrl(path, params), {
       method,
       signal: controller.signal,
@@ -85,7 +124,11 @@ async function getJson<T>(
   }
   const body: unknown = await res.json().catch(() => null);
   if (!res.ok && !okStatuses.includes(res.status)) {
-    if (isApiError(body)) throw new ApiRequestError(body.error.message, res.status, body.error.code, problemsOf(body));
+    if (isApiError(body)) {
+      const code = body.error.code;
+      if (res.status === 401 && !credentialCheck && (code === 'RW_ERR_SESSION' || code === 'RW_ERR_AUTH')) authHooks.onSignedOut(code);
+      throw new ApiRequestError(body.error.message, res.status, code, problemsOf(body), retryAfterOf(res));
+    }
     throw new ApiRequestError(`HTTP ${res.status}`, res.status, null);
   }
   if (body === null && method !== 'GET' && res.ok) return undefined as T;

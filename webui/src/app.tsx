@@ -1,10 +1,14 @@
-// The page: header (view tabs, appliance health, live-stream state, modem, language), then the
-// server list and the dashboard of open server panels, or one of the alerting views
-// (components/alerting-screens.tsx). It is the UI's composition root: the only place that builds
-// the live stream and the agents store, and that touches localStorage, navigator and the URL
-// (the view's part of it through use-view.ts).
+// The page: first the session (SEC): the first-start setup or the sign-in screen while nobody is
+// signed in (components/auth-screens.tsx); then the header (view tabs, appliance health,
+// live-stream state, modem, the user with sign-out, language), then the server list and the
+// dashboard of open server panels, or one of the alerting views (components/alerting-screens.tsx)
+// or the account views (components/account-screens.tsx). It is the UI's composition root: the only
+// place that builds the live stream and the agents store, and that touches localStorage, navigator
+// and the URL (the view's part of it through use-view.ts).
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { HealthResponse } from '../../contract/api.js';
+import type { SessionResponse } from '../../contract/accounts-api.js';
+import type { Permission } from '../../contract/permissions.js';
 import { apiUrl, getAgent, getHealth, listAgents } from './api-client.js';
 import { AgentsStore } from './agents-store.js';
 import type { AgentsSnapshot } from './agents-store.js';
@@ -14,15 +18,20 @@ import type { Lang, MessageKey, Params } from './i18n.js';
 import { LiveStream } from './live-stream.js';
 import type { StreamState } from './live-stream.js';
 import { formattersFor } from './locale-format.js';
-import { UiContext } from './ui-context.js';
+import { UiContext, useUi } from './ui-context.js';
 import type { UiContextValue } from './ui-context.js';
 import { ServerList } from './components/server-list.js';
 import { ServerPanel } from './components/server-panel.js';
 import { useModem, useOpenAlerts } from './alerting-state.js';
 import { useView } from './use-view.js';
+import { useAuth } from './use-auth.js';
+import { VIEW_PERMISSION } from './alerting-model.js';
 import { NavTabs } from './components/nav-tabs.js';
 import { ModemIndicator } from './components/modem-indicator.js';
 import { AlertingScreens } from './components/alerting-screens.js';
+import { AccountScreens, isAccountView } from './components/account-screens.js';
+import { AuthScreens, UserMenu } from './components/auth-screens.js';
+import { ErrorBox } from './components/alerting-parts.js';
 
 const STREAM_BANNER_DELAY_MS = 3_000;
 /** Health is a summary for the header; the stream state already shows a lost appliance quickly. */
@@ -81,9 +90,28 @@ const STREAM_KEY: Record<StreamState, MessageKey> = {
   reconnecting: 'stream.reconnecting',
 };
 
-export function App() {
-  const [lang, setLang] = useState<Lang>(() => initialLang(safeStorage(), navigator.language));
-  const stream = useMemo(() => new LiveStream(apiUrl('/stream')), []);
+function LangSwitch({ onChoose }: { onChoose: (l: Lang) => void }) {
+  const { lang, t } = useUi();
+  return (
+    <div class="lang-switch" role="group" aria-label={t('lang.label')} data-testid="lang-switch">
+      {LANGS.map((l) => (
+        <button key={l} type="button" lang={l} aria-pressed={lang === l} data-testid={`lang-${l}`} onClick={() => onChoose(l)}>
+          {t(`lang.${l}` as const)}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function uiFor(lang: Lang, stream: LiveStream, user: SessionResponse['user']): UiContextValue {
+  const t = (key: MessageKey, params?: Params): string => translate(lang, key, params);
+  const allowed = new Set<Permission>(user?.permissions ?? []);
+  return { lang, t, fmt: formattersFor(LOCALE_OF[lang]), stream, user, can: (p) => allowed.has(p) };
+}
+
+/** What a signed-in user sees: the header and the chosen view. */
+function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (l: Lang) => void; onSignOut: () => void; onPasswordChanged: () => void }) {
+  const { t, stream, can, user } = useUi();
   const store = useMemo(() => new AgentsStore({ listAgents, getAgent }, stream), [stream]);
   const [agents, setAgents] = useState<AgentsSnapshot>(store.current);
   const [streamState, setStreamState] = useState<StreamState>(stream.state);
@@ -121,37 +149,23 @@ export function App() {
     return () => clearTimeout(timer);
   }, [streamState]);
 
-  useEffect(() => {
-    document.documentElement.lang = lang;
-    document.title = `rackwatch · ${translate(lang, 'app.subtitle')}`;
-  }, [lang]);
-
-  const ui = useMemo((): UiContextValue => {
-    const t = (key: MessageKey, params?: Params): string => translate(lang, key, params);
-    return { lang, t, fmt: formattersFor(LOCALE_OF[lang]), stream };
-  }, [lang, stream]);
-  const { t } = ui;
-
-  const chooseLang = (l: Lang): void => {
-    setLang(l);
-    rememberLang(safeStorage(), l);
-  };
   const toggle = (id: string): void => setOpenIds(openIds.includes(id) ? openIds.filter((x) => x !== id) : [...openIds, id]);
   const close = (id: string): void => setOpenIds(openIds.filter((x) => x !== id));
   const rowsById = useMemo(() => new Map(agents.rows.map((r) => [r.id, r])), [agents.rows]);
   // the last poll's answer says nothing while the appliance cannot be reached
   const shownHealth: Health = streamDown ? 'unknown' : health;
   const healthKey: MessageKey = shownHealth === 'ok' ? 'health.ok' : shownHealth === 'degraded' ? 'health.degraded' : 'health.unknown';
+  const view = nav.view;
 
   return (
-    <UiContext.Provider value={ui}>
+    <>
       <header class="topbar">
         <div class="brand">
           <span class="logo" aria-hidden="true" />
           <span class="brand-name">rackwatch</span>
           <span class="brand-sub">{t('app.subtitle')}</span>
         </div>
-        <NavTabs view={nav.view} onChange={nav.setView} openAlerts={openAlerts.data} />
+        <NavTabs view={view} onChange={nav.setView} openAlerts={openAlerts.data} />
         <div class="topbar-status">
           <span class={`pill pill-health-${shownHealth}`} data-testid="health" data-health={shownHealth}>
             {t(healthKey)}
@@ -161,21 +175,24 @@ export function App() {
           </span>
           <ModemIndicator modem={modem.data} onOpen={() => nav.setView('sms')} />
         </div>
-        <div class="lang-switch" role="group" aria-label={t('lang.label')} data-testid="lang-switch">
-          {LANGS.map((l) => (
-            <button key={l} type="button" lang={l} aria-pressed={lang === l} data-testid={`lang-${l}`} onClick={() => chooseLang(l)}>
-              {t(`lang.${l}` as const)}
-            </button>
-          ))}
-        </div>
+        <UserMenu current={view === 'account'} onAccount={() => nav.setView('account')} onSignOut={onSignOut} />
+        <LangSwitch onChoose={onChooseLang} />
       </header>
       {streamDown && (
         <div class="banner" role="alert" data-testid="stream-banner">
           {t('stream.lost')}
         </div>
       )}
-      {nav.view !== 'dashboard' ? (
-        <AlertingScreens view={nav.view} agents={agents.rows} openAlerts={openAlerts} modem={modem} onOpenServer={nav.openOnDashboard} />
+      {!can(VIEW_PERMISSION[view]) ? (
+        <main class="page">
+          <p class="alert alert-error" role="alert" data-testid="not-allowed">
+            {t('auth.notAllowed', { role: t(`role.${user?.role ?? 'viewer'}` as const) })}
+          </p>
+        </main>
+      ) : isAccountView(view) ? (
+        <AccountScreens view={view} onPasswordChanged={onPasswordChanged} />
+      ) : view !== 'dashboard' ? (
+        <AlertingScreens view={view} agents={agents.rows} openAlerts={openAlerts} modem={modem} onOpenServer={nav.openOnDashboard} />
       ) : (
       <main class="layout">
         <aside class="sidebar">
@@ -202,6 +219,54 @@ export function App() {
         </section>
       </main>
       )}
-    </UiContext.Provider>
+    </>
+  );
+}
+
+export function App() {
+  const [lang, setLang] = useState<Lang>(() => initialLang(safeStorage(), navigator.language));
+  const stream = useMemo(() => new LiveStream(apiUrl('/stream')), []);
+  const auth = useAuth(stream);
+  const user = auth.session?.user ?? null;
+
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.title = `rackwatch · ${translate(lang, 'app.subtitle')}`;
+  }, [lang]);
+
+  // the sign-in screens have nobody's permissions; the views keep their user's while covered
+  const outer = useMemo(() => uiFor(lang, stream, null), [lang, stream]);
+  const inner = useMemo(() => uiFor(lang, stream, auth.viewsFor), [lang, stream, auth.viewsFor]);
+  const chooseLang = (l: Lang): void => {
+    setLang(l);
+    rememberLang(safeStorage(), l);
+  };
+  const signingIn = auth.phase === 'ready' && user === null;
+
+  return (
+    <>
+      <UiContext.Provider value={outer}>
+        {auth.phase === 'loading' && (
+          <p class="hint auth-loading" data-testid="app-loading">
+            {outer.t('app.loading')}
+          </p>
+        )}
+        {auth.phase === 'error' && (
+          <main class="auth-page">
+            <ErrorBox message={auth.error ?? ''} onRetry={auth.retry} />
+          </main>
+        )}
+        {signingIn && auth.session && (
+          <AuthScreens setupRequired={auth.session.setupRequired} notice={auth.notice} onSignedIn={auth.signedIn} langSwitch={<LangSwitch onChoose={chooseLang} />} />
+        )}
+      </UiContext.Provider>
+      {auth.viewsFor !== null && (
+        <UiContext.Provider value={inner}>
+          <div class="app-views" hidden={signingIn} data-testid="app-views">
+            <Views key={auth.viewsFor.username} onChooseLang={chooseLang} onSignOut={auth.signOut} onPasswordChanged={auth.passwordChanged} />
+          </div>
+        </UiContext.Provider>
+      )}
+    </>
   );
 }

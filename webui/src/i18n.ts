@@ -2,6 +2,7 @@
 // English is the reference dictionary: the Korean one is typed against its keys, so a string
 // added to one language and forgotten in the other is a compile error, not a blank label.
 // The language defaults to the browser's, and the operator's choice is remembered per browser.
+import { ACCOUNTS_EN, ACCOUNTS_KO } from './i18n-accounts.js';
 import { ALERTING_EN, ALERTING_KO } from './i18n-alerting.js';
 import { FLEET_EN, FLEET_KO } from './i18n-fleet.js';
 
@@ -13,6 +14,7 @@ export const LOCALE_OF: Record<Lang, string> = { en: 'en-US', ko: 'ko-KR' };
 
 const en = {
   ...ALERTING_EN,
+  ...ACCOUNTS_EN,
   ...FLEET_EN,
   'app.subtitle': 'Server monitoring',
   'app.loading': 'Connecting to the appliance…',
@@ -93,6 +95,7 @@ export type MessageKey = keyof typeof en;
 
 const ko: Record<MessageKey, string> = {
   ...ALERTING_KO,
+  ...ACCOUNTS_KO,
   ...FLEET_KO,
   'app.subtitle': '서버 모니터링',
   'app.loading': '어플라이언스에 연결하는 중…',

@@ -110,6 +110,18 @@ export class LiveStream {
     }
   }
 
+  /**
+   * Connects again now, as after an interruption (views resync when it opens): after a sign-in
+   * the appliance answers the stream it refused while nobody was signed in (SEC), and the back-off
+   * may have grown to half a minute meanwhile.
+   */
+  restart(): void {
+    this.stop();
+    this.interrupted = true;
+    this.retryMs = RETRY_MIN_MS;
+    this.start();
+  }
+
   stop(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;

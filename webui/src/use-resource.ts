@@ -1,11 +1,14 @@
 // Loading one API resource for a view: loading, ready and error phases, a reload that keeps the
 // last answer on screen meanwhile (no flicker), and refreshes when the live stream reports a
 // change (debounced: a burst of events costs one request), when the stream comes back after an
-// outage, and on an interval as a fallback.
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+// outage, and on an interval as a fallback. Any resource whose last load failed is tried again
+// when the page's stream comes back: after an outage, or after signing in again once a session
+// ended (SEC), when every view behind the sign-in screen had been refused.
+import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { StreamEventName } from '../../contract/api.js';
 import { errorReason } from './api-client.js';
 import type { LiveStream } from './live-stream.js';
+import { UiContext } from './ui-context.js';
 
 export type ResourcePhase = 'loading' | 'ready' | 'error';
 
@@ -78,6 +81,10 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, deps: 
     const timer = setInterval(reload, refreshMs);
     return () => clearInterval(timer);
   }, [refreshMs, reload]);
+
+  const pageStream = useContext(UiContext)?.stream;
+  const failed = state.error !== null;
+  useEffect(() => (pageStream && failed && pageStream !== stream ? pageStream.onResync(reload) : undefined), [pageStream, failed, stream, reload]);
 
   const mutate = useCallback((change: (data: T) => T) => {
     setState((s) => (s.data === null ? s : { ...s, data: change(s.data) }));

@@ -20,6 +20,11 @@ void t.test('enrollment', async (t) => {
     }
   });
 
+  await t.test('an agent enrolls with no cookie, CSRF token or API token (SEC: the route is csrf: false)', async (t) => {
+    const res = await app.fetchAnonymous('/api/v1/enroll', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: app.token, hostname: 'bare-01' }) });
+    t.ok(res.ok, `HTTP ${res.status} ${await res.clone().text()}`);
+  });
+
   await t.test('a good token returns an id and a secret, and the agent is listed', async (t) => {
     const r = await app.api<{ agentId: string; secret: string; mqtt: { port: number } }>('/api/v1/enroll', { token: app.token, hostname: 'app-01' });
     t.match(r.agentId, /^[0-9a-f]{12}$/);

@@ -37,7 +37,9 @@ function AlertWhat({ alert }: { alert: Alert }) {
 }
 
 function AlertDetails({ id }: { id: number }) {
-  const { t, fmt, stream } = useUi();
+  const { t, fmt, stream, can } = useUi();
+  // phone numbers are for roles that may read the outbox (SEC): a viewer sees when and how it went
+  const phones = can('sms:read');
   // the SMS about it change state while it is open: re-read on outbox and alert events
   const res = useResource<AlertDetail>((signal) => getAlert(id, signal), [id], { stream, events: ['sms', 'alert'] });
   if (res.phase === 'loading') return <Loading />;
@@ -64,7 +66,7 @@ function AlertDetails({ id }: { id: number }) {
           <ul class="event-list">
             {notifications.map((n) => (
               <li key={n.id}>
-                <span class="num">{fmt.dateTime(n.createdAt)}</span> {n.to} <span class={`obox obox-${n.state}`}>{t(`outbox.${n.state}` as const)}</span>
+                <span class="num">{fmt.dateTime(n.createdAt)}</span> {phones && <span data-testid="notification-to">{n.to}</span>} <span class={`obox obox-${n.state}`}>{t(`outbox.${n.state}` as const)}</span>
                 <div class="sms-text small">{n.text}</div>
               </li>
             ))}
@@ -77,7 +79,7 @@ function AlertDetails({ id }: { id: number }) {
 
 /** The open alert's buttons: acknowledge (while firing) and the details under the row. */
 function OpenAlertActions({ alert, expanded, onToggle, onAcked }: { alert: Alert; expanded: boolean; onToggle: () => void; onAcked: (a: Alert) => void }) {
-  const { t } = useUi();
+  const { t, can } = useUi();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const ack = (): void => {
@@ -90,7 +92,7 @@ function OpenAlertActions({ alert, expanded, onToggle, onAcked }: { alert: Alert
   };
   return (
     <>
-      {alert.state === 'firing' && (
+      {alert.state === 'firing' && can('alerts:ack') && (
         <button type="button" class="button button-primary" data-testid="ack-button" disabled={busy} onClick={ack}>
           {t('alert.ack')}
         </button>

@@ -185,7 +185,8 @@ function EscalationOrder({ contacts }: { contacts: readonly Contact[] }) {
 }
 
 export function ContactsView() {
-  const { t } = useUi();
+  const { t, can } = useUi();
+  const canEdit = can('contacts:write');
   const contacts = useResource(listContacts, []);
   const [editing, setEditing] = useState<Contact | 'new' | null>(null);
   const [rowError, setRowError] = useState<string | null>(null);
@@ -209,7 +210,7 @@ export function ContactsView() {
     <div class="view" data-testid="view-contacts">
       <div class="view-head">
         <h2>{t('nav.contacts')}</h2>
-        {editing === null && (
+        {editing === null && canEdit && (
           <button type="button" class="button button-primary" data-testid="contact-new" onClick={() => setEditing('new')}>
             {t('contact.new')}
           </button>
@@ -250,7 +251,7 @@ export function ContactsView() {
                 },
                 { header: t('contact.schedule'), cell: (c) => scheduleText(c.schedule, t) },
                 { header: t('contact.level'), num: true, cell: (c) => c.escalationLevel },
-                { header: t('col.actions'), headerHidden: true, class: 'actions', cell: (c) => <RowActions testId="contact" onEdit={() => setEditing(c)} onDelete={() => remove(c)} /> },
+                canEdit && { header: t('col.actions'), headerHidden: true, class: 'actions', cell: (c) => <RowActions testId="contact" onEdit={() => setEditing(c)} onDelete={() => remove(c)} /> },
               ]}
             />
           </>

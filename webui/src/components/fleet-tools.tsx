@@ -79,14 +79,16 @@ type ListDialog = 'add' | 'visitors' | 'defaults' | null;
 
 /** Buttons under the server list's title. */
 export function ServerListTools({ agents }: { agents: Agents }) {
-  const { t } = useUi();
+  const { t, can } = useUi();
   const [open, setOpen] = useState<ListDialog>(null);
   const close = (): void => setOpen(null);
   return (
     <div class="fleet-tools" data-testid="fleet-tools">
-      <button type="button" class="button button-quiet" data-testid="open-add-server" onClick={() => setOpen('add')}>
-        {t('server.add')}
-      </button>
+      {can('servers:write') && (
+        <button type="button" class="button button-quiet" data-testid="open-add-server" onClick={() => setOpen('add')}>
+          {t('server.add')}
+        </button>
+      )}
       <button type="button" class="button button-quiet" data-testid="open-visitors" onClick={() => setOpen('visitors')}>
         {t('visitors.open')}
       </button>
@@ -124,7 +126,7 @@ export interface ServerPanelToolsProps {
 
 /** Buttons in a server panel's tool row. */
 export function ServerPanelTools({ agentId, hostname, awaitingAgent, onRemoved }: ServerPanelToolsProps) {
-  const { t } = useUi();
+  const { t, can } = useUi();
   const [open, setOpen] = useState<PanelDialog>(null);
   const [error, setError] = useState<string | null>(null);
   const close = (): void => setOpen(null);
@@ -150,9 +152,11 @@ export function ServerPanelTools({ agentId, hostname, awaitingAgent, onRemoved }
       <button type="button" class="button button-quiet" data-testid="panel-schedule" onClick={() => setOpen('schedule')}>
         {t('schedule.open')}
       </button>
-      <button type="button" class="button button-quiet fleet-remove" data-testid="panel-remove" onClick={() => void remove()}>
-        {t('server.remove')}
-      </button>
+      {can('servers:write') && (
+        <button type="button" class="button button-quiet fleet-remove" data-testid="panel-remove" onClick={() => void remove()}>
+          {t('server.remove')}
+        </button>
+      )}
       {error && (
         <span class="alert alert-error" role="alert">
           {error}

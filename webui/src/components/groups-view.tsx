@@ -22,7 +22,7 @@ function toggleIn<T>(list: readonly T[], v: T): T[] {
 }
 
 function GroupList({ groups, selected, onSelect, onCreated }: { groups: readonly GroupView[]; selected: string | null; onSelect: (id: string) => void; onCreated: (g: GroupView) => void }) {
-  const { t, fmt } = useUi();
+  const { t, fmt, can } = useUi();
   const [name, setName] = useState('');
   const [problems, setProblems] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -75,12 +75,14 @@ function GroupList({ groups, selected, onSelect, onCreated }: { groups: readonly
           </li>
         ))}
       </ul>
+      {can('groups:write') && (
       <form class="inline-form" onSubmit={create}>
         <input type="text" value={name} placeholder={t('group.newName')} aria-label={t('group.newName')} data-testid="group-new-name" onInput={(e) => setName(e.currentTarget.value)} />
         <button type="submit" class="button button-primary" data-testid="group-create" disabled={name.trim() === ''}>
           {t('group.create')}
         </button>
       </form>
+      )}
       <FieldError field="name" messages={byField.name} />
       <FormError problems={other} error={error} />
     </>
@@ -88,7 +90,9 @@ function GroupList({ groups, selected, onSelect, onCreated }: { groups: readonly
 }
 
 function GroupEditor({ groupId, agents, onChanged, onDeleted }: { groupId: string; agents: readonly AgentRow[]; onChanged: () => void; onDeleted: () => void }) {
-  const { t } = useUi();
+  const { t, can } = useUi();
+  // without groups:write the group is shown as it is, with nothing to change (SEC)
+  const canEdit = can('groups:write');
   const detail = useResource((signal) => getGroup(groupId, signal), [groupId]);
   const [name, setName] = useState('');
   const [members, setMembers] = useState<string[]>([]);
@@ -128,7 +132,7 @@ function GroupEditor({ groupId, agents, onChanged, onDeleted }: { groupId: strin
     <div class="group-editor" data-testid="group-editor" data-group-id={g.id}>
       <label class="field-label">
         <span class="field-name">{t('group.name')}</span>
-        <input type="text" value={name} data-testid="group-name" onInput={(e) => setName(e.currentTarget.value)} />
+        <input type="text" value={name} data-testid="group-name" disabled={!canEdit} onInput={(e) => setName(e.currentTarget.value)} />
       </label>
       <div class="member-head">
         <span class="field-name">{t('group.memberList', { n: members.length })}</span>
@@ -141,7 +145,7 @@ function GroupEditor({ groupId, agents, onChanged, onDeleted }: { groupId: strin
           {shown.map((a) => (
             <li key={a.id}>
               <label class="check">
-                <input type="checkbox" checked={members.includes(a.id)} data-testid="member-check" data-agent-id={a.id} onChange={() => setMembers(toggleIn(members, a.id))} />
+                <input type="checkbox" checked={members.includes(a.id)} data-testid="member-check" data-agent-id={a.id} disabled={!canEdit} onChange={() => setMembers(toggleIn(members, a.id))} />
                 <span class="host">{a.hostname}</span>
                 <StatusBadge status={a.status} />
               </label>
@@ -150,6 +154,7 @@ function GroupEditor({ groupId, agents, onChanged, onDeleted }: { groupId: strin
         </ul>
       )}
       {error && <ErrorBox message={error} />}
+      {canEdit && (
       <div class="form-actions">
         <button type="button" class="button button-primary" data-testid="group-save" disabled={!dirty} onClick={save}>
           {t('common.save')}
@@ -159,6 +164,7 @@ function GroupEditor({ groupId, agents, onChanged, onDeleted }: { groupId: strin
         </button>
         {saved && !dirty && <span class="saved-note">{t('common.saved')}</span>}
       </div>
+      )}
     </div>
   );
 }

@@ -77,7 +77,8 @@ function scopeText(rule: Rule, groups: readonly GroupView[], agents: readonly Ag
 }
 
 export function RulesView({ agents }: { agents: readonly AgentRow[] }) {
-  const { t, fmt } = useUi();
+  const { t, fmt, can } = useUi();
+  const canEdit = can('rules:write');
   const rules = useResource(listRules, []);
   const groups = useResource(listGroups, []);
   const [editing, setEditing] = useState<Rule | 'new' | null>(null);
@@ -110,7 +111,7 @@ export function RulesView({ agents }: { agents: readonly AgentRow[] }) {
     <div class="view" data-testid="view-rules">
       <div class="view-head">
         <h2>{t('nav.rules')}</h2>
-        {editing === null && (
+        {editing === null && canEdit && (
           <button type="button" class="button button-primary" data-testid="rule-new" onClick={() => setEditing('new')}>
             {t('rule.new')}
           </button>
@@ -161,14 +162,17 @@ export function RulesView({ agents }: { agents: readonly AgentRow[] }) {
               { header: t('rule.sms'), class: 'nowrap', cell: (r) => <RuleParts rule={r} /> },
               {
                 header: t('rule.enabled'),
-                cell: (r) => (
-                  <label class="switch">
-                    <input type="checkbox" checked={r.enabled} data-testid="rule-toggle" aria-label={t('rule.enabled')} onChange={() => toggle(r)} />
+                cell: (r) =>
+                  canEdit ? (
+                    <label class="switch">
+                      <input type="checkbox" checked={r.enabled} data-testid="rule-toggle" aria-label={t('rule.enabled')} onChange={() => toggle(r)} />
+                      <span>{r.enabled ? t('common.on') : t('common.off')}</span>
+                    </label>
+                  ) : (
                     <span>{r.enabled ? t('common.on') : t('common.off')}</span>
-                  </label>
-                ),
+                  ),
               },
-              { header: t('col.actions'), headerHidden: true, class: 'actions', cell: (r) => <RowActions testId="rule" onEdit={() => setEditing(r)} onDelete={() => remove(r)} /> },
+              canEdit && { header: t('col.actions'), headerHidden: true, class: 'actions', cell: (r) => <RowActions testId="rule" onEdit={() => setEditing(r)} onDelete={() => remove(r)} /> },
             ]}
           />
         )}

@@ -19,7 +19,9 @@ interface Loaded {
 }
 
 export function ScheduleEditor({ agentId }: { agentId?: string }) {
-  const { t } = useUi();
+  const { t, can } = useUi();
+  // a role without checks:write reads the schedule but is offered nothing to change (SEC)
+  const canEdit = can('checks:write');
   const loaded = useResource<Loaded>(
     async (signal) => ({ defaults: await getConfigDefaults(signal), agent: agentId ? await getAgentConfig(agentId, signal) : null }),
     [agentId],
@@ -71,18 +73,19 @@ export function ScheduleEditor({ agentId }: { agentId?: string }) {
         void save();
       }}
     >
-      {!agentId && !data.defaults.configured && (
+      <fieldset class="plain-fieldset" disabled={!canEdit}>
+        {!agentId && !data.defaults.configured && (
         <p class="hint" data-testid="schedule-not-configured">
           {t('schedule.notConfigured')}
         </p>
       )}
-      <DataTable
-        class="fleet-table"
-        wrap={false}
-        rows={COLLECTOR_NAMES}
-        rowKey={(name) => name}
-        rowAttrs={(name) => ({ 'data-testid': 'schedule-row', 'data-collector': name })}
-        columns={[
+        <DataTable
+          class="fleet-table"
+          wrap={false}
+          rows={COLLECTOR_NAMES}
+          rowKey={(name) => name}
+          rowAttrs={(name) => ({ 'data-testid': 'schedule-row', 'data-collector': name })}
+          columns={[
           { header: t('schedule.collector'), rowHeader: true, cell: (name) => t(`collector.${name}` as const) },
           {
             header: t('schedule.enabled'),
@@ -127,24 +130,26 @@ export function ScheduleEditor({ agentId }: { agentId?: string }) {
               }
             : null,
         ]}
-      />
-      <fieldset class="fleet-queue">
-        <legend>{t('schedule.queue')}</legend>
-        <label class="fleet-field">
-          <span>{t('schedule.queueMb')}</span>
-          <input class="fleet-number" type="number" min={1} step="any" value={draft.queueMiB} data-testid="queue-mib" onInput={(e) => setDraft({ ...draft, queueMiB: e.currentTarget.value })} />
-        </label>
-        <label class="fleet-field">
-          <span>{t('schedule.queueHours')}</span>
-          <input class="fleet-number" type="number" min={1} step="any" value={draft.queueHours} data-testid="queue-hours" onInput={(e) => setDraft({ ...draft, queueHours: e.currentTarget.value })} />
-        </label>
-      </fieldset>
-      <ProblemList problems={problems.list} message={problems.message} />
-      {savedRevision !== null && (
+        />
+        <fieldset class="fleet-queue">
+          <legend>{t('schedule.queue')}</legend>
+          <label class="fleet-field">
+            <span>{t('schedule.queueMb')}</span>
+            <input class="fleet-number" type="number" min={1} step="any" value={draft.queueMiB} data-testid="queue-mib" onInput={(e) => setDraft({ ...draft, queueMiB: e.currentTarget.value })} />
+          </label>
+          <label class="fleet-field">
+            <span>{t('schedule.queueHours')}</span>
+            <input class="fleet-number" type="number" min={1} step="any" value={draft.queueHours} data-testid="queue-hours" onInput={(e) => setDraft({ ...draft, queueHours: e.currentTarget.value })} />
+          </label>
+        </fieldset>
+        <ProblemList problems={problems.list} message={problems.message} />
+        {savedRevision !== null && (
         <p class="fleet-saved" role="status" data-testid="schedule-saved">
           {t('schedule.saved', { rev: savedRevision })}
         </p>
       )}
+      </fieldset>
+      {canEdit && (
       <div class="fleet-actions">
         <button type="submit" class="button" disabled={saving} data-testid="schedule-save">
           {saving ? t('fleet.saving') : t('fleet.save')}
@@ -155,6 +160,7 @@ export function ScheduleEditor({ agentId }: { agentId?: string }) {
           </button>
         )}
       </div>
+      )}
     </form>
   );
 }

@@ -303,7 +303,7 @@ function Outbox({ sent }: { sent: OutboxEntry | null }) {
 }
 
 export function SmsView({ modem }: { modem: Resource<ModemResponse> }) {
-  const { t } = useUi();
+  const { t, can } = useUi();
   const [sent, setSent] = useState<OutboxEntry | null>(null);
   const off = modem.data !== null && (modem.data.mode === 'none' || modem.data.status === null);
   return (
@@ -313,9 +313,10 @@ export function SmsView({ modem }: { modem: Resource<ModemResponse> }) {
       </div>
       <div class="two-col">
         <ModemCard modem={modem} />
-        <TestSmsForm disabled={off} onSent={setSent} />
+        {can('sms:test') && <TestSmsForm disabled={off} onSent={setSent} />}
       </div>
-      <Outbox sent={sent} />
+      {/* the outbox lists phone numbers: only for roles that may read it (SEC) */}
+      {can('sms:read') && <Outbox sent={sent} />}
     </div>
   );
 }
