@@ -85,8 +85,8 @@ export class AccountsFeature {
 
   authenticator(): Authenticator {
     return {
-      session: (id): Principal | null => {
-        const found = this.sessions.authenticate(id);
+      session: (id, opts): Principal | null => {
+        const found = this.sessions.authenticate(id, opts);
         return found ? { userId: found.user.id, username: found.user.username, role: found.user.role, via: 'session', sessionId: id } : null;
       },
       token: (token): Principal | null => {

@@ -46,8 +46,9 @@ export class SessionStore {
     return id;
   }
 
-  /** The signed-in user of a live session, or null (unknown, expired, ended, user disabled). */
-  authenticate(id: string): { user: UserRow; session: SessionRow } | null {
+  /** The signed-in user of a live session, or null (unknown, expired, ended, user disabled).
+   * `touch: false` checks without counting it as use. */
+  authenticate(id: string, { touch = true }: { touch?: boolean } = {}): { user: UserRow; session: SessionRow } | null {
     const idHash = hashSessionId(id);
     const session = this.repo.sessionByHash(idHash);
     if (!session) return null;
@@ -61,7 +62,7 @@ export class SessionStore {
       this.repo.deleteSession(idHash);
       return null;
     }
-    if (now - session.last_seen_at >= this.#limits.touchEveryMs) {
+    if (touch && now - session.last_seen_at >= this.#limits.touchEveryMs) {
       this.repo.touchSession(idHash, now);
       session.last_seen_at = now;
     }

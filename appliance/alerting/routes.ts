@@ -33,7 +33,7 @@ import type { SimulatedModem } from './modem/simulated-modem.js';
 import type { SmsOutbox } from './outbox/sms-outbox.js';
 import { requestUrl, sendJson, sendNoContent, sendProblems } from '../http/http-server.js';
 import { idAgentParams, idParams } from '../http/route-schemas.js';
-import type { Permission } from '../../contract/permissions.js';
+import { roleAllows, type Permission } from '../../contract/permissions.js';
 import type { RouteAudit } from '../http/change-audit.js';
 
 export interface AlertRoutesDeps {
@@ -67,6 +67,11 @@ function readOptionalObject(req: FastifyRequest): Record<string, unknown> {
 }
 
 type Params = Record<string, string>;
+
+/** Whether the caller may see phone numbers (the SMS outbox's `to`). */
+function mayReadSms(req: FastifyRequest): boolean {
+  return req.principal !== null && roleAllows(req.principal.role, 'sms:read');
+}
 
 /** The route's `:id` (checked by the params schema before any audit hook runs). */
 function paramId(req: FastifyRequest): string {
@@ -340,11 +345,12 @@ export function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): Promis
     const body: AlertListResponse = { alerts, nextBefore: alerts.length === limit && last ? last.id : null };
     sendJson(reply, 200, body);
   });
-  add('GET', `${P}/alerts/:id`, 'alerts:read', (_req, reply, params) => {
+  add('GET', `${P}/alerts/:id`, 'alerts:read', (req, reply, params) => {
     const id = idParam(params.id);
     const alert = repo.getAlert(id);
     if (!alert) throw new RwError('RW_ERR_NOT_FOUND', `no alert ${id}`);
-    const body: AlertDetail = { alert, history: repo.eventsOf(id), notifications: outbox.list({ alertId: id }) };
+    // the notifications carry phone numbers: only for a role that may read the outbox (SEC)
+    const body: AlertDetail = { alert, history: repo.eventsOf(id), notifications: mayReadSms(req) ? outbox.list({ alertId: id }) : [] };
     sendJson(reply, 200, body);
   });
   add('POST', `${P}/alerts/:id/ack`, 'alerts:ack', async (req, reply, params) => {

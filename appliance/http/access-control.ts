@@ -29,7 +29,8 @@ export interface Principal {
 
 /** Answers who the caller is from the session id in the cookie or the API token, or null. */
 export interface Authenticator {
-  session(id: string): Principal | null;
+  /** `touch: false`: a re-check that does not count as use (the idle timeout keeps running) */
+  session(id: string, opts?: { touch?: boolean }): Principal | null;
   token(token: string): Principal | null;
 }
 
@@ -41,6 +42,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** the caller, once access control has run; null: anonymous */
     principal: Principal | null;
+    /**
+     * Whether the caller may still use this route: a long-lived answer (the live stream) asks now
+     * and then and ends when the session has expired or ended, the token was revoked or the role
+     * changed. It does not count as use of the session.
+     */
+    stillAllowed: () => boolean;
   }
   interface FastifyContextConfig {
     /** false: no CSRF token needed (a route for agents, which hold no cookie) */
@@ -57,7 +64,7 @@ function bearerOf(req: FastifyRequest): string | null {
 }
 
 /** Finds the caller; a Bearer header that is wrong is an error (never silently anonymous). */
-function principalOf(req: FastifyRequest, auth: Authenticator): Principal | null {
+function principalOf(req: FastifyRequest, auth: Authenticator, touch = true): Principal | null {
   const bearer = bearerOf(req);
   if (bearer !== null) {
     const p = auth.token(bearer);
@@ -65,7 +72,7 @@ function principalOf(req: FastifyRequest, auth: Authenticator): Principal | null
     return p;
   }
   const sid = req.cookies[SESSION_COOKIE];
-  return sid ? auth.session(sid) : null;
+  return sid ? auth.session(sid, { touch }) : null;
 }
 
 /** Sets the session cookie: HttpOnly, SameSite=Strict, Secure when the request came over TLS. */
@@ -98,6 +105,7 @@ export async function registerAccessControl(app: FastifyInstance, auth: Authenti
     },
   });
   app.decorateRequest('principal', null);
+  app.decorateRequest('stillAllowed', null as unknown as () => boolean);
   // a callback hook: the CSRF plugin answers a refusal itself (reply.send of its 403 error, which
   // the error handler words as RW_ERR_CSRF) and calls `done` only when the token is right
   app.addHook('onRequest', (req, reply, done) => {
@@ -107,6 +115,16 @@ export async function registerAccessControl(app: FastifyInstance, auth: Authenti
       done(e as Error);
       return;
     }
+    req.stillAllowed = () => {
+      const permission = req.routeOptions.config.permission ?? 'public';
+      if (permission === 'public') return true;
+      try {
+        const now = auth ? principalOf(req, auth, false) : null;
+        return now !== null && now.userId === req.principal?.userId && roleAllows(now.role, permission);
+      } catch {
+        return false;
+      }
+    };
     if (!SAFE_METHODS.has(req.method) && req.principal?.via !== 'token' && req.routeOptions.config.csrf !== false) {
       app.csrfProtection(req, reply, done);
       return;

@@ -8,6 +8,7 @@ import { API_PREFIX } from '../../contract/api.js';
 import { RwError } from '../../contract/errors.js';
 import { requestUrl } from '../http/http-server.js';
 import type { LiveHub, ReplayEvent } from './live-hub.js';
+import { roleAllows } from '../../contract/permissions.js';
 
 export interface EventStreamOptions {
   heartbeatMs: number;
@@ -39,7 +40,9 @@ export function eventStreamRoutes(app: FastifyInstance, deps: EventStreamDeps): 
     const hub = deps.hub;
     const opts = deps;
     const agents = new Set(agentList);
-    const wanted = (e: ReplayEvent): boolean => agents.size === 0 || e.name === 'agent' || agents.has(e.agentId);
+    // SMS events carry phone numbers: only for a role that may read the outbox (SEC)
+    const smsAllowed = request.principal !== null && roleAllows(request.principal.role, 'sms:read');
+    const wanted = (e: ReplayEvent): boolean => (e.name !== 'sms' || smsAllowed) && (agents.size === 0 || e.name === 'agent' || agents.has(e.agentId));
     const lastIdText = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId');
     const lastId = typeof lastIdText === 'string' && /^\d+$/.test(lastIdText) ? Number(lastIdText) : null;
 
@@ -90,7 +93,11 @@ export function eventStreamRoutes(app: FastifyInstance, deps: EventStreamDeps): 
       }
     };
     const unsubscribe = hub.subscribe(send);
-    const heartbeat = setInterval(() => res.write(`: heartbeat ${Date.now()}\n\n`), opts.heartbeatMs);
+    // the caller is checked again at each heartbeat: an ended session or revoked token ends the stream
+    const heartbeat = setInterval(() => {
+      if (request.stillAllowed()) res.write(`: heartbeat ${Date.now()}\n\n`);
+      else res.end();
+    }, opts.heartbeatMs);
     const cleanup = (): void => {
       clearInterval(heartbeat);
       unsubscribe();

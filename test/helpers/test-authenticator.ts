@@ -7,14 +7,16 @@ export function fixedAuthenticator(tokens: Record<string, { username: string; ro
   const principal = (who: { username: string; role: Role }, i: number, via: Principal['via'], id: string): Principal => ({
     userId: i + 1, username: who.username, role: who.role, via, ...(via === 'session' ? { sessionId: id } : { tokenId: i + 1 }),
   });
+  // user ids fixed at creation: a test may revoke a token by deleting it from `tokens`
+  const ids = new Map([...Object.keys(tokens), ...Object.keys(sessions).map((k) => `session:${k}`)].map((k, i) => [k, i]));
   return {
     token: (tok) => {
-      const i = Object.keys(tokens).indexOf(tok);
-      return i < 0 ? null : principal(tokens[tok] as { username: string; role: Role }, i, 'token', tok);
+      const who = tokens[tok];
+      return who ? principal(who, ids.get(tok) ?? -1, 'token', tok) : null;
     },
     session: (id) => {
-      const i = Object.keys(sessions).indexOf(id);
-      return i < 0 ? null : principal(sessions[id] as { username: string; role: Role }, 100 + i, 'session', id);
+      const who = sessions[id];
+      return who ? principal(who, ids.get(`session:${id}`) ?? -1, 'session', id) : null;
     },
   };
 }

@@ -1,6 +1,7 @@
 // The live stream's per-subscriber buffer limit, on a real HTTP server and a real socket: a
 // reconnect whose replay alone exceeds the limit keeps its stream; a reader that stops reading
 // while live events pile up is cut off.
+import type { OutboxEntry } from '../../../contract/alerts-api.js';
 import net from 'node:net';
 import t, { type Test } from 'tap';
 import { LiveHub } from '../../../appliance/live/live-hub.js';
@@ -75,4 +76,37 @@ void t.test('a reader that stops reading while live events pile up is cut off', 
   await sleep(200);
   // (the stalled client itself does not see the close: it reads nothing, not even the end)
   t.equal(hub.subscriberCount, 0, 'its stream is ended instead of buffering without bound');
+});
+
+void t.test('SEC: SMS events (phone numbers) only reach a role that may read the outbox; a revoked token ends the stream at the next heartbeat', async (t) => {
+  const hub = new LiveHub({ ringSize: 64, bootTimeMs: 1_000 });
+  const tokens: Record<string, { username: string; role: 'viewer' | 'operator' }> = { 'rw_viewer': { username: 'val', role: 'viewer' }, 'rw_operator': { username: 'ola', role: 'operator' } };
+  const app = await createHttpApp({ logger: silentLogger, auth: fixedAuthenticator(tokens) });
+  await app.register(eventStreamRoutes, { hub, heartbeatMs: 200, maxBufferedBytes: LIMIT, retryMs: 1000 });
+  const server = new HttpServer({ host: '127.0.0.1', port: 0, app });
+  await server.start();
+  t.teardown(() => server.stop());
+  const read = async (token: string): Promise<{ text: () => string; ended: Promise<void> }> => {
+    const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/stream`, { headers: { authorization: `Bearer ${token}` } });
+    let text = '';
+    const ended = (async () => {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString();
+    })().catch(() => undefined);
+    return { text: () => text, ended };
+  };
+  const viewer = await read('rw_viewer');
+  const operator = await read('rw_operator');
+  hub.publish('sms', '', { id: 1, to: '+821012345678', text: 'hello' } as unknown as OutboxEntry);
+  publishSample(hub, 1);
+  const until = Date.now() + 10_000;
+  while (!(viewer.text().includes('"t":1,') && operator.text().includes('"t":1,')) && Date.now() < until) await sleep(50);
+  t.match(operator.text(), '+821012345678', 'an operator gets the SMS event');
+  t.notMatch(viewer.text(), '+821012345678', 'a viewer does not');
+  t.match(viewer.text(), '"t":1,', 'but gets the samples');
+  delete tokens.rw_viewer;
+  await viewer.ended;
+  t.pass('the revoked viewer\'s stream ended');
+  const more = Date.now() + 10_000;
+  while (!operator.text().includes('heartbeat') && Date.now() < more) await sleep(50);
+  t.match(operator.text(), 'heartbeat', 'the operator\'s goes on');
 });
