@@ -84,7 +84,7 @@ export function brokerAddress(deps: Pick<SessionDeps, 'applianceUrl' | 'identity
   const url = deps.mqttUrl;
   const tls = url?.protocol === 'mqtts:' || deps.pin !== undefined;
   const host = brokerHost(url ?? deps.applianceUrl);
-  const port = url?.port ? Number(url.port) : tls ? DEFAULT_MQTTS_PORT : url ? 1883 : deps.identity.mqttPort;
+  const port = url?.port ? Number(url.port) : tls ? (deps.identity.mqttsPort ?? DEFAULT_MQTTS_PORT) : url ? 1883 : deps.identity.mqttPort;
   return { host, port, tls };
 }
 

@@ -18,6 +18,9 @@ import { createHttpApp, HttpServer } from './http/http-server.js';
 import { healthReport } from './health/health-report.js';
 import { registerFeatureRoutes } from './routes.js';
 import { loadOrCreateSelfSigned } from './tls/self-signed.js';
+import { TlsIdentity } from './tls/tls-identity.js';
+import { defaultPublicAddress, httpsOrigin } from './http/public-address.js';
+import { installCommand } from './installer/install-command.js';
 import { hostname } from 'node:os';
 import { AlertingFeature } from './alerting/alerting-feature.js';
 import { StorageCapacity } from './store/storage-capacity.js';
@@ -43,8 +46,16 @@ export interface ApplianceDeps {
 }
 
 export interface ApplianceAddresses {
+  /** plain HTTP (0 with --http-plain off) */
   httpPort: number;
+  httpsPort: number;
+  /** plain MQTT (0 with --mqtt-plain off) */
   mqttPort: number;
+  mqttsPort: number;
+  /** where agents and browsers reach the appliance (--public-address or its default) */
+  publicAddress: string;
+  /** `sha256//…` of the TLS key */
+  pin: string;
   enrollToken: string;
   enrollTokenCreated: boolean;
 }
@@ -130,11 +141,13 @@ export class Appliance {
       visitors,
     });
 
-    const tlsFiles = await loadOrCreateSelfSigned({ dataDir, names: [hostname(), config.listen, 'localhost', '127.0.0.1', '::1'], nowMs: clock.now() });
+    const publicAddress = config.publicAddress ?? defaultPublicAddress(config.listen, hostname());
+    const tlsFiles = await loadOrCreateSelfSigned({ dataDir, names: [publicAddress, hostname(), config.listen, 'localhost', '127.0.0.1', '::1'], nowMs: clock.now() });
     if (tlsFiles.created) logger.info('made a self-signed TLS certificate', { cert: tlsFiles.certPath, pin: tlsFiles.pin });
+    const tls = new TlsIdentity({ dataDir, initial: { key: tlsFiles.key, cert: tlsFiles.cert }, publicAddress, now: () => clock.now(), logger: logger.child('tls') });
     const broker = new MqttBroker({
       host: config.listen, port: config.mqttPort, plain: config.mqttPlain === 'on',
-      tls: { port: config.mqttsPort, key: tlsFiles.key, cert: tlsFiles.cert },
+      tls: { port: config.mqttsPort, ...tls.current },
       ingest, registry, logger: logger.child('mqtt'),
       verifyAgent: (id, secret) => enrollment.verify(id, secret),
     });
@@ -178,12 +191,23 @@ export class Appliance {
     const app = await createHttpApp({
       logger: logger.child('http'), webuiDir: this.deps.webuiDir ?? defaultWebuiDir(),
       auth: accounts.authenticator(), audit: (entry) => accounts.audit.append(entry),
+      tls: tls.current,
     });
+    // HTTPS's port is known once it listens; the routes read it when asked
+    const httpsPort = (): number => this.http?.port ?? 0;
+    const origin = (): string => httpsOrigin(publicAddress, httpsPort());
     const agentExists = (id: string): boolean => registry.exists(id);
     await registerFeatureRoutes(app, {
       health,
       accounts: accounts.routeDeps(),
-      agents: { registry, enrollment, servers, mqttPort: () => broker.port },
+      agents: {
+        registry, enrollment, servers, mqttPort: () => broker.port,
+        mqtts: () => ({ port: broker.tlsPort, pin: tls.pin }),
+        enrollmentInfo: () => ({
+          token, pin: tls.pin, address: publicAddress, httpsPort: httpsPort(), mqttsPort: broker.tlsPort,
+          installCommand: installCommand({ address: publicAddress, httpsPort: httpsPort(), token, pin: tls.pin }),
+        }),
+      },
       series: { series: store, agentExists, clock },
       alerts: {
         engine: alerting.engine, admin: alerting.admin, repo: alerting.repo, outbox: alerting.outbox, modem: () => alerting.modemResponse(),
@@ -192,12 +216,25 @@ export class Appliance {
       visitors: { visitors, agentExists },
       config: { config: agentConfig, agentExists },
       stream: { hub, heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, retryMs: 2_000 },
+      installer: { origin, pin: () => tls.pin },
+      tls: { identity: tls },
     });
-    const http = new HttpServer({ host: config.listen, port: config.httpPort, app });
+    const http = new HttpServer({
+      host: config.listen, port: config.httpsPort, app,
+      plain: { port: config.httpPort, mode: config.httpPlain, httpsOrigin: origin },
+    });
     this.http = http;
     await http.start();
+    // an uploaded certificate: the next handshake on either protocol presents it
+    tls.onChange(({ key, cert }) => {
+      http.setTlsIdentity(key, cert);
+      broker.setTlsIdentity(key, cert);
+    });
 
-    return { httpPort: http.port, mqttPort: broker.port, enrollToken: token, enrollTokenCreated: created };
+    return {
+      httpPort: http.plainPort, httpsPort: http.port, mqttPort: broker.port, mqttsPort: broker.tlsPort, publicAddress, pin: tls.pin,
+      enrollToken: token, enrollTokenCreated: created,
+    };
   }
 
   /** Stops in reverse order: no new input first, then storage is flushed, the database last. */
