@@ -27,8 +27,9 @@ export interface AgentRoutesDeps {
 export function agentRoutes(fastify: FastifyInstance, deps: AgentRoutesDeps): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const P = API_PREFIX;
-  // the enrollment body is checked by AgentEnrollment (its token first)
-  app.post(`${P}/enroll`, { config: { permission: 'public' } }, async (req, reply) => {
+  // the enrollment body is checked by AgentEnrollment (its token first); agents hold no cookie,
+  // so there is no CSRF token to ask them for (access-control.ts)
+  app.post(`${P}/enroll`, { config: { permission: 'public', csrf: false } }, async (req, reply) => {
     const { agentId, secret } = await deps.enrollment.enroll(req.body);
     const mqtts = deps.mqtts();
     const body: EnrollResponse = { agentId, secret, mqtt: { port: deps.mqttPort(), ...(mqtts.port > 0 ? { tlsPort: mqtts.port, pin: mqtts.pin } : {}) } };

@@ -105,7 +105,8 @@ function withoutKeyHint(problem: string): string {
 }
 
 function describe(leaf: X509Certificate, chain: X509Certificate[], pin: string): TlsInfo {
-  const selfSigned = leaf.checkIssued(leaf) && leaf.verify(leaf.publicKey);
+  // not checkIssued(leaf): OpenSSL also wants keyCertSign there, which a self-signed leaf lacks
+  const selfSigned = leaf.issuer === leaf.subject && leaf.verify(leaf.publicKey);
   return {
     subject: leaf.subject.replaceAll('\n', ', '),
     issuer: leaf.issuer.replaceAll('\n', ', '),
