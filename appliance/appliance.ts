@@ -12,7 +12,7 @@ import { AgentRepository } from './agents/agent-repository.js';
 import { AgentRegistry } from './agents/agent-registry.js';
 import { LiveHub } from './live/live-hub.js';
 import { Ingest } from './ingest/ingest.js';
-import { AgentEnrollment, loadOrCreateEnrollToken } from './agents/enrollment.js';
+import { AgentEnrollment, ENROLL_TOKEN_FILE, loadOrCreateEnrollToken } from './agents/enrollment.js';
 import { MqttBroker } from './broker/mqtt-broker.js';
 import { createHttpApp, HttpServer } from './http/http-server.js';
 import { healthReport } from './health/health-report.js';
@@ -119,7 +119,7 @@ export class Appliance {
     this.store = store;
     await store.start();
     await capacity.refresh();
-    const { token, created } = loadOrCreateEnrollToken(path.join(dataDir, 'enroll-token'), config.enrollToken);
+    const { token, created } = loadOrCreateEnrollToken(path.join(dataDir, ENROLL_TOKEN_FILE), config.enrollToken);
     const enrollment = new AgentEnrollment({
       repo, registry, token, clock, logger: logger.child('enroll'),
       serverCapacity: () => capacity.report().serverCapacity,
