@@ -4,6 +4,8 @@
 // routes as one plugin (its routes.ts), registered by the composition root; every route
 // declares its permission (`config: { permission }`, contract/permissions.ts) or is refused at
 // registration. One error handler answers every failure as `{ error: { code, message } }`.
+// With `tls` the app's own server is HTTPS (SEC), and HttpServer adds a plain-HTTP listener that
+// hands requests to the same app or redirects them (plain-http.ts); one app, two listeners.
 //
 // Bounds: a body is at most MAX_JSON_BODY_BYTES (413 above), a request must arrive whole within
 // `requestTimeoutMs` (a body dribbled in slowly is cut off), headers within HEADERS_TIMEOUT_MS,

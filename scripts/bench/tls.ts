@@ -133,6 +133,8 @@ async function phase(mode: 'plain' | 'tls', agents: Agent[], pid: number, port: 
   if (peakCpuPct === 0) peakCpuPct = (100 * stormCpuS) / (drainAllMs / 1000);
   // steady state: one batch per agent per second, spread over the second
   const cpu1 = cpuSeconds(pid) ?? 0;
+  // CLOCK_MONOTONIC in µs, the clock of V8's profile timestamps: the window to read in --cpu-prof's profile
+  const steadyFromUs = process.hrtime.bigint() / 1000n;
   let msgs = 0;
   const stagger = 1000 / clients.length;
   for (let s = 0; s < STEADY_S; s++) {
@@ -149,6 +151,7 @@ async function phase(mode: 'plain' | 'tls', agents: Agent[], pid: number, port: 
     if (rest > 0) await sleep(rest);
   }
   const steadyCpuS = (cpuSeconds(pid) ?? 0) - cpu1;
+  if (values['cpu-prof']) process.stdout.write(`${mode} steady state in the profile: ${steadyFromUs}..${process.hrtime.bigint() / 1000n} µs\n`);
   await Promise.all(clients.map(({ c }) => c.endAsync(true)));
   await sleep(1000);
   return {
@@ -201,7 +204,8 @@ async function main(): Promise<void> {
       `| steady-state messages | ${plain.steadyMsgs} | ${tls.steadyMsgs} | |`, '',
       `load average after the run: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`, '',
     ].join('\n'));
-    await terminate(app, 10_000);
+    // --cpu-prof writes its profile only when the appliance exits by itself: give its stop time
+    await terminate(app, values['cpu-prof'] ? 180_000 : 10_000);
   } finally {
     for (const p of cleanup.runAll()) process.stderr.write(`cleanup: ${p}\n`);
   }
