@@ -4,7 +4,7 @@
 // servers (S15) and the "Default schedule" (S2). On a server's panel: its visitors, its own
 // schedule, and removing it. Each opens its screen in a dialog.
 import '../fleet.css';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { EnrollmentInfo } from '../../../contract/tls-api.js';
 import type { AgentSummary } from '../../../contract/api.js';
 import { ApiRequestError, errorReason } from '../api-client.js';
@@ -24,6 +24,7 @@ function InstallCommand() {
   const { t } = useUi();
   const [state, setState] = useState<{ info: EnrollmentInfo | null; error: string | null; forbidden: boolean }>({ info: null, error: null, forbidden: false });
   const [copied, setCopied] = useState(false);
+  const code = useRef<HTMLElement>(null);
   useEffect(() => {
     const ctl = new AbortController();
     getEnrollment(ctl.signal).then(
@@ -40,13 +41,21 @@ function InstallCommand() {
   if (state.error) return <ProblemList problems={[]} message={state.error} />;
   const info = state.info;
   if (!info) return <p class="hint">{t('fleet.loading')}</p>;
+  // the clipboard needs a secure context (HTTPS or localhost); elsewhere the text is selected to copy by hand
+  const select = (): void => {
+    if (code.current) window.getSelection()?.selectAllChildren(code.current);
+  };
   const copy = (): void => {
-    navigator.clipboard.writeText(info.installCommand).then(() => setCopied(true), () => setCopied(false));
+    if (!window.isSecureContext) {
+      select();
+      return;
+    }
+    navigator.clipboard.writeText(info.installCommand).then(() => setCopied(true), select);
   };
   return (
     <div class="fleet-install" data-testid="install">
       <p>{t('server.install')}</p>
-      <code class="fleet-command" data-testid="install-command">{info.installCommand}</code>
+      <code class="fleet-command" data-testid="install-command" ref={code}>{info.installCommand}</code>
       <div class="fleet-actions">
         <button type="button" class="button button-quiet" data-testid="install-copy" onClick={copy}>
           {copied ? t('server.copied') : t('server.copy')}
