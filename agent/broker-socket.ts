@@ -2,16 +2,10 @@
 // TLS stream builder for MqttClient. Using it instead of mqtt.connect() keeps mqtt.js from loading
 // its WebSocket and SOCKS transports, which the agent does not use.
 //
-// TLS with a pin (SEC): the appliance's certificate is usually self-signed, so no CA vouches for
-// it; the agent trusts the public key it was given (`--pin sha256//…`) and nothing else. Node
-// holds what MqttClient writes (the CONNECT with the secret) until the handshake is over and the
-// 'secureConnect' listeners have run, and a mismatch destroys the socket there, so a different
-// key never sees the secret (test/agent/session-tls.int.test.ts checks the broker got nothing).
+// TLS with a pin (SEC): pinned-tls.ts.
 import { createConnection, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { isIP } from 'node:net';
-import { X509Certificate } from 'node:crypto';
-import { publicKeyPin } from '../core/public-key-pin.js';
+import type { TLSSocket } from 'node:tls';
+import { connectTls } from './pinned-tls.js';
 
 export function tcpStreamBuilder(host: string, port: number): () => Socket {
   return () => {
@@ -22,30 +16,11 @@ export function tcpStreamBuilder(host: string, port: number): () => Socket {
   };
 }
 
-export class PinMismatchError extends Error {
-  readonly code = 'RW_ERR_TLS_PIN';
-}
-
 /**
  * MQTT over TLS. With `pin`, the broker's key must be that one (its certificate chain is not
  * checked: the pin is the trust); without, the certificate must verify against the system's CAs
  * and name `host`.
  */
 export function tlsStreamBuilder(host: string, port: number, pin?: string): () => TLSSocket {
-  return () => {
-    const socket = tlsConnect({
-      host, port, minVersion: 'TLSv1.2',
-      ...(isIP(host) === 0 ? { servername: host } : {}),
-      rejectUnauthorized: pin === undefined,
-    });
-    socket.setNoDelay(true);
-    if (pin !== undefined) {
-      socket.once('secureConnect', () => {
-        const raw = socket.getPeerCertificate().raw as Buffer | undefined;
-        const got = raw ? publicKeyPin(new X509Certificate(raw)) : '(no certificate)';
-        if (got !== pin) socket.destroy(new PinMismatchError(`the broker's public key ${got} is not the pinned ${pin}`));
-      });
-    }
-    return socket;
-  };
+  return () => connectTls(host, port, pin);
 }

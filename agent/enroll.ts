@@ -8,26 +8,39 @@ import { API_PREFIX, type EnrollRequest, type EnrollResponse } from '../contract
 import { ERROR_CODES, RwError, type ErrorCode } from '../contract/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import { PIN_PATTERN } from '../core/public-key-pin.js';
+import { pinnedFetch, type FetchLike } from './pinned-fetch.js';
+import { PinMismatchError } from './pinned-tls.js';
 
 export interface Identity {
   agentId: string;
   secret: string;
+  /** plain MQTT's port (0: the appliance serves none) */
   mqttPort: number;
+  /** MQTT over TLS's port, from the enrollment answer (SEC) */
+  mqttsPort?: number;
+  /** the appliance's key pin, kept when the enrollment itself went over HTTPS that verified (SEC) */
+  pin?: string;
 }
 
 export const IDENTITY_FILE = 'identity.json';
 
+const port = (min: number) => z.int().check(z.minimum(min), z.maximum(65535));
+const pinSchema = z.string().check(z.regex(PIN_PATTERN));
+
 const identitySchema = z.object({
   agentId: z.string().check(z.minLength(1)),
   secret: z.string().check(z.minLength(1)),
-  mqttPort: z.int().check(z.minimum(1), z.maximum(65535)),
+  mqttPort: port(0),
+  mqttsPort: z.optional(port(1)),
+  pin: z.optional(pinSchema),
 });
 
 // contract/api.ts declares the response as a type only; the agent checks the shape it received.
 const enrollResponseSchema: z.ZodMiniType<EnrollResponse> = z.object({
   agentId: z.string().check(z.minLength(1)),
   secret: z.string().check(z.minLength(1)),
-  mqtt: z.object({ port: z.int().check(z.minimum(1), z.maximum(65535)) }),
+  mqtt: z.object({ port: port(0), tlsPort: z.optional(port(1)), pin: z.optional(pinSchema) }),
 });
 
 /** The stored identity, or null when the agent has not enrolled yet. */
@@ -76,7 +89,9 @@ export interface EnrollDeps {
   log: Logger;
   /** Aborts the retry loop (SIGTERM during a first start against an unreachable appliance). */
   signal?: AbortSignal;
-  fetch?: typeof fetch;
+  /** the appliance's key (`sha256//…`): an https:// appliance is trusted by this key alone (SEC) */
+  pin?: string;
+  fetch?: FetchLike;
   /** First retry delay after a network error; doubles up to `retryMaxMs`. */
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -111,7 +126,8 @@ const TRANSIENT_STATUSES = new Set([502, 503, 504]);
 
 /** POSTs the enrollment, retrying network errors and transient statuses with capped backoff. */
 export async function enroll(deps: EnrollDeps & { token: string }): Promise<Identity> {
-  const doFetch = deps.fetch ?? fetch;
+  const https = deps.applianceUrl.protocol === 'https:';
+  const doFetch: FetchLike = deps.fetch ?? (https && deps.pin !== undefined ? pinnedFetch(deps.pin) : fetch);
   const url = enrollUrl(deps.applianceUrl);
   const body: EnrollRequest = { token: deps.token, hostname: deps.hostname };
   const baseMs = deps.retryBaseMs ?? 1000;
@@ -129,9 +145,15 @@ export async function enroll(deps: EnrollDeps & { token: string }): Promise<Iden
       });
     } catch (error) {
       if (deps.signal?.aborted) throw error;
+      // another key than the pinned one is an answer, not an outage: asking again gets the same key
+      if (error instanceof PinMismatchError) throw new RwError('RW_ERR_TLS_PIN', `enrollment refused by this agent: ${error.message}; ${ERROR_CODES.RW_ERR_TLS_PIN}`, { cause: error });
       networkError = error;
     }
-    if (response && !TRANSIENT_STATUSES.has(response.status)) return identityFrom(response, url);
+    if (response && !TRANSIENT_STATUSES.has(response.status)) {
+      const identity = await identityFrom(response, url);
+      // the answer came over HTTPS that verified (pinned, or by a CA): its pin can be trusted for MQTT
+      return https ? identity : { agentId: identity.agentId, secret: identity.secret, mqttPort: identity.mqttPort, ...(identity.mqttsPort ? { mqttsPort: identity.mqttsPort } : {}) };
+    }
     const delayMs = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
     deps.log.warn('enrollment: appliance not available yet, retrying', {
       url, attempt: attempt + 1, retryInMs: delayMs,
@@ -151,7 +173,8 @@ async function identityFrom(response: Response, url: string): Promise<Identity> 
     if (!parsed.success) {
       throw new RwError('RW_ERR_BAD_PAYLOAD', `enrollment: ${url} answered ${response.status} with an unexpected body`);
     }
-    return { agentId: parsed.data.agentId, secret: parsed.data.secret, mqttPort: parsed.data.mqtt.port };
+    const { port: mqttPort, tlsPort, pin } = parsed.data.mqtt;
+    return { agentId: parsed.data.agentId, secret: parsed.data.secret, mqttPort, ...(tlsPort ? { mqttsPort: tlsPort } : {}), ...(pin ? { pin } : {}) };
   }
   const serverMessage = errorMessageOf(text);
   switch (response.status) {

@@ -83,7 +83,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let identity: Identity;
   try {
     identity = await loadOrEnroll({
-      applianceUrl, token: options.token, stateDir: options.stateDir, hostname: hostname(),
+      applianceUrl, token: options.token, stateDir: options.stateDir, hostname: hostname(), ...(options.pin ? { pin: options.pin } : {}),
       clock, log: log.child('enroll'), signal: shutdown.signal,
     });
   } catch (error) {
@@ -168,7 +168,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
   const session = createSession({
     applianceUrl, identity, inventory: currentInventory, queue, onConfig: applyConfig,
-    ...(options.mqtt ? { mqttUrl: new URL(options.mqtt) } : {}), ...(options.pin ? { pin: options.pin } : {}),
+    // the flag's pin, else the one enrollment over verified HTTPS brought (SEC)
+    ...(options.mqtt ? { mqttUrl: new URL(options.mqtt) } : {}), ...(options.pin ?? identity.pin ? { pin: options.pin ?? identity.pin } : {}),
     keepaliveS: options.keepalive, clock, log: log.child('session'),
   });
   const watch = createInventoryWatch({

@@ -10,9 +10,9 @@ import './zod-english.js';
 export const AGENT_PROGRAM = 'rackwatch-agent';
 
 export const AGENT_OPTION_SPECS: OptionSpec[] = [
-  { flag: 'appliance', env: 'RW_APPLIANCE', help: "the appliance's URL, e.g. `http://10.0.0.2:8080`", defaultText: '(required)' },
+  { flag: 'appliance', env: 'RW_APPLIANCE', help: "the appliance's URL, e.g. `https://10.0.0.2:8443` (with --pin, HTTPS trusts that key alone)", defaultText: '(required)' },
   { flag: 'mqtt', env: 'RW_MQTT', help: "the broker, when not the appliance's host and enrolled port: `mqtt://host:1883` or `mqtts://host:8883` (TLS)", defaultText: "the appliance's host" },
-  { flag: 'pin', env: 'RW_PIN', help: "`sha256//…` of the appliance's public key (what it prints at first start): MQTT over TLS (port 8883 unless --mqtt says otherwise), refusing any other key" },
+  { flag: 'pin', env: 'RW_PIN', help: "`sha256//…` of the appliance's public key (in the install command; the appliance logs it at start): enrollment over HTTPS and MQTT over TLS (the port the enrollment answer gave, else 8883, unless --mqtt says otherwise) trust that key and refuse any other" },
   { flag: 'token', env: 'RW_TOKEN', help: 'enrollment token; needed only the first time' },
   { flag: 'state-dir', env: 'RW_STATE_DIR', help: 'keeps `identity.json` (agent id and secret, mode 0600), `config.json` (the last good configuration) and `queue/` (batches not yet acknowledged); one agent per directory' },
   { flag: 'interval', env: 'RW_INTERVAL', help: 'seconds between samples (the RRD step) until the appliance sends a configuration; routes, top processes and visitors keep 300, 15 and 30 s' },

@@ -82,9 +82,12 @@ export const DEFAULT_MQTTS_PORT = 8883;
 /** Where the session connects and how: the explicit MQTT URL, TLS when it says mqtts or a pin is given. */
 export function brokerAddress(deps: Pick<SessionDeps, 'applianceUrl' | 'identity' | 'mqttUrl' | 'pin'>): { host: string; port: number; tls: boolean } {
   const url = deps.mqttUrl;
-  const tls = url?.protocol === 'mqtts:' || deps.pin !== undefined;
+  // an appliance that serves no plain MQTT (it answered port 0) is reached over TLS, trusting the
+  // system's CAs when no pin is known
+  const tlsOnly = !url && deps.identity.mqttPort === 0 && deps.identity.mqttsPort !== undefined;
+  const tls = url?.protocol === 'mqtts:' || deps.pin !== undefined || tlsOnly;
   const host = brokerHost(url ?? deps.applianceUrl);
-  const port = url?.port ? Number(url.port) : tls ? DEFAULT_MQTTS_PORT : url ? 1883 : deps.identity.mqttPort;
+  const port = url?.port ? Number(url.port) : tls ? (deps.identity.mqttsPort ?? DEFAULT_MQTTS_PORT) : url ? 1883 : deps.identity.mqttPort;
   return { host, port, tls };
 }
 

@@ -13,12 +13,15 @@ import { AgentRepository } from './agents/agent-repository.js';
 import { AgentRegistry } from './agents/agent-registry.js';
 import { LiveHub } from './live/live-hub.js';
 import { Ingest } from './ingest/ingest.js';
-import { AgentEnrollment, loadOrCreateEnrollToken } from './agents/enrollment.js';
+import { AgentEnrollment, ENROLL_TOKEN_FILE, loadOrCreateEnrollToken } from './agents/enrollment.js';
 import { MqttBroker } from './broker/mqtt-broker.js';
 import { createHttpApp, HttpServer } from './http/http-server.js';
 import { healthReport } from './health/health-report.js';
 import { registerFeatureRoutes } from './routes.js';
 import { loadOrCreateSelfSigned } from './tls/self-signed.js';
+import { TlsIdentity } from './tls/tls-identity.js';
+import { defaultPublicAddress, httpsOrigin } from './http/public-address.js';
+import { installCommand } from './installer/install-command.js';
 import { hostname } from 'node:os';
 import { AlertingFeature } from './alerting/alerting-feature.js';
 import { StorageCapacity } from './store/storage-capacity.js';
@@ -46,8 +49,16 @@ export interface ApplianceDeps {
 }
 
 export interface ApplianceAddresses {
+  /** plain HTTP (0 with --http-plain off) */
   httpPort: number;
+  httpsPort: number;
+  /** plain MQTT (0 with --mqtt-plain off) */
   mqttPort: number;
+  mqttsPort: number;
+  /** where agents and browsers reach the appliance (--public-address or its default) */
+  publicAddress: string;
+  /** `sha256//…` of the TLS key */
+  pin: string;
   enrollToken: string;
   enrollTokenCreated: boolean;
 }
@@ -114,7 +125,7 @@ export class Appliance {
     this.store = store;
     await store.start();
     await capacity.refresh();
-    const { token, created } = loadOrCreateEnrollToken(path.join(dataDir, 'enroll-token'), config.enrollToken);
+    const { token, created } = loadOrCreateEnrollToken(path.join(dataDir, ENROLL_TOKEN_FILE), config.enrollToken);
     const enrollment = new AgentEnrollment({
       repo, registry, token, clock, logger: logger.child('enroll'),
       serverCapacity: () => capacity.report().serverCapacity,
@@ -138,11 +149,13 @@ export class Appliance {
       visitors,
     });
 
-    const tlsFiles = await loadOrCreateSelfSigned({ dataDir, names: [hostname(), config.listen, 'localhost', '127.0.0.1', '::1'], nowMs: clock.now() });
+    const publicAddress = config.publicAddress ?? defaultPublicAddress(config.listen, hostname());
+    const tlsFiles = await loadOrCreateSelfSigned({ dataDir, names: [publicAddress, hostname(), config.listen, 'localhost', '127.0.0.1', '::1'], nowMs: clock.now() });
     if (tlsFiles.created) logger.info('made a self-signed TLS certificate', { cert: tlsFiles.certPath, pin: tlsFiles.pin });
+    const tls = new TlsIdentity({ dataDir, initial: { key: tlsFiles.key, cert: tlsFiles.cert }, publicAddress, now: () => clock.now(), logger: logger.child('tls') });
     const broker = new MqttBroker({
       host: config.listen, port: config.mqttPort, plain: config.mqttPlain === 'on',
-      tls: { port: config.mqttsPort, key: tlsFiles.key, cert: tlsFiles.cert },
+      tls: { port: config.mqttsPort, ...tls.current },
       ingest, registry, logger: logger.child('mqtt'),
       verifyAgent: (id, secret) => enrollment.verify(id, secret),
       guard: accounts.guard('mqtt'),
@@ -187,12 +200,23 @@ export class Appliance {
     const app = await createHttpApp({
       logger: logger.child('http'), webuiDir: this.deps.webuiDir ?? defaultWebuiDir(),
       auth: accounts.authenticator(), audit: (entry) => accounts.audit.append(entry),
+      tls: tls.current,
     });
+    // HTTPS's port is known once it listens; the routes read it when asked
+    const httpsPort = (): number => this.http?.port ?? 0;
+    const origin = (): string => httpsOrigin(publicAddress, httpsPort());
     const agentExists = (id: string): boolean => registry.exists(id);
     await registerFeatureRoutes(app, {
       health,
       accounts: accounts.routeDeps(),
-      agents: { registry, enrollment, servers, mqttPort: () => broker.port },
+      agents: {
+        registry, enrollment, servers, mqttPort: () => broker.port,
+        mqtts: () => ({ port: broker.tlsPort, pin: tls.pin }),
+        enrollmentInfo: () => ({
+          token, pin: tls.pin, address: publicAddress, httpsPort: httpsPort(), mqttsPort: broker.tlsPort,
+          installCommand: installCommand({ address: publicAddress, httpsPort: httpsPort(), token, pin: tls.pin }),
+        }),
+      },
       series: { series: store, agentExists, clock },
       alerts: {
         engine: alerting.engine, admin: alerting.admin, repo: alerting.repo, outbox: alerting.outbox, modem: () => alerting.modemResponse(),
@@ -201,13 +225,26 @@ export class Appliance {
       visitors: { visitors, agentExists },
       config: { config: agentConfig, agentExists },
       stream: { hub, heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, retryMs: 2_000 },
+      installer: { origin, pin: () => tls.pin },
+      tls: { identity: tls },
+    });
+    const http = new HttpServer({
+      host: config.listen, port: config.httpsPort, app,
+      plain: { port: config.httpPort, mode: config.httpPlain, httpsOrigin: origin },
     });
     this.app = app;
-    const http = new HttpServer({ host: config.listen, port: config.httpPort, app });
     this.http = http;
     await http.start();
+    // an uploaded certificate: the next handshake on either protocol presents it
+    tls.onChange(({ key, cert }) => {
+      http.setTlsIdentity(key, cert);
+      broker.setTlsIdentity(key, cert);
+    });
 
-    return { httpPort: http.port, mqttPort: broker.port, enrollToken: token, enrollTokenCreated: created };
+    return {
+      httpPort: http.plainPort, httpsPort: http.port, mqttPort: broker.port, mqttsPort: broker.tlsPort, publicAddress, pin: tls.pin,
+      enrollToken: token, enrollTokenCreated: created,
+    };
   }
 
   /** The HTTP app, for in-process requests (`inject`) and its route table (the authorization matrix test). */

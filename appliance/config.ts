@@ -4,14 +4,18 @@
 import { z } from 'zod';
 import type { OptionSpec } from '../core/cli-options.js';
 import { isValidTimeZone } from './alerting/policy/local-time.js';
+import { isHostOrAddress } from './http/public-address.js';
 
 export const APPLIANCE_OPTIONS: OptionSpec[] = [
   { flag: 'data-dir', env: 'RW_DATA_DIR', help: "all state: `rrd/`, `db/rackwatch.sqlite`, rrdcached's journal and socket, the enrollment token" },
   { flag: 'mqtt-port', env: 'RW_MQTT_PORT', help: 'MQTT (0 = any free port)' },
   { flag: 'mqtts-port', env: 'RW_MQTTS_PORT', help: 'MQTT over TLS, with the key and certificate in `<data-dir>/tls/` (a self-signed pair is made at first start; 0 = any free port)' },
   { flag: 'mqtt-plain', env: 'RW_MQTT_PLAIN', help: '`on` or `off`: whether plain (unencrypted) MQTT is served besides MQTT over TLS' },
-  { flag: 'http-port', env: 'RW_HTTP_PORT', help: 'web UI and API (0 = any free port)' },
-  { flag: 'listen', env: 'RW_LISTEN', help: 'address both servers bind to' },
+  { flag: 'https-port', env: 'RW_HTTPS_PORT', help: 'web UI and API over TLS (HTTPS), with the same key and certificate as MQTT over TLS (0 = any free port)' },
+  { flag: 'http-port', env: 'RW_HTTP_PORT', help: 'plain HTTP (0 = any free port); what it does is --http-plain' },
+  { flag: 'http-plain', env: 'RW_HTTP_PLAIN', help: "`redirect`: plain HTTP answers 308 to the same path on HTTPS at --public-address, except agent enrollment and the agent installer's files (agents installed before TLS use them; docs/security.md); `serve`: plain HTTP serves everything too (a closed lab network, tests); `off`: no plain HTTP listener" },
+  { flag: 'listen', env: 'RW_LISTEN', help: 'address every server binds to' },
+  { flag: 'public-address', env: 'RW_PUBLIC_ADDRESS', help: "host name or IP address agents and browsers reach the appliance at: the install command, /install.sh, the HTTPS redirect and the self-signed certificate's names use it (never a request's Host header)", defaultText: '--listen when it is a single address, else the host name' },
   { flag: 'enroll-token', env: 'RW_ENROLL_TOKEN', help: 'token agents enroll with', defaultText: 'generated once, kept 0600 in `<data-dir>/enroll-token`, shown once when made (then to admins in the web UI)' },
   { flag: 'retention', env: 'RW_RETENTION', help: 'RRD archive profile: `default` (1 day raw, 1 min/7 d, 5 min/31 d, 1 h/400 d; docs/storage.md); `bench` is a small one for load tests' },
   { flag: 'rrd-budget-bytes', env: 'RW_RRD_BUDGET_BYTES', help: 'bytes the RRD files may take; enrollment beyond it is refused', defaultText: '90 % of the data filesystem' },
@@ -39,8 +43,12 @@ export const applianceConfigSchema = z.object({
   mqttPort: port.default(1883),
   mqttsPort: port.default(8883),
   mqttPlain: z.enum(['on', 'off']).default('on'),
+  httpsPort: port.default(8443),
   httpPort: port.default(8080),
+  httpPlain: z.enum(['redirect', 'serve', 'off']).default('redirect'),
   listen: z.string().min(1).default('0.0.0.0'),
+  // goes into a shell script and URLs: a host name or an IP address, nothing else
+  publicAddress: z.string().refine(isHostOrAddress, 'must be a host name or an IP address (no scheme, port or path)').optional(),
   enrollToken: z.string().min(8, 'must be at least 8 characters').optional(),
   retention: z.enum(['default', 'bench']).default('default'),
   rrdBudgetBytes: z.coerce.number().int().positive().optional(),

@@ -5,6 +5,7 @@ import { createLogger } from '../core/logger.js';
 import { helpText, readOptions, UsageError } from '../core/cli-options.js';
 import { APPLIANCE_OPTIONS, applianceConfigSchema } from './config.js';
 import { Appliance } from './appliance.js';
+import { httpsOrigin } from './http/public-address.js';
 import { isAccountCommand, runAccountsCli } from './accounts/cli.js';
 
 async function main(): Promise<number> {
@@ -45,8 +46,9 @@ async function main(): Promise<number> {
   }
   // the enrollment token is a secret: shown once when made, then only to an admin (web UI, console)
   if (addresses.enrollTokenCreated) logger.info(`generated the enrollment token (kept 0600 in the data dir; shown this once): ${addresses.enrollToken}`);
-  logger.info(`web UI and API on http://${config.listen}:${addresses.httpPort}/ , MQTT on port ${addresses.mqttPort}`);
-  process.stdout.write(`rackwatch ready ${JSON.stringify({ httpPort: addresses.httpPort, mqttPort: addresses.mqttPort })}\n`);
+  const a = addresses;
+  logger.info(`web UI and API on ${httpsOrigin(a.publicAddress, a.httpsPort)}/ (plain HTTP: ${a.httpPort ? `port ${a.httpPort}, ${config.httpPlain}` : 'off'}); MQTT over TLS on port ${a.mqttsPort}${a.mqttPort ? `, plain MQTT on port ${a.mqttPort}` : ''}; TLS key pin ${a.pin}`);
+  process.stdout.write(`rackwatch ready ${JSON.stringify({ httpPort: a.httpPort, httpsPort: a.httpsPort, mqttPort: a.mqttPort, mqttsPort: a.mqttsPort })}\n`);
 
   await new Promise<void>((resolve) => {
     const onSignal = (sig: NodeJS.Signals): void => {

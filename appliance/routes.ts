@@ -10,7 +10,8 @@ import { agentRoutes, type AgentRoutesDeps } from './agents/routes.js';
 import { configRoutes, type ConfigRoutesDeps } from './agent-config/routes.js';
 import { alertRoutes, type AlertRoutesDeps } from './alerting/routes.js';
 import { healthRoutes } from './health/health-report.js';
-import { installerRoutes } from './installer/routes.js';
+import { installerRoutes, type InstallerRoutesDeps } from './installer/routes.js';
+import { tlsRoutes, type TlsRoutesDeps } from './tls/routes.js';
 import { eventStreamRoutes, type EventStreamDeps } from './live/event-stream.js';
 import { seriesRoutes, type SeriesRoutesDeps } from './store/series-routes.js';
 import { visitorRoutes, type VisitorRoutesDeps } from './visitors/routes.js';
@@ -24,8 +25,8 @@ export interface FeatureRoutesDeps {
   visitors: VisitorRoutesDeps;
   config: ConfigRoutesDeps;
   stream: EventStreamDeps;
-  /** where the agent installer's files are (dist/ by default) */
-  installerDir?: string;
+  installer: InstallerRoutesDeps;
+  tls: TlsRoutesDeps;
 }
 
 export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesDeps): Promise<void> {
@@ -36,6 +37,7 @@ export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureR
   await app.register(guarded(alertRoutes), deps.alerts);
   await app.register(guarded(visitorRoutes), deps.visitors);
   await app.register(guarded(configRoutes), deps.config);
-  await app.register(guarded(installerRoutes), deps.installerDir !== undefined ? { distDir: deps.installerDir } : {});
+  await app.register(guarded(installerRoutes), deps.installer);
+  await app.register(guarded(tlsRoutes), deps.tls);
   await app.register(guarded(eventStreamRoutes), deps.stream);
 }

@@ -15,7 +15,8 @@ export interface EnrollRequest {
 export interface EnrollResponse {
   agentId: string;
   secret: string;
-  mqtt: { port: number };
+  /** `port`: plain MQTT (0 when it is off); `tlsPort` and `pin`: MQTT over TLS and the key it presents (SEC) */
+  mqtt: { port: number; tlsPort?: number; pin?: string };
 }
 
 /** Latest values of one series: family + optional key → field → value, at time t (unix s). */

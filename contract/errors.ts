@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   RW_ERR_FORBIDDEN: 'your role does not allow this',
   RW_ERR_SESSION: 'the session has expired or was ended: sign in again',
   RW_ERR_CSRF: 'the CSRF token is missing or wrong: reload the page and try again',
+  RW_ERR_TLS_PIN: "the appliance presented another public key than the pinned one: if its certificate was replaced, re-run the install command on this server (or set RW_PIN to the appliance's new pin)",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

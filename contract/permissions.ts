@@ -20,6 +20,8 @@ export const PERMISSIONS = [
   'contacts:read', 'sms:read',
   // admin: people, the modem, the fleet itself, the storage
   'users:manage', 'audit:read', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage',
+  // admin: the appliance's TLS certificate (SEC)
+  'tls:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -1,9 +1,14 @@
 #!/bin/sh
-# rackwatch agent installer (S20), served by the appliance at GET /install.sh with its own
-# address in place of the placeholder below:
+# rackwatch agent installer (S20, SEC), served by the appliance at GET /install.sh with its own
+# HTTPS address and public-key pin in place of the placeholders below. The admin page's "Add
+# server" dialog shows the command:
 #
-#   curl -fsSL http://<appliance>:8080/install.sh | sudo sh -s -- --token <enrollment token>
+#   curl --pinnedpubkey 'sha256//…' -k -fsS https://<appliance>:8443/install.sh \
+#     | sudo sh -s -- --token <enrollment token> --pin 'sha256//…'
 #
+# With a pin, every download is made by curl trusting that public key only (-k: a self-signed
+# certificate verifies against no CA, the pin is the check), and the agent is given the pin
+# (RW_PIN) for its enrollment over HTTPS and for MQTT over TLS.
 # Downloads the agent (one file) from the appliance, checks its SHA-256, installs it in
 # /opt/rackwatch-agent as the systemd service rackwatch-agent, run by the system user
 # rackwatch-agent with its state (identity, last configuration, queue of unsent batches) in
@@ -12,6 +17,7 @@
 set -eu
 
 APPLIANCE='__APPLIANCE_URL__'
+PIN='__APPLIANCE_PIN__'
 TOKEN=''
 ROOT=''
 ACTION=install
@@ -35,7 +41,9 @@ Usage: install-agent.sh [options]
 
 Installs (or upgrades) the rackwatch agent as the systemd service rackwatch-agent.
 
-  --appliance URL   the appliance, e.g. http://10.0.0.2:8080 (filled in when served by it)
+  --appliance URL   the appliance, e.g. https://10.0.0.2:8443 (filled in when served by it)
+  --pin sha256//…   the appliance's public key: downloads, enrollment and MQTT trust that key
+                    only (filled in when served by it; needs curl)
   --token T         enrollment token from the appliance's admin page (first install only)
   --hostname NAME   the name this server reports under (default: its host name)
   --node PATH       the Node.js (20 or later) to run the agent with (default: node in PATH)
@@ -62,6 +70,8 @@ while [ $# -gt 0 ]; do
   case $1 in
     --appliance) need_value "$@"; APPLIANCE=$2; shift 2 ;;
     --appliance=*) APPLIANCE=${1#*=}; shift ;;
+    --pin) need_value "$@"; PIN=$2; shift 2 ;;
+    --pin=*) PIN=${1#*=}; shift ;;
     --token) need_value "$@"; TOKEN=$2; shift 2 ;;
     --token=*) TOKEN=${1#*=}; shift ;;
     --hostname) need_value "$@"; AGENT_HOSTNAME=$2; shift 2 ;;
@@ -89,7 +99,7 @@ BUNDLE=$ROOT$INSTALL_DIR/$BUNDLE_NAME
 
 [ "$(uname -s)" = Linux ] || die "the agent runs on Linux only (this is $(uname -s))"
 if [ -z "$ROOT" ]; then
-  [ "$(id -u)" = 0 ] || die "run as root: curl -fsSL <appliance>/install.sh | sudo sh -s -- --token <token>"
+  [ "$(id -u)" = 0 ] || die "run as root: the command of the appliance's Add server dialog ends in | sudo sh -s -- …"
   command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ] \
     || die "this server does not run systemd; the agent can still be run by hand: node rackwatch-agent.js --help"
 fi
@@ -123,6 +133,14 @@ case $APPLIANCE in
 esac
 case $APPLIANCE in *[!A-Za-z0-9:/.%_~\[\]-]*) die "--appliance: '$APPLIANCE' is not a plain http(s)://host[:port] address" ;; esac
 case $TOKEN in *[!A-Za-z0-9._~+/=-]*) die "--token: unexpected characters in the token" ;; esac
+# a script run from a file, not served by the appliance, has no pin unless --pin gives one
+case $PIN in *APPLIANCE_PIN*) PIN='' ;; esac
+case $PIN in
+  '') ;;
+  sha256//*[!A-Za-z0-9+/=]*) die "--pin: expected sha256// and 44 base64 characters" ;;
+  sha256//????????????????????????????????????????????) ;;
+  *) die "--pin: expected sha256// and 44 base64 characters" ;;
+esac
 case $AGENT_HOSTNAME in *[!A-Za-z0-9._-]*) die "--hostname: letters, digits, '.', '_' and '-' only" ;; esac
 if [ -z "$TOKEN" ] && [ ! -f "$ROOT$STATE_DIR/identity.json" ]; then
   die "--token is needed for the first install: the enrollment token on the appliance's admin page"
@@ -148,7 +166,11 @@ case $NODE_MAJOR in '' | *[!0-9]*) die "$NODE does not run (is it Node.js?)" ;; 
   older releases, RHEL and others: https://github.com/nodesource/distributions
   then run this again (or pass --node /path/to/node)"
 
-if command -v curl >/dev/null 2>&1; then
+if [ -n "$PIN" ]; then
+  command -v curl >/dev/null 2>&1 || die "curl is needed to download with the pinned key (--pin): install curl"
+  # -k: no CA vouches for a self-signed certificate; --pinnedpubkey refuses any other key
+  fetch() { curl -fsS --retry 3 --pinnedpubkey "$PIN" -k -o "$2" "$1"; }
+elif command -v curl >/dev/null 2>&1; then
   fetch() { curl -fsSL --retry 3 -o "$2" "$1"; }
 elif command -v wget >/dev/null 2>&1; then
   fetch() { wget -q -O "$2" "$1"; }
@@ -263,6 +285,7 @@ Group=$AGENT_USER
 Environment=RW_APPLIANCE=$APPLIANCE
 Environment=RW_STATE_DIR=$STATE_DIR
 UNIT
+  if [ -n "$PIN" ]; then printf 'Environment=RW_PIN=%s\n' "$PIN"; fi
   if [ -n "$AGENT_HOSTNAME" ]; then printf 'Environment=RW_HOSTNAME=%s\n' "$AGENT_HOSTNAME"; fi
   cat <<UNIT
 EnvironmentFile=-$CONFIG_DIR/agent.env

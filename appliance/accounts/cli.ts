@@ -5,9 +5,11 @@
 //   rackwatch token create --data-dir DIR --role ROLE --name NAME [--user USER]
 //   rackwatch password reset --data-dir DIR --user NAME
 //   rackwatch setup-code --data-dir DIR
+//   rackwatch enroll-token --data-dir DIR
 //
 // A token or password is printed once on stdout and nowhere else; messages go to stderr.
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isRwError } from '../../contract/errors.js';
@@ -23,9 +25,10 @@ import { AttemptGuard } from './attempt-guard.js';
 import { isRole, ROLES } from './roles.js';
 import { SessionStore } from './session-store.js';
 import { readSetupCode } from './setup-code.js';
+import { ENROLL_TOKEN_FILE } from '../agents/enrollment.js';
 import { Totp } from './totp.js';
 
-export const ACCOUNT_COMMANDS = ['token', 'password', 'setup-code'] as const;
+export const ACCOUNT_COMMANDS = ['token', 'password', 'setup-code', 'enroll-token'] as const;
 
 /** The database inside a data dir (the same path appliance/appliance.ts opens). */
 export function databasePath(dataDir: string): string {
@@ -42,6 +45,7 @@ const USAGE = `usage:
   rackwatch token create --data-dir DIR --role ${ROLES.join('|')} --name NAME [--user USER]
   rackwatch password reset --data-dir DIR --user NAME
   rackwatch setup-code --data-dir DIR
+  rackwatch enroll-token --data-dir DIR
 `;
 
 /** A random password for a reset: 4 groups of 5 base32 characters (100 bits), easy to read out. */
@@ -70,7 +74,7 @@ export async function runAccountsCli(argv: readonly string[], io: CliIo): Promis
   const { values, positionals } = parsed;
   const command = positionals.join(' ');
   const dataDir = values['data-dir'];
-  if (!dataDir || !['token create', 'password reset', 'setup-code'].includes(command)) {
+  if (!dataDir || !['token create', 'password reset', 'setup-code', 'enroll-token'].includes(command)) {
     io.err(dataDir ? `rackwatch: unknown command "${command}"\n${USAGE}` : `rackwatch: --data-dir is required\n${USAGE}`);
     return 2;
   }
@@ -82,6 +86,16 @@ export async function runAccountsCli(argv: readonly string[], io: CliIo): Promis
       return 1;
     }
     io.out(code + '\n');
+    return 0;
+  }
+  if (command === 'enroll-token') {
+    // the agents' enrollment token (SEC): shown once when made, then to admins in the web UI and here
+    const file = path.join(dir, ENROLL_TOKEN_FILE);
+    if (!existsSync(file)) {
+      io.err(`rackwatch: no ${file}: the appliance has not started yet, or takes its token from --enroll-token (RW_ENROLL_TOKEN)\n`);
+      return 1;
+    }
+    io.out(readFileSync(file, 'utf8').trim() + '\n');
     return 0;
   }
 

@@ -71,6 +71,9 @@ export function tokensEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** The enrollment token's file in the data dir. */
+export const ENROLL_TOKEN_FILE = 'enroll-token';
+
 /** The enrollment token: the configured one, else the one stored in the data dir, else a new one.
  * The file is 0600 (docs/security.md, "Files"), and one left wider by an older version is tightened. */
 export function loadOrCreateEnrollToken(file: string, configured: string | undefined): { token: string; created: boolean } {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { EnrollResponse } from '../../contract/api.js';
 import { API_PREFIX } from '../../contract/api.js';
+import type { EnrollmentInfo } from '../../contract/tls-api.js';
 import { RwError } from '../../contract/errors.js';
 import { sendJson, sendNoContent, sendParsed } from '../http/http-server.js';
 import { idParams } from '../http/route-schemas.js';
@@ -15,7 +16,12 @@ export interface AgentRoutesDeps {
   registry: AgentRegistry;
   enrollment: AgentEnrollment;
   servers: ServerAdmin;
+  /** plain MQTT's port (0: off) */
   mqttPort: () => number;
+  /** MQTT over TLS: its port and the pin of the key it presents (SEC) */
+  mqtts: () => { port: number; pin: string };
+  /** what adding a server needs: the token, the pin, the install command (admins) */
+  enrollmentInfo: () => EnrollmentInfo;
 }
 
 /** enrollments per address per minute: a host enrolls once; a test rig or a bench many at once */
@@ -24,13 +30,16 @@ const ENROLL_RATE_LIMIT = { max: 6_000, timeWindow: 60_000 };
 export function agentRoutes(fastify: FastifyInstance, deps: AgentRoutesDeps): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const P = API_PREFIX;
-  // the enrollment body is checked by AgentEnrollment (its token first)
-  // agents hold no cookie, so no CSRF token; a wrong token is throttled per address
+  // the enrollment body is checked by AgentEnrollment (its token first); agents hold no cookie,
+  // so there is no CSRF token to ask them for (access-control.ts); a wrong token is throttled per address
   app.post(`${P}/enroll`, { config: { permission: 'public', csrf: false, rateLimit: ENROLL_RATE_LIMIT, audit: { action: 'server.enrolled' } } }, async (req, reply) => {
     const { agentId, secret } = await deps.enrollment.enroll(req.body, req.ip);
-    const body: EnrollResponse = { agentId, secret, mqtt: { port: deps.mqttPort() } };
+    const mqtts = deps.mqtts();
+    const body: EnrollResponse = { agentId, secret, mqtt: { port: deps.mqttPort(), ...(mqtts.port > 0 ? { tlsPort: mqtts.port, pin: mqtts.pin } : {}) } };
     return sendJson(reply, 201, body);
   });
+  // the token is a secret: admins only, never cached
+  app.get(`${P}/enrollment`, { config: { permission: 'enrollment:manage' } }, (_req, reply) => sendJson(reply, 200, deps.enrollmentInfo()));
   app.get(`${P}/agents`, { config: { permission: 'agents:read' } }, (_req, reply) => sendJson(reply, 200, deps.registry.list()));
   app.get(`${P}/agents/:id`, { config: { permission: 'agents:read' }, schema: { params: idParams } }, (req, reply) => {
     const detail = deps.registry.detail(req.params.id);

@@ -164,6 +164,11 @@ export class MqttBroker {
     }
   }
 
+  /** A new key and certificate chain for TLS handshakes from now on (open connections keep theirs). */
+  setTlsIdentity(key: Buffer, cert: Buffer): void {
+    this.tlsServer?.setSecureContext({ key, cert, minVersion: 'TLSv1.2' });
+  }
+
   private track(socket: net.Socket): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));

@@ -4,12 +4,15 @@
 // routes as one plugin (its routes.ts), registered by the composition root; every route
 // declares its permission (`config: { permission }`, contract/permissions.ts) or is refused at
 // registration. One error handler answers every failure as `{ error: { code, message } }`.
+// With `tls` the app's own server is HTTPS (SEC), and HttpServer adds a plain-HTTP listener that
+// hands requests to the same app or redirects them (plain-http.ts); one app, two listeners.
 //
 // Bounds: a body is at most MAX_JSON_BODY_BYTES (413 above), a request must arrive whole within
 // `requestTimeoutMs` (a body dribbled in slowly is cut off), headers within HEADERS_TIMEOUT_MS,
 // an idle keep-alive socket is closed after KEEP_ALIVE_TIMEOUT_MS, a URL is at most
 // MAX_PARAM_CHARS per path parameter (find-my-way's maxParamLength).
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { stat } from 'node:fs/promises';
@@ -27,6 +30,7 @@ import type { Logger } from '../../core/logger.js';
 import { registerAccessControl, type Authenticator } from './access-control.js';
 import { registerChangeAudit, type ChangeEntry } from './change-audit.js';
 import { problemsOf, type Parsed, type ProblemWording, type ValidationIssue } from '../../core/validation-problems.js';
+import { plainHttpAction, type HttpPlainMode } from './plain-http.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -46,6 +50,9 @@ export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** a socket with no traffic either way (an SSE stream sends a heartbeat every 15 s) */
 export const CONNECTION_TIMEOUT_MS = 120_000;
 export const MAX_PARAM_CHARS = 200;
+/** Strict-Transport-Security on HTTPS answers: a year; browsers ignore it while the certificate
+ * does not verify (RFC 6797 8.1), so it takes effect with an uploaded, trusted certificate */
+export const HSTS_MAX_AGE_S = 365 * 24 * 3600;
 
 const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   RW_ERR_BAD_REQUEST: 400,
@@ -147,7 +154,15 @@ export interface HttpAppOptions {
   auth?: Authenticator;
   /** where successful changes are written (the audit log); none: not audited */
   audit?: (entry: ChangeEntry) => void;
+  /** serve HTTPS with this key and certificate chain (PEM); none: the app's server is plain HTTP */
+  tls?: { key: Buffer; cert: Buffer };
 }
+
+type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+/** the request handler Fastify gave the server factory: a plain-HTTP server serves the same app with it */
+const HANDLERS = new WeakMap<FastifyInstance, RequestHandler>();
+/** the timeouts of the app's server, for the plain-HTTP one */
+const PLAIN_SERVER_OPTIONS = new WeakMap<FastifyInstance, http.ServerOptions>();
 
 /** The security headers (SEC): no inline script or style, no framing, no sniffing. */
 const CONTENT_SECURITY_POLICY = {
@@ -174,6 +189,13 @@ const CONTENT_SECURITY_POLICY = {
  */
 export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
   const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const serverOptions = {
+    noDelay: true,
+    requestTimeout,
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+    connectionsCheckingInterval: opts.timeoutCheckMs ?? 5_000,
+  };
+  let handler: RequestHandler | null = null;
   const app = Fastify({
     logger: false,
     bodyLimit: MAX_JSON_BODY_BYTES,
@@ -182,13 +204,15 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     routerOptions: { maxParamLength: MAX_PARAM_CHARS },
     return503OnClosing: true,
-    serverFactory: (handler) => http.createServer({
-      noDelay: true,
-      requestTimeout,
-      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
-      connectionsCheckingInterval: opts.timeoutCheckMs ?? 5_000,
-    }, handler),
+    serverFactory: (h) => {
+      handler = h;
+      return opts.tls
+        ? https.createServer({ ...serverOptions, key: opts.tls.key, cert: opts.tls.cert, minVersion: 'TLSv1.2' }, h)
+        : http.createServer(serverOptions, h);
+    },
   });
+  if (handler) HANDLERS.set(app, handler);
+  PLAIN_SERVER_OPTIONS.set(app, serverOptions);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -276,9 +300,13 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     return reply.code(404).header('cache-control', 'no-store').send(errorBody('RW_ERR_NOT_FOUND', `not found: ${req.method} ${pathname}`));
   });
 
+  // HSTS only on answers over HTTPS (helmet would send it on plain HTTP too, where it means nothing)
+  app.addHook('onSend', (req, reply, payload, done) => {
+    if (req.protocol === 'https') void reply.header('strict-transport-security', `max-age=${HSTS_MAX_AGE_S}`);
+    done(null, payload);
+  });
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: CONTENT_SECURITY_POLICY,
-    // plain HTTP on a management network until TLS lands; HSTS is for that work to turn on
     strictTransportSecurity: false,
     referrerPolicy: { policy: 'no-referrer' },
     frameguard: { action: 'deny' },
@@ -328,13 +356,19 @@ async function webuiFiles(app: FastifyInstance, opts: { root: string }): Promise
 
 export interface HttpServerDeps {
   host: string;
+  /** the app's own server (HTTPS when the app was made with `tls`) */
   port: number;
   app: FastifyInstance;
+  /** a plain-HTTP listener besides an HTTPS app (plain-http.ts); none or 'off': no such listener */
+  plain?: { port: number; mode: HttpPlainMode; httpsOrigin: () => string };
 }
 
 export class HttpServer {
   private app: FastifyInstance | null = null;
+  private plainServer: http.Server | null = null;
   port = 0;
+  /** the plain-HTTP listener's port; 0 when there is none */
+  plainPort = 0;
 
   constructor(private readonly deps: HttpServerDeps) {}
 
@@ -343,11 +377,48 @@ export class HttpServer {
     await app.listen({ host: this.deps.host, port: this.deps.port });
     this.app = app;
     this.port = (app.server.address() as AddressInfo).port;
+    const plain = this.deps.plain;
+    const handler = HANDLERS.get(app);
+    if (!plain || plain.mode === 'off' || !handler) return;
+    const mode = plain.mode;
+    const server = http.createServer(PLAIN_SERVER_OPTIONS.get(app) ?? {}, (req, res) => {
+      const action = plainHttpAction(mode, req.method ?? 'GET', req.url ?? '/', plain.httpsOrigin());
+      if (action.kind === 'serve') {
+        handler(req, res);
+        return;
+      }
+      res.writeHead(308, { location: action.location, 'cache-control': 'no-store', 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`moved to ${action.location}\n`);
+    });
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    server.timeout = CONNECTION_TIMEOUT_MS;
+    this.plainServer = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(plain.port, this.deps.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.plainPort = (server.address() as AddressInfo).port;
+  }
+
+  /** A new key and certificate chain for HTTPS connections from now on (open ones keep theirs). */
+  setTlsIdentity(key: Buffer, cert: Buffer): void {
+    const server = this.app?.server;
+    if (server instanceof https.Server) server.setSecureContext({ key, cert, minVersion: 'TLSv1.2' });
   }
 
   async stop(): Promise<void> {
     const app = this.app;
+    const plain = this.plainServer;
     this.app = null;
+    this.plainServer = null;
+    if (plain) {
+      const closed = new Promise<void>((resolve) => plain.close(() => resolve()));
+      plain.closeAllConnections();
+      await closed;
+    }
     if (!app) return;
     // SSE streams never end by themselves
     const closed = app.close();

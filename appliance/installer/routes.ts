@@ -1,6 +1,8 @@
-// The agent installer, served by the appliance itself (S20): `curl -fsSL http://<appliance>/install.sh | sudo sh`
-// installs the agent as a system service. GET /install.sh is scripts/install-agent.sh with
-// `__APPLIANCE_URL__` replaced by the URL the request came in on; GET /agent/rackwatch-agent.js
+// The agent installer, served by the appliance itself (S20, SEC): the install command
+// (install-command.ts) fetches GET /install.sh over HTTPS pinned to the appliance's key; the
+// script is scripts/install-agent.sh with `__APPLIANCE_URL__` replaced by the appliance's HTTPS
+// origin at its configured address (--public-address, never the request's Host header, which
+// the requester chooses) and `__APPLIANCE_PIN__` by its public-key pin. GET /agent/rackwatch-agent.js
 // is the bundled agent (one file) and /agent/rackwatch-agent.js.sha256 its checksum, which the
 // script checks before installing; /agent/sock-diag-<platform>-<arch>.node (and .sha256) the
 // netlink addon the agent reads TCP sockets with, where there is one for the server's
@@ -9,7 +11,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import type http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RwError } from '../../contract/errors.js';
@@ -18,6 +19,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export const INSTALL_SCRIPT_NAME = 'install-agent.sh';
 export const AGENT_BUNDLE_NAME = 'agent.js';
 export const URL_PLACEHOLDER = '__APPLIANCE_URL__';
+export const PIN_PLACEHOLDER = '__APPLIANCE_PIN__';
 const SERVED_AGENT_NAME = 'rackwatch-agent.js';
 
 /** dist/ next to the bundle (dist/appliance.js), or ../../dist from the sources (appliance/http/). */
@@ -25,24 +27,6 @@ export function defaultDistDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const candidates = [here, path.join(here, '..', '..', 'dist')];
   return candidates.find((c) => existsSync(path.join(c, AGENT_BUNDLE_NAME))) ?? candidates[0] ?? here;
-}
-
-/** host[:port], or [ipv6][:port]: what a Host header may be before it goes into a shell script. */
-const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
-
-/**
- * The appliance's URL as the requester sees it: the Host header (so a script fetched through
- * a NAT or a DNS name points back the same way), else the address the request arrived on.
- */
-export function requestBaseUrl(req: http.IncomingMessage): string {
-  const proto = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
-  const host = req.headers.host;
-  if (host !== undefined) {
-    if (!HOST_RE.test(host)) throw new RwError('RW_ERR_BAD_REQUEST', 'the Host header is not a host name or address with an optional port');
-    return `${proto}://${host}`;
-  }
-  const addr = (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
-  return `${proto}://${addr.includes(':') ? `[${addr}]` : addr}:${req.socket.localPort ?? 80}`;
 }
 
 function notBuilt(what: string): RwError {
@@ -89,7 +73,16 @@ function downloadable(file: string, servedName: string, contentType: string, wha
 /** "linux-x64.node" or "linux-x64.node.sha256": the netlink addons build.mjs puts in dist/. */
 const ADDON_TARGET_RE = /^(linux-(?:x64|arm64|arm|ia32))\.node(\.sha256)?$/;
 
-export function installerRoutes(app: FastifyInstance, opts: { distDir?: string } = {}): Promise<void> {
+export interface InstallerRoutesDeps {
+  /** `https://<public address>:<https port>`: where the script downloads from and the agent enrolls */
+  origin: () => string;
+  /** `sha256//…` of the appliance's public key */
+  pin: () => string;
+  /** dist/ by default */
+  distDir?: string;
+}
+
+export function installerRoutes(app: FastifyInstance, opts: InstallerRoutesDeps): Promise<void> {
   const distDir = opts.distDir ?? defaultDistDir();
   const scriptFile = path.join(distDir, INSTALL_SCRIPT_NAME);
   const agent = downloadable(path.join(distDir, AGENT_BUNDLE_NAME), SERVED_AGENT_NAME, 'text/javascript; charset=utf-8', 'the agent bundle');
@@ -98,14 +91,15 @@ export function installerRoutes(app: FastifyInstance, opts: { distDir?: string }
   const permission = { permission: 'public' } as const;
   // downloads go out as they are: their content-length is what the script and curl check
   const download = { config: permission, compress: false } as const;
-  app.get('/install.sh', { config: permission }, async (req, reply) => {
+  app.get('/install.sh', { config: permission }, async (_req, reply) => {
     let script: string;
     try {
       script = await readFile(scriptFile, 'utf8');
     } catch {
       throw notBuilt('the agent install script');
     }
-    const body = script.replaceAll(URL_PLACEHOLDER, requestBaseUrl(req.raw));
+    // the configured address only: a forged Host header never reaches the script
+    const body = script.replaceAll(URL_PLACEHOLDER, opts.origin()).replaceAll(PIN_PLACEHOLDER, opts.pin());
     return reply.code(200).headers({ 'content-type': 'text/x-shellscript; charset=utf-8', 'cache-control': 'no-store' }).send(body);
   });
   app.get(`/agent/${SERVED_AGENT_NAME}`, download, (req, reply) => agent.send(req, reply));

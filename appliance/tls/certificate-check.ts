@@ -3,6 +3,7 @@
 // (`certificate`, `key`, `chain[1]`). Also the public-key pin agents and the installer's
 // `curl --pinnedpubkey sha256//…` compare against. node:crypto only; no I/O.
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
 import { publicKeyPin } from '../../core/public-key-pin.js';
 
 export { publicKeyPin };
@@ -35,12 +36,29 @@ export function parseCertificates(pem: string, path = 'certificate'): { certs: X
   return { certs, problems };
 }
 
+/** TLS Web Server Authentication (RFC 5280 4.2.1.12) */
+const SERVER_AUTH_OID = '1.3.6.1.5.5.7.3.1';
+
+/** The names a certificate is for: its subjectAltName entries ("DNS:x", "IP Address:y"), else its CN. */
+export function certificateNames(cert: X509Certificate): string[] {
+  const alt = cert.subjectAltName;
+  if (alt) return alt.split(/,\s*/).filter(Boolean);
+  const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1];
+  return cn ? [`CN:${cn}`] : [];
+}
+
+/** Whether the certificate is for `address` (a host name, wildcards as TLS matches them, or an IP address). */
+export function namesAddress(cert: X509Certificate, address: string): boolean {
+  return isIP(address) !== 0 ? cert.checkIP(address) !== undefined : cert.checkHost(address) !== undefined;
+}
+
 /**
  * Validates an uploaded certificate and key at time `nowMs`: both parse, the key is the
- * certificate's, the certificate is valid now, and each certificate of the chain was issued and
- * signed by the next one.
+ * certificate's, the certificate is valid now, is for TLS servers, names `address` (what agents
+ * and browsers connect to) when given, and each certificate of the chain was issued and signed
+ * by the next one.
  */
-export function checkCertificate(upload: CertificateUpload, nowMs: number): CertificateCheck {
+export function checkCertificate(upload: CertificateUpload, nowMs: number, address?: string): CertificateCheck {
   const { certs, problems } = parseCertificates(upload.certificatePem);
   let key: KeyObject | null = null;
   try {
@@ -50,6 +68,12 @@ export function checkCertificate(upload: CertificateUpload, nowMs: number): Cert
   }
   const leaf = certs[0];
   if (leaf && key && !leaf.checkPrivateKey(key)) problems.push('key: does not belong to the certificate (their public keys differ)');
+  if (leaf && leaf.keyUsage !== undefined && !leaf.keyUsage.includes(SERVER_AUTH_OID)) {
+    problems.push(`certificate: not for TLS servers (its extended key usage is ${leaf.keyUsage.join(', ')}, without serverAuth)`);
+  }
+  if (leaf && address !== undefined && !namesAddress(leaf, address)) {
+    problems.push(`certificate: does not name ${address}, the appliance's address (--public-address) that agents and browsers connect to; it names ${certificateNames(leaf).join(', ') || 'nothing'}`);
+  }
   certs.forEach((cert, i) => {
     const path = i === 0 ? 'certificate' : `chain[${i}]`;
     const from = Date.parse(cert.validFrom);

@@ -187,7 +187,7 @@ export async function startAppliance(cleanup: Cleanup, o: ApplianceStartOptions)
   const listeners: ((l: string) => void)[] = [];
   const m = manage(cleanup, 'appliance', process.execPath, [
     ...o.nodeArgs, binary,
-    '--data-dir', o.dataDir, '--http-port', '0', '--mqtt-port', '0', '--mqtts-port', '0', '--listen', '127.0.0.1',
+    '--data-dir', o.dataDir, '--http-port', '0', '--mqtt-port', '0', '--mqtts-port', '0', '--https-port', '0', '--http-plain', 'serve', '--listen', '127.0.0.1',
     '--enroll-token', o.token, '--retention', 'bench', ...o.extraArgs,
   ], (line) => { for (const l of listeners) l(line); });
   const ready = await waitForLine(m, 'the appliance', 60_000, (line) => {

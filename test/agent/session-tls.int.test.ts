@@ -91,5 +91,9 @@ void t.test('where the session connects: mqtts:// or a pin means TLS, 8883 unles
   t.same(brokerAddress({ applianceUrl, identity, pin: 'sha256//x' }), { host: '10.0.0.2', port: 8883, tls: true });
   t.same(brokerAddress({ applianceUrl, identity, mqttUrl: new URL('mqtts://[::1]:9883') }), { host: '::1', port: 9883, tls: true });
   t.same(brokerAddress({ applianceUrl, identity, mqttUrl: new URL('mqtt://rack') }), { host: 'rack', port: 1883, tls: false });
+  // SEC: the enrollment answer's MQTTS port; plain MQTT off (port 0) means TLS even without a pin
+  t.same(brokerAddress({ applianceUrl, identity: { ...identity, mqttsPort: 18883 }, pin: 'sha256//x' }), { host: '10.0.0.2', port: 18883, tls: true });
+  t.same(brokerAddress({ applianceUrl, identity: { ...identity, mqttPort: 0, mqttsPort: 18883 } }), { host: '10.0.0.2', port: 18883, tls: true });
+  t.same(brokerAddress({ applianceUrl, identity: { ...identity, mqttsPort: 18883 } }), { host: '10.0.0.2', port: 1, tls: false }, 'plain MQTT served: as before');
   t.end();
 });

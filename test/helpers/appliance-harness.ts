@@ -110,9 +110,16 @@ export interface ApplianceOptions {
 
 export interface RunningAppliance extends ManagedProcess {
   dataDir: string;
+  /** plain HTTP (served like HTTPS: the harness starts with --http-plain serve unless args say otherwise) */
   httpPort: number;
   mqttPort: number;
+  /** HTTPS and MQTT over TLS, on ports the appliance chose (its ready line) */
+  httpsPort: number;
+  mqttsPort: number;
+  /** http://127.0.0.1:<httpPort> */
   url: string;
+  /** https://127.0.0.1:<httpsPort> (its certificate: <dataDir>/tls/cert.pem) */
+  httpsUrl: string;
   /** the enrollment token */
   token: string;
   /** an admin API token (empty with `setup: false`), sent by `api` and `fetch` */
@@ -151,13 +158,17 @@ async function startApplianceOn(t: Teardownable, dataDir: string, httpPort: numb
   const m = manage(t, process.execPath, [
     APPLIANCE_BIN, '--data-dir', dataDir, '--http-port', String(httpPort), '--mqtt-port', String(mqttPort),
     '--listen', '127.0.0.1', '--enroll-token', TEST_TOKEN,
-    // MQTT over TLS on any free port, so that appliances of parallel tests do not meet on 8883
-    ...(opts.args?.includes('--mqtts-port') ? [] : ['--mqtts-port', '0']), ...(opts.args ?? []),
+    // HTTPS and MQTT over TLS on any free port, so that appliances of parallel tests do not meet
+    // on 8443 and 8883; plain HTTP serves the API, so tests can use fetch() without a CA
+    ...(opts.args?.includes('--mqtts-port') ? [] : ['--mqtts-port', '0']),
+    ...(opts.args?.includes('--https-port') ? [] : ['--https-port', '0']),
+    ...(opts.args?.includes('--http-plain') ? [] : ['--http-plain', 'serve']), ...(opts.args ?? []),
   ], opts.env ?? {});
-  await Promise.race([
-    waitFor('the appliance ready line', () => m.output().includes('rackwatch ready'), { timeoutMs: 30_000, intervalMs: 50 }),
-    m.exited.then((r) => { throw new Error(`appliance exited (${r.code ?? r.signal}) before ready:\n${m.output()}`); }),
+  const ready = await Promise.race([
+    waitFor('the appliance ready line', () => /^rackwatch ready (\{.*\})$/m.exec(m.output())?.[1], { timeoutMs: 30_000, intervalMs: 50 }),
+    m.exited.then((r): never => { throw new Error(`appliance exited (${r.code ?? r.signal}) before ready:\n${m.output()}`); }),
   ]);
+  const { httpsPort, mqttsPort } = JSON.parse(ready) as { httpsPort: number; mqttsPort: number };
   const url = `http://127.0.0.1:${httpPort}`;
   const apiToken = opts.setup === false ? '' : await adminApiToken({ baseUrl: url, dataDir, binary: APPLIANCE_BIN, name: 'test harness' });
   const doFetch = (pathname: string, init: RequestInit = {}): Promise<Response> => {
@@ -167,7 +178,7 @@ async function startApplianceOn(t: Teardownable, dataDir: string, httpPort: numb
   };
   return {
     ...m,
-    dataDir, httpPort, mqttPort, url, token: TEST_TOKEN, apiToken,
+    dataDir, httpPort, mqttPort, httpsPort, mqttsPort, url, httpsUrl: `https://127.0.0.1:${httpsPort}`, token: TEST_TOKEN, apiToken,
     fetch: doFetch,
     fetchAnonymous: (pathname, init) => fetch(url + pathname, init),
     api: async <T>(pathname: string, body?: unknown): Promise<T> => {

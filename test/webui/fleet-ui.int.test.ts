@@ -72,7 +72,8 @@ void t.test('adding a server, visitors, schedules and removal through the UI', a
     await dialog.locator('[data-testid=add-name]').fill('db-09');
     await dialog.locator('[data-testid=add-submit]').click();
     await dialog.locator('[data-testid=add-done]').waitFor();
-    t.equal(await dialog.locator('[data-testid=install-command]').textContent(), `curl -fsSL ${app.url}/install.sh | sudo sh`, 'the install command points at this appliance');
+    const { installCommand } = await app.api<{ installCommand: string }>('/api/v1/enrollment');
+    t.equal(await dialog.locator('[data-testid=install-command]').textContent(), installCommand, 'the pinned install command of GET /api/v1/enrollment (SEC)');
     await page.screenshot({ path: path.join(ARTIFACTS, 'fleet-add-server.png') });
     await dialog.locator('[data-testid=dialog-close]').click();
     const row = page.locator('[data-testid=server-row]', { hasText: 'db-09' });

@@ -5,6 +5,7 @@ import type { AgentDetail } from '../../contract/api.js';
 import type {
   AgentConfigOverrides, AgentConfigResponse, ConfigDefaultsResponse, PreRegisterRequest, VisitorListResponse, VisitorQuery,
 } from '../../contract/fleet-api.js';
+import type { EnrollmentInfo } from '../../contract/tls-api.js';
 import { requestJson } from './api-client.js';
 
 const enc = encodeURIComponent;
@@ -46,4 +47,9 @@ export function preRegisterServer(body: PreRegisterRequest): Promise<AgentDetail
 
 export function removeServer(agentId: string): Promise<void> {
   return requestJson<void>(`/servers/${enc(agentId)}`, { method: 'DELETE' });
+}
+
+/** The enrollment token, the appliance's pin and the install command (admins only: 403 otherwise). */
+export function getEnrollment(signal?: AbortSignal): Promise<EnrollmentInfo> {
+  return requestJson<EnrollmentInfo>('/enrollment', { signal });
 }

@@ -19,6 +19,7 @@ import { Totp } from '../../../appliance/accounts/totp.js';
 import { openDatabase } from '../../../appliance/db/database.js';
 import { systemClock } from '../../../core/clock.js';
 import { ensurePrivateDir } from '../../../core/private-files.js';
+import { ENROLL_TOKEN_FILE, loadOrCreateEnrollToken } from '../../../appliance/agents/enrollment.js';
 import { distDir } from '../../helpers/paths.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -76,6 +77,18 @@ void t.test('token create and password reset work while the database is open els
 
   t.equal((statSync(databasePath(dataDir)).mode & 0o777).toString(8), '600');
   t.equal((statSync(dataDir).mode & 0o777).toString(8), '750');
+});
+
+void t.test('enroll-token prints the agents\' enrollment token kept in the data dir (SEC)', (t) => {
+  const dataDir = tempDir(t, 'rw-cli-');
+  const none = rackwatch('enroll-token', '--data-dir', dataDir);
+  t.equal(none.code, 1, 'none made yet');
+  t.match(none.stderr, /--enroll-token/);
+  const { token } = loadOrCreateEnrollToken(path.join(dataDir, ENROLL_TOKEN_FILE), undefined);
+  const shown = rackwatch('enroll-token', '--data-dir', dataDir);
+  t.equal(shown.code, 0);
+  t.equal(shown.stdout, `${token}\n`);
+  t.end();
 });
 
 void t.test('setup-code prints the code while setup is pending; bad usage exits 2', (t) => {

@@ -38,6 +38,7 @@ DELETE /api/v1/users/:id/totp users:manage
 GET /api/v1/audit audit:read
 GET /api/v1/audit.csv audit:read
 POST /api/v1/enroll public
+GET /api/v1/enrollment enrollment:manage
 GET /api/v1/agents agents:read
 GET /api/v1/agents/:id agents:read
 POST /api/v1/servers servers:write
@@ -85,6 +86,8 @@ GET /install.sh public
 GET /agent/rackwatch-agent.js public
 GET /agent/rackwatch-agent.js.sha256 public
 GET /agent/sock-diag-:target public
+GET /api/v1/tls tls:manage
+PUT /api/v1/tls/certificate tls:manage
 GET /api/v1/stream stream:read
 `.trim().split('\n');
 
@@ -98,14 +101,15 @@ void t.test('every route of the appliance with its permission', async (t) => {
   await registerFeatureRoutes(app, {
     health: unused,
     accounts: { accounts: unused, repo: unused, sessions: unused, tokens: unused, audit: unused },
-    agents: { registry: unused, enrollment: unused, servers: unused, mqttPort: () => 0 },
+    agents: { registry: unused, enrollment: unused, servers: unused, mqttPort: () => 0, mqtts: unused, enrollmentInfo: unused },
     series: { series: unused, agentExists, clock: systemClock },
     // with the simulator's test hooks: the largest set of routes
     alerts: { engine: unused, admin: unused, repo: unused, outbox: unused, modem: () => ({ mode: 'sim' }) as never, simulator: () => null, agentExists, clock: systemClock },
     visitors: { visitors: unused, agentExists },
     config: { config: unused, agentExists },
     stream: { hub: new LiveHub({ ringSize: 4, bootTimeMs: 0 }), heartbeatMs: 60_000, maxBufferedBytes: 1024, retryMs: 1000 },
-    installerDir: webui,
+    installer: { distDir: webui, origin: unused, pin: unused },
+    tls: { identity: unused },
   });
   await app.ready();
   const routes = registeredRoutes(app);
@@ -124,7 +128,7 @@ void t.test('the roles: each holds the one below it; a viewer reads, sees no pho
   t.same(ROLE_PERMISSIONS.viewer.filter((p) => !p.endsWith(':read')), ['account:self'], 'a viewer only reads (and looks after their own account)');
   for (const p of ['contacts:read', 'sms:read'] as const) t.notOk(roleAllows('viewer', p), `no phone numbers for a viewer: ${p}`);
   for (const p of ['alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write'] as const) t.ok(roleAllows('operator', p), `operator: ${p}`);
-  for (const p of ['users:manage', 'audit:read', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage'] as const) {
+  for (const p of ['users:manage', 'audit:read', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage', 'tls:manage'] as const) {
     t.notOk(roleAllows('operator', p), `admin only: ${p}`);
     t.ok(roleAllows('admin', p));
   }

@@ -1,12 +1,14 @@
 // The fleet screens' entry points (S2, S3, S15). In the server list: "Add server" (S3, S4: a server
-// listed at once, awaiting its agent; the install command to run on it), "Visitors" of all
+// listed at once, awaiting its agent; for admins, the install command to run on it, with the
+// enrollment token and the appliance's key pin: SEC), "Visitors" of all
 // servers (S15) and the "Default schedule" (S2). On a server's panel: its visitors, its own
 // schedule, and removing it. Each opens its screen in a dialog.
 import '../fleet.css';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { EnrollmentInfo } from '../../../contract/tls-api.js';
 import type { AgentSummary } from '../../../contract/api.js';
 import { ApiRequestError, errorReason } from '../api-client.js';
-import { preRegisterServer, removeServer } from '../fleet-api.js';
+import { getEnrollment, preRegisterServer, removeServer } from '../fleet-api.js';
 import { useUi } from '../ui-context.js';
 import { FleetDialog, ProblemList } from './fleet-dialog.js';
 import { ScheduleEditor } from './schedule-editor.js';
@@ -14,9 +16,54 @@ import { VisitorsTable } from './visitors-table.js';
 
 type Agents = readonly Pick<AgentSummary, 'id' | 'hostname'>[];
 
-/** The one-line installer the appliance serves (S20), for the page's own address. */
-export function installCommand(origin: string): string {
-  return `curl -fsSL ${origin}/install.sh | sudo sh`;
+/**
+ * The install command of GET /api/v1/enrollment with a copy button. It holds the enrollment
+ * token, so the appliance gives it to admins only; others are told to ask one.
+ */
+function InstallCommand() {
+  const { t } = useUi();
+  const [state, setState] = useState<{ info: EnrollmentInfo | null; error: string | null; forbidden: boolean }>({ info: null, error: null, forbidden: false });
+  const [copied, setCopied] = useState(false);
+  const code = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const ctl = new AbortController();
+    getEnrollment(ctl.signal).then(
+      (info) => setState({ info, error: null, forbidden: false }),
+      (e: unknown) => {
+        if (ctl.signal.aborted) return;
+        const forbidden = e instanceof ApiRequestError && (e.status === 401 || e.status === 403);
+        setState({ info: null, error: forbidden ? null : errorReason(e), forbidden });
+      },
+    );
+    return () => ctl.abort();
+  }, []);
+  if (state.forbidden) return <p class="hint" data-testid="install-admin-only">{t('server.installAdminOnly')}</p>;
+  if (state.error) return <ProblemList problems={[]} message={state.error} />;
+  const info = state.info;
+  if (!info) return <p class="hint">{t('fleet.loading')}</p>;
+  // the clipboard needs a secure context (HTTPS or localhost); elsewhere the text is selected to copy by hand
+  const select = (): void => {
+    if (code.current) window.getSelection()?.selectAllChildren(code.current);
+  };
+  const copy = (): void => {
+    if (!window.isSecureContext) {
+      select();
+      return;
+    }
+    navigator.clipboard.writeText(info.installCommand).then(() => setCopied(true), select);
+  };
+  return (
+    <div class="fleet-install" data-testid="install">
+      <p>{t('server.install')}</p>
+      <code class="fleet-command" data-testid="install-command" ref={code}>{info.installCommand}</code>
+      <div class="fleet-actions">
+        <button type="button" class="button button-quiet" data-testid="install-copy" onClick={copy}>
+          {copied ? t('server.copied') : t('server.copy')}
+        </button>
+      </div>
+      <p class="hint">{t('server.installPin', { pin: info.pin })}</p>
+    </div>
+  );
 }
 
 function AddServerForm() {
@@ -62,8 +109,6 @@ function AddServerForm() {
       {added && (
         <div class="fleet-saved" role="status" data-testid="add-done">
           <p>{t('server.added', { name: added })}</p>
-          <p>{t('server.install')}</p>
-          <code class="fleet-command" data-testid="install-command">{installCommand(location.origin)}</code>
         </div>
       )}
       <div class="fleet-actions">
@@ -71,6 +116,7 @@ function AddServerForm() {
           {busy ? t('fleet.saving') : t('server.add')}
         </button>
       </div>
+      <InstallCommand />
     </form>
   );
 }
