@@ -57,7 +57,7 @@ function concrete(url: string): string {
 
 void t.test('every route × anonymous, each role signed in, an API token of each role', async (t) => {
   const dataDir = tempDir(t, 'rw-matrix-');
-  const config = applianceConfigSchema.parse({ dataDir, httpPort: 0, mqttPort: 0, mqttsPort: 0, listen: '127.0.0.1', modem: 'sim' });
+  const config = applianceConfigSchema.parse({ dataDir, httpPort: 0, httpsPort: 0, httpPlain: 'serve', mqttPort: 0, mqttsPort: 0, listen: '127.0.0.1', modem: 'sim' });
   const appliance = new Appliance({ config, logger: silentLogger, simulatorModule: pathToFileURL(path.join(repoRoot, 'dist', 'modem-sim.js')) });
   t.teardown(() => appliance.stop());
   const { httpPort } = await appliance.start();
