@@ -26,7 +26,7 @@ import { hostname } from 'node:os';
 import { AlertingFeature } from './alerting/alerting-feature.js';
 import { StorageCapacity } from './store/storage-capacity.js';
 import { RrdStore } from './store/rrd-store.js';
-import { bytesPerServer } from './store/rrd-layout.js';
+import { bytesPerServer, retentionSpanS } from './store/rrd-layout.js';
 import { ConfigRepository } from './agent-config/config-repository.js';
 import { ConfigService } from './agent-config/config-service.js';
 import { VisitorRepository } from './visitors/visitor-repository.js';
@@ -217,7 +217,7 @@ export class Appliance {
           installCommand: installCommand({ address: publicAddress, httpsPort: httpsPort(), token, pin: tls.pin }),
         }),
       },
-      series: { series: store, agentExists, clock },
+      series: { series: store, agentExists, clock, retentionS: retentionSpanS(config.retention) },
       alerts: {
         engine: alerting.engine, admin: alerting.admin, repo: alerting.repo, outbox: alerting.outbox, modem: () => alerting.modemResponse(),
         simulator: () => alerting.simulator, agentExists, clock,

@@ -49,6 +49,12 @@ const PROFILES: Record<RetentionProfile, ProfileDef> = {
 
 export const RETENTION_PROFILES = Object.keys(PROFILES) as RetentionProfile[];
 
+/** How far back a profile keeps anything (its longest archive), seconds: the bound of a series read. */
+export function retentionSpanS(profile: RetentionProfile): number {
+  const def = PROFILES[profile];
+  return Math.max(def.rawKeepS, ...def.tiers.map((t) => t.keepS));
+}
+
 /** Fraction of a consolidated row's primary data points that may be unknown before the row is. */
 const XFF = 0.5;
 /** GAUGE heartbeat, in steps: one or two missed samples interpolate, a third leaves a gap. */

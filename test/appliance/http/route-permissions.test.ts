@@ -102,7 +102,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     health: unused,
     accounts: { accounts: unused, repo: unused, sessions: unused, tokens: unused, audit: unused },
     agents: { registry: unused, enrollment: unused, servers: unused, mqttPort: () => 0, mqtts: unused, enrollmentInfo: unused },
-    series: { series: unused, agentExists, clock: systemClock },
+    series: { series: unused, agentExists, clock: systemClock, retentionS: 86_400 },
     // with the simulator's test hooks: the largest set of routes
     alerts: { engine: unused, admin: unused, repo: unused, outbox: unused, modem: () => ({ mode: 'sim' }) as never, simulator: () => null, agentExists, clock: systemClock },
     visitors: { visitors: unused, agentExists },
