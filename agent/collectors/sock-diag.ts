@@ -127,7 +127,14 @@ export class SockDiag {
   readonly #socket: NativeNetlinkSocket;
   #sequence = 0;
   #queue: Promise<void> = Promise.resolve();
-  #pending: { sequence: number; visit: (socket: DiagSocket) => void; resolve: () => void; reject: (error: Error) => void } | null = null;
+  #pending: {
+    sequence: number;
+    visit: (socket: DiagSocket) => void;
+    resolve: () => void;
+    reject: (error: Error) => void;
+    /** what the visitor threw: the rest of the dump is read and dropped, then the dump fails with it */
+    visitorError?: Error;
+  } | null = null;
   readonly #socketView: DiagSocket = { state: 0, localPort: 0, remotePort: 0, family: 0, buffer: Buffer.alloc(0), remoteAt: 0 };
 
   constructor(NativeNetlink: NativeNetlinkClass) {
@@ -206,7 +213,8 @@ export class SockDiag {
         if (type === NLMSG_DONE) {
           this.#pending = null;
           this.#socket.unref();
-          pending.resolve();
+          if (pending.visitorError) pending.reject(pending.visitorError);
+          else pending.resolve();
           return;
         }
         if (type === NLMSG_ERROR) {
@@ -221,7 +229,15 @@ export class SockDiag {
           view.localPort = data.readUInt16BE(body + 4);
           view.remotePort = data.readUInt16BE(body + 6);
           view.remoteAt = body + 24;
-          pending.visit(view);
+          // A visitor that throws fails this dump, but the kernel goes on sending it: the socket
+          // accepts no other dump (EBUSY) until it has all been read, so it is drained first.
+          if (!pending.visitorError) {
+            try {
+              pending.visit(view);
+            } catch (error) {
+              pending.visitorError = error instanceof Error ? error : new Error(String(error));
+            }
+          }
         }
       }
       at += (length + 3) & ~3;

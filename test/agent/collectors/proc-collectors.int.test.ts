@@ -259,7 +259,17 @@ void t.test('sock_diag: a visitor that throws fails that dump only; the process 
   const server = net.createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  t.teardown(() => server.close());
+  // enough sockets that the dump spans several netlink messages: the one that throws is not the last
+  const port = (server.address() as net.AddressInfo).port;
+  const clients = await Promise.all(Array.from({ length: 200 }, async () => {
+    const c = net.connect(port, '127.0.0.1');
+    await once(c, 'connect');
+    return c;
+  }));
+  t.teardown(() => {
+    for (const c of clients) c.destroy();
+    server.close();
+  });
   const loaded = loadSockDiag();
   if (!loaded.ok) throw new Error(loaded.why);
   t.teardown(() => loaded.socket.close());
