@@ -35,6 +35,17 @@ export async function connectAs(
   return client;
 }
 
+/** Tries one MQTT connection and closes it: 'connected', or the refusal's message (CONNACK code). */
+export async function connectOutcome(port: number, opts: mqtt.IClientOptions): Promise<string> {
+  try {
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4, ...opts });
+    await c.endAsync(true);
+    return 'connected';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 export function connectAgent(t: Teardownable, app: RunningAppliance, id: Identity): Promise<MqttClient> {
   return connectAs(t, app, { clientId: id.agentId, username: id.agentId, password: id.secret, will: true });
 }

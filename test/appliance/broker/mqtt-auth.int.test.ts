@@ -2,17 +2,11 @@
 import t from 'tap';
 import mqtt from 'mqtt';
 import { startAppliance } from '../../helpers/appliance-harness.js';
-import { connectAgent, connectAs, enroll, publishMetrics, sampleBatch } from '../../helpers/mqtt-agent.js';
+import { connectAgent, connectAs, connectOutcome, enroll, publishMetrics, sampleBatch } from '../../helpers/mqtt-agent.js';
 import { agentTopic } from '../../../contract/topics.js';
 
-async function refused(app: { mqttPort: number }, opts: mqtt.IClientOptions): Promise<string> {
-  try {
-    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${app.mqttPort}`, { reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4, ...opts });
-    await c.endAsync(true);
-    return 'connected';
-  } catch (e) {
-    return (e as Error).message;
-  }
+function refused(app: { mqttPort: number }, opts: mqtt.IClientOptions): Promise<string> {
+  return connectOutcome(app.mqttPort, opts);
 }
 
 void t.test('MQTT authentication and topic ACL', async (t) => {

@@ -3,18 +3,11 @@
 // is checked; once the guard makes the address wait, a CONNECT is refused "not authorized" before
 // any hashing, even with the right secret, until the wait is over; then the right secret connects.
 import t from 'tap';
-import mqtt from 'mqtt';
 import { startAppliance, waitFor } from '../../helpers/appliance-harness.js';
-import { enroll } from '../../helpers/mqtt-agent.js';
+import { connectOutcome, enroll } from '../../helpers/mqtt-agent.js';
 
-async function tryConnect(port: number, clientId: string, password: string): Promise<string> {
-  try {
-    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId, username: clientId, password, reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4 });
-    await c.endAsync(true);
-    return 'connected';
-  } catch (e) {
-    return (e as Error).message;
-  }
+function tryConnect(port: number, clientId: string, password: string): Promise<string> {
+  return connectOutcome(port, { clientId, username: clientId, password });
 }
 
 void t.test('wrong MQTT secrets: 20 free failures, then the address waits, right secret or not', async (t) => {
