@@ -12,12 +12,17 @@ export const FIRST_ADMIN = { username: 'admin', password: 'rackwatch-test-admin-
 
 const execFileAsync = promisify(execFile);
 
-/** The cookies a response sets, as one Cookie header together with `jar`. */
-function keepCookies(jar: Map<string, string>, res: Response): string {
+/** Keeps the cookies a response sets in `jar` (a cleared one is dropped); returns the Cookie header. */
+export function keepCookies(jar: Map<string, string>, res: Response): string {
   for (const c of res.headers.getSetCookie()) {
-    const pair = c.split(';')[0] ?? '';
+    const [pair = '', ...attrs] = c.split(';');
     const eq = pair.indexOf('=');
-    if (eq > 0) jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    if (eq <= 0) continue;
+    const name = pair.slice(0, eq).trim();
+    const value = pair.slice(eq + 1).trim();
+    const expired = attrs.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a) || /^\s*max-age=0\b/i.test(a));
+    if (expired || value === '') jar.delete(name);
+    else jar.set(name, value);
   }
   return [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
 }

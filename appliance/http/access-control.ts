@@ -38,6 +38,11 @@ export const SESSION_COOKIE = 'rw_session';
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** A request that may change state (needs CSRF protection, is audited). */
+export function isChange(method: string): boolean {
+  return !SAFE_METHODS.has(method);
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** the caller, once access control has run; null: anonymous */
@@ -125,7 +130,7 @@ export async function registerAccessControl(app: FastifyInstance, auth: Authenti
         return false;
       }
     };
-    if (!SAFE_METHODS.has(req.method) && req.principal?.via !== 'token' && req.routeOptions.config.csrf !== false) {
+    if (isChange(req.method) && req.principal?.via !== 'token' && req.routeOptions.config.csrf !== false) {
       app.csrfProtection(req, reply, done);
       return;
     }

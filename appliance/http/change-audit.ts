@@ -5,6 +5,7 @@
 // secrets, tokens and codes are never written. A route whose feature writes its own, richer
 // entries (accounts: sign-in, users, tokens) declares `audit: false`.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isChange } from './access-control.js';
 
 export interface ChangeEntry {
   actor: string | null;
@@ -32,7 +33,6 @@ declare module 'fastify' {
   }
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** an answer larger than this is summarised, not copied into the log */
 const MAX_AFTER_CHARS = 16 * 1024;
 const SECRET_KEY = /pass(word)?|secret|token|^code$|totp|pin/i;
@@ -66,7 +66,7 @@ function afterOf(payload: unknown, body: unknown): unknown {
 export function registerChangeAudit(app: FastifyInstance, write: (entry: ChangeEntry) => void): void {
   app.addHook('preHandler', (req, _reply, done) => {
     const audit = req.routeOptions.config.audit;
-    if (!SAFE_METHODS.has(req.method) && audit !== false && audit?.before) {
+    if (isChange(req.method) && audit !== false && audit?.before) {
       try {
         req.auditBefore = redactSecrets(audit.before(req));
       } catch {
@@ -77,7 +77,7 @@ export function registerChangeAudit(app: FastifyInstance, write: (entry: ChangeE
   });
   app.addHook('onSend', async (req, reply, payload) => {
     const audit = req.routeOptions.config.audit;
-    if (SAFE_METHODS.has(req.method) || audit === false || reply.statusCode >= 400 || req.routeOptions.url === undefined) return payload;
+    if (!isChange(req.method) || audit === false || reply.statusCode >= 400 || req.routeOptions.url === undefined) return payload;
     write({
       actor: req.principal?.username ?? null,
       address: req.ip,

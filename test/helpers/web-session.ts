@@ -2,7 +2,7 @@
 // CSRF secret), sends the CSRF token with every change, and can run first-start setup and sign-in
 // the way the web UI does (docs/security.md).
 import type { SessionResponse } from '../../contract/accounts-api.js';
-import { FIRST_ADMIN } from '../../scripts/first-admin.js';
+import { FIRST_ADMIN, keepCookies } from '../../scripts/first-admin.js';
 
 /** the admin the test harness makes at first start */
 export const TEST_ADMIN = FIRST_ADMIN;
@@ -38,15 +38,7 @@ export class WebSession {
     if (method !== 'GET' && method !== 'HEAD' && this.csrf) h['x-csrf-token'] = this.csrf;
     if (body !== undefined) h['content-type'] = 'application/json';
     const res = await fetch(this.baseUrl + pathname, { method, headers: h, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), redirect: 'manual' });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair = '', ...attrs] = c.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      const expired = attrs.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a) || /^\s*max-age=0\b/i.test(a));
-      if (expired || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
+    keepCookies(this.cookies, res);
     return res;
   }
 
