@@ -406,6 +406,11 @@ export interface LoadOptions {
    * with enough of them the agents publish flat out and the broker's throughput is the limit
    */
   initialBacklogRounds: number;
+  /**
+   * reconnect for as long as it runs, the backoff starting over after each successful connect
+   * (the real agent; the soak restarts the appliance many times); default: at most 5 attempts
+   */
+  persistent?: boolean;
   hooks?: LoadHooks;
 }
 
@@ -484,6 +489,7 @@ export class LoadGenerator {
   private stopping = false;
   /** no new publishes (samples keep queueing): used to let in-flight acknowledgements settle */
   private holding = false;
+  private samplingStopped = false;
   private tickTimer: NodeJS.Timeout | null = null;
   private keepaliveTimer: NodeJS.Timeout | null = null;
   private readonly reconnectTimers = new Set<NodeJS.Timeout>();
@@ -549,6 +555,13 @@ export class LoadGenerator {
     }
     this.tickTimer = setTimeout(this.tick, TICK_MS);
     this.keepaliveTimer ??= setInterval(this.sweepKeepalive, KEEPALIVE_SWEEP_MS);
+  }
+
+  /** Stops sampling new rounds; what agents have queued is still sent (to drain their queues). */
+  stopSampling(): void {
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    this.tickTimer = null;
+    this.samplingStopped = true;
   }
 
   /** Stops sampling new rounds and sending; in-flight publishes still get their acknowledgements. */
@@ -620,6 +633,19 @@ export class LoadGenerator {
     return { from: a.firstRound + 1, to: a.ackedRound };
   }
 
+  /** Closes the connections of these agents without a DISCONNECT, as a restarted agent's end looks; they reconnect and resend what was not acknowledged. */
+  dropConnections(agentIndexes: Iterable<number>): number {
+    let n = 0;
+    for (const i of agentIndexes) {
+      const s = this.agents[i]?.socket;
+      if (s && !s.destroyed) {
+        s.destroy();
+        n++;
+      }
+    }
+    return n;
+  }
+
   liveAgents(): number {
     let n = 0;
     for (const a of this.agents) if (a.connected) n++;
@@ -634,7 +660,7 @@ export class LoadGenerator {
 
   private readonly tick = (): void => {
     this.tickTimer = null;
-    if (this.holding) return;
+    if (this.holding || this.samplingStopped) return;
     const now = Date.now();
     const n = this.agents.length;
     // at most one full round per tick, so a stalled process catches up in bounded steps
@@ -694,7 +720,7 @@ export class LoadGenerator {
   }
 
   private async connectWithRetries(a: SimAgent, deadlineMs = Number.POSITIVE_INFINITY): Promise<void> {
-    while (!this.stopping && !a.dead && a.connectAttempts < MAX_RECONNECTS_PER_AGENT && Date.now() < deadlineMs) {
+    while (!this.stopping && !a.dead && (this.opts.persistent === true || a.connectAttempts < MAX_RECONNECTS_PER_AGENT) && Date.now() < deadlineMs) {
       a.connectAttempts++;
       try {
         await this.connectOne(a);
@@ -702,7 +728,7 @@ export class LoadGenerator {
       } catch {
         this.counters.connectFailures++;
         if (a.dead) return;
-        await sleep(RECONNECT_DELAY_MS * a.connectAttempts);
+        await sleep(RECONNECT_DELAY_MS * Math.min(a.connectAttempts, MAX_RECONNECTS_PER_AGENT));
       }
     }
   }
@@ -735,6 +761,7 @@ export class LoadGenerator {
             return;
           }
           a.connected = true;
+          if (this.opts.persistent === true) a.connectAttempts = 0;
           this.counters.connected++;
           settle(null);
           this.onConnected(a);
@@ -815,7 +842,7 @@ export class LoadGenerator {
     const rounds = a.inflight.filter((p) => p.round >= 0).map((p) => p.round);
     if (rounds.length > 0) a.sentRound = Math.min(...rounds) - 1;
     a.inflight.length = 0;
-    if (a.dead || a.connectAttempts >= MAX_RECONNECTS_PER_AGENT) return;
+    if (a.dead || (this.opts.persistent !== true && a.connectAttempts >= MAX_RECONNECTS_PER_AGENT)) return;
     const timer = setTimeout(() => {
       this.reconnectTimers.delete(timer);
       this.counters.reconnects++;

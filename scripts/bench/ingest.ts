@@ -16,21 +16,22 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { HealthResponse, SeriesResponse } from '../../contract/api.js';
+import type { HealthResponse } from '../../contract/api.js';
 import {
-  enrollAgents, fdLimitNote, fieldNames, LoadGenerator, openFileLimit, readIdentityCache, sampleValue, SAMPLES_PER_BATCH,
+  enrollAgents, fdLimitNote, LoadGenerator, openFileLimit, readIdentityCache, SAMPLES_PER_BATCH,
   SIM_SERIES, sleep, type AgentIdentity, type LoadSnapshot,
 } from '../loadgen.js';
 import { LatencyTracker } from './latency.js';
+import { authorization, MAX_ROWS_PER_READ, prng, readBackSeries, type ApiTarget } from './read-back.js';
 import { MqttSubscriber } from './mqtt-subscriber.js';
-import { Cleanup, killNow, startAppliance, startBareAedes, startMosquitto, terminate, type Managed, type StartedAppliance } from './processes.js';
+import { Cleanup, killNow, killProcessesUsing, startAppliance, startBareAedes, startMosquitto, terminate, type Managed } from './processes.js';
 import { cpuSnapshot, machineBusySeconds, RssSampler } from './proc-stats.js';
 import {
   fmt, levelTable, TARGET_LABEL, type CpuUse, type LevelSpec, type RunResult, type TargetKind, type TimelinePoint, type Verification,
@@ -257,30 +258,10 @@ function keepOnlyAgents(repoRoot: string, dbFile: string, ids: readonly AgentIde
 // ---- one run: one target at one level -----------------------------------------------------------
 
 /** The appliance's HTTP API as its admin (the health details and the series need a signed-in caller). */
-type ApiTarget = Pick<StartedAppliance, 'httpPort' | 'apiToken'>;
-
-function authorization(api: ApiTarget): Record<string, string> {
-  return { authorization: `Bearer ${api.apiToken}` };
-}
-
 async function getHealth(api: ApiTarget): Promise<HealthResponse> {
   const res = await fetch(`http://127.0.0.1:${api.httpPort}/api/v1/health`, { headers: authorization(api), signal: AbortSignal.timeout(10_000) });
   // 503 (degraded) still carries the counters
   return (await res.json()) as HealthResponse;
-}
-
-/** Kills whatever still runs from a data dir (an rrdcached the supervisor restarted): matched by the unique temp path. */
-function killProcessesUsing(dir: string): void {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    let cmdline: string;
-    try {
-      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (cmdline.includes(dir)) killNow(Number(entry));
-  }
 }
 
 function cpuUse(seconds: number | null, msgs: number, windowS: number): CpuUse | null {
@@ -290,18 +271,6 @@ function cpuUse(seconds: number | null, msgs: number, windowS: number): CpuUse |
 
 function diff(a: number | null | undefined, b: number | null | undefined): number | null {
   return a === null || a === undefined || b === null || b === undefined ? null : b - a;
-}
-
-/** A small seeded PRNG (mulberry32): the verified subset is random but reproducible. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function verifyAppliance(ctx: Ctx, api: ApiTarget, gen: LoadGenerator, level: LevelSpec, ids: readonly AgentIdentity[]): Promise<Verification> {
@@ -342,44 +311,16 @@ async function verifyAppliance(ctx: Ctx, api: ApiTarget, gen: LoadGenerator, lev
     const range = gen.ackedRange(agentIndex);
     const id = ids[agentIndex];
     const seriesIndex = Math.floor(rand() * SIM_SERIES.length);
-    const def = SIM_SERIES[seriesIndex];
-    if (!range || !id || !def) continue;
-    // at most 4,000 rows: the API's `points` (≤ 5,000) must not make it average rows together
-    const fromRound = Math.max(range.from, range.to - 4000);
-    const fromT = gen.roundTime(fromRound);
-    const toT = gen.roundTime(range.to);
-    const q = new URLSearchParams({ family: def.family, from: String(fromT - level.intervalS), to: String(toT), points: '5000' });
-    if (def.key !== undefined) q.set('key', def.key);
-    const what = `${id.agentId} ${def.family}${def.key !== undefined ? ` ${def.key}` : ''}`;
-    const res = await fetch(`http://127.0.0.1:${api.httpPort}/api/v1/agents/${id.agentId}/series?${q.toString()}`, { headers: authorization(api), signal: AbortSignal.timeout(30_000) });
-    if (!res.ok) {
-      problems.push(`${what}: series HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
-      continue;
-    }
-    const body = (await res.json()) as SeriesResponse;
-    v.seriesChecked++;
-    if (body.step !== level.intervalS) problems.push(`${what}: answered at step ${body.step}, expected ${level.intervalS}`);
-    const rowOf = new Map<number, number>();
-    for (const [i, t] of body.data[0].entries()) rowOf.set(t, i);
-    const fields = fieldNames(seriesIndex);
-    for (let r = fromRound; r <= range.to; r++) {
-      const t = gen.roundTime(r);
-      const row = rowOf.get(t);
-      for (const [fi, field] of fields.entries()) {
-        v.valuesChecked++;
-        const col = body.fields.indexOf(field);
-        const got = row === undefined || col < 0 ? null : (body.data[col + 1]?.[row] ?? null);
-        const expected = sampleValue(agentIndex, seriesIndex, fi, t, level.intervalS);
-        if (got === null) {
-          if (expected === null) continue;
-          v.valuesMissing++;
-          if (v.valuesMissing <= 3) problems.push(`${what} ${field} @${t}: missing (expected ${expected})`);
-        } else if (expected === null || Math.abs(got - expected) > 1e-9 * Math.max(1, Math.abs(expected))) {
-          v.valuesWrong++;
-          if (v.valuesWrong <= 3) problems.push(`${what} ${field} @${t}: ${got}, expected ${expected ?? 'unknown'}`);
-        }
-      }
-    }
+    if (!range || !id) continue;
+    const fromRound = Math.max(range.from, range.to - MAX_ROWS_PER_READ);
+    const r = await readBackSeries(api, {
+      agentId: id.agentId, agentIndex, seriesIndex, intervalS: level.intervalS, fromT: gen.roundTime(fromRound), toT: gen.roundTime(range.to),
+    });
+    if (r.read) v.seriesChecked++;
+    v.valuesChecked += r.checked;
+    v.valuesMissing += r.missing;
+    v.valuesWrong += r.wrong;
+    problems.push(...r.problems);
   }
   return v;
 }

@@ -2,7 +2,7 @@
 // Mosquitto — and the one place that remembers everything to undo (child processes, temporary
 // directories), so that Ctrl-C, an error or a normal end all leave nothing behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -144,6 +144,27 @@ export async function terminate(m: Managed, graceMs: number): Promise<void> {
   const timer = setTimeout(() => m.proc.kill('SIGKILL'), graceMs);
   await m.exited;
   clearTimeout(timer);
+}
+
+/** Pids of the processes whose command line names `dir` (a data dir's unique temp path), this one aside. */
+export function processesUsing(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmdline.includes(dir)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** Kills whatever still runs from a data dir (an rrdcached the supervisor restarted). */
+export function killProcessesUsing(dir: string): void {
+  for (const pid of processesUsing(dir)) killNow(pid);
 }
 
 export function killNow(pid: number | null): void {

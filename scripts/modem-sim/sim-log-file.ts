@@ -30,6 +30,8 @@ export class SimLogFile {
   private submitsWritten = 0;
   private timer: unknown = null;
   private running = false;
+  /** the last append failed (logged once until one succeeds) */
+  private failing = false;
 
   constructor(private readonly deps: { log: SimLog; file: string; clock: Clock; logger: Logger; bootMs: number; periodMs?: number }) {}
 
@@ -57,19 +59,27 @@ export class SimLogFile {
   private flush(): void {
     const { log, bootMs } = this.deps;
     const lines: SimLogLine[] = [];
-    for (; this.commandsWritten < log.commands.length; this.commandsWritten++) {
-      const c = log.commands[this.commandsWritten];
+    const commandsEnd = log.commands.length;
+    const submitsEnd = log.submits.length;
+    for (let i = this.commandsWritten; i < commandsEnd; i++) {
+      const c = log.commands[i];
       if (c) lines.push({ type: 'command', at: c.at, line: c.line, boot: bootMs });
     }
-    for (; this.submitsWritten < log.submits.length; this.submitsWritten++) {
-      const s = log.submits[this.submitsWritten];
+    for (let i = this.submitsWritten; i < submitsEnd; i++) {
+      const s = log.submits[i];
       if (s) lines.push({ type: 'submit', boot: bootMs, ...submitView(s) });
     }
     if (lines.length === 0) return;
     try {
       appendFileSync(this.deps.file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
     } catch (e) {
-      this.deps.logger.warn('cannot write the modem simulator log', { err: e, file: this.deps.file });
+      // kept for the next tick (a full disk frees up): a reader counts what reached the modem from this log
+      if (!this.failing) this.deps.logger.warn('cannot write the modem simulator log; retrying', { err: e, file: this.deps.file });
+      this.failing = true;
+      return;
     }
+    this.failing = false;
+    this.commandsWritten = commandsEnd;
+    this.submitsWritten = submitsEnd;
   }
 }

@@ -1,0 +1,502 @@
+// Soak (RES, B2): hours of an appliance's life compressed into half an hour. 2,000 simulated
+// agents at 5 s while a chaos loop, every 20–60 s at random, does one of: SIGKILL the appliance
+// (and start it again), SIGSTOP its rrdcached for 30 s, fill the data filesystem and free it,
+// kill the modem simulator's socat, restart a tenth of the agents. Test SMS (short GSM-7 and
+// five-part Korean UCS2) are queued all along. What it checks, and prints:
+//   - every acknowledged sample read back through the API: 0 missing, 0 wrong (in checkpoints,
+//     so that each is read while it is still in the `bench` profile's 30-minute raw archive);
+//   - every SMS the API accepted reaches the modem, each part at most twice;
+//   - no process left behind (every child an appliance ever had is gone at the end, and each
+//     restart finds the previous instance's children gone);
+//   - RSS a while after each start within 10 % of the first start's.
+// Not a test (it takes half an hour and the whole machine). Build first (`npm run build`: it
+// starts dist/appliance.js), then, as root (for a private tmpfs the disk-full chaos can fill):
+//   node scripts/bench/run.mjs scripts/bench/soak.ts               (30 min, 2,000 agents)
+//   node scripts/bench/run.mjs scripts/bench/soak.ts --minutes 4 --agents 200   (a quick look)
+// Without root the disk is not filled (said in the report). Traffic stays on loopback.
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, statfsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { HealthResponse } from '../../contract/api.js';
+import type { OutboxEntry, SimLogLine } from '../../contract/alerts-api.js';
+import { bytesPerServer } from '../../appliance/store/rrd-layout.js';
+import { enrollAgents, LoadGenerator, SIM_SERIES, sleep, type AgentIdentity } from '../loadgen.js';
+import { Cleanup, freePort, killNow, processesUsing, startAppliance, terminate, type StartedAppliance } from './processes.js';
+import { memoryStatus } from './proc-stats.js';
+import { authorization, MAX_ROWS_PER_READ, prng, readBackSeries } from './read-back.js';
+
+const TOKEN = 'rackwatch-soak-token';
+const SMS_TO = '+821012345678';
+/** 5 parts in UCS2 (67 characters a part) */
+const KOREAN_LONG = '서버 web-01 의 디스크 사용량이 임계값을 넘었습니다. '.repeat(11).slice(0, 300);
+
+interface Options {
+  minutes: number;
+  agents: number;
+  intervalS: number;
+  seed: number;
+  chaosMinS: number;
+  chaosMaxS: number;
+  rrdStopS: number;
+  checkpointMin: number;
+  smsEveryS: number;
+  rssAfterS: number;
+  diskMb: number | null;
+}
+
+function parseOptions(argv: string[]): Options | null {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      minutes: { type: 'string', default: '30' },
+      agents: { type: 'string', default: '2000' },
+      interval: { type: 'string', default: '5' },
+      seed: { type: 'string' },
+      'chaos-min': { type: 'string', default: '20' },
+      'chaos-max': { type: 'string', default: '60' },
+      'rrd-stop': { type: 'string', default: '30' },
+      checkpoint: { type: 'string', default: '10' },
+      'sms-every': { type: 'string', default: '15' },
+      'rss-after': { type: 'string', default: '90' },
+      'disk-mb': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`soak: --minutes 30 --agents 2000 --interval 5 --seed N --chaos-min 20 --chaos-max 60 --rrd-stop 30
+      --checkpoint 10 (minutes between read-back checkpoints) --sms-every 15 --rss-after 90 --disk-mb (tmpfs size; default from the agents)\n`);
+    return null;
+  }
+  const num = (name: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min) throw new Error(`--${name}: must be a number ≥ ${min}`);
+    return n;
+  };
+  return {
+    minutes: num('minutes', values.minutes, 1),
+    agents: num('agents', values.agents, 1),
+    intervalS: num('interval', values.interval, 1),
+    seed: values.seed !== undefined ? num('seed', values.seed, 0) : Math.floor(Math.random() * 2 ** 31),
+    chaosMinS: num('chaos-min', values['chaos-min'], 1),
+    chaosMaxS: num('chaos-max', values['chaos-max'], 1),
+    rrdStopS: num('rrd-stop', values['rrd-stop'], 1),
+    checkpointMin: num('checkpoint', values.checkpoint, 1),
+    smsEveryS: num('sms-every', values['sms-every'], 1),
+    rssAfterS: num('rss-after', values['rss-after'], 5),
+    diskMb: values['disk-mb'] !== undefined ? num('disk-mb', values['disk-mb'], 64) : null,
+  };
+}
+
+// ---- a private mount namespace for the tmpfs ---------------------------------------------------
+
+const IN_NAMESPACE = 'RW_SOAK_IN_NAMESPACE';
+
+/** As root, runs this script again in its own mount namespace: the tmpfs it mounts vanishes with it. */
+async function reexecInNamespace(): Promise<number | null> {
+  if (process.getuid?.() !== 0 || process.env[IN_NAMESPACE] === '1') return null;
+  const child = spawn('unshare', ['--mount', '--propagation', 'private', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit', env: { ...process.env, [IN_NAMESPACE]: '1' },
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { child.kill(sig); });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+}
+
+// ---- the processes an appliance started -------------------------------------------------------
+
+/** pid → start time (clock ticks since boot): a pid is only "the same process" with the same start */
+type ProcessSet = Map<number, number>;
+
+function startTime(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[19]);
+  } catch {
+    return null;
+  }
+}
+
+function parentOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** Adds every live descendant of `root` to `seen`. */
+function recordDescendants(root: number, seen: ProcessSet): void {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const ppid = parentOf(pid);
+    if (ppid === null) continue;
+    const list = children.get(ppid) ?? [];
+    list.push(pid);
+    children.set(ppid, list);
+  }
+  const stack = [...(children.get(root) ?? [])];
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    const start = startTime(pid);
+    if (start !== null) seen.set(pid, start);
+    stack.push(...(children.get(pid) ?? []));
+  }
+}
+
+function stillRunning(set: ProcessSet): number[] {
+  return [...set].filter(([pid, start]) => startTime(pid) === start).map(([pid]) => pid);
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '(gone)';
+  }
+}
+
+// ---- the run ----------------------------------------------------------------------------------
+
+interface SmsSent {
+  marker: string;
+  text: string;
+  long: boolean;
+}
+
+interface Report {
+  seed: number;
+  chaos: Record<string, number>;
+  starts: number;
+  rssAfterStartMb: number[];
+  leftAfterRestart: string[];
+  leftAtEnd: string[];
+  checkpoints: { fromT: number; toT: number; series: number; unreadable: number; checked: number; missing: number; wrong: number }[];
+  readProblems: string[];
+  metricsAcked: number;
+  sms: { accepted: number; refused: number; reached: number; incomplete: string[]; partsMaxSent: number; overTwice: string[]; notDrained: number };
+  diskFill: boolean;
+}
+
+async function main(): Promise<number> {
+  const inNs = await reexecInNamespace();
+  if (inNs !== null) return inNs;
+  const opts = parseOptions(process.argv.slice(2));
+  if (!opts) return 0;
+  // run.mjs bundles this script into a temporary directory: the repository is the working directory
+  const root = process.env.RW_REPO_ROOT ?? process.cwd();
+  const rand = prng(opts.seed);
+  const between = (a: number, b: number): number => a + rand() * (b - a);
+  const cleanup = new Cleanup();
+  const onSignal = (): void => {
+    const problems = cleanup.runAll();
+    for (const p of problems) process.stderr.write(`cleanup: ${p}\n`);
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const log = (msg: string): void => { process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`); };
+
+  const { dir: dataDir } = cleanup.tempDir('rw-soak-');
+  const diskFill = process.env[IN_NAMESPACE] === '1';
+  if (diskFill) {
+    const filesBytes = opts.agents * bytesPerServer(opts.intervalS, 'bench');
+    const mb = opts.diskMb ?? Math.ceil((filesBytes * 1.5) / 2 ** 20) + 1024;
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${mb}m`, 'rw-soak', dataDir]);
+    cleanup.add(`unmount ${dataDir}`, () => execFileSync('umount', ['-l', dataDir]));
+    log(`data dir on a ${mb} MB tmpfs (private mount namespace); seed ${opts.seed}`);
+  } else {
+    log(`not root: the disk is not filled; seed ${opts.seed}`);
+  }
+  const httpPort = await freePort();
+  const mqttPort = await freePort();
+  const report: Report = {
+    seed: opts.seed, chaos: {}, starts: 0, rssAfterStartMb: [], leftAfterRestart: [], leftAtEnd: [], checkpoints: [], readProblems: [],
+    metricsAcked: 0, sms: { accepted: 0, refused: 0, reached: 0, incomplete: [], partsMaxSent: 0, overTwice: [], notDrained: 0 }, diskFill,
+  };
+
+  // ---- the appliance, started again and again on the same ports and data ----
+  let app: StartedAppliance | null = null;
+  const children: ProcessSet = new Map();
+  const childWatch = setInterval(() => {
+    if (app?.isRunning()) recordDescendants(app.pid, children);
+  }, 2000);
+  const start = async (): Promise<StartedAppliance> => {
+    const before = new Set(stillRunning(children));
+    const a = await startAppliance(cleanup, {
+      repoRoot: root, dataDir, token: TOKEN, nodeArgs: [],
+      extraArgs: ['--http-port', String(httpPort), '--mqtt-port', String(mqttPort), '--modem', 'sim'],
+    });
+    report.starts++;
+    recordDescendants(a.pid, children);
+    // the previous instance's children (its rrdcached, its socat) must be gone by now: the new
+    // one stops an orphaned rrdcached before starting its own
+    for (const pid of before) if (startTime(pid) === children.get(pid)) report.leftAfterRestart.push(`${pid} ${commandOf(pid)}`);
+    const pid = a.pid;
+    const startNo = report.starts;
+    setTimeout(() => {
+      const m = a.isRunning() ? memoryStatus(pid) : null;
+      if (m) {
+        report.rssAfterStartMb[startNo - 1] = m.rssKb / 1024;
+        log(`start ${startNo}: RSS ${(m.rssKb / 1024).toFixed(0)} MB ${opts.rssAfterS} s after ready`);
+      }
+    }, opts.rssAfterS * 1000).unref();
+    return a;
+  };
+  app = await start();
+  const api = { httpPort, get apiToken(): string { return app?.apiToken ?? ''; } };
+  log(`appliance ready: http ${httpPort}, mqtt ${mqttPort}`);
+
+  // ---- agents ----
+  const ids: AgentIdentity[] = await enrollAgents({
+    httpUrl: `http://127.0.0.1:${httpPort}`, token: TOKEN, count: opts.agents, concurrency: 16,
+    cacheFile: path.join(dataDir, 'soak-identities.json'),
+  });
+  const gen = new LoadGenerator({
+    host: '127.0.0.1', port: mqttPort, agents: ids, intervalS: opts.intervalS, maxInflight: 1, keepaliveS: 30,
+    connectConcurrency: 64, connectTimeoutMs: 30_000, announce: true, credentials: true, initialBacklogRounds: 0, persistent: true,
+  });
+  await gen.connectAll();
+  gen.startSchedule();
+  log(`${gen.liveAgents()} of ${ids.length} agents connected`);
+
+  // ---- SMS all along ----
+  const smsSent: SmsSent[] = [];
+  let smsNo = 0;
+  const smsTimer = setInterval(() => {
+    const no = ++smsNo;
+    const marker = `[soak-${no}]`;
+    const long = no % 3 === 0;
+    const text = long ? `${marker} ${KOREAN_LONG}` : `${marker} disk 91% on web-${no % 50}`;
+    fetch(`http://127.0.0.1:${httpPort}/api/v1/sms/test`, {
+      method: 'POST', headers: { ...authorization(api), 'content-type': 'application/json' }, body: JSON.stringify({ to: SMS_TO, text }),
+      signal: AbortSignal.timeout(10_000),
+    }).then((res) => {
+      if (res.status === 202) smsSent.push({ marker, text, long });
+      else report.sms.refused++;
+    }, () => { report.sms.refused++; });
+  }, opts.smsEveryS * 1000);
+
+  // ---- read-back checkpoints: every acknowledged round since the last one ----
+  const verifiedTo = new Map<number, number>();
+  const checkpoint = async (): Promise<void> => {
+    const cp = { fromT: Number.POSITIVE_INFINITY, toT: 0, series: 0, unreadable: 0, checked: 0, missing: 0, wrong: 0 };
+    const jobs: (() => Promise<void>)[] = [];
+    for (const [agentIndex, id] of ids.entries()) {
+      const range = gen.ackedRange(agentIndex);
+      if (!range) continue;
+      const from = Math.max(range.from, (verifiedTo.get(agentIndex) ?? range.from - 1) + 1, range.to - MAX_ROWS_PER_READ);
+      if (from > range.to) continue;
+      verifiedTo.set(agentIndex, range.to);
+      const fromT = gen.roundTime(from);
+      const toT = gen.roundTime(range.to);
+      cp.fromT = Math.min(cp.fromT, fromT);
+      cp.toT = Math.max(cp.toT, toT);
+      for (let s = 0; s < SIM_SERIES.length; s++) {
+        jobs.push(async () => {
+          // a read that fails (the appliance busy restarting its rrdcached) is tried again
+          for (let attempt = 1; ; attempt++) {
+            const r = await readBackSeries(api, { agentId: id.agentId, agentIndex, seriesIndex: s, intervalS: opts.intervalS, fromT, toT });
+            if (!r.read && attempt < 5) {
+              await sleep(2000);
+              continue;
+            }
+            cp.series++;
+            if (!r.read) cp.unreadable++;
+            cp.checked += r.checked;
+            cp.missing += r.missing;
+            cp.wrong += r.wrong;
+            if (report.readProblems.length < 20) report.readProblems.push(...r.problems);
+            return;
+          }
+        });
+      }
+    }
+    let next = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (next < jobs.length) await jobs[next++]?.();
+    }));
+    report.checkpoints.push(cp);
+    log(`checkpoint: ${cp.series} series, ${cp.checked} values checked, ${cp.missing} missing, ${cp.wrong} wrong, ${cp.unreadable} unreadable`);
+  };
+
+  // ---- chaos ----
+  const count = (what: string): void => { report.chaos[what] = (report.chaos[what] ?? 0) + 1; };
+  const rrdcachedPid = (): number | null => {
+    try {
+      return Number(readFileSync(path.join(dataDir, 'run', 'rrdcached.pid'), 'utf8').trim()) || null;
+    } catch {
+      return null;
+    }
+  };
+  const fillFile = path.join(dataDir, 'soak-fill');
+  const actions: Record<string, () => Promise<void>> = {
+    'kill appliance': async () => {
+      const a = app;
+      if (!a) return;
+      killNow(a.pid);
+      await a.exited;
+      app = await start();
+    },
+    'stop rrdcached': async () => {
+      const pid = rrdcachedPid();
+      if (pid === null) return;
+      const started = startTime(pid);
+      process.kill(pid, 'SIGSTOP');
+      await sleep(opts.rrdStopS * 1000);
+      // the supervisor may have killed and replaced a daemon that stopped answering
+      if (startTime(pid) === started) process.kill(pid, 'SIGCONT');
+    },
+    'fill disk': async () => {
+      if (!diskFill) return;
+      const { bavail, bsize } = statfsSync(dataDir);
+      try {
+        execFileSync('dd', ['if=/dev/zero', `of=${fillFile}`, 'bs=1M', `count=${Math.ceil((Number(bavail) * Number(bsize)) / 2 ** 20) + 1}`], { stdio: 'ignore' });
+      } catch {
+        // dd stops at ENOSPC, which is the point
+      }
+      await sleep(between(20, 40) * 1000);
+      rmSync(fillFile, { force: true });
+    },
+    'kill modem': () => {
+      const a = app;
+      if (!a) return Promise.resolve();
+      for (const [pid] of children) if (parentOf(pid) === a.pid && commandOf(pid).startsWith('socat')) killNow(pid);
+      return Promise.resolve();
+    },
+    'restart agents': () => {
+      gen.dropConnections(ids.map((_, i) => i).filter(() => rand() < 0.1));
+      return Promise.resolve();
+    },
+  };
+  const names = Object.keys(actions);
+  const endAt = Date.now() + opts.minutes * 60_000;
+  let nextCheckpoint = Date.now() + opts.checkpointMin * 60_000;
+  while (Date.now() < endAt) {
+    await sleep(Math.min(between(opts.chaosMinS, opts.chaosMaxS) * 1000, Math.max(0, endAt - Date.now())));
+    if (Date.now() >= endAt) break;
+    if (Date.now() >= nextCheckpoint) {
+      await checkpoint();
+      nextCheckpoint = Date.now() + opts.checkpointMin * 60_000;
+    }
+    const name = names[Math.floor(rand() * names.length)] ?? 'restart agents';
+    log(`chaos: ${name}`);
+    count(name);
+    await actions[name]?.();
+  }
+
+  // ---- the end: let the backlog drain, read everything back, drain the SMS ----
+  clearInterval(smsTimer);
+  log('chaos over: draining the agents\' queues');
+  gen.stopSampling();
+  const drainUntil = Date.now() + 300_000;
+  for (let s = gen.snapshot(); Date.now() < drainUntil && s.deferred + s.inflight > 0; s = gen.snapshot()) await sleep(1000);
+  gen.hold();
+  await gen.settle(60_000);
+  report.metricsAcked = gen.snapshot().metricsAcked;
+  await checkpoint();
+  const smsUntil = Date.now() + 300_000;
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/api/v1/sms/outbox?state=queued,sending&limit=500`, { headers: authorization(api) }).catch(() => null);
+    const pending = res?.ok ? ((await res.json()) as OutboxEntry[]).length : -1;
+    report.sms.notDrained = pending;
+    if (pending === 0 || Date.now() > smsUntil) break;
+    await sleep(2000);
+  }
+  await sleep(500); // the simulator's log is appended every 50 ms
+  tallySms(path.join(dataDir, 'modem-sim.log'), smsSent, report);
+  const health = (await (await fetch(`http://127.0.0.1:${httpPort}/api/v1/health`, { headers: authorization(api) })).json()) as HealthResponse;
+  await gen.stop();
+  clearInterval(childWatch);
+  if (app) {
+    recordDescendants(app.pid, children);
+    await terminate(app, 30_000);
+  }
+  await sleep(2000);
+  report.leftAtEnd = [...stillRunning(children), ...processesUsing(dataDir)].map((pid) => `${pid} ${commandOf(pid)}`);
+  printReport(opts, report, health);
+  const problems = cleanup.runAll();
+  for (const p of problems) process.stderr.write(`cleanup: ${p}\n`);
+  return verdict(report) ? 0 : 1;
+}
+
+/** What reached the modem, from the simulator's log (it spans every restart). */
+function tallySms(file: string, sent: readonly SmsSent[], report: Report): void {
+  const lines: SimLogLine[] = [];
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // no log: nothing reached the modem
+  }
+  for (const l of text.split('\n')) {
+    // a line torn by a full disk mid-append is followed, on the same line, by its rewrite
+    const whole = l.slice(Math.max(0, l.lastIndexOf('{"type":')));
+    try {
+      if (whole) lines.push(JSON.parse(whole) as SimLogLine);
+    } catch {
+      // torn by a SIGKILL and never rewritten (rare: an SMS it was part of shows as incomplete)
+    }
+  }
+  const submits = lines.filter((l): l is Extract<SimLogLine, { type: 'submit' }> => l.type === 'submit');
+  report.sms.accepted = sent.length;
+  for (const m of sent) {
+    let times: number[];
+    let complete: boolean;
+    if (!m.long) {
+      times = [submits.filter((s) => s.text.startsWith(m.marker)).length];
+      complete = (times[0] ?? 0) > 0;
+    } else {
+      // the parts of this message: those sharing a concatenation reference with a first part
+      // that starts with its marker (a retry may have used a new reference)
+      const refs = new Set(submits.filter((s) => s.concat?.seq === 1 && s.text.startsWith(m.marker)).map((s) => s.concat?.ref));
+      const parts = submits.filter((s) => s.concat && refs.has(s.concat.ref));
+      const total = parts[0]?.concat?.total ?? 0;
+      times = Array.from({ length: total }, (_, i) => parts.filter((s) => s.concat?.seq === i + 1).length);
+      complete = total > 0 && times.every((n) => n > 0);
+    }
+    const most = Math.max(0, ...times);
+    report.sms.partsMaxSent = Math.max(report.sms.partsMaxSent, most);
+    if (complete) report.sms.reached++;
+    else report.sms.incomplete.push(m.marker);
+    if (most > 2) report.sms.overTwice.push(`${m.marker} ${times.join('/')}`);
+  }
+}
+
+function verdict(r: Report): boolean {
+  const missing = r.checkpoints.reduce((n, c) => n + c.missing + c.wrong + c.unreadable, 0);
+  const rss = r.rssAfterStartMb.filter((x) => x !== undefined);
+  const first = rss[0];
+  const rssOk = first === undefined || rss.every((x) => x <= first * 1.1);
+  return missing === 0 && r.sms.incomplete.length === 0 && r.sms.overTwice.length === 0 && r.leftAtEnd.length === 0 && r.leftAfterRestart.length === 0 && rssOk;
+}
+
+function printReport(o: Options, r: Report, h: HealthResponse): void {
+  const sum = (k: 'checked' | 'missing' | 'wrong' | 'unreadable' | 'series'): number => r.checkpoints.reduce((n, c) => n + c[k], 0);
+  const rss = r.rssAfterStartMb.filter((x) => x !== undefined);
+  const first = rss[0];
+  const lines = [
+    '',
+    `## Soak: ${o.minutes} min, ${o.agents} agents at ${o.intervalS} s, chaos every ${o.chaosMinS}–${o.chaosMaxS} s (seed ${r.seed}${r.diskFill ? '' : ', disk not filled: not root'})`,
+    `chaos: ${Object.entries(r.chaos).map(([k, v]) => `${k} ×${v}`).join(', ')}; appliance starts: ${r.starts}`,
+    `samples: ${r.metricsAcked} batches acknowledged; read back ${sum('checked')} values of ${sum('series')} series reads in ${r.checkpoints.length} checkpoints: ${sum('missing')} missing, ${sum('wrong')} wrong, ${sum('unreadable')} unreadable`,
+    ...r.readProblems.slice(0, 10).map((p) => `  ${p}`),
+    `SMS: ${r.sms.accepted} accepted by the API (${r.sms.refused} refused or unanswered while it was down), ${r.sms.reached} reached the modem complete; most times one part was sent: ${r.sms.partsMaxSent}; left in the outbox: ${r.sms.notDrained}`,
+    ...(r.sms.incomplete.length ? [`  incomplete: ${r.sms.incomplete.slice(0, 10).join(' ')}`] : []),
+    ...(r.sms.overTwice.length ? [`  sent more than twice: ${r.sms.overTwice.slice(0, 10).join(', ')}`] : []),
+    `RSS ${o.rssAfterS} s after each start (MB): ${rss.map((x) => x.toFixed(0)).join(', ')}${first !== undefined ? `; max/first ${(Math.max(...rss) / first).toFixed(2)}` : ''}`,
+    `processes left behind: after a restart ${r.leftAfterRestart.length}, at the end ${r.leftAtEnd.length}`,
+    ...[...r.leftAfterRestart, ...r.leftAtEnd].slice(0, 10).map((p) => `  ${p}`),
+    `health at the end: ${h.status}; rrdcached restarts ${h.rrdcached.restarts}; rrdUpdates ${h.counters.rrdUpdates}, rrdUpdateErrors ${h.counters.rrdUpdateErrors}`,
+    `verdict: ${verdict(r) ? 'PASS' : 'FAIL'}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().then((code) => process.exit(code), (e: unknown) => {
+  process.stderr.write(`soak: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});
