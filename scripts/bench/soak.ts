@@ -234,7 +234,10 @@ async function main(): Promise<number> {
     recordDescendants(a.pid, children);
     // the previous instance's children (its rrdcached, its socat) must be gone by now: the new
     // one stops an orphaned rrdcached before starting its own
-    for (const pid of before) if (startTime(pid) === children.get(pid)) report.leftAfterRestart.push(`${pid} ${commandOf(pid)}`);
+    for (const pid of before) {
+      const line = `${pid} ${commandOf(pid)}`;
+      if (startTime(pid) === children.get(pid) && !report.leftAfterRestart.includes(line)) report.leftAfterRestart.push(line);
+    }
     const pid = a.pid;
     const startNo = report.starts;
     setTimeout(() => {
@@ -416,7 +419,7 @@ async function main(): Promise<number> {
     await terminate(app, 30_000);
   }
   await sleep(2000);
-  report.leftAtEnd = [...stillRunning(children), ...processesUsing(dataDir)].map((pid) => `${pid} ${commandOf(pid)}`);
+  report.leftAtEnd = [...new Set([...stillRunning(children), ...processesUsing(dataDir)])].map((pid) => `${pid} ${commandOf(pid)}`);
   printReport(opts, report, health);
   const problems = cleanup.runAll();
   for (const p of problems) process.stderr.write(`cleanup: ${p}\n`);
