@@ -1,0 +1,218 @@
+// Follows a log file the way `tail -F` does, for the log check (S5): polled (one stat per poll,
+// no inotify: a check polls at its interval anyway, and inotify watches are a per-user limit),
+// holding the file open so that lines written just before a rename or a delete are still read.
+//
+// - rename-and-create (logrotate's default): the rest of the old file is read, then the new one
+//   from its start;
+// - copytruncate: the file shrinks under the same inode; reading starts again at 0 (what was
+//   written between the copy and the truncation is lost to every reader: copytruncate's own flaw);
+// - a file deleted: what was written before is read, then the follower waits for it to appear;
+// - a file that appears later is new, so it is read from its start; a file that is already there
+//   when following starts is read from its end (a 1 GiB log is not a backlog), unless told;
+// - at most `maxBytesPerPoll` bytes a poll (`more` says there is more), lines at most
+//   `maxLineBytes` (a longer one is cut, and counted);
+// - the position (device, inode, offset after the last whole line) is for the caller to persist:
+//   a follower made with it after a restart neither re-reads nor skips a line; if the file was
+//   rotated meanwhile, the rest of the old one is found as `<path>.1` when it is there.
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+
+export interface LogPosition {
+  dev: number;
+  ino: number;
+  /** the byte after the last whole line read */
+  offset: number;
+}
+
+export interface LogFollowerOptions {
+  path: string;
+  /** where the last follower of this file stopped (persisted by the caller) */
+  position?: LogPosition | null;
+  /** read a file that exists when following starts from its start instead of its end */
+  fromStart?: boolean;
+  /** default 1 MiB */
+  maxBytesPerPoll?: number;
+  /** default 8 KiB */
+  maxLineBytes?: number;
+}
+
+export type LogEvent = 'rotated' | 'truncated' | 'deleted' | 'appeared';
+
+export interface LogPoll {
+  lines: string[];
+  events: LogEvent[];
+  /** lines cut at maxLineBytes */
+  cutLines: number;
+  /** unread bytes remain (poll again soon) */
+  more: boolean;
+  /** null while the file does not exist */
+  position: LogPosition | null;
+}
+
+interface OpenFile {
+  fd: number;
+  dev: number;
+  ino: number;
+  /** next byte to read */
+  offset: number;
+}
+
+const DEFAULT_MAX_BYTES_PER_POLL = 1024 * 1024;
+const DEFAULT_MAX_LINE_BYTES = 8 * 1024;
+const NEWLINE = 0x0a;
+
+export class LogFollower {
+  private file: OpenFile | null = null;
+  /** bytes of a line not yet ended by a newline */
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
+  private partialCut = false;
+  private started = false;
+  private readonly maxBytesPerPoll: number;
+  private readonly maxLineBytes: number;
+  private readonly buffer: Buffer;
+
+  constructor(private readonly opts: LogFollowerOptions) {
+    this.maxBytesPerPoll = opts.maxBytesPerPoll ?? DEFAULT_MAX_BYTES_PER_POLL;
+    this.maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.buffer = Buffer.allocUnsafe(Math.min(this.maxBytesPerPoll, 256 * 1024));
+  }
+
+  poll(): LogPoll {
+    const out: LogPoll = { lines: [], events: [], cutLines: 0, more: false, position: null };
+    let budget = this.maxBytesPerPoll;
+    if (!this.started) {
+      this.started = true;
+      budget -= this.resume(out, budget);
+    }
+    const now = statOrNull(this.opts.path);
+    if (this.file && (!now || now.ino !== this.file.ino || now.dev !== this.file.dev)) {
+      // renamed away or deleted: what it still holds is read before letting go of it
+      budget -= this.drain(this.file, out, budget);
+      if (this.file.offset < fstatSync(this.file.fd).size) {
+        out.more = true;
+        return this.finish(out);
+      }
+      this.endPartialLine(out);
+      this.close();
+      out.events.push(now ? 'rotated' : 'deleted');
+    }
+    if (!now) return this.finish(out);
+    if (!this.file) {
+      this.file = { fd: openSync(this.opts.path, 'r'), dev: now.dev, ino: now.ino, offset: 0 };
+      if (!out.events.includes('rotated')) out.events.push('appeared');
+    } else if (now.size < this.file.offset) {
+      this.file.offset = 0;
+      this.clearPartial();
+      out.events.push('truncated');
+    }
+    this.drain(this.file, out, budget);
+    out.more = this.file.offset < fstatSync(this.file.fd).size;
+    return this.finish(out);
+  }
+
+  /** Releases the open file. */
+  close(): void {
+    if (this.file) closeSync(this.file.fd);
+    this.file = null;
+  }
+
+  /** The first poll: from a saved position, else from the end of a file that is already there. */
+  private resume(out: LogPoll, budget: number): number {
+    const st = statOrNull(this.opts.path);
+    const saved = this.opts.position ?? null;
+    if (saved) {
+      if (st && st.dev === saved.dev && st.ino === saved.ino) {
+        // the same file: on from where the last follower stopped (or from 0 if it was truncated)
+        this.file = { fd: openSync(this.opts.path, 'r'), dev: st.dev, ino: st.ino, offset: st.size >= saved.offset ? saved.offset : 0 };
+        if (st.size < saved.offset) out.events.push('truncated');
+        return 0;
+      }
+      // rotated while nobody followed: the rest of the old file, if logrotate left it as .1
+      const old = statOrNull(`${this.opts.path}.1`);
+      if (old && old.dev === saved.dev && old.ino === saved.ino && old.size >= saved.offset) {
+        const fd = openSync(`${this.opts.path}.1`, 'r');
+        const file: OpenFile = { fd, dev: old.dev, ino: old.ino, offset: saved.offset };
+        const used = this.drain(file, out, budget);
+        this.endPartialLine(out);
+        closeSync(fd);
+        out.events.push('rotated');
+        return used;
+      }
+      if (st) out.events.push('rotated');
+      // the file there now (if any) is new to us: read from its start
+      return 0;
+    }
+    if (st && !this.opts.fromStart) this.file = { fd: openSync(this.opts.path, 'r'), dev: st.dev, ino: st.ino, offset: st.size };
+    return 0;
+  }
+
+  /** Reads whole lines from `file` up to `budget` bytes; returns the bytes read. */
+  private drain(file: OpenFile, out: LogPoll, budget: number): number {
+    let used = 0;
+    while (used < budget) {
+      const n = readSync(file.fd, this.buffer, 0, Math.min(this.buffer.length, budget - used), file.offset);
+      if (n === 0) break;
+      file.offset += n;
+      used += n;
+      const chunk = this.buffer.subarray(0, n);
+      let start = 0;
+      for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, start)) {
+        this.addPartial(chunk.subarray(start, i));
+        this.emitLine(out);
+        start = i + 1;
+      }
+      if (start < n) this.addPartial(chunk.subarray(start));
+    }
+    return used;
+  }
+
+  private addPartial(bytes: Buffer): void {
+    const room = this.maxLineBytes - this.partialBytes;
+    if (bytes.length > room) {
+      this.partialCut = true;
+      if (room > 0) this.partial.push(Buffer.from(bytes.subarray(0, room)));
+      this.partialBytes = this.maxLineBytes;
+      return;
+    }
+    if (bytes.length === 0) return;
+    this.partial.push(Buffer.from(bytes));
+    this.partialBytes += bytes.length;
+  }
+
+  private emitLine(out: LogPoll): void {
+    let line = Buffer.concat(this.partial).toString('utf8');
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    out.lines.push(line);
+    if (this.partialCut) out.cutLines++;
+    this.clearPartial();
+  }
+
+  /** A file that ends without a newline is let go of: its last line is a line. */
+  private endPartialLine(out: LogPoll): void {
+    if (this.partialBytes > 0) this.emitLine(out);
+  }
+
+  private clearPartial(): void {
+    this.partial = [];
+    this.partialBytes = 0;
+    this.partialCut = false;
+  }
+
+  private finish(out: LogPoll): LogPoll {
+    // the position is that of the last whole line, so a restart reads an unfinished one again;
+    // except a line already cut at maxLineBytes: a restart resumes where reading stopped, and the
+    // rest of that over-long line comes back as a line of its own
+    const unfinished = this.partialCut ? 0 : this.partialBytes;
+    out.position = this.file ? { dev: this.file.dev, ino: this.file.ino, offset: this.file.offset - unfinished } : null;
+    return out;
+  }
+}
+
+function statOrNull(p: string): Stats | null {
+  try {
+    return statSync(p);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
