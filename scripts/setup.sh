@@ -6,7 +6,8 @@
 #   scripts/setup.sh          what the appliance needs
 #   scripts/setup.sh --test   also what the tests need (Debian's chromium and a Korean font for the UI
 #                             tests, curl for the agent installer's tests,
-#                             mosquitto-clients for the MQTT-over-TLS tests)
+#                             mosquitto-clients for the MQTT-over-TLS tests, monitoring-plugins-basic
+#                             for the script checks' tests)
 #   scripts/setup.sh --bench  also the benchmarks' baselines (mosquitto, prometheus-node-exporter)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,7 @@ want=(rrdtool:rrdtool rrdcached:rrdcached socat:socat openssl:openssl make:make 
 for arg in "$@"; do
   case "$arg" in
     # curl: the agent installer downloads with curl or wget, and a minimal Debian has neither
-    --test) want+=(chromium:chromium fc-list:fonts-nanum curl:curl mosquitto_sub:mosquitto-clients) ;;
+    --test) want+=(chromium:chromium fc-list:fonts-nanum curl:curl mosquitto_sub:mosquitto-clients check_tcp:monitoring-plugins-basic) ;;
     --bench) want+=(mosquitto:mosquitto prometheus-node-exporter:prometheus-node-exporter) ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
@@ -36,9 +37,10 @@ done
 missing=()
 for pair in "${want[@]}"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
-  if [ "$pkg" = fonts-nanum ]; then
-    # Korean glyphs for the UI screenshots; chromium renders empty boxes without a CJK font
-    dpkg -s fonts-nanum >/dev/null 2>&1 || missing+=("$pkg")
+  if [ "$pkg" = fonts-nanum ] || [ "$pkg" = monitoring-plugins-basic ]; then
+    # fonts-nanum: Korean glyphs for the UI screenshots (chromium renders empty boxes without a
+    # CJK font); monitoring-plugins: in /usr/lib/nagios/plugins, not on PATH
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   elif ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ] && [ ! -x "/usr/bin/$cmd" ]; then
     missing+=("$pkg")
   fi
