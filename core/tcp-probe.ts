@@ -1,9 +1,22 @@
 // One TCP service check (S5): connect with a timeout, optionally send bytes, optionally wait for
-// a reply that satisfies `expect` (an SMTP banner, an HTTP status line), and report the state
-// with the response time as perfdata, thresholds on that time giving WARNING or CRITICAL. Shared
-// by the agent's port check and the appliance's TCP probe, which differ only in where they run.
+// a reply that satisfies `expect` (an SMTP banner, an HTTP status line), and report the check's
+// state with the response time as perfdata, thresholds on that time giving WARNING or CRITICAL.
+// Shared by the agent's port check and the appliance's TCP probe, which differ only in where
+// they run. (core/ stands below contract/: the state and perfdata shapes are restated here and
+// are assignable to contract/checks.ts's; the threshold test is passed in.)
 import net from 'node:net';
-import { stateOfValue, type CheckState, type Perfdatum } from '../contract/checks.js';
+
+type CheckState = 'ok' | 'warning' | 'critical' | 'unknown';
+
+interface Perfdatum {
+  label: string;
+  value: number | null;
+  unit: string;
+  warn: string | null;
+  crit: string | null;
+  min: number | null;
+  max: number | null;
+}
 
 export interface TcpProbeRequest {
   host: string;
@@ -16,6 +29,8 @@ export interface TcpProbeRequest {
   /** threshold ranges on the response time in seconds (contract/checks.ts) */
   warn?: string | null;
   crit?: string | null;
+  /** the state of a time against the ranges: contract/checks.ts's stateOfValue */
+  stateOfTime: (seconds: number, warn: string | null, crit: string | null) => CheckState;
   /** reply bytes read at most (default 4 KiB): a pattern never runs on more */
   maxReplyBytes?: number;
 }
@@ -52,7 +67,7 @@ export function probeTcp(r: TcpProbeRequest): Promise<TcpProbeResult> {
       const durationMs = performance.now() - started;
       const seconds = durationMs / 1000;
       const time: Perfdatum = { label: 'time', value: Number(seconds.toFixed(6)), unit: 's', warn: r.warn ?? null, crit: r.crit ?? null, min: 0, max: r.timeoutMs / 1000 };
-      const final = state === 'by-time' ? stateOfValue(seconds, r.warn ?? null, r.crit ?? null) : state;
+      const final = state === 'by-time' ? r.stateOfTime(seconds, r.warn ?? null, r.crit ?? null) : state;
       const label = final === 'ok' ? 'TCP OK' : final === 'warning' ? 'TCP WARNING' : final === 'critical' ? 'TCP CRITICAL' : 'TCP UNKNOWN';
       // a response time only where there was a connection to time
       resolve({ state: final, output: `${label} - ${output}`, perfdata: connected ? [time] : [], durationMs });

@@ -2,7 +2,10 @@
 // never answers, a request and its reply, thresholds on the response time.
 import net from 'node:net';
 import t, { type Test } from 'tap';
-import { probeTcp } from '../../core/tcp-probe.js';
+import { probeTcp as probe, type TcpProbeRequest } from '../../core/tcp-probe.js';
+import { stateOfValue } from '../../contract/checks.js';
+
+const probeTcp = (r: Omit<TcpProbeRequest, 'stateOfTime'>): ReturnType<typeof probe> => probe({ ...r, stateOfTime: stateOfValue });
 
 async function server(t: Test, onConnection: (s: net.Socket) => void): Promise<number> {
   const srv = net.createServer(onConnection);
