@@ -4,8 +4,9 @@
 // (https://www.monitoring-plugins.org/doc/guidelines.html): a state, one line of output, a
 // bounded long output, and performance data.
 
-export const CHECK_STATES = ['ok', 'warning', 'critical', 'unknown'] as const;
-export type CheckState = (typeof CHECK_STATES)[number];
+import type { CheckState } from '../core/check-result.js';
+
+export { CHECK_STATES, type CheckState, type Perfdatum } from '../core/check-result.js';
 
 /** A plugin's exit code → its state; any other code (or a signal) is UNKNOWN. */
 export function stateOfExitCode(code: number | null): CheckState {
@@ -20,19 +21,6 @@ export function stateOfExitCode(code: number | null): CheckState {
 
 /** Units of measure the plugin guidelines define; anything else is kept as written ('' = a plain number). */
 export const PERFDATA_UNITS = ['', 's', 'ms', 'us', '%', 'B', 'KB', 'MB', 'GB', 'TB', 'c'] as const;
-
-/** One measurement: `'label'=value[UOM];[warn];[crit];[min];[max]`. */
-export interface Perfdatum {
-  label: string;
-  /** null: the plugin wrote `U` (the value could not be determined) */
-  value: number | null;
-  unit: string;
-  /** threshold ranges as written (see parseThresholdRange); null when absent */
-  warn: string | null;
-  crit: string | null;
-  min: number | null;
-  max: number | null;
-}
 
 export const CHECK_LIMITS = {
   /** the first line of output, characters */

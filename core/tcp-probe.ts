@@ -2,21 +2,10 @@
 // a reply that satisfies `expect` (an SMTP banner, an HTTP status line), and report the check's
 // state with the response time as perfdata, thresholds on that time giving WARNING or CRITICAL.
 // Shared by the agent's port check and the appliance's TCP probe, which differ only in where
-// they run. (core/ stands below contract/: the state and perfdata shapes are restated here and
-// are assignable to contract/checks.ts's; the threshold test is passed in.)
+// they run. (The threshold test is passed in: it is contract/checks.ts's, and core/ stands below
+// contract/.)
 import net from 'node:net';
-
-type CheckState = 'ok' | 'warning' | 'critical' | 'unknown';
-
-interface Perfdatum {
-  label: string;
-  value: number | null;
-  unit: string;
-  warn: string | null;
-  crit: string | null;
-  min: number | null;
-  max: number | null;
-}
+import type { CheckState, Perfdatum } from './check-result.js';
 
 export interface TcpProbeRequest {
   host: string;
