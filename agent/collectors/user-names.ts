@@ -41,4 +41,10 @@ export class UserNames {
   name(uid: number): string {
     return this.#names.get(uid) ?? String(uid);
   }
+
+  /** The uid of a user name (the process check's `user`), undefined when there is none. */
+  uidOf(name: string): number | undefined {
+    for (const [uid, n] of this.#names) if (n === name) return uid;
+    return undefined;
+  }
 }

@@ -1,0 +1,153 @@
+// The process check (S5, S18): the processes that match a name, a command-line pattern and/or a
+// user, their count against bounds, and their summed CPU (% of one CPU since the last run) and
+// resident memory as perfdata, which the appliance keeps in RRD so a watched process has history.
+// One pass over /proc with the parsers the top-processes collector already has; the command
+// line is read only for processes whose name passed (or when only a pattern is given).
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CheckState, Perfdatum } from '../../contract/checks.js';
+import { effectiveUid, parseProcStat, type ProcStat } from '../collectors/top-processes.js';
+import { systemConstants } from '../collectors/system-constants.js';
+import { UserNames } from '../collectors/user-names.js';
+import { monotonicMs } from '../collectors/collector.js';
+
+export interface ProcessCheckSpec {
+  /** the process name (comm, at most 15 characters as the kernel keeps it) or the executable's file name */
+  name?: string;
+  /** tested against the command line (arguments joined by spaces) */
+  commandLine?: (cmdline: string) => boolean;
+  /** only processes running as this user (name or uid) */
+  user?: string;
+  /** count bounds: fewer than `min` or more than `max` is CRITICAL (default min 1) */
+  min?: number;
+  max?: number;
+}
+
+export interface ProcessCheckResult {
+  state: CheckState;
+  output: string;
+  perfdata: Perfdatum[];
+  /** the matching pids, for the long output */
+  pids: number[];
+}
+
+export interface ProcessCheckOptions {
+  /** stands for `/` (tests: recorded fixtures) */
+  root?: string;
+  nowMs?: () => number;
+}
+
+interface Previous {
+  atMs: number;
+  /** pid → start ticks and CPU ticks at the last run */
+  ticks: Map<number, { start: number; cpu: number }>;
+}
+
+/** One check's matcher and its CPU baseline: make one per check definition. */
+export class ProcessCheck {
+  private readonly root: string;
+  private readonly nowMs: () => number;
+  private readonly users: UserNames;
+  private readonly stat: ProcStat = { kernelThread: false, cpuTicks: 0, startTicks: 0, rssPages: 0, nameStart: 0, nameEnd: 0 };
+  private previous: Previous | null = null;
+
+  constructor(private readonly spec: ProcessCheckSpec, opts: ProcessCheckOptions = {}) {
+    this.root = opts.root ?? '/';
+    this.nowMs = opts.nowMs ?? monotonicMs;
+    this.users = new UserNames(this.root);
+  }
+
+  run(): ProcessCheckResult {
+    const { pageSize, ticksPerSecond } = systemConstants();
+    const procDir = path.join(this.root, 'proc');
+    const atMs = this.nowMs();
+    const uid = this.wantedUid();
+    const ticks = new Map<number, { start: number; cpu: number }>();
+    const pids: number[] = [];
+    let rssBytes = 0;
+    let cpuTicksDelta = 0;
+    for (const entry of readdirSync(procDir)) {
+      const pid = Number(entry);
+      if (!Number.isInteger(pid) || pid <= 0) continue;
+      let text: string;
+      try {
+        text = readFileSync(path.join(procDir, entry, 'stat'), 'utf8');
+      } catch {
+        continue; // exited meanwhile
+      }
+      if (!parseProcStat(text, this.stat) || this.stat.kernelThread) continue;
+      if (!this.matches(procDir, entry, text.slice(this.stat.nameStart, this.stat.nameEnd), uid)) continue;
+      pids.push(pid);
+      rssBytes += this.stat.rssPages * pageSize;
+      ticks.set(pid, { start: this.stat.startTicks, cpu: this.stat.cpuTicks });
+      const before = this.previous?.ticks.get(pid);
+      // a process that started since the last run is charged from its start
+      cpuTicksDelta += before && before.start === this.stat.startTicks ? Math.max(0, this.stat.cpuTicks - before.cpu) : this.previous ? this.stat.cpuTicks : 0;
+    }
+    const elapsedS = this.previous ? (atMs - this.previous.atMs) / 1000 : 0;
+    const cpuPct = elapsedS > 0 ? (100 * cpuTicksDelta) / ticksPerSecond / elapsedS : null;
+    this.previous = { atMs, ticks };
+    const min = this.spec.min ?? 1;
+    const max = this.spec.max ?? Number.POSITIVE_INFINITY;
+    const n = pids.length;
+    const state: CheckState = n < min || n > max ? 'critical' : 'ok';
+    const what = this.describe();
+    const bounds = max === Number.POSITIVE_INFINITY ? `at least ${min}` : min === max ? `exactly ${min}` : `${min} to ${max}`;
+    const label = state === 'ok' ? 'PROCS OK' : 'PROCS CRITICAL';
+    return {
+      state,
+      output: `${label}: ${n} process${n === 1 ? '' : 'es'} ${what} (wanted ${bounds})`,
+      perfdata: [
+        { label: 'procs', value: n, unit: '', warn: null, crit: `${min}:${max === Number.POSITIVE_INFINITY ? '' : max}`, min: 0, max: null },
+        { label: 'cpu', value: cpuPct === null ? null : Math.round(cpuPct * 100) / 100, unit: '%', warn: null, crit: null, min: 0, max: null },
+        { label: 'rss', value: rssBytes, unit: 'B', warn: null, crit: null, min: 0, max: null },
+      ],
+      pids,
+    };
+  }
+
+  private matches(procDir: string, entry: string, comm: string, uid: number | null): boolean {
+    const { name, commandLine } = this.spec;
+    let cmdline: string | null = null;
+    const readCmdline = (): string => {
+      if (cmdline !== null) return cmdline;
+      try {
+        cmdline = readFileSync(path.join(procDir, entry, 'cmdline'), 'utf8').replace(/\0+$/, '').split('\0').join(' ');
+      } catch {
+        cmdline = '';
+      }
+      return cmdline;
+    };
+    if (name !== undefined && comm !== name && comm !== name.slice(0, 15)) {
+      // comm is cut at 15 characters and may be renamed by the process: the executable's name decides then
+      const argv0 = readCmdline().split(' ', 1)[0] ?? '';
+      if (path.basename(argv0) !== name) return false;
+    }
+    if (commandLine && !commandLine(readCmdline())) return false;
+    if (uid !== null) {
+      try {
+        if (effectiveUid(readFileSync(path.join(procDir, entry, 'status'), 'utf8')) !== uid) return false;
+      } catch {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The uid the spec's user names, null for any; -1 for a user that does not exist (matches nothing). */
+  private wantedUid(): number | null {
+    const { user } = this.spec;
+    if (user === undefined) return null;
+    if (/^\d+$/.test(user)) return Number(user);
+    this.users.refresh();
+    return this.users.uidOf(user) ?? -1;
+  }
+
+  private describe(): string {
+    const parts: string[] = [];
+    if (this.spec.name !== undefined) parts.push(`named '${this.spec.name}'`);
+    if (this.spec.commandLine) parts.push('with a matching command line');
+    if (this.spec.user !== undefined) parts.push(`of user ${this.spec.user}`);
+    return parts.join(' ') || 'in all';
+  }
+}
