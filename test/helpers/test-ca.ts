@@ -30,7 +30,8 @@ function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
 }
 
-function stamp(ms: number): string {
+/** A time as `openssl ca -startdate/-enddate` takes it. */
+export function stamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z').slice(2);
 }
 
