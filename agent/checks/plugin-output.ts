@@ -73,7 +73,7 @@ export function parsePluginOutput(text: string): PluginOutput {
 }
 
 /** At most `max` bytes of UTF-8, never splitting a character. */
-function cutToBytes(text: string, max: number): string {
+export function cutToBytes(text: string, max: number): string {
   let bytes = 0;
   let out = '';
   for (const ch of text) {
