@@ -395,7 +395,8 @@ export class RrdcachedClient {
   }
 }
 
-function updateLine(u: UpdateCommand): string {
+/** The UPDATE command line of one update (no newline): what the store's sample journal keeps, too. */
+export function updateLine(u: UpdateCommand): string {
   let line = `UPDATE ${arg(u.file)} ${int(u.t)}`;
   for (const v of u.values) line += v === null ? ':U' : `:${num(v)}`;
   return line;
@@ -451,6 +452,26 @@ export function parseFetch(lines: readonly string[]): FetchResult {
     if (r.values.length !== dsNames.length) throw new RwError('RW_ERR_RRDCACHED', `FETCH row ${r.t} has ${r.values.length} values, expected ${dsNames.length}`);
   }
   return { start: need('Start'), end: need('End'), step: need('Step'), dsNames, rows };
+}
+
+/**
+ * An UPDATE line as updateLine() wrote it (the sample journal's records), or null when it is not
+ * one: "UPDATE <file> <t>:<v>:…", U for unknown.
+ */
+export function parseUpdateLine(line: string): UpdateCommand | null {
+  const parts = line.split(' ');
+  if (parts.length !== 3 || parts[0] !== 'UPDATE' || !parts[1] || !parts[2]) return null;
+  const fields = parts[2].split(':');
+  const t = Number(fields[0]);
+  if (!Number.isSafeInteger(t) || fields.length < 2) return null;
+  const values: (number | null)[] = [];
+  for (let i = 1; i < fields.length; i++) {
+    const text = fields[i] as string;
+    const v = text === 'U' ? null : Number(text);
+    if (v !== null && (text === '' || !Number.isFinite(v))) return null;
+    values.push(v);
+  }
+  return { file: parts[1], t, values };
 }
 
 function parseValue(text: string): number | null {
