@@ -19,7 +19,7 @@ import {
   isNoSuchFile, isStaleUpdate, parseUpdateLine, updateLine, type FetchResult, type RrdcachedClient, type UpdateCommand,
 } from './rrdcached-client.js';
 import { RrdcachedSupervisor, type BackoffOptions, type RrdcachedHealth } from './rrdcached-supervisor.js';
-import { RrdTemplates } from './rrd-templates.js';
+import { RrdTemplates, syncFile, TEMPLATE_DIR } from './rrd-templates.js';
 import { SampleJournal, syncFilesystemOf, type SampleJournalStats } from './sample-journal.js';
 import { alignColumns, mergeSeriesParts, type SeriesPart } from './series-merge.js';
 
@@ -390,7 +390,15 @@ export class RrdStore {
       const client = await this.waitUp(deadline);
       try {
         const r = await client.create(file, step, startS, dsDefs(family, step), rraDefs(step, this.deps.profile, family));
-        if (r === 'created') this.log.info('created RRD file', { file, step, profile: this.deps.profile });
+        if (r === 'created') {
+          this.log.info('created RRD file', { file, step, profile: this.deps.profile });
+          // rrdcached never syncs what it creates; an agent's file must survive a power cut (a
+          // template is only ever copied, and its copies are synced: rrd-templates.ts)
+          if (!file.startsWith(`${TEMPLATE_DIR}/`)) {
+            await syncFile(path.join(this.rrdDir, file));
+            await syncFile(path.dirname(path.join(this.rrdDir, file)));
+          }
+        }
         return;
       } catch (e) {
         if (!isRwError(e, 'RW_ERR_RRDCACHED_DOWN')) throw e;
