@@ -36,7 +36,7 @@ export interface SampleJournalDeps {
   commitDelayMs?: number;
   /** a segment takes appends this long, then a new one is started; default 60 s */
   segmentMs?: number;
-  /** bytes the segments may take together; beyond it, room() waits (docs/bounds.md); default 1 GiB */
+  /** bytes the segments may take together; beyond it, room() waits (docs/bounds.md); default 4 GiB */
   maxBytes?: number;
 }
 
@@ -61,7 +61,7 @@ const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 const READ_CHUNK_BYTES = 1024 * 1024;
 const DEFAULT_COMMIT_DELAY_MS = 5;
 const DEFAULT_SEGMENT_MS = 60_000;
-const DEFAULT_MAX_BYTES = 1024 ** 3;
+const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
 /** "<segment name> <length>" padded to a fixed width, rewritten in place after every commit */
 const DURABLE_MARK_WIDTH = 64;
 
