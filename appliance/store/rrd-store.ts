@@ -291,9 +291,13 @@ export class RrdStore {
     let journaled: Promise<void> | undefined;
     while (todo.length > 0) {
       const client = await this.waitUp(deadline);
+      let lines: (string | undefined)[] | undefined;
       // appended once, after the daemon is up: a replay (onConnected) then sees it or is before it
-      if (journaled === undefined && this.journal) journaled = this.journal.append(journalRecord(todo));
-      const outcomes = await client.updateMany(todo.map((x) => x.update));
+      if (journaled === undefined && this.journal) {
+        lines = journalLines(todo);
+        journaled = this.journal.append((lines.includes(undefined) ? lines.filter((l) => l !== undefined) : lines).join('\n'));
+      }
+      const outcomes = await client.updateMany(todo.map((x) => x.update), lines);
       const again: typeof todo = [];
       for (const [i, outcome] of outcomes.entries()) {
         const item = todo[i];
@@ -528,11 +532,19 @@ export class RrdStore {
   }
 }
 
-/** One batch's update lines (its gap bridges included), as the sample journal keeps them. */
-function journalRecord(todo: readonly PendingUpdate[]): string {
-  let text = '';
-  for (const item of todo) text += updateLine(item.update) + '\n';
-  return text.slice(0, -1);
+/**
+ * One batch's update lines (its gap bridges included), made once for both the sample journal and
+ * rrdcached. An update that cannot be written as a line (undefined here) is left to the client,
+ * which refuses it with its reason; it is not journaled.
+ */
+function journalLines(todo: readonly PendingUpdate[]): (string | undefined)[] {
+  return todo.map((item) => {
+    try {
+      return updateLine(item.update);
+    } catch {
+      return undefined;
+    }
+  });
 }
 
 function validInterval(s: number): boolean {

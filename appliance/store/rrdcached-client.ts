@@ -186,8 +186,10 @@ export class RrdcachedClient {
    * update (a duplicate timestamp) must not hide the others' acknowledgements. One reply per
    * update (as pipelined UPDATEs get) was ~24,000 replies a second at 10,000 agents: the daemon
    * stalled in send() whenever this process was slow to read them, and so did ingest.
+   * `lines[i]`, when given, is updates[i]'s line as updateLine() made it already (the store
+   * journals the same lines: formatted once); undefined there means "make it here".
    */
-  updateMany(updates: readonly UpdateCommand[]): Promise<UpdateOutcome[]> {
+  updateMany(updates: readonly UpdateCommand[], lines?: readonly (string | undefined)[]): Promise<UpdateOutcome[]> {
     if (updates.length === 0) return Promise.resolve([]);
     return new Promise((resolve) => {
       const batch = new UpdateBatch(updates.length, resolve);
@@ -197,7 +199,7 @@ export class RrdcachedClient {
         const u = updates[i] as UpdateCommand;
         let line: string;
         try {
-          line = updateLine(u);
+          line = lines?.[i] ?? updateLine(u);
         } catch (error) {
           batch.settle(i, { ok: false, error: asRwError(error) });
           continue;
