@@ -121,6 +121,7 @@ export class Appliance {
     const store = new RrdStore({
       dataDir, profile: config.retention, clock, logger: logger.child('rrd'), onFileCreated: (bytes) => capacity.fileCreated(bytes),
       writeIntervalS: config.rrdWriteInterval,
+      sampleJournal: config.sampleJournal, journalCommitDelayMs: config.sampleJournalCommitMs,
     });
     this.store = store;
     await store.start();

@@ -383,6 +383,8 @@ export function inventoryOf(agentIndex: number, hostname: string, intervalS: num
 export interface LoadHooks {
   /** a metrics batch stamped `t` was written to agent `agentIndex`'s socket at `atMs` (performance.now()) */
   onMetricsSent?(agentIndex: number, t: number, atMs: number): void;
+  /** a metrics batch of agent `agentIndex` was acknowledged (PUBACK) at `atMs` (performance.now()); an agent's acknowledgements come in the order it sent */
+  onMetricsAcked?(agentIndex: number, atMs: number): void;
 }
 
 export interface LoadOptions {
@@ -824,6 +826,7 @@ export class LoadGenerator {
     } else {
       this.counters.metricsAcked++;
       if (p.round > a.ackedRound) a.ackedRound = p.round;
+      this.opts.hooks?.onMetricsAcked?.(a.index, performance.now());
     }
     this.trySend(a);
   }

@@ -1,7 +1,8 @@
 // Ingest: validates what agents publish (against the one contract), hands samples to storage
 // and the registry, and bounds the work in progress (S19). `handleMetrics` resolves only once
-// rrdcached has acknowledged every update: the broker withholds the MQTT acknowledgement until
-// then, so under overload the excess waits in the agents' queues, not in this process's memory.
+// rrdcached has acknowledged every update and the store's sample journal has them on disk (RES):
+// the broker withholds the MQTT acknowledgement until then, so under overload the excess waits in
+// the agents' queues, not in this process's memory, and a power cut loses nothing acknowledged.
 import Queue from 'yocto-queue';
 import { parseMetricsPayload, type MetricsBatch, type Sample, type Snapshot } from '../../contract/metrics.js';
 import { inventorySchema } from '../../contract/inventory.js';

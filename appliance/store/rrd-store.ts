@@ -1,7 +1,8 @@
 // The appliance's time-series store: one RRD file per agent, family, key and step, written and
 // read through a supervised rrdcached (docs/storage.md). write() resolves only when rrdcached
-// has acknowledged every update, which is what the broker's backpressure waits on, and what it
-// acknowledges is never lost, not even when rrdcached is killed (see the replay tail below).
+// has acknowledged every update AND the store's own sample journal has them on disk (fdatasync),
+// which is what the broker's backpressure waits on: what it acknowledges is never lost, not when
+// rrdcached is killed, not in a power cut (sample-journal.ts, docs/storage.md "Power cut").
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { SeriesResponse } from '../../contract/api.js';
@@ -14,9 +15,12 @@ import {
   type RetentionProfile,
   HEARTBEAT_STEPS,
 } from './rrd-layout.js';
-import { isNoSuchFile, isStaleUpdate, type FetchResult, type RrdcachedClient, type UpdateCommand } from './rrdcached-client.js';
+import {
+  isNoSuchFile, isStaleUpdate, parseUpdateLine, updateLine, type FetchResult, type RrdcachedClient, type UpdateCommand,
+} from './rrdcached-client.js';
 import { RrdcachedSupervisor, type BackoffOptions, type RrdcachedHealth } from './rrdcached-supervisor.js';
-import { RrdTemplates } from './rrd-templates.js';
+import { RrdTemplates, syncFile, TEMPLATE_DIR } from './rrd-templates.js';
+import { SampleJournal, syncFilesystemOf, type SampleJournalStats } from './sample-journal.js';
 import { alignColumns, mergeSeriesParts, type SeriesPart } from './series-merge.js';
 
 export interface RrdStoreDeps {
@@ -32,8 +36,20 @@ export interface RrdStoreDeps {
   downWaitMs?: number;
   /** told the size of each RRD file the store copies from a template (the storage capacity counts it) */
   onFileCreated?: (bytes: number) => void;
-  /** bytes of the most recently acknowledged update lines kept for re-sending after a crash; default 256 KiB */
-  replayTailBytes?: number;
+  /**
+   * 'off' acknowledges what rrdcached took without journaling it first: a power cut then loses
+   * minutes of acknowledged samples. Only for a benchmark's baseline or a box whose data directory
+   * is tmpfs anyway (`--sample-journal off`). Default 'on'.
+   */
+  sampleJournal?: 'on' | 'off';
+  /** see SampleJournalDeps */
+  journalCommitDelayMs?: number;
+  journalSegmentMs?: number;
+  journalMaxBytes?: number;
+  /** added to rrdcached's -w + -z + -f before a journal segment may go: its write queue's lag; default 120 s */
+  journalKeepMarginMs?: number;
+  /** rrdcached -f, seconds (see RrdcachedSupervisorDeps) */
+  flushIntervalS?: number;
   backoff?: BackoffOptions;
   /** see RrdcachedSupervisorDeps */
   hangTimeoutMs?: number;
@@ -54,20 +70,20 @@ export interface RrdStoreCounters {
 
 const DEFAULT_DOWN_WAIT_MS = 30_000;
 /**
- * rrdcached 1.7.2 writes its journal through a stdio buffer (st_blksize: 4 KiB on ext4 and f2fs)
- * and never flushes it between updates: when rrdcached is killed, the last few KiB of
- * acknowledged updates were never in the journal. The store keeps the most recently
- * acknowledged update lines, many times that buffer, and re-sends them to the restarted daemon;
- * the ones the journal did keep are refused as duplicates and cost nothing.
+ * rrdcached's write queue can lag behind its -w + -z + -f schedule when the disk is slow: a
+ * journal segment is kept this much longer (docs/storage.md "Power cut").
  */
-const DEFAULT_REPLAY_TAIL_BYTES = 256 * 1024;
+const DEFAULT_JOURNAL_KEEP_MARGIN_MS = 120_000;
+/** updates re-sent to rrdcached per BATCH when the journal is replayed */
+const REPLAY_CHUNK = 5_000;
 
-/** ":" and a value as String() writes it: a percentage with full double precision is ~18 */
-const TYPICAL_VALUE_CHARS = 16;
-
-interface TailEntry {
-  update: UpdateCommand;
-  bytes: number;
+export interface ReplayOutcome {
+  /** updates rrdcached took */
+  restored: number;
+  /** refused as not newer than the file's last update: it had them already */
+  duplicates: number;
+  /** refused otherwise (the file was removed since) */
+  failed: number;
 }
 
 /**
@@ -110,16 +126,12 @@ export class RrdStore {
   private readonly fileStatesByAgent = new Map<string, Map<string, FileState>>();
   /** per agent: writes of one agent run one after the other so their timestamps stay in order */
   private readonly agentChains = new Map<string, Promise<void>>();
-  private tail: TailEntry[] = [];
-  private tailStart = 0;
-  private tailBytes = 0;
-  private readonly tailLimit: number;
+  private journal: SampleJournal | null = null;
   private readonly downWaitMs: number;
   private readonly templates: RrdTemplates;
 
   constructor(private readonly deps: RrdStoreDeps) {
     this.log = deps.logger.child('rrd-store');
-    this.tailLimit = deps.replayTailBytes ?? DEFAULT_REPLAY_TAIL_BYTES;
     this.downWaitMs = deps.downWaitMs ?? DEFAULT_DOWN_WAIT_MS;
     this.templates = new RrdTemplates({
       rrdDir: this.rrdDir,
@@ -139,27 +151,57 @@ export class RrdStore {
       dataDir: this.deps.dataDir,
       clock: this.deps.clock,
       logger: this.deps.logger,
-      onConnected: (client, info) => (info.restarted ? this.resendTail(client) : Promise.resolve()),
+      // the journal's records go to every new daemon before any writer's updates do
+      onConnected: (client) => this.replayJournal(client).then(() => undefined),
       ...(this.deps.rrdcachedBinary !== undefined ? { binary: this.deps.rrdcachedBinary } : {}),
       ...(this.deps.writeIntervalS !== undefined ? { writeIntervalS: this.deps.writeIntervalS } : {}),
+      ...(this.deps.flushIntervalS !== undefined ? { flushIntervalS: this.deps.flushIntervalS } : {}),
       ...(this.deps.backoff !== undefined ? { backoff: this.deps.backoff } : {}),
       ...(this.deps.hangTimeoutMs !== undefined ? { hangTimeoutMs: this.deps.hangTimeoutMs } : {}),
       ...(this.deps.watchdogIntervalMs !== undefined ? { watchdogIntervalMs: this.deps.watchdogIntervalMs } : {}),
     });
+    if (this.deps.sampleJournal !== 'off') {
+      const journal = new SampleJournal({
+        dir: path.join(this.deps.dataDir, 'sample-journal'),
+        clock: this.deps.clock,
+        logger: this.deps.logger,
+        keepMs: supervisor.maxUnwrittenS * 1000 + (this.deps.journalKeepMarginMs ?? DEFAULT_JOURNAL_KEEP_MARGIN_MS),
+        syncData: () => syncFilesystemOf(this.rrdDir),
+        ...(this.deps.journalCommitDelayMs !== undefined ? { commitDelayMs: this.deps.journalCommitDelayMs } : {}),
+        ...(this.deps.journalSegmentMs !== undefined ? { segmentMs: this.deps.journalSegmentMs } : {}),
+        ...(this.deps.journalMaxBytes !== undefined ? { maxBytes: this.deps.journalMaxBytes } : {}),
+      });
+      await journal.open();
+      this.journal = journal;
+    }
     this.supervisor = supervisor;
     try {
       await supervisor.start();
     } catch (e) {
       this.supervisor = null;
+      await this.journal?.close({ rrdFilesComplete: false });
+      this.journal = null;
       throw e;
     }
   }
 
-  /** Stops rrdcached (it writes every pending update first). Writes still waiting reject with RW_ERR_RRDCACHED_DOWN. */
+  /**
+   * Stops rrdcached (it writes every pending update first). Writes still waiting reject with
+   * RW_ERR_RRDCACHED_DOWN. When rrdcached stopped cleanly, the data filesystem is synced and the
+   * sample journal emptied: the next start has nothing to re-send.
+   */
   async stop(): Promise<void> {
     const supervisor = this.supervisor;
     this.supervisor = null;
-    await supervisor?.stop();
+    const clean = (await supervisor?.stop()) ?? false;
+    const journal = this.journal;
+    this.journal = null;
+    await journal?.close({ rrdFilesComplete: clean });
+  }
+
+  /** The sample journal's size and commits; null when it is off. */
+  journalStats(): SampleJournalStats | null {
+    return this.journal?.stats() ?? null;
   }
 
   health(): RrdcachedHealth {
@@ -196,6 +238,8 @@ export class RrdStore {
       throw new RwError('RW_ERR_BAD_REQUEST', `interval ${intervalS} s is outside ${METRICS_LIMITS.minIntervalS}…${METRICS_LIMITS.maxIntervalS}`);
     }
     if (!isValidAgentId(agentId)) throw new RwError('RW_ERR_BAD_REQUEST', `agent id ${JSON.stringify(agentId)} cannot name an RRD directory`);
+    // at its bound the journal takes nothing more: nothing is sent, nothing acknowledged
+    await this.journal?.room();
     const result: WriteResult = { updated: 0, rejected: 0 };
     // counted as they happen: a write that ends in RW_ERR_RRDCACHED_DOWN has still stored some
     const stored = (state: FileState, update: UpdateCommand): void => {
@@ -243,9 +287,17 @@ export class RrdStore {
 
     let todo: PendingUpdate[] = [];
     for (const b of batches.values()) withGapBridges(b, todo);
+    // durable in the journal and taken by rrdcached, in parallel; only both together acknowledge
+    let journaled: Promise<void> | undefined;
     while (todo.length > 0) {
       const client = await this.waitUp(deadline);
-      const outcomes = await client.updateMany(todo.map((x) => x.update));
+      let lines: (string | undefined)[] | undefined;
+      // appended once, after the daemon is up: a replay (onConnected) then sees it or is before it
+      if (journaled === undefined && this.journal) {
+        lines = journalLines(todo);
+        journaled = this.journal.append((lines.includes(undefined) ? lines.filter((l) => l !== undefined) : lines).join('\n'));
+      }
+      const outcomes = await client.updateMany(todo.map((x) => x.update), lines);
       const again: typeof todo = [];
       for (const [i, outcome] of outcomes.entries()) {
         const item = todo[i];
@@ -281,6 +333,7 @@ export class RrdStore {
       }
       todo = again;
     }
+    await journaled;
     if (result.rejected > 0) this.log.debug('samples rejected', { agentId, rejected: result.rejected, updated: result.updated });
     return result;
   }
@@ -341,7 +394,15 @@ export class RrdStore {
       const client = await this.waitUp(deadline);
       try {
         const r = await client.create(file, step, startS, dsDefs(family, step), rraDefs(step, this.deps.profile, family));
-        if (r === 'created') this.log.info('created RRD file', { file, step, profile: this.deps.profile });
+        if (r === 'created') {
+          this.log.info('created RRD file', { file, step, profile: this.deps.profile });
+          // rrdcached never syncs what it creates; an agent's file must survive a power cut (a
+          // template is only ever copied, and its copies are synced: rrd-templates.ts)
+          if (!file.startsWith(`${TEMPLATE_DIR}/`)) {
+            await syncFile(path.join(this.rrdDir, file));
+            await syncFile(path.dirname(path.join(this.rrdDir, file)));
+          }
+        }
         return;
       } catch (e) {
         if (!isRwError(e, 'RW_ERR_RRDCACHED_DOWN')) throw e;
@@ -351,32 +412,44 @@ export class RrdStore {
 
   private acknowledged(state: FileState, update: UpdateCommand): void {
     if (state.lastAcked === undefined || update.t > state.lastAcked) state.lastAcked = update.t;
-    // "update <file> <t:values>\n", the journal line rrdcached writes for it, estimated (values
-    // at their typical width) rather than formatted a second time: it only sizes the tail
-    const bytes = 20 + update.file.length + update.values.length * TYPICAL_VALUE_CHARS;
-    this.tail.push({ update, bytes });
-    this.tailBytes += bytes;
-    while (this.tailBytes > this.tailLimit && this.tailStart < this.tail.length) {
-      const old = this.tail[this.tailStart++];
-      if (old) this.tailBytes -= old.bytes;
-    }
-    if (this.tailStart > 4096 && this.tailStart * 2 > this.tail.length) {
-      this.tail = this.tail.slice(this.tailStart);
-      this.tailStart = 0;
-    }
   }
 
-  /** After a crash: re-send the recently acknowledged updates the daemon's journal may have lost. */
-  private async resendTail(client: RrdcachedClient): Promise<void> {
-    const updates = this.tail.slice(this.tailStart).map((e) => e.update);
-    if (updates.length === 0) return;
-    const outcomes = await client.updateMany(updates);
-    let restored = 0;
-    for (const o of outcomes) {
-      if (o.ok) restored++;
-      else if (isRwError(o.error, 'RW_ERR_RRDCACHED_DOWN')) throw o.error; // the supervisor tries again
+  /**
+   * Re-sends every journaled update to a new rrdcached (at start: what the last run acknowledged
+   * and may not have in the RRD files; after a crash of the daemon: what its own journal's
+   * unflushed buffer lost). What the daemon has already is refused as stale and costs nothing.
+   */
+  private async replayJournal(client: RrdcachedClient): Promise<ReplayOutcome> {
+    const outcome: ReplayOutcome = { restored: 0, duplicates: 0, failed: 0 };
+    const journal = this.journal;
+    if (!journal) return outcome;
+    // appends in flight belong to writers that re-send to this daemon themselves; what they
+    // made durable is read here, whatever finishes first
+    await journal.settle();
+    let chunk: UpdateCommand[] = [];
+    const send = async (): Promise<void> => {
+      const outcomes = await client.updateMany(chunk);
+      chunk = [];
+      for (const o of outcomes) {
+        if (o.ok) outcome.restored++;
+        else if (isStaleUpdate(o.error)) outcome.duplicates++;
+        else if (isRwError(o.error, 'RW_ERR_RRDCACHED_DOWN')) throw o.error; // the supervisor tries again
+        else outcome.failed++;
+      }
+    };
+    for await (const record of journal.replay()) {
+      for (const line of record.split('\n')) {
+        const update = parseUpdateLine(line);
+        if (update) chunk.push(update);
+        else outcome.failed++;
+      }
+      if (chunk.length >= REPLAY_CHUNK) await send();
     }
-    this.log.warn('re-sent acknowledged updates after an rrdcached restart', { resent: updates.length, restored });
+    if (chunk.length > 0) await send();
+    if (outcome.restored + outcome.duplicates + outcome.failed > 0) {
+      this.log.warn('re-sent the sample journal to rrdcached', { ...outcome });
+    }
+    return outcome;
   }
 
   private async waitUp(deadline: Deadline): Promise<RrdcachedClient> {
@@ -459,6 +532,21 @@ export class RrdStore {
   }
 }
 
+/**
+ * One batch's update lines (its gap bridges included), made once for both the sample journal and
+ * rrdcached. An update that cannot be written as a line (undefined here) is left to the client,
+ * which refuses it with its reason; it is not journaled.
+ */
+function journalLines(todo: readonly PendingUpdate[]): (string | undefined)[] {
+  return todo.map((item) => {
+    try {
+      return updateLine(item.update);
+    } catch {
+      return undefined;
+    }
+  });
+}
+
 function validInterval(s: number): boolean {
   return Number.isInteger(s) && s >= METRICS_LIMITS.minIntervalS && s <= METRICS_LIMITS.maxIntervalS;
 }
@@ -505,14 +593,17 @@ export function downsample(f: Pick<FetchResult, 'step' | 'rows'>, points: number
 /**
  * After a silence longer than the heartbeat (an agent restarting, a collector off for a while),
  * rrdtool stores the next value as unknown, since it would have to cover the whole gap. An
- * unknown update one step before it closes the gap, so that value is kept.
+ * unknown update one step before it closes the gap, so that value is kept. The first update of a
+ * file in this process gets one too, since its last update is not known here (the file is from an
+ * earlier run): when there was no gap, rrdcached refuses the bridge as stale, which costs nothing
+ * and is no rejected sample.
  */
 function withGapBridges(batch: FileBatch, out: PendingUpdate[]): void {
   const { state } = batch;
   let prev = state.lastAcked;
   for (const update of batch.updates) {
     const bridgeT = update.t - batch.step;
-    if (prev !== undefined && update.t - prev > HEARTBEAT_STEPS * batch.step && bridgeT > prev) {
+    if (prev === undefined || (update.t - prev > HEARTBEAT_STEPS * batch.step && bridgeT > prev)) {
       out.push({ update: { file: state.file, t: bridgeT, values: update.values.map(() => null) }, state, bridge: true, resent: false, recreated: false });
     }
     out.push({ update, state, bridge: false, resent: false, recreated: false });

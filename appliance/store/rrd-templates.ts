@@ -18,7 +18,7 @@
 // second write of most of its size.
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, copyFile, link, mkdir, rm, stat } from 'node:fs/promises';
+import { access, copyFile, link, mkdir, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { METRICS_LIMITS, type Family } from '../../contract/metrics.js';
 
@@ -87,6 +87,9 @@ export class RrdTemplates {
     const partial = `${dest}.${this.run}.tmp`;
     await copyFile(path.join(this.deps.rrdDir, template.file), partial, constants.COPYFILE_FICLONE);
     try {
+      // durable before it has a name: after a power cut a linked file whose blocks never reached
+      // the disk would be an empty or zero-filled "RRD" that rrdcached refuses for good (RES)
+      await syncFile(partial);
       // a hard link never replaces a file that is there (rename would)
       await link(partial, dest);
     } catch (e) {
@@ -95,6 +98,7 @@ export class RrdTemplates {
     } finally {
       await rm(partial, { force: true });
     }
+    await syncFile(path.dirname(dest));
     return { created: true, lastUpdate: template.lastUpdate, bytes };
   }
 
@@ -134,6 +138,16 @@ export class RrdTemplates {
       this.dirs.set(dir, d);
     }
     return d;
+  }
+}
+
+/** fdatasync of a file or a directory (its entries), in Node's thread pool. */
+export async function syncFile(file: string): Promise<void> {
+  const fh = await open(file, 'r');
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
   }
 }
 

@@ -186,8 +186,10 @@ export class RrdcachedClient {
    * update (a duplicate timestamp) must not hide the others' acknowledgements. One reply per
    * update (as pipelined UPDATEs get) was ~24,000 replies a second at 10,000 agents: the daemon
    * stalled in send() whenever this process was slow to read them, and so did ingest.
+   * `lines[i]`, when given, is updates[i]'s line as updateLine() made it already (the store
+   * journals the same lines: formatted once); undefined there means "make it here".
    */
-  updateMany(updates: readonly UpdateCommand[]): Promise<UpdateOutcome[]> {
+  updateMany(updates: readonly UpdateCommand[], lines?: readonly (string | undefined)[]): Promise<UpdateOutcome[]> {
     if (updates.length === 0) return Promise.resolve([]);
     return new Promise((resolve) => {
       const batch = new UpdateBatch(updates.length, resolve);
@@ -197,7 +199,7 @@ export class RrdcachedClient {
         const u = updates[i] as UpdateCommand;
         let line: string;
         try {
-          line = updateLine(u);
+          line = lines?.[i] ?? updateLine(u);
         } catch (error) {
           batch.settle(i, { ok: false, error: asRwError(error) });
           continue;
@@ -395,7 +397,8 @@ export class RrdcachedClient {
   }
 }
 
-function updateLine(u: UpdateCommand): string {
+/** The UPDATE command line of one update (no newline): what the store's sample journal keeps, too. */
+export function updateLine(u: UpdateCommand): string {
   let line = `UPDATE ${arg(u.file)} ${int(u.t)}`;
   for (const v of u.values) line += v === null ? ':U' : `:${num(v)}`;
   return line;
@@ -451,6 +454,26 @@ export function parseFetch(lines: readonly string[]): FetchResult {
     if (r.values.length !== dsNames.length) throw new RwError('RW_ERR_RRDCACHED', `FETCH row ${r.t} has ${r.values.length} values, expected ${dsNames.length}`);
   }
   return { start: need('Start'), end: need('End'), step: need('Step'), dsNames, rows };
+}
+
+/**
+ * An UPDATE line as updateLine() wrote it (the sample journal's records), or null when it is not
+ * one: "UPDATE <file> <t>:<v>:…", U for unknown.
+ */
+export function parseUpdateLine(line: string): UpdateCommand | null {
+  const parts = line.split(' ');
+  if (parts.length !== 3 || parts[0] !== 'UPDATE' || !parts[1] || !parts[2]) return null;
+  const fields = parts[2].split(':');
+  const t = Number(fields[0]);
+  if (!Number.isSafeInteger(t) || fields.length < 2) return null;
+  const values: (number | null)[] = [];
+  for (let i = 1; i < fields.length; i++) {
+    const text = fields[i] as string;
+    const v = text === 'U' ? null : Number(text);
+    if (v !== null && (text === '' || !Number.isFinite(v))) return null;
+    values.push(v);
+  }
+  return { file: parts[1], t, values };
 }
 
 function parseValue(text: string): number | null {

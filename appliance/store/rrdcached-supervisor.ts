@@ -60,6 +60,14 @@ export interface RrdcachedSupervisorDeps {
    * 60 % of a core meanwhile (the ingest benchmark fell behind whenever its window met that wave).
    */
   writeJitterS?: number;
+  /**
+   * -f, seconds between rrdcached's scans for files whose updates stopped coming (an agent gone
+   * quiet): without a scan their last updates stay in its memory; rrdcached's own default is an
+   * hour. With it, an update is in the RRD file (unsynced) within -w + -z + -f of being taken,
+   * which is how long the store's sample journal keeps it (docs/storage.md "Power cut").
+   * Default 60.
+   */
+  flushIntervalS?: number;
   /** default 0.2 s doubling to 10 s */
   backoff?: BackoffOptions;
   /** the daemon must answer PING this soon after spawn (journal replay included); default 30 s */
@@ -101,6 +109,7 @@ const CONNECT_RETRY_MS = 50;
 const STABLE_AFTER_MS = 30_000;
 const STDERR_TAIL_LINES = 10;
 const FLUSHALL_TIMEOUT_MS = 5_000;
+const DEFAULT_FLUSH_INTERVAL_S = 60;
 
 export class RrdcachedSupervisor {
   readonly paths: RrdcachedPaths;
@@ -125,6 +134,7 @@ export class RrdcachedSupervisor {
   private readonly backoff: BackoffOptions;
   private readonly writeIntervalS: number;
   private readonly writeJitterS: number;
+  readonly flushIntervalS: number;
 
   constructor(private readonly deps: RrdcachedSupervisorDeps) {
     this.paths = rrdcachedPaths(deps.dataDir);
@@ -132,6 +142,12 @@ export class RrdcachedSupervisor {
     this.backoff = deps.backoff ?? { initialMs: 200, maxMs: 10_000 };
     this.writeIntervalS = deps.writeIntervalS ?? 300;
     this.writeJitterS = deps.writeJitterS ?? this.writeIntervalS;
+    this.flushIntervalS = deps.flushIntervalS ?? DEFAULT_FLUSH_INTERVAL_S;
+  }
+
+  /** At most this long after rrdcached took an update it has written it to the RRD file (not synced): -w + -z + -f. */
+  get maxUnwrittenS(): number {
+    return this.writeIntervalS + this.writeJitterS + this.flushIntervalS;
   }
 
   /** Spawns rrdcached and resolves once it answers; rejects (and leaves nothing running) if the first start fails. */
@@ -176,9 +192,13 @@ export class RrdcachedSupervisor {
     return { ok: this.state === 'up', restarts: this.restarts, pid: this.child?.pid ?? null };
   }
 
-  /** FLUSHALL, SIGTERM (rrdcached -F then writes everything), SIGKILL if it takes longer than stopTimeoutMs. */
-  async stop(): Promise<void> {
-    if (this.state === 'stopped') return;
+  /**
+   * FLUSHALL, SIGTERM (rrdcached -F then writes everything), SIGKILL if it takes longer than
+   * stopTimeoutMs. Resolves true when the daemon exited by itself after SIGTERM (every update it
+   * had is in the RRD files, not yet synced), false when it had to be killed or was not running.
+   */
+  async stop(): Promise<boolean> {
+    if (this.state === 'stopped') return false;
     this.state = 'stopping';
     this.generation++;
     if (this.restartTimer !== null) this.deps.clock.clearTimeout(this.restartTimer);
@@ -202,6 +222,7 @@ export class RrdcachedSupervisor {
       client.close();
     }
     const child = this.child;
+    let clean = false;
     if (child && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timeoutMs = this.deps.stopTimeoutMs ?? 30_000;
@@ -215,10 +236,13 @@ export class RrdcachedSupervisor {
         this.log.error('rrdcached did not exit after SIGTERM; killing it: pending updates stay in the journal', { timeoutMs });
         child.kill('SIGKILL');
         await this.childExited;
+      } else {
+        clean = child.exitCode === 0;
       }
     }
     this.child = null;
     this.state = 'stopped';
+    return clean;
   }
 
   private spawnChild(): number {
@@ -236,6 +260,7 @@ export class RrdcachedSupervisor {
       '-O', // CREATE never overwrites, whatever the client asks
       '-w', String(this.writeIntervalS),
       '-z', String(this.writeJitterS),
+      '-f', String(this.flushIntervalS),
     ];
     const binary = this.deps.binary ?? 'rrdcached';
     this.stderrTail = [];

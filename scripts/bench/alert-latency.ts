@@ -115,12 +115,7 @@ function batch(t: number, idle: number): MetricsBatch {
 
 async function main(): Promise<void> {
   const cleanup = new Cleanup();
-  const onSignal = (): void => {
-    cleanup.runAll();
-    process.exit(130);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  cleanup.exitOnSignals();
   try {
     const { dir: dataDir } = cleanup.tempDir('rw-alat-');
     const app = await startAppliance(cleanup, {

@@ -50,6 +50,16 @@ export class Cleanup {
     };
   }
 
+  /** On Ctrl-C or SIGTERM: undo everything and exit 130, so that no child outlives the benchmark. */
+  exitOnSignals(): void {
+    const onSignal = (): void => {
+      this.runAll();
+      process.exit(130);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+
   /** SIGKILL at cleanup unless the process has already gone. */
   killLater(what: string, pid: number): () => void {
     return this.add(`kill ${what} (${pid})`, () => {

@@ -189,8 +189,8 @@ void t.test('rrdcached killed with SIGKILL is restarted and samples acknowledged
   t.same(await store.write('ag1', 5, [cpu(T0 + n * 5, 1)]), { updated: 1, rejected: 0 }, 'and the store keeps writing');
 });
 
-void t.test('rrdcached 1.7.2 alone loses the last acknowledged updates on SIGKILL: why the store re-sends its tail', async (t) => {
-  const { store } = await startStore(t, { replayTailBytes: 0 });
+void t.test('rrdcached 1.7.2 alone loses the last acknowledged updates on SIGKILL: why the store keeps a journal of its own', async (t) => {
+  const { store } = await startStore(t, { sampleJournal: 'off' });
   const n = 400;
   await store.write('ag1', 5, cpuSeries(T0, n));
   await killAndWaitForRestart(store);
@@ -285,6 +285,32 @@ void t.test('the first sample after a silence longer than the heartbeat is kept,
   const values = await userValues(store, 'gap1', T0 + 5, T0 + 65);
   t.equal(values.get(T0 + 65), 42, 'the sample after the gap holds its value');
   t.equal(values.get(T0 + 30), null, 'the gap itself stays unknown');
+});
+
+void t.test('B2: after a restart, the first sample after a gap of 2, 3, 4, 10 or 1000 steps is kept, every acknowledged value read back exactly', async (t) => {
+  const gaps = [2, 3, 4, 10, 1000];
+  const dataDir = tempDir(t);
+  const sent = new Map<string, Map<number, number>>();
+  const write = async (store: RrdStore, agentId: string, tm: number, v: number): Promise<void> => {
+    t.same(await store.write(agentId, 5, [cpu(tm, v)]), { updated: 1, rejected: 0 }, `${agentId} ${tm}: stored, no rejection (a refused bridge is none)`);
+    sent.set(agentId, (sent.get(agentId) ?? new Map<number, number>()).set(tm, v));
+  };
+  const before = await startStore(t, { dataDir });
+  for (const g of gaps) for (let i = 0; i < 3; i++) await write(before.store, `gap${g}`, T0 + i * 5, 10 + i);
+  await before.store.stop();
+  // a new process: the store does not know where each file ends
+  const after = await startStore(t, { dataDir });
+  for (const g of gaps) {
+    const tm = T0 + (2 + g) * 5;
+    await write(after.store, `gap${g}`, tm, 50 + g);
+    // and a gap within this process too
+    await write(after.store, `gap${g}`, tm + g * 5, 60 + g);
+  }
+  for (const [agentId, values] of sent) {
+    const times = [...values.keys()];
+    const read = await userValues(after.store, agentId, Math.min(...times), Math.max(...times));
+    t.same(times.map((tm) => [tm, read.get(tm)]), times.map((tm) => [tm, values.get(tm)]), `${agentId}: every acknowledged value`);
+  }
 });
 
 /** `rrdtool info` without what depends on when the file was made or last written */
