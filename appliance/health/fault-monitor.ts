@@ -10,7 +10,7 @@
 // and deleted the moment the disk is found full, so SQLite has room for them; it is made again
 // when the space is back (docs/storage.md, "When the disk is full").
 import { constants as fsConstants } from 'node:fs';
-import { access, open, stat, statfs, unlink } from 'node:fs/promises';
+import { access, open, readFile, realpath, stat, statfs, unlink } from 'node:fs/promises';
 import { unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { ApplianceFault, FaultCause } from '../../contract/api.js';
@@ -30,6 +30,7 @@ export const FAULT_POLL_MS = 5_000;
 /** an I/O error is cleared when no write has reported one for this long */
 export const IO_ERROR_HOLD_MS = 60_000;
 export const RESERVE_FILE = 'space-reserve';
+const PROBE_FILE = '.write-probe';
 
 /** How `causes` in GET /api/v1/health names each fault. */
 export const CAUSE_TEXT: Record<FaultCause, string> = {
@@ -131,7 +132,9 @@ export class FaultMonitor {
         err, code: refusalOf(fault, '').code,
       });
     }
-    if (!this.active.has(fault)) {
+    // a read-only partition fails writes as I/O errors too: one cause, not two
+    const explained = fault === 'io-error' && this.active.has('read-only');
+    if (!this.active.has(fault) && !explained) {
       if (fault === 'disk-full') this.releaseReserveNow();
       this.raise(fault, `${where}: ${(err as Error).message}`);
     }
@@ -190,8 +193,18 @@ export class FaultMonitor {
     } catch (e) {
       readOnly = (e as NodeJS.ErrnoException).code === 'EROFS';
     }
-    if (readOnly) this.raise('read-only', `${dir} is mounted read-only`);
-    else if (!reported.has('read-only')) this.clear('read-only');
+    // ext4's emergency read-only (errors=remount-ro after a failing card) is not a mount flag that
+    // access(2) sees; /proc/self/mountinfo shows it, and reading it writes nothing. A write probe
+    // only while a write failure is reported or a fault lasts, so a healthy card is not written to.
+    if (!readOnly) readOnly = await mountedReadOnly(dir);
+    const suspect = reported.size > 0 || this.active.has('read-only') || this.active.has('io-error');
+    if (!readOnly && suspect) readOnly = (await this.probeWrite()) === 'EROFS';
+    if (readOnly) {
+      this.raise('read-only', `${dir} is read-only`);
+      this.clear('io-error'); // the card's errors made it read-only: one cause, not two
+    } else if (!reported.has('read-only')) {
+      this.clear('read-only');
+    }
 
     let free: number;
     try {
@@ -211,8 +224,25 @@ export class FaultMonitor {
     } else if (spare >= ROOM_AGAIN_BYTES && this.active.has('disk-full')) {
       this.clear('disk-full');
     }
-    if (this.active.has('io-error') && !reported.has('io-error') && this.deps.clock.now() - this.lastIoErrorAt >= IO_ERROR_HOLD_MS) this.clear('io-error');
+    if (this.active.has('io-error') && !readOnly && !reported.has('io-error') && this.deps.clock.now() - this.lastIoErrorAt >= IO_ERROR_HOLD_MS) this.clear('io-error');
     if (!this.reservePresent && !readOnly && !this.active.has('disk-full') && spare >= ROOM_AGAIN_BYTES) await this.makeReserve();
+  }
+
+  /** Creates, fsyncs and deletes an empty file: the errno of the first step that fails, or null. */
+  private async probeWrite(): Promise<string | null> {
+    const file = path.join(this.deps.dataDir, PROBE_FILE);
+    try {
+      const fh = await open(file, 'w', 0o600);
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await unlink(file);
+      return null;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code ?? 'EIO';
+    }
   }
 
   /** Deleted synchronously: the write that follows (the fault alert) must find the room. */
@@ -267,4 +297,33 @@ export class FaultMonitor {
     t.unref?.();
     this.soonTimer = t;
   }
+}
+
+/**
+ * Whether the mount holding `dir` is read-only, by /proc/self/mountinfo (proc(5)): the mount's own
+ * options (field 6) or its superblock's (the last field) say `ro`, or ext4's `emergency_ro`.
+ * False when it cannot be told (no /proc): the write path still reports EROFS.
+ */
+export async function mountedReadOnly(dir: string): Promise<boolean> {
+  let info: string;
+  let real: string;
+  try {
+    [info, real] = await Promise.all([readFile('/proc/self/mountinfo', 'utf8'), realpath(dir)]);
+  } catch {
+    return false;
+  }
+  let best: { point: string; ro: boolean } | null = null;
+  for (const line of info.split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (!left || !right) continue;
+    const fields = left.split(' ');
+    // mount points escape space, tab, newline and backslash as octal
+    const point = (fields[4] ?? '').replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (!(real === point || real.startsWith(point.endsWith('/') ? point : `${point}/`))) continue;
+    if (best && best.point.length > point.length) continue;
+    const mountOptions = (fields[5] ?? '').split(',');
+    const superOptions = (right.split(' ')[2] ?? '').split(',');
+    best = { point, ro: mountOptions.includes('ro') || superOptions.includes('ro') || superOptions.includes('emergency_ro') };
+  }
+  return best?.ro ?? false;
 }

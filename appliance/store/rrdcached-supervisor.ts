@@ -2,7 +2,7 @@
 // and socket under the data directory, connects a client, restarts it with exponential backoff
 // when it dies, and stops it cleanly (flush, SIGTERM, SIGKILL after a timeout).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RwError } from '../../contract/errors.js';
 import type { Clock } from '../../core/clock.js';
@@ -473,7 +473,13 @@ export class RrdcachedSupervisor {
     } catch {
       return;
     }
-    if (!Number.isInteger(pid) || pid <= 1) return;
+    if (!Number.isInteger(pid) || pid <= 1) {
+      // RES: an empty or torn pid file (a power cut, or a card that went read-only before its
+      // content reached it): rrdcached refuses to start over it ("Empty PID file exist")
+      this.log.warn('removing an unreadable rrdcached pid file left by a previous run', { file: this.paths.pidFile });
+      await rm(this.paths.pidFile, { force: true });
+      return;
+    }
     let cmdline: string;
     try {
       cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');

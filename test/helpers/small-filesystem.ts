@@ -56,3 +56,45 @@ export function fillFilesystem(dir: string, name = 'filler'): number {
 export function unfill(dir: string, name = 'filler'): void {
   unlinkSync(path.join(dir, name));
 }
+
+export interface Ext4Loop {
+  dir: string;
+  /** an ext4 error as a failing SD card makes one (sysfs trigger_fs_error): with errors=remount-ro the kernel remounts it read-only */
+  failIntoReadOnly(): void;
+  /** what an operator does after that: unmount, e2fsck -fy, mount again (read-write) */
+  repair(): void;
+}
+
+/** An ext4 filesystem of `sizeMb` on a loop device, mounted errors=remount-ro on a new temporary directory. */
+export function mountExt4Loop(t: Teardownable, sizeMb: number): Ext4Loop {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'rw-ext4-'));
+  const image = path.join(work, 'fs.img');
+  const dir = path.join(work, 'data');
+  execFileSync('truncate', ['-s', `${sizeMb}M`, image]);
+  execFileSync('mkfs.ext4', ['-q', image]);
+  const loop = execFileSync('losetup', ['-f', '--show', image], { encoding: 'utf8' }).trim();
+  execFileSync('mkdir', ['-m', '0750', dir]);
+  const mount = (): void => { execFileSync('mount', ['-o', 'errors=remount-ro', loop, dir]); };
+  mount();
+  t.teardown(() => {
+    execFileSync('umount', ['-l', dir]);
+    execFileSync('losetup', ['-d', loop]);
+    rmSync(work, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    failIntoReadOnly: () => {
+      execFileSync('sh', ['-c', `echo rackwatch-test > /sys/fs/ext4/${path.basename(loop)}/trigger_fs_error`]);
+    },
+    repair: () => {
+      execFileSync('umount', [dir]);
+      try {
+        execFileSync('e2fsck', ['-fy', loop], { stdio: 'ignore' });
+      } catch (e) {
+        // exit code 1: errors were corrected, which is the point
+        if ((e as { status?: number }).status !== 1) throw e;
+      }
+      mount();
+    },
+  };
+}

@@ -7,35 +7,16 @@
 // for it. The file is removed: health is ok again by itself, the alert resolves, the agent's
 // backlog is stored, and every second from before the fault to after it reads back.
 import t from 'tap';
-import type { AgentSummary, HealthResponse, SeriesResponse } from '../../contract/api.js';
-import { startAgent, startAppliance, waitFor, type RunningAppliance } from '../helpers/appliance-harness.js';
+import type { AgentSummary } from '../../contract/api.js';
+import { startAgent, startAppliance, waitFor } from '../helpers/appliance-harness.js';
+import { health, lastStored, missingSeconds, nowS } from '../helpers/stored-samples.js';
 import { createContact, waitForModemReady, waitForSms } from '../helpers/alerting-helpers.js';
 import { fillFilesystem, isRoot, mountSmallTmpfs, unfill } from '../helpers/small-filesystem.js';
 
 t.setTimeout(240_000);
 
 const KIM = '+821011112222';
-const nowS = (): number => Math.floor(Date.now() / 1000);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function cpuRows(app: RunningAppliance, agentId: string, from: number, to: number): Promise<Map<number, number | null>> {
-  const s = await app.api<SeriesResponse>(`/api/v1/agents/${agentId}/series?family=cpu&from=${from}&to=${to}&points=5000`);
-  const user = s.data[1 + s.fields.indexOf('user')] ?? [];
-  const out = new Map<number, number | null>();
-  s.data[0].forEach((tm, i) => out.set(tm, user[i] ?? null));
-  return out;
-}
-
-async function lastStored(app: RunningAppliance, agentId: string): Promise<number | null> {
-  let last: number | null = null;
-  for (const [tm, v] of await cpuRows(app, agentId, nowS() - 120, nowS())) if (v !== null) last = tm;
-  return last;
-}
-
-async function health(app: RunningAppliance): Promise<HealthResponse> {
-  const res = await app.fetch('/api/v1/health');
-  return (await res.json()) as HealthResponse;
-}
 
 void t.test('a full data partition degrades the appliance, texts a critical alert, loses nothing, and recovers by itself', { skip: isRoot() ? false : 'mounting a tmpfs needs root' }, async (t) => {
   const dataDir = mountSmallTmpfs(t, 40);
@@ -87,9 +68,6 @@ void t.test('a full data partition degrades the appliance, texts a critical aler
   // the backlog the agent kept is stored: every second from before the fault to after it
   const caughtUp = recoveredAt + 3;
   await waitFor('the backlog delivered', async () => ((await lastStored(app, id)) ?? 0) >= caughtUp, { timeoutMs: 60_000, intervalMs: 500 });
-  const rows = await cpuRows(app, id, firstStored - 1, caughtUp);
-  const missing: number[] = [];
-  for (let tm = firstStored; tm <= caughtUp; tm++) if (rows.get(tm) == null) missing.push(tm);
-  t.same(missing, [], `every second from ${firstStored} to ${caughtUp} has a cpu row (full from ${filledAt} to ${recoveredAt})`);
+  t.same(await missingSeconds(app, id, firstStored, caughtUp), [], `every second from ${firstStored} to ${caughtUp} has a cpu row (full from ${filledAt} to ${recoveredAt})`);
   t.notMatch(app.output(), /Uncaught|SqliteError: .*\n\s+at .*flushLastSeen/, 'no uncaught error in the log');
 });
