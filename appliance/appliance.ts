@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { ApplianceConfig } from './config.js';
-import { openDatabase, type Db } from './db/database.js';
+import { openDatabase, quickCheck, type Db } from './db/database.js';
 import { AgentRepository } from './agents/agent-repository.js';
 import { AgentRegistry } from './agents/agent-registry.js';
 import { LiveHub } from './live/live-hub.js';
@@ -34,7 +34,8 @@ import { VisitorHistory } from './visitors/visitor-history.js';
 import { ServerAdmin } from './agents/server-admin.js';
 import { AccountsFeature } from './accounts/accounts-feature.js';
 import { ensurePrivateDir } from '../core/private-files.js';
-import { CAUSE_TEXT, FaultMonitor } from './health/fault-monitor.js';
+import { CAUSE_TEXT, FaultMonitor, LOST_COMMITS_HOLD_MS } from './health/fault-monitor.js';
+import { CommitLedger } from './db/commit-ledger.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -83,6 +84,7 @@ export class Appliance {
   private accounts: AccountsFeature | null = null;
   private app: FastifyInstance | null = null;
   private faults: FaultMonitor | null = null;
+  private ledger: CommitLedger | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -113,6 +115,25 @@ export class Appliance {
 
     const db = openDatabase(path.join(dataDir, 'db', 'rackwatch.sqlite'));
     this.db = db;
+    const repo = new AgentRepository(db);
+    // RES: a damaged database or lost commits (a lost or corrupted WAL) are said at once, and lost
+    // enrollments are put back from the ledger (docs/storage.md, "Integrity and lost commits")
+    const integrity = quickCheck(db);
+    if (integrity.ok) logger.info('database quick_check ok', { ms: Math.round(integrity.ms) });
+    else faults.raise('database-integrity', `PRAGMA quick_check: ${integrity.problems.join('; ')}`);
+    const ledger = new CommitLedger({ db, dir: path.join(dataDir, 'db'), clock, logger: logger.child('ledger'), onWriteError });
+    this.ledger = ledger;
+    const lostCheck = ledger.check((e) => {
+      if (repo.get(e.id)) return false;
+      repo.insert(e.id, e.hostname, e.secretHash, e.createdAt);
+      return true;
+    });
+    if (lostCheck.lost) {
+      const detail = `the database is at commit ${lostCheck.dbSeq}, its ledger at ${lostCheck.ledgerSeq}: commits were lost (a lost or damaged WAL); `
+        + `${lostCheck.restored.length} enrollment(s) restored from the ledger${lostCheck.restored.length ? ` (${lostCheck.restored.map((e) => `${e.hostname} ${e.id}`).join(', ')})` : ''}`;
+      faults.raise('lost-commits', detail, { clearAfterMs: LOST_COMMITS_HOLD_MS });
+    }
+    ledger.start();
     const accounts = new AccountsFeature({
       db, dataDir, clock, logger: logger.child('accounts'),
       // SEC: a lock raises an info alert on the appliance itself (the alerting feature starts later)
@@ -122,7 +143,6 @@ export class Appliance {
     });
     this.accounts = accounts;
     accounts.start();
-    const repo = new AgentRepository(db);
     const hub = new LiveHub({ ringSize: 4096, bootTimeMs: clock.now() });
     const registry = new AgentRegistry({ repo, hub, clock, onWriteError });
     this.registry = registry;
@@ -149,7 +169,10 @@ export class Appliance {
     const enrollment = new AgentEnrollment({
       repo, registry, token, clock, logger: logger.child('enroll'),
       serverCapacity: () => capacity.report().serverCapacity,
-      onEnrolled: (row) => agentConfig.onAgentAdded(row.id),
+      onEnrolled: (row) => {
+        ledger.recordEnrollment({ id: row.id, hostname: row.hostname, secretHash: row.secretHash, createdAt: row.createdAt });
+        agentConfig.onAgentAdded(row.id);
+      },
       guard: accounts.guard('enroll'),
     });
     const visitors = new VisitorHistory({ repo: new VisitorRepository(db), clock, logger: logger.child('visitors'), onWriteError });
@@ -302,6 +325,8 @@ export class Appliance {
     this.accounts = null;
     this.faults?.stop();
     this.faults = null;
+    this.ledger?.stop();
+    this.ledger = null;
     this.db?.close();
     this.http = null;
     this.app = null;

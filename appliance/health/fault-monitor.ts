@@ -27,6 +27,8 @@ export const FULL_BELOW_BYTES = 1024 * 1024;
 export const ROOM_AGAIN_BYTES = 2 * 1024 * 1024;
 /** statfs and access(W_OK) of the data dir: one each per poll, and at most one extra check a second after a reported failure. */
 export const FAULT_POLL_MS = 5_000;
+/** lost commits (found at start) show in health this long; their alert stays open until resolved */
+export const LOST_COMMITS_HOLD_MS = 3_600_000;
 /** an I/O error is cleared when no write has reported one for this long */
 export const IO_ERROR_HOLD_MS = 60_000;
 export const RESERVE_FILE = 'space-reserve';
@@ -73,6 +75,7 @@ export class FaultMonitor {
   private soonTimer: unknown = null;
   private checking: Promise<void> | null = null;
   private running = false;
+  private readonly holds = new Set<unknown>();
   /** log each place's failures once per fault, not once per write */
   private readonly logged = new Set<string>();
 
@@ -92,7 +95,8 @@ export class FaultMonitor {
 
   stop(): void {
     this.running = false;
-    for (const t of [this.timer, this.soonTimer]) if (t !== null) this.deps.clock.clearTimeout(t);
+    for (const t of [this.timer, this.soonTimer, ...this.holds]) if (t !== null) this.deps.clock.clearTimeout(t);
+    this.holds.clear();
     this.timer = null;
     this.soonTimer = null;
   }
@@ -152,8 +156,19 @@ export class FaultMonitor {
     }
   }
 
-  /** A fault found by someone else (rrdcached's watchdog, the start-up checks). */
-  raise(cause: FaultCause, detail: string): void {
+  /**
+   * A fault found by someone else (rrdcached's watchdog, the start-up checks). `clearAfterMs`: an
+   * event rather than a state (lost commits): health shows it this long, the alert stays until resolved.
+   */
+  raise(cause: FaultCause, detail: string, opts: { clearAfterMs?: number } = {}): void {
+    if (opts.clearAfterMs !== undefined) {
+      const t = this.deps.clock.setTimeout(() => {
+        this.holds.delete(t);
+        this.clear(cause);
+      }, opts.clearAfterMs);
+      t.unref?.();
+      this.holds.add(t);
+    }
     if (this.active.has(cause)) return;
     const fault: ApplianceFault = { cause, since: this.deps.clock.now(), detail };
     this.active.set(cause, fault);
