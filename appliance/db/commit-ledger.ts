@@ -23,6 +23,8 @@ export const TICK_MS = 30_000;
 /** enrollments this recent are kept in the ledger (a WAL is checkpointed long before) */
 export const ENROLLMENT_KEEP_MS = 7 * 86_400_000;
 export const MAX_ENROLLMENTS = 256;
+/** an enrollment reaches the ledger this soon (ticks coalesced) */
+export const ENROLLMENT_TICK_MS = 1_000;
 const SEQ_KEY = 'commit_seq';
 
 export interface LedgerEnrollment {
@@ -64,6 +66,7 @@ export class CommitLedger {
   private seq = 0;
   private lastChanges = -1;
   private timer: unknown = null;
+  private soon: unknown = null;
 
   constructor(private readonly deps: CommitLedgerDeps) {
     this.file = path.join(deps.dir, LEDGER_FILE);
@@ -99,16 +102,28 @@ export class CommitLedger {
 
   /** A last tick, so that a clean stop leaves the ledger level with the database. */
   stop(): void {
-    if (this.timer !== null) this.deps.clock.clearTimeout(this.timer);
+    for (const t of [this.timer, this.soon]) if (t !== null) this.deps.clock.clearTimeout(t);
     this.timer = null;
-    this.tick(false);
+    const pending = this.soon !== null;
+    this.soon = null;
+    this.tick(pending);
   }
 
-  /** An agent enrolled (or took a pre-registered entry): in the ledger at once. */
+  /**
+   * An agent enrolled (or took a pre-registered entry): in the ledger within ENROLLMENT_TICK_MS.
+   * Not at once: a tick is two fsyncs, and 10,000 agents enrolling together would hold the event
+   * loop for a minute and more; one tick a second takes them all.
+   */
   recordEnrollment(e: LedgerEnrollment): void {
     const cutoff = this.deps.clock.now() - ENROLLMENT_KEEP_MS;
     this.enrollments = [...this.enrollments.filter((x) => x.id !== e.id && x.createdAt >= cutoff), e].slice(-MAX_ENROLLMENTS);
-    this.tick(true);
+    if (this.soon !== null) return;
+    const t = this.deps.clock.setTimeout(() => {
+      this.soon = null;
+      this.tick(true);
+    }, ENROLLMENT_TICK_MS);
+    t.unref?.();
+    this.soon = t;
   }
 
   /** Bumps the sequence (a durable commit) and writes the ledger, when the database changed. */

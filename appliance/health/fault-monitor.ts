@@ -25,8 +25,12 @@ export const RESERVE_BYTES = 4 * 1024 * 1024;
 export const FULL_BELOW_BYTES = 1024 * 1024;
 /** …and has room again at this much besides the reserve (hysteresis: a disk at the edge does not flap). */
 export const ROOM_AGAIN_BYTES = 2 * 1024 * 1024;
-/** statfs and access(W_OK) of the data dir: one each per poll, and at most one extra check a second after a reported failure. */
-export const FAULT_POLL_MS = 5_000;
+/**
+ * statfs, access(W_OK) and a read of /proc/self/mountinfo: one each per poll (no write), and at
+ * most one extra check a second after a reported failure. What rrdcached acknowledges between a
+ * fault and its detection is in its memory only (its journal write fails), so the poll is short.
+ */
+export const FAULT_POLL_MS = 2_000;
 /** lost commits (found at start) show in health this long; their alert stays open until resolved */
 export const LOST_COMMITS_HOLD_MS = 3_600_000;
 /** an I/O error is cleared when no write has reported one for this long */
