@@ -16,7 +16,7 @@ import { health } from '../helpers/stored-samples.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { openAlertOf } from '../helpers/alerting-helpers.js';
 
-t.setTimeout(180_000);
+t.setTimeout(360_000);
 
 type Damage = (wal: string) => void;
 
