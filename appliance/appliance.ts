@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { ApplianceConfig } from './config.js';
-import { openDatabase, type Db } from './db/database.js';
+import { openDatabase, quickCheck, type Db } from './db/database.js';
 import { AgentRepository } from './agents/agent-repository.js';
 import { AgentRegistry } from './agents/agent-registry.js';
 import { LiveHub } from './live/live-hub.js';
@@ -34,6 +34,8 @@ import { VisitorHistory } from './visitors/visitor-history.js';
 import { ServerAdmin } from './agents/server-admin.js';
 import { AccountsFeature } from './accounts/accounts-feature.js';
 import { ensurePrivateDir } from '../core/private-files.js';
+import { CAUSE_TEXT, FaultMonitor, LOST_COMMITS_HOLD_MS } from './health/fault-monitor.js';
+import { CommitLedger } from './db/commit-ledger.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -81,6 +83,8 @@ export class Appliance {
   private agentConfig: ConfigService | null = null;
   private accounts: AccountsFeature | null = null;
   private app: FastifyInstance | null = null;
+  private faults: FaultMonitor | null = null;
+  private ledger: CommitLedger | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -96,19 +100,51 @@ export class Appliance {
     for (const d of ['', 'db']) ensurePrivateDir(path.join(dataDir, d));
     mkdirSync(path.join(dataDir, 'rrd'), { recursive: true, mode: 0o750 });
 
+    // RES: first, so that a full or read-only disk found at start is reported, and the space
+    // reserve is made before anything else takes the room
+    const faults = new FaultMonitor({
+      dataDir, clock, logger: logger.child('faults'),
+      onRaised: (f) => this.alerting?.engine.raiseFault(CAUSE_TEXT[f.cause], f.detail),
+      onCleared: (cause) => this.alerting?.engine.clearFault(CAUSE_TEXT[cause]),
+    });
+    this.faults = faults;
+    await faults.start();
+    const onWriteError = (where: string, err: unknown): void => {
+      faults.report(where, err);
+    };
+
     const db = openDatabase(path.join(dataDir, 'db', 'rackwatch.sqlite'));
     this.db = db;
+    const repo = new AgentRepository(db);
+    // RES: a damaged database or lost commits (a lost or corrupted WAL) are said at once, and lost
+    // enrollments are put back from the ledger (docs/storage.md, "Integrity and lost commits")
+    const integrity = quickCheck(db);
+    if (integrity.ok) logger.info('database quick_check ok', { ms: Math.round(integrity.ms) });
+    else faults.raise('database-integrity', `PRAGMA quick_check: ${integrity.problems.join('; ')}`);
+    const ledger = new CommitLedger({ db, dir: path.join(dataDir, 'db'), clock, logger: logger.child('ledger'), onWriteError });
+    this.ledger = ledger;
+    const lostCheck = ledger.check((e) => {
+      if (repo.get(e.id)) return false;
+      repo.insert(e.id, e.hostname, e.secretHash, e.createdAt);
+      return true;
+    });
+    if (lostCheck.lost) {
+      const detail = `the database is at commit ${lostCheck.dbSeq}, its ledger at ${lostCheck.ledgerSeq}: commits were lost (a lost or damaged WAL); `
+        + `${lostCheck.restored.length} enrollment(s) restored from the ledger${lostCheck.restored.length ? ` (${lostCheck.restored.map((e) => `${e.hostname} ${e.id}`).join(', ')})` : ''}`;
+      faults.raise('lost-commits', detail, { clearAfterMs: LOST_COMMITS_HOLD_MS });
+    }
+    ledger.start();
     const accounts = new AccountsFeature({
       db, dataDir, clock, logger: logger.child('accounts'),
       // SEC: a lock raises an info alert on the appliance itself (the alerting feature starts later)
       onLockout: (lock) => this.alerting?.engine.raiseLockout({ ...lock, untilMs: clock.now() + lock.lockedForMs }),
+      onWriteError,
       sessionLimits: { idleMs: config.sessionIdle * 60_000, absoluteMs: config.sessionMax * 3_600_000, touchEveryMs: Math.min(60_000, config.sessionIdle * 60_000 / 4) },
     });
     this.accounts = accounts;
     accounts.start();
-    const repo = new AgentRepository(db);
     const hub = new LiveHub({ ringSize: 4096, bootTimeMs: clock.now() });
-    const registry = new AgentRegistry({ repo, hub, clock });
+    const registry = new AgentRegistry({ repo, hub, clock, onWriteError });
     this.registry = registry;
     registry.start();
 
@@ -122,6 +158,10 @@ export class Appliance {
       dataDir, profile: config.retention, clock, logger: logger.child('rrd'), onFileCreated: (bytes) => capacity.fileCreated(bytes),
       writeIntervalS: config.rrdWriteInterval,
       sampleJournal: config.sampleJournal, journalCommitDelayMs: config.sampleJournalCommitMs,
+      onAnswering: (answering) => {
+        if (answering) faults.clear('rrdcached-not-answering');
+        else faults.raise('rrdcached-not-answering', 'rrdcached leaves PING unanswered: series reads are refused and acknowledgements wait until it answers or its watchdog restarts it');
+      },
     });
     this.store = store;
     await store.start();
@@ -130,24 +170,36 @@ export class Appliance {
     const enrollment = new AgentEnrollment({
       repo, registry, token, clock, logger: logger.child('enroll'),
       serverCapacity: () => capacity.report().serverCapacity,
-      onEnrolled: (row) => agentConfig.onAgentAdded(row.id),
+      onEnrolled: (row) => {
+        ledger.recordEnrollment({ id: row.id, hostname: row.hostname, secretHash: row.secretHash, createdAt: row.createdAt });
+        agentConfig.onAgentAdded(row.id);
+      },
       guard: accounts.guard('enroll'),
     });
-    const visitors = new VisitorHistory({ repo: new VisitorRepository(db), clock, logger: logger.child('visitors') });
+    const visitors = new VisitorHistory({ repo: new VisitorRepository(db), clock, logger: logger.child('visitors'), onWriteError });
     this.visitors = visitors;
     visitors.start();
     const alerting = new AlertingFeature({
       db, dataDir, modem: config.modem, ...(config.modemPin ? { modemPin: config.modemPin } : {}), timeZone: config.timezone,
       escalateAfterS: config.escalateAfter, smsRateLimit: config.smsRateLimit, silenceGraceS: config.silenceGrace,
-      agents: registry, hub, clock, logger,
+      agents: registry, hub, clock, logger, onWriteError,
       ...(this.deps.simulatorModule ? { simulatorModule: this.deps.simulatorModule } : {}),
     });
     this.alerting = alerting;
     await alerting.start();
+    // RES: fault alerts restored from the database whose fault is gone resolve; faults found before
+    // alerting started (at start-up) raise theirs now
+    for (const cause of alerting.engine.openFaults()) {
+      if (!faults.faults().some((f) => CAUSE_TEXT[f.cause] === cause)) alerting.engine.clearFault(cause);
+    }
+    for (const f of faults.faults()) alerting.engine.raiseFault(CAUSE_TEXT[f.cause], f.detail);
     const ingest = new Ingest({
-      sink: store, registry, clock, logger: logger.child('ingest'), maxConcurrentWrites: config.maxConcurrentWrites,
+      // a store write that failed on the disk (a new RRD file on a full partition) is a fault too
+      sink: { write: (agentId, intervalS, samples) => store.write(agentId, intervalS, samples).catch((e: unknown) => { faults.report('rrd store', e); throw e; }) },
+      registry, clock, logger: logger.child('ingest'), maxConcurrentWrites: config.maxConcurrentWrites,
       afterStore: (agentId, batch) => alerting.engine.onBatch(agentId, batch),
       visitors,
+      writeRefusal: () => faults.writeRefusal(),
     });
 
     const publicAddress = config.publicAddress ?? defaultPublicAddress(config.listen, hostname());
@@ -195,6 +247,8 @@ export class Appliance {
       serversEnrolled: () => repo.count(),
       modem: () => alerting.modemHealth(),
       sms: () => alerting.smsHealth(),
+      faults: () => faults.faults(),
+      writeFailures: () => Object.values(faults.counters.writeFailures).reduce((a, b) => a + b, 0),
     });
 
     // each feature's routes are one Fastify plugin (docs/architecture.md "HTTP")
@@ -270,6 +324,10 @@ export class Appliance {
     this.registry?.stop();
     this.accounts?.stop();
     this.accounts = null;
+    this.faults?.stop();
+    this.faults = null;
+    this.ledger?.stop();
+    this.ledger = null;
     this.db?.close();
     this.http = null;
     this.app = null;

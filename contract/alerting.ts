@@ -81,9 +81,11 @@ export interface Rule {
 
 /**
  * What an alert is about: a rule's metric, or an event of the appliance itself: `lockout`, repeated
- * failed sign-ins (or enrollment tokens, or agent secrets) locked an address or account (SEC).
+ * failed sign-ins (or enrollment tokens, or agent secrets) locked an address or account (SEC);
+ * `fault`, the appliance cannot store or serve what it should: a full or read-only disk, a hung
+ * rrdcached, a damaged database (RES).
  */
-export type AlertMetric = RuleMetric | { kind: 'lockout' };
+export type AlertMetric = RuleMetric | { kind: 'lockout' } | { kind: 'fault' };
 
 /** The appliance itself, as the "server" of its own alerts (SEC lockouts). */
 export const APPLIANCE_AGENT_ID = 'appliance';
@@ -92,6 +94,7 @@ export const APPLIANCE_AGENT_ID = 'appliance';
 export function metricUnit(metric: AlertMetric): Unit {
   switch (metric.kind) {
     case 'lockout':
+    case 'fault':
       return '';
     case 'field': {
       const fields: Record<string, Unit> = FAMILIES[metric.family].fields;
@@ -128,6 +131,8 @@ export interface AlertCause {
   silence?: { reason: SilenceReason; lastSeenMs: number | null };
   /** for lockout alerts: what was guessed, which throttle keys were locked (`addr:…`, `user:…`), until when */
   lockout?: { kind: string; keys: string[]; address: string | null; untilMs: number };
+  /** for fault alerts (RES): what is wrong with the appliance, in a few words and in a sentence */
+  fault?: { cause: string; detail: string };
 }
 
 export interface Alert {

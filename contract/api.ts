@@ -63,15 +63,31 @@ export interface SeriesResponse {
 }
 
 /** GET /api/v1/health without signing in: only whether the appliance is well. */
-export type PublicHealthResponse = Pick<HealthResponse, 'status' | 'uptimeS'>;
+export type PublicHealthResponse = Pick<HealthResponse, 'status' | 'uptimeS' | 'causes'>;
+
+/** Why the appliance is degraded (RES): each one also raises a critical alert on the appliance itself. */
+export type FaultCause = 'disk-full' | 'read-only' | 'io-error' | 'rrdcached-not-answering' | 'database-integrity' | 'lost-commits';
+
+export interface ApplianceFault {
+  cause: FaultCause;
+  /** ms since the epoch */
+  since: number;
+  /** a sentence for a person: what failed, where */
+  detail: string;
+}
 
 export interface HealthResponse {
   status: 'ok' | 'degraded';
   uptimeS: number;
+  /** why `status` is 'degraded' (empty when ok, or when only the broker or the database query failed) */
+  causes: string[];
+  /** the faults behind `causes`, with their time and detail (RES) */
+  faults: ApplianceFault[];
   /** the appliance process (process.memoryUsage()): resident, and the JavaScript heap within it */
   memory: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number };
   broker: { ok: boolean; clients: number };
-  rrdcached: { ok: boolean; restarts: number; pid: number | null };
+  /** answering: false while a PING has waited past its bound (RES) */
+  rrdcached: { ok: boolean; answering?: boolean; restarts: number; pid: number | null };
   database: { ok: boolean };
   counters: {
     messagesIn: number;
@@ -80,6 +96,10 @@ export interface HealthResponse {
     rrdUpdateErrors: number;
     /** publishes currently held back (acknowledgement withheld) by backpressure */
     ingestBacklog: number;
+    /** metrics publishes refused unacknowledged because nothing could be stored (RES: disk full, read-only) */
+    ingestRefused: number;
+    /** writes of timers and event handlers that failed on a storage fault (RES), all places together */
+    writeFailures: number;
   };
   storage: {
     dataDir: string;

@@ -39,6 +39,9 @@ export const ERROR_CODES = {
   RW_ERR_FORBIDDEN: 'your role does not allow this',
   RW_ERR_SESSION: 'the session has expired or was ended: sign in again',
   RW_ERR_CSRF: 'the CSRF token is missing or wrong: reload the page and try again',
+  RW_ERR_STORAGE_FULL: 'the data partition is full: new data is refused (agents keep their samples) until space is freed',
+  RW_ERR_STORAGE_READONLY: 'the data partition is read-only (remounted after an error?): new data is refused until it is writable again',
+  RW_ERR_STORAGE_IO: 'the data partition reported an I/O error: check the SD card or disk; new data is refused meanwhile',
   RW_ERR_TLS_PIN: "the appliance presented another public key than the pinned one: if its certificate was replaced, re-run the install command on this server (or set RW_PIN to the appliance's new pin)",
 } as const;
 

@@ -29,6 +29,8 @@ export interface AccountsFeatureDeps {
   sessionLimits?: Partial<SessionLimits>;
   /** failures locked a throttle key: the alerting feature raises an info alert */
   onLockout?: (lock: Lockout) => void;
+  /** a bookkeeping write (session and token last use, the session sweep) failed: RES, the fault monitor */
+  onWriteError?: (where: string, err: unknown) => void;
 }
 
 export class AccountsFeature {
@@ -43,10 +45,10 @@ export class AccountsFeature {
   constructor(private readonly deps: AccountsFeatureDeps) {
     const { db, clock, dataDir } = deps;
     this.repo = new AccountRepository(db);
-    this.sessions = new SessionStore(this.repo, clock, deps.sessionLimits);
+    this.sessions = new SessionStore(this.repo, clock, deps.sessionLimits, deps.onWriteError);
     this.audit = new AuditLog(db, clock);
     this.throttle = new LoginThrottle(clock);
-    this.tokens = new ApiTokens(this.repo, clock);
+    this.tokens = new ApiTokens(this.repo, clock, deps.onWriteError);
     this.service = new AccountsService({
       repo: this.repo, sessions: this.sessions, audit: this.audit, guard: this.guard('login'), totp: new Totp(clock), clock, dataDir,
     });
@@ -60,7 +62,15 @@ export class AccountsFeature {
       this.deps.logger.info('no admin account yet: open the web UI and enter the setup code (rackwatch setup-code --data-dir DIR shows it)');
     }
     this.sessions.sweep();
-    this.#sweep = setInterval(() => this.sessions.sweep(), SWEEP_EVERY_MS);
+    this.#sweep = setInterval(() => {
+      try {
+        this.sessions.sweep();
+      } catch (e) {
+        // a timer's error must not end the process (RES); expired sessions are refused swept or not
+        this.deps.logger.error('session sweep failed', { err: e });
+        this.deps.onWriteError?.('session sweep', e);
+      }
+    }, SWEEP_EVERY_MS);
     this.#sweep.unref();
   }
 

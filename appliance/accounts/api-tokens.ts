@@ -24,7 +24,8 @@ function info(r: ApiTokenRow): ApiTokenInfo {
 }
 
 export class ApiTokens {
-  constructor(private readonly repo: AccountRepository, private readonly clock: Clock) {}
+  /** onWriteError: the last-use time could not be written (RES: a full disk); the token still works */
+  constructor(private readonly repo: AccountRepository, private readonly clock: Clock, private readonly onWriteError?: (where: string, err: unknown) => void) {}
 
   /** Makes a token for `creator` with `role` (at most the creator's); returns it in clear, once. */
   create(creator: UserRow, name: string, role: Role): { token: string; info: ApiTokenInfo } {
@@ -54,7 +55,15 @@ export class ApiTokens {
       const user = this.repo.userById(row.user_id);
       if (!user || user.disabled) return null;
       const now = this.clock.now();
-      if (row.last_used_at === null || now - row.last_used_at >= TOUCH_EVERY_MS) this.repo.touchToken(row.id, now);
+      if (row.last_used_at === null || now - row.last_used_at >= TOUCH_EVERY_MS) {
+        try {
+          this.repo.touchToken(row.id, now);
+        } catch (e) {
+          // bookkeeping: a full or read-only disk must not lock the administrator out (RES)
+          if (!this.onWriteError) throw e;
+          this.onWriteError('api token last use', e);
+        }
+      }
       // the owner may have been demoted since: the token never outranks them
       const role = roleAtMost(row.role, user.role) ? row.role : user.role;
       return { user, role, tokenId: row.id };

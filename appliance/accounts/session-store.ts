@@ -27,7 +27,11 @@ export function hashSessionId(id: string): string {
 export class SessionStore {
   readonly #limits: SessionLimits;
 
-  constructor(private readonly repo: AccountRepository, private readonly clock: Clock, limits: Partial<SessionLimits> = {}) {
+  /** onWriteError: a session's last-use time could not be written (RES: a full disk); the session still works */
+  constructor(
+    private readonly repo: AccountRepository, private readonly clock: Clock, limits: Partial<SessionLimits> = {},
+    private readonly onWriteError?: (where: string, err: unknown) => void,
+  ) {
     this.#limits = { ...DEFAULT_SESSION_LIMITS, ...limits };
   }
 
@@ -63,8 +67,14 @@ export class SessionStore {
       return null;
     }
     if (touch && now - session.last_seen_at >= this.#limits.touchEveryMs) {
-      this.repo.touchSession(idHash, now);
-      session.last_seen_at = now;
+      try {
+        this.repo.touchSession(idHash, now);
+        session.last_seen_at = now;
+      } catch (e) {
+        // bookkeeping: a full or read-only disk must not sign everyone out (RES)
+        if (!this.onWriteError) throw e;
+        this.onWriteError('session last use', e);
+      }
     }
     return { user, session };
   }

@@ -37,6 +37,11 @@ export interface AgentRegistryDeps {
   repo: AgentRepository;
   hub: LiveHub;
   clock: Clock;
+  /**
+   * Saving last-seen times failed (RES: a full or read-only disk): told instead of thrown out of
+   * the timer; the times stay pending and are saved at a later flush.
+   */
+  onWriteError?: (where: string, err: unknown) => void;
 }
 
 export class AgentRegistry {
@@ -216,7 +221,19 @@ export class AgentRegistry {
       s.intervalUnsaved = false;
       this.dirtyLastSeen.delete(id);
     }
-    if (entries.length > 0) this.deps.repo.saveLastSeen(entries);
+    if (entries.length === 0) return;
+    try {
+      this.deps.repo.saveLastSeen(entries);
+    } catch (e) {
+      for (const entry of entries) {
+        const s = this.live.get(entry.id);
+        if (!s) continue;
+        s.savedLastSeen = null; // pending again: the next flush retries
+        this.dirtyLastSeen.add(entry.id);
+      }
+      if (!this.deps.onWriteError) throw e;
+      this.deps.onWriteError('last-seen', e);
+    }
   }
 
   private summaryOf(row: AgentListing): AgentSummary {

@@ -41,6 +41,9 @@ import { APPLIANCE_AGENT_ID } from '../../contract/alerting.js';
 /** The built-in "rule" of lockout alerts (SEC): no rule row, never evaluated on samples. */
 export const LOCKOUT_RULE_ID = 'security-lockout';
 
+/** The built-in "rule" of the appliance's own faults (RES): a full or read-only disk, a hung rrdcached, a damaged database. */
+export const FAULT_RULE_ID = 'appliance-fault';
+
 /** A lock the accounts feature reports (accounts/attempt-guard.ts). */
 export interface LockoutNotice {
   kind: string;
@@ -96,6 +99,13 @@ export interface AlertEngineDeps {
   logger: Logger;
   policy?: Partial<PolicyConfig>;
   options?: AlertEngineOptions;
+  /**
+   * A write of alert state failed (RES: a full or read-only disk): told so the appliance reports
+   * the fault; the engine goes on in memory (the alert is still shown and texted).
+   */
+  onWriteError?: (where: string, err: unknown) => void;
+  /** the outbox could not record an SMS (RES: a read-only disk): it is sent from memory instead */
+  onUnstoredSms?: (msg: { to: string; text: string }) => void;
 }
 
 export type AckResult = { ok: true; alert: Alert } | { ok: false; reason: AckFailure };
@@ -135,6 +145,8 @@ export class AlertEngine {
   private readonly lastTop = new Map<string, NonNullable<Snapshot['top']>>();
   /** the locks of the open lockout alerts (SEC), by series */
   private readonly lockouts = new Map<string, LockoutNotice>();
+  /** the open fault alerts (RES), by series: what is wrong */
+  private readonly faults = new Map<string, { cause: string; detail: string }>();
   private readonly timers = new Map<string, TimerHandle>();
   private unsubscribeHub: (() => void) | null = null;
 
@@ -164,6 +176,8 @@ export class AlertEngine {
     const open = repo.openAlerts();
     this.book = restoreBook(open, repo.highestAlertId());
     this.states = seriesStatesFromAlerts(open, now);
+    // a fault alert (RES) is no rule's series: the fault monitor resolves it, never the sweep
+    for (const [key, state] of this.states) if (state.series.ruleId === FAULT_RULE_ID) this.states.delete(key);
     this.policyState = repo.loadPolicyState() ?? emptyPolicyState();
     this.running = true;
     this.unsubscribeHub = this.deps.hub.subscribe((event) => {
@@ -252,15 +266,54 @@ export class AlertEngine {
       this.afterEvents(events);
     }
     this.schedule(`lockout ${id}`, Math.max(0, lock.untilMs - now), () => {
-      const open = this.book.open.get(id);
       this.lockouts.delete(id);
-      if (!open) return;
-      const { book, events } = applyTransitions(this.book, [{
-        kind: 'resolved', series, atMs: this.deps.clock.now(), sampleTMs: null, value: null, from: open.severity, reason: 'recovered', threshold: null,
-      }], (s) => this.contextOf(s));
-      this.book = book;
-      this.afterEvents(events);
+      this.resolveRecovered(series);
     });
+  }
+
+  /**
+   * RES: the appliance cannot store or serve what it should (the health report's cause): a
+   * critical alert on the appliance itself, one per cause, open until `clearFault`. Texted to the
+   * contacts who take critical alerts like any other; the outbox can record it on a full disk
+   * because the fault monitor releases its reserve file first (docs/storage.md).
+   */
+  raiseFault(cause: string, detail: string): void {
+    if (!this.running) return;
+    const series: SeriesRef = { ruleId: FAULT_RULE_ID, agentId: APPLIANCE_AGENT_ID, key: cause };
+    const id = seriesKey(series);
+    this.faults.set(id, { cause, detail });
+    if (this.book.open.has(id)) return;
+    const { book, events } = applyTransitions(this.book, [{
+      kind: 'fired', series, atMs: this.deps.clock.now(), sampleTMs: null, value: 1, severity: 'critical', threshold: 1,
+    }], (s) => this.contextOf(s));
+    this.book = book;
+    this.afterEvents(events);
+  }
+
+  /** The causes of the open fault alerts (RES), restored ones included: the appliance resolves those that are gone. */
+  openFaults(): string[] {
+    const out: string[] = [];
+    for (const a of this.book.open.values()) if (a.ruleId === FAULT_RULE_ID && a.agentId === APPLIANCE_AGENT_ID && a.key !== undefined) out.push(a.key);
+    return out;
+  }
+
+  /** RES: the fault is gone (space freed, rrdcached answers again): its alert resolves. */
+  clearFault(cause: string): void {
+    if (!this.running) return;
+    const series: SeriesRef = { ruleId: FAULT_RULE_ID, agentId: APPLIANCE_AGENT_ID, key: cause };
+    this.resolveRecovered(series);
+    this.faults.delete(seriesKey(series));
+  }
+
+  /** An appliance alert (a lockout, a fault) whose condition ended: resolved as 'recovered' if open. */
+  private resolveRecovered(series: SeriesRef): void {
+    const open = this.book.open.get(seriesKey(series));
+    if (!open) return;
+    const { book, events } = applyTransitions(this.book, [{
+      kind: 'resolved', series, atMs: this.deps.clock.now(), sampleTMs: null, value: null, from: open.severity, reason: 'recovered', threshold: null,
+    }], (s) => this.contextOf(s));
+    this.book = book;
+    this.afterEvents(events);
   }
 
   /**
@@ -384,6 +437,10 @@ export class AlertEngine {
         cause: lock ? { lockout: { kind: lock.kind, keys: lock.keys, address: lock.address, untilMs: lock.untilMs } } : {},
       };
     }
+    if (series.ruleId === FAULT_RULE_ID) {
+      const fault = this.faults.get(seriesKey(series)) ?? { cause: series.key ?? 'fault', detail: series.key ?? 'fault' };
+      return { rule: { name: 'The appliance is degraded', metric: { kind: 'fault' }, comparison: '>=' }, agentName: 'rackwatch', cause: { fault } };
+    }
     const rule = this.rulesById.get(series.ruleId);
     const detail = this.deps.agents.detail(series.agentId);
     const top = this.lastTop.get(series.agentId);
@@ -404,7 +461,13 @@ export class AlertEngine {
 
   private afterEvents(events: readonly AlertEvent[]): void {
     if (events.length === 0) return;
-    this.deps.repo.recordEvents(events);
+    try {
+      this.deps.repo.recordEvents(events);
+    } catch (e) {
+      // RES: on a full or read-only disk the alert is still shown and texted; it lives in memory
+      this.deps.logger.error('could not store alert events; they are kept in memory', { err: e, events: events.length });
+      this.deps.onWriteError?.('alert events', e);
+    }
     for (const e of events) {
       this.deps.hub.publish('alert', e.alert.agentId, { kind: e.kind, alert: e.alert, at: e.atMs });
       if (e.kind !== 'pending' && e.kind !== 'cancelled') {
@@ -420,7 +483,14 @@ export class AlertEngine {
     const now = this.deps.clock.now();
     const decision = decide({ events, contacts: this.contactList, state: this.policyState, nowMs: now, config: this.policyConfig });
     this.policyState = decision.state;
-    if (decision.changed) this.deps.repo.savePolicyState(decision.state, now);
+    if (decision.changed) {
+      try {
+        this.deps.repo.savePolicyState(decision.state, now);
+      } catch (e) {
+        this.deps.logger.error('could not store the notification state; it is kept in memory', { err: e });
+        this.deps.onWriteError?.('notification state', e);
+      }
+    }
     if (decision.messages.length > 0) {
       const muted = new Set(this.deps.mutes.active(now).map((m) => m.agentId));
       for (const msg of decision.messages) this.queue(msg, muted, events);
@@ -444,6 +514,8 @@ export class AlertEngine {
       this.deps.outbox.enqueue({ to: msg.phone, text: msg.text, kind: msg.kind, contactId: msg.contactId, alertIds: msg.alertIds, dedupeKey: msg.dedupeKey });
     } catch (e) {
       this.deps.logger.error('could not queue an SMS', { err: e, to: msg.contactId, kind: msg.kind });
+      this.deps.onWriteError?.('sms outbox', e);
+      this.deps.onUnstoredSms?.({ to: msg.phone, text: msg.text });
     }
   }
 

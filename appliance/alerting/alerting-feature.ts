@@ -16,7 +16,8 @@ import { ModemDriver, openSerialPort } from './modem/index.js';
 import { loadSimulatedModem, type SimulatedModem } from './modem/simulated-modem.js';
 import { ModemLink } from './outbox/modem-link.js';
 import { MuteStore } from './mute-store.js';
-import { SmsOutbox } from './outbox/sms-outbox.js';
+import { SmsOutbox, type SmsTransport } from './outbox/sms-outbox.js';
+import { UnstoredSms } from './outbox/unstored-sms.js';
 import { SmsCommandHandler } from './sms-command-handler.js';
 
 /** The alerting core: evaluation and alert state, administration, SMS commands. */
@@ -51,6 +52,8 @@ export interface AlertingFeatureDeps {
   hub: LiveHub;
   clock: Clock;
   logger: Logger;
+  /** a write failed (RES: a full or read-only disk): the fault monitor */
+  onWriteError?: (where: string, err: unknown) => void;
 }
 
 /** The rate limit's window (docs/alerting.md): `smsRateLimit` messages per contact per 15 min. */
@@ -66,23 +69,27 @@ export class AlertingFeature {
   private driver: ModemDriver | null = null;
   private sim: SimulatedModem | null = null;
   private link: ModemLink | null = null;
+  private readonly unstored: UnstoredSms | null;
 
   constructor(private readonly deps: AlertingFeatureDeps) {
     this.mode = deps.modem === 'none' ? 'none' : deps.modem === 'sim' ? 'sim' : 'device';
     const { db, clock, logger, hub } = deps;
     this.repo = new AlertRepository(db);
     const driverRef = (): ModemDriver | null => this.driver;
+    const transport: SmsTransport | null = this.mode === 'none' ? null : {
+      isReady: () => driverRef()?.status.state === 'ready',
+      send: (req) => {
+        const d = driverRef();
+        if (!d) return Promise.reject(new Error('the modem driver is not running'));
+        return d.sendSms(req);
+      },
+    };
+    this.unstored = transport ? new UnstoredSms({ transport, clock, logger: logger.child('sms-unstored') }) : null;
     this.outbox = new SmsOutbox({
       db, clock, logger: logger.child('sms-outbox'),
-      transport: this.mode === 'none' ? null : {
-        isReady: () => driverRef()?.status.state === 'ready',
-        send: (req) => {
-          const d = driverRef();
-          if (!d) return Promise.reject(new Error('the modem driver is not running'));
-          return d.sendSms(req);
-        },
-      },
+      transport,
       onChange: (entry) => hub.publish('sms', '', entry),
+      ...(deps.onWriteError ? { onWriteError: deps.onWriteError } : {}),
     });
     const core = createAlertingCore({
       repo: this.repo,
@@ -98,6 +105,8 @@ export class AlertingFeature {
         rateLimit: { maxMessages: deps.smsRateLimit, windowMs: RATE_WINDOW_MS },
       },
       options: { silenceGraceMs: deps.silenceGraceS * 1000 },
+      ...(deps.onWriteError ? { onWriteError: deps.onWriteError } : {}),
+      onUnstoredSms: (msg) => this.unstored?.add(msg),
     });
     this.engine = core.engine;
     this.admin = core.admin;
@@ -112,6 +121,7 @@ export class AlertingFeature {
   async start(): Promise<void> {
     const { clock, logger } = this.deps;
     this.outbox.start();
+    this.unstored?.start();
     this.engine.start();
     if (this.mode === 'none') {
       logger.info('no modem configured (--modem none): alerts are shown but no SMS is sent');
@@ -143,6 +153,7 @@ export class AlertingFeature {
   /** Evaluation first, then the outbox worker (drained), the driver, the simulator. */
   async stop(): Promise<void> {
     this.engine.stop();
+    this.unstored?.stop();
     await this.outbox.stop();
     this.link?.stop();
     this.link = null;

@@ -32,6 +32,12 @@ export interface IngestDeps {
   /** called with each batch once it is stored (alert evaluation); must be cheap and synchronous */
   afterStore?: (agentId: string, batch: MetricsBatch) => void;
   visitors?: SnapshotSink;
+  /**
+   * Why nothing can be stored now (RES: the data partition is full, read-only or failing), or
+   * null: such a batch is refused before it is parsed, and the broker withholds its acknowledgement,
+   * so the agent keeps it in its disk queue and sends it again.
+   */
+  writeRefusal?: () => Error | null;
 }
 
 export interface IngestCounters {
@@ -39,12 +45,14 @@ export interface IngestCounters {
   badPayloads: number;
   samplesStored: number;
   samplesRejected: number;
+  /** metrics publishes refused unacknowledged because nothing could be stored (RES) */
+  refused: number;
 }
 
 const BAD_PAYLOAD_LOG_INTERVAL_MS = 60_000;
 
 export class Ingest {
-  readonly counters: IngestCounters = { messagesIn: 0, badPayloads: 0, samplesStored: 0, samplesRejected: 0 };
+  readonly counters: IngestCounters = { messagesIn: 0, badPayloads: 0, samplesStored: 0, samplesRejected: 0, refused: 0 };
   private running = 0;
   // a FIFO with O(1) dequeue: under overload tens of thousands of publishes wait here, and
   // Array.prototype.shift on that many entries cost 7.6 % of the CPU at 10,000 agents
@@ -77,6 +85,12 @@ export class Ingest {
     // (~1.5 KB), not the ~10 KB of objects parsing makes, which is what bounds memory when
     // thousands of agents wait under overload
     await this.acquire();
+    const refusal = this.deps.writeRefusal?.() ?? null;
+    if (refusal !== null) {
+      this.release();
+      this.counters.refused++;
+      throw refusal;
+    }
     let batch: MetricsBatch;
     let json: string | undefined;
     try {

@@ -18,7 +18,7 @@ import {
 import {
   isNoSuchFile, isStaleUpdate, parseUpdateLine, updateLine, type FetchResult, type RrdcachedClient, type UpdateCommand,
 } from './rrdcached-client.js';
-import { RrdcachedSupervisor, type BackoffOptions, type RrdcachedHealth } from './rrdcached-supervisor.js';
+import { RrdcachedSupervisor, withTimeout, type BackoffOptions, type RrdcachedHealth } from './rrdcached-supervisor.js';
 import { RrdTemplates, syncFile, TEMPLATE_DIR } from './rrd-templates.js';
 import { SampleJournal, syncFilesystemOf, type SampleJournalStats } from './sample-journal.js';
 import { alignColumns, mergeSeriesParts, type SeriesPart } from './series-merge.js';
@@ -54,7 +54,14 @@ export interface RrdStoreDeps {
   /** see RrdcachedSupervisorDeps */
   hangTimeoutMs?: number;
   watchdogIntervalMs?: number;
+  unansweredMs?: number;
+  onAnswering?: (answering: boolean) => void;
+  /** RES: a series read (one FETCH) answered by then or refused with RW_ERR_RRDCACHED_DOWN; default SERIES_READ_TIMEOUT_MS */
+  readTimeoutMs?: number;
 }
+
+/** RES: a FETCH of a hung rrdcached is given up after this (503 RW_ERR_RRDCACHED_DOWN) instead of hanging the request. */
+export const SERIES_READ_TIMEOUT_MS = 10_000;
 
 export interface WriteResult {
   updated: number;
@@ -159,6 +166,8 @@ export class RrdStore {
       ...(this.deps.backoff !== undefined ? { backoff: this.deps.backoff } : {}),
       ...(this.deps.hangTimeoutMs !== undefined ? { hangTimeoutMs: this.deps.hangTimeoutMs } : {}),
       ...(this.deps.watchdogIntervalMs !== undefined ? { watchdogIntervalMs: this.deps.watchdogIntervalMs } : {}),
+      ...(this.deps.unansweredMs !== undefined ? { unansweredMs: this.deps.unansweredMs } : {}),
+      ...(this.deps.onAnswering !== undefined ? { onAnswering: this.deps.onAnswering } : {}),
     });
     if (this.deps.sampleJournal !== 'off') {
       const journal = new SampleJournal({
@@ -473,13 +482,21 @@ export class RrdStore {
     }
     if (!Number.isSafeInteger(points) || points < 1) throw new RwError('RW_ERR_BAD_REQUEST', `points must be a whole number ≥ 1, got ${points}`);
     const files = await this.seriesFiles(agentId, family, key);
-    const client = await this.waitUp(new Deadline(this.deps.clock, this.downWaitMs));
+    // RES: a daemon that leaves PINGs unanswered would hang the request; say so at once
+    if (this.supervisor?.answering() === false) throw new RwError('RW_ERR_RRDCACHED_DOWN', 'rrdcached is not answering (its watchdog restarts it): try again shortly');
+    const readTimeoutMs = this.deps.readTimeoutMs ?? SERIES_READ_TIMEOUT_MS;
+    const client = await this.waitUp(new Deadline(this.deps.clock, Math.min(this.downWaitMs, readTimeoutMs)));
     const parts: SeriesPart[] = [];
     const fields = familyFields(family);
     for (const file of files) {
       let fetched: FetchResult;
       try {
-        fetched = await client.fetch(file, 'AVERAGE', fromS, toS);
+        fetched = await withTimeout(client.fetch(file, 'AVERAGE', fromS, toS), readTimeoutMs, this.deps.clock).catch((e: unknown) => {
+          if (isRwError(e, 'RW_ERR_RRDCACHED') && e.message.startsWith('no answer within')) {
+            throw new RwError('RW_ERR_RRDCACHED_DOWN', `rrdcached did not answer the read within ${readTimeoutMs} ms: try again shortly`);
+          }
+          throw e;
+        });
       } catch (e) {
         // removed since it was listed: the other files still answer
         if (isRwError(e, 'RW_ERR_RRDCACHED') && /No such file|opening/.test(e.message)) continue;

@@ -2,7 +2,7 @@
 // and socket under the data directory, connects a client, restarts it with exponential backoff
 // when it dies, and stops it cleanly (flush, SIGTERM, SIGKILL after a timeout).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RwError } from '../../contract/errors.js';
 import type { Clock } from '../../core/clock.js';
@@ -79,8 +79,16 @@ export interface RrdcachedSupervisorDeps {
    * this must be far above the time a full pipeline takes to drain.
    */
   hangTimeoutMs?: number;
-  /** how often the watchdog PINGs; default 10 s */
+  /** how often the watchdog PINGs; default 5 s */
   watchdogIntervalMs?: number;
+  /**
+   * RES: a PING unanswered this long makes health say "rrdcached not answering" (and series reads
+   * fail at once with RW_ERR_RRDCACHED_DOWN) while the watchdog waits out hangTimeoutMs before the
+   * restart. Default 10 s: far above a PING's wait behind a busy pipeline, far below a minute.
+   */
+  unansweredMs?: number;
+  /** RES: told when the daemon stops answering (false) and when it answers again (true), for the fault alert */
+  onAnswering?: (answering: boolean) => void;
   /** SIGTERM → SIGKILL; -F writes every pending update on shutdown, which takes a while on an SD card; default 30 s */
   stopTimeoutMs?: number;
   /**
@@ -92,6 +100,8 @@ export interface RrdcachedSupervisorDeps {
 
 export interface RrdcachedHealth {
   ok: boolean;
+  /** false while a PING has been unanswered past unansweredMs (RES); absent when unknown */
+  answering?: boolean;
   restarts: number;
   pid: number | null;
 }
@@ -121,6 +131,11 @@ export class RrdcachedSupervisor {
   private failures = 0;
   private upSince = 0;
   private watchdogTimer: unknown = null;
+  /** when the watchdog's outstanding PING was sent (null: none outstanding) */
+  private pingSentAt: number | null = null;
+  private unansweredTimer: unknown = null;
+  /** what onAnswering was last told */
+  private reportedAnswering = true;
   /** false until the first start succeeded: a failing first start is start()'s error, not a restart */
   private everUp = false;
   private restartTimer: unknown = null;
@@ -189,7 +204,28 @@ export class RrdcachedSupervisor {
   }
 
   health(): RrdcachedHealth {
-    return { ok: this.state === 'up', restarts: this.restarts, pid: this.child?.pid ?? null };
+    const answering = this.answering();
+    return { ok: this.state === 'up' && answering, answering, restarts: this.restarts, pid: this.child?.pid ?? null };
+  }
+
+  /** False while the watchdog's PING has waited past unansweredMs (RES): reads fail fast instead of hanging. */
+  answering(): boolean {
+    return this.pingSentAt === null || this.deps.clock.now() - this.pingSentAt < this.unansweredMs;
+  }
+
+  private get unansweredMs(): number {
+    return this.deps.unansweredMs ?? 10_000;
+  }
+
+  private tellAnswering(answering: boolean): void {
+    if (answering === this.reportedAnswering) return;
+    this.reportedAnswering = answering;
+    if (!answering) this.log.error('rrdcached does not answer PING: health is degraded until it does or is restarted', { unansweredMs: this.unansweredMs });
+    try {
+      this.deps.onAnswering?.(answering);
+    } catch (e) {
+      this.log.error('onAnswering failed', { err: e });
+    }
   }
 
   /**
@@ -357,6 +393,7 @@ export class RrdcachedSupervisor {
         const connected = client;
         connected.onClose((why) => this.onClientClosed(connected, why));
         this.log.info(restarted ? 'rrdcached is back' : 'rrdcached is up', { pid: this.child?.pid, restarts: this.restarts });
+        this.tellAnswering(true);
         this.startWatchdog(connected);
         for (const w of [...this.waiters]) {
           this.deps.clock.clearTimeout(w.timer);
@@ -391,14 +428,21 @@ export class RrdcachedSupervisor {
 
   private startWatchdog(client: RrdcachedClient): void {
     this.stopWatchdog();
-    const intervalMs = this.deps.watchdogIntervalMs ?? 10_000;
+    const intervalMs = this.deps.watchdogIntervalMs ?? 5_000;
     const hangMs = this.deps.hangTimeoutMs ?? 60_000;
     const tick = (): void => {
       this.watchdogTimer = null;
       if (this.clientConn !== client || client.closed || this.state !== 'up') return;
       const child = this.child;
+      this.pingSentAt = this.deps.clock.now();
+      this.unansweredTimer = this.deps.clock.setTimeout(() => {
+        this.unansweredTimer = null;
+        if (this.pingSentAt !== null) this.tellAnswering(false);
+      }, this.unansweredMs);
       withTimeout(client.ping(), hangMs, this.deps.clock).then(
         () => {
+          this.clearPing();
+          this.tellAnswering(true);
           if (this.clientConn === client && this.state === 'up') this.watchdogTimer = this.deps.clock.setTimeout(tick, intervalMs);
         },
         (e: unknown) => {
@@ -415,6 +459,13 @@ export class RrdcachedSupervisor {
   private stopWatchdog(): void {
     if (this.watchdogTimer !== null) this.deps.clock.clearTimeout(this.watchdogTimer);
     this.watchdogTimer = null;
+    this.clearPing();
+  }
+
+  private clearPing(): void {
+    this.pingSentAt = null;
+    if (this.unansweredTimer !== null) this.deps.clock.clearTimeout(this.unansweredTimer);
+    this.unansweredTimer = null;
   }
 
   private sleep(ms: number): Promise<void> {
@@ -447,7 +498,13 @@ export class RrdcachedSupervisor {
     } catch {
       return;
     }
-    if (!Number.isInteger(pid) || pid <= 1) return;
+    if (!Number.isInteger(pid) || pid <= 1) {
+      // RES: an empty or torn pid file (a power cut, or a card that went read-only before its
+      // content reached it): rrdcached refuses to start over it ("Empty PID file exist")
+      this.log.warn('removing an unreadable rrdcached pid file left by a previous run', { file: this.paths.pidFile });
+      await rm(this.paths.pidFile, { force: true });
+      return;
+    }
     let cmdline: string;
     try {
       cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
@@ -468,7 +525,8 @@ export class RrdcachedSupervisor {
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, clock: Clock): Promise<T> {
+/** Rejects with RW_ERR_RRDCACHED after `ms` unless `p` settles first. */
+export function withTimeout<T>(p: Promise<T>, ms: number, clock: Clock): Promise<T> {
   let timer: unknown = null;
   const timeout = new Promise<never>((_, reject) => {
     timer = clock.setTimeout(() => reject(new RwError('RW_ERR_RRDCACHED', `no answer within ${ms} ms`)), ms);

@@ -19,6 +19,8 @@ export interface VisitorHistoryDeps {
   maxPending?: number;
   /** records not seen for this long are removed; default 400 days (the RRD's longest archive) */
   retentionS?: number;
+  /** a write failed (RES: a full or read-only disk): the fault monitor is told; the records wait for the next flush */
+  onWriteError?: (where: string, err: unknown) => void;
 }
 
 const DEFAULT_FLUSH_MS = 10_000;
@@ -70,9 +72,15 @@ export class VisitorHistory {
     } catch (e) {
       this.tracker.restore(updates);
       this.deps.logger.error('could not write visitor records; trying again at the next flush', { records: updates.length, err: e });
+      this.deps.onWriteError?.('visitor history', e);
       return;
     }
-    this.pruneDaily();
+    try {
+      this.pruneDaily();
+    } catch (e) {
+      this.deps.logger.error('could not prune visitor records; trying again tomorrow', { err: e });
+      this.deps.onWriteError?.('visitor prune', e);
+    }
   }
 
   private pruneDaily(): void {

@@ -69,6 +69,8 @@ export interface SmsOutboxDeps {
   /** every state change of an entry (the live hub) */
   onChange?: (entry: OutboxEntry) => void;
   options?: SmsOutboxOptions;
+  /** a write failed in the worker (RES: a full or read-only disk): told, and the worker tries again after backoffInitialMs */
+  onWriteError?: (where: string, err: unknown) => void;
 }
 
 interface Row {
@@ -350,9 +352,22 @@ export class SmsOutbox {
     const transport = this.deps.transport;
     if (!transport) return;
     while (this.running) {
+      try {
+        await this.step(transport);
+      } catch (e) {
+        // RES: a full or read-only disk must not stop the worker for good
+        this.deps.logger.error('SMS outbox worker step failed; trying again', { err: e, inMs: this.o.backoffInitialMs });
+        this.deps.onWriteError?.('sms outbox', e);
+        await this.sleep(this.o.backoffInitialMs);
+      }
+    }
+  }
+
+  private async step(transport: SmsTransport): Promise<void> {
+    {
       if (!transport.isReady()) {
         await this.sleep(this.o.notReadyPollMs);
-        continue;
+        return;
       }
       const now = this.deps.clock.now();
       const due = this.deps.db
@@ -361,11 +376,11 @@ export class SmsOutbox {
       if (!due) {
         const next = this.deps.db.prepare<[], { t: number | null }>("SELECT min(next_attempt_at) AS t FROM sms_outbox WHERE state = 'queued'").get()?.t ?? null;
         await this.sleep(next === null ? 60_000 : Math.min(60_000, next - now));
-        continue;
+        return;
       }
       if (now - due.created_at > this.o.maxAgeMs) {
         this.fail(due, { code: 'RW_ERR_SMS_FAILED', message: `not sent within ${Math.round(this.o.maxAgeMs / 60_000)} min: expired`, class: null }, 'permanent');
-        continue;
+        return;
       }
       await this.sendOne(transport, due);
     }

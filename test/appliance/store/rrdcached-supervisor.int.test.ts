@@ -30,7 +30,7 @@ void t.test('a data directory too deep for a unix socket path is refused with a 
   const sup = new RrdcachedSupervisor({ dataDir: deep, clock: systemClock, logger: testLogger });
   await t.rejects(sup.start(), { code: 'RW_ERR_CONFIG', message: /at most 107/ });
   t.notOk(existsSync(deep), 'no directory created');
-  t.same(sup.health(), { ok: false, restarts: 0, pid: null });
+  t.same(sup.health(), { ok: false, answering: true, restarts: 0, pid: null });
 });
 
 void t.test('rrdcached starts with its socket, pid file and journal under the data directory', async (t) => {
@@ -75,7 +75,7 @@ void t.test('stop() ends rrdcached and leaves no process, socket or pid file beh
   const p = rrdcachedPaths(dir);
   t.notOk(existsSync(p.socketPath), 'socket removed');
   t.notOk(existsSync(p.pidFile), 'pid file removed');
-  t.same(sup.health(), { ok: false, restarts: 0, pid: null });
+  t.same(sup.health(), { ok: false, answering: true, restarts: 0, pid: null });
   await t.rejects(sup.whenUp(1000), { code: 'RW_ERR_RRDCACHED_DOWN' });
   await sup.stop(); // idempotent
 });
@@ -84,7 +84,7 @@ void t.test('a missing rrdcached executable fails start() with RW_ERR_RRDCACHED_
   const dir = tempDir(t);
   const sup = new RrdcachedSupervisor({ dataDir: dir, clock: systemClock, logger: testLogger, binary: path.join(dir, 'no-such-rrdcached') });
   await t.rejects(sup.start(), { code: 'RW_ERR_RRDCACHED_DOWN', message: /ENOENT/ });
-  t.same(sup.health(), { ok: false, restarts: 0, pid: null });
+  t.same(sup.health(), { ok: false, answering: true, restarts: 0, pid: null });
 });
 
 void t.test('an rrdcached left running by a previous appliance process is stopped before a new one starts', async (t) => {
