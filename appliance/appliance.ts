@@ -159,6 +159,7 @@ export class Appliance {
       ingest, registry, logger: logger.child('mqtt'),
       verifyAgent: (id, secret) => enrollment.verify(id, secret),
       guard: accounts.guard('mqtt'),
+      maxConnectionsPerAddress: config.mqttConnectionsPerAddress,
     });
     this.broker = broker;
     await broker.start();
@@ -194,6 +195,13 @@ export class Appliance {
       serversEnrolled: () => repo.count(),
       modem: () => alerting.modemHealth(),
       sms: () => alerting.smsHealth(),
+      refusals: () => ({
+        mqttPacketTooLargePreAuth: broker.refusals.packetTooLargePreAuth,
+        mqttPacketTooLarge: broker.refusals.packetTooLarge,
+        mqttConnectionsPerAddress: broker.refusals.connectionsPerAddress,
+        mqttConnectTimeouts: broker.refusals.connectTimeouts,
+        seriesQuotaSamples: 0,
+      }),
     });
 
     // each feature's routes are one Fastify plugin (docs/architecture.md "HTTP")

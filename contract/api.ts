@@ -62,6 +62,20 @@ export interface SeriesResponse {
   data: [number[], ...(number | null)[][]];
 }
 
+/** Counts of refusals by bound (docs/bounds.md); each name says which bound. */
+export interface BoundRefusals {
+  /** MQTT connections closed at a packet header over 4 KiB before authentication (or a malformed length) */
+  mqttPacketTooLargePreAuth: number;
+  /** MQTT connections of an authenticated agent closed at a packet header over the publish limit */
+  mqttPacketTooLarge: number;
+  /** MQTT connections closed because their address had too many open */
+  mqttConnectionsPerAddress: number;
+  /** MQTT connections closed because no CONNECT came in time */
+  mqttConnectTimeouts: number;
+  /** samples refused because they would have made a new series beyond the agent's quota */
+  seriesQuotaSamples: number;
+}
+
 /** GET /api/v1/health without signing in: only whether the appliance is well. */
 export type PublicHealthResponse = Pick<HealthResponse, 'status' | 'uptimeS'>;
 
@@ -81,6 +95,8 @@ export interface HealthResponse {
     /** publishes currently held back (acknowledgement withheld) by backpressure */
     ingestBacklog: number;
   };
+  /** inputs refused for exceeding their bound since start (RES, docs/bounds.md), by bound */
+  refusals: BoundRefusals;
   storage: {
     dataDir: string;
     freeBytes: number;

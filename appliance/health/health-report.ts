@@ -1,7 +1,7 @@
 // GET /api/v1/health (docs/api.md): whether the appliance works, and its counters. Reads each
 // part through the narrow view it offers; `status` is 'degraded' (503) when the broker is down,
 // rrdcached is not answering or SQLite fails a trivial query.
-import type { PublicHealthResponse, HealthResponse } from '../../contract/api.js';
+import type { BoundRefusals, PublicHealthResponse, HealthResponse } from '../../contract/api.js';
 import type { ModemHealth, SmsHealth } from '../../contract/alerts-api.js';
 import { API_PREFIX } from '../../contract/api.js';
 import type { Clock } from '../../core/clock.js';
@@ -22,6 +22,8 @@ export interface HealthSources {
   serversEnrolled: () => number;
   modem: () => ModemHealth;
   sms: () => SmsHealth;
+  /** inputs refused for exceeding their bound (RES) */
+  refusals: () => BoundRefusals;
 }
 
 export function healthReport(s: HealthSources): HealthResponse {
@@ -43,6 +45,7 @@ export function healthReport(s: HealthSources): HealthResponse {
       rrdUpdateErrors: s.store.counters.rrdUpdateErrors,
       ingestBacklog: s.ingest.backlog,
     },
+    refusals: s.refusals(),
     storage: {
       dataDir: s.dataDir,
       freeBytes: cap.freeBytes,

@@ -188,7 +188,9 @@ export async function startAppliance(cleanup: Cleanup, o: ApplianceStartOptions)
   const m = manage(cleanup, 'appliance', process.execPath, [
     ...o.nodeArgs, binary,
     '--data-dir', o.dataDir, '--http-port', '0', '--mqtt-port', '0', '--mqtts-port', '0', '--https-port', '0', '--http-plain', 'serve', '--listen', '127.0.0.1',
-    '--enroll-token', o.token, '--retention', 'bench', ...o.extraArgs,
+    '--enroll-token', o.token, '--retention', 'bench',
+    // every simulated agent connects from 127.0.0.1: the per-address cap would refuse all but 1,024
+    '--mqtt-connections-per-address', '1000000', ...o.extraArgs,
   ], (line) => { for (const l of listeners) l(line); });
   const ready = await waitForLine(m, 'the appliance', 60_000, (line) => {
     const r = /^rackwatch ready (\{.*\})$/.exec(line);
