@@ -34,6 +34,7 @@ import { VisitorHistory } from './visitors/visitor-history.js';
 import { ServerAdmin } from './agents/server-admin.js';
 import { AccountsFeature } from './accounts/accounts-feature.js';
 import { ensurePrivateDir } from '../core/private-files.js';
+import { REPORT_INTERVAL_MS as SERIES_QUOTA_REPORT_INTERVAL_MS, SeriesQuota, seriesQuotaNotice } from './store/series-quota.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -118,9 +119,18 @@ export class Appliance {
       budgetBytes: config.rrdBudgetBytes,
       now: () => clock.now(),
     });
+    // RES: an agent's new series beyond its quota are refused; it is told by a retained notice,
+    // and an info alert is raised on it (the broker and the alerting feature start later)
+    const seriesQuota = new SeriesQuota({
+      rrdDir: path.join(dataDir, 'rrd'), maxFilesPerAgent: config.seriesPerAgent, clock, logger: logger.child('series-quota'),
+      onRefused: (refusal) => {
+        this.broker?.publishNotice(refusal.agentId, seriesQuotaNotice(refusal)).catch((err: unknown) => logger.error('cannot publish an agent notice', { agentId: refusal.agentId, err }));
+        this.alerting?.engine.raiseSeriesQuota({ ...refusal, untilMs: refusal.atMs + 2 * SERIES_QUOTA_REPORT_INTERVAL_MS });
+      },
+    });
     const store = new RrdStore({
       dataDir, profile: config.retention, clock, logger: logger.child('rrd'), onFileCreated: (bytes) => capacity.fileCreated(bytes),
-      writeIntervalS: config.rrdWriteInterval,
+      writeIntervalS: config.rrdWriteInterval, seriesQuota,
     });
     this.store = store;
     await store.start();
@@ -200,7 +210,7 @@ export class Appliance {
         mqttPacketTooLarge: broker.refusals.packetTooLarge,
         mqttConnectionsPerAddress: broker.refusals.connectionsPerAddress,
         mqttConnectTimeouts: broker.refusals.connectTimeouts,
-        seriesQuotaSamples: 0,
+        seriesQuotaSamples: seriesQuota.refusedSamples,
       }),
     });
 

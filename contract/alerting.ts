@@ -81,9 +81,10 @@ export interface Rule {
 
 /**
  * What an alert is about: a rule's metric, or an event of the appliance itself: `lockout`, repeated
- * failed sign-ins (or enrollment tokens, or agent secrets) locked an address or account (SEC).
+ * failed sign-ins (or enrollment tokens, or agent secrets) locked an address or account (SEC);
+ * `series_quota`, an agent's samples were refused because they would exceed its quota of RRD files (RES).
  */
-export type AlertMetric = RuleMetric | { kind: 'lockout' };
+export type AlertMetric = RuleMetric | { kind: 'lockout' } | { kind: 'series_quota' };
 
 /** The appliance itself, as the "server" of its own alerts (SEC lockouts). */
 export const APPLIANCE_AGENT_ID = 'appliance';
@@ -92,6 +93,7 @@ export const APPLIANCE_AGENT_ID = 'appliance';
 export function metricUnit(metric: AlertMetric): Unit {
   switch (metric.kind) {
     case 'lockout':
+    case 'series_quota':
       return '';
     case 'field': {
       const fields: Record<string, Unit> = FAMILIES[metric.family].fields;
@@ -128,6 +130,8 @@ export interface AlertCause {
   silence?: { reason: SilenceReason; lastSeenMs: number | null };
   /** for lockout alerts: what was guessed, which throttle keys were locked (`addr:…`, `user:…`), until when */
   lockout?: { kind: string; keys: string[]; address: string | null; untilMs: number };
+  /** for series-quota alerts: the agent's quota and files, and a refused series (`fs-_data.1s`) */
+  seriesQuota?: { maxFiles: number; files: number; example: string };
 }
 
 export interface Alert {

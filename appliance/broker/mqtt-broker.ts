@@ -17,7 +17,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
-import { agentTopic, parseAgentTopic, STATUS_OFFLINE } from '../../contract/topics.js';
+import { AGENT_SUBSCRIBE_LEAVES, agentTopic, parseAgentTopic, STATUS_OFFLINE, type AgentSubscribeLeaf } from '../../contract/topics.js';
+import type { AgentNotice } from '../../contract/agent-notice.js';
 import { RwError } from '../../contract/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Ingest } from '../ingest/ingest.js';
@@ -282,11 +283,20 @@ export class MqttBroker {
 
   /** Publishes the retained config of one agent (appliance → agent). */
   publishConfig(agentId: string, config: unknown): Promise<void> {
+    return this.publishRetained(agentId, 'config', config);
+  }
+
+  /** Publishes the retained notice of one agent (appliance → agent, contract/agent-notice.ts). */
+  publishNotice(agentId: string, notice: AgentNotice): Promise<void> {
+    return this.publishRetained(agentId, 'notice', notice);
+  }
+
+  private publishRetained(agentId: string, leaf: AgentSubscribeLeaf, body: unknown): Promise<void> {
     const aedes = this.aedes;
     if (!aedes) return Promise.reject(new RwError('RW_ERR_INTERNAL', 'the broker is not running'));
     return new Promise((resolve, reject) => {
       aedes.publish(
-        { cmd: 'publish', topic: agentTopic(agentId, 'config'), payload: Buffer.from(JSON.stringify(config)), qos: 1, retain: true, dup: false },
+        { cmd: 'publish', topic: agentTopic(agentId, leaf), payload: Buffer.from(JSON.stringify(body)), qos: 1, retain: true, dup: false },
         (err) => (err ? reject(err) : resolve()),
       );
     });
@@ -354,7 +364,7 @@ export class MqttBroker {
 
   private authorizeSubscribe(client: Client, sub: Subscription): Subscription | null {
     const agentId = this.agentOf.get(client);
-    if (agentId && sub.topic === agentTopic(agentId, 'config')) return sub;
+    if (agentId && AGENT_SUBSCRIBE_LEAVES.some((leaf) => sub.topic === agentTopic(agentId, leaf))) return sub;
     this.deps.logger.warn('subscription refused', { client: client.id, topic: sub.topic, code: 'RW_ERR_ACL' });
     return null;
   }

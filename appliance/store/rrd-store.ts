@@ -18,6 +18,7 @@ import { isNoSuchFile, isStaleUpdate, type FetchResult, type RrdcachedClient, ty
 import { RrdcachedSupervisor, type BackoffOptions, type RrdcachedHealth } from './rrdcached-supervisor.js';
 import { RrdTemplates } from './rrd-templates.js';
 import { alignColumns, mergeSeriesParts, type SeriesPart } from './series-merge.js';
+import type { SeriesQuota } from './series-quota.js';
 
 export interface RrdStoreDeps {
   dataDir: string;
@@ -38,6 +39,8 @@ export interface RrdStoreDeps {
   /** see RrdcachedSupervisorDeps */
   hangTimeoutMs?: number;
   watchdogIntervalMs?: number;
+  /** decides whether a new file fits its agent's quota (RES); none: no quota */
+  seriesQuota?: SeriesQuota;
 }
 
 export interface WriteResult {
@@ -230,6 +233,15 @@ export class RrdStore {
     // rrdcached refuses an update older than the previous one of the same file: send each
     // file's updates oldest first, whatever order the batch had
     for (const b of batches.values()) b.updates.sort((x, y) => x.t - y.t);
+    // samples that would make a file beyond the agent's quota are refused (series-quota.ts)
+    const overQuota = this.overQuota(agentId, batches);
+    if (overQuota) {
+      for (const b of await overQuota) {
+        batches.delete(b.state);
+        this.fileStatesByAgent.get(agentId)?.forEach((state, id, series) => { if (state === b.state) series.delete(id); });
+        for (const _ of b.updates) refused();
+      }
+    }
 
     const deadline = new Deadline(this.deps.clock, this.downWaitMs);
     // almost always every file exists already: then nothing is awaited (a promise per file per
@@ -283,6 +295,18 @@ export class RrdStore {
     }
     if (result.rejected > 0) this.log.debug('samples rejected', { agentId, rejected: result.rejected, updated: result.updated });
     return result;
+  }
+
+  /** The batches for files not known to exist that the quota refuses; null (nothing awaited) when every file is known. */
+  private overQuota(agentId: string, batches: Map<FileState, FileBatch>): Promise<FileBatch[]> | null {
+    const quota = this.deps.seriesQuota;
+    if (!quota) return null;
+    let unknown: FileBatch[] | null = null;
+    for (const b of batches.values()) if (b.state.made === undefined) (unknown ??= []).push(b);
+    if (!unknown) return null;
+    const candidates = unknown;
+    return quota.beyondQuota(agentId, candidates.map((b) => ({ file: b.state.file, samples: b.updates.length })))
+      .then((refused) => candidates.filter((b) => refused.has(b.state.file)));
   }
 
   /**

@@ -22,6 +22,8 @@ export function metricText(metric: AlertMetric, key: string | undefined, t: Tran
       return t('metric.agentSilentN', { n: metric.missedIntervals });
     case 'lockout':
       return key ? `${t('metric.lockout')}: ${key}` : t('metric.lockout');
+    case 'series_quota':
+      return t('metric.series_quota');
   }
 }
 
@@ -29,6 +31,7 @@ export function metricText(metric: AlertMetric, key: string | undefined, t: Tran
 export function valueVsThreshold(alert: Pick<Alert, 'metric' | 'unit' | 'value' | 'comparison' | 'threshold'>, fmt: Formatters, t: Translate): string {
   if (alert.metric.kind === 'agent_silent') return t('alert.silent');
   if (alert.metric.kind === 'lockout') return t('metric.lockout');
+  if (alert.metric.kind === 'series_quota') return t('metric.series_quota');
   return `${formatMetricValue(alert.value, alert.unit, fmt)} ${alert.comparison} ${formatMetricValue(alert.threshold, alert.unit, fmt)}`;
 }
 

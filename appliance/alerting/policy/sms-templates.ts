@@ -23,7 +23,7 @@ const SEVERITY_TAG: Record<Language, Record<Severity, string>> = {
 
 const WORDS = {
   en: {
-    ok: 'OK', ack: 'ACK', back: 'reporting again', offline: 'offline', noData: 'no data', silent: 'silent', lockout: 'sign-in locked', since: (t: string) => `since ${t}`, until: (t: string) => `until ${t}`,
+    ok: 'OK', ack: 'ACK', back: 'reporting again', offline: 'offline', noData: 'no data', silent: 'silent', lockout: 'sign-in locked', quota: 'series quota full', since: (t: string) => `since ${t}`, until: (t: string) => `until ${t}`,
     was: (s: string) => `was ${s}`, by: (who: string) => `by ${who}`, noAck: (d: string) => `NO ACK ${d}:`,
     ruleOff: 'rule off', removed: 'server removed', replyAck: (id: number) => `reply ACK ${id}`, fullest: (m: string, p: string) => `fullest ${m} ${p}`,
     topCpu: (p: string, v: string) => `top cpu ${p} ${v}`, topMem: (p: string, v: string) => `top mem ${p} ${v}`,
@@ -32,7 +32,7 @@ const WORDS = {
     acked: (n: number) => `acked ${n}`,
   },
   ko: {
-    ok: '복구', ack: '확인', back: '응답 재개', offline: '오프라인', noData: '데이터 없음', silent: '응답 없음', lockout: '로그인 잠김', since: (t: string) => `${t}부터`, until: (t: string) => `${t}까지`,
+    ok: '복구', ack: '확인', back: '응답 재개', offline: '오프라인', noData: '데이터 없음', silent: '응답 없음', lockout: '로그인 잠김', quota: '시계열 한도 초과', since: (t: string) => `${t}부터`, until: (t: string) => `${t}까지`,
     was: (s: string) => `이전 ${s}`, by: (who: string) => `${who} 확인`, noAck: (d: string) => `${d} 미확인:`,
     ruleOff: '규칙 해제', removed: '서버 삭제', replyAck: (id: number) => `ACK ${id} 회신`, fullest: (m: string, p: string) => `최대 ${m} ${p}`,
     topCpu: (p: string, v: string) => `CPU 최다 ${p} ${v}`, topMem: (p: string, v: string) => `메모리 최다 ${p} ${v}`,
@@ -74,6 +74,8 @@ export function metricLabel(metric: AlertMetric, key: string | undefined, langua
       return WORDS[language].silent;
     case 'lockout':
       return WORDS[language].lockout;
+    case 'series_quota':
+      return WORDS[language].quota;
   }
 }
 
@@ -184,6 +186,10 @@ function problem(alert: Alert, options: TemplateOptions): string[] {
   if (alert.metric.kind === 'lockout') {
     const lock = alert.cause.lockout;
     return [w.lockout, ...(lock ? [lock.keys.join(' '), w.until(formatHhMm(lock.untilMs, options.timeZone))] : [])];
+  }
+  if (alert.metric.kind === 'series_quota') {
+    const q = alert.cause.seriesQuota;
+    return [w.quota, ...(q ? [`${q.files}/${q.maxFiles}`, q.example] : [])];
   }
   if (alert.metric.kind === 'agent_silent') {
     const silence = alert.cause.silence;
