@@ -15,7 +15,7 @@ import { LiveHub } from './live/live-hub.js';
 import { Ingest } from './ingest/ingest.js';
 import { AgentEnrollment, ENROLL_TOKEN_FILE, loadOrCreateEnrollToken } from './agents/enrollment.js';
 import { MqttBroker } from './broker/mqtt-broker.js';
-import { createHttpApp, HttpServer } from './http/http-server.js';
+import { httpRefusalCounters, createHttpApp, HttpServer } from './http/http-server.js';
 import { healthReport } from './health/health-report.js';
 import { registerFeatureRoutes } from './routes.js';
 import { loadOrCreateSelfSigned } from './tls/self-signed.js';
@@ -191,6 +191,7 @@ export class Appliance {
       },
     });
 
+    const httpRefusals = httpRefusalCounters();
     const health = () => healthReport({
       clock, startedAtMs: this.startedAt, dataDir, retention: config.retention, broker, store, ingest,
       databaseOk: () => {
@@ -211,6 +212,10 @@ export class Appliance {
         mqttConnectionsPerAddress: broker.refusals.connectionsPerAddress,
         mqttConnectTimeouts: broker.refusals.connectTimeouts,
         seriesQuotaSamples: seriesQuota.refusedSamples,
+        httpBodyTooLarge: httpRefusals.bodyTooLarge,
+        httpHeadersTooLarge: httpRefusals.headersTooLarge,
+        httpTimeouts: httpRefusals.timeouts,
+        httpConnectionsDropped: httpRefusals.connectionsDropped,
       }),
     });
 
@@ -218,7 +223,7 @@ export class Appliance {
     const app = await createHttpApp({
       logger: logger.child('http'), webuiDir: this.deps.webuiDir ?? defaultWebuiDir(),
       auth: accounts.authenticator(), audit: (entry) => accounts.audit.append(entry),
-      tls: tls.current,
+      tls: tls.current, refusals: httpRefusals,
     });
     // HTTPS's port is known once it listens; the routes read it when asked
     const httpsPort = (): number => this.http?.port ?? 0;

@@ -74,6 +74,14 @@ export interface BoundRefusals {
   mqttConnectTimeouts: number;
   /** samples refused because they would have made a new series beyond the agent's quota */
   seriesQuotaSamples: number;
+  /** HTTP 413: a body over its limit */
+  httpBodyTooLarge: number;
+  /** HTTP 431: request line and headers over their limit */
+  httpHeadersTooLarge: number;
+  /** HTTP 408: headers or the request not in time */
+  httpTimeouts: number;
+  /** HTTP connections closed as they arrived, beyond the cap */
+  httpConnectionsDropped: number;
 }
 
 /** GET /api/v1/health without signing in: only whether the appliance is well. */

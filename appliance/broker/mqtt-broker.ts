@@ -55,8 +55,8 @@ export interface MqttBrokerDeps {
   verifyAgent(agentId: string, secret: string): Promise<boolean>;
   /** throttles wrong secrets per address and per agent id (SEC); none: unthrottled */
   guard?: AttemptGate;
-  /** packet sizes before and after authentication; default MQTT_PACKET_LIMITS */
-  packetLimits?: PacketSizeLimits;
+  /** packet sizes before and after authentication; default MQTT_PACKET_LIMITS; null: unchecked (only for the guard's benchmark, scripts/bench/packet-guard.ts) */
+  packetLimits?: PacketSizeLimits | null;
   /** connections at once from one remote address; default DEFAULT_CONNECTIONS_PER_ADDRESS */
   maxConnectionsPerAddress?: number;
   /** ms a connection may take to send its CONNECT; default CONNECT_TIMEOUT_MS */
@@ -235,7 +235,11 @@ export class MqttBroker {
 
   /** Hands a connection to Aedes behind the packet-size guard. */
   private handle(aedes: Aedes, socket: net.Socket): void {
-    const limits = this.deps.packetLimits ?? MQTT_PACKET_LIMITS;
+    const limits = this.deps.packetLimits === undefined ? MQTT_PACKET_LIMITS : this.deps.packetLimits;
+    if (limits === null) {
+      aedes.handle(socket);
+      return;
+    }
     let agentId: string | null = null;
     const guard = guardPacketSizes(socket, limits, (verdict, bytesPassed) => {
       if (agentId === null) this.refusals.packetTooLargePreAuth++;
