@@ -16,8 +16,9 @@ import { isMonitoredInterface, parseNetDev } from './collectors/network.js';
 import { TIMED_OUT, withTimeout } from './timeout.js';
 import { AGENT_VERSION } from './version.js';
 
-/** The inventory schema's cap on interfaces and on filesystems. */
+/** The inventory schema's caps (contract/inventory.ts INVENTORY_LIMITS, not imported: it loads zod). */
 const MAX_LISTED = 256;
+const MAX_ADDRESSES_PER_INTERFACE = 16;
 
 export interface HostFacts {
   os: Inventory['os'];
@@ -67,7 +68,7 @@ export function listInterfaces(
     } catch {
       // tunnels and some virtual interfaces have no address file: keep what node:os knows
     }
-    return { name, mac, addresses: infos.map((info) => info.address) };
+    return { name, mac, addresses: infos.slice(0, MAX_ADDRESSES_PER_INTERFACE).map((info) => info.address) };
   });
 }
 

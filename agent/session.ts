@@ -16,6 +16,7 @@
 import mqttClientModule, { type IClientOptions } from 'mqtt/lib/client';
 import type { ErrorWithReasonCode } from 'mqtt/lib/shared';
 import type { Inventory } from '../contract/inventory.js';
+import { parseAgentNotice } from '../contract/agent-notice.js';
 import { agentTopic, STATUS_OFFLINE, STATUS_ONLINE } from '../contract/topics.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
@@ -105,6 +106,7 @@ export function createSession(deps: SessionDeps): AgentSession {
   const metricsTopic = agentTopic(identity.agentId, 'metrics');
   const inventoryTopic = agentTopic(identity.agentId, 'inventory');
   const configTopic = agentTopic(identity.agentId, 'config');
+  const noticeTopic = agentTopic(identity.agentId, 'notice');
 
   let client: MqttClient | null = null;
   let failedAttempts = 0;
@@ -116,6 +118,8 @@ export function createSession(deps: SessionDeps): AgentSession {
   /** a backlog being delivered: its size and start, for one log line when it is done */
   let backlog: { count: number; startedMs: number; deliveredBefore: number } | null = null;
   let lastInventory = '';
+  /** the notice last logged: a retained notice comes again at every connect, and is logged once */
+  let lastNotice = '';
 
   const publishInventory = (mqttClient: MqttClient, force: boolean): void => {
     const payload = JSON.stringify(deps.inventory());
@@ -174,7 +178,8 @@ export function createSession(deps: SessionDeps): AgentSession {
       if (error) log.warn('status not delivered; it is repeated on the next connect', { error });
     });
     publishInventory(mqttClient, true);
-    mqttClient.subscribe(configTopic, { qos: 1 }, (error, granted) => {
+    // an appliance older than notices refuses that subscription (0x80): nothing to hear there
+    mqttClient.subscribe([configTopic, noticeTopic], { qos: 1 }, (error, granted) => {
       if (error) log.warn('cannot subscribe to the configuration topic; retried on the next connect', { error });
       else if (granted?.[0]?.qos === 0x80) log.error('the appliance refused the configuration subscription', { topic: configTopic });
     });
@@ -200,7 +205,22 @@ export function createSession(deps: SessionDeps): AgentSession {
     }
   };
 
+  const onNotice = (payload: Buffer): void => {
+    const text = payload.toString();
+    if (text === lastNotice) return;
+    lastNotice = text;
+    const notice = parseAgentNotice(payload);
+    if (!notice) return;
+    log.warn(`the appliance refused some samples: ${notice.message}`, {
+      code: notice.code, maxFiles: notice.maxFiles, files: notice.files, example: notice.example, at: new Date(notice.atS * 1000).toISOString(),
+    });
+  };
+
   const onMessage = (topic: string, payload: Buffer): void => {
+    if (topic === noticeTopic) {
+      onNotice(payload);
+      return;
+    }
     if (topic !== configTopic || !deps.onConfig) return;
     try {
       deps.onConfig(payload);

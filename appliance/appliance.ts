@@ -15,7 +15,7 @@ import { LiveHub } from './live/live-hub.js';
 import { Ingest } from './ingest/ingest.js';
 import { AgentEnrollment, ENROLL_TOKEN_FILE, loadOrCreateEnrollToken } from './agents/enrollment.js';
 import { MqttBroker } from './broker/mqtt-broker.js';
-import { createHttpApp, HttpServer } from './http/http-server.js';
+import { httpRefusalCounters, createHttpApp, HttpServer } from './http/http-server.js';
 import { healthReport } from './health/health-report.js';
 import { registerFeatureRoutes } from './routes.js';
 import { loadOrCreateSelfSigned } from './tls/self-signed.js';
@@ -36,6 +36,7 @@ import { AccountsFeature } from './accounts/accounts-feature.js';
 import { ensurePrivateDir } from '../core/private-files.js';
 import { CAUSE_TEXT, FaultMonitor, LOST_COMMITS_HOLD_MS } from './health/fault-monitor.js';
 import { CommitLedger } from './db/commit-ledger.js';
+import { REPORT_INTERVAL_MS as SERIES_QUOTA_REPORT_INTERVAL_MS, SeriesQuota, seriesQuotaNotice } from './store/series-quota.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -154,9 +155,18 @@ export class Appliance {
       budgetBytes: config.rrdBudgetBytes,
       now: () => clock.now(),
     });
+    // RES: an agent's new series beyond its quota are refused; it is told by a retained notice,
+    // and an info alert is raised on it (the broker and the alerting feature start later)
+    const seriesQuota = new SeriesQuota({
+      rrdDir: path.join(dataDir, 'rrd'), maxFilesPerAgent: config.seriesPerAgent, clock, logger: logger.child('series-quota'),
+      onRefused: (refusal) => {
+        this.broker?.publishNotice(refusal.agentId, seriesQuotaNotice(refusal)).catch((err: unknown) => logger.error('cannot publish an agent notice', { agentId: refusal.agentId, err }));
+        this.alerting?.engine.raiseSeriesQuota({ ...refusal, untilMs: refusal.atMs + 2 * SERIES_QUOTA_REPORT_INTERVAL_MS });
+      },
+    });
     const store = new RrdStore({
       dataDir, profile: config.retention, clock, logger: logger.child('rrd'), onFileCreated: (bytes) => capacity.fileCreated(bytes),
-      writeIntervalS: config.rrdWriteInterval,
+      writeIntervalS: config.rrdWriteInterval, seriesQuota,
       sampleJournal: config.sampleJournal, journalCommitDelayMs: config.sampleJournalCommitMs,
       onAnswering: (answering) => {
         if (answering) faults.clear('rrdcached-not-answering');
@@ -212,6 +222,7 @@ export class Appliance {
       ingest, registry, logger: logger.child('mqtt'),
       verifyAgent: (id, secret) => enrollment.verify(id, secret),
       guard: accounts.guard('mqtt'),
+      maxConnectionsPerAddress: config.mqttConnectionsPerAddress,
     });
     this.broker = broker;
     await broker.start();
@@ -233,6 +244,7 @@ export class Appliance {
       },
     });
 
+    const httpRefusals = httpRefusalCounters();
     const health = () => healthReport({
       clock, startedAtMs: this.startedAt, dataDir, retention: config.retention, broker, store, ingest,
       databaseOk: () => {
@@ -249,13 +261,24 @@ export class Appliance {
       sms: () => alerting.smsHealth(),
       faults: () => faults.faults(),
       writeFailures: () => Object.values(faults.counters.writeFailures).reduce((a, b) => a + b, 0),
+      refusals: () => ({
+        mqttPacketTooLargePreAuth: broker.refusals.packetTooLargePreAuth,
+        mqttPacketTooLarge: broker.refusals.packetTooLarge,
+        mqttConnectionsPerAddress: broker.refusals.connectionsPerAddress,
+        mqttConnectTimeouts: broker.refusals.connectTimeouts,
+        seriesQuotaSamples: seriesQuota.refusedSamples,
+        httpBodyTooLarge: httpRefusals.bodyTooLarge,
+        httpHeadersTooLarge: httpRefusals.headersTooLarge,
+        httpTimeouts: httpRefusals.timeouts,
+        httpConnectionsDropped: httpRefusals.connectionsDropped,
+      }),
     });
 
     // each feature's routes are one Fastify plugin (docs/architecture.md "HTTP")
     const app = await createHttpApp({
       logger: logger.child('http'), webuiDir: this.deps.webuiDir ?? defaultWebuiDir(),
       auth: accounts.authenticator(), audit: (entry) => accounts.audit.append(entry),
-      tls: tls.current,
+      tls: tls.current, refusals: httpRefusals,
     });
     // HTTPS's port is known once it listens; the routes read it when asked
     const httpsPort = (): number => this.http?.port ?? 0;

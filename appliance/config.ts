@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { OptionSpec } from '../core/cli-options.js';
 import { isValidTimeZone } from './alerting/policy/local-time.js';
 import { isHostOrAddress } from './http/public-address.js';
+import { DEFAULT_CONNECTIONS_PER_ADDRESS } from './broker/address-connection-cap.js';
+import { DEFAULT_FILES_PER_AGENT } from './store/series-quota.js';
 
 export const APPLIANCE_OPTIONS: OptionSpec[] = [
   { flag: 'data-dir', env: 'RW_DATA_DIR', help: "all state: `rrd/`, `db/rackwatch.sqlite`, rrdcached's journal and socket, the enrollment token" },
@@ -22,6 +24,8 @@ export const APPLIANCE_OPTIONS: OptionSpec[] = [
   { flag: 'rrd-write-interval', env: 'RW_RRD_WRITE_INTERVAL', help: "seconds rrdcached keeps each file's updates in memory (and its journal) before writing them, plus a random delay of up to as much again so that files are not all written at once (`-w`, `-z`); shorter: less rrdcached memory, more writes to the SD card (docs/storage.md)" },
   { flag: 'sample-journal', env: 'RW_SAMPLE_JOURNAL', help: "`on`: a sample is acknowledged to its agent only once it is fdatasynced in the appliance's own journal (`<data-dir>/sample-journal/`), so a power cut loses nothing acknowledged; `off` only for a benchmark's baseline or a data directory on tmpfs: a power cut then loses minutes of acknowledged samples (docs/storage.md \"Power cut\")" },
   { flag: 'sample-journal-commit-ms', env: 'RW_SAMPLE_JOURNAL_COMMIT_MS', help: 'milliseconds a batch waits for others to share its fdatasync (group commit); more: fewer syncs, slower acknowledgements' },
+  { flag: 'mqtt-connections-per-address', env: 'RW_MQTT_CONNECTIONS_PER_ADDRESS', help: 'MQTT connections at once from one remote address (plain and TLS together); beyond it a connection is closed at once. The default holds a whole fleet behind one NAT (docs/bounds.md); a load generator on one address needs more' },
+  { flag: 'series-per-agent', env: 'RW_SERIES_PER_AGENT', help: "RRD files one agent may have (each series at each step is one file of a fixed size); samples of new series beyond it are refused, the agent is told and an info alert raised. The default counts each family's series with 64 cores, filesystems, interfaces and disks (docs/bounds.md)" },
   { flag: 'max-concurrent-writes', env: 'RW_MAX_CONCURRENT_WRITES', help: 'batches written to rrdcached at once; beyond it acknowledgements wait' },
   { flag: 'log-level', env: 'RW_LOG_LEVEL', help: 'debug, info, warn, error' },
   { flag: 'modem', env: 'RW_MODEM', help: 'the GSM modem for SMS: a serial device path (best a `/dev/serial/by-id/…` link), `sim` (the modem simulator on a socat pty, built apart as `dist/modem-sim.js`; the demo uses it) or `none`' },
@@ -57,6 +61,8 @@ export const applianceConfigSchema = z.object({
   rrdWriteInterval: z.coerce.number().int().min(10).max(3600).default(300),
   sampleJournal: z.enum(['on', 'off']).default('on'),
   sampleJournalCommitMs: z.coerce.number().int().min(0).max(50).default(5),
+  mqttConnectionsPerAddress: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_CONNECTIONS_PER_ADDRESS),
+  seriesPerAgent: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_FILES_PER_AGENT),
   maxConcurrentWrites: z.coerce.number().int().min(1).max(100_000).default(256),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   modem: z.string().min(1).refine((v) => v === 'none' || v === 'sim' || v.startsWith('/'), 'must be an absolute device path, "sim" or "none"').default('none'),

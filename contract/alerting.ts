@@ -82,10 +82,11 @@ export interface Rule {
 /**
  * What an alert is about: a rule's metric, or an event of the appliance itself: `lockout`, repeated
  * failed sign-ins (or enrollment tokens, or agent secrets) locked an address or account (SEC);
- * `fault`, the appliance cannot store or serve what it should: a full or read-only disk, a hung
- * rrdcached, a damaged database (RES).
+* `fault`, the appliance cannot store or serve what it should: a full or read-only disk, a hung
+ * rrdcached, a damaged database (RES); `series_quota`, an agent's samples were refused because
+ * they would exceed its quota of RRD files (RES).
  */
-export type AlertMetric = RuleMetric | { kind: 'lockout' } | { kind: 'fault' };
+export type AlertMetric = RuleMetric | { kind: 'lockout' } | { kind: 'fault' } | { kind: 'series_quota' };
 
 /** The appliance itself, as the "server" of its own alerts (SEC lockouts). */
 export const APPLIANCE_AGENT_ID = 'appliance';
@@ -95,6 +96,7 @@ export function metricUnit(metric: AlertMetric): Unit {
   switch (metric.kind) {
     case 'lockout':
     case 'fault':
+    case 'series_quota':
       return '';
     case 'field': {
       const fields: Record<string, Unit> = FAMILIES[metric.family].fields;
@@ -133,6 +135,8 @@ export interface AlertCause {
   lockout?: { kind: string; keys: string[]; address: string | null; untilMs: number };
   /** for fault alerts (RES): what is wrong with the appliance, in a few words and in a sentence */
   fault?: { cause: string; detail: string };
+  /** for series-quota alerts: the agent's quota and files, and a refused series (`fs-_data.1s`) */
+  seriesQuota?: { maxFiles: number; files: number; example: string };
 }
 
 export interface Alert {

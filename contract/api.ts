@@ -62,6 +62,28 @@ export interface SeriesResponse {
   data: [number[], ...(number | null)[][]];
 }
 
+/** Counts of refusals by bound (docs/bounds.md); each name says which bound. */
+export interface BoundRefusals {
+  /** MQTT connections closed at a packet header over 4 KiB before authentication (or a malformed length) */
+  mqttPacketTooLargePreAuth: number;
+  /** MQTT connections of an authenticated agent closed at a packet header over the publish limit */
+  mqttPacketTooLarge: number;
+  /** MQTT connections closed because their address had too many open */
+  mqttConnectionsPerAddress: number;
+  /** MQTT connections closed because no CONNECT came in time */
+  mqttConnectTimeouts: number;
+  /** samples refused because they would have made a new series beyond the agent's quota */
+  seriesQuotaSamples: number;
+  /** HTTP 413: a body over its limit */
+  httpBodyTooLarge: number;
+  /** HTTP 431: request line and headers over their limit */
+  httpHeadersTooLarge: number;
+  /** HTTP 408: headers or the request not in time */
+  httpTimeouts: number;
+  /** HTTP connections closed as they arrived, beyond the cap */
+  httpConnectionsDropped: number;
+}
+
 /** GET /api/v1/health without signing in: only whether the appliance is well. */
 export type PublicHealthResponse = Pick<HealthResponse, 'status' | 'uptimeS' | 'causes'>;
 
@@ -101,6 +123,8 @@ export interface HealthResponse {
     /** writes of timers and event handlers that failed on a storage fault (RES), all places together */
     writeFailures: number;
   };
+  /** inputs refused for exceeding their bound since start (RES, docs/bounds.md), by bound */
+  refusals: BoundRefusals;
   storage: {
     dataDir: string;
     freeBytes: number;

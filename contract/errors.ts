@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   RW_ERR_AUTH: 'authentication failed',
   RW_ERR_ACL: 'topic not allowed for this client',
   RW_ERR_BAD_PAYLOAD: 'malformed payload',
+  RW_ERR_SERIES_QUOTA: "the agent sends more series than its quota of RRD files: new ones are not stored (raise the appliance's --series-per-agent, or send fewer keys)",
   RW_ERR_RRDCACHED: 'rrdcached failed',
   RW_ERR_RRDCACHED_DOWN: 'rrdcached is not running',
   RW_ERR_INTERNAL: 'internal error',

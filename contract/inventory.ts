@@ -1,15 +1,33 @@
 // Inventory payload (S3): host facts an agent publishes retained on connect and on change.
+// Every array and string has a bound (RES, docs/bounds.md), and so has the payload, checked
+// before it is parsed.
 import { z } from 'zod';
+
+export const INVENTORY_LIMITS = {
+  /** bytes of one inventory payload; the same as a metrics batch's, so one MQTT limit serves both */
+  maxPayloadBytes: 256 * 1024,
+  /** interfaces and filesystems listed (the agent lists at most this many) */
+  maxListed: 256,
+  /** addresses of one interface (the agent lists the first ones) */
+  maxAddressesPerInterface: 16,
+  /** a name, a version, a MAC or an address */
+  maxShortText: 256,
+  /** a mount point or a device path (PATH_MAX) */
+  maxPathText: 4096,
+} as const;
+
+const short = z.string().max(INVENTORY_LIMITS.maxShortText);
+const pathText = z.string().max(INVENTORY_LIMITS.maxPathText);
 
 export const inventorySchema = z.object({
   v: z.literal(1),
   hostname: z.string().min(1).max(255),
-  os: z.object({ platform: z.string(), distro: z.string(), release: z.string(), kernel: z.string(), arch: z.string() }),
-  cpu: z.object({ model: z.string(), cores: z.number().int().nonnegative() }),
+  os: z.object({ platform: short, distro: short, release: short, kernel: short, arch: short }),
+  cpu: z.object({ model: short, cores: z.number().int().nonnegative() }),
   memoryBytes: z.number().nonnegative(),
-  interfaces: z.array(z.object({ name: z.string(), mac: z.string(), addresses: z.array(z.string()) })).max(256),
-  filesystems: z.array(z.object({ mount: z.string(), device: z.string(), type: z.string(), sizeBytes: z.number().nonnegative() })).max(256),
-  agentVersion: z.string(),
+  interfaces: z.array(z.object({ name: short, mac: short, addresses: z.array(short).max(INVENTORY_LIMITS.maxAddressesPerInterface) })).max(INVENTORY_LIMITS.maxListed),
+  filesystems: z.array(z.object({ mount: pathText, device: pathText, type: short, sizeBytes: z.number().nonnegative() })).max(INVENTORY_LIMITS.maxListed),
+  agentVersion: short,
   /** Collector interval in seconds (the agent's shortest, when collectors run at several). */
   interval: z.number().int().positive(),
   /**

@@ -8,7 +8,7 @@ export const AGENT_PUBLISH_LEAVES = ['metrics', 'inventory', 'status', 'checks',
 export type AgentPublishLeaf = (typeof AGENT_PUBLISH_LEAVES)[number];
 
 /** Topics the appliance publishes to one agent (appliance → agent). */
-export const AGENT_SUBSCRIBE_LEAVES = ['config'] as const;
+export const AGENT_SUBSCRIBE_LEAVES = ['config', 'notice'] as const;
 export type AgentSubscribeLeaf = (typeof AGENT_SUBSCRIBE_LEAVES)[number];
 
 export type TopicLeaf = AgentPublishLeaf | AgentSubscribeLeaf;

@@ -37,12 +37,15 @@ import {
   seriesKey, type SeriesRef, type SeriesState, type SilenceVerdict, type StateChanges,
 } from './rules/rule-evaluator.js';
 import { APPLIANCE_AGENT_ID } from '../../contract/alerting.js';
+import type { SeriesQuotaRefusal } from '../store/series-quota.js';
 
 /** The built-in "rule" of lockout alerts (SEC): no rule row, never evaluated on samples. */
 export const LOCKOUT_RULE_ID = 'security-lockout';
 
 /** The built-in "rule" of the appliance's own faults (RES): a full or read-only disk, a hung rrdcached, a damaged database. */
 export const FAULT_RULE_ID = 'appliance-fault';
+/** The built-in "rule" of series-quota alerts (RES): no rule row, never evaluated on samples. */
+export const SERIES_QUOTA_RULE_ID = 'series-quota';
 
 /** A lock the accounts feature reports (accounts/attempt-guard.ts). */
 export interface LockoutNotice {
@@ -147,6 +150,8 @@ export class AlertEngine {
   private readonly lockouts = new Map<string, LockoutNotice>();
   /** the open fault alerts (RES), by series: what is wrong */
   private readonly faults = new Map<string, { cause: string; detail: string }>();
+  /** the refusals of the open series-quota alerts (RES), by series */
+  private readonly quotaRefusals = new Map<string, SeriesQuotaRefusal>();
   private readonly timers = new Map<string, TimerHandle>();
   private unsubscribeHub: (() => void) | null = null;
 
@@ -253,20 +258,38 @@ export class AlertEngine {
    */
   raiseLockout(lock: LockoutNotice): void {
     if (!this.running) return;
-    const now = this.deps.clock.now();
     const series: SeriesRef = { ruleId: LOCKOUT_RULE_ID, agentId: APPLIANCE_AGENT_ID, key: `${lock.kind} ${lock.keys.join(' ')}` };
     const id = seriesKey(series);
-    const alreadyOpen = this.book.open.has(id);
     this.lockouts.set(id, lock);
-    if (!alreadyOpen) {
+    this.fireUntil(series, lock.failures, lock.untilMs, () => this.lockouts.delete(id));
+  }
+
+  /**
+   * An info alert on the agent whose samples were refused for its quota of RRD files (RES,
+   * store/series-quota.ts); it resolves at `untilMs` unless raised again before (a refusal is
+   * reported at most once an hour while the agent keeps going over).
+   */
+  raiseSeriesQuota(refusal: SeriesQuotaRefusal & { untilMs: number }): void {
+    if (!this.running) return;
+    const series: SeriesRef = { ruleId: SERIES_QUOTA_RULE_ID, agentId: refusal.agentId, key: 'rrd-files' };
+    const id = seriesKey(series);
+    this.quotaRefusals.set(id, refusal);
+    this.fireUntil(series, refusal.files, refusal.untilMs, () => this.quotaRefusals.delete(id));
+  }
+
+  /** Fires an info alert of an appliance event (no rule row) unless open, and resolves it at `untilMs`. */
+  private fireUntil(series: SeriesRef, value: number, untilMs: number, onEnd: () => void): void {
+    const now = this.deps.clock.now();
+    const id = seriesKey(series);
+    if (!this.book.open.has(id)) {
       const { book, events } = applyTransitions(this.book, [{
-        kind: 'fired', series, atMs: now, sampleTMs: null, value: lock.failures, severity: 'info', threshold: lock.failures,
+        kind: 'fired', series, atMs: now, sampleTMs: null, value, severity: 'info', threshold: value,
       }], (s) => this.contextOf(s));
       this.book = book;
       this.afterEvents(events);
     }
-    this.schedule(`lockout ${id}`, Math.max(0, lock.untilMs - now), () => {
-      this.lockouts.delete(id);
+    this.schedule(`event ${id}`, Math.max(0, untilMs - now), () => {
+      onEnd();
       this.resolveRecovered(series);
     });
   }
@@ -305,7 +328,7 @@ export class AlertEngine {
     this.faults.delete(seriesKey(series));
   }
 
-  /** An appliance alert (a lockout, a fault) whose condition ended: resolved as 'recovered' if open. */
+  /** An appliance alert (a lockout, a fault, a quota refusal) whose condition ended: resolved as 'recovered' if open. */
   private resolveRecovered(series: SeriesRef): void {
     const open = this.book.open.get(seriesKey(series));
     if (!open) return;
@@ -440,6 +463,14 @@ export class AlertEngine {
     if (series.ruleId === FAULT_RULE_ID) {
       const fault = this.faults.get(seriesKey(series)) ?? { cause: series.key ?? 'fault', detail: series.key ?? 'fault' };
       return { rule: { name: 'The appliance is degraded', metric: { kind: 'fault' }, comparison: '>=' }, agentName: 'rackwatch', cause: { fault } };
+    }
+    if (series.ruleId === SERIES_QUOTA_RULE_ID) {
+      const refusal = this.quotaRefusals.get(seriesKey(series));
+      return {
+        rule: { name: 'Samples refused: quota of RRD files reached', metric: { kind: 'series_quota' }, comparison: '>=' },
+        agentName: this.deps.agents.detail(series.agentId)?.hostname ?? series.agentId,
+        cause: refusal ? { seriesQuota: { maxFiles: refusal.maxFiles, files: refusal.files, example: refusal.example } } : {},
+      };
     }
     const rule = this.rulesById.get(series.ruleId);
     const detail = this.deps.agents.detail(series.agentId);

@@ -9,16 +9,25 @@
 // A handshake costs the board an ECDHE and a signature: handshakes in progress are bounded (a
 // reconnect storm of thousands of agents is served in turn instead of all at once; a refused
 // agent retries with its backoff) and each must finish within a timeout.
+//
+// Bounds (RES, docs/bounds.md): every packet's declared size is checked from its fixed header
+// before its body is buffered (packet-size-guard.ts); connections at once from one address are
+// capped (the count is taken on the TCP socket, before a TLS handshake); a socket that sends no
+// CONNECT is closed after CONNECT_TIMEOUT_MS.
 import net from 'node:net';
 import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
-import { agentTopic, parseAgentTopic, STATUS_OFFLINE } from '../../contract/topics.js';
+import { AGENT_SUBSCRIBE_LEAVES, agentTopic, parseAgentTopic, STATUS_OFFLINE, type AgentSubscribeLeaf } from '../../contract/topics.js';
+import type { AgentNotice } from '../../contract/agent-notice.js';
 import { RwError } from '../../contract/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import { memoryPersistenceWithRetainedIndex } from './retained-index.js';
 import type { AttemptGate } from '../accounts/attempt-guard.js';
+import { guardPacketSizes, MQTT_PACKET_LIMITS, type PacketSizeLimits } from './packet-size-guard.js';
+import { AddressConnectionCap, DEFAULT_CONNECTIONS_PER_ADDRESS } from './address-connection-cap.js';
+import { RateLimitedLog } from '../../core/rate-limited-log.js';
 
 export interface MqttTlsListener {
   /** 0 = any free port */
@@ -46,6 +55,30 @@ export interface MqttBrokerDeps {
   verifyAgent(agentId: string, secret: string): Promise<boolean>;
   /** throttles wrong secrets per address and per agent id (SEC); none: unthrottled */
   guard?: AttemptGate;
+  /** packet sizes before and after authentication; default MQTT_PACKET_LIMITS; null: unchecked (only for the guard's benchmark, scripts/bench/packet-guard.ts) */
+  packetLimits?: PacketSizeLimits | null;
+  /** connections at once from one remote address; default DEFAULT_CONNECTIONS_PER_ADDRESS */
+  maxConnectionsPerAddress?: number;
+  /** ms a connection may take to send its CONNECT; default CONNECT_TIMEOUT_MS */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * A socket that sends no CONNECT is closed after this (Aedes's default is 30 s). The agent sends
+ * its CONNECT as soon as TCP (or TLS) is up; 10 s covers a slow link.
+ */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Connections the broker refused for a bound (RES), in GET /api/v1/health. */
+export interface MqttRefusalCounters {
+  /** a packet declared more than the limit before authentication (or a malformed length) */
+  packetTooLargePreAuth: number;
+  /** a packet declared more than the limit of an authenticated agent */
+  packetTooLarge: number;
+  /** a connection beyond the cap of connections from one address */
+  connectionsPerAddress: number;
+  /** a connection that sent no CONNECT in time */
+  connectTimeouts: number;
 }
 
 /** MQTT 3.1.1 CONNACK return codes (§3.2.2.3). */
@@ -65,6 +98,11 @@ export class MqttBroker {
   private pendingHandshakes = 0;
   /** connections closed because too many handshakes were in progress */
   handshakesShed = 0;
+  readonly refusals: MqttRefusalCounters = { packetTooLargePreAuth: 0, packetTooLarge: 0, connectionsPerAddress: 0, connectTimeouts: 0 };
+  /** each guarded socket's "authenticated as" switch (raises its packet-size limit) */
+  private readonly guarded = new WeakMap<object, (agentId: string) => void>();
+  private readonly perAddress: AddressConnectionCap;
+  private readonly refusalLog: RateLimitedLog;
   /** the connected client of each agent; a takeover replaces it */
   private readonly current = new Map<string, Client>();
   /** agent id of each authenticated client */
@@ -74,7 +112,11 @@ export class MqttBroker {
   /** the TLS listener's port; 0 when there is none */
   tlsPort = 0;
 
-  constructor(private readonly deps: MqttBrokerDeps) {}
+  constructor(private readonly deps: MqttBrokerDeps) {
+    this.perAddress = new AddressConnectionCap(deps.maxConnectionsPerAddress ?? DEFAULT_CONNECTIONS_PER_ADDRESS);
+    // a flood of refusals must not flood the log: the first one a minute is logged, the rest counted
+    this.refusalLog = new RateLimitedLog(60_000);
+  }
 
   async start(): Promise<void> {
     const { logger } = this.deps;
@@ -82,6 +124,7 @@ export class MqttBroker {
       persistence: memoryPersistenceWithRetainedIndex(),
       // a slow subscriber must not stall deliveries to everyone else
       drainTimeout: 10_000,
+      connectTimeout: this.deps.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
       authenticate: (client, username, password, done) => {
         this.authenticate(client, username, password).then(
           () => done(null, true),
@@ -106,13 +149,18 @@ export class MqttBroker {
       this.deps.registry.setStatus(id, 'offline');
     });
     aedes.on('clientError', (client, err) => logger.debug('client error', { client: client.id, err }));
-    aedes.on('connectionError', (client, err) => logger.debug('connection refused', { client: client.id, err: err.message }));
+    aedes.on('connectionError', (client, err) => {
+      // Aedes's own words for its connectTimeout (aedes/lib/client.js)
+      if (err.message === 'connect did not arrive in time') this.refusals.connectTimeouts++;
+      logger.debug('connection refused', { client: client.id, err: err.message });
+    });
     this.aedes = aedes;
 
     if (this.deps.plain !== false) {
       const server = net.createServer({ noDelay: true }, (socket) => {
+        if (!this.admitAddress(socket)) return;
         this.track(socket);
-        aedes.handle(socket);
+        this.handle(aedes, socket);
       });
       this.server = server;
       this.port = await listen(server, this.deps.port, this.deps.host);
@@ -126,7 +174,7 @@ export class MqttBroker {
         minVersion: 'TLSv1.2',
       }, (socket) => {
         this.track(socket);
-        aedes.handle(socket);
+        this.handle(aedes, socket);
       });
       // 'connection' is the raw TCP socket, before any handshake work; a handshake is over when
       // its connection becomes secure or closes. The TLS socket is matched to its TCP socket by
@@ -134,6 +182,7 @@ export class MqttBroker {
       const pending = new Map<string, () => void>();
       const peer = (s: net.Socket): string => `${s.remoteAddress ?? ''}|${s.remotePort ?? ''}`;
       tlsServer.on('connection', (raw: net.Socket) => {
+        if (!this.admitAddress(raw)) return;
         if (this.pendingHandshakes >= maxPending) {
           this.handshakesShed++;
           raw.destroy();
@@ -169,6 +218,43 @@ export class MqttBroker {
     this.tlsServer?.setSecureContext({ key, cert, minVersion: 'TLSv1.2' });
   }
 
+  /** Counts the TCP connection against its address's cap; false (and the socket destroyed) beyond it. */
+  private admitAddress(socket: net.Socket): boolean {
+    const address = socket.remoteAddress ?? 'unknown';
+    if (this.perAddress.open(address)) {
+      socket.once('close', () => this.perAddress.close(address));
+      return true;
+    }
+    socket.destroy();
+    this.refusals.connectionsPerAddress++;
+    this.refusalLog.maybe(() => this.deps.logger.warn('MQTT connection refused: too many from one address (further ones counted, not logged, for a minute)', {
+      address, max: this.perAddress.max, code: 'RW_ERR_THROTTLED',
+    }));
+    return false;
+  }
+
+  /** Hands a connection to Aedes behind the packet-size guard. */
+  private handle(aedes: Aedes, socket: net.Socket): void {
+    const limits = this.deps.packetLimits === undefined ? MQTT_PACKET_LIMITS : this.deps.packetLimits;
+    if (limits === null) {
+      aedes.handle(socket);
+      return;
+    }
+    let agentId: string | null = null;
+    const guard = guardPacketSizes(socket, limits, (verdict, bytesPassed) => {
+      if (agentId === null) this.refusals.packetTooLargePreAuth++;
+      else this.refusals.packetTooLarge++;
+      this.refusalLog.maybe(() => this.deps.logger.warn('MQTT connection closed: packet over its size bound (further ones counted, not logged, for a minute)', {
+        agentId, address: socket.remoteAddress, declaredBytes: verdict.declared, maxBytes: verdict.limit, reason: verdict.reason, bytesPassed, code: 'RW_ERR_BAD_PAYLOAD',
+      }));
+    });
+    this.guarded.set(socket, (id) => {
+      agentId = id;
+      guard.authenticated();
+    });
+    aedes.handle(socket);
+  }
+
   private track(socket: net.Socket): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
@@ -201,11 +287,20 @@ export class MqttBroker {
 
   /** Publishes the retained config of one agent (appliance → agent). */
   publishConfig(agentId: string, config: unknown): Promise<void> {
+    return this.publishRetained(agentId, 'config', config);
+  }
+
+  /** Publishes the retained notice of one agent (appliance → agent, contract/agent-notice.ts). */
+  publishNotice(agentId: string, notice: AgentNotice): Promise<void> {
+    return this.publishRetained(agentId, 'notice', notice);
+  }
+
+  private publishRetained(agentId: string, leaf: AgentSubscribeLeaf, body: unknown): Promise<void> {
     const aedes = this.aedes;
     if (!aedes) return Promise.reject(new RwError('RW_ERR_INTERNAL', 'the broker is not running'));
     return new Promise((resolve, reject) => {
       aedes.publish(
-        { cmd: 'publish', topic: agentTopic(agentId, 'config'), payload: Buffer.from(JSON.stringify(config)), qos: 1, retain: true, dup: false },
+        { cmd: 'publish', topic: agentTopic(agentId, leaf), payload: Buffer.from(JSON.stringify(body)), qos: 1, retain: true, dup: false },
         (err) => (err ? reject(err) : resolve()),
       );
     });
@@ -231,6 +326,8 @@ export class MqttBroker {
     }
     this.deps.guard?.succeeded(keys);
     this.agentOf.set(client, username);
+    // from the next packet on, the limit of an authenticated agent
+    this.guarded.get(client.conn)?.(username);
   }
 
   private async authorizePublish(client: Client | null, packet: PublishPacket): Promise<void> {
@@ -271,7 +368,7 @@ export class MqttBroker {
 
   private authorizeSubscribe(client: Client, sub: Subscription): Subscription | null {
     const agentId = this.agentOf.get(client);
-    if (agentId && sub.topic === agentTopic(agentId, 'config')) return sub;
+    if (agentId && AGENT_SUBSCRIBE_LEAVES.some((leaf) => sub.topic === agentTopic(agentId, leaf))) return sub;
     this.deps.logger.warn('subscription refused', { client: client.id, topic: sub.topic, code: 'RW_ERR_ACL' });
     return null;
   }

@@ -2,7 +2,7 @@
 // part through the narrow view it offers; `status` is 'degraded' (503) when the broker is down,
 // rrdcached is down or not answering, SQLite fails a trivial query, or the fault monitor holds a
 // fault (RES: disk full, read-only, I/O errors, database integrity, lost commits); `causes` says which.
-import type { ApplianceFault, PublicHealthResponse, HealthResponse } from '../../contract/api.js';
+import type { ApplianceFault, BoundRefusals, PublicHealthResponse, HealthResponse } from '../../contract/api.js';
 import { CAUSE_TEXT } from './fault-monitor.js';
 import type { ModemHealth, SmsHealth } from '../../contract/alerts-api.js';
 import { API_PREFIX } from '../../contract/api.js';
@@ -28,6 +28,8 @@ export interface HealthSources {
   faults: () => ApplianceFault[];
   /** writes that failed on a storage fault, all places together */
   writeFailures: () => number;
+  /** inputs refused for exceeding their bound (RES) */
+  refusals: () => BoundRefusals;
 }
 
 /** Why the appliance is degraded, in a few words each; empty when it is well. */
@@ -68,6 +70,7 @@ export function healthReport(s: HealthSources): HealthResponse {
       ingestRefused: s.ingest.counters.refused,
       writeFailures: s.writeFailures(),
     },
+    refusals: s.refusals(),
     storage: {
       dataDir: s.dataDir,
       freeBytes: cap.freeBytes,

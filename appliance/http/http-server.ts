@@ -10,10 +10,14 @@
 // Bounds: a body is at most MAX_JSON_BODY_BYTES (413 above), a request must arrive whole within
 // `requestTimeoutMs` (a body dribbled in slowly is cut off), headers within HEADERS_TIMEOUT_MS,
 // an idle keep-alive socket is closed after KEEP_ALIVE_TIMEOUT_MS, a URL is at most
-// MAX_PARAM_CHARS per path parameter (find-my-way's maxParamLength).
+// MAX_PARAM_CHARS per path parameter (find-my-way's maxParamLength), the request line (query
+// string included) and headers at most MAX_HEADER_BYTES (431 above), connections at once at most
+// MAX_HTTP_CONNECTIONS (beyond, Node closes a new one at once). Each refusal is counted in
+// HttpRefusalCounters (GET /api/v1/health `refusals`, docs/bounds.md).
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { stat } from 'node:fs/promises';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -50,6 +54,57 @@ export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** a socket with no traffic either way (an SSE stream sends a heartbeat every 15 s) */
 export const CONNECTION_TIMEOUT_MS = 120_000;
 export const MAX_PARAM_CHARS = 200;
+/**
+ * Request line and headers (Node's maxHeaderSize, its default, written down): a session cookie,
+ * a CSRF token and the longest URL the UI makes fit many times over.
+ */
+export const MAX_HEADER_BYTES = 16 * 1024;
+/**
+ * Connections at once per listener: a browser opens at most 6 per origin plus its event stream,
+ * agents use HTTP only to enroll and fetch their installer; beyond this a new one is closed.
+ */
+export const MAX_HTTP_CONNECTIONS = 1024;
+
+/** HTTP requests refused for a bound (RES), since start. */
+export interface HttpRefusalCounters {
+  /** 413: body over MAX_JSON_BODY_BYTES */
+  bodyTooLarge: number;
+  /** 431: request line and headers over MAX_HEADER_BYTES */
+  headersTooLarge: number;
+  /** 408: headers or the whole request not in time */
+  timeouts: number;
+  /** connections closed at once beyond MAX_HTTP_CONNECTIONS */
+  connectionsDropped: number;
+}
+
+export function httpRefusalCounters(): HttpRefusalCounters {
+  return { bodyTooLarge: 0, headersTooLarge: 0, timeouts: 0, connectionsDropped: 0 };
+}
+
+/**
+ * A client error Node's HTTP parser raises before there is a request (Fastify's clientErrorHandler):
+ * answered in the API's error shape, counted, and the socket closed.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, counters: HttpRefusalCounters): void {
+  // a reset: the socket is gone, nothing to answer (https://nodejs.org/api/http.html#event-clienterror)
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  let status = 400;
+  let message: string = ERROR_CODES.RW_ERR_BAD_REQUEST;
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    counters.timeouts++;
+    status = 408;
+    message = 'the request did not arrive in time';
+  } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+    counters.headersTooLarge++;
+    status = 431;
+    message = `request line and headers over ${MAX_HEADER_BYTES} bytes`;
+  }
+  const body = JSON.stringify(errorBody('RW_ERR_BAD_REQUEST', message));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
 /** Strict-Transport-Security on HTTPS answers: a year; browsers ignore it while the certificate
  * does not verify (RFC 6797 8.1), so it takes effect with an uploaded, trusted certificate */
 export const HSTS_MAX_AGE_S = 365 * 24 * 3600;
@@ -159,13 +214,24 @@ export interface HttpAppOptions {
   audit?: (entry: ChangeEntry) => void;
   /** serve HTTPS with this key and certificate chain (PEM); none: the app's server is plain HTTP */
   tls?: { key: Buffer; cert: Buffer };
+  /** where refusals are counted; none: counted in a private object */
+  refusals?: HttpRefusalCounters;
+  /** MAX_HTTP_CONNECTIONS unless a test wants it smaller */
+  maxConnections?: number;
 }
 
 type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 /** the request handler Fastify gave the server factory: a plain-HTTP server serves the same app with it */
 const HANDLERS = new WeakMap<FastifyInstance, RequestHandler>();
-/** the timeouts of the app's server, for the plain-HTTP one */
-const PLAIN_SERVER_OPTIONS = new WeakMap<FastifyInstance, http.ServerOptions>();
+/** the timeouts and limits of the app's server, for the plain-HTTP one */
+const PLAIN_SERVER_OPTIONS = new WeakMap<FastifyInstance, { options: http.ServerOptions; maxConnections: number; refusals: HttpRefusalCounters }>();
+
+/** Node closes a connection beyond `max` as it arrives ('drop'); counted. */
+function capConnections<S extends http.Server>(server: S, max: number, refusals: HttpRefusalCounters): S {
+  server.maxConnections = max;
+  server.on('drop', () => { refusals.connectionsDropped++; });
+  return server;
+}
 
 /** The security headers (SEC): no inline script or style, no framing, no sniffing. */
 const CONTENT_SECURITY_POLICY = {
@@ -192,8 +258,11 @@ const CONTENT_SECURITY_POLICY = {
  */
 export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
   const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const refusals = opts.refusals ?? httpRefusalCounters();
+  const maxConnections = opts.maxConnections ?? MAX_HTTP_CONNECTIONS;
   const serverOptions = {
     noDelay: true,
+    maxHeaderSize: MAX_HEADER_BYTES,
     requestTimeout,
     headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
     connectionsCheckingInterval: opts.timeoutCheckMs ?? 5_000,
@@ -207,15 +276,17 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     routerOptions: { maxParamLength: MAX_PARAM_CHARS },
     return503OnClosing: true,
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, refusals),
     serverFactory: (h) => {
       handler = h;
-      return opts.tls
+      const server = opts.tls
         ? https.createServer({ ...serverOptions, key: opts.tls.key, cert: opts.tls.cert, minVersion: 'TLSv1.2' }, h)
         : http.createServer(serverOptions, h);
+      return capConnections(server, maxConnections, refusals);
     },
   });
   if (handler) HANDLERS.set(app, handler);
-  PLAIN_SERVER_OPTIONS.set(app, serverOptions);
+  PLAIN_SERVER_OPTIONS.set(app, { options: serverOptions, maxConnections, refusals });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -280,6 +351,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
       status = 403;
       err.message = ERROR_CODES.RW_ERR_CSRF;
     } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      refusals.bodyTooLarge++;
       code = 'RW_ERR_BAD_REQUEST';
       status = 413;
       err.message = `request body over ${MAX_JSON_BODY_BYTES} bytes`;
@@ -384,7 +456,8 @@ export class HttpServer {
     const handler = HANDLERS.get(app);
     if (!plain || plain.mode === 'off' || !handler) return;
     const mode = plain.mode;
-    const server = http.createServer(PLAIN_SERVER_OPTIONS.get(app) ?? {}, (req, res) => {
+    const limits = PLAIN_SERVER_OPTIONS.get(app);
+    const server = http.createServer(limits?.options ?? {}, (req, res) => {
       const action = plainHttpAction(mode, req.method ?? 'GET', req.url ?? '/', plain.httpsOrigin());
       if (action.kind === 'serve') {
         handler(req, res);
@@ -395,6 +468,7 @@ export class HttpServer {
     });
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     server.timeout = CONNECTION_TIMEOUT_MS;
+    if (limits) capConnections(server, limits.maxConnections, limits.refusals);
     this.plainServer = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -5,7 +5,7 @@
 // the agents' queues, not in this process's memory, and a power cut loses nothing acknowledged.
 import Queue from 'yocto-queue';
 import { parseMetricsPayload, type MetricsBatch, type Sample, type Snapshot } from '../../contract/metrics.js';
-import { inventorySchema } from '../../contract/inventory.js';
+import { INVENTORY_LIMITS, inventorySchema } from '../../contract/inventory.js';
 import { STATUS_OFFLINE, STATUS_ONLINE } from '../../contract/topics.js';
 import { nowSeconds, type Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
@@ -130,6 +130,10 @@ export class Ingest {
 
   handleInventory(agentId: string, payload: Buffer): boolean {
     this.counters.messagesIn++;
+    if (payload.byteLength > INVENTORY_LIMITS.maxPayloadBytes) {
+      this.badPayload(agentId, 'inventory', `payload of ${payload.byteLength} bytes exceeds ${INVENTORY_LIMITS.maxPayloadBytes}`);
+      return false;
+    }
     let json: unknown;
     try {
       json = JSON.parse(payload.toString('utf8'));

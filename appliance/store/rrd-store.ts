@@ -22,6 +22,7 @@ import { RrdcachedSupervisor, withTimeout, type BackoffOptions, type RrdcachedHe
 import { RrdTemplates, syncFile, TEMPLATE_DIR } from './rrd-templates.js';
 import { SampleJournal, syncFilesystemOf, type SampleJournalStats } from './sample-journal.js';
 import { alignColumns, mergeSeriesParts, type SeriesPart } from './series-merge.js';
+import type { SeriesQuota } from './series-quota.js';
 
 export interface RrdStoreDeps {
   dataDir: string;
@@ -58,6 +59,8 @@ export interface RrdStoreDeps {
   onAnswering?: (answering: boolean) => void;
   /** RES: a series read (one FETCH) answered by then or refused with RW_ERR_RRDCACHED_DOWN; default SERIES_READ_TIMEOUT_MS */
   readTimeoutMs?: number;
+  /** decides whether a new file fits its agent's quota (RES); none: no quota */
+  seriesQuota?: SeriesQuota;
 }
 
 /** RES: a FETCH of a hung rrdcached is given up after this (503 RW_ERR_RRDCACHED_DOWN) instead of hanging the request. */
@@ -283,6 +286,15 @@ export class RrdStore {
     // rrdcached refuses an update older than the previous one of the same file: send each
     // file's updates oldest first, whatever order the batch had
     for (const b of batches.values()) b.updates.sort((x, y) => x.t - y.t);
+    // samples that would make a file beyond the agent's quota are refused (series-quota.ts)
+    const overQuota = this.overQuota(agentId, batches);
+    if (overQuota) {
+      for (const b of await overQuota) {
+        batches.delete(b.state);
+        this.fileStatesByAgent.get(agentId)?.forEach((state, id, series) => { if (state === b.state) series.delete(id); });
+        for (const _ of b.updates) refused();
+      }
+    }
 
     const deadline = new Deadline(this.deps.clock, this.downWaitMs);
     // almost always every file exists already: then nothing is awaited (a promise per file per
@@ -345,6 +357,18 @@ export class RrdStore {
     await journaled;
     if (result.rejected > 0) this.log.debug('samples rejected', { agentId, rejected: result.rejected, updated: result.updated });
     return result;
+  }
+
+  /** The batches for files not known to exist that the quota refuses; null (nothing awaited) when every file is known. */
+  private overQuota(agentId: string, batches: Map<FileState, FileBatch>): Promise<FileBatch[]> | null {
+    const quota = this.deps.seriesQuota;
+    if (!quota) return null;
+    let unknown: FileBatch[] | null = null;
+    for (const b of batches.values()) if (b.state.made === undefined) (unknown ??= []).push(b);
+    if (!unknown) return null;
+    const candidates = unknown;
+    return quota.beyondQuota(agentId, candidates.map((b) => ({ file: b.state.file, samples: b.updates.length })))
+      .then((refused) => candidates.filter((b) => refused.has(b.state.file)));
   }
 
   /**

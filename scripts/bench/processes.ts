@@ -219,7 +219,9 @@ export async function startAppliance(cleanup: Cleanup, o: ApplianceStartOptions)
   const m = manage(cleanup, 'appliance', process.execPath, [
     ...o.nodeArgs, binary,
     '--data-dir', o.dataDir, '--http-port', '0', '--mqtt-port', '0', '--mqtts-port', '0', '--https-port', '0', '--http-plain', 'serve', '--listen', '127.0.0.1',
-    '--enroll-token', o.token, '--retention', 'bench', ...o.extraArgs,
+    '--enroll-token', o.token, '--retention', 'bench',
+    // every simulated agent connects from 127.0.0.1: the per-address cap would refuse all but 1,024
+    '--mqtt-connections-per-address', '1000000', ...o.extraArgs,
   ], (line) => { for (const l of listeners) l(line); });
   const ready = await waitForLine(m, 'the appliance', 60_000, (line) => {
     const r = /^rackwatch ready (\{.*\})$/.exec(line);
@@ -234,12 +236,20 @@ export interface StartedBroker extends Managed {
 }
 
 export async function startBareAedes(cleanup: Cleanup, script: string): Promise<StartedBroker> {
+  return startBrokerScript(cleanup, 'bare Aedes', script, [], 'bare-aedes ready');
+}
+
+/**
+ * A bench broker script (bundled by run.mjs) started with `--port 0 --host 127.0.0.1` and `args`,
+ * once it prints `<readyPrefix> {"port":…}`.
+ */
+export async function startBrokerScript(cleanup: Cleanup, what: string, script: string, args: string[], readyPrefix: string): Promise<StartedBroker> {
   if (!existsSync(script)) throw new Error(`${script} is missing: run the benchmark through scripts/bench/run.mjs`);
   const listeners: ((l: string) => void)[] = [];
-  const m = manage(cleanup, 'bare Aedes', process.execPath, [script, '--port', '0', '--host', '127.0.0.1'], (line) => { for (const l of listeners) l(line); });
-  const ready = await waitForLine(m, 'bare Aedes', 20_000, (line) => {
-    const r = /^bare-aedes ready (\{.*\})$/.exec(line);
-    return r?.[1] ? (JSON.parse(r[1]) as { port: number }) : null;
+  const m = manage(cleanup, what, process.execPath, [script, '--port', '0', '--host', '127.0.0.1', ...args], (line) => { for (const l of listeners) l(line); });
+  const ready = await waitForLine(m, what, 20_000, (line) => {
+    if (!line.startsWith(`${readyPrefix} `)) return null;
+    return JSON.parse(line.slice(readyPrefix.length + 1)) as { port: number };
   }, (cb) => listeners.push(cb));
   return { ...m, port: ready.port };
 }

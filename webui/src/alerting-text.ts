@@ -24,6 +24,8 @@ export function metricText(metric: AlertMetric, key: string | undefined, t: Tran
       return key ? `${t('metric.lockout')}: ${key}` : t('metric.lockout');
     case 'fault':
       return key ? `${t('metric.fault')}: ${key}` : t('metric.fault');
+    case 'series_quota':
+      return t('metric.series_quota');
   }
 }
 
@@ -32,6 +34,7 @@ export function valueVsThreshold(alert: Pick<Alert, 'metric' | 'unit' | 'value' 
   if (alert.metric.kind === 'agent_silent') return t('alert.silent');
   if (alert.metric.kind === 'lockout') return t('metric.lockout');
   if (alert.metric.kind === 'fault') return t('metric.fault');
+  if (alert.metric.kind === 'series_quota') return t('metric.series_quota');
   return `${formatMetricValue(alert.value, alert.unit, fmt)} ${alert.comparison} ${formatMetricValue(alert.threshold, alert.unit, fmt)}`;
 }
 

@@ -23,7 +23,8 @@ const SEVERITY_TAG: Record<Language, Record<Severity, string>> = {
 
 const WORDS = {
   en: {
-    ok: 'OK', ack: 'ACK', back: 'reporting again', offline: 'offline', noData: 'no data', silent: 'silent', lockout: 'sign-in locked', fault: 'appliance degraded', since: (t: string) => `since ${t}`, until: (t: string) => `until ${t}`,
+    ok: 'OK', ack: 'ACK', back: 'reporting again', offline: 'offline', noData: 'no data', silent: 'silent', lockout: 'sign-in locked', fault: 'appliance degraded', quota: 'series quota full',
+    since: (t: string) => `since ${t}`, until: (t: string) => `until ${t}`,
     was: (s: string) => `was ${s}`, by: (who: string) => `by ${who}`, noAck: (d: string) => `NO ACK ${d}:`,
     ruleOff: 'rule off', removed: 'server removed', replyAck: (id: number) => `reply ACK ${id}`, fullest: (m: string, p: string) => `fullest ${m} ${p}`,
     topCpu: (p: string, v: string) => `top cpu ${p} ${v}`, topMem: (p: string, v: string) => `top mem ${p} ${v}`,
@@ -32,7 +33,8 @@ const WORDS = {
     acked: (n: number) => `acked ${n}`,
   },
   ko: {
-    ok: '복구', ack: '확인', back: '응답 재개', offline: '오프라인', noData: '데이터 없음', silent: '응답 없음', lockout: '로그인 잠김', fault: '장비 이상', since: (t: string) => `${t}부터`, until: (t: string) => `${t}까지`,
+    ok: '복구', ack: '확인', back: '응답 재개', offline: '오프라인', noData: '데이터 없음', silent: '응답 없음', lockout: '로그인 잠김', fault: '장비 이상', quota: '시계열 한도 초과',
+    since: (t: string) => `${t}부터`, until: (t: string) => `${t}까지`,
     was: (s: string) => `이전 ${s}`, by: (who: string) => `${who} 확인`, noAck: (d: string) => `${d} 미확인:`,
     ruleOff: '규칙 해제', removed: '서버 삭제', replyAck: (id: number) => `ACK ${id} 회신`, fullest: (m: string, p: string) => `최대 ${m} ${p}`,
     topCpu: (p: string, v: string) => `CPU 최다 ${p} ${v}`, topMem: (p: string, v: string) => `메모리 최다 ${p} ${v}`,
@@ -76,6 +78,8 @@ export function metricLabel(metric: AlertMetric, key: string | undefined, langua
       return WORDS[language].lockout;
     case 'fault':
       return WORDS[language].fault;
+    case 'series_quota':
+      return WORDS[language].quota;
   }
 }
 
@@ -189,6 +193,10 @@ function problem(alert: Alert, options: TemplateOptions): string[] {
   }
   // the cause in the appliance's own words (English: it names files and daemons)
   if (alert.metric.kind === 'fault') return [w.fault, ...(alert.cause.fault ? [alert.cause.fault.cause] : [])];
+  if (alert.metric.kind === 'series_quota') {
+    const q = alert.cause.seriesQuota;
+    return [w.quota, ...(q ? [`${q.files}/${q.maxFiles}`, q.example] : [])];
+  }
   if (alert.metric.kind === 'agent_silent') {
     const silence = alert.cause.silence;
     const what = silence?.reason === 'offline' ? w.offline : silence?.reason === 'no-data' ? w.noData : w.silent;
