@@ -7,7 +7,9 @@ import { startPtySimulator } from './pty-simulator.js';
 import { SimLogFile, simLogView } from './sim-log-file.js';
 
 export async function startSimulatedModem({ dataDir, clock, logger }: SimulatedModemOptions): Promise<SimulatedModem> {
-  const sim = await startPtySimulator({ clock, logger: logger.child('modem-sim') });
+  // the pty links and socat's pid file under the data directory, so the next start finds a socat
+  // that a killed appliance left behind
+  const sim = await startPtySimulator({ clock, logger: logger.child('modem-sim'), dir: path.join(dataDir, 'run', 'modem-sim') });
   const logFile = new SimLogFile({ log: sim.log, file: path.join(dataDir, 'modem-sim.log'), clock, logger, bootMs: clock.now() });
   logFile.start();
   return {
