@@ -58,13 +58,13 @@ void t.test('mutated real metrics payloads: ok or a reason, never a throw; what 
   fc.assert(fc.property(mutatedBytes(METRICS_CORPUS), (p) => {
     checkParser(p);
     if (parseMetricsPayload(p, NOW).ok) accepted++;
-  }), fuzzParams(3_000));
+  }), fuzzParams(1_500));
   t.ok(accepted > 0, `some mutants are still valid (${accepted}), so the checks past JSON.parse are reached`);
   t.end();
 });
 
 void t.test('random JSON values and random bytes: ok or a reason, never a throw', (t) => {
-  fc.assert(fc.property(fc.oneof(fc.jsonValue().map(enc), fc.uint8Array({ maxLength: 512 })), checkParser), fuzzParams(2_000));
+  fc.assert(fc.property(fc.oneof(fc.jsonValue().map(enc), fc.uint8Array({ maxLength: 512 })), checkParser), fuzzParams(1_000));
   t.end();
 });
 
@@ -78,6 +78,6 @@ void t.test('mutated inventories: the schema answers, never throws', (t) => {
     }
     const r = inventorySchema.safeParse(json);
     if (!r.success && r.error.issues.length === 0) throw new Error('refused without an issue');
-  }), fuzzParams(2_000));
+  }), fuzzParams(1_000));
   t.end();
 });
