@@ -9,7 +9,9 @@
 //    there, if its command line shows it is ours (a pid may have been reused by then). This also
 //    covers the instant between fork and setpriv's prctl, when the parent's death goes unnoticed.
 import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 
@@ -36,8 +38,23 @@ export function canTieToParent(): boolean {
  * dies; unchanged where setpriv cannot do it (the pid file then has to do).
  */
 export function tiedToParent(command: string, args: readonly string[], signal: ParentDeathSignal): { command: string; args: string[] } {
-  if (!canTieToParent()) return { command, args: [...args] };
+  // a program that is not there is spawned as it is, so the caller gets spawn's own ENOENT
+  // instead of setpriv's "failed to execute" exit
+  if (!canTieToParent() || !isExecutable(command)) return { command, args: [...args] };
   return { command: 'setpriv', args: ['--pdeathsig', signal, '--', command, ...args] };
+}
+
+/** Whether `command` (a path, or a name looked up in PATH) names an executable file. */
+function isExecutable(command: string): boolean {
+  const candidates = command.includes('/') ? [command] : (process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => path.join(dir, command));
+  return candidates.some((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 export interface OrphanToStop {
