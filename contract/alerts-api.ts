@@ -274,8 +274,9 @@ export interface SimLogResponse {
 }
 
 export type SimFaultRequest =
-  | { kind: 'slowSend'; ms: number; times?: number }
+  | { kind: 'slowSend'; ms: number; nth?: number; times?: number }
   | { kind: 'cmsOnCmgs'; code: number; nth?: number; times?: number }
+  | { kind: 'cmsEvery'; code: number; every: number }
   | { kind: 'clear' };
 
 /** One line of <data-dir>/modem-sim.log. */

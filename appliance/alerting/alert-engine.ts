@@ -568,6 +568,7 @@ export class AlertEngine {
       groupsOf: this.groupsOf,
       nowMs: now,
       graceUntilMs: this.startedAt + this.o.silenceGraceMs,
+      graceFromMs: this.startedAt,
     });
     this.apply(result, result.verdicts);
   }

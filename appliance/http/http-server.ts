@@ -275,6 +275,11 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     routerOptions: { maxParamLength: MAX_PARAM_CHARS },
+    // a path the router cannot decode ('%', '%zz') is refused before any hook or error handler:
+    // without this Fastify answered its own {"code":"FST_ERR_BAD_URL"} (found by fuzzing, RES)
+    frameworkErrors: (err, _req, reply) => {
+      void (reply as FastifyReply).code(400).header('cache-control', 'no-store').send(errorBody('RW_ERR_BAD_REQUEST', err.message));
+    },
     return503OnClosing: true,
     clientErrorHandler: (err, socket) => answerClientError(err, socket, refusals),
     serverFactory: (h) => {

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RwError } from '../../contract/errors.js';
+import { stopOrphan, tiedToParent } from '../../core/child-lifetime.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { RrdcachedClient } from './rrdcached-client.js';
@@ -302,8 +303,11 @@ export class RrdcachedSupervisor {
     this.stderrTail = [];
     // its own process group: a Ctrl-C in the terminal (SIGINT to the foreground group) reaches the
     // appliance, which flushes and stops rrdcached in order; rrdcached must not die first and drop
-    // the FLUSHALL (an orphan left by a SIGKILLed appliance is found by its pid file on restart)
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // the FLUSHALL. If the appliance dies (SIGKILL) rrdcached gets SIGTERM, and -F writes
+    // everything before it exits (core/child-lifetime.ts); one still running is found by its pid
+    // file on restart.
+    const run = tiedToParent(binary, args, 'TERM');
+    const child = spawn(run.command, run.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
     let exited!: () => void;
     this.childExited = new Promise((r) => { exited = r; });
@@ -505,23 +509,14 @@ export class RrdcachedSupervisor {
       await rm(this.paths.pidFile, { force: true });
       return;
     }
-    let cmdline: string;
-    try {
-      cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      return; // not running (rrdcached removes a stale pid file itself)
-    }
-    if (!cmdline.split('\0').includes(this.paths.pidFile)) return;
-    this.log.warn('stopping an rrdcached left over from a previous run', { pid });
-    process.kill(pid, 'SIGTERM');
-    const deadline = this.deps.clock.now() + (this.deps.stopTimeoutMs ?? 30_000);
-    while (isAlive(pid)) {
-      if (this.deps.clock.now() >= deadline) {
-        process.kill(pid, 'SIGKILL');
-        break;
-      }
-      await this.sleep(100);
-    }
+    await stopOrphan({
+      pidFile: this.paths.pidFile,
+      isOurs: (argv) => argv.includes(this.paths.pidFile),
+      name: 'rrdcached',
+      clock: this.deps.clock,
+      logger: this.log,
+      timeoutMs: this.deps.stopTimeoutMs ?? 30_000,
+    });
   }
 }
 
@@ -532,13 +527,4 @@ export function withTimeout<T>(p: Promise<T>, ms: number, clock: Clock): Promise
     timer = clock.setTimeout(() => reject(new RwError('RW_ERR_RRDCACHED', `no answer within ${ms} ms`)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clock.clearTimeout(timer));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

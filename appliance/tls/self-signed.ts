@@ -12,6 +12,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { tiedToParent } from '../../core/child-lifetime.js';
 import { checkCertificate } from './certificate-check.js';
 
 export const SELF_SIGNED_VALIDITY_DAYS = 3650;
@@ -59,7 +60,9 @@ export function opensslConfig(commonName: string, altNames: string[]): string {
 
 function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 30_000 }, (error, _stdout, stderr) => {
+    // openssl dies with the appliance (core/child-lifetime.ts) instead of finishing for nobody
+    const run = tiedToParent(cmd, args, 'KILL');
+    execFile(run.command, run.args, { timeout: 30_000 }, (error, _stdout, stderr) => {
       if (error) reject(new Error(`${cmd} ${args[0] ?? ''} failed: ${stderr.trim() || error.message}`));
       else resolve();
     });

@@ -7,7 +7,9 @@ import { startPtySimulator } from './pty-simulator.js';
 import { SimLogFile, simLogView } from './sim-log-file.js';
 
 export async function startSimulatedModem({ dataDir, clock, logger }: SimulatedModemOptions): Promise<SimulatedModem> {
-  const sim = await startPtySimulator({ clock, logger: logger.child('modem-sim') });
+  // the pty links and socat's pid file under the data directory, so the next start finds a socat
+  // that a killed appliance left behind
+  const sim = await startPtySimulator({ clock, logger: logger.child('modem-sim'), dir: path.join(dataDir, 'run', 'modem-sim') });
   const logFile = new SimLogFile({ log: sim.log, file: path.join(dataDir, 'modem-sim.log'), clock, logger, bootMs: clock.now() });
   logFile.start();
   return {
@@ -31,7 +33,7 @@ function armFault(faults: Faults, request: unknown): ReturnType<SimulatedModem['
     case 'slowSend': {
       const ms = num(body.ms);
       if (ms === undefined) return { ok: false, problems: ['ms: must be a number ≥ 0'] };
-      faults.slowSend(ms, { times: num(body.times) ?? 1 });
+      faults.slowSend(ms, { nth: num(body.nth) ?? 1, times: num(body.times) ?? 1 });
       break;
     }
     case 'cmsOnCmgs': {
@@ -40,11 +42,18 @@ function armFault(faults: Faults, request: unknown): ReturnType<SimulatedModem['
       faults.cmsOnCmgs(code, { nth: num(body.nth) ?? 1, times: num(body.times) ?? 1 });
       break;
     }
+    case 'cmsEvery': {
+      const code = num(body.code);
+      const every = num(body.every);
+      if (code === undefined || every === undefined || !Number.isInteger(every) || every < 1) return { ok: false, problems: ['code, every: a +CMS ERROR code and an integer ≥ 1'] };
+      faults.cmsEvery(code, every);
+      break;
+    }
     case 'clear':
       faults.clear();
       break;
     default:
-      return { ok: false, problems: ['kind: must be slowSend, cmsOnCmgs or clear'] };
+      return { ok: false, problems: ['kind: must be slowSend, cmsOnCmgs, cmsEvery or clear'] };
   }
   return { ok: true, armed: faults.armed };
 }

@@ -3,7 +3,7 @@
 //   deliver <from> <text…>   an incoming SMS (split into parts like the network would)
 //   reboot                   boot banners, as after a brown-out
 //   unplug | replug [name]   the pty disappears / comes back under a new name
-//   error [n] | cms <code> | hang | clear | late-prompt <ms>   faults (sim-faults.ts)
+//   error [n] | cms <code> | cms-every <code> <n> | hang | clear | late-prompt <ms>   faults (sim-faults.ts)
 //   log                      the decoded SMS-SUBMITs so far
 // Run with: node scripts/modem-sim/run.mjs [--pin 1234] [--empty-smsc] [--no-lte] [--dir DIR]
 import { createInterface } from 'node:readline';
@@ -64,6 +64,9 @@ commands.on('line', (line) => {
         return 'armed';
       case 'cms':
         sim.faults.cmsOnCmgs(Number(args[0] ?? 500));
+        return 'armed';
+      case 'cms-every':
+        sim.faults.cmsEvery(Number(args[0] ?? 500), Number(args[1] ?? 3));
         return 'armed';
       case 'hang':
         sim.faults.noAnswer({ times: Infinity });

@@ -6,11 +6,12 @@
 // end-to-end tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, unlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SerialPort } from 'serialport';
 import { ModemError } from '../../appliance/alerting/modem/modem-error.js';
+import { stopOrphan, tiedToParent } from '../../core/child-lifetime.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { ModemModel, type ModemModelOptions } from './modem-model.js';
@@ -18,7 +19,10 @@ import type { SimFaults } from './sim-faults.js';
 import type { SimLog } from './sim-log.js';
 
 export interface PtySimulatorOptions {
-  /** Directory for the pty links; default: a new temporary directory, removed by stop(). */
+  /**
+   * Directory for the pty links and socat's pid file; default: a new temporary directory, removed
+   * by stop(). A socat that a killed process left running with its links here is stopped first.
+   */
   readonly dir?: string;
   /** Name of the DTE link in `dir` (default 'modem'). */
   readonly linkName?: string;
@@ -49,6 +53,7 @@ export interface PtySimulator {
 
 const SOCAT_READY = 'starting data transfer loop';
 const SOCAT_START_TIMEOUT_MS = 5_000;
+const SOCAT_PID_FILE = 'socat.pid';
 
 interface Line {
   readonly socat: ChildProcess;
@@ -64,6 +69,12 @@ export async function startPtySimulator(options: PtySimulatorOptions = {}): Prom
   const socatPath = options.socatPath ?? 'socat';
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'rw-modem-sim-')));
+  const pidFile = path.join(dir, SOCAT_PID_FILE);
+  if (!ownDir) {
+    await mkdir(dir, { recursive: true });
+    // ours: a socat whose pty links are in this directory
+    await stopOrphan({ pidFile, isOurs: (argv) => path.basename(argv[0] ?? '') === 'socat' && argv.some((a) => a.includes(`link=${dir}${path.sep}`)), name: 'modem simulator socat', clock, logger: log, timeoutMs: 5_000 });
+  }
   const model = new ModemModel(options.model ?? {}, { clock });
   let generation = 0;
   let line: Line | undefined;
@@ -73,7 +84,10 @@ export async function startPtySimulator(options: PtySimulatorOptions = {}): Prom
     generation += 1;
     const dtePath = path.join(dir, linkName);
     const dcePath = path.join(dir, `sim-side-${generation}`);
+    // links a SIGKILLed socat could not remove
+    await Promise.all([dtePath, dcePath].map((p) => unlink(p).catch(() => undefined)));
     const socat = await startSocat(socatPath, dtePath, dcePath, log);
+    if (socat.pid !== undefined) await writeFile(pidFile, `${socat.pid}\n`);
     const port = new SerialPort({ path: dcePath, baudRate: 115_200, autoOpen: false, lock: false });
     try {
       await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
@@ -98,6 +112,7 @@ export async function startPtySimulator(options: PtySimulatorOptions = {}): Prom
     model.detach();
     l.port.removeAllListeners('data');
     await stopSocat(l.socat);
+    await unlink(pidFile).catch(() => undefined);
     if (l.port.isOpen) await new Promise<void>((resolve) => l.port.close(() => resolve()));
     // socat removes its links on a clean exit; make sure they are gone after any exit
     await Promise.all([l.dtePath, l.dcePath].map((p) => unlink(p).catch(() => undefined)));
@@ -137,9 +152,10 @@ export async function startPtySimulator(options: PtySimulatorOptions = {}): Prom
 }
 
 async function startSocat(socatPath: string, dtePath: string, dcePath: string, log: Logger): Promise<ChildProcess> {
-  const socat = spawn(socatPath, ['-d', '-d', `pty,raw,echo=0,link=${dtePath}`, `pty,raw,echo=0,link=${dcePath}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  // KILL when the process that started it dies (core/child-lifetime.ts), and its own process
+  // group, so a Ctrl-C reaches the appliance, which unplugs it in order
+  const run = tiedToParent(socatPath, ['-d', '-d', `pty,raw,echo=0,link=${dtePath}`, `pty,raw,echo=0,link=${dcePath}`], 'KILL');
+  const socat = spawn(run.command, run.args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   try {
     await new Promise<void>((resolve, reject) => {

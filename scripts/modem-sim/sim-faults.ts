@@ -5,9 +5,10 @@
 // Faults the model knows (notes/sms.md §3 "Scenarios to script"):
 //   errorNext     the next n matching commands answer ERROR
 //   cmsOnCmgs     the nth AT+CMGS from now answers +CMS ERROR: <code> after its PDU (e.g. 38, 500, 304)
+//   cmsEvery      every nth AT+CMGS answers +CMS ERROR: <code> until clear() (a flaky cell or module)
 //   noAnswer      matching commands get no answer at all (a hung module); `times: Infinity` until clear()
 //   latePrompt    the `> ` of the next AT+CMGS comes after `ms`
-//   slowSend      the +CMGS result of the next send comes after `ms`
+//   slowSend      the +CMGS result of the nth send from now comes after `ms`
 //   urcBurst      URC lines are inserted in the middle of the next matching response
 // The model itself offers reboot(); unplug and replug belong to the pty simulator.
 
@@ -22,8 +23,9 @@ type Armed =
   | { kind: 'error'; match?: RegExp; left: number }
   | { kind: 'silent'; match?: RegExp; left: number }
   | { kind: 'cms'; code: number; skip: number; left: number }
+  | { kind: 'cms-every'; code: number; every: number; seen: number; left: number }
   | { kind: 'late-prompt'; ms: number; left: number }
-  | { kind: 'slow-send'; ms: number; left: number }
+  | { kind: 'slow-send'; ms: number; skip: number; left: number }
   | { kind: 'urc-burst'; urcs: readonly string[]; match?: RegExp; left: number };
 
 export class SimFaults {
@@ -39,6 +41,12 @@ export class SimFaults {
     return this.#arm({ kind: 'cms', code, skip: (options.nth ?? 1) - 1, left: options.times ?? 1 });
   }
 
+  /** Every `every`th AT+CMGS from now (the `every`th, 2×`every`th, …) answers `+CMS ERROR: <code>`, until clear(). */
+  cmsEvery(code: number, every: number): this {
+    if (!Number.isInteger(every) || every < 1) throw new RangeError('cmsEvery: every must be an integer ≥ 1');
+    return this.#arm({ kind: 'cms-every', code, every, seen: 0, left: Infinity });
+  }
+
   /** Matching commands are swallowed without any answer (echo still happens: it is the UART). */
   noAnswer(options: FaultMatch = {}): this {
     return this.#arm({ kind: 'silent', ...(options.match ? { match: options.match } : {}), left: options.times ?? 1 });
@@ -49,9 +57,9 @@ export class SimFaults {
     return this.#arm({ kind: 'late-prompt', ms, left: options.times ?? 1 });
   }
 
-  /** The final `+CMGS: <mr>` of the next `times` sends comes after `ms` (the notes: 20–90 s happen). */
-  slowSend(ms: number, options: { times?: number } = {}): this {
-    return this.#arm({ kind: 'slow-send', ms, left: options.times ?? 1 });
+  /** The final `+CMGS: <mr>` of the `nth` send from now (1 = the next) and the `times − 1` after it comes after `ms` (the notes: 20–90 s happen). */
+  slowSend(ms: number, options: { nth?: number; times?: number } = {}): this {
+    return this.#arm({ kind: 'slow-send', ms, skip: (options.nth ?? 1) - 1, left: options.times ?? 1 });
   }
 
   /** The next matching response carries these URC lines between its response lines and its final result. */
@@ -90,10 +98,14 @@ export class SimFaults {
     return f.ms;
   }
 
-  /** The result delay of this send, if a slow-send fault is armed. */
+  /** The result delay of this send, if a slow-send fault falls on it. Counts every accepted submit. */
   takeSlowSend(): number | undefined {
     const f = this.#armed.find((a) => a.kind === 'slow-send');
     if (!f || f.kind !== 'slow-send') return undefined;
+    if (f.skip > 0) {
+      f.skip -= 1;
+      return undefined;
+    }
     this.#use(f);
     return f.ms;
   }
@@ -101,6 +113,11 @@ export class SimFaults {
   /** The +CMS code for the PDU just submitted, if a cms fault falls on it. Counts every submit. */
   takeCmsForSubmit(): number | undefined {
     for (const f of this.#armed) {
+      if (f.kind === 'cms-every') {
+        f.seen += 1;
+        if (f.seen % f.every === 0) return f.code;
+        continue;
+      }
       if (f.kind !== 'cms') continue;
       if (f.skip > 0) {
         f.skip -= 1;

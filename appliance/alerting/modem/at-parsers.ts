@@ -1,5 +1,23 @@
 import { type Signal, type RegistrationState, type SimState } from '../../../contract/alerting.js';
 
+/** TS 27.005 <index> of a storage slot: real modems have a few hundred; a larger number is line noise. */
+const MAX_STORAGE_INDEX = 0xffff;
+/** TS 27.005 §3.1 <length> of a TPDU in octets (at most 164 for an SMS-DELIVER; 255 fits any). */
+const MAX_TPDU_LENGTH = 255;
+/** <stat> (0–4) and other small enumerations */
+const MAX_STAT = 255;
+
+/**
+ * The number a run of digits spells, or undefined past `max`. A damaged line (found by fuzzing:
+ * `+CMT: ,300000300000000001`) must not turn into an AT+CMGR=1e+20 or a length that makes every
+ * PDU look as if it had no SMSC field.
+ */
+function boundedInt(digits: string | undefined, max: number): number | undefined {
+  if (digits === undefined || digits.length > 10) return undefined;
+  const n = Number(digits);
+  return n <= max ? n : undefined;
+}
+
 /** `+CSQ: <rssi>,<ber>` (TS 27.007 §8.5). Undefined when the line is not a CSQ response. */
 export function parseCsq(line: string): Signal | undefined {
   const m = /^\+CSQ:\s*(\d+)\s*,\s*(\d+)/.exec(line);
@@ -69,15 +87,17 @@ export function parseCsca(line: string): string | undefined {
 /** `+CMTI: <mem>,<index>` / `+CDSI: <mem>,<index>` (TS 27.005 §3.4.1). */
 export function parseNewMessageIndication(line: string): { kind: 'sms' | 'report'; mem: string; index: number } | undefined {
   const m = /^\+(CMTI|CDSI):\s*"?([A-Z0-9]*)"?\s*,\s*(\d+)/.exec(line);
-  if (!m) return undefined;
-  return { kind: m[1] === 'CMTI' ? 'sms' : 'report', mem: m[2] ?? '', index: Number(m[3]) };
+  const index = boundedInt(m?.[3], MAX_STORAGE_INDEX);
+  if (!m || index === undefined) return undefined;
+  return { kind: m[1] === 'CMTI' ? 'sms' : 'report', mem: m[2] ?? '', index };
 }
 
 /** The <length> of a `+CMT: [<alpha>],<length>` or `+CDS: <length>` header (TS 27.005 §3.4.1). */
 export function parseRoutedHeader(line: string): { kind: 'sms' | 'report'; length: number } | undefined {
   const m = /^\+(CMT|CDS):\s*(?:.*,)?\s*(\d+)\s*$/.exec(line);
-  if (!m) return undefined;
-  return { kind: m[1] === 'CMT' ? 'sms' : 'report', length: Number(m[2]) };
+  const length = boundedInt(m?.[2], MAX_TPDU_LENGTH);
+  if (!m || length === undefined) return undefined;
+  return { kind: m[1] === 'CMT' ? 'sms' : 'report', length };
 }
 
 export interface StoredPdu {
@@ -93,8 +113,10 @@ export interface StoredPdu {
 export function parseCmgr(lines: readonly string[], index: number): StoredPdu | undefined {
   const m = /^\+CMGR:\s*(\d+)\s*,[^,]*,\s*(\d+)/.exec(lines[0] ?? '');
   const pdu = lines[1];
-  if (!m || pdu === undefined) return undefined;
-  return { index, stat: Number(m[1]), length: Number(m[2]), pdu };
+  const stat = boundedInt(m?.[1], MAX_STAT);
+  const length = boundedInt(m?.[2], MAX_TPDU_LENGTH);
+  if (stat === undefined || length === undefined || pdu === undefined) return undefined;
+  return { index, stat, length, pdu };
 }
 
 /** `+CMGL: <index>,<stat>,[<alpha>],<length>` + PDU line, repeated (TS 27.005 §3.4.2, PDU mode). */
@@ -103,8 +125,11 @@ export function parseCmgl(lines: readonly string[]): StoredPdu[] {
   for (let i = 0; i < lines.length; i++) {
     const m = /^\+CMGL:\s*(\d+)\s*,\s*(\d+)\s*,[^,]*,\s*(\d+)/.exec(lines[i] ?? '');
     const pdu = lines[i + 1];
-    if (!m || pdu === undefined || pdu.startsWith('+')) continue;
-    out.push({ index: Number(m[1]), stat: Number(m[2]), length: Number(m[3]), pdu });
+    const index = boundedInt(m?.[1], MAX_STORAGE_INDEX);
+    const stat = boundedInt(m?.[2], MAX_STAT);
+    const length = boundedInt(m?.[3], MAX_TPDU_LENGTH);
+    if (index === undefined || stat === undefined || length === undefined || pdu === undefined || pdu.startsWith('+')) continue;
+    out.push({ index, stat, length, pdu });
     i += 1;
   }
   return out;

@@ -20,6 +20,7 @@
 // serialport/node-serialport#2351).
 import { EventEmitter } from 'node:events';
 import { realpath } from 'node:fs/promises';
+import { RwError } from '../../../contract/errors.js';
 import type { Clock } from '../../../core/clock.js';
 import type { Logger } from '../../../core/logger.js';
 import { decodeIncoming, encodeSubmit, type TextEncoding } from '../sms/index.js';
@@ -92,11 +93,18 @@ export interface SendSmsRequest {
   /** Ask the SMSC for a status report (TP-SRR); reports arrive as 'status-report' events. */
   readonly statusReport?: boolean;
   readonly validityMinutes?: number;
+  /**
+   * Resume a multi-part message: parts before this index (0-based) were accepted by an earlier
+   * attempt and are not sent again (RES). Needs the same `concatRef` as that attempt.
+   */
+  readonly firstPart?: number;
+  /** Called as soon as the modem accepted a part, before the next one is written, so the caller can persist it. */
+  readonly onPartSent?: (part: { readonly seq: number; readonly mr: number }) => void;
 }
 
 export interface SendSmsResult {
-  /** One entry per part, in order: the TP-MR the modem assigned (wraps at 255). */
-  readonly parts: readonly { readonly mr: number }[];
+  /** One entry per part sent by this call, in order: its index in the message and the TP-MR the modem assigned (wraps at 255). */
+  readonly parts: readonly { readonly seq: number; readonly mr: number }[];
   readonly encoding: TextEncoding;
   /** The concat reference used, for multi-part messages. */
   readonly concatRef?: number;
@@ -229,15 +237,22 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
       this.#patch({ failedCount: this.#status.failedCount + 1 });
       throw e;
     }
-    const parts: { mr: number }[] = [];
-    for (const pdu of pdus) {
+    const firstPart = req.firstPart ?? 0;
+    if (!Number.isInteger(firstPart) || firstPart < 0 || firstPart >= pdus.length) {
+      throw new RwError('RW_ERR_SMS_ENCODE', `RW_ERR_SMS_ENCODE: part ${firstPart + 1} does not exist in this ${pdus.length}-part message`);
+    }
+    const parts: { seq: number; mr: number }[] = [];
+    for (let seq = firstPart; seq < pdus.length; seq++) {
+      const pdu = pdus[seq] as (typeof pdus)[number];
+      let mr: number;
       try {
-        const { mr } = await session.sendPdu(pdu.tpduLength, pdu.pduHex);
-        parts.push({ mr });
-        if (base.statusReport) this.#sent.record(mr, req.to, this.#clock.now());
+        ({ mr } = await session.sendPdu(pdu.tpduLength, pdu.pduHex));
       } catch (e) {
         throw this.#sendFailed(e, parts.length);
       }
+      parts.push({ seq, mr });
+      if (base.statusReport) this.#sent.record(mr, req.to, this.#clock.now());
+      req.onPartSent?.({ seq, mr });
     }
     this.#moduleErrorStreak = 0;
     this.#patch({ sentCount: this.#status.sentCount + 1 });

@@ -16,6 +16,10 @@
 //   (the process died mid-send) is queued again: the recipient may get it twice, never zero times.
 // - Every attempt of a multi-part message reuses the concat reference stored with it, taken from
 //   a persisted counter (0–255, wrapping), so retried parts join the same message on the handset.
+// - Each part the modem accepts is committed (sms_outbox_parts) before the next one is written, and
+//   a retry, also after a restart, resumes at the first part not yet accepted (RES): a modem that
+//   fails every nth send still gets a long message through, and each part goes out at most twice
+//   (once more only when the process died, or the modem timed out, while that part was in flight).
 import type { OutboxEntry, OutboxKind, OutboxPart, OutboxState, SmsCounters } from '../../../contract/alerts-api.js';
 import { RwError } from '../../../contract/errors.js';
 import type { Clock } from '../../../core/clock.js';
@@ -27,7 +31,27 @@ import { segmentText } from '../sms/index.js';
 export interface SmsTransport {
   /** true when a send can start now (the driver's state is 'ready') */
   isReady(): boolean;
-  send(req: { to: string; text: string; concatRef?: number; statusReport: boolean }): Promise<{ parts: readonly { mr: number }[] }>;
+  /**
+   * Sends the parts from `firstPart` (0-based; default 0) on and calls `onPartSent` as soon as the
+   * modem accepted each one. Resolves with the parts sent by this call.
+   */
+  send(req: SmsSendRequest): Promise<{ parts: readonly SentPart[] }>;
+}
+
+export interface SentPart {
+  /** the part's index in the message, 0-based */
+  seq: number;
+  /** the TP-MR the modem assigned */
+  mr: number;
+}
+
+export interface SmsSendRequest {
+  to: string;
+  text: string;
+  concatRef?: number;
+  statusReport: boolean;
+  firstPart?: number;
+  onPartSent?: (part: SentPart) => void;
 }
 
 export interface SmsToQueue {
@@ -174,9 +198,10 @@ export class SmsOutbox {
     const now = this.deps.clock.now();
     const stuck = this.deps.db.prepare<[], Row>("SELECT * FROM sms_outbox WHERE state = 'sending' ORDER BY id").all();
     for (const row of stuck) {
-      this.deps.logger.warn('resending an SMS that was being sent when the process stopped (the recipient may get it twice)', { id: row.id, to: row.to_number, attempts: row.attempts });
+      // the parts the modem accepted before the crash stay committed: the resend starts after them
+      const resumeAt = this.partsSent(row.id);
+      this.deps.logger.warn('resending an SMS that was being sent when the process stopped (the recipient may get it twice)', { id: row.id, to: row.to_number, attempts: row.attempts, resumeAtPart: resumeAt + 1 });
       this.deps.db.prepare("UPDATE sms_outbox SET state = 'queued', next_attempt_at = ?, updated_at = ? WHERE id = ?").run(now, now, row.id);
-      this.deps.db.prepare('DELETE FROM sms_outbox_parts WHERE outbox_id = ?').run(row.id);
     }
     if (!this.deps.transport) return;
     this.running = true;
@@ -275,22 +300,35 @@ export class SmsOutbox {
     }
     const entry = this.deps.db.transaction(() => {
       this.deps.db.prepare('UPDATE sms_outbox_parts SET delivery = ? WHERE outbox_id = ? AND seq = ?').run(report.statusClass, part.outbox_id, part.seq);
-      const parts = this.deps.db.prepare<[number], PartRow>('SELECT * FROM sms_outbox_parts WHERE outbox_id = ?').all(part.outbox_id);
-      const row = this.row(part.outbox_id);
-      if (row.state !== 'sent') return null;
-      if (report.statusClass === 'failed') {
-        const error = { code: 'RW_ERR_SMS_FAILED', message: `the network reported part ${part.seq + 1} undeliverable${report.status === undefined ? '' : ` (TP-ST 0x${report.status.toString(16).padStart(2, '0')})`}`, class: 'permanent' };
-        this.deps.db.prepare("UPDATE sms_outbox SET state = 'failed', updated_at = ?, error_class = 'permanent', last_error = ? WHERE id = ?").run(now, JSON.stringify(error), row.id);
-      } else if (parts.every((p) => p.delivery === 'delivered')) {
-        this.deps.db.prepare("UPDATE sms_outbox SET state = 'delivered', delivered_at = ?, updated_at = ? WHERE id = ?").run(now, now, row.id);
-      }
-      return this.entryOf(this.row(row.id));
+      const status = report.status === undefined ? '' : ` (TP-ST 0x${report.status.toString(16).padStart(2, '0')})`;
+      return this.settleDelivery(part.outbox_id, report.statusClass === 'failed' ? { seq: part.seq, note: status } : undefined);
     })();
-    if (entry) {
-      if (entry.state === 'failed') this.raiseAlarm(entry, 'the network could not deliver an SMS');
-      this.changed(entry);
-    }
+    if (entry) this.changed(entry);
     return true;
+  }
+
+  /**
+   * A sent message is delivered when every part is, failed when any part failed. The reports of
+   * the first parts of a resumed message may come in before its last part is sent, so this runs
+   * on every report and again when the message is marked sent. Returns the entry if it changed.
+   */
+  private settleDelivery(id: number, reported?: { seq: number; note: string }): OutboxEntry | null {
+    const row = this.row(id);
+    if (row.state !== 'sent') return null;
+    const parts = this.deps.db.prepare<[number], PartRow>('SELECT * FROM sms_outbox_parts WHERE outbox_id = ? ORDER BY seq').all(id);
+    const now = this.deps.clock.now();
+    const failed = parts.find((p) => p.delivery === 'failed');
+    if (failed) {
+      const error = { code: 'RW_ERR_SMS_FAILED', message: `the network reported part ${failed.seq + 1} undeliverable${reported?.seq === failed.seq ? reported.note : ''}`, class: 'permanent' };
+      this.deps.db.prepare("UPDATE sms_outbox SET state = 'failed', updated_at = ?, error_class = 'permanent', last_error = ? WHERE id = ?").run(now, JSON.stringify(error), id);
+      const entry = this.entryOf(this.row(id));
+      this.raiseAlarm(entry, 'the network could not deliver an SMS');
+      return entry;
+    }
+    if (parts.length > 0 && parts.length === segmentText(row.text).segments.length && parts.every((p) => p.delivery === 'delivered')) {
+      this.deps.db.prepare("UPDATE sms_outbox SET state = 'delivered', delivered_at = ?, updated_at = ? WHERE id = ?").run(now, now, id);
+    }
+    return this.entryOf(this.row(id));
   }
 
   get(id: number): OutboxEntry | null {
@@ -390,34 +428,57 @@ export class SmsOutbox {
     const startedAt = this.deps.clock.now();
     this.deps.db.prepare("UPDATE sms_outbox SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?").run(startedAt, row.id);
     this.changed(this.entryOf(this.row(row.id)));
-    let result: { parts: readonly { mr: number }[] };
-    try {
-      result = await transport.send({
-        to: row.to_number,
-        text: row.text,
-        statusReport: this.o.statusReports,
-        ...(row.concat_ref !== null ? { concatRef: row.concat_ref } : {}),
-      });
-    } catch (e) {
-      // after stop() the database may already be closed: the row stays 'sending' and is resent at the next start
+    const firstPart = this.partsSent(row.id);
+    const total = segmentText(row.text).segments.length;
+    if (firstPart < total) {
+      const recordPart = this.deps.db.prepare(
+        // IGNORE: a part recorded as it was sent is not overwritten by the list at the end (its report may be in)
+        "INSERT OR IGNORE INTO sms_outbox_parts (outbox_id, seq, mr, sent_at, delivery) VALUES (?, ?, ?, ?, 'pending')",
+      );
+      const onPartSent = (p: SentPart): void => {
+        try {
+          recordPart.run(row.id, p.seq, p.mr, this.deps.clock.now());
+        } catch (e) {
+          // the database closed under a stop(): this part is sent once more at the next start
+          this.deps.logger.warn('could not record a sent SMS part', { id: row.id, part: p.seq + 1, err: e });
+        }
+      };
+      try {
+        const result = await transport.send({
+          to: row.to_number,
+          text: row.text,
+          statusReport: this.o.statusReports,
+          ...(row.concat_ref !== null ? { concatRef: row.concat_ref } : {}),
+          ...(firstPart > 0 ? { firstPart } : {}),
+          onPartSent,
+        });
+        // a transport that reports its parts only at the end (no onPartSent) is recorded here
+        if (this.running) this.deps.db.transaction(() => result.parts.forEach(onPartSent))();
+      } catch (e) {
+        // after stop() the database may already be closed: the row stays 'sending' and is resent at the next start
+        if (!this.running) return;
+        this.failedAttempt(this.row(row.id), e);
+        return;
+      }
       if (!this.running) return;
-      this.failedAttempt(this.row(row.id), e);
-      return;
     }
-    if (!this.running) return;
     const now = this.deps.clock.now();
-    this.deps.db.transaction(() => {
+    const entry = this.deps.db.transaction(() => {
       this.deps.db
         .prepare("UPDATE sms_outbox SET state = 'sent', sent_at = ?, updated_at = ?, next_attempt_at = NULL, error_class = NULL WHERE id = ?")
         .run(now, now, row.id);
-      const insert = this.deps.db.prepare(
-        "INSERT OR REPLACE INTO sms_outbox_parts (outbox_id, seq, mr, sent_at, delivery) VALUES (?, ?, ?, ?, 'pending')",
-      );
-      result.parts.forEach((p, seq) => insert.run(row.id, seq, p.mr, now));
+      return this.settleDelivery(row.id) ?? this.entryOf(this.row(row.id));
     })();
-    const entry = this.entryOf(this.row(row.id));
-    this.deps.logger.info('SMS sent', { id: entry.id, to: entry.to, kind: entry.kind, parts: entry.parts.length, attempts: entry.attempts, ms: now - startedAt });
+    this.deps.logger.info('SMS sent', { id: entry.id, to: entry.to, kind: entry.kind, parts: entry.parts.length, attempts: entry.attempts, resumedAtPart: firstPart + 1, ms: now - startedAt });
     this.changed(entry);
+  }
+
+  /** How many leading parts of a message the modem has accepted (committed in sms_outbox_parts). */
+  private partsSent(id: number): number {
+    const seqs = this.deps.db.prepare<[number], { seq: number }>('SELECT seq FROM sms_outbox_parts WHERE outbox_id = ? ORDER BY seq').all(id);
+    let n = 0;
+    while (seqs[n]?.seq === n) n++;
+    return n;
   }
 
   private failedAttempt(row: Row, e: unknown): void {

@@ -262,6 +262,13 @@ export interface SilenceEvaluationInput {
   groupsOf: ReadonlyMap<string, readonly string[]>;
   nowMs: number;
   graceUntilMs?: number;
+  /**
+   * When the grace began (the appliance's start). During the grace an agent that was silent
+   * before the start (its series restored firing or pending) stays so until it reports at or after
+   * this time: the grace keeps agents from turning silent while they reconnect, it must not make
+   * one that was already silent look back (a false "[OK]" and, after the grace, a new alert).
+   */
+  graceFromMs?: number;
   defaultIntervalS?: number;
 }
 
@@ -273,6 +280,10 @@ export interface SilenceEvaluationInput {
 export function evaluateSilence(input: SilenceEvaluationInput): StateChanges & { verdicts: Map<string, SilenceVerdict> } {
   const changes = emptyChanges();
   const verdicts = new Map<string, SilenceVerdict>();
+  const inGrace = input.graceUntilMs !== undefined && input.nowMs < input.graceUntilMs;
+  const reportedInGrace = new Set(
+    inGrace ? input.agents.filter((a) => a.status === 'online' && a.lastSeenMs !== null && a.lastSeenMs >= (input.graceFromMs ?? Infinity)).map((a) => a.id) : [],
+  );
   for (const rule of input.rules) {
     if (!rule.enabled || rule.metric.kind !== 'agent_silent') continue;
     const applicable = input.agents.filter((a) => scopeApplies(rule.scope, a.id, input.groupsOf.get(a.id) ?? []));
@@ -287,6 +298,7 @@ export function evaluateSilence(input: SilenceEvaluationInput): StateChanges & {
       const key = seriesKey(series);
       const before = input.states.get(key) ?? initialSeriesState(series);
       if (!verdict.silent && isQuiet(before)) continue;
+      if (inGrace && !isQuiet(before) && !reportedInGrace.has(verdict.agentId)) continue;
       const result = evaluateObservation(rule, before, { tMs: input.nowMs, value: verdict.silent ? 1 : 0 }, input.nowMs);
       if (result.state !== before) record(changes, key, result);
     }

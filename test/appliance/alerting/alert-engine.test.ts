@@ -4,7 +4,7 @@
 // keeps an open alert firing without firing it again. Its SMS commands are tested in
 // sms-command-handler.test.ts, mutes and the other admin writes in alert-admin.test.ts.
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { silentLogger } from '../../../core/logger.js';
 import { AlertRepository } from '../../../appliance/alerting/alert-repository.js';
 import { createAlertingCore } from '../../../appliance/alerting/alerting-feature.js';
@@ -117,6 +117,63 @@ void t.test('after a restart an open alert keeps firing and is not fired again',
   r.engine.onBatch('a1', cpu(S + 10, 50));
   t.same(r.events.filter((e) => e.name === 'alert').map((e) => (e.data as { kind: string }).kind), ['resolved']);
   t.end();
+});
+
+/** RES: web-01 goes silent and its alert is acknowledged; then the appliance restarts (same file, same clock) with web-01 still down. */
+async function silentAckedThenRestarted(t: Test): Promise<{ r: ReturnType<typeof rig>; agents: Agents; alertId: number; textsBefore: number }> {
+  const file = path.join(t.testdir(), 'silent-restart.sqlite');
+  const clock = new VirtualClock(T0);
+  const agents = new Agents();
+  agents.add('a1', 'web-01', 'offline', T0 - 60_000);
+  const first = rig(t, { file, clock, agents, graceMs: 0 });
+  first.admin.saveContact(contact('kim', '+821011112222'));
+  await clock.advance(2_000);
+  const [alert] = first.engine.openAlerts();
+  if (!alert) throw new Error('the silent alert did not fire');
+  t.equal(first.engine.acknowledge(alert.id, 'web').ok, true);
+  t.match(texts(first), [/^\[CRIT\] web-01 offline/, /^\[ACK\] #\d+ web-01/]);
+  first.engine.stop(); // the process ends; state is in SQLite
+  await clock.advance(60_000);
+  const r = rig(t, { file, clock, agents, graceMs: 30_000 });
+  return { r, agents, alertId: alert.id, textsBefore: texts(r).length };
+}
+
+void t.test('RES: an agent silent before a restart stays in its acknowledged alert: no "[OK]" in the grace, no new alert after it', async (t) => {
+  const { r, agents, alertId, textsBefore } = await silentAckedThenRestarted(t);
+  await r.clock.advance(2_000);
+  t.same(texts(r).slice(textsBefore), [], 'no false recovery at the first silence check');
+  await r.clock.advance(60_000);
+  t.same(texts(r).slice(textsBefore), [], 'no new alert after the grace, no escalation');
+  t.match(r.engine.openAlerts(), [{ id: alertId, state: 'acknowledged', ackedBy: 'web' }], 'the same alert, still acknowledged');
+  t.same(r.events.filter((e) => e.name === 'alert'), [], 'no alert event at all');
+  // web-01 really comes back: exactly one recovery
+  const row = agents.rows.get('a1');
+  if (!row) throw new Error('no a1');
+  row.status = 'online';
+  row.lastSeen = r.clock.now();
+  r.hub.publish('status', 'a1', { agentId: 'a1', status: 'online', at: r.clock.now() });
+  await r.clock.advance(1_000);
+  row.lastSeen = r.clock.now();
+  await r.clock.advance(10_000);
+  t.match(texts(r).slice(textsBefore), [/^\[OK\] .*web-01/], 'one recovery');
+  t.same(r.engine.openAlerts(), []);
+});
+
+void t.test('RES: an agent silent before a restart that reports within the grace recovers once', async (t) => {
+  const { r, agents, textsBefore } = await silentAckedThenRestarted(t);
+  const row = agents.rows.get('a1');
+  if (!row) throw new Error('no a1');
+  await r.clock.advance(5_000);
+  row.status = 'online';
+  row.lastSeen = r.clock.now();
+  await r.clock.advance(2_000);
+  t.match(texts(r).slice(textsBefore), [/^\[OK\] .*web-01/], 'recovered while the grace still runs');
+  for (let i = 0; i < 30; i++) { // it keeps reporting past the grace
+    row.lastSeen = r.clock.now();
+    await r.clock.advance(2_000);
+  }
+  const after = texts(r).slice(textsBefore);
+  t.equal(after.length, 1, `once: ${JSON.stringify(after)}`);
 });
 
 void t.test('SEC: a sign-in lock raises an info alert on the appliance itself, texted to info contacts, resolved when the lock ends', async (t) => {

@@ -108,6 +108,16 @@ void t.test('an unknown route is 404 and a known path with another method 405, i
   t.equal(wrongMethod.json<ErrorShape>().error.code, 'RW_ERR_BAD_REQUEST');
 });
 
+// RES: found by test/appliance/http/requests.fuzz.int.test.ts (minimal counterexample)
+void t.test('a path the router cannot decode is 400 RW_ERR_BAD_REQUEST in the error shape, not Fastify\'s own FST_ERR_BAD_URL', async (t) => {
+  const app = await appWithRoutes(t);
+  for (const url of ['/api/v1/things/%', '/api/v1/things/%zz']) {
+    const res = await asAdmin(app, { method: 'PUT', url, payload: { name: 'x', size: 1 } });
+    t.equal(res.statusCode, 400, url);
+    t.equal(res.json<ErrorShape>().error.code, 'RW_ERR_BAD_REQUEST', url);
+  }
+});
+
 void t.test('a route without a declared permission is refused at registration', async (t) => {
   const app = await createHttpApp({ logger: silentLogger });
   t.teardown(() => app.close());

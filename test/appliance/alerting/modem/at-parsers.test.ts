@@ -68,3 +68,15 @@ void t.test('CMGR: header and PDU; a bare TPDU (no SMSC field) is told apart by 
   t.equal(parseCmgr(['+CMGR: 0,,25'], 5), undefined, 'no PDU line');
   t.end();
 });
+
+// RES: found by test/appliance/alerting/modem/at.fuzz.test.ts (minimal counterexample)
+void t.test('a number no modem could mean (line noise) makes the line unparsed, not an AT+CMGR=1e+20 or a TPDU of 3e17 octets', (t) => {
+  t.equal(parseRoutedHeader('+CMT: ,300000300000000001'), undefined);
+  t.equal(parseRoutedHeader('+CDS: 256'), undefined, 'past any TPDU length');
+  t.same(parseRoutedHeader('+CMT: ,164'), { kind: 'sms', length: 164 });
+  t.equal(parseNewMessageIndication('+CMTI: "ME",99999999999999999999'), undefined);
+  t.same(parseNewMessageIndication('+CMTI: "ME",300'), { kind: 'sms', mem: 'ME', index: 300 });
+  t.equal(parseCmgr(['+CMGR: 0,,99999999999999999', '00'], 1), undefined);
+  t.same(parseCmgl(['+CMGL: 123456789012,1,,31', '07919730071111F1000B9197', '+CMGL: 4,0,,25', '06000B91']).map((s) => s.index), [4], 'the damaged entry is skipped, the next one kept');
+  t.end();
+});

@@ -30,7 +30,7 @@ void t.test('an ASCII text with {}[]€ goes out as one GSM-7 part and is logged
   const text = 'ALERT {db-01} [disk] /var 95% cost 10€ ~ ok|^';
   const r = observe(h.driver.sendSms({ to: '+821012345678', text }));
   await h.clock.until(() => r.settled, 5_000);
-  t.same(r.value, { parts: [{ mr: 0 }], encoding: 'gsm7' });
+  t.same(r.value, { parts: [{ seq: 0, mr: 0 }], encoding: 'gsm7' });
   t.match(h.model.log.messages(), [{ to: '+821012345678', text, encoding: 'gsm7', complete: true }]);
   t.equal(h.driver.status.sentCount, 1);
 });
@@ -42,10 +42,23 @@ void t.test('a 169-character Korean text goes out as 3 UCS2 parts with the next 
   t.equal(KOREAN_169.length, 169);
   const r = observe(h.driver.sendSms({ to: '+821012345678', text: KOREAN_169 }));
   await h.clock.until(() => r.settled, 10_000);
-  t.same(r.value, { parts: [{ mr: 0 }, { mr: 1 }, { mr: 2 }], encoding: 'ucs2', concatRef: 1 });
+  t.same(r.value, { parts: [{ seq: 0, mr: 0 }, { seq: 1, mr: 1 }, { seq: 2, mr: 2 }], encoding: 'ucs2', concatRef: 1 });
   const [m] = h.model.log.messages();
   t.equal(m?.text, KOREAN_169);
   t.same(m?.parts.map((p) => [p.encoding, p.concat?.ref, p.concat?.seq, p.concat?.total]), [['ucs2', 1, 1, 3], ['ucs2', 1, 2, 3], ['ucs2', 1, 3, 3]]);
+});
+
+void t.test('firstPart resumes a message: only the parts from it go out, with the given reference, each reported as accepted (RES)', async (t) => {
+  const h = driverWithModel(t);
+  h.driver.start();
+  await h.clock.until(() => h.driver.status.state === 'ready', 5_000);
+  const accepted: { seq: number; mr: number }[] = [];
+  const r = observe(h.driver.sendSms({ to: '+821012345678', text: KOREAN_169, concatRef: 77, firstPart: 1, onPartSent: (p) => accepted.push(p) }));
+  await h.clock.until(() => r.settled, 10_000);
+  t.same(r.value, { parts: [{ seq: 1, mr: 0 }, { seq: 2, mr: 1 }], encoding: 'ucs2', concatRef: 77 });
+  t.same(accepted, [{ seq: 1, mr: 0 }, { seq: 2, mr: 1 }]);
+  t.same(h.model.log.submits.map((p) => [p.concat?.ref, p.concat?.seq]), [[77, 2], [77, 3]]);
+  await t.rejects(h.driver.sendSms({ to: '+821012345678', text: KOREAN_169, concatRef: 77, firstPart: 3 }), { code: 'RW_ERR_SMS_ENCODE' }, 'a part the message does not have');
 });
 
 void t.test('sendSms before the modem is ready rejects with RW_ERR_MODEM_NOT_READY', async (t) => {
@@ -170,7 +183,7 @@ void t.test('a status report (+CDSI) is matched to the sent part by mr and recip
   await h.clock.advance(100);
   const r = observe(h.driver.sendSms({ to: '+821012345678', text: 'with report', statusReport: true }));
   await h.clock.until(() => reports.length === 1, 10_000);
-  t.same(r.value?.parts, [{ mr: 0 }]);
+  t.same(r.value?.parts, [{ seq: 0, mr: 0 }]);
   t.match(reports, [{ mr: 0, recipient: '+821012345678', statusClass: 'delivered', status: 0, matched: true }]);
 });
 

@@ -1,33 +1,16 @@
 // S12 "nothing is lost when the appliance restarts": the appliance is SIGKILLed while the modem
 // holds the +CMGS result of a send (a simulator fault); after the restart the message is sent
-// again: at least once, at most one duplicate. What the simulated modem received is read from
+// again: at least once, at most one duplicate. A long message resumes at the part that was in
+// flight (RES). What the simulated modem received is read from
 // <data-dir>/modem-sim.log, written by both processes.
-import { readdirSync, readFileSync } from 'node:fs';
 import t from 'tap';
-import type { OutboxEntry } from '../../../../contract/alerts-api.js';
+import type { OutboxEntry, SimLogLine } from '../../../../contract/alerts-api.js';
 import { startAppliance, waitFor } from '../../../helpers/appliance-harness.js';
 import { simLogFile, waitForModemReady } from '../../../helpers/alerting-helpers.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 
 const TO = '+821077778888';
 
-/**
- * The SIGKILLed appliance could not stop the simulator's socat (its child), which keeps running
- * under init. Ends that one process, found by the pty link the appliance logged.
- */
-function killOrphanedSocat(applianceOutput: string): void {
-  const link = /modem simulator started \(--modem sim\) \{"path":"([^"]+)"\}/.exec(applianceOutput)?.[1];
-  if (!link) return;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let cmdline = '';
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (cmdline.startsWith('socat\0') && cmdline.includes(`link=${link}\0`)) process.kill(Number(pid), 'SIGTERM');
-  }
-}
 const TEXT = 'rackwatch: this SMS survives a SIGKILL mid-send';
 
 void t.test('a message being sent when the appliance is SIGKILLed is sent again after the restart, at most once more', async (t) => {
@@ -41,7 +24,6 @@ void t.test('a message being sent when the appliance is SIGKILLed is sent again 
   await waitFor('the outbox entry to be sending', async () => (await first.api<OutboxEntry[]>('/api/v1/sms/outbox')).find((e) => e.id === entry.id)?.state === 'sending');
   await first.kill();
   t.equal((await first.exited).signal, 'SIGKILL');
-  killOrphanedSocat(first.output());
   t.same(simLogFile(dataDir).filter((l) => l.type === 'submit'), [], 'the first process never got the +CMGS result');
 
   const second = await startAppliance(t, { dataDir, args: ['--modem', 'sim'] });
@@ -62,4 +44,31 @@ void t.test('a message being sent when the appliance is SIGKILLed is sent again 
   await new Promise((r) => setTimeout(r, 2_000));
   const total = simLogFile(dataDir).filter((l) => l.type === 'submit' && l.to === TO).length;
   t.ok(total >= 1 && total <= 2, `received ${total} time(s): never lost, at most one duplicate`);
+});
+
+const KOREAN_5_PARTS = '서버 경보: web-01의 디스크 사용률이 95%를 넘었습니다. 즉시 확인하세요. '.repeat(9).slice(0, 330);
+
+void t.test('a 5-part message interrupted by a SIGKILL at part 3 resumes there after the restart, with the same reference (RES)', async (t) => {
+  const dataDir = tempDir(t, 'rw-crash-resume-');
+  const first = await startAppliance(t, { dataDir, args: ['--modem', 'sim'] });
+  await waitForModemReady(first);
+  // parts 1 and 2 go through; the modem holds the answer to part 3
+  await first.api('/api/v1/modem/sim-fault', { kind: 'slowSend', ms: 60_000, nth: 3 });
+  const entry = await first.api<OutboxEntry>('/api/v1/sms/test', { to: '010-7777-8888', text: KOREAN_5_PARTS });
+  const submits = (): Extract<SimLogLine, { type: 'submit' }>[] => simLogFile(dataDir).flatMap((l) => (l.type === 'submit' && l.to === TO ? [l] : []));
+  await waitFor('parts 1–2 accepted and part 3 written', () => submits().length === 2 && simLogFile(dataDir).filter((l) => l.type === 'command' && l.line.startsWith('AT+CMGS=')).length === 3);
+  await waitFor('part 2 committed', async () => (await first.api<OutboxEntry[]>('/api/v1/sms/outbox')).find((e) => e.id === entry.id)?.parts.length === 2);
+  await first.kill();
+
+  const second = await startAppliance(t, { dataDir, args: ['--modem', 'sim'] });
+  const after = await waitFor('the entry to be sent', async () => {
+    const e = (await second.api<OutboxEntry[]>('/api/v1/sms/outbox')).find((x) => x.id === entry.id);
+    return e && (e.state === 'sent' || e.state === 'delivered') ? e : undefined;
+  }, { timeoutMs: 30_000 });
+  t.equal(after.attempts, 2);
+  t.equal(after.parts.length, 5);
+  const all = submits();
+  t.same(all.map((s) => s.concat?.seq), [1, 2, 3, 4, 5], 'each part reached the network once: the restart resumed at part 3');
+  t.same(new Set(all.map((s) => s.concat?.ref)), new Set([entry.concatRef]), 'one reference across both processes');
+  t.equal(all.map((s) => s.text).join(''), KOREAN_5_PARTS, 'the handset joins them into the exact text');
 });

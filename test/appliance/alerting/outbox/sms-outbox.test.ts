@@ -7,18 +7,21 @@ import type { OutboxEntry } from '../../../../contract/alerts-api.js';
 import { silentLogger } from '../../../../core/logger.js';
 import { openDatabase, type Db } from '../../../../appliance/db/database.js';
 import { ModemError, classifyCms } from '../../../../appliance/alerting/modem/index.js';
-import { SmsOutbox, classifySendError, type SmsOutboxOptions, type SmsTransport } from '../../../../appliance/alerting/outbox/sms-outbox.js';
+import { SmsOutbox, classifySendError, type SentPart, type SmsOutboxOptions, type SmsSendRequest, type SmsTransport } from '../../../../appliance/alerting/outbox/sms-outbox.js';
+import { segmentText } from '../../../../appliance/alerting/sms/index.js';
 import { VirtualClock, settle } from '../../../helpers/virtual-clock.js';
 
 const T0 = Date.UTC(2025, 2, 3, 5, 2, 0);
 
-type Behaviour = 'ok' | Error | 'hang';
+/** 'ok', fail at once, hang, or fail after the modem accepted `accepted` parts */
+type Behaviour = 'ok' | Error | 'hang' | { accepted: number; then: Error };
 
 interface Call {
   to: string;
   text: string;
   concatRef: number | undefined;
   statusReport: boolean;
+  firstPart: number;
   at: number;
 }
 
@@ -29,6 +32,8 @@ class ScriptedTransport implements SmsTransport {
   readonly script: Behaviour[] = [];
   inFlight = 0;
   maxInFlight = 0;
+  /** every part the "modem" accepted, in order */
+  readonly partsSent: (SentPart & { concatRef: number | undefined })[] = [];
   private mr = 0;
   private readonly hanging: (() => void)[] = [];
 
@@ -38,8 +43,9 @@ class ScriptedTransport implements SmsTransport {
     return this.ready;
   }
 
-  async send(req: { to: string; text: string; concatRef?: number; statusReport: boolean }): Promise<{ parts: { mr: number }[] }> {
-    this.calls.push({ to: req.to, text: req.text, concatRef: req.concatRef, statusReport: req.statusReport, at: this.clock.now() });
+  async send(req: SmsSendRequest): Promise<{ parts: SentPart[] }> {
+    const firstPart = req.firstPart ?? 0;
+    this.calls.push({ to: req.to, text: req.text, concatRef: req.concatRef, statusReport: req.statusReport, firstPart, at: this.clock.now() });
     const behaviour = this.script.shift() ?? 'ok';
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -47,8 +53,17 @@ class ScriptedTransport implements SmsTransport {
       if (behaviour === 'hang') await new Promise<void>((resolve) => this.hanging.push(resolve));
       else await Promise.resolve();
       if (behaviour instanceof Error) throw behaviour;
-      const parts = req.text.length > 160 ? 2 : 1;
-      return { parts: Array.from({ length: parts }, () => ({ mr: this.mr++ & 0xff })) };
+      const total = segmentText(req.text).segments.length;
+      const last = behaviour === 'ok' || behaviour === 'hang' ? total : Math.min(total, firstPart + behaviour.accepted);
+      const parts: SentPart[] = [];
+      for (let seq = firstPart; seq < last; seq++) {
+        const part = { seq, mr: this.mr++ & 0xff };
+        parts.push(part);
+        this.partsSent.push({ ...part, concatRef: req.concatRef });
+        req.onPartSent?.(part);
+      }
+      if (typeof behaviour === 'object' && !(behaviour instanceof Error)) throw behaviour.then;
+      return { parts };
     } finally {
       this.inFlight--;
     }
@@ -280,6 +295,69 @@ void t.test('the concat reference is persisted, wraps at 255 and is reused by ev
   t.teardown(() => reopened.close());
   const o = new SmsOutbox({ db: reopened, clock: r.clock, logger: silentLogger, transport: null });
   t.equal(o.nextConcatRef(), 1, 'the counter survives a restart');
+});
+
+// RES: 5 UCS2 parts (Korean), a modem that refuses every 3rd submit; before the fix every retry began at part 1 again and the message never completed
+const KOREAN_5_PARTS = '서버 경보: web-01의 디스크 사용률이 95%를 넘었습니다. 즉시 확인하세요. '.repeat(9).slice(0, 330);
+
+void t.test('a multi-part message that fails midway resumes at the first part not accepted, with the same reference (RES)', async (t) => {
+  const r = rig(t, { outbox: { backoffInitialMs: 1_000 } });
+  t.equal(segmentText(KOREAN_5_PARTS).segments.length, 5);
+  r.transport.script.push({ accepted: 2, then: cms(500) }, { accepted: 2, then: cms(500) });
+  const { entry } = r.outbox.enqueue(msg(1, KOREAN_5_PARTS));
+  await r.clock.advance(0);
+  t.equal(r.outbox.get(entry.id)?.state, 'queued', 'a retry is due');
+  t.same(r.outbox.get(entry.id)?.parts.map((p) => p.mr), [0, 1], 'the parts accepted are kept');
+  await r.clock.advance(10_000);
+  const sent = r.outbox.get(entry.id);
+  t.equal(sent?.state, 'sent');
+  t.equal(sent?.attempts, 3);
+  t.same(r.transport.calls.map((c) => c.firstPart), [0, 2, 4], 'each attempt starts at the first part not accepted');
+  t.same(r.transport.partsSent.map((p) => p.seq), [0, 1, 2, 3, 4], 'every part went out once');
+  t.same(new Set(r.transport.partsSent.map((p) => p.concatRef)), new Set([entry.concatRef]), 'all with the reference taken when queued');
+  t.equal(sent?.parts.length, 5);
+});
+
+void t.test('the reports of the first parts may come before the last part is sent: the message is delivered when all are in (RES)', async (t) => {
+  const r = rig(t, { outbox: { backoffInitialMs: 1_000 } });
+  r.transport.script.push({ accepted: 3, then: cms(500) });
+  const { entry } = r.outbox.enqueue(msg(1, KOREAN_5_PARTS));
+  await r.clock.advance(0);
+  for (const mr of [0, 1, 2]) r.outbox.handleStatusReport({ mr, recipient: '+821012345678', statusClass: 'delivered' });
+  t.equal(r.outbox.get(entry.id)?.state, 'queued', 'not delivered while parts are missing');
+  await r.clock.advance(1_000);
+  t.equal(r.outbox.get(entry.id)?.state, 'sent');
+  t.same(r.outbox.get(entry.id)?.parts.map((p) => p.delivery), ['delivered', 'delivered', 'delivered', 'pending', 'pending'], 'the early reports are kept');
+  for (const mr of [3, 4]) r.outbox.handleStatusReport({ mr, recipient: '+821012345678', statusClass: 'delivered' });
+  t.equal(r.outbox.get(entry.id)?.state, 'delivered');
+});
+
+void t.test('a message interrupted midway by a killed process resumes after the restart at the first part not accepted (RES)', async (t) => {
+  const file = path.join(t.testdir(), 'resume.sqlite');
+  const clock = new VirtualClock(T0);
+  const db1 = openDatabase(file);
+  const t1 = new ScriptedTransport(clock);
+  // parts 1 and 2 accepted, then the process dies while part 3 is in flight
+  t1.script.push({ accepted: 2, then: new Error('never seen: the process is gone') });
+  const o1 = new SmsOutbox({ db: db1, clock, logger: silentLogger, transport: t1 });
+  const origSend = t1.send.bind(t1);
+  t1.send = async (req) => {
+    await origSend(req).catch(() => undefined);
+    return new Promise(() => undefined); // "killed": no answer ever
+  };
+  o1.start();
+  const { entry } = o1.enqueue(msg(1, KOREAN_5_PARTS));
+  await clock.advance(0);
+  t.equal(o1.get(entry.id)?.state, 'sending');
+  t.equal(o1.get(entry.id)?.parts.length, 2, 'each accepted part was committed at once');
+
+  const r = rig(t, { file, clock });
+  await clock.advance(0);
+  const after = r.outbox.get(entry.id);
+  t.equal(after?.state, 'sent');
+  t.same(r.transport.calls.map((c) => [c.firstPart, c.concatRef]), [[2, entry.concatRef]], 'resumed at part 3 with the same reference');
+  t.same(after?.parts.map((p) => p.mr), [0, 1, 0, 1, 2], 'parts 1–2 from the first process, 3–5 from the second');
+  db1.close();
 });
 
 void t.test('a message not sent within maxAgeMs fails as expired', async (t) => {
