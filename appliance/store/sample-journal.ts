@@ -32,7 +32,10 @@ export interface SampleJournalDeps {
   keepMs: number;
   /** makes every RRD file write so far durable (syncfs of the data filesystem) */
   syncData: () => Promise<void>;
-  /** how long an append waits for others to share its fdatasync; default 5 ms */
+  /**
+   * how long an append waits for others to share its fdatasync; default 20 ms: at most 50 commits
+   * a second, each of which rewrites the segment's last, partly filled page on the card
+   */
   commitDelayMs?: number;
   /** a segment takes appends this long, then a new one is started; default 60 s */
   segmentMs?: number;
@@ -59,7 +62,7 @@ const HEADER_BYTES = 8;
 /** a record longer than this is taken for garbage (a torn length field): one batch's lines are far shorter */
 const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 const READ_CHUNK_BYTES = 1024 * 1024;
-const DEFAULT_COMMIT_DELAY_MS = 5;
+const DEFAULT_COMMIT_DELAY_MS = 20;
 const DEFAULT_SEGMENT_MS = 60_000;
 const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
 /** "<segment name> <length>" padded to a fixed width, rewritten in place after every commit */
