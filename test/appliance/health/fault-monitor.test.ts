@@ -58,7 +58,7 @@ void t.test('a write failing with SQLITE_FULL releases the reserve, raises disk-
   t.equal(m.writeRefusal(), null);
 });
 
-void t.test('an I/O error while the partition is read-only is the read-only fault, not a second one', async (t) => {
+void t.test('an I/O error while the partition is read-only is the read-only fault, not a second one', (t) => {
   const clock = new VirtualClock();
   const m = new FaultMonitor({ dataDir: tempDir(t), clock, logger: silentLogger, reserveBytes: 4096 });
   t.teardown(() => m.stop());
@@ -66,6 +66,7 @@ void t.test('an I/O error while the partition is read-only is the read-only faul
   m.report('alert events', err('SQLITE_IOERR_WRITE'));
   t.same(m.faults().map((f) => f.cause), ['read-only']);
   t.match(m.writeRefusal(), { code: 'RW_ERR_STORAGE_READONLY' });
+  t.end();
 });
 
 void t.test('an event fault (lost commits) shows for its hold, then clears by itself', async (t) => {
