@@ -102,7 +102,9 @@ export class MqttBroker {
   /** each guarded socket's "authenticated as" switch (raises its packet-size limit) */
   private readonly guarded = new WeakMap<object, (agentId: string) => void>();
   private readonly perAddress: AddressConnectionCap;
-  private readonly refusalLog: RateLimitedLog;
+  /** one line a minute for each kind of refusal, so that a flood of one hides nothing of the other */
+  private readonly addressRefusalLog = new RateLimitedLog(60_000);
+  private readonly sizeRefusalLog = new RateLimitedLog(60_000);
   /** the connected client of each agent; a takeover replaces it */
   private readonly current = new Map<string, Client>();
   /** agent id of each authenticated client */
@@ -114,8 +116,6 @@ export class MqttBroker {
 
   constructor(private readonly deps: MqttBrokerDeps) {
     this.perAddress = new AddressConnectionCap(deps.maxConnectionsPerAddress ?? DEFAULT_CONNECTIONS_PER_ADDRESS);
-    // a flood of refusals must not flood the log: the first one a minute is logged, the rest counted
-    this.refusalLog = new RateLimitedLog(60_000);
   }
 
   async start(): Promise<void> {
@@ -227,7 +227,7 @@ export class MqttBroker {
     }
     socket.destroy();
     this.refusals.connectionsPerAddress++;
-    this.refusalLog.maybe(() => this.deps.logger.warn('MQTT connection refused: too many from one address (further ones counted, not logged, for a minute)', {
+    this.addressRefusalLog.maybe(() => this.deps.logger.warn('MQTT connection refused: too many from one address (further ones counted, not logged, for a minute)', {
       address, max: this.perAddress.max, code: 'RW_ERR_THROTTLED',
     }));
     return false;
@@ -244,7 +244,7 @@ export class MqttBroker {
     const guard = guardPacketSizes(socket, limits, (verdict, bytesPassed) => {
       if (agentId === null) this.refusals.packetTooLargePreAuth++;
       else this.refusals.packetTooLarge++;
-      this.refusalLog.maybe(() => this.deps.logger.warn('MQTT connection closed: packet over its size bound (further ones counted, not logged, for a minute)', {
+      this.sizeRefusalLog.maybe(() => this.deps.logger.warn('MQTT connection closed: packet over its size bound (further ones counted, not logged, for a minute)', {
         agentId, address: socket.remoteAddress, declaredBytes: verdict.declared, maxBytes: verdict.limit, reason: verdict.reason, bytesPassed, code: 'RW_ERR_BAD_PAYLOAD',
       }));
     });

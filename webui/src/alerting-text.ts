@@ -48,6 +48,10 @@ export function causeParts(cause: AlertCause, fmt: Formatters, t: Translate): st
         : t('cause.silentSince', { when: fmt.dateTime(cause.silence.lastSeenMs) }),
     );
   }
+  if (cause.seriesQuota) {
+    const q = cause.seriesQuota;
+    out.push(t('cause.seriesQuota', { files: fmt.number(q.files, 0), max: fmt.number(q.maxFiles, 0), example: q.example }));
+  }
   if (cause.fullestFs) out.push(t('cause.fs', { mount: cause.fullestFs.mount, pct: fmt.percent(cause.fullestFs.usedPct) }));
   if (cause.topCpuProcess) {
     const p = cause.topCpuProcess;
