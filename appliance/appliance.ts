@@ -34,6 +34,8 @@ import { VisitorHistory } from './visitors/visitor-history.js';
 import { ServerAdmin } from './agents/server-admin.js';
 import { AccountsFeature } from './accounts/accounts-feature.js';
 import { ensurePrivateDir } from '../core/private-files.js';
+import { AliveMarker, restartText, unplannedDowntimeMs } from './health/restart-notice.js';
+import type { WatchdogProbes } from './health/systemd-watchdog.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -81,6 +83,7 @@ export class Appliance {
   private agentConfig: ConfigService | null = null;
   private accounts: AccountsFeature | null = null;
   private app: FastifyInstance | null = null;
+  private alive: AliveMarker | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -143,6 +146,18 @@ export class Appliance {
     });
     this.alerting = alerting;
     await alerting.start();
+    // D1: the last run ended without a clean stop: the on-call contacts hear how long it was down
+    const downMs = unplannedDowntimeMs(dataDir, clock.now());
+    if (downMs !== null) {
+      logger.warn('the last run ended unplanned (no clean shutdown)', { downMs });
+      try {
+        alerting.textOnCall(restartText(hostname(), downMs), `restart ${clock.now()}`);
+      } catch (e) {
+        logger.error('could not queue the restart SMS', { err: e });
+      }
+    }
+    this.alive = new AliveMarker({ dataDir, clock, logger });
+    this.alive.start();
     const ingest = new Ingest({
       sink: store, registry, clock, logger: logger.child('ingest'), maxConcurrentWrites: config.maxConcurrentWrites,
       afterStore: (agentId, batch) => alerting.engine.onBatch(agentId, batch),
@@ -247,6 +262,20 @@ export class Appliance {
     };
   }
 
+  /** What the systemd watchdog probes (D1): rrdcached answers PING, SQLite a trivial query. */
+  watchdogProbes(): WatchdogProbes {
+    return {
+      rrdcached: async (timeoutMs) => {
+        if (!this.store) throw new Error('the RRD store is not running');
+        await this.store.ping(timeoutMs);
+      },
+      database: () => {
+        if (!this.db) throw new Error('the database is not open');
+        this.db.prepare('SELECT 1').get();
+      },
+    };
+  }
+
   /** The HTTP app, for in-process requests (`inject`) and its route table (the authorization matrix test). */
   get httpApp(): FastifyInstance | null {
     return this.app;
@@ -270,6 +299,9 @@ export class Appliance {
     this.accounts?.stop();
     this.accounts = null;
     this.db?.close();
+    // last: a stop that got this far was clean (no restart SMS at the next start)
+    this.alive?.stop();
+    this.alive = null;
     this.http = null;
     this.app = null;
     this.broker = null;
