@@ -5,44 +5,14 @@
 // A watchdog is about wall time by nature: the interval is short (1 s) and the assertions are
 // on the gaps between the pings the listener received.
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { systemClock } from '../../../core/clock.js';
 import { openDatabase } from '../../../appliance/db/database.js';
 import { SystemdWatchdog, systemdNotifySender, watchdogIntervalMs } from '../../../appliance/health/systemd-watchdog.js';
 import { eventually, startStore, stopProcess, testLogger } from '../store/store-fixture.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { fakeNotifySocket, type Received } from '../../helpers/notify-socket.js';
 
 const INTERVAL_MS = 1_000;
-
-const LISTENER = `
-import socket, sys, time, json
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-print(json.dumps({"ready": True}), flush=True)
-while True:
-    data = s.recv(4096)
-    print(json.dumps({"at": time.time() * 1000, "state": data.decode()}), flush=True)
-`;
-
-interface Received { at: number; state: string }
-
-/** A fake NOTIFY_SOCKET: what systemd would have received, with arrival times. */
-async function fakeNotifySocket(t: Test): Promise<{ socket: string; received: Received[] }> {
-  const socket = path.join(tempDir(t), 'notify');
-  const child = spawn('/usr/bin/python3', ['-c', LISTENER, socket], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => child.kill());
-  const received: Received[] = [];
-  let ready = false;
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    const msg = JSON.parse(line) as { ready?: boolean } & Received;
-    if (msg.ready) ready = true;
-    else received.push({ at: msg.at, state: msg.state });
-  });
-  await eventually(() => ready, 10_000, 'the fake notify socket');
-  return { socket, received };
-}
 
 async function startWatchdog(t: Test) {
   const { store, dataDir } = await startStore(t, { hangTimeoutMs: 600_000 });
