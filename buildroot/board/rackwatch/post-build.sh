@@ -14,6 +14,9 @@ if [ "${2:-}" = --no-rauc ]; then RAUC=no; fi
 ln -sf /data/hostname "$TARGET/etc/hostname"
 mkdir -p "$TARGET/data" "$TARGET/boot"
 
+# the technician's login shell; dropbear refuses a login whose shell is not in /etc/shells
+grep -qx /usr/bin/rackwatch-console "$TARGET/etc/shells" 2>/dev/null || echo /usr/bin/rackwatch-console >>"$TARGET/etc/shells"
+
 # ModemManager would probe the modem with its own AT commands (the udev rule also tags it)
 mkdir -p "$TARGET/etc/systemd/system"
 ln -sf /dev/null "$TARGET/etc/systemd/system/ModemManager.service"

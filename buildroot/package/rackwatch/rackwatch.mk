@@ -15,9 +15,11 @@ RACKWATCH_SITE_METHOD = local
 RACKWATCH_LICENSE = Proprietary
 RACKWATCH_DEPENDENCIES = host-nodejs nodejs rrdtool openssl
 
+# $(NPM) carries the cross toolchain, the target arch, build-from-source and the target Node's
+# headers (nodejs.mk). prebuild-install is left out of the bundle, so better-sqlite3's install
+# script goes straight to node-gyp (npm's own), which needs no download with nodedir set.
 define RACKWATCH_BUILD_CMDS
-	cd $(@D)/node_modules/better-sqlite3 && \
-		$(TARGET_CONFIGURE_OPTS) $(NPM) run install --offline
+	cd $(@D)/node_modules/better-sqlite3 && $(NPM) run install --offline
 endef
 
 define RACKWATCH_INSTALL_TARGET_CMDS
