@@ -37,6 +37,8 @@ import { ensurePrivateDir } from '../core/private-files.js';
 import { CAUSE_TEXT, FaultMonitor, LOST_COMMITS_HOLD_MS } from './health/fault-monitor.js';
 import { CommitLedger } from './db/commit-ledger.js';
 import { REPORT_INTERVAL_MS as SERIES_QUOTA_REPORT_INTERVAL_MS, SeriesQuota, seriesQuotaNotice } from './store/series-quota.js';
+import { AliveMarker, restartText, unplannedDowntimeMs } from './health/restart-notice.js';
+import type { WatchdogProbes } from './health/systemd-watchdog.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -86,6 +88,7 @@ export class Appliance {
   private app: FastifyInstance | null = null;
   private faults: FaultMonitor | null = null;
   private ledger: CommitLedger | null = null;
+  private alive: AliveMarker | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -203,6 +206,18 @@ export class Appliance {
       if (!faults.faults().some((f) => CAUSE_TEXT[f.cause] === cause)) alerting.engine.clearFault(cause);
     }
     for (const f of faults.faults()) alerting.engine.raiseFault(CAUSE_TEXT[f.cause], f.detail);
+    // D1: the last run ended without a clean stop: the on-call contacts hear how long it was down
+    const downMs = unplannedDowntimeMs(dataDir, clock.now());
+    if (downMs !== null) {
+      logger.warn('the last run ended unplanned (no clean shutdown)', { downMs });
+      try {
+        alerting.textOnCall(restartText(hostname(), downMs), `restart ${clock.now()}`);
+      } catch (e) {
+        logger.error('could not queue the restart SMS', { err: e });
+      }
+    }
+    this.alive = new AliveMarker({ dataDir, clock, logger });
+    this.alive.start();
     const ingest = new Ingest({
       // a store write that failed on the disk (a new RRD file on a full partition) is a fault too
       sink: { write: (agentId, intervalS, samples) => store.write(agentId, intervalS, samples).catch((e: unknown) => { faults.report('rrd store', e); throw e; }) },
@@ -325,6 +340,20 @@ export class Appliance {
     };
   }
 
+  /** What the systemd watchdog probes (D1): rrdcached answers PING, SQLite a trivial query. */
+  watchdogProbes(): WatchdogProbes {
+    return {
+      rrdcached: async (timeoutMs) => {
+        if (!this.store) throw new Error('the RRD store is not running');
+        await this.store.ping(timeoutMs);
+      },
+      database: () => {
+        if (!this.db) throw new Error('the database is not open');
+        this.db.prepare('SELECT 1').get();
+      },
+    };
+  }
+
   /** The HTTP app, for in-process requests (`inject`) and its route table (the authorization matrix test). */
   get httpApp(): FastifyInstance | null {
     return this.app;
@@ -352,6 +381,9 @@ export class Appliance {
     this.ledger?.stop();
     this.ledger = null;
     this.db?.close();
+    // last: a stop that got this far was clean (no restart SMS at the next start)
+    this.alive?.stop();
+    this.alive = null;
     this.http = null;
     this.app = null;
     this.broker = null;

@@ -7,6 +7,8 @@ import { APPLIANCE_OPTIONS, applianceConfigSchema } from './config.js';
 import { Appliance } from './appliance.js';
 import { httpsOrigin } from './http/public-address.js';
 import { isAccountCommand, runAccountsCli } from './accounts/cli.js';
+import { SystemdWatchdog, systemdNotifySender, watchdogIntervalMs } from './health/systemd-watchdog.js';
+import { systemClock } from '../core/clock.js';
 
 async function main(): Promise<number> {
   // console-tool subcommands (`rackwatch token create …`, docs/security.md): no appliance started
@@ -48,6 +50,15 @@ async function main(): Promise<number> {
   if (addresses.enrollTokenCreated) logger.info(`generated the enrollment token (kept 0600 in the data dir; shown this once): ${addresses.enrollToken}`);
   const a = addresses;
   logger.info(`web UI and API on ${httpsOrigin(a.publicAddress, a.httpsPort)}/ (plain HTTP: ${a.httpPort ? `port ${a.httpPort}, ${config.httpPlain}` : 'off'}); MQTT over TLS on port ${a.mqttsPort}${a.mqttPort ? `, plain MQTT on port ${a.mqttPort}` : ''}; TLS key pin ${a.pin}`);
+  // D1: under systemd (Type=notify, WatchdogSec) say READY=1 and ping the watchdog while healthy
+  const intervalMs = watchdogIntervalMs(process.env, process.pid);
+  let watchdog: SystemdWatchdog | null = null;
+  if (intervalMs !== null) {
+    watchdog = new SystemdWatchdog({
+      intervalMs, probes: appliance.watchdogProbes(), send: systemdNotifySender(process.env), clock: systemClock, logger: logger.child('watchdog'),
+    });
+    await watchdog.start().catch((e: unknown) => logger.error('could not notify systemd', { err: e }));
+  }
   process.stdout.write(`rackwatch ready ${JSON.stringify({ httpPort: a.httpPort, httpsPort: a.httpsPort, mqttPort: a.mqttPort, mqttsPort: a.mqttsPort })}\n`);
 
   await new Promise<void>((resolve) => {
@@ -58,6 +69,7 @@ async function main(): Promise<number> {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   });
+  watchdog?.stop();
   await appliance.stop();
   logger.info('stopped');
   return 0;

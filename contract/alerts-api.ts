@@ -158,7 +158,8 @@ export interface AckRequest {
  */
 export type OutboxState = 'queued' | 'sending' | 'sent' | 'delivered' | 'failed';
 
-export type OutboxKind = MessageKind | 'test' | 'reply';
+/** 'restart': the appliance is back after an unplanned restart (D1) */
+export type OutboxKind = MessageKind | 'test' | 'reply' | 'restart';
 
 export interface OutboxPart {
   /** TP-MR the modem assigned (wraps at 255) */

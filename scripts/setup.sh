@@ -28,7 +28,13 @@ want=(rrdtool:rrdtool rrdcached:rrdcached socat:socat openssl:openssl make:make 
 for arg in "$@"; do
   case "$arg" in
     # curl: the agent installer downloads with curl or wget, and a minimal Debian has neither
-    --test) want+=(chromium:chromium fc-list:fonts-nanum curl:curl mosquitto_sub:mosquitto-clients check_tcp:monitoring-plugins-basic) ;;
+    # genimage…shellcheck: scripts/check-board.sh, the board image's offline checks (D1);
+    # python3-magic and flake8: Buildroot's utils/check-package, when BUILDROOT_DIR is given;
+    # monitoring-plugins-basic: the script checks' tests (S6)
+    --test) want+=(chromium:chromium fc-list:fonts-nanum curl:curl mosquitto_sub:mosquitto-clients
+                   genimage:genimage rauc:rauc mcopy:mtools mkfs.vfat:dosfstools mksquashfs:squashfs-tools
+                   shellcheck:shellcheck file:file python3-magic:python3-magic flake8:python3-flake8
+                   check_tcp:monitoring-plugins-basic) ;;
     --bench) want+=(mosquitto:mosquitto prometheus-node-exporter:prometheus-node-exporter) ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
@@ -37,9 +43,10 @@ done
 missing=()
 for pair in "${want[@]}"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
-  if [ "$pkg" = fonts-nanum ] || [ "$pkg" = monitoring-plugins-basic ]; then
+  if [ "$pkg" = fonts-nanum ] || [ "$pkg" = python3-magic ] || [ "$pkg" = monitoring-plugins-basic ]; then
     # fonts-nanum: Korean glyphs for the UI screenshots (chromium renders empty boxes without a
-    # CJK font); monitoring-plugins: in /usr/lib/nagios/plugins, not on PATH
+    # CJK font); python3-magic: a Python module, no command; monitoring-plugins: in
+    # /usr/lib/nagios/plugins, not on PATH
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   elif ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ] && [ ! -x "/usr/bin/$cmd" ]; then
     missing+=("$pkg")

@@ -5,6 +5,7 @@
 // (drained), the driver, the simulator. Nothing on this path uses the network: an alert reaches
 // the modem over the serial port even when the LAN uplink is down (D4).
 import type { ModemHealth, ModemMode, ModemResponse, SmsHealth } from '../../contract/alerts-api.js';
+import type { Language } from '../../contract/alerting.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { AlertAdmin } from './alert-admin.js';
@@ -161,6 +162,21 @@ export class AlertingFeature {
     this.driver = null;
     await this.sim?.stop();
     this.sim = null;
+  }
+
+  /**
+   * D1: texts the on-call contacts (enabled, first escalation level) a notice about the
+   * appliance itself, in each one's language; `dedupeKey` makes it once per event.
+   */
+  textOnCall(text: Record<Language, string>, dedupeKey: string): number {
+    if (!this.outbox.enabled) return 0;
+    let queued = 0;
+    for (const c of this.engine.contacts()) {
+      if (!c.enabled || c.escalationLevel !== 0) continue;
+      const { created } = this.outbox.enqueue({ to: c.phone, text: text[c.language], kind: 'restart', contactId: c.id, alertIds: [], dedupeKey: `${dedupeKey} ${c.id}` });
+      if (created) queued++;
+    }
+    return queued;
   }
 
   modemHealth(): ModemHealth {

@@ -216,6 +216,21 @@ export class RrdStore {
     return this.journal?.stats() ?? null;
   }
 
+  /** Resolves when rrdcached answers PING within `timeoutMs`; rejects otherwise (the systemd watchdog's probe, D1). */
+  async ping(timeoutMs: number): Promise<void> {
+    const deadline = new Deadline(this.deps.clock, timeoutMs);
+    const client = await this.waitUp(deadline);
+    let timer: unknown = null;
+    const late = new Promise<never>((_, reject) => {
+      timer = this.deps.clock.setTimeout(() => reject(new RwError('RW_ERR_RRDCACHED_DOWN', `rrdcached did not answer PING within ${timeoutMs} ms`)), deadline.remainingMs());
+    });
+    try {
+      await Promise.race([client.ping(), late]);
+    } finally {
+      this.deps.clock.clearTimeout(timer);
+    }
+  }
+
   health(): RrdcachedHealth {
     return this.supervisor?.health() ?? { ok: false, restarts: 0, pid: null };
   }

@@ -274,6 +274,7 @@ export const ALERTING_EN = {
   'outkind.digest': 'Digest',
   'outkind.test': 'Test',
   'outkind.reply': 'Reply',
+  'outkind.restart': 'Restart notice',
 } as const;
 
 export type AlertingKey = keyof typeof ALERTING_EN;
@@ -550,4 +551,5 @@ export const ALERTING_KO: Record<AlertingKey, string> = {
   'outkind.digest': '요약',
   'outkind.test': '시험',
   'outkind.reply': '응답',
+  'outkind.restart': '재시작 알림',
 };
