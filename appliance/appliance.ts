@@ -34,6 +34,8 @@ import { VisitorHistory } from './visitors/visitor-history.js';
 import { ServerAdmin } from './agents/server-admin.js';
 import { AccountsFeature } from './accounts/accounts-feature.js';
 import { ensurePrivateDir } from '../core/private-files.js';
+import { LocalApiServer } from './console/local-api-server.js';
+import { localApiHandlers } from './console/local-api-handlers.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -81,6 +83,7 @@ export class Appliance {
   private agentConfig: ConfigService | null = null;
   private accounts: AccountsFeature | null = null;
   private app: FastifyInstance | null = null;
+  private consoleApi: LocalApiServer | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -196,6 +199,16 @@ export class Appliance {
       sms: () => alerting.smsHealth(),
     });
 
+    // D5: the technician's console reaches the appliance over a unix socket, with or without the LAN
+    this.consoleApi = new LocalApiServer({
+      dataDir, logger: logger.child('console-api'),
+      handlers: localApiHandlers({
+        dataDir, clock, health, agents: () => registry.list(), engine: alerting.engine, outbox: alerting.outbox,
+        modem: () => alerting.modemResponse(), accounts, audit: (entry) => accounts.audit.append(entry),
+      }),
+    });
+    await this.consoleApi.start();
+
     // each feature's routes are one Fastify plugin (docs/architecture.md "HTTP")
     const app = await createHttpApp({
       logger: logger.child('http'), webuiDir: this.deps.webuiDir ?? defaultWebuiDir(),
@@ -256,6 +269,8 @@ export class Appliance {
   async stop(): Promise<void> {
     // alerting first (evaluation, the outbox drained, the modem driver, the simulator): no SMS
     // starts while the rest shuts down
+    await this.consoleApi?.stop();
+    this.consoleApi = null;
     await this.alerting?.stop();
     this.alerting = null;
     this.agentConfig?.stop();

@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   RW_ERR_SESSION: 'the session has expired or was ended: sign in again',
   RW_ERR_CSRF: 'the CSRF token is missing or wrong: reload the page and try again',
   RW_ERR_TLS_PIN: "the appliance presented another public key than the pinned one: if its certificate was replaced, re-run the install command on this server (or set RW_PIN to the appliance's new pin)",
+  RW_ERR_APPLIANCE_DOWN: 'the appliance is not running (its console socket is missing or does not answer): network settings, logs and factory reset still work',
+  RW_ERR_NETWORK_APPLY: 'the network settings could not be applied: the previous settings were restored',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
