@@ -13,7 +13,7 @@ import type { LocalApiClient } from './local-api-client.js';
 import { checkStatic, describeSettings } from './network-settings.js';
 import type { NetworkStore, PendingChange } from './network-store.js';
 import { text, type Lang, type TextKey } from './console-text.js';
-import type { ConsoleUi, MenuOption } from './console-ui.js';
+import { bodyRows, type ConsoleUi, type MenuOption } from './console-ui.js';
 
 type MenuKey = 's' | 'n' | 'm' | 'a' | 'p' | 'c' | 'l' | 'r' | 'k' | 'q';
 /** the screens that need the appliance */
@@ -32,7 +32,7 @@ export interface ConsoleAppDeps {
   /** argv of the log command (the board's: journalctl) */
   logCommand: string[];
   resetCommand?: string;
-  /** rows left for a list body (the terminal's rows less header and menu) */
+  /** the terminal's rows */
   rows: () => number;
   now: () => number;
 }
@@ -80,15 +80,15 @@ export class ConsoleApp {
     return `${this.t('title')} · ${this.t(screen)} · ${hostname()} · ${state}`;
   }
 
-  private show(screen: TextKey, body: readonly string[], menuSize: number): void {
+  private show(screen: TextKey, body: readonly string[], menuSize: number, wrap = false): void {
     this.deps.ui.reserve?.(menuSize);
-    this.deps.ui.screen(this.header(screen), body);
+    this.deps.ui.screen(this.header(screen), body, { wrap });
   }
 
   /** Shows a message and waits for a key (so it can be read before the next screen). */
   private async tell(screen: TextKey, body: readonly string[]): Promise<void> {
     const options: MenuOption<'b'>[] = [{ key: 'b', label: this.t('pressKey') }];
-    this.show(screen, body, options.length);
+    this.show(screen, body, options.length, true);
     await this.deps.ui.choose(this.t('menu'), options);
   }
 
@@ -103,7 +103,7 @@ export class ConsoleApp {
         { key: 'q', label: this.t('quit') },
       ];
       const options = all.filter((o) => this.applianceUp || !NEEDS_APPLIANCE.has(o.key));
-      this.show('status', body, options.length);
+      this.show('status', body, options.length, !this.applianceUp);
       const key = await this.deps.ui.choose(this.t('menu'), options);
       if (key === null || key === 'q') break;
       await this.open(key);
@@ -313,7 +313,7 @@ export class ConsoleApp {
       const lines = await this.logLines();
       const options: MenuOption<'s' | 'b'>[] = [{ key: 's', label: this.t('refresh') }, { key: 'b', label: this.t('back') }];
       // the tail: as many of the last lines as the screen holds
-      this.show('logs', lines.slice(-Math.max(1, this.deps.rows() - options.length - 3)), options.length);
+      this.show('logs', lines.slice(-bodyRows(this.deps.rows(), options.length)), options.length);
       const key = await this.deps.ui.choose(this.t('menu'), options);
       if (key === null || key === 'b') return;
     }
@@ -322,7 +322,7 @@ export class ConsoleApp {
   // --- factory reset ---
 
   private async resetScreen(): Promise<void> {
-    this.show('factoryReset', [this.t('resetWarn')], 1);
+    this.show('factoryReset', [this.t('resetWarn')], 1, true);
     const typed = await this.deps.ui.ask(this.t('resetType'));
     if (typed?.trim() !== 'RESET') return this.tell('factoryReset', [this.t('resetCancelled')]);
     if (this.deps.resetCommand) {

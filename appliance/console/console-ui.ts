@@ -12,8 +12,8 @@ export interface MenuOption<K extends string> {
 }
 
 export interface ConsoleUi {
-  /** shows a screen: a title line and a body (cut to fit) */
-  screen(title: string, body: readonly string[]): void;
+  /** shows a screen: a title line and a body (list rows cut to the width, or with `wrap` messages wrapped) */
+  screen(title: string, body: readonly string[], opts?: { wrap?: boolean }): void;
   /** null: cancelled (Esc, Ctrl-C, end of input) or aborted by `signal` */
   choose<K extends string>(message: string, options: readonly MenuOption<K>[], signal?: AbortSignal): Promise<K | null>;
   /** null: cancelled */
@@ -37,6 +37,30 @@ export function fitWidth(line: string, columns: number): string {
   return out + '…';
 }
 
+/** `line` broken into lines of at most `columns` display columns, at spaces where it can. */
+export function wrapWidth(line: string, columns: number): string[] {
+  const out: string[] = [];
+  let current = '';
+  for (const word of line.split(/(?<= )/)) {
+    if (stringWidth(current + word) <= columns) {
+      current += word;
+      continue;
+    }
+    if (current.trim() !== '') out.push(current.trimEnd());
+    current = '';
+    // a word wider than the screen is cut where it must be
+    for (const ch of word) {
+      if (stringWidth(current + ch) > columns) {
+        out.push(current);
+        current = '';
+      }
+      current += ch;
+    }
+  }
+  if (current.trim() !== '' || out.length === 0) out.push(current.trimEnd());
+  return out;
+}
+
 /** The body cut to `rows` lines, the last one saying how many were left out. */
 export function fitRows(body: readonly string[], rows: number): string[] {
   if (body.length <= rows) return [...body];
@@ -49,8 +73,12 @@ export interface Terminal {
   output: NodeJS.WritableStream & { columns?: number; rows?: number };
 }
 
-/** Lines a menu of n options takes below the body (clack: the message, n options, a blank). */
-const menuRows = (options: number): number => options + 2;
+/** Rows left for a screen's body on a terminal of `rows` rows, under the title and above a menu of
+ * `options` options (clack draws the message, the options, a blank line and leaves the cursor on
+ * the next). */
+export function bodyRows(rows: number, options: number): number {
+  return Math.max(1, rows - 1 - (options + 3));
+}
 
 export class FullScreenUi implements ConsoleUi {
   private lastOptions = 10;
@@ -65,13 +93,14 @@ export class FullScreenUi implements ConsoleUi {
     return this.term.output.rows ?? 24;
   }
 
-  screen(title: string, body: readonly string[]): void {
+  screen(title: string, body: readonly string[], opts: { wrap?: boolean } = {}): void {
     const out = this.term.output;
     readline.cursorTo(out, 0, 0);
     readline.clearScreenDown(out);
     // the title, then as much of the body as leaves room for the menu that follows
-    const room = this.rows - 1 - menuRows(this.lastOptions);
-    const lines = [title, ...fitRows(body, Math.max(1, room))].map((l) => fitWidth(l, this.columns));
+    const room = bodyRows(this.rows, this.lastOptions);
+    const rows = opts.wrap ? body.flatMap((l) => wrapWidth(l, this.columns)) : body;
+    const lines = [title, ...fitRows(rows, room)].map((l) => fitWidth(l, this.columns));
     out.write(lines.join('\n') + '\n');
   }
 
@@ -86,6 +115,7 @@ export class FullScreenUi implements ConsoleUi {
       withGuide: false, input: this.term.input as NodeJS.ReadStream, output: this.term.output as NodeJS.WriteStream,
       ...(signal ? { signal } : {}),
     });
+    this.holdKeys();
     return isCancel(picked) ? null : picked;
   }
 
@@ -94,11 +124,20 @@ export class FullScreenUi implements ConsoleUi {
       message, withGuide: false, input: this.term.input as NodeJS.ReadStream, output: this.term.output as NodeJS.WriteStream,
       ...(opts.placeholder ? { placeholder: opts.placeholder } : {}), ...(opts.initial ? { initialValue: opts.initial } : {}),
     });
+    this.holdKeys();
     return isCancel(value) ? null : value;
   }
 
+  /** clack leaves raw mode after each prompt: a key typed before the next one would be echoed and
+   * lost in the line buffer; in raw mode it waits, unechoed, for the next prompt */
+  private holdKeys(): void {
+    const input = this.term.input as NodeJS.ReadStream;
+    if (input.isTTY) input.setRawMode(true);
+  }
+
   close(): void {
-    // clack restores the terminal after each prompt; nothing is held between them
+    const input = this.term.input as NodeJS.ReadStream;
+    if (input.isTTY) input.setRawMode(false);
   }
 }
 
