@@ -25,7 +25,8 @@ export function consoleSocketPath(dataDir: string): string {
 /** at most this many connections at once (RES): a console, an SSH session, a script */
 const MAX_CONNECTIONS = 8;
 
-function parseRequest(line: string): { id: number; op: ConsoleOp; args: Record<string, unknown> } {
+/** The request in `line`; `onId` learns its id as soon as it is known, so a refusal carries it. */
+function parseRequest(line: string, onId: (id: number) => void): { id: number; op: ConsoleOp; args: Record<string, unknown> } {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -35,6 +36,7 @@ function parseRequest(line: string): { id: number; op: ConsoleOp; args: Record<s
   if (value === null || typeof value !== 'object') throw new RwError('RW_ERR_BAD_REQUEST', 'the request is not a JSON object');
   const { id, op, args } = value as Record<string, unknown>;
   if (typeof id !== 'number' || !Number.isSafeInteger(id)) throw new RwError('RW_ERR_BAD_REQUEST', 'id: must be an integer');
+  onId(id);
   if (!(CONSOLE_OPS as readonly unknown[]).includes(op)) throw new RwError('RW_ERR_BAD_REQUEST', `op: unknown operation ${JSON.stringify(op)}`);
   const plain = args === undefined ? {} : args;
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) throw new RwError('RW_ERR_BAD_REQUEST', 'args: must be an object');
@@ -111,8 +113,7 @@ export class LocalApiServer {
     let id = -1;
     try {
       if (Buffer.byteLength(line) > MAX_CONSOLE_REQUEST_BYTES) throw new RwError('RW_ERR_BAD_REQUEST', `a request is at most ${MAX_CONSOLE_REQUEST_BYTES} bytes`);
-      const request = parseRequest(line);
-      id = request.id;
+      const request = parseRequest(line, (known) => { id = known; });
       const result = await this.deps.handlers[request.op](request.args);
       return { id, ok: true, result };
     } catch (e) {
