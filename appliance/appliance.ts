@@ -39,6 +39,8 @@ import { CommitLedger } from './db/commit-ledger.js';
 import { REPORT_INTERVAL_MS as SERIES_QUOTA_REPORT_INTERVAL_MS, SeriesQuota, seriesQuotaNotice } from './store/series-quota.js';
 import { AliveMarker, restartText, unplannedDowntimeMs } from './health/restart-notice.js';
 import type { WatchdogProbes } from './health/systemd-watchdog.js';
+import { LocalApiServer } from './console/local-api-server.js';
+import { localApiHandlers } from './console/local-api-handlers.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -89,6 +91,7 @@ export class Appliance {
   private faults: FaultMonitor | null = null;
   private ledger: CommitLedger | null = null;
   private alive: AliveMarker | null = null;
+  private consoleApi: LocalApiServer | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -289,6 +292,16 @@ export class Appliance {
       }),
     });
 
+    // D5: the technician's console reaches the appliance over a unix socket, with or without the LAN
+    this.consoleApi = new LocalApiServer({
+      dataDir, logger: logger.child('console-api'),
+      handlers: localApiHandlers({
+        dataDir, clock, health, agents: () => registry.list(), engine: alerting.engine, outbox: alerting.outbox,
+        modem: () => alerting.modemResponse(), accounts, audit: (entry) => accounts.audit.append(entry),
+      }),
+    });
+    await this.consoleApi.start();
+
     // each feature's routes are one Fastify plugin (docs/architecture.md "HTTP")
     const app = await createHttpApp({
       logger: logger.child('http'), webuiDir: this.deps.webuiDir ?? defaultWebuiDir(),
@@ -363,6 +376,8 @@ export class Appliance {
   async stop(): Promise<void> {
     // alerting first (evaluation, the outbox drained, the modem driver, the simulator): no SMS
     // starts while the rest shuts down
+    await this.consoleApi?.stop();
+    this.consoleApi = null;
     await this.alerting?.stop();
     this.alerting = null;
     this.agentConfig?.stop();

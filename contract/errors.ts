@@ -44,6 +44,8 @@ export const ERROR_CODES = {
   RW_ERR_STORAGE_READONLY: 'the data partition is read-only (remounted after an error?): new data is refused until it is writable again',
   RW_ERR_STORAGE_IO: 'the data partition reported an I/O error: check the SD card or disk; new data is refused meanwhile',
   RW_ERR_TLS_PIN: "the appliance presented another public key than the pinned one: if its certificate was replaced, re-run the install command on this server (or set RW_PIN to the appliance's new pin)",
+  RW_ERR_APPLIANCE_DOWN: 'the appliance is not running (its console socket is missing or does not answer): network settings, logs and factory reset still work',
+  RW_ERR_NETWORK_APPLY: 'the network settings could not be applied: the previous settings were restored',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -42,6 +42,13 @@ await Promise.all([
     outfile: path.join(dist, 'modem-sim.js'),
     external: ['serialport', '@serialport/*'],
   }),
+  // the technician's console (D5), a program of its own that the board's getty runs; it talks to
+  // the appliance over the data dir's unix socket and carries no native addon
+  build({
+    ...node,
+    entryPoints: [path.join(root, 'appliance/console/console-main.ts')],
+    outfile: path.join(dist, 'console.js'),
+  }),
   build({
     ...node,
     entryPoints: [path.join(root, 'agent/main.ts')],
@@ -79,4 +86,5 @@ if (existsSync(installer)) await cp(installer, path.join(dist, 'install-agent.sh
 else console.warn('scripts/install-agent.sh is missing: the appliance will answer 404 for /install.sh');
 await chmod(path.join(dist, 'appliance.js'), 0o755);
 await chmod(path.join(dist, 'agent.js'), 0o755);
-console.log('built dist/appliance.js, dist/agent.js, dist/modem-sim.js, dist/webui/');
+await chmod(path.join(dist, 'console.js'), 0o755);
+console.log('built dist/appliance.js, dist/agent.js, dist/console.js, dist/modem-sim.js, dist/webui/');

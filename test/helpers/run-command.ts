@@ -16,6 +16,8 @@ export function runCommand(cmd: string, args: string[], o: { input?: string; tim
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr, out: stdout + stderr });
     });
+    // a command that never reads its input (tmux) may have exited before it is written
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(o.input ?? '');
   });
 }
