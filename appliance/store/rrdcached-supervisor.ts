@@ -211,7 +211,11 @@ export class RrdcachedSupervisor {
 
   /** False while the watchdog's PING has waited past unansweredMs (RES): reads fail fast instead of hanging. */
   answering(): boolean {
-    return this.pingSentAt === null || this.deps.clock.now() - this.pingSentAt < this.unansweredMs;
+    const answering = this.pingSentAt === null || this.deps.clock.now() - this.pingSentAt < this.unansweredMs;
+    // whoever sees it first (health, a read, the timer) reports it: the fault alert is never
+    // behind what health already says
+    if (!answering) this.tellAnswering(false);
+    return answering;
   }
 
   private get unansweredMs(): number {
