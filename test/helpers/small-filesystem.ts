@@ -62,7 +62,7 @@ export interface Ext4Loop {
   /** an ext4 error as a failing SD card makes one (sysfs trigger_fs_error): with errors=remount-ro the kernel remounts it read-only */
   failIntoReadOnly(): void;
   /** what an operator does after that: unmount, e2fsck -fy, mount again (read-write) */
-  repair(): void;
+  repair(): Promise<void>;
 }
 
 /** An ext4 filesystem of `sizeMb` on a loop device, mounted errors=remount-ro on a new temporary directory. */
@@ -86,8 +86,18 @@ export function mountExt4Loop(t: Teardownable, sizeMb: number): Ext4Loop {
     failIntoReadOnly: () => {
       execFileSync('sh', ['-c', `echo rackwatch-test > /sys/fs/ext4/${path.basename(loop)}/trigger_fs_error`]);
     },
-    repair: () => {
-      execFileSync('umount', [dir]);
+    repair: async () => {
+      // the appliance's children (its rrdcached, told by the kernel when the appliance exits) may
+      // still be finishing on the read-only partition: an operator waits for "target is busy" to pass
+      for (let attempt = 1; ; attempt++) {
+        try {
+          execFileSync('umount', [dir], { stdio: 'pipe' });
+          break;
+        } catch (e) {
+          if (attempt >= 60) throw e;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
       try {
         execFileSync('e2fsck', ['-fy', loop], { stdio: 'ignore' });
       } catch (e) {

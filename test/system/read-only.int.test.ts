@@ -57,7 +57,7 @@ void t.test('a data partition remounted read-only degrades the appliance, texts 
   // the repair: stop, fsck, mount, start on the same data dir and ports
   const stopped = await app.stop(30_000);
   t.equal(stopped.signal, null, `the appliance stopped on SIGTERM by itself (exit ${stopped.code})`);
-  fs.repair();
+  await fs.repair();
   app = await startAppliance(t, { dataDir: fs.dir, ...ports, args });
   const restartedAt = nowS();
   await waitFor('health ok after the repair', async () => (await health(app)).status === 'ok', { timeoutMs: 30_000, intervalMs: 500 });
