@@ -521,6 +521,10 @@ export class RrdcachedSupervisor {
       logger: this.log,
       timeoutMs: this.deps.stopTimeoutMs ?? 30_000,
     });
+    // whatever the pid file still names is not a live rrdcached of ours (ours was just stopped):
+    // a killed daemon's file, or its zombie that no one has reaped yet, which rrdcached takes
+    // for "Another rrdcached daemon is running" and refuses to start over
+    await rm(this.paths.pidFile, { force: true });
   }
 }
 
