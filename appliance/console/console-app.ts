@@ -203,6 +203,10 @@ export class ConsoleApp {
       const options: MenuOption<'y' | 'n'>[] = [{ key: 'y', label: this.t('keep') }, { key: 'n', label: this.t('revert') }];
       this.show('network', [describeSettings(settings), `${this.t('applied')} ${seconds} ${this.t('seconds')}`], options.length);
       const key = await this.deps.ui.choose(this.t('menu'), options, reverted.signal);
+      // stop watching before the next prompt: once confirmed, the watch would abort the signal of a
+      // prompt that has finished, and @clack/prompts' leftover abort handler then takes the
+      // terminal out of raw mode under the next prompt (its first key was echoed and lost)
+      clearInterval(watch);
       if (key === 'y' && this.deps.network.hasPendingChange) {
         pending.confirm();
         await this.tell('network', [this.t('kept'), describeSettings(settings)]);

@@ -50,9 +50,6 @@ export async function startInTmux(t: Teardownable, argv: string[], o: { env?: Re
   return {
     screen,
     keys: async (...keys) => {
-      // a person's key comes a moment after the screen they answer (a key sent within a
-      // millisecond of the prompt's first paint was seen echoed and lost on a loaded machine)
-      await new Promise((r) => setTimeout(r, 200));
       for (const k of keys) await tmux('send-keys', '-t', 'rw', k);
     },
     type: async (text) => {
