@@ -268,6 +268,8 @@ void t.test('accounts in the web UI, end to end', async (t) => {
     t.equal(await o.locator('[data-testid=test-sms]').count(), 0, 'the outbox, and no test SMS');
     await o.locator('[data-testid=nav-rules]').click();
     await o.locator('[data-testid=rule-new]').waitFor();
+    // The rule list arrives after the toolbar: wait for a row's edit button rather than count at once.
+    await o.locator('[data-testid=rule-edit]').first().waitFor();
     t.ok(await o.locator('[data-testid=rule-edit]').count() > 0, 'rules can be made and edited');
     t.same(await tabs(o), ['Dashboard', 'Alerts', 'Rules', 'Groups', 'Contacts', 'SMS']);
     await o.locator('[data-testid=nav-alerts]').click();
