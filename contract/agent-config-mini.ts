@@ -6,6 +6,7 @@
 // checks that the two schemas accept and refuse the same payloads.
 import * as z from 'zod/mini';
 import type { ProblemWording } from '../core/validation-problems.js';
+import { agentCheckSchema, CHECK_DEFINITION_LIMITS } from './check-definitions.js';
 import { COLLECTOR_NAMES, METRICS_LIMITS, type CollectorName } from './families.js';
 
 export const AGENT_CONFIG_BOUNDS = {
@@ -26,6 +27,15 @@ export const collectorSettingMiniSchema = z.strictObject({
   ),
 });
 
+/** Every check an agent runs, with unique ids, at most CHECK_DEFINITION_LIMITS.checksPerAgent. */
+export function agentChecksSchema() {
+  const max = CHECK_DEFINITION_LIMITS.checksPerAgent;
+  return z.array(agentCheckSchema).check(
+    z.maxLength(max, `at most ${max} checks on one agent`),
+    z.refine((checks) => new Set(checks.map((c) => c.id)).size === checks.length, 'check ids must be unique'),
+  );
+}
+
 export const agentConfigMiniSchema = z.strictObject({
   v: z.literal(1),
   revision: z.int().check(z.nonnegative()),
@@ -34,6 +44,8 @@ export const agentConfigMiniSchema = z.strictObject({
     maxBytes: z.int().check(z.minimum(queueMaxBytes.min), z.maximum(queueMaxBytes.max)),
     maxAgeS: z.int().check(z.minimum(queueMaxAgeS.min), z.maximum(queueMaxAgeS.max)),
   }),
+  /** the service checks this agent runs (S5, S6, S16): its own and its groups', expanded by the appliance; absent = none */
+  checks: z.optional(agentChecksSchema()),
 });
 
 export type CollectorSetting = z.infer<typeof collectorSettingMiniSchema>;

@@ -7,7 +7,7 @@
 // The agent itself validates with the zod/mini twin in agent-config-mini.ts (the bounds and the
 // defaults live there, once; test/agent/config-schema.test.ts keeps the two schemas in step).
 import { z } from 'zod';
-import { AGENT_CONFIG_BOUNDS } from './agent-config-mini.js';
+import { AGENT_CONFIG_BOUNDS, agentChecksSchema } from './agent-config-mini.js';
 import { COLLECTOR_NAMES } from './families.js';
 
 export { AGENT_CONFIG_BOUNDS, DEFAULT_COLLECTOR_SETTINGS, DEFAULT_QUEUE } from './agent-config-mini.js';
@@ -31,6 +31,8 @@ export const agentConfigSchema = z.object({
     /** seconds a batch may wait; older ones are dropped (never beyond what the appliance accepts) */
     maxAgeS: z.number().int().min(QUEUE_AGE.min).max(QUEUE_AGE.max),
   }).strict(),
+  /** the service checks the agent runs (S5, S6, S16); the same zod/mini schema the agent uses (contract/check-definitions.ts) */
+  checks: z.optional(agentChecksSchema()),
 }).strict();
 
 export type CollectorSetting = z.infer<typeof collectorSettingSchema>;

@@ -1,5 +1,6 @@
 // HTTP API types (docs/api.md): the appliance returns them, the web UI and the tests read
 // them. A change here is a change of the public API.
+import type { CheckStreamEvent } from './checks-api.js';
 import type { Family, Sample } from './metrics.js';
 import type { Inventory } from './inventory.js';
 import type { AlertStreamEvent, ModemHealth, ModemStreamEvent, SmsHealth, SmsStreamEvent } from './alerts-api.js';
@@ -162,6 +163,8 @@ export interface StreamEvents {
   sms: SmsStreamEvent;
   /** the modem's status changed */
   modem: ModemStreamEvent;
+  /** a service check ran or changed state (contract/checks-api.ts) */
+  check: CheckStreamEvent;
 }
 export type StreamEventName = keyof StreamEvents;
 

@@ -21,6 +21,7 @@ export const CHECK_DEFINITION_LIMITS = {
   scriptArgs: 32,
   scriptArgChars: 1024,
   rangeChars: 32,
+  quotaPaths: 16,
   /** results in one message on the checks topic */
   resultsPerMessage: 1000,
 } as const;
@@ -85,7 +86,24 @@ export const scriptCheckSchema = z.strictObject({
   args: z.optional(z.array(z.string().check(z.maxLength(L.scriptArgChars))).check(z.maxLength(L.scriptArgs, `at most ${L.scriptArgs} arguments`))),
 });
 
-export const agentCheckSchema = z.discriminatedUnion('type', [portCheckSchema, processCheckSchema, logCheckSchema, scriptCheckSchema]);
+/** Per-account disk usage (S16): Linux quotas where enabled, else each account's files summed under `paths`. */
+export const quotaCheckSchema = z.strictObject({
+  ...common,
+  type: z.literal('quota'),
+  /** directories whose files are summed per owner when the filesystem has no quotas (absolute paths) */
+  paths: z.optional(z.array(z.string().check(z.regex(/^\//, 'paths must be absolute'), z.maxLength(L.pathChars))).check(z.maxLength(L.quotaPaths, `at most ${L.quotaPaths} paths`))),
+  /** bytes an account is recommended to stay under (WARNING above it) */
+  recommendedBytes: z.int().check(z.minimum(0)),
+  /** bytes above which the account is CRITICAL */
+  warningBytes: z.int().check(z.minimum(0)),
+  /** per-account levels that replace the two above, by user name */
+  accounts: z.optional(z.record(z.string().check(z.maxLength(32)), z.strictObject({
+    recommendedBytes: z.int().check(z.minimum(0)),
+    warningBytes: z.int().check(z.minimum(0)),
+  }))),
+});
+
+export const agentCheckSchema = z.discriminatedUnion('type', [portCheckSchema, processCheckSchema, logCheckSchema, scriptCheckSchema, quotaCheckSchema]);
 export type AgentCheck = z.infer<typeof agentCheckSchema>;
 export type AgentCheckType = AgentCheck['type'];
 

@@ -44,6 +44,8 @@ function isPayload<N extends StreamEventName>(name: N, v: unknown): v is StreamE
       return typeof v.id === 'number' && typeof v.state === 'string';
     case 'modem':
       return typeof v.state === 'string' && isObject(v.signal);
+    case 'check':
+      return typeof v.checkId === 'string' && isObject(v.instance) && typeof v.instance.state === 'string';
     default:
       return false;
   }
@@ -56,7 +58,7 @@ export function streamSeries(ev: StreamEvents['sample']): LatestSeries[] {
 
 export class LiveStream {
   private source: EventSourceLike | null = null;
-  private readonly listeners: ListenerSets = { sample: new Set(), status: new Set(), agent: new Set(), alert: new Set(), sms: new Set(), modem: new Set() };
+  private readonly listeners: ListenerSets = { sample: new Set(), status: new Set(), agent: new Set(), alert: new Set(), sms: new Set(), modem: new Set(), check: new Set() };
   private readonly stateListeners = new Set<(s: StreamState) => void>();
   private readonly resyncListeners = new Set<() => void>();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
