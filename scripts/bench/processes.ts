@@ -199,6 +199,8 @@ export interface ApplianceStartOptions {
   extraArgs: readonly string[];
   /** node flags, e.g. ['--cpu-prof', '--cpu-prof-dir', dir] */
   nodeArgs: readonly string[];
+  /** how long to wait for "rackwatch ready" (default 60 s; a restart replays the journals first) */
+  readyTimeoutMs?: number;
 }
 
 export interface StartedAppliance extends Managed {
@@ -223,7 +225,7 @@ export async function startAppliance(cleanup: Cleanup, o: ApplianceStartOptions)
     // every simulated agent connects from 127.0.0.1: the per-address cap would refuse all but 1,024
     '--mqtt-connections-per-address', '1000000', ...o.extraArgs,
   ], (line) => { for (const l of listeners) l(line); });
-  const ready = await waitForLine(m, 'the appliance', 60_000, (line) => {
+  const ready = await waitForLine(m, 'the appliance', o.readyTimeoutMs ?? 60_000, (line) => {
     const r = /^rackwatch ready (\{.*\})$/.exec(line);
     return r?.[1] ? (JSON.parse(r[1]) as { httpPort: number; mqttPort: number }) : null;
   }, (cb) => listeners.push(cb));

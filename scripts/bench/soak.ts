@@ -172,6 +172,8 @@ interface Report {
   chaos: Record<string, number>;
   starts: number;
   rssAfterStartMb: number[];
+  /** seconds from spawning each instance to its "ready" line (a restart replays rrdcached's and the sample journal first) */
+  readyS: number[];
   leftAfterRestart: string[];
   leftAtEnd: string[];
   checkpoints: { fromT: number; toT: number; series: number; unreadable: number; checked: number; missing: number; wrong: number }[];
@@ -214,7 +216,7 @@ async function main(): Promise<number> {
   const httpPort = await freePort();
   const mqttPort = await freePort();
   const report: Report = {
-    seed: opts.seed, chaos: {}, starts: 0, rssAfterStartMb: [], leftAfterRestart: [], leftAtEnd: [], checkpoints: [], readProblems: [],
+    seed: opts.seed, chaos: {}, starts: 0, rssAfterStartMb: [], readyS: [], leftAfterRestart: [], leftAtEnd: [], checkpoints: [], readProblems: [],
     metricsAcked: 0, sms: { accepted: 0, refused: 0, reached: 0, incomplete: [], partsMaxSent: 0, overTwice: [], notDrained: 0 }, diskFill,
   };
 
@@ -226,10 +228,14 @@ async function main(): Promise<number> {
   }, 2000);
   const start = async (): Promise<StartedAppliance> => {
     const before = new Set(stillRunning(children));
+    const spawnedAt = Date.now();
     const a = await startAppliance(cleanup, {
       repoRoot: root, dataDir, token: TOKEN, nodeArgs: [],
       extraArgs: ['--http-port', String(httpPort), '--mqtt-port', String(mqttPort), '--modem', 'sim'],
+      // a start after a kill replays minutes of journal for every agent: its time is measured, not bounded at the default minute
+      readyTimeoutMs: 600_000,
     });
+    report.readyS.push((Date.now() - spawnedAt) / 1000);
     report.starts++;
     recordDescendants(a.pid, children);
     // the previous instance's children (its rrdcached, its socat) must be gone by now: the new
@@ -491,6 +497,7 @@ function printReport(o: Options, r: Report, h: HealthResponse): void {
     ...(r.sms.incomplete.length ? [`  incomplete: ${r.sms.incomplete.slice(0, 10).join(' ')}`] : []),
     ...(r.sms.overTwice.length ? [`  sent more than twice: ${r.sms.overTwice.slice(0, 10).join(', ')}`] : []),
     `RSS ${o.rssAfterS} s after each start (MB): ${rss.map((x) => x.toFixed(0)).join(', ')}${first !== undefined ? `; max/first ${(Math.max(...rss) / first).toFixed(2)}` : ''}`,
+    `seconds from start to ready, each start: ${r.readyS.map((x) => x.toFixed(0)).join(', ')}`,
     `processes left behind: after a restart ${r.leftAfterRestart.length}, at the end ${r.leftAtEnd.length}`,
     ...[...r.leftAfterRestart, ...r.leftAtEnd].slice(0, 10).map((p) => `  ${p}`),
     `health at the end: ${h.status}; rrdcached restarts ${h.rrdcached.restarts}; rrdUpdates ${h.counters.rrdUpdates}, rrdUpdateErrors ${h.counters.rrdUpdateErrors}`,
