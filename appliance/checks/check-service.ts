@@ -61,6 +61,8 @@ export class CheckService implements ProbeDefinitionSource {
   readonly results: CheckResults;
   private checks = new Map<string, StoredCheck>();
   private readonly probeListeners = new Set<() => void>();
+  /** members of groups with checks at the last look: one that leaves its group must lose them */
+  private groupCheckMembers = new Set<string>();
 
   constructor(private readonly deps: CheckServiceDeps) {
     this.results = new CheckResults({
@@ -74,6 +76,7 @@ export class CheckService implements ProbeDefinitionSource {
 
   start(): void {
     this.reload();
+    this.groupCheckMembers = this.membersOfGroupsWithChecks();
     this.results.load();
   }
 
@@ -182,10 +185,16 @@ export class CheckService implements ProbeDefinitionSource {
     return group ? group.memberIds.filter((id) => this.deps.agentExists(id)) : [];
   }
 
-  /** The groups' members changed (or a group went, with its checks): every agent's list is looked at again. */
+  /**
+   * The groups' members changed (or a group went, with its checks): the lists of the agents that
+   * are, or were at the last look, members of a group with checks are looked at again.
+   */
   onGroupsChanged(): void {
     this.reload();
-    this.deps.onAgentChecksChanged(this.allAgentIdsWithChecks());
+    const before = this.groupCheckMembers;
+    this.groupCheckMembers = this.membersOfGroupsWithChecks();
+    const affected = [...new Set([...before, ...this.groupCheckMembers])].filter((id) => this.deps.agentExists(id));
+    if (affected.length > 0) this.deps.onAgentChecksChanged(affected);
     this.notifyProbes();
   }
 
@@ -258,6 +267,7 @@ export class CheckService implements ProbeDefinitionSource {
 
   /** Tells who runs what after `checks` (old and new versions) changed. */
   private changed(checks: readonly StoredCheck[]): void {
+    this.groupCheckMembers = this.membersOfGroupsWithChecks();
     const agents = new Set<string>();
     let probes = false;
     for (const c of checks) {
@@ -268,11 +278,12 @@ export class CheckService implements ProbeDefinitionSource {
     if (probes) this.notifyProbes();
   }
 
-  private allAgentIdsWithChecks(): string[] {
-    const agents = new Set<string>();
-    for (const g of this.deps.groups()) for (const id of g.memberIds) if (this.deps.agentExists(id)) agents.add(id);
-    for (const c of this.checks.values()) if (c.agentId !== null && !PROBES.has(c.type)) agents.add(c.agentId);
-    return [...agents];
+  private membersOfGroupsWithChecks(): Set<string> {
+    const withChecks = new Set<string>();
+    for (const c of this.checks.values()) if (c.groupId !== null) withChecks.add(c.groupId);
+    const members = new Set<string>();
+    for (const g of this.deps.groups()) if (withChecks.has(g.id)) for (const id of g.memberIds) members.add(id);
+    return members;
   }
 
   private notifyProbes(): void {
