@@ -22,6 +22,7 @@ import type { ProbeDefinitionSource } from './check-runs.js';
 import { agentCheckOf, isAgentCheck, parseCheckInput } from './check-input.js';
 import type { CheckRepository, StoredCheck } from './check-repository.js';
 import { CheckResults, type PerfdataWriter } from './check-results.js';
+import type { PerfdataRemover } from './check-perfdata.js';
 
 export interface CheckServiceDeps {
   repo: CheckRepository;
@@ -33,6 +34,8 @@ export interface CheckServiceDeps {
   onAgentChecksChanged: (agentIds: string[]) => void;
   hub: LiveHub;
   perfdata?: PerfdataWriter;
+  /** removes a check's perfdata files from where it no longer runs */
+  removePerfdata?: PerfdataRemover;
   clock: Clock;
   logger: Logger;
   onWriteError?: (where: string, err: unknown) => void;
@@ -138,16 +141,20 @@ export class CheckService implements ProbeDefinitionSource {
     this.checks.set(id, check);
     // instances that no longer run it (moved to another agent or group) lose their status
     const targets = new Set(this.targetsOf(check));
-    for (const agentId of this.results.instancesWithStatus(id)) if (!targets.has(agentId)) this.results.forget(id, agentId);
+    const gone = this.results.instancesWithStatus(id).filter((agentId) => !targets.has(agentId));
+    for (const agentId of gone) this.results.forget(id, agentId);
+    if (gone.length > 0) this.deps.removePerfdata?.(id, gone);
     this.changed([old, check]);
     return { ok: true, value: this.viewOf(check) };
   }
 
   remove(id: string): void {
     const old = this.known(id);
+    const ranOn = [...this.targetsOf(old), ...this.results.instancesWithStatus(id)];
     this.deps.repo.delete(id);
     this.checks.delete(id);
     this.results.forget(id);
+    this.deps.removePerfdata?.(id, ranOn);
     this.deps.logger.info('check removed', { checkId: id, type: old.type });
     this.changed([old]);
   }

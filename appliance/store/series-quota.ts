@@ -102,6 +102,12 @@ export class SeriesQuota {
     return refused;
   }
 
+  /** Files of the agent that were removed (a deleted check's perfdata, S5): they no longer count. */
+  removed(agentId: string, names: readonly string[]): void {
+    const known = this.filesOf.get(agentId);
+    if (known instanceof Set) for (const n of names) known.delete(n);
+  }
+
   private files(agentId: string): Set<string> | Promise<Set<string>> {
     let known = this.filesOf.get(agentId);
     if (known === undefined) {

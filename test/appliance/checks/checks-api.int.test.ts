@@ -4,6 +4,8 @@
 // carrying its checks (a group's check reaching a member added later); results published over
 // MQTT by an enrolled agent becoming state, history, a live `check` event and perfdata in RRD;
 // results for checks the agent does not run dropped; states kept across a restart.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import t from 'tap';
 import type { MqttClient } from 'mqtt';
 import type { CreatedToken } from '../../../contract/accounts-api.js';
@@ -203,6 +205,16 @@ void t.test('service checks API (S5, S6, S16)', async (top) => {
     t.equal((await app.fetch(`/api/v1/checks/${smtp.id}/series?from=${t0}`)).status, 400, 'label is required');
     t.equal((await app.fetch(`/api/v1/checks/${smtp.id}/series?label=time&agentId=${db.agentId}`)).status, 404, 'an agent the check does not run on');
     t.equal((await app.fetch(`/api/v1/checks/${smtp.id}/series?label=time&points=1`)).status, 400, 'points as the agents\' series bound it');
+
+    // a deleted check's perfdata files go (left behind, they would hold the agent's series quota)
+    const spare = await app.api<CheckView>('/api/v1/checks', portCheck(web.agentId, { name: 'spare', port: 26 }));
+    await publishResults(client, web.agentId, { v: 1, results: [{ ...result(t0 + 20, 'ok', 'fine', 0.1), id: spare.id }] });
+    const rrdDir = path.join(dataDir, 'rrd', web.agentId);
+    const spareFiles = (): string[] => readdirSync(rrdDir).filter((n) => n.startsWith(`check-${spare.id}_`));
+    await waitFor('the spare check\'s perfdata file', () => spareFiles().length === 1);
+    t.equal((await send(app, 'DELETE', `/api/v1/checks/${spare.id}`)).status, 204);
+    await waitFor('the file removed', () => spareFiles().length === 0);
+    t.ok(readdirSync(rrdDir).some((n) => n.startsWith(`check-${smtp.id}_`)), 'the other check\'s file stays');
 
     // a malformed payload is dropped and the appliance keeps serving
     await client.publishAsync(agentTopic(web.agentId, 'checks'), '{"v":1,"results":[{"id":1}]}', { qos: 1 });
