@@ -418,6 +418,8 @@ export class Appliance {
     // no more ingest: what the visitor history gathered is written before the database closes
     this.visitors?.stop();
     this.visitors = null;
+    this.checks?.stop();
+    this.checks = null;
     await this.store?.stop();
     this.registry?.stop();
     this.accounts?.stop();

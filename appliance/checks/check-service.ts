@@ -55,6 +55,7 @@ export const CHECK_STATUS_STATES: readonly CheckStatusState[] = ['ok', 'warning'
 const RANK: Record<CheckStatusState, number> = { critical: 4, unknown: 3, warning: 2, ok: 1, pending: 0 };
 
 const PROBES: ReadonlySet<string> = new Set(PROBE_TYPES);
+const NO_GROUPS: ReadonlySet<string> = new Set();
 
 function newCheckId(): string {
   return `c${randomBytes(6).toString('hex')}`;
@@ -66,6 +67,7 @@ export class CheckService implements ProbeDefinitionSource {
   private readonly probeListeners = new Set<() => void>();
   /** members of groups with checks at the last look: one that leaves its group must lose them */
   private groupCheckMembers = new Set<string>();
+  private groupsOfAgent = new Map<string, Set<string>>();
 
   constructor(private readonly deps: CheckServiceDeps) {
     this.results = new CheckResults({
@@ -79,8 +81,14 @@ export class CheckService implements ProbeDefinitionSource {
 
   start(): void {
     this.reload();
+    this.indexGroups();
     this.groupCheckMembers = this.membersOfGroupsWithChecks();
     this.results.load();
+  }
+
+  /** Writes the results that wait (before the database closes). */
+  stop(): void {
+    this.results.flush();
   }
 
   // --- the API ---------------------------------------------------------------------------------
@@ -161,6 +169,8 @@ export class CheckService implements ProbeDefinitionSource {
 
   history(id: string, q: { agentId?: string | null; from: number; to: number; limit: number }): CheckHistoryResponse {
     this.known(id);
+    // what waits for the next write is part of the answer
+    this.results.flush();
     return { checkId: id, entries: this.deps.repo.history(id, q) };
   }
 
@@ -197,7 +207,16 @@ export class CheckService implements ProbeDefinitionSource {
    * are, or were at the last look, members of a group with checks are looked at again.
    */
   onGroupsChanged(): void {
+    const had = this.checks;
     this.reload();
+    // a removed group took its checks with it (ON DELETE CASCADE): where they ran, by the old index
+    for (const [id, old] of had) {
+      if (this.checks.has(id)) continue;
+      const ranOn = [...this.results.instancesWithStatus(id), ...this.targetsOfGroup(old.groupId)];
+      this.results.forget(id);
+      this.deps.removePerfdata?.(id, ranOn);
+    }
+    this.indexGroups();
     const before = this.groupCheckMembers;
     this.groupCheckMembers = this.membersOfGroupsWithChecks();
     const affected = [...new Set([...before, ...this.groupCheckMembers])].filter((id) => this.deps.agentExists(id));
@@ -241,8 +260,28 @@ export class CheckService implements ProbeDefinitionSource {
     return check.groupId !== null && this.groupIdsOf(agentId).has(check.groupId);
   }
 
-  private groupIdsOf(agentId: string): Set<string> {
-    return new Set(this.deps.groups().filter((g) => g.memberIds.includes(agentId)).map((g) => g.id));
+  private groupIdsOf(agentId: string): ReadonlySet<string> {
+    return this.groupsOfAgent.get(agentId) ?? NO_GROUPS;
+  }
+
+  /** agent → its groups, made once per change of the groups: every result asks */
+  private indexGroups(): void {
+    const index = new Map<string, Set<string>>();
+    for (const g of this.deps.groups()) {
+      for (const id of g.memberIds) {
+        let set = index.get(id);
+        if (!set) {
+          set = new Set();
+          index.set(id, set);
+        }
+        set.add(g.id);
+      }
+    }
+    this.groupsOfAgent = index;
+  }
+
+  private targetsOfGroup(groupId: string | null): string[] {
+    return [...this.groupsOfAgent].filter(([, groups]) => groupId !== null && groups.has(groupId)).map(([agentId]) => agentId);
   }
 
   private assertPlaced(input: CheckInput): void {

@@ -41,6 +41,8 @@ void t.test('1,000 checks on one agent, its groups\' included, and no more', (t)
   const { alerts, service } = setUp(t);
   alerts.saveGroup({ id: 'web', name: 'Web' }, 0);
   alerts.setGroupMembers('web', ['a1']);
+  // what the alert engine's reload of the groups tells it in the appliance
+  service.onGroupsChanged();
   const max = CHECK_DEFINITION_LIMITS.checksPerAgent;
   t.ok(service.create(port(0, { groupId: 'web' })).ok, 'a group check');
   for (let n = 1; n < max; n++) {
@@ -100,6 +102,7 @@ void t.test('an older result is ignored; the history of one pair is bounded', (t
   service.results.record([{ checkId: id, agentId: 'a1', result: result(id, last - 5, 'ok') }]);
   t.match(service.view(id), { state: 'critical', lastRun: last }, 'a resent older result changes nothing');
   t.equal(service.results.counters.stale, 1);
+  service.stop();
   const kept = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM check_history WHERE check_id = ?').get(id)?.n;
   t.equal(kept, HISTORY_PER_INSTANCE, `at most ${HISTORY_PER_INSTANCE} entries per check and agent`);
   const newest = service.history(id, { from: 0, to: last, limit: 2 }).entries;
@@ -111,5 +114,24 @@ void t.test('an unknown check is a 404', (t) => {
   const { service } = setUp(t);
   t.throws(() => service.view('cnope'), { code: 'RW_ERR_NOT_FOUND' });
   t.throws(() => service.remove('cnope'), { code: 'RW_ERR_NOT_FOUND' });
+  t.end();
+});
+
+void t.test('a removed group takes its checks along, and its members lose them', (t) => {
+  const { alerts, service, changed } = setUp(t);
+  alerts.saveGroup({ id: 'db', name: 'Databases' }, 0);
+  alerts.setGroupMembers('db', ['a2']);
+  service.onGroupsChanged();
+  const c = service.create({ groupId: 'db', type: 'process', name: 'postgres', process: 'postgres', interval: 30 });
+  if (!c.ok) throw new Error('not created');
+  t.same(service.agentChecks('a2').map((x) => x.id), [c.value.id]);
+  service.results.record([{ checkId: c.value.id, agentId: 'a2', result: result(c.value.id, Math.floor(Date.now() / 1000), 'ok') }]);
+  changed.length = 0;
+  alerts.deleteGroup('db');
+  service.onGroupsChanged();
+  t.throws(() => service.view(c.value.id), { code: 'RW_ERR_NOT_FOUND' });
+  t.same(service.agentChecks('a2'), []);
+  t.same(changed, [['a2']], 'the former member\'s config is looked at again');
+  t.same(service.results.instancesWithStatus(c.value.id), [], 'its statuses are gone');
   t.end();
 });
