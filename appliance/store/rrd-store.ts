@@ -250,8 +250,13 @@ export class RrdStore {
    * withholds its acknowledgement and the sample comes again.
    */
   write(agentId: string, intervalS: number, samples: readonly Sample[]): Promise<WriteResult> {
+    return this.inAgentChain(agentId, () => this.writeNow(agentId, intervalS, samples));
+  }
+
+  /** Runs `work` after the agent's writes (and removals) that came before it. */
+  private inAgentChain<T>(agentId: string, work: () => Promise<T>): Promise<T> {
     const prev = this.agentChains.get(agentId);
-    const run = prev ? prev.then(() => this.writeNow(agentId, intervalS, samples)) : this.writeNow(agentId, intervalS, samples);
+    const run = prev ? prev.then(work) : work();
     const settled = run.then(() => undefined, () => undefined);
     this.agentChains.set(agentId, settled);
     void settled.then(() => {
@@ -577,7 +582,12 @@ export class RrdStore {
    * perfdata, S5: left behind they would hold the agent's series quota for good); returns how
    * many. rrdcached writes what it holds of each first, so it has nothing left to write there.
    */
-  async removeSeries(agentId: string, family: Family, keyPrefix: string): Promise<number> {
+  removeSeries(agentId: string, family: Family, keyPrefix: string): Promise<number> {
+    // after the agent's writes in flight: one of them would create the file again
+    return this.inAgentChain(agentId, () => this.removeSeriesNow(agentId, family, keyPrefix));
+  }
+
+  private async removeSeriesNow(agentId: string, family: Family, keyPrefix: string): Promise<number> {
     if (!isValidAgentId(agentId)) return 0;
     const names = (await this.fileNames(agentId)).filter((n) => {
       const p = parseRrdFileName(n);

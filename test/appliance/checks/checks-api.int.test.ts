@@ -216,9 +216,18 @@ void t.test('service checks API (S5, S6, S16)', async (top) => {
     await waitFor('the file removed', () => spareFiles().length === 0);
     t.ok(readdirSync(rrdDir).some((n) => n.startsWith(`check-${smtp.id}_`)), 'the other check\'s file stays');
 
+    // results on another agent's topic are refused by the ACL, which closes the connection
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    client.publish(agentTopic(db.agentId, 'checks'), JSON.stringify({ v: 1, results: [{ id: dbCheck.id, t: t0 + 25, state: 'critical', output: 'forged', durationMs: 1 }] }), { qos: 0 });
+    await closed;
+    const again = await connectAgent(t, app, web);
+    await publishResults(again, web.agentId, { v: 1, results: [result(t0 + 25, 'critical', 'still refused', 0.5)] });
+    await waitFor('the later result', async () => (await app.api<CheckView>(`/api/v1/checks/${smtp.id}`)).output === 'still refused');
+    t.match(await app.api<CheckView>(`/api/v1/checks/${dbCheck.id}`), { state: 'pending' }, 'nothing from another agent\'s topic');
+
     // a malformed payload is dropped and the appliance keeps serving
-    await client.publishAsync(agentTopic(web.agentId, 'checks'), '{"v":1,"results":[{"id":1}]}', { qos: 1 });
-    await client.publishAsync(agentTopic(web.agentId, 'checks'), 'not json', { qos: 1 });
+    await again.publishAsync(agentTopic(web.agentId, 'checks'), '{"v":1,"results":[{"id":1}]}', { qos: 1 });
+    await again.publishAsync(agentTopic(web.agentId, 'checks'), 'not json', { qos: 1 });
     t.equal((await app.fetch(`/api/v1/checks/${smtp.id}`)).status, 200);
   });
 
