@@ -229,7 +229,9 @@ export class Appliance {
       repo: new CheckRepository(db), agentExists: (id) => registry.exists(id),
       hostnameOf: (id) => repo.listing(id)?.hostname ?? null,
       groups: () => alerting.engine.groups(),
-      onAgentChecksChanged: (ids) => void this.agentConfig?.checksChanged(ids),
+      onAgentChecksChanged: (ids) => {
+        this.agentConfig?.checksChanged(ids).catch((e: unknown) => logger.error('could not republish agents\' checks', { agents: ids.length, err: e }));
+      },
       hub, clock, logger: logger.child('checks'), onWriteError,
       perfdata: perfdataWriter((dir, stepS, samples) => store.write(dir, stepS, samples), logger.child('checks')),
       removePerfdata: perfdataRemover((dir, family, keyPrefix) => store.removeSeries(dir, family, keyPrefix), logger.child('checks')),

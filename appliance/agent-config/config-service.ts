@@ -115,13 +115,18 @@ export class ConfigService {
   async checksChanged(agentIds: readonly string[]): Promise<void> {
     const changed: string[] = [];
     for (const agentId of new Set(agentIds)) {
-      const checks = this.deps.checksOf?.(agentId) ?? [];
-      const last = this.deps.repo.checksRevision(agentId);
-      if (last === null && checks.length === 0) continue;
-      const fingerprint = createHash('sha256').update(JSON.stringify(checks)).digest('base64url');
-      if (last?.fingerprint === fingerprint) continue;
-      this.deps.repo.saveChecksFingerprint(agentId, fingerprint);
-      changed.push(agentId);
+      try {
+        const checks = this.deps.checksOf?.(agentId) ?? [];
+        const last = this.deps.repo.checksRevision(agentId);
+        if (last === null && checks.length === 0) continue;
+        const fingerprint = createHash('sha256').update(JSON.stringify(checks)).digest('base64url');
+        if (last?.fingerprint === fingerprint) continue;
+        this.deps.repo.saveChecksFingerprint(agentId, fingerprint);
+        changed.push(agentId);
+      } catch (e) {
+        // one agent (removed meanwhile, a full disk) must not keep the others from theirs
+        this.deps.logger.error('could not save an agent\'s checks revision', { agentId, err: e });
+      }
     }
     if (changed.length > 0) this.deps.logger.info('agents\' checks changed', { agents: changed.length });
     await Promise.all(changed.map((id) => this.publish(id, this.agentConfig(id).effective)));
