@@ -3,7 +3,7 @@
 // has acknowledged every update AND the store's own sample journal has them on disk (fdatasync),
 // which is what the broker's backpressure waits on: what it acknowledges is never lost, not when
 // rrdcached is killed, not in a power cut (sample-journal.ts, docs/storage.md "Power cut").
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { SeriesResponse } from '../../contract/api.js';
 import { isRwError, RwError } from '../../contract/errors.js';
@@ -250,8 +250,13 @@ export class RrdStore {
    * withholds its acknowledgement and the sample comes again.
    */
   write(agentId: string, intervalS: number, samples: readonly Sample[]): Promise<WriteResult> {
+    return this.inAgentChain(agentId, () => this.writeNow(agentId, intervalS, samples));
+  }
+
+  /** Runs `work` after the agent's writes (and removals) that came before it. */
+  private inAgentChain<T>(agentId: string, work: () => Promise<T>): Promise<T> {
     const prev = this.agentChains.get(agentId);
-    const run = prev ? prev.then(() => this.writeNow(agentId, intervalS, samples)) : this.writeNow(agentId, intervalS, samples);
+    const run = prev ? prev.then(work) : work();
     const settled = run.then(() => undefined, () => undefined);
     this.agentChains.set(agentId, settled);
     void settled.then(() => {
@@ -570,6 +575,38 @@ export class RrdStore {
       .map((n) => `${agentId}/${n}`);
     if (files.length === 0) throw notFound();
     return files;
+  }
+
+  /**
+   * Removes an agent's files of `family` whose key starts with `keyPrefix` (a deleted check's
+   * perfdata, S5: left behind they would hold the agent's series quota for good); returns how
+   * many. rrdcached writes what it holds of each first, so it has nothing left to write there.
+   */
+  removeSeries(agentId: string, family: Family, keyPrefix: string): Promise<number> {
+    // after the agent's writes in flight: one of them would create the file again
+    return this.inAgentChain(agentId, () => this.removeSeriesNow(agentId, family, keyPrefix));
+  }
+
+  private async removeSeriesNow(agentId: string, family: Family, keyPrefix: string): Promise<number> {
+    if (!isValidAgentId(agentId)) return 0;
+    const names = (await this.fileNames(agentId)).filter((n) => {
+      const p = parseRrdFileName(n);
+      return p !== null && p.family === family && p.key !== undefined && p.key.startsWith(keyPrefix);
+    });
+    const series = this.fileStatesByAgent.get(agentId);
+    for (const name of names) {
+      const file = `${agentId}/${name}`;
+      try {
+        const client = await this.waitUp(new Deadline(this.deps.clock, Math.min(this.downWaitMs, SERIES_READ_TIMEOUT_MS)));
+        await client.flush(file);
+      } catch (e) {
+        this.log.debug('removing a series rrdcached could not flush', { file, error: e });
+      }
+      await rm(path.join(this.rrdDir, file), { force: true });
+      series?.forEach((state, id) => { if (state.file === file) series.delete(id); });
+    }
+    this.deps.seriesQuota?.removed(agentId, names);
+    return names.length;
   }
 
   /** RRD files of an agent, relative to the RRD directory (`<agentId>/cpu.5s.rrd`); [] for an unknown agent. */
