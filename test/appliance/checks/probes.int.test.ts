@@ -149,6 +149,7 @@ void t.test('probe-ping: 127.0.0.1 answers every echo', async (t) => {
 void t.test('fping\'s summary lines are read per host, a lost echo as null', (t) => {
   const counts = parseFpingCounts('127.0.0.1 : 0.041 0.086 -\n::1       : 0.060 0.031 0.02\n10.66.0.1 : - - -\nfoo.invalid: Name or service not known\n');
   t.same(Object.fromEntries(counts), { '127.0.0.1': [0.041, 0.086, null], '::1': [0.06, 0.031, 0.02], '10.66.0.1': [null, null, null] });
+  t.end();
 });
 
 const asRoot = { skip: process.getuid?.() === 0 ? false : 'needs root to create a network namespace' };
