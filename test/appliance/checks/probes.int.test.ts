@@ -10,9 +10,8 @@ import net from 'node:net';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import type { CheckRun, CheckRunSink, ProbeDefinitionSource } from '../../../appliance/checks/check-runs.js';
-import { FpingBatch, parseFpingCounts } from '../../../appliance/checks/probes/fping-batch.js';
-import { ProbeScheduler } from '../../../appliance/checks/probes/probe-scheduler.js';
-import { runProbe } from '../../../appliance/checks/probes/run-probe.js';
+import { ApplianceProbes } from '../../../appliance/checks/probes/appliance-probes.js';
+import { parseFpingCounts } from '../../../appliance/checks/probes/fping-batch.js';
 import type { CheckResult } from '../../../contract/check-definitions.js';
 import type { CheckInput } from '../../../contract/checks-api.js';
 import { systemClock } from '../../../core/clock.js';
@@ -43,7 +42,7 @@ async function closedPort(): Promise<number> {
 }
 
 /** Runs each probe once through the scheduler (as the appliance does) and returns the results by id. */
-async function runOnce(t: Test, probes: Record<string, CheckInput>, fping = new FpingBatch()): Promise<Map<string, CheckResult>> {
+async function runOnce(t: Test, probes: Record<string, CheckInput>, fpingPath?: string): Promise<Map<string, CheckResult>> {
   const results = new Map<string, CheckResult>();
   let done: () => void = () => undefined;
   const all = new Promise<void>((resolve) => { done = resolve; });
@@ -60,12 +59,9 @@ async function runOnce(t: Test, probes: Record<string, CheckInput>, fping = new 
     probes: () => Object.entries(probes).map(([id, definition]) => ({ id, definition })),
     onProbesChanged: () => () => undefined,
   };
-  const scheduler = new ProbeScheduler({ source, sink, clock: systemClock, logger: silentLogger, random: () => 0, run: (d, nowS) => runProbe(d, nowS, fping) });
+  const scheduler = new ApplianceProbes({ source, sink, clock: systemClock, logger: silentLogger, random: () => 0, ...(fpingPath !== undefined ? { fpingPath } : {}) });
   scheduler.start();
-  t.teardown(() => {
-    scheduler.stop();
-    fping.stop();
-  });
+  t.teardown(() => scheduler.stop());
   // the scheduler's timers do not hold the process open (the appliance's sockets do): this does
   const keepAlive = setInterval(() => undefined, 1000);
   await all;
@@ -167,7 +163,7 @@ void t.test('probe-ping: an address nothing answers is CRITICAL with 100% loss (
   const r = await runOnce(t, {
     down: { type: 'probe-ping', name: 'down', host: '10.66.0.1', interval: 60, count: 2, timeout: 2 },
     up: { type: 'probe-ping', name: 'up', host: '127.0.0.1', interval: 60, count: 2, timeout: 2 },
-  }, new FpingBatch({ fpingPath: wrapper }));
+  }, wrapper);
   t.match(r.get('down'), { state: 'critical', output: 'PING CRITICAL - 10.66.0.1: no reply to 2 echo requests (100% loss)', perfdata: [{ label: 'loss', value: 100 }] });
   t.match(r.get('up'), { state: 'ok' }, 'the other host of the same fping run still answers');
 });
