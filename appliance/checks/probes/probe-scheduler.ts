@@ -95,7 +95,8 @@ export class ProbeScheduler {
     if (!this.started) return;
     const seen = new Set<string>();
     for (const { id, definition } of this.deps.source.probes()) {
-      if (!isProbeDefinition(definition)) continue;
+      // the source gives enabled probes only; a disabled one slipping through is not run
+      if (!isProbeDefinition(definition) || definition.enabled === false) continue;
       seen.add(id);
       const json = JSON.stringify(definition);
       const old = this.entries.get(id);
