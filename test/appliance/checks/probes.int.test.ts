@@ -142,6 +142,11 @@ void t.test('probe-ping: 127.0.0.1 answers every echo', async (t) => {
   t.match(r.get('option'), { state: 'unknown', output: /-h is not a host name or address/ }, 'a host fping would read as an option is refused');
 });
 
+void t.test('probe-ping without fping installed is UNKNOWN and says so', async (t) => {
+  const r = await runOnce(t, { lo: { type: 'probe-ping', name: 'loopback', host: '127.0.0.1', interval: 60, count: 1 } }, '/nonexistent/fping');
+  t.match(r.get('lo'), { state: 'unknown', output: 'PING UNKNOWN - fping is not installed (Debian: apt-get install fping)' });
+});
+
 void t.test('fping\'s summary lines are read per host, a lost echo as null', (t) => {
   const counts = parseFpingCounts('127.0.0.1 : 0.041 0.086 -\n::1       : 0.060 0.031 0.02\n10.66.0.1 : - - -\nfoo.invalid: Name or service not known\n');
   t.same(Object.fromEntries(counts), { '127.0.0.1': [0.041, 0.086, null], '::1': [0.06, 0.031, 0.02], '10.66.0.1': [null, null, null] });
