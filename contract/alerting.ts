@@ -4,6 +4,8 @@
 import { FAMILIES, type Family, type Unit } from './families.js';
 import { type TextEncoding } from './sms-text/segmenter.js';
 import { type AgentStatus } from './agent-status.js';
+import type { CheckState } from './checks.js';
+import type { CheckType } from './checks-api.js';
 
 /** Severity grades, mildest first (S7). The order is the order of "worse". */
 export const SEVERITIES = ['info', 'warning', 'critical', 'disaster'] as const;
@@ -48,9 +50,29 @@ export type RuleMetric =
   | { kind: 'field'; family: Family; field: string; key?: string }
   | { kind: 'derived'; name: DerivedMetricName; key?: string }
   /** The agent is offline (MQTT last will) or sent nothing for `missedIntervals` intervals. */
-  | { kind: 'agent_silent'; missedIntervals: number };
+  | { kind: 'agent_silent'; missedIntervals: number }
+  /**
+   * A service check's state (S5, S6, S16): `checkId` one check or '*' every check. The alert's
+   * grade comes from the state through `severities` (absent: CHECK_SEVERITIES_MAPPED, WARNING →
+   * warning and CRITICAL → critical, UNKNOWN no alert); a state it does not name raises none. Such
+   * a rule has no `levels` and compares with '>='.
+   */
+  | { kind: 'check_state'; checkId: string; severities?: CheckStateSeverities }
+  /** A check's perfdata value `label` (S5, S6), compared like a field against the rule's levels. */
+  | { kind: 'check_perf'; checkId: string; label: string };
+
+/** The grade of each non-OK check state; a state absent here raises no alert. */
+export type CheckStateSeverities = Partial<Record<Exclude<CheckState, 'ok'>, Severity>>;
+
+/** A check_state rule's grades unless it names others: UNKNOWN (the check could not tell) raises none. */
+export const CHECK_SEVERITIES_MAPPED: CheckStateSeverities = { warning: 'warning', critical: 'critical' };
 
 export const EVERY_KEY = '*';
+
+/** Rules on checks: a check's result feeds them (not samples, not silence). */
+export function isCheckMetric(metric: AlertMetric): metric is Extract<RuleMetric, { kind: 'check_state' | 'check_perf' }> {
+  return metric.kind === 'check_state' || metric.kind === 'check_perf';
+}
 
 /**
  * Hysteresis: how far back a value must come before a grade lets go. `delta` applies to every
@@ -105,6 +127,9 @@ export function metricUnit(metric: AlertMetric): Unit {
     case 'derived':
       return DERIVED_METRICS[metric.name].unit;
     case 'agent_silent':
+    case 'check_state':
+    case 'check_perf':
+      // a perfdatum's own unit is in the alert's cause (AlertCause.check.unit)
       return '';
   }
 }
@@ -137,6 +162,11 @@ export interface AlertCause {
   fault?: { cause: string; detail: string };
   /** for series-quota alerts: the agent's quota and files, and a refused series (`fs-_data.1s`) */
   seriesQuota?: { maxFiles: number; files: number; example: string };
+  /**
+   * for alerts of rules on checks: the check and its run that fired (or last changed the grade
+   * of) the alert: its state, its output line, and for a perfdata rule the value's unit
+   */
+  check?: { checkId: string; name: string; type: CheckType; state: CheckState; output: string; unit?: string };
 }
 
 export interface Alert {
@@ -171,7 +201,8 @@ export interface Alert {
 
 export type AlertEventKind = 'pending' | 'fired' | 'escalated' | 'deescalated' | 'acknowledged' | 'resolved' | 'cancelled';
 
-export type ResolveReason = 'recovered' | 'no-data' | 'rule-withdrawn' | 'agent-removed';
+/** 'check-removed': the check the alert was about was deleted (like 'rule-withdrawn', for checks) */
+export type ResolveReason = 'recovered' | 'no-data' | 'rule-withdrawn' | 'agent-removed' | 'check-removed';
 
 export type SilenceReason = 'offline' | 'no-data';
 

@@ -23,8 +23,9 @@ if [ "${node_version%%.*}" -lt 20 ]; then
   exit 1
 fi
 
-# openssl: the appliance signs its self-signed TLS certificate with the openssl CLI at first start
-want=(rrdtool:rrdtool rrdcached:rrdcached socat:socat openssl:openssl make:make g++:g++ python3:python3)
+# openssl: the appliance signs its self-signed TLS certificate with the openssl CLI at first start;
+# fping: the appliance's ping probes (docs/probes.md; Debian gives it cap_net_raw)
+want=(rrdtool:rrdtool rrdcached:rrdcached socat:socat openssl:openssl make:make g++:g++ python3:python3 fping:fping)
 for arg in "$@"; do
   case "$arg" in
     # curl: the agent installer downloads with curl or wget, and a minimal Debian has neither

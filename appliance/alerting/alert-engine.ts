@@ -5,6 +5,7 @@
 //   ingest (a stored batch) ─► evaluateSamples ─┐
 //   timer (silence, every few s; an agent's status change at once) ─► evaluateSilence ─┤
 //   timer (about once a minute; AlertAdmin at once after deleting a rule) ─► sweepSeries ─┤
+//   the checks store (a recorded run: onCheckRun; a deleted check: checkRemoved) ─► evaluateCheckRun ─┤
 //                                               └► applyTransitions (cause from the registry and
 //                                                  the agent's last top-process snapshot)
 //                                                  ─► repository (alerts + history) ─► live hub
@@ -38,6 +39,12 @@ import {
 } from './rules/rule-evaluator.js';
 import { APPLIANCE_AGENT_ID } from '../../contract/alerting.js';
 import type { SeriesQuotaRefusal } from '../store/series-quota.js';
+import type { RecordedCheckRun } from '../checks/check-runs.js';
+import type { CheckState, Perfdatum } from '../../contract/checks.js';
+import type { CheckType } from '../../contract/checks-api.js';
+import { isCheckMetric, type AlertCause } from '../../contract/alerting.js';
+import { evaluateCheckRun, sweepCheckSeries } from './rules/check-rules.js';
+import { seriesOf } from './rules/alert-lifecycle.js';
 
 /** The built-in "rule" of lockout alerts (SEC): no rule row, never evaluated on samples. */
 export const LOCKOUT_RULE_ID = 'security-lockout';
@@ -126,6 +133,37 @@ interface AgentFacts {
   cpuCores: number | null;
 }
 
+/** A check's last run on one server, for the cause of its alerts (S5). */
+interface CheckFacts {
+  name: string;
+  type: CheckType;
+  hostname: string;
+  state: CheckState;
+  output: string;
+  perfdata: readonly Perfdatum[];
+}
+
+const checkFactsKey = (checkId: string, agentId: string): string => `${checkId}\u0000${agentId}`;
+
+/** The server an alert on a check is about: the agent that ran it, the agent a probe watches, else the appliance. */
+function checkAlertAgent(run: RecordedCheckRun): string {
+  return run.agentId ?? (run.definition as { agentId?: string }).agentId ?? APPLIANCE_AGENT_ID;
+}
+
+/** A probe's target ("10.0.0.5", "shop.example.com"), which names the server of a probe that watches no agent. */
+function probeTarget(run: RecordedCheckRun): string | null {
+  const d = run.definition as { host?: string; url?: string };
+  if (d.host !== undefined) return d.host;
+  if (d.url !== undefined) {
+    try {
+      return new URL(d.url).hostname;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
 type TimerHandle = unknown;
 
 export class AlertEngine {
@@ -138,6 +176,11 @@ export class AlertEngine {
   /** family → enabled sample rules reading it: the per-batch hot path looks only here */
   private rulesByFamily = new Map<Family, Rule[]>();
   private silentRules: Rule[] = [];
+  /** enabled rules on checks (S5): fed recorded runs */
+  private checkRules: Rule[] = [];
+  /** the series of rules on checks, apart from the samples' (never stale: check-rules.ts) */
+  private checkStates = new Map<string, SeriesState>();
+  private readonly checkFacts = new Map<string, CheckFacts>();
   private contactList: Contact[] = [];
   private groupList: Group[] = [];
   private groupsOf = new Map<string, string[]>();
@@ -182,6 +225,15 @@ export class AlertEngine {
     const open = repo.openAlerts();
     this.book = restoreBook(open, repo.highestAlertId());
     this.states = seriesStatesFromAlerts(open, now);
+    // the series of rules on checks live in their own map (no staleness, no agent removal)
+    this.checkStates = new Map();
+    for (const alert of open) {
+      if (!isCheckMetric(alert.metric)) continue;
+      const key = seriesKey(seriesOf(alert));
+      const state = this.states.get(key);
+      if (state) this.checkStates.set(key, state);
+      this.states.delete(key);
+    }
     // a fault alert (RES) is no rule's series: the fault monitor resolves it, never the sweep
     for (const [key, state] of this.states) if (state.series.ruleId === FAULT_RULE_ID) this.states.delete(key);
     this.policyState = repo.loadPolicyState() ?? emptyPolicyState();
@@ -240,6 +292,37 @@ export class AlertEngine {
       nowMs: this.deps.clock.now(),
     });
     this.apply(changes);
+  }
+
+  /**
+   * The checks store's listener (CheckRunListener, S5): a recorded run of an agent's check or of
+   * a probe, evaluated against the rules on checks. A run that is OK again resolves its alerts.
+   */
+  onCheckRun(run: RecordedCheckRun): void {
+    if (!this.running) return;
+    const agentId = checkAlertAgent(run);
+    const hostname = run.hostname ?? (agentId !== APPLIANCE_AGENT_ID ? this.hostnameOf(agentId) : null) ?? probeTarget(run) ?? 'rackwatch';
+    this.checkFacts.set(checkFactsKey(run.checkId, agentId), {
+      name: run.name, type: run.type, hostname, state: run.result.state, output: run.result.output, perfdata: run.result.perfdata ?? [],
+    });
+    if (this.checkRules.length === 0) return;
+    const changes = evaluateCheckRun({
+      rules: this.checkRules,
+      states: this.checkStates,
+      run: { checkId: run.checkId, agentId, state: run.result.state, perfdata: run.result.perfdata ?? [], tMs: run.result.t * 1000 },
+      agentGroupIds: this.groupsOf.get(agentId) ?? [],
+      nowMs: this.deps.clock.now(),
+    });
+    this.applyToChecks(changes);
+  }
+
+  /** A check was deleted (S5): its open alerts resolve as 'check-removed' now. */
+  checkRemoved(checkId: string): void {
+    if (!this.running) return;
+    for (const key of this.checkFacts.keys()) if (key.startsWith(`${checkId}\u0000`)) this.checkFacts.delete(key);
+    this.applyToChecks(sweepCheckSeries({
+      rules: this.ruleList, states: this.checkStates, groupsOf: this.groupsOf, nowMs: this.deps.clock.now(), removedCheckIds: new Set([checkId]),
+    }));
   }
 
   /** From the API or an SMS `ACK`: the alert stops escalating, and those told about it hear so. */
@@ -357,6 +440,7 @@ export class AlertEngine {
       knownAgentIds: new Set(agents.map((a) => a.id)),
     });
     this.apply(changes);
+    this.applyToChecks(sweepCheckSeries({ rules: this.ruleList, states: this.checkStates, groupsOf: this.groupsOf, nowMs: this.deps.clock.now() }));
   }
 
   // --- reloads after an admin write (AlertAdmin) -------------------------------------------------
@@ -366,8 +450,13 @@ export class AlertEngine {
     this.rulesById = new Map(this.ruleList.map((r) => [r.id, r]));
     const byFamily = new Map<Family, Rule[]>();
     const silent: Rule[] = [];
+    const checks: Rule[] = [];
     for (const rule of this.ruleList) {
       if (!rule.enabled) continue;
+      if (isCheckMetric(rule.metric)) {
+        checks.push(rule);
+        continue;
+      }
       const family = metricFamily(rule.metric);
       if (family === null) {
         silent.push(rule);
@@ -379,6 +468,7 @@ export class AlertEngine {
     }
     this.rulesByFamily = byFamily;
     this.silentRules = silent;
+    this.checkRules = checks;
   }
 
   reloadContacts(): void {
@@ -481,6 +571,7 @@ export class AlertEngine {
       };
     }
     const rule = this.rulesById.get(series.ruleId);
+    if (rule && isCheckMetric(rule.metric)) return { rule, agentName: this.checkFacts.get(checkFactsKey(series.key ?? '', series.agentId))?.hostname ?? series.agentId, cause: this.checkCause(rule, series) };
     const detail = this.deps.agents.detail(series.agentId);
     const top = this.lastTop.get(series.agentId);
     return {
@@ -488,6 +579,34 @@ export class AlertEngine {
       agentName: detail?.hostname ?? series.agentId,
       cause: computeCause(detail?.latest ?? [], topProcessesFromSnapshot(top), verdicts?.get(series.agentId)),
     };
+  }
+
+  /** The cause of an alert on a check: the check and its last run (the output line says what failed). */
+  private checkCause(rule: Rule, series: SeriesRef): AlertCause {
+    const checkId = series.key ?? '';
+    const facts = this.checkFacts.get(checkFactsKey(checkId, series.agentId));
+    if (!facts) return {};
+    const unit = rule.metric.kind === 'check_perf' ? facts.perfdata.find((p) => rule.metric.kind === 'check_perf' && p.label === rule.metric.label)?.unit : undefined;
+    return { check: { checkId, name: facts.name, type: facts.type, state: facts.state, output: facts.output, ...(unit !== undefined ? { unit } : {}) } };
+  }
+
+  /**
+   * Applies changes to the series of rules on checks. A grade change takes the run's cause anew:
+   * a WARNING that turns CRITICAL is texted with the CRITICAL output line, not the old one.
+   */
+  private applyToChecks(changes: StateChanges): void {
+    applyStateChanges(this.checkStates, changes);
+    if (changes.transitions.length === 0) return;
+    const { book, events } = applyTransitions(this.book, changes.transitions, (series) => this.contextOf(series));
+    const open = new Map(book.open);
+    const refreshed = events.map((e) => {
+      if (e.kind !== 'escalated' && e.kind !== 'deescalated') return e;
+      const alert = { ...e.alert, cause: this.contextOf(seriesOf(e.alert)).cause };
+      open.set(seriesKey(seriesOf(alert)), alert);
+      return { ...e, alert };
+    });
+    this.book = { nextId: book.nextId, open };
+    this.afterEvents(refreshed);
   }
 
   private apply(changes: StateChanges, verdicts?: ReadonlyMap<string, SilenceVerdict>): void {

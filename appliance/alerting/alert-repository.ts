@@ -112,16 +112,21 @@ export class AlertRepository {
   }
 
   /**
-   * Stores the shipped rules the first time only, so a default the operator deleted stays
-   * deleted. Returns how many were inserted.
+   * Stores each shipped rule the first time it ships only, so a default the operator deleted
+   * stays deleted, and a default added by a later version (the CRITICAL-check rule, S5) reaches
+   * an installation seeded before it: the ids ever seeded are kept, and only the others are
+   * inserted. Returns how many were inserted.
    */
   seedDefaultRules(rules: readonly Rule[], nowMs: number): number {
     return this.db.transaction(() => {
-      if (this.runtimeValue(DEFAULTS_SEEDED) !== null) return 0;
+      const ledger = this.runtimeValue(DEFAULTS_SEEDED);
+      const seeded = new Set<string>(ledger === null ? [] : (JSON.parse(ledger) as string[]));
+      const fresh = rules.filter((r) => !seeded.has(r.id));
+      if (fresh.length === 0) return 0;
       const insert = this.db.prepare('INSERT OR IGNORE INTO alert_rules (id, definition, builtin, updated_at) VALUES (?, ?, 1, ?)');
       let inserted = 0;
-      for (const rule of rules) inserted += insert.run(rule.id, JSON.stringify(rule), nowMs).changes;
-      this.setRuntimeValue(DEFAULTS_SEEDED, JSON.stringify(rules.map((r) => r.id)), nowMs);
+      for (const rule of fresh) inserted += insert.run(rule.id, JSON.stringify(rule), nowMs).changes;
+      this.setRuntimeValue(DEFAULTS_SEEDED, JSON.stringify([...seeded, ...fresh.map((r) => r.id)]), nowMs);
       return inserted;
     })();
   }

@@ -11,8 +11,12 @@ import { validateRule } from './rules/rule-types.js';
 import { COMPARISONS, DERIVED_METRIC_NAMES, SEVERITIES, type Comparison, type DerivedMetricName, type Rule } from '../../contract/alerting.js';
 import { LANGUAGES, type Language } from '../../contract/alerting.js';
 import type { Group } from '../../contract/alerting.js';
+import { CHECK_DEFINITION_LIMITS } from '../../contract/check-definitions.js';
+import { CHECK_LIMITS } from '../../contract/checks.js';
 
 const id = z.string().trim().min(1).max(100);
+/** a check's id (contract/check-definitions.ts) or '*' for every check */
+const checkId = z.string().min(1).max(CHECK_DEFINITION_LIMITS.idChars);
 const severity = z.enum(SEVERITIES);
 const levels = z.object({ info: z.number().finite(), warning: z.number().finite(), critical: z.number().finite(), disaster: z.number().finite() }).partial().strict();
 
@@ -20,6 +24,12 @@ const metricSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('field'), family: z.enum(FAMILY_NAMES as [Family, ...Family[]]), field: z.string().min(1).max(19), key: z.string().min(1).max(200).optional() }).strict(),
   z.object({ kind: z.literal('derived'), name: z.enum(DERIVED_METRIC_NAMES as [DerivedMetricName, ...DerivedMetricName[]]), key: z.string().min(1).max(200).optional() }).strict(),
   z.object({ kind: z.literal('agent_silent'), missedIntervals: z.number().int().min(1).max(1000) }).strict(),
+  z.object({
+    kind: z.literal('check_state'),
+    checkId: checkId,
+    severities: z.object({ warning: severity, critical: severity, unknown: severity }).partial().strict().optional(),
+  }).strict(),
+  z.object({ kind: z.literal('check_perf'), checkId: checkId, label: z.string().min(1).max(CHECK_LIMITS.labelChars) }).strict(),
 ]);
 
 const scopeSchema = z.discriminatedUnion('kind', [

@@ -178,6 +178,8 @@ export function metricIsKeyed(metric: RuleMetric): boolean {
     case 'derived':
       return FAMILIES[DERIVED_METRICS[metric.name].family].keyed;
     case 'agent_silent':
+    case 'check_state':
+    case 'check_perf':
       return false;
   }
 }
@@ -245,7 +247,7 @@ export function draftFromRule(rule: Rule): RuleDraft {
     metric: m.kind === 'field' ? 'field' : m.kind === 'derived' ? m.name : 'agent_silent',
     family: m.kind === 'field' ? m.family : draft.family,
     field: m.kind === 'field' ? m.field : draft.field,
-    key: m.kind === 'agent_silent' ? '' : (m.key ?? ''),
+    key: m.kind === 'field' || m.kind === 'derived' ? (m.key ?? '') : '',
     missedIntervals: m.kind === 'agent_silent' ? String(m.missedIntervals) : draft.missedIntervals,
     comparison: rule.comparison,
     levels: levelsText(rule.levels),

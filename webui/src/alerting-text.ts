@@ -26,6 +26,14 @@ export function metricText(metric: AlertMetric, key: string | undefined, t: Tran
       return key ? `${t('metric.fault')}: ${key}` : t('metric.fault');
     case 'series_quota':
       return t('metric.series_quota');
+    case 'check_state': {
+      const id = key ?? metric.checkId;
+      return `${t('metric.check_state')}: ${id === '*' ? t('metric.everyCheck') : id}`;
+    }
+    case 'check_perf': {
+      const id = key ?? metric.checkId;
+      return `${t('metric.check_perf')}: ${id === '*' ? t('metric.everyCheck') : id} ${metric.label}`;
+    }
   }
 }
 
@@ -35,6 +43,7 @@ export function valueVsThreshold(alert: Pick<Alert, 'metric' | 'unit' | 'value' 
   if (alert.metric.kind === 'lockout') return t('metric.lockout');
   if (alert.metric.kind === 'fault') return t('metric.fault');
   if (alert.metric.kind === 'series_quota') return t('metric.series_quota');
+  if (alert.metric.kind === 'check_state') return t('metric.check_state');
   return `${formatMetricValue(alert.value, alert.unit, fmt)} ${alert.comparison} ${formatMetricValue(alert.threshold, alert.unit, fmt)}`;
 }
 
@@ -52,6 +61,8 @@ export function causeParts(cause: AlertCause, fmt: Formatters, t: Translate): st
     const q = cause.seriesQuota;
     out.push(t('cause.seriesQuota', { files: fmt.number(q.files, 0), max: fmt.number(q.maxFiles, 0), example: q.example }));
   }
+  // S5: the check's output line says what failed ("connection refused")
+  if (cause.check) out.push(`${cause.check.name}: ${cause.check.output}`);
   if (cause.fullestFs) out.push(t('cause.fs', { mount: cause.fullestFs.mount, pct: fmt.percent(cause.fullestFs.usedPct) }));
   if (cause.topCpuProcess) {
     const p = cause.topCpuProcess;

@@ -23,7 +23,8 @@ const SEVERITY_TAG: Record<Language, Record<Severity, string>> = {
 
 const WORDS = {
   en: {
-    ok: 'OK', ack: 'ACK', back: 'reporting again', offline: 'offline', noData: 'no data', silent: 'silent', lockout: 'sign-in locked', fault: 'appliance degraded', quota: 'series quota full',
+    ok: 'OK', ack: 'ACK', back: 'reporting again', checkRemoved: 'check removed',
+    checkState: { ok: 'OK', warning: 'WARNING', critical: 'CRITICAL', unknown: 'UNKNOWN' }, offline: 'offline', noData: 'no data', silent: 'silent', lockout: 'sign-in locked', fault: 'appliance degraded', quota: 'series quota full',
     since: (t: string) => `since ${t}`, until: (t: string) => `until ${t}`,
     was: (s: string) => `was ${s}`, by: (who: string) => `by ${who}`, noAck: (d: string) => `NO ACK ${d}:`,
     ruleOff: 'rule off', removed: 'server removed', replyAck: (id: number) => `reply ACK ${id}`, fullest: (m: string, p: string) => `fullest ${m} ${p}`,
@@ -33,7 +34,8 @@ const WORDS = {
     acked: (n: number) => `acked ${n}`,
   },
   ko: {
-    ok: '복구', ack: '확인', back: '응답 재개', offline: '오프라인', noData: '데이터 없음', silent: '응답 없음', lockout: '로그인 잠김', fault: '장비 이상', quota: '시계열 한도 초과',
+    ok: '복구', ack: '확인', back: '응답 재개', checkRemoved: '점검 삭제',
+    checkState: { ok: '정상', warning: '경고', critical: '심각', unknown: '알 수 없음' }, offline: '오프라인', noData: '데이터 없음', silent: '응답 없음', lockout: '로그인 잠김', fault: '장비 이상', quota: '시계열 한도 초과',
     since: (t: string) => `${t}부터`, until: (t: string) => `${t}까지`,
     was: (s: string) => `이전 ${s}`, by: (who: string) => `${who} 확인`, noAck: (d: string) => `${d} 미확인:`,
     ruleOff: '규칙 해제', removed: '서버 삭제', replyAck: (id: number) => `ACK ${id} 회신`, fullest: (m: string, p: string) => `최대 ${m} ${p}`,
@@ -80,7 +82,29 @@ export function metricLabel(metric: AlertMetric, key: string | undefined, langua
       return WORDS[language].fault;
     case 'series_quota':
       return WORDS[language].quota;
+    // an alert names its check (alertLabel); this is for a rule without one at hand
+    case 'check_state':
+      return `check ${key ?? metric.checkId}`;
+    case 'check_perf':
+      return `check ${key ?? metric.checkId} ${metric.label}`;
   }
+}
+
+/** What an alert is about in a message: its metric, or for a rule on a check the check's name ("nginx port 443", "nginx port 443 time"). */
+export function alertLabel(alert: Pick<Alert, 'metric' | 'key' | 'cause'>, language: Language): string {
+  const check = alert.cause.check;
+  if (check && alert.metric.kind === 'check_state') return check.name;
+  if (check && alert.metric.kind === 'check_perf') return `${check.name} ${alert.metric.label}`;
+  return metricLabel(alert.metric, alert.key, language);
+}
+
+/**
+ * A check's output line without the plugin's own "SERVICE STATE - " prefix (the message says the
+ * state already): "TCP CRITICAL - 10.0.0.5 port 443: connection refused" → "10.0.0.5 port 443:
+ * connection refused".
+ */
+export function checkOutputText(output: string): string {
+  return output.replace(/^[A-Z][A-Z0-9_ ]*?\b(?:OK|WARNING|CRITICAL|UNKNOWN)\b\s*[-:]?\s*/, '').trim();
 }
 
 const trim = (n: number, decimals: number): string => String(Number(n.toFixed(decimals)));
@@ -140,20 +164,31 @@ export function previewSegments(text: string): SegmentPreview {
 
 const fitsOneSms = (text: string): boolean => previewSegments(text).parts === 1;
 
+/** Where in the required words the shortenable text (a check's output) goes. */
+const FIT = '\u0000';
+
 /**
  * Joins the required words, then each optional detail while the whole still fits one SMS. If
- * even the required words do not fit, a shorter host name is tried before giving up (a longer
- * text is still sent, as a concatenated SMS).
+ * even the required words do not fit, a shorter host name is tried, then the text in place of
+ * FIT (a check's output line) is cut, before giving up (a longer text is still sent, as a
+ * concatenated SMS).
  */
-function compose(build: (hostName: string) => { required: string[]; optional: string[] }, hostName: string): string {
+function compose(build: (hostName: string) => { required: string[]; optional: string[] }, hostName: string, fit = ''): string {
+  const join = (words: readonly string[], f: string): string => words.map((w) => (w === FIT ? f : w)).filter((w) => w !== '').join(' ');
   let built = build(hostName);
-  let text = built.required.join(' ');
+  let text = join(built.required, fit);
   if (!fitsOneSms(text)) {
     const short = shortHostName(hostName);
     if (short !== hostName) {
       built = build(short);
-      text = built.required.join(' ');
+      text = join(built.required, fit);
     }
+  }
+  if (!fitsOneSms(text) && fit !== '') {
+    // '..', not '…': an ellipsis is not in GSM 7-bit and would make an English text UCS2
+    let cut = fit;
+    while (cut !== '' && !fitsOneSms(join(built.required, `${cut}..`))) cut = cut.slice(0, Math.max(0, cut.length - Math.max(1, Math.ceil(cut.length / 10)))).trimEnd();
+    text = join(built.required, cut === '' ? '' : `${cut}..`);
   }
   for (const extra of built.optional) {
     const candidate = `${text} ${extra}`;
@@ -184,9 +219,17 @@ function causeDetails(alert: Alert, language: Language): string[] {
   return out;
 }
 
-/** What is wrong, without the host: "fs /var 96% (>95)" or "offline since 14:02". */
+/** What is wrong, without the host: "fs /var 96% (>95)", "offline since 14:02", "nginx port 443 CRITICAL: " + FIT (the check's output). */
 function problem(alert: Alert, options: TemplateOptions): string[] {
   const w = WORDS[options.language];
+  const check = alert.cause.check;
+  if (alert.metric.kind === 'check_state') {
+    return [alertLabel(alert, options.language), ...(check ? [`${w.checkState[check.state]}:`, FIT] : [])];
+  }
+  if (alert.metric.kind === 'check_perf') {
+    const value = alert.value === null ? '?' : `${trim(alert.value, Math.abs(alert.value) < 10 ? 3 : 1)}${check?.unit ?? ''}`;
+    return [alertLabel(alert, options.language), value, formatThreshold(alert)];
+  }
   if (alert.metric.kind === 'lockout') {
     const lock = alert.cause.lockout;
     return [w.lockout, ...(lock ? [lock.keys.join(' '), w.until(formatHhMm(lock.untilMs, options.timeZone))] : [])];
@@ -215,42 +258,47 @@ export function alertMessage(kind: AlertMessageKind, alert: Alert, options: Temp
   const id = `#${alert.id}`;
   const at = formatHhMm(extras.nowMs, timeZone);
   const silent = alert.metric.kind === 'agent_silent';
+  const fitText = alert.metric.kind === 'check_state' && alert.cause.check ? checkOutputText(alert.cause.check.output) : '';
   switch (kind) {
     case 'fired':
       return compose((host) => ({
         required: [tag, host, ...problem(alert, options), ...(silent ? [] : [formatHhMm(alert.firedAt ?? extras.nowMs, timeZone)]), id],
         optional: [...causeDetails(alert, language), w.replyAck(alert.id)],
-      }), alert.agentName);
+      }), alert.agentName, fitText);
     case 'escalated': {
       const from = extras.fromSeverity ? [`(${w.was(severityTag(extras.fromSeverity, language))})`] : [];
       return compose((host) => ({
         required: [tag, host, ...problem(alert, options), ...(silent ? [] : [at]), id, ...from],
         optional: [...causeDetails(alert, language), w.replyAck(alert.id)],
-      }), alert.agentName);
+      }), alert.agentName, fitText);
     }
     case 'escalation': {
       const unacked = w.noAck(formatDuration(extras.unackedForMs ?? extras.nowMs - (alert.firedAt ?? alert.startedAt), language));
       return compose((host) => ({
         required: [tag, unacked, host, ...problem(alert, options), id],
         optional: [...causeDetails(alert, language), w.replyAck(alert.id)],
-      }), alert.agentName);
+      }), alert.agentName, fitText);
     }
     case 'acknowledged':
       return compose((host) => ({
-        required: [`[${w.ack}]`, id, host, metricLabel(alert.metric, alert.key, language), severityTag(alert.severity, language), ...(alert.ackedBy ? [w.by(alert.ackedBy)] : []), at],
+        required: [`[${w.ack}]`, id, host, alertLabel(alert, language), severityTag(alert.severity, language), ...(alert.ackedBy ? [w.by(alert.ackedBy)] : []), at],
         optional: [],
       }), alert.agentName);
     case 'resolved': {
       const how =
         alert.resolution === 'rule-withdrawn' ? [w.ruleOff]
         : alert.resolution === 'agent-removed' ? [w.removed]
+        : alert.resolution === 'check-removed' ? [w.checkRemoved]
         : silent ? [w.back]
+        // a check that is OK again: the [OK] tag says it
+        : alert.metric.kind === 'check_state' ? []
+        : alert.metric.kind === 'check_perf' && typeof alert.resolvedValue === 'number' ? [`${trim(alert.resolvedValue, Math.abs(alert.resolvedValue) < 10 ? 3 : 1)}${alert.cause.check?.unit ?? ''}`]
         : alert.resolution === 'no-data' ? [w.noData]
         : alert.resolvedValue === null || alert.resolvedValue === undefined ? []
         : [formatValue(alert.resolvedValue, alert.unit)];
       const lasted = `(${severityTag(alert.severity, language)} ${formatDuration((alert.resolvedAt ?? extras.nowMs) - (alert.firedAt ?? alert.startedAt), language)})`;
       return compose((host) => ({
-        required: [`[${w.ok}]`, host, ...(silent ? [] : [metricLabel(alert.metric, alert.key, language)]), ...how, at, id, lasted],
+        required: [`[${w.ok}]`, host, ...(silent ? [] : [alertLabel(alert, language)]), ...how, at, id, lasted],
         optional: [],
       }), alert.agentName);
     }
@@ -271,7 +319,7 @@ export function digestMessage(heldCount: number, items: readonly DigestItem[], o
   const w = WORDS[language];
   const entry = (a: Alert): string => {
     const state = a.state === 'resolved' ? w.ok : a.state === 'acknowledged' ? w.ack : severityTag(a.severity, language);
-    return `#${a.id} ${state} ${shortHostName(a.agentName)} ${metricLabel(a.metric, a.key, language)}`;
+    return `#${a.id} ${state} ${shortHostName(a.agentName)} ${alertLabel(a, language)}`;
   };
   const head = `[rackwatch] ${w.heldBack(heldCount)}`;
   const entries = items.map((i) => entry(i.alert));
@@ -314,6 +362,11 @@ export interface RulePreviewOptions extends TemplateOptions {
   nowMs: number;
 }
 
+/** The check a preview of a rule on checks shows: a port check whose service refuses connections. */
+const PREVIEW_CHECK: NonNullable<Alert['cause']['check']> = {
+  checkId: 'preview', name: 'nginx port 443', type: 'port', state: 'critical', output: 'TCP CRITICAL - 10.0.0.5 port 443: connection refused', unit: 's',
+};
+
 /**
  * What a rule's messages will look like and how many SMS parts each takes (the rule screen's
  * preview), with a five-digit alert id and the rule's worst grade.
@@ -324,7 +377,7 @@ export function previewRule(rule: Rule, options: RulePreviewOptions): RulePrevie
   const threshold = rule.levels[worst] ?? 0;
   const rising = rule.comparison === '>' || rule.comparison === '>=';
   const family = metricFamily(rule.metric);
-  const ruleKey = rule.metric.kind === 'agent_silent' || rule.metric.key === EVERY_KEY ? undefined : rule.metric.key;
+  const ruleKey = (rule.metric.kind !== 'field' && rule.metric.kind !== 'derived') || rule.metric.key === EVERY_KEY ? undefined : rule.metric.key;
   const key = family !== null && FAMILIES[family].keyed ? (ruleKey ?? options.key ?? '/var') : undefined;
   const firedAt = options.nowMs - 18 * 60_000;
   const alert: Alert = {
@@ -341,7 +394,9 @@ export function previewRule(rule: Rule, options: RulePreviewOptions): RulePrevie
     state: 'firing',
     value: rule.metric.kind === 'agent_silent' ? 1 : threshold + (rising ? 1 : -1),
     threshold,
-    cause: rule.metric.kind === 'agent_silent' ? { silence: { reason: 'offline', lastSeenMs: firedAt } } : { fullestFs: { mount: '/data', usedPct: 91 } },
+    cause: rule.metric.kind === 'agent_silent' ? { silence: { reason: 'offline', lastSeenMs: firedAt } }
+      : rule.metric.kind === 'check_state' || rule.metric.kind === 'check_perf' ? { check: PREVIEW_CHECK }
+      : { fullestFs: { mount: '/data', usedPct: 91 } },
     startedAt: firedAt,
     firedAt,
   };

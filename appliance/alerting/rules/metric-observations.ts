@@ -62,7 +62,8 @@ export function derivedValue(name: DerivedMetricName, v: Values, context: Metric
  */
 export function observeMetric(metric: RuleMetric, samples: readonly Sample[], context: MetricContext): Observation[] {
   const family = metricFamily(metric);
-  if (family === null || metric.kind === 'agent_silent') return [];
+  // agent silence and checks are not read from samples
+  if (family === null || (metric.kind !== 'field' && metric.kind !== 'derived')) return [];
   const wantedKey = metric.key === undefined || metric.key === EVERY_KEY ? null : metric.key;
   const out: Observation[] = [];
   for (const sample of samples) {

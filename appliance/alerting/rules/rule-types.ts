@@ -5,7 +5,7 @@ import { FAMILIES, type Family } from '../../../contract/families.js';
 import { SEVERITIES, DERIVED_METRICS, COMPARISONS, DERIVED_METRIC_NAMES, EVERY_KEY, type Severity, type RuleMetric, type Comparison, type Rule, type RuleScope } from '../../../contract/alerting.js';
 import { isSeverity } from '../../../contract/alerting.js';
 
-/** The family a metric reads, or null for agent silence (read from the registry, not samples). */
+/** The family a metric reads, or null for agent silence (read from the registry) and checks (fed their results, not samples). */
 export function metricFamily(metric: RuleMetric): Family | null {
   switch (metric.kind) {
     case 'field':
@@ -13,6 +13,8 @@ export function metricFamily(metric: RuleMetric): Family | null {
     case 'derived':
       return DERIVED_METRICS[metric.name].family;
     case 'agent_silent':
+    case 'check_state':
+    case 'check_perf':
       return null;
   }
 }
@@ -97,11 +99,30 @@ export function validateRule(rule: Rule): string[] {
         problems.push('metric.missedIntervals: must be a whole number ≥ 1');
       }
       break;
+    case 'check_state':
+      if (!metric.checkId) problems.push(`metric.checkId: a check's id, or ${EVERY_KEY} for every check`);
+      if (metric.severities !== undefined) {
+        const named = Object.entries(metric.severities);
+        if (named.length === 0) problems.push('metric.severities: name the grade of at least one of warning, critical, unknown');
+        for (const [state, severity] of named) {
+          if (!['warning', 'critical', 'unknown'].includes(state)) problems.push(`metric.severities.${state}: not a check state (warning, critical, unknown)`);
+          else if (!isSeverity(severity)) problems.push(`metric.severities.${state}: not a severity`);
+        }
+      }
+      // the grade comes from the state: levels and the comparison would only mislead
+      if (Object.keys(rule.levels).length > 0) problems.push('levels: a check_state rule takes its grades from metric.severities, not levels');
+      if (rule.comparison !== '>=') problems.push("comparison: a check_state rule compares with '>='");
+      if (rule.recovery !== undefined) problems.push('recovery: a check_state rule recovers when the check is OK again');
+      break;
+    case 'check_perf':
+      if (!metric.checkId) problems.push(`metric.checkId: a check's id, or ${EVERY_KEY} for every check`);
+      if (!metric.label) problems.push('metric.label: a perfdata label of the check (e.g. time)');
+      break;
   }
-  if (metric.kind !== 'agent_silent' && metric.key !== undefined && !metric.key) problems.push('metric.key: must not be empty');
+  if ((metric.kind === 'field' || metric.kind === 'derived') && metric.key !== undefined && !metric.key) problems.push('metric.key: must not be empty');
 
   const severities = definedSeverities(rule);
-  if (severities.length === 0) problems.push('levels: define at least one of info, warning, critical, disaster');
+  if (severities.length === 0 && metric.kind !== 'check_state') problems.push('levels: define at least one of info, warning, critical, disaster');
   for (const s of severities) if (!finite(rule.levels[s])) problems.push(`levels.${s}: must be a finite number`);
   for (const key of Object.keys(rule.levels)) if (!isSeverity(key)) problems.push(`levels.${key}: not a severity`);
 
@@ -225,6 +246,18 @@ export const DEFAULT_RULES: readonly Rule[] = [
     comparison: '>=',
     // the observation is 1 while the agent is silent and 0 otherwise
     levels: { critical: 1 },
+    forS: 0,
+    scope: ALL,
+    enabled: true,
+    builtin: true,
+  },
+  {
+    // S5, S6, S16: a service that fails is worth a critical alert on every check, from the start
+    id: 'default-check-critical',
+    name: 'Check CRITICAL',
+    metric: { kind: 'check_state', checkId: EVERY_KEY, severities: { critical: 'critical' } },
+    comparison: '>=',
+    levels: {},
     forS: 0,
     scope: ALL,
     enabled: true,

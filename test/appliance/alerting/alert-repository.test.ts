@@ -66,6 +66,14 @@ void t.test('default rules are seeded once; a deleted default stays deleted', (t
   t.equal(repo.seedDefaultRules(DEFAULT_RULES, T0 + 1), 0);
   t.equal(repo.getRule('default-swap-used'), null);
 
+  // a default shipped by a later version reaches an installation seeded before it, once
+  const later = { ...DEFAULT_RULES[0]!, id: 'default-later', name: 'Shipped later' };
+  t.equal(repo.seedDefaultRules([...DEFAULT_RULES, later], T0 + 2), 1);
+  t.same(repo.getRule('default-later'), later);
+  t.ok(repo.deleteRule('default-later'));
+  t.equal(repo.seedDefaultRules([...DEFAULT_RULES, later], T0 + 3), 0, 'and stays deleted once deleted');
+  t.equal(repo.getRule('default-swap-used'), null);
+
   const custom = { ...DEFAULT_RULES[0]!, id: 'db-cpu', name: 'DB CPU', builtin: false, scope: { kind: 'group' as const, groupId: 'db' } };
   repo.saveRule(custom, T0);
   repo.saveRule({ ...custom, forS: 30 }, T0 + 1);

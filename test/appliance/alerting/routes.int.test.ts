@@ -22,7 +22,7 @@ void t.test('alerting API', async (t) => {
 
   await t.test('rules: the defaults are seeded; a bad rule is refused with every problem as "path: message"', async (t) => {
     const rules = await app.api<Rule[]>('/api/v1/rules');
-    t.same(rules.filter((r) => r.builtin).map((r) => r.id).sort(), ['default-agent-silent', 'default-cpu-busy', 'default-fs-used', 'default-load-per-core', 'default-memory-used', 'default-swap-used']);
+    t.same(rules.filter((r) => r.builtin).map((r) => r.id).sort(), ['default-agent-silent', 'default-check-critical', 'default-cpu-busy', 'default-fs-used', 'default-load-per-core', 'default-memory-used', 'default-swap-used']);
     const bad = await send(app, 'POST', '/api/v1/rules', { ...cpuRule(a.agentId, 10), levels: { warning: 95, critical: 90 }, forS: -1 });
     t.equal(bad.status, 400);
     const body = bad.json as ValidationErrorBody;
@@ -35,6 +35,21 @@ void t.test('alerting API', async (t) => {
     const shape = await send(app, 'POST', '/api/v1/rules', { name: 'x', metric: { kind: 'derived', name: 'nope' } });
     t.equal(shape.status, 400);
     t.ok((shape.json as ValidationErrorBody).error.problems.length >= 3, 'every problem at once');
+  });
+
+  await t.test('rules on checks (S5): created through the API with their preview; one with levels is refused naming the field', async (t) => {
+    const body = { name: 'nginx down', metric: { kind: 'check_state', checkId: 'nginx', severities: { critical: 'disaster' } }, comparison: '>=', levels: {}, forS: 0, scope: { kind: 'all' }, enabled: true };
+    const created = await send(app, 'POST', '/api/v1/rules', body);
+    t.equal(created.status, 201);
+    const preview = await app.api<RulePreviewResponse>(`/api/v1/rules/${(created.json as Rule).id}/preview?lang=en`);
+    t.match(preview.messages[0]?.text, /nginx port 443 CRITICAL: 10\.0\.0\.5 port 443: connection refused/);
+    const bad = await send(app, 'POST', '/api/v1/rules', { ...body, name: 'nginx levels', levels: { critical: 1 } });
+    t.equal(bad.status, 400);
+    t.match((bad.json as ValidationErrorBody).error.problems, [/^levels: a check_state rule takes its grades from metric\.severities/]);
+    const noLabel = await send(app, 'POST', '/api/v1/rules', { ...body, name: 'nginx perf', metric: { kind: 'check_perf', checkId: 'nginx' }, comparison: '>', levels: { warning: 1 } });
+    t.equal(noLabel.status, 400);
+    t.match((noLabel.json as ValidationErrorBody).error.problems, [/^metric\.label/]);
+    t.equal((await send(app, 'DELETE', `/api/v1/rules/${(created.json as Rule).id}`)).status, 204);
   });
 
   await t.test('rules: create, read, update, preview and delete', async (t) => {

@@ -80,13 +80,16 @@ export function ResourceState({ resource }: { resource: Pick<Resource<unknown>, 
 }
 
 /** The edit and delete buttons of a table row's actions cell; test ids `<testId>-edit`, `<testId>-delete`. */
-export function RowActions({ testId, onEdit, onDelete }: { testId: string; onEdit: () => void; onDelete: () => void }) {
+/** Edit and delete buttons of a row; no edit button without `onEdit` (a row the editor cannot show). */
+export function RowActions({ testId, onEdit, onDelete }: { testId: string; onEdit?: (() => void) | undefined; onDelete: () => void }) {
   const { t } = useUi();
   return (
     <>
-      <button type="button" class="button button-quiet" data-testid={`${testId}-edit`} onClick={onEdit}>
-        {t('common.edit')}
-      </button>
+      {onEdit && (
+        <button type="button" class="button button-quiet" data-testid={`${testId}-edit`} onClick={onEdit}>
+          {t('common.edit')}
+        </button>
+      )}
       <button type="button" class="button button-quiet button-danger" data-testid={`${testId}-delete`} onClick={onDelete}>
         {t('common.delete')}
       </button>

@@ -6,6 +6,7 @@ import type { GroupView, Rule } from '../../../contract/alerts-api.js';
 import type { AgentRow } from '../agents-store.js';
 import { deleteRule, getRulePreview, listGroups, listRules, saveRule } from '../alerting-api.js';
 import { SEVERITIES, formatMetricValue, metricUnit } from '../alerting-model.js';
+import { CHECK_SEVERITIES_MAPPED, isCheckMetric } from '../../../contract/alerting.js';
 import { durationText, metricText } from '../alerting-text.js';
 import { errorReason } from '../api-client.js';
 import { useResource } from '../use-resource.js';
@@ -38,6 +39,18 @@ function RuleParts({ rule }: { rule: Rule }) {
 function Levels({ rule }: { rule: Rule }) {
   const { fmt, t } = useUi();
   const unit = metricUnit(rule.metric);
+  // a check's state gives the grade (S5): the states that raise an alert, each with its grade
+  if (rule.metric.kind === 'check_state') {
+    const severities = rule.metric.severities ?? CHECK_SEVERITIES_MAPPED;
+    return (
+      <span class="level-chips">
+        {(['warning', 'critical', 'unknown'] as const).flatMap((state) => {
+          const s = severities[state];
+          return s === undefined ? [] : [<span key={state} class={`level-chip sevlabel-${s}`}>{state.toUpperCase()} → {t(`sev.${s}` as const)}</span>];
+        })}
+      </span>
+    );
+  }
   // agent silence is 1 while silent: the threshold says nothing to a reader, the grade does
   if (rule.metric.kind === 'agent_silent') {
     return (
@@ -172,7 +185,7 @@ export function RulesView({ agents }: { agents: readonly AgentRow[] }) {
                     <span>{r.enabled ? t('common.on') : t('common.off')}</span>
                   ),
               },
-              canEdit && { header: t('col.actions'), headerHidden: true, class: 'actions', cell: (r) => <RowActions testId="rule" onEdit={() => setEditing(r)} onDelete={() => remove(r)} /> },
+              canEdit && { header: t('col.actions'), headerHidden: true, class: 'actions', cell: (r) => <RowActions testId="rule" onEdit={isCheckMetric(r.metric) ? undefined : () => setEditing(r)} onDelete={() => remove(r)} /> },
             ]}
           />
         )}
