@@ -43,6 +43,7 @@ import { LocalApiServer } from './console/local-api-server.js';
 import { localApiHandlers } from './console/local-api-handlers.js';
 import { CheckRepository } from './checks/check-repository.js';
 import { CheckService } from './checks/check-service.js';
+import { ApplianceProbes } from './checks/probes/appliance-probes.js';
 import { perfdataRemover, perfdataWriter } from './checks/check-perfdata.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
@@ -96,6 +97,7 @@ export class Appliance {
   private alive: AliveMarker | null = null;
   private consoleApi: LocalApiServer | null = null;
   private checks: CheckService | null = null;
+  private probes: ApplianceProbes | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -235,10 +237,16 @@ export class Appliance {
       hub, clock, logger: logger.child('checks'), onWriteError,
       perfdata: perfdataWriter((dir, stepS, samples) => store.write(dir, stepS, samples), logger.child('checks')),
       removePerfdata: perfdataRemover((dir, family, keyPrefix) => store.removeSeries(dir, family, keyPrefix), logger.child('checks')),
+      onCheckRemoved: (id) => alerting.engine.checkRemoved(id),
     });
     checks.start();
     this.checks = checks;
     alerting.engine.onGroupsChanged(() => checks.onGroupsChanged());
+    // every recorded run (an agent's or a probe's) is evaluated by the rules on checks
+    checks.results.onRun((run) => alerting.engine.onCheckRun(run));
+    // S5: the appliance's own probes, so that a server whose agent is dead is still watched
+    this.probes = new ApplianceProbes({ source: checks, sink: checks.results, clock, logger: logger.child('probes') });
+    this.probes.start();
     this.alive = new AliveMarker({ dataDir, clock, logger });
     this.alive.start();
     const ingest = new Ingest({
@@ -409,6 +417,9 @@ export class Appliance {
   async stop(): Promise<void> {
     // alerting first (evaluation, the outbox drained, the modem driver, the simulator): no SMS
     // starts while the rest shuts down
+    // the probes first: a run finishing now would be evaluated by an engine that is stopping
+    this.probes?.stop();
+    this.probes = null;
     await this.consoleApi?.stop();
     this.consoleApi = null;
     await this.alerting?.stop();

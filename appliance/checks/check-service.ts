@@ -39,6 +39,8 @@ export interface CheckServiceDeps {
   clock: Clock;
   logger: Logger;
   onWriteError?: (where: string, err: unknown) => void;
+  /** a check is gone (deleted, or with its group): its open alerts resolve */
+  onCheckRemoved?: (checkId: string) => void;
 }
 
 /** GET /api/v1/checks filters, each checked by the route. */
@@ -165,6 +167,7 @@ export class CheckService implements ProbeDefinitionSource {
     this.deps.removePerfdata?.(id, ranOn);
     this.deps.logger.info('check removed', { checkId: id, type: old.type });
     this.changed([old]);
+    this.deps.onCheckRemoved?.(id);
   }
 
   history(id: string, q: { agentId?: string | null; from: number; to: number; limit: number }): CheckHistoryResponse {
@@ -215,6 +218,7 @@ export class CheckService implements ProbeDefinitionSource {
       const ranOn = [...this.results.instancesWithStatus(id), ...this.targetsOfGroup(old.groupId)];
       this.results.forget(id);
       this.deps.removePerfdata?.(id, ranOn);
+      this.deps.onCheckRemoved?.(id);
     }
     this.indexGroups();
     const before = this.groupCheckMembers;

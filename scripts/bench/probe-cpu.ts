@@ -64,7 +64,7 @@ async function main(): Promise<void> {
       for (const r of runs) states.set(r.result.state, (states.get(r.result.state) ?? 0) + 1);
     },
   };
-  const list = ports.map((port, i) => ({ id: `p${i}`, definition: { type: 'probe-tcp', name: `port ${port}`, host: '127.0.0.1', port, interval: intervalS } }));
+  const list = ports.map((port, i) => ({ id: `p${i}`, definition: { type: 'probe-tcp' as const, name: `port ${port}`, host: '127.0.0.1', port, interval: intervalS } }));
   const source: ProbeDefinitionSource = { probes: () => list, onProbesChanged: () => () => undefined };
   const feature = new ApplianceProbes({ source, sink, clock: systemClock, logger: silentLogger });
   feature.start();

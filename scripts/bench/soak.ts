@@ -179,7 +179,7 @@ interface Report {
   checkpoints: { fromT: number; toT: number; series: number; unreadable: number; checked: number; missing: number; wrong: number }[];
   readProblems: string[];
   metricsAcked: number;
-  sms: { accepted: number; refused: number; reached: number; incomplete: string[]; partsMaxSent: number; overTwice: string[]; notDrained: number };
+  sms: { accepted: number; refused: number; reached: number; incomplete: string[]; partsMaxSent: number; overTwice: string[]; notDrained: number; incompleteStates: string[] };
   diskFill: boolean;
 }
 
@@ -217,7 +217,7 @@ async function main(): Promise<number> {
   const mqttPort = await freePort();
   const report: Report = {
     seed: opts.seed, chaos: {}, starts: 0, rssAfterStartMb: [], readyS: [], leftAfterRestart: [], leftAtEnd: [], checkpoints: [], readProblems: [],
-    metricsAcked: 0, sms: { accepted: 0, refused: 0, reached: 0, incomplete: [], partsMaxSent: 0, overTwice: [], notDrained: 0 }, diskFill,
+    metricsAcked: 0, sms: { accepted: 0, refused: 0, reached: 0, incomplete: [], partsMaxSent: 0, overTwice: [], notDrained: 0, incompleteStates: [] }, diskFill,
   };
 
   // ---- the appliance, started again and again on the same ports and data ----
@@ -417,6 +417,12 @@ async function main(): Promise<number> {
   }
   await sleep(500); // the simulator's log is appended every 50 ms
   tallySms(path.join(dataDir, 'modem-sim.log'), smsSent, report);
+  // what the outbox says of each message that did not reach the modem: the first place to look
+  const outbox = await fetch(`http://127.0.0.1:${httpPort}/api/v1/sms/outbox?limit=500`, { headers: authorization(api) }).then(async (res) => (res.ok ? ((await res.json()) as OutboxEntry[]) : []), () => []);
+  for (const marker of report.sms.incomplete) {
+    const e = outbox.find((x) => x.text.startsWith(marker));
+    report.sms.incompleteStates.push(e ? `${marker} #${e.id} ${e.state} attempts ${e.attempts} parts ${e.parts.length} sentAt ${e.sentAt ?? '-'} ${e.lastError ? `${e.lastError.code} ${e.lastError.message}` : ''}` : `${marker} not in the outbox`);
+  }
   const health = (await (await fetch(`http://127.0.0.1:${httpPort}/api/v1/health`, { headers: authorization(api) })).json()) as HealthResponse;
   await gen.stop();
   clearInterval(childWatch);
@@ -494,7 +500,7 @@ function printReport(o: Options, r: Report, h: HealthResponse): void {
     `samples: ${r.metricsAcked} batches acknowledged; read back ${sum('checked')} values of ${sum('series')} series reads in ${r.checkpoints.length} checkpoints: ${sum('missing')} missing, ${sum('wrong')} wrong, ${sum('unreadable')} unreadable`,
     ...r.readProblems.slice(0, 10).map((p) => `  ${p}`),
     `SMS: ${r.sms.accepted} accepted by the API (${r.sms.refused} refused or unanswered while it was down), ${r.sms.reached} reached the modem complete; most times one part was sent: ${r.sms.partsMaxSent}; left in the outbox: ${r.sms.notDrained}`,
-    ...(r.sms.incomplete.length ? [`  incomplete: ${r.sms.incomplete.slice(0, 10).join(' ')}`] : []),
+    ...(r.sms.incomplete.length ? [`  incomplete: ${r.sms.incomplete.slice(0, 10).join(' ')}`, ...r.sms.incompleteStates.slice(0, 10).map((x) => `    ${x}`)] : []),
     ...(r.sms.overTwice.length ? [`  sent more than twice: ${r.sms.overTwice.slice(0, 10).join(', ')}`] : []),
     `RSS ${o.rssAfterS} s after each start (MB): ${rss.map((x) => x.toFixed(0)).join(', ')}${first !== undefined ? `; max/first ${(Math.max(...rss) / first).toFixed(2)}` : ''}`,
     `seconds from start to ready, each start: ${r.readyS.map((x) => x.toFixed(0)).join(', ')}`,
