@@ -41,6 +41,9 @@ import { AliveMarker, restartText, unplannedDowntimeMs } from './health/restart-
 import type { WatchdogProbes } from './health/systemd-watchdog.js';
 import { LocalApiServer } from './console/local-api-server.js';
 import { localApiHandlers } from './console/local-api-handlers.js';
+import { CheckRepository } from './checks/check-repository.js';
+import { CheckService } from './checks/check-service.js';
+import { perfdataWriter } from './checks/check-perfdata.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -92,6 +95,7 @@ export class Appliance {
   private ledger: CommitLedger | null = null;
   private alive: AliveMarker | null = null;
   private consoleApi: LocalApiServer | null = null;
+  private checks: CheckService | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -219,6 +223,19 @@ export class Appliance {
         logger.error('could not queue the restart SMS', { err: e });
       }
     }
+    // S5, S6, S16: service checks; a group's checks follow its members, and what an agent runs
+    // travels in its config (published once the config service is up, below)
+    const checks = new CheckService({
+      repo: new CheckRepository(db), agentExists: (id) => registry.exists(id),
+      hostnameOf: (id) => repo.listing(id)?.hostname ?? null,
+      groups: () => alerting.engine.groups(),
+      onAgentChecksChanged: (ids) => void this.agentConfig?.checksChanged(ids),
+      hub, clock, logger: logger.child('checks'), onWriteError,
+      perfdata: perfdataWriter((dir, stepS, samples) => store.write(dir, stepS, samples), logger.child('checks')),
+    });
+    checks.start();
+    this.checks = checks;
+    alerting.engine.onGroupsChanged(() => checks.onGroupsChanged());
     this.alive = new AliveMarker({ dataDir, clock, logger });
     this.alive.start();
     const ingest = new Ingest({
@@ -227,6 +244,7 @@ export class Appliance {
       registry, clock, logger: logger.child('ingest'), maxConcurrentWrites: config.maxConcurrentWrites,
       afterStore: (agentId, batch) => alerting.engine.onBatch(agentId, batch),
       visitors,
+      checks: checks.results,
       writeRefusal: () => faults.writeRefusal(),
     });
 
@@ -248,9 +266,12 @@ export class Appliance {
     const agentConfig = new ConfigService({
       repo: new ConfigRepository(db), agentIds: () => repo.listings().map((r) => r.id),
       publish: (id, cfg) => broker.publishConfig(id, cfg), clock, logger: logger.child('agent-config'),
+      checksOf: (id) => checks.agentChecks(id),
     });
     this.agentConfig = agentConfig;
     await agentConfig.start();
+    // checks saved before a config carried them (or groups changed while stopped): sent now
+    await agentConfig.checksChanged(repo.listings().map((r) => r.id));
     const servers = new ServerAdmin({
       repo, registry, clock, logger: logger.child('servers'),
       serverCapacity: () => capacity.report().serverCapacity,
@@ -259,6 +280,9 @@ export class Appliance {
         enrollment.revoke(id);
         broker.disconnectAgent(id);
         visitors.forget(id);
+        // its checks went with it (ON DELETE CASCADE), and its group memberships
+        checks.onAgentRemoved(id);
+        alerting.engine.reloadGroups();
       },
     });
 
@@ -333,6 +357,7 @@ export class Appliance {
       stream: { hub, heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, retryMs: 2_000 },
       installer: { origin, pin: () => tls.pin },
       tls: { identity: tls },
+      checks: { checks, agentExists, clock, series: store, retentionS: retentionSpanS(config.retention) },
     });
     const http = new HttpServer({
       host: config.listen, port: config.httpsPort, app,
@@ -365,6 +390,11 @@ export class Appliance {
         this.db.prepare('SELECT 1').get();
       },
     };
+  }
+
+  /** The service checks (S5): the probes' ProbeDefinitionSource, and `results`, their CheckRunSink. */
+  get checkService(): CheckService | null {
+    return this.checks;
   }
 
   /** The HTTP app, for in-process requests (`inject`) and its route table (the authorization matrix test). */

@@ -15,6 +15,7 @@ import { tlsRoutes, type TlsRoutesDeps } from './tls/routes.js';
 import { eventStreamRoutes, type EventStreamDeps } from './live/event-stream.js';
 import { seriesRoutes, type SeriesRoutesDeps } from './store/series-routes.js';
 import { visitorRoutes, type VisitorRoutesDeps } from './visitors/routes.js';
+import { checkRoutes, type CheckRoutesDeps } from './checks/routes.js';
 
 export interface FeatureRoutesDeps {
   health: () => HealthResponse;
@@ -27,6 +28,7 @@ export interface FeatureRoutesDeps {
   stream: EventStreamDeps;
   installer: InstallerRoutesDeps;
   tls: TlsRoutesDeps;
+  checks: CheckRoutesDeps;
 }
 
 export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesDeps): Promise<void> {
@@ -37,6 +39,7 @@ export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureR
   await app.register(guarded(alertRoutes), deps.alerts);
   await app.register(guarded(visitorRoutes), deps.visitors);
   await app.register(guarded(configRoutes), deps.config);
+  await app.register(guarded(checkRoutes), deps.checks);
   await app.register(guarded(installerRoutes), deps.installer);
   await app.register(guarded(tlsRoutes), deps.tls);
   await app.register(guarded(eventStreamRoutes), deps.stream);

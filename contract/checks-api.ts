@@ -44,8 +44,8 @@ const timing = {
   timeout: z.optional(z.int().check(z.minimum(L.timeoutS.min), z.maximum(L.timeoutS.max))),
   enabled: z.optional(z.boolean()),
 };
-/** An agent check's own parameters: its wire schema without the fields the appliance sets. */
-const agentParams = <S extends z.ZodMiniObject>(schema: S) => z.omit(schema, { id: true, name: true, intervalS: true, timeoutS: true } as never);
+/** An agent check's own parameters: its wire schema without the fields the appliance sets (z.omit with this mask). */
+const APPLIANCE_SET = { id: true, name: true, intervalS: true, timeoutS: true } as const;
 
 const probeTiming = {
   ...timing,
@@ -98,11 +98,11 @@ export const probePingSchema = z.strictObject({
 });
 
 export const checkInputSchema = z.discriminatedUnion('type', [
-  z.extend(agentParams(portCheckSchema), { ...placement, ...timing }),
-  z.extend(agentParams(processCheckSchema), { ...placement, ...timing }),
-  z.extend(agentParams(logCheckSchema), { ...placement, ...timing }),
-  z.extend(agentParams(scriptCheckSchema), { ...placement, ...timing }),
-  z.extend(agentParams(quotaCheckSchema), { ...placement, ...timing }),
+  z.extend(z.omit(portCheckSchema, APPLIANCE_SET), { ...placement, ...timing }),
+  z.extend(z.omit(processCheckSchema, APPLIANCE_SET), { ...placement, ...timing }),
+  z.extend(z.omit(logCheckSchema, APPLIANCE_SET), { ...placement, ...timing }),
+  z.extend(z.omit(scriptCheckSchema, APPLIANCE_SET), { ...placement, ...timing }),
+  z.extend(z.omit(quotaCheckSchema, APPLIANCE_SET), { ...placement, ...timing }),
   probeTcpSchema,
   probeHttpSchema,
   probePingSchema,

@@ -48,7 +48,15 @@ export const FAMILIES = {
       close: '', close_wait: '', last_ack: '', listen: '', closing: '',
     },
   },
+  /**
+   * a service check's performance data (S5, S6, S16), one series per check and label, key =
+   * "<checkId>/<label>": written by the appliance from check results, never sent as metrics
+   */
+  check: { keyed: true, fields: { value: '' } },
 } as const satisfies Record<string, FamilyDef>;
+
+/** Families the appliance writes itself: a metrics batch carrying one is refused. */
+export const APPLIANCE_FAMILIES: ReadonlySet<string> = new Set(['check']);
 
 /**
  * Limits of the metrics payload; a payload outside them is dropped and counted. Here rather than

@@ -1,7 +1,7 @@
 // The metrics payload (D3): its schema and the checks an appliance applies before storing it.
 import { z } from 'zod';
 import { firstProblem } from '../core/validation-problems.js';
-import { FAMILIES, FAMILY_NAMES, METRICS_LIMITS, type Family } from './families.js';
+import { APPLIANCE_FAMILIES, FAMILIES, FAMILY_NAMES, METRICS_LIMITS, type Family } from './families.js';
 import { isCertainlyValidBatch } from './metrics-quick-check.js';
 
 export * from './families.js';
@@ -97,6 +97,7 @@ export function checkMetricsBatch(json: unknown, nowS: number): PayloadCheck<Met
   for (const [n, s] of batch.s.entries()) {
     if (s.t > nowS + METRICS_LIMITS.maxFutureSkewS) return { ok: false, reason: `s.${n}.t: ${s.t} is in the future` };
     if (s.t < nowS - METRICS_LIMITS.maxAgeS) return { ok: false, reason: `s.${n}.t: ${s.t} is older than ${METRICS_LIMITS.maxAgeS} s` };
+    if (APPLIANCE_FAMILIES.has(s.f)) return { ok: false, reason: `s.${n}.f: family ${s.f} is written by the appliance, not sent by agents` };
     const def = FAMILIES[s.f];
     if (def.keyed !== (s.k !== undefined)) {
       return { ok: false, reason: `s.${n}.k: family ${s.f} ${def.keyed ? 'needs' : 'takes no'} key` };

@@ -287,6 +287,9 @@ function variantValues(size: number, variant: number, seriesIndex: number): Reco
         fin_wait1: Math.floor(3 * u(3)), fin_wait2: Math.floor(5 * u(4)), time_wait: Math.floor(200 * u(5)), close: 0,
         close_wait: Math.floor(4 * u(6)), last_ack: Math.floor(2 * u(7)), listen: Math.floor(8 + 20 * u(8)), closing: 0,
       };
+    case 'check':
+      // written by the appliance from check results: no simulated agent sends it
+      throw new RangeError('family check is not simulated');
   }
 }
 

@@ -13,6 +13,12 @@ export interface Revisioned<T> {
   revision: number;
 }
 
+/** What an agent's service checks looked like when they last changed (a hash of their list), and that change's revision. */
+export interface ChecksRevision {
+  fingerprint: string;
+  revision: number;
+}
+
 interface OverrideRow {
   agent_id: string;
   overrides: string;
@@ -66,6 +72,27 @@ export class ConfigRepository {
     return this.db.transaction(() => {
       const revision = this.nextRevision();
       this.putOverrideStmt.run(agentId, JSON.stringify(overrides), revision, at);
+      return revision;
+    })();
+  }
+
+  /** The fingerprint of the checks last sent to each agent and the revision they were sent under (S5). */
+  allChecksRevisions(): Map<string, ChecksRevision> {
+    return new Map(this.db.prepare<[], { agent_id: string; fingerprint: string; revision: number }>('SELECT agent_id, fingerprint, revision FROM agent_checks_config').all()
+      .map((r) => [r.agent_id, { fingerprint: r.fingerprint, revision: r.revision }]));
+  }
+
+  checksRevision(agentId: string): ChecksRevision | null {
+    const r = this.db.prepare<[string], { fingerprint: string; revision: number }>('SELECT fingerprint, revision FROM agent_checks_config WHERE agent_id = ?').get(agentId);
+    return r ?? null;
+  }
+
+  /** Records that an agent's checks changed to `fingerprint`, under the next revision; returns it. */
+  saveChecksFingerprint(agentId: string, fingerprint: string): number {
+    return this.db.transaction(() => {
+      const revision = this.nextRevision();
+      this.db.prepare('INSERT INTO agent_checks_config (agent_id, fingerprint, revision) VALUES (?, ?, ?) '
+        + 'ON CONFLICT(agent_id) DO UPDATE SET fingerprint = excluded.fingerprint, revision = excluded.revision').run(agentId, fingerprint, revision);
       return revision;
     })();
   }

@@ -8,11 +8,20 @@
 // settings. Before that nothing is published and the agent runs on its command-line flags
 // (`--interval`); afterwards the appliance owns the schedule, and clearing an agent's overrides
 // puts it back on the defaults, not on its flags.
+//
+// Service checks (S5, S6, S16) travel in the same config: an agent's own checks and its groups'
+// (checks/check-service.ts). When an agent's list changes (its hash differs from the one last
+// sent) the config gets a new revision and is published; an agent that has had checks is
+// published to from then on, and one not under a schedule gets no collector settings in it
+// (`collectors: {}`: the agent keeps its flags' settings for every collector left out).
+import { createHash } from 'node:crypto';
 import type { AgentConfig } from '../../contract/agent-config.js';
 import type { AgentConfigOverrides, AgentConfigResponse, ConfigDefaultsResponse } from '../../contract/fleet-api.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import type { ConfigRepository, Revisioned } from './config-repository.js';
+import type { AgentCheck } from '../../contract/check-definitions.js';
+import { agentConfigSchema, DEFAULT_QUEUE } from '../../contract/agent-config.js';
+import type { ChecksRevision, ConfigRepository, Revisioned } from './config-repository.js';
 import type { Parsed } from '../../core/validation-problems.js';
 import { applyOverrides, BUILT_IN_DEFAULTS, effectiveConfig, parseOverrides, type ConfigDefaults } from './config-schema.js';
 
@@ -24,6 +33,8 @@ export interface ConfigServiceDeps {
   publish: (agentId: string, config: AgentConfig) => Promise<void>;
   clock: Clock;
   logger: Logger;
+  /** the service checks an agent runs (S5); none: no checks in any config */
+  checksOf?: (agentId: string) => AgentCheck[];
 }
 
 export class ConfigService {
@@ -36,8 +47,9 @@ export class ConfigService {
     this.running = true;
     const defaults = this.deps.repo.defaults();
     const overrides = this.deps.repo.allOverrides();
-    const ids = this.deps.agentIds().filter((id) => defaults !== null || overrides.has(id));
-    await Promise.all(ids.map((id) => this.publish(id, this.effective(defaults, overrides.get(id) ?? null))));
+    const checks = this.deps.repo.allChecksRevisions();
+    const ids = this.deps.agentIds().filter((id) => defaults !== null || overrides.has(id) || checks.has(id));
+    await Promise.all(ids.map((id) => this.publish(id, this.effective(id, defaults, overrides.get(id) ?? null, checks.get(id) ?? null))));
     if (ids.length > 0) this.deps.logger.info('published agent schedules', { agents: ids.length });
   }
 
@@ -60,19 +72,21 @@ export class ConfigService {
     this.deps.logger.info('agent schedule defaults changed', { revision });
     const saved: Revisioned<ConfigDefaults> = { value: defaults, revision };
     const overrides = this.deps.repo.allOverrides();
+    const checks = this.deps.repo.allChecksRevisions();
     // every agent's effective configuration changed revision, even where its overrides hide the change
-    await Promise.all(this.deps.agentIds().map((id) => this.publish(id, this.effective(saved, overrides.get(id) ?? null))));
+    await Promise.all(this.deps.agentIds().map((id) => this.publish(id, this.effective(id, saved, overrides.get(id) ?? null, checks.get(id) ?? null))));
     return { ok: true, value: this.defaults() };
   }
 
   agentConfig(agentId: string): AgentConfigResponse {
     const defaults = this.deps.repo.defaults();
     const overrides = this.deps.repo.overrides(agentId);
+    const checks = this.deps.repo.checksRevision(agentId);
     return {
       agentId,
       overrides: overrides?.value ?? {},
-      effective: this.effective(defaults, overrides),
-      published: defaults !== null || overrides !== null,
+      effective: this.effective(agentId, defaults, overrides, checks),
+      published: defaults !== null || overrides !== null || checks !== null,
     };
   }
 
@@ -93,17 +107,49 @@ export class ConfigService {
     if (response.published) void this.publish(agentId, response.effective);
   }
 
-  private effective(defaults: Revisioned<ConfigDefaults> | null, overrides: Revisioned<AgentConfigOverrides> | null): AgentConfig {
-    // the newer of the two changes is the revision: it grows with every change that reaches this agent
-    const revision = Math.max(defaults?.revision ?? 0, overrides?.revision ?? 0);
-    return effectiveConfig(defaults?.value ?? BUILT_IN_DEFAULTS, overrides?.value ?? {}, revision);
+  /**
+   * The agents' lists of checks may have changed: each one whose list differs from the one last
+   * sent gets a new revision and its config published. Agents that never had checks and have
+   * none are left alone.
+   */
+  async checksChanged(agentIds: readonly string[]): Promise<void> {
+    const changed: string[] = [];
+    for (const agentId of new Set(agentIds)) {
+      const checks = this.deps.checksOf?.(agentId) ?? [];
+      const last = this.deps.repo.checksRevision(agentId);
+      if (last === null && checks.length === 0) continue;
+      const fingerprint = createHash('sha256').update(JSON.stringify(checks)).digest('base64url');
+      if (last?.fingerprint === fingerprint) continue;
+      this.deps.repo.saveChecksFingerprint(agentId, fingerprint);
+      changed.push(agentId);
+    }
+    if (changed.length > 0) this.deps.logger.info('agents\' checks changed', { agents: changed.length });
+    await Promise.all(changed.map((id) => this.publish(id, this.agentConfig(id).effective)));
   }
 
-  /** Never rejects: the configuration is saved, and the next start publishes it again. */
+  private scheduled(agentId: string): boolean {
+    return this.deps.repo.defaults() !== null || this.deps.repo.overrides(agentId) !== null;
+  }
+
+  private effective(
+    agentId: string, defaults: Revisioned<ConfigDefaults> | null, overrides: Revisioned<AgentConfigOverrides> | null, checks: ChecksRevision | null,
+  ): AgentConfig {
+    // the newest of the changes is the revision: it grows with every change that reaches this agent
+    const revision = Math.max(defaults?.revision ?? 0, overrides?.revision ?? 0, checks?.revision ?? 0);
+    const config = effectiveConfig(defaults?.value ?? BUILT_IN_DEFAULTS, overrides?.value ?? {}, revision);
+    if (checks === null) return config;
+    return agentConfigSchema.parse({ ...config, checks: this.deps.checksOf?.(agentId) ?? [] });
+  }
+
+  /**
+   * Never rejects: the configuration is saved, and the next start publishes it again. An agent
+   * not under a schedule (it has checks only) is sent no collector settings: it keeps its flags'.
+   */
   private async publish(agentId: string, config: AgentConfig): Promise<void> {
     if (!this.running) return;
+    const sent: AgentConfig = this.scheduled(agentId) ? config : { ...config, collectors: {}, queue: { ...DEFAULT_QUEUE } };
     try {
-      await this.deps.publish(agentId, config);
+      await this.deps.publish(agentId, sent);
     } catch (e) {
       this.deps.logger.error('could not publish an agent schedule; it is published again at the next start', { agentId, revision: config.revision, err: e });
     }

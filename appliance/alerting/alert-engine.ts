@@ -141,6 +141,7 @@ export class AlertEngine {
   private contactList: Contact[] = [];
   private groupList: Group[] = [];
   private groupsOf = new Map<string, string[]>();
+  private readonly groupListeners = new Set<() => void>();
   private states = new Map<string, SeriesState>();
   private book: AlertBook = { nextId: 1, open: new Map() };
   private policyState: PolicyState = emptyPolicyState();
@@ -387,6 +388,13 @@ export class AlertEngine {
   reloadGroups(): void {
     this.groupList = this.deps.repo.listGroups();
     this.groupsOf = this.deps.repo.groupsByAgent();
+    for (const l of this.groupListeners) l();
+  }
+
+  /** Told after every reload of the groups (a group saved or removed, its members changed): a group's service checks follow its members (S5). */
+  onGroupsChanged(listener: () => void): () => void {
+    this.groupListeners.add(listener);
+    return () => this.groupListeners.delete(listener);
   }
 
   // --- queries -----------------------------------------------------------------------------------

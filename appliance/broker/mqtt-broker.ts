@@ -357,8 +357,12 @@ export class MqttBroker {
         ingest.handleStatus(topic.agentId, payload);
         break;
       case 'checks':
+        // from the agent's own session only, never from a stored Last Will (client null)
+        if (!client) throw new RwError('RW_ERR_ACL', `publish to ${packet.topic} refused`);
+        ingest.handleChecks(topic.agentId, payload);
+        break;
       case 'weblog':
-        // accepted and counted; their handlers arrive with the checks and web-log features
+        // accepted and counted; its handler arrives with the web-log feature
         ingest.counters.messagesIn++;
         break;
       default:

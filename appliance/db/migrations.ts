@@ -191,4 +191,50 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_actor ON audit_log(actor, at);
   CREATE INDEX audit_log_action ON audit_log(action, at);
   `,
+  // 6: service checks (S5, S6, S16; appliance/checks/): definitions per agent, per group or for
+  // the appliance's own probes (removed with their agent or group), the last result of each
+  // (check, agent) pair ('' = the appliance), state changes (bounded: check-history-bounds in
+  // docs/bounds.md), and the checks' part of each agent's config revision
+  `
+  CREATE TABLE checks (
+    id          TEXT PRIMARY KEY,
+    type        TEXT NOT NULL,
+    agent_id    TEXT REFERENCES agents(id) ON DELETE CASCADE,
+    group_id    TEXT REFERENCES server_groups(id) ON DELETE CASCADE,
+    definition  TEXT NOT NULL,
+    enabled     INTEGER NOT NULL DEFAULT 1,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  CREATE INDEX checks_agent ON checks(agent_id);
+  CREATE INDEX checks_group ON checks(group_id);
+  CREATE TABLE check_status (
+    check_id     TEXT NOT NULL REFERENCES checks(id) ON DELETE CASCADE,
+    agent_key    TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    since        INTEGER NOT NULL,
+    last_run     INTEGER NOT NULL,
+    output       TEXT NOT NULL,
+    long_output  TEXT NOT NULL,
+    perfdata     TEXT NOT NULL,
+    duration_ms  REAL NOT NULL,
+    PRIMARY KEY (check_id, agent_key)
+  ) WITHOUT ROWID;
+  CREATE TABLE check_history (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    check_id   TEXT NOT NULL REFERENCES checks(id) ON DELETE CASCADE,
+    agent_key  TEXT NOT NULL,
+    t          INTEGER NOT NULL,
+    state      TEXT NOT NULL,
+    previous   TEXT NOT NULL,
+    output     TEXT NOT NULL
+  );
+  CREATE INDEX check_history_instance ON check_history(check_id, agent_key, id);
+  CREATE INDEX check_history_t ON check_history(t);
+  CREATE TABLE agent_checks_config (
+    agent_id     TEXT PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+    fingerprint  TEXT NOT NULL,
+    revision     INTEGER NOT NULL
+  );
+  `,
 ];

@@ -7,6 +7,8 @@ import Queue from 'yocto-queue';
 import { parseMetricsPayload, type MetricsBatch, type Sample, type Snapshot } from '../../contract/metrics.js';
 import { INVENTORY_LIMITS, inventorySchema } from '../../contract/inventory.js';
 import { STATUS_OFFLINE, STATUS_ONLINE } from '../../contract/topics.js';
+import { checkResultsPayloadSchema } from '../../contract/check-definitions.js';
+import type { CheckRunSink } from '../checks/check-runs.js';
 import { nowSeconds, type Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { firstProblem } from '../../core/validation-problems.js';
@@ -32,6 +34,8 @@ export interface IngestDeps {
   /** called with each batch once it is stored (alert evaluation); must be cheap and synchronous */
   afterStore?: (agentId: string, batch: MetricsBatch) => void;
   visitors?: SnapshotSink;
+  /** where service check results go (S5; checks/check-results.ts); none: they are counted and dropped */
+  checks?: CheckRunSink;
   /**
    * Why nothing can be stored now (RES: the data partition is full, read-only or failing), or
    * null: such a batch is refused before it is parsed, and the broker withholds its acknowledgement,
@@ -147,6 +151,35 @@ export class Ingest {
       return false;
     }
     this.deps.registry.recordInventory(agentId, parsed.data);
+    return true;
+  }
+
+  /**
+   * One round of an agent's service check results (S5, S6, S16) on `rw/v1/<agentId>/checks`. The
+   * broker's packet size guard bounds the payload; the schema bounds each result. Results for
+   * checks the agent is not assigned are dropped by the sink.
+   */
+  handleChecks(agentId: string, payload: Buffer): boolean {
+    this.counters.messagesIn++;
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.badPayload(agentId, 'checks', 'payload is not JSON');
+      return false;
+    }
+    const parsed = checkResultsPayloadSchema.safeParse(json);
+    if (!parsed.success) {
+      this.badPayload(agentId, 'checks', firstProblem(parsed.error, { root: '(root)' }));
+      return false;
+    }
+    try {
+      this.deps.checks?.record(parsed.data.results.map((result) => ({ checkId: result.id, agentId, result })));
+    } catch (e) {
+      // acknowledged anyway: the agent resending the same results would fail the same way
+      this.deps.logger.error('check results could not be recorded', { agentId, err: e });
+      return false;
+    }
     return true;
   }
 

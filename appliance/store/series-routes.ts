@@ -42,23 +42,32 @@ export function seriesRoutes(fastify: FastifyInstance, deps: SeriesRoutesDeps): 
     const fam = family as Family;
     const key = url.searchParams.get('key') ?? undefined;
     if (FAMILIES[fam].keyed && !key) throw new RwError('RW_ERR_BAD_REQUEST', `family ${fam} needs key= (a mount point or interface name)`);
-    const now = nowSeconds(deps.clock);
-    const to = intParam(url, 'to', now, { signed: true });
-    const asked = intParam(url, 'from', to - 3600, { signed: true });
-    if (asked >= to) throw new RwError('RW_ERR_BAD_REQUEST', 'from must be before to');
-    // Bounded by what the files can hold (a range of centuries once made rrdcached allocate
-    // gigabytes): from at most one retention back, clamped to it within a further retention;
-    // beyond that, and a `to` in the future, is a request for what cannot exist.
-    const oldest = now - deps.retentionS;
-    if (asked < oldest - deps.retentionS) {
-      throw new RwError('RW_ERR_BAD_REQUEST', `from must be within the retention: at most ${Math.round(deps.retentionS / 86_400)} days back (${oldest} or later)`);
-    }
-    if (to > now + SERIES_MAX_FUTURE_S) throw new RwError('RW_ERR_BAD_REQUEST', `to must be at most a day ahead of now (${now + SERIES_MAX_FUTURE_S})`);
-    if (to <= oldest) throw new RwError('RW_ERR_BAD_REQUEST', `to must be within the retention (after ${oldest})`);
-    const from = Math.max(asked, oldest);
-    const points = intParam(url, 'points', SERIES_DEFAULT_POINTS, { signed: true });
-    if (points < 2 || points > SERIES_MAX_POINTS) throw new RwError('RW_ERR_BAD_REQUEST', `points must be 2…${SERIES_MAX_POINTS}`);
+    const { from, to, points } = seriesRange(url, deps);
     return sendJson(reply, 200, await deps.series.series(agentId, fam, FAMILIES[fam].keyed ? key : undefined, from, to, points));
   });
   return Promise.resolve();
+}
+
+/**
+ * `from`, `to` and `points` of a series request, each checked and bounded (shared by the agents'
+ * series and the checks' perfdata series, S5): a bad one is 400 RW_ERR_BAD_REQUEST naming it.
+ */
+export function seriesRange(url: URL, deps: Pick<SeriesRoutesDeps, 'clock' | 'retentionS'>): { from: number; to: number; points: number } {
+  const now = nowSeconds(deps.clock);
+  const to = intParam(url, 'to', now, { signed: true });
+  const asked = intParam(url, 'from', to - 3600, { signed: true });
+  if (asked >= to) throw new RwError('RW_ERR_BAD_REQUEST', 'from must be before to');
+  // Bounded by what the files can hold (a range of centuries once made rrdcached allocate
+  // gigabytes): from at most one retention back, clamped to it within a further retention;
+  // beyond that, and a `to` in the future, is a request for what cannot exist.
+  const oldest = now - deps.retentionS;
+  if (asked < oldest - deps.retentionS) {
+    throw new RwError('RW_ERR_BAD_REQUEST', `from must be within the retention: at most ${Math.round(deps.retentionS / 86_400)} days back (${oldest} or later)`);
+  }
+  if (to > now + SERIES_MAX_FUTURE_S) throw new RwError('RW_ERR_BAD_REQUEST', `to must be at most a day ahead of now (${now + SERIES_MAX_FUTURE_S})`);
+  if (to <= oldest) throw new RwError('RW_ERR_BAD_REQUEST', `to must be within the retention (after ${oldest})`);
+  const from = Math.max(asked, oldest);
+  const points = intParam(url, 'points', SERIES_DEFAULT_POINTS, { signed: true });
+  if (points < 2 || points > SERIES_MAX_POINTS) throw new RwError('RW_ERR_BAD_REQUEST', `points must be 2…${SERIES_MAX_POINTS}`);
+  return { from, to, points };
 }

@@ -82,6 +82,13 @@ GET /api/v1/config/defaults checks:read
 PUT /api/v1/config/defaults checks:write
 GET /api/v1/agents/:id/config checks:read
 PUT /api/v1/agents/:id/config checks:write
+POST /api/v1/checks checks:write
+GET /api/v1/checks checks:read
+GET /api/v1/checks/:id checks:read
+PUT /api/v1/checks/:id checks:write
+DELETE /api/v1/checks/:id checks:write
+GET /api/v1/checks/:id/history checks:read
+GET /api/v1/checks/:id/series checks:read
 GET /install.sh public
 GET /agent/rackwatch-agent.js public
 GET /agent/rackwatch-agent.js.sha256 public
@@ -110,6 +117,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     stream: { hub: new LiveHub({ ringSize: 4, bootTimeMs: 0 }), heartbeatMs: 60_000, maxBufferedBytes: 1024, retryMs: 1000 },
     installer: { distDir: webui, origin: unused, pin: unused },
     tls: { identity: unused },
+    checks: { checks: unused, series: unused, agentExists, clock: systemClock, retentionS: 86_400 },
   });
   await app.ready();
   const routes = registeredRoutes(app);
