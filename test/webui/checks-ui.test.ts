@@ -13,6 +13,7 @@ import {
   STATUS_STATES,
   TYPE_FIELDS,
   applyCheckEvent,
+  chartLabels,
   checkInputFromDraft,
   checkMatches,
   countByState,
@@ -155,7 +156,7 @@ void t.test('worst first, then the longest in its state; a panel shows its own s
   const d = view('4', 'd', []);
   const e = { ...view('5', 'e', [instance('a', 'unknown', 10)]) };
   const f = { ...view('6', 'f', [instance('a', 'warning', 10)]) };
-  t.same(sortChecks([a, b, c, d, e, f]).map((x) => x.id), ['3', '2', '6', '5', '1', '4']);
+  t.same(sortChecks([a, b, c, d, e, f]).map((x) => x.id), ['3', '2', '5', '6', '1', '4']);
   const group = view('g', 'grp', [instance('a', 'critical', 5), instance('b', 'ok', 5)]);
   t.equal(instanceFor(group, 'b').state, 'ok', 'server b\'s panel shows b\'s state, not the group\'s worst');
   const probe = view('p', 'probe', [instance(null, 'critical', 5)], 'probe-tcp');
@@ -184,6 +185,11 @@ void t.test('perfdata units: times in ms, sizes in binary units, counters plain'
   t.equal(perfdataValue(null, 's', en), '–', 'U (unknown) is a dash');
   const w = perfdataWindow({ agentId: 'a', family: 'cpu', step: 10, fields: ['time'], data: [[10, 20, 30], [0.001, 0.002, null]] }, 1000);
   t.same(w.data, [[10, 20], [1, 2]], 'the stored seconds drawn in ms, the unconsolidated tail dropped');
+  const time = { label: 'time', value: 0.01, unit: 's', warn: null, crit: null, min: 0, max: null };
+  const refused = view('1', 'smtp', [instance('a', 'critical', 5)]);
+  t.same(chartLabels(refused, []), [{ label: 'time', unit: 's' }], 'a refused port check still charts its earlier connect times');
+  const group = view('2', 'g', [instance('a', 'ok', 5), { ...instance('b', 'ok', 5), perfdata: [{ ...time, label: 'size', unit: 'B' }] }], 'script');
+  t.same(chartLabels(group, [time]), [{ label: 'time', unit: 's' }, { label: 'size', unit: 'B' }], 'the shown run\'s labels first, then the other servers\'');
   t.end();
 });
 

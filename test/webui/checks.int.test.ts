@@ -43,7 +43,8 @@ interface PortCheck {
  * round's results published. It learns its checks from the retained config when that names any
  * (as the agent does), else from the API.
  */
-function runPortChecks(app: RunningAppliance, client: MqttClient, agentId: string): { stop: () => void; source: () => string } {
+function runPortChecks(app: RunningAppliance, client: MqttClient, agentId: string): { stop: () => void; source: () => string; lastError: () => string } {
+  let lastError = '';
   let fromConfig: PortCheck[] | null = null;
   let source = 'none yet';
   client.on('message', (topic, payload) => {
@@ -83,7 +84,9 @@ function runPortChecks(app: RunningAppliance, client: MqttClient, agentId: strin
   const loop = (): void => {
     if (stopped) return;
     round()
-      .catch(() => undefined)
+      .catch((e: unknown) => {
+        lastError = String(e);
+      })
       .finally(() => {
         if (!stopped) timer = setTimeout(loop, 1000);
       });
@@ -95,6 +98,7 @@ function runPortChecks(app: RunningAppliance, client: MqttClient, agentId: strin
       if (timer) clearTimeout(timer);
     },
     source: () => source,
+    lastError: () => lastError,
   };
 }
 
@@ -175,7 +179,9 @@ void t.test('an operator creates a port check, sees it OK, and CRITICAL live whe
   t.match(await r.locator('[data-testid=check-where]').textContent(), HOST, 'the row names the server it runs on');
 
   // the agent's results arrive: OK, with the service's greeting in the output
-  await page.locator(`[data-testid=check-row][data-check-id="${created.id}"][data-state=ok]`).waitFor({ timeout: 20_000 });
+  await page.locator(`[data-testid=check-row][data-check-id="${created.id}"][data-state=ok]`).waitFor({ timeout: 20_000 }).catch((e: unknown) => {
+    throw new Error(`${String(e)}\nthe stand-in agent: checks from ${agent.source()}, last error ${agent.lastError() || 'none'}\n${app.output().slice(-3000)}`);
+  });
   t.match(await r.locator('[data-testid=check-output]').textContent(), /TCP OK.*220 mail-01/, 'the output line is the check\'s');
   t.equal(await r.locator('[data-testid=check-state]').textContent(), 'OK');
   t.equal(await page.locator('[data-testid=count-ok]').getAttribute('data-count'), '1', 'counted as OK');

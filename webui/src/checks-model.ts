@@ -3,8 +3,7 @@
 // state, a live `check` event applied to the list, which instance a server panel shows, the
 // create/edit form's fields per check type and the conversion of its draft to an API body, and how
 // a perfdata unit is drawn. Types only from the contract: zod stays out of the bundle.
-import type { AgentCheck } from '../../contract/check-definitions.js';
-import type { CheckInput, CheckInstance, CheckStatus, CheckStatusState, CheckStreamEvent, CheckType, CheckView, ProbeType } from '../../contract/checks-api.js';
+import type { CheckInput, CheckInstance, CheckStatus, CheckStatusState, CheckStreamEvent, CheckType, CheckView } from '../../contract/checks-api.js';
 import type { Perfdatum } from '../../contract/checks.js';
 import type { SeriesResponse } from '../../contract/api.js';
 import type { Formatters } from './locale-format.js';
@@ -14,22 +13,14 @@ import { scaleWindow, windowFromResponse, type SeriesWindow } from './series-win
 // The contract's lists, restated for the bundle (the contract module holds zod schemas); a test
 // checks them against contract/checks-api.ts.
 export const CHECK_TYPE_LIST = ['port', 'process', 'log', 'script', 'quota', 'probe-tcp', 'probe-http', 'probe-ping'] as const satisfies readonly CheckType[];
-export const STATUS_STATES = ['critical', 'warning', 'unknown', 'ok', 'pending'] as const satisfies readonly CheckStatusState[];
+export const STATUS_STATES = ['critical', 'unknown', 'warning', 'ok', 'pending'] as const satisfies readonly CheckStatusState[];
 
-/**
- * A check definition as the API takes and gives it, by type. Spelled out here because
- * contract/checks-api.ts's CheckInput loses the agent checks' own fields at the type level (its
- * `agentParams` helper casts zod's omit mask to never; the runtime schema is right): the agent
- * checks' wire types with the appliance's placement and timing, and the probes as the contract has them.
- */
-type AgentCheckInput<A> = A extends unknown
-  ? Omit<A, 'id' | 'name' | 'intervalS' | 'timeoutS'> & { agentId?: string; groupId?: string; name: string; interval: number; timeout?: number; enabled?: boolean }
-  : never;
-export type CheckDefinition = AgentCheckInput<AgentCheck> | Extract<CheckInput, { type: ProbeType }>;
+/** A check definition as the API takes and gives it (kept as a name of its own for the screens). */
+export type CheckDefinition = CheckInput;
 
-/** A check's definition with its type's fields (see CheckDefinition). */
+/** A check's definition. */
 export function definitionOf(check: Pick<CheckView, 'definition'>): CheckDefinition {
-  return check.definition as unknown as CheckDefinition;
+  return check.definition;
 }
 
 export function isProbeType(type: CheckType): boolean {
@@ -37,9 +28,9 @@ export function isProbeType(type: CheckType): boolean {
 }
 
 /**
- * Worst first: CRITICAL, WARNING, UNKNOWN, OK, then a check that has not run yet. UNKNOWN (the
- * check itself could not tell, a script outside the allowed directories) is below WARNING as in
- * Nagios' host views, above OK since someone must still look.
+ * Worst first, as the appliance ranks a check's instances (appliance/checks/check-service.ts):
+ * CRITICAL, UNKNOWN (the check could not tell: a script outside the allowed directories, a
+ * timeout; nobody knows the service is up), WARNING, OK, then a check that has not run yet.
  */
 export function stateRank(s: CheckStatusState): number {
   return STATUS_STATES.indexOf(s);
@@ -430,11 +421,23 @@ export function perfdataValue(value: number | null, unit: string, fmt: Formatter
   }
 }
 
-/** The labels a check's charts show, in its perfdata's order (bounded: a quota check may report hundreds of accounts). */
+/** The labels a check's charts show, at most this many (a quota check may report hundreds of accounts). */
 export const MAX_CHARTED_LABELS = 6;
 
-export function chartedLabels(perfdata: readonly Perfdatum[]): Perfdatum[] {
-  return perfdata.slice(0, MAX_CHARTED_LABELS);
+/**
+ * Labels a type always reports when it can measure: a refused connection has no connect time,
+ * yet the chart of the times before it is what the operator wants to see then.
+ */
+const TYPE_LABELS: Partial<Record<CheckType, { label: string; unit: string }[]>> = {
+  port: [{ label: 'time', unit: 's' }],
+  'probe-tcp': [{ label: 'time', unit: 's' }],
+};
+
+/** The perfdata labels to chart: the shown run's, then the check's other instances', then its type's usual ones. */
+export function chartLabels(check: Pick<CheckView, 'type' | 'instances'>, shown: readonly Perfdatum[]): { label: string; unit: string }[] {
+  const out = new Map<string, string>();
+  for (const p of [...shown, ...check.instances.flatMap((i) => i.perfdata), ...(TYPE_LABELS[check.type] ?? [])]) if (!out.has(p.label)) out.set(p.label, p.unit);
+  return [...out].slice(0, MAX_CHARTED_LABELS).map(([label, unit]) => ({ label, unit }));
 }
 
 /** A label's stored series as a one-line chart window ('v'), drawn in its display unit. */

@@ -11,7 +11,7 @@ import type { AgentRow } from '../agents-store.js';
 import { listGroups } from '../alerting-api.js';
 import { errorReason } from '../api-client.js';
 import { getCheckHistory, getCheckSeries } from '../checks-client.js';
-import { chartedLabels, countByState, instanceFor, isProbeType, perfdataDisplay, perfdataWindow, sortChecks, stateClasses } from '../checks-model.js';
+import { chartLabels, countByState, instanceFor, isProbeType, perfdataDisplay, perfdataWindow, sortChecks, stateClasses } from '../checks-model.js';
 import { useCheckList } from '../checks-state.js';
 import { appendSample, emptyWindow, mergeSeed, type SeriesWindow } from '../series-window.js';
 import { useResource } from '../use-resource.js';
@@ -30,7 +30,7 @@ const HISTORY_SHOWN = 50;
 const CHART_COLORS = ['#2563eb', '#16a34a', '#ea580c', '#7c3aed', '#0891b2', '#db2777'];
 
 /** One perfdata label's chart: the stored series for the range, then (live) each run's value. */
-function PerfdataChart({ checkId, agentId, datum, range, color, sync }: { checkId: string; agentId: string | null; datum: Perfdatum; range: RangeId; color: string; sync: string }) {
+function PerfdataChart({ checkId, agentId, datum, range, color, sync }: { checkId: string; agentId: string | null; datum: Pick<Perfdatum, 'label' | 'unit'>; range: RangeId; color: string; sync: string }) {
   const { t, stream } = useUi();
   const display = perfdataDisplay(datum.unit);
   const [win, setWin] = useState<SeriesWindow>(() => emptyWindow(['v']));
@@ -116,7 +116,7 @@ function CheckDetail({ check, agentId, range }: { check: CheckView; agentId: str
   const shown = instanceFor(check, agentId);
   // a probe's series and history are the appliance's (agentId null)
   const runsOn = isProbeType(check.type) ? null : agentId;
-  const labels = chartedLabels(shown.perfdata);
+  const labels = chartLabels(check, shown.perfdata);
   return (
     <div class="check-detail" data-testid="check-detail" data-check-id={check.id}>
       {shown.longOutput && (
