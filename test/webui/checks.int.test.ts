@@ -20,6 +20,7 @@ import type { CheckListResponse, CheckView } from '../../contract/checks-api.js'
 import { stateOfValue } from '../../contract/checks.js';
 import { agentTopic } from '../../contract/topics.js';
 import { probeTcp } from '../../core/tcp-probe.js';
+import { CHECK_TYPE_LIST, TYPE_FIELDS } from '../../webui/src/checks-model.js';
 import { startAppliance, waitFor, type RunningAppliance } from '../helpers/appliance-harness.js';
 import { ARTIFACTS, launchChromium, signedInPage, uiTestCanRun } from '../helpers/chromium.js';
 import { connectAgent, enroll, publishMetrics, sampleBatch } from '../helpers/mqtt-agent.js';
@@ -156,6 +157,17 @@ void t.test('an operator creates a port check, sees it OK, and CRITICAL live whe
   const form = page.locator('[data-testid=check-form]');
   await form.waitFor();
   t.equal(await form.locator('[data-testid=check-type]').inputValue(), 'port', 'a new check starts as a port check');
+  // every type shows its own fields; a probe runs on the appliance, so it has no placement but an optional server
+  for (const type of CHECK_TYPE_LIST) {
+    await form.locator('[data-testid=check-type]').selectOption(type);
+    const missing: string[] = [];
+    for (const spec of TYPE_FIELDS[type]) if ((await form.locator(`[data-testid=check-${spec.key}]`).count()) !== 1) missing.push(spec.key);
+    if (type === 'log' && (await form.locator('[data-testid=check-pattern]').count()) !== 1) missing.push('patterns');
+    const probe = type.startsWith('probe-');
+    if ((await form.locator('[data-testid=check-placement]').count()) !== (probe ? 0 : 1)) missing.push('placement');
+    t.same(missing, [], `${type}: its fields are on the form`);
+  }
+  await form.locator('[data-testid=check-type]').selectOption('port');
   await form.locator('[data-testid=check-name]').fill('smtp');
   await form.locator('[data-testid=check-agent]').selectOption(id.agentId);
   await form.locator('[data-testid=check-host]').fill('127.0.0.1');
@@ -216,7 +228,9 @@ void t.test('an operator creates a port check, sees it OK, and CRITICAL live whe
   // the server's panel: its Checks tab with the state, the perfdata chart and the state history
   await page.goto(`${app.url}/#open=${id.agentId}`);
   const panel = page.locator(`[data-testid=server-panel][data-agent-id="${id.agentId}"]`);
+  await panel.locator('[data-testid=chart-cpu]').waitFor();
   await panel.locator('[data-testid=panel-tab-checks]').click();
+  t.notOk(await panel.locator('[data-testid=chart-cpu]').isVisible(), 'the Checks tab takes the place of the charts');
   const panelRow = panel.locator(`[data-testid=panel-check-row][data-check-id="${created.id}"][data-state=critical]`);
   await panelRow.waitFor();
   await panelRow.locator('[data-testid=panel-check-open]').click();
@@ -226,6 +240,7 @@ void t.test('an operator creates a port check, sees it OK, and CRITICAL live whe
   t.ok((await detail.locator('[data-testid=check-history-entry][data-state=ok]').count()) > 0, 'the history holds the OK before the CRITICAL');
   await waitFor('the response-time chart drawn', async () => Number(await detail.locator('[data-testid=check-chart]').first().getAttribute('data-points')) > 0, { timeoutMs: 20_000 });
   t.pass('the connect time is charted from the stored perfdata');
+  t.match(await detail.locator('[data-testid=check-chart] .chart-title').first().textContent(), 'time (ms)', 'in milliseconds');
   await page.screenshot({ path: path.join(ARTIFACTS, 'checks-panel.png'), fullPage: true });
 
   // Korean
