@@ -14,6 +14,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { Page } from 'playwright-core';
+import type { SeriesResponse } from '../../contract/api.js';
 import type { AgentConfig } from '../../contract/agent-config.js';
 import type { CheckResultsPayload } from '../../contract/check-definitions.js';
 import type { CheckListResponse, CheckView } from '../../contract/checks-api.js';
@@ -198,6 +199,14 @@ void t.test('an operator creates a port check, sees it OK, and CRITICAL live whe
   t.equal(await r.locator('[data-testid=check-state]').textContent(), 'OK');
   t.equal(await page.locator('[data-testid=count-ok]').getAttribute('data-count'), '1', 'counted as OK');
 
+  // the service has been up a while: its connect times are stored (an RRD step is written when
+  // the next one begins, and a refused connection has no time to write)
+  await waitFor('connect times stored', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const s = await app.api<SeriesResponse>(`/api/v1/checks/${created.id}/series?label=time&from=${now - 600}&to=${now}&points=120`);
+    return s.data.slice(1).some((col) => col.some((v) => v !== null));
+  }, { timeoutMs: 30_000 });
+
   // the service stops: CRITICAL on screen live, without a reload
   await page.evaluate(() => {
     (window as unknown as { stillThisPage: boolean }).stillThisPage = true;
@@ -266,6 +275,18 @@ void t.test('an operator creates a port check, sees it OK, and CRITICAL live whe
   await viewer.page.locator('[data-testid=panel-tab-checks]').click();
   await viewer.page.locator(`[data-testid=panel-check-row][data-check-id="${created.id}"]`).waitFor();
   t.equal(await viewer.page.locator('[data-testid=panel-check-new]').count(), 0, 'nor in the server panel');
+
+  // an edit keeps the type and what was not changed
+  await r.locator('[data-testid=check-edit]').click();
+  await form.waitFor();
+  t.ok(await form.locator('[data-testid=check-type]').isDisabled(), 'a saved check keeps its type');
+  t.equal(await form.locator('[data-testid=check-port]').inputValue(), String(service.port), 'the form holds the saved definition');
+  await form.locator('[data-testid=check-name]').fill('smtp banner');
+  await form.locator('[data-testid=check-save]').click();
+  await page.locator('[data-testid=check-dialog]').waitFor({ state: 'detached' });
+  await waitFor('the new name on the row', async () => (await r.locator('[data-testid=check-name-cell]').textContent()) === 'smtp banner');
+  const edited = await app.api<CheckView>(`/api/v1/checks/${created.id}`);
+  t.same({ ...edited.definition, name: 'smtp' }, created.definition, 'only the name changed');
 
   // delete, confirmed (the watched page accepts the confirmation)
   await r.locator('[data-testid=check-delete]').click();
