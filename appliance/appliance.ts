@@ -43,7 +43,7 @@ import { LocalApiServer } from './console/local-api-server.js';
 import { localApiHandlers } from './console/local-api-handlers.js';
 import { CheckRepository } from './checks/check-repository.js';
 import { CheckService } from './checks/check-service.js';
-import { perfdataWriter } from './checks/check-perfdata.js';
+import { perfdataRemover, perfdataWriter } from './checks/check-perfdata.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -232,6 +232,7 @@ export class Appliance {
       onAgentChecksChanged: (ids) => void this.agentConfig?.checksChanged(ids),
       hub, clock, logger: logger.child('checks'), onWriteError,
       perfdata: perfdataWriter((dir, stepS, samples) => store.write(dir, stepS, samples), logger.child('checks')),
+      removePerfdata: perfdataRemover((dir, family, keyPrefix) => store.removeSeries(dir, family, keyPrefix), logger.child('checks')),
     });
     checks.start();
     this.checks = checks;
@@ -417,6 +418,8 @@ export class Appliance {
     // no more ingest: what the visitor history gathered is written before the database closes
     this.visitors?.stop();
     this.visitors = null;
+    this.checks?.stop();
+    this.checks = null;
     await this.store?.stop();
     this.registry?.stop();
     this.accounts?.stop();

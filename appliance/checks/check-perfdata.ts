@@ -49,3 +49,16 @@ export function perfdataWriter(write: (dir: string, stepS: number, samples: Samp
     });
   };
 }
+
+/** Removes a check's perfdata files where it no longer runs (deleted, or moved away); never throws. */
+export type PerfdataRemover = (checkId: string, agentIds: readonly (string | null)[]) => void;
+
+export function perfdataRemover(removeSeries: (dir: string, family: 'check', keyPrefix: string) => Promise<number>, logger: Logger): PerfdataRemover {
+  return (checkId, agentIds) => {
+    for (const agentId of new Set(agentIds)) {
+      removeSeries(perfdataDir(agentId), 'check', perfdataKey(checkId, '')).then((n) => {
+        if (n > 0) logger.info('removed a check\'s perfdata files', { checkId, agentId, files: n });
+      }, (e: unknown) => logger.warn('could not remove a check\'s perfdata files', { checkId, agentId, err: e }));
+    }
+  };
+}

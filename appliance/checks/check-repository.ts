@@ -84,6 +84,7 @@ export class CheckRepository {
   private readonly putStatusStmt;
   private readonly addHistoryStmt;
   private readonly trimInstanceStmt;
+  private readonly existsStmt;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
@@ -96,6 +97,7 @@ export class CheckRepository {
        ON CONFLICT(check_id, agent_key) DO UPDATE SET state = excluded.state, since = excluded.since, last_run = excluded.last_run,
          output = excluded.output, long_output = excluded.long_output, perfdata = excluded.perfdata, duration_ms = excluded.duration_ms`,
     );
+    this.existsStmt = db.prepare<[string], { id: string }>('SELECT id FROM checks WHERE id = ?');
     this.addHistoryStmt = db.prepare('INSERT INTO check_history (check_id, agent_key, t, state, previous, output) VALUES (?, ?, ?, ?, ?, ?)');
     // the pair's entries beyond the newest HISTORY_PER_INSTANCE (the index check_history_instance serves it)
     this.trimInstanceStmt = db.prepare(
@@ -129,16 +131,35 @@ export class CheckRepository {
     this.db.prepare('DELETE FROM check_status WHERE check_id = ? AND agent_key = ?').run(checkId, keyOf(agentId));
   }
 
-  /** A round of results in one transaction: statuses, and a history entry for each state change. */
-  saveRuns(runs: readonly { status: StoredStatus; change: CheckHistoryEntry | null }[]): void {
+  /**
+   * Results in one transaction: statuses, and the state changes (oldest first). A status or change
+   * of a check deleted meanwhile is skipped (its foreign key would refuse the whole transaction).
+   */
+  saveRuns(statuses: readonly StoredStatus[], changes: readonly (CheckHistoryEntry & { checkId: string })[]): void {
     this.db.transaction(() => {
-      for (const { status: s, change } of runs) {
-        const key = keyOf(s.agentId);
-        this.putStatusStmt.run(s.checkId, key, s.state, s.since, s.lastRun, s.output, s.longOutput, JSON.stringify(s.perfdata), s.durationMs);
-        if (change) {
-          this.addHistoryStmt.run(s.checkId, key, change.t, change.state, change.previous, change.output);
-          this.trimInstanceStmt.run(s.checkId, key, s.checkId, key);
+      const exists = new Map<string, boolean>();
+      const known = (id: string): boolean => {
+        let e = exists.get(id);
+        if (e === undefined) {
+          e = this.existsStmt.get(id) !== undefined;
+          exists.set(id, e);
         }
+        return e;
+      };
+      for (const s of statuses) {
+        if (!known(s.checkId)) continue;
+        this.putStatusStmt.run(s.checkId, keyOf(s.agentId), s.state, s.since, s.lastRun, s.output, s.longOutput, JSON.stringify(s.perfdata), s.durationMs);
+      }
+      const trimmed = new Set<string>();
+      for (const c of changes) {
+        if (!known(c.checkId)) continue;
+        const key = keyOf(c.agentId);
+        this.addHistoryStmt.run(c.checkId, key, c.t, c.state, c.previous, c.output);
+        trimmed.add(`${c.checkId}\n${key}`);
+      }
+      for (const pair of trimmed) {
+        const [checkId = '', key = ''] = pair.split('\n');
+        this.trimInstanceStmt.run(checkId, key, checkId, key);
       }
     })();
   }

@@ -22,6 +22,7 @@ import type { ProbeDefinitionSource } from './check-runs.js';
 import { agentCheckOf, isAgentCheck, parseCheckInput } from './check-input.js';
 import type { CheckRepository, StoredCheck } from './check-repository.js';
 import { CheckResults, type PerfdataWriter } from './check-results.js';
+import type { PerfdataRemover } from './check-perfdata.js';
 
 export interface CheckServiceDeps {
   repo: CheckRepository;
@@ -33,6 +34,8 @@ export interface CheckServiceDeps {
   onAgentChecksChanged: (agentIds: string[]) => void;
   hub: LiveHub;
   perfdata?: PerfdataWriter;
+  /** removes a check's perfdata files from where it no longer runs */
+  removePerfdata?: PerfdataRemover;
   clock: Clock;
   logger: Logger;
   onWriteError?: (where: string, err: unknown) => void;
@@ -52,6 +55,7 @@ export const CHECK_STATUS_STATES: readonly CheckStatusState[] = ['ok', 'warning'
 const RANK: Record<CheckStatusState, number> = { critical: 4, unknown: 3, warning: 2, ok: 1, pending: 0 };
 
 const PROBES: ReadonlySet<string> = new Set(PROBE_TYPES);
+const NO_GROUPS: ReadonlySet<string> = new Set();
 
 function newCheckId(): string {
   return `c${randomBytes(6).toString('hex')}`;
@@ -61,6 +65,9 @@ export class CheckService implements ProbeDefinitionSource {
   readonly results: CheckResults;
   private checks = new Map<string, StoredCheck>();
   private readonly probeListeners = new Set<() => void>();
+  /** members of groups with checks at the last look: one that leaves its group must lose them */
+  private groupCheckMembers = new Set<string>();
+  private groupsOfAgent = new Map<string, Set<string>>();
 
   constructor(private readonly deps: CheckServiceDeps) {
     this.results = new CheckResults({
@@ -74,7 +81,14 @@ export class CheckService implements ProbeDefinitionSource {
 
   start(): void {
     this.reload();
+    this.indexGroups();
+    this.groupCheckMembers = this.membersOfGroupsWithChecks();
     this.results.load();
+  }
+
+  /** Writes the results that wait (before the database closes). */
+  stop(): void {
+    this.results.flush();
   }
 
   // --- the API ---------------------------------------------------------------------------------
@@ -135,22 +149,28 @@ export class CheckService implements ProbeDefinitionSource {
     this.checks.set(id, check);
     // instances that no longer run it (moved to another agent or group) lose their status
     const targets = new Set(this.targetsOf(check));
-    for (const agentId of this.results.instancesWithStatus(id)) if (!targets.has(agentId)) this.results.forget(id, agentId);
+    const gone = this.results.instancesWithStatus(id).filter((agentId) => !targets.has(agentId));
+    for (const agentId of gone) this.results.forget(id, agentId);
+    if (gone.length > 0) this.deps.removePerfdata?.(id, gone);
     this.changed([old, check]);
     return { ok: true, value: this.viewOf(check) };
   }
 
   remove(id: string): void {
     const old = this.known(id);
+    const ranOn = [...this.targetsOf(old), ...this.results.instancesWithStatus(id)];
     this.deps.repo.delete(id);
     this.checks.delete(id);
     this.results.forget(id);
+    this.deps.removePerfdata?.(id, ranOn);
     this.deps.logger.info('check removed', { checkId: id, type: old.type });
     this.changed([old]);
   }
 
   history(id: string, q: { agentId?: string | null; from: number; to: number; limit: number }): CheckHistoryResponse {
     this.known(id);
+    // what waits for the next write is part of the answer
+    this.results.flush();
     return { checkId: id, entries: this.deps.repo.history(id, q) };
   }
 
@@ -182,10 +202,25 @@ export class CheckService implements ProbeDefinitionSource {
     return group ? group.memberIds.filter((id) => this.deps.agentExists(id)) : [];
   }
 
-  /** The groups' members changed (or a group went, with its checks): every agent's list is looked at again. */
+  /**
+   * The groups' members changed (or a group went, with its checks): the lists of the agents that
+   * are, or were at the last look, members of a group with checks are looked at again.
+   */
   onGroupsChanged(): void {
+    const had = this.checks;
     this.reload();
-    this.deps.onAgentChecksChanged(this.allAgentIdsWithChecks());
+    // a removed group took its checks with it (ON DELETE CASCADE): where they ran, by the old index
+    for (const [id, old] of had) {
+      if (this.checks.has(id)) continue;
+      const ranOn = [...this.results.instancesWithStatus(id), ...this.targetsOfGroup(old.groupId)];
+      this.results.forget(id);
+      this.deps.removePerfdata?.(id, ranOn);
+    }
+    this.indexGroups();
+    const before = this.groupCheckMembers;
+    this.groupCheckMembers = this.membersOfGroupsWithChecks();
+    const affected = [...new Set([...before, ...this.groupCheckMembers])].filter((id) => this.deps.agentExists(id));
+    if (affected.length > 0) this.deps.onAgentChecksChanged(affected);
     this.notifyProbes();
   }
 
@@ -225,8 +260,28 @@ export class CheckService implements ProbeDefinitionSource {
     return check.groupId !== null && this.groupIdsOf(agentId).has(check.groupId);
   }
 
-  private groupIdsOf(agentId: string): Set<string> {
-    return new Set(this.deps.groups().filter((g) => g.memberIds.includes(agentId)).map((g) => g.id));
+  private groupIdsOf(agentId: string): ReadonlySet<string> {
+    return this.groupsOfAgent.get(agentId) ?? NO_GROUPS;
+  }
+
+  /** agent → its groups, made once per change of the groups: every result asks */
+  private indexGroups(): void {
+    const index = new Map<string, Set<string>>();
+    for (const g of this.deps.groups()) {
+      for (const id of g.memberIds) {
+        let set = index.get(id);
+        if (!set) {
+          set = new Set();
+          index.set(id, set);
+        }
+        set.add(g.id);
+      }
+    }
+    this.groupsOfAgent = index;
+  }
+
+  private targetsOfGroup(groupId: string | null): string[] {
+    return [...this.groupsOfAgent].filter(([, groups]) => groupId !== null && groups.has(groupId)).map(([agentId]) => agentId);
   }
 
   private assertPlaced(input: CheckInput): void {
@@ -258,6 +313,7 @@ export class CheckService implements ProbeDefinitionSource {
 
   /** Tells who runs what after `checks` (old and new versions) changed. */
   private changed(checks: readonly StoredCheck[]): void {
+    this.groupCheckMembers = this.membersOfGroupsWithChecks();
     const agents = new Set<string>();
     let probes = false;
     for (const c of checks) {
@@ -268,11 +324,12 @@ export class CheckService implements ProbeDefinitionSource {
     if (probes) this.notifyProbes();
   }
 
-  private allAgentIdsWithChecks(): string[] {
-    const agents = new Set<string>();
-    for (const g of this.deps.groups()) for (const id of g.memberIds) if (this.deps.agentExists(id)) agents.add(id);
-    for (const c of this.checks.values()) if (c.agentId !== null && !PROBES.has(c.type)) agents.add(c.agentId);
-    return [...agents];
+  private membersOfGroupsWithChecks(): Set<string> {
+    const withChecks = new Set<string>();
+    for (const c of this.checks.values()) if (c.groupId !== null) withChecks.add(c.groupId);
+    const members = new Set<string>();
+    for (const g of this.deps.groups()) if (withChecks.has(g.id)) for (const id of g.memberIds) members.add(id);
+    return members;
   }
 
   private notifyProbes(): void {

@@ -3,7 +3,7 @@
 // has acknowledged every update AND the store's own sample journal has them on disk (fdatasync),
 // which is what the broker's backpressure waits on: what it acknowledges is never lost, not when
 // rrdcached is killed, not in a power cut (sample-journal.ts, docs/storage.md "Power cut").
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { SeriesResponse } from '../../contract/api.js';
 import { isRwError, RwError } from '../../contract/errors.js';
@@ -570,6 +570,33 @@ export class RrdStore {
       .map((n) => `${agentId}/${n}`);
     if (files.length === 0) throw notFound();
     return files;
+  }
+
+  /**
+   * Removes an agent's files of `family` whose key starts with `keyPrefix` (a deleted check's
+   * perfdata, S5: left behind they would hold the agent's series quota for good); returns how
+   * many. rrdcached writes what it holds of each first, so it has nothing left to write there.
+   */
+  async removeSeries(agentId: string, family: Family, keyPrefix: string): Promise<number> {
+    if (!isValidAgentId(agentId)) return 0;
+    const names = (await this.fileNames(agentId)).filter((n) => {
+      const p = parseRrdFileName(n);
+      return p !== null && p.family === family && p.key !== undefined && p.key.startsWith(keyPrefix);
+    });
+    const series = this.fileStatesByAgent.get(agentId);
+    for (const name of names) {
+      const file = `${agentId}/${name}`;
+      try {
+        const client = await this.waitUp(new Deadline(this.deps.clock, Math.min(this.downWaitMs, SERIES_READ_TIMEOUT_MS)));
+        await client.flush(file);
+      } catch (e) {
+        this.log.debug('removing a series rrdcached could not flush', { file, error: e });
+      }
+      await rm(path.join(this.rrdDir, file), { force: true });
+      series?.forEach((state, id) => { if (state.file === file) series.delete(id); });
+    }
+    this.deps.seriesQuota?.removed(agentId, names);
+    return names.length;
   }
 
   /** RRD files of an agent, relative to the RRD directory (`<agentId>/cpu.5s.rrd`); [] for an unknown agent. */

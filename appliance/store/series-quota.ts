@@ -10,7 +10,7 @@
 // listed once (in the thread pool) the first time it needs a new file after a start.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { FAMILIES, FAMILY_NAMES } from '../../contract/families.js';
+import { APPLIANCE_FAMILIES, FAMILIES, FAMILY_NAMES } from '../../contract/families.js';
 import type { SeriesQuotaNotice } from '../../contract/agent-notice.js';
 import { ERROR_CODES } from '../../contract/errors.js';
 import type { Clock } from '../../core/clock.js';
@@ -24,8 +24,10 @@ const KEYS_PER_KEYED_FAMILY = 64;
  * The default: each family's series, with KEYS_PER_KEYED_FAMILY keys for each keyed one: 4 + 4 × 64
  * = 260 files. A nominal server has ~12 (docs/storage.md), a changed interval adds one file per
  * series; a host with more cores, mounts and interfaces than that raises --series-per-agent.
+ * Its service checks' perfdata (the appliance's own family `check`, S5) shares the quota: one file
+ * per check and label, in the room a nominal server leaves.
  */
-export const DEFAULT_FILES_PER_AGENT = FAMILY_NAMES.reduce((n, f) => n + (FAMILIES[f].keyed ? KEYS_PER_KEYED_FAMILY : 1), 0);
+export const DEFAULT_FILES_PER_AGENT = FAMILY_NAMES.filter((f) => !APPLIANCE_FAMILIES.has(f)).reduce((n, f) => n + (FAMILIES[f].keyed ? KEYS_PER_KEYED_FAMILY : 1), 0);
 
 /** at most one report (notice, alert, log line) per agent this often while it keeps going over */
 export const REPORT_INTERVAL_MS = 60 * 60 * 1000;
@@ -98,6 +100,12 @@ export class SeriesQuota {
       this.report(agentId, files.size, refused);
     }
     return refused;
+  }
+
+  /** Files of the agent that were removed (a deleted check's perfdata, S5): they no longer count. */
+  removed(agentId: string, names: readonly string[]): void {
+    const known = this.filesOf.get(agentId);
+    if (known instanceof Set) for (const n of names) known.delete(n);
   }
 
   private files(agentId: string): Set<string> | Promise<Set<string>> {

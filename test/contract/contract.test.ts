@@ -27,6 +27,8 @@ void t.test('a valid batch passes; each kind of damage is named by path', (t) =>
     ['too old', { v: 1, i: 5, s: [{ t: now - METRICS_LIMITS.maxAgeS - 1, f: 'cpu', v: {} }] }, /older/],
     ['key on unkeyed', { v: 1, i: 5, s: [{ t: now, f: 'cpu', k: 'x', v: {} }] }, /takes no key/],
     ['unknown field', { v: 1, i: 5, s: [{ t: now, f: 'cpu', v: { turbo: 1 } }] }, /unknown field/],
+    // S5: checks' perfdata is the appliance's to write from check results, not an agent's to send
+    ['appliance family', { v: 1, i: 5, s: [{ t: now, f: 'check', k: 'c1/time', v: { value: 1 } }] }, /^s\.0\.f: family check is written by the appliance/],
   ];
   for (const [name, payload, reason] of cases) {
     const r = ok(payload);
