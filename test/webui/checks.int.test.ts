@@ -180,6 +180,7 @@ void t.test('an operator creates a port check, sees it OK, and CRITICAL live whe
   await portError.waitFor();
   t.ok((await portError.textContent())?.length, `the refusal is shown beside the port: "${await portError.textContent()}"`);
   t.equal(await form.locator('[data-testid=form-error]').count(), 0, 'and not as a problem of the whole form');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'checks-dialog.png') });
   await form.locator('[data-testid=check-port]').fill(String(service.port));
   t.equal(await portError.count(), 0, 'editing the field clears its message');
   await form.locator('[data-testid=check-save]').click();
