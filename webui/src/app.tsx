@@ -31,6 +31,7 @@ import { ModemIndicator } from './components/modem-indicator.js';
 import { AlertingScreens } from './components/alerting-screens.js';
 import { AccountScreens, isAccountView } from './components/account-screens.js';
 import { AuthScreens, UserMenu } from './components/auth-screens.js';
+import { ChecksView } from './components/checks-view.js';
 import { ErrorBox } from './components/alerting-parts.js';
 
 const STREAM_BANNER_DELAY_MS = 3_000;
@@ -191,6 +192,10 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
         </main>
       ) : isAccountView(view) ? (
         <AccountScreens view={view} onPasswordChanged={onPasswordChanged} />
+      ) : view === 'checks' ? (
+        <main class="page">
+          <ChecksView agents={agents.rows} />
+        </main>
       ) : view !== 'dashboard' ? (
         <AlertingScreens view={view} agents={agents.rows} openAlerts={openAlerts} modem={modem} onOpenServer={nav.openOnDashboard} />
       ) : (
@@ -212,7 +217,7 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
           ) : (
             <div class="panel-grid">
               {openIds.map((id) => (
-                <ServerPanel key={id} agentId={id} row={rowsById.get(id)} resync={resync} onClose={close} />
+                <ServerPanel key={id} agentId={id} row={rowsById.get(id)} agents={agents.rows} resync={resync} onClose={close} />
               ))}
             </div>
           )}

@@ -4,6 +4,7 @@
 // The language defaults to the browser's, and the operator's choice is remembered per browser.
 import { ACCOUNTS_EN, ACCOUNTS_KO } from './i18n-accounts.js';
 import { ALERTING_EN, ALERTING_KO } from './i18n-alerting.js';
+import { CHECKS_EN, CHECKS_KO } from './i18n-checks.js';
 import { FLEET_EN, FLEET_KO } from './i18n-fleet.js';
 
 export type Lang = 'en' | 'ko';
@@ -16,6 +17,7 @@ const en = {
   ...ALERTING_EN,
   ...ACCOUNTS_EN,
   ...FLEET_EN,
+  ...CHECKS_EN,
   'app.subtitle': 'Server monitoring',
   'app.loading': 'Connecting to the appliance…',
   'lang.label': 'Language',
@@ -97,6 +99,7 @@ const ko: Record<MessageKey, string> = {
   ...ALERTING_KO,
   ...ACCOUNTS_KO,
   ...FLEET_KO,
+  ...CHECKS_KO,
   'app.subtitle': '서버 모니터링',
   'app.loading': '어플라이언스에 연결하는 중…',
   'lang.label': '언어',

@@ -12,7 +12,7 @@ export type StreamState = 'connecting' | 'open' | 'reconnecting';
 type Listener<N extends StreamEventName> = (data: StreamEvents[N]) => void;
 type ListenerSets = { [N in StreamEventName]: Set<Listener<N>> };
 
-const EVENT_NAMES: readonly StreamEventName[] = ['sample', 'status', 'agent', 'alert', 'sms', 'modem'];
+const EVENT_NAMES: readonly StreamEventName[] = ['sample', 'status', 'agent', 'alert', 'sms', 'modem', 'check'];
 const RETRY_MIN_MS = 2_000;
 const RETRY_MAX_MS = 30_000;
 

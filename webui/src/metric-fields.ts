@@ -22,8 +22,8 @@ export const NET_FIELDS = ['rx_bytes', 'tx_bytes'] as const satisfies readonly F
 export const NET_UNIT = 'B/s' satisfies UnitOf<'net', 'rx_bytes'>;
 export const BITS_PER_BYTE = 8;
 
-/** How a chart's axis and legend print values. */
-export type DisplayKind = 'percent' | 'bytes' | 'bitsPerSec';
+/** How a chart's axis and legend print values ('plain': a number, its unit in the chart's title: a check's perfdata). */
+export type DisplayKind = 'percent' | 'bytes' | 'bitsPerSec' | 'plain';
 
 /** Byte rates are shown as bit rates: that is how links and switch ports are rated. */
 export function displayKindOf(unit: '%' | 'B' | 'B/s'): DisplayKind {

@@ -153,3 +153,44 @@ export function Field({
     </div>
   );
 }
+
+/** A form's Save (submit) and Cancel buttons; test ids `<testId>-save`, `<testId>-cancel`. */
+export function SaveCancel({ testId, saving, onCancel }: { testId: string; saving: boolean; onCancel: () => void }) {
+  const { t } = useUi();
+  return (
+    <div class="form-actions field-wide">
+      <button type="submit" class="button button-primary" data-testid={`${testId}-save`} disabled={saving}>
+        {saving ? t('common.saving') : t('common.save')}
+      </button>
+      <button type="button" class="button" data-testid={`${testId}-cancel`} onClick={onCancel}>
+        {t('common.cancel')}
+      </button>
+    </div>
+  );
+}
+
+/** The servers as a select's options, by host name. */
+export function AgentOptions({ agents }: { agents: readonly { id: string; hostname: string }[] }) {
+  return (
+    <>
+      {agents.map((a) => (
+        <option key={a.id} value={a.id}>
+          {a.hostname}
+        </option>
+      ))}
+    </>
+  );
+}
+
+/** The server groups as a select's options. */
+export function GroupOptions({ groups }: { groups: readonly { id: string; name: string }[] }) {
+  return (
+    <>
+      {groups.map((g) => (
+        <option key={g.id} value={g.id}>
+          {g.name}
+        </option>
+      ))}
+    </>
+  );
+}

@@ -28,7 +28,7 @@ import {
 import { durationText, segmentLabel } from '../alerting-text.js';
 import { ApiRequestError, errorReason } from '../api-client.js';
 import { useUi } from '../ui-context.js';
-import { Field, FieldError, FormError } from './alerting-parts.js';
+import { AgentOptions, Field, FieldError, FormError, GroupOptions, SaveCancel } from './alerting-parts.js';
 
 const PREVIEW_DEBOUNCE_MS = 400;
 const PREVIEW_LANGS: readonly Language[] = ['ko', 'en'];
@@ -297,11 +297,7 @@ export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormPr
             <Field label={t('scope.group')} field="scope.groupId" errors={byField}>
               <select value={draft.groupId} data-testid="rule-group" onChange={(e) => set('groupId', e.currentTarget.value)}>
                 <option value="">{t('common.choose')}</option>
-                {groups.map((g) => (
-                  <option key={g.id} value={g.id}>
-                    {g.name}
-                  </option>
-                ))}
+                <GroupOptions groups={groups} />
               </select>
             </Field>
           )}
@@ -309,11 +305,7 @@ export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormPr
             <Field label={t('scope.agent')} field="scope.agentId" errors={byField}>
               <select value={draft.agentId} data-testid="rule-agent" onChange={(e) => set('agentId', e.currentTarget.value)}>
                 <option value="">{t('common.choose')}</option>
-                {agents.map((a) => (
-                  <option key={a.id} value={a.id}>
-                    {a.hostname}
-                  </option>
-                ))}
+                <AgentOptions agents={agents} />
               </select>
             </Field>
           )}
@@ -323,14 +315,7 @@ export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormPr
             {t('rule.enabled')}
           </label>
 
-          <div class="form-actions field-wide">
-            <button type="submit" class="button button-primary" data-testid="rule-save" disabled={saving}>
-              {saving ? t('common.saving') : t('common.save')}
-            </button>
-            <button type="button" class="button" data-testid="rule-cancel" onClick={onCancel}>
-              {t('common.cancel')}
-            </button>
-          </div>
+          <SaveCancel testId="rule" saving={saving} onCancel={onCancel} />
         </div>
         {/* the messages do not show the rule's name: preview before one is typed */}
         <SmsPreview input={input.name ? input : { ...input, name: t('rule.new') }} />

@@ -1,5 +1,6 @@
 // One server on the dashboard (S9): header with status and inventory, a time-range switch, and
-// the CPU, memory, disk and network charts. Any number of panels can be open side by side; each
+// two tabs: the CPU, memory, disk and network charts, and the server's service checks (S5,
+// components/server-checks.tsx). Any number of panels can be open side by side; each
 // loads its own history and listens to the page's one live stream.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { AgentRow } from '../agents-store.js';
@@ -13,6 +14,7 @@ import { levelClass } from './server-list.js';
 import { StatusBadge } from './status-badge.js';
 import { TimeChart } from './time-chart.js';
 import { ServerPanelTools } from './fleet-tools.js';
+import { ServerChecks } from './server-checks.js';
 import type { ChartLine } from './time-chart.js';
 
 // Palettes chosen to stay apart for the common colour-vision deficiencies and on a projector.
@@ -68,12 +70,18 @@ export interface ServerPanelProps {
   agentId: string;
   /** the list's row: status and last-seen stay live even while the detail loads */
   row: AgentRow | undefined;
+  /** every server: a check created here may be placed on another one */
+  agents: readonly AgentRow[];
   resync: number;
   onClose: (id: string) => void;
 }
 
-export function ServerPanel({ agentId, row, resync, onClose }: ServerPanelProps) {
-  const { t, fmt } = useUi();
+type PanelTab = 'charts' | 'checks';
+const PANEL_TABS: readonly PanelTab[] = ['charts', 'checks'];
+
+export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPanelProps) {
+  const { t, fmt, can } = useUi();
+  const [tab, setTab] = useState<PanelTab>('charts');
   const now = useNow(5000);
   const [range, setRange] = useState<RangeId>('live');
   const [reload, setReload] = useState(0);
@@ -158,6 +166,15 @@ export function ServerPanel({ agentId, row, resync, onClose }: ServerPanelProps)
         </p>
       </header>
       <div class="panel-tools">
+        {can('checks:read') && (
+          <div class="panel-tabs" role="tablist" aria-label={t('pcheck.tabs')}>
+            {PANEL_TABS.map((v) => (
+              <button key={v} type="button" role="tab" aria-selected={tab === v} data-testid={`panel-tab-${v}`} onClick={() => setTab(v)}>
+                {t(v === 'charts' ? 'pcheck.metrics' : 'pcheck.tab')}
+              </button>
+            ))}
+          </div>
+        )}
         <RangeSwitch value={range} onChange={chooseRange} />
         {data.loadingSeries && (
           <span class="hint" data-testid="panel-loading">
@@ -176,7 +193,8 @@ export function ServerPanel({ agentId, row, resync, onClose }: ServerPanelProps)
           {t('error.series', { reason: data.seriesError })}
         </p>
       )}
-      <div class="panel-charts" ref={body}>
+      {tab === 'checks' && <ServerChecks agentId={agentId} agents={agents} range={range} />}
+      <div class="panel-charts" ref={body} hidden={tab !== 'charts'}>
         <TimeChart testId="chart-cpu" title={t('chart.cpu')} lines={cpuLines} data={charts.cpu.data} yKind={displayKindOf(CPU_UNIT)} xRange={data.xRange} stacked syncKey={sync} />
         <TimeChart testId="chart-memory" title={t('chart.memory')} lines={memoryLines} data={charts.memory.data} yKind={displayKindOf(MEMORY_UNIT)} xRange={data.xRange} syncKey={sync} />
         <section class="chart disk" data-testid="disk-section">

@@ -46,6 +46,8 @@ function yFormatter(kind: DisplayKind, fmt: Formatters): (v: number | null | und
       return fmt.bytes;
     case 'bitsPerSec':
       return fmt.bitsPerSec;
+    case 'plain':
+      return (v) => (v == null || !Number.isFinite(v) ? '–' : fmt.number(v, Math.abs(v) < 10 ? 2 : 1));
   }
 }
 
