@@ -17,8 +17,19 @@ export type RunCommand = (file: string, args: string[]) => Promise<{ ok: boolean
 /** RES: a time service that does not answer within this is taken as not there */
 const COMMAND_TIMEOUT_MS = 5_000;
 
+/**
+ * The commands' environment: C locale (the output is parsed), and no systemd notify socket: a
+ * failing systemd tool reports ERRNO= to it, which systemd (NotifyAccess=all) would take as the
+ * appliance's own.
+ */
+function commandEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C' };
+  delete env.NOTIFY_SOCKET;
+  return env;
+}
+
 export const runCommand: RunCommand = (file, args) => new Promise((resolve) => {
-  execFile(file, args, { timeout: COMMAND_TIMEOUT_MS, maxBuffer: 64 * 1024, env: { ...process.env, LC_ALL: 'C' } }, (error, stdout) => {
+  execFile(file, args, { timeout: COMMAND_TIMEOUT_MS, maxBuffer: 64 * 1024, env: commandEnv() }, (error, stdout) => {
     resolve({ ok: !error, stdout: String(stdout) });
   });
 });
