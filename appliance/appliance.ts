@@ -237,7 +237,8 @@ export class Appliance {
     if (downMs !== null) {
       logger.warn('the last run ended unplanned (no clean shutdown)', { downMs });
       try {
-        alerting.textOnCall(restartText(hostname(), downMs), `restart ${clock.now()}`);
+        // a clock behind the last known time cannot measure the outage (D1)
+        alerting.textOnCall(restartText(hostname(), behindAtStart ? null : downMs), `restart ${clock.now()}`);
       } catch (e) {
         logger.error('could not queue the restart SMS', { err: e });
       }

@@ -28,8 +28,18 @@ export function unplannedDowntimeMs(dataDir: string, nowMs: number): number | nu
   return Math.max(0, nowMs - statSync(alive).mtimeMs);
 }
 
-/** The restart SMS, per contact language. */
-export function restartText(host: string, downMs: number): { ko: string; en: string } {
+/**
+ * The restart SMS, per contact language. `downMs` null: the down time is unknown, because the
+ * clock was found behind the last known time (D1: a board without a real-time clock restarted
+ * with no time server yet), so it cannot say how long the power was off.
+ */
+export function restartText(host: string, downMs: number | null): { ko: string; en: string } {
+  if (downMs === null) {
+    return {
+      en: `rackwatch ${host} restarted; down time unknown (clock not synchronised)`,
+      ko: `rackwatch ${host} 재시작: 시계가 동기화되지 않아 중단 시간을 알 수 없습니다`,
+    };
+  }
   const minutes = Math.max(1, Math.round(downMs / 60_000));
   return {
     en: `rackwatch ${host} restarted after being down ${minutes} min`,
