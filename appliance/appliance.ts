@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { systemClock, type Clock } from '../core/clock.js';
+import { nonDecreasingClock, systemClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { ApplianceConfig } from './config.js';
 import { openDatabase, quickCheck, type Db } from './db/database.js';
@@ -40,6 +40,9 @@ import { REPORT_INTERVAL_MS as SERIES_QUOTA_REPORT_INTERVAL_MS, SeriesQuota, ser
 import { AliveMarker, restartText, unplannedDowntimeMs } from './health/restart-notice.js';
 import type { WatchdogProbes } from './health/systemd-watchdog.js';
 import { LocalApiServer } from './console/local-api-server.js';
+import { LastKnownTime, readLastKnownTime } from './health/last-known-time.js';
+import { ClockStatus, isBehind } from './health/clock-status.js';
+import type { ClockSyncReading } from './health/clock-sync.js';
 import { localApiHandlers } from './console/local-api-handlers.js';
 import { CheckRepository } from './checks/check-repository.js';
 import { CheckService } from './checks/check-service.js';
@@ -57,6 +60,8 @@ export interface ApplianceDeps {
   webuiDir?: string;
   /** the built modem simulator (dist/modem-sim.js), when the appliance runs from source (tests) */
   simulatorModule?: URL;
+  /** whether the system clock is synchronised (D1); chronyc or timedatectl by default */
+  readClockSync?: () => Promise<ClockSyncReading>;
 }
 
 export interface ApplianceAddresses {
@@ -81,7 +86,8 @@ function defaultWebuiDir(): string {
 }
 
 export class Appliance {
-  private readonly clock: Clock;
+  /** the system clock (or a test's): timers, and the uptime */
+  private readonly baseClock: Clock;
   private db: Db | null = null;
   private store: RrdStore | null = null;
   private broker: MqttBroker | null = null;
@@ -98,20 +104,37 @@ export class Appliance {
   private consoleApi: LocalApiServer | null = null;
   private checks: CheckService | null = null;
   private probes: ApplianceProbes | null = null;
+  private lastKnownTime: LastKnownTime | null = null;
+  private clockStatus: ClockStatus | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
-    this.clock = deps.clock ?? systemClock;
-    this.startedAt = this.clock.now();
+    this.baseClock = deps.clock ?? systemClock;
+    this.startedAt = this.baseClock.now();
   }
 
   async start(): Promise<ApplianceAddresses> {
     const { config, logger } = this.deps;
-    const clock = this.clock;
     const dataDir = path.resolve(config.dataDir);
     // the data dir and its database 0750: the secrets in it are 0600 (core/private-files.ts)
     for (const d of ['', 'db']) ensurePrivateDir(path.join(dataDir, d));
     mkdirSync(path.join(dataDir, 'rrd'), { recursive: true, mode: 0o750 });
+
+    // D1: no real-time clock on the board. A system clock behind the last time this appliance knew
+    // is unsynchronised; every time the appliance gives (alerts, their history, the SMS outbox,
+    // sessions) is then held at that time until the clock passes it, so none goes backwards
+    const lastKnownMs = readLastKnownTime(dataDir, logger);
+    const behindAtStart = isBehind(this.baseClock.now(), lastKnownMs);
+    if (behindAtStart) {
+      logger.warn('the system clock is behind the last known time: it is unsynchronised, and event times stay at the last known time until the clock passes it',
+        { systemTime: new Date(this.baseClock.now()).toISOString(), lastKnownTime: new Date(lastKnownMs ?? 0).toISOString() });
+    }
+    const clock = nonDecreasingClock(this.baseClock, lastKnownMs ?? 0);
+    this.lastKnownTime = new LastKnownTime({ dataDir, clock, logger });
+    this.lastKnownTime.start();
+    const clockStatus = new ClockStatus({ clock, lastKnownMs, behindAtStart, logger: logger.child('clock'), ...(this.deps.readClockSync ? { readSync: this.deps.readClockSync } : {}) });
+    this.clockStatus = clockStatus;
+    await clockStatus.start();
 
     // RES: first, so that a full or read-only disk found at start is reported, and the space
     // reserve is made before anything else takes the room
@@ -220,7 +243,8 @@ export class Appliance {
     if (downMs !== null) {
       logger.warn('the last run ended unplanned (no clean shutdown)', { downMs });
       try {
-        alerting.textOnCall(restartText(hostname(), downMs), `restart ${clock.now()}`);
+        // a clock behind the last known time cannot measure the outage (D1)
+        alerting.textOnCall(restartText(hostname(), behindAtStart ? null : downMs), `restart ${clock.now()}`);
       } catch (e) {
         logger.error('could not queue the restart SMS', { err: e });
       }
@@ -299,7 +323,8 @@ export class Appliance {
 
     const httpRefusals = httpRefusalCounters();
     const health = () => healthReport({
-      clock, startedAtMs: this.startedAt, dataDir, retention: config.retention, broker, store, ingest,
+      clock: this.baseClock, startedAtMs: this.startedAt, dataDir, retention: config.retention, broker, store, ingest,
+      clockHealth: () => clockStatus.report(),
       databaseOk: () => {
         try {
           db.prepare('SELECT 1').get();
@@ -442,7 +467,12 @@ export class Appliance {
     this.ledger?.stop();
     this.ledger = null;
     this.db?.close();
-    // last: a stop that got this far was clean (no restart SMS at the next start)
+    this.clockStatus?.stop();
+    this.clockStatus = null;
+    // last: a stop that got this far was clean (no restart SMS at the next start); the last known
+    // time is the stop's
+    this.lastKnownTime?.stop();
+    this.lastKnownTime = null;
     this.alive?.stop();
     this.alive = null;
     this.http = null;

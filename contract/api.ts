@@ -99,6 +99,26 @@ export interface ApplianceFault {
   detail: string;
 }
 
+/**
+ * What said whether the clock is synchronised (D1): chrony (`chronyc tracking`), systemd
+ * (`timedatectl`'s NTPSynchronized, the kernel's view), the last known time (the system clock was
+ * behind it at start and nothing has said it is synchronised since), or nothing.
+ */
+export type ClockSyncSource = 'chrony' | 'timedatectl' | 'last-known-time' | 'none';
+
+/** The appliance's clock (D1: the board has no real-time clock). Not a cause of 'degraded'. */
+export interface ClockHealth {
+  /** false: event times may be off, the UI and the console show it; null: nothing on the machine says */
+  synchronised: boolean | null;
+  source: ClockSyncSource;
+  /** ms since the epoch: the last time the appliance stored before this start (null: none) */
+  lastKnownMs: number | null;
+  /** the system clock was behind lastKnownMs at start: event times were held at lastKnownMs until it passed */
+  behindAtStart: boolean;
+  /** ms since the epoch: the time the appliance gives events now (never below lastKnownMs) */
+  nowMs: number;
+}
+
 export interface HealthResponse {
   status: 'ok' | 'degraded';
   uptimeS: number;
@@ -139,6 +159,8 @@ export interface HealthResponse {
   modem: ModemHealth;
   /** the SMS outbox (S12) */
   sms: SmsHealth;
+  /** the clock (D1) */
+  clock: ClockHealth;
 }
 
 /**

@@ -26,6 +26,10 @@ const TARGETS = {
   arm64: { platformArch: 'linux-arm64', serialportFile: '@serialport+bindings-cpp.armv8.glibc.node', elf: 'aarch64' },
   armv7: { platformArch: 'linux-arm', serialportFile: '@serialport+bindings-cpp.armv7.glibc.node', elf: 'arm' },
 };
+/** the console's login-shell wrapper, in bin/ (buildroot/package/rackwatch/rackwatch.mk links it into /usr/bin) */
+const CONSOLE_BIN = 'rackwatch-console';
+/** the appliance's data dir on the board (buildroot/package/rackwatch/rackwatch.service's RW_DATA_DIR) */
+const BOARD_DATA_DIR = '/data/rackwatch';
 /** what the appliance bundle leaves external (scripts/build.mjs), i.e. loads from node_modules */
 const RUNTIME_ROOTS = ['better-sqlite3', 'serialport'];
 
@@ -86,7 +90,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const target = TARGETS[opts.arch];
   if (opts.build) execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
-  for (const f of ['appliance.js', 'agent.js', 'webui/index.html']) {
+  for (const f of ['appliance.js', 'agent.js', 'console.js', 'webui/index.html']) {
     if (!existsSync(path.join(dist, f))) throw new Error(`dist/${f} is missing: run npm run build`);
   }
 
@@ -98,10 +102,18 @@ async function main() {
     if (entry === 'board' || entry.startsWith('modem-sim.')) continue;
     await cp(path.join(dist, entry), path.join(opts.out, entry), { recursive: true });
   }
-  // rackwatch-console (D5), the technician's login shell; its bundle comes with the console
+  // rackwatch-console (D5), the technician's login shell (the `tech` user's, whom the console
+  // UART's getty and SSH log in): console.js, one file with no native addon, next to the
+  // appliance; it finds the appliance's socket in the board's data dir (rackwatch.service's)
   await mkdir(path.join(opts.out, 'bin'), { recursive: true });
-  await writeFile(path.join(opts.out, 'bin', 'rackwatch-console'),
-    '#!/bin/sh\n# the technician\'s login shell (D5): the console tool next to the appliance\nexec /usr/bin/node /opt/rackwatch/console.js "$@"\n', { mode: 0o755 });
+  await writeFile(path.join(opts.out, 'bin', CONSOLE_BIN), [
+    '#!/bin/sh',
+    "# the technician's login shell (D5): the console next to the appliance, on the board's data dir",
+    `: "\${RW_DATA_DIR:=${BOARD_DATA_DIR}}"`,
+    'export RW_DATA_DIR',
+    'exec /usr/bin/node /opt/rackwatch/console.js "$@"',
+    '',
+  ].join('\n'), { mode: 0o755 });
 
   const packages = await runtimeClosure(RUNTIME_ROOTS);
   for (const name of packages) {
@@ -139,7 +151,7 @@ async function main() {
       'better-sqlite3': { version: await pkgVersion('better-sqlite3'), from: 'compiled by Buildroot (package/rackwatch/rackwatch.mk) with the target toolchain against the target Node 22 headers; not N-API, no prebuild in its npm tarball' },
       netlink: { version: await pkgVersion('netlink'), from: "its npm tarball's prebuilds/linux-*/node.napi.node, copied to sock-diag-<platform>-<arch>.node by scripts/build.mjs (the agent's; the appliance serves them)" },
     },
-    console: existsSync(path.join(opts.out, 'console.js')) ? 'console.js' : 'missing: rackwatch-console (D5) is not built yet',
+    console: { file: 'console.js', loginShell: `bin/${CONSOLE_BIN}`, dataDir: BOARD_DATA_DIR, nativeModules: 'none (bundled by esbuild, scripts/build.mjs)' },
     nodeFiles: natives,
     packages,
   };

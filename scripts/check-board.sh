@@ -140,11 +140,23 @@ bundle_check() {
 	if find "$out/node_modules" -name '*.node' -exec file -b {} + | grep -v 'ARM aarch64'; then echo 'a native module is not for arm64'; return 1; fi
 	[ ! -e "$out/node_modules/better-sqlite3/build" ] || { echo "better-sqlite3's host build is in the bundle"; return 1; }
 	[ -s "$out/node_modules/better-sqlite3/binding.gyp" ] || { echo "better-sqlite3's sources (for Buildroot to compile) are missing"; return 1; }
-	for f in appliance.js webui/index.html agent.js sock-diag-linux-arm64.node bin/rackwatch-console manifest.json; do
+	for f in appliance.js webui/index.html agent.js console.js sock-diag-linux-arm64.node bin/rackwatch-console manifest.json; do
 		[ -s "$out/$f" ] || { echo "missing in the bundle: $f"; return 1; }
 	done
+	# the console (D5): the technician's login shell runs the bundle's console.js, on the appliance's
+	# data dir, and console.js runs from the bundle alone (no native addon, nothing from the tree)
+	[ -x "$out/bin/rackwatch-console" ] || { echo "bin/rackwatch-console is not executable"; return 1; }
+	grep -q '^exec /usr/bin/node /opt/rackwatch/console.js' "$out/bin/rackwatch-console" || { echo "bin/rackwatch-console does not run /opt/rackwatch/console.js"; return 1; }
+	grep -q "$(sed -n 's/^Environment=RW_DATA_DIR=//p' "$tree/package/rackwatch/rackwatch.service")" "$out/bin/rackwatch-console" \
+		|| { echo "bin/rackwatch-console's data dir is not rackwatch.service's"; return 1; }
+	(cd "$work" && node "$out/console.js" --help) | grep -q '^Usage: rackwatch-console' || { echo "the bundle's console.js does not run on its own"; return 1; }
+	node -e 'const m = require(process.argv[1]); if (m.console?.file !== "console.js") process.exit(1)' "$out/manifest.json" \
+		|| { echo "manifest.json does not name the console"; return 1; }
+	grep -q 'ln -sf /opt/rackwatch/bin/rackwatch-console .*/usr/bin/rackwatch-console' "$tree/package/rackwatch/rackwatch.mk" \
+		|| { echo "the Buildroot package does not install rackwatch-console in /usr/bin"; return 1; }
+	grep -q '^[[:space:]]*tech .* /usr/bin/rackwatch-console ' "$tree/package/rackwatch/rackwatch.mk" || { echo "the tech login's shell is not rackwatch-console"; return 1; }
 }
-if need file && need node; then check "the arm64 board bundle builds and holds only arm64 native modules" bundle_check; fi
+if need file && need node; then check "the arm64 board bundle builds and holds only arm64 native modules and the console" bundle_check; fi
 
 # 7. with a Buildroot tree: the defconfigs load, nothing in them is dropped, the package is known,
 #    and check-package has no warning

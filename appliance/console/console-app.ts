@@ -14,6 +14,10 @@ import { checkStatic, describeSettings } from './network-settings.js';
 import type { NetworkStore, PendingChange } from './network-store.js';
 import { text, type Lang, type TextKey } from './console-text.js';
 import { bodyRows, type ConsoleUi, type MenuOption } from './console-ui.js';
+import type { ClockHealth } from '../../contract/api.js';
+import { readClockSync, type ClockSyncReading } from '../health/clock-sync.js';
+import { isBehind } from '../health/clock-status.js';
+import { readLastKnownTime } from '../health/last-known-time.js';
 
 type MenuKey = 's' | 'n' | 'm' | 'a' | 'p' | 'c' | 'l' | 'r' | 'k' | 'q';
 /** the screens that need the appliance */
@@ -35,6 +39,8 @@ export interface ConsoleAppDeps {
   /** the terminal's rows */
   rows: () => number;
   now: () => number;
+  /** whether the system clock is synchronised, asked when the appliance is down (chronyc or timedatectl by default) */
+  readClockSync?: () => Promise<ClockSyncReading>;
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; down: boolean; message: string };
@@ -144,6 +150,7 @@ export class ConsoleApp {
       `${this.t('alarms')}: ${firing.length} ${this.t('firing')}, ${acked.length} ${this.t('acknowledged')}`,
       ...firing.slice(0, 3).map((a) => `  ${this.alertLine(a)}`),
       `${this.t('modem')}: ${health.modem.state}${signal != null ? `, ${signal} dBm` : ''}${health.modem.registration ? `, ${health.modem.registration}` : ''}`,
+      ...(health.clock.synchronised === false ? [`${this.t('clock')}: ${this.t('clockUnsynced')}`] : []),
     ];
   }
 
@@ -289,13 +296,28 @@ export class ConsoleApp {
 
   private async clockScreen(): Promise<void> {
     const status = await this.ask('status', {});
-    const sync = existsSync('/usr/bin/timedatectl') ? await run('/usr/bin/timedatectl', ['show', '-p', 'NTPSynchronized', '--value']) : null;
-    const synced = sync?.ok ? (sync.out.trim() === 'yes' ? this.t('yes') : this.t('no')) : this.t('unknown');
+    // the appliance's view when it answers; else the time service and the last known time directly
+    const clock: ClockHealth = status.ok ? status.value.health.clock : await this.localClock();
+    const synced = clock.synchronised === null ? this.t('unknown') : clock.synchronised ? this.t('yes') : `${this.t('no')} · ${this.t('clockUnsynced')}`;
     await this.tell('clock', [
       `${this.t('systemTime')}: ${clockText(this.deps.now())}`,
       `${this.t('applianceTime')}: ${status.ok ? clockText(status.value.nowMs) : this.t('applianceDown')}`,
-      `${this.t('synced')}: ${synced}`,
+      `${this.t('synced')}: ${synced}${clock.source === 'none' ? '' : ` (${this.t('syncSource')} ${clock.source})`}`,
+      `${this.t('lastKnownTime')}: ${clock.lastKnownMs === null ? this.t('none') : clockText(clock.lastKnownMs)}`,
+      ...(clock.behindAtStart ? [this.t('behindAtStart')] : []),
     ]);
+  }
+
+  /** The clock as the appliance would report it, read without it (D1): its last known time and the time service. */
+  private async localClock(): Promise<ClockHealth> {
+    const lastKnownMs = readLastKnownTime(this.deps.dataDir);
+    const behind = isBehind(this.deps.now(), lastKnownMs);
+    const sync = await (this.deps.readClockSync ?? readClockSync)();
+    return {
+      synchronised: sync.synchronised ?? (behind ? false : null),
+      source: sync.synchronised !== null ? sync.source : behind ? 'last-known-time' : 'none',
+      lastKnownMs, behindAtStart: behind, nowMs: this.deps.now(),
+    };
   }
 
   private async logLines(): Promise<string[]> {

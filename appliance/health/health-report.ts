@@ -2,7 +2,7 @@
 // part through the narrow view it offers; `status` is 'degraded' (503) when the broker is down,
 // rrdcached is down or not answering, SQLite fails a trivial query, or the fault monitor holds a
 // fault (RES: disk full, read-only, I/O errors, database integrity, lost commits); `causes` says which.
-import type { ApplianceFault, BoundRefusals, PublicHealthResponse, HealthResponse } from '../../contract/api.js';
+import type { ApplianceFault, BoundRefusals, ClockHealth, PublicHealthResponse, HealthResponse } from '../../contract/api.js';
 import { CAUSE_TEXT } from './fault-monitor.js';
 import type { ModemHealth, SmsHealth } from '../../contract/alerts-api.js';
 import { API_PREFIX } from '../../contract/api.js';
@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { sendJson } from '../http/http-server.js';
 
 export interface HealthSources {
+  /** the uptime's clock */
   clock: Clock;
   startedAtMs: number;
   dataDir: string;
@@ -30,6 +31,8 @@ export interface HealthSources {
   writeFailures: () => number;
   /** inputs refused for exceeding their bound (RES) */
   refusals: () => BoundRefusals;
+  /** D1: whether the clock is synchronised, the last known time */
+  clockHealth: () => ClockHealth;
 }
 
 /** Why the appliance is degraded, in a few words each; empty when it is well. */
@@ -81,6 +84,7 @@ export function healthReport(s: HealthSources): HealthResponse {
     },
     modem: s.modem(),
     sms: s.sms(),
+    clock: s.clockHealth(),
   };
 }
 

@@ -5,7 +5,7 @@
 // at start. At start, no `clean-shutdown` but an `alive` means the last run ended unplanned.
 import { existsSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Clock } from '../../core/clock.js';
+import { repeatEvery, type Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 
 const ALIVE_FILE = 'alive';
@@ -28,8 +28,18 @@ export function unplannedDowntimeMs(dataDir: string, nowMs: number): number | nu
   return Math.max(0, nowMs - statSync(alive).mtimeMs);
 }
 
-/** The restart SMS, per contact language. */
-export function restartText(host: string, downMs: number): { ko: string; en: string } {
+/**
+ * The restart SMS, per contact language. `downMs` null: the down time is unknown, because the
+ * clock was found behind the last known time (D1: a board without a real-time clock restarted
+ * with no time server yet), so it cannot say how long the power was off.
+ */
+export function restartText(host: string, downMs: number | null): { ko: string; en: string } {
+  if (downMs === null) {
+    return {
+      en: `rackwatch ${host} restarted; down time unknown (clock not synchronised)`,
+      ko: `rackwatch ${host} 재시작: 시계가 동기화되지 않아 중단 시간을 알 수 없습니다`,
+    };
+  }
   const minutes = Math.max(1, Math.round(downMs / 60_000));
   return {
     en: `rackwatch ${host} restarted after being down ${minutes} min`,
@@ -39,22 +49,22 @@ export function restartText(host: string, downMs: number): { ko: string; en: str
 
 /** Keeps `alive` fresh while running; `stop()` marks the stop clean. */
 export class AliveMarker {
-  private timer: unknown = null;
+  private touching: { stop(): void } | null = null;
 
   constructor(private readonly deps: { dataDir: string; clock: Clock; logger: Logger }) {}
 
   start(): void {
-    this.touch();
+    this.touching = repeatEvery(this.deps.clock, ALIVE_EVERY_MS, () => this.touch());
   }
 
   stop(): void {
-    this.deps.clock.clearTimeout(this.timer);
-    this.timer = null;
-    this.touch(false);
+    this.touching?.stop();
+    this.touching = null;
+    this.touch();
     writeFileSync(path.join(this.deps.dataDir, CLEAN_FILE), `${new Date(this.deps.clock.now()).toISOString()}\n`);
   }
 
-  private touch(again = true): void {
+  private touch(): void {
     const file = path.join(this.deps.dataDir, ALIVE_FILE);
     const t = new Date(this.deps.clock.now());
     try {
@@ -64,6 +74,5 @@ export class AliveMarker {
       // a full or failing /data: the down time of a later restart is then only less precise
       this.deps.logger.warn('could not mark the appliance alive', { err: e, file });
     }
-    if (again) this.timer = this.deps.clock.setTimeout(() => this.touch(), ALIVE_EVERY_MS);
   }
 }

@@ -13,7 +13,7 @@ const SCRIPT = path.join(repoRoot, 'scripts', 'check-board.sh');
 const CHECKS = [
   'files of the tree are present', 'fstab mounts the data partition at /data', 'shellcheck on',
   'genimage accepts genimage.cfg', 'sdcard.img: boot (FAT), rootfs A, rootfs B, data', 'systemd-analyze verify on',
-  'make-bundle.sh signs a RAUC bundle', 'RAUC loads system.conf and verifies the bundle', 'the arm64 board bundle builds',
+  'make-bundle.sh signs a RAUC bundle', 'RAUC loads system.conf and verifies the bundle', 'the arm64 board bundle builds and holds only arm64 native modules and the console',
 ];
 
 void t.test('the board tree passes every offline check', async (t) => {
@@ -32,9 +32,12 @@ void t.test('a broken tree fails, naming what is wrong', async (t) => {
   writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('image = "data.ext4"', 'image = "missing.ext4"'));
   const conf = path.join(tree, 'board/rackwatch/rootfs-overlay/etc/rauc/system.conf');
   writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^compatible=.*$/m, ''));
+  const mk = path.join(tree, 'package/rackwatch/rackwatch.mk');
+  writeFileSync(mk, readFileSync(mk, 'utf8').replace(/^\s*ln -sf \/opt\/rackwatch\/bin\/rackwatch-console.*\n/m, ''));
   const r = await runCommand(SCRIPT, [], { timeoutMs: 180_000, env: { BUILDROOT_DIR: '', BOARD_TREE: tree } });
-  t.equal(r.code, 3, 'three failures');
+  t.equal(r.code, 4, 'four failures');
   t.match(r.stdout, /^FAIL genimage accepts genimage\.cfg/m);
   t.match(r.stdout, /^FAIL systemd-analyze verify[\s\S]*Failed to parse service type/m);
   t.match(r.stdout, /^FAIL RAUC loads system\.conf[\s\S]*compatible/m);
+  t.match(r.stdout, /^FAIL the arm64 board bundle[\s\S]*does not install rackwatch-console in \/usr\/bin/m, 'the console (D5) left out of the image');
 });

@@ -48,16 +48,28 @@ function safeStorage(): Storage | null {
 
 type Health = HealthResponse['status'] | 'unknown';
 
-function useHealth(): Health {
-  const [health, setHealth] = useState<Health>('unknown');
+/** The header's summary of the health poll: the status, and the clock when it is unsynchronised (D1). */
+interface HealthSummary {
+  status: Health;
+  /** the last known time when the appliance says its clock is unsynchronised, else null */
+  clockUnsyncedSince: number | null | 'none';
+}
+
+const UNKNOWN_HEALTH: HealthSummary = { status: 'unknown', clockUnsyncedSince: null };
+
+function useHealth(): HealthSummary {
+  const [health, setHealth] = useState<HealthSummary>(UNKNOWN_HEALTH);
   useEffect(() => {
     let controller = new AbortController();
     const poll = (): void => {
       controller = new AbortController();
       getHealth(controller.signal)
-        .then((h) => setHealth(h.status))
+        .then((h) => setHealth({
+          status: h.status,
+          clockUnsyncedSince: h.clock?.synchronised === false ? (h.clock.lastKnownMs ?? 'none') : null,
+        }))
         .catch(() => {
-          if (!controller.signal.aborted) setHealth('unknown');
+          if (!controller.signal.aborted) setHealth(UNKNOWN_HEALTH);
         });
     };
     poll();
@@ -68,6 +80,17 @@ function useHealth(): Health {
     };
   }, []);
   return health;
+}
+
+/** D1: the appliance's clock is unsynchronised (no time server since a boot without a real-time clock). */
+function ClockMark({ lastKnown }: { lastKnown: number | 'none' }) {
+  const { t, fmt } = useUi();
+  return (
+    <span class="pill pill-clock-unsynced" data-testid="clock-unsynced" role="status"
+      title={t('clock.unsyncedTitle', { last: lastKnown === 'none' ? '-' : fmt.dateTime(lastKnown) })}>
+      {t('clock.unsynced')}
+    </span>
+  );
 }
 
 function useOpenIds(): [string[], (ids: string[]) => void] {
@@ -154,7 +177,7 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
   const close = (id: string): void => setOpenIds(openIds.filter((x) => x !== id));
   const rowsById = useMemo(() => new Map(agents.rows.map((r) => [r.id, r])), [agents.rows]);
   // the last poll's answer says nothing while the appliance cannot be reached
-  const shownHealth: Health = streamDown ? 'unknown' : health;
+  const shownHealth: Health = streamDown ? 'unknown' : health.status;
   const healthKey: MessageKey = shownHealth === 'ok' ? 'health.ok' : shownHealth === 'degraded' ? 'health.degraded' : 'health.unknown';
   const view = nav.view;
 
@@ -171,6 +194,7 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
           <span class={`pill pill-health-${shownHealth}`} data-testid="health" data-health={shownHealth}>
             {t(healthKey)}
           </span>
+          {!streamDown && health.clockUnsyncedSince !== null && <ClockMark lastKnown={health.clockUnsyncedSince} />}
           <span class={`pill pill-stream-${streamState}`} data-testid="stream-state" data-state={streamState} role="status">
             {t(STREAM_KEY[streamState])}
           </span>

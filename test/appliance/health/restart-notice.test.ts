@@ -30,4 +30,9 @@ void t.test('a clean stop is not reported; the next run without one is', async (
   t.ok(down !== null && Math.abs(down - 17 * 60_000) < 1_000, `down 17 minutes (${down} ms)`);
   t.equal(restartText('rw-1', down ?? 0).en, 'rackwatch rw-1 restarted after being down 17 min');
   t.equal(restartText('rw-1', down ?? 0).ko, 'rackwatch rw-1 재시작: 17분 동안 중단되었습니다');
+  // D1: a clock found behind the last known time cannot measure the outage: it is not made up
+  t.same(restartText('rw-1', null), {
+    en: 'rackwatch rw-1 restarted; down time unknown (clock not synchronised)',
+    ko: 'rackwatch rw-1 재시작: 시계가 동기화되지 않아 중단 시간을 알 수 없습니다',
+  });
 });

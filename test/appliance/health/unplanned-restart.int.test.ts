@@ -1,9 +1,10 @@
 // D1, RES: the built appliance under a (fake) systemd watchdog, and its restart SMS. With
 // NOTIFY_SOCKET and WATCHDOG_USEC set it says READY=1 and pings; its rrdcached stopped, the
 // pings stop. A clean stop (SIGTERM) and start texts nobody; after a SIGKILL the next start
-// texts the on-call contacts (level 0, in their language) how long it was down.
+// texts the on-call contacts (level 0, in their language) how long it was down, or that the down
+// time is unknown when the clock came back behind the last known time (D1: no real-time clock).
 import t from 'tap';
-import { utimesSync } from 'node:fs';
+import { utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { OutboxEntry } from '../../../contract/alerts-api.js';
 import { startAppliance, waitFor } from '../../helpers/appliance-harness.js';
@@ -67,5 +68,19 @@ void t.test('the appliance under the systemd watchdog, killed and restarted', as
     t.match(korean.text, /12분 동안 중단되었습니다/);
     const outbox = await third.api<OutboxEntry[]>('/api/v1/sms/outbox');
     t.same(outbox.filter((e) => e.kind === 'restart').map((e) => e.to).sort(), [KIM, PARK], 'level 0 only: Lee (level 1) is not texted');
+    await third.kill();
+  });
+
+  await t.test('after a power cut with the clock behind the last known time, the down time is not made up', async (t) => {
+    // as a board without a real-time clock comes back before any time server answers: the last
+    // run's time is ahead of this clock
+    const ahead = new Date(Date.now() + 60 * 60_000);
+    writeFileSync(path.join(dataDir, 'last-known-time'), `${ahead.toISOString()}\n`);
+    utimesSync(path.join(dataDir, 'alive'), ahead, ahead);
+    const fourth = await startAppliance(t, { dataDir, args: ARGS });
+    await waitForModemReady(fourth);
+    const sms = await waitForSms(fourth, KIM, /restarted/);
+    t.match(sms.text, /^rackwatch \S+ restarted; down time unknown \(clock not synchronised\)$/);
+    t.match((await waitForSms(fourth, PARK, /재시작/)).text, /중단 시간을 알 수 없습니다/);
   });
 });
