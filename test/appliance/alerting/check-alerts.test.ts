@@ -11,7 +11,7 @@ import type { CheckState, Perfdatum } from '../../../contract/checks.js';
 import type { CheckInput } from '../../../contract/checks-api.js';
 import { S, T0, contact, rig, texts, type Rig } from './support/alerting-rig.js';
 
-const nginx: CheckInput = { type: 'port', agentId: 'a1', name: 'nginx port 443', host: '10.0.0.5', port: 443, interval: 10 } as CheckInput;
+const nginx: CheckInput = { type: 'port', agentId: 'a1', name: 'nginx port 443', host: '10.0.0.5', port: 443, interval: 10 };
 
 function run(checkId: string, tS: number, state: CheckState, output: string, o: { perfdata?: Perfdatum[]; agentId?: string | null; hostname?: string | null; definition?: CheckInput; name?: string } = {}): RecordedCheckRun {
   const definition = o.definition ?? nginx;
