@@ -15,6 +15,7 @@ import { createLogger } from '../core/logger.js';
 import { CheckOutbox } from './checks/check-outbox.js';
 import { createCheckScheduler } from './checks/check-scheduler.js';
 import { LogPositionStore } from './checks/log-positions.js';
+import { ProcessTable } from './checks/process-table.js';
 import { ScriptRunner } from './checks/script-runner.js';
 import { createCollectionPlan } from './collection-plan.js';
 import { createCollector, type CollectorContext } from './collectors/all-collectors.js';
@@ -150,7 +151,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const outbox = new CheckOutbox({ send: (payload, done) => session.publishChecks(payload, done), log: checksLog });
   const checks = createCheckScheduler({
     clock, log: checksLog,
-    context: { scripts: new ScriptRunner({ allowedDirs: checkDirsOf(options) }), logPositions },
+    context: { scripts: new ScriptRunner({ allowedDirs: checkDirsOf(options) }), logPositions, processes: new ProcessTable(root) },
     onResults: (results) => outbox.add(results),
     onRoundEnd: () => logPositions.save(),
   });

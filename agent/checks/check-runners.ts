@@ -11,6 +11,7 @@ import type { LogPosition } from './log-follower.js';
 import { LogCheck } from './log-check.js';
 import { cutToBytes } from './plugin-output.js';
 import { ProcessCheck } from './process-check.js';
+import type { ProcessTable } from './process-table.js';
 import { QuotaCheck } from './quota-check.js';
 import type { ScriptRunner } from './script-runner.js';
 
@@ -39,6 +40,8 @@ export interface LogPositions {
 export interface CheckRunnerContext {
   scripts: ScriptRunner;
   logPositions: LogPositions;
+  /** one reading of /proc for the process checks of a round */
+  processes: ProcessTable;
 }
 
 /** Timeout when a definition gives none: the monitoring-plugins' own default, never beyond the interval. */
@@ -113,7 +116,7 @@ export function createCheckRunner(check: AgentCheck, ctx: CheckRunnerContext): C
         ...(check.user !== undefined && check.user !== '' ? { user: check.user } : {}),
         ...(check.min !== undefined ? { min: check.min } : {}),
         ...(check.max !== undefined ? { max: check.max } : {}),
-      });
+      }, { table: ctx.processes });
       return {
         run: () => timed(() => {
           const r = processes.run();

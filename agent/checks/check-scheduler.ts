@@ -8,7 +8,8 @@
 //   where the phase is a hash of its id (jitter that stays put across restarts and spreads a
 //   thousand checks over their interval instead of stacking them on one second); every run is
 //   half a second into its second, clear of the collectors' ticks on the second. Checks due in
-//   the same second form a round: one timer for all of them. A new check's first run comes
+//   the same second form a round: one timer for all of them. A result's `t` is its slot (the
+//   run began then, or later only while waiting for its turn). A new check's first run comes
 //   within min(interval, 10) seconds, not a whole interval later.
 // - A check never overlaps itself: its next run is planned when a run ends, at the first slot
 //   after that, so a run that overruns skips slots instead of queueing them.
@@ -60,6 +61,8 @@ export interface CheckSchedulerStats {
   overran: number;
   running: number;
   waiting: number;
+  /** the longest a run started after its slot (waiting for its turn), ms */
+  lateMs: number;
 }
 
 export interface CheckScheduler {
@@ -84,6 +87,8 @@ interface Entry {
 }
 
 interface Round {
+  /** the slot (unix s) its checks were planned for: their results' `t` */
+  slotS: number;
   expected: number;
   results: CheckResult[];
   flushTimer: unknown;
@@ -122,6 +127,7 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
   const stopping = new AbortController();
   let runs = 0;
   let overran = 0;
+  let lateMs = 0;
 
   const nowS = (): number => Math.floor(clock.now() / 1000);
 
@@ -170,12 +176,12 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
       for (const e of planned.get(s) ?? []) if (e.active && e.slotS === s) due.push(e);
       planned.delete(s);
     }
-    startRound(due);
+    startRound(slotS, due);
     arm();
   };
 
-  const startRound = (due: Entry[]): void => {
-    const round: Round = { expected: 0, results: [], flushTimer: null };
+  const startRound = (slotS: number, due: Entry[]): void => {
+    const round: Round = { slotS, expected: 0, results: [], flushTimer: null };
     for (const entry of due) {
       entry.slotS = null;
       if (entry.busy) {
@@ -209,7 +215,8 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
     // this process's own CPU work goes one macrotask at a time: MQTT and the collectors' timers
     // run between two checks
     if (entry.kind === 'local') await new Promise((resolve) => setImmediate(resolve));
-    const t = nowS();
+    // how long it waited for its turn (the benchmark and the log show whether the limits keep up)
+    lateMs = Math.max(lateMs, clock.now() - (round.slotS * 1000 + ROUND_OFFSET_MS));
     let outcome: CheckOutcome;
     const deadlineMs = timeoutMsOf(entry.check) + DEADLINE_MARGIN_MS;
     let deadline: unknown = null;
@@ -231,7 +238,7 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
     entry.busy = false;
     if (entry.active) {
       const result: CheckResult = {
-        id: entry.check.id, t, state: outcome.state, output: outcome.output,
+        id: entry.check.id, t: round.slotS, state: outcome.state, output: outcome.output,
         ...(outcome.longOutput !== '' ? { longOutput: outcome.longOutput } : {}),
         ...(outcome.perfdata.length > 0 ? { perfdata: outcome.perfdata } : {}),
         durationMs: Math.round(outcome.durationMs * 1000) / 1000,
@@ -329,7 +336,7 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
 
     stats(): CheckSchedulerStats {
       return {
-        checks: entries.size, runs, overran,
+        checks: entries.size, runs, overran, lateMs,
         running: running.network + running.process + running.local,
         waiting: waiting.network.length + waiting.process.length + waiting.local.length,
       };
