@@ -57,8 +57,6 @@ export interface CheckSchedulerDeps {
 export interface CheckSchedulerStats {
   checks: number;
   runs: number;
-  /** slots a check missed because its previous run had not ended */
-  overran: number;
   running: number;
   waiting: number;
   /** the longest a run started after its slot (waiting for its turn), ms */
@@ -126,7 +124,6 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
   /** aborted when the agent stops: scripts in progress are killed with their process group */
   const stopping = new AbortController();
   let runs = 0;
-  let overran = 0;
   let lateMs = 0;
 
   const nowS = (): number => Math.floor(clock.now() / 1000);
@@ -184,12 +181,8 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
     const round: Round = { slotS, expected: 0, results: [], flushTimer: null };
     for (const entry of due) {
       entry.slotS = null;
-      if (entry.busy) {
-        // still running (or waiting for its turn) since an earlier slot: this one is skipped,
-        // and the next is planned when that run ends
-        overran++;
-        continue;
-      }
+      // planned only once its last run ended, so never busy here; kept as the guard of "never overlaps"
+      if (entry.busy) continue;
       entry.busy = true;
       round.expected++;
       waiting[entry.kind].push({ entry, round });
@@ -336,7 +329,7 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
 
     stats(): CheckSchedulerStats {
       return {
-        checks: entries.size, runs, overran, lateMs,
+        checks: entries.size, runs, lateMs,
         running: running.network + running.process + running.local,
         waiting: waiting.network.length + waiting.process.length + waiting.local.length,
       };
