@@ -4,7 +4,6 @@
 // through copytruncate and rename-and-create rotation with an agent restart in between, neither
 // re-reading nor skipping a line; the latest result of each check survives a broker outage; the
 // allowed script directories come from the agent's own flag; 1,000 checks are accepted and run.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
@@ -14,10 +13,9 @@ import t, { type Test } from 'tap';
 import { DEFAULT_QUEUE, type AgentConfig } from '../../contract/agent-config-mini.js';
 import { checkResultsPayloadSchema, type AgentCheck, type CheckResult } from '../../contract/check-definitions.js';
 import { agentTopic } from '../../contract/topics.js';
-import { distDir } from '../helpers/paths.js';
+import { AGENT_BIN, startBuiltAgent, until as untilWithin, type RunningAgent } from '../helpers/built-agent.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const AGENT_BIN = path.join(distDir, 'agent.js');
 const AGENT_ID = 'agent-checks-1';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -54,36 +52,12 @@ async function startBroker(t: Test, port = 0, config?: AgentConfig): Promise<Bro
   return { port: (server.address() as AddressInfo).port, messages, invalid, publishConfig, close };
 }
 
-interface RunningAgent { child: ChildProcess; output: () => string; exited: Promise<number | null> }
-
 function startAgent(t: Test, stateDir: string, mqttPort: number, checkDirs: string): RunningAgent {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(stateDir, 'identity.json'), JSON.stringify({ agentId: AGENT_ID, secret: 's', mqttPort }), { mode: 0o600 });
-  const child = spawn(process.execPath, [AGENT_BIN, '--appliance', 'http://127.0.0.1:9', '--state-dir', stateDir, '--interval', '5', '--check-dirs', checkDirs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-  });
-  return { child, output: () => output, exited };
+  return startBuiltAgent(t, { agentId: AGENT_ID, stateDir, mqttPort, args: ['--interval', '5', '--check-dirs', checkDirs] });
 }
 
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+/** checks run every 5 s at the fastest: waits are longer than for samples */
+const until = <T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> => untilWithin(what, probe, timeoutMs);
 
 function configWith(checks: AgentCheck[], revision = 1): AgentConfig {
   // collectors off: these tests are about checks
