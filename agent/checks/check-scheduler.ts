@@ -244,7 +244,9 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
         durationMs: Math.round(outcome.durationMs * 1000) / 1000,
       };
       round.results.push(result);
-      if (!stopped) plan(entry, nextSlot(nowS(), entry.check.intervalS, entry.phaseS));
+      // never sooner than one interval after this run's slot: the first run (brought forward)
+      // is not followed by another a second later
+      if (!stopped) plan(entry, nextSlot(Math.max(nowS(), round.slotS + entry.check.intervalS - 1), entry.check.intervalS, entry.phaseS));
     } else {
       entry.runner.close();
     }

@@ -1,4 +1,4 @@
-// One reading of /proc shared by every process check (S5, S18) that runs within a second of it:
+// One reading of /proc shared by every process check (S5, S18) that runs within half a second of it:
 // a round of checks, however many process checks it holds, reads each /proc/<pid>/stat once,
 // and a command line or an owner only when some check asks, at most once per reading. A
 // thousand process checks every 10 s then cost one reading per round (a second) instead of a
@@ -58,8 +58,8 @@ export class ProcessTable {
   private last: ProcessSnapshot | null = null;
   private readonly stat: ProcStat = { kernelThread: false, cpuTicks: 0, startTicks: 0, rssPages: 0, nameStart: 0, nameEnd: 0 };
 
-  /** `maxAgeMs`: a reading younger than this is reused (default 1 s: one round of checks) */
-  constructor(root = '/', private readonly maxAgeMs = 1000, private readonly nowMs: () => number = monotonicMs) {
+  /** `maxAgeMs`: a reading younger than this is reused (default 0.5 s: within a round, never across two) */
+  constructor(root = '/', private readonly maxAgeMs = 500, private readonly nowMs: () => number = monotonicMs) {
     this.procDir = path.join(root, 'proc');
   }
 
