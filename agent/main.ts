@@ -12,6 +12,11 @@ import type { Inventory } from '../contract/inventory.js';
 import { UsageError } from '../core/cli-options.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/logger.js';
+import { CheckOutbox } from './checks/check-outbox.js';
+import { createCheckScheduler } from './checks/check-scheduler.js';
+import { LogPositionStore } from './checks/log-positions.js';
+import { ProcessTable } from './checks/process-table.js';
+import { ScriptRunner } from './checks/script-runner.js';
 import { createCollectionPlan } from './collection-plan.js';
 import { createCollector, type CollectorContext } from './collectors/all-collectors.js';
 import {
@@ -22,7 +27,7 @@ import { loadOrEnroll, type Identity } from './enroll.js';
 import { HOST_FACTS_FLAG, hostFactsFromHelper, printHostFacts } from './host-facts.js';
 import { cachedHostFacts, collectInventory } from './inventory.js';
 import { createInventoryWatch } from './inventory-watch.js';
-import { agentHelpText, parseAgentOptions, type AgentOptions } from './options.js';
+import { agentHelpText, checkDirsOf, parseAgentOptions, type AgentOptions } from './options.js';
 import { createSession } from './session.js';
 import { lockStateDir } from './state-lock.js';
 
@@ -140,6 +145,24 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return { ...inventory, queue: { dropped, lastDropAt } };
   };
 
+  // service checks (S5, S6, S16, S18): their results take their own way (check-outbox.ts)
+  const checksLog = log.child('checks');
+  const logPositions = new LogPositionStore(options.stateDir, checksLog);
+  const outbox = new CheckOutbox({ send: (payload, done) => session.publishChecks(payload, done), log: checksLog });
+  const checks = createCheckScheduler({
+    clock, log: checksLog,
+    context: { scripts: new ScriptRunner({ allowedDirs: checkDirsOf(options) }), logPositions, processes: new ProcessTable(root) },
+    onResults: (results) => outbox.add(results),
+    onRoundEnd: () => logPositions.save(),
+  });
+  const applyChecks = (next: AgentConfig | null): void => {
+    const list = next?.checks ?? [];
+    const ids = new Set(list.map((c) => c.id));
+    outbox.retain(ids);
+    logPositions.retain(ids);
+    checks.apply(list);
+  };
+
   const applyConfig = (payload: Buffer): void => {
     const check = checkAgentConfig(payload);
     if (!check.ok) {
@@ -148,8 +171,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       return;
     }
     const next = check.config;
+    // checks are compared one by one (an unchanged one keeps running), apart from the schedules
+    applyChecks(next);
     if (config && sameConfig(config, next)) {
-      if (config.revision !== next.revision) configStore.save(next);
+      // a new revision, or the same schedules with other checks: kept for the next start
+      if (JSON.stringify(config) !== JSON.stringify(next)) configStore.save(next);
       config = next;
       configLog.debug('configuration unchanged', { revision: next.revision });
       return;
@@ -167,7 +193,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   };
 
   const session = createSession({
-    applianceUrl, identity, inventory: currentInventory, queue, onConfig: applyConfig,
+    applianceUrl, identity, inventory: currentInventory, queue, onConfig: applyConfig, onConnected: () => outbox.flush(),
     // the flag's pin, else the one enrollment over verified HTTPS brought (SEC)
     ...(options.mqtt ? { mqttUrl: new URL(options.mqtt) } : {}), ...(options.pin ?? identity.pin ? { pin: options.pin ?? identity.pin } : {}),
     keepaliveS: options.keepalive, clock, log: log.child('session'),
@@ -185,12 +211,15 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
 
   await plan.apply(config ? settingsOf(config, intervalS) : defaultSettings(intervalS));
+  applyChecks(config);
   session.start();
   watch.start();
   log.info('sampling', { agentId: identity.agentId, queued: queue.waiting, groups: Object.fromEntries(plan.groups().map(([s, names]) => [`${s}s`, names])) });
 
   if (!shutdown.signal.aborted) await new Promise((resolve) => shutdown.signal.addEventListener('abort', resolve, { once: true }));
   await watch.stop();
+  await checks.stop();
+  logPositions.save();
   await plan.stop();
   await session.stop();
   queue.close();

@@ -5,6 +5,7 @@ import * as z from 'zod/mini';
 import { DEFAULT_QUEUE } from '../contract/agent-config-mini.js';
 import { METRICS_LIMITS } from '../contract/families.js';
 import { helpText, readOptions, type OptionSpec } from '../core/cli-options.js';
+import { DEFAULT_SCRIPT_DIRS } from './checks/script-runner.js';
 import './zod-english.js';
 
 export const AGENT_PROGRAM = 'rackwatch-agent';
@@ -21,6 +22,7 @@ export const AGENT_OPTION_SPECS: OptionSpec[] = [
   { flag: 'queue-max-bytes', env: 'RW_QUEUE_MAX_BYTES', help: "disk the queue may use until the appliance's configuration says otherwise" },
   { flag: 'queue-max-age', env: 'RW_QUEUE_MAX_AGE', help: 'seconds a batch may wait in the queue, likewise' },
   { flag: 'log-level', env: 'RW_LOG_LEVEL', help: 'debug, info, warn, error' },
+  { flag: 'check-dirs', env: 'RW_CHECK_DIRS', help: 'directories whose programs script checks (S6) may run, separated by `:`; set on this server only, never by the appliance: a check naming a program elsewhere (symbolic links and `..` resolved first) reports UNKNOWN and runs nothing', defaultText: DEFAULT_SCRIPT_DIRS.join(':') + ' (those that exist)' },
 ];
 
 /** A whole number from a flag or an environment variable; range messages come from zod ("Too small: …"). */
@@ -47,9 +49,18 @@ export const agentOptionsSchema = z.strictObject({
   queueMaxBytes: wholeNumber('bytes', 1024 * 1024, 10 * 1024 ** 3, DEFAULT_QUEUE.maxBytes),
   queueMaxAge: wholeNumber('seconds', 60, METRICS_LIMITS.maxAgeS, DEFAULT_QUEUE.maxAgeS),
   logLevel: z._default(z.enum(['debug', 'info', 'warn', 'error']), 'info'),
+  checkDirs: z.optional(z.string().check(z.refine(
+    (s) => s.split(':').every((d) => d.startsWith('/') && d.length <= 4096),
+    'must be absolute directories separated by ":"',
+  ))),
 });
 
 export type AgentOptions = z.infer<typeof agentOptionsSchema>;
+
+/** The directories script checks may run programs from. */
+export function checkDirsOf(options: Pick<AgentOptions, 'checkDirs'>): string[] {
+  return options.checkDirs === undefined ? [...DEFAULT_SCRIPT_DIRS] : options.checkDirs.split(':');
+}
 
 /** Parsed options, or null when --help was asked for. Throws UsageError on bad input. */
 export function parseAgentOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptions | null {

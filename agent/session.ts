@@ -41,6 +41,8 @@ export interface SessionDeps {
   queue: DiskQueue;
   /** a payload received on the agent's config topic; exceptions are caught and logged */
   onConfig?: (payload: Buffer) => void;
+  /** called after every (re)connect, once the announcements are made (the check results waiting go then) */
+  onConnected?: () => void;
   keepaliveS: number;
   clock: Clock;
   log: Logger;
@@ -57,6 +59,8 @@ export interface AgentSession {
   kick(): void;
   /** Publishes the inventory (retained) now if it differs from the last one published. */
   updateInventory(): void;
+  /** Publishes check results (QoS 1) on `…/checks`; `done(false)` at once when not connected (check-outbox.ts keeps them). */
+  publishChecks(payload: string, done: (acknowledged: boolean) => void): void;
   /** Publishes `offline` (retained), disconnects cleanly; never rejects. */
   stop(): Promise<void>;
   readonly connected: boolean;
@@ -107,6 +111,7 @@ export function createSession(deps: SessionDeps): AgentSession {
   const inventoryTopic = agentTopic(identity.agentId, 'inventory');
   const configTopic = agentTopic(identity.agentId, 'config');
   const noticeTopic = agentTopic(identity.agentId, 'notice');
+  const checksTopic = agentTopic(identity.agentId, 'checks');
 
   let client: MqttClient | null = null;
   let failedAttempts = 0;
@@ -189,6 +194,11 @@ export function createSession(deps: SessionDeps): AgentSession {
       log.info('sending the batches queued while the appliance was away, oldest first', { batches: stats.waiting, bytes: stats.bytes });
     }
     pump();
+    try {
+      deps.onConnected?.();
+    } catch (error) {
+      log.error('after connecting', { error });
+    }
   };
 
   const onError = (error: Error): void => {
@@ -284,6 +294,18 @@ export function createSession(deps: SessionDeps): AgentSession {
 
     updateInventory(): void {
       if (client?.connected) publishInventory(client, false);
+    },
+
+    publishChecks(payload: string, done: (acknowledged: boolean) => void): void {
+      const mqttClient = client;
+      if (!mqttClient?.connected) {
+        done(false);
+        return;
+      }
+      mqttClient.publish(checksTopic, payload, { qos: 1 }, (error) => {
+        if (error) log.debug('check results not acknowledged; the latest of each check is sent again', { error: error.message });
+        done(!error);
+      });
     },
 
     async stop(): Promise<void> {

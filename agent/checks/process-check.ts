@@ -1,15 +1,14 @@
 // The process check (S5, S18): the processes that match a name, a command-line pattern and/or a
 // user, their count against bounds, and their summed CPU (% of one CPU since the last run) and
 // resident memory as perfdata, which the appliance keeps in RRD so a watched process has history.
-// One pass over /proc with the parsers the top-processes collector already has; the command
-// line is read only for processes whose name passed (or when only a pattern is given).
-import { readdirSync, readFileSync } from 'node:fs';
+// Reads the process table through process-table.ts (one reading shared by the process checks of a
+// round, with the top-processes collector's parsers); the command line is read only for processes
+// whose name passed (or when only a pattern is given).
 import path from 'node:path';
 import type { CheckState, Perfdatum } from '../../contract/checks.js';
-import { effectiveUid, parseProcStat, type ProcStat } from '../collectors/top-processes.js';
 import { systemConstants } from '../collectors/system-constants.js';
 import { UserNames } from '../collectors/user-names.js';
-import { monotonicMs } from '../collectors/collector.js';
+import { ProcessTable, type ProcessSnapshot } from './process-table.js';
 
 export interface ProcessCheckSpec {
   /** the process name (comm, at most 15 characters as the kernel keeps it) or the executable's file name */
@@ -35,6 +34,8 @@ export interface ProcessCheckOptions {
   /** stands for `/` (tests: recorded fixtures) */
   root?: string;
   nowMs?: () => number;
+  /** the reading of /proc shared with the other process checks (default: one of its own) */
+  table?: ProcessTable;
 }
 
 interface Previous {
@@ -45,44 +46,34 @@ interface Previous {
 
 /** One check's matcher and its CPU baseline: make one per check definition. */
 export class ProcessCheck {
-  private readonly root: string;
-  private readonly nowMs: () => number;
+  private readonly table: ProcessTable;
   private readonly users: UserNames;
-  private readonly stat: ProcStat = { kernelThread: false, cpuTicks: 0, startTicks: 0, rssPages: 0, nameStart: 0, nameEnd: 0 };
   private previous: Previous | null = null;
 
   constructor(private readonly spec: ProcessCheckSpec, opts: ProcessCheckOptions = {}) {
-    this.root = opts.root ?? '/';
-    this.nowMs = opts.nowMs ?? monotonicMs;
-    this.users = new UserNames(this.root);
+    const root = opts.root ?? '/';
+    // a table of its own is read afresh at every run
+    this.table = opts.table ?? new ProcessTable(root, 0, opts.nowMs);
+    this.users = new UserNames(root);
   }
 
   run(): ProcessCheckResult {
     const { pageSize, ticksPerSecond } = systemConstants();
-    const procDir = path.join(this.root, 'proc');
-    const atMs = this.nowMs();
+    const snapshot = this.table.snapshot();
+    const atMs = snapshot.atMs;
     const uid = this.wantedUid();
     const ticks = new Map<number, { start: number; cpu: number }>();
     const pids: number[] = [];
     let rssBytes = 0;
     let cpuTicksDelta = 0;
-    for (const entry of readdirSync(procDir)) {
-      const pid = Number(entry);
-      if (!Number.isInteger(pid) || pid <= 0) continue;
-      let text: string;
-      try {
-        text = readFileSync(path.join(procDir, entry, 'stat'), 'utf8');
-      } catch {
-        continue; // exited meanwhile
-      }
-      if (!parseProcStat(text, this.stat) || this.stat.kernelThread) continue;
-      if (!this.matches(procDir, entry, text.slice(this.stat.nameStart, this.stat.nameEnd), uid)) continue;
-      pids.push(pid);
-      rssBytes += this.stat.rssPages * pageSize;
-      ticks.set(pid, { start: this.stat.startTicks, cpu: this.stat.cpuTicks });
-      const before = this.previous?.ticks.get(pid);
+    for (const p of snapshot.entries) {
+      if (!this.matches(snapshot, p.pid, p.comm, uid)) continue;
+      pids.push(p.pid);
+      rssBytes += p.rssPages * pageSize;
+      ticks.set(p.pid, { start: p.startTicks, cpu: p.cpuTicks });
+      const before = this.previous?.ticks.get(p.pid);
       // a process that started since the last run is charged from its start
-      cpuTicksDelta += before && before.start === this.stat.startTicks ? Math.max(0, this.stat.cpuTicks - before.cpu) : this.previous ? this.stat.cpuTicks : 0;
+      cpuTicksDelta += before && before.start === p.startTicks ? Math.max(0, p.cpuTicks - before.cpu) : this.previous ? p.cpuTicks : 0;
     }
     const elapsedS = this.previous ? (atMs - this.previous.atMs) / 1000 : 0;
     const cpuPct = elapsedS > 0 ? (100 * cpuTicksDelta) / ticksPerSecond / elapsedS : null;
@@ -106,31 +97,15 @@ export class ProcessCheck {
     };
   }
 
-  private matches(procDir: string, entry: string, comm: string, uid: number | null): boolean {
+  private matches(snapshot: ProcessSnapshot, pid: number, comm: string, uid: number | null): boolean {
     const { name, commandLine } = this.spec;
-    let cmdline: string | null = null;
-    const readCmdline = (): string => {
-      if (cmdline !== null) return cmdline;
-      try {
-        cmdline = readFileSync(path.join(procDir, entry, 'cmdline'), 'utf8').replace(/\0+$/, '').split('\0').join(' ');
-      } catch {
-        cmdline = '';
-      }
-      return cmdline;
-    };
     if (name !== undefined && comm !== name && comm !== name.slice(0, 15)) {
       // comm is cut at 15 characters and may be renamed by the process: the executable's name decides then
-      const argv0 = readCmdline().split(' ', 1)[0] ?? '';
+      const argv0 = snapshot.cmdline(pid).split(' ', 1)[0] ?? '';
       if (path.basename(argv0) !== name) return false;
     }
-    if (commandLine && !commandLine(readCmdline())) return false;
-    if (uid !== null) {
-      try {
-        if (effectiveUid(readFileSync(path.join(procDir, entry, 'status'), 'utf8')) !== uid) return false;
-      } catch {
-        return false;
-      }
-    }
+    if (commandLine && !commandLine(snapshot.cmdline(pid))) return false;
+    if (uid !== null && snapshot.uid(pid) !== uid) return false;
     return true;
   }
 

@@ -19,6 +19,8 @@ export interface ScriptCheck {
   command: string;
   args: readonly string[];
   timeoutMs: number;
+  /** aborted: the program and its process group are killed at once (the agent is stopping) */
+  signal?: AbortSignal;
 }
 
 export interface ScriptRunnerOptions {
@@ -129,13 +131,17 @@ export class ScriptRunner {
         killGroup('SIGTERM');
         killTimer = setTimeout(() => killGroup('SIGKILL'), this.killGraceMs);
       }, check.timeoutMs);
+      const onAbort = (): void => killGroup('SIGKILL');
+      check.signal?.addEventListener('abort', onAbort, { once: true });
       child.once('error', (e) => {
         clearTimeout(timer);
+        check.signal?.removeEventListener('abort', onAbort);
         resolve(unknown(`could not run ${check.command}: ${e.message}`));
       });
       // 'exit', not 'close': a grandchild holding the pipes open must not hold the result
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
+        check.signal?.removeEventListener('abort', onAbort);
         if (killTimer) clearTimeout(killTimer);
         // a check leaves nothing running: whatever it started in its group goes with it
         killGroup('SIGKILL');

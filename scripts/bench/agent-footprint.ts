@@ -7,7 +7,8 @@
 // broker inside this process, which also scrapes node_exporter (on 127.0.0.1, a free port) at the
 // agent's interval. Two phases, switched through the retained configuration as the appliance
 // would: every collector on at that interval; then the same without the two that read the TCP
-// tables (tcp, visitors), whose cost is mostly the kernel's and depends on the machine. In each,
+// tables (tcp, visitors), whose cost is mostly the kernel's and depends on the machine; then
+// every collector with 100 service checks (50 port, 50 process, every 10 s). In each,
 // after a warm-up, CPU of both processes comes from /proc/<pid>/stat (utime + stime) over the same
 // window; the agent's is divided by the full samples it delivered (instants whose batches hold
 // every family and snapshot part), node_exporter's by the scrapes. Then, in this process, each
@@ -22,6 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Aedes } from 'aedes';
 import { DEFAULT_QUEUE, type AgentConfig } from '../../contract/agent-config-mini.js';
+import { checkResultsPayloadSchema, type AgentCheck } from '../../contract/check-definitions.js';
 import { COLLECTOR_NAMES } from '../../contract/families.js';
 import { parseMetricsPayload } from '../../contract/metrics.js';
 import { agentTopic } from '../../contract/topics.js';
@@ -218,10 +220,39 @@ interface PhaseResult {
   agentPeakKb: number | null;
   exporterPeakKb: number | null;
   busyPct: number;
+  checkResults: number;
+  /** agent CPU seconds per second of the window */
+  agentCpuPerSecond: number;
 }
 
+// ---- 100 service checks (S5, S18): 50 port checks on a loopback server, 50 process checks -------
+
+const checkServer = net.createServer((socket) => {
+  socket.on('error', () => undefined);
+  socket.end('220 bench\r\n');
+});
+checkServer.listen(0, '127.0.0.1');
+await once(checkServer, 'listening');
+const checkPort = (checkServer.address() as AddressInfo).port;
+const CHECK_INTERVAL_S = 10;
+const hundredChecks: AgentCheck[] = Array.from({ length: 100 }, (_, i) => (i % 2 === 0
+  ? { id: `port-${i}`, name: `port ${i}`, type: 'port', intervalS: CHECK_INTERVAL_S, host: '127.0.0.1', port: checkPort, expect: '^220' }
+  : { id: `proc-${i}`, name: `proc ${i}`, type: 'process', intervalS: CHECK_INTERVAL_S, process: 'prometheus-node', min: 1 }));
+let checkResults = 0;
+let checkResultsBad = 0;
+broker.on('publish', (packet, client) => {
+  if (!client || packet.topic !== agentTopic(AGENT_ID, 'checks')) return;
+  const parsed = checkResultsPayloadSchema.safeParse(JSON.parse(packet.payload.toString()));
+  if (!parsed.success) {
+    checkResultsBad++;
+    return;
+  }
+  checkResults += parsed.data.results.length;
+  checkResultsBad += parsed.data.results.filter((r) => r.state !== 'ok').length;
+});
+
 /** Applies `collectors` (through the retained configuration, as the appliance would), warms up, measures. */
-async function phase(title: string, revision: number, off: readonly string[]): Promise<PhaseResult> {
+async function phase(title: string, revision: number, off: readonly string[], checks: AgentCheck[] = []): Promise<PhaseResult> {
   // `net` and `disk` need a network interface and a disk the machine may not have: required once seen
   const seen = new Set(deliveries.flatMap((d) => [...d.families]));
   const wanted = {
@@ -231,6 +262,7 @@ async function phase(title: string, revision: number, off: readonly string[]): P
   const phaseConfig: AgentConfig = {
     ...config, revision,
     collectors: Object.fromEntries(COLLECTOR_NAMES.map((name) => [name, { enabled: !off.includes(name), intervalS }])),
+    ...(checks.length > 0 ? { checks } : {}),
   };
   const appliedFrom = deliveries.length;
   await new Promise<void>((resolve, reject) => {
@@ -251,6 +283,7 @@ async function phase(title: string, revision: number, off: readonly string[]): P
   const exporterPid = exporter.child.pid as number;
   const from = deliveries.length;
   const scrapesBefore = scrapes;
+  const checkResultsBefore = checkResults;
   const agentSplit0 = cpuSplit(agentPid);
   const agentCpu0 = cpuSeconds(agentPid) ?? 0;
   const exporterCpu0 = cpuSeconds(exporterPid) ?? 0;
@@ -279,13 +312,17 @@ async function phase(title: string, revision: number, off: readonly string[]): P
     agentPeakKb: rss.peakKb('agent', startMs, endMs),
     exporterPeakKb: rss.peakKb('exporter', startMs, endMs),
     busyPct: ((busy1 - busy0) / ((endMs - startMs) / 1000)) * 100,
+    checkResults: checkResults - checkResultsBefore,
+    agentCpuPerSecond: (agentCpu1 - agentCpu0) / ((endMs - startMs) / 1000),
   };
 }
 
 const phases = [
   await phase('every collector', 2, []),
   await phase('every collector but the TCP tables (tcp, visitors)', 3, ['tcp', 'visitors']),
+  await phase(`every collector and 100 checks (50 port, 50 process, every ${CHECK_INTERVAL_S} s)`, 4, [], hundredChecks),
 ];
+checkServer.close();
 scraping = false;
 await scrapeLoop;
 rss.stop();
@@ -340,6 +377,9 @@ const lines = [
   '',
   `at the end: agent RSS ${mb(agentStatus?.rssKb)} MB (VmHWM over its life, start-up included: ${mb(agentStatus?.hwmKb)} MB); node_exporter ${mb(exporterStatus?.rssKb)} MB`,
   `bad batches: ${badBatches}; "machine busy" counts every process: on a shared machine others' work competes`,
+  `checks phase: ${phases[2]?.checkResults ?? 0} check results in the window (${checkResultsBad} not OK or not valid); `
+    + `the checks' own cost, against the phase with no checks: ${(((phases[2]?.agentCpuPerSecond ?? 0) - (phases[0]?.agentCpuPerSecond ?? 0)) * 100).toFixed(2)} % of one core `
+    + `(agent ${((phases[0]?.agentCpuPerSecond ?? 0) * 100).toFixed(2)} → ${((phases[2]?.agentCpuPerSecond ?? 0) * 100).toFixed(2)} %; target: under 2 %)`,
   '',
   'each collector alone, in this process (CPU per call, ms):',
   perCollector.map(([name, v]) => `${name} ${v.toFixed(3)}`).join(' · '),
@@ -354,6 +394,10 @@ process.stdout.write(lines.join('\n') + '\n');
 
 brokerServer.close();
 await new Promise<void>((resolve) => broker.close(() => resolve()));
-for (const child of children) child.kill('SIGTERM');
-await sleep(300);
+// the agent stops on SIGTERM in its own time (a --cpu-prof profile is written at its exit)
+await Promise.all(children.map(async (child) => {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await Promise.race([once(child, 'exit'), sleep(8000)]);
+}));
 process.exit(0);

@@ -2,9 +2,8 @@
 // appliance: S2 schedules from the retained configuration (applied within 5 s, no restart;
 // a bad one refused and logged as "path: message"; the last good one used after a restart
 // without the appliance), S3 inventory, one agent per state directory. `npm test` builds dist/.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Aedes } from 'aedes';
@@ -15,9 +14,8 @@ import { inventorySchema, type Inventory } from '../../contract/inventory.js';
 import { parseMetricsPayload, type MetricsBatch } from '../../contract/metrics.js';
 import { agentTopic } from '../../contract/topics.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { distDir } from '../helpers/paths.js';
+import { AGENT_BIN, startBuiltAgent, until, type RunningAgent } from '../helpers/built-agent.js';
 
-const AGENT_BIN = path.join(distDir, 'agent.js');
 const AGENT_ID = 'agent-proc-1';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -48,35 +46,8 @@ async function startBroker(t: Test): Promise<{ port: number; arrivals: Arrival[]
   return { port: (server.address() as AddressInfo).port, arrivals, retained, publish };
 }
 
-interface RunningAgent { child: ChildProcess; output: () => string; exited: Promise<number | null> }
-
 function startAgent(t: Test, stateDir: string, mqttPort: number): RunningAgent {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(stateDir, 'identity.json'), JSON.stringify({ agentId: AGENT_ID, secret: 's', mqttPort }), { mode: 0o600 });
-  const child = spawn(process.execPath, [AGENT_BIN, '--appliance', 'http://127.0.0.1:9', '--state-dir', stateDir, '--interval', '1'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-  });
-  return { child, output: () => output, exited };
-}
-
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
+  return startBuiltAgent(t, { agentId: AGENT_ID, stateDir, mqttPort, args: ['--interval', '1'] });
 }
 
 function config(revision: number, on: Partial<Record<CollectorName, number>>): AgentConfig {

@@ -1,0 +1,42 @@
+// The built agent (dist/agent.js, as installed) started for a test against a broker on loopback:
+// an identity for that broker in its state directory, its output kept, stopped by SIGTERM at the
+// end of the test. And the polling wait those tests share.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Test } from 'tap';
+import { distDir } from './paths.js';
+
+export const AGENT_BIN = path.join(distDir, 'agent.js');
+
+export interface RunningAgent { child: ChildProcess; output: () => string; exited: Promise<number | null> }
+
+export function startBuiltAgent(t: Test, o: { agentId: string; stateDir: string; mqttPort: number; args: string[] }): RunningAgent {
+  mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+  writeFileSync(path.join(o.stateDir, 'identity.json'), JSON.stringify({ agentId: o.agentId, secret: 's', mqttPort: o.mqttPort }), { mode: 0o600 });
+  const child = spawn(process.execPath, [AGENT_BIN, '--appliance', 'http://127.0.0.1:9', '--state-dir', o.stateDir, ...o.args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+  return { child, output: () => output, exited };
+}
+
+/** Polls `probe` until it returns something truthy; throws naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
