@@ -87,6 +87,14 @@ export async function startPtySimulator(options: PtySimulatorOptions = {}): Prom
     // links a SIGKILLed socat could not remove
     await Promise.all([dtePath, dcePath].map((p) => unlink(p).catch(() => undefined)));
     const socat = await startSocat(socatPath, dtePath, dcePath, log);
+    // socat killed from outside (a benchmark's "modem gone") cannot remove its links: remove them
+    // here, as udev removes a device node on unplug, so that the appliance never reopens a
+    // /dev/pts number the kernel has since given to another program's terminal
+    const plugged = generation;
+    socat.once('exit', () => {
+      // a replug under the same name since then owns dtePath
+      for (const p of generation === plugged ? [dtePath, dcePath] : [dcePath]) void unlink(p).catch(() => undefined);
+    });
     if (socat.pid !== undefined) await writeFile(pidFile, `${socat.pid}\n`);
     const port = new SerialPort({ path: dcePath, baudRate: 115_200, autoOpen: false, lock: false });
     try {

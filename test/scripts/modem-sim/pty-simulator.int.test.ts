@@ -1,6 +1,7 @@
 // The pty simulator itself: socat's links appear and disappear with plug and unplug, a replug
 // comes back under a new name, stop() leaves nothing behind, and a missing socat is a coded error.
-import { access, realpath } from 'node:fs/promises';
+import { access, lstat, readFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
 import t from 'tap';
 import { startPtySimulator } from '../../../scripts/modem-sim/pty-simulator.js';
 
@@ -21,6 +22,18 @@ void t.test('the DTE path is a pty link; unplug removes it; replug makes a new o
   await sim.stop();
   stopped = true;
   t.notOk(await exists(sim.dir), 'the temporary directory is removed');
+});
+
+void t.test('socat killed from outside (the modem gone): its links go too, so no recycled /dev/pts number is ever opened as the modem', async (t) => {
+  const sim = await startPtySimulator({ boot: 'ready' });
+  t.teardown(() => sim.stop());
+  const link = sim.path;
+  const pid = Number((await readFile(path.join(sim.dir, 'socat.pid'), 'utf8')).trim());
+  process.kill(pid, 'SIGKILL');
+  // lstat, not access: a dangling link is what must not be left
+  const linkLeft = (): Promise<boolean> => lstat(link).then(() => true, () => false);
+  for (let i = 0; i < 50 && (await linkLeft()); i++) await new Promise((r) => setTimeout(r, 100));
+  t.notOk(await linkLeft(), 'the link is removed');
 });
 
 void t.test('a missing socat is reported as RW_ERR_MODEM_SIMULATOR', async (t) => {
