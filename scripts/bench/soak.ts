@@ -1,7 +1,7 @@
 // Soak (RES, B2): hours of an appliance's life compressed into half an hour. 2,000 simulated
 // agents at 5 s while a chaos loop, every 20–60 s at random, does one of: SIGKILL the appliance
 // (and start it again), SIGSTOP its rrdcached for 30 s, fill the data filesystem and free it,
-// kill the modem simulator's socat, restart a tenth of the agents. Test SMS (short GSM-7 and
+// kill the modem simulator's socat (it comes back 10 s later, as a crashed USB modem re-enumerates), restart a tenth of the agents. Test SMS (short GSM-7 and
 // five-part Korean UCS2) are queued all along. What it checks, and prints:
 //   - every acknowledged sample read back through the API: 0 missing, 0 wrong (in checkpoints,
 //     so that each is read while it is still in the `bench` profile's 30-minute raw archive);

@@ -6,10 +6,28 @@ import type { SimulatedModem, SimulatedModemOptions } from '../../appliance/aler
 import { startPtySimulator } from './pty-simulator.js';
 import { SimLogFile, simLogView } from './sim-log-file.js';
 
+const REPLUG_MS = 10_000;
+/** the pty simulator's default link name: the path the appliance opens stays the same across a replug */
+const LINK_NAME = 'modem';
+
 export async function startSimulatedModem({ dataDir, clock, logger }: SimulatedModemOptions): Promise<SimulatedModem> {
   // the pty links and socat's pid file under the data directory, so the next start finds a socat
   // that a killed appliance left behind
-  const sim = await startPtySimulator({ clock, logger: logger.child('modem-sim'), dir: path.join(dataDir, 'run', 'modem-sim') });
+  // a modem that crashed (its socat killed) comes back after REPLUG_MS under the same name, as a
+  // USB modem re-enumerates after a reset: the outbox's queue must then drain (RES soak)
+  let replugTimer: unknown = null;
+  let stopped = false;
+  const sim = await startPtySimulator({
+    clock, logger: logger.child('modem-sim'), dir: path.join(dataDir, 'run', 'modem-sim'),
+    onGone: () => {
+      if (stopped) return;
+      logger.warn(`modem simulator gone: it comes back in ${REPLUG_MS / 1000} s`);
+      replugTimer = clock.setTimeout(() => {
+        replugTimer = null;
+        if (!stopped) sim.replug(LINK_NAME).catch((e: unknown) => logger.error('modem simulator: replug failed', { err: e }));
+      }, REPLUG_MS);
+    },
+  });
   const logFile = new SimLogFile({ log: sim.log, file: path.join(dataDir, 'modem-sim.log'), clock, logger, bootMs: clock.now() });
   logFile.start();
   return {
@@ -18,6 +36,8 @@ export async function startSimulatedModem({ dataDir, clock, logger }: SimulatedM
     deliver: (from, text) => sim.deliverSms(from, text),
     fault: (request) => armFault(sim.faults, request),
     stop: async () => {
+      stopped = true;
+      clock.clearTimeout(replugTimer);
       logFile.stop();
       await sim.stop();
     },

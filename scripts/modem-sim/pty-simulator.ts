@@ -32,6 +32,8 @@ export interface PtySimulatorOptions {
   readonly socatPath?: string;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** socat ended on its own or was killed (not unplug()): the simulator is unplugged, then told here */
+  readonly onGone?: () => void;
 }
 
 export interface PtySimulator {
@@ -94,6 +96,8 @@ export async function startPtySimulator(options: PtySimulatorOptions = {}): Prom
     socat.once('exit', () => {
       // a replug under the same name since then owns dtePath
       for (const p of generation === plugged ? [dtePath, dcePath] : [dcePath]) void unlink(p).catch(() => undefined);
+      // not our own unplug (which forgets the line first): the modem is gone
+      if (line?.socat === socat) void unplugLine().then(() => options.onGone?.(), (e: unknown) => log.warn('modem simulator: cleaning up after socat failed', { err: e }));
     });
     if (socat.pid !== undefined) await writeFile(pidFile, `${socat.pid}\n`);
     const port = new SerialPort({ path: dcePath, baudRate: 115_200, autoOpen: false, lock: false });

@@ -25,7 +25,8 @@ void t.test('the DTE path is a pty link; unplug removes it; replug makes a new o
 });
 
 void t.test('socat killed from outside (the modem gone): its links go too, so no recycled /dev/pts number is ever opened as the modem', async (t) => {
-  const sim = await startPtySimulator({ boot: 'ready' });
+  let gone = 0;
+  const sim = await startPtySimulator({ boot: 'ready', onGone: () => { gone++; } });
   t.teardown(() => sim.stop());
   const link = sim.path;
   const pid = Number((await readFile(path.join(sim.dir, 'socat.pid'), 'utf8')).trim());
@@ -34,6 +35,11 @@ void t.test('socat killed from outside (the modem gone): its links go too, so no
   const linkLeft = (): Promise<boolean> => lstat(link).then(() => true, () => false);
   for (let i = 0; i < 50 && (await linkLeft()); i++) await new Promise((r) => setTimeout(r, 100));
   t.notOk(await linkLeft(), 'the link is removed');
+  for (let i = 0; i < 50 && gone === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  t.equal(gone, 1, 'the owner is told the modem is gone');
+  const back = await sim.replug('modem');
+  t.equal(back, link, 'and it can come back under the same name');
+  t.match(await realpath(back), /^\/dev\/pts\/\d+$/);
 });
 
 void t.test('a missing socat is reported as RW_ERR_MODEM_SIMULATOR', async (t) => {
