@@ -12,6 +12,8 @@ export interface SseSubscriberOptions {
   apiToken: string;
   /** called for every `sample` event: the batch's agent, its first sample's t, and the arrival time */
   onSample(agentId: string, t: number, atMs: number): void;
+  /** called for every `check` event (S5): a check ran or changed state */
+  onCheck?(event: StreamEvents['check'], atMs: number): void;
 }
 
 const MAX_RECONNECTS = 20;
@@ -91,6 +93,14 @@ export class SseSubscriber {
       if (line.startsWith('id: ')) this.lastEventId = line.slice(4);
       else if (line.startsWith('event: ')) event = line.slice(7);
       else if (line.startsWith('data: ')) data += line.slice(6);
+    }
+    if (event === 'check' && this.opts.onCheck) {
+      try {
+        this.opts.onCheck(JSON.parse(data) as StreamEvents['check'], at);
+      } catch {
+        this.parseErrors++;
+      }
+      return;
     }
     if (event !== 'sample') return;
     this.events++;
