@@ -116,7 +116,9 @@ void t.test('the console against a running appliance', async (t) => {
     t.equal(login.status, 200, 'the new password signs in');
     t.equal((await new WebSession(app.url).login(TEST_ADMIN.username, TEST_ADMIN.password)).status, 401, 'the old one does not');
     await term.keys('b');
+    await term.waitFor('the main menu', /Factory reset/);
     await term.keys('p');
+    await term.waitFor('the accounts screen again', /Show the first-admin setup code/);
     await term.keys('c');
     await term.waitFor('no setup code once an admin exists', /No setup code: an admin account exists/);
     const audit = await app.api<{ entries: AuditEntry[] }>('/api/v1/audit?actor=console');
