@@ -4,7 +4,7 @@
 // cannot run as sent (a pattern RE2 refuses) still makes a runner: every run then reports UNKNOWN
 // with the reason, so the operator sees why on the check itself rather than in the agent's log.
 import type { AgentCheck } from '../../contract/check-definitions.js';
-import { CHECK_LIMITS, stateOfValue, type CheckState, type Perfdatum } from '../../contract/checks.js';
+import { CHECK_LIMITS, stateOfValue } from '../../contract/checks.js';
 import { compileLinearPattern, type LinearPattern } from '../../core/linear-pattern.js';
 import { probeTcp } from '../../core/tcp-probe.js';
 import type { LogPosition } from './log-follower.js';
@@ -15,14 +15,9 @@ import type { ProcessTable } from './process-table.js';
 import { QuotaCheck } from './quota-check.js';
 import type { ScriptRunner } from './script-runner.js';
 
-/** What one run of a check found: the result's body, without its id and time. */
-export interface CheckOutcome {
-  state: CheckState;
-  output: string;
-  longOutput: string;
-  perfdata: Perfdatum[];
-  durationMs: number;
-}
+import type { CheckOutcome } from './check-outcome.js';
+
+export type { CheckOutcome };
 
 export interface CheckRunner {
   /** `signal` aborts when the agent stops (a script is then killed with its process group) */

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import type { CheckState, Perfdatum } from '../../contract/checks.js';
 import { CHECK_LIMITS } from '../../contract/checks.js';
 import { UserNames } from '../collectors/user-names.js';
-import type { CheckOutcome } from './check-runners.js';
+import type { CheckOutcome } from './check-outcome.js';
 import { OwnerUsage } from './owner-usage.js';
 import { cutToBytes } from './plugin-output.js';
 import { mountOf, parseRepquota, readMounts, type Mount } from './repquota.js';

@@ -16,9 +16,8 @@ import type { RecordedCheckRun } from '../../../appliance/checks/check-runs.js';
 import { openDatabase } from '../../../appliance/db/database.js';
 import { LiveHub } from '../../../appliance/live/live-hub.js';
 import { tempDir } from '../../helpers/temp-dir.js';
-import type { Teardownable } from '../../helpers/appliance-harness.js';
 
-function setUp(t: Teardownable) {
+function setUp(t: { teardown(fn: () => unknown): void }) {
   const db = openDatabase(path.join(tempDir(t, 'rw-chk-'), 'rackwatch.sqlite'));
   t.teardown(() => db.close());
   const agents = new AgentRepository(db);
