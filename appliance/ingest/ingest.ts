@@ -11,7 +11,7 @@ import { checkResultsPayloadSchema } from '../../contract/check-definitions.js';
 import type { CheckRunSink } from '../checks/check-runs.js';
 import { nowSeconds, type Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import { firstProblem } from '../../core/validation-problems.js';
+import { firstProblem, type ValidationIssue } from '../../core/validation-problems.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 
 /** Where validated samples go (the RRD store); narrow on purpose so tests can use a real store or a recorder. */
@@ -132,25 +132,32 @@ export class Ingest {
     return true;
   }
 
+  /** JSON, then the schema; a payload that fails either is counted and logged as bad (null). */
+  private parsePayload<T>(agentId: string, leaf: string, payload: Buffer, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { readonly issues: readonly ValidationIssue[] } } }): T | null {
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.badPayload(agentId, leaf, 'payload is not JSON');
+      return null;
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      this.badPayload(agentId, leaf, firstProblem(parsed.error, { root: '(root)' }));
+      return null;
+    }
+    return parsed.data;
+  }
+
   handleInventory(agentId: string, payload: Buffer): boolean {
     this.counters.messagesIn++;
     if (payload.byteLength > INVENTORY_LIMITS.maxPayloadBytes) {
       this.badPayload(agentId, 'inventory', `payload of ${payload.byteLength} bytes exceeds ${INVENTORY_LIMITS.maxPayloadBytes}`);
       return false;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch {
-      this.badPayload(agentId, 'inventory', 'payload is not JSON');
-      return false;
-    }
-    const parsed = inventorySchema.safeParse(json);
-    if (!parsed.success) {
-      this.badPayload(agentId, 'inventory', firstProblem(parsed.error, { root: '(root)' }));
-      return false;
-    }
-    this.deps.registry.recordInventory(agentId, parsed.data);
+    const inventory = this.parsePayload(agentId, 'inventory', payload, inventorySchema);
+    if (inventory === null) return false;
+    this.deps.registry.recordInventory(agentId, inventory);
     return true;
   }
 
@@ -161,20 +168,10 @@ export class Ingest {
    */
   handleChecks(agentId: string, payload: Buffer): boolean {
     this.counters.messagesIn++;
-    let json: unknown;
+    const parsed = this.parsePayload(agentId, 'checks', payload, checkResultsPayloadSchema);
+    if (parsed === null) return false;
     try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch {
-      this.badPayload(agentId, 'checks', 'payload is not JSON');
-      return false;
-    }
-    const parsed = checkResultsPayloadSchema.safeParse(json);
-    if (!parsed.success) {
-      this.badPayload(agentId, 'checks', firstProblem(parsed.error, { root: '(root)' }));
-      return false;
-    }
-    try {
-      this.deps.checks?.record(parsed.data.results.map((result) => ({ checkId: result.id, agentId, result })));
+      this.deps.checks?.record(parsed.results.map((result) => ({ checkId: result.id, agentId, result })));
     } catch (e) {
       // acknowledged anyway: the agent resending the same results would fail the same way
       this.deps.logger.error('check results could not be recorded', { agentId, err: e });
