@@ -49,6 +49,13 @@ await Promise.all([
     entryPoints: [path.join(root, 'appliance/console/console-main.ts')],
     outfile: path.join(dist, 'console.js'),
   }),
+  // root's side of the console's requests on the board (D1, D5): validates and carries out network
+  // changes and factory resets the console (an unprivileged login) asks for
+  build({
+    ...node,
+    entryPoints: [path.join(root, 'appliance/console/root-helper-main.ts')],
+    outfile: path.join(dist, 'console-root-helper.js'),
+  }),
   build({
     ...node,
     entryPoints: [path.join(root, 'agent/main.ts')],
@@ -87,4 +94,4 @@ else console.warn('scripts/install-agent.sh is missing: the appliance will answe
 await chmod(path.join(dist, 'appliance.js'), 0o755);
 await chmod(path.join(dist, 'agent.js'), 0o755);
 await chmod(path.join(dist, 'console.js'), 0o755);
-console.log('built dist/appliance.js, dist/agent.js, dist/console.js, dist/modem-sim.js, dist/webui/');
+console.log('built dist/appliance.js, dist/agent.js, dist/console.js, dist/console-root-helper.js, dist/modem-sim.js, dist/webui/');

@@ -30,6 +30,10 @@ const TARGETS = {
 const CONSOLE_BIN = 'rackwatch-console';
 /** the appliance's data dir on the board (buildroot/package/rackwatch/rackwatch.service's RW_DATA_DIR) */
 const BOARD_DATA_DIR = '/data/rackwatch';
+/** where the console asks root for network changes and factory resets (rackwatch-console-requests.path) */
+const BOARD_REQUESTS_DIR = '/run/rackwatch-console';
+/** the networkd file root installs (/etc/systemd/network/10-rackwatch.network links to it) */
+const BOARD_NETWORK_FILE = '/data/network/10-rackwatch.network';
 /** what the appliance bundle leaves external (scripts/build.mjs), i.e. loads from node_modules */
 const RUNTIME_ROOTS = ['better-sqlite3', 'serialport'];
 
@@ -90,7 +94,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const target = TARGETS[opts.arch];
   if (opts.build) execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
-  for (const f of ['appliance.js', 'agent.js', 'console.js', 'webui/index.html']) {
+  for (const f of ['appliance.js', 'agent.js', 'console.js', 'console-root-helper.js', 'webui/index.html']) {
     if (!existsSync(path.join(dist, f))) throw new Error(`dist/${f} is missing: run npm run build`);
   }
 
@@ -104,13 +108,17 @@ async function main() {
   }
   // rackwatch-console (D5), the technician's login shell (the `tech` user's, whom the console
   // UART's getty and SSH log in): console.js, one file with no native addon, next to the
-  // appliance; it finds the appliance's socket in the board's data dir (rackwatch.service's)
+  // appliance; it finds the appliance's socket in the board's data dir (rackwatch.service's), and
+  // asks root (console-root-helper.js) for what its login may not do: network changes, factory reset
   await mkdir(path.join(opts.out, 'bin'), { recursive: true });
   await writeFile(path.join(opts.out, 'bin', CONSOLE_BIN), [
     '#!/bin/sh',
-    "# the technician's login shell (D5): the console next to the appliance, on the board's data dir",
+    "# the technician's login shell (D5): the console next to the appliance, on the board's data dir;",
+    '# network changes and factory resets are requests to root',
     `: "\${RW_DATA_DIR:=${BOARD_DATA_DIR}}"`,
-    'export RW_DATA_DIR',
+    `: "\${RW_CONSOLE_REQUESTS:=${BOARD_REQUESTS_DIR}}"`,
+    `: "\${RW_NETWORK_FILE:=${BOARD_NETWORK_FILE}}"`,
+    'export RW_DATA_DIR RW_CONSOLE_REQUESTS RW_NETWORK_FILE',
     'exec /usr/bin/node /opt/rackwatch/console.js "$@"',
     '',
   ].join('\n'), { mode: 0o755 });
@@ -151,7 +159,10 @@ async function main() {
       'better-sqlite3': { version: await pkgVersion('better-sqlite3'), from: 'compiled by Buildroot (package/rackwatch/rackwatch.mk) with the target toolchain against the target Node 22 headers; not N-API, no prebuild in its npm tarball' },
       netlink: { version: await pkgVersion('netlink'), from: "its npm tarball's prebuilds/linux-*/node.napi.node, copied to sock-diag-<platform>-<arch>.node by scripts/build.mjs (the agent's; the appliance serves them)" },
     },
-    console: { file: 'console.js', loginShell: `bin/${CONSOLE_BIN}`, dataDir: BOARD_DATA_DIR, nativeModules: 'none (bundled by esbuild, scripts/build.mjs)' },
+    console: {
+      file: 'console.js', loginShell: `bin/${CONSOLE_BIN}`, dataDir: BOARD_DATA_DIR, requestsDir: BOARD_REQUESTS_DIR, networkFile: BOARD_NETWORK_FILE,
+      rootHelper: 'console-root-helper.js', nativeModules: 'none (bundled by esbuild, scripts/build.mjs)',
+    },
     nodeFiles: natives,
     packages,
   };

@@ -33,7 +33,9 @@ files=(external.desc Config.in external.mk
 	package/rackwatch/rackwatch.service package/rackwatch/rackwatch-firstboot.service
 	package/rackwatch/rackwatch-mark-good.service package/rackwatch/rackwatch-setup-issue.service
 	package/rackwatch/rackwatch-clock-restore.service package/rackwatch/rackwatch-clock-save.service
-	package/rackwatch/rackwatch-clock-save.timer
+	package/rackwatch/rackwatch-clock-save.timer package/rackwatch/rackwatch-factory-reset.service
+	package/rackwatch/rackwatch-console-init.service package/rackwatch/rackwatch-console-requests.path
+	package/rackwatch/rackwatch-console-requests.service
 	configs/rackwatch_rpi4_64_defconfig configs/rackwatch_qemu_aarch64_defconfig
 	board/rackwatch/post-build.sh board/rackwatch/post-image.sh board/rackwatch/genimage.cfg
 	board/rackwatch/config.txt board/rackwatch/boot.cmd
@@ -45,6 +47,7 @@ files=(external.desc Config.in external.mk
 	board/rackwatch/rootfs-overlay/usr/libexec/rackwatch/setup-issue
 	board/rackwatch/rootfs-overlay/usr/libexec/rackwatch/mark-good
 	board/rackwatch/rootfs-overlay/usr/libexec/rackwatch/clock
+	board/rackwatch/rootfs-overlay/usr/libexec/rackwatch/factory-reset
 	README.md)
 missing=()
 for f in "${files[@]}"; do [ -s "$tree/$f" ] || missing+=("$f"); done
@@ -96,12 +99,12 @@ if need systemd-analyze; then
 	# systemd's own units (sysinit.target, time-set.target…), as Buildroot's systemd installs them
 	cp -a /usr/lib/systemd/system/. "$root/usr/lib/systemd/system/"
 	cp -a "$board/rootfs-overlay/." "$root/"
-	cp "$tree"/package/rackwatch/*.service "$tree"/package/rackwatch/*.timer "$root/usr/lib/systemd/system/"
+	cp "$tree"/package/rackwatch/*.service "$tree"/package/rackwatch/*.timer "$tree"/package/rackwatch/*.path "$root/usr/lib/systemd/system/"
 	for stub in node rauc; do printf '#!/bin/sh\n' >"$root/usr/bin/$stub"; chmod 755 "$root/usr/bin/$stub"; done
 	# fstab's /data becomes data.mount on the board (systemd-fstab-generator), which verify does not run
 	printf '[Mount]\nWhat=/dev/mmcblk0p4\nWhere=/data\nType=ext4\n' >"$root/usr/lib/systemd/system/data.mount"
 	units=()
-	for u in "$tree"/package/rackwatch/*.service "$tree"/package/rackwatch/*.timer; do units+=("$root/usr/lib/systemd/system/$(basename "$u")"); done
+	for u in "$tree"/package/rackwatch/*.service "$tree"/package/rackwatch/*.timer "$tree"/package/rackwatch/*.path; do units+=("$root/usr/lib/systemd/system/$(basename "$u")"); done
 	verify() {
 		# systemd-analyze verify warns (and still exits 0) about many things: any line naming
 		# one of our units is a failure
@@ -110,6 +113,33 @@ if need systemd-analyze; then
 	}
 	check "systemd-analyze verify on ${#units[@]} units" verify
 fi
+
+# 4b. every unit of the package is installed by rackwatch.mk and enabled by post-build.sh (a unit
+#     left out of either is never started on the board), and the console's requests to root (D5)
+#     fit together: the path unit watches the spool root's helper reads, the factory reset's
+#     marker is the one the boot unit waits for, the tech login is in the group that may write
+units_installed() {
+	local mk="$tree/package/rackwatch/rackwatch.mk" post="$board/post-build.sh" bad=0 u name
+	for u in "$tree"/package/rackwatch/*.service "$tree"/package/rackwatch/*.timer "$tree"/package/rackwatch/*.path; do
+		name=$(basename "$u")
+		grep -qE "(^|[[:space:],])$name([[:space:],\\]|$)" "$mk" || { echo "rackwatch.mk does not install $name"; bad=1; }
+		# a unit started by another (a service started by its path or timer, or by a Requires=) needs no link
+		case "$name" in rackwatch-clock-save.service | rackwatch-console-requests.service) continue ;; esac
+		if [ "$name" = rackwatch-mark-good.service ]; then grep -q "$name" "$post" && continue; fi
+		grep -qE "(for unit in|ln -sf).*$name|^[[:space:]]+$name" "$post" || { echo "post-build.sh does not enable $name"; bad=1; }
+	done
+	local unitdir="$tree/package/rackwatch"
+	grep -qx 'PathExists=/run/rackwatch-console/requests/network.request' "$unitdir/rackwatch-console-requests.path" || { echo 'the path unit does not watch /run/rackwatch-console/requests/network.request'; bad=1; }
+	grep -qx 'PathExists=/run/rackwatch-console/requests/reset.request' "$unitdir/rackwatch-console-requests.path" || { echo 'the path unit does not watch /run/rackwatch-console/requests/reset.request'; bad=1; }
+	grep -qx 'ConditionPathExists=/data/.rackwatch-factory-reset' "$unitdir/rackwatch-factory-reset.service" || { echo 'rackwatch-factory-reset.service does not wait for /data/.rackwatch-factory-reset'; bad=1; }
+	grep -q '^MARKER=.rackwatch-factory-reset$' "$board/rootfs-overlay/usr/libexec/rackwatch/factory-reset" || { echo 'the factory-reset script does not look for .rackwatch-factory-reset'; bad=1; }
+	grep -qE '^[[:space:]]*tech .* [a-z,]*rwconsole[a-z,]* ' "$mk" || { echo 'the tech login is not in the group rwconsole (it could not write its requests)'; bad=1; }
+	# shellcheck disable=SC2016 # the line as post-build.sh has it, $TARGET unexpanded
+	grep -q 'ln -sf /data/network/10-rackwatch.network "$TARGET/etc/systemd/network/10-rackwatch.network"' "$post" \
+		|| { echo 'post-build.sh does not link /etc/systemd/network/10-rackwatch.network to /data'; bad=1; }
+	return "$bad"
+}
+check "every unit is installed by rackwatch.mk and enabled, and the console's requests to root fit together" units_installed
 
 # 5. RAUC: system.conf loads, and the bundle recipe makes a bundle that verifies against the CA
 #    (a throwaway CA here; the real signing key stays outside the tree and the image)
@@ -140,7 +170,7 @@ bundle_check() {
 	if find "$out/node_modules" -name '*.node' -exec file -b {} + | grep -v 'ARM aarch64'; then echo 'a native module is not for arm64'; return 1; fi
 	[ ! -e "$out/node_modules/better-sqlite3/build" ] || { echo "better-sqlite3's host build is in the bundle"; return 1; }
 	[ -s "$out/node_modules/better-sqlite3/binding.gyp" ] || { echo "better-sqlite3's sources (for Buildroot to compile) are missing"; return 1; }
-	for f in appliance.js webui/index.html agent.js console.js sock-diag-linux-arm64.node bin/rackwatch-console manifest.json; do
+	for f in appliance.js webui/index.html agent.js console.js console-root-helper.js sock-diag-linux-arm64.node bin/rackwatch-console manifest.json; do
 		[ -s "$out/$f" ] || { echo "missing in the bundle: $f"; return 1; }
 	done
 	# the console (D5): the technician's login shell runs the bundle's console.js, on the appliance's
@@ -150,6 +180,14 @@ bundle_check() {
 	grep -q "$(sed -n 's/^Environment=RW_DATA_DIR=//p' "$tree/package/rackwatch/rackwatch.service")" "$out/bin/rackwatch-console" \
 		|| { echo "bin/rackwatch-console's data dir is not rackwatch.service's"; return 1; }
 	(cd "$work" && node "$out/console.js" --help) | grep -q '^Usage: rackwatch-console' || { echo "the bundle's console.js does not run on its own"; return 1; }
+	# on the board the console asks root for network changes and resets through the spool the
+	# path unit watches, and the units run the bundle's root helper
+	grep -q "^: \"\${RW_CONSOLE_REQUESTS:=$(sed -n 's|^PathExists=\(.*\)/requests/network.request$|\1|p' "$tree/package/rackwatch/rackwatch-console-requests.path")}\"" "$out/bin/rackwatch-console" \
+		|| { echo "bin/rackwatch-console's requests dir is not the one rackwatch-console-requests.path watches"; return 1; }
+	(cd "$work" && node "$out/console-root-helper.js" --help) | grep -q '^Usage: console-root-helper' || { echo "the bundle's console-root-helper.js does not run on its own"; return 1; }
+	for u in rackwatch-console-init.service rackwatch-console-requests.service; do
+		grep -q '^ExecStart=/usr/bin/node /opt/rackwatch/console-root-helper.js ' "$tree/package/rackwatch/$u" || { echo "$u does not run /opt/rackwatch/console-root-helper.js"; return 1; }
+	done
 	node -e 'const m = require(process.argv[1]); if (m.console?.file !== "console.js") process.exit(1)' "$out/manifest.json" \
 		|| { echo "manifest.json does not name the console"; return 1; }
 	grep -q 'ln -sf /opt/rackwatch/bin/rackwatch-console .*/usr/bin/rackwatch-console' "$tree/package/rackwatch/rackwatch.mk" \

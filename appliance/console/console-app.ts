@@ -9,6 +9,8 @@ import path from 'node:path';
 import type { Alert } from '../../contract/alerting.js';
 import type { ConsoleOp, ConsoleOps } from '../../contract/console-api.js';
 import { isRwError } from '../../contract/errors.js';
+import type { BoardRequests } from './board-requests.js';
+import { renderResetRequest, type RequestStatus } from './console-requests.js';
 import type { LocalApiClient } from './local-api-client.js';
 import { checkStatic, describeSettings } from './network-settings.js';
 import type { NetworkStore, PendingChange } from './network-store.js';
@@ -36,6 +38,8 @@ export interface ConsoleAppDeps {
   /** argv of the log command (the board's: journalctl) */
   logCommand: string[];
   resetCommand?: string;
+  /** on the board: network changes and factory resets are requests to root (board-requests.ts) */
+  requests?: BoardRequests;
   /** the terminal's rows */
   rows: () => number;
   now: () => number;
@@ -170,11 +174,13 @@ export class ConsoleApp {
     for (;;) {
       const settings = this.deps.network.current();
       const options: MenuOption<'d' | 't' | 'b'>[] = [{ key: 'd', label: this.t('dhcp') }, { key: 't', label: this.t('staticAddr') }, { key: 'b', label: this.t('back') }];
+      const last = this.deps.requests?.lastStatus('network');
       this.show('network', [
         `${this.deps.iface} ${this.t('current')}: ${describeSettings(settings)}`,
         `${this.deps.iface} ${this.t('live')}: ${this.liveAddresses()}`,
         this.deps.network.file,
-      ], options.length);
+        ...(last ? [`${this.t('lastChange')} (${clockText(last.atMs)}): ${this.resultText(last)}`] : []),
+      ], options.length, true);
       const key = await this.deps.ui.choose(this.t('menu'), options);
       if (key === null || key === 'b') return;
       if (key === 'd') await this.applyNetwork({ mode: 'dhcp' });
@@ -192,13 +198,20 @@ export class ConsoleApp {
     }
   }
 
+  /** Root's answer as the technician reads it: applied, or refused / failed with the reason. */
+  private resultText(status: RequestStatus): string {
+    const word = { applied: this.t('resultApplied'), accepted: this.t('resultAccepted'), refused: this.t('resultRefused'), failed: this.t('failed') }[status.result];
+    return status.message ? `${word}: ${status.message}` : word;
+  }
+
   private async applyNetwork(settings: Parameters<NetworkStore['change']>[0]): Promise<void> {
     let pending: PendingChange;
     const reverted = new AbortController();
     try {
       pending = await this.deps.network.change(settings);
     } catch (e) {
-      await this.tell('network', [this.t('failed'), (e as Error).message]);
+      // refused by the board's root helper: nothing changed; anything else: the previous settings are back
+      await this.tell('network', [isRwError(e, 'RW_ERR_VALIDATION') ? this.t('problems') : this.t('failed'), (e as Error).message]);
       return;
     }
     // the window's end takes the change back even while the menu waits for a key
@@ -355,10 +368,24 @@ export class ConsoleApp {
       const r = await run(this.deps.resetCommand, [this.deps.dataDir]);
       return this.tell('factoryReset', [r.ok ? this.t('resetDone') : `${this.t('failed')}: ${r.out.trim()}`]);
     }
+    if (this.deps.requests) return this.requestReset(this.deps.requests);
     // without a reset command the data dir is erased here, only while no appliance holds it open
     await this.ask('status', {});
     if (this.applianceUp) return this.tell('factoryReset', [this.t('resetRunning')]);
     for (const entry of readdirSync(this.deps.dataDir)) rmSync(path.join(this.deps.dataDir, entry), { recursive: true, force: true });
     return this.tell('factoryReset', [this.t('resetDone'), this.deps.dataDir]);
+  }
+
+  /** On the board: root erases /data at the next boot and reboots now, given this boot's token. */
+  private async requestReset(requests: BoardRequests): Promise<void> {
+    let status: RequestStatus | null;
+    try {
+      const token = requests.readResetToken();
+      status = await requests.submit('reset', (id) => renderResetRequest(id, token));
+    } catch (e) {
+      return this.tell('factoryReset', [`${this.t('failed')}: ${(e as Error).message}`]);
+    }
+    if (status === null) return this.tell('factoryReset', [`${this.t('failed')}: ${this.t('noAnswer')}`]);
+    return this.tell('factoryReset', [status.result === 'accepted' ? this.t('resetAccepted') : this.resultText(status)]);
   }
 }

@@ -10,7 +10,8 @@ import { langOf } from './console-text.js';
 import { FullScreenUi, LineUi, type ConsoleUi } from './console-ui.js';
 import { LocalApiClient } from './local-api-client.js';
 import { consoleSocketPath } from './local-api-server.js';
-import { commandApplyHook, NetworkStore } from './network-store.js';
+import { BoardRequests, boardNetworkTarget } from './board-requests.js';
+import { commandApplyHook, localNetworkTarget, NETWORK_FILE, NetworkStore } from './network-store.js';
 
 async function main(): Promise<number> {
   let options;
@@ -31,13 +32,15 @@ async function main(): Promise<number> {
   const term = { input: process.stdin, output: process.stdout };
   const dumb = (process.env.TERM ?? 'dumb') === 'dumb' || !process.stdout.isTTY || !process.stdin.isTTY;
   const ui: ConsoleUi = dumb ? new LineUi(term) : new FullScreenUi(term);
-  const network = new NetworkStore({
-    dataDir, iface: options.iface, apply: commandApplyHook(options.applyCommand ?? null), clock: systemClock, confirmWindowMs: options.confirmSeconds * 1000,
-  });
+  // on the board the console's login may not write where networkd reads nor erase /data: it asks root
+  const requests = options.requestsDir ? new BoardRequests({ spool: path.resolve(options.requestsDir), clock: systemClock }) : null;
+  const networkFile = path.resolve(options.networkFile ?? path.join(dataDir, NETWORK_FILE));
+  const target = requests ? boardNetworkTarget(requests, networkFile) : localNetworkTarget(networkFile, commandApplyHook(options.applyCommand ?? null));
+  const network = new NetworkStore({ target, iface: options.iface, clock: systemClock, confirmWindowMs: options.confirmSeconds * 1000 });
   const app = new ConsoleApp({
     ui, api: new LocalApiClient(consoleSocketPath(dataDir)), network, dataDir, iface: options.iface, lang: options.lang ?? langOf(process.env),
     ...(options.logFile ? { logFile: options.logFile } : {}), logCommand: options.logCommand.split(' ').filter((w) => w !== ''),
-    ...(options.resetCommand ? { resetCommand: options.resetCommand } : {}),
+    ...(options.resetCommand ? { resetCommand: options.resetCommand } : {}), ...(requests ? { requests } : {}),
     rows: () => process.stdout.rows ?? 24, now: () => Date.now(),
   });
   await app.run();

@@ -20,19 +20,25 @@ export interface StaticInput {
   dns: string;
 }
 
+/** 4 or 6 for an address networkd takes as written; 0 otherwise (node's isIP also takes an IPv6 zone, `fe80::1%eth0`) */
+function isPlainIP(text: string): 0 | 4 | 6 {
+  return text.includes('%') ? 0 : (isIP(text) as 0 | 4 | 6);
+}
+
 /** Checks what the technician typed; returns the settings or the list of problems. */
 export function checkStatic(input: StaticInput): { ok: true; settings: NetworkSettings } | { ok: false; problems: string[] } {
   const problems: string[] = [];
-  const [ip = '', prefixText] = input.address.trim().split('/');
-  const family = isIP(ip);
+  const [ip = '', prefixText, ...more] = input.address.trim().split('/');
+  const family = isPlainIP(ip);
   if (family === 0) problems.push(`address: "${ip}" is not an IP address (write 192.168.1.20/24)`);
   const maxPrefix = family === 6 ? 128 : 32;
-  const prefix = prefixText === undefined ? (family === 6 ? 64 : 24) : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 1 || prefix > maxPrefix) problems.push(`address: the prefix /${prefixText ?? ''} must be 1–${maxPrefix}`);
+  // digits only: Number() would also take "0x18" or "2e1"
+  const prefix = prefixText === undefined ? (family === 6 ? 64 : 24) : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+  if (more.length > 0 || !Number.isInteger(prefix) || prefix < 1 || prefix > maxPrefix) problems.push(`address: the prefix /${[prefixText ?? '', ...more].join('/')} must be 1–${maxPrefix}`);
   const gateway = input.gateway.trim();
-  if (gateway !== '' && isIP(gateway) === 0) problems.push(`gateway: "${gateway}" is not an IP address`);
+  if (gateway !== '' && isPlainIP(gateway) === 0) problems.push(`gateway: "${gateway}" is not an IP address`);
   const dns = input.dns.split(/[\s,]+/).filter((d) => d !== '');
-  for (const d of dns) if (isIP(d) === 0) problems.push(`dns: "${d}" is not an IP address`);
+  for (const d of dns) if (isPlainIP(d) === 0) problems.push(`dns: "${d}" is not an IP address`);
   if (dns.length > MAX_DNS_SERVERS) problems.push(`dns: at most ${MAX_DNS_SERVERS} servers`);
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, settings: { mode: 'static', address: ip, prefix, gateway: gateway === '' ? null : gateway, dns } };

@@ -1,19 +1,23 @@
-// Writes the network settings to the data dir and applies them, with a confirm-or-revert window
-// like a display-mode change (D5): the new file is written atomically (core/private-files.ts), the
-// apply hook runs (on the board a script that has systemd-networkd reload it; in tests any
-// command), and unless the technician confirms within the window the previous file is put back and
-// applied again, so a wrong address typed on the console cannot lock the box off the network.
+// Changes the network settings with a confirm-or-revert window like a display-mode change (D5):
+// the new file is installed and applied through a NetworkTarget, and unless the technician
+// confirms within the window the previous file is installed and applied again, so a wrong address
+// typed on the console cannot lock the box off the network. Two targets: here, the file written
+// atomically in the data dir (core/private-files.ts) and the apply hook run (desktop, tests); on
+// the board, a request to root (board-requests.ts), because the console's login may not write
+// where systemd-networkd reads.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { RwError } from '../../contract/errors.js';
+import { isRwError, RwError } from '../../contract/errors.js';
 import type { Clock } from '../../core/clock.js';
 import { writeFileAtomic } from '../../core/private-files.js';
 import { parseNetworkFile, renderNetworkFile, type NetworkSettings } from './network-settings.js';
 
-export const NETWORK_FILE = path.join('network', '10-rackwatch.network');
+/** sorts before Buildroot's `<iface>.network` (DHCP): networkd takes the first file that matches */
+export const NETWORK_FILE_NAME = '10-rackwatch.network';
+export const NETWORK_FILE = path.join('network', NETWORK_FILE_NAME);
 /** systemd-networkd (its own user) must read it; it holds no secret */
-const NETWORK_FILE_MODE = 0o644;
+export const NETWORK_FILE_MODE = 0o644;
 /** RES: an apply hook that has not finished after this is killed and counts as failed */
 const APPLY_TIMEOUT_MS = 30_000;
 
@@ -31,10 +35,35 @@ export function commandApplyHook(command: string | null): ApplyHook {
   });
 }
 
+/** Where the settings file is installed and applied. */
+export interface NetworkTarget {
+  /** the installed file, shown on the network screen */
+  readonly file: string;
+  /** its text; null when there is none */
+  read(): string | null;
+  /** installs `text` (null: no file, the image's default) and has it applied; rejects when it was not */
+  install(text: string | null): Promise<void>;
+}
+
+/** The file (`<data-dir>/network/10-rackwatch.network` by default) written here, then the hook run with its path. */
+export function localNetworkTarget(file: string, apply: ApplyHook): NetworkTarget {
+  return {
+    file,
+    read: () => (existsSync(file) ? readFileSync(file, 'utf8') : null),
+    install: async (text) => {
+      if (text === null) rmSync(file, { force: true });
+      else {
+        mkdirSync(path.dirname(file), { recursive: true, mode: 0o750 });
+        writeFileAtomic(file, text, NETWORK_FILE_MODE);
+      }
+      await apply(file);
+    },
+  };
+}
+
 export interface NetworkStoreDeps {
-  dataDir: string;
+  target: NetworkTarget;
   iface: string;
-  apply: ApplyHook;
   clock: Clock;
   confirmWindowMs: number;
   /** told when an unconfirmed change was taken back (or taking it back failed) */
@@ -55,11 +84,12 @@ export class NetworkStore {
   constructor(private readonly deps: NetworkStoreDeps) {}
 
   get file(): string {
-    return path.join(this.deps.dataDir, NETWORK_FILE);
+    return this.deps.target.file;
   }
 
   current(): NetworkSettings {
-    return existsSync(this.file) ? parseNetworkFile(readFileSync(this.file, 'utf8')) : { mode: 'dhcp' };
+    const text = this.deps.target.read();
+    return text === null ? { mode: 'dhcp' } : parseNetworkFile(text);
   }
 
   get hasPendingChange(): boolean {
@@ -69,13 +99,12 @@ export class NetworkStore {
   /** Writes and applies `settings`; a failed apply restores the previous file at once. */
   async change(settings: NetworkSettings): Promise<PendingChange> {
     if (this.pending) throw new RwError('RW_ERR_CONFLICT', 'a network change is waiting to be confirmed');
-    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o750 });
-    const previous = existsSync(this.file) ? readFileSync(this.file, 'utf8') : null;
-    writeFileAtomic(this.file, renderNetworkFile(this.deps.iface, settings), NETWORK_FILE_MODE);
+    const previous = this.deps.target.read();
     try {
-      await this.deps.apply(this.file);
+      await this.deps.target.install(renderNetworkFile(this.deps.iface, settings));
     } catch (e) {
-      await this.restore(previous);
+      // refused (RW_ERR_VALIDATION): nothing was installed, nothing to restore
+      if (!isRwError(e, 'RW_ERR_VALIDATION')) await this.restore(previous);
       throw e;
     }
     const deadlineMs = this.deps.clock.now() + this.deps.confirmWindowMs;
@@ -111,8 +140,6 @@ export class NetworkStore {
   }
 
   private async restore(previous: string | null): Promise<void> {
-    if (previous === null) rmSync(this.file, { force: true });
-    else writeFileAtomic(this.file, previous, NETWORK_FILE_MODE);
-    await this.deps.apply(this.file);
+    await this.deps.target.install(previous);
   }
 }

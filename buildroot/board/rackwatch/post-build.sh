@@ -12,6 +12,10 @@ if [ "${2:-}" = --no-rauc ]; then RAUC=no; fi
 
 # read-only root: what must persist is linked to /data
 ln -sf /data/hostname "$TARGET/etc/hostname"
+# the network settings the console asks root for (D5): root installs them on /data; the name
+# sorts before Buildroot's eth0.network (DHCP), so networkd takes ours
+mkdir -p "$TARGET/etc/systemd/network"
+ln -sf /data/network/10-rackwatch.network "$TARGET/etc/systemd/network/10-rackwatch.network"
 mkdir -p "$TARGET/data" "$TARGET/boot"
 
 # the technician's login shell; dropbear refuses a login whose shell is not in /etc/shells
@@ -25,16 +29,19 @@ ln -sf /dev/null "$TARGET/etc/systemd/system/ModemManager.service"
 wants="$TARGET/etc/systemd/system/multi-user.target.wants"
 sysinit="$TARGET/etc/systemd/system/sysinit.target.wants"
 timers="$TARGET/etc/systemd/system/timers.target.wants"
-mkdir -p "$wants" "$sysinit" "$timers"
+paths="$TARGET/etc/systemd/system/paths.target.wants"
+mkdir -p "$wants" "$sysinit" "$timers" "$paths"
 for unit in rackwatch.service rackwatch-setup-issue.service; do
 	ln -sf "/usr/lib/systemd/system/$unit" "$wants/$unit"
 done
 if [ "$RAUC" = yes ]; then
 	ln -sf /usr/lib/systemd/system/rackwatch-mark-good.service "$wants/rackwatch-mark-good.service"
 fi
-for unit in rackwatch-firstboot.service rackwatch-clock-restore.service; do
+for unit in rackwatch-firstboot.service rackwatch-clock-restore.service rackwatch-factory-reset.service \
+	rackwatch-console-init.service; do
 	ln -sf "/usr/lib/systemd/system/$unit" "$sysinit/$unit"
 done
+ln -sf /usr/lib/systemd/system/rackwatch-console-requests.path "$paths/rackwatch-console-requests.path"
 ln -sf /usr/lib/systemd/system/rackwatch-clock-save.timer "$timers/rackwatch-clock-save.timer"
 
 [ "$RAUC" = yes ] || exit 0

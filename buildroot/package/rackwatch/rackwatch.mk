@@ -36,7 +36,9 @@ define RACKWATCH_INSTALL_INIT_SYSTEMD
 	$(foreach unit,rackwatch.service rackwatch-firstboot.service \
 		rackwatch-mark-good.service rackwatch-clock-restore.service \
 		rackwatch-clock-save.service rackwatch-clock-save.timer \
-		rackwatch-setup-issue.service,
+		rackwatch-setup-issue.service rackwatch-factory-reset.service \
+		rackwatch-console-init.service rackwatch-console-requests.path \
+		rackwatch-console-requests.service,
 		$(INSTALL) -D -m 0644 $(RACKWATCH_PKGDIR)/$(unit) \
 			$(TARGET_DIR)/usr/lib/systemd/system/$(unit)
 	)
@@ -45,10 +47,12 @@ endef
 RACKWATCH_TECH_PASSWD = $(call qstrip,$(BR2_PACKAGE_RACKWATCH_TECH_PASSWD_HASH))
 
 # the appliance's own user (dialout: the modem's tty); the technician's login lands in
-# rackwatch-console and may talk to the appliance's local socket (group rackwatch)
+# rackwatch-console and may talk to the appliance's local socket (group rackwatch) and write
+# requests to root (group rwconsole, made here: /run/rackwatch-console/requests; the appliance's
+# user is not in it)
 define RACKWATCH_USERS
 	rackwatch -1 rackwatch -1 * /data/rackwatch - dialout rackwatch appliance
-	tech -1 tech -1 $(if $(RACKWATCH_TECH_PASSWD),$(RACKWATCH_TECH_PASSWD),*) /home/tech /usr/bin/rackwatch-console rackwatch field technician
+	tech -1 tech -1 $(if $(RACKWATCH_TECH_PASSWD),$(RACKWATCH_TECH_PASSWD),*) /home/tech /usr/bin/rackwatch-console rackwatch,rwconsole field technician
 endef
 
 $(eval $(generic-package))

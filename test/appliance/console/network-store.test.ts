@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { isRwError, RwError } from '../../../contract/errors.js';
-import { NetworkStore, NETWORK_FILE } from '../../../appliance/console/network-store.js';
+import { localNetworkTarget, NetworkStore, NETWORK_FILE } from '../../../appliance/console/network-store.js';
 import type { NetworkSettings } from '../../../appliance/console/network-settings.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { VirtualClock } from '../../helpers/virtual-clock.js';
@@ -19,12 +19,12 @@ function setup(t: { teardown(fn: () => unknown): void }, failApply: () => boolea
   const applied: string[] = [];
   const reverted: { ok: boolean }[] = [];
   const store = new NetworkStore({
-    dataDir, iface: 'eth0', clock, confirmWindowMs: WINDOW_MS,
-    apply: (file) => {
+    iface: 'eth0', clock, confirmWindowMs: WINDOW_MS,
+    target: localNetworkTarget(path.join(dataDir, NETWORK_FILE), (file) => {
       // what systemd-networkd would read at this moment
       applied.push(existsSync(file) ? (/^(Address=.*|DHCP=yes)$/m.exec(readFileSync(file, 'utf8'))?.[1] ?? '?') : 'none');
       return failApply() ? Promise.reject(new RwError('RW_ERR_NETWORK_APPLY', 'networkctl failed')) : Promise.resolve();
-    },
+    }),
     onReverted: (o) => reverted.push(o),
   });
   return { store, clock, applied, file: path.join(dataDir, NETWORK_FILE), reverted };
