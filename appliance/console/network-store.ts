@@ -78,8 +78,15 @@ export interface PendingChange {
   revert(): Promise<void>;
 }
 
+interface Pending {
+  timer: unknown;
+  previous: string | null;
+  /** the taking back under way (the window's end or the technician's), which revert() waits for */
+  restoring?: Promise<void>;
+}
+
 export class NetworkStore {
-  private pending: { timer: unknown; previous: string | null } | null = null;
+  private pending: Pending | null = null;
 
   constructor(private readonly deps: NetworkStoreDeps) {}
 
@@ -108,7 +115,7 @@ export class NetworkStore {
       throw e;
     }
     const deadlineMs = this.deps.clock.now() + this.deps.confirmWindowMs;
-    const pending = { previous, timer: null as unknown };
+    const pending: Pending = { previous, timer: null };
     pending.timer = this.deps.clock.setTimeout(() => {
       void this.takeBack(pending).then(
         () => this.deps.onReverted?.({ ok: true }),
@@ -132,11 +139,16 @@ export class NetworkStore {
     if (this.pending) await this.takeBack(this.pending);
   }
 
-  private async takeBack(pending: { timer: unknown; previous: string | null }): Promise<void> {
-    if (this.pending !== pending) return;
+  /** Puts the previous file back once; a second call (the console's revert after the window's end) waits for the first. */
+  private takeBack(pending: Pending): Promise<void> {
+    if (pending.restoring) return pending.restoring;
+    if (this.pending !== pending) return Promise.resolve();
     this.deps.clock.clearTimeout(pending.timer);
     this.pending = null;
-    await this.restore(pending.previous);
+    // on the board restoring is a request to root that takes a moment: "the previous settings
+    // are back" must not be said before they are
+    pending.restoring = this.restore(pending.previous);
+    return pending.restoring;
   }
 
   private async restore(previous: string | null): Promise<void> {

@@ -3,60 +3,16 @@
 // /data/network and /data, and recording stand-ins for networkctl and the reboot. A good request
 // is installed (rendered by root) and applied; anything else is refused with the reason in the
 // status file while the installed file stays as it was, byte for byte, and nothing is run.
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import t from 'tap';
-import { parseStatus, renderNetworkRequest, renderResetRequest } from '../../../appliance/console/console-requests.js';
+import { renderNetworkRequest, renderResetRequest } from '../../../appliance/console/console-requests.js';
 import { FACTORY_RESET_MARKER } from '../../../appliance/console/root-helper.js';
-import { ROOT } from '../../helpers/appliance-harness.js';
-import { runCommand } from '../../helpers/run-command.js';
+import { boardRootHelper as board } from '../../helpers/board-root-helper.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
-const HELPER = path.join(ROOT, 'dist', 'console-root-helper.js');
 const ID = '00112233aabbccdd';
-
-interface Board {
-  spool: string;
-  networkFile: string;
-  dataRoot: string;
-  /** each networkctl / reboot call, one line of its arguments */
-  calls: () => string[];
-  run: (command: 'init' | 'serve', env?: Record<string, string>) => Promise<{ code: number | null; out: string }>;
-  request: (kind: 'network' | 'reset', text: string | Buffer) => void;
-  status: (kind: 'network' | 'reset') => ReturnType<typeof parseStatus>;
-}
-
-async function board(t: Parameters<typeof tempDir>[0], o: { networkctlFails?: boolean } = {}): Promise<Board> {
-  const dir = tempDir(t, 'rw-root-');
-  const spool = path.join(dir, 'run', 'rackwatch-console');
-  const dataRoot = path.join(dir, 'data');
-  mkdirSync(path.join(dataRoot, 'network'), { recursive: true });
-  const log = path.join(dir, 'calls.log');
-  const stub = (name: string, fail: boolean): string => {
-    const file = path.join(dir, name);
-    writeFileSync(file, `#!/bin/sh\necho "${name} $*" >> '${log}'\n${fail ? 'echo "Failed to connect to bus: No such file or directory" >&2; exit 1\n' : ''}`);
-    chmodSync(file, 0o755);
-    return file;
-  };
-  // the console's group: here the test's own group, so that the chown works without root
-  const groupFile = path.join(dir, 'group');
-  writeFileSync(groupFile, `root:x:0:\nrwconsole:x:${process.getgid?.() ?? 0}:tech\n`);
-  const env = {
-    RW_CONSOLE_SPOOL: spool, RW_NETWORK_DIR: path.join(dataRoot, 'network'), RW_BOARD_DATA: dataRoot, RW_GROUP_FILE: groupFile,
-    RW_NETWORKCTL: stub('networkctl', o.networkctlFails ?? false), RW_REBOOT_COMMAND: `${stub('reboot', false)} --no-block`,
-  };
-  const b: Board = {
-    spool, dataRoot, networkFile: path.join(dataRoot, 'network', '10-rackwatch.network'),
-    calls: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : []),
-    run: async (command, extra = {}) => runCommand(process.execPath, [HELPER, command], { env: { ...env, ...extra } }),
-    request: (kind, text) => writeFileSync(path.join(spool, 'requests', `${kind}.request`), text),
-    status: (kind) => (existsSync(path.join(spool, `${kind}.status`)) ? parseStatus(readFileSync(path.join(spool, `${kind}.status`), 'utf8')) : null),
-  };
-  const init = await b.run('init');
-  if (init.code !== 0) throw new Error(`init failed: ${init.out}`);
-  return b;
-}
 
 const mode = (file: string): string => (statSync(file).mode & 0o777).toString(8);
 
