@@ -63,7 +63,28 @@ export const monotonicMs = (): number => performance.now();
  * a promise round-trip through the thread pool (notes/performance.md, "Agent sampling cost").
  */
 export function readRootFile(root: string, relativePath: string): string {
-  return readFileSync(path.join(root, relativePath), UTF8);
+  return readFileSync(rootPath(root, relativePath), UTF8);
+}
+
+/** root + relative path → joined path: path.join runs in V8's interpreter at every call (agent/main.ts) */
+const joinedPaths = new Map<string, Map<string, string>>();
+
+/** path.join(root, relativePath), joined once per pair (collectors read the same few files every interval). */
+function rootPath(root: string, relativePath: string): string {
+  let byRoot = joinedPaths.get(root);
+  if (!byRoot) {
+    if (joinedPaths.size >= 16) joinedPaths.clear();
+    byRoot = new Map();
+    joinedPaths.set(root, byRoot);
+  }
+  let joined = byRoot.get(relativePath);
+  if (joined === undefined) {
+    joined = path.join(root, relativePath);
+    // bounded: the collectors' fixed files; a caller with varying paths (tests' fixture roots) starts over
+    if (byRoot.size >= 256) byRoot.clear();
+    byRoot.set(relativePath, joined);
+  }
+  return joined;
 }
 
 /**
