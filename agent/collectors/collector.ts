@@ -13,8 +13,9 @@ export interface Collector {
   /** The contract's collector name (S2 switches and intervals); shown in logs when it fails. */
   readonly name: CollectorName;
   /**
-   * Samples stamped with `t` (unix seconds). Throws when its source cannot be read; the sampler
-   * logs that under `name` and still runs the other collectors.
+   * Samples stamped with `t` (unix seconds), new objects at every call (the sampler rounds their
+   * values in place). Throws when its source cannot be read; the sampler logs that under `name`
+   * and still runs the other collectors.
    */
   collect(t: number): Sample[] | Promise<Sample[]>;
   /** Closes what it keeps open between rounds; called when it is switched off or the agent stops. */
