@@ -3,10 +3,11 @@
 //
 //   node scripts/build.mjs && node scripts/bench/run.mjs scripts/bench/agent-floor.ts [--seconds 60] [--interval 1] [--warmup 10]
 //
-// Three processes side by side for the same window: collectors-only.js (every collector of the
+// Four processes side by side for the same window: collectors-only.js (every collector of the
 // agent through its sampler and scheduler at the interval, with V8's optimizing compiler off as
-// in the agent; no MQTT, no queue, no JSON), the same program with `--idle` (bare Node: a timer
-// at the same instants and nothing else), and node_exporter scraped at the interval. CPU from
+// in the agent; no MQTT, no queue, no JSON), the same with the optimizing compiler on, the same
+// program with `--idle` (bare Node: a timer at the same instants and nothing else), and
+// node_exporter scraped at the interval. CPU from
 // /proc/<pid>/stat over the window, per round and per scrape; RSS peaks (collectors-only.js is
 // the benchmark's unminified bundle with an inline source map, so its RSS is above what the
 // agent's minified bundle would take for the same code).
@@ -66,30 +67,31 @@ function startCounted(what: string, command: string, argv: string[]): { child: C
 let stopping = false;
 
 const collectorsOnly = startCounted('collectors-only', process.execPath, [child, '--interval', String(intervalS), '--addon', addon]);
+const optimized = startCounted('collectors-only --opt', process.execPath, [child, '--interval', String(intervalS), '--addon', addon, '--opt']);
 const bare = startCounted('bare Node', process.execPath, [child, '--interval', String(intervalS), '--idle']);
 const exporter = await startScrapedExporter(intervalS, (argv) => {
   const c = spawn(NODE_EXPORTER, argv, { stdio: 'ignore' });
   children.push(c);
   return c;
 });
-const pids = { collectors: collectorsOnly.child.pid as number, bare: bare.child.pid as number, exporter: exporter.child.pid as number };
+const pids = { collectors: collectorsOnly.child.pid as number, optimized: optimized.child.pid as number, bare: bare.child.pid as number, exporter: exporter.child.pid as number };
 const rss = new RssSampler(() => pids, 250);
 rss.start();
 
 await sleep(warmupS * 1000);
-const cpu0 = { collectors: cpuSeconds(pids.collectors) ?? 0, bare: cpuSeconds(pids.bare) ?? 0, exporter: cpuSeconds(pids.exporter) ?? 0 };
-const counts0 = { collectors: collectorsOnly.rounds(), bare: bare.rounds(), exporter: exporter.scrapes };
+const cpu0 = { collectors: cpuSeconds(pids.collectors) ?? 0, optimized: cpuSeconds(pids.optimized) ?? 0, bare: cpuSeconds(pids.bare) ?? 0, exporter: cpuSeconds(pids.exporter) ?? 0 };
+const counts0 = { collectors: collectorsOnly.rounds(), optimized: optimized.rounds(), bare: bare.rounds(), exporter: exporter.scrapes };
 const busy0 = machineBusySeconds() ?? 0;
 const startMs = performance.now();
 await sleep(seconds * 1000);
-const cpu1 = { collectors: cpuSeconds(pids.collectors) ?? 0, bare: cpuSeconds(pids.bare) ?? 0, exporter: cpuSeconds(pids.exporter) ?? 0 };
-const counts1 = { collectors: collectorsOnly.rounds(), bare: bare.rounds(), exporter: exporter.scrapes };
+const cpu1 = { collectors: cpuSeconds(pids.collectors) ?? 0, optimized: cpuSeconds(pids.optimized) ?? 0, bare: cpuSeconds(pids.bare) ?? 0, exporter: cpuSeconds(pids.exporter) ?? 0 };
+const counts1 = { collectors: collectorsOnly.rounds(), optimized: optimized.rounds(), bare: bare.rounds(), exporter: exporter.scrapes };
 const busy1 = machineBusySeconds() ?? 0;
 const endMs = performance.now();
 stopping = true;
 await exporter.stopScraping();
 rss.stop();
-const hwm = { collectors: memoryStatus(pids.collectors)?.hwmKb, bare: memoryStatus(pids.bare)?.hwmKb, exporter: memoryStatus(pids.exporter)?.hwmKb };
+const hwm = { collectors: memoryStatus(pids.collectors)?.hwmKb, optimized: memoryStatus(pids.optimized)?.hwmKb, bare: memoryStatus(pids.bare)?.hwmKb, exporter: memoryStatus(pids.exporter)?.hwmKb };
 
 const per = (who: keyof typeof cpu0): number => (cpu1[who] - cpu0[who]) / Math.max(1, counts1[who] - counts0[who]);
 const exporterMs = per('exporter') * 1000;
@@ -107,6 +109,7 @@ process.stdout.write([
   '| process | CPU | against node_exporter | rounds / scrapes | RSS peak |',
   '|---|---|---|---|---|',
   row('collectors only (every collector, the agent\'s sampler and scheduler, --no-opt)', 'collectors', 'round'),
+  row('the same with V8\'s optimizing compiler on', 'optimized', 'round'),
   row('bare Node (a timer at the same instants)', 'bare', 'round'),
   row('node_exporter', 'exporter', 'scrape'),
   '',
