@@ -314,6 +314,15 @@ export class DiskQueue {
     }
     if (this.#writeFd === null) this.#writeFd = openSync(this.#path(tail), 'a', 0o600);
     writeSync(this.#writeFd, line);
+    // the reader has read everything before this record (the normal case: the appliance keeps
+    // up): it takes the record from here rather than reading back and decoding what was just written
+    if (this.#readSeq === tail.seq && this.#readOffset === tail.bytes) {
+      this.#ahead.push({
+        id: { seq: tail.seq, index: this.#cursorIndex + this.#ahead.length },
+        t, payload: line.slice(line.indexOf('\t') + 1, -1), end: tail.bytes + bytes,
+      });
+      this.#readOffset = tail.bytes + bytes;
+    }
     tail.bytes += bytes;
     tail.records++;
     tail.lastT = Math.max(tail.lastT, t);

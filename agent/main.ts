@@ -117,7 +117,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 2;
   }
 
-  const collectorContext: CollectorContext = { root, clock, log };
+  // the process checks' reading of /proc, also fed by the top-processes collector's (S18)
+  const processTable = new ProcessTable(root);
+  const collectorContext: CollectorContext = { root, clock, log, processes: processTable };
   const plan = createCollectionPlan({
     clock, log: log.child('plan'),
     createCollector: (name) => createCollector(name, collectorContext),
@@ -151,7 +153,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const outbox = new CheckOutbox({ send: (payload, done) => session.publishChecks(payload, done), log: checksLog });
   const checks = createCheckScheduler({
     clock, log: checksLog,
-    context: { scripts: new ScriptRunner({ allowedDirs: checkDirsOf(options) }), logPositions, processes: new ProcessTable(root) },
+    context: { scripts: new ScriptRunner({ allowedDirs: checkDirsOf(options) }), logPositions, processes: processTable },
     onResults: (results) => outbox.add(results),
     onRoundEnd: () => logPositions.save(),
   });
@@ -221,6 +223,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   await checks.stop();
   logPositions.save();
   await plan.stop();
+  processTable.close();
   await session.stop();
   queue.close();
   log.info('stopped', { queued: queue.waiting });

@@ -10,7 +10,7 @@
 // steady interval for the agent; a sample from a collector with another interval carries that
 // interval as its own `i` (contract/metrics.ts), which is the step of the RRD file it goes to.
 import type { MetricsBatch, Sample } from '../contract/metrics.js';
-import { valuesToSend } from '../contract/value-precision.js';
+import { roundValuesInPlace } from '../contract/value-precision.js';
 import type { Logger } from '../core/logger.js';
 import { isSnapshotCollector, type AnyCollector, type SnapshotParts } from './collectors/collector.js';
 
@@ -44,7 +44,11 @@ export function createSampler(deps: SamplerDeps): Sampler {
           if (isSnapshotCollector(collector)) {
             round.snapshot = { ...round.snapshot, ...await collector.snapshot(t) };
           } else {
-            for (const sample of await collector.collect(t)) round.samples.push({ ...sample, v: valuesToSend(sample.v) });
+            // a collector's samples are new objects at every call (collector.ts): rounded in place
+            for (const sample of await collector.collect(t)) {
+              roundValuesInPlace(sample.v);
+              round.samples.push(sample);
+            }
           }
           if (failing.delete(collector.name)) deps.log.info('collector recovered', { collector: collector.name });
         } catch (error) {

@@ -19,3 +19,15 @@ export function valuesToSend(values: Readonly<Record<string, number | null>>): R
   }
   return out;
 }
+
+/**
+ * The same, in place: the agent's sampler rounds the samples its collectors hand over (fresh
+ * objects at every call), with no copy of each sample per interval (S3: the agent's footprint).
+ */
+export function roundValuesInPlace(values: Record<string, number | null>): void {
+  for (const field of Object.keys(values)) {
+    const v = values[field];
+    if (v === undefined) values[field] = null;
+    else if (v !== null && !Number.isInteger(v)) values[field] = toSentPrecision(v);
+  }
+}

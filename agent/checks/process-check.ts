@@ -52,8 +52,8 @@ export class ProcessCheck {
 
   constructor(private readonly spec: ProcessCheckSpec, opts: ProcessCheckOptions = {}) {
     const root = opts.root ?? '/';
-    // a table of its own is read afresh at every run
-    this.table = opts.table ?? new ProcessTable(root, 0, opts.nowMs);
+    // a table of its own is read afresh at every run, and keeps no file open (nothing closes it)
+    this.table = opts.table ?? new ProcessTable(root, 0, opts.nowMs, 0);
     this.users = new UserNames(root);
   }
 

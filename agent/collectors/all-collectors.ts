@@ -14,7 +14,7 @@ import { createNetworkCollector } from './network.js';
 import { createRoutesCollector } from './routes.js';
 import { createTcpCollector } from './tcp.js';
 import { TcpTables } from './tcp-tables.js';
-import { createTopProcessesCollector } from './top-processes.js';
+import { createTopProcessesCollector, type ProcessReadingSink } from './top-processes.js';
 import { createVisitorsCollector } from './visitors.js';
 
 export interface CollectorContext {
@@ -24,6 +24,8 @@ export interface CollectorContext {
   log: Logger;
   /** read once per instant for both tcp and visitors; created on first use */
   tcpTables?: TcpTables;
+  /** takes the top-processes collector's readings of /proc (the process checks' table) */
+  processes?: ProcessReadingSink;
 }
 
 export function createCollector(name: CollectorName, context: CollectorContext): AnyCollector {
@@ -37,7 +39,7 @@ export function createCollector(name: CollectorName, context: CollectorContext):
     case 'disk': return createDiskCollector({ root });
     case 'tcp': return createTcpCollector({ root, tables: context.tcpTables ??= new TcpTables(root, { log: context.log.child('tcp') }) });
     case 'routes': return createRoutesCollector({ root });
-    case 'top': return createTopProcessesCollector({ root });
+    case 'top': return createTopProcessesCollector({ root, ...(context.processes ? { sink: context.processes } : {}) });
     case 'visitors': return createVisitorsCollector({ root, tables: context.tcpTables ??= new TcpTables(root, { log: context.log.child('tcp') }) });
   }
 }

@@ -13,8 +13,9 @@ export interface Collector {
   /** The contract's collector name (S2 switches and intervals); shown in logs when it fails. */
   readonly name: CollectorName;
   /**
-   * Samples stamped with `t` (unix seconds). Throws when its source cannot be read; the sampler
-   * logs that under `name` and still runs the other collectors.
+   * Samples stamped with `t` (unix seconds), new objects at every call (the sampler rounds their
+   * values in place). Throws when its source cannot be read; the sampler logs that under `name`
+   * and still runs the other collectors.
    */
   collect(t: number): Sample[] | Promise<Sample[]>;
   /** Closes what it keeps open between rounds; called when it is switched off or the agent stops. */
@@ -63,7 +64,28 @@ export const monotonicMs = (): number => performance.now();
  * a promise round-trip through the thread pool (notes/performance.md, "Agent sampling cost").
  */
 export function readRootFile(root: string, relativePath: string): string {
-  return readFileSync(path.join(root, relativePath), UTF8);
+  return readFileSync(rootPath(root, relativePath), UTF8);
+}
+
+/** root + relative path → joined path: path.join runs in V8's interpreter at every call (agent/main.ts) */
+const joinedPaths = new Map<string, Map<string, string>>();
+
+/** path.join(root, relativePath), joined once per pair (collectors read the same few files every interval). */
+function rootPath(root: string, relativePath: string): string {
+  let byRoot = joinedPaths.get(root);
+  if (!byRoot) {
+    if (joinedPaths.size >= 16) joinedPaths.clear();
+    byRoot = new Map();
+    joinedPaths.set(root, byRoot);
+  }
+  let joined = byRoot.get(relativePath);
+  if (joined === undefined) {
+    joined = path.join(root, relativePath);
+    // bounded: the collectors' fixed files; a caller with varying paths (tests' fixture roots) starts over
+    if (byRoot.size >= 256) byRoot.clear();
+    byRoot.set(relativePath, joined);
+  }
+  return joined;
 }
 
 /**

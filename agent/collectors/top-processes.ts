@@ -6,7 +6,7 @@
 // This is the agent's most expensive collector (it reads a file or two per process), so it is
 // built to be cheap (notes/performance.md, "Agent sampling cost"):
 // - one pass over /proc: /proc/<pid>/stat gives CPU ticks, start time and RSS pages in one read
-//   (no statm, no status), from a file kept open across rounds (open-stat-files.ts: one pread
+//   (no statm, no status), from a file kept open across rounds (open-proc-files.ts: one pread
 //   instead of four system calls); /proc/<pid>/io the storage bytes, not asked of kernel
 //   threads, which have none of their own, nor of a process that used no CPU since the last
 //   round, and read in one call into Node's C++ (readFileSync's UTF-8 path opens, reads and
@@ -23,8 +23,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Snapshot } from '../../contract/metrics.js';
-import { readRootFile, UTF8, type SnapshotParts, type SyncSnapshotCollector } from './collector.js';
-import { OpenStatFiles } from './open-stat-files.js';
+import { monotonicMs, readRootFile, UTF8, type SnapshotParts, type SyncSnapshotCollector } from './collector.js';
+import { OpenProcFiles } from './open-proc-files.js';
 import { systemConstants } from './system-constants.js';
 import { UserNames } from './user-names.js';
 
@@ -48,6 +48,28 @@ export interface ProcStat {
 }
 
 const PF_KTHREAD = 0x00200000;
+
+/** One user-space process of a reading of /proc (kernel threads are left out). */
+export interface ProcessEntry {
+  pid: number;
+  /** the kernel's name (comm), at most 15 characters */
+  comm: string;
+  cpuTicks: number;
+  startTicks: number;
+  rssPages: number;
+}
+
+/**
+ * Takes the collector's reading of /proc for the process checks (agent/checks/process-table.ts),
+ * which then need no reading of their own in the seconds the collector runs: one pass over
+ * /proc per second serves both (S1, S18).
+ */
+export interface ProcessReadingSink {
+  /** whether anyone wants readings now (no list is built when not) */
+  wanted(): boolean;
+  /** `atMs`: monotonic time of the reading (monotonicMs) */
+  offer(atMs: number, entries: ProcessEntry[]): void;
+}
 
 /** The decimal number in text[start, end), or -1 (the fields used are never negative). */
 function decimal(text: string, start: number, end: number): number {
@@ -168,6 +190,10 @@ export interface TopProcessesOptions {
   ticksPerSecond?: number;
   /** stat files kept open at most (the rest are opened at each round) */
   maxOpenFiles?: number;
+  /** receives each reading of /proc when it wants one */
+  sink?: ProcessReadingSink;
+  /** monotonic ms, the time of a reading handed to `sink` (the sink's own clock) */
+  nowMs?: () => number;
 }
 
 export interface TopProcessesCollector extends SyncSnapshotCollector {
@@ -186,7 +212,7 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
   const { pageSize, ticksPerSecond } = { ...systemConstants(), ...options };
   const users = new UserNames(root);
   const memo = new Map<number, ProcessMemo>();
-  const statFiles = new OpenStatFiles(procDir, options.maxOpenFiles);
+  const statFiles = new OpenProcFiles(procDir, options.maxOpenFiles);
   const stat: ProcStat = { kernelThread: false, cpuTicks: 0, startTicks: 0, rssPages: 0, nameStart: 0, nameEnd: 0 };
   let round = 0;
   let previousUptimeS = -1;
@@ -218,6 +244,8 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
       const byCpu = new TopList();
       const byMemory = new TopList();
       const byIo = new TopList();
+      const atMs = (options.nowMs ?? monotonicMs)();
+      const shared: ProcessEntry[] | null = options.sink?.wanted() ? [] : null;
 
       for (const entry of readdirSync(procDir)) {
         const first = entry.charCodeAt(0);
@@ -225,6 +253,9 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
         const pid = Number(entry);
         const statText = statFiles.read(pid, entry);
         if (statText === null || !parseProcStat(statText, stat)) continue; // exited since the directory was listed
+        if (shared && !stat.kernelThread) {
+          shared.push({ pid, comm: statText.slice(stat.nameStart, stat.nameEnd), cpuTicks: stat.cpuTicks, startTicks: stat.startTicks, rssPages: stat.rssPages });
+        }
 
         let known = memo.get(pid);
         if (known && known.startTicks !== stat.startTicks) known = undefined; // the pid was reused
@@ -278,6 +309,7 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
       for (const [pid, remembered] of memo) if (remembered.round !== round) memo.delete(pid);
       for (const pid of statFiles.pids()) if (!memo.has(pid)) statFiles.forget(pid);
       previousUptimeS = uptimeS;
+      if (shared) options.sink?.offer(atMs, shared);
       if (!(elapsedS > 0)) return {};
 
       users.refresh();

@@ -1,4 +1,6 @@
-// User names for uids, from /etc/passwd (cached; re-read when the file changes). Users that only
+// User names for uids, from /etc/passwd (cached; re-read when the file changes, which is looked
+// at once every 10 s at most: a stat builds four Date objects in V8's interpreter, and the
+// top-processes collector asks every second; a user added shows by name within 10 s). Users that only
 // a directory service knows (LDAP, SSSD) are not in the file: they show as their uid, which is
 // what `ps` prints too when it cannot resolve one.
 import { readFileSync, statSync } from 'node:fs';
@@ -16,17 +18,26 @@ export function parsePasswd(text: string): Map<number, string> {
   return names;
 }
 
+/** how often at most /etc/passwd is looked at */
+export const USER_NAMES_CHECK_MS = 10_000;
+
 export class UserNames {
   readonly #file: string;
+  readonly #nowMs: () => number;
   #names = new Map<number, string>();
   #loadedMtimeMs = -1;
+  #checkedAtMs = -Infinity;
 
-  constructor(root = '/') {
+  constructor(root = '/', nowMs: () => number = () => performance.now()) {
     this.#file = path.join(root, 'etc/passwd');
+    this.#nowMs = nowMs;
   }
 
-  /** Re-reads the file if it changed since the last call (one stat). */
+  /** Re-reads the file if it changed (one stat, at most every USER_NAMES_CHECK_MS). */
   refresh(): void {
+    const now = this.#nowMs();
+    if (now - this.#checkedAtMs < USER_NAMES_CHECK_MS) return;
+    this.#checkedAtMs = now;
     try {
       const mtimeMs = statSync(this.#file).mtimeMs;
       if (mtimeMs === this.#loadedMtimeMs) return;

@@ -33,9 +33,9 @@ import { createCollector, type CollectorContext } from '../../agent/collectors/a
 import { loadSockDiag, sockDiagAddonName } from '../../agent/collectors/sock-diag.js';
 import { TcpTables } from '../../agent/collectors/tcp-tables.js';
 import { isSnapshotCollector, type AnyCollector } from '../../agent/collectors/collector.js';
+import { NODE_EXPORTER, startScrapedExporter } from './node-exporter.js';
 import { clockTicksPerSecond, cpuSeconds, machineBusySeconds, memoryStatus, RssSampler } from './proc-stats.js';
 
-const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
 const AGENT_ID = 'bench-agent';
 
 const { values: args } = parseArgs({
@@ -79,15 +79,6 @@ const cleanup = (): void => {
 };
 process.on('exit', cleanup);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function startChild(what: string, command: string, argv: string[]): { child: ChildProcess; output: () => string } {
   const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -155,25 +146,8 @@ const agent = startChild('the agent', process.execPath, [
   '--interval', String(intervalS), '--log-level', 'warn',
 ]);
 
-const exporterPort = await freePort();
-const exporter = startChild('node_exporter', NODE_EXPORTER, [`--web.listen-address=127.0.0.1:${exporterPort}`]);
-let scrapes = 0;
-let scrapeBytes = 0;
-let scraping = true;
-const scrapeLoop = (async () => {
-  // aligned to the interval like the agent's ticks, one scrape at a time
-  while (scraping) {
-    await sleep(intervalS * 1000 - (Date.now() % (intervalS * 1000)));
-    if (!scraping) break;
-    try {
-      const response = await fetch(`http://127.0.0.1:${exporterPort}/metrics`);
-      scrapeBytes = (await response.arrayBuffer()).byteLength;
-      if (response.ok) scrapes++;
-    } catch {
-      // not listening yet
-    }
-  }
-})();
+const scraped = await startScrapedExporter(intervalS, (argv) => startChild('node_exporter', NODE_EXPORTER, argv).child);
+const exporter = { child: scraped.child };
 
 const rss = new RssSampler(() => ({ agent: agent.child.pid ?? null, exporter: exporter.child.pid ?? null }), 250);
 rss.start();
@@ -272,7 +246,7 @@ async function phase(title: string, revision: number, off: readonly string[], ch
     }, (error) => (error ? reject(error) : resolve()));
   });
   const deadline = Date.now() + 30_000;
-  const ready = (): boolean => fullInstants(deliveries.slice(appliedFrom), wanted) >= 2 && scrapes >= 2;
+  const ready = (): boolean => fullInstants(deliveries.slice(appliedFrom), wanted) >= 2 && scraped.scrapes >= 2;
   while (!ready() && Date.now() < deadline) await sleep(200);
   if (!ready()) {
     process.stderr.write(`agent-footprint: no full sample (${title}) within 30 s\n${agent.output()}\n`);
@@ -282,7 +256,7 @@ async function phase(title: string, revision: number, off: readonly string[], ch
   const agentPid = agent.child.pid as number;
   const exporterPid = exporter.child.pid as number;
   const from = deliveries.length;
-  const scrapesBefore = scrapes;
+  const scrapesBefore = scraped.scrapes;
   const checkResultsBefore = checkResults;
   const agentSplit0 = cpuSplit(agentPid);
   const agentCpu0 = cpuSeconds(agentPid) ?? 0;
@@ -297,7 +271,7 @@ async function phase(title: string, revision: number, off: readonly string[], ch
   const endMs = performance.now();
   const window = deliveries.slice(from);
   const samples = fullInstants(window, wanted);
-  const windowScrapes = scrapes - scrapesBefore;
+  const windowScrapes = scraped.scrapes - scrapesBefore;
   const agentSystem = agentSplit1.system - agentSplit0.system;
   const agentAll = agentSystem + agentSplit1.user - agentSplit0.user;
   return {
@@ -323,8 +297,7 @@ const phases = [
   await phase(`every collector and 100 checks (50 port, 50 process, every ${CHECK_INTERVAL_S} s)`, 4, [], hundredChecks),
 ];
 checkServer.close();
-scraping = false;
-await scrapeLoop;
+await scraped.stopScraping();
 rss.stop();
 const agentStatus = memoryStatus(agent.child.pid as number);
 const exporterStatus = memoryStatus(exporter.child.pid as number);
@@ -373,7 +346,7 @@ const lines = [
   '| phase | agent CPU per full sample (kernel share) | node_exporter CPU per scrape | ratio | full samples / scrapes | agent RSS peak | node_exporter RSS peak | agent payload | machine busy |',
   '|---|---|---|---|---|---|---|---|---|',
   ...phases.map((p) => `| ${p.title} | ${ms(p.agentCpuPerSample)} ms (${(p.agentSystemShare * 100).toFixed(0)} %) | ${ms(p.exporterCpuPerScrape)} ms | ${(p.agentCpuPerSample / p.exporterCpuPerScrape).toFixed(2)} `
-    + `| ${p.samples} (${p.batches} batches) / ${p.scrapes} | ${mb(p.agentPeakKb)} MB | ${mb(p.exporterPeakKb)} MB | ${p.bytesPerSample} B/sample (node_exporter ${scrapeBytes} B) | ${p.busyPct.toFixed(0)} % of one CPU |`),
+    + `| ${p.samples} (${p.batches} batches) / ${p.scrapes} | ${mb(p.agentPeakKb)} MB | ${mb(p.exporterPeakKb)} MB | ${p.bytesPerSample} B/sample (node_exporter ${scraped.scrapeBytes} B) | ${p.busyPct.toFixed(0)} % of one CPU |`),
   '',
   `at the end: agent RSS ${mb(agentStatus?.rssKb)} MB (VmHWM over its life, start-up included: ${mb(agentStatus?.hwmKb)} MB); node_exporter ${mb(exporterStatus?.rssKb)} MB`,
   `bad batches: ${badBatches}; "machine busy" counts every process: on a shared machine others' work competes`,

@@ -1,7 +1,7 @@
 // Values are sent with 6 significant digits (contract/value-precision.ts): short in JSON, within
 // 5 parts in a million of the measurement, whole numbers exact.
 import t from 'tap';
-import { toSentPrecision, valuesToSend } from '../../contract/value-precision.js';
+import { roundValuesInPlace, toSentPrecision, valuesToSend } from '../../contract/value-precision.js';
 
 void t.test('a measured value: short, and within 5e-6 of what was measured', (t) => {
   let worst = 0;
@@ -22,5 +22,8 @@ void t.test('a measured value: short, and within 5e-6 of what was measured', (t)
 void t.test('whole numbers, unknowns and non-finite values pass unchanged', (t) => {
   for (const v of [0, 1, -7, 123_456_789, 8_000_000_123, 2 ** 53 + 2]) t.equal(toSentPrecision(v), v);
   t.same(valuesToSend({ a: 1 / 3, b: null, c: 4096 }), { a: 0.333333, b: null, c: 4096 });
+  const inPlace: Record<string, number | null> = { a: 1 / 3, b: null, c: 4096, d: -2 / 3 };
+  roundValuesInPlace(inPlace);
+  t.same(inPlace, { a: 0.333333, b: null, c: 4096, d: -0.666667 }, 'the sampler\'s way: the same values, in the same object');
   t.end();
 });

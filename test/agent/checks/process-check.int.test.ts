@@ -2,9 +2,12 @@
 // by command line and by user, the summed CPU and memory as perfdata, and CRITICAL when the
 // processes are gone.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import t, { type Test } from 'tap';
 import { ProcessCheck } from '../../../agent/checks/process-check.js';
+import { ProcessTable } from '../../../agent/checks/process-table.js';
+import { createTopProcessesCollector } from '../../../agent/collectors/top-processes.js';
 
 const tag = `${process.pid}.${Date.now() % 100000}`;
 const marked = (cmdline: string): boolean => cmdline.includes(tag);
@@ -54,4 +57,53 @@ void t.test("a busy process's CPU shows as a share of one CPU between two runs",
   const r = check.run();
   t.equal(r.pids.length, 1);
   t.ok((r.perfdata[1]?.value ?? 0) > 0, `cpu ${r.perfdata[1]?.value}%`);
+});
+
+/** The /proc/<pid>/<file> files this process holds open, by pid. */
+function openProcPids(file: string): number[] {
+  const pids: number[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const match = new RegExp(`^/proc/(\\d+)/${file}$`).exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (match?.[1]) pids.push(Number(match[1]));
+    } catch {
+      // the fd of the directory listing itself, gone by now
+    }
+  }
+  return pids;
+}
+
+void t.test('process checks share the top-processes collector\'s reading of /proc: one pass a second serves both (S1, S18)', async (t) => {
+  const a = start(t);
+  await new Promise((r) => setTimeout(r, 200));
+  let now = 1000;
+  const table = new ProcessTable('/', 900, () => now);
+  const top = createTopProcessesCollector({ sink: table, nowMs: () => now });
+  t.teardown(() => { top.release(); table.close(); });
+  const check = new ProcessCheck({ name: 'sleep', commandLine: marked }, { table });
+
+  top.snapshot(1);
+  t.equal(check.run().pids[0], a.pid, 'the first run reads /proc itself (no reading wanted before)');
+  const ownReadingAt = table.snapshot().atMs;
+  now += 1000;
+  top.snapshot(2); // the collector's pass at the start of the next second, now that checks ask
+  const b = start(t);
+  await new Promise((r) => setTimeout(r, 200));
+  now += 500;
+  const reading = table.snapshot();
+  t.not(reading.atMs, ownReadingAt, 'a newer reading');
+  t.equal(reading.atMs, table.snapshot().atMs, 'the same reading for every check of the round');
+  t.same(check.run().pids, [a.pid], 'the round half a second later uses the collector\'s reading (a process started since shows next second)');
+  t.notOk(openProcPids('stat').includes(b.pid ?? -1), 'the table read no stat file of its own');
+  now += 1000;
+  t.same(check.run().pids.sort(), [a.pid, b.pid].sort(), 'with no newer reading from the collector, the table reads /proc itself');
+
+  t.ok(openProcPids('cmdline').includes(a.pid ?? -1), 'command lines are read from files kept open');
+  a.kill('SIGKILL');
+  await new Promise((r) => a.once('exit', r));
+  now += 1000;
+  t.same(check.run().pids, [b.pid], 'gone');
+  t.notOk(openProcPids('cmdline').includes(a.pid ?? -1), 'and its file closed');
+  table.close();
+  t.same(openProcPids('cmdline'), [], 'close() closes them all');
 });
