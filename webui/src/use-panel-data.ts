@@ -5,9 +5,10 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { AgentDetail, LatestSeries } from '../../contract/api.js';
 import type { Family } from '../../contract/families.js';
+import { filesystemUsedPct } from '../../contract/filesystem-use.js';
 import { errorReason, getAgent, getSeries } from './api-client.js';
 import type { SeriesQuery } from './api-client.js';
-import { CPU_FIELDS, FS_FIELDS, MEMORY_FIELDS, NET_FIELDS, fsUsedPct, isChartedInterface } from './metric-fields.js';
+import { CPU_FIELDS, FS_FIELDS, MEMORY_FIELDS, NET_FIELDS, isChartedInterface } from './metric-fields.js';
 import { appendSample, emptyWindow, mergeSeed, windowFromResponse } from './series-window.js';
 import type { SeriesWindow, WindowBounds } from './series-window.js';
 import { useUi } from './ui-context.js';
@@ -78,9 +79,10 @@ function fsLatestOf(detail: AgentDetail): FsLatest {
   return out;
 }
 
-function fsRowsOf(latest: FsLatest): FsRow[] {
+/** The disk table's rows, fullest first; used % as df prints it (contract/filesystem-use.ts). */
+export function fsRowsOf(latest: FsLatest): FsRow[] {
   return Object.entries(latest)
-    .map(([mount, v]) => ({ mount, used: v.used ?? null, size: v.size ?? null, pct: fsUsedPct(v) }))
+    .map(([mount, v]) => ({ mount, used: v.used ?? null, size: v.size ?? null, pct: filesystemUsedPct(v) }))
     .sort((a, b) => (b.pct ?? -1) - (a.pct ?? -1) || a.mount.localeCompare(b.mount));
 }
 
