@@ -302,6 +302,7 @@ export class Appliance {
       repo: new ConfigRepository(db), agentIds: () => repo.listings().map((r) => r.id),
       publish: (id, cfg) => broker.publishConfig(id, cfg), clock, logger: logger.child('agent-config'),
       checksOf: (id) => checks.agentChecks(id),
+      runningOf: (id) => registry.detail(id)?.inventory?.collectors ?? null,
     });
     this.agentConfig = agentConfig;
     await agentConfig.start();
