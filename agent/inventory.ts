@@ -11,6 +11,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { readRootFile } from './collectors/collector.js';
 import type { QueueStats } from './disk-queue.js';
+import type { CollectorSettings } from './collection-plan.js';
 import { readRealFilesystems, type StatFsFunction } from './collectors/filesystems.js';
 import { isMonitoredInterface, parseNetDev } from './collectors/network.js';
 import { TIMED_OUT, withTimeout } from './timeout.js';
@@ -76,6 +77,8 @@ export interface InventoryDeps {
   root: string;
   hostname: string;
   intervalS: number;
+  /** every collector's setting the agent runs now */
+  collectors?: CollectorSettings;
   clock: Clock;
   log: Logger;
   hostFacts?: () => Promise<HostFacts>;
@@ -114,6 +117,7 @@ export async function collectInventory(deps: InventoryDeps): Promise<Inventory> 
     })),
     agentVersion: AGENT_VERSION,
     interval: deps.intervalS,
+    ...(deps.collectors ? { collectors: deps.collectors } : {}),
     ...(deps.queue ? { queue: { dropped: deps.queue.dropped, lastDropAt: deps.queue.lastDropAt } } : {}),
   };
 }

@@ -137,8 +137,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const hostFacts = cachedHostFacts(helperScript
     ? () => hostFactsFromHelper({ script: helperScript, log: log.child('inventory') })
     : undefined);
+  // what the collectors run (S2): reported in the inventory, so the schedule dialog shows it
+  let runningSettings = config ? settingsOf(config, intervalS) : defaultSettings(intervalS);
   const collectNow = (): Promise<Inventory> => collectInventory({
-    root, hostname: hostname(), intervalS: plan.baseIntervalS ?? intervalS, clock, log: log.child('inventory'), hostFacts,
+    root, hostname: hostname(), intervalS: plan.baseIntervalS ?? intervalS, collectors: runningSettings, clock, log: log.child('inventory'), hostFacts,
   });
   let inventory = await collectNow();
   // the drop counter changes while the appliance is away: the inventory sent on reconnect has it
@@ -185,7 +187,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     configStore.save(next);
     config = next;
     queue.setBounds(queueBoundsOf(next));
-    plan.apply(settingsOf(next, intervalS)).then(
+    runningSettings = settingsOf(next, intervalS);
+    plan.apply(runningSettings).then(
       () => {
         configLog.info('configuration applied', { revision: next.revision });
         return watch.checkNow(); // the inventory's interval may have changed
@@ -212,7 +215,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
 
-  await plan.apply(config ? settingsOf(config, intervalS) : defaultSettings(intervalS));
+  await plan.apply(runningSettings);
   applyChecks(config);
   session.start();
   watch.start();

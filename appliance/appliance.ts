@@ -13,7 +13,7 @@ import { AgentRepository } from './agents/agent-repository.js';
 import { AgentRegistry } from './agents/agent-registry.js';
 import { LiveHub } from './live/live-hub.js';
 import { Ingest } from './ingest/ingest.js';
-import { AgentEnrollment, ENROLL_TOKEN_FILE, loadOrCreateEnrollToken } from './agents/enrollment.js';
+import { AgentEnrollment, ENROLL_TOKEN_FILE, EnrollmentToken } from './agents/enrollment.js';
 import { MqttBroker } from './broker/mqtt-broker.js';
 import { httpRefusalCounters, createHttpApp, HttpServer } from './http/http-server.js';
 import { healthReport } from './health/health-report.js';
@@ -211,9 +211,9 @@ export class Appliance {
     this.store = store;
     await store.start();
     await capacity.refresh();
-    const { token, created } = loadOrCreateEnrollToken(path.join(dataDir, ENROLL_TOKEN_FILE), config.enrollToken);
+    const enrollToken = new EnrollmentToken(path.join(dataDir, ENROLL_TOKEN_FILE), config.enrollToken);
     const enrollment = new AgentEnrollment({
-      repo, registry, token, clock, logger: logger.child('enroll'),
+      repo, registry, token: () => enrollToken.current(), clock, logger: logger.child('enroll'),
       serverCapacity: () => capacity.report().serverCapacity,
       onEnrolled: (row) => {
         ledger.recordEnrollment({ id: row.id, hostname: row.hostname, secretHash: row.secretHash, createdAt: row.createdAt });
@@ -302,6 +302,7 @@ export class Appliance {
       repo: new ConfigRepository(db), agentIds: () => repo.listings().map((r) => r.id),
       publish: (id, cfg) => broker.publishConfig(id, cfg), clock, logger: logger.child('agent-config'),
       checksOf: (id) => checks.agentChecks(id),
+      runningOf: (id) => registry.detail(id)?.inventory?.collectors ?? null,
     });
     this.agentConfig = agentConfig;
     await agentConfig.start();
@@ -378,10 +379,14 @@ export class Appliance {
       agents: {
         registry, enrollment, servers, mqttPort: () => broker.port,
         mqtts: () => ({ port: broker.tlsPort, pin: tls.pin }),
-        enrollmentInfo: () => ({
-          token, pin: tls.pin, address: publicAddress, httpsPort: httpsPort(), mqttsPort: broker.tlsPort,
-          installCommand: installCommand({ address: publicAddress, httpsPort: httpsPort(), token, pin: tls.pin }),
-        }),
+        enrollmentInfo: () => {
+          const token = enrollToken.current();
+          return {
+            token, rotatable: !enrollToken.configured, pin: tls.pin, address: publicAddress, httpsPort: httpsPort(), mqttsPort: broker.tlsPort,
+            installCommand: installCommand({ address: publicAddress, httpsPort: httpsPort(), token, pin: tls.pin }),
+          };
+        },
+        rotateEnrollToken: () => enrollToken.rotate(),
       },
       series: { series: store, agentExists, clock, retentionS: retentionSpanS(config.retention) },
       alerts: {
@@ -410,7 +415,7 @@ export class Appliance {
 
     return {
       httpPort: http.plainPort, httpsPort: http.port, mqttPort: broker.port, mqttsPort: broker.tlsPort, publicAddress, pin: tls.pin,
-      enrollToken: token, enrollTokenCreated: created,
+      enrollToken: enrollToken.current(), enrollTokenCreated: enrollToken.created,
     };
   }
 

@@ -82,6 +82,12 @@ export interface AgentConfigResponse {
   effective: AgentConfig;
   /** true when `effective` is published (retained) on rw/v1/<id>/config */
   published: boolean;
+  /**
+   * What the agent reported it runs (its inventory, S2): before a configuration is published it
+   * runs on its own flags, so this can differ from `effective`; null until an agent that reports
+   * it has sent its inventory
+   */
+  running: Partial<Record<CollectorName, CollectorSetting>> | null;
 }
 
 // --- pre-registered servers (S3, S4) -------------------------------------------------------------

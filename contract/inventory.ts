@@ -2,6 +2,7 @@
 // Every array and string has a bound (RES, docs/bounds.md), and so has the payload, checked
 // before it is parsed.
 import { z } from 'zod';
+import { COLLECTOR_NAMES } from './families.js';
 
 export const INVENTORY_LIMITS = {
   /** bytes of one inventory payload; the same as a metrics batch's, so one MQTT limit serves both */
@@ -30,6 +31,12 @@ export const inventorySchema = z.object({
   agentVersion: short,
   /** Collector interval in seconds (the agent's shortest, when collectors run at several). */
   interval: z.number().int().positive(),
+  /**
+   * What the agent runs now (S2): every collector's switch and interval, from the appliance's
+   * configuration or, before one arrived, from its own flags (`--interval`). The schedule dialog
+   * shows these, not the appliance's defaults. Absent from older agents.
+   */
+  collectors: z.partialRecord(z.enum(COLLECTOR_NAMES), z.object({ enabled: z.boolean(), intervalS: z.number().int().positive() }).strict()).optional(),
   /**
    * The agent's disk queue (S2, S3, S15): batches it dropped, oldest first, because the queue reached
    * its size or age bound while the appliance was away, since the agent was installed, and when

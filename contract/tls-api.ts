@@ -41,6 +41,8 @@ export interface TlsUploadResponse extends TlsInfo {
 export interface EnrollmentInfo {
   /** the enrollment token */
   token: string;
+  /** false when it is set with --enroll-token: then only the appliance's configuration changes it */
+  rotatable: boolean;
   /** `sha256//…` of the appliance's public key */
   pin: string;
   /** --public-address */

@@ -35,6 +35,8 @@ export interface ConfigServiceDeps {
   logger: Logger;
   /** the service checks an agent runs (S5); none: no checks in any config */
   checksOf?: (agentId: string) => AgentCheck[];
+  /** what the agent reported it runs (its inventory's `collectors`); null: not known */
+  runningOf?: (agentId: string) => AgentConfigResponse['running'];
 }
 
 export class ConfigService {
@@ -87,6 +89,7 @@ export class ConfigService {
       overrides: overrides?.value ?? {},
       effective: this.effective(agentId, defaults, overrides, checks),
       published: defaults !== null || overrides !== null || checks !== null,
+      running: this.deps.runningOf?.(agentId) ?? null,
     };
   }
 

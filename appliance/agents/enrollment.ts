@@ -82,15 +82,53 @@ export function loadOrCreateEnrollToken(file: string, configured: string | undef
     restrictFile(file);
     return { token: readFileSync(file, 'utf8').trim(), created: false };
   }
-  const token = randomBytes(18).toString('base64url');
+  const token = newEnrollToken();
   writeSecretFile(file, token + '\n');
   return { token, created: true };
+}
+
+function newEnrollToken(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+/**
+ * The enrollment token in force (S3, SEC). An admin rotates it (POST /enrollment/token) when it
+ * leaked or an installer left: the new one is written to the data dir before it is used, so a
+ * restart keeps it; agents already enrolled hold their own secrets and are not affected. One set
+ * with --enroll-token is the operator's to change there: rotating it here would be undone by the
+ * next start, so it is refused.
+ */
+export class EnrollmentToken {
+  #token: string;
+  readonly created: boolean;
+  readonly configured: boolean;
+
+  constructor(private readonly file: string, configured: string | undefined) {
+    const { token, created } = loadOrCreateEnrollToken(file, configured);
+    this.#token = token;
+    this.created = created;
+    this.configured = Boolean(configured);
+  }
+
+  current(): string {
+    return this.#token;
+  }
+
+  rotate(): void {
+    if (this.configured) {
+      throw new RwError('RW_ERR_CONFLICT', 'the enrollment token is set with --enroll-token (RW_ENROLL_TOKEN): change it there and restart the appliance');
+    }
+    const token = newEnrollToken();
+    writeSecretFile(this.file, token + '\n');
+    this.#token = token;
+  }
 }
 
 export interface AgentEnrollmentDeps {
   repo: AgentRepository;
   registry: AgentRegistry;
-  token: string;
+  /** the token in force now (an admin may rotate it) */
+  token: () => string;
   /** servers the storage can hold in total */
   serverCapacity: () => number;
   clock: Clock;
@@ -117,7 +155,7 @@ export class AgentEnrollment {
     if (!HOSTNAME_RE.test(req.hostname)) throw new RwError('RW_ERR_BAD_REQUEST', `hostname "${req.hostname.slice(0, 64)}" is not a valid host name`);
     const keys = [`addr:${address ?? 'unknown'}`];
     this.deps.guard?.admit(keys, address);
-    if (!tokensEqual(req.token, this.deps.token)) {
+    if (!tokensEqual(req.token, this.deps.token())) {
       this.deps.logger.warn('enrollment refused: wrong token', { hostname: req.hostname, address, code: 'RW_ERR_ENROLL_TOKEN' });
       throw new RwError('RW_ERR_ENROLL_TOKEN', 'the enrollment token is wrong (an admin sees it in the web UI\'s Add server dialog, or set it with --enroll-token)');
     }

@@ -22,6 +22,8 @@ export interface AgentRoutesDeps {
   mqtts: () => { port: number; pin: string };
   /** what adding a server needs: the token, the pin, the install command (admins) */
   enrollmentInfo: () => EnrollmentInfo;
+  /** a new enrollment token replaces the old one (RW_ERR_CONFLICT when it is configured) */
+  rotateEnrollToken: () => void;
 }
 
 /** enrollments per address per minute: a host enrolls once; a test rig or a bench many at once */
@@ -40,6 +42,12 @@ export function agentRoutes(fastify: FastifyInstance, deps: AgentRoutesDeps): Pr
   });
   // the token is a secret: admins only, never cached
   app.get(`${P}/enrollment`, { config: { permission: 'enrollment:manage' } }, (_req, reply) => sendJson(reply, 200, deps.enrollmentInfo()));
+  // rotation answers 204, not the new token: the audit log copies a change's answer, and the
+  // install command holds the token in a field no secret filter could name; the UI reads it again
+  app.post(`${P}/enrollment/token`, { config: { permission: 'enrollment:manage', audit: { action: 'enrollment.token.rotated' } } }, (_req, reply) => {
+    deps.rotateEnrollToken();
+    return sendNoContent(reply);
+  });
   app.get(`${P}/agents`, { config: { permission: 'agents:read' } }, (_req, reply) => sendJson(reply, 200, deps.registry.list()));
   app.get(`${P}/agents/:id`, { config: { permission: 'agents:read' }, schema: { params: idParams } }, (req, reply) => {
     const detail = deps.registry.detail(req.params.id);

@@ -243,8 +243,11 @@ export class AlertEngine {
       // an agent went offline (its last will) or came back: judge silence soon, not at the next
       // tick; a storm of status changes (10,000 agents reconnecting after a network outage) is
       // judged in one pass per STATUS_COALESCE_MS rather than a pass over every agent per change
-      else if (event.name === 'status' && !this.timers.has('silence-now')) {
-        this.schedule('silence-now', STATUS_COALESCE_MS, () => this.silenceTick());
+      else if (event.name === 'status') {
+        if (!this.timers.has('silence-now')) this.schedule('silence-now', STATUS_COALESCE_MS, () => this.silenceTick());
+        // an offline agent's pending alerts cannot complete their "for" time: cancelled now, not
+        // after the 10 minutes that make a series stale (sweepSeries)
+        if (!this.timers.has('sweep-now')) this.schedule('sweep-now', STATUS_COALESCE_MS, () => this.sweep());
       }
     });
     this.every('silence', this.o.silenceCheckMs, () => this.silenceTick());
@@ -438,6 +441,7 @@ export class AlertEngine {
       onlineAgentIds: new Set(agents.filter((a) => a.status === 'online').map((a) => a.id)),
       groupsOf: this.groupsOf,
       knownAgentIds: new Set(agents.map((a) => a.id)),
+      offlineAgentIds: new Set(agents.filter((a) => a.status === 'offline').map((a) => a.id)),
     });
     this.apply(changes);
     this.applyToChecks(sweepCheckSeries({ rules: this.ruleList, states: this.checkStates, groupsOf: this.groupsOf, nowMs: this.deps.clock.now() }));

@@ -25,6 +25,8 @@ export interface AlertHistoryQuery {
   limit?: number;
   /** page on: alerts with a smaller id */
   beforeId?: number;
+  /** true: only alerts that fired; false: only those cancelled before firing; absent: both */
+  fired?: boolean;
 }
 
 interface ContactRow {
@@ -301,6 +303,7 @@ export class AlertRepository {
       where.push(`state IN (${query.states.map(() => '?').join(', ')})`);
       params.push(...query.states);
     }
+    if (query.fired !== undefined) where.push(query.fired ? 'fired_at IS NOT NULL' : 'fired_at IS NULL');
     if (query.beforeId !== undefined) {
       where.push('id < ?');
       params.push(query.beforeId);

@@ -143,6 +143,13 @@ function intParam(url: URL, name: string): number | undefined {
   return Number(text);
 }
 
+function boolParam(url: URL, name: string): boolean | undefined {
+  const text = url.searchParams.get(name);
+  if (text === null || text === '') return undefined;
+  if (text !== 'true' && text !== 'false') throw new RwError('RW_ERR_BAD_REQUEST', `${name} must be true or false, got "${text.slice(0, 32)}"`);
+  return text === 'true';
+}
+
 function idParam(value: string | undefined): number {
   if (!value || !/^\d{1,15}$/.test(value)) throw new RwError('RW_ERR_NOT_FOUND', `no alert ${value ?? ''}`);
   return Number(value);
@@ -340,7 +347,10 @@ export function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): Promis
     const limit = Math.min(intParam(url, 'limit') ?? 100, 1000);
     const agentId = url.searchParams.get('agent') ?? undefined;
     const before = intParam(url, 'before');
-    const alerts = repo.alertHistory({ ...(agentId ? { agentId } : {}), ...(states ? { states } : {}), limit, ...(before !== undefined ? { beforeId: before } : {}) });
+    const fired = boolParam(url, 'fired');
+    const alerts = repo.alertHistory({
+      ...(agentId ? { agentId } : {}), ...(states ? { states } : {}), limit, ...(before !== undefined ? { beforeId: before } : {}), ...(fired !== undefined ? { fired } : {}),
+    });
     const last = alerts[alerts.length - 1];
     const body: AlertListResponse = { alerts, nextBefore: alerts.length === limit && last ? last.id : null };
     sendJson(reply, 200, body);

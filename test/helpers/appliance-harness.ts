@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -106,6 +107,8 @@ export interface ApplianceOptions {
   env?: NodeJS.ProcessEnv;
   /** false: leave first-start setup undone (no admin, no API token); default: set up as TEST_ADMIN */
   setup?: boolean;
+  /** null: no --enroll-token, the appliance makes (and keeps) its own; default: TEST_TOKEN */
+  enrollToken?: string | null;
 }
 
 export interface RunningAppliance extends ManagedProcess {
@@ -120,7 +123,7 @@ export interface RunningAppliance extends ManagedProcess {
   url: string;
   /** https://127.0.0.1:<httpsPort> (its certificate: <dataDir>/tls/cert.pem) */
   httpsUrl: string;
-  /** the enrollment token */
+  /** the enrollment token at start (with `enrollToken: null`, the one the appliance made) */
   token: string;
   /** an admin API token (empty with `setup: false`), sent by `api` and `fetch` */
   apiToken: string;
@@ -157,7 +160,7 @@ export async function startAppliance(t: Teardownable, opts: ApplianceOptions = {
 async function startApplianceOn(t: Teardownable, dataDir: string, httpPort: number, mqttPort: number, opts: ApplianceOptions): Promise<RunningAppliance> {
   const m = manage(t, process.execPath, [
     APPLIANCE_BIN, '--data-dir', dataDir, '--http-port', String(httpPort), '--mqtt-port', String(mqttPort),
-    '--listen', '127.0.0.1', '--enroll-token', TEST_TOKEN,
+    '--listen', '127.0.0.1', ...(opts.enrollToken === null ? [] : ['--enroll-token', opts.enrollToken ?? TEST_TOKEN]),
     // HTTPS and MQTT over TLS on any free port, so that appliances of parallel tests do not meet
     // on 8443 and 8883; plain HTTP serves the API, so tests can use fetch() without a CA
     ...(opts.args?.includes('--mqtts-port') ? [] : ['--mqtts-port', '0']),
@@ -178,7 +181,8 @@ async function startApplianceOn(t: Teardownable, dataDir: string, httpPort: numb
   };
   return {
     ...m,
-    dataDir, httpPort, mqttPort, httpsPort, mqttsPort, url, httpsUrl: `https://127.0.0.1:${httpsPort}`, token: TEST_TOKEN, apiToken,
+    dataDir, httpPort, mqttPort, httpsPort, mqttsPort, url, httpsUrl: `https://127.0.0.1:${httpsPort}`, apiToken,
+    token: opts.enrollToken === null ? readFileSync(path.join(dataDir, 'enroll-token'), 'utf8').trim() : (opts.enrollToken ?? TEST_TOKEN),
     fetch: doFetch,
     fetchAnonymous: (pathname, init) => fetch(url + pathname, init),
     api: async <T>(pathname: string, body?: unknown): Promise<T> => {

@@ -5,7 +5,7 @@
 import t from 'tap';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { startAppliance, type RunningAppliance } from '../helpers/appliance-harness.js';
+import { startAppliance, waitFor, type RunningAppliance } from '../helpers/appliance-harness.js';
 import { ARTIFACTS, launchChromium, signedInPage, uiTestCanRun } from '../helpers/chromium.js';
 import { TEST_ADMIN, WebSession } from '../helpers/web-session.js';
 
@@ -19,7 +19,8 @@ async function addServerDialog(browser: Browser, app: RunningAppliance, user = T
 
 void t.test('the Add-server dialog\'s install command', async (t) => {
   if (!uiTestCanRun(t)) return;
-  const app = await startAppliance(t);
+  // the appliance makes its own token, so that an admin may rotate it here
+  const app = await startAppliance(t, { enrollToken: null });
   const browser = await launchChromium(t);
 
   await t.test('an admin sees the pinned command with a copy button', async (t) => {
@@ -33,6 +34,40 @@ void t.test('the Add-server dialog\'s install command', async (t) => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'add-server-install.png') });
     t.same(pageErrors, []);
     t.same(cspViolations, []);
+  });
+
+  await t.test('an admin sees the enrollment token and rotates it: the command shown holds the new one', async (t) => {
+    const { page, pageErrors } = await addServerDialog(browser, app);
+    const dialog = page.locator('[data-testid=add-server-dialog]');
+    const token = dialog.locator('[data-testid=enroll-token]');
+    await token.waitFor({ timeout: 15_000 });
+    const before = await app.api<{ token: string }>('/api/v1/enrollment');
+    t.equal(await token.textContent(), before.token, 'the token in force is shown');
+    await dialog.locator('[data-testid=enroll-rotate]').click();
+    await dialog.locator('[data-testid=enroll-rotated]').waitFor({ timeout: 15_000 });
+    const after = await app.api<{ token: string; installCommand: string }>('/api/v1/enrollment');
+    t.not(after.token, before.token, 'the appliance holds a new token');
+    await waitFor('the new token shown', async () => (await token.textContent()) === after.token || undefined, { timeoutMs: 15_000 });
+    t.equal(await dialog.locator('[data-testid=install-command]').textContent(), after.installCommand, 'the command shown holds it');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'add-server-token-rotated.png') });
+    t.same(pageErrors, []);
+  });
+
+  await t.test('a pre-registered server\'s panel waits for its agent\'s first data instead of showing an error (English and Korean)', async (t) => {
+    const server = await app.api<{ id: string }>('/api/v1/servers', { name: 'new-01', address: '192.0.2.7' });
+    const { page, pageErrors } = await signedInPage(browser, app.url, TEST_ADMIN);
+    await page.goto(`${app.url}/#open=${server.id}`);
+    const panel = page.locator('[data-testid=server-panel]', { hasText: 'new-01' });
+    const waiting = panel.locator('[data-testid=panel-awaiting-data]');
+    await waiting.waitFor({ timeout: 15_000 });
+    t.equal(await waiting.textContent(), 'Waiting for the agent\'s first data.');
+    t.equal(await panel.locator('[data-testid=series-error]').count(), 0, 'no error banner');
+    t.equal(await panel.locator('[role=alert]').count(), 0, 'nothing shown as a failure');
+    await page.locator('[data-testid=lang-ko]').click();
+    t.equal(await waiting.textContent(), '에이전트의 첫 데이터를 기다리는 중입니다.');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'panel-awaiting-first-data.png') });
+    await page.locator('[data-testid=lang-en]').click();
+    t.same(pageErrors, []);
   });
 
   await t.test('a viewer is offered no Add server at all, and the API refuses it the token', async (t) => {

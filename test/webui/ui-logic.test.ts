@@ -3,7 +3,7 @@
 import t from 'tap';
 import type { SeriesResponse } from '../../contract/api.js';
 import { alignWindows, appendSample, emptyWindow, mergeSeed, pointsWithData, scaleWindow, windowFromResponse } from '../../webui/src/series-window.js';
-import { cpuBusyPct, fsUsedPct, memoryUsedPct } from '../../webui/src/metric-fields.js';
+import { cpuBusyPct, memoryUsedPct } from '../../webui/src/metric-fields.js';
 import { initialLang, translate } from '../../webui/src/i18n.js';
 import type { MessageKey } from '../../webui/src/i18n.js';
 import { formattersFor } from '../../webui/src/locale-format.js';
@@ -64,7 +64,6 @@ void t.test('derived percentages', (t) => {
   t.equal(cpuBusyPct({}), null);
   t.equal(memoryUsedPct({ used: 4, total: 16 }), 25);
   t.equal(memoryUsedPct({ used: 4, total: 0 }), null, 'no division by zero');
-  t.equal(fsUsedPct({ used: 120, size: 100 }), 100, 'clamped');
   t.end();
 });
 

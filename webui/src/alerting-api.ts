@@ -116,6 +116,8 @@ export interface AlertQuery {
   agent?: string;
   limit?: number;
   before?: number | null;
+  /** true: only alerts that fired (the history leaves out those cancelled before firing) */
+  fired?: boolean;
 }
 
 export function listAlerts(q: AlertQuery, signal?: AbortSignal): Promise<AlertListResponse> {
@@ -124,6 +126,7 @@ export function listAlerts(q: AlertQuery, signal?: AbortSignal): Promise<AlertLi
   if (q.agent) p.set('agent', q.agent);
   if (q.limit !== undefined) p.set('limit', String(q.limit));
   if (q.before !== undefined && q.before !== null) p.set('before', String(q.before));
+  if (q.fired !== undefined) p.set('fired', String(q.fired));
   return requestJson<AlertListResponse>('/alerts', { params: p, signal });
 }
 

@@ -53,3 +53,8 @@ export function removeServer(agentId: string): Promise<void> {
 export function getEnrollment(signal?: AbortSignal): Promise<EnrollmentInfo> {
   return requestJson<EnrollmentInfo>('/enrollment', { signal });
 }
+
+/** A new enrollment token replaces the old one (admins; 409 when set with --enroll-token); read it with getEnrollment. */
+export function rotateEnrollmentToken(): Promise<void> {
+  return requestJson<void>('/enrollment/token', { method: 'POST' });
+}

@@ -4,7 +4,7 @@
 import type { AgentConfig, CollectorSetting } from '../../contract/agent-config.js';
 import type { CollectorName } from '../../contract/families.js';
 import { COLLECTOR_NAMES } from '../../contract/families.js';
-import type { AgentConfigOverrides, VisitorSortKey } from '../../contract/fleet-api.js';
+import type { AgentConfigOverrides, AgentConfigResponse, VisitorSortKey } from '../../contract/fleet-api.js';
 
 const MIB = 1024 * 1024;
 const HOUR_S = 3600;
@@ -37,6 +37,16 @@ export function draftFrom(v: ScheduleValues): ScheduleDraft {
     collectors[name] = { enabled: c?.enabled ?? true, intervalS: c ? String(c.intervalS) : '' };
   }
   return { collectors, queueMiB: trimmedNumber(v.queue.maxBytes / MIB), queueHours: trimmedNumber(v.queue.maxAgeS / HOUR_S) };
+}
+
+/**
+ * One server's schedule as its agent runs it (S2): what it reported (`running`) over what the
+ * appliance would publish. Before a configuration reaches it the agent runs on its own flags
+ * (say --interval 2 where the built-in default is 5 s): the form starts from that, so saving one
+ * collector keeps the others as they run instead of moving them to the defaults.
+ */
+export function runningSchedule(agent: AgentConfigResponse): ScheduleValues {
+  return { collectors: { ...agent.effective.collectors, ...(agent.running ?? {}) }, queue: agent.effective.queue };
 }
 
 /**

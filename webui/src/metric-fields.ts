@@ -1,5 +1,5 @@
-// Which contract fields each view shows, and the few derived values (busy CPU %, used memory %,
-// used filesystem %). The field lists are checked against contract/families.ts at compile time
+// Which contract fields each view shows, and the few derived values (busy CPU %, used memory %;
+// used filesystem % is contract/filesystem-use.ts, shared with the alert rules). The field lists are checked against contract/families.ts at compile time
 // through types only, so a contract change breaks the UI build instead of the UI.
 import type { LatestSeries } from '../../contract/api.js';
 import type { FAMILIES, Family, FieldOf } from '../../contract/families.js';
@@ -67,12 +67,6 @@ export function memoryUsedPct(v: Values): number | null {
   const used = num(v.used);
   const total = num(v.total);
   return used !== null && total !== null && total > 0 ? clampPct((used / total) * 100) : null;
-}
-
-export function fsUsedPct(v: Values): number | null {
-  const used = num(v.used);
-  const size = num(v.size);
-  return used !== null && size !== null && size > 0 ? clampPct((used / size) * 100) : null;
 }
 
 /** Loopback carries no traffic worth a chart line. */

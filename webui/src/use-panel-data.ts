@@ -3,11 +3,12 @@
 // series API and then appends the agent's samples from the shared stream; the other ranges ask the
 // API for about one point per chart pixel (the appliance picks the RRD archive and consolidates).
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { AgentDetail, LatestSeries } from '../../contract/api.js';
+import type { AgentDetail, LatestSeries, SeriesResponse } from '../../contract/api.js';
 import type { Family } from '../../contract/families.js';
-import { errorReason, getAgent, getSeries } from './api-client.js';
+import { filesystemUsedPct } from '../../contract/filesystem-use.js';
+import { ApiRequestError, errorReason, getAgent, getSeries } from './api-client.js';
 import type { SeriesQuery } from './api-client.js';
-import { CPU_FIELDS, FS_FIELDS, MEMORY_FIELDS, NET_FIELDS, fsUsedPct, isChartedInterface } from './metric-fields.js';
+import { CPU_FIELDS, FS_FIELDS, MEMORY_FIELDS, NET_FIELDS, isChartedInterface } from './metric-fields.js';
 import { appendSample, emptyWindow, mergeSeed, windowFromResponse } from './series-window.js';
 import type { SeriesWindow, WindowBounds } from './series-window.js';
 import { useUi } from './ui-context.js';
@@ -53,6 +54,8 @@ export interface PanelData {
   detail: AgentDetail | null;
   detailError: string | null;
   seriesError: string | null;
+  /** the appliance holds no CPU series for this server yet: its agent has not sent its first sample */
+  awaitingFirstData: boolean;
   loadingSeries: boolean;
   charts: Charts;
   /** every filesystem, fullest first */
@@ -78,9 +81,10 @@ function fsLatestOf(detail: AgentDetail): FsLatest {
   return out;
 }
 
-function fsRowsOf(latest: FsLatest): FsRow[] {
+/** The disk table's rows, fullest first; used % as df prints it (contract/filesystem-use.ts). */
+export function fsRowsOf(latest: FsLatest): FsRow[] {
   return Object.entries(latest)
-    .map(([mount, v]) => ({ mount, used: v.used ?? null, size: v.size ?? null, pct: fsUsedPct(v) }))
+    .map(([mount, v]) => ({ mount, used: v.used ?? null, size: v.size ?? null, pct: filesystemUsedPct(v) }))
     .sort((a, b) => (b.pct ?? -1) - (a.pct ?? -1) || a.mount.localeCompare(b.mount));
 }
 
@@ -99,6 +103,19 @@ function netKeysOf(detail: AgentDetail): string[] {
 }
 
 /**
+ * A series the appliance has none of yet (404 RW_ERR_NOT_FOUND: a pre-registered server, or an
+ * agent enrolled a moment ago) is an empty chart, not a failure: nothing is wrong yet.
+ */
+async function seriesOrNone(agentId: string, q: SeriesQuery, signal: AbortSignal): Promise<SeriesResponse | null> {
+  try {
+    return await getSeries(agentId, q, signal);
+  } catch (e) {
+    if (e instanceof ApiRequestError && e.status === 404 && e.code === 'RW_ERR_NOT_FOUND') return null;
+    throw e;
+  }
+}
+
+/**
  * @param widthPx returns the chart width now; read when a fetch starts, so that a resize does not
  *   refetch (a live chart keeps its window; a range chart is simply stretched)
  * @param resync changes when the stream was interrupted: everything is reloaded
@@ -110,6 +127,7 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
   const [fsLatest, setFsLatest] = useState<FsLatest>({});
   const [charts, setCharts] = useState<Charts>(() => emptyCharts(null, []));
   const [seriesError, setSeriesError] = useState<string | null>(null);
+  const [awaitingFirstData, setAwaitingFirstData] = useState(false);
   const [loadingSeries, setLoadingSeries] = useState(true);
   const [fetchedRange, setFetchedRange] = useState<readonly [number, number] | null>(null);
   const [nowS, setNowS] = useState(() => Date.now() / 1000);
@@ -152,15 +170,16 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
     const load = async (): Promise<void> => {
       const s = controller.signal;
       const [cpu, memory, fs, ...net] = await Promise.all([
-        getSeries(agentId, query('cpu'), s),
-        getSeries(agentId, query('memory'), s),
-        fsKey === null ? Promise.resolve(null) : getSeries(agentId, query('fs', fsKey), s),
-        ...netKeys.map((k) => getSeries(agentId, query('net', k), s)),
+        seriesOrNone(agentId, query('cpu'), s),
+        seriesOrNone(agentId, query('memory'), s),
+        fsKey === null ? Promise.resolve(null) : seriesOrNone(agentId, query('fs', fsKey), s),
+        ...netKeys.map((k) => seriesOrNone(agentId, query('net', k), s)),
       ]);
-      if (s.aborted || !cpu || !memory) return;
+      if (s.aborted) return;
+      setAwaitingFirstData(cpu === null);
       const seeded: Charts = {
-        cpu: windowFromResponse(CPU_FIELDS, cpu),
-        memory: windowFromResponse(MEMORY_FIELDS, memory),
+        cpu: cpu ? windowFromResponse(CPU_FIELDS, cpu) : emptyWindow(CPU_FIELDS),
+        memory: memory ? windowFromResponse(MEMORY_FIELDS, memory) : emptyWindow(MEMORY_FIELDS),
         fs: fsKey !== null && fs ? { key: fsKey, window: windowFromResponse(FS_FIELDS, fs) } : null,
         net: netKeys.map((key, i) => {
           const r = net[i];
@@ -194,6 +213,7 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
     return stream.on('sample', (ev) => {
       if (ev.agentId !== agentId) return;
       const samples = streamSeries(ev);
+      if (samples.some((s) => s.family === 'cpu')) setAwaitingFirstData(false);
       const fsUpdates = samples.filter((s) => s.family === 'fs' && s.key !== undefined);
       if (fsUpdates.length > 0) {
         setFsLatest((cur) => {
@@ -240,5 +260,5 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
     return [last - LIVE_WINDOW_S, last];
   }, [fetchedRange, nowS, charts.cpu]);
 
-  return { detail, detailError, seriesError, loadingSeries, charts, fsRows, xRange };
+  return { detail, detailError, seriesError, awaitingFirstData, loadingSeries, charts, fsRows, xRange };
 }

@@ -4,6 +4,7 @@
 import type { Sample } from '../../../contract/metrics.js';
 import { metricFamily } from './rule-types.js';
 import { EVERY_KEY, type DerivedMetricName, type RuleMetric } from '../../../contract/alerting.js';
+import { filesystemUsedPct } from '../../../contract/filesystem-use.js';
 
 /** Facts about the agent that some derived metrics need (from its inventory). */
 export interface MetricContext {
@@ -39,12 +40,8 @@ export function derivedValue(name: DerivedMetricName, v: Values, context: Metric
       return pct(num(v, 'used'), num(v, 'total'));
     case 'swap_used_pct':
       return pct(num(v, 'swap_used'), num(v, 'swap_total'));
-    case 'fs_used_pct': {
-      const used = num(v, 'used');
-      const avail = num(v, 'avail');
-      if (used !== null && avail !== null) return pct(used, used + avail);
-      return pct(used, num(v, 'size'));
-    }
+    case 'fs_used_pct':
+      return filesystemUsedPct({ used: num(v, 'used'), avail: num(v, 'avail') });
     case 'fs_inodes_used_pct':
       return pct(num(v, 'inodes_used'), num(v, 'inodes'));
     case 'load1_per_core': {

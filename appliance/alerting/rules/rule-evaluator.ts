@@ -323,10 +323,14 @@ export interface SweepInput {
   groupsOf: ReadonlyMap<string, readonly string[]>;
   /** every enrolled agent: the series of an agent no longer among them resolve ('agent-removed') */
   knownAgentIds?: ReadonlySet<string>;
+  /** agents that went offline (their last will or a lost connection): their pending series are
+   * cancelled at once ('no-data'), since no sample can complete the rule's "for" time */
+  offlineAgentIds?: ReadonlySet<string>;
 }
 
 /**
- * Periodic housekeeping (call it every minute or so): a stale pending series is cancelled; a stale
+ * Periodic housekeeping (call it every minute or so, and when agents go offline): a stale pending
+ * series, or a pending series of an offline agent, is cancelled; a stale
  * firing series of an online agent resolves with reason 'no-data'; a series whose rule was
  * deleted, disabled or no longer covers the agent resolves with reason 'rule-withdrawn', and one
  * of a removed agent with 'agent-removed'.
@@ -345,7 +349,8 @@ export function sweepSeries(input: SweepInput): StateChanges {
       reason = 'rule-withdrawn';
     } else if (rule.metric.kind !== 'agent_silent') {
       const stale = state.lastObservedAtMs === null || input.nowMs - state.lastObservedAtMs >= input.staleAfterMs;
-      if (stale && (state.phase !== 'firing' || input.onlineAgentIds.has(state.series.agentId))) reason = 'no-data';
+      const pendingOffline = state.phase === 'pending' && (input.offlineAgentIds?.has(state.series.agentId) ?? false);
+      if ((stale && (state.phase !== 'firing' || input.onlineAgentIds.has(state.series.agentId))) || pendingOffline) reason = 'no-data';
     }
     if (reason === null) continue;
     const base = { series: state.series, atMs: input.nowMs, sampleTMs: null, value: state.lastValue };

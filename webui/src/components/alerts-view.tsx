@@ -185,14 +185,17 @@ function History({ agents }: { agents: readonly AgentRow[] }) {
   const [agent, setAgent] = useState('');
   const [severity, setSeverity] = useState<Severity | ''>('');
   const [text, setText] = useState('');
+  // alerts cancelled before firing (a value that crossed a threshold for less than the rule's
+  // "for" time) sent nothing and needed nobody: hidden unless asked for, so the history is what happened
+  const [withCancelled, setWithCancelled] = useState(false);
   const [more, setMore] = useState<HistoryPage[]>([]);
   const [moreError, setMoreError] = useState<string | null>(null);
   const first = useResource<HistoryPage>(
     (signal) => {
       setMore([]);
-      return listAlerts({ states: ['resolved'], agent: agent || undefined, limit: HISTORY_PAGE }, signal);
+      return listAlerts({ states: ['resolved'], agent: agent || undefined, limit: HISTORY_PAGE, ...(withCancelled ? {} : { fired: true }) }, signal);
     },
-    [agent],
+    [agent, withCancelled],
     { stream, events: ['alert'], refreshMs: 60_000 },
   );
   const pages = first.data ? [first.data, ...more] : [];
@@ -204,7 +207,7 @@ function History({ agents }: { agents: readonly AgentRow[] }) {
   const loadMore = (): void => {
     if (next === null) return;
     setMoreError(null);
-    listAlerts({ states: ['resolved'], agent: agent || undefined, limit: HISTORY_PAGE, before: next })
+    listAlerts({ states: ['resolved'], agent: agent || undefined, limit: HISTORY_PAGE, before: next, ...(withCancelled ? {} : { fired: true }) })
       .then((p) => setMore((m) => [...m, p]))
       .catch((e: unknown) => setMoreError(errorReason(e)));
   };
@@ -232,6 +235,10 @@ function History({ agents }: { agents: readonly AgentRow[] }) {
               </option>
             ))}
           </select>
+        </label>
+        <label class="inline-field">
+          <input type="checkbox" checked={withCancelled} data-testid="history-cancelled" onChange={(e) => setWithCancelled(e.currentTarget.checked)} />
+          <span>{t('alerts.showCancelled')}</span>
         </label>
         <input class="search inline-search" type="search" placeholder={t('alerts.searchHistory')} aria-label={t('alerts.searchHistory')} value={text} onInput={(e) => setText(e.currentTarget.value)} />
       </div>

@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { EnrollmentInfo } from '../../../contract/tls-api.js';
 import type { AgentSummary } from '../../../contract/api.js';
 import { ApiRequestError, errorReason } from '../api-client.js';
-import { getEnrollment, preRegisterServer, removeServer } from '../fleet-api.js';
+import { getEnrollment, preRegisterServer, removeServer, rotateEnrollmentToken } from '../fleet-api.js';
 import { useUi } from '../ui-context.js';
 import { FleetDialog, ProblemList } from './fleet-dialog.js';
 import { ScheduleEditor } from './schedule-editor.js';
@@ -17,13 +17,17 @@ import { VisitorsTable } from './visitors-table.js';
 type Agents = readonly Pick<AgentSummary, 'id' | 'hostname'>[];
 
 /**
- * The install command of GET /api/v1/enrollment with a copy button. It holds the enrollment
- * token, so the appliance gives it to admins only; others are told to ask one.
+ * The install command of GET /api/v1/enrollment with a copy button, and the enrollment token it
+ * holds with a button to rotate it (S3, SEC). The token is a secret, so the appliance gives it to
+ * admins only (`enrollment:manage`); others are told to ask one.
  */
 function InstallCommand() {
   const { t } = useUi();
   const [state, setState] = useState<{ info: EnrollmentInfo | null; error: string | null; forbidden: boolean }>({ info: null, error: null, forbidden: false });
   const [copied, setCopied] = useState(false);
+  const [reload, setReload] = useState(0);
+  const [rotating, setRotating] = useState(false);
+  const [rotated, setRotated] = useState(false);
   const code = useRef<HTMLElement>(null);
   useEffect(() => {
     const ctl = new AbortController();
@@ -36,7 +40,7 @@ function InstallCommand() {
       },
     );
     return () => ctl.abort();
-  }, []);
+  }, [reload]);
   if (state.forbidden) return <p class="hint" data-testid="install-admin-only">{t('server.installAdminOnly')}</p>;
   if (state.error) return <ProblemList problems={[]} message={state.error} />;
   const info = state.info;
@@ -52,6 +56,20 @@ function InstallCommand() {
     }
     navigator.clipboard.writeText(info.installCommand).then(() => setCopied(true), select);
   };
+  const rotate = async (): Promise<void> => {
+    if (!window.confirm(t('enroll.rotateConfirm'))) return;
+    setRotating(true);
+    try {
+      await rotateEnrollmentToken();
+      setCopied(false);
+      setRotated(true);
+      setReload((n) => n + 1);
+    } catch (e) {
+      setState({ info: null, error: errorReason(e), forbidden: false });
+    } finally {
+      setRotating(false);
+    }
+  };
   return (
     <div class="fleet-install" data-testid="install">
       <p>{t('server.install')}</p>
@@ -62,6 +80,27 @@ function InstallCommand() {
         </button>
       </div>
       <p class="hint">{t('server.installPin', { pin: info.pin })}</p>
+      <section class="fleet-enroll-token" data-testid="enroll-token-section">
+        <h4>{t('enroll.title')}</h4>
+        <p>
+          <code data-testid="enroll-token">{info.token}</code>
+        </p>
+        <p class="hint">{t('enroll.hint')}</p>
+        {rotated && (
+          <p class="fleet-saved" role="status" data-testid="enroll-rotated">
+            {t('enroll.rotated')}
+          </p>
+        )}
+        {info.rotatable ? (
+          <div class="fleet-actions">
+            <button type="button" class="button button-quiet" data-testid="enroll-rotate" disabled={rotating} onClick={() => void rotate()}>
+              {t('enroll.rotate')}
+            </button>
+          </div>
+        ) : (
+          <p class="hint" data-testid="enroll-configured">{t('enroll.configured')}</p>
+        )}
+      </section>
     </div>
   );
 }

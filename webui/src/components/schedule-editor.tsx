@@ -1,13 +1,14 @@
 // Collector schedules (S2): an on/off switch and an interval for every collector, and the bounds
 // of the agent's disk queue, either as the defaults of all servers or for one server (where only
 // what differs from the defaults is saved, so a later change of the defaults still reaches the
-// rest). The agent picks a saved schedule up within seconds.
+// rest). One server's form starts from what its agent reports it runs (fleet-model.ts
+// runningSchedule), not from the defaults. The agent picks a saved schedule up within seconds.
 import { useEffect, useState } from 'preact/hooks';
 import { COLLECTOR_NAMES } from '../../../contract/families.js';
 import type { AgentConfigResponse, ConfigDefaultsResponse } from '../../../contract/fleet-api.js';
 import { ApiRequestError, errorReason } from '../api-client.js';
 import { getAgentConfig, getConfigDefaults, saveAgentConfig, saveConfigDefaults } from '../fleet-api.js';
-import { defaultsBody, draftFrom, overriddenCollectors, overridesBody, type ScheduleDraft } from '../fleet-model.js';
+import { defaultsBody, draftFrom, overriddenCollectors, overridesBody, runningSchedule, type ScheduleDraft } from '../fleet-model.js';
 import { useUi } from '../ui-context.js';
 import { useResource } from '../use-resource.js';
 import { DataTable } from './data-table.js';
@@ -33,7 +34,7 @@ export function ScheduleEditor({ agentId }: { agentId?: string }) {
 
   const data = loaded.data;
   useEffect(() => {
-    if (data) setDraft(draftFrom(data.agent ? data.agent.effective : data.defaults));
+    if (data) setDraft(draftFrom(data.agent ? runningSchedule(data.agent) : data.defaults));
   }, [data]);
 
   if (loaded.phase === 'loading' || !data || !draft) {
@@ -49,7 +50,8 @@ export function ScheduleEditor({ agentId }: { agentId?: string }) {
       if (agentId) {
         const r = await saveAgentConfig(agentId, clear ? {} : overridesBody(draft, data.defaults));
         setSavedRevision(r.effective.revision);
-        loaded.mutate((l) => ({ ...l, agent: r }));
+        // what the agent reported predates this save: the saved schedule is what it runs next
+        loaded.mutate((l) => ({ ...l, agent: { ...r, running: null } }));
       } else {
         const r = await saveConfigDefaults(defaultsBody(draft));
         setSavedRevision(r.revision);

@@ -188,6 +188,11 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
           {t('error.detail', { reason: data.detailError })}
         </p>
       )}
+      {data.awaitingFirstData && !data.seriesError && (
+        <p class="hint panel-awaiting-data" role="status" data-testid="panel-awaiting-data">
+          {t('panel.awaitingFirstData')}
+        </p>
+      )}
       {data.seriesError && (
         <p class="alert alert-error" role="alert" data-testid="series-error">
           {t('error.series', { reason: data.seriesError })}

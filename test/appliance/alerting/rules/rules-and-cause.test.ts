@@ -61,7 +61,7 @@ void t.test('derived metrics: CPU busy, memory, swap, filesystem as df prints it
   t.equal(derivedValue('memory_used_pct', { total: 8, used: 6 }, {}), 75);
   t.equal(derivedValue('swap_used_pct', { swap_total: 0, swap_used: 0 }, {}), null, 'no swap, no value');
   t.equal(derivedValue('fs_used_pct', { size: 100, used: 90, avail: 5 }, {}), (90 / 95) * 100, "root's reserve counts as full");
-  t.equal(derivedValue('fs_used_pct', { size: 100, used: 90 }, {}), 90);
+  t.equal(derivedValue('fs_used_pct', { size: 100, used: 90 }, {}), null, 'without avail no value: never used ÷ size (contract/filesystem-use.ts)');
   t.equal(derivedValue('fs_inodes_used_pct', { inodes: 0, inodes_used: 0 }, {}), null);
   t.equal(derivedValue('load1_per_core', { load1: 6 }, { cpuCores: 4 }), 1.5);
   t.equal(derivedValue('load1_per_core', { load1: 6 }, {}), null, 'no inventory yet, no value');
