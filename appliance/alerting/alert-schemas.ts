@@ -16,7 +16,7 @@ import { CHECK_LIMITS } from '../../contract/checks.js';
 
 const id = z.string().trim().min(1).max(100);
 /** a check's id (contract/check-definitions.ts) or '*' for every check */
-const checkId = z.string().min(1).max(CHECK_DEFINITION_LIMITS.idChars);
+const checkId = z.string().min(1, "a check's id, or * for every check").max(CHECK_DEFINITION_LIMITS.idChars);
 const severity = z.enum(SEVERITIES);
 const levels = z.object({ info: z.number().finite(), warning: z.number().finite(), critical: z.number().finite(), disaster: z.number().finite() }).partial().strict();
 
@@ -29,7 +29,7 @@ const metricSchema = z.discriminatedUnion('kind', [
     checkId: checkId,
     severities: z.object({ warning: severity, critical: severity, unknown: severity }).partial().strict().optional(),
   }).strict(),
-  z.object({ kind: z.literal('check_perf'), checkId: checkId, label: z.string().min(1).max(CHECK_LIMITS.labelChars) }).strict(),
+  z.object({ kind: z.literal('check_perf'), checkId: checkId, label: z.string().min(1, 'a perfdata label of the check (e.g. time)').max(CHECK_LIMITS.labelChars) }).strict(),
 ]);
 
 const scopeSchema = z.discriminatedUnion('kind', [

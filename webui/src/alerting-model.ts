@@ -6,7 +6,8 @@ import type { Alert, Comparison, Contact, ContactInput, Language, Rule, RuleInpu
 import type { Family, Unit } from '../../contract/families.js';
 import type { Permission } from '../../contract/permissions.js';
 import { FAMILIES } from '../../contract/families.js';
-import { COMPARISONS, DERIVED_METRICS, DERIVED_METRIC_NAMES, HEALTH_LEVELS, SEVERITIES, healthRank, metricUnit, type DerivedMetricName } from '../../contract/alerting.js';
+import { CHECK_SEVERITIES_MAPPED, COMPARISONS, DERIVED_METRICS, DERIVED_METRIC_NAMES, EVERY_KEY, HEALTH_LEVELS, SEVERITIES, healthRank, metricUnit, type CheckStateSeverities, type DerivedMetricName } from '../../contract/alerting.js';
+import { METRIC_DEFAULTS, defaultRecoveryDelta, type MetricDefaults } from './rule-draft-defaults.js';
 import { partCapacity, segmentText } from '../../contract/sms-text/segmenter.js';
 import type { Formatters } from './locale-format.js';
 
@@ -111,10 +112,14 @@ export const RULE_DRAFT_PATHS: Record<keyof RuleDraft, readonly string[]> = {
   field: ['metric'],
   key: ['metric'],
   missedIntervals: ['metric'],
+  checkId: ['metric'],
+  checkLabel: ['metric'],
+  checkSeverities: ['metric', 'levels'],
   comparison: ['comparison', 'levels', 'recovery'],
-  levels: ['levels', 'recovery.levels'],
+  levels: ['levels', 'recovery'],
   recoveryDelta: ['recovery'],
   recoveryLevels: ['recovery'],
+  recoveryAuto: [],
   forS: ['forS'],
   scope: ['scope'],
   groupId: ['scope'],
@@ -186,8 +191,12 @@ export function metricIsKeyed(metric: RuleMetric): boolean {
 
 // --- the rule form -------------------------------------------------------------------------------------
 
-/** What the metric select offers: a derived metric, agent silence, or a raw field. */
-export type MetricChoice = DerivedMetricName | 'agent_silent' | 'field';
+/** What the metric select offers: a derived metric, agent silence, a raw field, or a service check's state or perfdata (S5). */
+export type MetricChoice = DerivedMetricName | 'agent_silent' | 'field' | 'check_state' | 'check_perf';
+
+/** The check states a check_state rule can grade, mildest first. */
+export const CHECK_ALERT_STATES = ['warning', 'critical', 'unknown'] as const;
+export type CheckAlertState = (typeof CHECK_ALERT_STATES)[number];
 
 /** The rule form's state: inputs are strings, as typed; conversion happens on save and preview. */
 export interface RuleDraft {
@@ -197,10 +206,18 @@ export interface RuleDraft {
   field: string;
   key: string;
   missedIntervals: string;
+  /** a check's id or '*' (every check the scope covers) */
+  checkId: string;
+  /** a check_perf rule's perfdata label */
+  checkLabel: string;
+  /** a check_state rule's grade per state; '' raises no alert */
+  checkSeverities: Record<CheckAlertState, Severity | ''>;
   comparison: Comparison;
   levels: Record<Severity, string>;
   recoveryDelta: string;
   recoveryLevels: Record<Severity, string>;
+  /** the margin is the form's own (it follows the metric and thresholds) until the operator types one */
+  recoveryAuto: boolean;
   forS: string;
   scope: 'all' | 'group' | 'agent';
   groupId: string;
@@ -211,23 +228,60 @@ export interface RuleDraft {
 const noLevels = (): Record<Severity, string> => ({ info: '', warning: '', critical: '', disaster: '' });
 
 export function emptyRuleDraft(): RuleDraft {
-  return {
+  const defaults = METRIC_DEFAULTS.cpu_busy_pct;
+  const draft: RuleDraft = {
     name: '',
     metric: 'cpu_busy_pct',
     family: 'cpu',
     field: 'user',
     key: '',
     missedIntervals: '3',
-    comparison: '>',
-    levels: { ...noLevels(), warning: '90', critical: '95' },
-    recoveryDelta: '5',
+    checkId: EVERY_KEY,
+    checkLabel: '',
+    checkSeverities: { ...CHECK_SEVERITIES_MAPPED, unknown: '' } as Record<CheckAlertState, Severity | ''>,
+    comparison: defaults.comparison,
+    levels: levelsText(defaults.levels),
+    recoveryDelta: '',
     recoveryLevels: noLevels(),
+    recoveryAuto: true,
     forS: '300',
     scope: 'all',
     groupId: '',
     agentId: '',
     enabled: true,
   };
+  return withAutoRecovery(draft);
+}
+
+/** The draft with its recovery margin recomputed, while the margin is still the form's own. */
+export function withAutoRecovery(d: RuleDraft): RuleDraft {
+  if (!d.recoveryAuto) return d;
+  const input = ruleInputFromDraft(d);
+  const recoveryDelta = defaultRecoveryDelta(input);
+  return recoveryDelta === d.recoveryDelta ? d : { ...d, recoveryDelta };
+}
+
+const sameLevels = (a: Record<Severity, string>, b: Record<Severity, string>): boolean => SEVERITIES.every((s) => a[s].trim() === b[s].trim());
+
+/**
+ * The draft after the operator picks another metric. Thresholds the operator has not changed
+ * from the last metric's usual ones become the new metric's usual ones (a load rule must not
+ * start at "> 90"); a perfdata rule starts empty, as its scale is the check's own.
+ */
+export function withMetric(d: RuleDraft, metric: MetricChoice): RuleDraft {
+  const before = metricDefaults(d.metric);
+  const untouched = before !== null ? sameLevels(d.levels, levelsText(before.levels)) && d.comparison === before.comparison : false;
+  const next = metricDefaults(metric);
+  let out: RuleDraft = { ...d, metric };
+  if (untouched && next) out = { ...out, comparison: next.comparison, levels: levelsText(next.levels) };
+  else if (untouched && metric === 'check_perf') out = { ...out, levels: noLevels() };
+  // agent silence is 0 or 1: no margin means anything there
+  if (metric === 'agent_silent') out = { ...out, recoveryDelta: '', recoveryLevels: noLevels() };
+  return withAutoRecovery(out);
+}
+
+function metricDefaults(metric: MetricChoice): MetricDefaults | null {
+  return metric === 'field' || metric === 'check_state' || metric === 'check_perf' ? null : METRIC_DEFAULTS[metric];
 }
 
 const numText = (n: number | undefined): string => (n === undefined ? '' : String(n));
@@ -241,18 +295,24 @@ function levelsText(levels: SeverityLevels | undefined): Record<Severity, string
 export function draftFromRule(rule: Rule): RuleDraft {
   const draft = emptyRuleDraft();
   const m = rule.metric;
+  const severities = m.kind === 'check_state' ? (m.severities ?? CHECK_SEVERITIES_MAPPED) : null;
   return {
     ...draft,
     name: rule.name,
-    metric: m.kind === 'field' ? 'field' : m.kind === 'derived' ? m.name : 'agent_silent',
+    metric: m.kind === 'field' ? 'field' : m.kind === 'derived' ? m.name : m.kind,
     family: m.kind === 'field' ? m.family : draft.family,
     field: m.kind === 'field' ? m.field : draft.field,
     key: m.kind === 'field' || m.kind === 'derived' ? (m.key ?? '') : '',
     missedIntervals: m.kind === 'agent_silent' ? String(m.missedIntervals) : draft.missedIntervals,
+    checkId: m.kind === 'check_state' || m.kind === 'check_perf' ? m.checkId : draft.checkId,
+    checkLabel: m.kind === 'check_perf' ? m.label : '',
+    checkSeverities: severities ? { warning: severities.warning ?? '', critical: severities.critical ?? '', unknown: severities.unknown ?? '' } : draft.checkSeverities,
     comparison: rule.comparison,
     levels: levelsText(rule.levels),
     recoveryDelta: numText(rule.recovery?.delta),
     recoveryLevels: levelsText(rule.recovery?.levels),
+    // a stored rule's margin is the operator's: the form does not move it
+    recoveryAuto: false,
     forS: String(rule.forS),
     scope: rule.scope.kind,
     groupId: rule.scope.kind === 'group' ? rule.scope.groupId : '',
@@ -280,26 +340,39 @@ function parseLevels(levels: Record<Severity, string>): SeverityLevels {
 
 /** The RuleInput the form describes. Unreadable numbers stay NaN: JSON sends them as null, which the appliance reports per field. */
 export function ruleInputFromDraft(d: RuleDraft, id?: string): RuleInput {
+  const base = {
+    ...(id !== undefined ? { id } : {}),
+    name: d.name.trim(),
+    forS: parseNumber(d.forS) ?? 0,
+    scope: d.scope === 'group' ? { kind: 'group', groupId: d.groupId } : d.scope === 'agent' ? { kind: 'agent', agentId: d.agentId } : { kind: 'all' },
+    enabled: d.enabled,
+  } satisfies Partial<RuleInput>;
+  // S5: the state gives the grade; a check_state rule has no levels, compares with '>=' and has no recovery
+  if (d.metric === 'check_state') {
+    const severities: CheckStateSeverities = {};
+    for (const state of CHECK_ALERT_STATES) {
+      const s = d.checkSeverities[state];
+      if (s !== '') severities[state] = s;
+    }
+    return { ...base, metric: { kind: 'check_state', checkId: d.checkId, severities }, comparison: '>=', levels: {} };
+  }
   const key = d.key.trim();
   let metric: RuleMetric;
   if (d.metric === 'agent_silent') metric = { kind: 'agent_silent', missedIntervals: parseNumber(d.missedIntervals) ?? Number.NaN };
+  else if (d.metric === 'check_perf') metric = { kind: 'check_perf', checkId: d.checkId, label: d.checkLabel.trim() };
   else if (d.metric === 'field') metric = { kind: 'field', family: d.family, field: d.field, ...(key && FAMILIES[d.family].keyed ? { key } : {}) };
   else metric = { kind: 'derived', name: d.metric, ...(key && FAMILIES[DERIVED_METRICS[d.metric].family].keyed ? { key } : {}) };
   const delta = parseNumber(d.recoveryDelta);
   const recoveryLevels = parseLevels(d.recoveryLevels);
   const hasRecoveryLevels = Object.keys(recoveryLevels).length > 0;
   return {
-    ...(id !== undefined ? { id } : {}),
-    name: d.name.trim(),
+    ...base,
     metric,
     comparison: d.comparison,
     levels: parseLevels(d.levels),
     ...(delta !== undefined || hasRecoveryLevels
       ? { recovery: { ...(delta !== undefined ? { delta } : {}), ...(hasRecoveryLevels ? { levels: recoveryLevels } : {}) } }
       : {}),
-    forS: parseNumber(d.forS) ?? 0,
-    scope: d.scope === 'group' ? { kind: 'group', groupId: d.groupId } : d.scope === 'agent' ? { kind: 'agent', agentId: d.agentId } : { kind: 'all' },
-    enabled: d.enabled,
   };
 }
 
@@ -313,6 +386,9 @@ export const RULE_FIELDS = [
   'metric.field',
   'metric.key',
   'metric.missedIntervals',
+  'metric.checkId',
+  'metric.label',
+  'metric.severities',
   'comparison',
   'levels',
   ...SEVERITIES.map((s) => `levels.${s}`),

@@ -1,7 +1,9 @@
 // Words the alerting screens build from data, in the page's language: a metric's name, an alert's
 // value against its threshold and its cause, an SMS segment count, a weekly schedule. Pure
 // functions of (data, translator, formatters), shared by the views.
-import type { Alert, AlertCause, AlertMetric, SegmentPreview, WeeklyWindow } from '../../contract/alerts-api.js';
+import type { Alert, AlertCause, AlertMetric, Comparison, SegmentPreview, WeeklyWindow } from '../../contract/alerts-api.js';
+import type { Unit } from '../../contract/families.js';
+import type { RecoveryIssue } from '../../contract/rule-recovery.js';
 import type { Translate } from './i18n.js';
 import type { Formatters } from './locale-format.js';
 import { formatMetricValue } from './alerting-model.js';
@@ -123,4 +125,28 @@ export function durationText(seconds: number, t: Translate): string {
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
   return m === 0 ? t('dur.h', { n: h }) : t('dur.hMin', { h, m });
+}
+
+/** How the engine lets go of a grade: the value no longer breaches the recovery value with the rule's comparison. */
+const LET_GO: Record<Comparison, string> = { '>': '≤', '>=': '<', '<': '≥', '<=': '>' };
+/** The recovery values a metric can reach against its floor (rising rules) or ceiling. */
+const REACHABLE: Record<Comparison, string> = { '>': '≥', '>=': '>', '<': '≤', '<=': '<' };
+
+/** "≤ 0.45", "< 85%": where a grade lets go, on the metric's own scale. */
+export function letGoText(comparison: Comparison, recovery: number, unit: Unit, fmt: Formatters): string {
+  return `${LET_GO[comparison]} ${formatMetricValue(recovery, unit, fmt)}`;
+}
+
+/** Why the form refuses a recovery (S4, S7), and what would do, beside the field that set it. */
+export function recoveryIssueText(issue: RecoveryIssue, unit: Unit, fmt: Formatters, t: Translate): string {
+  const value = (v: number): string => formatMetricValue(v, unit, fmt);
+  const sev = t(`sev.${issue.severity}` as const);
+  if (issue.kind === 'beyond-threshold') return t(issue.rising ? 'rule.recoveryAbove' : 'rule.recoveryBelow', { sev, v: value(issue.threshold) });
+  const strict = issue.comparison === '>=' || issue.comparison === '<=';
+  const limit = t(issue.rising ? 'rule.limitBelow' : 'rule.limitAbove', { v: value(issue.bound) });
+  const fix =
+    issue.maxDelta !== null
+      ? t(strict ? 'rule.useMarginBelow' : 'rule.useMarginAtMost', { v: value(issue.maxDelta) })
+      : t('rule.useValue', { op: REACHABLE[issue.comparison], v: value(issue.bound) });
+  return `${t('rule.recoveryNever', { sev, at: letGoText(issue.comparison, issue.recovery, unit, fmt), limit })} ${fix}`;
 }

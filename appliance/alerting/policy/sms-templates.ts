@@ -8,7 +8,8 @@ import { partCapacity, segmentText } from '../sms/index.js';
 import type { Alert } from '../../../contract/alerting.js';
 import { formatHhMm, type TimeZoneSpec } from './local-time.js';
 import { definedSeverities, metricFamily, recoveryThreshold } from '../rules/rule-types.js';
-import { EVERY_KEY, metricUnit, type Rule, type AlertMetric, type Severity } from '../../../contract/alerting.js';
+import { CHECK_SEVERITIES_MAPPED, EVERY_KEY, metricUnit, severityRank, type CheckStateSeverities, type Rule, type AlertMetric, type Severity } from '../../../contract/alerting.js';
+import { metricRange } from '../../../contract/rule-recovery.js';
 import { type Language, type SegmentPreview, type AlertMessageKind, type RulePreview } from '../../../contract/alerting.js';
 
 export interface TemplateOptions {
@@ -367,19 +368,45 @@ const PREVIEW_CHECK: NonNullable<Alert['cause']['check']> = {
   checkId: 'preview', name: 'nginx port 443', type: 'port', state: 'critical', output: 'TCP CRITICAL - 10.0.0.5 port 443: connection refused', unit: 's',
 };
 
+/** What the preview's check says in each state a rule can alert on. */
+const PREVIEW_OUTPUT: Record<'warning' | 'critical' | 'unknown', string> = {
+  warning: 'TCP WARNING - 10.0.0.5 port 443: 1.503 s response time',
+  critical: PREVIEW_CHECK.output,
+  unknown: 'TCP UNKNOWN - 10.0.0.5: cannot resolve host',
+};
+
+/** The states a check_state rule alerts on with their grades, mildest grade first. */
+function checkStateGrades(named: CheckStateSeverities | undefined): { state: 'warning' | 'critical' | 'unknown'; severity: Severity }[] {
+  const grades = named ?? CHECK_SEVERITIES_MAPPED;
+  return (['warning', 'critical', 'unknown'] as const)
+    .flatMap((state) => {
+      const severity = grades[state];
+      return severity ? [{ state, severity }] : [];
+    })
+    .sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
+}
+
 /**
  * What a rule's messages will look like and how many SMS parts each takes (the rule screen's
  * preview), with a five-digit alert id and the rule's worst grade.
  */
 export function previewRule(rule: Rule, options: RulePreviewOptions): RulePreview[] {
   const severities = definedSeverities(rule);
-  const worst = severities[severities.length - 1] ?? 'critical';
+  // a check_state rule has no levels: its worst grade is the worst its states raise
+  const stateGrades = rule.metric.kind === 'check_state' ? checkStateGrades(rule.metric.severities) : [];
+  const worst = severities[severities.length - 1] ?? stateGrades[stateGrades.length - 1]?.severity ?? 'critical';
   const threshold = rule.levels[worst] ?? 0;
   const rising = rule.comparison === '>' || rule.comparison === '>=';
   const family = metricFamily(rule.metric);
   const ruleKey = (rule.metric.kind !== 'field' && rule.metric.kind !== 'derived') || rule.metric.key === EVERY_KEY ? undefined : rule.metric.key;
   const key = family !== null && FAMILIES[family].keyed ? (ruleKey ?? options.key ?? '/var') : undefined;
   const firedAt = options.nowMs - 18 * 60_000;
+  // values the metric can read (a load is never negative, a percentage never above 100), a
+  // step past the threshold or the recovery that suits its scale (0.55 for a load "> 0.5")
+  const range = metricRange(rule.metric);
+  const within = (v: number): number => Math.min(range.max ?? Infinity, Math.max(range.min ?? -Infinity, v));
+  const step = (v: number): number => Math.min(1, Math.max(Math.abs(v) * 0.1, 0.01));
+  const checkState = stateGrades.find((g) => g.severity === worst)?.state ?? 'critical';
   const alert: Alert = {
     id: 12345,
     ruleId: rule.id,
@@ -392,16 +419,17 @@ export function previewRule(rule: Rule, options: RulePreviewOptions): RulePrevie
     comparison: rule.comparison,
     severity: worst,
     state: 'firing',
-    value: rule.metric.kind === 'agent_silent' ? 1 : threshold + (rising ? 1 : -1),
+    value: rule.metric.kind === 'agent_silent' ? 1 : within(threshold + (rising ? 1 : -1) * step(threshold)),
     threshold,
     cause: rule.metric.kind === 'agent_silent' ? { silence: { reason: 'offline', lastSeenMs: firedAt } }
-      : rule.metric.kind === 'check_state' || rule.metric.kind === 'check_perf' ? { check: PREVIEW_CHECK }
+      : rule.metric.kind === 'check_state' ? { check: { ...PREVIEW_CHECK, state: checkState, output: PREVIEW_OUTPUT[checkState] } }
+      : rule.metric.kind === 'check_perf' ? { check: PREVIEW_CHECK }
       : { fullestFs: { mount: '/data', usedPct: 91 } },
     startedAt: firedAt,
     firedAt,
   };
   const recovery = recoveryThreshold(rule, worst);
-  const resolvedValue = recovery + (rising ? -1 : 1) * Math.max(Math.abs(recovery) * 0.1, 0.1);
+  const resolvedValue = within(recovery + (rising ? -1 : 1) * step(recovery));
   const resolved: Alert = { ...alert, state: 'resolved', resolvedAt: options.nowMs, resolution: 'recovered', resolvedValue };
   const previous = severities[severities.length - 2];
   const out: RulePreview[] = [];

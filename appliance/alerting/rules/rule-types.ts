@@ -4,6 +4,7 @@
 import { FAMILIES, type Family } from '../../../contract/families.js';
 import { SEVERITIES, DERIVED_METRICS, COMPARISONS, DERIVED_METRIC_NAMES, EVERY_KEY, type Severity, type RuleMetric, type Comparison, type Rule, type RuleScope } from '../../../contract/alerting.js';
 import { isSeverity } from '../../../contract/alerting.js';
+import { plainNumber, recoveryIssues, recoveryThreshold, type RecoveryIssue } from '../../../contract/rule-recovery.js';
 
 /** The family a metric reads, or null for agent silence (read from the registry) and checks (fed their results, not samples). */
 export function metricFamily(metric: RuleMetric): Family | null {
@@ -38,15 +39,7 @@ export function definedSeverities(rule: Pick<Rule, 'levels'>): Severity[] {
   return SEVERITIES.filter((s) => rule.levels[s] !== undefined);
 }
 
-/** The value at which grade `severity` lets go (its threshold moved back by the hysteresis). */
-export function recoveryThreshold(rule: Pick<Rule, 'levels' | 'recovery' | 'comparison'>, severity: Severity): number {
-  const threshold = rule.levels[severity];
-  if (threshold === undefined) return Number.NaN;
-  const named = rule.recovery?.levels?.[severity];
-  if (named !== undefined) return named;
-  const delta = rule.recovery?.delta ?? 0;
-  return rule.comparison === '>' || rule.comparison === '>=' ? threshold - delta : threshold + delta;
-}
+export { recoveryThreshold };
 
 export function scopeApplies(scope: RuleScope, agentId: string, agentGroupIds: readonly string[]): boolean {
   switch (scope.kind) {
@@ -148,15 +141,10 @@ export function validateRule(rule: Rule): string[] {
         problems.push(`recovery.levels.${key}: not a severity`);
         continue;
       }
-      const threshold = rule.levels[key];
-      if (threshold === undefined) {
-        problems.push(`recovery.levels.${key}: the rule has no ${key} level`);
-      } else if (!finite(value)) {
-        problems.push(`recovery.levels.${key}: must be a finite number`);
-      } else if (rising ? value > threshold : value < threshold) {
-        problems.push(`recovery.levels.${key}: must not be ${rising ? 'above' : 'below'} the ${key} level (${threshold})`);
-      }
+      if (rule.levels[key] === undefined) problems.push(`recovery.levels.${key}: the rule has no ${key} level`);
+      else if (!finite(value)) problems.push(`recovery.levels.${key}: must be a finite number`);
     }
+    problems.push(...recoveryIssues(rule).map(recoveryProblem));
   }
 
   switch (rule.scope.kind) {
@@ -170,6 +158,26 @@ export function validateRule(rule: Rule): string[] {
       break;
   }
   return problems;
+}
+
+/** How the engine lets go of a grade: the value must no longer breach the recovery with the rule's comparison. */
+const LET_GO: Record<Comparison, string> = { '>': '≤', '>=': '<', '<': '≥', '<=': '>' };
+
+/** The recovery values the metric can reach, against its floor (rising rules) or ceiling. */
+const REACHABLE_VALUE: Record<Comparison, string> = { '>': 'of at least', '>=': 'above', '<': 'of at most', '<=': 'below' };
+
+/** A recovery the engine could never reach, in words that say what to type instead (S4, S7). */
+function recoveryProblem(issue: RecoveryIssue): string {
+  const { path, severity, threshold, rising, comparison } = issue;
+  if (issue.kind === 'beyond-threshold') return `${path}: must not be ${rising ? 'above' : 'below'} the ${severity} level (${threshold})`;
+  // '>=' and '<=' rules hold at the recovery value itself, so the bound is not enough
+  const strict = comparison === '>=' || comparison === '<=';
+  const bound = plainNumber(issue.bound);
+  const fix =
+    issue.maxDelta !== null
+      ? `use a delta ${strict ? 'below' : 'of at most'} ${plainNumber(issue.maxDelta)}`
+      : `use a value ${REACHABLE_VALUE[comparison]} ${bound}`;
+  return `${path}: the ${severity} alert (${comparison} ${plainNumber(threshold)}) would resolve only at ${LET_GO[comparison]} ${plainNumber(issue.recovery)}, which this metric never reaches (it is never ${rising ? 'below' : 'above'} ${bound}), so it would never resolve; ${fix}`;
 }
 
 const ALL: RuleScope = { kind: 'all' };

@@ -2,6 +2,7 @@
 // error / empty states, per-field validation messages and the list of problems no field takes.
 import type { ComponentChildren } from 'preact';
 import type { AlertState, HealthLevel } from '../../../contract/alerts-api.js';
+import { SEVERITIES } from '../../../contract/alerting.js';
 import type { Resource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
 
@@ -176,6 +177,20 @@ export function AgentOptions({ agents }: { agents: readonly { id: string; hostna
       {agents.map((a) => (
         <option key={a.id} value={a.id}>
           {a.hostname}
+        </option>
+      ))}
+    </>
+  );
+}
+
+/** The grades as a select's options, mildest first, each in the page's language. */
+export function SeverityOptions() {
+  const { t } = useUi();
+  return (
+    <>
+      {SEVERITIES.map((s) => (
+        <option key={s} value={s}>
+          {t(`sev.${s}` as const)}
         </option>
       ))}
     </>

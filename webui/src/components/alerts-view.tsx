@@ -6,13 +6,13 @@ import { useMemo, useState } from 'preact/hooks';
 import type { Alert, AlertDetail, Severity } from '../../../contract/alerts-api.js';
 import type { AgentRow } from '../agents-store.js';
 import { ackAlert, getAlert, listAlerts } from '../alerting-api.js';
-import { SEVERITIES, formatMetricValue, sortAlertsWorstFirst } from '../alerting-model.js';
+import { formatMetricValue, sortAlertsWorstFirst } from '../alerting-model.js';
 import { causeParts, metricText, valueVsThreshold } from '../alerting-text.js';
 import { errorReason } from '../api-client.js';
 import type { Resource } from '../use-resource.js';
 import { useResource } from '../use-resource.js';
 import { useNow, useUi } from '../ui-context.js';
-import { AlertStateBadge, Card, ErrorBox, Loading, ResourceState, SeverityBadge } from './alerting-parts.js';
+import { AlertStateBadge, Card, ErrorBox, Loading, ResourceState, SeverityBadge, SeverityOptions } from './alerting-parts.js';
 import { DataTable } from './data-table.js';
 
 const HISTORY_PAGE = 50;
@@ -229,11 +229,7 @@ function History({ agents }: { agents: readonly AgentRow[] }) {
           <span>{t('col.severity')}</span>
           <select value={severity} data-testid="history-severity" onChange={(e) => setSeverity(e.currentTarget.value as Severity | '')}>
             <option value="">{t('filter.all')}</option>
-            {SEVERITIES.map((s) => (
-              <option key={s} value={s}>
-                {t(`sev.${s}` as const)}
-              </option>
-            ))}
+            <SeverityOptions />
           </select>
         </label>
         <label class="inline-field">

@@ -5,7 +5,7 @@ import type { GroupView } from '../../../contract/alerts-api.js';
 import type { CheckStatusState } from '../../../contract/checks-api.js';
 import type { Perfdatum } from '../../../contract/checks.js';
 import type { AgentRow } from '../agents-store.js';
-import { perfdataValue, placementOf, stateClasses, type CheckDefinition } from '../checks-model.js';
+import { CHECK_TYPE_LIST, perfdataValue, placementOf, stateClasses, type CheckDefinition } from '../checks-model.js';
 import type { Translate } from '../i18n.js';
 import { useUi } from '../ui-context.js';
 import { DataTable } from './data-table.js';
@@ -16,6 +16,20 @@ export function CheckStateBadge({ state }: { state: CheckStatusState }) {
     <span class={stateClasses(state).badge} data-testid="check-state" data-state={state}>
       {t(`cstate.${state}` as const)}
     </span>
+  );
+}
+
+/** The check types as a select's options, in the page's language. */
+export function CheckTypeOptions() {
+  const { t } = useUi();
+  return (
+    <>
+      {CHECK_TYPE_LIST.map((type) => (
+        <option key={type} value={type}>
+          {t(`ctype.${type}` as const)}
+        </option>
+      ))}
+    </>
   );
 }
 

@@ -12,13 +12,13 @@ import type { AgentRow } from '../agents-store.js';
 import { listGroups } from '../alerting-api.js';
 import { errorReason } from '../api-client.js';
 import { deleteCheck } from '../checks-client.js';
-import { CHECK_TYPE_LIST, NO_FILTERS, definitionOf, STATUS_STATES, checkMatches, countByState, filtersFromHash, hashWithFilters, listParams, sortChecks, stateClasses, targetText, type CheckFilters } from '../checks-model.js';
+import { NO_FILTERS, definitionOf, STATUS_STATES, checkMatches, countByState, filtersFromHash, hashWithFilters, listParams, sortChecks, stateClasses, targetText, type CheckFilters } from '../checks-model.js';
 import { useCheckList } from '../checks-state.js';
 import { useResource } from '../use-resource.js';
 import { useNow, useUi } from '../ui-context.js';
 import { AgentOptions, Card, ErrorBox, GroupOptions, ResourceState, RowActions } from './alerting-parts.js';
 import { CheckForm } from './check-form.js';
-import { CheckStateBadge, placementText } from './check-parts.js';
+import { CheckStateBadge, CheckTypeOptions, placementText } from './check-parts.js';
 import { DataTable } from './data-table.js';
 
 /** The filters in the URL fragment: replaced, not pushed (typing a search is not a step back). */
@@ -143,11 +143,7 @@ export function ChecksView({ agents }: { agents: readonly AgentRow[] }) {
             <span>{t('checks.filterType')}</span>
             <select value={filters.type} data-testid="check-filter-type" onChange={(e) => set({ type: e.currentTarget.value as CheckFilters['type'] })}>
               <option value="">{t('filter.all')}</option>
-              {CHECK_TYPE_LIST.map((ty) => (
-                <option key={ty} value={ty}>
-                  {t(`ctype.${ty}` as const)}
-                </option>
-              ))}
+              <CheckTypeOptions />
             </select>
           </label>
           <input class="search inline-search" type="search" placeholder={t('checks.search')} aria-label={t('checks.search')} value={filters.q} data-testid="check-search" onInput={(e) => set({ q: e.currentTarget.value })} />

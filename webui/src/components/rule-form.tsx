@@ -22,13 +22,18 @@ import {
   metricUnit,
   problemsByField,
   ruleInputFromDraft,
+  withAutoRecovery,
+  withMetric,
   type MetricChoice,
   type RuleDraft,
 } from '../alerting-model.js';
-import { durationText, segmentLabel } from '../alerting-text.js';
+import { durationText, letGoText, recoveryIssueText, segmentLabel } from '../alerting-text.js';
+import type { CheckType } from '../../../contract/checks-api.js';
+import { recoveryIssues, recoveryThreshold } from '../../../contract/rule-recovery.js';
 import { ApiRequestError, errorReason } from '../api-client.js';
 import { useUi } from '../ui-context.js';
 import { AgentOptions, Field, FieldError, FormError, GroupOptions, SaveCancel } from './alerting-parts.js';
+import { CheckRuleFields } from './rule-check-fields.js';
 
 const PREVIEW_DEBOUNCE_MS = 400;
 const PREVIEW_LANGS: readonly Language[] = ['ko', 'en'];
@@ -112,34 +117,46 @@ export interface RuleFormProps {
   onCancel: () => void;
 }
 
+/** What the metric select's value means (an unknown value falls back to CPU busy). */
+function metricChoice(v: string): MetricChoice {
+  return v === 'agent_silent' || v === 'field' || v === 'check_state' || v === 'check_perf' ? v : isDerivedMetricName(v) ? v : 'cpu_busy_pct';
+}
+
 export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormProps) {
-  const { t } = useUi();
+  const { t, fmt } = useUi();
   const [draft, setDraft] = useState<RuleDraft>(() => (rule ? draftFromRule(rule) : emptyRuleDraft()));
   const [problems, setProblems] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  // narrows the check list only: a rule names a check or every check, not a type
+  const [checkType, setCheckType] = useState<CheckType | ''>('');
   const formRef = useRef<HTMLFormElement>(null);
   // "Edit" far down the list: bring the form into view
   useEffect(() => formRef.current?.scrollIntoView({ block: 'nearest' }), []);
   // an edited field's old messages go: they described what was there before
   const stale = (...keys: (keyof RuleDraft)[]): void => setProblems((p) => dropProblems(p, keys.flatMap((k) => RULE_DRAFT_PATHS[k])));
   const set = <K extends keyof RuleDraft>(k: K, v: RuleDraft[K]): void => {
-    setDraft((d) => ({ ...d, [k]: v }));
+    // a margin the operator types is theirs: the form stops moving it with the thresholds
+    setDraft((d) => withAutoRecovery({ ...d, [k]: v, ...(k === 'recoveryDelta' ? { recoveryAuto: false } : {}) }));
     stale(k);
   };
   const setLevel = (which: 'levels' | 'recoveryLevels', s: Severity, v: string): void => {
-    setDraft((d) => ({ ...d, [which]: { ...d[which], [s]: v } }));
+    setDraft((d) => withAutoRecovery({ ...d, [which]: { ...d[which], [s]: v } }));
     stale(which);
   };
 
   const input = useMemo(() => ruleInputFromDraft(draft, rule?.id), [draft, rule?.id]);
   const unit = metricUnit(input.metric);
   const keyed = metricIsKeyed(input.metric);
-  const { byField, other } = problemsByField(problems, RULE_FIELDS);
+  const onCheck = draft.metric === 'check_state' || draft.metric === 'check_perf';
+  // S4, S7: a recovery the metric never reaches is said beside its field before anything is sent
+  const localProblems = useMemo(() => recoveryIssues(input).map((i) => `${i.path}: ${recoveryIssueText(i, unit, fmt, t)}`), [input, unit, fmt, t]);
+  const { byField, other } = problemsByField([...problems, ...localProblems], RULE_FIELDS);
   const forS = Number(draft.forS);
 
   const save = (e: Event): void => {
     e.preventDefault();
+    if (localProblems.length > 0) return;
     setSaving(true);
     setError(null);
     setProblems([]);
@@ -153,14 +170,8 @@ export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormPr
   };
 
   const chooseMetric = (v: string): void => {
-    const m: MetricChoice = v === 'agent_silent' || v === 'field' ? v : isDerivedMetricName(v) ? v : 'cpu_busy_pct';
-    stale('metric', 'levels');
-    setDraft((d) => ({
-      ...d,
-      metric: m,
-      // agent silence is 1 while silent: one critical grade is the usual rule
-      ...(m === 'agent_silent' && d.metric !== 'agent_silent' ? { comparison: '>=' as const, levels: { info: '', warning: '', critical: '1', disaster: '' }, recoveryDelta: '' } : {}),
-    }));
+    stale('metric', 'levels', 'comparison');
+    setDraft((d) => withMetric(d, metricChoice(v)));
   };
 
   return (
@@ -189,6 +200,10 @@ export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormPr
               <optgroup label={t('rule.metricOther')}>
                 <option value="agent_silent">{t('metric.agent_silent')}</option>
                 <option value="field">{t('rule.metricField')}</option>
+              </optgroup>
+              <optgroup label={t('rule.metricChecks')}>
+                <option value="check_state">{t('metric.check_state')}</option>
+                <option value="check_perf">{t('metric.check_perf')}</option>
               </optgroup>
             </select>
           </Field>
@@ -229,12 +244,15 @@ export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormPr
               <input type="text" value={draft.key} placeholder="*" data-testid="rule-key" onInput={(e) => set('key', e.currentTarget.value)} />
             </Field>
           )}
+          {onCheck && <CheckRuleFields draft={draft} byField={byField} agents={agents} groups={groups} checkType={checkType} onCheckType={setCheckType} set={set} />}
           {draft.metric === 'agent_silent' && (
             <Field label={t('rule.missed')} field="metric.missedIntervals" errors={byField} hint={t('rule.missedHint')}>
               <input type="number" min={1} step={1} value={draft.missedIntervals} data-testid="rule-missed" onInput={(e) => set('missedIntervals', e.currentTarget.value)} />
             </Field>
           )}
 
+          {draft.metric !== 'check_state' && (
+            <>
           <Field label={t('rule.comparison')} field="comparison" errors={byField}>
             <select value={draft.comparison} data-testid="rule-comparison" onChange={(e) => set('comparison', e.currentTarget.value as RuleDraft['comparison'])}>
               {COMPARISONS.map((c) => (
@@ -263,7 +281,9 @@ export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormPr
           </fieldset>
 
           <fieldset class="field-wide levels" data-field="recovery">
-            <legend>{t('rule.recovery')}</legend>
+            <legend>
+              {t('rule.recovery')} {unit && <span class="muted">({unit})</span>}
+            </legend>
             <p class="field-hint">{t('rule.recoveryHint')}</p>
             <div class="level-inputs">
               <label class="level-input">
@@ -279,8 +299,16 @@ export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormPr
                 </label>
               ))}
             </div>
+            <p class="field-hint" data-testid="rule-recovery-at">
+              {draft.metric !== 'agent_silent' && SEVERITIES.filter((s) => Number.isFinite(input.levels[s]) && Number.isFinite(recoveryThreshold(input, s)))
+                .map((s) => t('rule.letsGoAt', { sev: t(`sev.${s}` as const), at: letGoText(input.comparison, recoveryThreshold(input, s), unit, fmt) }))
+                .join(' · ')}
+            </p>
             <FieldError field="recovery" messages={byField.recovery} />
           </fieldset>
+
+            </>
+          )}
 
           <Field label={t('rule.for')} field="forS" errors={byField} hint={Number.isFinite(forS) && draft.forS.trim() !== '' ? t('rule.forHint', { d: durationText(forS, t) }) : undefined}>
             <input type="number" min={0} step={1} value={draft.forS} data-testid="rule-for" onInput={(e) => set('forS', e.currentTarget.value)} />

@@ -6,7 +6,7 @@ import type { GroupView, Rule } from '../../../contract/alerts-api.js';
 import type { AgentRow } from '../agents-store.js';
 import { deleteRule, getRulePreview, listGroups, listRules, saveRule } from '../alerting-api.js';
 import { SEVERITIES, formatMetricValue, metricUnit } from '../alerting-model.js';
-import { CHECK_SEVERITIES_MAPPED, isCheckMetric } from '../../../contract/alerting.js';
+import { CHECK_SEVERITIES_MAPPED } from '../../../contract/alerting.js';
 import { durationText, metricText } from '../alerting-text.js';
 import { errorReason } from '../api-client.js';
 import { useResource } from '../use-resource.js';
@@ -185,7 +185,7 @@ export function RulesView({ agents }: { agents: readonly AgentRow[] }) {
                     <span>{r.enabled ? t('common.on') : t('common.off')}</span>
                   ),
               },
-              canEdit && { header: t('col.actions'), headerHidden: true, class: 'actions', cell: (r) => <RowActions testId="rule" onEdit={isCheckMetric(r.metric) ? undefined : () => setEditing(r)} onDelete={() => remove(r)} /> },
+              canEdit && { header: t('col.actions'), headerHidden: true, class: 'actions', cell: (r) => <RowActions testId="rule" onEdit={() => setEditing(r)} onDelete={() => remove(r)} /> },
             ]}
           />
         )}

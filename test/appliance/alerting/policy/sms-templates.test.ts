@@ -1,7 +1,7 @@
 // SMS templates (S12): Korean and English, one SMS where possible (GSM 7-bit 160,
 // UCS2 70), the alert id for `ACK 123`, and the segment preview of the rule screen.
 import t from 'tap';
-import type { Alert } from '../../../../contract/alerting.js';
+import type { Alert, Rule } from '../../../../contract/alerting.js';
 import { DEFAULT_RULES } from '../../../../appliance/alerting/rules/rule-types.js';
 import {
   alertMessage,
@@ -178,6 +178,23 @@ void t.test('rule screen preview: every shipped rule\'s messages fit one SMS in 
       }
     }
   }
+  t.end();
+});
+
+// S4, S7: the preview of a small-scale rule once showed an "[OK]" at a load of −4.95
+void t.test('rule screen preview: values on the metric\'s own scale, never below what it can read', (t) => {
+  const load: Rule = { id: 'l', name: 'Load', metric: { kind: 'derived', name: 'load1_per_core' }, comparison: '>', levels: { warning: 0.5 }, recovery: { delta: 0.5 }, forS: 60, scope: { kind: 'all' }, enabled: true };
+  const texts = (rule: Rule): Record<string, string> => Object.fromEntries(previewRule(rule, { ...en, agentName: 'web-01', nowMs: NOW }).map((p) => [p.kind, p.text]));
+  const l = texts(load);
+  t.match(l.fired, /load\/core 0\.55 \(>0\.5\)/, 'fired just past the threshold, on its scale');
+  t.match(l.resolved, /load\/core 0 /, 'resolved at the floor, not below it');
+  t.notMatch(Object.values(l).join(' '), /[\s(]-\d/, 'no negative value anywhere');
+  const idle: Rule = { ...load, metric: { kind: 'field', family: 'cpu', field: 'idle' }, comparison: '<', levels: { warning: 99.5 }, recovery: { delta: 0.5 } };
+  t.match(texts(idle).resolved, /100%/, 'a percentage recovers at 100 % at most');
+  const warnOnly: Rule = { ...load, metric: { kind: 'check_state', checkId: '*', severities: { warning: 'warning' } }, comparison: '>=', levels: {} };
+  delete warnOnly.recovery;
+  t.match(texts(warnOnly).fired, /^\[WARN\] web-01 nginx port 443 WARNING: /, 'a check_state rule on WARNING previews a WARNING, graded as the rule says');
+  t.match(texts({ ...warnOnly, metric: { kind: 'check_state', checkId: '*', severities: { unknown: 'critical' } } }).fired, /^\[CRIT\] .* UNKNOWN: /);
   t.end();
 });
 

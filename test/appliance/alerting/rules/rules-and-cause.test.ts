@@ -37,8 +37,9 @@ void t.test('validateRule reports every problem as "path: message"', (t) => {
     'metric.key',
     'levels.critical',
     'recovery.delta',
-    'recovery.levels.critical',
+    // a named value that cannot be read first, then those past their threshold or out of reach
     'recovery.levels.disaster',
+    'recovery.levels.critical',
     'scope.groupId',
   ]);
   t.same(validateRule({ ...bad, id: 'ok', metric: { kind: 'derived', name: 'memory_used_pct' }, levels: {}, recovery: {}, forS: 0, scope: { kind: 'all' } }), [
