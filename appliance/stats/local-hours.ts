@@ -1,13 +1,15 @@
 // Business hours in the appliance's time zone (S10), pure: whether an instant falls in the
 // configured days and HH:MM window, and the local wall-clock date of an instant and back (for
-// the report schedule). Intl answers the zone's offset (DST included); it is asked once per
-// quarter hour of the instants classified, since every zone's offset is a whole number of
-// quarter hours and changes only on such a boundary, and a year of 5 s rows is 6 million
-// instants.
+// the report schedule). Intl answers the zone's offset (DST included), at ~15 µs a call: it is
+// asked twice per UTC day of the instants classified, and where the offset differs at the two
+// ends of a day (a DST change) once per quarter hour of that day, since every zone's offset is
+// a whole number of quarter hours and changes only on such a boundary (a year of hourly rows
+// asked per row took 150 ms: docs/benchmarks.md).
 import type { BusinessHours } from '../../contract/stats-api.js';
 import { parseHhMm } from '../alerting/policy/local-time.js';
 
 const QUARTER_HOUR_MS = 900_000;
+const DAY_MS = 86_400_000;
 const partsFormatters = new Map<string, Intl.DateTimeFormat>();
 
 function partsFormatter(zone: string): Intl.DateTimeFormat {
@@ -29,17 +31,27 @@ export function zoneOffsetMs(ms: number, zone: string): number {
   return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
-/** zoneOffsetMs, remembered per quarter hour: for classifying many instants of one zone. */
+/** zoneOffsetMs, remembered per day (per quarter hour on a day the offset changes): for classifying many instants of one zone. */
 export function offsetCache(zone: string): (ms: number) => number {
-  const cache = new Map<number, number>();
+  /** per UTC day: its one offset, or null when it changes within the day */
+  const days = new Map<number, number | null>();
+  const quarters = new Map<number, number>();
   return (ms) => {
-    const slot = Math.floor(ms / QUARTER_HOUR_MS);
-    let off = cache.get(slot);
+    const day = Math.floor(ms / DAY_MS);
+    let off = days.get(day);
     if (off === undefined) {
-      off = zoneOffsetMs(slot * QUARTER_HOUR_MS, zone);
-      cache.set(slot, off);
+      const first = zoneOffsetMs(day * DAY_MS, zone);
+      off = zoneOffsetMs((day + 1) * DAY_MS - QUARTER_HOUR_MS, zone) === first ? first : null;
+      days.set(day, off);
     }
-    return off;
+    if (off !== null) return off;
+    const slot = Math.floor(ms / QUARTER_HOUR_MS);
+    let q = quarters.get(slot);
+    if (q === undefined) {
+      q = zoneOffsetMs(slot * QUARTER_HOUR_MS, zone);
+      quarters.set(slot, q);
+    }
+    return q;
   };
 }
 
@@ -65,7 +77,7 @@ export interface LocalDateTime {
   minute: number;
 }
 
-/** The unix ms at which the zone's clocks show this local date and time (a time skipped by DST: the instant after the jump). */
+/** The unix ms at which the zone's clocks show this local date and time (a time a DST change skips: as far after the change as it was after the skipped hour's start). */
 export function localToUtcMs(t: LocalDateTime, zone: string): number {
   const wall = Date.UTC(t.year, t.month - 1, t.day, 0, t.minute);
   // the offset at the guess, then at the corrected guess: right on both sides of a DST change
