@@ -48,6 +48,7 @@ import { CheckRepository } from './checks/check-repository.js';
 import { CheckService } from './checks/check-service.js';
 import { ApplianceProbes } from './checks/probes/appliance-probes.js';
 import { perfdataRemover, perfdataWriter } from './checks/check-perfdata.js';
+import { StatsFeature } from './stats/stats-feature.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -103,6 +104,7 @@ export class Appliance {
   private alive: AliveMarker | null = null;
   private consoleApi: LocalApiServer | null = null;
   private checks: CheckService | null = null;
+  private stats: StatsFeature | null = null;
   private probes: ApplianceProbes | null = null;
   private lastKnownTime: LastKnownTime | null = null;
   private clockStatus: ClockStatus | null = null;
@@ -271,6 +273,13 @@ export class Appliance {
     // S5: the appliance's own probes, so that a server whose agent is dead is still watched
     this.probes = new ApplianceProbes({ source: checks, sink: checks.results, clock, logger: logger.child('probes') });
     this.probes.start();
+    // S10: statistics from the RRD archives, and saved reports produced at their schedule
+    const stats = new StatsFeature({
+      db, store, hostnameOf: (id) => repo.listing(id)?.hostname ?? null, clock, timeZone: config.timezone,
+      retentionS: retentionSpanS(config.retention), logger: logger.child('stats'), onWriteError,
+    });
+    stats.start();
+    this.stats = stats;
     this.alive = new AliveMarker({ dataDir, clock, logger });
     this.alive.start();
     const ingest = new Ingest({
@@ -399,6 +408,7 @@ export class Appliance {
       installer: { origin, pin: () => tls.pin },
       tls: { identity: tls },
       checks: { checks, agentExists, clock, series: store, retentionS: retentionSpanS(config.retention) },
+      stats: { stats },
     });
     const http = new HttpServer({
       host: config.listen, port: config.httpsPort, app,
@@ -463,6 +473,9 @@ export class Appliance {
     this.visitors = null;
     this.checks?.stop();
     this.checks = null;
+    this.stats?.stop();
+    await this.stats?.scheduler.idle();
+    this.stats = null;
     await this.store?.stop();
     this.registry?.stop();
     this.accounts?.stop();

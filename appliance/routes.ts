@@ -16,6 +16,7 @@ import { eventStreamRoutes, type EventStreamDeps } from './live/event-stream.js'
 import { seriesRoutes, type SeriesRoutesDeps } from './store/series-routes.js';
 import { visitorRoutes, type VisitorRoutesDeps } from './visitors/routes.js';
 import { checkRoutes, type CheckRoutesDeps } from './checks/routes.js';
+import { statsRoutes, type StatsRoutesDeps } from './stats/routes.js';
 
 export interface FeatureRoutesDeps {
   health: () => HealthResponse;
@@ -29,6 +30,7 @@ export interface FeatureRoutesDeps {
   installer: InstallerRoutesDeps;
   tls: TlsRoutesDeps;
   checks: CheckRoutesDeps;
+  stats: StatsRoutesDeps;
 }
 
 export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesDeps): Promise<void> {
@@ -40,6 +42,7 @@ export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureR
   await app.register(guarded(visitorRoutes), deps.visitors);
   await app.register(guarded(configRoutes), deps.config);
   await app.register(guarded(checkRoutes), deps.checks);
+  await app.register(guarded(statsRoutes), deps.stats);
   await app.register(guarded(installerRoutes), deps.installer);
   await app.register(guarded(tlsRoutes), deps.tls);
   await app.register(guarded(eventStreamRoutes), deps.stream);

@@ -13,9 +13,9 @@ export const PERMISSIONS = [
   'account:self',
   // read only: every role
   'agents:read', 'series:read', 'visitors:read', 'stream:read', 'checks:read', 'rules:read',
-  'groups:read', 'mutes:read', 'alerts:read', 'modem:read', 'dashboards:read',
+  'groups:read', 'mutes:read', 'alerts:read', 'modem:read', 'dashboards:read', 'reports:read',
   // operator: the day-to-day work on alerts
-  'alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write',
+  'alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write', 'reports:write',
   // phone numbers: operator and admin, never a viewer
   'contacts:read', 'sms:read',
   // admin: people, the modem, the fleet itself, the storage
@@ -30,11 +30,11 @@ export type RoutePermission = Permission | 'public';
 
 const VIEWER: readonly Permission[] = [
   'account:self', 'agents:read', 'series:read', 'visitors:read', 'stream:read', 'checks:read', 'rules:read',
-  'groups:read', 'mutes:read', 'alerts:read', 'modem:read', 'dashboards:read',
+  'groups:read', 'mutes:read', 'alerts:read', 'modem:read', 'dashboards:read', 'reports:read',
 ];
 const OPERATOR: readonly Permission[] = [
   ...VIEWER, 'contacts:read', 'sms:read',
-  'alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write',
+  'alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write', 'reports:write',
 ];
 
 /** Which role has which permission: each role holds the one below it and more. */

@@ -237,4 +237,26 @@ export const MIGRATIONS: readonly string[] = [
     revision     INTEGER NOT NULL
   );
   `,
+  // 7: saved statistics reports (S10; appliance/stats/): each definition, the scheduled instant
+  // of its last run (so a run missed while the appliance was down is made once at the next
+  // start), and the CSV each run produced (bounded per report: STATS_LIMITS.runsPerReport)
+  `
+  CREATE TABLE stats_reports (
+    id          TEXT PRIMARY KEY,
+    definition  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    last_due    INTEGER
+  );
+  CREATE TABLE stats_report_runs (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    report_id    TEXT NOT NULL REFERENCES stats_reports(id) ON DELETE CASCADE,
+    produced_at  INTEGER NOT NULL,
+    from_s       INTEGER NOT NULL,
+    to_s         INTEGER NOT NULL,
+    csv          TEXT,
+    error        TEXT
+  );
+  CREATE INDEX stats_report_runs_report ON stats_report_runs(report_id, id);
+  `,
 ];

@@ -12,7 +12,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import {
   bytesPerServer, dsDefs, isValidAgentId, parseRrdFileName, rraDefs, rrdFileName,
-  type RetentionProfile,
+  type ConsolidationFn, type RetentionProfile,
   HEARTBEAT_STEPS,
 } from './rrd-layout.js';
 import {
@@ -65,6 +65,17 @@ export interface RrdStoreDeps {
 
 /** RES: a FETCH of a hung rrdcached is given up after this (503 RW_ERR_RRDCACHED_DOWN) instead of hanging the request. */
 export const SERIES_READ_TIMEOUT_MS = 10_000;
+
+/** One consolidation function's rows of a series (RrdStore.consolidated). */
+export interface ConsolidatedRows {
+  cf: ConsolidationFn;
+  /** seconds per row: the coarsest archive row width that contributed */
+  step: number;
+  /** every file answered from its raw archive (one sample per row) */
+  raw: boolean;
+  /** in time order, columns in the family's field order */
+  rows: FetchResult['rows'];
+}
 
 export interface WriteResult {
   updated: number;
@@ -520,11 +531,27 @@ export class RrdStore {
    * into buckets (unknown values ignored; a bucket of unknowns is null).
    */
   async series(agentId: string, family: Family, key: string | undefined, fromS: number, toS: number, points: number): Promise<SeriesResponse> {
+    if (!Number.isSafeInteger(points) || points < 1) throw new RwError('RW_ERR_BAD_REQUEST', `points must be a whole number ≥ 1, got ${points}`);
+    const merged = await this.consolidated(agentId, family, key, fromS, toS, 'AVERAGE');
+    const fields = familyFields(family);
+    const { step, rows } = downsample(merged, points);
+    const data: SeriesResponse['data'] = [rows.map((r) => r.t)];
+    for (let c = 0; c < fields.length; c++) data.push(rows.map((r) => r.values[c] ?? null));
+    return { agentId, family, ...(key !== undefined ? { key } : {}), step, fields: [...fields], data };
+  }
+
+  /**
+   * Every row of one consolidation function of a series over (fromS, toS], not downsampled, its
+   * columns in the family's field order (S10 statistics read MIN and MAX besides AVERAGE).
+   * rrd_fetch answers from the finest archive of that function that covers `fromS`; `raw` says
+   * whether every file answered from its one-sample-per-row archive (only AVERAGE has one), and
+   * `step` is the coarsest row width that contributed (series-merge.ts).
+   */
+  async consolidated(agentId: string, family: Family, key: string | undefined, fromS: number, toS: number, cf: ConsolidationFn): Promise<ConsolidatedRows> {
     if (!Object.hasOwn(FAMILIES, family)) throw new RwError('RW_ERR_NOT_FOUND', `no metric family ${family}`);
     if (!Number.isSafeInteger(fromS) || !Number.isSafeInteger(toS) || fromS >= toS) {
       throw new RwError('RW_ERR_BAD_REQUEST', `the range must be whole unix seconds with from < to (from ${fromS}, to ${toS})`);
     }
-    if (!Number.isSafeInteger(points) || points < 1) throw new RwError('RW_ERR_BAD_REQUEST', `points must be a whole number ≥ 1, got ${points}`);
     const files = await this.seriesFiles(agentId, family, key);
     // RES: a daemon that leaves PINGs unanswered would hang the request; say so at once
     if (this.supervisor?.answering() === false) throw new RwError('RW_ERR_RRDCACHED_DOWN', 'rrdcached is not answering (its watchdog restarts it): try again shortly');
@@ -532,10 +559,11 @@ export class RrdStore {
     const client = await this.waitUp(new Deadline(this.deps.clock, Math.min(this.downWaitMs, readTimeoutMs)));
     const parts: SeriesPart[] = [];
     const fields = familyFields(family);
+    let raw = true;
     for (const file of files) {
       let fetched: FetchResult;
       try {
-        fetched = await withTimeout(client.fetch(file, 'AVERAGE', fromS, toS), readTimeoutMs, this.deps.clock).catch((e: unknown) => {
+        fetched = await withTimeout(client.fetch(file, cf, fromS, toS), readTimeoutMs, this.deps.clock).catch((e: unknown) => {
           if (isRwError(e, 'RW_ERR_RRDCACHED') && e.message.startsWith('no answer within')) {
             throw new RwError('RW_ERR_RRDCACHED_DOWN', `rrdcached did not answer the read within ${readTimeoutMs} ms: try again shortly`);
           }
@@ -546,6 +574,7 @@ export class RrdStore {
         if (isRwError(e, 'RW_ERR_RRDCACHED') && /No such file|opening/.test(e.message)) continue;
         throw e;
       }
+      if (fetched.step !== parseRrdFileName(path.basename(file))?.step) raw = false;
       // rrd_fetch answers whole archive rows and adds one past the end: keep the rows whose
       // interval (t - step, t] overlaps (fromS, toS]
       const inRange = fetched.rows.filter((r) => r.t > fromS && r.t - fetched.step < toS);
@@ -553,10 +582,7 @@ export class RrdStore {
       parts.push({ step: fetched.step, rows: alignColumns(fetched.dsNames, fields, inRange) });
     }
     if (parts.length === 0) throw new RwError('RW_ERR_NOT_FOUND', `no series ${family}${key !== undefined ? ` ${key}` : ''} for agent ${agentId}`);
-    const { step, rows } = downsample(mergeSeriesParts(parts), points);
-    const data: SeriesResponse['data'] = [rows.map((r) => r.t)];
-    for (let c = 0; c < fields.length; c++) data.push(rows.map((r) => r.values[c] ?? null));
-    return { agentId, family, ...(key !== undefined ? { key } : {}), step, fields: [...fields], data };
+    return { ...mergeSeriesParts(parts), cf, raw };
   }
 
   /** Every file of a series (one per step it was ever written at), relative to the RRD directory. */

@@ -53,21 +53,30 @@ export function seriesRoutes(fastify: FastifyInstance, deps: SeriesRoutesDeps): 
  * series and the checks' perfdata series, S5): a bad one is 400 RW_ERR_BAD_REQUEST naming it.
  */
 export function seriesRange(url: URL, deps: Pick<SeriesRoutesDeps, 'clock' | 'retentionS'>): { from: number; to: number; points: number } {
+  const to = url.searchParams.get('to') ? intParam(url, 'to', 0, { signed: true }) : undefined;
+  const from = url.searchParams.get('from') ? intParam(url, 'from', 0, { signed: true }) : undefined;
+  const range = boundedRange(from, to, 3600, deps);
+  const points = intParam(url, 'points', SERIES_DEFAULT_POINTS, { signed: true });
+  if (points < 2 || points > SERIES_MAX_POINTS) throw new RwError('RW_ERR_BAD_REQUEST', `points must be 2…${SERIES_MAX_POINTS}`);
+  return { ...range, points };
+}
+
+/**
+ * A read's range (the series, S10 statistics): `to` defaults to now and `from` to `spanS` before
+ * it; bounded by what the files can hold (a range of centuries once made rrdcached allocate
+ * gigabytes): from at most one retention back, clamped to it within a further retention; beyond
+ * that, and a `to` more than a day ahead, is a request for what cannot exist (400 naming it).
+ */
+export function boundedRange(askedFrom: number | undefined, askedTo: number | undefined, spanS: number, deps: Pick<SeriesRoutesDeps, 'clock' | 'retentionS'>): { from: number; to: number } {
   const now = nowSeconds(deps.clock);
-  const to = intParam(url, 'to', now, { signed: true });
-  const asked = intParam(url, 'from', to - 3600, { signed: true });
+  const to = askedTo ?? now;
+  const asked = askedFrom ?? to - spanS;
   if (asked >= to) throw new RwError('RW_ERR_BAD_REQUEST', 'from must be before to');
-  // Bounded by what the files can hold (a range of centuries once made rrdcached allocate
-  // gigabytes): from at most one retention back, clamped to it within a further retention;
-  // beyond that, and a `to` in the future, is a request for what cannot exist.
   const oldest = now - deps.retentionS;
   if (asked < oldest - deps.retentionS) {
     throw new RwError('RW_ERR_BAD_REQUEST', `from must be within the retention: at most ${Math.round(deps.retentionS / 86_400)} days back (${oldest} or later)`);
   }
   if (to > now + SERIES_MAX_FUTURE_S) throw new RwError('RW_ERR_BAD_REQUEST', `to must be at most a day ahead of now (${now + SERIES_MAX_FUTURE_S})`);
   if (to <= oldest) throw new RwError('RW_ERR_BAD_REQUEST', `to must be within the retention (after ${oldest})`);
-  const from = Math.max(asked, oldest);
-  const points = intParam(url, 'points', SERIES_DEFAULT_POINTS, { signed: true });
-  if (points < 2 || points > SERIES_MAX_POINTS) throw new RwError('RW_ERR_BAD_REQUEST', `points must be 2…${SERIES_MAX_POINTS}`);
-  return { from, to, points };
+  return { from: Math.max(asked, oldest), to };
 }

@@ -90,6 +90,16 @@ PUT /api/v1/checks/:id checks:write
 DELETE /api/v1/checks/:id checks:write
 GET /api/v1/checks/:id/history checks:read
 GET /api/v1/checks/:id/series checks:read
+GET /api/v1/stats series:read
+GET /api/v1/stats.csv series:read
+GET /api/v1/stats/business-hours series:read
+PUT /api/v1/stats/business-hours reports:write
+GET /api/v1/reports reports:read
+POST /api/v1/reports reports:write
+GET /api/v1/reports/:id reports:read
+PUT /api/v1/reports/:id reports:write
+DELETE /api/v1/reports/:id reports:write
+GET /api/v1/reports/:id/runs/:runId reports:read
 GET /install.sh public
 GET /agent/rackwatch-agent.js public
 GET /agent/rackwatch-agent.js.sha256 public
@@ -119,6 +129,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     installer: { distDir: webui, origin: unused, pin: unused },
     tls: { identity: unused },
     checks: { checks: unused, series: unused, agentExists, clock: systemClock, retentionS: 86_400 },
+    stats: { stats: unused },
   });
   await app.ready();
   const routes = registeredRoutes(app);
@@ -136,7 +147,7 @@ void t.test('the roles: each holds the one below it; a viewer reads, sees no pho
   t.same([...ROLE_PERMISSIONS.admin].sort(), [...PERMISSIONS].sort(), 'admin holds every permission');
   t.same(ROLE_PERMISSIONS.viewer.filter((p) => !p.endsWith(':read')), ['account:self'], 'a viewer only reads (and looks after their own account)');
   for (const p of ['contacts:read', 'sms:read'] as const) t.notOk(roleAllows('viewer', p), `no phone numbers for a viewer: ${p}`);
-  for (const p of ['alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write'] as const) t.ok(roleAllows('operator', p), `operator: ${p}`);
+  for (const p of ['alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write', 'reports:write'] as const) t.ok(roleAllows('operator', p), `operator: ${p}`);
   for (const p of ['users:manage', 'audit:read', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage', 'tls:manage'] as const) {
     t.notOk(roleAllows('operator', p), `admin only: ${p}`);
     t.ok(roleAllows('admin', p));
