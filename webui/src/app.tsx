@@ -16,7 +16,8 @@ import { hashWithOpenIds, openIdsFromHash } from './dashboard-url.js';
 import { LANGS, LOCALE_OF, initialLang, rememberLang, translate } from './i18n.js';
 import type { Lang, MessageKey, Params } from './i18n.js';
 import { LiveStream } from './live-stream.js';
-import type { StreamState } from './live-stream.js';
+import type { StreamRole, StreamState } from './live-stream.js';
+import { browserTabSharing } from './tab-leadership.js';
 import { formattersFor } from './locale-format.js';
 import { UiContext, useUi } from './ui-context.js';
 import type { UiContextValue } from './ui-context.js';
@@ -139,6 +140,8 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
   const store = useMemo(() => new AgentsStore({ listAgents, getAgent }, stream), [stream]);
   const [agents, setAgents] = useState<AgentsSnapshot>(store.current);
   const [streamState, setStreamState] = useState<StreamState>(stream.state);
+  const [streamRole, setStreamRole] = useState<StreamRole>(stream.role);
+  const streamScope = user ? `${user.username}:${user.role}` : null;
   const [resync, setResync] = useState(0);
   const [openIds, setOpenIds] = useOpenIds();
   const health = useHealth();
@@ -151,7 +154,10 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
       store.subscribe(() => setAgents(store.current)),
       stream.onState(setStreamState),
       stream.onResync(() => setResync((n) => n + 1)),
+      stream.onRole(setStreamRole),
     ];
+    // the other tabs of this user share one connection (S9); see live-stream.ts
+    stream.shareAs(streamScope);
     store.start();
     stream.start();
     return () => {
@@ -159,7 +165,7 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
       store.stop();
       stream.stop();
     };
-  }, [store, stream]);
+  }, [store, stream, streamScope]);
 
   // a blip (an appliance restart, a proxy timeout) reconnects within a second or two; only a
   // longer outage earns a banner
@@ -195,7 +201,7 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
             {t(healthKey)}
           </span>
           {!streamDown && health.clockUnsyncedSince !== null && <ClockMark lastKnown={health.clockUnsyncedSince} />}
-          <span class={`pill pill-stream-${streamState}`} data-testid="stream-state" data-state={streamState} role="status">
+          <span class={`pill pill-stream-${streamState}`} data-testid="stream-state" data-state={streamState} data-role={streamRole} role="status">
             {t(STREAM_KEY[streamState])}
           </span>
           <ModemIndicator modem={modem.data} onOpen={() => nav.setView('sms')} />
@@ -254,7 +260,7 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
 
 export function App() {
   const [lang, setLang] = useState<Lang>(() => initialLang(safeStorage(), navigator.language));
-  const stream = useMemo(() => new LiveStream(apiUrl('/stream')), []);
+  const stream = useMemo(() => new LiveStream(apiUrl('/stream'), undefined, browserTabSharing()), []);
   const auth = useAuth(stream);
   const user = auth.session?.user ?? null;
 
