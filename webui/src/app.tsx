@@ -7,6 +7,7 @@
 // and the URL (the view's part of it through use-view.ts).
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { HealthResponse } from '../../contract/api.js';
+import type { Alert } from '../../contract/alerts-api.js';
 import type { SessionResponse } from '../../contract/accounts-api.js';
 import type { Permission } from '../../contract/permissions.js';
 import { apiUrl, getAgent, getHealth, listAgents } from './api-client.js';
@@ -33,11 +34,19 @@ import { AlertingScreens } from './components/alerting-screens.js';
 import { AccountScreens, isAccountView } from './components/account-screens.js';
 import { AuthScreens, UserMenu } from './components/auth-screens.js';
 import { ChecksView } from './components/checks-view.js';
+import { KioskWall, kioskFromSearch } from './components/kiosk-wall.js';
+import { listGroups } from './alerting-api.js';
+import { useResource } from './use-resource.js';
+import type { Group } from '../../contract/alerts-api.js';
 import { ErrorBox } from './components/alerting-parts.js';
 
 const STREAM_BANNER_DELAY_MS = 3_000;
 /** Health is a summary for the header; the stream state already shows a lost appliance quickly. */
 const HEALTH_POLL_MS = 30_000;
+/** Group membership changes seldom and has no stream event of its own. */
+const GROUPS_REFRESH_MS = 60_000;
+const NO_ALERTS: readonly Alert[] = [];
+const NO_GROUPS: readonly Group[] = [];
 
 function safeStorage(): Storage | null {
   try {
@@ -148,6 +157,10 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
   const nav = useView();
   const openAlerts = useOpenAlerts(stream);
   const modem = useModem(stream);
+  const kiosk = useMemo(() => kioskFromSearch(location.search), []);
+  // the server list's group column and filter, the kiosk's pages; a role without groups:read sees none
+  const mayReadGroups = can('groups:read');
+  const groups = useResource<Group[]>((signal) => (mayReadGroups ? listGroups(signal) : Promise.resolve([])), [mayReadGroups], { stream, events: ['agent'], refreshMs: GROUPS_REFRESH_MS });
 
   useEffect(() => {
     const offs = [
@@ -186,6 +199,21 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
   const shownHealth: Health = streamDown ? 'unknown' : health.status;
   const healthKey: MessageKey = shownHealth === 'ok' ? 'health.ok' : shownHealth === 'degraded' ? 'health.degraded' : 'health.unknown';
   const view = nav.view;
+  const alertList = openAlerts.data ?? NO_ALERTS;
+  const groupList = groups.data ?? NO_GROUPS;
+
+  if (kiosk.kiosk && can('agents:read')) {
+    return (
+      <>
+        {streamDown && (
+          <div class="banner" role="alert" data-testid="stream-banner">
+            {t('stream.lost')}
+          </div>
+        )}
+        <KioskWall agents={agents.rows} openAlerts={alertList} groups={groupList} rotateS={kiosk.rotateS} />
+      </>
+    );
+  }
 
   return (
     <>
@@ -230,9 +258,9 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
         <AlertingScreens view={view} agents={agents.rows} openAlerts={openAlerts} modem={modem} onOpenServer={nav.openOnDashboard} />
       ) : (
       <main class="layout">
-        <aside class="sidebar">
-          <ServerList agents={agents} openIds={openIds} onToggle={toggle} onRetry={() => store.reload()} />
-        </aside>
+        <div class="fleet-overview">
+          <ServerList agents={agents} openAlerts={alertList} groups={groupList} openIds={openIds} onToggle={toggle} onRetry={() => store.reload()} />
+        </div>
         <section class="dashboard" data-testid="dashboard" aria-labelledby="dashboard-title">
           <div class="dash-head">
             <h2 id="dashboard-title">{t('dash.title')}</h2>
