@@ -1,15 +1,51 @@
-// The server list's state: every enrolled agent with its status, last-seen time and latest CPU and
-// memory use. Loaded from the API, then kept current by the live stream (new agents, status
+// The server list's state: every enrolled agent with its status, last-seen time and latest CPU,
+// memory, fullest filesystem, network and load figures, and a short CPU history for the tile wall's
+// sparkline (S9). Loaded from the API, then kept current by the live stream (new agents, status
 // changes, samples). Re-renders are batched: with hundreds of agents sending samples, rendering
 // the list once per event would keep the browser busy for nothing.
 import type { AgentDetail, AgentSummary, LatestSeries, StreamEvents } from '../../contract/api.js';
 import { streamSeries, type LiveStream } from './live-stream.js';
-import { cpuBusyPct, memoryUsedPct } from './metric-fields.js';
+import { cpuBusyPct, fsUsedPct, isChartedInterface, memoryUsedPct } from './metric-fields.js';
 import { errorReason } from './api-client.js';
 
 export interface AgentRow extends AgentSummary {
   cpuPct: number | null;
   memPct: number | null;
+  /** the fullest filesystem's used %, and its mount point */
+  diskPct?: number | null;
+  diskMount?: string | null;
+  /** bytes per second over every interface but loopback */
+  netInBps?: number | null;
+  netOutBps?: number | null;
+  load1?: number | null;
+  /** the latest CPU figures, oldest first, at most CPU_HISTORY_POINTS */
+  cpuHistory?: readonly number[];
+  /** per filesystem used % and per interface rates, from which the figures above are made */
+  fsPctByMount?: Readonly<Record<string, number>>;
+  netByIface?: Readonly<Record<string, readonly [number, number]>>;
+}
+
+/** CPU figures kept per server for the tile wall's sparkline: a few minutes at the usual intervals. */
+export const CPU_HISTORY_POINTS = 40;
+
+function fullest(byMount: Readonly<Record<string, number>>): { pct: number | null; mount: string | null } {
+  let best: { pct: number | null; mount: string | null } = { pct: null, mount: null };
+  for (const [mount, pct] of Object.entries(byMount)) if (best.pct === null || pct > best.pct) best = { pct, mount };
+  return best;
+}
+
+function netTotals(byIface: Readonly<Record<string, readonly [number, number]>>): { inBps: number; outBps: number } {
+  let inBps = 0;
+  let outBps = 0;
+  for (const [rx, tx] of Object.values(byIface)) {
+    inBps += rx;
+    outBps += tx;
+  }
+  return { inBps, outBps };
+}
+
+function finite(v: number | null | undefined): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 export type AgentsPhase = 'loading' | 'ready' | 'error';
@@ -44,21 +80,46 @@ export function toMs(t: number): number {
   return t < 1e12 ? t * 1000 : t;
 }
 
-/** CPU and memory columns from a batch of latest values; fields absent from it stay as they were. */
+/** The list's figures from a batch of latest values; fields absent from it stay as they were. */
 export function withLatest(row: AgentRow, samples: readonly LatestSeries[]): AgentRow {
   let next = row;
   for (const s of samples) {
     if (s.family === 'cpu') {
       const cpuPct = cpuBusyPct(s.values);
-      if (cpuPct !== null) next = { ...next, cpuPct };
+      if (cpuPct !== null) next = { ...next, cpuPct, cpuHistory: [...(next.cpuHistory ?? []), cpuPct].slice(-CPU_HISTORY_POINTS) };
     } else if (s.family === 'memory') {
       const memPct = memoryUsedPct(s.values);
       if (memPct !== null) next = { ...next, memPct };
+    } else if (s.family === 'fs' && s.key !== undefined) {
+      const pct = fsUsedPct(s.values);
+      if (pct !== null) {
+        const fsPctByMount = { ...next.fsPctByMount, [s.key]: pct };
+        const top = fullest(fsPctByMount);
+        next = { ...next, fsPctByMount, diskPct: top.pct, diskMount: top.mount };
+      }
+    } else if (s.family === 'net' && s.key !== undefined && isChartedInterface(s.key)) {
+      const rx = finite(s.values.rx_bytes);
+      const tx = finite(s.values.tx_bytes);
+      if (rx !== null && tx !== null) {
+        const netByIface = { ...next.netByIface, [s.key]: [rx, tx] as const };
+        const sum = netTotals(netByIface);
+        next = { ...next, netByIface, netInBps: sum.inBps, netOutBps: sum.outBps };
+      }
+    } else if (s.family === 'load') {
+      const load1 = finite(s.values.load1);
+      if (load1 !== null) next = { ...next, load1 };
     }
     const seen = toMs(s.t);
     if (next.lastSeen === null || seen > next.lastSeen) next = { ...next, lastSeen: seen };
   }
   return next;
+}
+
+/** A fresh summary with the figures the row had (they come from samples, not from the list). */
+function withFigures(summary: AgentSummary, old: AgentRow | undefined): AgentRow {
+  if (!old) return { ...summary, cpuPct: null, memPct: null };
+  const { cpuPct, memPct, diskPct, diskMount, netInBps, netOutBps, load1, cpuHistory, fsPctByMount, netByIface } = old;
+  return { ...summary, cpuPct, memPct, diskPct, diskMount, netInBps, netOutBps, load1, cpuHistory, fsPctByMount, netByIface };
 }
 
 function byHostname(a: AgentRow, b: AgentRow): number {
@@ -128,8 +189,7 @@ export class AgentsStore {
     const summaries = await this.api.listAgents(signal);
     const next = new Map<string, AgentRow>();
     for (const s of summaries) {
-      const old = this.rows.get(s.id);
-      next.set(s.id, { ...s, cpuPct: old?.cpuPct ?? null, memPct: old?.memPct ?? null });
+      next.set(s.id, withFigures(s, this.rows.get(s.id)));
     }
     this.rows = next;
     this.retryMs = RETRY_MIN_MS;
@@ -165,8 +225,7 @@ export class AgentsStore {
       if (this.rows.delete(a.id)) this.emit();
       return;
     }
-    const old = this.rows.get(a.id);
-    this.put({ ...a, cpuPct: old?.cpuPct ?? null, memPct: old?.memPct ?? null });
+    this.put(withFigures(a, this.rows.get(a.id)));
   }
 
   private onStatus(s: StreamEvents['status']): void {

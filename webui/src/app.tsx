@@ -7,6 +7,7 @@
 // and the URL (the view's part of it through use-view.ts).
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { HealthResponse } from '../../contract/api.js';
+import type { Alert } from '../../contract/alerts-api.js';
 import type { SessionResponse } from '../../contract/accounts-api.js';
 import type { Permission } from '../../contract/permissions.js';
 import { apiUrl, getAgent, getHealth, listAgents } from './api-client.js';
@@ -16,7 +17,8 @@ import { hashWithOpenIds, openIdsFromHash } from './dashboard-url.js';
 import { LANGS, LOCALE_OF, initialLang, rememberLang, translate } from './i18n.js';
 import type { Lang, MessageKey, Params } from './i18n.js';
 import { LiveStream } from './live-stream.js';
-import type { StreamState } from './live-stream.js';
+import type { StreamRole, StreamState } from './live-stream.js';
+import { browserTabSharing } from './tab-leadership.js';
 import { formattersFor } from './locale-format.js';
 import { UiContext, useUi } from './ui-context.js';
 import type { UiContextValue } from './ui-context.js';
@@ -32,11 +34,19 @@ import { AlertingScreens } from './components/alerting-screens.js';
 import { AccountScreens, isAccountView } from './components/account-screens.js';
 import { AuthScreens, UserMenu } from './components/auth-screens.js';
 import { ChecksView } from './components/checks-view.js';
+import { KioskWall, kioskFromSearch } from './components/kiosk-wall.js';
+import { listGroups } from './alerting-api.js';
+import { useResource } from './use-resource.js';
+import type { Group } from '../../contract/alerts-api.js';
 import { ErrorBox } from './components/alerting-parts.js';
 
 const STREAM_BANNER_DELAY_MS = 3_000;
 /** Health is a summary for the header; the stream state already shows a lost appliance quickly. */
 const HEALTH_POLL_MS = 30_000;
+/** Group membership changes seldom and has no stream event of its own. */
+const GROUPS_REFRESH_MS = 60_000;
+const NO_ALERTS: readonly Alert[] = [];
+const NO_GROUPS: readonly Group[] = [];
 
 function safeStorage(): Storage | null {
   try {
@@ -139,19 +149,28 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
   const store = useMemo(() => new AgentsStore({ listAgents, getAgent }, stream), [stream]);
   const [agents, setAgents] = useState<AgentsSnapshot>(store.current);
   const [streamState, setStreamState] = useState<StreamState>(stream.state);
+  const [streamRole, setStreamRole] = useState<StreamRole>(stream.role);
+  const streamScope = user ? `${user.username}:${user.role}` : null;
   const [resync, setResync] = useState(0);
   const [openIds, setOpenIds] = useOpenIds();
   const health = useHealth();
   const nav = useView();
   const openAlerts = useOpenAlerts(stream);
   const modem = useModem(stream);
+  const kiosk = useMemo(() => kioskFromSearch(location.search), []);
+  // the server list's group column and filter, the kiosk's pages; a role without groups:read sees none
+  const mayReadGroups = can('groups:read');
+  const groups = useResource<Group[]>((signal) => (mayReadGroups ? listGroups(signal) : Promise.resolve([])), [mayReadGroups], { stream, events: ['agent'], refreshMs: GROUPS_REFRESH_MS });
 
   useEffect(() => {
     const offs = [
       store.subscribe(() => setAgents(store.current)),
       stream.onState(setStreamState),
       stream.onResync(() => setResync((n) => n + 1)),
+      stream.onRole(setStreamRole),
     ];
+    // the other tabs of this user share one connection (S9); see live-stream.ts
+    stream.shareAs(streamScope);
     store.start();
     stream.start();
     return () => {
@@ -159,7 +178,7 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
       store.stop();
       stream.stop();
     };
-  }, [store, stream]);
+  }, [store, stream, streamScope]);
 
   // a blip (an appliance restart, a proxy timeout) reconnects within a second or two; only a
   // longer outage earns a banner
@@ -180,6 +199,21 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
   const shownHealth: Health = streamDown ? 'unknown' : health.status;
   const healthKey: MessageKey = shownHealth === 'ok' ? 'health.ok' : shownHealth === 'degraded' ? 'health.degraded' : 'health.unknown';
   const view = nav.view;
+  const alertList = openAlerts.data ?? NO_ALERTS;
+  const groupList = groups.data ?? NO_GROUPS;
+
+  if (kiosk.kiosk && can('agents:read')) {
+    return (
+      <>
+        {streamDown && (
+          <div class="banner" role="alert" data-testid="stream-banner">
+            {t('stream.lost')}
+          </div>
+        )}
+        <KioskWall agents={agents.rows} openAlerts={alertList} groups={groupList} rotateS={kiosk.rotateS} />
+      </>
+    );
+  }
 
   return (
     <>
@@ -195,7 +229,7 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
             {t(healthKey)}
           </span>
           {!streamDown && health.clockUnsyncedSince !== null && <ClockMark lastKnown={health.clockUnsyncedSince} />}
-          <span class={`pill pill-stream-${streamState}`} data-testid="stream-state" data-state={streamState} role="status">
+          <span class={`pill pill-stream-${streamState}`} data-testid="stream-state" data-state={streamState} data-role={streamRole} role="status">
             {t(STREAM_KEY[streamState])}
           </span>
           <ModemIndicator modem={modem.data} onOpen={() => nav.setView('sms')} />
@@ -224,9 +258,9 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
         <AlertingScreens view={view} agents={agents.rows} openAlerts={openAlerts} modem={modem} onOpenServer={nav.openOnDashboard} />
       ) : (
       <main class="layout">
-        <aside class="sidebar">
-          <ServerList agents={agents} openIds={openIds} onToggle={toggle} onRetry={() => store.reload()} />
-        </aside>
+        <div class="fleet-overview">
+          <ServerList agents={agents} openAlerts={alertList} groups={groupList} openIds={openIds} onToggle={toggle} onRetry={() => store.reload()} />
+        </div>
         <section class="dashboard" data-testid="dashboard" aria-labelledby="dashboard-title">
           <div class="dash-head">
             <h2 id="dashboard-title">{t('dash.title')}</h2>
@@ -254,7 +288,7 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
 
 export function App() {
   const [lang, setLang] = useState<Lang>(() => initialLang(safeStorage(), navigator.language));
-  const stream = useMemo(() => new LiveStream(apiUrl('/stream')), []);
+  const stream = useMemo(() => new LiveStream(apiUrl('/stream'), undefined, browserTabSharing()), []);
   const auth = useAuth(stream);
   const user = auth.session?.user ?? null;
 

@@ -5,9 +5,31 @@
 // after a back-off, passing the last id as `lastEventId` (the appliance reads either) so the
 // replay still works. After any interruption views are told to resync (re-read the list, re-seed
 // charts), since events older than the appliance's replay ring are gone.
+//
+// The ~6 connections are per browser, not per tab: a sixth tab on one appliance would wait forever
+// for a connection. So tabs of one signed-in user share one stream (S9): one tab, the leader
+// (tab-leadership.ts), holds the EventSource and rebroadcasts what it receives; the others only
+// listen. When the leader's tab closes, the next tab takes over and reconnects from the last event
+// id it saw, so the appliance replays what fell in between. The channel is named after the user and
+// role the views were built for: events are filtered by the session's permissions (SMS events,
+// SEC), and a tab signed in as someone else never hears a stream opened for the previous user.
 import type { LatestSeries, StreamEventName, StreamEvents } from '../../contract/api.js';
+import type { TabLink, TabSharing } from './tab-leadership.js';
 
 export type StreamState = 'connecting' | 'open' | 'reconnecting';
+
+/** 'alone': this tab's own EventSource (no sharing); 'leader': it and the other tabs'; 'follower': the leader's. */
+export type StreamRole = 'alone' | 'leader' | 'follower';
+
+/** What the tabs of one stream tell each other. */
+type SharedMessage =
+  | { t: 'event'; name: StreamEventName; data: string; id: string }
+  | { t: 'state'; state: StreamState }
+  | { t: 'resync' }
+  /** a new follower asks for the state */
+  | { t: 'hello' }
+  /** a follower's user signed in again: connect now rather than after the back-off */
+  | { t: 'restart' };
 
 type Listener<N extends StreamEventName> = (data: StreamEvents[N]) => void;
 type ListenerSets = { [N in StreamEventName]: Set<Listener<N>> };
@@ -66,17 +88,54 @@ export class LiveStream {
   private interrupted = false;
   private _state: StreamState = 'connecting';
   private lastEventId = '';
+  private scope: string | null = null;
+  private link: TabLink<SharedMessage> | null = null;
+  private _role: StreamRole = 'alone';
+  private readonly roleListeners = new Set<(r: StreamRole) => void>();
 
   constructor(
     private readonly url: string,
     private readonly open: (url: string) => EventSourceLike = (u) => new EventSource(u),
+    private readonly sharing: TabSharing | null = null,
   ) {}
 
   get state(): StreamState {
     return this._state;
   }
 
+  get role(): StreamRole {
+    return this._role;
+  }
+
+  /**
+   * Shares the stream with the other tabs of `scope` (the signed-in user and role) from the next
+   * start(); null: this tab alone. A change takes effect at the next start.
+   */
+  shareAs(scope: string | null): void {
+    this.scope = scope;
+  }
+
   start(): void {
+    if (this.source || this.link) return;
+    if (this.sharing && this.scope !== null) {
+      this.setRole('follower');
+      this.link = this.sharing<SharedMessage>(`rackwatch-stream ${this.url} ${this.scope}`, {
+        onLeader: () => {
+          this.setRole('leader');
+          // whatever a previous leader sent last is where the appliance's replay starts
+          if (this.lastEventId) this.interrupted = true;
+          this.connect();
+        },
+        onMessage: (m) => this.onShared(m),
+      });
+      this.link.post({ t: 'hello' });
+      return;
+    }
+    this.setRole('alone');
+    this.connect();
+  }
+
+  private connect(): void {
     if (this.source) return;
     const sep = this.url.includes('?') ? '&' : '?';
     const es = this.open(this.lastEventId ? `${this.url}${sep}lastEventId=${encodeURIComponent(this.lastEventId)}` : this.url);
@@ -87,6 +146,7 @@ export class LiveStream {
       if (this.interrupted) {
         this.interrupted = false;
         this.notify(this.resyncListeners, (l) => l());
+        this.link?.post({ t: 'resync' });
       }
     };
     es.onerror = () => {
@@ -99,7 +159,7 @@ export class LiveStream {
         this.source = null;
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null;
-          this.start();
+          this.connect();
         }, this.retryMs);
         this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
       }
@@ -107,6 +167,7 @@ export class LiveStream {
     for (const name of EVENT_NAMES) {
       es.addEventListener(name, (ev) => {
         if (ev.lastEventId) this.lastEventId = ev.lastEventId;
+        this.link?.post({ t: 'event', name, data: ev.data, id: ev.lastEventId });
         this.dispatch(name, ev.data);
       });
     }
@@ -118,17 +179,70 @@ export class LiveStream {
    * may have grown to half a minute meanwhile.
    */
   restart(): void {
-    this.stop();
+    if (this._role === 'follower' && this.link) {
+      this.link.post({ t: 'restart' });
+      return;
+    }
+    const started = this.link !== null || this.source !== null || this.retryTimer !== null;
+    this.closeSource();
     this.interrupted = true;
     this.retryMs = RETRY_MIN_MS;
+    if (this._role === 'leader' && this.link) {
+      this.connect();
+      return;
+    }
+    if (started) this.stop();
     this.start();
+    // the leader may be waiting out a back-off since the session ended
+    if (this._role === 'follower') this.link?.post({ t: 'restart' });
   }
 
   stop(): void {
+    this.closeSource();
+    this.link?.leave();
+    this.link = null;
+    this.setRole('alone');
+  }
+
+  private closeSource(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.source?.close();
     this.source = null;
+  }
+
+  private onShared(m: SharedMessage): void {
+    if (this._role === 'leader') {
+      if (m.t === 'hello') this.link?.post({ t: 'state', state: this._state });
+      else if (m.t === 'restart' && this._state !== 'open') this.restart();
+      return;
+    }
+    switch (m.t) {
+      case 'event':
+        if (m.id) this.lastEventId = m.id;
+        this.dispatch(m.name, m.data);
+        break;
+      case 'state':
+        this.setState(m.state);
+        break;
+      case 'resync':
+        this.notify(this.resyncListeners, (l) => l());
+        break;
+      case 'hello':
+      case 'restart':
+        break;
+    }
+  }
+
+  onRole(listener: (r: StreamRole) => void): () => void {
+    this.roleListeners.add(listener);
+    return () => this.roleListeners.delete(listener);
+  }
+
+  private setRole(r: StreamRole): void {
+    if (r === this._role) return;
+    this._role = r;
+    this.notify(this.roleListeners, (l) => l(r));
   }
 
   on<N extends StreamEventName>(name: N, listener: Listener<N>): () => void {
@@ -151,6 +265,7 @@ export class LiveStream {
   private setState(s: StreamState): void {
     if (s === this._state) return;
     this._state = s;
+    if (this._role === 'leader') this.link?.post({ t: 'state', state: s });
     this.notify(this.stateListeners, (l) => l(s));
   }
 
