@@ -5,7 +5,8 @@
 // the list once per event would keep the browser busy for nothing.
 import type { AgentDetail, AgentSummary, LatestSeries, StreamEvents } from '../../contract/api.js';
 import { streamSeries, type LiveStream } from './live-stream.js';
-import { cpuBusyPct, fsUsedPct, isChartedInterface, memoryUsedPct } from './metric-fields.js';
+import { filesystemUsedPct } from '../../contract/filesystem-use.js';
+import { cpuBusyPct, isChartedInterface, memoryUsedPct } from './metric-fields.js';
 import { errorReason } from './api-client.js';
 
 export interface AgentRow extends AgentSummary {
@@ -91,7 +92,7 @@ export function withLatest(row: AgentRow, samples: readonly LatestSeries[]): Age
       const memPct = memoryUsedPct(s.values);
       if (memPct !== null) next = { ...next, memPct };
     } else if (s.family === 'fs' && s.key !== undefined) {
-      const pct = fsUsedPct(s.values);
+      const pct = filesystemUsedPct(s.values);
       if (pct !== null) {
         const fsPctByMount = { ...next.fsPctByMount, [s.key]: pct };
         const top = fullest(fsPctByMount);
