@@ -46,6 +46,7 @@ import type { ClockSyncReading } from './health/clock-sync.js';
 import { localApiHandlers } from './console/local-api-handlers.js';
 import { CheckRepository } from './checks/check-repository.js';
 import { CheckService } from './checks/check-service.js';
+import { previewCheckOf } from './alerting/alert-admin.js';
 import { ApplianceProbes } from './checks/probes/appliance-probes.js';
 import { perfdataRemover, perfdataWriter } from './checks/check-perfdata.js';
 import { StatsFeature } from './stats/stats-feature.js';
@@ -266,6 +267,8 @@ export class Appliance {
       onCheckRemoved: (id) => alerting.engine.checkRemoved(id),
     });
     checks.start();
+    // the rule form's SMS preview names the check a rule watches, with its perfdata's units
+    alerting.admin.useChecks({ describe: (id) => previewCheckOf(checks.find(id)) });
     this.checks = checks;
     alerting.engine.onGroupsChanged(() => checks.onGroupsChanged());
     // every recorded run (an agent's or a probe's) is evaluated by the rules on checks

@@ -6,13 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import type { GroupDetail, GroupView, Mute, RulePreviewResponse } from '../../contract/alerts-api.js';
 import type { Contact, Group, Language, Rule } from '../../contract/alerting.js';
+import type { CheckView } from '../../contract/checks-api.js';
 import { RwError } from '../../contract/errors.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { AgentDirectory, AlertEngine } from './alert-engine.js';
 import type { AlertRepository } from './alert-repository.js';
 import type { MuteStore } from './mute-store.js';
-import { previewRule } from './policy/sms-templates.js';
+import { previewRule, type PreviewCheck } from './policy/sms-templates.js';
 import { filterServers, groupHealth, serverHealth, sortWorstFirst } from './rules/group-status.js';
 
 export interface AlertAdminDeps {
@@ -34,8 +35,28 @@ export function slugId(name: string, taken: (id: string) => boolean): string {
   }
 }
 
+/** The checks a preview may name (S5): the checks feature, which starts after alerting. */
+export interface PreviewCheckSource {
+  /** the check with this id, or null (unknown, or '*') */
+  describe(checkId: string): PreviewCheck | null;
+}
+
+/** A check as a preview shows it: its name, type and the unit of each perfdata label its runs reported. */
+export function previewCheckOf(view: CheckView | null): PreviewCheck | null {
+  if (!view) return null;
+  const units = Object.fromEntries([view, ...view.instances].flatMap((run) => run.perfdata).map((p) => [p.label, p.unit]));
+  return { name: view.definition.name, type: view.type, units };
+}
+
 export class AlertAdmin {
+  private checks: PreviewCheckSource | null = null;
+
   constructor(private readonly deps: AlertAdminDeps) {}
+
+  /** Lets previews of rules on one check name that check (the composition root calls it once the checks feature exists). */
+  useChecks(source: PreviewCheckSource): void {
+    this.checks = source;
+  }
 
   // --- rules -------------------------------------------------------------------------------------
 
@@ -70,7 +91,9 @@ export class AlertAdmin {
     const agents = this.deps.agents.list();
     const chosen = agentId ? agents.find((a) => a.id === agentId) : undefined;
     const agentName = chosen?.hostname ?? agents.reduce((longest, a) => (a.hostname.length > longest.length ? a.hostname : longest), 'server-01');
-    const messages = previewRule(rule, { language, timeZone: this.deps.engine.timeZone, agentName, nowMs: this.deps.clock.now() });
+    const m = rule.metric;
+    const check = (m.kind === 'check_state' || m.kind === 'check_perf') && this.checks ? this.checks.describe(m.checkId) : null;
+    const messages = previewRule(rule, { language, timeZone: this.deps.engine.timeZone, agentName, nowMs: this.deps.clock.now(), ...(check ? { check } : {}) });
     return { ruleId: rule.id, language, agentName, messages, maxParts: Math.max(1, ...messages.map((m) => m.segments.parts)) };
   }
 

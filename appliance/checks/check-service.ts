@@ -116,6 +116,12 @@ export class CheckService implements ProbeDefinitionSource {
     return this.viewOf(this.known(id));
   }
 
+  /** The check with this id, or null when there is none (a rule's '*', a deleted check). */
+  find(id: string): CheckView | null {
+    const c = this.checks.get(id);
+    return c ? this.viewOf(c) : null;
+  }
+
   create(body: unknown): Parsed<CheckView> {
     const parsed = parseCheckInput(body);
     if (!parsed.ok) return parsed;

@@ -99,13 +99,14 @@ void t.test('rules on checks and a load rule through the form, against the real 
   await form.locator('[data-testid=rule-for]').fill('120');
   t.match(await form.locator('[data-field="metric.checkId"] .field-hint').textContent(), /every 1 min: .* 3 runs in a row/, 'the duration reads as runs of that check');
   const statePreview = await previewTexts(page);
-  t.match(statePreview, /\[DISASTER\] web-01\.example [^\n]* CRITICAL: /, 'the preview alerts at the grade the rule gives CRITICAL');
+  t.match(statePreview, /\[DISASTER\] web-01\.example smtp relay CRITICAL: /, 'the preview names the check and alerts at the grade the rule gives CRITICAL');
   await shot(page, 'rule-form-check-state.png');
   await form.locator('[data-testid=rule-save]').click();
   await form.waitFor({ state: 'detached' });
   const stateRow = page.locator('[data-testid=rule-row]', { hasText: 'SMTP down' });
   await stateRow.waitFor();
-  t.match(await stateRow.textContent(), /CRITICAL → Disaster/, 'the list shows the state and its grade');
+  await page.locator('[data-testid=rule-row]', { hasText: 'Check state: smtp relay' }).waitFor();
+  t.match(await stateRow.textContent(), /CRITICAL → Disaster/, 'the list names the check, and shows the state and its grade');
   const [stored] = await rulesNamed('SMTP down');
   t.same(
     stored && { metric: stored.metric, comparison: stored.comparison, levels: stored.levels, recovery: stored.recovery, forS: stored.forS, scope: stored.scope },

@@ -10,6 +10,7 @@ import { formatHhMm, type TimeZoneSpec } from './local-time.js';
 import { definedSeverities, metricFamily, recoveryThreshold } from '../rules/rule-types.js';
 import { CHECK_SEVERITIES_MAPPED, EVERY_KEY, metricUnit, severityRank, type CheckStateSeverities, type Rule, type AlertMetric, type Severity } from '../../../contract/alerting.js';
 import { metricRange } from '../../../contract/rule-recovery.js';
+import type { CheckType } from '../../../contract/checks-api.js';
 import { type Language, type SegmentPreview, type AlertMessageKind, type RulePreview } from '../../../contract/alerting.js';
 
 export interface TemplateOptions {
@@ -361,12 +362,29 @@ export interface RulePreviewOptions extends TemplateOptions {
   /** key to preview a keyed rule with (default "/var") */
   key?: string;
   nowMs: number;
+  /** a rule on one check: that check, so the preview names it (else a made-up port check) */
+  check?: PreviewCheck;
+}
+
+/** What a preview shows of the check a rule watches: its name and type, and its perfdata's units by label. */
+export interface PreviewCheck {
+  name: string;
+  type: CheckType;
+  units: Readonly<Record<string, string>>;
 }
 
 /** The check a preview of a rule on checks shows: a port check whose service refuses connections. */
 const PREVIEW_CHECK: NonNullable<Alert['cause']['check']> = {
   checkId: 'preview', name: 'nginx port 443', type: 'port', state: 'critical', output: 'TCP CRITICAL - 10.0.0.5 port 443: connection refused', unit: 's',
 };
+
+/** The preview's check: the rule's own when it names one (its unit of the rule's label, if known), else the made-up port check. */
+function previewCheck(rule: Rule, check: PreviewCheck | undefined): NonNullable<Alert['cause']['check']> {
+  if (!check) return PREVIEW_CHECK;
+  const unit = rule.metric.kind === 'check_perf' ? check.units[rule.metric.label] : undefined;
+  const { unit: _unit, ...rest } = PREVIEW_CHECK;
+  return { ...rest, name: check.name, type: check.type, ...(unit !== undefined ? { unit } : {}) };
+}
 
 /** What the preview's check says in each state a rule can alert on. */
 const PREVIEW_OUTPUT: Record<'warning' | 'critical' | 'unknown', string> = {
@@ -422,8 +440,8 @@ export function previewRule(rule: Rule, options: RulePreviewOptions): RulePrevie
     value: rule.metric.kind === 'agent_silent' ? 1 : within(threshold + (rising ? 1 : -1) * step(threshold)),
     threshold,
     cause: rule.metric.kind === 'agent_silent' ? { silence: { reason: 'offline', lastSeenMs: firedAt } }
-      : rule.metric.kind === 'check_state' ? { check: { ...PREVIEW_CHECK, state: checkState, output: PREVIEW_OUTPUT[checkState] } }
-      : rule.metric.kind === 'check_perf' ? { check: PREVIEW_CHECK }
+      : rule.metric.kind === 'check_state' ? { check: { ...previewCheck(rule, options.check), state: checkState, output: PREVIEW_OUTPUT[checkState] } }
+      : rule.metric.kind === 'check_perf' ? { check: previewCheck(rule, options.check) }
       : { fullestFs: { mount: '/data', usedPct: 91 } },
     startedAt: firedAt,
     firedAt,

@@ -6,9 +6,10 @@ import type { GroupView, Rule } from '../../../contract/alerts-api.js';
 import type { AgentRow } from '../agents-store.js';
 import { deleteRule, getRulePreview, listGroups, listRules, saveRule } from '../alerting-api.js';
 import { SEVERITIES, formatMetricValue, metricUnit } from '../alerting-model.js';
-import { CHECK_SEVERITIES_MAPPED } from '../../../contract/alerting.js';
+import { CHECK_SEVERITIES_MAPPED, EVERY_KEY, isCheckMetric } from '../../../contract/alerting.js';
 import { durationText, metricText } from '../alerting-text.js';
 import { errorReason } from '../api-client.js';
+import { listChecks } from '../checks-client.js';
 import { useResource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
 import { Card, ErrorBox, ResourceState, RowActions } from './alerting-parts.js';
@@ -94,6 +95,15 @@ export function RulesView({ agents }: { agents: readonly AgentRow[] }) {
   const canEdit = can('rules:write');
   const rules = useResource(listRules, []);
   const groups = useResource(listGroups, []);
+  // S5: a rule on a check is listed by the check's name (its id when the checks cannot be read)
+  // (read only when some rule names one check: the list may hold thousands)
+  const namesCheck = rules.data?.some((r) => isCheckMetric(r.metric) && r.metric.checkId !== EVERY_KEY) ?? false;
+  const checks = useResource((signal) => (namesCheck ? listChecks(new URLSearchParams(), signal) : Promise.resolve(null)), [namesCheck]);
+  const checkName = (r: Rule): string | undefined => {
+    const m = r.metric;
+    if (m.kind !== 'check_state' && m.kind !== 'check_perf') return undefined;
+    return checks.data?.checks.find((c) => c.id === m.checkId)?.definition.name;
+  };
   const [editing, setEditing] = useState<Rule | 'new' | null>(null);
   const [rowError, setRowError] = useState<string | null>(null);
 
@@ -158,7 +168,7 @@ export function RulesView({ agents }: { agents: readonly AgentRow[] }) {
                   </>
                 ),
               },
-              { header: t('rule.metric'), cell: (r) => metricText(r.metric, undefined, t) },
+              { header: t('rule.metric'), cell: (r) => metricText(r.metric, checkName(r), t) },
               {
                 header: t('rule.levels'),
                 cell: (r) => (

@@ -195,6 +195,10 @@ void t.test('rule screen preview: values on the metric\'s own scale, never below
   delete warnOnly.recovery;
   t.match(texts(warnOnly).fired, /^\[WARN\] web-01 nginx port 443 WARNING: /, 'a check_state rule on WARNING previews a WARNING, graded as the rule says');
   t.match(texts({ ...warnOnly, metric: { kind: 'check_state', checkId: '*', severities: { unknown: 'critical' } } }).fired, /^\[CRIT\] .* UNKNOWN: /);
+  const smtp = { name: 'smtp relay', type: 'port' as const, units: { time: 's' } };
+  const one = (rule: Rule): string[] => previewRule(rule, { ...en, agentName: 'web-01', nowMs: NOW, check: smtp }).map((p) => p.text);
+  t.match(one({ ...warnOnly, metric: { kind: 'check_state', checkId: 'c1' } })[0], /^\[CRIT\] web-01 smtp relay CRITICAL: /, 'a rule on one check previews that check');
+  t.match(one({ ...load, metric: { kind: 'check_perf', checkId: 'c1', label: 'time' } })[0], /web-01 smtp relay time 0\.55s \(>0\.5\)/, 'with the unit its runs report for the label');
   t.end();
 });
 
