@@ -51,7 +51,11 @@ export class BoardRequests {
   async submit(kind: RequestKind, render: (id: string) => string): Promise<RequestStatus | null> {
     const id = randomBytes(8).toString('hex');
     const file = path.join(this.deps.spool, 'requests', REQUEST_FILES[kind]);
-    writeFileAtomic(file, render(id), REQUEST_MODE);
+    try {
+      writeFileAtomic(file, render(id), REQUEST_MODE);
+    } catch (e) {
+      throw new RwError('RW_ERR_CONFIG', `cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): is rackwatch-console-init.service done, and is this login in the group rwconsole?`);
+    }
     const deadline = this.deps.clock.now() + (this.deps.timeoutMs ?? ANSWER_TIMEOUT_MS);
     for (;;) {
       const status = this.lastStatus(kind);

@@ -36,3 +36,16 @@ void t.test('every bad field is named with its problem', (t) => {
   t.match(prefix.ok ? '' : prefix.problems.join(), /address: the prefix \/33 must be 1–32/);
   t.end();
 });
+
+void t.test('what networkd would not read as written is refused: an IPv6 zone, a prefix not in digits, two prefixes', (t) => {
+  const problems = (address: string, gateway = ''): string => {
+    const r = checkStatic({ address, gateway, dns: '' });
+    return r.ok ? '' : r.problems.join('; ');
+  };
+  t.match(problems('fe80::1%eth0/64'), /^address: "fe80::1%eth0" is not an IP address/);
+  t.match(problems('10.0.0.5/24', 'fe80::1%eth0'), /^gateway: "fe80::1%eth0" is not an IP address$/);
+  t.match(problems('10.0.0.5/0x18'), /^address: the prefix \/0x18 must be 1–32$/);
+  t.match(problems('10.0.0.5/2e1'), /^address: the prefix \/2e1 must be 1–32$/);
+  t.match(problems('10.0.0.5/24/8'), /^address: the prefix \/24\/8 must be 1–32$/);
+  t.end();
+});
