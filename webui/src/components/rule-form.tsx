@@ -29,6 +29,7 @@ import { durationText, segmentLabel } from '../alerting-text.js';
 import { ApiRequestError, errorReason } from '../api-client.js';
 import { useUi } from '../ui-context.js';
 import { AgentOptions, Field, FieldError, FormError, GroupOptions, SaveCancel } from './alerting-parts.js';
+import { ruleDisplayName } from '../builtin-rule-names.js';
 
 const PREVIEW_DEBOUNCE_MS = 400;
 const PREVIEW_LANGS: readonly Language[] = ['ko', 'en'];
@@ -113,7 +114,7 @@ export interface RuleFormProps {
 }
 
 export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormProps) {
-  const { t } = useUi();
+  const { t, lang } = useUi();
   const [draft, setDraft] = useState<RuleDraft>(() => (rule ? draftFromRule(rule) : emptyRuleDraft()));
   const [problems, setProblems] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -166,7 +167,7 @@ export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormPr
   return (
     <form ref={formRef} class="rule-form card" data-testid="rule-form" onSubmit={save} noValidate>
       <div class="card-head">
-        <h3>{rule ? t('rule.edit', { name: rule.name }) : t('rule.new')}</h3>
+        <h3>{rule ? t('rule.edit', { name: ruleDisplayName(rule.id, rule.name, lang) }) : t('rule.new')}</h3>
         {rule?.builtin && <span class="tag">{t('rule.builtin')}</span>}
       </div>
       <div class="form-split">
