@@ -70,6 +70,8 @@ void t.test('a row takes the fullest disk, the network totals without loopback, 
   t.equal(r.netOutBps, 15);
   t.equal(r.load1, 1.5);
   t.same(r.cpuHistory, [20, 60]);
+  const stale = withLatest(r, [{ family: 'cpu', t: 1, values: { idle: 99 } }]);
+  t.equal(stale.cpuPct, 60, 'an older reading (an agent detail read while samples streamed in) does not undo a newer one');
   t.end();
 });
 

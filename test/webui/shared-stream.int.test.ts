@@ -9,8 +9,10 @@ import type { Page } from 'playwright-core';
 import { startAppliance } from '../helpers/appliance-harness.js';
 import { ARTIFACTS, launchChromium, signedInPage, uiTestCanRun } from '../helpers/chromium.js';
 import { connectAgent, enroll, publishMetrics, sampleBatch } from '../helpers/mqtt-agent.js';
+import { WebSession } from '../helpers/web-session.js';
 
 const TABS = 7;
+const VERA_PASSWORD = 'vera-viewer-password-1';
 
 /** The CPU figure a tab's server list shows for the agent ('' while none). */
 function cpuShown(page: Page, agentId: string): Promise<string | null> {
@@ -71,5 +73,25 @@ void t.test('seven tabs on one appliance all stay live, and survive their leader
     t.equal(await cpuShown(p, id.agentId), '73.5', `remaining tab ${i + 1} is still live`);
   }
   await rest[0]?.screenshot({ path: path.join(ARTIFACTS, 'shared-stream-after-leader-closed.png') });
+
+  // another user signs in in this browser (the cookie is the browser's, so every tab now sends
+  // theirs): a tab built for them opens a stream of their own instead of hearing the one opened
+  // for the admin, whose events are filtered by the admin's permissions (SMS: SEC)
+  await app.api('/api/v1/users', { username: 'vera', role: 'viewer', password: VERA_PASSWORD });
+  const vera = new WebSession(app.url);
+  const res = await vera.login('vera', VERA_PASSWORD);
+  const cookie = vera.cookies.get('rw_session');
+  if (res.status !== 200 || cookie === undefined) throw new Error(`sign-in as vera failed: HTTP ${res.status}`);
+  await first.page.context().addCookies([{ name: 'rw_session', value: cookie, url: app.url }]);
+  const veraTab = await first.page.context().newPage();
+  veraTab.on('pageerror', (e) => pageErrors.push(e.message));
+  await veraTab.goto(`${app.url}/`);
+  await veraTab.locator('[data-testid=stream-state][data-state=open]').waitFor({ timeout: 20_000 });
+  t.equal(await veraTab.locator('[data-testid=user-name]').textContent(), 'vera', 'the new tab is the viewer\'s');
+  t.equal(await roleOf(veraTab), 'leader', 'the viewer\'s tab holds a stream of its own');
+  t.equal((await Promise.all(rest.map(roleOf))).filter((r) => r === 'leader').length, 1, 'beside the admin tabs\' leader');
+  await publishCpu(20);
+  await veraTab.waitForFunction((agentId) => document.querySelector(`[data-testid=server-row][data-agent-id="${agentId}"] [data-testid=cpu-pct]`)?.getAttribute('data-value') === '23.5', id.agentId, { timeout: 20_000 });
+  t.pass('and it is live');
   t.same(pageErrors, [], 'no script errors in any tab');
 });

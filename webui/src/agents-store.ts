@@ -24,6 +24,8 @@ export interface AgentRow extends AgentSummary {
   /** per filesystem used % and per interface rates, from which the figures above are made */
   fsPctByMount?: Readonly<Record<string, number>>;
   netByIface?: Readonly<Record<string, readonly [number, number]>>;
+  /** per series (family, or family/key) the time (ms) of the sample its figures come from */
+  seriesAt?: Readonly<Record<string, number>>;
 }
 
 /** CPU figures kept per server for the tile wall's sparkline: a few minutes at the usual intervals. */
@@ -85,6 +87,11 @@ export function toMs(t: number): number {
 export function withLatest(row: AgentRow, samples: readonly LatestSeries[]): AgentRow {
   let next = row;
   for (const s of samples) {
+    // an agent detail read while samples streamed in may be older than what the row shows
+    const series = s.key === undefined ? s.family : `${s.family}/${s.key}`;
+    const at = toMs(s.t);
+    if ((next.seriesAt?.[series] ?? -Infinity) > at) continue;
+    next = { ...next, seriesAt: { ...next.seriesAt, [series]: at } };
     if (s.family === 'cpu') {
       const cpuPct = cpuBusyPct(s.values);
       if (cpuPct !== null) next = { ...next, cpuPct, cpuHistory: [...(next.cpuHistory ?? []), cpuPct].slice(-CPU_HISTORY_POINTS) };
@@ -119,8 +126,8 @@ export function withLatest(row: AgentRow, samples: readonly LatestSeries[]): Age
 /** A fresh summary with the figures the row had (they come from samples, not from the list). */
 function withFigures(summary: AgentSummary, old: AgentRow | undefined): AgentRow {
   if (!old) return { ...summary, cpuPct: null, memPct: null };
-  const { cpuPct, memPct, diskPct, diskMount, netInBps, netOutBps, load1, cpuHistory, fsPctByMount, netByIface } = old;
-  return { ...summary, cpuPct, memPct, diskPct, diskMount, netInBps, netOutBps, load1, cpuHistory, fsPctByMount, netByIface };
+  const { cpuPct, memPct, diskPct, diskMount, netInBps, netOutBps, load1, cpuHistory, fsPctByMount, netByIface, seriesAt } = old;
+  return { ...summary, cpuPct, memPct, diskPct, diskMount, netInBps, netOutBps, load1, cpuHistory, fsPctByMount, netByIface, seriesAt };
 }
 
 function byHostname(a: AgentRow, b: AgentRow): number {

@@ -122,8 +122,8 @@ export class LiveStream {
       this.link = this.sharing<SharedMessage>(`rackwatch-stream ${this.url} ${this.scope}`, {
         onLeader: () => {
           this.setRole('leader');
-          // whatever a previous leader sent last is where the appliance's replay starts
-          if (this.lastEventId) this.interrupted = true;
+          // the stream resumes from the last event a previous leader passed on (the appliance
+          // replays from there): a hand-over is no interruption the views must resync after
           this.connect();
         },
         onMessage: (m) => this.onShared(m),

@@ -14,16 +14,17 @@ import { useResource } from '../use-resource.js';
 import { useNow, useUi } from '../ui-context.js';
 import { AlertStateBadge, Card, ErrorBox, Loading, ResourceState, SeverityBadge, SeverityOptions } from './alerting-parts.js';
 import { DataTable } from './data-table.js';
+import { ruleDisplayName } from '../builtin-rule-names.js';
 
 const HISTORY_PAGE = 50;
 
 function AlertWhat({ alert }: { alert: Alert }) {
-  const { t, fmt } = useUi();
+  const { t, fmt, lang } = useUi();
   const cause = causeParts(alert.cause, fmt, t);
   return (
     <div class="alert-what">
       <div class="alert-rule">
-        <strong>{alert.ruleName}</strong> <span class="muted">{metricText(alert.metric, alert.key, t)}</span>
+        <strong data-testid="alert-rule-name">{ruleDisplayName(alert.ruleId, alert.ruleName, lang)}</strong> <span class="muted">{metricText(alert.metric, alert.key, t)}</span>
       </div>
       {cause.length > 0 && (
         <ul class="cause-list" data-testid="alert-cause" aria-label={t('alert.cause')}>

@@ -12,6 +12,8 @@ export type CellAttrs = { class?: string | undefined; title?: string | undefined
 
 export interface Column<R> {
   header: ComponentChildren;
+  /** the column's name as text where the header is not (a sort button): a phone's card names each cell by it */
+  label?: string;
   /** the header is for screen readers only (the actions column) */
   headerHidden?: boolean;
   /** the column is sorted by (aria-sort on its header); the view draws its own sort button */
@@ -97,12 +99,14 @@ export function DataTable<R>({
                 {cols.map((c, i) => {
                   const { class: own, ...attrs } = c.cellAttrs?.(r) ?? {};
                   const cls = classes(c.num && 'num', c.class, own);
+                  // on a phone the rows stack as cards and each cell names its column (styles.css)
+                  const label = c.headerHidden ? undefined : (c.label ?? (typeof c.header === 'string' ? c.header : undefined));
                   return c.rowHeader ? (
-                    <th key={i} scope="row" class={cls} {...attrs}>
+                    <th key={i} scope="row" class={cls} data-label={label} {...attrs}>
                       {c.cell(r)}
                     </th>
                   ) : (
-                    <td key={i} class={cls} {...attrs}>
+                    <td key={i} class={cls} data-label={label} {...attrs}>
                       {c.cell(r)}
                     </td>
                   );

@@ -34,6 +34,7 @@ import { ApiRequestError, errorReason } from '../api-client.js';
 import { useUi } from '../ui-context.js';
 import { AgentOptions, Field, FieldError, FormError, GroupOptions, SaveCancel } from './alerting-parts.js';
 import { CheckRuleFields } from './rule-check-fields.js';
+import { ruleDisplayName } from '../builtin-rule-names.js';
 
 const PREVIEW_DEBOUNCE_MS = 400;
 const PREVIEW_LANGS: readonly Language[] = ['ko', 'en'];
@@ -123,7 +124,7 @@ function metricChoice(v: string): MetricChoice {
 }
 
 export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormProps) {
-  const { t, fmt } = useUi();
+  const { t, fmt, lang } = useUi();
   const [draft, setDraft] = useState<RuleDraft>(() => (rule ? draftFromRule(rule) : emptyRuleDraft()));
   const [problems, setProblems] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -177,7 +178,7 @@ export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormPr
   return (
     <form ref={formRef} class="rule-form card" data-testid="rule-form" onSubmit={save} noValidate>
       <div class="card-head">
-        <h3>{rule ? t('rule.edit', { name: rule.name }) : t('rule.new')}</h3>
+        <h3>{rule ? t('rule.edit', { name: ruleDisplayName(rule.id, rule.name, lang) }) : t('rule.new')}</h3>
         {rule?.builtin && <span class="tag">{t('rule.builtin')}</span>}
       </div>
       <div class="form-split">

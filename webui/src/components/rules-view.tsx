@@ -15,6 +15,7 @@ import { useUi } from '../ui-context.js';
 import { Card, ErrorBox, ResourceState, RowActions } from './alerting-parts.js';
 import { DataTable } from './data-table.js';
 import { RuleForm } from './rule-form.js';
+import { ruleDisplayName } from '../builtin-rule-names.js';
 
 /** The SMS parts of a saved rule's longest message, in the page's language. */
 function RuleParts({ rule }: { rule: Rule }) {
@@ -91,7 +92,7 @@ function scopeText(rule: Rule, groups: readonly GroupView[], agents: readonly Ag
 }
 
 export function RulesView({ agents }: { agents: readonly AgentRow[] }) {
-  const { t, fmt, can } = useUi();
+  const { t, fmt, can, lang } = useUi();
   const canEdit = can('rules:write');
   const rules = useResource(listRules, []);
   const groups = useResource(listGroups, []);
@@ -164,7 +165,7 @@ export function RulesView({ agents }: { agents: readonly AgentRow[] }) {
                 header: t('rule.name'),
                 cell: (r) => (
                   <>
-                    <strong>{r.name}</strong> {r.builtin && <span class="tag" data-testid="builtin-tag">{t('rule.builtin')}</span>}
+                    <strong data-testid="rule-name-cell">{ruleDisplayName(r.id, r.name, lang)}</strong> {r.builtin && <span class="tag" data-testid="builtin-tag">{t('rule.builtin')}</span>}
                   </>
                 ),
               },

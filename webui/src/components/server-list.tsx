@@ -118,17 +118,17 @@ export function ServerList({ agents, openAlerts, groups, openIds, onToggle, onRe
 
   const columns: Column<OverviewRow>[] = [
     { header: header('host'), sorted: sorted('host'), class: 'ov-host-cell', cell: (r) => <HostCell row={r} open={open.has(r.id)} now={now} onToggle={onToggle} /> },
-    { header: header('group'), sorted: sorted('group'), class: 'ov-group', cell: (r) => r.groups.join(', '), cellAttrs: () => ({ 'data-testid': 'server-groups' }) },
-    { header: header('status'), sorted: sorted('status'), cell: (r) => <ServerStatus row={r} /> },
-    { header: header('cpu'), sorted: sorted('cpu'), class: 'ov-meter', cell: (r) => <Meter pct={r.cpuPct} testId="cpu-pct" /> },
-    { header: header('mem'), sorted: sorted('mem'), class: 'ov-meter', cell: (r) => <Meter pct={r.memPct} testId="mem-pct" /> },
+    { header: header('group'), label: t(COLUMN_LABEL.group), sorted: sorted('group'), class: 'ov-group', cell: (r) => r.groups.join(', '), cellAttrs: () => ({ 'data-testid': 'server-groups' }) },
+    { header: header('status'), label: t(COLUMN_LABEL.status), sorted: sorted('status'), cell: (r) => <ServerStatus row={r} /> },
+    { header: header('cpu'), label: t(COLUMN_LABEL.cpu), sorted: sorted('cpu'), class: 'ov-meter', cell: (r) => <Meter pct={r.cpuPct} testId="cpu-pct" /> },
+    { header: header('mem'), label: t(COLUMN_LABEL.mem), sorted: sorted('mem'), class: 'ov-meter', cell: (r) => <Meter pct={r.memPct} testId="mem-pct" /> },
     {
-      header: header('disk'), sorted: sorted('disk'), class: 'ov-meter',
+      header: header('disk'), label: t(COLUMN_LABEL.disk), sorted: sorted('disk'), class: 'ov-meter',
       cell: (r) => <Meter pct={r.diskPct ?? null} testId="disk-pct" title={r.diskMount ? t('ov.diskOf', { mount: r.diskMount }) : undefined} />,
     },
-    { header: header('netIn'), sorted: sorted('netIn'), num: true, class: 'nowrap', cell: (r) => fmt.bitsPerSec(r.netInBps == null ? null : r.netInBps * 8), cellAttrs: () => ({ 'data-testid': 'net-in' }) },
-    { header: header('netOut'), sorted: sorted('netOut'), num: true, class: 'nowrap', cell: (r) => fmt.bitsPerSec(r.netOutBps == null ? null : r.netOutBps * 8), cellAttrs: () => ({ 'data-testid': 'net-out' }) },
-    { header: header('load'), sorted: sorted('load'), num: true, cell: (r) => (r.load1 == null ? '–' : fmt.number(r.load1, 2)), cellAttrs: (r) => ({ 'data-testid': 'load1', 'data-value': r.load1 ?? '' }) },
+    { header: header('netIn'), label: t(COLUMN_LABEL.netIn), sorted: sorted('netIn'), num: true, class: 'nowrap', cell: (r) => fmt.bitsPerSec(r.netInBps == null ? null : r.netInBps * 8), cellAttrs: () => ({ 'data-testid': 'net-in' }) },
+    { header: header('netOut'), label: t(COLUMN_LABEL.netOut), sorted: sorted('netOut'), num: true, class: 'nowrap', cell: (r) => fmt.bitsPerSec(r.netOutBps == null ? null : r.netOutBps * 8), cellAttrs: () => ({ 'data-testid': 'net-out' }) },
+    { header: header('load'), label: t(COLUMN_LABEL.load), sorted: sorted('load'), num: true, cell: (r) => (r.load1 == null ? '–' : fmt.number(r.load1, 2)), cellAttrs: (r) => ({ 'data-testid': 'load1', 'data-value': r.load1 ?? '' }) },
   ];
 
   return (
