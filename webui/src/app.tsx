@@ -32,6 +32,7 @@ import { AlertingScreens } from './components/alerting-screens.js';
 import { AccountScreens, isAccountView } from './components/account-screens.js';
 import { AuthScreens, UserMenu } from './components/auth-screens.js';
 import { ChecksView } from './components/checks-view.js';
+import { StatsView } from './components/stats-view.js';
 import { ErrorBox } from './components/alerting-parts.js';
 
 const STREAM_BANNER_DELAY_MS = 3_000;
@@ -220,6 +221,8 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
         <main class="page">
           <ChecksView agents={agents.rows} />
         </main>
+      ) : view === 'stats' ? (
+        <StatsView agents={agents.rows} />
       ) : view !== 'dashboard' ? (
         <AlertingScreens view={view} agents={agents.rows} openAlerts={openAlerts} modem={modem} onOpenServer={nav.openOnDashboard} />
       ) : (
