@@ -7,8 +7,9 @@
 import '../alerting.css';
 import '../stats.css';
 import { useState } from 'preact/hooks';
-import { FAMILIES, type Family } from '../../../contract/metrics.js';
-import { HOURS, REPORT_SCHEDULES, STATS_FAMILIES, STATS_LIMITS, type ReportSchedule, type ServerStats, type StatsResponse } from '../../../contract/stats-api.js';
+import { FAMILIES, type Family } from '../../../contract/families.js';
+import { HOURS, REPORT_SCHEDULES, STATS_FAMILIES, STATS_LIMITS, type ReportSchedule } from '../../../contract/stats-limits.js';
+import type { ServerStats, StatsResponse } from '../../../contract/stats-api.js';
 import type { AgentRow } from '../agents-store.js';
 import { listGroups } from '../alerting-api.js';
 import { errorReason } from '../api-client.js';
