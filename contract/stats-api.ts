@@ -4,24 +4,10 @@
 // The query and report-definition schemas are the routes' input schemas; the web UI imports the
 // types only.
 import { z } from 'zod';
-import { APPLIANCE_FAMILIES, FAMILY_NAMES, METRICS_LIMITS, type Family } from './families.js';
+import { METRICS_LIMITS, type Family } from './families.js';
+import { HOURS, REPORT_SCHEDULES, STATS_FAMILIES, STATS_LIMITS, type Hours } from './stats-limits.js';
 
-export const STATS_LIMITS = {
-  /** servers in one statistics request or report */
-  agents: 50,
-  /** characters of one agent id in `agents=` */
-  agentIdChars: 128,
-  /** saved report definitions */
-  reports: 100,
-  /** produced CSV files kept per report (the oldest go first) */
-  runsPerReport: 30,
-  nameChars: 100,
-} as const;
-
-/** Families an agent sends (the appliance's own `check` perfdata has its own series route). */
-export const STATS_FAMILIES = FAMILY_NAMES.filter((f) => !APPLIANCE_FAMILIES.has(f)) as [Family, ...Family[]];
-export const HOURS = ['all', 'business', 'other'] as const;
-export type Hours = (typeof HOURS)[number];
+export * from './stats-limits.js';
 
 const agentList = z.string().max(STATS_LIMITS.agents * (STATS_LIMITS.agentIdChars + 1))
   .transform((s) => [...new Set(s.split(',').map((a) => a.trim()).filter((a) => a !== ''))])
@@ -99,9 +85,6 @@ export interface StatsResponse {
   businessHours: BusinessHours;
   servers: ServerStats[];
 }
-
-export const REPORT_SCHEDULES = ['daily', 'weekly', 'monthly'] as const;
-export type ReportSchedule = (typeof REPORT_SCHEDULES)[number];
 
 /** A saved report: produced at its schedule, each run covering the period that ends then. */
 export const reportDefinitionSchema = z.object({

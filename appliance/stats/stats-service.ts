@@ -70,8 +70,11 @@ export class StatsService {
     // raw rows are one sample each: their extremes are the samples' own. Consolidated rows
     // average their samples away, so the extremes come from MIN and MAX at the same width,
     // where the file keeps them (per-core CPU, disk and TCP keep AVERAGE only: docs/storage.md)
-    const min = avg.raw ? null : await this.extremeRows(agentId, family, key, from, to, 'MIN', avg.step);
-    const max = avg.raw ? null : await this.extremeRows(agentId, family, key, from, to, 'MAX', avg.step);
+    // both asked at once: rrdcached answers them in turn, without a round trip between
+    const [min, max] = avg.raw ? [null, null] : await Promise.all([
+      this.extremeRows(agentId, family, key, from, to, 'MIN', avg.step),
+      this.extremeRows(agentId, family, key, from, to, 'MAX', avg.step),
+    ]);
     const source = (rows: ConsolidatedRows | null): StatsSource => (rows ? { cf: rows.cf, stepS: rows.step, raw: rows.raw } : avgSource);
     return {
       agentId, hostname,

@@ -38,6 +38,7 @@ import { KioskWall, kioskFromSearch } from './components/kiosk-wall.js';
 import { listGroups } from './alerting-api.js';
 import { useResource } from './use-resource.js';
 import type { Group } from '../../contract/alerts-api.js';
+import { StatsView } from './components/stats-view.js';
 import { ErrorBox } from './components/alerting-parts.js';
 
 const STREAM_BANNER_DELAY_MS = 3_000;
@@ -254,6 +255,8 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
         <main class="page">
           <ChecksView agents={agents.rows} />
         </main>
+      ) : view === 'stats' ? (
+        <StatsView agents={agents.rows} />
       ) : view !== 'dashboard' ? (
         <AlertingScreens view={view} agents={agents.rows} openAlerts={openAlerts} modem={modem} onOpenServer={nav.openOnDashboard} />
       ) : (

@@ -7,6 +7,7 @@ import { ALERTING_EN, ALERTING_KO } from './i18n-alerting.js';
 import { CHECKS_EN, CHECKS_KO } from './i18n-checks.js';
 import { FLEET_EN, FLEET_KO } from './i18n-fleet.js';
 import { OVERVIEW_EN, OVERVIEW_KO } from './i18n-overview.js';
+import { STATS_EN, STATS_KO } from './i18n-stats.js';
 
 export type Lang = 'en' | 'ko';
 export const LANGS: readonly Lang[] = ['en', 'ko'];
@@ -20,6 +21,7 @@ const en = {
   ...FLEET_EN,
   ...CHECKS_EN,
   ...OVERVIEW_EN,
+  ...STATS_EN,
   'app.subtitle': 'Server monitoring',
   'app.loading': 'Connecting to the appliance…',
   'lang.label': 'Language',
@@ -106,6 +108,7 @@ const ko: Record<MessageKey, string> = {
   ...FLEET_KO,
   ...CHECKS_KO,
   ...OVERVIEW_KO,
+  ...STATS_KO,
   'app.subtitle': '서버 모니터링',
   'app.loading': '어플라이언스에 연결하는 중…',
   'lang.label': '언어',
