@@ -4,7 +4,7 @@
 import t from 'tap';
 import type { AgentDetail } from '../../../contract/api.js';
 import type { MetricsBatch } from '../../../contract/metrics.js';
-import { startAppliance, waitFor } from '../../helpers/appliance-harness.js';
+import { startAgent, startAppliance, waitFor } from '../../helpers/appliance-harness.js';
 import { connectAgent, enroll, publishMetrics } from '../../helpers/mqtt-agent.js';
 
 void t.test('the latest snapshot is served after an appliance restart', async (t) => {
@@ -33,4 +33,18 @@ void t.test('the latest snapshot is served after an appliance restart', async (t
   t.equal(after?.routes?.entries[0]?.gateway, '192.0.2.1');
   t.equal(after?.top?.cpu[0]?.name, 'java');
   t.equal(after?.visitors?.entries[0]?.remote, '198.51.100.9');
+});
+
+void t.test('a new agent sends its routing table and visitors right after connecting, not after their 300 s / 30 s period', async (t) => {
+  const app = await startAppliance(t);
+  startAgent(t, app, { interval: 5, hostname: 'snap-02' });
+  const agentId = await waitFor('the agent listed', async () =>
+    (await app.api<{ id: string; hostname: string }[]>('/api/v1/agents')).find((a) => a.hostname === 'snap-02')?.id, { timeoutMs: 30_000 });
+  // well inside the routes' 300 s period (and the visitors' 30 s): only a snapshot sent on connecting arrives
+  const snapshot = await waitFor('routes and visitors', async () => {
+    const s = (await app.api<AgentDetail>(`/api/v1/agents/${agentId}`)).snapshot;
+    return s?.routes && s.visitors ? s : undefined;
+  }, { timeoutMs: 20_000 });
+  t.ok(snapshot.routes && snapshot.routes.entries.length > 0, 'this machine\'s routing table');
+  t.ok(Array.isArray(snapshot.visitors?.entries), 'its current visitors (maybe none)');
 });
