@@ -29,6 +29,12 @@ export interface CollectionPlan {
   apply(settings: CollectorSettings): Promise<void>;
   /** Stops every scheduler and waits for running rounds. */
   stop(): Promise<void>;
+  /**
+   * Samples the enabled ones of `names` now and sends their snapshot parts as a batch of their own
+   * (S1, S15): after connecting, the appliance gets routes and visitors at once instead of after
+   * their first period (300 s, 30 s). Their schedules go on as before. Never rejects.
+   */
+  sampleNow(names: readonly CollectorName[]): Promise<void>;
   /** interval → collector names of each running group, shortest first */
   groups(): [number, CollectorName[]][];
   /** the shortest interval of an enabled collector (the batches' `i`), null when none is enabled */
@@ -122,6 +128,18 @@ export function createCollectionPlan(deps: CollectionPlanDeps): CollectionPlan {
       for (const collector of instances.values()) collector.release?.();
       instances.clear();
       assembler.flush();
+    },
+    sampleNow(names: readonly CollectorName[]): Promise<void> {
+      const run = chain.then(async () => {
+        const collectors = names.map((n) => instances.get(n)).filter((c) => c !== undefined);
+        if (stopped || collectors.length === 0) return;
+        const t = Math.floor(clock.now() / 1000);
+        const round = await createSampler({ collectors, log, failing }).sample(t);
+        if (stopped || !round.snapshot) return;
+        assembler.add(t, assembler.baseIntervalS, { samples: [], snapshot: round.snapshot });
+      });
+      chain = run.catch(() => undefined);
+      return chain;
     },
     groups: () => current.map(([intervalS, names]) => [intervalS, [...names]]),
     get baseIntervalS(): number | null {

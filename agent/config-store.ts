@@ -22,7 +22,7 @@ import './zod-english.js';
 export const CONFIG_FILE = 'config.json';
 
 /** Collectors that keep their contract default interval until a configuration says otherwise. */
-const SNAPSHOT_COLLECTORS: ReadonlySet<CollectorName> = new Set(['routes', 'top', 'visitors']);
+export const SNAPSHOT_COLLECTORS: ReadonlySet<CollectorName> = new Set(['routes', 'top', 'visitors']);
 
 /** The settings before any configuration: everything on, --interval except the snapshots. */
 export function defaultSettings(intervalS: number): CollectorSettings {

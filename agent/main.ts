@@ -20,7 +20,7 @@ import { ScriptRunner } from './checks/script-runner.js';
 import { createCollectionPlan } from './collection-plan.js';
 import { createCollector, type CollectorContext } from './collectors/all-collectors.js';
 import {
-  checkAgentConfig, ConfigStore, defaultSettings, queueBoundsOf, sameConfig, settingsOf,
+  checkAgentConfig, ConfigStore, defaultSettings, queueBoundsOf, sameConfig, settingsOf, SNAPSHOT_COLLECTORS,
 } from './config-store.js';
 import { DiskQueue } from './disk-queue.js';
 import { loadOrEnroll, type Identity } from './enroll.js';
@@ -198,7 +198,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   };
 
   const session = createSession({
-    applianceUrl, identity, inventory: currentInventory, queue, onConfig: applyConfig, onConnected: () => outbox.flush(),
+    applianceUrl, identity, inventory: currentInventory, queue, onConfig: applyConfig,
+    onConnected: () => {
+      outbox.flush();
+      // the snapshot at once, not after the routes' 300 s or the visitors' 30 s (S1, S15)
+      void plan.sampleNow([...SNAPSHOT_COLLECTORS]);
+    },
     // the flag's pin, else the one enrollment over verified HTTPS brought (SEC)
     ...(options.mqtt ? { mqttUrl: new URL(options.mqtt) } : {}), ...(options.pin ?? identity.pin ? { pin: options.pin ?? identity.pin } : {}),
     keepaliveS: options.keepalive, clock, log: log.child('session'),

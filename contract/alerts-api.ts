@@ -11,7 +11,7 @@ import type { Alert, AlertCause, AlertEventKind, AlertState, ProcessRef } from '
 import type { ResolveReason, SilenceReason } from './alerting.js';
 import type { StoredAlertEvent } from './alerting.js';
 import type { Group, GroupHealth, HealthLevel, ServerHealth } from './alerting.js';
-import type { Contact, MessageKind, WeeklyWindow } from './alerting.js';
+import type { AlertMessageKind, Contact, MessageKind, WeeklyWindow } from './alerting.js';
 import type { Rule, RuleMetric, AlertMetric, RuleScope, Severity, SeverityLevels, Recovery, Comparison, DerivedMetricName } from './alerting.js';
 import type { Language, RulePreview, SegmentPreview } from './alerting.js';
 import type { RegistrationState, Signal, SimState } from './alerting.js';
@@ -188,6 +188,33 @@ export interface OutboxEntry {
   concatRef: number | null;
   parts: OutboxPart[];
   lastError: { code: string; message: string; class: string | null } | null;
+}
+
+/**
+ * GET /api/v1/sms/held: SMS the per-contact rate limit (S12, `--sms-rate-limit` per 15 minutes)
+ * holds back. They are not in the outbox yet: when the window has room, everything held for a
+ * contact goes out as ONE digest (nothing is dropped).
+ */
+export interface HeldSms {
+  contactId: string;
+  /** the contact's name and phone (null when the contact was deleted meanwhile) */
+  contactName: string | null;
+  to: string | null;
+  kind: AlertMessageKind;
+  alertId: number;
+  ruleName: string;
+  agentName: string;
+  severity: Severity;
+  /** when it was held (unix ms) */
+  heldAt: number;
+  /** when the digest that carries it is due (unix ms; a past time: at the next policy pass) */
+  digestAt: number;
+}
+
+export interface HeldSmsResponse {
+  /** contacts with held messages */
+  contacts: number;
+  messages: HeldSms[];
 }
 
 export interface TestSmsRequest {

@@ -18,6 +18,14 @@ import type { LiveHub } from '../live/live-hub.js';
 export const LAST_SEEN_SAVE_MS = 60_000;
 /** how often the registry looks for last-seen times to save */
 export const LAST_SEEN_FLUSH_MS = 5_000;
+/**
+ * How far behind the snapshot SQLite keeps may be (S1, S15): a new agent's first one is saved at
+ * the next flush, later ones at most once a minute per agent (top processes come every 15 s; at
+ * 10,000 agents a write per snapshot would be 667 writes a second on the board's SD card).
+ */
+export const SNAPSHOT_SAVE_MS = 60_000;
+/** A snapshot larger than this (as JSON) is served from memory but not kept: a bound on the table (docs/bounds.md). */
+export const SNAPSHOT_MAX_BYTES = 256 * 1024;
 
 interface LiveState {
   status: AgentStatus;
@@ -29,8 +37,10 @@ interface LiveState {
   intervalUnsaved: boolean;
   /** `${family}\0${key}` → latest series */
   latest: Map<string, LatestSeries>;
-  /** the latest of each snapshot part (routes, top processes, current visitors); kept in memory only */
+  /** the latest of each snapshot part (routes, top processes, current visitors); SQLite keeps it (SNAPSHOT_SAVE_MS behind) */
   snapshot: AgentSnapshot | null;
+  /** when the snapshot was last saved (null: the one held is not saved yet, or none was) */
+  snapshotSavedAt: number | null;
 }
 
 export interface AgentRegistryDeps {
@@ -47,6 +57,7 @@ export interface AgentRegistryDeps {
 export class AgentRegistry {
   private readonly live = new Map<string, LiveState>();
   private readonly dirtyLastSeen = new Set<string>();
+  private readonly dirtySnapshots = new Set<string>();
   /** metrics publishes of each agent that arrived and whose acknowledgement is still withheld */
   private readonly awaiting = new Map<string, number>();
 
@@ -59,6 +70,7 @@ export class AgentRegistry {
     if (this.flushTimer !== null) return;
     const tick = (): void => {
       this.flushLastSeen();
+      this.flushSnapshots();
       const handle = this.deps.clock.setTimeout(tick, LAST_SEEN_FLUSH_MS);
       handle.unref?.();
       this.flushTimer = handle;
@@ -73,6 +85,7 @@ export class AgentRegistry {
     if (this.flushTimer !== null) this.deps.clock.clearTimeout(this.flushTimer);
     this.flushTimer = null;
     this.flushLastSeen(true);
+    this.flushSnapshots(true);
   }
 
   private state(id: string): LiveState {
@@ -80,7 +93,7 @@ export class AgentRegistry {
     if (!s) {
       const row = this.deps.repo.listing(id);
       const lastSeen = row?.lastSeen ?? null;
-      s = { status: 'offline', lastSeen, savedLastSeen: lastSeen, intervalS: row?.intervalS ?? null, intervalUnsaved: false, latest: new Map(), snapshot: null };
+      s = { status: 'offline', lastSeen, savedLastSeen: lastSeen, intervalS: row?.intervalS ?? null, intervalUnsaved: false, latest: new Map(), snapshot: this.deps.repo.loadSnapshot(id), snapshotSavedAt: null };
       this.live.set(id, s);
     }
     return s;
@@ -177,17 +190,45 @@ export class AgentRegistry {
     if (x.top && !(next.top && next.top.t > x.t)) next.top = { t: x.t, ...x.top };
     if (x.visitors && !(next.visitors && next.visitors.t > x.t)) next.visitors = { t: x.t, entries: x.visitors };
     s.snapshot = next;
+    this.dirtySnapshots.add(id);
   }
 
   /** The latest routes, top processes and current visitors of an agent (alert causes, the UI); null before the first. */
   latestSnapshot(id: string): AgentSnapshot | null {
-    return this.live.get(id)?.snapshot ?? null;
+    return this.live.get(id)?.snapshot ?? this.deps.repo.loadSnapshot(id);
+  }
+
+  /** Writes changed snapshots to SQLite, each at most SNAPSHOT_SAVE_MS behind; `all`: every changed one (at shutdown). */
+  flushSnapshots(all = false): void {
+    const now = this.deps.clock.now();
+    const entries: { id: string; json: string; atMs: number }[] = [];
+    for (const id of this.dirtySnapshots) {
+      const s = this.live.get(id);
+      if (!s?.snapshot) {
+        this.dirtySnapshots.delete(id);
+        continue;
+      }
+      if (!all && s.snapshotSavedAt !== null && now - s.snapshotSavedAt < SNAPSHOT_SAVE_MS) continue;
+      this.dirtySnapshots.delete(id);
+      s.snapshotSavedAt = now;
+      const json = JSON.stringify(s.snapshot);
+      if (Buffer.byteLength(json) <= SNAPSHOT_MAX_BYTES) entries.push({ id, json, atMs: now });
+    }
+    if (entries.length === 0) return;
+    try {
+      this.deps.repo.saveSnapshots(entries);
+    } catch (e) {
+      for (const entry of entries) this.dirtySnapshots.add(entry.id); // retried at a later flush
+      if (!this.deps.onWriteError) throw e;
+      this.deps.onWriteError('snapshots', e);
+    }
   }
 
   /** A server was removed (S4): forget its live state and tell open UIs. */
   removed(id: string, hostname: string): void {
     this.live.delete(id);
     this.dirtyLastSeen.delete(id);
+    this.dirtySnapshots.delete(id);
     this.deps.hub.publish('agent', id, { id, hostname, status: 'unknown', lastSeen: null, interval: null, removed: true });
   }
 
@@ -263,7 +304,7 @@ export class AgentRegistry {
       createdAt: row.createdAt,
       inventory: row.inventory,
       latest: s ? [...s.latest.values()] : [],
-      snapshot: s?.snapshot ?? null,
+      snapshot: s ? s.snapshot : this.deps.repo.loadSnapshot(id),
     };
   }
 

@@ -2,6 +2,7 @@
 // prepared statements; last-seen times are written in batches by the registry, not per message.
 import type { Db } from '../db/database.js';
 import type { Inventory } from '../../contract/inventory.js';
+import type { AgentSnapshot } from '../../contract/fleet-api.js';
 
 export interface AgentRow {
   id: string;
@@ -146,6 +147,25 @@ export class AgentRepository {
       if (row) this.roster.set(e.id, { ...row, lastSeen: e.lastSeen, intervalS: e.intervalS ?? row.intervalS });
     }
     this.sorted = null;
+  }
+
+  /** Each agent's latest snapshot, replacing the one kept (S1, S15); JSON already bounded by the caller. */
+  saveSnapshots(entries: readonly { id: string; json: string; atMs: number }[]): void {
+    const stmt = this.db.prepare('INSERT INTO agent_snapshots (agent_id, snapshot, saved_at) VALUES (?, ?, ?) ON CONFLICT(agent_id) DO UPDATE SET snapshot = excluded.snapshot, saved_at = excluded.saved_at');
+    this.db.transaction(() => {
+      for (const e of entries) stmt.run(e.id, e.json, e.atMs);
+    })();
+  }
+
+  /** The snapshot kept for an agent (null: none, or unreadable). */
+  loadSnapshot(id: string): AgentSnapshot | null {
+    const row = this.db.prepare<[string], { snapshot: string }>('SELECT snapshot FROM agent_snapshots WHERE agent_id = ?').get(id);
+    if (!row) return null;
+    try {
+      return JSON.parse(row.snapshot) as AgentSnapshot;
+    } catch {
+      return null;
+    }
   }
 
   saveInventory(id: string, inventory: Inventory): void {

@@ -21,6 +21,7 @@
 // Everything here is synchronous except timers: a batch is evaluated in the ingest call that
 // stored it, in microseconds when no rule watches its families.
 import type { AgentDetail, AgentSummary } from '../../contract/api.js';
+import type { HeldSms, HeldSmsResponse } from '../../contract/alerts-api.js';
 import type { Family } from '../../contract/families.js';
 import type { MetricsBatch, Snapshot } from '../../contract/metrics.js';
 import type { Clock } from '../../core/clock.js';
@@ -31,7 +32,7 @@ import type { AlertRepository } from './alert-repository.js';
 import { computeCause, topProcessesFromSnapshot } from './rules/cause.js';
 import { filterServers, serverHealth, sortWorstFirst, type ServerFilter } from './rules/group-status.js';
 import { type Group, type ServerHealth } from '../../contract/alerting.js';
-import { DEFAULT_POLICY_CONFIG, decide, emptyPolicyState, nextDueAtMs, type OutgoingMessage, type PolicyConfig, type PolicyState } from './policy/notification-policy.js';
+import { DEFAULT_POLICY_CONFIG, decide, emptyPolicyState, heldByContact, nextDueAtMs, type OutgoingMessage, type PolicyConfig, type PolicyState } from './policy/notification-policy.js';
 import { type Contact } from '../../contract/alerting.js';
 import {
   applyStateChanges, evaluateSamples, evaluateSilence, sweepSeries,
@@ -534,6 +535,18 @@ export class AlertEngine {
   /** The agent's host name (its id when unknown), cached until the agent's listing changes. */
   hostnameOf(agentId: string): string {
     return this.factsOf(agentId).hostname;
+  }
+
+  /** SMS the rate limit holds back (S12), oldest first per contact: they reach no outbox until their digest goes. */
+  heldSms(): HeldSmsResponse {
+    const byContact = heldByContact(this.policyState, this.policyConfig);
+    const contacts = new Map(this.contactList.map((c) => [c.id, c]));
+    const messages = byContact.flatMap(({ contactId, held, digestAtMs }) => held.map((h): HeldSms => ({
+      contactId, contactName: contacts.get(contactId)?.name ?? null, to: contacts.get(contactId)?.phone ?? null,
+      kind: h.kind, alertId: h.alert.id, ruleName: h.alert.ruleName, agentName: h.alert.agentName, severity: h.alert.severity,
+      heldAt: h.atMs, digestAt: digestAtMs,
+    })));
+    return { contacts: byContact.length, messages };
   }
 
   /** The time zone of SMS times and schedule windows. */

@@ -379,6 +379,10 @@ export function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): Promis
   });
 
   // --- SMS and the modem ---;
+  // held SMS carry phone numbers, like the outbox
+  add('GET', `${P}/sms/held`, 'sms:read', (_req, reply) => {
+    sendJson(reply, 200, engine.heldSms());
+  });
   add('GET', `${P}/sms/outbox`, 'sms:read', (_req, reply, _params, url) => {
     const states = listParam(url, 'state', OUTBOX_STATES);
     const limit = intParam(url, 'limit');

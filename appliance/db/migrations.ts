@@ -259,4 +259,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX stats_report_runs_report ON stats_report_runs(report_id, id);
   `,
+  // 8: each agent's latest snapshot (routes, top processes, current visitors; S1, S15), so a
+  // restarted appliance serves it before the agent's collectors next run (routes: every 300 s);
+  // one row per agent, at most SNAPSHOT_MAX_BYTES (docs/bounds.md), gone with its agent
+  `
+  CREATE TABLE agent_snapshots (
+    agent_id  TEXT PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+    snapshot  TEXT NOT NULL,
+    saved_at  INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -13,6 +13,7 @@ import type {
   GroupDetail,
   GroupInput,
   GroupView,
+  HeldSmsResponse,
   Language,
   ModemResponse,
   OutboxEntry,
@@ -152,6 +153,11 @@ export function listOutbox(q: { states?: OutboxState[]; limit?: number; before?:
   if (q.limit !== undefined) p.set('limit', String(q.limit));
   if (q.before !== undefined && q.before !== null) p.set('before', String(q.before));
   return requestJson<OutboxEntry[]>('/sms/outbox', { params: p, signal });
+}
+
+/** SMS the rate limit holds back, each with when its digest goes (S12). */
+export function listHeldSms(signal?: AbortSignal): Promise<HeldSmsResponse> {
+  return requestJson<HeldSmsResponse>('/sms/held', { signal });
 }
 
 export function sendTestSms(req: TestSmsRequest): Promise<OutboxEntry> {

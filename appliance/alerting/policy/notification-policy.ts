@@ -362,6 +362,24 @@ function ledgersChanged(before: PolicyState['contacts'], after: PolicyState['con
   });
 }
 
+/** When one contact's held messages go out as a digest: once enough of the window's sends aged out. */
+function digestDueAtMs(ledger: ContactLedger, config: PolicyConfig): number {
+  const inWindow = [...ledger.sentAtMs].sort((a, b) => a - b);
+  const freeing = inWindow[inWindow.length - config.rateLimit.maxMessages];
+  return freeing === undefined ? 0 : freeing + config.rateLimit.windowMs;
+}
+
+/**
+ * The messages the rate limit holds back (S12), per contact, with when their digest is due: they
+ * are in no outbox until then, so this is the only place an operator can see them. Nothing held
+ * is dropped: everything held goes out in that one digest.
+ */
+export function heldByContact(state: PolicyState, config: PolicyConfig): { contactId: string; held: HeldMessage[]; digestAtMs: number }[] {
+  return Object.entries(state.contacts)
+    .filter(([, ledger]) => ledger.held.length > 0)
+    .map(([contactId, ledger]) => ({ contactId, held: [...ledger.held], digestAtMs: digestDueAtMs(ledger, config) }));
+}
+
 /**
  * The earliest time a timer call of decide() has something to do (an escalation or a digest),
  * or null when nothing is scheduled. Alerts nobody could be told about yet are not included:
@@ -376,11 +394,7 @@ export function nextDueAtMs(state: PolicyState, config: PolicyConfig): number | 
     if (tracked.alert.state === 'firing' && tracked.nextEscalationAtMs !== null) consider(tracked.nextEscalationAtMs);
   }
   for (const ledger of Object.values(state.contacts)) {
-    if (ledger.held.length === 0) continue;
-    const inWindow = [...ledger.sentAtMs].sort((a, b) => a - b);
-    // room opens when enough of the window's sends have aged out
-    const freeing = inWindow[inWindow.length - config.rateLimit.maxMessages];
-    consider(freeing === undefined ? 0 : freeing + config.rateLimit.windowMs);
+    if (ledger.held.length > 0) consider(digestDueAtMs(ledger, config));
   }
   return due;
 }

@@ -72,6 +72,7 @@ DELETE /api/v1/contacts/:id contacts:write
 GET /api/v1/alerts alerts:read
 GET /api/v1/alerts/:id alerts:read
 POST /api/v1/alerts/:id/ack alerts:ack
+GET /api/v1/sms/held sms:read
 GET /api/v1/sms/outbox sms:read
 POST /api/v1/sms/test sms:test
 GET /api/v1/modem modem:read

@@ -169,13 +169,19 @@ function GroupEditor({ groupId, agents, onChanged, onDeleted }: { groupId: strin
   );
 }
 
-function ServerTable({ groups, group, onGroup, onOpenServer }: { groups: readonly GroupView[]; group: string; onGroup: (g: string) => void; onOpenServer: (id: string) => void }) {
+/**
+ * @param revision changes when this tab saved a group's members: the table asks again at once (the
+ *   stream carries no group event; a change from another tab shows at the next refresh)
+ */
+function ServerTable({ groups, group, revision, onGroup, onOpenServer }: {
+  groups: readonly GroupView[]; group: string; revision: number; onGroup: (g: string) => void; onOpenServer: (id: string) => void;
+}) {
   const { t, fmt, stream } = useUi();
   const [statuses, setStatuses] = useState<AgentStatus[]>([]);
   const [levels, setLevels] = useState<HealthLevel[]>([]);
   const [q, setQ] = useState('');
   const query = useMemo(() => ({ status: statuses, severity: levels, group: group || undefined, q }), [statuses, levels, group, q]);
-  const servers = useResource<ServerHealth[]>((signal) => listServers(query, signal), [JSON.stringify(query)], {
+  const servers = useResource<ServerHealth[]>((signal) => listServers(query, signal), [JSON.stringify(query), revision], {
     stream,
     events: ['alert', 'status', 'agent'],
     refreshMs: 30_000,
@@ -246,6 +252,11 @@ export function GroupsView({ agents, onOpenServer }: { agents: readonly AgentRow
   const groups = useResource(listGroups, [], { stream, events: ['alert', 'status'], refreshMs: 30_000 });
   const [selected, setSelected] = useState<string | null>(null);
   const [serverGroup, setServerGroup] = useState('');
+  const [groupRevision, setGroupRevision] = useState(0);
+  const groupsChanged = (): void => {
+    groups.reload();
+    setGroupRevision((n) => n + 1);
+  };
   const select = (id: string): void => {
     setSelected(id);
     setServerGroup(id);
@@ -278,17 +289,17 @@ export function GroupsView({ agents, onOpenServer }: { agents: readonly AgentRow
               key={selected}
               groupId={selected}
               agents={agents}
-              onChanged={groups.reload}
+              onChanged={groupsChanged}
               onDeleted={() => {
                 setSelected(null);
                 setServerGroup('');
-                groups.reload();
+                groupsChanged();
               }}
             />
           )}
         </Card>
       </div>
-      <ServerTable groups={groups.data ?? []} group={serverGroup} onGroup={setServerGroup} onOpenServer={onOpenServer} />
+      <ServerTable groups={groups.data ?? []} group={serverGroup} revision={groupRevision} onGroup={setServerGroup} onOpenServer={onOpenServer} />
     </div>
   );
 }

@@ -1,10 +1,11 @@
 // The SMS view (S12, D4): the GSM modem's status (state, signal, registration, operator, SIM, the
 // last error and an alarm that needs a person), a form that sends a test SMS with its segment
 // count shown while typing, and the outbox: every message queued, sending, sent, delivered or
-// failed, with attempts, the next retry and the error, kept live by the stream's `sms` events.
+// failed, with attempts, the next retry and the error, kept live by the stream's `sms` events;
+// above it, what the per-contact rate limit holds back (in no outbox until its digest goes).
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { ModemResponse, OutboxEntry, OutboxState } from '../../../contract/alerts-api.js';
-import { listContacts, listOutbox, sendTestSms } from '../alerting-api.js';
+import type { HeldSmsResponse, ModemResponse, OutboxEntry, OutboxState } from '../../../contract/alerts-api.js';
+import { listContacts, listHeldSms, listOutbox, sendTestSms } from '../alerting-api.js';
 import { dropProblems, problemsByField, segmentPreview } from '../alerting-model.js';
 import { segmentLabel } from '../alerting-text.js';
 import { ApiRequestError, errorReason } from '../api-client.js';
@@ -302,6 +303,43 @@ function Outbox({ sent }: { sent: OutboxEntry | null }) {
   );
 }
 
+/** SMS held back by the rate limit: counted, listed, and when their one digest goes out. */
+function HeldSms() {
+  const { t, fmt, stream } = useUi();
+  const held = useResource<HeldSmsResponse>((signal) => listHeldSms(signal), [], { stream, events: ['sms', 'alert'], refreshMs: 15_000 });
+  const data = held.data;
+  return (
+    <Card title={t('sms.held')} testId="held-sms">
+      <ResourceState resource={held} />
+      {data && (
+        <>
+          <p class={data.messages.length > 0 ? 'alert alert-warn' : 'hint'} data-testid="held-count" data-count={data.messages.length}>
+            {data.messages.length > 0 ? t('sms.heldCount', { n: data.messages.length, contacts: data.contacts }) : t('sms.heldNone')}
+          </p>
+          {data.messages.length > 0 && (
+            <DataTable
+              rows={data.messages}
+              rowKey={(m) => `${m.contactId}:${m.alertId}:${m.kind}:${m.heldAt}`}
+              rowAttrs={() => ({ 'data-testid': 'held-row' })}
+              columns={[
+                { header: t('sms.to'), cell: (m) => `${m.contactName ?? m.contactId}${m.to ? ` (${m.to})` : ''}` },
+                { header: t('col.alert'), cell: (m) => `#${m.alertId} ${m.agentName} ${m.ruleName}` },
+                { header: t('sms.heldKind'), cell: (m) => t(`aevent.${m.kind === 'escalation' ? 'escalated' : m.kind}` as const) },
+                { header: t('sms.heldAt'), class: 'nowrap', cell: (m) => fmt.dateTime(m.heldAt) },
+                {
+                  header: t('sms.digestAt'),
+                  class: 'nowrap',
+                  cell: (m) => <span data-testid="held-digest-at">{t('sms.heldDigest', { when: fmt.dateTime(Math.max(m.digestAt, m.heldAt)) })}</span>,
+                },
+              ]}
+            />
+          )}
+        </>
+      )}
+    </Card>
+  );
+}
+
 export function SmsView({ modem }: { modem: Resource<ModemResponse> }) {
   const { t, can } = useUi();
   const [sent, setSent] = useState<OutboxEntry | null>(null);
@@ -316,6 +354,7 @@ export function SmsView({ modem }: { modem: Resource<ModemResponse> }) {
         {can('sms:test') && <TestSmsForm disabled={off} onSent={setSent} />}
       </div>
       {/* the outbox lists phone numbers: only for roles that may read it (SEC) */}
+      {can('sms:read') && <HeldSms />}
       {can('sms:read') && <Outbox sent={sent} />}
     </div>
   );

@@ -55,7 +55,7 @@ export interface Rig {
   events: HubEvent[];
 }
 
-export function rig(t: Test, options: { file?: string; clock?: VirtualClock; agents?: Agents; graceMs?: number } = {}): Rig {
+export function rig(t: Test, options: { file?: string; clock?: VirtualClock; agents?: Agents; graceMs?: number; smsPerWindow?: number } = {}): Rig {
   const db = openDatabase(options.file ?? path.join(t.testdir(), 'rackwatch.sqlite'));
   const clock = options.clock ?? new VirtualClock(T0);
   const agents = options.agents ?? new Agents();
@@ -66,7 +66,7 @@ export function rig(t: Test, options: { file?: string; clock?: VirtualClock; age
   const outbox = new SmsOutbox({ db, clock, logger: silentLogger, transport: { isReady: () => false, send: () => Promise.reject(new Error('unused')) } });
   const { engine, admin, commands } = createAlertingCore({
     repo: new AlertRepository(db), agents, hub, outbox, mutes: new MuteStore(db), clock, logger: silentLogger,
-    policy: { timeZone: { iana: 'UTC' }, escalateAfterMs: ESCALATE_MS, rateLimit: { maxMessages: 100, windowMs: 15 * 60_000 } },
+    policy: { timeZone: { iana: 'UTC' }, escalateAfterMs: ESCALATE_MS, rateLimit: { maxMessages: options.smsPerWindow ?? 100, windowMs: 15 * 60_000 } },
     options: { silenceGraceMs: options.graceMs ?? 30_000 },
   });
   engine.start();

@@ -1,10 +1,11 @@
 // S7: an agent that goes offline cannot complete a rule's "for" time, so its pending alerts are
 // cancelled when it goes (its last will), not kept for the 10 minutes after which a series is
 // stale; its firing alerts stay (the agent-silent alert tells that story). The alert history hides
-// alerts cancelled before firing unless asked for them. Engine in virtual time, real SQLite.
+// alerts cancelled before firing unless asked for them. SMS held back by the rate limit (S12) are
+// listed with when their digest goes. Engine in virtual time, real SQLite.
 import t from 'tap';
 import { AlertRepository } from '../../../appliance/alerting/alert-repository.js';
-import { S, T0, cpu, rig, rule } from './support/alerting-rig.js';
+import { S, T0, contact, cpu, rig, rule, texts } from './support/alerting-rig.js';
 
 void t.test('an offline agent\'s pending alert is cancelled when it goes offline; a firing one stays', async (t) => {
   const r = rig(t, { graceMs: 0 });
@@ -49,4 +50,20 @@ void t.test('the history leaves out alerts cancelled before firing when asked (f
   const fired = repo.alertHistory({ states: ['resolved'], fired: true });
   t.same(fired.map((a) => a.firedAt !== undefined), [true], 'only the one that fired');
   t.same(repo.alertHistory({ states: ['resolved'], fired: false }).map((a) => a.firedAt), [undefined], 'or only the cancelled one');
+});
+
+void t.test('S12: SMS held back by the rate limit are listed with when their digest goes, and then go', async (t) => {
+  const r = rig(t, { graceMs: 0, smsPerWindow: 2 });
+  r.admin.saveContact(contact('kim', '+821011112222'));
+  r.admin.saveRule(rule(0));
+  for (const id of ['a1', 'a2', 'a3', 'a4']) r.agents.add(id, `web-${id}`, 'online', T0);
+  for (const id of ['a1', 'a2', 'a3', 'a4']) r.engine.onBatch(id, cpu(S, 1));
+  t.equal(texts(r).length, 2, 'two SMS in the window');
+  const held = r.engine.heldSms();
+  t.equal(held.contacts, 1);
+  t.same(held.messages.map((m) => [m.contactName, m.to, m.kind, m.agentName]), [['kim', '+821011112222', 'fired', 'web-a3'], ['kim', '+821011112222', 'fired', 'web-a4']]);
+  t.equal(held.messages[0]?.digestAt, T0 + 15 * 60_000, 'their digest goes when the window has room');
+  await r.clock.advance(15 * 60_000);
+  t.equal(r.engine.heldSms().messages.length, 0, 'nothing held once the digest went');
+  t.match(texts(r).at(-1) ?? '', /web-a3|web-a4/, 'the digest names them');
 });
