@@ -55,15 +55,15 @@ void t.test('filters by status, severity, group and text (host, address or group
 void t.test('a row takes the fullest disk, the network totals without loopback, the load and a CPU history', (t) => {
   let r = row('a');
   r = withLatest(r, [
-    { family: 'fs', key: '/', t: 1, values: { used: 20, size: 100 } },
-    { family: 'fs', key: '/var', t: 1, values: { used: 90, size: 100 } },
+    { family: 'fs', key: '/', t: 1, values: { used: 20, avail: 80, size: 100 } },
+    { family: 'fs', key: '/var', t: 1, values: { used: 90, avail: 10, size: 100 } },
     { family: 'net', key: 'eth0', t: 1, values: { rx_bytes: 1000, tx_bytes: 10 } },
     { family: 'net', key: 'eth1', t: 1, values: { rx_bytes: 500, tx_bytes: 5 } },
     { family: 'net', key: 'lo', t: 1, values: { rx_bytes: 1e9, tx_bytes: 1e9 } },
     { family: 'load', t: 1, values: { load1: 1.5, load5: 1, load15: 1 } },
     { family: 'cpu', t: 1, values: { idle: 80 } },
   ]);
-  r = withLatest(r, [{ family: 'fs', key: '/var', t: 2, values: { used: 10, size: 100 } }, { family: 'cpu', t: 2, values: { idle: 40 } }]);
+  r = withLatest(r, [{ family: 'fs', key: '/var', t: 2, values: { used: 10, avail: 90, size: 100 } }, { family: 'cpu', t: 2, values: { idle: 40 } }]);
   t.equal(r.diskPct, 20, 'the fullest one now that /var was cleaned');
   t.equal(r.diskMount, '/');
   t.equal(r.netInBps, 1500);
@@ -97,7 +97,7 @@ function batch(busy: number, opts: { fsUsedPct?: number; rxBps?: number; load1?:
     s: [
       { t, f: 'cpu', v: { user: busy, system: 0, iowait: 0, steal: 0, idle: 100 - busy } },
       { t, f: 'memory', v: { total: 8e9, used: 2e9, available: 6e9, cached: 1e9, swap_total: 0, swap_used: 0 } },
-      { t, f: 'fs', k: '/', v: { size: 1e11, used: (opts.fsUsedPct ?? 40) * 1e9, avail: 1e10, inodes: 1e6, inodes_used: 1e5 } },
+      { t, f: 'fs', k: '/', v: { size: 1e11, used: (opts.fsUsedPct ?? 40) * 1e9, avail: 1e11 - (opts.fsUsedPct ?? 40) * 1e9, inodes: 1e6, inodes_used: 1e5 } },
       { t, f: 'net', k: 'eth0', v: { rx_bytes: opts.rxBps ?? 1000, tx_bytes: 500, rx_packets: 10, tx_packets: 10, rx_errs: 0, tx_errs: 0, rx_drop: 0, tx_drop: 0, colls: 0, up: 1 } },
       { t, f: 'load', v: { load1: opts.load1 ?? 0.5, load5: 0.5, load15: 0.5 } },
     ],
