@@ -86,7 +86,7 @@ void t.test('HTTPS with the self-signed certificate made at first start', async 
 
   await t.test('GET /api/v1/enrollment gives admins the install command, which installs an agent pinned to the key', async (t) => {
     const info = await app.api<EnrollmentInfo>('/api/v1/enrollment');
-    t.same({ ...info, installCommand: '' }, { token: app.token, pin, address: '127.0.0.1', httpsPort: app.httpsPort, mqttsPort: app.mqttsPort, installCommand: '' });
+    t.same({ ...info, installCommand: '' }, { token: app.token, pin, address: '127.0.0.1', httpsPort: app.httpsPort, mqttsPort: app.mqttsPort, installCommand: '', rotatable: false });
     t.equal(info.installCommand,
       `curl --pinnedpubkey '${pin}' -k -fsS https://127.0.0.1:${app.httpsPort}/install.sh | sudo sh -s -- --token '${app.token}' --pin '${pin}'`);
     t.equal((await app.fetchAnonymous('/api/v1/enrollment')).status, 401, 'not without signing in');

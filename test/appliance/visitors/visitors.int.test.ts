@@ -168,6 +168,8 @@ void t.test('visitor history and the latest snapshot through the real appliance'
     const all = await list();
     t.equal(all.total, 5, 'the late 198.51.100.1 included');
     t.same(all.visitors.find((r) => r.remote === '10.0.0.5' && r.hostname === 'web-01')?.connections, 3);
-    t.equal((await app.api<AgentDetail>(`/api/v1/agents/${web.agentId}`)).snapshot, null, 'the snapshot lives in memory: none until the agent sends one');
+    const kept = (await app.api<AgentDetail>(`/api/v1/agents/${web.agentId}`)).snapshot;
+    t.equal(kept?.routes?.entries[0]?.gateway, '10.0.0.1', 'the latest snapshot is kept across the restart (S1, S15): served before the agent sends again');
+    t.ok(kept?.visitors, 'its visitors too');
   });
 });
