@@ -53,8 +53,11 @@ void t.test('an agent enrolls and publishes; its samples, stamped from its first
   t.ok(times.every((tm, i) => i === 0 || tm > (times[i - 1] ?? Number.POSITIVE_INFINITY)), `cpu samples in order, each after the one before (${times.join(', ')})`);
   t.ok(batches().every((b) => b.i === interval), 'every batch at the agent\'s interval');
 
-  const sampleEvent = await waitFor('a sample event on the stream', () =>
-    stream.events.find((e) => e.event === 'sample' && (e.data as { agentId: string }).agentId === id));
+  // the agent's first batch after connecting may hold only its snapshot (routes, top processes,
+  // visitors: sent at once on connect), so look at the first batch with a cpu sample
+  const sampleEvent = await waitFor('a sample event with cpu on the stream', () =>
+    stream.events.find((e) => e.event === 'sample' && (e.data as { agentId: string }).agentId === id
+      && (e.data as StreamEvents['sample']).batch.s.some((s) => s.f === 'cpu')));
   const families = new Set((sampleEvent.data as StreamEvents['sample']).batch.s.map((s) => s.f));
   t.ok(families.has('memory') && families.has('load'), 'live samples carry memory and load');
 
