@@ -4,6 +4,8 @@
 import type { SeriesResponse } from '../../contract/api.js';
 import { fieldNames, sampleValue, SIM_SERIES } from '../loadgen.js';
 
+export { prng } from '../../core/seeded-random.js';
+
 export interface ApiTarget {
   httpPort: number;
   apiToken: string;
@@ -11,18 +13,6 @@ export interface ApiTarget {
 
 export function authorization(api: ApiTarget): Record<string, string> {
   return { authorization: `Bearer ${api.apiToken}` };
-}
-
-/** A small seeded PRNG (mulberry32): random choices that a seed reproduces. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface ReadBackRequest {

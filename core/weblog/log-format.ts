@@ -1,0 +1,403 @@
+// Access-log formats (S11): a format string in Apache's `LogFormat` syntax (`%h %l %u %t "%r" %>s
+// %b`) or nginx's `log_format` syntax (`$remote_addr - $remote_user [$time_local] "$request" …`),
+// or one of the named presets, is compiled once into a list of fields and the literal text that
+// ends each one. Parsing a line is then a walk of `indexOf` calls, no regular expression: the
+// agent parses every line of a busy web server (docs/benchmarks.md, the web-log benchmark).
+//
+// Pure: the appliance compiles a source's format to refuse a bad one (400 naming the token) and
+// the agent compiles it to parse.
+
+/** What a field of a log line means; `skip` is read past and dropped. */
+export type LogField =
+  | 'client' | 'user' | 'time' | 'request' | 'method' | 'url' | 'protocol' | 'status' | 'bytes'
+  | 'referrer' | 'agent' | 'vhost' | 'duration_us' | 'duration_ms' | 'duration_s' | 'skip';
+
+export interface CompiledFormat {
+  /**
+   * 'json' parses each line as a JSON object (see JSON_KEYS); 'w3c' is the W3C extended format
+   * (IIS), whose `#Fields:` lines say which fields follow, separated by spaces
+   */
+  kind: 'text' | 'json' | 'w3c';
+  /** literal text before the first field */
+  head: string;
+  fields: readonly LogField[];
+  /** literal text after each field (the last one may be '' = to the end of the line) */
+  tails: readonly string[];
+  /** fields present, for the aggregator (e.g. whether latency percentiles exist) */
+  has: ReadonlySet<LogField>;
+}
+
+export class LogFormatError extends Error {
+  constructor(readonly token: string, message: string) {
+    super(message);
+    this.name = 'LogFormatError';
+  }
+}
+
+/** Longest format string accepted (a real LogFormat is under 300 characters). */
+export const MAX_FORMAT_LENGTH = 1024;
+
+export const FORMAT_PRESETS = {
+  /** NCSA Common Log Format */
+  common: '%h %l %u %t "%r" %>s %b',
+  /** NCSA Combined: Common plus Referer and User-Agent */
+  combined: '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"',
+  /** Combined with the virtual host first (Apache's `vhost_combined`) */
+  vcombined: '%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i"',
+  /** nginx's built-in `combined` */
+  nginx: '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"',
+  /** one JSON object per line (nginx `escape=json`, Caddy, Traefik) */
+  json: 'json',
+  /** W3C extended (IIS, and logs converted to it): the `#Fields:` header names the fields */
+  w3c: 'w3c',
+} as const;
+
+export type FormatPreset = keyof typeof FORMAT_PRESETS;
+
+const APACHE_DIRECTIVES: Record<string, LogField> = {
+  h: 'client', a: 'client', l: 'skip', u: 'user', t: 'time', r: 'request', s: 'status', '>s': 'status',
+  b: 'bytes', B: 'bytes', O: 'bytes', I: 'skip', S: 'skip', m: 'method', U: 'url', q: 'skip', H: 'protocol',
+  v: 'vhost', V: 'vhost', p: 'skip', P: 'skip', D: 'duration_us', T: 'duration_s', k: 'skip', X: 'skip',
+  L: 'skip', R: 'skip', f: 'skip', A: 'skip', e: 'skip', n: 'skip', o: 'skip', C: 'skip',
+};
+
+const APACHE_HEADERS: Record<string, LogField> = { referer: 'referrer', 'user-agent': 'agent', host: 'vhost' };
+
+const NGINX_VARIABLES: Record<string, LogField> = {
+  remote_addr: 'client', binary_remote_addr: 'skip', http_x_forwarded_for: 'skip', remote_user: 'user',
+  time_local: 'time', time_iso8601: 'time', msec: 'time', request: 'request', request_method: 'method',
+  request_uri: 'url', uri: 'url', document_uri: 'url', server_protocol: 'protocol', status: 'status',
+  body_bytes_sent: 'bytes', bytes_sent: 'bytes', http_referer: 'referrer', http_user_agent: 'agent',
+  host: 'vhost', server_name: 'vhost', http_host: 'vhost', request_time: 'duration_s',
+  upstream_response_time: 'skip',
+};
+
+/** Compiles a preset name or a format string; throws LogFormatError naming the bad token. */
+export function compileLogFormat(format: string): CompiledFormat {
+  if (format.length > MAX_FORMAT_LENGTH) throw new LogFormatError(format.slice(0, 40), `a format is at most ${MAX_FORMAT_LENGTH} characters`);
+  const preset = (FORMAT_PRESETS as Record<string, string>)[format];
+  const text = preset ?? format;
+  if (text === 'json') return { kind: 'json', head: '', fields: [], tails: [], has: new Set(JSON_FIELDS) };
+  if (text === 'w3c') return { kind: 'w3c', head: '', fields: W3C_DEFAULT_FIELDS, tails: [], has: new Set(W3C_DEFAULT_FIELDS) };
+  if (text.trim() === '') throw new LogFormatError('', 'the format is empty');
+  const parts = text.includes('$') && !/%[>{a-zA-Z]/.test(text) ? splitNginx(text) : splitApache(text);
+  return assemble(parts);
+}
+
+type Part = { literal: string } | { field: LogField; token: string };
+
+function splitApache(text: string): Part[] {
+  const parts: Part[] = [];
+  let literal = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\\' && i + 1 < text.length) {
+      const next = text[++i]!;
+      literal += next === 'n' ? '\n' : next === 't' ? '\t' : next;
+      continue;
+    }
+    if (c !== '%') {
+      literal += c;
+      continue;
+    }
+    const start = i;
+    i++;
+    if (text[i] === '%') {
+      literal += '%';
+      continue;
+    }
+    // modifiers: status conditions ("%400,501{User-agent}i", "%!200s") and < / > (original/final)
+    while (i < text.length && /[!0-9,<>]/.test(text[i]!)) i++;
+    let arg: string | null = null;
+    if (text[i] === '{') {
+      const close = text.indexOf('}', i);
+      if (close < 0) throw new LogFormatError(text.slice(start), `"${text.slice(start, start + 20)}" has no closing }`);
+      arg = text.slice(i + 1, close);
+      i = close + 1;
+    }
+    const letter = text[i];
+    if (letter === undefined) throw new LogFormatError(text.slice(start), `"${text.slice(start)}" ends without a directive letter`);
+    const token = text.slice(start, i + 1);
+    let field: LogField | undefined;
+    if (arg !== null && letter === 'i') field = APACHE_HEADERS[arg.toLowerCase()] ?? 'skip';
+    else if (arg !== null && letter === 'T') field = arg === 'us' ? 'duration_us' : arg === 'ms' ? 'duration_ms' : 'duration_s';
+    else if (arg !== null && 'oCenxtp^'.includes(letter)) field = 'skip';
+    else field = APACHE_DIRECTIVES[letter];
+    if (!field) throw new LogFormatError(token, `"${token}" is not an Apache LogFormat directive this parser knows`);
+    if (literal) parts.push({ literal });
+    literal = '';
+    parts.push({ field, token });
+  }
+  if (literal) parts.push({ literal });
+  return parts;
+}
+
+function splitNginx(text: string): Part[] {
+  const parts: Part[] = [];
+  let literal = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c !== '$') {
+      literal += c;
+      continue;
+    }
+    const braced = text[i + 1] === '{';
+    const nameStart = i + (braced ? 2 : 1);
+    let end = nameStart;
+    while (end < text.length && /[a-zA-Z0-9_]/.test(text[end]!)) end++;
+    const name = text.slice(nameStart, end);
+    if (braced && text[end] !== '}') throw new LogFormatError(text.slice(i, end), `"${text.slice(i, end)}" has no closing }`);
+    const token = text.slice(i, braced ? end + 1 : end);
+    if (!name) throw new LogFormatError(token, `"${token}" names no variable`);
+    // nginx variables are open-ended ($http_*, $cookie_*, $upstream_*): unknown ones are read past
+    const field = NGINX_VARIABLES[name] ?? 'skip';
+    if (literal) parts.push({ literal });
+    literal = '';
+    parts.push({ field, token });
+    i = braced ? end : end - 1;
+  }
+  if (literal) parts.push({ literal });
+  return parts;
+}
+
+function assemble(parts: Part[]): CompiledFormat {
+  let head = '';
+  const fields: LogField[] = [];
+  const tails: string[] = [];
+  let previous: string | null = null;
+  for (const part of parts) {
+    if ('literal' in part) {
+      if (fields.length === 0) head = part.literal;
+      else tails[tails.length - 1] = part.literal;
+      previous = null;
+      continue;
+    }
+    // two fields with nothing between them cannot be told apart
+    if (previous !== null) throw new LogFormatError(part.token, `"${previous}${part.token}": two fields with no text between them cannot be told apart`);
+    fields.push(part.field);
+    tails.push('');
+    previous = part.token;
+  }
+  if (fields.length === 0) throw new LogFormatError(head, 'the format has no field');
+  return { kind: 'text', head, fields, tails, has: new Set(fields) };
+}
+
+/** One parsed line; `status` 0 and `bytes` 0 when absent; durations in milliseconds, NaN when absent. */
+export interface LogRecord {
+  client: string;
+  method: string;
+  url: string;
+  status: number;
+  bytes: number;
+  referrer: string;
+  agent: string;
+  vhost: string;
+  durationMs: number;
+}
+
+export function emptyRecord(): LogRecord {
+  return { client: '', method: '', url: '', status: 0, bytes: 0, referrer: '', agent: '', vhost: '', durationMs: Number.NaN };
+}
+
+/** JSON-lines keys read, first found wins (nginx `escape=json` names, then common alternatives). */
+const JSON_KEYS = {
+  client: ['remote_addr', 'client', 'client_ip', 'ip'],
+  method: ['request_method', 'method'],
+  url: ['request_uri', 'uri', 'url', 'path'],
+  request: ['request'],
+  status: ['status', 'status_code'],
+  bytes: ['body_bytes_sent', 'bytes_sent', 'bytes', 'size'],
+  referrer: ['http_referer', 'referer', 'referrer'],
+  agent: ['http_user_agent', 'user_agent', 'agent'],
+  vhost: ['host', 'server_name', 'vhost'],
+  durationS: ['request_time', 'duration'],
+} as const;
+
+const JSON_FIELDS: LogField[] = ['client', 'method', 'url', 'status', 'bytes', 'referrer', 'agent', 'vhost', 'duration_s'];
+
+/** W3C field names (IIS's) → what they mean; others are read past */
+const W3C_FIELDS: Record<string, LogField> = {
+  date: 'time', time: 'time', 'cs-method': 'method', 'cs-uri-stem': 'url', 'cs-username': 'user', 'c-ip': 'client',
+  'cs(user-agent)': 'agent', 'cs(referer)': 'referrer', 'cs(referrer)': 'referrer', 'sc-status': 'status',
+  'time-taken': 'duration_ms', 'sc-bytes': 'bytes', 'cs-host': 'vhost', 'cs-version': 'protocol',
+};
+
+/** IIS's default field list, used until a `#Fields:` line says otherwise */
+const W3C_DEFAULT_FIELDS: LogField[] = w3cFields('date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken');
+
+function w3cFields(list: string): LogField[] {
+  return list.trim().split(/\s+/).map((name) => W3C_FIELDS[name.toLowerCase()] ?? 'skip');
+}
+
+export type ParseResult = 'ok' | 'malformed' | 'comment';
+
+/** Parses the lines of one log, in order (a W3C log's `#Fields:` lines change what follows). */
+export class LogParser {
+  private w3c: LogField[];
+
+  constructor(readonly format: CompiledFormat) {
+    this.w3c = [...format.fields];
+  }
+
+  /** Parses `line` into `out` (reused by the caller: no allocation per line beyond the substrings). */
+  parse(line: string, out: LogRecord): ParseResult {
+    if (this.format.kind !== 'w3c') return parseLogLine(this.format, line, out) ? 'ok' : 'malformed';
+    if (line.startsWith('#')) {
+      if (line.startsWith('#Fields:')) this.w3c = w3cFields(line.slice(8));
+      return 'comment';
+    }
+    return parseW3cLine(this.w3c, line, out) ? 'ok' : 'malformed';
+  }
+}
+
+function clearRecord(out: LogRecord): void {
+  out.client = ''; out.method = ''; out.url = ''; out.status = 0; out.bytes = 0;
+  out.referrer = ''; out.agent = ''; out.vhost = ''; out.durationMs = Number.NaN;
+}
+
+function parseW3cLine(fields: readonly LogField[], line: string, out: LogRecord): boolean {
+  clearRecord(out);
+  let pos = 0;
+  for (let i = 0; i < fields.length; i++) {
+    let end = line.indexOf(' ', pos);
+    if (end < 0) {
+      if (i !== fields.length - 1) return false;
+      end = line.length;
+    }
+    const field = fields[i]!;
+    // W3C writes a space inside a value as '+' and an absent value as '-'
+    if (field === 'agent' || field === 'referrer') {
+      const value = dash(line.slice(pos, end));
+      if (field === 'agent') out.agent = value.replaceAll('+', ' ');
+      else out.referrer = value;
+    } else if (!setField(field, line, pos, end, out)) {
+      return false;
+    }
+    pos = end + 1;
+  }
+  return out.status !== 0;
+}
+
+/**
+ * Parses a line of a text or JSON format into `out`. Returns false for a line that does not
+ * match the format: the caller counts and samples it. (A W3C log needs a LogParser.)
+ */
+export function parseLogLine(format: CompiledFormat, line: string, out: LogRecord): boolean {
+  clearRecord(out);
+  if (format.kind === 'json') return parseJsonLine(line, out);
+  if (format.kind === 'w3c') return parseW3cLine(format.fields, line, out);
+  if (!line.startsWith(format.head)) return false;
+  let pos = format.head.length;
+  const { fields, tails } = format;
+  for (let i = 0; i < fields.length; i++) {
+    const tail = tails[i]!;
+    let end: number;
+    if (tail === '') {
+      if (i === fields.length - 1) end = line.length;
+      else return false;
+    } else {
+      end = line.indexOf(tail, pos);
+      if (end < 0) return false;
+    }
+    if (!setField(fields[i]!, line, pos, end, out)) return false;
+    pos = end + tail.length;
+  }
+  return true;
+}
+
+function setField(field: LogField, line: string, start: number, end: number, out: LogRecord): boolean {
+  switch (field) {
+    case 'skip': case 'user': case 'time': case 'protocol': return true;
+    case 'client': out.client = line.slice(start, end); return true;
+    case 'method': out.method = line.slice(start, end); return true;
+    case 'url': out.url = line.slice(start, end); return true;
+    case 'referrer': out.referrer = dash(line.slice(start, end)); return true;
+    case 'agent': out.agent = dash(line.slice(start, end)); return true;
+    case 'vhost': out.vhost = line.slice(start, end); return true;
+    case 'status': {
+      const n = digits(line, start, end);
+      if (n < 100 || n > 999) return false;
+      out.status = n;
+      return true;
+    }
+    case 'bytes': {
+      if (end - start === 1 && line.charCodeAt(start) === 45 /* - */) return true;
+      const n = digits(line, start, end);
+      if (n < 0) return false;
+      out.bytes = n;
+      return true;
+    }
+    case 'request': return splitRequest(line, start, end, out);
+    case 'duration_us': return duration(line.slice(start, end), 0.001, out);
+    case 'duration_ms': return duration(line.slice(start, end), 1, out);
+    case 'duration_s': return duration(line.slice(start, end), 1000, out);
+  }
+}
+
+/** "GET /path?q HTTP/1.1" → method and url; a request line of garbage (a TLS hello) keeps both empty */
+function splitRequest(line: string, start: number, end: number, out: LogRecord): boolean {
+  const space = line.indexOf(' ', start);
+  if (space < 0 || space >= end) return true;
+  out.method = line.slice(start, space);
+  const second = line.lastIndexOf(' ', end - 1);
+  out.url = line.slice(space + 1, second > space ? second : end);
+  return true;
+}
+
+function duration(text: string, toMs: number, out: LogRecord): boolean {
+  if (text === '-' || text === '') return true;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) return false;
+  out.durationMs = n * toMs;
+  return true;
+}
+
+function dash(text: string): string {
+  return text === '-' ? '' : text;
+}
+
+/** the decimal integer in line[start, end), -1 when it is not one (or longer than 15 digits) */
+function digits(line: string, start: number, end: number): number {
+  if (end <= start || end - start > 15) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = line.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+function parseJsonLine(line: string, out: LogRecord): boolean {
+  let o: unknown;
+  try {
+    o = JSON.parse(line);
+  } catch {
+    return false;
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return false;
+  const get = (keys: readonly string[]): unknown => {
+    for (const k of keys) if ((o as Record<string, unknown>)[k] !== undefined) return (o as Record<string, unknown>)[k];
+    return undefined;
+  };
+  const text = (keys: readonly string[]): string => {
+    const v = get(keys);
+    return typeof v === 'string' ? dash(v) : typeof v === 'number' ? String(v) : '';
+  };
+  const status = Number(get(JSON_KEYS.status));
+  if (!Number.isInteger(status) || status < 100 || status > 999) return false;
+  out.status = status;
+  out.client = text(JSON_KEYS.client);
+  out.method = text(JSON_KEYS.method);
+  out.url = text(JSON_KEYS.url);
+  const request = text(JSON_KEYS.request);
+  if (request && (!out.method || !out.url)) splitRequest(request, 0, request.length, out);
+  const bytes = Number(get(JSON_KEYS.bytes) ?? 0);
+  out.bytes = Number.isFinite(bytes) && bytes >= 0 ? bytes : 0;
+  out.referrer = text(JSON_KEYS.referrer);
+  out.agent = text(JSON_KEYS.agent);
+  out.vhost = text(JSON_KEYS.vhost);
+  const seconds = get(JSON_KEYS.durationS);
+  if (typeof seconds === 'number' || typeof seconds === 'string') duration(String(seconds), 1000, out);
+  return true;
+}
