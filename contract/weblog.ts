@@ -61,4 +61,6 @@ export interface WeblogInterval {
   malformed: number;
   cut: number;
   samples: string[];
+  /** why the source cannot be read now (a path the agent may not read, a missing file), else null */
+  problem: string | null;
 }

@@ -14,6 +14,7 @@
 // - the position (device, inode, offset after the last whole line) is for the caller to persist:
 //   a follower made with it after a restart neither re-reads nor skips a line; if the file was
 //   rotated meanwhile, the rest of the old one is found as `<path>.1` when it is there.
+import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 
 export interface LogPosition {
@@ -21,7 +22,15 @@ export interface LogPosition {
   ino: number;
   /** the byte after the last whole line read */
   offset: number;
+  /**
+   * SHA-256 (hex) of the file's first HEAD_BYTES bytes, once it has that many: recognises the
+   * file after logrotate compressed it to `<path>.1.gz` (a new inode) while nobody followed
+   */
+  head?: string;
 }
+
+/** bytes of a file's start that identify it (a log's first line with its timestamp) */
+export const HEAD_BYTES = 64;
 
 export interface LogFollowerOptions {
   path: string;
@@ -54,6 +63,7 @@ interface OpenFile {
   ino: number;
   /** next byte to read */
   offset: number;
+  head?: string;
 }
 
 const DEFAULT_MAX_BYTES_PER_POLL = 1024 * 1024;
@@ -102,6 +112,7 @@ export class LogFollower {
       if (!out.events.includes('rotated')) out.events.push('appeared');
     } else if (now.size < this.file.offset) {
       this.file.offset = 0;
+      delete this.file.head;
       this.clearPartial();
       out.events.push('truncated');
     }
@@ -121,15 +132,15 @@ export class LogFollower {
     const st = statOrNull(this.opts.path);
     const saved = this.opts.position ?? null;
     if (saved) {
-      if (st && st.dev === saved.dev && st.ino === saved.ino) {
+      if (st && isSameFile(this.opts.path, st, saved)) {
         // the same file: on from where the last follower stopped (or from 0 if it was truncated)
-        this.file = { fd: openSync(this.opts.path, 'r'), dev: st.dev, ino: st.ino, offset: st.size >= saved.offset ? saved.offset : 0 };
+        this.file = { fd: openSync(this.opts.path, 'r'), dev: st.dev, ino: st.ino, offset: st.size >= saved.offset ? saved.offset : 0, ...(saved.head !== undefined && st.size >= saved.offset ? { head: saved.head } : {}) };
         if (st.size < saved.offset) out.events.push('truncated');
         return 0;
       }
       // rotated while nobody followed: the rest of the old file, if logrotate left it as .1
       const old = statOrNull(`${this.opts.path}.1`);
-      if (old && old.dev === saved.dev && old.ino === saved.ino && old.size >= saved.offset) {
+      if (old && isSameFile(`${this.opts.path}.1`, old, saved) && old.size >= saved.offset) {
         const fd = openSync(`${this.opts.path}.1`, 'r');
         const file: OpenFile = { fd, dev: old.dev, ino: old.ino, offset: saved.offset };
         const used = this.drain(file, out, budget);
@@ -203,9 +214,42 @@ export class LogFollower {
     // except a line already cut at maxLineBytes: a restart resumes where reading stopped, and the
     // rest of that over-long line comes back as a line of its own
     const unfinished = this.partialCut ? 0 : this.partialBytes;
-    out.position = this.file ? { dev: this.file.dev, ino: this.file.ino, offset: this.file.offset - unfinished } : null;
+    const f = this.file;
+    if (f && f.head === undefined) f.head = headOf(f.fd);
+    out.position = f ? { dev: f.dev, ino: f.ino, offset: f.offset - unfinished, ...(f.head !== undefined ? { head: f.head } : {}) } : null;
     return out;
   }
+}
+
+/**
+ * Whether the file at `file` (its `st`) is the one `position` was taken in: the same inode and,
+ * when the position has a fingerprint, the same first bytes (a deleted log's inode number is
+ * often given straight to the next file created).
+ */
+export function isSameFile(file: string, st: Stats, position: LogPosition): boolean {
+  if (st.dev !== position.dev || st.ino !== position.ino) return false;
+  if (position.head === undefined) return true;
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    return headOf(fd) === position.head;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** the fingerprint of a file's start, undefined while it is shorter than HEAD_BYTES */
+export function headOf(fd: number): string | undefined {
+  const start = Buffer.alloc(HEAD_BYTES);
+  return readSync(fd, start, 0, HEAD_BYTES, 0) === HEAD_BYTES ? fingerprint(start) : undefined;
+}
+
+export function fingerprint(start: Buffer): string {
+  return createHash('sha256').update(start.subarray(0, HEAD_BYTES)).digest('hex');
 }
 
 function statOrNull(p: string): Stats | null {

@@ -29,8 +29,9 @@ export class LogPositionStore implements LogPositions {
   private readonly entries = new Map<string, Stored>();
   private dirty = false;
 
-  constructor(stateDir: string, private readonly log: Logger) {
-    this.file = path.join(stateDir, LOG_POSITIONS_FILE);
+  /** `fileName`: the log checks' file by default; the web-log sources keep their own */
+  constructor(stateDir: string, private readonly log: Logger, fileName = LOG_POSITIONS_FILE) {
+    this.file = path.join(stateDir, fileName);
     let parsed: unknown;
     try {
       parsed = JSON.parse(readFileSync(this.file, 'utf8'));
@@ -41,7 +42,10 @@ export class LogPositionStore implements LogPositions {
     if (typeof parsed !== 'object' || parsed === null) return;
     for (const [id, v] of Object.entries(parsed as Record<string, unknown>)) {
       const s = v as Partial<Stored> | null;
-      if (s && typeof s.path === 'string' && isPosition(s.position)) this.entries.set(id, { path: s.path, position: { dev: s.position.dev, ino: s.position.ino, offset: s.position.offset } });
+      if (s && typeof s.path === 'string' && isPosition(s.position)) {
+        const { dev, ino, offset, head } = s.position;
+        this.entries.set(id, { path: s.path, position: { dev, ino, offset, ...(typeof head === 'string' && /^[0-9a-f]{64}$/.test(head) ? { head } : {}) } });
+      }
     }
   }
 
@@ -62,7 +66,7 @@ export class LogPositionStore implements LogPositions {
       }
       return;
     }
-    if (e && e.path === file && e.position.dev === position.dev && e.position.ino === position.ino && e.position.offset === position.offset) return;
+    if (e && e.path === file && e.position.dev === position.dev && e.position.ino === position.ino && e.position.offset === position.offset && e.position.head === position.head) return;
     this.entries.set(checkId, { path: file, position: { ...position } });
     this.dirty = true;
   }

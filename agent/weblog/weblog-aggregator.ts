@@ -72,7 +72,7 @@ export class WeblogAggregator {
   }
 
   /** The interval [t, t + i) as sent, then a fresh one. */
-  flush(t: number, i: number): WeblogInterval {
+  flush(t: number, i: number, problem: string | null = null): WeblogInterval {
     const hasLatency = this.latency.count > 0;
     const out: WeblogInterval = {
       source: this.opts.source,
@@ -89,6 +89,7 @@ export class WeblogAggregator {
       malformed: this.malformed,
       cut: this.cut,
       samples: this.samples,
+      problem,
     };
     this.requests = 0;
     this.bytes = 0;
