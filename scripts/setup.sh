@@ -8,7 +8,7 @@
 #                             tests, curl for the agent installer's tests,
 #                             mosquitto-clients for the MQTT-over-TLS tests, monitoring-plugins-basic
 #                             for the script checks' tests)
-#   scripts/setup.sh --bench  also the benchmarks' baselines (mosquitto, prometheus-node-exporter)
+#   scripts/setup.sh --bench  also the benchmarks' baselines (mosquitto, prometheus-node-exporter, goaccess)
 #   scripts/setup.sh --arm64  also what scripts/arm64-smoke.sh needs: mmdebstrap, qemu-user-static and the
 #                             aarch64 cross compiler (about 250 MB, hence a flag of its own)
 set -euo pipefail
@@ -38,7 +38,7 @@ for arg in "$@"; do
                    genimage:genimage rauc:rauc mcopy:mtools mkfs.vfat:dosfstools mksquashfs:squashfs-tools
                    shellcheck:shellcheck file:file python3-magic:python3-magic flake8:python3-flake8
                    check_tcp:monitoring-plugins-basic) ;;
-    --bench) want+=(mosquitto:mosquitto prometheus-node-exporter:prometheus-node-exporter) ;;
+    --bench) want+=(mosquitto:mosquitto prometheus-node-exporter:prometheus-node-exporter goaccess:goaccess) ;;
     --arm64) want+=(mmdebstrap:mmdebstrap qemu-aarch64-static:qemu-user-static aarch64-linux-gnu-g++:g++-aarch64-linux-gnu
                     curl:curl file:file) ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
