@@ -6,7 +6,8 @@
 //   dropped).
 // - Schedule: a check runs at the whole seconds t with (t − phase) a multiple of its interval,
 //   where the phase is a hash of its id (jitter that stays put across restarts and spreads a
-//   thousand checks over their interval instead of stacking them on one second); every run is
+//   thousand checks over their interval instead of stacking them on one second; process checks
+//   are the exception, stacked at phase 0 to share one reading of /proc: phaseOfCheck); every run is
 //   half a second into its second, clear of the collectors' ticks on the second. Checks due in
 //   the same second form a round: one timer for all of them. A result's `t` is its slot (the
 //   run began then, or later only while waiting for its turn). A new check's first run comes
@@ -106,6 +107,18 @@ export function phaseOf(id: string, intervalS: number): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h % intervalS;
+}
+
+/**
+ * A check's phase. Process checks all take phase 0 instead of their own: one reading of /proc
+ * (process-table.ts) serves every process check of a round, so spreading them would read /proc in
+ * every second of their interval (ten readings per 10 s for 50 checks, a whole top-processes pass
+ * each), where stacking them costs one; and at phase 0 their rounds fall half a second after the
+ * collectors' ticks on multiples of the interval, where the top-processes collector's own
+ * reading, when it runs then, is reused.
+ */
+export function phaseOfCheck(check: Pick<AgentCheck, 'id' | 'type' | 'intervalS'>): number {
+  return check.type === 'process' ? 0 : phaseOf(check.id, check.intervalS);
 }
 
 /** The first slot (unix s) strictly after `afterS` for a check of this interval and phase. */
@@ -311,7 +324,7 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
         if (entries.has(check.id)) continue;
         const entry: Entry = {
           check, key: JSON.stringify(check), kind: kindOf(check),
-          runner: makeRunner(check, deps.context), phaseS: phaseOf(check.id, check.intervalS),
+          runner: makeRunner(check, deps.context), phaseS: phaseOfCheck(check),
           active: true, busy: false, slotS: null,
         };
         entries.set(check.id, entry);

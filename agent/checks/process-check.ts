@@ -4,7 +4,6 @@
 // Reads the process table through process-table.ts (one reading shared by the process checks of a
 // round, with the top-processes collector's parsers); the command line is read only for processes
 // whose name passed (or when only a pattern is given).
-import path from 'node:path';
 import type { CheckState, Perfdatum } from '../../contract/checks.js';
 import { systemConstants } from '../collectors/system-constants.js';
 import { UserNames } from '../collectors/user-names.js';
@@ -101,8 +100,7 @@ export class ProcessCheck {
     const { name, commandLine } = this.spec;
     if (name !== undefined && comm !== name && comm !== name.slice(0, 15)) {
       // comm is cut at 15 characters and may be renamed by the process: the executable's name decides then
-      const argv0 = snapshot.cmdline(pid).split(' ', 1)[0] ?? '';
-      if (path.basename(argv0) !== name) return false;
+      if (snapshot.executableName(pid) !== name) return false;
     }
     if (commandLine && !commandLine(snapshot.cmdline(pid))) return false;
     if (uid !== null && snapshot.uid(pid) !== uid) return false;

@@ -21,6 +21,7 @@ export type { ProcessEntry };
 /** A reading of the process table; command lines and owners are read on demand and kept. */
 export class ProcessSnapshot {
   private readonly cmdlines = new Map<number, string>();
+  private readonly executables = new Map<number, string>();
   private readonly uids = new Map<number, number>();
 
   constructor(
@@ -48,6 +49,20 @@ export class ProcessSnapshot {
       this.cmdlines.set(pid, text);
     }
     return text;
+  }
+
+  /**
+   * The file name of argv[0] ('' for a process gone meanwhile): what a check by name compares when
+   * the kernel's name differs. Kept per reading, as every process check of a round asks for it.
+   */
+  executableName(pid: number): string {
+    let name = this.executables.get(pid);
+    if (name === undefined) {
+      const argv0 = this.cmdline(pid).split(' ', 1)[0] ?? '';
+      name = path.basename(argv0);
+      this.executables.set(pid, name);
+    }
+    return name;
   }
 
   /** The effective uid, -1 for a process gone meanwhile. */

@@ -4,7 +4,9 @@
 // with V8's own buckets ((garbage collector), (program): the interpreter and runtime outside any
 // JavaScript function, (idle)) apart. Not a test.
 //
-//   node scripts/bench/run.mjs scripts/bench/cpu-profile-summary.ts <file.cpuprofile> [--top 25]
+//   node scripts/bench/run.mjs scripts/bench/cpu-profile-summary.ts <file.cpuprofile> [--top 25] [--from-s 0]
+//
+// --from-s: only the samples from that many seconds after the profile's start (leaves start-up out)
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import path from 'node:path';
@@ -15,10 +17,10 @@ interface CallFrame { functionName: string; url: string; lineNumber: number; col
 interface ProfileNode { id: number; callFrame: CallFrame }
 interface Profile { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] }
 
-const { values: args, positionals } = parseArgs({ options: { top: { type: 'string', default: '25' } }, allowPositionals: true });
+const { values: args, positionals } = parseArgs({ options: { top: { type: 'string', default: '25' }, 'from-s': { type: 'string', default: '0' } }, allowPositionals: true });
 const file = positionals[0];
 if (!file) {
-  process.stderr.write('usage: cpu-profile-summary.ts <file.cpuprofile> [--top 25]\n');
+  process.stderr.write('usage: cpu-profile-summary.ts <file.cpuprofile> [--top 25] [--from-s 0]\n');
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
@@ -51,10 +53,13 @@ const where = (f: CallFrame): string => {
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<string, number>();
 let total = 0;
+const fromUs = profile.startTime + Number(args['from-s']) * 1e6;
+let atUs = profile.startTime;
 for (let i = 0; i < profile.samples.length; i++) {
   const node = byId.get(profile.samples[i] as number);
   const dt = profile.timeDeltas[i] ?? 0;
-  if (!node) continue;
+  atUs += dt;
+  if (!node || atUs < fromUs) continue;
   const key = where(node.callFrame);
   selfUs.set(key, (selfUs.get(key) ?? 0) + dt);
   total += dt;

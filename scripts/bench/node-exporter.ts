@@ -22,13 +22,21 @@ export interface ScrapedExporter {
   readonly scrapes: number;
   /** bytes of the last scrape */
   readonly scrapeBytes: number;
+  /** seconds between scrapes from the next one on (agent-footprint.ts changes it between phases) */
+  intervalS: number;
+  /** false: no scrapes until set true again (a second exporter measured in one phase only) */
+  active: boolean;
   /** stops scraping (the process is the caller's to stop) */
   stopScraping(): Promise<void>;
 }
 
-export async function startScrapedExporter(intervalS: number, start: (argv: string[]) => ChildProcess): Promise<ScrapedExporter> {
+export async function startScrapedExporter(
+  firstIntervalS: number, start: (argv: string[]) => ChildProcess, extraArgs: readonly string[] = [],
+): Promise<ScrapedExporter> {
   const port = await freePort();
-  const child = start([`--web.listen-address=127.0.0.1:${port}`]);
+  const child = start([`--web.listen-address=127.0.0.1:${port}`, ...extraArgs]);
+  let intervalS = firstIntervalS;
+  let active = true;
   let scrapes = 0;
   let scrapeBytes = 0;
   let scraping = true;
@@ -37,6 +45,7 @@ export async function startScrapedExporter(intervalS: number, start: (argv: stri
     while (scraping) {
       await sleep(intervalS * 1000 - (Date.now() % (intervalS * 1000)));
       if (!scraping) break;
+      if (!active) continue;
       try {
         const response = await fetch(`http://127.0.0.1:${port}/metrics`);
         scrapeBytes = (await response.arrayBuffer()).byteLength;
@@ -50,6 +59,10 @@ export async function startScrapedExporter(intervalS: number, start: (argv: stri
     child,
     get scrapes() { return scrapes; },
     get scrapeBytes() { return scrapeBytes; },
+    get intervalS() { return intervalS; },
+    set intervalS(s: number) { intervalS = s; },
+    get active() { return active; },
+    set active(on: boolean) { active = on; },
     async stopScraping() {
       scraping = false;
       await loop;

@@ -7,7 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { type CheckOutcome, type CheckRunner, type CheckRunnerContext } from '../../../agent/checks/check-runners.js';
-import { createCheckScheduler, nextSlot, phaseOf, type CheckScheduler } from '../../../agent/checks/check-scheduler.js';
+import { createCheckScheduler, nextSlot, phaseOf, phaseOfCheck, type CheckScheduler } from '../../../agent/checks/check-scheduler.js';
 import { ProcessTable } from '../../../agent/checks/process-table.js';
 import { ScriptRunner } from '../../../agent/checks/script-runner.js';
 import type { AgentCheck, CheckResult } from '../../../contract/check-definitions.js';
@@ -69,6 +69,32 @@ void t.test('slots: a stable phase per id within the interval, the next slot str
   t.equal(nextSlot(100, 10, 3), 103);
   t.equal(nextSlot(103, 10, 3), 113, 'strictly after');
   t.end();
+});
+
+void t.test('process checks share one reading of /proc: all of one interval run in the same round, on multiples of it', async (t) => {
+  const ids = Array.from({ length: 12 }, (_, i) => `proc-${i}`);
+  t.ok(new Set(ids.map((id) => phaseOf(id, 5))).size > 1, 'their ids alone would spread them over the interval');
+  t.equal(phaseOfCheck({ id: 'web', type: 'port', intervalS: 10 }), phaseOf('web', 10), 'a port check keeps its own phase');
+  // a real table; the instants of the readings it hands out say how often /proc was read
+  const readings = new Set<number>();
+  class ObservedTable extends ProcessTable {
+    override snapshot(): ReturnType<ProcessTable['snapshot']> {
+      const s = super.snapshot();
+      readings.add(s.atMs);
+      return s;
+    }
+  }
+  const ctx = { ...context(tempDir(t)), processes: new ObservedTable() };
+  const { scheduler, all } = collect(t, ctx);
+  scheduler.apply(ids.map((id) => ({ id, name: id, type: 'process', intervalS: 5, process: 'node', min: 1 })));
+  await until('two runs of every check', () => ids.every((id) => all.filter((r) => r.id === id).length >= 2), 20_000);
+  const byT = new Map<number, string[]>();
+  for (const r of all) byT.set(r.t, [...(byT.get(r.t) ?? []), r.id]);
+  for (const [slot, ran] of byT) t.equal(ran.length, ids.length, `every process check ran in the round of ${slot}`);
+  const later = [...byT.keys()].sort((a, b) => a - b).slice(1);
+  t.ok(later.length > 0 && later.every((slot) => slot % 5 === 0), 'after the first run, on multiples of the interval');
+  t.ok(readings.size <= byT.size, `one reading of /proc per round (${readings.size} readings, ${byT.size} rounds)`);
+  t.ok(all.every((r) => r.state === 'ok'), 'this test\'s own node process is found');
 });
 
 void t.test('port checks against real servers: up, down, wrong banner, slow; results valid for the contract', async (t) => {

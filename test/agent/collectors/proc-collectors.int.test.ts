@@ -385,13 +385,13 @@ void t.test('top processes: exited processes are forgotten, a reused pid starts 
   t.end();
 });
 
-/** The /proc/<pid>/stat files this process holds open, by pid. */
-function openStatPids(): number[] {
+/** The /proc/<pid>/stat (or io) files this process holds open, by pid. */
+function openProcPids(file: 'stat' | 'io' = 'stat'): number[] {
   const pids: number[] = [];
   for (const fd of readdirSync('/proc/self/fd')) {
     try {
-      const match = /^\/proc\/(\d+)\/stat$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
-      if (match?.[1]) pids.push(Number(match[1]));
+      const match = /^\/proc\/(\d+)\/(\w+)$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (match?.[1] && match[2] === file) pids.push(Number(match[1]));
     } catch {
       // the fd of the directory listing itself, gone by now
     }
@@ -399,7 +399,7 @@ function openStatPids(): number[] {
   return pids;
 }
 
-void t.test('top processes: live, stat files stay open while their process lives and are closed after', async (t) => {
+void t.test('top processes: live, stat and io files stay open while their process lives and are closed after', async (t) => {
   const children = Array.from({ length: 3 }, () => spawn('sleep', ['30'], { stdio: 'ignore' }));
   t.teardown(() => { for (const child of children) child.kill('SIGKILL'); });
   await Promise.all(children.map((child) => once(child, 'spawn')));
@@ -407,20 +407,21 @@ void t.test('top processes: live, stat files stay open while their process lives
   t.teardown(() => collector.release());
   collector.snapshot(1);
   const childPids = children.map((child) => child.pid ?? -1);
-  t.ok(childPids.every((pid) => openStatPids().includes(pid)), 'each child\'s stat is held open');
+  t.ok(childPids.every((pid) => openProcPids('stat').includes(pid)), 'each child\'s stat is held open');
+  t.ok(childPids.every((pid) => openProcPids('io').includes(pid)), 'and its io (read at its first round)');
   for (const child of children) child.kill('SIGKILL');
   await Promise.all(children.map((child) => once(child, 'exit')));
   collector.snapshot(2);
-  t.same(openStatPids().filter((pid) => childPids.includes(pid)), [], 'closed once they have exited');
-  t.equal(collector.openFiles, openStatPids().length, 'no other file leaks');
+  t.same([...openProcPids('stat'), ...openProcPids('io')].filter((pid) => childPids.includes(pid)), [], 'closed once they have exited');
+  t.equal(collector.openFiles, openProcPids('stat').length + openProcPids('io').length, 'no other file leaks');
   collector.release();
-  t.same(openStatPids(), [], 'release() closes them all');
+  t.same([...openProcPids('stat'), ...openProcPids('io')], [], 'release() closes them all');
 
   const few = createTopProcessesCollector({ maxOpenFiles: 2 });
   few.snapshot(3);
   await new Promise((resolve) => setTimeout(resolve, 200));
   const { top } = few.snapshot(4);
-  t.equal(few.openFiles, 2, 'no more than the limit held open');
+  t.equal(few.openFiles, 4, 'no more than the limit held open, of each kind');
   t.ok((top?.memory.length ?? 0) > 0, 'processes beyond it are still read');
   few.release();
 });
