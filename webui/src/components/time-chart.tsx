@@ -281,7 +281,12 @@ export function TimeChart(props: TimeChartProps) {
           font: FONT,
           grid: { stroke: GRID_COLOR, width: 1 },
           ticks: { stroke: GRID_COLOR, width: 1 },
-          values: (_u, splits, _axis, _space, incr) => fmt.axisTime(splits, incr),
+          values: (_u, splits, _axis, _space, incr) => {
+            const labels = fmt.axisTime(splits, incr);
+            // the axis is drawn on the canvas: its labels are also written out for tests and screen readers' inspection tools
+            el.setAttribute('data-x-ticks', labels.join('|'));
+            return labels;
+          },
         },
         {
           stroke: AXIS_COLOR,
