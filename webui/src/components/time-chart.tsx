@@ -205,7 +205,7 @@ export function TimeChart(props: TimeChartProps) {
   range.current = props.xRange;
   onZoom.current = props.onZoom;
 
-  const height = props.height ?? 120;
+  const height = props.height ?? 110;
   const stacked = props.stacked ?? false;
   const [from, to] = props.xRange;
   const yFmt = useMemo(() => yFormatter(props.yKind, fmt), [props.yKind, fmt]);

@@ -14,11 +14,13 @@ export function ZoomTools({ shown, zoomed, onChange }: {
   const now = Math.floor(Date.now() / 1000);
   return (
     <div class="zoom-tools" role="group" aria-label={t('zoom.hint')} title={t('zoom.hint')}>
-      <button type="button" class="button button-quiet" data-testid="pan-earlier" onClick={() => onChange(panRange(shown, -1, now))}>
-        ‹ {t('zoom.earlier')}
+      <button type="button" class="button button-quiet pan-button" data-testid="pan-earlier" aria-label={t('zoom.earlier')} title={t('zoom.earlier')}
+        onClick={() => onChange(panRange(shown, -1, now))}>
+        ‹
       </button>
-      <button type="button" class="button button-quiet" data-testid="pan-later" disabled={shown[1] >= now - 1} onClick={() => onChange(panRange(shown, 1, now))}>
-        {t('zoom.later')} ›
+      <button type="button" class="button button-quiet pan-button" data-testid="pan-later" aria-label={t('zoom.later')} title={t('zoom.later')}
+        disabled={shown[1] >= now - 1} onClick={() => onChange(panRange(shown, 1, now))}>
+        ›
       </button>
       {zoomed && (
         <>
