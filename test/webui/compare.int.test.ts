@@ -59,8 +59,8 @@ void t.test('compare three servers, time shift, drag zoom, compact panels and th
     const client = await connectAgent(t, app, id);
     const cpu = (at: number, user: number) => ({ t: at, f: 'cpu' as const, v: { user, system: 2, iowait: 0, steal: 0, idle: 50 } });
     if (host === 'web-1') {
-      // the same half hour a day earlier: 101…130 %, for the time shift
-      await publishMetrics(client, id.agentId, { v: 1, i: STEP, s: Array.from({ length: MINUTES }, (_, m) => cpu(end - DAY - (MINUTES - 1 - m) * STEP, 100 + m + 1)) });
+      // the same half hour a day earlier: 41…70 %, for the time shift
+      await publishMetrics(client, id.agentId, { v: 1, i: STEP, s: Array.from({ length: MINUTES }, (_, m) => cpu(end - DAY - (MINUTES - 1 - m) * STEP, 40 + m + 1)) });
     }
     const s = Array.from({ length: MINUTES }, (_, m) => {
       const at = end - (MINUTES - 1 - m) * STEP;
@@ -163,7 +163,7 @@ void t.test('compare three servers, time shift, drag zoom, compact panels and th
   const dashed = page.getByTestId(chart).locator('[data-testid=legend-row][data-dashed=true]');
   t.equal(await dashed.count(), 3, 'a dashed line per server');
   const earlier = await legendOf(page, chart, `web-1 ${COMPARE_EN['chart.shiftLabel.1d']}`);
-  t.same(earlier, { min: 101, avg: 115.5, max: 130, last: 130 }, "web-1 a day earlier: its 101…130 %, on today's axis");
+  t.same(earlier, { min: 41, avg: 55.5, max: 70, last: 70 }, "web-1 a day earlier: its 41…70 %, on today's axis");
   await page.screenshot({ path: path.join(ARTIFACTS, 'compare-time-shift.png') });
 
   // --- drag zoom: the later half of the data; the range, the address and the legend follow ---
@@ -185,6 +185,15 @@ void t.test('compare three servers, time shift, drag zoom, compact panels and th
   await page.getByTestId('zoom-reset').click();
   await waitFor('back to the hour', async () => (await shownRange(page, chart))[1] - (await shownRange(page, chart))[0] === 3600, { timeoutMs: 10_000 });
 
+  // the value under the cursor, beside the figures
+  const plot = await page.getByTestId(chart).locator('.u-over').boundingBox();
+  if (!plot) throw new Error('no plot area');
+  await page.mouse.move(plot.x + plot.width * 0.95, plot.y + plot.height / 2);
+  const cursorCell = page.getByTestId(chart).locator('[data-testid=legend-row][data-series="web-1"] .legend-cursor');
+  await waitFor('the cursor value', async () => /%$/.test((await cursorCell.textContent()) ?? ''), { timeoutMs: 5_000 });
+  await page.mouse.move(5, 5);
+  await waitFor('the cursor value gone', async () => (await cursorCell.textContent()) === '', { timeoutMs: 5_000 });
+
   // the shared address, opened in another page, shows the same servers and metric
   const other = await signedInPage(browser, app.url);
   await other.page.goto(shared);
@@ -195,7 +204,7 @@ void t.test('compare three servers, time shift, drag zoom, compact panels and th
   // Korean
   await page.getByTestId('lang-ko').click();
   t.equal(await page.getByTestId('nav-compare').textContent(), '비교');
-  t.same(await page.getByTestId(chart).locator('thead th.num').allTextContents(), ['최소', '평균', '최대', '최근']);
+  t.same(await page.getByTestId(chart).locator('thead th.num:not(.legend-cursor)').allTextContents(), ['최소', '평균', '최대', '최근']);
   await page.screenshot({ path: path.join(ARTIFACTS, 'compare-ko.png') });
 
   t.same(pageErrors, [], 'no page errors');

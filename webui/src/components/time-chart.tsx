@@ -11,6 +11,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { Columns } from '../series-window.js';
 import { pointsWithData } from '../series-window.js';
+import type { LegendFigures } from '../chart-compare.js';
 import { SHIFTS, SHIFT_SECONDS, columnTotal, idleGroups, legendFigures, shiftForward, shiftedRange, zoomRange, type ShiftId } from '../chart-compare.js';
 import { BYTE_AXIS_INCREMENTS } from '../locale-format.js';
 import type { DisplayKind } from '../metric-fields.js';
@@ -121,12 +122,25 @@ function overlay(main: Columns, extra: Columns | null): uPlot.AlignedData {
   return [times, ...place(main), ...place(extra)] as uPlot.AlignedData;
 }
 
-/** Dots where a line has so few points that its segments would not show (a year of a day-old server). */
-function sparse(u: uPlot, si: number): boolean {
+/**
+ * Dots where a line has a point with no neighbour (a gap on both sides, or a range edge): a lone
+ * point draws no segment, so a young server's year would look empty. Undefined values are
+ * alignment artifacts of the time shift, spanned like uPlot does.
+ */
+function isolated(u: uPlot, si: number): boolean {
   const col = u.data[si] ?? [];
-  let n = 0;
-  for (const v of col) if (v != null) n++;
-  return n > 0 && n * 8 < u.bbox.width / devicePixelRatio;
+  let prev: number | null | undefined = null;
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i];
+    if (v === undefined) continue;
+    if (v !== null && prev === null) {
+      let j = i + 1;
+      while (j < col.length && col[j] === undefined) j++;
+      if (j >= col.length || col[j] === null) return true;
+    }
+    prev = v;
+  }
+  return false;
 }
 
 function ShiftSwitch({ value, onChange }: { value: ShiftId | null; onChange: (s: ShiftId | null) => void }) {
@@ -149,12 +163,19 @@ interface LegendRow {
   dash: boolean;
   col: readonly (number | null | undefined)[];
   times: readonly number[];
+  figures: LegendFigures;
 }
 
-function Legend({ rows, from, to, yFmt, idle, showIdle, onShowIdle }: {
-  rows: LegendRow[]; from: number; to: number; yFmt: (v: number | null) => string; idle: number; showIdle: boolean; onShowIdle: (v: boolean) => void;
+/** A row's value at the cursor's time (the time shift's points sit at other times than the chart's). */
+function valueAt(r: LegendRow, at: number): number | null {
+  const i = r.times.indexOf(at);
+  return i < 0 ? null : (r.col[i] ?? null);
+}
+
+function Legend({ rows, cursorT, yFmt, idle, showIdle, onShowIdle }: {
+  rows: LegendRow[]; cursorT: number | null; yFmt: (v: number | null) => string; idle: number; showIdle: boolean; onShowIdle: (v: boolean) => void;
 }) {
-  const { t } = useUi();
+  const { t, fmt } = useUi();
   const cols = ['min', 'avg', 'max', 'last'] as const;
   return (
     <div class="chart-legend-box">
@@ -163,11 +184,13 @@ function Legend({ rows, from, to, yFmt, idle, showIdle, onShowIdle }: {
           <tr>
             <th scope="col" />
             {cols.map((c) => <th key={c} scope="col" class="num">{t(`chart.${c}` as const)}</th>)}
+            {/* the value under the cursor, in a column of its own so that the figures stay put */}
+            <th scope="col" class="num legend-cursor">{cursorT === null ? '' : fmt.axisTime([cursorT], 1)[0]}</th>
           </tr>
         </thead>
         <tbody>
           {rows.map((r) => {
-            const f = legendFigures(r.times, r.col, from, to);
+            const f = r.figures;
             return (
               <tr key={r.label} data-testid="legend-row" data-series={r.label} data-dashed={r.dash ? 'true' : undefined}>
                 <th scope="row">
@@ -175,6 +198,7 @@ function Legend({ rows, from, to, yFmt, idle, showIdle, onShowIdle }: {
                   {r.label}
                 </th>
                 {cols.map((c) => <td key={c} class="num" data-col={c} data-value={f[c] ?? ''}>{yFmt(f[c])}</td>)}
+                <td class="num legend-cursor">{cursorT === null ? '' : yFmt(valueAt(r, cursorT))}</td>
               </tr>
             );
           })}
@@ -197,6 +221,8 @@ export function TimeChart(props: TimeChartProps) {
   const [shiftId, setShiftId] = useState<ShiftId | null>(null);
   const [shifted, setShifted] = useState<Shifted | null>(null);
   const [showIdle, setShowIdle] = useState(false);
+  // the time under the cursor (synchronised across a panel's charts), null when it is elsewhere
+  const [cursorT, setCursorT] = useState<number | null>(null);
   // read by uPlot callbacks, which live longer than one render
   const raw = useRef<Columns>(props.data);
   const range = useRef(props.xRange);
@@ -307,10 +333,17 @@ export function TimeChart(props: TimeChartProps) {
           width: i < mainCount ? 1.5 : 1.25,
           ...(l.dash ? { dash: i < mainCount ? [5, 4] : [3, 3] } : {}),
           ...(stacked && i < mainCount ? { fill: alpha(l.color, 0.35) } : {}),
-          points: { show: sparse, size: 4 },
+          points: { show: isolated, size: 5 },
         })),
       ],
       hooks: {
+        setCursor: [
+          (u) => {
+            const i = u.cursor.idx;
+            const over = (u.cursor.left ?? -1) >= 0 && i !== null && i !== undefined;
+            setCursorT(over ? (u.data[0][i] ?? null) : null);
+          },
+        ],
         setSelect: [
           (u) => {
             if (u.select.width <= 0) return;
@@ -356,16 +389,18 @@ export function TimeChart(props: TimeChartProps) {
   const legendRows = useMemo((): LegendRow[] => {
     const rows: LegendRow[] = shownIdx.map((i) => {
       const l = props.lines[i];
-      return { label: l?.label ?? '', color: l?.color ?? '#64748b', dash: l?.dash ?? false, col: props.data[i + 1] ?? [], times: props.data[0] };
+      const col = props.data[i + 1] ?? [];
+      return { label: l?.label ?? '', color: l?.color ?? '#64748b', dash: l?.dash ?? false, col, times: props.data[0], figures: legendFigures(props.data[0], col, from, to) };
     });
     if (shifted) {
       shiftLines.forEach((l, j) => {
         if (l.group !== undefined && hidden.has(l.group)) return;
-        rows.push({ label: l.label, color: l.color, dash: true, col: shifted.data[j + 1] ?? [], times: shifted.data[0] });
+        const col = shifted.data[j + 1] ?? [];
+        rows.push({ label: l.label, color: l.color, dash: true, col, times: shifted.data[0], figures: legendFigures(shifted.data[0], col, from, to) });
       });
     }
     return rows;
-  }, [props.data, props.lines, shownIdx.join(','), shifted, shiftLines]);
+  }, [props.data, props.lines, shownIdx.join(','), shifted, shiftLines, from, to]);
 
   return (
     <figure class="chart" data-testid={props.testId} data-points={points} data-from={Math.round(from)} data-to={Math.round(to)}
@@ -379,7 +414,7 @@ export function TimeChart(props: TimeChartProps) {
         <div class="chart-plot" ref={box} />
         {points === 0 && <div class="chart-empty" style={{ height: `${height}px` }}>{t('chart.noData')}</div>}
       </div>
-      <Legend rows={legendRows} from={from} to={to} yFmt={yFmt} idle={idle.size} showIdle={showIdle} onShowIdle={setShowIdle} />
+      <Legend rows={legendRows} cursorT={cursorT} yFmt={yFmt} idle={idle.size} showIdle={showIdle} onShowIdle={setShowIdle} />
     </figure>
   );
 }
