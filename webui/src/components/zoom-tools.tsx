@@ -12,6 +12,7 @@ export function ZoomTools({ shown, zoomed, onChange }: {
 }) {
   const { t, fmt } = useUi();
   const now = Math.floor(Date.now() / 1000);
+  // a range ending (nearly) now has no later to pan to: a tenth of it is within a fetch's delay
   return (
     <div class="zoom-tools" role="group" aria-label={t('zoom.hint')} title={t('zoom.hint')}>
       <button type="button" class="button button-quiet pan-button" data-testid="pan-earlier" aria-label={t('zoom.earlier')} title={t('zoom.earlier')}
@@ -19,7 +20,7 @@ export function ZoomTools({ shown, zoomed, onChange }: {
         ‹
       </button>
       <button type="button" class="button button-quiet pan-button" data-testid="pan-later" aria-label={t('zoom.later')} title={t('zoom.later')}
-        disabled={shown[1] >= now - 1} onClick={() => onChange(panRange(shown, 1, now))}>
+        disabled={shown[1] >= now - (shown[1] - shown[0]) / 10} onClick={() => onChange(panRange(shown, 1, now))}>
         ›
       </button>
       {zoomed && (
