@@ -22,6 +22,7 @@ import { RrdcachedSupervisor, withTimeout, type BackoffOptions, type RrdcachedHe
 import { RrdTemplates, syncFile, TEMPLATE_DIR } from './rrd-templates.js';
 import { SampleJournal, syncFilesystemOf, type SampleJournalStats } from './sample-journal.js';
 import { alignColumns, mergeSeriesParts, type SeriesPart } from './series-merge.js';
+import { joinTail, tailStart } from './series-tail.js';
 import type { SeriesQuota } from './series-quota.js';
 
 export interface RrdStoreDeps {
@@ -528,13 +529,21 @@ export class RrdStore {
    * series has files of several steps (its collector's interval changed, S2), each is fetched
    * and their rows merged (series-merge.ts): the old file answers for the time before the change,
    * the new one after it; `step` is then the coarsest of them. Rows beyond `points` are averaged
-   * into buckets (unknown values ignored; a bucket of unknowns is null).
+   * into buckets (unknown values ignored; a bucket of unknowns is null). A coarse archive's
+   * not-yet-consolidated end is read again from a finer archive (series-tail.ts).
    */
   async series(agentId: string, family: Family, key: string | undefined, fromS: number, toS: number, points: number): Promise<SeriesResponse> {
     if (!Number.isSafeInteger(points) || points < 1) throw new RwError('RW_ERR_BAD_REQUEST', `points must be a whole number ≥ 1, got ${points}`);
     const merged = await this.consolidated(agentId, family, key, fromS, toS, 'AVERAGE');
     const fields = familyFields(family);
-    const { step, rows } = downsample(merged, points);
+    const { step, rows: fewer } = downsample(merged, points);
+    let rows = fewer;
+    // a long range's archive lags by up to one of its rows: its tail is read from a finer one (series-tail.ts)
+    const cut = tailStart(merged, fromS, toS);
+    if (cut !== null) {
+      const tail = await this.consolidated(agentId, family, key, cut, toS, 'AVERAGE');
+      rows = joinTail(merged.rows, tail.rows, cut, fromS, toS, points, (part, n) => downsample({ step: merged.step, rows: [...part] }, n).rows);
+    }
     const data: SeriesResponse['data'] = [rows.map((r) => r.t)];
     for (let c = 0; c < fields.length; c++) data.push(rows.map((r) => r.values[c] ?? null));
     return { agentId, family, ...(key !== undefined ? { key } : {}), step, fields: [...fields], data };

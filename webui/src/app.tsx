@@ -39,6 +39,7 @@ import { listGroups } from './alerting-api.js';
 import { useResource } from './use-resource.js';
 import type { Group } from '../../contract/alerts-api.js';
 import { StatsView } from './components/stats-view.js';
+import { CompareView } from './components/compare-view.js';
 import { ErrorBox } from './components/alerting-parts.js';
 
 const STREAM_BANNER_DELAY_MS = 3_000;
@@ -257,6 +258,8 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
         </main>
       ) : view === 'stats' ? (
         <StatsView agents={agents.rows} />
+      ) : view === 'compare' ? (
+        <CompareView agents={agents.rows} />
       ) : view !== 'dashboard' ? (
         <AlertingScreens view={view} agents={agents.rows} openAlerts={openAlerts} modem={modem} onOpenServer={nav.openOnDashboard} />
       ) : (
@@ -267,6 +270,12 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
         <section class="dashboard" data-testid="dashboard" aria-labelledby="dashboard-title">
           <div class="dash-head">
             <h2 id="dashboard-title">{t('dash.title')}</h2>
+            {openIds.length > 1 && can('series:read') && (
+              <button type="button" class="button button-quiet" data-testid="compare-open"
+                onClick={() => nav.openCompare(openIds.map((id) => rowsById.get(id)?.hostname ?? id))}>
+                {t('compare.open')}
+              </button>
+            )}
             {openIds.length > 0 && (
               <button type="button" class="button button-quiet" data-testid="close-all" onClick={() => setOpenIds([])}>
                 {t('dash.closeAll')}

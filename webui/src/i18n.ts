@@ -5,6 +5,7 @@
 import { ACCOUNTS_EN, ACCOUNTS_KO } from './i18n-accounts.js';
 import { ALERTING_EN, ALERTING_KO } from './i18n-alerting.js';
 import { CHECKS_EN, CHECKS_KO } from './i18n-checks.js';
+import { COMPARE_EN, COMPARE_KO } from './i18n-compare.js';
 import { FLEET_EN, FLEET_KO } from './i18n-fleet.js';
 import { OVERVIEW_EN, OVERVIEW_KO } from './i18n-overview.js';
 import { STATS_EN, STATS_KO } from './i18n-stats.js';
@@ -22,6 +23,7 @@ const en = {
   ...CHECKS_EN,
   ...OVERVIEW_EN,
   ...STATS_EN,
+  ...COMPARE_EN,
   'app.subtitle': 'Server monitoring',
   'app.loading': 'Connecting to the appliance…',
   'lang.label': 'Language',
@@ -109,6 +111,7 @@ const ko: Record<MessageKey, string> = {
   ...CHECKS_KO,
   ...OVERVIEW_KO,
   ...STATS_KO,
+  ...COMPARE_KO,
   'app.subtitle': '서버 모니터링',
   'app.loading': '어플라이언스에 연결하는 중…',
   'lang.label': '언어',

@@ -45,6 +45,8 @@ function makeFormatters(locale: string): Formatters {
   const minutes = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   const days = new Intl.DateTimeFormat(locale, { month: 'numeric', day: 'numeric' });
   const months = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short' });
+  const dayMinutes = new Intl.DateTimeFormat(locale, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const yearDays = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'numeric', day: 'numeric' });
   const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
 
   const number = (v: number, maxFraction = 1): string =>
@@ -79,10 +81,22 @@ function makeFormatters(locale: string): Formatters {
       return rtf.format(Math.round(s / 86400), 'day');
     },
     axisTime: (splitsS, incrS) => {
-      const f = incrS < 60 ? seconds : incrS < 86400 ? minutes : incrS < 28 * 86400 ? days : months;
-      return splitsS.map((t) => f.format(t * 1000));
+      // the short form for the tick spacing; a longer one when the short one repeats ("00:00"
+      // every midnight of a week, one month twice on a year's axis)
+      const forms = incrS < 60 ? [seconds, dateTimeFormat] : incrS < 86400 ? [minutes, dayMinutes] : incrS < 28 * 86400 ? [days, yearDays] : [months, yearDays];
+      return distinctLabels(splitsS, forms.map((f) => (t: number) => f.format(t * 1000)));
     },
   };
+}
+
+/** The first form whose labels of these ticks are all different (else the last form's). */
+export function distinctLabels(ticks: readonly number[], forms: readonly ((t: number) => string)[]): string[] {
+  let labels: string[] = [];
+  for (const form of forms) {
+    labels = ticks.map(form);
+    if (new Set(labels).size === labels.length) return labels;
+  }
+  return labels;
 }
 
 /**

@@ -116,16 +116,21 @@ export function scaleWindow(w: SeriesWindow, factor: number): SeriesWindow {
  * usually a plain concatenation of columns.
  */
 export function alignWindows(windows: readonly SeriesWindow[]): Columns {
+  return joinColumns(windows.map((w) => w.data));
+}
+
+/** Several column sets on the union of their timestamps (null where a set has no point). */
+export function joinColumns(sets: readonly Columns[]): Columns {
   const all = new Set<number>();
-  for (const w of windows) for (const t of w.data[0]) all.add(t);
+  for (const s of sets) for (const t of s[0]) all.add(t);
   const times = [...all].sort((a, b) => a - b);
   const index = new Map(times.map((t, i) => [t, i]));
   const out: Columns = [times];
-  for (const w of windows) {
-    for (let c = 1; c < w.data.length; c++) {
+  for (const s of sets) {
+    for (let c = 1; c < s.length; c++) {
       const col: (number | null)[] = new Array<number | null>(times.length).fill(null);
-      const src = w.data[c] ?? [];
-      w.data[0].forEach((t, i) => {
+      const src = s[c] ?? [];
+      s[0].forEach((t, i) => {
         const at = index.get(t);
         if (at !== undefined) col[at] = src[i] ?? null;
       });

@@ -3,10 +3,11 @@
 // series API and then appends the agent's samples from the shared stream; the other ranges ask the
 // API for about one point per chart pixel (the appliance picks the RRD archive and consolidates).
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { AgentDetail, LatestSeries, SeriesResponse } from '../../contract/api.js';
+import type { AgentDetail, LatestSeries } from '../../contract/api.js';
 import type { Family } from '../../contract/families.js';
 import { filesystemUsedPct } from '../../contract/filesystem-use.js';
-import { ApiRequestError, errorReason, getAgent, getSeries } from './api-client.js';
+import { errorReason, getAgent } from './api-client.js';
+import { seriesOrNone } from './chart-sources.js';
 import type { SeriesQuery } from './api-client.js';
 import { CPU_FIELDS, FS_FIELDS, MEMORY_FIELDS, NET_FIELDS, isChartedInterface } from './metric-fields.js';
 import { appendSample, emptyWindow, mergeSeed, windowFromResponse } from './series-window.js';
@@ -103,24 +104,12 @@ function netKeysOf(detail: AgentDetail): string[] {
 }
 
 /**
- * A series the appliance has none of yet (404 RW_ERR_NOT_FOUND: a pre-registered server, or an
- * agent enrolled a moment ago) is an empty chart, not a failure: nothing is wrong yet.
- */
-async function seriesOrNone(agentId: string, q: SeriesQuery, signal: AbortSignal): Promise<SeriesResponse | null> {
-  try {
-    return await getSeries(agentId, q, signal);
-  } catch (e) {
-    if (e instanceof ApiRequestError && e.status === 404 && e.code === 'RW_ERR_NOT_FOUND') return null;
-    throw e;
-  }
-}
-
-/**
  * @param widthPx returns the chart width now; read when a fetch starts, so that a resize does not
  *   refetch (a live chart keeps its window; a range chart is simply stretched)
  * @param resync changes when the stream was interrupted: everything is reloaded
+ * @param custom a zoomed or panned range (unix s) shown instead of `range` (S10)
  */
-export function usePanelData(agentId: string, range: RangeId, reload: number, resync: number, widthPx: () => number): PanelData {
+export function usePanelData(agentId: string, range: RangeId, reload: number, resync: number, widthPx: () => number, custom: readonly [number, number] | null = null): PanelData {
   const { stream } = useUi();
   const [detail, setDetail] = useState<AgentDetail | null>(null);
   const [detailError, setDetailError] = useState<string | null>(null);
@@ -153,13 +142,14 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
   const netKeys = useMemo(() => (detail ? netKeysOf(detail) : []), [detail]);
   const netKeysId = netKeys.join('\n');
   const ready = detail !== null || detailError !== null;
+  const customKey = custom ? custom.join('-') : '';
 
   useEffect(() => {
     if (!ready) return undefined;
     const controller = new AbortController();
-    const live = range === 'live';
-    const to = Date.now() / 1000;
-    const from = to - (live ? LIVE_WINDOW_S : RANGE_SECONDS[range]);
+    const live = range === 'live' && custom === null;
+    const to = custom ? custom[1] : Math.floor(Date.now() / 1000);
+    const from = custom ? custom[0] : to - (range === 'live' ? LIVE_WINDOW_S : RANGE_SECONDS[range]);
     const points = Math.max(60, Math.min(1500, Math.round(widthPx())));
     const query = (family: Family, key?: string): SeriesQuery => ({ family, from, to, points, ...(key === undefined ? {} : { key }) });
     setCharts(emptyCharts(fsKey, netKeys));
@@ -206,10 +196,10 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
       });
     return () => controller.abort();
     // netKeysId stands for netKeys; widthPx is read once per fetch on purpose (see above)
-  }, [agentId, range, reload, resync, ready, fsKey, netKeysId]);
+  }, [agentId, range, reload, resync, ready, fsKey, netKeysId, customKey]);
 
   useEffect(() => {
-    const live = range === 'live';
+    const live = range === 'live' && custom === null;
     return stream.on('sample', (ev) => {
       if (ev.agentId !== agentId) return;
       const samples = streamSeries(ev);
@@ -244,7 +234,7 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
         return next;
       });
     });
-  }, [stream, agentId, range]);
+  }, [stream, agentId, range, customKey]);
 
   // a live chart slides with the clock even when the agent falls silent, so the silence shows
   useEffect(() => {

@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { hashWithView, viewFromHash, type View } from './alerting-model.js';
 import { hashWithOpenIds, openIdsFromHash } from './dashboard-url.js';
+import { DEFAULT_COMPARE, hashWithCompare } from './compare-model.js';
 
 function go(hash: string): void {
   history.pushState(null, '', `${location.pathname}${location.search}${hash}`);
@@ -16,6 +17,8 @@ export interface ViewNav {
   setView: (v: View) => void;
   /** the dashboard with this server's panel open (added to the ones already open) */
   openOnDashboard: (agentId: string) => void;
+  /** the Compare screen with these servers (S10) */
+  openCompare: (hosts: readonly string[]) => void;
 }
 
 export function useView(): ViewNav {
@@ -38,5 +41,9 @@ export function useView(): ViewNav {
     go(hashWithOpenIds(hashWithView(location.hash, 'dashboard'), ids.includes(agentId) ? ids : [...ids, agentId]));
     window.scrollTo(0, 0);
   }, []);
-  return { view, setView, openOnDashboard };
+  const openCompare = useCallback((hosts: readonly string[]) => {
+    go(hashWithCompare(hashWithView(location.hash, 'compare'), { ...DEFAULT_COMPARE, hosts: [...hosts] }));
+    window.scrollTo(0, 0);
+  }, []);
+  return { view, setView, openOnDashboard, openCompare };
 }

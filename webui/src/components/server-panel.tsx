@@ -2,9 +2,9 @@
 // two tabs: the CPU, memory, disk and network charts, and the server's service checks (S5,
 // components/server-checks.tsx). Any number of panels can be open side by side; each
 // loads its own history and listens to the page's one live stream.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { AgentRow } from '../agents-store.js';
-import { BITS_PER_BYTE, CPU_FIELDS, CPU_UNIT, FS_UNIT, MEMORY_FIELDS, MEMORY_UNIT, NET_UNIT, displayKindOf } from '../metric-fields.js';
+import { BITS_PER_BYTE, CPU_FIELDS, CPU_UNIT, FS_FIELDS, FS_UNIT, MEMORY_FIELDS, MEMORY_UNIT, NET_UNIT, displayKindOf } from '../metric-fields.js';
 import { alignWindows, scaleWindow } from '../series-window.js';
 import { RANGES, usePanelData } from '../use-panel-data.js';
 import type { FsRow, RangeId } from '../use-panel-data.js';
@@ -15,14 +15,20 @@ import { StatusBadge } from './status-badge.js';
 import { TimeChart } from './time-chart.js';
 import { ServerPanelTools } from './fleet-tools.js';
 import { ServerChecks } from './server-checks.js';
-import type { ChartLine } from './time-chart.js';
+import type { ChartLine, RangeLoader } from './time-chart.js';
+import { ZoomTools } from './zoom-tools.js';
+import { loadNetColumns, loadWindow } from '../chart-sources.js';
+import type { Family } from '../../../contract/families.js';
 
 // Palettes chosen to stay apart for the common colour-vision deficiencies and on a projector.
 const CPU_COLORS = ['#2563eb', '#f59e0b', '#dc2626', '#7c3aed'];
 const MEMORY_COLORS = ['#2563eb', '#0891b2', '#16a34a', '#ea580c'];
 const NET_COLORS = ['#2563eb', '#16a34a', '#ea580c', '#7c3aed'];
 
-function RangeSwitch({ value, onChange }: { value: RangeId; onChange: (r: RangeId) => void }) {
+/** Narrowest chart column: four charts side by side on a wide panel, one on a phone. */
+const CHART_MIN_PX = 300;
+
+function RangeSwitch({ value, onChange }: { value: RangeId | null; onChange: (r: RangeId) => void }) {
   const { t } = useUi();
   return (
     <div class="range-switch" role="group" aria-label={t('range.label')}>
@@ -84,14 +90,16 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
   const [tab, setTab] = useState<PanelTab>('charts');
   const now = useNow(5000);
   const [range, setRange] = useState<RangeId>('live');
+  // S10: a range dragged on a chart or panned, shown instead of the preset until reset
+  const [custom, setCustom] = useState<[number, number] | null>(null);
   const [reload, setReload] = useState(0);
   const body = useRef<HTMLDivElement>(null);
   const width = useRef(600);
   useEffect(() => {
-    // one chart column of the panel is about half its width when the panel is wide
+    // the charts sit in a grid of columns at least CHART_MIN_PX wide (styles.css .panel-charts)
     const measure = (): void => {
       const w = body.current?.clientWidth ?? 600;
-      width.current = w > 900 ? w / 2 : w;
+      width.current = w / Math.max(1, Math.floor(w / CHART_MIN_PX));
     };
     measure();
     const ro = new ResizeObserver(measure);
@@ -99,7 +107,7 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
     return () => ro.disconnect();
   }, []);
 
-  const data = usePanelData(agentId, range, reload, resync, () => width.current);
+  const data = usePanelData(agentId, range, reload, resync, () => width.current, custom);
   const { detail, charts } = data;
   const hostname = row?.hostname ?? detail?.hostname ?? agentId;
   const status = row?.status ?? detail?.status ?? 'unknown';
@@ -128,8 +136,8 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
   const netLines = useMemo(
     (): ChartLine[] =>
       charts.net.flatMap((n, i) => [
-        { label: t('net.rx', { iface: n.key }), color: NET_COLORS[i % NET_COLORS.length] ?? '#64748b' },
-        { label: t('net.tx', { iface: n.key }), color: NET_COLORS[i % NET_COLORS.length] ?? '#64748b', dash: true },
+        { label: t('net.rx', { iface: n.key }), color: NET_COLORS[i % NET_COLORS.length] ?? '#64748b', group: n.key },
+        { label: t('net.tx', { iface: n.key }), color: NET_COLORS[i % NET_COLORS.length] ?? '#64748b', dash: true, group: n.key },
       ]),
     // the lines depend on the interface names only, not on each new sample
     [t, netKeysId],
@@ -137,10 +145,25 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
   const netData = useMemo(() => alignWindows(charts.net.map((n) => scaleWindow(n.window, BITS_PER_BYTE))), [charts.net]);
 
   const chooseRange = (r: RangeId): void => {
+    setCustom(null);
     // choosing the range already shown reloads it: the operator's "refresh"
-    if (r === range) setReload((n) => n + 1);
+    if (r === range && custom === null) setReload((n) => n + 1);
     else setRange(r);
   };
+  // the time shift's earlier ranges, at the same resolution as the charts
+  const loader = useCallback(
+    (family: Family, fields: readonly string[], key?: string): RangeLoader =>
+      async (from, to, signal) => (await loadWindow(agentId, { family, fields, from, to, points: Math.round(width.current), ...(key === undefined ? {} : { key }) }, signal)).data,
+    [agentId],
+  );
+  const loaders = useMemo(() => ({ cpu: loader('cpu', CPU_FIELDS), memory: loader('memory', MEMORY_FIELDS) }), [loader]);
+  const fsKey = charts.fs?.key;
+  const fsLoader = useMemo(() => (fsKey === undefined ? undefined : loader('fs', FS_FIELDS, fsKey)), [loader, fsKey]);
+  const netLoader = useMemo(
+    (): RangeLoader => (from, to, signal) => loadNetColumns(agentId, netKeysId ? netKeysId.split('\n') : [], { from, to, points: Math.round(width.current) }, signal),
+    [agentId, netKeysId],
+  );
+  const zoom = { onZoom: setCustom, syncKey: sync, xRange: data.xRange };
 
   return (
     <article class="panel" data-testid="server-panel" data-agent-id={agentId} aria-label={hostname}>
@@ -175,7 +198,8 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
             ))}
           </div>
         )}
-        <RangeSwitch value={range} onChange={chooseRange} />
+        <RangeSwitch value={custom ? null : range} onChange={chooseRange} />
+        <ZoomTools shown={data.xRange} zoomed={custom !== null} onChange={setCustom} />
         {data.loadingSeries && (
           <span class="hint" data-testid="panel-loading">
             {t('panel.loading')}
@@ -200,8 +224,8 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
       )}
       {tab === 'checks' && <ServerChecks agentId={agentId} agents={agents} range={range} />}
       <div class="panel-charts" ref={body} hidden={tab !== 'charts'}>
-        <TimeChart testId="chart-cpu" title={t('chart.cpu')} lines={cpuLines} data={charts.cpu.data} yKind={displayKindOf(CPU_UNIT)} xRange={data.xRange} stacked syncKey={sync} />
-        <TimeChart testId="chart-memory" title={t('chart.memory')} lines={memoryLines} data={charts.memory.data} yKind={displayKindOf(MEMORY_UNIT)} xRange={data.xRange} syncKey={sync} />
+        <TimeChart testId="chart-cpu" title={t('chart.cpu')} lines={cpuLines} data={charts.cpu.data} yKind={displayKindOf(CPU_UNIT)} stacked loadRange={loaders.cpu} {...zoom} />
+        <TimeChart testId="chart-memory" title={t('chart.memory')} lines={memoryLines} data={charts.memory.data} yKind={displayKindOf(MEMORY_UNIT)} loadRange={loaders.memory} {...zoom} />
         <section class="chart disk" data-testid="disk-section">
           <h4 class="chart-title">{t('chart.disk')}</h4>
           <FilesystemTable rows={data.fsRows} />
@@ -212,14 +236,14 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
               lines={fsLines}
               data={charts.fs.window.data}
               yKind={displayKindOf(FS_UNIT)}
-              xRange={data.xRange}
-              syncKey={sync}
-              height={130}
+              height={90}
+              {...(fsLoader ? { loadRange: fsLoader } : {})}
+              {...zoom}
             />
           )}
         </section>
         {charts.net.length > 0 ? (
-          <TimeChart testId="chart-network" title={t('chart.network')} lines={netLines} data={netData} yKind={displayKindOf(NET_UNIT)} xRange={data.xRange} syncKey={sync} />
+          <TimeChart testId="chart-network" title={t('chart.network')} lines={netLines} data={netData} yKind={displayKindOf(NET_UNIT)} loadRange={netLoader} {...zoom} />
         ) : (
           <section class="chart">
             <h4 class="chart-title">{t('chart.network')}</h4>

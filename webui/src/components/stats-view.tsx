@@ -98,7 +98,7 @@ function Results({ stats }: { stats: StatsResponse }) {
   );
 }
 
-function ServerPicker({ agents, chosen, onChange }: { agents: readonly AgentRow[]; chosen: string[]; onChange: (ids: string[]) => void }) {
+export function ServerPicker({ agents, chosen, onChange }: { agents: readonly AgentRow[]; chosen: string[]; onChange: (ids: string[]) => void }) {
   const { t } = useUi();
   const groups = useResource((signal) => listGroups(signal), []);
   return (

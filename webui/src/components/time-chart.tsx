@@ -2,11 +2,17 @@
 // creates it when the chart's shape (lines, unit, language) changes and otherwise only hands it
 // new data, which is what keeps live updates cheap on the appliance's small clients.
 // `data-points` on the wrapper reports how many time points carry a value (used by tests and by
-// the "no data yet" hint).
-import { useEffect, useMemo, useRef } from 'preact/hooks';
+// the "no data yet" hint), `data-from`/`data-to` the range shown.
+// The analysis tools (S10, B5): a legend with each line's min/avg/max/last over the range shown;
+// where the parent can fetch another range, the same range a day, a week or a month earlier as
+// dashed lines (time shift) and a drag across the plot to zoom (the parent refetches the range);
+// lines of a group (an interface) that is idle over the range are left out unless asked for.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { Columns } from '../series-window.js';
 import { pointsWithData } from '../series-window.js';
+import type { LegendFigures } from '../chart-compare.js';
+import { SHIFTS, SHIFT_SECONDS, columnTotal, idleGroups, legendFigures, shiftForward, shiftedRange, zoomRange, type ShiftId } from '../chart-compare.js';
 import { BYTE_AXIS_INCREMENTS } from '../locale-format.js';
 import type { DisplayKind } from '../metric-fields.js';
 import type { Formatters } from '../locale-format.js';
@@ -17,7 +23,12 @@ export interface ChartLine {
   color: string;
   /** dashed: a reference line (a filesystem's size) or the second direction of a pair (tx) */
   dash?: boolean;
+  /** lines of one group (an interface's rx and tx) are hidden together while the group is idle */
+  group?: string;
 }
+
+/** Another range of the same lines, for the time shift: columns in the order of `lines`. */
+export type RangeLoader = (from: number, to: number, signal: AbortSignal) => Promise<Columns>;
 
 export interface TimeChartProps {
   testId: string;
@@ -32,6 +43,10 @@ export interface TimeChartProps {
   /** charts with the same key move their cursors together */
   syncKey?: string;
   height?: number;
+  /** the parent fetches other ranges: the chart offers the time shift */
+  loadRange?: RangeLoader;
+  /** the parent shows another range: a drag across the plot asks for the selected one */
+  onZoom?: (range: [number, number]) => void;
 }
 
 const AXIS_COLOR = '#475569';
@@ -70,12 +85,6 @@ function stack(data: Columns): Columns {
   return out;
 }
 
-/** Points the legend at the newest values, unless the cursor is over the plot (left < 0 = outside). */
-function showNewest(u: uPlot): void {
-  const last = u.data[0].length - 1;
-  if (last >= 0 && (u.cursor.left ?? -1) < 0) u.setLegend({ idx: last });
-}
-
 let measure: CanvasRenderingContext2D | null = null;
 
 function textWidth(text: string): number {
@@ -90,30 +99,199 @@ function alpha(hex: string, a: number): string {
   return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
 }
 
+/** The shifted lines' data: one dashed line per line, or the total of a stacked chart. */
+interface Shifted {
+  id: ShiftId;
+  data: Columns;
+}
+
+/** uPlot's data: the chart's columns then the shifted ones; an alignment artifact is undefined (spanned, not a gap). */
+function overlay(main: Columns, extra: Columns | null): uPlot.AlignedData {
+  if (!extra || extra[0].length === 0) return main;
+  const times = [...new Set([...main[0], ...extra[0]])].sort((a, b) => a - b);
+  const at = new Map(times.map((t, i) => [t, i]));
+  const place = (set: Columns): (number | null | undefined)[][] =>
+    set.slice(1).map((col) => {
+      const out = new Array<number | null | undefined>(times.length).fill(undefined);
+      set[0].forEach((t, i) => {
+        const k = at.get(t);
+        if (k !== undefined) out[k] = col[i] ?? null;
+      });
+      return out;
+    });
+  return [times, ...place(main), ...place(extra)] as uPlot.AlignedData;
+}
+
+/**
+ * Dots where a line has a point with no neighbour (a gap on both sides, or a range edge): a lone
+ * point draws no segment, so a young server's year would look empty. Undefined values are
+ * alignment artifacts of the time shift, spanned like uPlot does.
+ */
+function isolated(u: uPlot, si: number): boolean {
+  const col = u.data[si] ?? [];
+  let prev: number | null | undefined = null;
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i];
+    if (v === undefined) continue;
+    if (v !== null && prev === null) {
+      let j = i + 1;
+      while (j < col.length && col[j] === undefined) j++;
+      if (j >= col.length || col[j] === null) return true;
+    }
+    prev = v;
+  }
+  return false;
+}
+
+function ShiftSwitch({ value, onChange }: { value: ShiftId | null; onChange: (s: ShiftId | null) => void }) {
+  const { t } = useUi();
+  return (
+    <div class="chart-shift" role="group" aria-label={t('chart.shift')}>
+      {SHIFTS.map((s) => (
+        <button key={s} type="button" aria-pressed={value === s} data-testid={`shift-${s}`} title={t(`chart.shiftTitle.${s}` as const)}
+          onClick={() => onChange(value === s ? null : s)}>
+          {t(`chart.shift.${s}` as const)}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+interface LegendRow {
+  label: string;
+  color: string;
+  dash: boolean;
+  col: readonly (number | null | undefined)[];
+  times: readonly number[];
+  figures: LegendFigures;
+}
+
+/** A row's value at the cursor's time (the time shift's points sit at other times than the chart's). */
+function valueAt(r: LegendRow, at: number): number | null {
+  const i = r.times.indexOf(at);
+  return i < 0 ? null : (r.col[i] ?? null);
+}
+
+function Legend({ rows, cursorT, yFmt, idle, showIdle, onShowIdle }: {
+  rows: LegendRow[]; cursorT: number | null; yFmt: (v: number | null) => string; idle: number; showIdle: boolean; onShowIdle: (v: boolean) => void;
+}) {
+  const { t, fmt } = useUi();
+  const cols = ['min', 'avg', 'max', 'last'] as const;
+  return (
+    <div class="chart-legend-box">
+      <table class="chart-legend" data-testid="chart-legend">
+        <thead>
+          <tr>
+            <th scope="col" />
+            {cols.map((c) => <th key={c} scope="col" class="num">{t(`chart.${c}` as const)}</th>)}
+            {/* the value under the cursor, in a column of its own so that the figures stay put */}
+            <th scope="col" class="num legend-cursor">{cursorT === null ? '' : fmt.axisTime([cursorT], 1)[0]}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => {
+            const f = r.figures;
+            return (
+              <tr key={r.label} data-testid="legend-row" data-series={r.label} data-dashed={r.dash ? 'true' : undefined}>
+                <th scope="row">
+                  <span class={`legend-mark${r.dash ? ' legend-dash' : ''}`} style={{ borderColor: r.color }} aria-hidden="true" />
+                  {r.label}
+                </th>
+                {cols.map((c) => <td key={c} class="num" data-col={c} data-value={f[c] ?? ''}>{yFmt(f[c])}</td>)}
+                <td class="num legend-cursor">{cursorT === null ? '' : yFmt(valueAt(r, cursorT))}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {idle > 0 && (
+        <label class="check-label chart-idle">
+          <input type="checkbox" checked={showIdle} data-testid="show-idle" onChange={(e) => onShowIdle((e.target as HTMLInputElement).checked)} />
+          {t('chart.showIdle', { n: idle })}
+        </label>
+      )}
+    </div>
+  );
+}
+
 export function TimeChart(props: TimeChartProps) {
   const { fmt, t } = useUi();
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const [shiftId, setShiftId] = useState<ShiftId | null>(null);
+  const [shifted, setShifted] = useState<Shifted | null>(null);
+  const [showIdle, setShowIdle] = useState(false);
+  // the time under the cursor (synchronised across a panel's charts), null when it is elsewhere
+  const [cursorT, setCursorT] = useState<number | null>(null);
   // read by uPlot callbacks, which live longer than one render
   const raw = useRef<Columns>(props.data);
   const range = useRef(props.xRange);
+  const onZoom = useRef(props.onZoom);
   raw.current = props.data;
   range.current = props.xRange;
+  onZoom.current = props.onZoom;
 
-  const height = props.height ?? 170;
+  const height = props.height ?? 110;
   const stacked = props.stacked ?? false;
-  const shape = JSON.stringify([props.lines, props.yKind, stacked, fmt.locale, height, props.syncKey ?? '', t('chart.time')]);
+  const [from, to] = props.xRange;
+  const yFmt = useMemo(() => yFormatter(props.yKind, fmt), [props.yKind, fmt]);
+
+  // a live range slides every few seconds: the earlier range is fetched again once a minute
+  const shiftKey = `${Math.floor(from / 60)}:${Math.floor(to / 60)}`;
+  const loadRange = props.loadRange;
+  useEffect(() => {
+    if (shiftId === null || !loadRange) {
+      setShifted(null);
+      return undefined;
+    }
+    const controller = new AbortController();
+    const offset = SHIFT_SECONDS[shiftId];
+    const [a, b] = shiftedRange(range.current, offset);
+    loadRange(Math.floor(a), Math.ceil(b), controller.signal)
+      .then((cols) => {
+        if (controller.signal.aborted) return;
+        const moved = shiftForward(cols, offset);
+        // a stacked chart compares its total: dashed copies of each band would be unreadable
+        setShifted({ id: shiftId, data: stacked ? [moved[0], columnTotal(moved)] : moved });
+      })
+      .catch(() => {
+        if (!controller.signal.aborted) setShifted({ id: shiftId, data: [[]] });
+      });
+    return () => controller.abort();
+  }, [shiftId, shiftKey, loadRange, stacked]);
+
+  const groupOf = useMemo(() => props.lines.map((l) => l.group), [props.lines]);
+  const idle = useMemo(() => idleGroups(props.data, groupOf, from, to), [props.data, groupOf, from, to]);
+  const hidden = showIdle ? new Set<string>() : idle;
+  const shownIdx = props.lines.map((l, i) => (l.group !== undefined && hidden.has(l.group) ? -1 : i)).filter((i) => i >= 0);
+
+  const shiftLines = useMemo((): ChartLine[] => {
+    if (!shifted) return [];
+    const suffix = t(`chart.shiftLabel.${shifted.id}` as const);
+    if (stacked) return [{ label: `${t('chart.total')} ${suffix}`, color: '#0f172a', dash: true }];
+    return props.lines.map((l) => ({ label: `${l.label} ${suffix}`, color: l.color, dash: true, ...(l.group === undefined ? {} : { group: l.group }) }));
+  }, [shifted?.id, stacked, props.lines, t]);
+  const shiftCount = shiftLines.length;
+  const allLines = useMemo(() => [...props.lines, ...shiftLines], [props.lines, shiftLines]);
+  const shape = JSON.stringify([allLines, props.yKind, stacked, fmt.locale, height, props.syncKey ?? '', t('chart.time'), props.onZoom !== undefined]);
+  const plotData = useMemo(() => overlay(stacked ? stack(props.data) : props.data, shifted?.data ?? null), [props.data, stacked, shifted]);
+  const plotDataRef = useRef(plotData);
+  plotDataRef.current = plotData;
 
   useEffect(() => {
     const el = box.current;
     if (!el) return undefined;
-    const yFmt = yFormatter(props.yKind, fmt);
-    const lines = props.lines;
+    const lines = allLines;
+    const mainCount = lines.length - shiftCount;
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
-      legend: { live: true },
-      cursor: props.syncKey ? { sync: { key: props.syncKey } } : {},
+      // the legend below (min/avg/max/last) replaces uPlot's
+      legend: { show: false },
+      cursor: {
+        ...(props.syncKey ? { sync: { key: props.syncKey } } : {}),
+        drag: { x: props.onZoom !== undefined, y: false, setScale: false },
+      },
       scales: {
         x: { time: true, range: () => [range.current[0], range.current[1]] },
         y: {
@@ -129,7 +307,12 @@ export function TimeChart(props: TimeChartProps) {
           font: FONT,
           grid: { stroke: GRID_COLOR, width: 1 },
           ticks: { stroke: GRID_COLOR, width: 1 },
-          values: (_u, splits, _axis, _space, incr) => fmt.axisTime(splits, incr),
+          values: (_u, splits, _axis, _space, incr) => {
+            const labels = fmt.axisTime(splits, incr);
+            // the axis is drawn on the canvas: its labels are also written out for tests and screen readers' inspection tools
+            el.setAttribute('data-x-ticks', labels.join('|'));
+            return labels;
+          },
         },
         {
           stroke: AXIS_COLOR,
@@ -143,26 +326,36 @@ export function TimeChart(props: TimeChartProps) {
         },
       ],
       series: [
-        { label: t('chart.time'), value: (_u, v) => (v == null ? '–' : fmt.dateTime(v * 1000)) },
+        { label: t('chart.time') },
         ...lines.map((l, i): uPlot.Series => ({
           label: l.label,
           stroke: l.color,
-          width: 1.5,
-          ...(l.dash ? { dash: [5, 4] } : {}),
-          ...(stacked ? { fill: alpha(l.color, 0.35) } : {}),
-          // a stacked chart draws sums; the legend must still say what each line is on its own
-          value: (_u, v, _si, idx) => yFmt(stacked && idx !== null ? raw.current[i + 1]?.[idx] : v),
+          width: i < mainCount ? 1.5 : 1.25,
+          ...(l.dash ? { dash: i < mainCount ? [5, 4] : [3, 3] } : {}),
+          ...(stacked && i < mainCount ? { fill: alpha(l.color, 0.35) } : {}),
+          points: { show: isolated, size: 5 },
         })),
       ],
       hooks: {
-        // the legend shows the newest values until the cursor points at another time: an operator
-        // glancing at the panel wants "now", not a row of dashes
-        setData: [showNewest],
-        setCursor: [showNewest],
+        setCursor: [
+          (u) => {
+            const i = u.cursor.idx;
+            const over = (u.cursor.left ?? -1) >= 0 && i !== null && i !== undefined;
+            setCursorT(over ? (u.data[0][i] ?? null) : null);
+          },
+        ],
+        setSelect: [
+          (u) => {
+            if (u.select.width <= 0) return;
+            const z = zoomRange(u.posToVal(u.select.left, 'x'), u.posToVal(u.select.left + u.select.width, 'x'));
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            if (z) onZoom.current?.(z);
+          },
+        ],
       },
-      ...(stacked ? { bands: lines.slice(1).map((_, i): uPlot.Band => ({ series: [i + 2, i + 1] })) } : {}),
+      ...(stacked ? { bands: lines.slice(1, mainCount).map((_, i): uPlot.Band => ({ series: [i + 2, i + 1] })) } : {}),
     };
-    const u = new uPlot(opts, stacked ? stack(raw.current) : raw.current, el);
+    const u = new uPlot(opts, plotDataRef.current, el);
     plot.current = u;
     const resize = new ResizeObserver(() => {
       const w = Math.max(200, el.clientWidth);
@@ -178,19 +371,50 @@ export function TimeChart(props: TimeChartProps) {
   }, [shape]);
 
   useEffect(() => {
-    plot.current?.setData(stacked ? stack(props.data) : props.data, true);
-  }, [props.data, props.xRange[0], props.xRange[1], stacked]);
+    plot.current?.setData(plotData, true);
+  }, [plotData, from, to]);
+
+  const hiddenKey = [...hidden].join('\n');
+  useEffect(() => {
+    const u = plot.current;
+    if (!u) return;
+    allLines.forEach((l, i) => {
+      const show = l.group === undefined || !hidden.has(l.group);
+      if (u.series[i + 1]?.show !== show) u.setSeries(i + 1, { show });
+    });
+  }, [hiddenKey, shape]);
 
   const points = useMemo(() => pointsWithData(props.data), [props.data]);
+  const shiftPoints = useMemo(() => (shifted ? pointsWithData(shifted.data) : 0), [shifted]);
+  const legendRows = useMemo((): LegendRow[] => {
+    const rows: LegendRow[] = shownIdx.map((i) => {
+      const l = props.lines[i];
+      const col = props.data[i + 1] ?? [];
+      return { label: l?.label ?? '', color: l?.color ?? '#64748b', dash: l?.dash ?? false, col, times: props.data[0], figures: legendFigures(props.data[0], col, from, to) };
+    });
+    if (shifted) {
+      shiftLines.forEach((l, j) => {
+        if (l.group !== undefined && hidden.has(l.group)) return;
+        const col = shifted.data[j + 1] ?? [];
+        rows.push({ label: l.label, color: l.color, dash: true, col, times: shifted.data[0], figures: legendFigures(shifted.data[0], col, from, to) });
+      });
+    }
+    return rows;
+  }, [props.data, props.lines, shownIdx.join(','), shifted, shiftLines, from, to]);
 
   return (
-    <figure class="chart" data-testid={props.testId} data-points={points}>
-      <figcaption class="chart-title">{props.title}</figcaption>
-      <div class="chart-body">
+    <figure class="chart" data-testid={props.testId} data-points={points} data-from={Math.round(from)} data-to={Math.round(to)}
+      data-shift={shifted?.id} data-shift-points={shifted ? shiftPoints : undefined}>
+      <figcaption class="chart-head">
+        <span class="chart-title">{props.title}</span>
+        {props.loadRange && <ShiftSwitch value={shiftId} onChange={setShiftId} />}
+      </figcaption>
+      <div class={`chart-body${props.onZoom ? ' chart-zoomable' : ''}`}>
         {/* uPlot owns this element's children; Preact must not render into it */}
         <div class="chart-plot" ref={box} />
-        {points === 0 && <div class="chart-empty">{t('chart.noData')}</div>}
+        {points === 0 && <div class="chart-empty" style={{ height: `${height}px` }}>{t('chart.noData')}</div>}
       </div>
+      <Legend rows={legendRows} cursorT={cursorT} yFmt={yFmt} idle={idle.size} showIdle={showIdle} onShowIdle={setShowIdle} />
     </figure>
   );
 }
