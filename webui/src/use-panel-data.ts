@@ -106,7 +106,7 @@ function netKeysOf(detail: AgentDetail): string[] {
  * A series the appliance has none of yet (404 RW_ERR_NOT_FOUND: a pre-registered server, or an
  * agent enrolled a moment ago) is an empty chart, not a failure: nothing is wrong yet.
  */
-async function seriesOrNone(agentId: string, q: SeriesQuery, signal: AbortSignal): Promise<SeriesResponse | null> {
+export async function seriesOrNone(agentId: string, q: SeriesQuery, signal: AbortSignal): Promise<SeriesResponse | null> {
   try {
     return await getSeries(agentId, q, signal);
   } catch (e) {
