@@ -37,7 +37,8 @@ export interface TopHistoryLine {
 /**
  * GET /api/v1/agents/:id/top-history?from=&to=&by=cpu|memory&lines=&points=&process=&user=
  * Columnar like the series: `t` holds each point's start (unix s); every line has one value per
- * point, the mean over the minutes in it (0 in a minute the line was not among the top ones).
+ * point, the mean over the minutes in it (0 in a minute the line was not among the top ones, null
+ * in a point with no minute stored); the points end at the newest minute stored.
  */
 export interface TopHistoryResponse {
   agentId: string;

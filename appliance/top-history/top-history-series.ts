@@ -2,7 +2,7 @@
 // cut into at most `points` equal steps (whole minutes); a point is the mean of the minutes in it,
 // a line's value in a minute that did not list it is 0 (it was not among the top ones), a point
 // with no minute at all is null (no data: a gap). The `lines` lines with the highest sum over the
-// range are kept, highest first.
+// range are kept, highest first. The answer ends at the newest minute stored.
 import { TOP_HISTORY_LIMITS, type TopHistoryBy, type TopHistoryLine, type TopHistoryResponse } from '../../contract/top-history-api.js';
 import type { StoredMinute } from './top-history-repository.js';
 
@@ -77,18 +77,23 @@ export function topHistorySeries(agentId: string, minutes: readonly StoredMinute
       const n = rows[i] ?? 0;
       return n === 0 ? null : Number((sum / n).toFixed(digits));
     });
+  // points after the newest minute stored are left out (the minute in progress, the rest of the
+  // range): a chart's legend shows its newest point, which must be a value, not a gap
+  let kept = count;
+  while (kept > 0 && (rowsIn[kept - 1] ?? 0) === 0) kept--;
+  const cut = <T>(list: T[]): T[] => list.slice(0, kept);
   const digits = q.by === 'memory' ? 0 : 2;
   const toLines = (lines: Map<string, Accumulator>, lineDigits: number): TopHistoryLine[] =>
     [...lines.values()]
       .sort((a, b) => b.total - a.total || `${a.name ?? ''}${a.user}`.localeCompare(`${b.name ?? ''}${b.user}`))
       .slice(0, q.lines)
-      .map((acc) => ({ ...(acc.name !== undefined ? { name: acc.name } : {}), user: acc.user, values: mean(acc.sums, rowsIn, lineDigits) }));
+      .map((acc) => ({ ...(acc.name !== undefined ? { name: acc.name } : {}), user: acc.user, values: cut(mean(acc.sums, rowsIn, lineDigits)) }));
 
   return {
-    agentId, by: q.by, from: q.from, to: q.to, stepS, t,
+    agentId, by: q.by, from: q.from, to: q.to, stepS, t: cut(t),
     // processes' memory is a % of RAM (2 decimals); users' memory is bytes (whole)
     processes: toLines(processes, 2),
     users: toLines(users, digits),
-    visitors: { connections: mean(connections, visitorRows, 2), addresses: mean(addresses, visitorRows, 2) },
+    visitors: { connections: cut(mean(connections, visitorRows, 2)), addresses: cut(mean(addresses, visitorRows, 2)) },
   };
 }
