@@ -7,6 +7,7 @@ import { TOP_HISTORY_LIMITS, type TopHistoryResponse } from '../../contract/top-
 import type { Snapshot } from '../../contract/metrics.js';
 import { nowSeconds, type Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
+import { BatchedWriter } from '../db/batched-writer.js';
 import type { TopHistoryRepository } from './top-history-repository.js';
 import { topHistorySeries, type TopHistoryQuery } from './top-history-series.js';
 import { TopMinutes } from './top-minutes.js';
@@ -30,22 +31,11 @@ const PRUNE_EVERY_MS = 3_600_000;
 /** an agent's open minute is let go once nothing came for it for this long (it is written by then) */
 const IDLE_MINUTE_MS = 180_000;
 
-export class TopHistory {
+export class TopHistory extends BatchedWriter {
   private readonly minutes = new TopMinutes();
-  private timer: unknown = null;
-  private lastPruneMs = -Infinity;
 
-  constructor(private readonly deps: TopHistoryDeps) {}
-
-  start(): void {
-    this.schedule();
-  }
-
-  /** Writes what is waiting; nothing is written after this. */
-  stop(): void {
-    if (this.timer !== null) this.deps.clock.clearTimeout(this.timer);
-    this.timer = null;
-    this.flush();
+  constructor(private readonly deps: TopHistoryDeps) {
+    super(deps.clock, deps.flushIntervalMs ?? DEFAULT_FLUSH_MS, PRUNE_EVERY_MS);
   }
 
   /** One batch's snapshot (called by ingest once the batch is stored); synchronous and cheap. */
@@ -64,7 +54,7 @@ export class TopHistory {
   }
 
   /** Writes every gathered row in one transaction. A failed write is kept for the next one. */
-  flush(): void {
+  override flush(): void {
     const rows = this.minutes.drain(this.deps.clock.now(), IDLE_MINUTE_MS);
     try {
       this.deps.repo.write(rows);
@@ -83,23 +73,11 @@ export class TopHistory {
   }
 
   private pruneHourly(): void {
-    const now = this.deps.clock.now();
-    if (now - this.lastPruneMs < PRUNE_EVERY_MS) return;
-    this.lastPruneMs = now;
+    if (!this.pruneDue()) return;
     const removed = this.deps.repo.prune(
       nowSeconds(this.deps.clock) - (this.deps.retentionS ?? TOP_HISTORY_LIMITS.retentionS),
       this.deps.maxRowsPerAgent ?? TOP_HISTORY_LIMITS.maxRowsPerAgent,
     );
     if (removed > 0) this.deps.logger.info('pruned the process history', { removed });
-  }
-
-  private schedule(): void {
-    const t = this.deps.clock.setTimeout(() => {
-      this.timer = null;
-      this.flush();
-      this.schedule();
-    }, this.deps.flushIntervalMs ?? DEFAULT_FLUSH_MS);
-    t.unref?.();
-    this.timer = t;
   }
 }
