@@ -124,11 +124,15 @@ void t.test('each family, and the top processes and users, charted in the server
     await panel.screenshot({ path: path.join(ARTIFACTS, 'family-charts.png') });
   });
 
-  await t.test('in Korean', async (t) => {
+  await t.test('in Korean, and at phone width with no sideways scrolling', async (t) => {
     await page.getByTestId('lang-ko').click();
     t.equal(await panel.getByTestId('panel-tab-families').textContent(), '전체 지표');
     t.equal(await chart('chart-tcp').locator('figcaption').textContent(), '상태별 TCP 연결');
     await panel.screenshot({ path: path.join(ARTIFACTS, 'family-charts-ko.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForFunction(() => document.documentElement.scrollWidth <= 390, undefined, { timeout: 5_000 }).catch(() => undefined);
+    t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `no horizontal scroll at 390 px (${await page.evaluate(() => document.documentElement.scrollWidth)} px)`);
+    await panel.screenshot({ path: path.join(ARTIFACTS, 'family-charts-phone.png') });
   });
   t.same(pageErrors, [], 'no page errors');
   t.same(cspViolations, [], 'nothing refused by the CSP');
