@@ -31,6 +31,8 @@ import { ConfigRepository } from './agent-config/config-repository.js';
 import { ConfigService } from './agent-config/config-service.js';
 import { VisitorRepository } from './visitors/visitor-repository.js';
 import { VisitorHistory } from './visitors/visitor-history.js';
+import { TopHistory } from './top-history/top-history.js';
+import { TopHistoryRepository } from './top-history/top-history-repository.js';
 import { ServerAdmin } from './agents/server-admin.js';
 import { AccountsFeature } from './accounts/accounts-feature.js';
 import { ensurePrivateDir } from '../core/private-files.js';
@@ -97,6 +99,7 @@ export class Appliance {
   private registry: AgentRegistry | null = null;
   private alerting: AlertingFeature | null = null;
   private visitors: VisitorHistory | null = null;
+  private topHistory: TopHistory | null = null;
   private agentConfig: ConfigService | null = null;
   private accounts: AccountsFeature | null = null;
   private app: FastifyInstance | null = null;
@@ -227,6 +230,9 @@ export class Appliance {
     const visitors = new VisitorHistory({ repo: new VisitorRepository(db), clock, logger: logger.child('visitors'), onWriteError });
     this.visitors = visitors;
     visitors.start();
+    const topHistory = new TopHistory({ repo: new TopHistoryRepository(db), clock, logger: logger.child('top-history'), onWriteError });
+    this.topHistory = topHistory;
+    topHistory.start();
     const alerting = new AlertingFeature({
       db, dataDir, modem: config.modem, ...(config.modemPin ? { modemPin: config.modemPin } : {}), timeZone: config.timezone,
       escalateAfterS: config.escalateAfter, smsRateLimit: config.smsRateLimit, silenceGraceS: config.silenceGrace,
@@ -291,6 +297,7 @@ export class Appliance {
       registry, clock, logger: logger.child('ingest'), maxConcurrentWrites: config.maxConcurrentWrites,
       afterStore: (agentId, batch) => alerting.engine.onBatch(agentId, batch),
       visitors,
+      topHistory,
       checks: checks.results,
       writeRefusal: () => faults.writeRefusal(),
     });
@@ -328,6 +335,7 @@ export class Appliance {
         enrollment.revoke(id);
         broker.disconnectAgent(id);
         visitors.forget(id);
+        topHistory.forget(id);
         // its checks went with it (ON DELETE CASCADE), and its group memberships
         checks.onAgentRemoved(id);
         alerting.engine.reloadGroups();
@@ -406,6 +414,7 @@ export class Appliance {
         simulator: () => alerting.simulator, agentExists, clock,
       },
       visitors: { visitors, agentExists },
+      topHistory: { history: topHistory, agentExists, clock },
       config: { config: agentConfig, agentExists },
       stream: { hub, heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, retryMs: 2_000 },
       installer: { origin, pin: () => tls.pin },
@@ -474,6 +483,8 @@ export class Appliance {
     // no more ingest: what the visitor history gathered is written before the database closes
     this.visitors?.stop();
     this.visitors = null;
+    this.topHistory?.stop();
+    this.topHistory = null;
     this.checks?.stop();
     this.checks = null;
     this.stats?.stop();

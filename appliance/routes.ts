@@ -15,6 +15,7 @@ import { tlsRoutes, type TlsRoutesDeps } from './tls/routes.js';
 import { eventStreamRoutes, type EventStreamDeps } from './live/event-stream.js';
 import { seriesRoutes, type SeriesRoutesDeps } from './store/series-routes.js';
 import { visitorRoutes, type VisitorRoutesDeps } from './visitors/routes.js';
+import { topHistoryRoutes, type TopHistoryRoutesDeps } from './top-history/routes.js';
 import { checkRoutes, type CheckRoutesDeps } from './checks/routes.js';
 import { statsRoutes, type StatsRoutesDeps } from './stats/routes.js';
 
@@ -25,6 +26,7 @@ export interface FeatureRoutesDeps {
   series: SeriesRoutesDeps;
   alerts: AlertRoutesDeps;
   visitors: VisitorRoutesDeps;
+  topHistory: TopHistoryRoutesDeps;
   config: ConfigRoutesDeps;
   stream: EventStreamDeps;
   installer: InstallerRoutesDeps;
@@ -40,6 +42,7 @@ export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureR
   await app.register(guarded(seriesRoutes), deps.series);
   await app.register(guarded(alertRoutes), deps.alerts);
   await app.register(guarded(visitorRoutes), deps.visitors);
+  await app.register(guarded(topHistoryRoutes), deps.topHistory);
   await app.register(guarded(configRoutes), deps.config);
   await app.register(guarded(checkRoutes), deps.checks);
   await app.register(guarded(statsRoutes), deps.stats);

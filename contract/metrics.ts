@@ -41,6 +41,15 @@ export const snapshotSchema = z.object({
     cpu: z.array(processSchema).max(20),
     memory: z.array(processSchema).max(20),
     io: z.array(processSchema).max(20),
+    /**
+     * S18: the accounts whose processes use the most CPU (% of one CPU, summed) and memory
+     * (resident bytes, summed); optional: agents before it send none
+     */
+    users: z.array(z.object({
+      user: z.string().max(64),
+      cpu: z.number().finite().nonnegative(),
+      memory: z.number().finite().nonnegative(),
+    }).strict()).max(20).optional(),
   }).strict().optional(),
   /** current client connections to this server's listening ports */
   visitors: z.array(z.object({

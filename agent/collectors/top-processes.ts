@@ -14,8 +14,9 @@
 //   readFileSync);
 //   fields found with native String methods; a name is cut out only when its process enters a
 //   top-5 list;
-// - the user is looked up for the ≤ 15 winners only (euid from /proc/<pid>/status, names from
-//   /etc/passwd, cached);
+// - the user (euid from /proc/<pid>/status) is read once in a process's life, when it is first
+//   seen, and kept with its rates: CPU and memory are summed per account in the same pass
+//   (user-totals.ts, S18), and the winners' names come from it (names from /etc/passwd, cached);
 // - /proc/<pid>/io of another user's process is refused to an unprivileged agent (it needs
 //   CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE: docs/agent.md "Installing agents"); such a process is
 //   skipped quietly in the I/O list and not asked again while it lives.
@@ -28,6 +29,7 @@ import { monotonicMs, readRootFile, UTF8, type SnapshotParts, type SyncSnapshotC
 import { OpenProcFiles } from './open-proc-files.js';
 import { systemConstants } from './system-constants.js';
 import { UserNames } from './user-names.js';
+import { UserTotals } from './user-totals.js';
 
 export type TopProcess = NonNullable<Snapshot['top']>['cpu'][number];
 export type TopLists = NonNullable<Snapshot['top']>;
@@ -182,6 +184,8 @@ interface ProcessMemo {
   /** uptime (s) of that reading: it is skipped while the process sleeps, so rates span from it */
   ioAtS: number;
   round: number;
+  /** effective uid, read when the process was first seen (-1: gone before it was read) */
+  uid: number;
 }
 
 export interface TopProcessesOptions {
@@ -218,6 +222,14 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
   const stat: ProcStat = { kernelThread: false, cpuTicks: 0, startTicks: 0, rssPages: 0, nameStart: 0, nameEnd: 0 };
   let round = 0;
   let previousUptimeS = -1;
+  const userTotals = new UserTotals();
+  const uidOf = (entry: string): number => {
+    try {
+      return effectiveUid(readFileSync(`${procDir}/${entry}/status`, UTF8));
+    } catch {
+      return -1; // exited in the meantime
+    }
+  };
 
   const readUptimeS = (): number => {
     const uptime = Number(readRootFile(root, 'proc/uptime').split(' ')[0]);
@@ -249,6 +261,7 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
       const byIo = new TopList();
       const atMs = (options.nowMs ?? monotonicMs)();
       const shared: ProcessEntry[] | null = options.sink?.wanted() ? [] : null;
+      userTotals.clear();
 
       for (const entry of readdirSync(procDir)) {
         const first = entry.charCodeAt(0);
@@ -282,22 +295,27 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
           ioBytes = ioText === null ? -1 : parseProcIo(ioText);
           ioAtS = uptimeS;
         }
+        let uid: number;
         if (known) {
           known.cpuTicks = stat.cpuTicks;
           known.ioBytes = ioBytes;
           known.ioAtS = ioAtS;
           known.round = round;
+          uid = known.uid;
         } else {
-          memo.set(pid, { startTicks: stat.startTicks, cpuTicks: stat.cpuTicks, ioBytes, ioAtS, round });
+          uid = stat.kernelThread ? 0 : uidOf(entry); // kernel threads run as root, and say so in the lists
+          memo.set(pid, { startTicks: stat.startTicks, cpuTicks: stat.cpuTicks, ioBytes, ioAtS, round, uid });
         }
         if (!(elapsedS > 0)) continue; // the first round only sets the baseline
 
         // the name is decoded only for a process that enters a list, and at most once
         let name: string | null = null;
+        let cpuPct = 0;
         if (previousTicks >= 0 && stat.cpuTicks > previousTicks) {
-          const cpuPct = ((stat.cpuTicks - previousTicks) / ticksPerSecond / elapsedS) * 100;
+          cpuPct = ((stat.cpuTicks - previousTicks) / ticksPerSecond / elapsedS) * 100;
           if (byCpu.qualifies(cpuPct)) byCpu.insert(pid, cpuPct, name ??= statText.slice(stat.nameStart, stat.nameEnd));
         }
+        if (!stat.kernelThread) userTotals.add(uid, cpuPct, stat.rssPages * pageSize);
         if (stat.rssPages > 0 && memTotal > 0) {
           const memoryPct = ((stat.rssPages * pageSize) / memTotal) * 100;
           if (byMemory.qualifies(memoryPct)) byMemory.insert(pid, memoryPct, name ??= statText.slice(stat.nameStart, stat.nameEnd));
@@ -314,20 +332,9 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
       if (!(elapsedS > 0)) return {};
 
       users.refresh();
-      const userOf = new Map<number, string>();
       const user = (pid: number): string => {
-        let name = userOf.get(pid);
-        if (name === undefined) {
-          let uid = -1;
-          try {
-            uid = effectiveUid(readFileSync(`${procDir}/${pid}/status`, UTF8));
-          } catch {
-            // exited in the meantime: still listed, with no user
-          }
-          name = uid < 0 ? '' : users.name(uid);
-          userOf.set(pid, name);
-        }
-        return name;
+        const uid = memo.get(pid)?.uid ?? -1;
+        return uid < 0 ? '' : users.name(uid); // -1: exited before its status was read, listed with no user
       };
       const toContract = (list: TopList, value: (v: number) => number): TopProcess[] =>
         list.entries.map((entry) => ({ pid: entry.pid, name: entry.name.slice(0, 256), user: user(entry.pid).slice(0, 64), value: value(entry.value) }));
@@ -336,6 +343,7 @@ export function createTopProcessesCollector(options: TopProcessesOptions = {}): 
           cpu: toContract(byCpu, round2),
           memory: toContract(byMemory, round2),
           io: toContract(byIo, Math.round),
+          users: userTotals.top((uid) => users.name(uid)),
         },
       };
     },

@@ -269,4 +269,16 @@ export const MIGRATIONS: readonly string[] = [
     saved_at  INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // next: the process and user history (S18; appliance/top-history/): one row per agent and
+  // minute with its top processes by CPU and memory, its top users and its visitor count, as
+  // JSON; bounded by age and rows per agent (TOP_HISTORY_LIMITS, docs/bounds.md), gone with its agent
+  `
+  CREATE TABLE top_history (
+    agent_id  TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    t         INTEGER NOT NULL,
+    data      TEXT NOT NULL,
+    PRIMARY KEY (agent_id, t)
+  ) WITHOUT ROWID;
+  CREATE INDEX top_history_t ON top_history(t);
+  `,
 ];

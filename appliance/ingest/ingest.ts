@@ -34,6 +34,8 @@ export interface IngestDeps {
   /** called with each batch once it is stored (alert evaluation); must be cheap and synchronous */
   afterStore?: (agentId: string, batch: MetricsBatch) => void;
   visitors?: SnapshotSink;
+  /** the process and user history (S18) */
+  topHistory?: SnapshotSink;
   /** where service check results go (S5; checks/check-results.ts); none: they are counted and dropped */
   checks?: CheckRunSink;
   /**
@@ -119,6 +121,11 @@ export class Ingest {
       } catch (e) {
         // the samples are stored: a visitor-history failure must not withhold their acknowledgement
         this.deps.logger.error('visitor history failed for a stored batch', { agentId, err: e });
+      }
+      try {
+        this.deps.topHistory?.record(agentId, batch.x);
+      } catch (e) {
+        this.deps.logger.error('process history failed for a stored batch', { agentId, err: e });
       }
     }
     if (this.deps.afterStore) {

@@ -6,6 +6,7 @@ import type { VisitorListResponse } from '../../contract/fleet-api.js';
 import type { Snapshot } from '../../contract/metrics.js';
 import { nowSeconds, type Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
+import { BatchedWriter } from '../db/batched-writer.js';
 import type { VisitorFilter, VisitorRepository } from './visitor-repository.js';
 import { VisitorTracker } from './visitor-tracker.js';
 
@@ -28,22 +29,11 @@ const DEFAULT_MAX_PENDING = 5_000;
 const DEFAULT_RETENTION_S = 400 * 86_400;
 const PRUNE_EVERY_MS = 86_400_000;
 
-export class VisitorHistory {
+export class VisitorHistory extends BatchedWriter {
   private readonly tracker = new VisitorTracker();
-  private timer: unknown = null;
-  private lastPruneMs = -Infinity;
 
-  constructor(private readonly deps: VisitorHistoryDeps) {}
-
-  start(): void {
-    this.schedule();
-  }
-
-  /** Writes what is waiting; nothing is written after this. */
-  stop(): void {
-    if (this.timer !== null) this.deps.clock.clearTimeout(this.timer);
-    this.timer = null;
-    this.flush();
+  constructor(private readonly deps: VisitorHistoryDeps) {
+    super(deps.clock, deps.flushIntervalMs ?? DEFAULT_FLUSH_MS, PRUNE_EVERY_MS);
   }
 
   /** One batch's snapshot (called by ingest once the batch is stored); synchronous and cheap. */
@@ -65,7 +55,7 @@ export class VisitorHistory {
   }
 
   /** Writes every gathered record in one transaction. A failed write is kept for the next one. */
-  flush(): void {
+  override flush(): void {
     const updates = this.tracker.drain();
     try {
       this.deps.repo.write(updates);
@@ -84,20 +74,8 @@ export class VisitorHistory {
   }
 
   private pruneDaily(): void {
-    const now = this.deps.clock.now();
-    if (now - this.lastPruneMs < PRUNE_EVERY_MS) return;
-    this.lastPruneMs = now;
+    if (!this.pruneDue()) return;
     const removed = this.deps.repo.prune(nowSeconds(this.deps.clock) - (this.deps.retentionS ?? DEFAULT_RETENTION_S));
     if (removed > 0) this.deps.logger.info('pruned old visitor records', { removed });
-  }
-
-  private schedule(): void {
-    const t = this.deps.clock.setTimeout(() => {
-      this.timer = null;
-      this.flush();
-      this.schedule();
-    }, this.deps.flushIntervalMs ?? DEFAULT_FLUSH_MS);
-    t.unref?.();
-    this.timer = t;
   }
 }

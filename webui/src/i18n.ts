@@ -9,6 +9,7 @@ import { COMPARE_EN, COMPARE_KO } from './i18n-compare.js';
 import { FLEET_EN, FLEET_KO } from './i18n-fleet.js';
 import { OVERVIEW_EN, OVERVIEW_KO } from './i18n-overview.js';
 import { STATS_EN, STATS_KO } from './i18n-stats.js';
+import { FAMILIES_EN, FAMILIES_KO } from './i18n-families.js';
 
 export type Lang = 'en' | 'ko';
 export const LANGS: readonly Lang[] = ['en', 'ko'];
@@ -24,6 +25,7 @@ const en = {
   ...OVERVIEW_EN,
   ...STATS_EN,
   ...COMPARE_EN,
+  ...FAMILIES_EN,
   'app.subtitle': 'Server monitoring',
   'app.loading': 'Connecting to the appliance…',
   'lang.label': 'Language',
@@ -112,6 +114,7 @@ const ko: Record<MessageKey, string> = {
   ...OVERVIEW_KO,
   ...STATS_KO,
   ...COMPARE_KO,
+  ...FAMILIES_KO,
   'app.subtitle': '서버 모니터링',
   'app.loading': '어플라이언스에 연결하는 중…',
   'lang.label': '언어',

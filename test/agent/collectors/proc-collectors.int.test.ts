@@ -336,6 +336,13 @@ void t.test('top processes: the 5 highest by CPU, memory and disk I/O, with name
   ], 'the 300 MB hog first; kthreadd (no RSS) not listed');
   // write_bytes 713,031,680 → 1,264,582,656 in 1.43 s; the hog's io is unreadable (skipped), pid 2 is a kernel thread
   t.same(top?.io, [{ pid: pids.writer, name: 'node', user: 'root', value: Math.round(551550976 / (7218.99 - 7217.56)) }]);
+  // S18, per account: root's 11 + 1 ticks in 1.43 s, and the resident pages of pid 1, the
+  // service, the memory hog and the writer (3150 + 10917 + 83413 + 11509) × 4096; kthreadd is not
+  // an account's work
+  t.same(top?.users, [
+    { user: 'nobody', cpu: 76.22, memory: 399 * 4096 },
+    { user: 'root', cpu: 8.39, memory: (3150 + 10917 + 83413 + 11509) * 4096 },
+  ], 'CPU and memory summed by user, most CPU first');
   t.ok(snapshotSchema.safeParse({ t: 115, top }).success);
   t.end();
 });
@@ -443,4 +450,39 @@ void t.test('top processes: live, a busy child shows up under its pid, name and 
   t.ok((entry?.value ?? 0) > 10, `it used a good part of a CPU (${entry?.value} %)`);
   t.ok((top?.memory.length ?? 0) > 0, 'memory list');
   t.ok(snapshotSchema.safeParse({ t: 2, top }).success);
+});
+
+void t.test('top users (S18): live, the busy processes of two accounts summed by account', async (t) => {
+  // as root, the second account is `nobody` (setpriv); otherwise both busy processes are ours
+  const asRoot = process.getuid?.() === 0;
+  const busy = 'process.stdout.write("go\\n"); const end = Date.now() + 2500; while (Date.now() < end);';
+  const spawnBusy = (other: boolean) => (other && asRoot
+    ? spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', busy], { stdio: ['ignore', 'pipe', 'ignore'] })
+    : spawn(process.execPath, ['-e', busy], { stdio: ['ignore', 'pipe', 'ignore'] }));
+  const children = [spawnBusy(false), spawnBusy(true)];
+  t.teardown(() => { for (const child of children) child.kill(); });
+  await Promise.all(children.map((child) => once(child.stdout, 'data')));
+  const collector = createTopProcessesCollector();
+  t.teardown(() => collector.release());
+  collector.snapshot(1);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const { top } = collector.snapshot(2);
+  await Promise.all(children.map((child) => once(child, 'exit')));
+  const users = top?.users ?? [];
+  const me = os.userInfo().username;
+  const mine = users.find((u) => u.user === me);
+  t.ok(snapshotSchema.safeParse({ t: 2, top }).success);
+  t.ok(users.length <= 10, 'at most the top 5 by CPU and the top 5 by memory');
+  if (asRoot) {
+    const nobody = users.find((u) => u.user === 'nobody');
+    t.ok(nobody, `nobody's busy process is summed under nobody (${JSON.stringify(users)})`);
+    t.ok((nobody?.cpu ?? 0) > 10, `nobody used a good part of a CPU (${nobody?.cpu} %)`);
+    t.ok((nobody?.memory ?? 0) > 10 * 1024 * 1024, `nobody's node holds resident memory (${nobody?.memory} B)`);
+    t.ok((mine?.cpu ?? 0) > 10, `${me} used a good part of a CPU too (${mine?.cpu} %)`);
+  } else {
+    t.ok((mine?.cpu ?? 0) > 20, `${me}'s two busy processes summed (${mine?.cpu} %)`);
+  }
+  t.ok((mine?.memory ?? 0) > 10 * 1024 * 1024, `${me}'s processes hold resident memory (${mine?.memory} B)`);
+  const cpuOrder = users.map((u) => u.cpu);
+  t.same(cpuOrder, [...cpuOrder].sort((a, b) => b - a), 'most CPU first');
 });

@@ -80,6 +80,7 @@ GET /api/v1/modem/sim-log modem:test
 POST /api/v1/modem/sim-deliver modem:test
 POST /api/v1/modem/sim-fault modem:test
 GET /api/v1/visitors visitors:read
+GET /api/v1/agents/:id/top-history series:read
 GET /api/v1/config/defaults checks:read
 PUT /api/v1/config/defaults checks:write
 GET /api/v1/agents/:id/config checks:read
@@ -125,6 +126,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     // with the simulator's test hooks: the largest set of routes
     alerts: { engine: unused, admin: unused, repo: unused, outbox: unused, modem: () => ({ mode: 'sim' }) as never, simulator: () => null, agentExists, clock: systemClock },
     visitors: { visitors: unused, agentExists },
+    topHistory: { history: unused, agentExists, clock: systemClock },
     config: { config: unused, agentExists },
     stream: { hub: new LiveHub({ ringSize: 4, bootTimeMs: 0 }), heartbeatMs: 60_000, maxBufferedBytes: 1024, retryMs: 1000 },
     installer: { distDir: webui, origin: unused, pin: unused },

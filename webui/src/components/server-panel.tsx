@@ -19,6 +19,7 @@ import type { ChartLine, RangeLoader } from './time-chart.js';
 import { ZoomTools } from './zoom-tools.js';
 import { loadNetColumns, loadWindow } from '../chart-sources.js';
 import type { Family } from '../../../contract/families.js';
+import { FamilyCharts } from './family-charts.js';
 
 // Palettes chosen to stay apart for the common colour-vision deficiencies and on a projector.
 const CPU_COLORS = ['#2563eb', '#f59e0b', '#dc2626', '#7c3aed'];
@@ -82,8 +83,9 @@ export interface ServerPanelProps {
   onClose: (id: string) => void;
 }
 
-type PanelTab = 'charts' | 'checks';
-const PANEL_TABS: readonly PanelTab[] = ['charts', 'checks'];
+type PanelTab = 'charts' | 'families' | 'checks';
+const PANEL_TABS: readonly PanelTab[] = ['charts', 'families', 'checks'];
+const TAB_LABEL = { charts: 'pcheck.metrics', families: 'fam.tab', checks: 'pcheck.tab' } as const;
 
 export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPanelProps) {
   const { t, fmt, can } = useUi();
@@ -189,15 +191,13 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
         </p>
       </header>
       <div class="panel-tools">
-        {can('checks:read') && (
-          <div class="panel-tabs" role="tablist" aria-label={t('pcheck.tabs')}>
-            {PANEL_TABS.map((v) => (
-              <button key={v} type="button" role="tab" aria-selected={tab === v} data-testid={`panel-tab-${v}`} onClick={() => setTab(v)}>
-                {t(v === 'charts' ? 'pcheck.metrics' : 'pcheck.tab')}
-              </button>
-            ))}
-          </div>
-        )}
+        <div class="panel-tabs" role="tablist" aria-label={t('pcheck.tabs')}>
+          {PANEL_TABS.filter((v) => v !== 'checks' || can('checks:read')).map((v) => (
+            <button key={v} type="button" role="tab" aria-selected={tab === v} data-testid={`panel-tab-${v}`} onClick={() => setTab(v)}>
+              {t(TAB_LABEL[v])}
+            </button>
+          ))}
+        </div>
         <RangeSwitch value={custom ? null : range} onChange={chooseRange} />
         <ZoomTools shown={data.xRange} zoomed={custom !== null} onChange={setCustom} />
         {data.loadingSeries && (
@@ -223,6 +223,7 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
         </p>
       )}
       {tab === 'checks' && <ServerChecks agentId={agentId} agents={agents} range={range} />}
+      {tab === 'families' && <FamilyCharts agentId={agentId} detail={detail} range={range} syncKey={sync} />}
       <div class="panel-charts" ref={body} hidden={tab !== 'charts'}>
         <TimeChart testId="chart-cpu" title={t('chart.cpu')} lines={cpuLines} data={charts.cpu.data} yKind={displayKindOf(CPU_UNIT)} stacked loadRange={loaders.cpu} {...zoom} />
         <TimeChart testId="chart-memory" title={t('chart.memory')} lines={memoryLines} data={charts.memory.data} yKind={displayKindOf(MEMORY_UNIT)} loadRange={loaders.memory} {...zoom} />
