@@ -269,4 +269,16 @@ export const MIGRATIONS: readonly string[] = [
     saved_at  INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 9: saved walls (S9; appliance/walls/): each one's definition (name, time range, panels of
+  // host name × family) as JSON, its name unique; bounded by WALL_LIMITS (docs/bounds.md). The
+  // schematic map (S21) is one JSON value in settings ('schematic.layout').
+  `
+  CREATE TABLE walls (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    definition  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  `,
 ];
