@@ -165,6 +165,16 @@ export function placeServer(layout: SchematicLayout, agentId: string, rack: stri
   return { ...layout, placements: rack === null ? others : [...others, { agentId, rack, unit, height }] };
 }
 
+/** The lowest unit of `rack` where a server of `height` units fits, leaving `agentId` itself out; 1 when the rack is full. */
+export function firstFreeUnit(layout: SchematicLayout, rack: string, height: number, agentId: string): number {
+  const units = layout.racks.find((r) => r.name === rack)?.units ?? 1;
+  const taken = new Set(layout.placements.filter((p) => p.rack === rack && p.agentId !== agentId).flatMap((p) => Array.from({ length: p.height }, (_, i) => p.unit + i)));
+  for (let u = 1; u + height - 1 <= units; u++) {
+    if (Array.from({ length: height }, (_, i) => u + i).every((x) => !taken.has(x))) return u;
+  }
+  return 1;
+}
+
 /** The layout without a rack (its servers go back to their groups). */
 export function removeRack(layout: SchematicLayout, name: string): SchematicLayout {
   return { racks: layout.racks.filter((r) => r.name !== name), placements: layout.placements.filter((p) => p.rack !== name) };

@@ -14,7 +14,7 @@ import { tileTone } from '../fleet-overview.js';
 import { useUi } from '../ui-context.js';
 import { useResource } from '../use-resource.js';
 import { getSchematic, saveSchematic } from '../walls-client.js';
-import { placeServer, rackSlots, removeRack, schematicEdges, unrackedByGroup } from '../walls-model.js';
+import { firstFreeUnit, placeServer, rackSlots, removeRack, schematicEdges, unrackedByGroup } from '../walls-model.js';
 import { Card, ErrorBox } from './alerting-parts.js';
 import '../alerting.css';
 import '../walls.css';
@@ -60,7 +60,7 @@ function RackView({ rack, layout, byId, onOpen, onDrop }: {
         {rackSlots(rack, layout.placements).map((s) => {
           const row = s.agentId === null ? undefined : byId.get(s.agentId);
           return (
-            <li key={s.unit} class="sch-unit" data-unit={s.unit} style={{ minHeight: `${s.height * 15 - 1}px` }}>
+            <li key={s.unit} class="sch-unit" data-unit={s.unit} style={{ minHeight: `${s.height * 21 - 1}px` }}>
               <span class="sch-unit-no">{s.unit}</span>
               {row ? (
                 <SchTile row={row} onOpen={onOpen} draggable={onDrop !== null} />
@@ -114,6 +114,12 @@ function SchematicMap({ layout, rows, groups, onOpen, onDrop }: {
   );
 }
 
+/** A number field's whole number, or null while it is being typed (empty, or not one yet). */
+function wholeNumber(e: Event): number | null {
+  const n = Number((e.target as HTMLInputElement).value);
+  return (e.target as HTMLInputElement).value !== '' && Number.isInteger(n) && n >= 1 ? n : null;
+}
+
 function Editor({ draft, rows, onChange }: { draft: SchematicLayout; rows: readonly OverviewRow[]; onChange: (l: SchematicLayout) => void }) {
   const { t } = useUi();
   const [rackName, setRackName] = useState('');
@@ -165,13 +171,17 @@ function Editor({ draft, rows, onChange }: { draft: SchematicLayout; rows: reado
               <tr key={r.id} data-testid="sch-place-row" data-host={r.hostname}>
                 <td>{r.hostname}</td>
                 <td>
-                  <select value={p?.rack ?? ''} data-testid="sch-place-rack" onChange={(e) => { const v = (e.target as HTMLSelectElement).value; set(v === '' ? null : v, p?.unit ?? 1, p?.height ?? 1); }}>
+                  <select value={p?.rack ?? ''} data-testid="sch-place-rack" onChange={(e) => {
+                    const v = (e.target as HTMLSelectElement).value;
+                    const height = p?.height ?? 1;
+                    set(v === '' ? null : v, v === '' ? 1 : firstFreeUnit(draft, v, height, r.id), height);
+                  }}>
                     <option value="">{t('sch.notRacked')}</option>
                     {draft.racks.map((k) => <option key={k.name} value={k.name}>{k.name}</option>)}
                   </select>
                 </td>
-                <td><input type="number" min={1} max={SCHEMATIC_LIMITS.maxUnits} value={p?.unit ?? ''} disabled={!p} data-testid="sch-place-unit" onChange={(e) => p && set(p.rack, Number((e.target as HTMLInputElement).value), p.height)} /></td>
-                <td><input type="number" min={1} max={SCHEMATIC_LIMITS.maxHeight} value={p?.height ?? ''} disabled={!p} data-testid="sch-place-height" onChange={(e) => p && set(p.rack, p.unit, Number((e.target as HTMLInputElement).value))} /></td>
+                <td><input type="number" min={1} max={SCHEMATIC_LIMITS.maxUnits} value={p?.unit ?? ''} disabled={!p} data-testid="sch-place-unit" onInput={(e) => { const n = wholeNumber(e); if (p && n !== null) set(p.rack, n, p.height); }} /></td>
+                <td><input type="number" min={1} max={SCHEMATIC_LIMITS.maxHeight} value={p?.height ?? ''} disabled={!p} data-testid="sch-place-height" onInput={(e) => { const n = wholeNumber(e); if (p && n !== null) set(p.rack, p.unit, n); }} /></td>
               </tr>
             );
           })}
