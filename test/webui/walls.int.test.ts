@@ -84,10 +84,15 @@ void t.test('a wall of 20 servers: made in the UI, shown in kiosk mode on one 19
   const saved = (await app.api<{ walls: Wall[] }>('/api/v1/walls')).walls;
   t.same(saved.map((w) => [w.name, w.panels.length, w.panels[0]]), [['Rack A', 20, { host: 'node-01', family: 'cpu' }]], 'saved with the servers\' host names');
 
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=wall-panel] [data-testid=wall-chart]').length === 20, undefined, { timeout: 20_000 });
+  t.same(await panelsOutside(page), [], 'with the page header too, the 20 panels fit 1920×1080');
+  t.equal(await page.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight), true, 'nothing to scroll under the header');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'wall-screen-20.png') });
+
   // a second wall, through the API: two servers, CPU and memory
   await app.api<Wall>('/api/v1/walls', { name: 'Pair', range: '1h', panels: panelsOf(['node-01', 'node-02'], ['cpu', 'memory']) });
 
-  await page.setViewportSize({ width: 1920, height: 1080 });
   await page.goto(`${app.url}/?kiosk=1${hashOfWall({ wall: 'Rack A' })}`);
   await page.locator('[data-testid=kiosk][data-wall="Rack A"]').waitFor({ timeout: 20_000 });
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=wall-panel] [data-testid=wall-chart]').length === 20, undefined, { timeout: 20_000 });

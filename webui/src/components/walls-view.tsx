@@ -2,7 +2,7 @@
 // window (`#view=walls&wall=<name>`: shared by its name, its servers named by host name); the
 // editor that picks servers (one by one or a group at a time) and metric families, the range and
 // the columns. Operators and admins save walls (dashboards:write); every role opens them.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Group } from '../../../contract/alerts-api.js';
 import { WALL_FAMILIES, WALL_LIMITS, WALL_RANGES, type Wall, type WallFamily, type WallRange } from '../../../contract/walls-api.js';
 import { errorReason } from '../api-client.js';
@@ -48,8 +48,20 @@ export function findWall(walls: readonly Wall[] | null, name: string): Wall | un
 /** The bar of the open wall and its grid, sized to the window under the page header. */
 function WallScreen({ wall, rows, resync, onOpenServer }: { wall: Wall; rows: readonly OverviewRow[]; resync: number; onOpenServer: (id: string) => void }) {
   const { t, can } = useUi();
+  const page = useRef<HTMLElement>(null);
+  // the page header wraps onto two lines on narrower screens: the wall takes what is left below it
+  const [height, setHeight] = useState<number | null>(null);
+  useEffect(() => {
+    const measure = (): void => {
+      const top = (page.current?.getBoundingClientRect().top ?? 0) + window.scrollY;
+      setHeight(Math.max(240, window.innerHeight - top));
+    };
+    measure();
+    window.addEventListener('resize', measure);
+    return () => window.removeEventListener('resize', measure);
+  }, []);
   return (
-    <main class="wall-page" data-testid="wall-screen" data-wall={wall.name} style={{ height: 'calc(100vh - var(--topbar-h))' }}>
+    <main class="wall-page" ref={page} data-testid="wall-screen" data-wall={wall.name} style={height === null ? undefined : { height: `${height}px` }}>
       <div class="wall-bar">
         <button type="button" class="button button-quiet" data-testid="wall-back" onClick={() => go({})}>← {t('wall.back')}</button>
         <h2 data-testid="wall-title">{wall.name}</h2>
