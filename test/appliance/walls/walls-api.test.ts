@@ -97,6 +97,10 @@ void t.test('bad walls are 400s naming the field; unknown ones 404; taken names 
   t.equal((await f.call('PUT', '/api/v1/walls/nope', WEB_WALL)).statusCode, 404);
   t.equal((await f.call('DELETE', '/api/v1/walls/nope')).statusCode, 404);
   t.equal((await f.call('POST', '/api/v1/walls', WEB_WALL, 'rw_viewer')).statusCode, 403, 'a viewer saves no wall');
+  const mine = (await f.call('POST', '/api/v1/walls', { ...WEB_WALL, name: 'Mine' })).json<Wall>();
+  t.equal((await f.call('PUT', `/api/v1/walls/${mine.id}`, WEB_WALL, 'rw_viewer')).statusCode, 403, 'nor changes one');
+  t.equal((await f.call('DELETE', `/api/v1/walls/${mine.id}`, undefined, 'rw_viewer')).statusCode, 403, 'nor removes one');
+  t.equal((await f.call('DELETE', `/api/v1/walls/${mine.id}`)).statusCode, 204);
   t.equal((await f.call('GET', '/api/v1/walls', undefined, 'nobody')).statusCode, 401);
 
   t.equal((await f.call('POST', '/api/v1/walls', WEB_WALL)).statusCode, 201);
@@ -143,6 +147,9 @@ void t.test('the schematic: racks and placements saved whole, checked, kept acro
   await bad({ racks: R1, placements: [{ agentId: 'a1', rack: 'R1', unit: 1 }, { agentId: 'a1', rack: 'R1', unit: 2 }] }, /^placements\.1\.agentId: .*placed twice/);
   await bad({ racks: R1, placements: [{ agentId: 'a1', rack: 'R1', unit: 0 }] }, /^placements\.0\.unit: /);
   await bad({ racks: R1 }, /^placements: /);
+  await bad({ racks: Array.from({ length: 101 }, (_, i) => ({ name: `R${i}` })), placements: [] }, /^racks: /);
+  await bad({ racks: [{ name: 'x'.repeat(65) }], placements: [] }, /^racks\.0\.name: /);
+  await bad({ racks: R1, placements: [{ agentId: 'a1', rack: 'R1', unit: 1, height: 11 }] }, /^placements\.0\.height: /);
 
   const again = await fixture(t, file);
   t.match((await again.call('GET', '/api/v1/schematic', undefined, 'rw_viewer')).json<Schematic>(), { placements: [{ agentId: 'a1', rack: 'R1', unit: 40 }, { agentId: 'a2' }] }, 'the map read back from the file');

@@ -10,7 +10,7 @@ import type { OverviewRow } from '../fleet-overview.js';
 import { useUi } from '../ui-context.js';
 import { useResource } from '../use-resource.js';
 import { deleteWall, listWalls, saveWall } from '../walls-client.js';
-import { choiceOf, hashOfWall, hostsOfGroup, kioskUrlOf, panelsOf, wallAddressFromHash, type WallAddress } from '../walls-model.js';
+import { choiceOf, hashOfWall, hostsOfGroup, kioskUrlOf, panelsOf, rowOfHost, wallAddressFromHash, type WallAddress } from '../walls-model.js';
 import { Card, ErrorBox, GroupOptions } from './alerting-parts.js';
 import { WallGrid } from './wall-grid.js';
 import '../alerting.css';
@@ -133,6 +133,13 @@ function WallEditor({ wall, rows, groups, onSaved }: { wall: Wall | null; rows: 
                 <label key={r.id} class="check-label">
                   <input type="checkbox" checked={hosts.includes(r.hostname)} data-testid={`wall-server-${r.hostname}`} onChange={(e) => toggleHost(r.hostname, (e.target as HTMLInputElement).checked)} />
                   {r.hostname}
+                </label>
+              ))}
+              {/* a server removed since the wall was saved: shown so it can be taken off (the appliance refuses unknown hosts) */}
+              {hosts.filter((h) => !rowOfHost(rows, h)).map((h) => (
+                <label key={`gone:${h}`} class="check-label">
+                  <input type="checkbox" checked data-testid={`wall-server-${h}`} onChange={() => toggleHost(h, false)} />
+                  <s title={t('wall.noServer', { host: h })}>{h}</s>
                 </label>
               ))}
             </div>
