@@ -2,39 +2,11 @@
 // saved layout of panels (a server, named by its host name, × a metric family) shown on a grid
 // that fills the screen, with its own time range; the schematic is the one saved map of the
 // servers in racks (rack name, unit position). The schemas are the routes' input schemas; the web
-// UI imports the types and limits only.
+// UI imports the types from here and the limits from walls-limits.ts (no zod in its bundle).
 import { z } from 'zod';
+import { SCHEMATIC_LIMITS, WALL_FAMILIES, WALL_LIMITS, WALL_RANGES } from './walls-limits.js';
 
-export const WALL_LIMITS = {
-  /** saved walls on one appliance */
-  walls: 100,
-  /** panels on one wall (a 1920×1080 screen shows 20–40 legibly; more scroll) */
-  panels: 200,
-  nameChars: 64,
-  /** a host name as enrollment accepts it */
-  hostChars: 253,
-  /** grid columns a wall may fix (otherwise chosen to fit the screen) */
-  maxColumns: 12,
-} as const;
-
-export const SCHEMATIC_LIMITS = {
-  racks: 100,
-  rackNameChars: 64,
-  /** a rack's height in units (the common full rack is 42U; 60 covers the tall ones) */
-  maxUnits: 60,
-  /** one server's height in units */
-  maxHeight: 10,
-  placements: 2000,
-  agentIdChars: 128,
-} as const;
-
-/** What one wall panel charts: the families an operator watches on a wall. */
-export const WALL_FAMILIES = ['cpu', 'memory', 'disk', 'network', 'load'] as const;
-export type WallFamily = (typeof WALL_FAMILIES)[number];
-
-/** A wall's time range: live (the last ten minutes, updated from the stream) or a span ending now. */
-export const WALL_RANGES = ['live', '1h', '1d', '1w', '1m', '1y'] as const;
-export type WallRange = (typeof WALL_RANGES)[number];
+export * from './walls-limits.js';
 
 const wallName = z.string().trim().min(1, 'name must not be empty').max(WALL_LIMITS.nameChars, `name is at most ${WALL_LIMITS.nameChars} characters`)
   // the name is the wall's address (#view=walls&wall=<name>): no control characters

@@ -5,7 +5,7 @@
 import type { Group } from '../../contract/alerts-api.js';
 import type { Family } from '../../contract/families.js';
 import type { Placement, Rack, SchematicLayout, WallFamily, WallPanel, WallRange } from '../../contract/walls-api.js';
-import { WALL_FAMILIES } from '../../contract/walls-api.js';
+import { WALL_FAMILIES } from '../../contract/walls-limits.js';
 import type { AgentRow } from './agents-store.js';
 import { isChartedInterface } from './metric-fields.js';
 

@@ -7,7 +7,8 @@
 // once the appliance keeps them (walls-model.ts schematicEdges: none yet).
 import { useState } from 'preact/hooks';
 import type { Group } from '../../../contract/alerts-api.js';
-import { SCHEMATIC_LIMITS, type SchematicLayout } from '../../../contract/walls-api.js';
+import type { SchematicLayout } from '../../../contract/walls-api.js';
+import { SCHEMATIC_LIMITS } from '../../../contract/walls-limits.js';
 import { ApiRequestError, errorReason } from '../api-client.js';
 import type { OverviewRow } from '../fleet-overview.js';
 import { tileTone } from '../fleet-overview.js';

@@ -4,7 +4,8 @@
 // the columns. Operators and admins save walls (dashboards:write); every role opens them.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Group } from '../../../contract/alerts-api.js';
-import { WALL_FAMILIES, WALL_LIMITS, WALL_RANGES, type Wall, type WallFamily, type WallRange } from '../../../contract/walls-api.js';
+import type { Wall } from '../../../contract/walls-api.js';
+import { WALL_FAMILIES, WALL_LIMITS, WALL_RANGES, type WallFamily, type WallRange } from '../../../contract/walls-limits.js';
 import { errorReason } from '../api-client.js';
 import type { OverviewRow } from '../fleet-overview.js';
 import { useUi } from '../ui-context.js';
