@@ -52,6 +52,7 @@ import { previewCheckOf } from './alerting/alert-admin.js';
 import { ApplianceProbes } from './checks/probes/appliance-probes.js';
 import { perfdataRemover, perfdataWriter } from './checks/check-perfdata.js';
 import { StatsFeature } from './stats/stats-feature.js';
+import { WallsFeature } from './walls/walls-feature.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -421,6 +422,8 @@ export class Appliance {
       tls: { identity: tls },
       checks: { checks, agentExists, clock, series: store, retentionS: retentionSpanS(config.retention) },
       stats: { stats },
+      // S9, S21: saved walls name servers by host name; the schematic places them by id
+      walls: { walls: new WallsFeature({ db, clock, agentExists, hostExists: (name) => repo.listings().some((l) => l.hostname.toLowerCase() === name.toLowerCase()) }) },
     });
     const http = new HttpServer({
       host: config.listen, port: config.httpsPort, app,

@@ -18,6 +18,7 @@ import { visitorRoutes, type VisitorRoutesDeps } from './visitors/routes.js';
 import { topHistoryRoutes, type TopHistoryRoutesDeps } from './top-history/routes.js';
 import { checkRoutes, type CheckRoutesDeps } from './checks/routes.js';
 import { statsRoutes, type StatsRoutesDeps } from './stats/routes.js';
+import { wallRoutes, type WallRoutesDeps } from './walls/routes.js';
 
 export interface FeatureRoutesDeps {
   health: () => HealthResponse;
@@ -33,6 +34,7 @@ export interface FeatureRoutesDeps {
   tls: TlsRoutesDeps;
   checks: CheckRoutesDeps;
   stats: StatsRoutesDeps;
+  walls: WallRoutesDeps;
 }
 
 export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesDeps): Promise<void> {
@@ -46,6 +48,7 @@ export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureR
   await app.register(guarded(configRoutes), deps.config);
   await app.register(guarded(checkRoutes), deps.checks);
   await app.register(guarded(statsRoutes), deps.stats);
+  await app.register(guarded(wallRoutes), deps.walls);
   await app.register(guarded(installerRoutes), deps.installer);
   await app.register(guarded(tlsRoutes), deps.tls);
   await app.register(guarded(eventStreamRoutes), deps.stream);

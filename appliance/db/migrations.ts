@@ -269,7 +269,19 @@ export const MIGRATIONS: readonly string[] = [
     saved_at  INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
-  // next: the process and user history (S18; appliance/top-history/): one row per agent and
+  // 9: saved walls (S9; appliance/walls/): each one's definition (name, time range, panels of
+  // host name × family) as JSON, its name unique; bounded by WALL_LIMITS (docs/bounds.md). The
+  // schematic map (S21) is one JSON value in settings ('schematic.layout').
+  `
+  CREATE TABLE walls (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    definition  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  `,
+  // 10: the process and user history (S18; appliance/top-history/): one row per agent and
   // minute with its top processes by CPU and memory, its top users and its visitor count, as
   // JSON; bounded by age and rows per agent (TOP_HISTORY_LIMITS, docs/bounds.md), gone with its agent
   `

@@ -34,7 +34,11 @@ import { AlertingScreens } from './components/alerting-screens.js';
 import { AccountScreens, isAccountView } from './components/account-screens.js';
 import { AuthScreens, UserMenu } from './components/auth-screens.js';
 import { ChecksView } from './components/checks-view.js';
-import { KioskWall, kioskFromSearch } from './components/kiosk-wall.js';
+import { kioskFromSearch } from './components/kiosk-wall.js';
+import { KioskScreen } from './components/kiosk-walls.js';
+import { WallsView } from './components/walls-view.js';
+import { SchematicView } from './components/schematic-view.js';
+import { overviewRows } from './fleet-overview.js';
 import { listGroups } from './alerting-api.js';
 import { useResource } from './use-resource.js';
 import type { Group } from '../../contract/alerts-api.js';
@@ -212,7 +216,7 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
             {t('stream.lost')}
           </div>
         )}
-        <KioskWall agents={agents.rows} openAlerts={alertList} groups={groupList} rotateS={kiosk.rotateS} />
+        <KioskScreen agents={agents.rows} openAlerts={alertList} groups={groupList} rotateS={kiosk.rotateS} resync={resync} />
       </>
     );
   }
@@ -260,6 +264,11 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
         <StatsView agents={agents.rows} />
       ) : view === 'compare' ? (
         <CompareView agents={agents.rows} />
+      ) : view === 'walls' || view === 'schematic' ? (
+        // S9, S21: each server's worst state colours its wall panels and schematic tile
+        view === 'walls'
+          ? <WallsView rows={overviewRows(agents.rows, alertList, groupList)} groups={groupList} resync={resync} onOpenServer={nav.openOnDashboard} />
+          : <SchematicView rows={overviewRows(agents.rows, alertList, groupList)} groups={groupList} onOpenServer={nav.openOnDashboard} />
       ) : view !== 'dashboard' ? (
         <AlertingScreens view={view} agents={agents.rows} openAlerts={openAlerts} modem={modem} onOpenServer={nav.openOnDashboard} />
       ) : (

@@ -10,6 +10,7 @@ import { FLEET_EN, FLEET_KO } from './i18n-fleet.js';
 import { OVERVIEW_EN, OVERVIEW_KO } from './i18n-overview.js';
 import { STATS_EN, STATS_KO } from './i18n-stats.js';
 import { FAMILIES_EN, FAMILIES_KO } from './i18n-families.js';
+import { WALLS_EN, WALLS_KO } from './i18n-walls.js';
 
 export type Lang = 'en' | 'ko';
 export const LANGS: readonly Lang[] = ['en', 'ko'];
@@ -26,6 +27,7 @@ const en = {
   ...STATS_EN,
   ...COMPARE_EN,
   ...FAMILIES_EN,
+  ...WALLS_EN,
   'app.subtitle': 'Server monitoring',
   'app.loading': 'Connecting to the appliance…',
   'lang.label': 'Language',
@@ -115,6 +117,7 @@ const ko: Record<MessageKey, string> = {
   ...STATS_KO,
   ...COMPARE_KO,
   ...FAMILIES_KO,
+  ...WALLS_KO,
   'app.subtitle': '서버 모니터링',
   'app.loading': '어플라이언스에 연결하는 중…',
   'lang.label': '언어',

@@ -102,6 +102,13 @@ GET /api/v1/reports/:id reports:read
 PUT /api/v1/reports/:id reports:write
 DELETE /api/v1/reports/:id reports:write
 GET /api/v1/reports/:id/runs/:runId reports:read
+GET /api/v1/walls dashboards:read
+POST /api/v1/walls dashboards:write
+GET /api/v1/walls/:id dashboards:read
+PUT /api/v1/walls/:id dashboards:write
+DELETE /api/v1/walls/:id dashboards:write
+GET /api/v1/schematic dashboards:read
+PUT /api/v1/schematic servers:write
 GET /install.sh public
 GET /agent/rackwatch-agent.js public
 GET /agent/rackwatch-agent.js.sha256 public
@@ -133,6 +140,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     tls: { identity: unused },
     checks: { checks: unused, series: unused, agentExists, clock: systemClock, retentionS: 86_400 },
     stats: { stats: unused },
+    walls: { walls: unused },
   });
   await app.ready();
   const routes = registeredRoutes(app);
