@@ -269,4 +269,9 @@ export const MIGRATIONS: readonly string[] = [
     saved_at  INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // a server's display name (S4): an operator's name for it, shown where its host name is, the
+  // host name kept (agents enroll and are matched by it); NULL: none given
+  `
+  ALTER TABLE agents ADD COLUMN display_name TEXT;
+  `,
 ];
