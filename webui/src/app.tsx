@@ -39,6 +39,7 @@ import { listGroups } from './alerting-api.js';
 import { useResource } from './use-resource.js';
 import type { Group } from '../../contract/alerts-api.js';
 import { StatsView } from './components/stats-view.js';
+import { ServersAdminView } from './components/servers-admin-view.js';
 import { ErrorBox } from './components/alerting-parts.js';
 
 const STREAM_BANNER_DELAY_MS = 3_000;
@@ -257,6 +258,8 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
         </main>
       ) : view === 'stats' ? (
         <StatsView agents={agents.rows} />
+      ) : view === 'servers' ? (
+        <ServersAdminView agents={agents.rows} onView={nav.setView} />
       ) : view !== 'dashboard' ? (
         <AlertingScreens view={view} agents={agents.rows} openAlerts={openAlerts} modem={modem} onOpenServer={nav.openOnDashboard} />
       ) : (

@@ -8,6 +8,7 @@ import { CHECKS_EN, CHECKS_KO } from './i18n-checks.js';
 import { FLEET_EN, FLEET_KO } from './i18n-fleet.js';
 import { OVERVIEW_EN, OVERVIEW_KO } from './i18n-overview.js';
 import { STATS_EN, STATS_KO } from './i18n-stats.js';
+import { ADMIN_EN, ADMIN_KO } from './i18n-admin.js';
 
 export type Lang = 'en' | 'ko';
 export const LANGS: readonly Lang[] = ['en', 'ko'];
@@ -22,6 +23,7 @@ const en = {
   ...CHECKS_EN,
   ...OVERVIEW_EN,
   ...STATS_EN,
+  ...ADMIN_EN,
   'app.subtitle': 'Server monitoring',
   'app.loading': 'Connecting to the appliance…',
   'lang.label': 'Language',
@@ -109,6 +111,7 @@ const ko: Record<MessageKey, string> = {
   ...CHECKS_KO,
   ...OVERVIEW_KO,
   ...STATS_KO,
+  ...ADMIN_KO,
   'app.subtitle': '서버 모니터링',
   'app.loading': '어플라이언스에 연결하는 중…',
   'lang.label': '언어',

@@ -16,6 +16,7 @@ import { TimeChart } from './time-chart.js';
 import { ServerPanelTools } from './fleet-tools.js';
 import { ServerChecks } from './server-checks.js';
 import type { ChartLine } from './time-chart.js';
+import { serverLabel } from '../server-label.js';
 
 // Palettes chosen to stay apart for the common colour-vision deficiencies and on a projector.
 const CPU_COLORS = ['#2563eb', '#f59e0b', '#dc2626', '#7c3aed'];
@@ -101,7 +102,7 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
 
   const data = usePanelData(agentId, range, reload, resync, () => width.current);
   const { detail, charts } = data;
-  const hostname = row?.hostname ?? detail?.hostname ?? agentId;
+  const hostname = row ? serverLabel(row) : detail ? serverLabel(detail) : agentId;
   const status = row?.status ?? detail?.status ?? 'unknown';
   const lastSeen = row?.lastSeen ?? detail?.lastSeen ?? null;
   const inv = detail?.inventory ?? null;
