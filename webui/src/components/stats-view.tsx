@@ -20,6 +20,7 @@ import { useResource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
 import { Card, ErrorBox, GroupOptions, ResourceState } from './alerting-parts.js';
 import { serverLabel } from '../server-label.js';
+import { PeriodGraphs } from './period-graphs.js';
 
 const DAY_KEYS = ['day.sun', 'day.mon', 'day.tue', 'day.wed', 'day.thu', 'day.fri', 'day.sat'] as const;
 
@@ -97,6 +98,7 @@ function Results({ stats, labelOf }: { stats: StatsResponse; labelOf: LabelOf })
         )}
       </p>
       {fields.map((f) => <FieldTable key={f} field={f} servers={stats.servers} stats={stats} labelOf={labelOf} />)}
+      <PeriodGraphs key={`${stats.family}:${stats.key ?? ''}:${stats.to}`} stats={stats} labelOf={labelOf} />
       <Sources stats={stats} />
     </div>
   );
