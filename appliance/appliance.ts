@@ -27,6 +27,7 @@ import { AlertingFeature } from './alerting/alerting-feature.js';
 import { StorageCapacity } from './store/storage-capacity.js';
 import { RrdStore } from './store/rrd-store.js';
 import { bytesPerServer, retentionSpanS } from './store/rrd-layout.js';
+import { retentionView } from './store/retention-view.js';
 import { ConfigRepository } from './agent-config/config-repository.js';
 import { ConfigService } from './agent-config/config-service.js';
 import { VisitorRepository } from './visitors/visitor-repository.js';
@@ -285,7 +286,11 @@ export class Appliance {
     this.probes.start();
     // S10: statistics from the RRD archives, and saved reports produced at their schedule
     const stats = new StatsFeature({
-      db, store, hostnameOf: (id) => repo.listing(id)?.hostname ?? null, clock, timeZone: config.timezone,
+      db, store, hostnameOf: (id) => repo.listing(id)?.hostname ?? null, clock,
+      idsNamed: (name) => {
+        const wanted = name.toLowerCase();
+        return repo.listings().filter((a) => a.hostname.toLowerCase() === wanted).map((a) => a.id);
+      }, timeZone: config.timezone,
       retentionS: retentionSpanS(config.retention), logger: logger.child('stats'), onWriteError,
     });
     stats.start();
@@ -408,6 +413,7 @@ export class Appliance {
           };
         },
         rotateEnrollToken: () => enrollToken.rotate(),
+        retention: () => retentionView({ profile: config.retention, stepS: NOMINAL_INTERVAL_S, capacity: capacity.report(), serversRegistered: repo.count() }),
       },
       series: { series: store, agentExists, clock, retentionS: retentionSpanS(config.retention) },
       alerts: {

@@ -9,6 +9,9 @@ import { type AgentStatus } from './agent-status.js';
 
 export const API_PREFIX = '/api/v1';
 
+/** A server's display name (S4, PATCH /servers/:id): at most this many characters (docs/bounds.md). */
+export const DISPLAY_NAME_MAX_CHARS = 64;
+
 export interface EnrollRequest {
   token: string;
   hostname: string;
@@ -39,6 +42,8 @@ export interface AgentSummary {
   address?: string;
   /** pre-registered by an operator, and no agent has enrolled under its name yet (S3) */
   awaitingAgent?: boolean;
+  /** an operator's name for the server (S4: PATCH /servers/:id), shown in place of the host name, which stays the agent's */
+  displayName?: string;
   /** only in an `agent` stream event: the server was removed (S4) */
   removed?: boolean;
 }

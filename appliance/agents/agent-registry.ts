@@ -234,6 +234,11 @@ export class AgentRegistry {
 
   recordInventory(id: string, inventory: Inventory): void {
     this.deps.repo.saveInventory(id, inventory);
+    this.announce(id);
+  }
+
+  /** Tells open UIs a server's listing changed (a new display name, S4). */
+  announce(id: string): void {
     const row = this.deps.repo.listing(id);
     if (row) this.deps.hub.publish('agent', id, this.summaryOf(row));
   }
@@ -288,6 +293,7 @@ export class AgentRegistry {
       interval: s?.intervalS ?? row.intervalS,
       ...(row.address !== null ? { address: row.address } : {}),
       ...(row.awaitingAgent ? { awaitingAgent: true } : {}),
+      ...(row.displayName !== null ? { displayName: row.displayName } : {}),
     };
   }
 

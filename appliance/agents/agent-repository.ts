@@ -16,6 +16,8 @@ export interface AgentRow {
   address: string | null;
   /** pre-registered, and no agent has enrolled under its name yet: it has no secret */
   awaitingAgent: boolean;
+  /** an operator's name for the server (S4), shown where its host name is; null: none */
+  displayName: string | null;
 }
 
 interface RawRow {
@@ -28,6 +30,7 @@ interface RawRow {
   inventory: string | null;
   address: string | null;
   awaiting_agent: number;
+  display_name: string | null;
 }
 
 function fromRaw(r: RawRow): AgentRow {
@@ -41,6 +44,7 @@ function fromRaw(r: RawRow): AgentRow {
     inventory: r.inventory ? (JSON.parse(r.inventory) as Inventory) : null,
     address: r.address,
     awaitingAgent: r.awaiting_agent === 1,
+    displayName: r.display_name,
   };
 }
 
@@ -52,7 +56,7 @@ type RawListing = Omit<RawRow, 'secret_hash' | 'inventory'>;
 function listingOf(r: RawListing): AgentListing {
   return {
     id: r.id, hostname: r.hostname, createdAt: r.created_at, lastSeen: r.last_seen, intervalS: r.interval_s,
-    address: r.address, awaitingAgent: r.awaiting_agent === 1,
+    address: r.address, awaitingAgent: r.awaiting_agent === 1, displayName: r.display_name,
   };
 }
 
@@ -75,6 +79,7 @@ export class AgentRepository {
   private readonly awaitingByNameStmt;
   private readonly claimStmt;
   private readonly deleteStmt;
+  private readonly renameStmt;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare('INSERT INTO agents (id, hostname, secret_hash, created_at) VALUES (?, ?, ?, ?)');
@@ -87,13 +92,14 @@ export class AgentRepository {
     this.awaitingByNameStmt = db.prepare<[string], RawRow>('SELECT * FROM agents WHERE awaiting_agent = 1 AND hostname = ? COLLATE NOCASE ORDER BY created_at, id LIMIT 1');
     this.claimStmt = db.prepare('UPDATE agents SET secret_hash = ?, awaiting_agent = 0 WHERE id = ? AND awaiting_agent = 1');
     this.deleteStmt = db.prepare('DELETE FROM agents WHERE id = ?');
+    this.renameStmt = db.prepare('UPDATE agents SET display_name = ? WHERE id = ?');
     this.listingStmt = db.prepare<[string], RawListing>(
-      'SELECT id, hostname, created_at, last_seen, interval_s, address, awaiting_agent FROM agents WHERE id = ?');
+      'SELECT id, hostname, created_at, last_seen, interval_s, address, awaiting_agent, display_name FROM agents WHERE id = ?');
   }
 
   private loadRoster(): Map<string, AgentListing> {
     if (!this.roster) {
-      const rows = this.db.prepare<[], RawListing>('SELECT id, hostname, created_at, last_seen, interval_s, address, awaiting_agent FROM agents').all();
+      const rows = this.db.prepare<[], RawListing>('SELECT id, hostname, created_at, last_seen, interval_s, address, awaiting_agent, display_name FROM agents').all();
       this.roster = new Map(rows.map((r) => [r.id, listingOf(r)]));
     }
     return this.roster;
@@ -190,6 +196,13 @@ export class AgentRepository {
     const claimed = this.claimStmt.run(secretHash, id).changes === 1;
     this.refresh(id);
     return claimed;
+  }
+
+  /** Gives a server a display name (S4), or takes it away (null); false when there is no such server. */
+  rename(id: string, displayName: string | null): boolean {
+    const changed = this.renameStmt.run(displayName, id).changes === 1;
+    this.refresh(id);
+    return changed;
   }
 
   /** Removes a server (its group memberships and schedule go with it: ON DELETE CASCADE). */

@@ -5,12 +5,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { EnrollResponse } from '../../contract/api.js';
 import { API_PREFIX } from '../../contract/api.js';
 import type { EnrollmentInfo } from '../../contract/tls-api.js';
+import type { RetentionResponse } from '../../contract/retention-api.js';
 import { RwError } from '../../contract/errors.js';
 import { sendJson, sendNoContent, sendParsed } from '../http/http-server.js';
 import { idParams } from '../http/route-schemas.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { AgentEnrollment } from './enrollment.js';
-import { preRegisterSchema, type ServerAdmin } from './server-admin.js';
+import { preRegisterSchema, renameSchema, type ServerAdmin } from './server-admin.js';
 
 export interface AgentRoutesDeps {
   registry: AgentRegistry;
@@ -24,6 +25,8 @@ export interface AgentRoutesDeps {
   enrollmentInfo: () => EnrollmentInfo;
   /** a new enrollment token replaces the old one (RW_ERR_CONFLICT when it is configured) */
   rotateEnrollToken: () => void;
+  /** the RRD retention profile and the storage capacity it leaves (S4, S14) */
+  retention: () => RetentionResponse;
 }
 
 /** enrollments per address per minute: a host enrolls once; a test rig or a bench many at once */
@@ -48,6 +51,8 @@ export function agentRoutes(fastify: FastifyInstance, deps: AgentRoutesDeps): Pr
     deps.rotateEnrollToken();
     return sendNoContent(reply);
   });
+  // the storage's shape is an admin's concern (the same figures as health's storage, with the archives)
+  app.get(`${P}/retention`, { config: { permission: 'retention:manage' } }, (_req, reply) => sendJson(reply, 200, deps.retention()));
   app.get(`${P}/agents`, { config: { permission: 'agents:read' } }, (_req, reply) => sendJson(reply, 200, deps.registry.list()));
   app.get(`${P}/agents/:id`, { config: { permission: 'agents:read' }, schema: { params: idParams } }, (req, reply) => {
     const detail = deps.registry.detail(req.params.id);
@@ -55,6 +60,9 @@ export function agentRoutes(fastify: FastifyInstance, deps: AgentRoutesDeps): Pr
     return sendJson(reply, 200, detail);
   });
   app.post(`${P}/servers`, { config: { permission: 'servers:write', audit: { action: 'server.added' } }, schema: { body: preRegisterSchema } }, (req, reply) => sendParsed(reply, 201, deps.servers.preRegister(req.body)));
+  app.patch(`${P}/servers/:id`, { config: { permission: 'servers:write', audit: { action: 'server.renamed', before: (req) => deps.registry.detail((req.params as { id: string }).id) } }, schema: { params: idParams, body: renameSchema } }, (req, reply) => (
+    sendJson(reply, 200, deps.servers.rename(req.params.id, req.body.displayName))
+  ));
   app.delete(`${P}/servers/:id`, { config: { permission: 'servers:write', audit: { action: 'server.removed', before: (req) => deps.registry.detail((req.params as { id: string }).id) } }, schema: { params: idParams } }, (req, reply) => {
     deps.servers.remove(req.params.id);
     return sendNoContent(reply);

@@ -5,7 +5,7 @@
 // connection; its RRD files stay on disk (rrd/<id>/) until someone deletes them.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import type { AgentDetail } from '../../contract/api.js';
+import { DISPLAY_NAME_MAX_CHARS, type AgentDetail } from '../../contract/api.js';
 import { RwError } from '../../contract/errors.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
@@ -32,6 +32,20 @@ export const preRegisterSchema = z.object({
   name: z.string().regex(HOSTNAME_RE, 'must be a host name: letters, digits, ".", "-", "_", at most 253 characters'),
   address: z.string().trim().min(1, 'is required').max(253)
     .refine((a) => a === '' || isIP(a) !== 0 || HOSTNAME_RE.test(a), 'must be an IPv4 or IPv6 address or a DNS name'),
+}).strict();
+
+/**
+ * The body of PATCH /servers/:id (S4): a display name, or null / "" to show the host name again.
+ * Control characters are refused: the name lands in table cells, SMS-free, but also in the CSV
+ * exports and the audit log, where a newline would forge a row.
+ */
+export const renameSchema = z.object({
+  displayName: z.union([
+    z.null(),
+    z.string().trim().max(DISPLAY_NAME_MAX_CHARS, `at most ${DISPLAY_NAME_MAX_CHARS} characters`)
+      // eslint-disable-next-line no-control-regex -- the point is to find control characters
+      .refine((n) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(n), 'must not hold control characters or line breaks'),
+  ], { error: 'must be a name (a string) or null' }),
 }).strict();
 
 export class ServerAdmin {
@@ -64,6 +78,17 @@ export class ServerAdmin {
     const detail = this.deps.registry.detail(id);
     if (!detail) throw new RwError('RW_ERR_INTERNAL', `server ${id} vanished right after it was added`);
     return { ok: true, value: detail };
+  }
+
+  /** PATCH /servers/:id: the display name (body checked by the route's schema); "" takes it away. */
+  rename(agentId: string, displayName: string | null): AgentDetail {
+    const name = displayName === null || displayName === '' ? null : displayName;
+    if (!this.deps.repo.rename(agentId, name)) throw new RwError('RW_ERR_NOT_FOUND', `no server ${agentId}`);
+    this.deps.registry.announce(agentId);
+    this.deps.logger.info('server renamed', { agentId, displayName: name });
+    const detail = this.deps.registry.detail(agentId);
+    if (!detail) throw new RwError('RW_ERR_NOT_FOUND', `no server ${agentId}`);
+    return detail;
   }
 
   /** DELETE /servers/:id: a pre-registered entry or an enrolled agent. */

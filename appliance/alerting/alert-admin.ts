@@ -143,6 +143,23 @@ export class AlertAdmin {
     return view;
   }
 
+  /**
+   * The groups a server belongs to become exactly `groupIds` (S4: moving a server from its admin
+   * screen); groups it joins or leaves are saved in one transaction. Unknown groups are the
+   * caller's to refuse (they are skipped here). Answers the server's groups after the change.
+   */
+  setServerGroups(agentId: string, groupIds: readonly string[]): string[] {
+    const wanted = new Set(groupIds);
+    const changes = this.deps.engine.groups()
+      .filter((g) => wanted.has(g.id) !== g.memberIds.includes(agentId))
+      .map((g) => ({ id: g.id, memberIds: wanted.has(g.id) ? [...g.memberIds, agentId] : g.memberIds.filter((m) => m !== agentId) }));
+    if (changes.length > 0) {
+      this.deps.repo.setMembersOfGroups(changes);
+      this.deps.engine.reloadGroups();
+    }
+    return this.deps.engine.groups().filter((g) => g.memberIds.includes(agentId)).map((g) => g.id);
+  }
+
   deleteGroup(id: string): boolean {
     const deleted = this.deps.repo.deleteGroup(id);
     if (deleted) this.deps.engine.reloadGroups();

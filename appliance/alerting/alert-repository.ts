@@ -176,6 +176,13 @@ export class AlertRepository {
     })();
   }
 
+  /** Several groups' members at once, all or none (a server moved between groups, S4). */
+  setMembersOfGroups(changes: readonly { id: string; memberIds: readonly string[] }[]): void {
+    this.db.transaction(() => {
+      for (const c of changes) this.setGroupMembers(c.id, c.memberIds);
+    })();
+  }
+
   /** agentId → its group ids: the evaluator's `groupsOf`. */
   groupsByAgent(): Map<string, string[]> {
     const out = new Map<string, string[]>();

@@ -94,6 +94,7 @@ function auditsOf({ admin, repo }: AlertRoutesDeps): Record<string, RouteAudit |
     'PUT /groups/:id/members': { action: 'group.members_set', before: group },
     'POST /groups/:id/members/:agentId': { action: 'group.member_added', before: group },
     'DELETE /groups/:id/members/:agentId': { action: 'group.member_removed', before: group },
+    'PUT /servers/:id/groups': { action: 'server.groups_set', before: (req) => admin.listGroups().filter((g) => g.memberIds.includes(paramId(req))).map((g) => g.id) },
     'POST /servers/:id/mute': { action: 'server.muted', before: mute },
     'DELETE /servers/:id/mute': { action: 'server.unmuted', before: mute },
     'POST /contacts': { action: 'contact.created' },
@@ -278,6 +279,17 @@ export function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): Promis
   add('DELETE', `${P}/groups/:id/members/:agentId`, 'groups:write', (_req, reply, params) => {
     const g = groupOr404(params.id ?? '');
     sendJson(reply, 200, admin.saveGroup(g, g.memberIds.filter((m) => m !== params.agentId)));
+  });
+  // S4: a server moves between groups from its own admin screen: its groups become exactly these
+  add('PUT', `${P}/servers/:id/groups`, 'groups:write', (req, reply, params) => {
+    const agentId = params.id ?? '';
+    if (!deps.agentExists(agentId)) throw new RwError('RW_ERR_NOT_FOUND', `no server ${agentId}`);
+    const ids: unknown = readObject(req).groupIds;
+    if (!Array.isArray(ids) || !ids.every((g): g is string => typeof g === 'string')) return sendProblems(reply, ['groupIds: must be a list of group ids']);
+    const known = new Set(admin.listGroups().map((g) => g.id));
+    const unknown = ids.filter((g) => !known.has(g));
+    if (unknown.length > 0) return sendProblems(reply, unknown.slice(0, 10).map((g) => `groupIds: no group ${g.slice(0, 64)}`));
+    sendJson(reply, 200, { agentId, groupIds: admin.setServerGroups(agentId, ids) });
   });
   add('GET', `${P}/servers`, 'agents:read', (_req, reply, _params, url) => {
     const filter: ServerFilter = {};

@@ -293,4 +293,9 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX top_history_t ON top_history(t);
   `,
+  // 11: a server's display name (S4): an operator's name for it, shown where its host name is, the
+  // host name kept (agents enroll and are matched by it); NULL: none given
+  `
+  ALTER TABLE agents ADD COLUMN display_name TEXT;
+  `,
 ];

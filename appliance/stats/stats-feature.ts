@@ -15,6 +15,7 @@ import { boundedRange } from '../store/series-routes.js';
 import { DEFAULT_BUSINESS_HOURS } from './local-hours.js';
 import { ReportRepository } from './report-repository.js';
 import { ReportScheduler } from './report-scheduler.js';
+import { resolveServers } from './server-names.js';
 import { statsCsv } from './stats-csv.js';
 import { StatsService, type ConsolidatedSource, type StatsRequest } from './stats-service.js';
 
@@ -22,6 +23,8 @@ export interface StatsFeatureDeps {
   db: Db;
   store: ConsolidatedSource;
   hostnameOf: (agentId: string) => string | null;
+  /** the agents enrolled under a host name (any case): `agents=` takes host names too */
+  idsNamed: (hostname: string) => readonly string[];
   clock: Clock;
   timeZone: string;
   /** how far back the RRD files keep anything, seconds */
@@ -62,7 +65,8 @@ export class StatsFeature {
   /** The period is bounded as a series read's is (400 days back, a day ahead); default: the last day. */
   stats(req: Omit<StatsRequest, 'from' | 'to'> & { from?: number | undefined; to?: number | undefined }): Promise<StatsResponse> {
     const range = boundedRange(req.from, req.to, 86_400, { clock: this.deps.clock, retentionS: this.deps.retentionS });
-    return this.service.compute({ ...req, ...range });
+    const agents = resolveServers(req.agents, { exists: (id) => this.deps.hostnameOf(id) !== null, idsNamed: this.deps.idsNamed });
+    return this.service.compute({ ...req, agents, ...range });
   }
 
   businessHours(): BusinessHours {

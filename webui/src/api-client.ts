@@ -69,7 +69,7 @@ function problemsOf(body: ApiError): string[] {
 }
 
 export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   params?: URLSearchParams;
   /** sent as JSON */
   body?: unknown;

@@ -44,6 +44,7 @@ import { useResource } from './use-resource.js';
 import type { Group } from '../../contract/alerts-api.js';
 import { StatsView } from './components/stats-view.js';
 import { CompareView } from './components/compare-view.js';
+import { ServersAdminView } from './components/servers-admin-view.js';
 import { ErrorBox } from './components/alerting-parts.js';
 
 const STREAM_BANNER_DELAY_MS = 3_000;
@@ -269,6 +270,8 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
         view === 'walls'
           ? <WallsView rows={overviewRows(agents.rows, alertList, groupList)} groups={groupList} resync={resync} onOpenServer={nav.openOnDashboard} />
           : <SchematicView rows={overviewRows(agents.rows, alertList, groupList)} groups={groupList} onOpenServer={nav.openOnDashboard} />
+      ) : view === 'servers' ? (
+        <ServersAdminView agents={agents.rows} onView={nav.setView} />
       ) : view !== 'dashboard' ? (
         <AlertingScreens view={view} agents={agents.rows} openAlerts={openAlerts} modem={modem} onOpenServer={nav.openOnDashboard} />
       ) : (

@@ -5,6 +5,7 @@ import type { AgentStatus } from '../../contract/agent-status.js';
 import type { Alert, Group, HealthLevel } from '../../contract/alerts-api.js';
 import { healthRank } from '../../contract/alerting.js';
 import type { AgentRow } from './agents-store.js';
+import { namesMatch, serverLabel } from './server-label.js';
 
 export interface OverviewRow extends AgentRow {
   /** the worst firing or acknowledged alert's severity, 'ok' without one (as GET /servers) */
@@ -55,7 +56,7 @@ export function badness(r: Pick<OverviewRow, 'level' | 'status'>): number {
 function sortValue(r: OverviewRow, key: SortKey): number | string | null {
   switch (key) {
     case 'host':
-      return r.hostname;
+      return serverLabel(r);
     case 'group':
       return r.groups[0] ?? null;
     case 'status':
@@ -77,7 +78,7 @@ function sortValue(r: OverviewRow, key: SortKey): number | string | null {
 
 /** Sorted by `sort`; servers without the figure last either way, ties by host name. */
 export function sortOverview(rows: readonly OverviewRow[], sort: OverviewSort): OverviewRow[] {
-  const byHost = (a: OverviewRow, b: OverviewRow): number => a.hostname.localeCompare(b.hostname, undefined, { numeric: true }) || a.id.localeCompare(b.id);
+  const byHost = (a: OverviewRow, b: OverviewRow): number => serverLabel(a).localeCompare(serverLabel(b), undefined, { numeric: true }) || a.id.localeCompare(b.id);
   return [...rows].sort((a, b) => {
     const va = sortValue(a, sort.key);
     const vb = sortValue(b, sort.key);
@@ -106,7 +107,7 @@ export function filterOverview(rows: readonly OverviewRow[], f: OverviewFilter, 
       (f.status === 'all' || r.status === f.status) &&
       (f.level === 'all' || r.level === f.level) &&
       (members === null || members.has(r.id)) &&
-      (needle === '' || r.hostname.toLowerCase().includes(needle) || (r.address ?? '').toLowerCase().includes(needle) || r.groups.some((g) => g.toLowerCase().includes(needle))),
+      (needle === '' || namesMatch(r, needle) || (r.address ?? '').toLowerCase().includes(needle) || r.groups.some((g) => g.toLowerCase().includes(needle))),
   );
 }
 

@@ -11,6 +11,7 @@ import { OVERVIEW_EN, OVERVIEW_KO } from './i18n-overview.js';
 import { STATS_EN, STATS_KO } from './i18n-stats.js';
 import { FAMILIES_EN, FAMILIES_KO } from './i18n-families.js';
 import { WALLS_EN, WALLS_KO } from './i18n-walls.js';
+import { ADMIN_EN, ADMIN_KO } from './i18n-admin.js';
 
 export type Lang = 'en' | 'ko';
 export const LANGS: readonly Lang[] = ['en', 'ko'];
@@ -28,6 +29,7 @@ const en = {
   ...COMPARE_EN,
   ...FAMILIES_EN,
   ...WALLS_EN,
+  ...ADMIN_EN,
   'app.subtitle': 'Server monitoring',
   'app.loading': 'Connecting to the appliance…',
   'lang.label': 'Language',
@@ -118,6 +120,7 @@ const ko: Record<MessageKey, string> = {
   ...COMPARE_KO,
   ...FAMILIES_KO,
   ...WALLS_KO,
+  ...ADMIN_KO,
   'app.subtitle': '서버 모니터링',
   'app.loading': '어플라이언스에 연결하는 중…',
   'lang.label': '언어',

@@ -8,7 +8,7 @@ import type { Formatters } from './locale-format.js';
 export const PERIODS = ['day', 'week', 'month', 'year', 'custom'] as const;
 export type Period = (typeof PERIODS)[number];
 
-const PRESET_S: Record<Exclude<Period, 'custom'>, number> = { day: 86_400, week: 7 * 86_400, month: 31 * 86_400, year: 365 * 86_400 };
+export const PRESET_S: Record<Exclude<Period, 'custom'>, number> = { day: 86_400, week: 7 * 86_400, month: 31 * 86_400, year: 365 * 86_400 };
 
 export interface StatsSelection {
   agents: string[];

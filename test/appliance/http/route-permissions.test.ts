@@ -40,9 +40,11 @@ GET /api/v1/audit.csv audit:read
 POST /api/v1/enroll public
 GET /api/v1/enrollment enrollment:manage
 POST /api/v1/enrollment/token enrollment:manage
+GET /api/v1/retention retention:manage
 GET /api/v1/agents agents:read
 GET /api/v1/agents/:id agents:read
 POST /api/v1/servers servers:write
+PATCH /api/v1/servers/:id servers:write
 DELETE /api/v1/servers/:id servers:write
 GET /api/v1/agents/:id/series series:read
 GET /api/v1/rules rules:read
@@ -60,6 +62,7 @@ DELETE /api/v1/groups/:id groups:write
 PUT /api/v1/groups/:id/members groups:write
 POST /api/v1/groups/:id/members/:agentId groups:write
 DELETE /api/v1/groups/:id/members/:agentId groups:write
+PUT /api/v1/servers/:id/groups groups:write
 GET /api/v1/servers agents:read
 GET /api/v1/mutes mutes:read
 POST /api/v1/servers/:id/mute mutes:write
@@ -128,7 +131,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
   await registerFeatureRoutes(app, {
     health: unused,
     accounts: { accounts: unused, repo: unused, sessions: unused, tokens: unused, audit: unused },
-    agents: { registry: unused, enrollment: unused, servers: unused, mqttPort: () => 0, mqtts: unused, enrollmentInfo: unused, rotateEnrollToken: unused },
+    agents: { registry: unused, enrollment: unused, servers: unused, mqttPort: () => 0, mqtts: unused, enrollmentInfo: unused, rotateEnrollToken: unused, retention: unused },
     series: { series: unused, agentExists, clock: systemClock, retentionS: 86_400 },
     // with the simulator's test hooks: the largest set of routes
     alerts: { engine: unused, admin: unused, repo: unused, outbox: unused, modem: () => ({ mode: 'sim' }) as never, simulator: () => null, agentExists, clock: systemClock },

@@ -68,9 +68,11 @@ async function fixture(t: Test, startMs: number): Promise<Fixture> {
   const clock = new VirtualClock(startMs);
   const db = openDatabase(path.join(tempDir(t), 'rackwatch.sqlite'));
   t.teardown(() => db.close());
-  const hosts: Record<string, string> = { a1: 'web-1', a2: 'db-1', a3: 'quiet-1' };
+  // a4 and a5 enrolled under the same host name: `agents=twin` cannot say which
+  const hosts: Record<string, string> = { a1: 'web-1', a2: 'db-1', a3: 'quiet-1', a4: 'twin', a5: 'twin' };
   const feature = new StatsFeature({
-    db, store, hostnameOf: (id) => hosts[id] ?? null, clock, timeZone: 'Asia/Seoul', retentionS: retentionSpanS('default'), logger: silentLogger,
+    db, store, hostnameOf: (id) => hosts[id] ?? null, clock,
+    idsNamed: (name) => Object.keys(hosts).filter((id) => hosts[id]?.toLowerCase() === name.toLowerCase()), timeZone: 'Asia/Seoul', retentionS: retentionSpanS('default'), logger: silentLogger,
   });
   t.teardown(() => feature.stop());
   const app = await createHttpApp({
@@ -116,6 +118,19 @@ void t.test('statistics of known RRD data, through the API', async (t) => {
     const quiet = body.servers[2];
     t.equal(quiet?.sources, null, 'a server without the family');
     t.same(quiet?.fields[0], { field: 'user', unit: '%', min: null, avg: null, max: null, p95: null, p99: null, availability: 0 });
+  });
+
+  await t.test('servers named by host name (any case) answer as by id; an ambiguous or unknown name is a 400 naming it', async (t) => {
+    const byId = (await f.get(q)).json<StatsResponse>();
+    const res = await f.get(`/api/v1/stats?agents=web-1,DB-1,a3,a1&family=cpu&from=${D0}&to=${D0 + DAY}`);
+    t.equal(res.statusCode, 200, res.body.slice(0, 300));
+    t.same(res.json<StatsResponse>().servers, byId.servers, 'the same servers, in order, a repeat left out');
+    const twin = await f.get(`/api/v1/stats?agents=twin&family=cpu&from=${D0}&to=${D0 + DAY}`);
+    t.equal(twin.statusCode, 400);
+    t.match(twin.json<{ error: { code: string; message: string } }>().error, { code: 'RW_ERR_BAD_REQUEST', message: /^agents: host name twin names 2 servers \(a4, a5\)/ });
+    const none = await f.get(`/api/v1/stats?agents=web-1,nobody&family=cpu&from=${D0}&to=${D0 + DAY}`);
+    t.equal(none.statusCode, 400);
+    t.match(none.json<{ error: { message: string } }>().error.message, /^agents: no server nobody/);
   });
 
   await t.test('business hours and the others (Wed 09:00–18:00 in Asia/Seoul)', async (t) => {

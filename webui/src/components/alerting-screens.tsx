@@ -12,7 +12,7 @@ import { RulesView } from './rules-view.js';
 import { SmsView } from './sms-view.js';
 
 export interface AlertingScreensProps {
-  view: Exclude<View, 'dashboard' | 'checks' | 'users' | 'audit' | 'account'>;
+  view: Exclude<View, 'dashboard' | 'checks' | 'users' | 'audit' | 'account' | 'servers'>;
   agents: readonly AgentRow[];
   openAlerts: Resource<Alert[]>;
   modem: Resource<ModemResponse>;

@@ -105,7 +105,7 @@ function InstallCommand() {
   );
 }
 
-function AddServerForm() {
+export function AddServerForm() {
   const { t } = useUi();
   const [name, setName] = useState('');
   const [address, setAddress] = useState('');

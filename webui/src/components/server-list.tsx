@@ -18,6 +18,7 @@ import { DataTable, type Column } from './data-table.js';
 import { ServerStatus } from './status-badge.js';
 import { ServerListTools } from './fleet-tools.js';
 import { TileWall } from './server-tiles.js';
+import { serverLabel } from '../server-label.js';
 
 type StatusFilter = 'all' | AgentStatus;
 const FILTERS: readonly StatusFilter[] = ['all', 'online', 'offline', 'unknown'];
@@ -67,9 +68,10 @@ function HostCell({ row, open, now, onToggle }: { row: OverviewRow; open: boolea
   return (
     <>
       <button type="button" class="ov-host" aria-pressed={open} title={open ? t('list.opened') : t('list.open')} onClick={() => onToggle(row.id)}>
-        <span class="host" data-testid="host-name">{row.hostname}</span>
+        <span class="host" data-testid="host-name">{serverLabel(row)}</span>
       </button>
       <span class="ov-sub">
+        {row.displayName !== undefined && <span class="server-hostname" data-testid="host-hostname">{row.hostname}</span>}
         {row.address && <span class="server-address">{row.address}</span>}
         {row.awaitingAgent ? (
           <span class="server-awaiting" data-testid="awaiting-agent">

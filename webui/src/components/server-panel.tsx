@@ -20,6 +20,7 @@ import { ZoomTools } from './zoom-tools.js';
 import { loadNetColumns, loadWindow } from '../chart-sources.js';
 import type { Family } from '../../../contract/families.js';
 import { FamilyCharts } from './family-charts.js';
+import { serverLabel } from '../server-label.js';
 
 // Palettes chosen to stay apart for the common colour-vision deficiencies and on a projector.
 const CPU_COLORS = ['#2563eb', '#f59e0b', '#dc2626', '#7c3aed'];
@@ -111,7 +112,7 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
 
   const data = usePanelData(agentId, range, reload, resync, () => width.current, custom);
   const { detail, charts } = data;
-  const hostname = row?.hostname ?? detail?.hostname ?? agentId;
+  const hostname = row ? serverLabel(row) : detail ? serverLabel(detail) : agentId;
   const status = row?.status ?? detail?.status ?? 'unknown';
   const lastSeen = row?.lastSeen ?? detail?.lastSeen ?? null;
   const inv = detail?.inventory ?? null;

@@ -6,6 +6,7 @@ import type { OverviewRow } from '../fleet-overview.js';
 import { sparklinePoints, tileTone } from '../fleet-overview.js';
 import { useUi } from '../ui-context.js';
 import { ServerStatus } from './status-badge.js';
+import { serverLabel } from '../server-label.js';
 
 const SPARK_W = 100;
 const SPARK_H = 22;
@@ -25,7 +26,7 @@ function Tile({ row, open, onToggle }: { row: OverviewRow; open: boolean; onTogg
   const body = (
     <>
       <span class="tile-head">
-        <span class="tile-host" data-testid="host-name">{row.hostname}</span>
+        <span class="tile-host" data-testid="host-name" title={row.hostname}>{serverLabel(row)}</span>
       </span>
       <ServerStatus row={row} />
       <span class="tile-figures">

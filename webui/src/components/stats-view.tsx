@@ -19,6 +19,8 @@ import { formatFigure, fromLocalInput, periodRange, PERIODS, sourceText, toLocal
 import { useResource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
 import { Card, ErrorBox, GroupOptions, ResourceState } from './alerting-parts.js';
+import { serverLabel } from '../server-label.js';
+import { PeriodGraphs } from './period-graphs.js';
 
 const DAY_KEYS = ['day.sun', 'day.mon', 'day.tue', 'day.wed', 'day.thu', 'day.fri', 'day.sat'] as const;
 
@@ -26,7 +28,10 @@ function nowS(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-function FieldTable({ field, servers, stats }: { field: string; servers: readonly ServerStats[]; stats: StatsResponse }) {
+/** A server's name in the tables: its display name where an admin gave one (S4). */
+type LabelOf = (s: ServerStats) => string;
+
+function FieldTable({ field, servers, stats, labelOf }: { field: string; servers: readonly ServerStats[]; stats: StatsResponse; labelOf: LabelOf }) {
   const { t, fmt } = useUi();
   const rows = servers.map((s) => ({ server: s, f: s.fields.find((x) => x.field === field) }));
   const cols = ['min', 'avg', 'max', 'p95', 'p99'] as const;
@@ -44,7 +49,7 @@ function FieldTable({ field, servers, stats }: { field: string; servers: readonl
         <tbody>
           {rows.map(({ server, f }) => (
             <tr key={server.agentId} data-testid={`stats-row-${field}-${server.agentId}`}>
-              <th scope="row">{server.hostname}</th>
+              <th scope="row">{labelOf(server)}</th>
               {cols.map((c) => <td key={c} class="num" data-col={c}>{formatFigure(f?.[c] ?? null, f?.unit ?? '', fmt)}</td>)}
               <td class="num" data-col="availability">{fmt.number((f?.availability ?? 0) * 100, 2)}%</td>
             </tr>
@@ -80,7 +85,7 @@ function Sources({ stats }: { stats: StatsResponse }) {
   );
 }
 
-function Results({ stats }: { stats: StatsResponse }) {
+function Results({ stats, labelOf }: { stats: StatsResponse; labelOf: LabelOf }) {
   const { t, fmt } = useUi();
   const fields = stats.servers[0]?.fields.map((f) => f.field) ?? [];
   const bh = stats.businessHours;
@@ -92,7 +97,8 @@ function Results({ stats }: { stats: StatsResponse }) {
           <> · {t('stats.businessHours', { days: bh.days.map((d) => t(DAY_KEYS[d] ?? 'day.mon')).join(' '), start: bh.start, end: bh.end, zone: stats.timeZone })}</>
         )}
       </p>
-      {fields.map((f) => <FieldTable key={f} field={f} servers={stats.servers} stats={stats} />)}
+      {fields.map((f) => <FieldTable key={f} field={f} servers={stats.servers} stats={stats} labelOf={labelOf} />)}
+      <PeriodGraphs key={`${stats.family}:${stats.key ?? ''}:${stats.to}`} stats={stats} labelOf={labelOf} />
       <Sources stats={stats} />
     </div>
   );
@@ -109,7 +115,7 @@ export function ServerPicker({ agents, chosen, onChange }: { agents: readonly Ag
           <label key={a.id} class="check-label">
             <input type="checkbox" checked={chosen.includes(a.id)} data-testid={`stats-server-${a.hostname}`}
               onChange={(e) => onChange((e.target as HTMLInputElement).checked ? [...chosen, a.id] : chosen.filter((x) => x !== a.id))} />
-            {a.hostname}
+            {serverLabel(a)}
           </label>
         ))}
       </div>
@@ -265,7 +271,7 @@ export function StatsView({ agents }: { agents: readonly AgentRow[] }) {
       </Card>
       {result.phase === 'loading' && <p class="hint" data-testid="stats-loading">…</p>}
       {result.phase === 'error' && <ErrorBox message={result.error ?? ''} onRetry={show} />}
-      {result.stats && <Results stats={result.stats} />}
+      {result.stats && <Results stats={result.stats} labelOf={(s) => { const a = agents.find((x) => x.id === s.agentId); return a ? serverLabel(a) : s.hostname; }} />}
       <SavedReports sel={sel} />
     </main>
   );

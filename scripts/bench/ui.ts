@@ -1,0 +1,158 @@
+// The web UI under a full dashboard (S9, S14): 8 servers, each with a day of 5 s samples
+// (17,280 points a series) of cpu, memory, a filesystem and a network interface stored in the
+// real appliance (built dist/, SQLite, rrdcached), shown as 8 open panels of 4 charts in Debian's
+// headless Chromium, while every server sends a live sample a second. Measured in the page:
+// the time from navigation to every chart drawn with data (first render), the time to redraw all
+// 32 charts over the last day (the "1d" range: 17,280 rows a series, which the appliance
+// bucket-averages to the chart's width), and the longest main-thread task (PerformanceObserver
+// `longtask`: every task over 50 ms) in each phase. The baseline, in the same run: the same page
+// with one panel open. Targets: first render < 1.5 s, no task over 50 ms (docs/benchmarks.md).
+//
+//   npm run build && npx tsx scripts/bench/ui.ts [--live-seconds 30] [--servers 8]
+//
+// A benchmark, not a test: it prints figures and asserts nothing.
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import type { MqttClient } from 'mqtt';
+import type { Page } from 'playwright-core';
+import type { Sample } from '../../contract/metrics.js';
+import { startAppliance, waitFor, type RunningAppliance } from '../../test/helpers/appliance-harness.js';
+import { launchChromium, signedInPage } from '../../test/helpers/chromium.js';
+import { connectAgent, enroll, publishMetrics } from '../../test/helpers/mqtt-agent.js';
+
+const { values: args } = parseArgs({ options: { 'live-seconds': { type: 'string', default: '30' }, servers: { type: 'string', default: '8' } } });
+const LIVE_S = Number(args['live-seconds']);
+const SERVERS = Number(args.servers);
+const STEP = 5;
+const DAY = 86_400;
+/** samples a message: 4 families of ~150 bytes each stay well inside the 256 KiB bound */
+const PER_MESSAGE = 1_000;
+
+const cleanups: (() => unknown)[] = [];
+const owner = { teardown: (fn: () => unknown): void => void cleanups.push(fn) };
+
+function samplesAt(t: number, n: number): Sample[] {
+  const wave = 30 + 25 * Math.sin((t / 600) + n);
+  return [
+    { t, f: 'cpu', v: { user: wave, system: 5, iowait: 1, steal: 0, idle: 100 - wave - 6 } },
+    { t, f: 'memory', v: { total: 16e9, used: 6e9 + wave * 1e7, available: 9e9, cached: 2e9, swap_total: 2e9, swap_used: 1e8 } },
+    { t, f: 'fs', k: '/', v: { size: 2e11, used: 8e10, avail: 1.1e11, inodes: 1e7, inodes_used: 2e6 } },
+    { t, f: 'net', k: 'eth0', v: { rx_bytes: 1e6 * wave, tx_bytes: 4e5 * wave, rx_packets: 1e3, tx_packets: 8e2, rx_errs: 0, tx_errs: 0, rx_drop: 0, tx_drop: 0, colls: 0, up: 1 } },
+  ];
+}
+
+async function backfill(client: MqttClient, agentId: string, n: number, endS: number): Promise<void> {
+  let batch: Sample[] = [];
+  for (let t = endS - DAY + STEP; t <= endS; t += STEP) {
+    batch.push(...samplesAt(t, n));
+    if (batch.length >= PER_MESSAGE) {
+      await publishMetrics(client, agentId, { v: 1, i: STEP, s: batch });
+      batch = [];
+    }
+  }
+  if (batch.length) await publishMetrics(client, agentId, { v: 1, i: STEP, s: batch });
+}
+
+interface LongTask { start: number; duration: number }
+interface Phase { ms: number; longest: number; over50: number }
+
+/** Every long task the page has seen, with page-clock times (ms since navigation). */
+async function longTasks(page: Page): Promise<LongTask[]> {
+  return page.evaluate(() => (window as unknown as { __rwLong: LongTask[] }).__rwLong.slice());
+}
+
+function phase(tasks: readonly LongTask[], from: number, to: number): Phase {
+  const inside = tasks.filter((x) => x.start >= from && x.start < to);
+  return { ms: to - from, longest: Math.max(0, ...inside.map((x) => x.duration)), over50: inside.length };
+}
+
+/** Waits until every chart of the open panels holds data, and answers the page clock then. */
+async function allDrawn(page: Page, panels: number, minPoints: number): Promise<number> {
+  const handle = await page.waitForFunction(([n, min]) => {
+    const charts = [...document.querySelectorAll('[data-testid=server-panel] figure.chart')];
+    const ok = document.querySelectorAll('[data-testid=server-panel]').length === n && charts.length >= n * 4
+      && charts.every((c) => Number(c.getAttribute('data-points')) >= min);
+    return ok ? performance.now() : false;
+  }, [panels, minPoints] as const, { timeout: 60_000, polling: 'raf' });
+  return (await handle.jsonValue()) as number;
+}
+
+async function view(app: RunningAppliance, ids: readonly string[], clients: readonly MqttClient[], browser: Awaited<ReturnType<typeof launchChromium>>): Promise<{ first: Phase; day: Phase; live: Phase }> {
+  const { page } = await signedInPage(browser, app.url);
+  await page.addInitScript(() => {
+    const w = window as unknown as { __rwLong: LongTask[] };
+    w.__rwLong = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__rwLong.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  await page.goto(`${app.url}/#open=${ids.join(',')}`);
+  const firstAt = await allDrawn(page, ids.length, 1);
+  // every panel to the last day: 17,280 rows a series on the appliance, bucket-averaged to the width
+  const dayFrom = await page.evaluate(() => performance.now());
+  for (const b of await page.locator('[data-testid=range-1d]').all()) await b.click();
+  const dayAt = await allDrawn(page, ids.length, 100);
+  // live: a sample a second from every server for LIVE_S seconds
+  const liveFrom = await page.evaluate(() => performance.now());
+  for (let s = 0; s < LIVE_S; s++) {
+    const t = Math.floor(Date.now() / 1000);
+    await Promise.all(ids.map((id, i) => publishMetrics(clients[i] as MqttClient, id, { v: 1, i: 1, s: samplesAt(t, i) })));
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const liveTo = await page.evaluate(() => performance.now());
+  const tasks = await longTasks(page);
+  await page.context().close();
+  return { first: phase(tasks, 0, firstAt), day: phase(tasks, dayFrom, dayAt), live: phase(tasks, liveFrom, liveTo) };
+}
+
+function line(name: string, p: { first: Phase; day: Phase; live: Phase }): string {
+  return `${name.padEnd(12)} first render ${p.first.ms.toFixed(0).padStart(5)} ms (longest task ${p.first.longest.toFixed(0)} ms, ${p.first.over50} over 50 ms) · `
+    + `1d redraw ${p.day.ms.toFixed(0).padStart(5)} ms (longest ${p.day.longest.toFixed(0)} ms, ${p.day.over50} over 50) · `
+    + `live ${LIVE_S} s: longest ${p.live.longest.toFixed(0)} ms, ${p.live.over50} over 50 ms`;
+}
+
+async function main(): Promise<void> {
+  const app = await startAppliance(owner);
+  const ids: string[] = [];
+  const clients: MqttClient[] = [];
+  const endS = Math.floor(Date.now() / 1000 / STEP) * STEP - STEP;
+  const t0 = performance.now();
+  for (let n = 0; n < SERVERS; n++) {
+    const id = await enroll(app, `bench-${String(n + 1).padStart(2, '0')}`);
+    ids.push(id.agentId);
+    const client = await connectAgent(owner, app, id);
+    clients.push(client);
+    await backfill(client, id.agentId, n, endS);
+  }
+  console.log(`stored ${SERVERS} servers × 4 series × ${DAY / STEP} points (5 s, one day) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  await waitFor('the last server\'s day readable', async () => {
+    const r = await app.api<{ data: [number[], ...(number | null)[][]] }>(`/api/v1/agents/${ids[ids.length - 1]}/series?family=cpu&from=${endS - DAY}&to=${endS}&points=2000`);
+    return (r.data[1]?.filter((v) => v !== null).length ?? 0) > 1500 || undefined;
+  }, { timeoutMs: 120_000 });
+
+  // the appliance's side of the 1d redraw: the day's four series of the first server, read as a
+  // panel reads them (points ≈ a chart's width), the first time (rrdcached flushes the file's
+  // cached updates before FETCH) and again
+  for (const round of ['first read', 'again']) {
+    const r0 = performance.now();
+    await Promise.all([['cpu'], ['memory'], ['fs', '/'], ['net', 'eth0']].map(([family, key]) => app.api(
+      `/api/v1/agents/${ids[0]}/series?family=${family}${key ? `&key=${encodeURIComponent(key)}` : ''}&from=${endS - DAY}&to=${endS}&points=600`)));
+    console.log(`the 4 series of one server over the day (${round}): ${(performance.now() - r0).toFixed(0)} ms`);
+  }
+
+  const browser = await launchChromium(owner);
+  // warm: the bundle in the HTTP cache of nothing (a fresh context each run), the appliance's code compiled
+  await view(app, ids.slice(0, 1), clients.slice(0, 1), browser);
+  const one = await view(app, ids.slice(0, 1), clients.slice(0, 1), browser);
+  const all = await view(app, ids, clients, browser);
+  console.log(line('1 panel', one));
+  console.log(line(`${SERVERS} panels`, all));
+  console.log(`ratio ${SERVERS} panels / 1 panel: first render ×${(all.first.ms / one.first.ms).toFixed(2)}, 1d redraw ×${(all.day.ms / one.day.ms).toFixed(2)}`);
+  console.log(`targets: first render < 1500 ms: ${all.first.ms < 1500 ? 'met' : 'MISSED'}; no task over 50 ms: ${all.first.over50 + all.day.over50 + all.live.over50 === 0 ? 'met' : 'MISSED'}`);
+}
+
+try {
+  await main();
+} finally {
+  for (const fn of cleanups.reverse()) await fn();
+}
