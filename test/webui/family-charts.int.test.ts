@@ -85,7 +85,10 @@ void t.test('each family, and the top processes and users, charted in the server
   await panel.getByTestId('panel-tab-families').click();
   const chart = (id: string) => panel.getByTestId(id);
   const points = async (id: string): Promise<number> => Number(await chart(id).getAttribute('data-points'));
-  const legend = async (id: string): Promise<string[]> => chart(id).locator('.u-legend .u-series').evaluateAll((rows) => rows.map((r) => (r.textContent ?? '').replace(/\s+/g, ' ').trim()));
+  // each legend row as "<series> <last value>" (the legend also has min, avg and max: S10)
+  const legend = async (id: string): Promise<string[]> => chart(id).locator('[data-testid=legend-row]').evaluateAll((rows) => rows.map((r) => (
+    `${r.querySelector('th')?.textContent ?? ''} ${r.querySelector('td[data-col=last]')?.textContent ?? ''}`.replace(/\s+/g, ' ').trim()
+  )));
 
   await t.test('every family the agent sent has its chart with data', async (t) => {
     for (const id of ['chart-load', 'chart-cpucore', 'chart-disk-ops', 'chart-disk-bytes', 'chart-disk-busy', 'chart-tcp', 'chart-if-eth0', 'chart-net-errors']) {
@@ -114,12 +117,12 @@ void t.test('each family, and the top processes and users, charted in the server
     t.match((await legend('chart-visitors')).join(' | '), /connections\s*2/);
     await panel.getByTestId('top-by-memory').click();
     await chart('chart-top-users').locator('figcaption', { hasText: 'Top users by memory' }).waitFor();
-    await page.waitForFunction((sel) => /GiB|GB/.test(document.querySelector(sel)?.textContent ?? ''), `[data-agent-id="${web.agentId}"] [data-testid=chart-top-users] .u-legend`);
+    await page.waitForFunction((sel) => /GiB|GB/.test(document.querySelector(sel)?.textContent ?? ''), `[data-agent-id="${web.agentId}"] [data-testid=chart-top-users] [data-testid=chart-legend]`);
     t.match((await legend('chart-top-users')).join(' | '), /postgres\s*(2\.98 GiB|3\.2 GB)/, 'postgres\'s 3.2 GB resident');
     await panel.getByTestId('top-pick').selectOption('postgres');
     await chart('chart-picked-cpu').waitFor();
     await page.waitForFunction((sel) => Number(document.querySelector(sel)?.getAttribute('data-points') ?? 0) > 0, `[data-agent-id="${web.agentId}"] [data-testid=chart-picked-memory]`);
-    t.same((await legend('chart-picked-cpu')).slice(1).map((l) => l.replace(/\s*[\d.]+$/, '')), ['postgres (postgres)'], 'one line: the picked process');
+    t.same((await legend('chart-picked-cpu')).map((l) => l.replace(/\s*[\d.]+$/, '')), ['postgres (postgres)'], 'one line: the picked process');
     t.match((await legend('chart-picked-memory')).join(' | '), /postgres \(postgres\)\s*40/);
     await panel.screenshot({ path: path.join(ARTIFACTS, 'family-charts.png') });
   });

@@ -60,7 +60,7 @@ void t.test('the period graphs of the Statistics screen', async (t) => {
   }
   t.equal(await graphs.locator('.chart').count(), 4, 'day, week, month, year');
   t.match(await page.getByTestId('stats-graph-week').getByTestId('stats-graph-step').textContent(), /^One point per \d+ (s|min|h)/, 'the caption says the row width');
-  t.same(await page.getByTestId('stats-chart-day').locator('.u-legend .u-series th').allTextContents().then((l) => l.filter((x) => /web/.test(x))), ['web-1', 'web-2'], 'a line per server');
+  t.same(await page.getByTestId('stats-chart-day').locator('[data-testid=legend-row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-series') ?? '')), ['web-1', 'web-2'], 'a line per server');
 
   await page.getByTestId('stats-graph-field').selectOption('system');
   await waitFor('the system graph', async () => /system/.test(await page.getByTestId('stats-chart-day').locator('figcaption').textContent() ?? '') || undefined);
