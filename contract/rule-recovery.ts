@@ -114,5 +114,36 @@ export function recoveryIssues(rule: Pick<Rule, 'metric' | 'levels' | 'recovery'
   return issues;
 }
 
+/** A level the metric can never breach: its grade would never fire (a CPU rule "> 100"). */
+export interface UnreachableLevel {
+  path: string;
+  severity: Severity;
+  threshold: number;
+  comparison: Comparison;
+  /** the metric's ceiling (rising rules) or floor */
+  bound: number;
+}
+
+/**
+ * Every level past what the metric can read, so that it could never breach: a '>' rule needs a
+ * level below the ceiling, a '>=' rule one at most the ceiling; a '<' rule a level above the
+ * floor, a '<=' rule one at least the floor (S4, S7).
+ */
+export function unreachableLevels(rule: Pick<Rule, 'metric' | 'levels' | 'comparison'>): UnreachableLevel[] {
+  if (rule.metric.kind === 'check_state') return [];
+  const range = metricRange(rule.metric);
+  const out: UnreachableLevel[] = [];
+  for (const severity of SEVERITIES) {
+    const threshold = rule.levels[severity];
+    if (threshold === undefined || !Number.isFinite(threshold)) continue;
+    const { comparison } = rule;
+    const bound = isRising(comparison) ? range.max : range.min;
+    if (bound === undefined) continue;
+    const reachable = comparison === '>' ? threshold < bound : comparison === '>=' ? threshold <= bound : comparison === '<' ? threshold > bound : threshold >= bound;
+    if (!reachable) out.push({ path: `levels.${severity}`, severity, threshold, comparison, bound });
+  }
+  return out;
+}
+
 /** A number as a person reads it: no binary noise (0.5 − 0.45 is 0.05, not 0.04999999999999999). */
 export const plainNumber = (n: number): string => String(Number(n.toPrecision(12)));

@@ -247,6 +247,10 @@ void t.test('the alerting screens against the real appliance and its modem simul
   t.pass('and the preview waits for a valid rule');
   await shot(page, 'alerting-rule-error.png');
 
+  // a CPU level past 100 % could never fire: said beside the field before anything is sent
+  await form.locator('[data-testid=rule-level-critical]').fill('101');
+  await levelError.waitFor();
+  t.match(await levelError.textContent(), /^At 101 ?% the Critical alert would never fire: this metric is never above 100 ?%\.$/, 'a level the metric cannot reach is named');
   await form.locator('[data-testid=rule-level-critical]').fill('95');
   t.equal(await levelError.count(), 0, 'editing the field clears its stale message');
   const koCount = form.locator('[data-testid=preview-ko] [data-testid=segment-count]').first();

@@ -3,7 +3,7 @@
 // functions of (data, translator, formatters), shared by the views.
 import type { Alert, AlertCause, AlertMetric, Comparison, SegmentPreview, WeeklyWindow } from '../../contract/alerts-api.js';
 import type { Unit } from '../../contract/families.js';
-import type { RecoveryIssue } from '../../contract/rule-recovery.js';
+import { isRising, type RecoveryIssue, type UnreachableLevel } from '../../contract/rule-recovery.js';
 import type { Translate } from './i18n.js';
 import type { Formatters } from './locale-format.js';
 import { formatMetricValue } from './alerting-model.js';
@@ -138,6 +138,12 @@ export function letGoText(comparison: Comparison, recovery: number, unit: Unit, 
 }
 
 /** Why the form refuses a recovery (S4, S7), and what would do, beside the field that set it. */
+/** A level the metric can never pass, in words (S4, S7). */
+export function unreachableLevelText(level: UnreachableLevel, unit: Unit, fmt: Formatters, t: Translate): string {
+  const key = isRising(level.comparison) ? 'rule.levelNeverAbove' : 'rule.levelNeverBelow';
+  return t(key, { v: formatMetricValue(level.threshold, unit, fmt), bound: formatMetricValue(level.bound, unit, fmt), sev: t(`sev.${level.severity}` as const) });
+}
+
 export function recoveryIssueText(issue: RecoveryIssue, unit: Unit, fmt: Formatters, t: Translate): string {
   const value = (v: number): string => formatMetricValue(v, unit, fmt);
   const sev = t(`sev.${issue.severity}` as const);

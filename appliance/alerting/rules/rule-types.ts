@@ -4,7 +4,7 @@
 import { FAMILIES, type Family } from '../../../contract/families.js';
 import { SEVERITIES, DERIVED_METRICS, COMPARISONS, DERIVED_METRIC_NAMES, EVERY_KEY, type Severity, type RuleMetric, type Comparison, type Rule, type RuleScope } from '../../../contract/alerting.js';
 import { isSeverity } from '../../../contract/alerting.js';
-import { plainNumber, recoveryIssues, recoveryThreshold, type RecoveryIssue } from '../../../contract/rule-recovery.js';
+import { isRising as isRisingComparison, plainNumber, recoveryIssues, recoveryThreshold, unreachableLevels, type RecoveryIssue } from '../../../contract/rule-recovery.js';
 
 /** The family a metric reads, or null for agent silence (read from the registry) and checks (fed their results, not samples). */
 export function metricFamily(metric: RuleMetric): Family | null {
@@ -119,6 +119,10 @@ export function validateRule(rule: Rule): string[] {
   for (const s of severities) if (!finite(rule.levels[s])) problems.push(`levels.${s}: must be a finite number`);
   for (const key of Object.keys(rule.levels)) if (!isSeverity(key)) problems.push(`levels.${key}: not a severity`);
 
+  // a level the metric cannot pass would leave its grade silent for ever (a CPU rule "> 100")
+  for (const u of unreachableLevels(rule)) {
+    problems.push(`${u.path}: a '${u.comparison}' rule on this metric never fires at ${plainNumber(u.threshold)}: it reads ${isRisingComparison(u.comparison) ? 'at most' : 'at least'} ${plainNumber(u.bound)}`);
+  }
   const rising = rule.comparison === '>' || rule.comparison === '>=';
   for (let i = 1; i < severities.length; i++) {
     const milder = severities[i - 1];

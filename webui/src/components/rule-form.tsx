@@ -27,9 +27,9 @@ import {
   type MetricChoice,
   type RuleDraft,
 } from '../alerting-model.js';
-import { durationText, letGoText, recoveryIssueText, segmentLabel } from '../alerting-text.js';
+import { durationText, letGoText, recoveryIssueText, segmentLabel, unreachableLevelText } from '../alerting-text.js';
 import type { CheckType } from '../../../contract/checks-api.js';
-import { recoveryIssues, recoveryThreshold } from '../../../contract/rule-recovery.js';
+import { recoveryIssues, recoveryThreshold, unreachableLevels } from '../../../contract/rule-recovery.js';
 import { ApiRequestError, errorReason } from '../api-client.js';
 import { useUi } from '../ui-context.js';
 import { AgentOptions, Field, FieldError, FormError, GroupOptions, SaveCancel } from './alerting-parts.js';
@@ -151,7 +151,10 @@ export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormPr
   const keyed = metricIsKeyed(input.metric);
   const onCheck = draft.metric === 'check_state' || draft.metric === 'check_perf';
   // S4, S7: a recovery the metric never reaches is said beside its field before anything is sent
-  const localProblems = useMemo(() => recoveryIssues(input).map((i) => `${i.path}: ${recoveryIssueText(i, unit, fmt, t)}`), [input, unit, fmt, t]);
+  const localProblems = useMemo(() => [
+    ...unreachableLevels(input).map((u) => `${u.path}: ${unreachableLevelText(u, unit, fmt, t)}`),
+    ...recoveryIssues(input).map((i) => `${i.path}: ${recoveryIssueText(i, unit, fmt, t)}`),
+  ], [input, unit, fmt, t]);
   const { byField, other } = problemsByField([...problems, ...localProblems], RULE_FIELDS);
   const forS = Number(draft.forS);
 

@@ -48,6 +48,23 @@ void t.test('validateRule reports every problem as "path: message"', (t) => {
   t.end();
 });
 
+void t.test('a level the metric can never pass is refused: its grade would never fire (S4, S7)', (t) => {
+  const rule = (comparison: Rule['comparison'], levels: Rule['levels'], metric: Rule['metric'] = { kind: 'derived', name: 'cpu_busy_pct' }): Rule => ({
+    id: 'r', name: 'r', metric, comparison, levels, forS: 0, scope: { kind: 'all' }, enabled: true,
+  });
+  const paths = (r: Rule): string[] => validateRule(r).map((p) => p.split(':')[0] ?? '');
+  t.same(validateRule(rule('>', { warning: 90, critical: 100 })), ["levels.critical: a '>' rule on this metric never fires at 100: it reads at most 100"], 'CPU > 100 never fires');
+  t.same(paths(rule('>=', { critical: 100 })), [], 'CPU ≥ 100 can');
+  t.same(paths(rule('>', { critical: 150 })), ['levels.critical']);
+  t.same(paths(rule('<', { warning: 0 }, { kind: 'field', family: 'load', field: 'load1' })), ['levels.warning'], 'load < 0 never fires');
+  t.same(paths(rule('<=', { warning: 0 }, { kind: 'field', family: 'load', field: 'load1' })), [], 'load ≤ 0 can');
+  t.same(paths(rule('>', { critical: 1 }, { kind: 'field', family: 'net', field: 'up' })), ['levels.critical'], "a link's up flag is 0 or 1");
+  t.same(paths(rule('>', { critical: 1e12 }, { kind: 'field', family: 'net', field: 'rx_bytes' })), [], 'bytes have no ceiling');
+  t.same(paths(rule('<', { critical: -5 }, { kind: 'check_perf', checkId: '*', label: 'days' })), [], "a check's perfdata has no range (a certificate expired 5 days ago)");
+  for (const builtin of DEFAULT_RULES) t.same(validateRule(builtin), [], `${builtin.id} still passes`);
+  t.end();
+});
+
 void t.test("hysteresis: recovery values for '>' and '<' rules", (t) => {
   const up = { comparison: '>' as const, levels: { warning: 80, critical: 90 }, recovery: { delta: 5, levels: { critical: 70 } } };
   t.equal(recoveryThreshold(up, 'warning'), 75);
