@@ -436,13 +436,14 @@ void t.test('top processes: live, stat and io files stay open while their proces
 void t.test('top processes: live, a busy child shows up under its pid, name and user', async (t) => {
   const child = spawn(process.execPath, ['-e', 'process.stdout.write("go\\n"); const end = Date.now() + 1500; while (Date.now() < end);'], { stdio: ['ignore', 'pipe', 'ignore'] });
   t.teardown(() => { child.kill(); });
+  const exited = once(child, 'exit'); // listened for now: on a busy machine it may end before the snapshot is taken
   await once(child.stdout, 'data'); // its busy loop has begun (a node start-up takes a while on a loaded machine)
   const collector = createTopProcessesCollector();
   t.teardown(() => collector.release());
   collector.snapshot(1);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const { top } = collector.snapshot(2);
-  await once(child, 'exit');
+  await exited;
   const entry = top?.cpu.find((p) => p.pid === child.pid);
   t.ok(entry, `the busy child is among the top 5 by CPU (${JSON.stringify(top?.cpu.map((p) => [p.name, p.value]))})`);
   t.equal(entry?.name, 'node');
@@ -461,13 +462,15 @@ void t.test('top users (S18): live, the busy processes of two accounts summed by
     : spawn(process.execPath, ['-e', busy], { stdio: ['ignore', 'pipe', 'ignore'] }));
   const children = [spawnBusy(false), spawnBusy(true)];
   t.teardown(() => { for (const child of children) child.kill(); });
+  // listened for from the start: on a busy machine one child may end before the other has begun
+  const exited = children.map((child) => once(child, 'exit'));
   await Promise.all(children.map((child) => once(child.stdout, 'data')));
   const collector = createTopProcessesCollector();
   t.teardown(() => collector.release());
   collector.snapshot(1);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const { top } = collector.snapshot(2);
-  await Promise.all(children.map((child) => once(child, 'exit')));
+  await Promise.all(exited);
   const users = top?.users ?? [];
   const me = os.userInfo().username;
   const mine = users.find((u) => u.user === me);
