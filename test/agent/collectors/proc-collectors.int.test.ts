@@ -457,14 +457,23 @@ void t.test('top users (S18): live, the busy processes of two accounts summed by
   // as root, the second account is `nobody` (setpriv); otherwise both busy processes are ours
   const asRoot = process.getuid?.() === 0;
   const busy = 'process.stdout.write("go\\n"); const end = Date.now() + 2500; while (Date.now() < end);';
+  // `nobody` runs a plain node: the test runner adds NODE_OPTIONS naming its loaders under the
+  // checkout (even to a child's own env), which `nobody` may not read when the clone is in a
+  // private temporary directory; its node would exit at once
+  const options = { stdio: ['ignore', 'pipe', 'ignore'] as ['ignore', 'pipe', 'ignore'] };
   const spawnBusy = (other: boolean) => (other && asRoot
-    ? spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', busy], { stdio: ['ignore', 'pipe', 'ignore'] })
-    : spawn(process.execPath, ['-e', busy], { stdio: ['ignore', 'pipe', 'ignore'] }));
+    ? spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', '-u', 'NODE_OPTIONS', process.execPath, '-e', busy], options)
+    : spawn(process.execPath, ['-e', busy], options));
   const children = [spawnBusy(false), spawnBusy(true)];
   t.teardown(() => { for (const child of children) child.kill(); });
   // listened for from the start: on a busy machine one child may end before the other has begun
   const exited = children.map((child) => once(child, 'exit'));
-  await Promise.all(children.map((child) => once(child.stdout, 'data')));
+  // a child that ends without starting its loop fails the test instead of leaving it waiting
+  const started = await Promise.all(children.map((child) => Promise.race([once(child.stdout, 'data').then(() => true), once(child, 'exit').then(() => false)])));
+  if (!started.every(Boolean)) {
+    t.fail(`a busy child ended before its loop began (started: ${JSON.stringify(started)})`);
+    return;
+  }
   const collector = createTopProcessesCollector();
   t.teardown(() => collector.release());
   collector.snapshot(1);
