@@ -8,6 +8,7 @@ import * as z from 'zod/mini';
 import type { ProblemWording } from '../core/validation-problems.js';
 import { agentCheckSchema, CHECK_DEFINITION_LIMITS } from './check-definitions.js';
 import { COLLECTOR_NAMES, METRICS_LIMITS, type CollectorName } from './families.js';
+import { agentWeblogSourcesSchema } from './weblog-sources.js';
 
 export const AGENT_CONFIG_BOUNDS = {
   intervalS: { min: METRICS_LIMITS.minIntervalS, max: METRICS_LIMITS.maxIntervalS },
@@ -46,6 +47,8 @@ export const agentConfigMiniSchema = z.strictObject({
   }),
   /** the service checks this agent runs (S5, S6, S16): its own and its groups', expanded by the appliance; absent = none */
   checks: z.optional(agentChecksSchema()),
+  /** the access logs this agent follows and aggregates (S11); absent = none */
+  weblogs: z.optional(agentWeblogSourcesSchema()),
 });
 
 export type CollectorSetting = z.infer<typeof collectorSettingMiniSchema>;

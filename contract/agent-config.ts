@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { AGENT_CONFIG_BOUNDS, agentChecksSchema } from './agent-config-mini.js';
 import { COLLECTOR_NAMES } from './families.js';
+import { agentWeblogSourcesSchema } from './weblog-sources.js';
 
 export { AGENT_CONFIG_BOUNDS, DEFAULT_COLLECTOR_SETTINGS, DEFAULT_QUEUE } from './agent-config-mini.js';
 const { intervalS: INTERVAL, queueMaxBytes: QUEUE_BYTES, queueMaxAgeS: QUEUE_AGE } = AGENT_CONFIG_BOUNDS;
@@ -33,6 +34,8 @@ export const agentConfigSchema = z.object({
   }).strict(),
   /** the service checks the agent runs (S5, S6, S16); the same zod/mini schema the agent uses (contract/check-definitions.ts) */
   checks: z.optional(agentChecksSchema()),
+  /** the access logs the agent follows (S11); the same zod/mini schema the agent uses (contract/weblog-sources.ts) */
+  weblogs: z.optional(agentWeblogSourcesSchema()),
 }).strict();
 
 export type CollectorSetting = z.infer<typeof collectorSettingSchema>;
