@@ -53,10 +53,23 @@ export const FAMILIES = {
    * "<checkId>/<label>": written by the appliance from check results, never sent as metrics
    */
   check: { keyed: true, fields: { value: '' } },
+  /**
+   * a web access log's interval aggregates (S11, B6), one series per log source, key = the
+   * source's id: written by the appliance from the `weblog` topic, never sent as metrics. Rates
+   * are per second over the agent's interval; latencies in milliseconds (absent = the format
+   * has no response time); visitors = distinct client addresses in the interval
+   */
+  weblog: {
+    keyed: true,
+    fields: {
+      requests: '/s', bytes: 'B/s', s2xx: '/s', s3xx: '/s', s4xx: '/s', s5xx: '/s',
+      p50_ms: '', p95_ms: '', p99_ms: '', visitors: '', malformed: '/s',
+    },
+  },
 } as const satisfies Record<string, FamilyDef>;
 
 /** Families the appliance writes itself: a metrics batch carrying one is refused. */
-export const APPLIANCE_FAMILIES: ReadonlySet<string> = new Set(['check']);
+export const APPLIANCE_FAMILIES: ReadonlySet<string> = new Set(['check', 'weblog']);
 
 /**
  * Limits of the metrics payload; a payload outside them is dropped and counted. Here rather than

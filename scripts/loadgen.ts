@@ -288,8 +288,9 @@ function variantValues(size: number, variant: number, seriesIndex: number): Reco
         close_wait: Math.floor(4 * u(6)), last_ack: Math.floor(2 * u(7)), listen: Math.floor(8 + 20 * u(8)), closing: 0,
       };
     case 'check':
-      // written by the appliance from check results: no simulated agent sends it
-      throw new RangeError('family check is not simulated');
+    case 'weblog':
+      // written by the appliance from check results and web log aggregates: no simulated agent sends them as metrics
+      throw new RangeError(`family ${def.family} is not simulated`);
   }
 }
 
