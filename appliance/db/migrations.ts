@@ -298,4 +298,31 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE agents ADD COLUMN display_name TEXT;
   `,
+  // 12: web access-log sources and load-balancer pools (S11, B6; appliance/weblog/): a source is one
+  // log file on one agent's server with its format, sent to that agent in its config; a pool is a
+  // named set of sources behind one balancer with its skew rule (JSON); a source's expected share
+  // of its pool is its weight over the members' sum. Bounded by WEBLOG_API_LIMITS (docs/bounds.md)
+  `
+  CREATE TABLE weblog_pools (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    settings    TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  CREATE TABLE weblog_sources (
+    id          TEXT PRIMARY KEY,
+    agent_id    TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    path        TEXT NOT NULL,
+    format      TEXT NOT NULL,
+    interval_s  INTEGER NOT NULL,
+    keep_query  INTEGER NOT NULL DEFAULT 0,
+    from_start  INTEGER NOT NULL DEFAULT 0,
+    pool_id     TEXT REFERENCES weblog_pools(id) ON DELETE SET NULL,
+    weight      REAL NOT NULL DEFAULT 1,
+    created_at  INTEGER NOT NULL,
+    UNIQUE (agent_id, path)
+  );
+  CREATE INDEX weblog_sources_pool ON weblog_sources(pool_id);
+  `,
 ];
