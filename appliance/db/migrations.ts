@@ -298,4 +298,23 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE agents ADD COLUMN display_name TEXT;
   `,
+  // B11, B10 (appended; renumbered at merge): maintenance windows (appliance/alerting/maintenance/),
+  // each one's scope, schedule and reason as JSON with its author; bounded by MAINTENANCE_LIMITS.
+  // Server dependencies: a server's or a group's parents (agent or check ids), at most
+  // DEPENDENCY_LIMITS.parentsPerOwner each (docs/bounds.md); gone with the server or group
+  `
+  CREATE TABLE maintenance_windows (
+    id          TEXT PRIMARY KEY,
+    definition  TEXT NOT NULL,
+    author      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  CREATE TABLE alert_dependencies (
+    owner_kind  TEXT NOT NULL CHECK (owner_kind IN ('agent', 'group')),
+    owner_id    TEXT NOT NULL,
+    parent_id   TEXT NOT NULL,
+    PRIMARY KEY (owner_kind, owner_id, parent_id)
+  );
+  `,
 ];
