@@ -104,8 +104,8 @@ void t.test('dependencies and maintenance windows in the built appliance', async
       return mine.length === 2 ? mine : null;
     }, { timeoutMs: 30_000, intervalMs: 500 });
     for (const a of suppressed) t.match(a.quiet, { kind: 'dependency', parentId: probeId, parentName: 'gateway' }, `${a.agentName} suppressed, the probe named`);
-    const outbox = await app.api<{ entries: { to: string; text: string }[] }>('/api/v1/sms/outbox');
-    t.equal(outbox.entries.filter((e) => e.to === KIM && /web-0/.test(e.text)).length, 0, 'nothing about the servers queued');
+    const outbox = await app.api<{ to: string; text: string }[]>('/api/v1/sms/outbox');
+    t.equal(outbox.filter((e) => e.to === KIM && /web-0/.test(e.text)).length, 0, 'nothing about the servers queued');
     t.equal((await simLog(app)).messages.length - before, 1, 'the modem sent exactly one SMS');
 
     const back = agents['web-01'];
