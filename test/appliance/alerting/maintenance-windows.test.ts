@@ -138,3 +138,25 @@ void t.test('a window\'s body: each problem names its field', (t) => {
   t.same(r.maintenance.list(), [], 'nothing stored');
   t.end();
 });
+
+void t.test('RES: a quiet alert stays quiet across a restart and is texted when its window ends', async (t) => {
+  const start = Date.UTC(2026, 5, 1, 10);
+  const file = `${t.testdir()}/restart.sqlite`;
+  const clock = new VirtualClock(start);
+  const first = rig(t, { file, clock });
+  first.agents.add('a1', 'web-01', 'online', start);
+  first.admin.deleteRule('default-agent-silent');
+  first.admin.saveContact(contact('kim', KIM));
+  first.admin.saveRule(rule(0));
+  window(first, { scope: { kind: 'all' }, schedule: { kind: 'once', startsAt: start, endsAt: start + 30 * 60_000 }, reason: 'firmware' });
+  await feed(first, start + 5 * 60_000, 1);
+  t.match(open(first)?.quiet, { kind: 'maintenance' });
+  first.engine.stop();
+  const second = rig(t, { file, clock, agents: first.agents });
+  second.admin.deleteRule('default-agent-silent');
+  t.match(open(second)?.quiet, { kind: 'maintenance', reason: 'firmware' }, 'restored quiet');
+  await feed(second, start + 29 * 60_000, 1);
+  t.same(texts(second), [], 'not texted after the restart either');
+  await feed(second, start + 31 * 60_000, 1);
+  t.match(texts(second, KIM), [/^\[CRIT\] web-01 cpu/], 'texted when the window ended');
+});
