@@ -277,6 +277,16 @@ export class Appliance {
     checks.start();
     // the rule form's SMS preview names the check a rule watches, with its perfdata's units
     alerting.admin.useChecks({ describe: (id) => previewCheckOf(checks.find(id)) });
+    // B10: a check can be a parent; its alerts are those of the servers it runs on or probes
+    alerting.useChecks({
+      servers: (id) => {
+        const c = checks.find(id);
+        if (!c) return null;
+        const probed = (c.definition as { agentId?: string }).agentId;
+        return [...new Set([...(probed !== undefined ? [probed] : []), ...c.instances.flatMap((i) => (i.agentId !== null ? [i.agentId] : []))])];
+      },
+      name: (id) => checks.find(id)?.definition.name ?? null,
+    });
     this.checks = checks;
     alerting.engine.onGroupsChanged(() => checks.onGroupsChanged());
     // every recorded run (an agent's or a probe's) is evaluated by the rules on checks
@@ -344,6 +354,7 @@ export class Appliance {
         topHistory.forget(id);
         // its checks went with it (ON DELETE CASCADE), and its group memberships
         checks.onAgentRemoved(id);
+        alerting.dependencies.forget('agent', id);
         alerting.engine.reloadGroups();
       },
     });
@@ -413,6 +424,14 @@ export class Appliance {
           };
         },
         rotateEnrollToken: () => enrollToken.rotate(),
+        dependencies: {
+          set: (id, parents) => {
+            const set = alerting.dependencies.set('agent', id, parents);
+            if (set.ok) alerting.engine.dependenciesChanged();
+            return set;
+          },
+          of: (id) => alerting.dependencies.ownParents('agent', id),
+        },
         retention: () => retentionView({ profile: config.retention, stepS: NOMINAL_INTERVAL_S, capacity: capacity.report(), serversRegistered: repo.count() }),
       },
       series: { series: store, agentExists, clock, retentionS: retentionSpanS(config.retention) },
@@ -429,6 +448,7 @@ export class Appliance {
       checks: { checks, agentExists, clock, series: store, retentionS: retentionSpanS(config.retention) },
       stats: { stats },
       // S9, S21: saved walls name servers by host name; the schematic places them by id
+      maintenance: { calendar: alerting.maintenance, dependencies: alerting.dependencies, engine: alerting.engine, agentExists, clock },
       walls: { walls: new WallsFeature({ db, clock, agentExists, hostExists: (name) => repo.listings().some((l) => l.hostname.toLowerCase() === name.toLowerCase()) }) },
     });
     const http = new HttpServer({

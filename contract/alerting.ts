@@ -197,7 +197,20 @@ export interface Alert {
   resolution?: ResolveReason;
   /** the value when it resolved (null when resolved for lack of data) */
   resolvedValue?: number | null;
+  /**
+   * B10, B11: the alert opened while its server was in a maintenance window or behind a parent
+   * that was down: shown, never texted (nor escalated) while this is set. Cleared when the window
+   * ends or the parent has been back for the settle time; the alert is texted then if still firing.
+   */
+  quiet?: AlertQuiet;
+  /** B10: how many servers depend on this alert's server or check (set when it fires; the SMS says it) */
+  dependants?: number;
 }
+
+/** Why an alert is not texted (B10, B11). */
+export type AlertQuiet =
+  | { kind: 'maintenance'; windowId: string; reason: string; author: string; untilMs: number | null }
+  | { kind: 'dependency'; parentId: string; parentName: string };
 
 export type AlertEventKind = 'pending' | 'fired' | 'escalated' | 'deescalated' | 'acknowledged' | 'resolved' | 'cancelled';
 

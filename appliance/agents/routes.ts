@@ -11,7 +11,9 @@ import { sendJson, sendNoContent, sendParsed } from '../http/http-server.js';
 import { idParams } from '../http/route-schemas.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { AgentEnrollment } from './enrollment.js';
-import { preRegisterSchema, renameSchema, type ServerAdmin } from './server-admin.js';
+import { preRegisterSchema, patchServerSchema, type ServerAdmin } from './server-admin.js';
+import type { Parsed } from '../../core/validation-problems.js';
+import { sendProblems } from '../http/http-server.js';
 
 export interface AgentRoutesDeps {
   registry: AgentRegistry;
@@ -27,6 +29,8 @@ export interface AgentRoutesDeps {
   rotateEnrollToken: () => void;
   /** the RRD retention profile and the storage capacity it leaves (S4, S14) */
   retention: () => RetentionResponse;
+  /** B10: a server's dependencies (kept by alerting): set (problems name `dependsOn.<i>`) and read */
+  dependencies?: { set(agentId: string, parents: readonly string[]): Parsed<string[]>; of(agentId: string): readonly string[] };
 }
 
 /** enrollments per address per minute: a host enrolls once; a test rig or a bench many at once */
@@ -60,9 +64,25 @@ export function agentRoutes(fastify: FastifyInstance, deps: AgentRoutesDeps): Pr
     return sendJson(reply, 200, detail);
   });
   app.post(`${P}/servers`, { config: { permission: 'servers:write', audit: { action: 'server.added' } }, schema: { body: preRegisterSchema } }, (req, reply) => sendParsed(reply, 201, deps.servers.preRegister(req.body)));
-  app.patch(`${P}/servers/:id`, { config: { permission: 'servers:write', audit: { action: 'server.renamed', before: (req) => deps.registry.detail((req.params as { id: string }).id) } }, schema: { params: idParams, body: renameSchema } }, (req, reply) => (
-    sendJson(reply, 200, deps.servers.rename(req.params.id, req.body.displayName))
-  ));
+  app.patch(`${P}/servers/:id`, {
+    config: { permission: 'servers:write', audit: { action: 'server.renamed', before: (req) => {
+      const id = (req.params as { id: string }).id;
+      const detail = deps.registry.detail(id);
+      return detail && { ...detail, dependsOn: deps.dependencies?.of(id) ?? [] };
+    } } },
+    schema: { params: idParams, body: patchServerSchema },
+  }, (req, reply) => {
+    const { displayName, dependsOn } = req.body;
+    if (!deps.registry.detail(req.params.id)) throw new RwError('RW_ERR_NOT_FOUND', `no server ${req.params.id}`);
+    // dependencies first: refused ones (a cycle) leave the name unchanged too
+    if (dependsOn !== undefined) {
+      if (!deps.dependencies) throw new RwError('RW_ERR_BAD_REQUEST', 'dependencies are not kept here');
+      const set = deps.dependencies.set(req.params.id, dependsOn);
+      if (!set.ok) return sendProblems(reply, set.problems);
+    }
+    const detail = displayName !== undefined ? deps.servers.rename(req.params.id, displayName) : deps.registry.detail(req.params.id);
+    return sendJson(reply, 200, { ...detail, dependsOn: deps.dependencies?.of(req.params.id) ?? [] });
+  });
   app.delete(`${P}/servers/:id`, { config: { permission: 'servers:write', audit: { action: 'server.removed', before: (req) => deps.registry.detail((req.params as { id: string }).id) } }, schema: { params: idParams } }, (req, reply) => {
     deps.servers.remove(req.params.id);
     return sendNoContent(reply);

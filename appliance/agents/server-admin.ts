@@ -13,6 +13,8 @@ import type { AgentRegistry } from './agent-registry.js';
 import type { AgentRepository } from './agent-repository.js';
 import { HOSTNAME_RE, newAgentId } from './enrollment.js';
 import { problemsOf, type Parsed } from '../../core/validation-problems.js';
+import { DEPENDENCY_LIMITS } from '../../contract/maintenance-api.js';
+import { idText } from '../http/route-schemas.js';
 
 export interface ServerAdminDeps {
   repo: AgentRepository;
@@ -35,18 +37,23 @@ export const preRegisterSchema = z.object({
 }).strict();
 
 /**
- * The body of PATCH /servers/:id (S4): a display name, or null / "" to show the host name again.
+ * The body of PATCH /servers/:id (S4, B10): a display name, or null / "" to show the host name again;
+ * and/or what the server depends on (agent or check ids; [] for nothing).
  * Control characters are refused: the name lands in table cells, SMS-free, but also in the CSV
  * exports and the audit log, where a newline would forge a row.
  */
-export const renameSchema = z.object({
+export const patchServerSchema = z.object({
   displayName: z.union([
     z.null(),
     z.string().trim().max(DISPLAY_NAME_MAX_CHARS, `at most ${DISPLAY_NAME_MAX_CHARS} characters`)
       // eslint-disable-next-line no-control-regex -- the point is to find control characters
       .refine((n) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(n), 'must not hold control characters or line breaks'),
-  ], { error: 'must be a name (a string) or null' }),
-}).strict();
+  ], { error: 'must be a name (a string) or null' }).optional(),
+  // B10: the servers and checks this one's alerts wait on (their existence and cycles are the
+  // dependency store's checks)
+  dependsOn: z.array(idText).max(DEPENDENCY_LIMITS.parentsPerOwner, `at most ${DEPENDENCY_LIMITS.parentsPerOwner} parents`)
+    .refine((ids) => new Set(ids).size === ids.length, 'names a parent twice').optional(),
+}).strict().refine((b) => b.displayName !== undefined || b.dependsOn !== undefined, 'give displayName, dependsOn or both');
 
 export class ServerAdmin {
   constructor(private readonly deps: ServerAdminDeps) {}

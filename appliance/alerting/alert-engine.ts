@@ -68,6 +68,9 @@ import { DEFAULT_RULES, metricFamily } from './rules/rule-types.js';
 import { type Rule, type Severity } from '../../contract/alerting.js';
 import type { LiveHub } from '../live/live-hub.js';
 import type { MuteStore } from './mute-store.js';
+import { QuietAlerts } from './quiet-alerts.js';
+import type { MaintenanceCalendar } from './maintenance/maintenance-calendar.js';
+import type { DependencyStore } from './dependencies/dependency-store.js';
 import type { SmsOutbox } from './outbox/sms-outbox.js';
 
 /** What the engine reads about agents (AgentRegistry). */
@@ -117,6 +120,12 @@ export interface AlertEngineDeps {
   onWriteError?: (where: string, err: unknown) => void;
   /** the outbox could not record an SMS (RES: a read-only disk): it is sent from memory instead */
   onUnstoredSms?: (msg: { to: string; text: string }) => void;
+  /** B11: alerts firing in a window over their server are kept quiet until it ends */
+  maintenance?: MaintenanceCalendar;
+  /** B10: alerts firing while a parent of their server is down are suppressed */
+  dependencies?: DependencyStore;
+  /** B10: a parent check's name, for the alerts it suppresses (null: unknown) */
+  checkName?: (checkId: string) => string | null;
 }
 
 export type AckResult = { ok: true; alert: Alert } | { ok: false; reason: AckFailure };
@@ -199,6 +208,7 @@ export class AlertEngine {
   private readonly quotaRefusals = new Map<string, SeriesQuotaRefusal>();
   private readonly timers = new Map<string, TimerHandle>();
   private unsubscribeHub: (() => void) | null = null;
+  private readonly quiet: QuietAlerts;
 
   constructor(private readonly deps: AlertEngineDeps) {
     this.policyConfig = { ...DEFAULT_POLICY_CONFIG, ...deps.policy };
@@ -210,6 +220,13 @@ export class AlertEngine {
       policyTickMs: 30_000,
       ...deps.options,
     };
+    this.quiet = new QuietAlerts({
+      maintenance: deps.maintenance ?? null,
+      dependencies: deps.dependencies ?? null,
+      groupsOf: (agentId) => this.groupsOf.get(agentId) ?? [],
+      parentName: (id) => deps.checkName?.(id) ?? this.hostnameOf(id),
+      alwaysTexted: new Set([FAULT_RULE_ID, LOCKOUT_RULE_ID]),
+    });
   }
 
   /** Seeds the default rules (once ever), restores open alerts and policy state, starts the timers. */
@@ -238,6 +255,7 @@ export class AlertEngine {
     // a fault alert (RES) is no rule's series: the fault monitor resolves it, never the sweep
     for (const [key, state] of this.states) if (state.series.ruleId === FAULT_RULE_ID) this.states.delete(key);
     this.policyState = repo.loadPolicyState() ?? emptyPolicyState();
+    this.quiet.restore(open);
     this.running = true;
     this.unsubscribeHub = this.deps.hub.subscribe((event) => {
       if (event.name === 'agent') this.facts.delete(event.agentId);
@@ -253,7 +271,10 @@ export class AlertEngine {
     });
     this.every('silence', this.o.silenceCheckMs, () => this.silenceTick());
     this.every('sweep', this.o.sweepMs, () => this.sweep());
-    this.every('policy', this.o.policyTickMs, () => this.notify([]));
+    this.every('policy', this.o.policyTickMs, () => {
+      this.releaseQuiet();
+      this.notify([]);
+    });
     this.scheduleDue();
     this.deps.logger.info('alerting started', { rules: this.ruleList.length, contacts: this.contactList.length, openAlerts: open.length });
   }
@@ -483,6 +504,8 @@ export class AlertEngine {
   reloadGroups(): void {
     this.groupList = this.deps.repo.listGroups();
     this.groupsOf = this.deps.repo.groupsByAgent();
+    // B10: a group's dependencies reach its new members
+    this.deps.dependencies?.invalidate();
     for (const l of this.groupListeners) l();
   }
 
@@ -634,8 +657,12 @@ export class AlertEngine {
     this.afterEvents(events);
   }
 
-  private afterEvents(events: readonly AlertEvent[]): void {
-    if (events.length === 0) return;
+  private afterEvents(raw: readonly AlertEvent[]): void {
+    if (raw.length === 0) return;
+    // B10, B11: alerts firing in a maintenance window or behind a down parent are stored and shown, not texted
+    const marked = this.quiet.mark(raw, this.book, this.deps.clock.now());
+    this.book = marked.book;
+    const events = marked.events;
     try {
       this.deps.repo.recordEvents(events);
     } catch (e) {
@@ -649,7 +676,45 @@ export class AlertEngine {
         this.deps.logger.info(`alert ${e.kind}`, { id: e.alert.id, rule: e.alert.ruleId, agent: e.alert.agentName, key: e.alert.key, severity: e.alert.severity, value: e.alert.value });
       }
     }
-    this.notify(events);
+    this.notify(marked.forPolicy);
+    // a window's end is timed as soon as it quiets an alert; a parent that recovered starts its
+    // dependants' settle time
+    if (marked.newlyQuiet > 0 || (this.quiet.count > 0 && events.some((e) => e.kind === 'resolved' || e.kind === 'cancelled'))) this.releaseQuiet();
+  }
+
+  /**
+   * B10, B11: quiet alerts whose window ended, or whose parents have been up for the settle time,
+   * are released: still firing, they are texted now (as fired); acknowledged ones only lose the mark.
+   */
+  releaseQuiet(): void {
+    if (!this.running) return;
+    const now = this.deps.clock.now();
+    const out = this.quiet.release(this.book, now);
+    this.book = out.book;
+    const changed = [...out.released, ...out.changed];
+    if (changed.length > 0) {
+      try {
+        this.deps.repo.updateSnapshots(changed);
+      } catch (e) {
+        this.deps.logger.error('could not store the end of quiet alerts; kept in memory', { err: e });
+        this.deps.onWriteError?.('alert events', e);
+      }
+      for (const a of changed) this.deps.hub.publish('alert', a.agentId, { kind: a.state === 'acknowledged' ? 'acknowledged' : 'fired', alert: a, at: now });
+      if (out.released.length > 0) this.deps.logger.info('quiet alerts released', { count: out.released.length, ids: out.released.slice(0, 20).map((a) => a.id) });
+      this.notify(out.released.filter((a) => a.state === 'firing').map((alert): AlertEvent => ({ kind: 'fired', alert, atMs: now })));
+    }
+    if (out.nextCheckAtMs !== null) this.schedule('quiet', Math.max(0, out.nextCheckAtMs - now), () => this.releaseQuiet());
+  }
+
+  /** B11: a maintenance window was saved or removed: alerts it kept quiet may be due now. */
+  maintenanceChanged(): void {
+    this.releaseQuiet();
+  }
+
+  /** B10: dependencies changed: the dependants' counts are computed again, suppressed alerts looked at. */
+  dependenciesChanged(): void {
+    this.deps.dependencies?.invalidate();
+    this.releaseQuiet();
   }
 
   /** Runs the notification policy and queues its messages (also called by timers with no events). */

@@ -273,6 +273,14 @@ export class AlertRepository {
     })();
   }
 
+  /** A change of an open alert that is no event of its lifecycle (B10, B11: its quiet mark ended): the snapshot only. */
+  updateSnapshots(alerts: readonly Alert[]): void {
+    const update = this.db.prepare('UPDATE alerts SET snapshot = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const a of alerts) update.run(JSON.stringify(a), a.id);
+    })();
+  }
+
   /** Alerts not yet resolved: restoreBook / seriesStatesFromAlerts after a restart. */
   openAlerts(): Alert[] {
     return this.db.prepare<[], { snapshot: string }>("SELECT snapshot FROM alerts WHERE state <> 'resolved' ORDER BY id").all().map(parseAlert);

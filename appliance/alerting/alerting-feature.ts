@@ -20,6 +20,15 @@ import { MuteStore } from './mute-store.js';
 import { SmsOutbox, type SmsTransport } from './outbox/sms-outbox.js';
 import { UnstoredSms } from './outbox/unstored-sms.js';
 import { SmsCommandHandler } from './sms-command-handler.js';
+import { MaintenanceCalendar } from './maintenance/maintenance-calendar.js';
+import { DependencyStore } from './dependencies/dependency-store.js';
+
+/** What the checks feature tells alerting about a check (B10: a check as a parent). */
+export interface CheckLookup {
+  /** the servers whose alerts the check raises (it runs on them or probes them); null: no such check */
+  servers(checkId: string): readonly string[] | null;
+  name(checkId: string): string | null;
+}
 
 /** The alerting core: evaluation and alert state, administration, SMS commands. */
 export interface AlertingCore {
@@ -67,6 +76,11 @@ export class AlertingFeature {
   readonly engine: AlertEngine;
   readonly admin: AlertAdmin;
   readonly commands: SmsCommandHandler;
+  /** B11 */
+  readonly maintenance: MaintenanceCalendar;
+  /** B10 */
+  readonly dependencies: DependencyStore;
+  private checkLookup: CheckLookup = { servers: () => null, name: () => null };
   private driver: ModemDriver | null = null;
   private sim: SimulatedModem | null = null;
   private link: ModemLink | null = null;
@@ -92,7 +106,18 @@ export class AlertingFeature {
       onChange: (entry) => hub.publish('sms', '', entry),
       ...(deps.onWriteError ? { onWriteError: deps.onWriteError } : {}),
     });
+    const agentExists = (id: string): boolean => deps.agents.detail(id) !== null;
+    const groupExists = (id: string): boolean => this.repo.getGroup(id) !== null;
+    this.maintenance = new MaintenanceCalendar({ db, zone: { iana: deps.timeZone }, agentExists, groupExists });
+    this.dependencies = new DependencyStore({
+      db, agentExists, groupExists,
+      checkServers: (id) => this.checkLookup.servers(id),
+      groupsOf: () => this.repo.groupsByAgent(),
+    });
     const core = createAlertingCore({
+      maintenance: this.maintenance,
+      dependencies: this.dependencies,
+      checkName: (id) => this.checkLookup.name(id),
       repo: this.repo,
       agents: deps.agents,
       hub,
@@ -110,8 +135,16 @@ export class AlertingFeature {
       onUnstoredSms: (msg) => this.unstored?.add(msg),
     });
     this.engine = core.engine;
+    // B10: a deleted group's dependencies go with it
+    this.engine.onGroupsChanged(() => this.dependencies.keepGroups(new Set(this.engine.groups().map((g) => g.id))));
     this.admin = core.admin;
     this.commands = core.commands;
+  }
+
+  /** B10: the checks feature, started after alerting, answers what a check id names. */
+  useChecks(lookup: CheckLookup): void {
+    this.checkLookup = lookup;
+    this.dependencies.invalidate();
   }
 
   /** The in-process simulator (`--modem sim` only): tests read its log and script its faults through the API. */

@@ -325,4 +325,23 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX weblog_sources_pool ON weblog_sources(pool_id);
   `,
+  // 13: B11, B10: maintenance windows (appliance/alerting/maintenance/),
+  // each one's scope, schedule and reason as JSON with its author; bounded by MAINTENANCE_LIMITS.
+  // Server dependencies: a server's or a group's parents (agent or check ids), at most
+  // DEPENDENCY_LIMITS.parentsPerOwner each (docs/bounds.md); gone with the server or group
+  `
+  CREATE TABLE maintenance_windows (
+    id          TEXT PRIMARY KEY,
+    definition  TEXT NOT NULL,
+    author      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  CREATE TABLE alert_dependencies (
+    owner_kind  TEXT NOT NULL CHECK (owner_kind IN ('agent', 'group')),
+    owner_id    TEXT NOT NULL,
+    parent_id   TEXT NOT NULL,
+    PRIMARY KEY (owner_kind, owner_id, parent_id)
+  );
+  `,
 ];

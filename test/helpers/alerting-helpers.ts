@@ -36,7 +36,7 @@ export function simLogFile(dataDir: string): SimLogLine[] {
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SimLogLine);
 }
 
-export async function send(app: RunningAppliance, method: 'PUT' | 'DELETE' | 'POST', pathname: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+export async function send(app: RunningAppliance, method: 'PUT' | 'DELETE' | 'POST' | 'PATCH', pathname: string, body?: unknown): Promise<{ status: number; json: unknown }> {
   const res = await app.fetch(pathname, {
     method,
     ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),

@@ -34,6 +34,7 @@ const WORDS = {
     heldBack: (n: number) => `${n} held back:`, more: (n: number) => `+${n} more`,
     servers: (n: number) => `servers ${n}`, offlineCount: (n: number) => `offline ${n}`, alerts: 'alerts:', allClear: 'no alerts',
     acked: (n: number) => `acked ${n}`,
+    behind: (n: number) => `${n} server${n === 1 ? '' : 's'} behind it`,
   },
   ko: {
     ok: '복구', ack: '확인', back: '응답 재개', checkRemoved: '점검 삭제',
@@ -45,6 +46,7 @@ const WORDS = {
     heldBack: (n: number) => `보류 ${n}건:`, more: (n: number) => `외 ${n}건`,
     servers: (n: number) => `서버 ${n}대`, offlineCount: (n: number) => `오프라인 ${n}`, alerts: '경보:', allClear: '경보 없음',
     acked: (n: number) => `확인 ${n}`,
+    behind: (n: number) => `연결된 서버 ${n}대 영향`,
   },
 } as const;
 
@@ -264,7 +266,8 @@ export function alertMessage(kind: AlertMessageKind, alert: Alert, options: Temp
   switch (kind) {
     case 'fired':
       return compose((host) => ({
-        required: [tag, host, ...problem(alert, options), ...(silent ? [] : [formatHhMm(alert.firedAt ?? extras.nowMs, timeZone)]), id],
+        // B10: a parent says how many servers behind it are cut off with it
+        required: [tag, host, ...problem(alert, options), ...(silent ? [] : [formatHhMm(alert.firedAt ?? extras.nowMs, timeZone)]), id, ...(alert.dependants ? [`(${w.behind(alert.dependants)})`] : [])],
         optional: [...causeDetails(alert, language), w.replyAck(alert.id)],
       }), alert.agentName, fitText);
     case 'escalated': {

@@ -112,6 +112,13 @@ PUT /api/v1/walls/:id dashboards:write
 DELETE /api/v1/walls/:id dashboards:write
 GET /api/v1/schematic dashboards:read
 PUT /api/v1/schematic servers:write
+GET /api/v1/maintenance mutes:read
+GET /api/v1/maintenance/:id mutes:read
+POST /api/v1/maintenance mutes:write
+PUT /api/v1/maintenance/:id mutes:write
+DELETE /api/v1/maintenance/:id mutes:write
+GET /api/v1/dependencies agents:read
+PUT /api/v1/groups/:id/depends-on groups:write
 GET /install.sh public
 GET /agent/rackwatch-agent.js public
 GET /agent/rackwatch-agent.js.sha256 public
@@ -144,6 +151,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     checks: { checks: unused, series: unused, agentExists, clock: systemClock, retentionS: 86_400 },
     stats: { stats: unused },
     walls: { walls: unused },
+    maintenance: { calendar: unused, dependencies: unused, engine: unused, agentExists, clock: systemClock },
   });
   await app.ready();
   const routes = registeredRoutes(app);

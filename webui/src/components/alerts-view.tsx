@@ -159,6 +159,7 @@ function OpenAlerts({ open, onAcked }: { open: Resource<Alert[]>; onAcked: (a: A
                 <>
                   <AlertStateBadge state={a.state} />
                   {a.state === 'acknowledged' && a.ackedBy && <div class="muted small">{t('alert.by', { by: a.ackedBy })}</div>}
+                  <QuietNote alert={a} />
                 </>
               ),
             },
@@ -270,6 +271,7 @@ function History({ agents }: { agents: readonly AgentRow[] }) {
                 <>
                   {a.firedAt === undefined ? t('resolution.neverFired') : a.resolution ? t(`resolution.${a.resolution}` as const) : '–'}
                   {a.ackedBy && <div class="muted small">{t('alert.ackedBy', { by: a.ackedBy })}</div>}
+                  <QuietNote alert={a} />
                 </>
               ),
             },
@@ -296,6 +298,23 @@ export function AlertsView({ open, agents }: { open: Resource<Alert[]>; agents: 
       </div>
       <OpenAlerts open={open} onAcked={onAcked} />
       <History agents={agents} />
+    </div>
+  );
+}
+
+/**
+ * B10, B11: why an alert is not texted: in a maintenance window (its reason, author and end) or
+ * behind a parent that is down (the parent named).
+ */
+function QuietNote({ alert }: { alert: Alert }) {
+  const { t, fmt } = useUi();
+  const q = alert.quiet;
+  if (!q) return null;
+  return (
+    <div class="muted small" data-testid="alert-quiet" data-kind={q.kind}>
+      {q.kind === 'maintenance'
+        ? t('alert.inMaintenance', { reason: q.reason, author: q.author, until: q.untilMs !== null ? fmt.dateTime(q.untilMs) : '–' })
+        : t('alert.suppressed', { parent: q.parentName })}
     </div>
   );
 }

@@ -19,6 +19,8 @@ import type { SmsCommandHandler } from '../../../../appliance/alerting/sms-comma
 import { openDatabase, type Db } from '../../../../appliance/db/database.js';
 import { LiveHub, type HubEvent } from '../../../../appliance/live/live-hub.js';
 import { VirtualClock } from '../../../helpers/virtual-clock.js';
+import { MaintenanceCalendar } from '../../../../appliance/alerting/maintenance/maintenance-calendar.js';
+import { DependencyStore } from '../../../../appliance/alerting/dependencies/dependency-store.js';
 
 export const T0 = Date.UTC(2025, 2, 3, 5, 0, 0);
 /** T0 in seconds: sample times */
@@ -53,9 +55,14 @@ export interface Rig {
   admin: AlertAdmin;
   commands: SmsCommandHandler;
   events: HubEvent[];
+  /** B11: windows over the rig's agents */
+  maintenance: MaintenanceCalendar;
+  /** B10: the rig's dependencies; checks as parents are named in `checkServers` */
+  dependencies: DependencyStore;
+  checkServers: Map<string, string[]>;
 }
 
-export function rig(t: Test, options: { file?: string; clock?: VirtualClock; agents?: Agents; graceMs?: number; smsPerWindow?: number } = {}): Rig {
+export function rig(t: Test, options: { file?: string; clock?: VirtualClock; agents?: Agents; graceMs?: number; smsPerWindow?: number; timeZone?: string } = {}): Rig {
   const db = openDatabase(options.file ?? path.join(t.testdir(), 'rackwatch.sqlite'));
   const clock = options.clock ?? new VirtualClock(T0);
   const agents = options.agents ?? new Agents();
@@ -64,9 +71,18 @@ export function rig(t: Test, options: { file?: string; clock?: VirtualClock; age
   hub.subscribe((e) => events.push(e));
   // a modem that never gets ready: what would be sent stays queued for the test to read
   const outbox = new SmsOutbox({ db, clock, logger: silentLogger, transport: { isReady: () => false, send: () => Promise.reject(new Error('unused')) } });
+  const repo = new AlertRepository(db);
+  const zone = { iana: options.timeZone ?? 'UTC' };
+  const maintenance = new MaintenanceCalendar({ db, zone, agentExists: (id) => agents.rows.has(id), groupExists: (id) => repo.getGroup(id) !== null });
+  const checkServers = new Map<string, string[]>();
+  const dependencies = new DependencyStore({
+    db, agentExists: (id) => agents.rows.has(id), groupExists: (id) => repo.getGroup(id) !== null,
+    checkServers: (id) => checkServers.get(id) ?? null, groupsOf: () => repo.groupsByAgent(),
+  });
   const { engine, admin, commands } = createAlertingCore({
-    repo: new AlertRepository(db), agents, hub, outbox, mutes: new MuteStore(db), clock, logger: silentLogger,
-    policy: { timeZone: { iana: 'UTC' }, escalateAfterMs: ESCALATE_MS, rateLimit: { maxMessages: options.smsPerWindow ?? 100, windowMs: 15 * 60_000 } },
+    repo, agents, hub, outbox, mutes: new MuteStore(db), clock, logger: silentLogger, maintenance, dependencies,
+    checkName: (id) => (checkServers.has(id) ? `check ${id}` : null),
+    policy: { timeZone: zone, escalateAfterMs: ESCALATE_MS, rateLimit: { maxMessages: options.smsPerWindow ?? 100, windowMs: 15 * 60_000 } },
     options: { silenceGraceMs: options.graceMs ?? 30_000 },
   });
   engine.start();
@@ -76,7 +92,7 @@ export function rig(t: Test, options: { file?: string; clock?: VirtualClock; age
     engine.stop();
     db.close();
   });
-  return { db, clock, agents, hub, outbox, engine, admin, commands, events };
+  return { db, clock, agents, hub, outbox, engine, admin, commands, events, maintenance, dependencies, checkServers };
 }
 
 export const contact = (id: string, phone: string, level = 0, language: 'en' | 'ko' = 'en'): Contact => ({
