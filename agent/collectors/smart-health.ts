@@ -5,7 +5,7 @@
 // Cheap by construction, since it runs on servers that have neither: smartctl is looked for on
 // PATH at each round (a stat per PATH directory, so installing it needs no restart); the drive list
 // (`smartctl --scan`) is kept for an hour or until the kernel's block devices change; a drive in
-// standby is not woken (`-n standby`); each run is bounded (smartctl-runner.ts) and a round stops
+// standby is not woken (`-n standby`: its last health reading is sent again, without a temperature); each run is bounded (smartctl-runner.ts) and a round stops
 // starting runs after ROUND_BUDGET_MS. smartctl needs CAP_SYS_RAWIO (ATA, SCSI) and CAP_SYS_ADMIN
 // (NVMe), which the agent's service does not have by default: when every drive answers
 // "Permission denied", smartctl is not run again by this process (capabilities only change with a
@@ -93,6 +93,8 @@ export function createSmartHealthCollector(options: SmartHealthOptions = {}): Co
   const reported = new Set<string>();
   let permissionDenied = false;
   let scanned: { devices: ScannedDevice[]; atMs: number; blockDevices: string } | null = null;
+  /** each drive's last reading: a drive asleep keeps its health (not its temperature) until it wakes */
+  const lastRead = new Map<string, SmartReading>();
 
   const reportOnce = (id: string, message: string, fields: Record<string, unknown> = {}): void => {
     if (reported.has(id)) return;
@@ -150,10 +152,16 @@ export function createSmartHealthCollector(options: SmartHealthOptions = {}): Co
         continue;
       }
       const reading = parseSmartctlJson(answer.json);
+      const asleep = status.messages.some((m) => ASLEEP.test(m));
       if (hasReadings(reading)) {
         readings.set(key, reading);
+        lastRead.set(key, reading);
         reported.delete(`nodata:${key}`);
-      } else if (!status.messages.some((m) => ASLEEP.test(m))) {
+      } else if (asleep) {
+        // its health did not change in its sleep; sending it keeps a firing alert from going stale
+        const last = lastRead.get(key);
+        if (last) readings.set(key, { ...last, temperature: null });
+      } else {
         reportOnce(`nodata:${key}`, `smartctl has no health data for ${device.name}: ${status.messages[0] ?? `exit status ${status.exitStatus ?? '?'}`}`);
       }
     }
@@ -197,7 +205,9 @@ export function createSmartHealthCollector(options: SmartHealthOptions = {}): Co
         samples.push(makeSample(t, 'smart', { ...r, failing: known ? failingAttributes(r, rising).length : null }, key));
       }
       // a drive asleep this round keeps its reference counts: only drives gone from the machine are forgotten
-      rises.retainOnly(new Set([...readings.keys(), ...(scanned?.devices.map(deviceKey) ?? [])]));
+      const present = new Set([...readings.keys(), ...(scanned?.devices.map(deviceKey) ?? [])]);
+      rises.retainOnly(present);
+      for (const key of lastRead.keys()) if (!present.has(key)) lastRead.delete(key);
       return samples;
     },
   };

@@ -74,7 +74,7 @@ void t.test('collector: smartctl on two drives; a rise of media errors; a drive 
   now += 300_000;
   writeFileSync(path.join(dir, 'sda.json'), JSON.stringify({ smartctl: { messages: [{ string: 'Device is in STANDBY mode, exit(2)', severity: 'information' }], exit_status: 2 } }));
   const third = await collector.collect(1600);
-  t.same(third.map((s) => s.k), ['nvme0'], 'a drive in standby is left out of the round');
+  t.same(third.map((s) => [s.k, s.v.healthy, s.v.temperature]), [['sda', 1, null], ['nvme0', 1, 35]], 'a drive in standby: its last health, no temperature');
   t.same(lines.filter((l) => / (warn|error) /.test(l)), [], 'nothing logged as a problem');
   t.equal(fake.calls().filter((c) => c.startsWith('--scan')).length, 1, 'the drive list is kept between rounds');
 });
