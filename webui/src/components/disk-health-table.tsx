@@ -12,7 +12,7 @@ export function DiskHealthTable({ rows }: { rows: DiskHealthRow[] }) {
   return (
     <DataTable
       class="fs-table disk-health-table"
-      wrap={false}
+      wrap="disk-health-wrap"
       testId="disk-health-table"
       rows={rows}
       rowKey={(r) => r.key}
@@ -26,11 +26,11 @@ export function DiskHealthTable({ rows }: { rows: DiskHealthRow[] }) {
             return <span class={`health-verdict ${VERDICT_CLASS[verdict]}`}>{t(`smart.${verdict}` as const)}</span>;
           },
         },
+        { header: t('smart.temperature'), num: true, cell: (r) => (r.temperature === null ? '—' : `${fmt.number(r.temperature, 0)} °C`) },
         { header: t('smart.reallocated'), num: true, cell: (r) => count(r.reallocated) },
         { header: t('smart.pending'), num: true, cell: (r) => count(r.pending) },
         { header: t('smart.mediaErrors'), num: true, cell: (r) => count(r.media_errors) },
         { header: t('smart.used'), num: true, cell: (r) => (r.pct_used === null ? '—' : fmt.percent(r.pct_used)) },
-        { header: t('smart.temperature'), num: true, cell: (r) => (r.temperature === null ? '—' : `${fmt.number(r.temperature, 0)} °C`) },
       ]}
     />
   );
