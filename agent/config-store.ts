@@ -6,7 +6,8 @@
 // Before any configuration arrives (first start, or an appliance that has none saved), every
 // collector runs at --interval, except the snapshot collectors, which run at their contract
 // defaults (routes 300 s, top processes 15 s, visitors 30 s): a routing table every 5 s would
-// only repeat itself, and top processes costs the most of all collectors.
+// only repeat itself, and top processes costs the most of all collectors. Disk health (smart) keeps
+// its 300 s too: a drive's health changes over hours, and each reading runs smartctl per drive.
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -24,11 +25,14 @@ export const CONFIG_FILE = 'config.json';
 /** Collectors that keep their contract default interval until a configuration says otherwise. */
 export const SNAPSHOT_COLLECTORS: ReadonlySet<CollectorName> = new Set(['routes', 'top', 'visitors']);
 
-/** The settings before any configuration: everything on, --interval except the snapshots. */
+/** Collectors that keep their contract default interval, not --interval, until a configuration says otherwise. */
+const OWN_INTERVAL_COLLECTORS: ReadonlySet<CollectorName> = new Set([...SNAPSHOT_COLLECTORS, 'smart']);
+
+/** The settings before any configuration: everything on, --interval except the snapshots and disk health. */
 export function defaultSettings(intervalS: number): CollectorSettings {
   const settings = {} as CollectorSettings;
   for (const name of COLLECTOR_NAMES) {
-    settings[name] = SNAPSHOT_COLLECTORS.has(name) ? { ...DEFAULT_COLLECTOR_SETTINGS[name] } : { enabled: true, intervalS };
+    settings[name] = OWN_INTERVAL_COLLECTORS.has(name) ? { ...DEFAULT_COLLECTOR_SETTINGS[name] } : { enabled: true, intervalS };
   }
   return settings;
 }

@@ -16,7 +16,7 @@ export const AGENT_OPTION_SPECS: OptionSpec[] = [
   { flag: 'pin', env: 'RW_PIN', help: "`sha256//…` of the appliance's public key (in the install command; the appliance logs it at start): enrollment over HTTPS and MQTT over TLS (the port the enrollment answer gave, else 8883, unless --mqtt says otherwise) trust that key and refuse any other" },
   { flag: 'token', env: 'RW_TOKEN', help: 'enrollment token; needed only the first time' },
   { flag: 'state-dir', env: 'RW_STATE_DIR', help: 'keeps `identity.json` (agent id and secret, mode 0600), `config.json` (the last good configuration) and `queue/` (batches not yet acknowledged); one agent per directory' },
-  { flag: 'interval', env: 'RW_INTERVAL', help: 'seconds between samples (the RRD step) until the appliance sends a configuration; routes, top processes and visitors keep 300, 15 and 30 s' },
+  { flag: 'interval', env: 'RW_INTERVAL', help: 'seconds between samples (the RRD step) until the appliance sends a configuration; routes, top processes, visitors and disk health keep 300, 15, 30 and 300 s' },
   { flag: 'keepalive', env: 'RW_KEEPALIVE', help: 'MQTT keepalive, seconds: a dead agent is shown offline within 1.5× this' },
   { flag: 'hostname', env: 'RW_HOSTNAME', help: 'the name the agent enrolls and reports under', defaultText: "the system's" },
   { flag: 'queue-max-bytes', env: 'RW_QUEUE_MAX_BYTES', help: "disk the queue may use until the appliance's configuration says otherwise" },

@@ -65,6 +65,8 @@ export const DEFAULT_COLLECTOR_SETTINGS: Record<CollectorName, CollectorSetting>
   routes: { enabled: true, intervalS: 300 },
   top: { enabled: true, intervalS: 15 },
   visitors: { enabled: true, intervalS: 30 },
+  // a drive's health changes over hours; smartctl costs a child process per drive
+  smart: { enabled: true, intervalS: 300 },
 };
 
 export const DEFAULT_QUEUE = { maxBytes: 256 * 1024 * 1024, maxAgeS: 3 * 24 * 3600 } as const;

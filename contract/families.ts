@@ -40,6 +40,21 @@ export const FAMILIES = {
     keyed: true,
     fields: { reads: '/s', writes: '/s', read_bytes: 'B/s', write_bytes: 'B/s', busy: '%' },
   },
+  /**
+   * disk health (S1+), key = the device as the agent names it ("sda", "nvme0"), from smartctl or
+   * the kernel's NVMe/hwmon interfaces: healthy 1 = the drive's overall self-assessment passed,
+   * 0 = failed; sector and error counts as the drive reports them (cumulative); pct_used = the
+   * NVMe endurance used; critical_warn = the NVMe critical-warning bits (0 = none); temperature
+   * in °C; failing = how many of these say the drive is in trouble now (the default rule's input,
+   * computed by the agent, which alone sees a count rise: agent/collectors/smart-health.ts)
+   */
+  smart: {
+    keyed: true,
+    fields: {
+      healthy: '', reallocated: '', pending: '', media_errors: '', pct_used: '%', critical_warn: '',
+      temperature: '', failing: '',
+    },
+  },
   /** TCP connections by state (IPv4 and IPv6 together) */
   tcp: {
     keyed: false,
@@ -105,5 +120,5 @@ export function familyFields(family: Family): readonly string[] {
  * Collectors an agent runs, each with its own interval and on/off switch (S2). Most fill one
  * family; `routes`, `top` and `visitors` send snapshots (not time series) in a batch's `x`.
  */
-export const COLLECTOR_NAMES = ['cpu', 'load', 'memory', 'fs', 'net', 'disk', 'tcp', 'routes', 'top', 'visitors'] as const;
+export const COLLECTOR_NAMES = ['cpu', 'load', 'memory', 'fs', 'net', 'disk', 'tcp', 'routes', 'top', 'visitors', 'smart'] as const;
 export type CollectorName = (typeof COLLECTOR_NAMES)[number];

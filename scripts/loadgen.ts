@@ -287,6 +287,9 @@ function variantValues(size: number, variant: number, seriesIndex: number): Reco
         fin_wait1: Math.floor(3 * u(3)), fin_wait2: Math.floor(5 * u(4)), time_wait: Math.floor(200 * u(5)), close: 0,
         close_wait: Math.floor(4 * u(6)), last_ack: Math.floor(2 * u(7)), listen: Math.floor(8 + 20 * u(8)), closing: 0,
       };
+    case 'smart':
+      // a healthy drive: passed, no bad sectors, a fifth of its endurance used, warm
+      return { healthy: 1, reallocated: 0, pending: 0, media_errors: 0, pct_used: 20, critical_warn: 0, temperature: 30 + Math.floor(15 * u(0)), failing: 0 };
     case 'check':
     case 'weblog':
       // written by the appliance from check results and web log aggregates: no simulated agent sends them as metrics

@@ -12,6 +12,7 @@ import { createLoadCollector } from './load.js';
 import { createMemoryCollector } from './memory.js';
 import { createNetworkCollector } from './network.js';
 import { createRoutesCollector } from './routes.js';
+import { createSmartHealthCollector } from './smart-health.js';
 import { createTcpCollector } from './tcp.js';
 import { TcpTables } from './tcp-tables.js';
 import { createTopProcessesCollector, type ProcessReadingSink } from './top-processes.js';
@@ -40,6 +41,7 @@ export function createCollector(name: CollectorName, context: CollectorContext):
     case 'tcp': return createTcpCollector({ root, tables: context.tcpTables ??= new TcpTables(root, { log: context.log.child('tcp') }) });
     case 'routes': return createRoutesCollector({ root });
     case 'top': return createTopProcessesCollector({ root, ...(context.processes ? { sink: context.processes } : {}) });
+    case 'smart': return createSmartHealthCollector({ root, log: context.log.child('smart') });
     case 'visitors': return createVisitorsCollector({ root, tables: context.tcpTables ??= new TcpTables(root, { log: context.log.child('tcp') }) });
   }
 }

@@ -11,6 +11,7 @@ const NAMES: Readonly<Record<string, { en: string; ko: string }>> = {
   'default-fs-used': { en: 'Filesystem used', ko: '파일 시스템 사용량' },
   'default-load-per-core': { en: 'Load per CPU core', ko: 'CPU 코어당 부하' },
   'default-agent-silent': { en: 'Agent silent', ko: '에이전트 응답 없음' },
+  'default-disk-health': { en: 'Disk health failing', ko: '디스크 상태 이상' },
   'default-check-critical': { en: 'Check CRITICAL', ko: '점검 CRITICAL' },
   'security-lockout': { en: 'Sign-in locked after repeated failures', ko: '반복된 실패로 로그인 잠김' },
   'appliance-fault': { en: 'The appliance is degraded', ko: '어플라이언스 성능 저하' },

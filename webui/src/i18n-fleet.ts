@@ -76,6 +76,7 @@ export const FLEET_EN = {
   'collector.routes': 'Routing table',
   'collector.top': 'Top processes',
   'collector.visitors': 'Visitors',
+  'collector.smart': 'Disk health (SMART)',
 } as const;
 
 export type FleetKey = keyof typeof FLEET_EN;
@@ -154,4 +155,5 @@ export const FLEET_KO: Record<FleetKey, string> = {
   'collector.routes': '라우팅 테이블',
   'collector.top': '상위 프로세스',
   'collector.visitors': '방문자',
+  'collector.smart': '디스크 상태 (SMART)',
 };

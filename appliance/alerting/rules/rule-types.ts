@@ -264,6 +264,20 @@ export const DEFAULT_RULES: readonly Rule[] = [
     builtin: true,
   },
   {
+    // S1+: a drive that says it is in trouble (self-assessment failed, an NVMe critical warning,
+    // its endurance nearly used, pending sectors, reallocated sectors or media errors rising:
+    // the agent counts them in `failing`, agent/collectors/smart-health.ts), one alert per drive
+    id: 'default-disk-health',
+    name: 'Disk health failing',
+    metric: { kind: 'field', family: 'smart', field: 'failing', key: EVERY_KEY },
+    comparison: '>',
+    levels: { warning: 0 },
+    forS: 0,
+    scope: ALL,
+    enabled: true,
+    builtin: true,
+  },
+  {
     // S5, S6, S16: a service that fails is worth a critical alert on every check, from the start
     id: 'default-check-critical',
     name: 'Check CRITICAL',

@@ -20,6 +20,8 @@ import { ZoomTools } from './zoom-tools.js';
 import { loadNetColumns, loadWindow } from '../chart-sources.js';
 import type { Family } from '../../../contract/families.js';
 import { FamilyCharts } from './family-charts.js';
+import { DiskHealthTable } from './disk-health-table.js';
+import { diskHealthRows } from '../disk-health.js';
 import { serverLabel } from '../server-label.js';
 
 // Palettes chosen to stay apart for the common colour-vision deficiencies and on a projector.
@@ -116,6 +118,7 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
   const status = row?.status ?? detail?.status ?? 'unknown';
   const lastSeen = row?.lastSeen ?? detail?.lastSeen ?? null;
   const inv = detail?.inventory ?? null;
+  const healthRows = useMemo(() => diskHealthRows(detail), [detail]);
   const sync = `panel-${agentId}`;
 
   const cpuLines = useMemo(
@@ -231,6 +234,12 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
         <section class="chart disk" data-testid="disk-section">
           <h4 class="chart-title">{t('chart.disk')}</h4>
           <FilesystemTable rows={data.fsRows} />
+          {healthRows.length > 0 && (
+            <>
+              <h4 class="chart-title">{t('smart.title')}</h4>
+              <DiskHealthTable rows={healthRows} />
+            </>
+          )}
           {charts.fs && (
             <TimeChart
               testId="chart-disk"
