@@ -9,6 +9,8 @@
 import t, { type Test } from 'tap';
 import type { ModemHealth } from '../../../contract/alerts-api.js';
 import { silentLogger } from '../../../core/logger.js';
+import { SELF_WATCH_RULES } from '../../../appliance/alerting/rules/self-watch-rules.js';
+import { builtInRuleName, ruleDisplayName } from '../../../webui/src/builtin-rule-names.js';
 import { SelfWatch, type DataPartitionReading, type SelfWatchSources } from '../../../appliance/health/self-watch.js';
 import { driverWithModel } from '../alerting/modem/support/model-harness.js';
 import { contact, rig, texts, type Rig } from '../alerting/support/alerting-rig.js';
@@ -172,5 +174,14 @@ void t.test('after a restart the open alert stays open (not texted again) while 
   // restarted once more, the lag gone: resolved at the first look
   watching(t, r, sourcesOf(k));
   t.same(openSelf(r), []);
+  t.end();
+});
+
+void t.test('every self-watch rule is named in Korean and English in the UI, under the name its alerts carry', (t) => {
+  for (const rule of SELF_WATCH_RULES) {
+    t.equal(builtInRuleName(rule.id, 'en'), rule.name, rule.id);
+    t.not(builtInRuleName(rule.id, 'ko'), rule.id, `${rule.id} has a Korean name`);
+    t.equal(ruleDisplayName(rule.id, rule.name, 'ko'), builtInRuleName(rule.id, 'ko'), 'an alert of the rule shows in Korean');
+  }
   t.end();
 });
