@@ -53,6 +53,10 @@ import { previewCheckOf } from './alerting/alert-admin.js';
 import { ApplianceProbes } from './checks/probes/appliance-probes.js';
 import { perfdataRemover, perfdataWriter } from './checks/check-perfdata.js';
 import { StatsFeature } from './stats/stats-feature.js';
+import { SelfWatch } from './health/self-watch.js';
+import { EventLoopLag } from './health/event-loop-lag.js';
+import { PlannedRestarts } from './health/planned-restart.js';
+import { statfsSync } from 'node:fs';
 import { WallsFeature } from './walls/walls-feature.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
@@ -114,6 +118,8 @@ export class Appliance {
   private probes: ApplianceProbes | null = null;
   private lastKnownTime: LastKnownTime | null = null;
   private clockStatus: ClockStatus | null = null;
+  private selfWatch: SelfWatch | null = null;
+  private eventLoopLag: EventLoopLag | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -153,9 +159,12 @@ export class Appliance {
     });
     this.faults = faults;
     await faults.start();
+    // a write that failed on something else than a full or failing disk (a damaged database, a
+    // locked file) is the self-watch's "database write failed" (B4); storage faults are the monitor's
     const onWriteError = (where: string, err: unknown): void => {
-      faults.report(where, err);
+      if (!faults.report(where, err)) this.selfWatch?.databaseWriteFailed(where, err);
     };
+    const plannedRestarts = new PlannedRestarts({ dataDir, now: () => clock.now(), logger: logger.child('planned-restart') });
 
     const db = openDatabase(path.join(dataDir, 'db', 'rackwatch.sqlite'));
     this.db = db;
@@ -251,7 +260,12 @@ export class Appliance {
     for (const f of faults.faults()) alerting.engine.raiseFault(CAUSE_TEXT[f.cause], f.detail);
     // D1: the last run ended without a clean stop: the on-call contacts hear how long it was down
     const downMs = unplannedDowntimeMs(dataDir, clock.now());
-    if (downMs !== null) {
+    const announced = plannedRestarts.current();
+    if (downMs !== null && announced !== null) {
+      // B4: inside an announced window the appliance going away was expected (an update that
+      // power-cycles the board): nobody is texted
+      logger.warn('the last run ended without a clean shutdown, inside an announced planned restart: nobody is texted', { downMs, ...announced });
+    } else if (downMs !== null) {
       logger.warn('the last run ended unplanned (no clean shutdown)', { downMs });
       try {
         // a clock behind the last known time cannot measure the outage (D1)
@@ -318,6 +332,27 @@ export class Appliance {
       writeRefusal: () => faults.writeRefusal(),
     });
 
+    // B4: the appliance watches itself through the same rules, outbox and modem
+    const eventLoopLag = new EventLoopLag();
+    eventLoopLag.start();
+    this.eventLoopLag = eventLoopLag;
+    const selfWatch = new SelfWatch({
+      clock, logger: logger.child('self-watch'),
+      sources: {
+        rrdcached: () => store.health(),
+        dataPartition: () => {
+          const fs = statfsSync(dataDir);
+          return { freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize, rrdBytes: capacity.usedBytes(), budgetBytes: config.rrdBudgetBytes };
+        },
+        clockSynchronised: () => clockStatus.report(),
+        modem: () => alerting.modemHealth(),
+        ingestBacklog: () => ingest.backlog,
+        eventLoopLagMs: () => eventLoopLag.takeMaxMs(),
+      },
+    });
+    this.selfWatch = selfWatch;
+    selfWatch.start(alerting.engine);
+
     const publicAddress = config.publicAddress ?? defaultPublicAddress(config.listen, hostname());
     const tlsFiles = await loadOrCreateSelfSigned({ dataDir, names: [publicAddress, hostname(), config.listen, 'localhost', '127.0.0.1', '::1'], nowMs: clock.now() });
     if (tlsFiles.created) logger.info('made a self-signed TLS certificate', { cert: tlsFiles.certPath, pin: tlsFiles.pin });
@@ -376,6 +411,8 @@ export class Appliance {
       modem: () => alerting.modemHealth(),
       sms: () => alerting.smsHealth(),
       faults: () => faults.faults(),
+      selfWatch: () => selfWatch.conditions(),
+      plannedRestart: () => plannedRestarts.current(),
       writeFailures: () => Object.values(faults.counters.writeFailures).reduce((a, b) => a + b, 0),
       refusals: () => ({
         mqttPacketTooLargePreAuth: broker.refusals.packetTooLargePreAuth,
@@ -449,6 +486,7 @@ export class Appliance {
       stats: { stats },
       // S9, S21: saved walls name servers by host name; the schematic places them by id
       maintenance: { calendar: alerting.maintenance, dependencies: alerting.dependencies, engine: alerting.engine, agentExists, clock },
+      plannedRestart: { plannedRestarts },
       walls: { walls: new WallsFeature({ db, clock, agentExists, hostExists: (name) => repo.listings().some((l) => l.hostname.toLowerCase() === name.toLowerCase()) }) },
     });
     const http = new HttpServer({
@@ -501,6 +539,10 @@ export class Appliance {
     // the probes first: a run finishing now would be evaluated by an engine that is stopping
     this.probes?.stop();
     this.probes = null;
+    this.selfWatch?.stop();
+    this.selfWatch = null;
+    this.eventLoopLag?.stop();
+    this.eventLoopLag = null;
     await this.consoleApi?.stop();
     this.consoleApi = null;
     await this.alerting?.stop();

@@ -7,6 +7,7 @@ import { APPLIANCE_OPTIONS, applianceConfigSchema } from './config.js';
 import { Appliance } from './appliance.js';
 import { httpsOrigin } from './http/public-address.js';
 import { isAccountCommand, runAccountsCli } from './accounts/cli.js';
+import { isPlannedRestartCommand, runPlannedRestartCli } from './health/planned-restart-cli.js';
 import { SystemdWatchdog, systemdNotifySender, watchdogIntervalMs } from './health/systemd-watchdog.js';
 import { systemClock } from '../core/clock.js';
 
@@ -15,6 +16,9 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   if (isAccountCommand(argv)) {
     return runAccountsCli(argv, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+  }
+  if (isPlannedRestartCommand(argv)) {
+    return runPlannedRestartCli(argv, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
   }
   // V8 lets the old generation grow to about twice what survived the last full collection before
   // it collects again. Ingest makes short-lived garbage that outlives the young generation (the

@@ -10,6 +10,7 @@ import { agentRoutes, type AgentRoutesDeps } from './agents/routes.js';
 import { configRoutes, type ConfigRoutesDeps } from './agent-config/routes.js';
 import { alertRoutes, type AlertRoutesDeps } from './alerting/routes.js';
 import { healthRoutes } from './health/health-report.js';
+import { plannedRestartRoutes, type PlannedRestartRoutesDeps } from './health/planned-restart-routes.js';
 import { installerRoutes, type InstallerRoutesDeps } from './installer/routes.js';
 import { tlsRoutes, type TlsRoutesDeps } from './tls/routes.js';
 import { eventStreamRoutes, type EventStreamDeps } from './live/event-stream.js';
@@ -37,10 +38,12 @@ export interface FeatureRoutesDeps {
   stats: StatsRoutesDeps;
   walls: WallRoutesDeps;
   maintenance: MaintenanceRoutesDeps;
+  plannedRestart: PlannedRestartRoutesDeps;
 }
 
 export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesDeps): Promise<void> {
   await app.register(guarded(healthRoutes), { health: deps.health });
+  await app.register(guarded(plannedRestartRoutes), deps.plannedRestart);
   await app.register(guarded(accountRoutes), deps.accounts);
   await app.register(guarded(agentRoutes), deps.agents);
   await app.register(guarded(seriesRoutes), deps.series);

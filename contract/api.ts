@@ -6,6 +6,7 @@ import type { Inventory } from './inventory.js';
 import type { AlertStreamEvent, ModemHealth, ModemStreamEvent, SmsHealth, SmsStreamEvent } from './alerts-api.js';
 import type { AgentSnapshot } from './fleet-api.js';
 import { type AgentStatus } from './agent-status.js';
+import type { Severity } from './alerting.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -91,7 +92,7 @@ export interface BoundRefusals {
 }
 
 /** GET /api/v1/health without signing in: only whether the appliance is well. */
-export type PublicHealthResponse = Pick<HealthResponse, 'status' | 'uptimeS' | 'causes'>;
+export type PublicHealthResponse = Pick<HealthResponse, 'status' | 'uptimeS' | 'causes' | 'plannedRestart'>;
 
 /** Why the appliance is degraded (RES): each one also raises a critical alert on the appliance itself. */
 export type FaultCause = 'disk-full' | 'read-only' | 'io-error' | 'rrdcached-not-answering' | 'database-integrity' | 'lost-commits';
@@ -166,6 +167,39 @@ export interface HealthResponse {
   sms: SmsHealth;
   /** the clock (D1) */
   clock: ClockHealth;
+  /** B4: the self-watch conditions that hold now, pending (within their rule's hold time) or firing */
+  selfWatch: SelfWatchCondition[];
+  /** B4: a planned restart or update announced and not over yet, else null (public: sentinels read it) */
+  plannedRestart: PlannedRestart | null;
+}
+
+/** B4: a condition of a built-in self-watch rule (appliance/alerting/rules/self-watch-rules.ts) that holds now. */
+export interface SelfWatchCondition {
+  /** the rule's id ('self-rrdcached-restarts' …): the UI names it by id */
+  rule: string;
+  severity: Severity;
+  /** ms since the epoch: when the condition began */
+  since: number;
+  /** true once it held for the rule's hold time: its alert is open */
+  firing: boolean;
+  /** the short text of the alert and its SMS ("rrdcached restarted 4 times in 10 min") */
+  problem: string;
+  /** a sentence with the figures behind it */
+  detail: string;
+}
+
+/**
+ * B4: a planned restart or update announced from the UI, the console or the update service: the
+ * appliance going away until `untilMs` is expected. Kept in the data dir, so that it is still
+ * known after the restart it announced; over at `untilMs`, or when withdrawn.
+ */
+export interface PlannedRestart {
+  /** ms since the epoch */
+  announcedAt: number;
+  untilMs: number;
+  reason: string;
+  /** who announced it: a user name, 'console' or 'update' */
+  by: string;
 }
 
 /**

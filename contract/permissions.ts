@@ -22,6 +22,8 @@ export const PERMISSIONS = [
   'users:manage', 'audit:read', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage',
   // admin: the appliance's TLS certificate (SEC)
   'tls:manage',
+  // admin: the appliance itself: announcing a planned restart, its redundancy (B4)
+  'appliance:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -46,6 +46,7 @@ import type { CheckType } from '../../contract/checks-api.js';
 import { isCheckMetric, type AlertCause } from '../../contract/alerting.js';
 import { evaluateCheckRun, sweepCheckSeries } from './rules/check-rules.js';
 import { seriesOf } from './rules/alert-lifecycle.js';
+import { selfWatchRule, type SelfWatchRuleId } from './rules/self-watch-rules.js';
 
 /** The built-in "rule" of lockout alerts (SEC): no rule row, never evaluated on samples. */
 export const LOCKOUT_RULE_ID = 'security-lockout';
@@ -253,7 +254,8 @@ export class AlertEngine {
       this.states.delete(key);
     }
     // a fault alert (RES) is no rule's series: the fault monitor resolves it, never the sweep
-    for (const [key, state] of this.states) if (state.series.ruleId === FAULT_RULE_ID) this.states.delete(key);
+    // nor is a self-watch alert (B4): the self-watch resolves it when its condition is gone
+    for (const [key, state] of this.states) if (state.series.ruleId === FAULT_RULE_ID || selfWatchRule(state.series.ruleId)) this.states.delete(key);
     this.policyState = repo.loadPolicyState() ?? emptyPolicyState();
     this.quiet.restore(open);
     this.running = true;
@@ -437,6 +439,45 @@ export class AlertEngine {
     this.faults.delete(seriesKey(series));
   }
 
+  /**
+   * B4: a self-watch condition held for its rule's hold time (appliance/health/self-watch.ts): an
+   * alert of that built-in rule on the appliance itself, at the rule's severity, open until
+   * `clearSelf`. `problem` is the short text of the SMS ("rrdcached restarted 4 times in 10 min"),
+   * `detail` the sentence the UI shows.
+   */
+  raiseSelf(ruleId: SelfWatchRuleId, problem: string, detail: string): void {
+    if (!this.running) return;
+    const rule = selfWatchRule(ruleId);
+    if (!rule) return;
+    const series: SeriesRef = { ruleId, agentId: APPLIANCE_AGENT_ID };
+    const id = seriesKey(series);
+    this.faults.set(id, { cause: problem, detail });
+    if (this.book.open.has(id)) return;
+    const { book, events } = applyTransitions(this.book, [{
+      kind: 'fired', series, atMs: this.deps.clock.now(), sampleTMs: null, value: 1, severity: rule.severity, threshold: 1,
+    }], (s) => this.contextOf(s));
+    this.book = book;
+    this.afterEvents(events);
+  }
+
+  /** B4: the self-watch condition is gone: its alert (restored ones too) resolves. */
+  clearSelf(ruleId: SelfWatchRuleId): void {
+    if (!this.running) return;
+    const series: SeriesRef = { ruleId, agentId: APPLIANCE_AGENT_ID };
+    this.resolveRecovered(series);
+    this.faults.delete(seriesKey(series));
+  }
+
+  /** B4: the self-watch rules with an open alert (restored ones included). */
+  openSelf(): SelfWatchRuleId[] {
+    const out: SelfWatchRuleId[] = [];
+    for (const a of this.book.open.values()) {
+      const rule = a.agentId === APPLIANCE_AGENT_ID ? selfWatchRule(a.ruleId) : undefined;
+      if (rule) out.push(rule.id);
+    }
+    return out;
+  }
+
   /** An appliance alert (a lockout, a fault, a quota refusal) whose condition ended: resolved as 'recovered' if open. */
   private resolveRecovered(series: SeriesRef): void {
     const open = this.book.open.get(seriesKey(series));
@@ -601,6 +642,11 @@ export class AlertEngine {
     if (series.ruleId === FAULT_RULE_ID) {
       const fault = this.faults.get(seriesKey(series)) ?? { cause: series.key ?? 'fault', detail: series.key ?? 'fault' };
       return { rule: { name: 'The appliance is degraded', metric: { kind: 'fault' }, comparison: '>=' }, agentName: 'rackwatch', cause: { fault } };
+    }
+    const self = selfWatchRule(series.ruleId);
+    if (self) {
+      const fault = this.faults.get(seriesKey(series)) ?? { cause: self.name, detail: self.name };
+      return { rule: { name: self.name, metric: { kind: 'fault' }, comparison: '>=' }, agentName: 'rackwatch', cause: { fault } };
     }
     if (series.ruleId === SERIES_QUOTA_RULE_ID) {
       const refusal = this.quotaRefusals.get(seriesKey(series));

@@ -2,7 +2,7 @@
 // part through the narrow view it offers; `status` is 'degraded' (503) when the broker is down,
 // rrdcached is down or not answering, SQLite fails a trivial query, or the fault monitor holds a
 // fault (RES: disk full, read-only, I/O errors, database integrity, lost commits); `causes` says which.
-import type { ApplianceFault, BoundRefusals, ClockHealth, PublicHealthResponse, HealthResponse } from '../../contract/api.js';
+import type { ApplianceFault, BoundRefusals, ClockHealth, PlannedRestart, PublicHealthResponse, HealthResponse, SelfWatchCondition } from '../../contract/api.js';
 import { CAUSE_TEXT } from './fault-monitor.js';
 import type { ModemHealth, SmsHealth } from '../../contract/alerts-api.js';
 import { API_PREFIX } from '../../contract/api.js';
@@ -33,6 +33,10 @@ export interface HealthSources {
   refusals: () => BoundRefusals;
   /** D1: whether the clock is synchronised, the last known time */
   clockHealth: () => ClockHealth;
+  /** B4: the self-watch conditions that hold now */
+  selfWatch: () => SelfWatchCondition[];
+  /** B4: the announced planned restart, if its window is not over */
+  plannedRestart: () => PlannedRestart | null;
 }
 
 /** Why the appliance is degraded, in a few words each; empty when it is well. */
@@ -85,6 +89,8 @@ export function healthReport(s: HealthSources): HealthResponse {
     modem: s.modem(),
     sms: s.sms(),
     clock: s.clockHealth(),
+    selfWatch: s.selfWatch(),
+    plannedRestart: s.plannedRestart(),
   };
 }
 
@@ -93,8 +99,9 @@ export function healthRoutes(app: FastifyInstance, deps: { health: () => HealthR
   // only to a signed-in caller
   app.get(`${API_PREFIX}/health`, { config: { permission: 'public' } }, (req, reply) => {
     const report = deps.health();
-    // the causes are public too: a monitoring system that is not signed in must see why (RES)
-    const body: HealthResponse | PublicHealthResponse = req.principal ? report : { status: report.status, uptimeS: report.uptimeS, causes: report.causes };
+    // the causes are public too: a monitoring system that is not signed in must see why (RES);
+    // and a planned restart, so that a sentinel does not alarm when the appliance goes away (B4)
+    const body: HealthResponse | PublicHealthResponse = req.principal ? report : { status: report.status, uptimeS: report.uptimeS, causes: report.causes, plannedRestart: report.plannedRestart };
     return sendJson(reply, report.status === 'ok' ? 200 : 503, body);
   });
   return Promise.resolve();

@@ -62,6 +62,11 @@ export class StorageCapacity {
     this.rrdBytes += bytes;
   }
 
+  /** Bytes the RRD files take (the last walk plus the files created since). */
+  usedBytes(): number {
+    return this.rrdBytes;
+  }
+
   report(): CapacityReport {
     const freeBytes = (this.opts.freeBytes ?? filesystemFreeBytes)(this.opts.rrdDir);
     let budget = this.opts.budgetBytes;

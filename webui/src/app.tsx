@@ -6,7 +6,8 @@
 // place that builds the live stream and the agents store, and that touches localStorage, navigator
 // and the URL (the view's part of it through use-view.ts).
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import type { HealthResponse } from '../../contract/api.js';
+import type { HealthResponse, PlannedRestart, SelfWatchCondition } from '../../contract/api.js';
+import { builtInRuleName } from './builtin-rule-names.js';
 import type { Alert } from '../../contract/alerts-api.js';
 import type { SessionResponse } from '../../contract/accounts-api.js';
 import type { Permission } from '../../contract/permissions.js';
@@ -70,9 +71,12 @@ interface HealthSummary {
   status: Health;
   /** the last known time when the appliance says its clock is unsynchronised, else null */
   clockUnsyncedSince: number | null | 'none';
+  /** B4: what the appliance's self-watch finds wrong with itself, with the cause */
+  selfWatch: SelfWatchCondition[];
+  plannedRestart: PlannedRestart | null;
 }
 
-const UNKNOWN_HEALTH: HealthSummary = { status: 'unknown', clockUnsyncedSince: null };
+const UNKNOWN_HEALTH: HealthSummary = { status: 'unknown', clockUnsyncedSince: null, selfWatch: [], plannedRestart: null };
 
 function useHealth(): HealthSummary {
   const [health, setHealth] = useState<HealthSummary>(UNKNOWN_HEALTH);
@@ -84,6 +88,8 @@ function useHealth(): HealthSummary {
         .then((h) => setHealth({
           status: h.status,
           clockUnsyncedSince: h.clock?.synchronised === false ? (h.clock.lastKnownMs ?? 'none') : null,
+          selfWatch: h.selfWatch ?? [],
+          plannedRestart: h.plannedRestart ?? null,
         }))
         .catch(() => {
           if (!controller.signal.aborted) setHealth(UNKNOWN_HEALTH);
@@ -97,6 +103,30 @@ function useHealth(): HealthSummary {
     };
   }, []);
   return health;
+}
+
+/**
+ * B4: the appliance's own findings (rrdcached restarting, the partition nearly full, the modem
+ * unregistered …), each with its rule's name in the UI's language and the cause; and a planned
+ * restart when one is announced. Collapsed to a count in the header, opened on a click or tap.
+ */
+function SelfWatchMark({ conditions, planned }: { conditions: SelfWatchCondition[]; planned: PlannedRestart | null }) {
+  const { t, fmt, lang } = useUi();
+  if (conditions.length === 0 && planned === null) return null;
+  return (
+    <details class="self-watch" data-testid="self-watch">
+      <summary class="pill pill-self-watch">{t('selfWatch.summary', { n: String(conditions.length + (planned ? 1 : 0)) })}</summary>
+      <ul>
+        {conditions.map((c) => (
+          <li key={c.rule} data-rule={c.rule} data-firing={String(c.firing)} title={c.detail}>
+            <strong>{builtInRuleName(c.rule, lang)}</strong>
+            {' '}{c.problem}{c.firing ? '' : ` (${t('selfWatch.pending')})`}
+          </li>
+        ))}
+        {planned && <li data-testid="planned-restart">{t('selfWatch.plannedRestart', { until: fmt.dateTime(planned.untilMs), reason: planned.reason })}</li>}
+      </ul>
+    </details>
+  );
 }
 
 /** D1: the appliance's clock is unsynchronised (no time server since a boot without a real-time clock). */
@@ -236,6 +266,7 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
             {t(healthKey)}
           </span>
           {!streamDown && health.clockUnsyncedSince !== null && <ClockMark lastKnown={health.clockUnsyncedSince} />}
+          {!streamDown && <SelfWatchMark conditions={health.selfWatch} planned={health.plannedRestart} />}
           <span class={`pill pill-stream-${streamState}`} data-testid="stream-state" data-state={streamState} data-role={streamRole} role="status">
             {t(STREAM_KEY[streamState])}
           </span>

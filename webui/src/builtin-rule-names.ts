@@ -16,10 +16,24 @@ const NAMES: Readonly<Record<string, { en: string; ko: string }>> = {
   'security-lockout': { en: 'Sign-in locked after repeated failures', ko: '반복된 실패로 로그인 잠김' },
   'appliance-fault': { en: 'The appliance is degraded', ko: '어플라이언스 성능 저하' },
   'series-quota': { en: 'Samples refused: quota of RRD files reached', ko: '샘플 거부: RRD 파일 한도 도달' },
+  // B4: the appliance's self-watch (appliance/alerting/rules/self-watch-rules.ts)
+  'self-rrdcached': { en: 'Appliance: rrdcached down', ko: '어플라이언스: rrdcached 중단' },
+  'self-rrdcached-restarts': { en: 'Appliance: rrdcached keeps restarting', ko: '어플라이언스: rrdcached 재시작 반복' },
+  'self-data-partition': { en: 'Appliance: data partition nearly full or over budget', ko: '어플라이언스: 데이터 파티션 거의 가득 참 또는 예산 초과' },
+  'self-database-write': { en: 'Appliance: a database write failed', ko: '어플라이언스: 데이터베이스 쓰기 실패' },
+  'self-event-loop': { en: 'Appliance: event loop lagging', ko: '어플라이언스: 이벤트 루프 지연' },
+  'self-clock': { en: 'Appliance: clock not synchronised', ko: '어플라이언스: 시계 동기화 안 됨' },
+  'self-modem': { en: 'Appliance: modem cannot send SMS', ko: '어플라이언스: 모뎀으로 SMS 발송 불가' },
+  'self-ingest-backlog': { en: 'Appliance: ingest backlog growing', ko: '어플라이언스: 수집 대기열 증가' },
 };
 
 /** The name to show for a rule (or an alert's rule): the built-in one in `lang`, else as stored. */
 export function ruleDisplayName(id: string, storedName: string, lang: Lang): string {
   const builtIn = NAMES[id];
   return builtIn && builtIn.en === storedName ? builtIn[lang] : storedName;
+}
+
+/** A built-in rule's name in `lang` by its id alone (the self-watch list in health names rules so); the id when unknown. */
+export function builtInRuleName(id: string, lang: Lang): string {
+  return NAMES[id]?.[lang] ?? id;
 }

@@ -18,6 +18,8 @@ import { tempDir } from '../../helpers/temp-dir.js';
 const EXPECTED = `
 GET /* public
 GET /api/v1/health public
+PUT /api/v1/planned-restart appliance:manage
+DELETE /api/v1/planned-restart appliance:manage
 GET /api/v1/auth/session public
 POST /api/v1/auth/setup public
 POST /api/v1/auth/login public
@@ -152,6 +154,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     stats: { stats: unused },
     walls: { walls: unused },
     maintenance: { calendar: unused, dependencies: unused, engine: unused, agentExists, clock: systemClock },
+    plannedRestart: { plannedRestarts: unused },
   });
   await app.ready();
   const routes = registeredRoutes(app);
@@ -170,7 +173,7 @@ void t.test('the roles: each holds the one below it; a viewer reads, sees no pho
   t.same(ROLE_PERMISSIONS.viewer.filter((p) => !p.endsWith(':read')), ['account:self'], 'a viewer only reads (and looks after their own account)');
   for (const p of ['contacts:read', 'sms:read'] as const) t.notOk(roleAllows('viewer', p), `no phone numbers for a viewer: ${p}`);
   for (const p of ['alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write', 'reports:write'] as const) t.ok(roleAllows('operator', p), `operator: ${p}`);
-  for (const p of ['users:manage', 'audit:read', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage', 'tls:manage'] as const) {
+  for (const p of ['users:manage', 'audit:read', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage', 'tls:manage', 'appliance:manage'] as const) {
     t.notOk(roleAllows('operator', p), `admin only: ${p}`);
     t.ok(roleAllows('admin', p));
   }
