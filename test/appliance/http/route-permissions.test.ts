@@ -112,6 +112,11 @@ PUT /api/v1/walls/:id dashboards:write
 DELETE /api/v1/walls/:id dashboards:write
 GET /api/v1/schematic dashboards:read
 PUT /api/v1/schematic servers:write
+GET /api/v1/pools checks:read
+POST /api/v1/pools checks:write
+GET /api/v1/pools/:id checks:read
+PUT /api/v1/pools/:id checks:write
+DELETE /api/v1/pools/:id checks:write
 GET /install.sh public
 GET /agent/rackwatch-agent.js public
 GET /agent/rackwatch-agent.js.sha256 public
@@ -144,6 +149,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     checks: { checks: unused, series: unused, agentExists, clock: systemClock, retentionS: 86_400 },
     stats: { stats: unused },
     walls: { walls: unused },
+    pools: { pools: unused, clock: systemClock, retentionS: 86_400 },
   });
   await app.ready();
   const routes = registeredRoutes(app);
