@@ -1,13 +1,13 @@
 // The web-log and pool API for the screens (S11, B6; contract/weblog-api.ts, types only). The
 // sources and their top tables are served by the web-log feature; on an appliance without it the
-// routes answer 404 with no error code (no such route), which the screens show as "not available"
-// rather than as a failure: `null` here.
+// routes answer the HTTP layer's 404 of an unknown route ("no API route /api/v1/weblogs"), which
+// the screens show as "not available" rather than as a failure: `null` here.
 import type { WeblogPool, WeblogPoolInput, WeblogPoolView, WeblogSource, WeblogTopDimension, WeblogTopResponse } from '../../contract/weblog-api.js';
 import { ApiRequestError, requestJson } from './api-client.js';
 
-/** A 404 that names no resource: the route itself is missing. */
+/** The 404 of no route at all (appliance/http/http-server.ts), not of an unknown id. */
 function routeMissing(e: unknown): boolean {
-  return e instanceof ApiRequestError && e.status === 404 && e.code !== 'RW_ERR_NOT_FOUND';
+  return e instanceof ApiRequestError && e.status === 404 && /^(no API route|not found: )/.test(e.message);
 }
 
 async function orMissing<T>(call: Promise<T>): Promise<T | null> {
