@@ -188,7 +188,7 @@ void t.test('the alerting screens against the real appliance and its modem simul
   await page.locator('[data-testid=nav-tabs]').waitFor();
   t.same(
     await page.locator('[data-testid=nav-tabs] a').allTextContents(),
-    ['Dashboard', 'Walls', 'Schematic', 'Alerts', 'Checks', 'Statistics', 'Compare', 'Rules', 'Groups', 'Contacts', 'SMS', 'Servers', 'Users', 'Audit log'],
+    ['Dashboard', 'Walls', 'Schematic', 'Alerts', 'Checks', 'Statistics', 'Compare', 'Web logs', 'Pools', 'Rules', 'Groups', 'Contacts', 'SMS', 'Servers', 'Users', 'Audit log'],
     'the header has one tab per view (an admin\'s: users and the audit log too)',
   );
 

@@ -103,6 +103,7 @@ function PoolDetail({ id, onDeleted }: { id: string; onDeleted: () => void }) {
       {v.members.length === 0 ? <Empty>{t('pool.noMembers')}</Empty> : (
         <>
           <PoolChart view={v} />
+          <div class="pool-table-wrap">
           <table class="table pool-members" data-testid="pool-members">
             <thead>
               <tr><th>{t('pool.host')}</th><th>{t('pool.rps')}</th><th>{t('pool.errorRate')}</th><th>{t('pool.p95')}</th><th>{t('pool.share')}</th><th /></tr>
@@ -111,6 +112,7 @@ function PoolDetail({ id, onDeleted }: { id: string; onDeleted: () => void }) {
               {v.members.map((m, i) => <MemberRow key={m.sourceId} m={m} color={MEMBER_COLORS[i % MEMBER_COLORS.length] ?? '#000'} />)}
             </tbody>
           </table>
+          </div>
         </>
       )}
     </Card>
