@@ -7,6 +7,7 @@
 // every minute in virtual time, raises a warning naming the pool and the member after the pool's
 // skewMinutes, texted to the on-call contact, and resolves when the member is back in line.
 import t from 'tap';
+import path from 'node:path';
 import type { Test } from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import { createHttpApp } from '../../../appliance/http/http-server.js';
@@ -196,4 +197,35 @@ void t.test('the skew alert fires after the pool\'s skewMinutes of a member out 
   r.db.prepare("UPDATE weblog_sources SET pool_id = NULL WHERE id = 's3'").run();
   await minute(400);
   t.same(skewAlerts(), [], 'gone from the pool: resolved');
+});
+
+void t.test('a skew alert restored at start stays open while its member is out of line and resolves once it is back', async (t) => {
+  const f = await fixture(t);
+  const pool = (await f.call('POST', '/api/v1/pools', { name: 'Shop', skewMinutes: 1 })).json<WeblogPool>();
+  for (const [agentId, , source] of SERVERS) insertSource(f.r.db, source, agentId, pool.id);
+  const minute = async (monitor: PoolSkewMonitor, web3: number): Promise<void> => {
+    const now = Math.floor(f.r.clock.now() / 1000);
+    for (const [agentId, , source] of SERVERS) await writeLoad(f.store, agentId, source, now, now + 60, { rps: source === 's3' ? web3 : 100 });
+    await f.r.clock.advance(SKEW_CHECK_MS);
+    await monitor.check();
+  };
+  const before = new PoolSkewMonitor({ pools: f.pools, alerts: f.r.engine, clock: f.r.clock, logger: silentLogger });
+  before.start();
+  await minute(before, 400);
+  t.same(f.r.engine.openPoolSkews(), [{ poolId: pool.id, sourceId: 's3', agentId: 'a3' }], 'a minute out of line with skewMinutes 1: open');
+  before.stop();
+  f.r.engine.stop();
+
+  // the appliance restarts: the engine restores the open alert from the database
+  const again = rig(t, { file: path.join(t.testdirName, 'rackwatch.sqlite'), clock: f.r.clock, agents: f.r.agents });
+  const after = new PoolSkewMonitor({ pools: f.pools, alerts: again.engine, clock: f.r.clock, logger: silentLogger });
+  after.start();
+  t.teardown(() => after.stop());
+  t.equal(again.engine.openPoolSkews().length, 1, 'restored');
+  again.engine.sweep();
+  t.equal(again.engine.openPoolSkews().length, 1, 'not withdrawn by the sweep: it is no rule\'s series');
+  await minute(after, 400);
+  t.equal(again.engine.openPoolSkews().length, 1, 'still out of line: still open');
+  await minute(after, 100);
+  t.same(again.engine.openPoolSkews(), [], 'back in line: resolved');
 });
