@@ -58,6 +58,8 @@ import { EventLoopLag } from './health/event-loop-lag.js';
 import { PlannedRestarts } from './health/planned-restart.js';
 import { statfsSync } from 'node:fs';
 import { WallsFeature } from './walls/walls-feature.js';
+import { PoolsFeature } from './weblog/pools/pools-feature.js';
+import { PoolSkewMonitor } from './weblog/pools/pool-skew-monitor.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -115,6 +117,7 @@ export class Appliance {
   private consoleApi: LocalApiServer | null = null;
   private checks: CheckService | null = null;
   private stats: StatsFeature | null = null;
+  private poolSkew: PoolSkewMonitor | null = null;
   private probes: ApplianceProbes | null = null;
   private lastKnownTime: LastKnownTime | null = null;
   private clockStatus: ClockStatus | null = null;
@@ -319,6 +322,10 @@ export class Appliance {
     });
     stats.start();
     this.stats = stats;
+    // B6: load-balancer pools of web log sources, and their skew rule judged every minute
+    const pools = new PoolsFeature({ db, series: store, clock });
+    this.poolSkew = new PoolSkewMonitor({ pools, alerts: alerting.engine, clock, logger: logger.child('pools') });
+    this.poolSkew.start();
     this.alive = new AliveMarker({ dataDir, clock, logger });
     this.alive.start();
     const ingest = new Ingest({
@@ -487,6 +494,7 @@ export class Appliance {
       // S9, S21: saved walls name servers by host name; the schematic places them by id
       maintenance: { calendar: alerting.maintenance, dependencies: alerting.dependencies, engine: alerting.engine, agentExists, clock },
       plannedRestart: { plannedRestarts },
+      pools: { pools, clock, retentionS: retentionSpanS(config.retention) },
       walls: { walls: new WallsFeature({ db, clock, agentExists, hostExists: (name) => repo.listings().some((l) => l.hostname.toLowerCase() === name.toLowerCase()) }) },
     });
     const http = new HttpServer({
@@ -527,6 +535,11 @@ export class Appliance {
     return this.checks;
   }
 
+  /** The RRD store, for tests that write a family only the appliance writes (S11's `weblog`) without its agent side. */
+  get rrdStore(): RrdStore | null {
+    return this.store;
+  }
+
   /** The HTTP app, for in-process requests (`inject`) and its route table (the authorization matrix test). */
   get httpApp(): FastifyInstance | null {
     return this.app;
@@ -543,6 +556,8 @@ export class Appliance {
     this.selfWatch = null;
     this.eventLoopLag?.stop();
     this.eventLoopLag = null;
+    this.poolSkew?.stop();
+    this.poolSkew = null;
     await this.consoleApi?.stop();
     this.consoleApi = null;
     await this.alerting?.stop();

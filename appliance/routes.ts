@@ -21,6 +21,7 @@ import { checkRoutes, type CheckRoutesDeps } from './checks/routes.js';
 import { statsRoutes, type StatsRoutesDeps } from './stats/routes.js';
 import { wallRoutes, type WallRoutesDeps } from './walls/routes.js';
 import { maintenanceRoutes, type MaintenanceRoutesDeps } from './alerting/maintenance/maintenance-routes.js';
+import { poolRoutes, type PoolRoutesDeps } from './weblog/pools/routes.js';
 
 export interface FeatureRoutesDeps {
   health: () => HealthResponse;
@@ -39,6 +40,7 @@ export interface FeatureRoutesDeps {
   walls: WallRoutesDeps;
   maintenance: MaintenanceRoutesDeps;
   plannedRestart: PlannedRestartRoutesDeps;
+  pools: PoolRoutesDeps;
 }
 
 export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesDeps): Promise<void> {
@@ -55,6 +57,7 @@ export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureR
   await app.register(guarded(statsRoutes), deps.stats);
   await app.register(guarded(wallRoutes), deps.walls);
   await app.register(guarded(maintenanceRoutes), deps.maintenance);
+  await app.register(guarded(poolRoutes), deps.pools);
   await app.register(guarded(installerRoutes), deps.installer);
   await app.register(guarded(tlsRoutes), deps.tls);
   await app.register(guarded(eventStreamRoutes), deps.stream);

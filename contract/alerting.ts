@@ -106,9 +106,10 @@ export interface Rule {
  * failed sign-ins (or enrollment tokens, or agent secrets) locked an address or account (SEC);
 * `fault`, the appliance cannot store or serve what it should: a full or read-only disk, a hung
  * rrdcached, a damaged database (RES); `series_quota`, an agent's samples were refused because
- * they would exceed its quota of RRD files (RES).
+ * they would exceed its quota of RRD files (RES); `pool_skew`, a member of a load-balancer pool takes
+ * a share of its traffic away from its expected one, or errors far more than the others (B6).
  */
-export type AlertMetric = RuleMetric | { kind: 'lockout' } | { kind: 'fault' } | { kind: 'series_quota' };
+export type AlertMetric = RuleMetric | { kind: 'lockout' } | { kind: 'fault' } | { kind: 'series_quota' } | { kind: 'pool_skew' };
 
 /** The appliance itself, as the "server" of its own alerts (SEC lockouts). */
 export const APPLIANCE_AGENT_ID = 'appliance';
@@ -119,6 +120,7 @@ export function metricUnit(metric: AlertMetric): Unit {
     case 'lockout':
     case 'fault':
     case 'series_quota':
+    case 'pool_skew':
       return '';
     case 'field': {
       const fields: Record<string, Unit> = FAMILIES[metric.family].fields;
@@ -162,6 +164,8 @@ export interface AlertCause {
   fault?: { cause: string; detail: string };
   /** for series-quota alerts: the agent's quota and files, and a refused series (`fs-_data.1s`) */
   seriesQuota?: { maxFiles: number; files: number; example: string };
+  /** for pool-skew alerts (B6): the pool, the member's log source, and why it is flagged, in the appliance's words */
+  poolSkew?: { poolId: string; pool: string; sourceId: string; reason: string };
   /**
    * for alerts of rules on checks: the check and its run that fired (or last changed the grade
    * of) the alert: its state, its output line, and for a perfdata rule the value's unit

@@ -55,6 +55,20 @@ export const LOCKOUT_RULE_ID = 'security-lockout';
 export const FAULT_RULE_ID = 'appliance-fault';
 /** The built-in "rule" of series-quota alerts (RES): no rule row, never evaluated on samples. */
 export const SERIES_QUOTA_RULE_ID = 'series-quota';
+/** The built-in "rule" of load-balancer pool skew (B6): no rule row; the pool monitor raises and resolves it. */
+export const POOL_SKEW_RULE_ID = 'pool-skew';
+
+/** A pool member flagged long enough (weblog/pools/pool-skew-monitor.ts): the alert is on its server. */
+export interface PoolSkewNotice {
+  poolId: string;
+  pool: string;
+  sourceId: string;
+  agentId: string;
+  reason: string;
+}
+
+/** Which pool member an open pool-skew alert is about. */
+export type PoolSkewRef = Pick<PoolSkewNotice, 'poolId' | 'sourceId' | 'agentId'>;
 
 /** A lock the accounts feature reports (accounts/attempt-guard.ts). */
 export interface LockoutNotice {
@@ -207,6 +221,8 @@ export class AlertEngine {
   private readonly faults = new Map<string, { cause: string; detail: string }>();
   /** the refusals of the open series-quota alerts (RES), by series */
   private readonly quotaRefusals = new Map<string, SeriesQuotaRefusal>();
+  /** the open pool-skew alerts (B6), by series: the pool, the member and why */
+  private readonly poolSkews = new Map<string, PoolSkewNotice>();
   private readonly timers = new Map<string, TimerHandle>();
   private unsubscribeHub: (() => void) | null = null;
   private readonly quiet: QuietAlerts;
@@ -254,8 +270,12 @@ export class AlertEngine {
       this.states.delete(key);
     }
     // a fault alert (RES) is no rule's series: the fault monitor resolves it, never the sweep
-    // nor is a self-watch alert (B4): the self-watch resolves it when its condition is gone
-    for (const [key, state] of this.states) if (state.series.ruleId === FAULT_RULE_ID || selfWatchRule(state.series.ruleId)) this.states.delete(key);
+    // nor is a self-watch alert (B4): the self-watch resolves it when its condition is gone;
+    // nor a pool-skew alert (B6): the pool monitor resolves it when the member is back in line
+    for (const [key, state] of this.states) {
+      const ruleId = state.series.ruleId;
+      if (ruleId === FAULT_RULE_ID || ruleId === POOL_SKEW_RULE_ID || selfWatchRule(ruleId)) this.states.delete(key);
+    }
     this.policyState = repo.loadPolicyState() ?? emptyPolicyState();
     this.quiet.restore(open);
     this.running = true;
@@ -478,6 +498,43 @@ export class AlertEngine {
     return out;
   }
 
+  /**
+   * B6: a member of a load-balancer pool has been out of line for the pool's skewMinutes: a
+   * warning on the member's server naming the pool and why; raised again while open, it only
+   * takes the new reason. It stays open until `clearPoolSkew`.
+   */
+  raisePoolSkew(notice: PoolSkewNotice): void {
+    if (!this.running) return;
+    const series = poolSkewSeries(notice);
+    const id = seriesKey(series);
+    this.poolSkews.set(id, notice);
+    if (this.book.open.has(id)) return;
+    const { book, events } = applyTransitions(this.book, [{
+      kind: 'fired', series, atMs: this.deps.clock.now(), sampleTMs: null, value: 1, severity: 'warning', threshold: 1,
+    }], (s) => this.contextOf(s));
+    this.book = book;
+    this.afterEvents(events);
+  }
+
+  /** B6: the member is back in line, or gone from its pool: its skew alert resolves (if open). */
+  clearPoolSkew(ref: PoolSkewRef): void {
+    if (!this.running) return;
+    const series = poolSkewSeries(ref);
+    this.resolveRecovered(series);
+    this.poolSkews.delete(seriesKey(series));
+  }
+
+  /** The members of the open pool-skew alerts, restored ones included: the pool monitor resolves those back in line. */
+  openPoolSkews(): PoolSkewRef[] {
+    const out: PoolSkewRef[] = [];
+    for (const a of this.book.open.values()) {
+      if (a.ruleId !== POOL_SKEW_RULE_ID || a.key === undefined) continue;
+      const slash = a.key.indexOf('/');
+      out.push({ poolId: a.key.slice(0, slash), sourceId: a.key.slice(slash + 1), agentId: a.agentId });
+    }
+    return out;
+  }
+
   /** An appliance alert (a lockout, a fault, a quota refusal) whose condition ended: resolved as 'recovered' if open. */
   private resolveRecovered(series: SeriesRef): void {
     const open = this.book.open.get(seriesKey(series));
@@ -654,6 +711,14 @@ export class AlertEngine {
         rule: { name: 'Samples refused: quota of RRD files reached', metric: { kind: 'series_quota' }, comparison: '>=' },
         agentName: this.deps.agents.detail(series.agentId)?.hostname ?? series.agentId,
         cause: refusal ? { seriesQuota: { maxFiles: refusal.maxFiles, files: refusal.files, example: refusal.example } } : {},
+      };
+    }
+    if (series.ruleId === POOL_SKEW_RULE_ID) {
+      const skew = this.poolSkews.get(seriesKey(series));
+      return {
+        rule: { name: 'Load-balancer pool skew', metric: { kind: 'pool_skew' }, comparison: '>=' },
+        agentName: this.deps.agents.detail(series.agentId)?.hostname ?? series.agentId,
+        cause: skew ? { poolSkew: { poolId: skew.poolId, pool: skew.pool, sourceId: skew.sourceId, reason: skew.reason } } : {},
       };
     }
     const rule = this.rulesById.get(series.ruleId);
@@ -868,4 +933,9 @@ export class AlertEngine {
       this.deps.logger.error(`alerting ${name} failed`, { err: e });
     }
   }
+}
+
+/** A pool member's skew series: on its server, keyed "<poolId>/<sourceId>" (pool ids hold no slash). */
+function poolSkewSeries(ref: PoolSkewRef): SeriesRef {
+  return { ruleId: POOL_SKEW_RULE_ID, agentId: ref.agentId, key: `${ref.poolId}/${ref.sourceId}` };
 }

@@ -28,6 +28,8 @@ export function metricText(metric: AlertMetric, key: string | undefined, t: Tran
       return key ? `${t('metric.fault')}: ${key}` : t('metric.fault');
     case 'series_quota':
       return t('metric.series_quota');
+    case 'pool_skew':
+      return t('metric.pool_skew');
     case 'check_state': {
       const id = key ?? metric.checkId;
       return `${t('metric.check_state')}: ${id === '*' ? t('metric.everyCheck') : id}`;
@@ -45,6 +47,7 @@ export function valueVsThreshold(alert: Pick<Alert, 'metric' | 'unit' | 'value' 
   if (alert.metric.kind === 'lockout') return t('metric.lockout');
   if (alert.metric.kind === 'fault') return t('metric.fault');
   if (alert.metric.kind === 'series_quota') return t('metric.series_quota');
+  if (alert.metric.kind === 'pool_skew') return t('metric.pool_skew');
   if (alert.metric.kind === 'check_state') return t('metric.check_state');
   return `${formatMetricValue(alert.value, alert.unit, fmt)} ${alert.comparison} ${formatMetricValue(alert.threshold, alert.unit, fmt)}`;
 }
@@ -63,6 +66,8 @@ export function causeParts(cause: AlertCause, fmt: Formatters, t: Translate): st
     const q = cause.seriesQuota;
     out.push(t('cause.seriesQuota', { files: fmt.number(q.files, 0), max: fmt.number(q.maxFiles, 0), example: q.example }));
   }
+  // B6: the pool and why its member is out of line
+  if (cause.poolSkew) out.push(t('cause.poolSkew', { pool: cause.poolSkew.pool, reason: cause.poolSkew.reason }));
   // S5: the check's output line says what failed ("connection refused")
   if (cause.check) out.push(`${cause.check.name}: ${cause.check.output}`);
   if (cause.fullestFs) out.push(t('cause.fs', { mount: cause.fullestFs.mount, pct: fmt.percent(cause.fullestFs.usedPct) }));

@@ -47,6 +47,9 @@ import { StatsView } from './components/stats-view.js';
 import { CompareView } from './components/compare-view.js';
 import { ServersAdminView } from './components/servers-admin-view.js';
 import { ErrorBox } from './components/alerting-parts.js';
+// S11, B6: the build makes one bundle (no chunks yet): these screens are kept compact instead of lazily loaded
+import { WeblogsView } from './components/weblogs-view.js';
+import { PoolsView } from './components/pools-view.js';
 
 const STREAM_BANNER_DELAY_MS = 3_000;
 /** Health is a summary for the header; the stream state already shows a lost appliance quickly. */
@@ -296,6 +299,10 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
         <StatsView agents={agents.rows} />
       ) : view === 'compare' ? (
         <CompareView agents={agents.rows} />
+      ) : view === 'weblogs' ? (
+        <WeblogsView agents={agents.rows} />
+      ) : view === 'pools' ? (
+        <PoolsView />
       ) : view === 'walls' || view === 'schematic' ? (
         // S9, S21: each server's worst state colours its wall panels and schematic tile
         view === 'walls'

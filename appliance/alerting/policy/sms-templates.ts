@@ -26,7 +26,7 @@ const SEVERITY_TAG: Record<Language, Record<Severity, string>> = {
 const WORDS = {
   en: {
     ok: 'OK', ack: 'ACK', back: 'reporting again', checkRemoved: 'check removed',
-    checkState: { ok: 'OK', warning: 'WARNING', critical: 'CRITICAL', unknown: 'UNKNOWN' }, offline: 'offline', noData: 'no data', silent: 'silent', lockout: 'sign-in locked', fault: 'appliance degraded', quota: 'series quota full',
+    checkState: { ok: 'OK', warning: 'WARNING', critical: 'CRITICAL', unknown: 'UNKNOWN' }, offline: 'offline', noData: 'no data', silent: 'silent', lockout: 'sign-in locked', fault: 'appliance degraded', quota: 'series quota full', poolSkew: 'pool skew',
     since: (t: string) => `since ${t}`, until: (t: string) => `until ${t}`,
     was: (s: string) => `was ${s}`, by: (who: string) => `by ${who}`, noAck: (d: string) => `NO ACK ${d}:`,
     ruleOff: 'rule off', removed: 'server removed', replyAck: (id: number) => `reply ACK ${id}`, fullest: (m: string, p: string) => `fullest ${m} ${p}`,
@@ -38,7 +38,7 @@ const WORDS = {
   },
   ko: {
     ok: '복구', ack: '확인', back: '응답 재개', checkRemoved: '점검 삭제',
-    checkState: { ok: '정상', warning: '경고', critical: '심각', unknown: '알 수 없음' }, offline: '오프라인', noData: '데이터 없음', silent: '응답 없음', lockout: '로그인 잠김', fault: '장비 이상', quota: '시계열 한도 초과',
+    checkState: { ok: '정상', warning: '경고', critical: '심각', unknown: '알 수 없음' }, offline: '오프라인', noData: '데이터 없음', silent: '응답 없음', lockout: '로그인 잠김', fault: '장비 이상', quota: '시계열 한도 초과', poolSkew: '풀 불균형',
     since: (t: string) => `${t}부터`, until: (t: string) => `${t}까지`,
     was: (s: string) => `이전 ${s}`, by: (who: string) => `${who} 확인`, noAck: (d: string) => `${d} 미확인:`,
     ruleOff: '규칙 해제', removed: '서버 삭제', replyAck: (id: number) => `ACK ${id} 회신`, fullest: (m: string, p: string) => `최대 ${m} ${p}`,
@@ -86,6 +86,8 @@ export function metricLabel(metric: AlertMetric, key: string | undefined, langua
       return WORDS[language].fault;
     case 'series_quota':
       return WORDS[language].quota;
+    case 'pool_skew':
+      return WORDS[language].poolSkew;
     // an alert names its check (alertLabel); this is for a rule without one at hand
     case 'check_state':
       return `check ${key ?? metric.checkId}`;
@@ -99,6 +101,8 @@ export function alertLabel(alert: Pick<Alert, 'metric' | 'key' | 'cause'>, langu
   const check = alert.cause.check;
   if (check && alert.metric.kind === 'check_state') return check.name;
   if (check && alert.metric.kind === 'check_perf') return `${check.name} ${alert.metric.label}`;
+  // B6: the pool by its name
+  if (alert.metric.kind === 'pool_skew' && alert.cause.poolSkew) return `${WORDS[language].poolSkew} ${alert.cause.poolSkew.pool}`;
   return metricLabel(alert.metric, alert.key, language);
 }
 
@@ -240,6 +244,8 @@ function problem(alert: Alert, options: TemplateOptions): string[] {
   }
   // the cause in the appliance's own words (English: it names files and daemons)
   if (alert.metric.kind === 'fault') return [w.fault, ...(alert.cause.fault ? [alert.cause.fault.cause] : [])];
+  // the reason in the appliance's words, as a fault's ("share 61 % against 33 % expected")
+  if (alert.metric.kind === 'pool_skew') return [alertLabel(alert, options.language), ...(alert.cause.poolSkew ? [alert.cause.poolSkew.reason] : [])];
   if (alert.metric.kind === 'series_quota') {
     const q = alert.cause.seriesQuota;
     return [w.quota, ...(q ? [`${q.files}/${q.maxFiles}`, q.example] : [])];

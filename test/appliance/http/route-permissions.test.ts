@@ -121,6 +121,11 @@ PUT /api/v1/maintenance/:id mutes:write
 DELETE /api/v1/maintenance/:id mutes:write
 GET /api/v1/dependencies agents:read
 PUT /api/v1/groups/:id/depends-on groups:write
+GET /api/v1/pools checks:read
+POST /api/v1/pools checks:write
+GET /api/v1/pools/:id checks:read
+PUT /api/v1/pools/:id checks:write
+DELETE /api/v1/pools/:id checks:write
 GET /install.sh public
 GET /agent/rackwatch-agent.js public
 GET /agent/rackwatch-agent.js.sha256 public
@@ -155,6 +160,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     walls: { walls: unused },
     maintenance: { calendar: unused, dependencies: unused, engine: unused, agentExists, clock: systemClock },
     plannedRestart: { plannedRestarts: unused },
+    pools: { pools: unused, clock: systemClock, retentionS: 86_400 },
   });
   await app.ready();
   const routes = registeredRoutes(app);

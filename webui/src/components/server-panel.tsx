@@ -192,6 +192,8 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
           <span title={lastSeen === null ? undefined : fmt.dateTime(lastSeen)}>
             {t('time.lastSeen', { when: lastSeen === null ? t('time.never') : fmt.relative(lastSeen, now) })}
           </span>
+          {/* S11: this server's access logs on their own screen */}
+          <a href={`#view=weblogs&server=${encodeURIComponent(agentId)}`} data-testid="panel-weblogs">{t('weblog.openFromPanel')}</a>
         </p>
       </header>
       <div class="panel-tools">
