@@ -19,6 +19,7 @@ import { topHistoryRoutes, type TopHistoryRoutesDeps } from './top-history/route
 import { checkRoutes, type CheckRoutesDeps } from './checks/routes.js';
 import { statsRoutes, type StatsRoutesDeps } from './stats/routes.js';
 import { wallRoutes, type WallRoutesDeps } from './walls/routes.js';
+import { weblogRoutes, type WeblogRoutesDeps } from './weblog/routes.js';
 
 export interface FeatureRoutesDeps {
   health: () => HealthResponse;
@@ -35,6 +36,7 @@ export interface FeatureRoutesDeps {
   checks: CheckRoutesDeps;
   stats: StatsRoutesDeps;
   walls: WallRoutesDeps;
+  weblogs: WeblogRoutesDeps;
 }
 
 export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesDeps): Promise<void> {
@@ -49,6 +51,7 @@ export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureR
   await app.register(guarded(checkRoutes), deps.checks);
   await app.register(guarded(statsRoutes), deps.stats);
   await app.register(guarded(wallRoutes), deps.walls);
+  await app.register(guarded(weblogRoutes), deps.weblogs);
   await app.register(guarded(installerRoutes), deps.installer);
   await app.register(guarded(tlsRoutes), deps.tls);
   await app.register(guarded(eventStreamRoutes), deps.stream);

@@ -112,6 +112,13 @@ PUT /api/v1/walls/:id dashboards:write
 DELETE /api/v1/walls/:id dashboards:write
 GET /api/v1/schematic dashboards:read
 PUT /api/v1/schematic servers:write
+POST /api/v1/weblogs checks:write
+GET /api/v1/weblogs checks:read
+GET /api/v1/weblogs/:id checks:read
+PUT /api/v1/weblogs/:id checks:write
+DELETE /api/v1/weblogs/:id checks:write
+GET /api/v1/weblogs/:id/top checks:read
+GET /api/v1/weblogs/:id/series checks:read
 GET /install.sh public
 GET /agent/rackwatch-agent.js public
 GET /agent/rackwatch-agent.js.sha256 public
@@ -144,6 +151,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     checks: { checks: unused, series: unused, agentExists, clock: systemClock, retentionS: 86_400 },
     stats: { stats: unused },
     walls: { walls: unused },
+    weblogs: { sources: unused, traffic: unused, series: unused, clock: systemClock, retentionS: 86_400 },
   });
   await app.ready();
   const routes = registeredRoutes(app);
