@@ -92,6 +92,8 @@ export class WeblogTraffic {
   /** source → appliance ms its last interval arrived, or the watch began */
   private readonly heardMs = new Map<string, number>();
   private readonly silentFedMs = new Map<string, number>();
+  /** source → its last interval's end, unix s on the agent's clock */
+  private readonly lastEndS = new Map<string, number>();
   private flushTimer: unknown = null;
   private watchTimer: unknown = null;
   private lastPruneMs = 0;
@@ -126,6 +128,7 @@ export class WeblogTraffic {
     this.dirtyTotals.delete(sourceId);
     this.pending.delete(sourceId);
     this.heardMs.delete(sourceId);
+    this.lastEndS.delete(sourceId);
     this.silentFedMs.delete(sourceId);
   }
 
@@ -159,6 +162,7 @@ export class WeblogTraffic {
       this.dirtyTotals.add(source.id);
       this.addTop(source.id, interval);
       this.heardMs.set(source.id, nowMs);
+      this.lastEndS.set(source.id, interval.t + interval.i);
       this.silentFedMs.delete(source.id);
       const sample = weblogSample(interval);
       let list = samples.get(interval.i);
@@ -276,22 +280,29 @@ export class WeblogTraffic {
     this.watchTimer = handle;
   }
 
-  /** Feeds "no requests" to the rules for each source silent too long, once per its interval. */
+  /**
+   * Feeds "no requests" to the rules for each source silent too long, once per its interval. The
+   * observation's time is on the agent's clock (the last interval's end, moved on by the time
+   * since), one interval back: a returning interval, which ends about when it arrives, is newer,
+   * so the rule sees it (an evaluator ignores observations older than its last).
+   */
   watchSilence(): void {
     const nowMs = this.deps.clock.now();
     for (const source of this.deps.sources()) {
-      let heard = this.heardMs.get(source.id);
+      const heard = this.heardMs.get(source.id);
       if (heard === undefined) {
         // nothing since start (or since the source was made): the watch counts from now
         this.heardMs.set(source.id, nowMs);
+        this.lastEndS.set(source.id, Math.floor(nowMs / 1000));
         continue;
       }
       const intervalMs = source.intervalS * 1000;
       if (nowMs - heard < Math.max(SILENT_INTERVALS * intervalMs, SILENT_MIN_MS)) continue;
-      heard = this.silentFedMs.get(source.id);
-      if (heard !== undefined && nowMs - heard < intervalMs) continue;
+      const fed = this.silentFedMs.get(source.id);
+      if (fed !== undefined && nowMs - fed < intervalMs) continue;
       this.silentFedMs.set(source.id, nowMs);
-      this.tellRules(source.agentId, source.intervalS, [silentWeblogSample(source.id, Math.floor(nowMs / 1000))]);
+      const agentNowS = (this.lastEndS.get(source.id) ?? Math.floor(heard / 1000)) + Math.floor((nowMs - heard) / 1000);
+      this.tellRules(source.agentId, source.intervalS, [silentWeblogSample(source.id, agentNowS - source.intervalS)]);
     }
   }
 
