@@ -1,6 +1,7 @@
 // Web log sources in SQLite (migration 12; S11, B6): one access log on one agent's server, with
 // its format, the pool it belongs to and its weight there. A source goes with its agent (ON DELETE
-// CASCADE) and leaves its pool when the pool goes (SET NULL). Read by the sources' service, the
+// CASCADE) and leaves its pool when the pool goes (SET NULL). Lists are oldest first, in the
+// order of insertion within a second (rowid). Read by the sources' service, the
 // ingest of intervals and the pools' screens: list / get / byAgent / byPool.
 import type { WeblogSourceDefinition } from '../../contract/weblog-api.js';
 import type { Db } from '../db/database.js';
@@ -40,10 +41,10 @@ export class WeblogSourceRepository {
   private readonly byPoolStmt;
 
   constructor(private readonly db: Db) {
-    this.listStmt = db.prepare<[], SourceRow>(`SELECT ${COLUMNS} FROM weblog_sources ORDER BY created_at, id`);
+    this.listStmt = db.prepare<[], SourceRow>(`SELECT ${COLUMNS} FROM weblog_sources ORDER BY created_at, rowid`);
     this.getStmt = db.prepare<[string], SourceRow>(`SELECT ${COLUMNS} FROM weblog_sources WHERE id = ?`);
-    this.byAgentStmt = db.prepare<[string], SourceRow>(`SELECT ${COLUMNS} FROM weblog_sources WHERE agent_id = ? ORDER BY created_at, id`);
-    this.byPoolStmt = db.prepare<[string], SourceRow>(`SELECT ${COLUMNS} FROM weblog_sources WHERE pool_id = ? ORDER BY created_at, id`);
+    this.byAgentStmt = db.prepare<[string], SourceRow>(`SELECT ${COLUMNS} FROM weblog_sources WHERE agent_id = ? ORDER BY created_at, rowid`);
+    this.byPoolStmt = db.prepare<[string], SourceRow>(`SELECT ${COLUMNS} FROM weblog_sources WHERE pool_id = ? ORDER BY created_at, rowid`);
   }
 
   /** Every source, oldest first. */

@@ -86,7 +86,7 @@ void t.test('a requests-drop-to-zero rule fires when intervals stop arriving, an
   t.match(transitions.at(-1), { kind: 'resolved' }, 'traffic again: resolved');
 });
 
-void t.test('totals and top tables survive a restart; an old range is read from the day buckets', async (t) => {
+void t.test('totals and top tables survive a restart; an old range is read from the day buckets', (t) => {
   const dir = tempDir(t, 'rw-weblog-');
   const clock = new VirtualClock();
   const nowS = Math.floor(clock.now() / 1000);
@@ -105,4 +105,5 @@ void t.test('totals and top tables survive a restart; an old range is read from 
   t.same(week.entries.map((e) => [e.key, e.count]), [['/b', 22], ['/a', 20], ['/old', 7]], 'four days: day buckets, the old interval too');
   const status = second.traffic.top(SOURCE, 'status', nowS - 4 * 86_400, nowS, 10);
   t.same(status.entries, [{ key: '200', count: 49, error: 0 }]);
+  t.end();
 });

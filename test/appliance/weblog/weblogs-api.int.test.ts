@@ -6,12 +6,13 @@
 // the `weblog` series, exact totals, top tables merged across intervals, `weblog` events on the
 // live stream; intervals of unknown or other agents' sources ignored, resends not counted twice;
 // malformed payloads dropped while the appliance keeps serving; a 5xx-rate rule firing.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import t from 'tap';
 import type { MqttClient } from 'mqtt';
 import type { AuditPage, CreatedToken } from '../../../contract/accounts-api.js';
 import type { SeriesResponse } from '../../../contract/api.js';
 import type { AlertListResponse, ValidationErrorBody } from '../../../contract/alerts-api.js';
-import type { Rule } from '../../../contract/alerting.js';
 import { agentConfigSchema, type AgentConfig } from '../../../contract/agent-config.js';
 import type { WeblogSource, WeblogTopResponse } from '../../../contract/weblog-api.js';
 import type { WeblogInterval, WeblogTopEntry } from '../../../contract/weblog.js';
@@ -248,7 +249,7 @@ void t.test('web log sources (S11)', async (top) => {
     const rule = await createRule(app, {
       name: 'nginx 5xx', metric: { kind: 'field', family: 'weblog', field: 's5xx', key: nginx.id }, comparison: '>', levels: { critical: 1 },
       forS: 0, scope: { kind: 'agent', agentId: web.agentId }, enabled: true,
-    }) as Rule;
+    });
     const t2 = t0Used + 40;
     await publishWeblog(agent.client, web.agentId, { v: 1, intervals: [interval(nginx.id, t2, { 200: 50, 502: 30 })] });
     const alert = await waitFor('the 5xx alert', async () => {
@@ -256,6 +257,18 @@ void t.test('web log sources (S11)', async (top) => {
       return list.alerts.find((a) => a.ruleId === rule.id);
     });
     t.match(alert, { key: nginx.id, severity: 'critical', value: 3, unit: '/s' }, '30 5xx in 10 s: 3/s');
+  });
+
+  await t.test('a deleted source takes its series files, totals and top tables with it', async (t) => {
+    const rrdDir = path.join(app.dataDir, 'rrd', web.agentId);
+    const files = (): string[] => readdirSync(rrdDir).filter((n) => n.startsWith(`weblog-${nginx.id}.`));
+    t.equal(files().length, 1, 'one file: the source at its 10 s step');
+    t.equal((await send(app, 'DELETE', `/api/v1/weblogs/${nginx.id}`)).status, 204);
+    await waitFor('its series file removed', () => files().length === 0);
+    t.equal((await app.fetch(`/api/v1/weblogs/${nginx.id}/top?dimension=url`)).status, 404);
+    t.equal((await app.fetch(`/api/v1/weblogs/${nginx.id}/series`)).status, 404);
+    await waitFor('the config without it', () => cfgWith(agent.latest(), 0));
+    t.equal(agent.latest()?.weblogs, undefined, 'no weblogs left: none in the config');
   });
 });
 
