@@ -60,6 +60,10 @@ import { statfsSync } from 'node:fs';
 import { WallsFeature } from './walls/walls-feature.js';
 import { PoolsFeature } from './weblog/pools/pools-feature.js';
 import { PoolSkewMonitor } from './weblog/pools/pool-skew-monitor.js';
+import { WeblogSourceRepository } from './weblog/weblog-source-repository.js';
+import { WeblogTrafficRepository } from './weblog/weblog-traffic-repository.js';
+import { WeblogTraffic } from './weblog/weblog-traffic.js';
+import { WeblogSources } from './weblog/weblog-sources.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -118,6 +122,7 @@ export class Appliance {
   private checks: CheckService | null = null;
   private stats: StatsFeature | null = null;
   private poolSkew: PoolSkewMonitor | null = null;
+  private weblogTraffic: WeblogTraffic | null = null;
   private probes: ApplianceProbes | null = null;
   private lastKnownTime: LastKnownTime | null = null;
   private clockStatus: ClockStatus | null = null;
@@ -326,6 +331,26 @@ export class Appliance {
     const pools = new PoolsFeature({ db, series: store, clock });
     this.poolSkew = new PoolSkewMonitor({ pools, alerts: alerting.engine, clock, logger: logger.child('pools') });
     this.poolSkew.start();
+    // S11: web access logs followed by agents; what they send becomes series, totals and top tables
+    const weblogRepo = new WeblogSourceRepository(db);
+    const weblogTraffic = new WeblogTraffic({
+      repo: new WeblogTrafficRepository(db), sourceOf: (id) => weblogRepo.get(id), sources: () => weblogRepo.list(),
+      write: (dir, stepS, samples) => store.write(dir, stepS, samples),
+      onSamples: (agentId, intervalS, samples) => alerting.engine.onBatch(agentId, { v: 1, i: intervalS, s: samples }),
+      hub, clock, logger: logger.child('weblog'), onWriteError,
+    });
+    weblogTraffic.start();
+    this.weblogTraffic = weblogTraffic;
+    const weblogSources = new WeblogSources({
+      repo: weblogRepo, traffic: weblogTraffic, agentExists: (id) => registry.exists(id),
+      onAgentWeblogsChanged: (ids) => {
+        this.agentConfig?.checksChanged(ids).catch((e: unknown) => logger.error('could not republish agents\' web logs', { agents: ids.length, err: e }));
+      },
+      removeSeries: (agentId, sourceId) => {
+        store.removeSeries(agentId, 'weblog', sourceId).catch((e: unknown) => logger.warn('could not remove a web log source\'s series', { agentId, sourceId, err: e }));
+      },
+      clock, logger: logger.child('weblog'),
+    });
     this.alive = new AliveMarker({ dataDir, clock, logger });
     this.alive.start();
     const ingest = new Ingest({
@@ -336,6 +361,7 @@ export class Appliance {
       visitors,
       topHistory,
       checks: checks.results,
+      weblogs: weblogTraffic,
       writeRefusal: () => faults.writeRefusal(),
     });
 
@@ -379,6 +405,7 @@ export class Appliance {
       repo: new ConfigRepository(db), agentIds: () => repo.listings().map((r) => r.id),
       publish: (id, cfg) => broker.publishConfig(id, cfg), clock, logger: logger.child('agent-config'),
       checksOf: (id) => checks.agentChecks(id),
+      weblogsOf: (id) => weblogSources.agentWeblogs(id),
       runningOf: (id) => registry.detail(id)?.inventory?.collectors ?? null,
     });
     this.agentConfig = agentConfig;
@@ -397,6 +424,7 @@ export class Appliance {
         // its checks went with it (ON DELETE CASCADE), and its group memberships
         checks.onAgentRemoved(id);
         alerting.dependencies.forget('agent', id);
+        weblogSources.onAgentRemoved();
         alerting.engine.reloadGroups();
       },
     });
@@ -495,6 +523,7 @@ export class Appliance {
       maintenance: { calendar: alerting.maintenance, dependencies: alerting.dependencies, engine: alerting.engine, agentExists, clock },
       plannedRestart: { plannedRestarts },
       pools: { pools, clock, retentionS: retentionSpanS(config.retention) },
+      weblogs: { sources: weblogSources, traffic: weblogTraffic, clock, series: store, retentionS: retentionSpanS(config.retention) },
       walls: { walls: new WallsFeature({ db, clock, agentExists, hostExists: (name) => repo.listings().some((l) => l.hostname.toLowerCase() === name.toLowerCase()) }) },
     });
     const http = new HttpServer({
@@ -573,6 +602,8 @@ export class Appliance {
     this.topHistory = null;
     this.checks?.stop();
     this.checks = null;
+    this.weblogTraffic?.stop();
+    this.weblogTraffic = null;
     this.stats?.stop();
     await this.stats?.scheduler.idle();
     this.stats = null;

@@ -22,6 +22,7 @@ import { statsRoutes, type StatsRoutesDeps } from './stats/routes.js';
 import { wallRoutes, type WallRoutesDeps } from './walls/routes.js';
 import { maintenanceRoutes, type MaintenanceRoutesDeps } from './alerting/maintenance/maintenance-routes.js';
 import { poolRoutes, type PoolRoutesDeps } from './weblog/pools/routes.js';
+import { weblogRoutes, type WeblogRoutesDeps } from './weblog/routes.js';
 
 export interface FeatureRoutesDeps {
   health: () => HealthResponse;
@@ -41,6 +42,7 @@ export interface FeatureRoutesDeps {
   maintenance: MaintenanceRoutesDeps;
   plannedRestart: PlannedRestartRoutesDeps;
   pools: PoolRoutesDeps;
+  weblogs: WeblogRoutesDeps;
 }
 
 export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesDeps): Promise<void> {
@@ -58,6 +60,7 @@ export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureR
   await app.register(guarded(wallRoutes), deps.walls);
   await app.register(guarded(maintenanceRoutes), deps.maintenance);
   await app.register(guarded(poolRoutes), deps.pools);
+  await app.register(guarded(weblogRoutes), deps.weblogs);
   await app.register(guarded(installerRoutes), deps.installer);
   await app.register(guarded(tlsRoutes), deps.tls);
   await app.register(guarded(eventStreamRoutes), deps.stream);

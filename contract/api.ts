@@ -1,6 +1,7 @@
 // HTTP API types (docs/api.md): the appliance returns them, the web UI and the tests read
 // them. A change here is a change of the public API.
 import type { CheckStreamEvent } from './checks-api.js';
+import type { WeblogInterval } from './weblog.js';
 import type { Family, Sample } from './metrics.js';
 import type { Inventory } from './inventory.js';
 import type { AlertStreamEvent, ModemHealth, ModemStreamEvent, SmsHealth, SmsStreamEvent } from './alerts-api.js';
@@ -226,6 +227,8 @@ export interface StreamEvents {
   modem: ModemStreamEvent;
   /** a service check ran or changed state (contract/checks-api.ts) */
   check: CheckStreamEvent;
+  /** a web log source's interval arrived (S11, contract/weblog.ts): as the agent sent it */
+  weblog: { agentId: string; interval: WeblogInterval };
 }
 export type StreamEventName = keyof StreamEvents;
 

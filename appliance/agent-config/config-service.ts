@@ -14,12 +14,17 @@
 // sent) the config gets a new revision and is published; an agent that has had checks is
 // published to from then on, and one not under a schedule gets no collector settings in it
 // (`collectors: {}`: the agent keeps its flags' settings for every collector left out).
+//
+// Web log sources (S11) travel the same way (`weblogs`, weblog/weblog-sources.ts): the hash that
+// tells a changed list covers an agent's checks and its logs together (its checks alone while it
+// follows no log, so that hashes saved before web logs existed still match).
 import { createHash } from 'node:crypto';
 import type { AgentConfig } from '../../contract/agent-config.js';
 import type { AgentConfigOverrides, AgentConfigResponse, ConfigDefaultsResponse } from '../../contract/fleet-api.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { AgentCheck } from '../../contract/check-definitions.js';
+import type { AgentWeblogSource } from '../../contract/weblog-sources.js';
 import { agentConfigSchema, DEFAULT_QUEUE } from '../../contract/agent-config.js';
 import type { ChecksRevision, ConfigRepository, Revisioned } from './config-repository.js';
 import type { Parsed } from '../../core/validation-problems.js';
@@ -35,6 +40,8 @@ export interface ConfigServiceDeps {
   logger: Logger;
   /** the service checks an agent runs (S5); none: no checks in any config */
   checksOf?: (agentId: string) => AgentCheck[];
+  /** the access logs an agent follows (S11); none: no `weblogs` in any config */
+  weblogsOf?: (agentId: string) => AgentWeblogSource[];
   /** what the agent reported it runs (its inventory's `collectors`); null: not known */
   runningOf?: (agentId: string) => AgentConfigResponse['running'];
 }
@@ -111,18 +118,20 @@ export class ConfigService {
   }
 
   /**
-   * The agents' lists of checks may have changed: each one whose list differs from the one last
-   * sent gets a new revision and its config published. Agents that never had checks and have
-   * none are left alone.
+   * The agents' lists of checks or web logs may have changed: each one whose lists differ from
+   * the ones last sent gets a new revision and its config published. Agents that never had any
+   * and have none are left alone.
    */
   async checksChanged(agentIds: readonly string[]): Promise<void> {
     const changed: string[] = [];
     for (const agentId of new Set(agentIds)) {
       try {
         const checks = this.deps.checksOf?.(agentId) ?? [];
+        const weblogs = this.deps.weblogsOf?.(agentId) ?? [];
         const last = this.deps.repo.checksRevision(agentId);
-        if (last === null && checks.length === 0) continue;
-        const fingerprint = createHash('sha256').update(JSON.stringify(checks)).digest('base64url');
+        if (last === null && checks.length === 0 && weblogs.length === 0) continue;
+        const assigned = weblogs.length === 0 ? checks : { checks, weblogs };
+        const fingerprint = createHash('sha256').update(JSON.stringify(assigned)).digest('base64url');
         if (last?.fingerprint === fingerprint) continue;
         this.deps.repo.saveChecksFingerprint(agentId, fingerprint);
         changed.push(agentId);
@@ -146,7 +155,8 @@ export class ConfigService {
     const revision = Math.max(defaults?.revision ?? 0, overrides?.revision ?? 0, checks?.revision ?? 0);
     const config = effectiveConfig(defaults?.value ?? BUILT_IN_DEFAULTS, overrides?.value ?? {}, revision);
     if (checks === null) return config;
-    return agentConfigSchema.parse({ ...config, checks: this.deps.checksOf?.(agentId) ?? [] });
+    const weblogs = this.deps.weblogsOf?.(agentId) ?? [];
+    return agentConfigSchema.parse({ ...config, checks: this.deps.checksOf?.(agentId) ?? [], ...(weblogs.length > 0 ? { weblogs } : {}) });
   }
 
   /**

@@ -362,8 +362,9 @@ export class MqttBroker {
         ingest.handleChecks(topic.agentId, payload);
         break;
       case 'weblog':
-        // accepted and counted; its handler arrives with the web-log feature
-        ingest.counters.messagesIn++;
+        // from the agent's own session only, never from a stored Last Will (client null)
+        if (!client) throw new RwError('RW_ERR_ACL', `publish to ${packet.topic} refused`);
+        ingest.handleWeblog(topic.agentId, payload);
         break;
       default:
         throw new RwError('RW_ERR_ACL', `publish to ${packet.topic} refused`);

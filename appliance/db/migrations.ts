@@ -344,4 +344,32 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (owner_kind, owner_id, parent_id)
   );
   `,
+  // 14: web log sources' live totals and merged top tables (S11; appliance/weblog/): one totals row
+  // per source (exact counts since it was added, its last problem and malformed samples), and its
+  // top-K tables per dimension in hour, day and week buckets, each a Space-Saving summary of at most
+  // WEBLOG_TOP_KEEP entries (JSON) with its floor (the upper bound of any key left out). Both go with
+  // their source (ON DELETE CASCADE). Bounds: docs/bounds.md "web logs"
+  `
+  CREATE TABLE weblog_totals (
+    source_id        TEXT PRIMARY KEY REFERENCES weblog_sources(id) ON DELETE CASCADE,
+    requests         INTEGER NOT NULL,
+    bytes            INTEGER NOT NULL,
+    status           TEXT NOT NULL,
+    malformed        INTEGER NOT NULL,
+    cut              INTEGER NOT NULL,
+    samples          TEXT NOT NULL,
+    problem          TEXT,
+    last_interval_at INTEGER
+  );
+  CREATE TABLE weblog_top (
+    source_id    TEXT NOT NULL REFERENCES weblog_sources(id) ON DELETE CASCADE,
+    span         TEXT NOT NULL,
+    bucket_start INTEGER NOT NULL,
+    dimension    TEXT NOT NULL,
+    floor        INTEGER NOT NULL,
+    entries      TEXT NOT NULL,
+    PRIMARY KEY (source_id, span, dimension, bucket_start)
+  ) WITHOUT ROWID;
+  CREATE INDEX weblog_top_age ON weblog_top(span, bucket_start);
+  `,
 ];

@@ -9,6 +9,8 @@ import { INVENTORY_LIMITS, inventorySchema } from '../../contract/inventory.js';
 import { STATUS_OFFLINE, STATUS_ONLINE } from '../../contract/topics.js';
 import { checkResultsPayloadSchema } from '../../contract/check-definitions.js';
 import type { CheckRunSink } from '../checks/check-runs.js';
+import type { WeblogInterval } from '../../contract/weblog.js';
+import { parseWeblogPayload } from '../weblog/weblog-payload.js';
 import { nowSeconds, type Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { firstProblem, type ValidationIssue } from '../../core/validation-problems.js';
@@ -22,6 +24,11 @@ export interface SampleSink {
 /** Where a batch's snapshot goes besides the registry (visitor history, S15); synchronous and cheap. */
 export interface SnapshotSink {
   record(agentId: string, snapshot: Snapshot): void;
+}
+
+/** Where checked web log intervals go (S11): the sink judges which sources they name. */
+export interface WeblogSink {
+  record(agentId: string, intervals: readonly WeblogInterval[]): void;
 }
 
 export interface IngestDeps {
@@ -38,6 +45,8 @@ export interface IngestDeps {
   topHistory?: SnapshotSink;
   /** where service check results go (S5; checks/check-results.ts); none: they are counted and dropped */
   checks?: CheckRunSink;
+  /** where web log intervals go (S11; weblog/weblog-traffic.ts); none: they are counted and dropped */
+  weblogs?: WeblogSink;
   /**
    * Why nothing can be stored now (RES: the data partition is full, read-only or failing), or
    * null: such a batch is refused before it is parsed, and the broker withholds its acknowledgement,
@@ -182,6 +191,27 @@ export class Ingest {
     } catch (e) {
       // acknowledged anyway: the agent resending the same results would fail the same way
       this.deps.logger.error('check results could not be recorded', { agentId, err: e });
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * One round of an agent's web log intervals (S11) on `rw/v1/<agentId>/weblog`: checked whole
+   * against every bound (weblog/weblog-payload.ts); a payload that fails is dropped and counted.
+   */
+  handleWeblog(agentId: string, payload: Buffer): boolean {
+    this.counters.messagesIn++;
+    const parsed = parseWeblogPayload(payload, nowSeconds(this.deps.clock));
+    if (!parsed.ok) {
+      this.badPayload(agentId, 'weblog', parsed.reason);
+      return false;
+    }
+    try {
+      this.deps.weblogs?.record(agentId, parsed.intervals);
+    } catch (e) {
+      // acknowledged anyway: the agent resending the same intervals would fail the same way
+      this.deps.logger.error('web log intervals could not be recorded', { agentId, err: e });
       return false;
     }
     return true;

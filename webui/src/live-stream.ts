@@ -34,7 +34,7 @@ type SharedMessage =
 type Listener<N extends StreamEventName> = (data: StreamEvents[N]) => void;
 type ListenerSets = { [N in StreamEventName]: Set<Listener<N>> };
 
-const EVENT_NAMES: readonly StreamEventName[] = ['sample', 'status', 'agent', 'alert', 'sms', 'modem', 'check'];
+const EVENT_NAMES: readonly StreamEventName[] = ['sample', 'status', 'agent', 'alert', 'sms', 'modem', 'check', 'weblog'];
 const RETRY_MIN_MS = 2_000;
 const RETRY_MAX_MS = 30_000;
 
@@ -68,6 +68,8 @@ function isPayload<N extends StreamEventName>(name: N, v: unknown): v is StreamE
       return typeof v.state === 'string' && isObject(v.signal);
     case 'check':
       return typeof v.checkId === 'string' && isObject(v.instance) && typeof v.instance.state === 'string';
+    case 'weblog':
+      return typeof v.agentId === 'string' && isObject(v.interval) && typeof v.interval.source === 'string' && typeof v.interval.requests === 'number';
     default:
       return false;
   }
@@ -80,7 +82,7 @@ export function streamSeries(ev: StreamEvents['sample']): LatestSeries[] {
 
 export class LiveStream {
   private source: EventSourceLike | null = null;
-  private readonly listeners: ListenerSets = { sample: new Set(), status: new Set(), agent: new Set(), alert: new Set(), sms: new Set(), modem: new Set(), check: new Set() };
+  private readonly listeners: ListenerSets = { sample: new Set(), status: new Set(), agent: new Set(), alert: new Set(), sms: new Set(), modem: new Set(), check: new Set(), weblog: new Set() };
   private readonly stateListeners = new Set<(s: StreamState) => void>();
   private readonly resyncListeners = new Set<() => void>();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;

@@ -126,6 +126,13 @@ POST /api/v1/pools checks:write
 GET /api/v1/pools/:id checks:read
 PUT /api/v1/pools/:id checks:write
 DELETE /api/v1/pools/:id checks:write
+POST /api/v1/weblogs checks:write
+GET /api/v1/weblogs checks:read
+GET /api/v1/weblogs/:id checks:read
+PUT /api/v1/weblogs/:id checks:write
+DELETE /api/v1/weblogs/:id checks:write
+GET /api/v1/weblogs/:id/top checks:read
+GET /api/v1/weblogs/:id/series checks:read
 GET /install.sh public
 GET /agent/rackwatch-agent.js public
 GET /agent/rackwatch-agent.js.sha256 public
@@ -161,6 +168,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     maintenance: { calendar: unused, dependencies: unused, engine: unused, agentExists, clock: systemClock },
     plannedRestart: { plannedRestarts: unused },
     pools: { pools: unused, clock: systemClock, retentionS: 86_400 },
+    weblogs: { sources: unused, traffic: unused, series: unused, clock: systemClock, retentionS: 86_400 },
   });
   await app.ready();
   const routes = registeredRoutes(app);
