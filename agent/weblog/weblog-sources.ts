@@ -32,11 +32,16 @@ export const WEBLOG_POLL_MS = 1000;
 /** ms into the second of each poll: clear of the collectors' ticks on the second */
 const POLL_OFFSET_MS = 250;
 /**
- * bytes read per source and poll at most: ~35,000 lines of 240 bytes, each second, for one
- * source; more waits for the next poll (a backlog is read at that pace, in slices of ~50 ms of
- * CPU, and the event loop serves MQTT and the collectors between them)
+ * bytes read per source in one slice of a poll: the lines of a slice are in memory at once (a
+ * whole second of a 10,000 lines/s log would be 2.5 MB of strings, the agent's RSS budget is
+ * tight), and the event loop serves MQTT and the collectors between two slices
  */
-export const WEBLOG_BYTES_PER_POLL = 8 * 1024 * 1024;
+export const WEBLOG_BYTES_PER_SLICE = 512 * 1024;
+/**
+ * slices per source and poll at most: 8 MiB a second, ~35,000 lines of 240 bytes; more (a
+ * backlog, a file read from its start) waits for the next poll, so a burst is spread
+ */
+export const WEBLOG_SLICES_PER_POLL = 16;
 
 export interface WeblogSourcesDeps {
   clock: Clock;
@@ -45,7 +50,8 @@ export interface WeblogSourcesDeps {
   positions: LogPositionStore;
   /** one message's payload for `…/weblog` and the earliest interval start in it; appended durably */
   onMessage: (t: number, payload: string) => void;
-  maxBytesPerPoll?: number;
+  /** bytes per slice (default WEBLOG_BYTES_PER_SLICE) */
+  maxBytesPerSlice?: number;
 }
 
 interface Entry {
@@ -89,6 +95,7 @@ export class WeblogSources {
   private readonly entries = new Map<string, Entry>();
   private readonly live: LivePositions;
   private timer: unknown = null;
+  private ticking = false;
   private stopped = false;
   private sentMessages = 0;
 
@@ -143,7 +150,7 @@ export class WeblogSources {
     this.live.forget(source.id);
     const committed = this.deps.positions.get(source.id, source.path);
     const tail = new WeblogTail(source, {
-      positions: this.live, log: this.deps.log, maxBytesPerPoll: this.deps.maxBytesPerPoll ?? WEBLOG_BYTES_PER_POLL,
+      positions: this.live, log: this.deps.log, maxBytesPerPoll: this.deps.maxBytesPerSlice ?? WEBLOG_BYTES_PER_SLICE,
     });
     const nowS = Math.floor(this.deps.clock.now() / 1000);
     const entry: Entry = { source, key: JSON.stringify(source), tail, ready: false, closed: false, endS: intervalEnd(nowS, source.intervalS) };
@@ -173,13 +180,19 @@ export class WeblogSources {
   }
 
   private arm(): void {
-    if (this.timer !== null || this.stopped) return;
+    // a poll in progress arms the next when it ends
+    if (this.timer !== null || this.ticking || this.stopped) return;
     const now = this.deps.clock.now();
     const delay = (Math.floor(now / 1000) + 1) * 1000 + POLL_OFFSET_MS - now;
     this.timer = this.deps.clock.setTimeout(() => {
       this.timer = null;
-      this.tick();
-      if (this.entries.size > 0) this.arm();
+      this.ticking = true;
+      this.tick().catch((error: unknown) => {
+        this.deps.log.error('polling the web logs failed', { error });
+      }).finally(() => {
+        this.ticking = false;
+        if (this.entries.size > 0) this.arm();
+      });
     }, delay);
   }
 
@@ -189,13 +202,20 @@ export class WeblogSources {
   }
 
   /** One poll of every source, then the intervals that ended. */
-  private tick(): void {
+  private async tick(): Promise<void> {
+    for (const entry of [...this.entries.values()]) {
+      for (let slice = 0; slice < WEBLOG_SLICES_PER_POLL; slice++) {
+        if (!entry.ready || entry.closed || this.stopped) break;
+        if (!entry.tail.poll()) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    if (this.stopped) return;
     const nowS = Math.floor(this.deps.clock.now() / 1000);
     const due: WeblogInterval[] = [];
     const flushed: Entry[] = [];
     for (const entry of this.entries.values()) {
       if (!entry.ready) continue;
-      entry.tail.poll();
       const i = entry.source.intervalS;
       // a clock stepped back by more than an interval: start again from the current one
       if (entry.endS - nowS > i) entry.endS = intervalEnd(nowS, i);
