@@ -16,6 +16,7 @@ import {
 import { COLLECTOR_NAMES, type CollectorName } from '../contract/families.js';
 import type { Logger } from '../core/logger.js';
 import { problemsOf } from '../core/validation-problems.js';
+import { compileLogFormat, LogFormatError } from '../core/weblog/log-format.js';
 import type { CollectorSettings } from './collection-plan.js';
 import type { QueueBounds } from './disk-queue.js';
 import './zod-english.js';
@@ -61,8 +62,29 @@ export function checkAgentConfig(payload: Buffer | string): ConfigCheck {
     return { ok: false, problems: ['(payload): not JSON'] };
   }
   const parsed = agentConfigMiniSchema.safeParse(json);
-  if (parsed.success) return { ok: true, config: parsed.data };
+  if (parsed.success) {
+    const problems = weblogFormatProblems(parsed.data);
+    return problems.length === 0 ? { ok: true, config: parsed.data } : { ok: false, problems };
+  }
   return { ok: false, problems: problemsOf(parsed.error, { ...AGENT_CONFIG_WORDING, root: '(payload)' }) };
+}
+
+/**
+ * The web logs' formats that do not compile (S11): the appliance compiles each before it accepts
+ * a source, so this only refuses a configuration from an appliance that disagrees with this
+ * agent's version, as a whole, like any other invalid configuration.
+ */
+function weblogFormatProblems(config: AgentConfig): string[] {
+  const problems: string[] = [];
+  for (const [i, source] of (config.weblogs ?? []).entries()) {
+    try {
+      compileLogFormat(source.format);
+    } catch (error) {
+      if (!(error instanceof LogFormatError)) throw error;
+      problems.push(`weblogs.${i}.format: ${error.message}`);
+    }
+  }
+  return problems;
 }
 
 /** Same settings and queue bounds (the revision aside). */
@@ -72,6 +94,15 @@ export function sameConfig(a: AgentConfig, b: AgentConfig): boolean {
 
 export function queueBoundsOf(config: AgentConfig): QueueBounds {
   return { maxBytes: config.queue.maxBytes, maxAgeS: config.queue.maxAgeS };
+}
+
+/**
+ * The web-log queue's bounds (S11), from the metrics queue's: as old, a quarter of its bytes
+ * between 1 and 64 MiB (64 MiB is ~9 days of two sources' 10 s intervals at 3 KiB each; the
+ * metrics, which the alerts need, keep the larger share of the disk).
+ */
+export function weblogQueueBoundsOf(bounds: QueueBounds): QueueBounds {
+  return { maxBytes: Math.max(1024 ** 2, Math.min(64 * 1024 ** 2, Math.floor(bounds.maxBytes / 4))), maxAgeS: bounds.maxAgeS };
 }
 
 /** The last good configuration on disk. */

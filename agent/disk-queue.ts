@@ -296,9 +296,16 @@ export class DiskQueue {
 
   /** Appends one batch at the tail; then drops the oldest if a bound is exceeded. */
   append(batch: MetricsBatch): void {
+    this.appendRecord(batchTime(batch), JSON.stringify(batch));
+  }
+
+  /**
+   * Appends one record, a JSON object (`{…}`, one line) standing for unix time `t`: the web-log
+   * queue's messages (agent/weblog/weblog-sources.ts) take this way, the metrics batches `append`.
+   */
+  appendRecord(t: number, json: string): void {
     if (this.#closed) throw new Error('queue closed');
-    const t = batchTime(batch);
-    const line = `${t}\t${JSON.stringify(batch)}\n`;
+    const line = `${t}\t${json}\n`;
     const bytes = Buffer.byteLength(line);
     let tail = this.#segments.at(-1);
     if (tail && !tail.sealed && tail.bytes > 0 && tail.bytes + bytes > this.#segmentBytes()) {

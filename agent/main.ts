@@ -20,7 +20,7 @@ import { ScriptRunner } from './checks/script-runner.js';
 import { createCollectionPlan } from './collection-plan.js';
 import { createCollector, type CollectorContext } from './collectors/all-collectors.js';
 import {
-  checkAgentConfig, ConfigStore, defaultSettings, queueBoundsOf, sameConfig, settingsOf, SNAPSHOT_COLLECTORS,
+  checkAgentConfig, ConfigStore, defaultSettings, queueBoundsOf, sameConfig, settingsOf, SNAPSHOT_COLLECTORS, weblogQueueBoundsOf,
 } from './config-store.js';
 import { DiskQueue } from './disk-queue.js';
 import { loadOrEnroll, type Identity } from './enroll.js';
@@ -30,6 +30,7 @@ import { createInventoryWatch } from './inventory-watch.js';
 import { agentHelpText, checkDirsOf, parseAgentOptions, type AgentOptions } from './options.js';
 import { createSession } from './session.js';
 import { lockStateDir } from './state-lock.js';
+import { WEBLOG_POSITIONS_FILE, WeblogSources } from './weblog/weblog-sources.js';
 
 /** Exit codes: 0 stopped by a signal or --help, 1 runtime failure, 2 bad configuration. */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -106,14 +107,23 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (config) configLog.info('running on the stored configuration until the appliance sends one', { revision: config.revision });
 
   let queue: DiskQueue;
+  // the web-log intervals' own queue (S11): an outage of the appliance loses none, and they
+  // neither delay the metrics nor take their share of the disk
+  let weblogQueue: DiskQueue;
+  const queueBounds = config ? queueBoundsOf(config) : { maxBytes: options.queueMaxBytes, maxAgeS: options.queueMaxAge };
+  const queueDir = path.join(options.stateDir, 'queue');
+  const weblogQueueDir = path.join(options.stateDir, 'weblog-queue');
   try {
-    queue = new DiskQueue({
-      dir: path.join(options.stateDir, 'queue'),
-      bounds: config ? queueBoundsOf(config) : { maxBytes: options.queueMaxBytes, maxAgeS: options.queueMaxAge },
-      clock, log: log.child('queue'),
-    });
+    queue = new DiskQueue({ dir: queueDir, bounds: queueBounds, clock, log: log.child('queue') });
   } catch (error) {
-    log.error(`cannot open the queue in ${path.join(options.stateDir, 'queue')}: ${(error as Error).message}`, { code: 'RW_ERR_CONFIG' });
+    log.error(`cannot open the queue in ${queueDir}: ${(error as Error).message}`, { code: 'RW_ERR_CONFIG' });
+    return 2;
+  }
+  try {
+    weblogQueue = new DiskQueue({ dir: weblogQueueDir, bounds: weblogQueueBoundsOf(queueBounds), clock, log: log.child('weblog-queue') });
+  } catch (error) {
+    queue.close();
+    log.error(`cannot open the queue in ${weblogQueueDir}: ${(error as Error).message}`, { code: 'RW_ERR_CONFIG' });
     return 2;
   }
 
@@ -167,6 +177,18 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     checks.apply(list);
   };
 
+  // web access logs (S11): their intervals go through their own disk queue, like the batches
+  const weblogLog = log.child('weblog');
+  const weblogPositions = new LogPositionStore(options.stateDir, weblogLog, WEBLOG_POSITIONS_FILE);
+  const weblogs = new WeblogSources({
+    clock, log: weblogLog, positions: weblogPositions,
+    onMessage: (t, payload) => {
+      weblogQueue.appendRecord(t, payload);
+      session.kick();
+    },
+  });
+  const applyWeblogs = (next: AgentConfig | null): void => weblogs.apply(next?.weblogs ?? []);
+
   const applyConfig = (payload: Buffer): void => {
     const check = checkAgentConfig(payload);
     if (!check.ok) {
@@ -177,6 +199,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const next = check.config;
     // checks are compared one by one (an unchanged one keeps running), apart from the schedules
     applyChecks(next);
+    applyWeblogs(next);
     if (config && sameConfig(config, next)) {
       // a new revision, or the same schedules with other checks: kept for the next start
       if (JSON.stringify(config) !== JSON.stringify(next)) configStore.save(next);
@@ -187,6 +210,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     configStore.save(next);
     config = next;
     queue.setBounds(queueBoundsOf(next));
+    weblogQueue.setBounds(weblogQueueBoundsOf(queueBoundsOf(next)));
     runningSettings = settingsOf(next, intervalS);
     plan.apply(runningSettings).then(
       () => {
@@ -198,7 +222,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   };
 
   const session = createSession({
-    applianceUrl, identity, inventory: currentInventory, queue, onConfig: applyConfig,
+    applianceUrl, identity, inventory: currentInventory, queue, weblogQueue, onConfig: applyConfig,
     onConnected: () => {
       outbox.flush();
       // the snapshot at once, not after the routes' 300 s or the visitors' 30 s (S1, S15)
@@ -217,11 +241,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
   if (shutdown.signal.aborted) {
     queue.close();
+    weblogQueue.close();
     return 0;
   }
 
   await plan.apply(runningSettings);
   applyChecks(config);
+  applyWeblogs(config);
   session.start();
   watch.start();
   log.info('sampling', { agentId: identity.agentId, queued: queue.waiting, groups: Object.fromEntries(plan.groups().map(([s, names]) => [`${s}s`, names])) });
@@ -230,10 +256,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   await watch.stop();
   await checks.stop();
   logPositions.save();
+  weblogs.stop();
   await plan.stop();
   processTable.close();
   await session.stop();
   queue.close();
+  weblogQueue.close();
   log.info('stopped', { queued: queue.waiting });
   return 0;
 }

@@ -1,7 +1,7 @@
 // The agent's MQTT session with the appliance (D3, docs/mqtt-contract.md): connects as its
 // enrolled identity with a Last Will of `offline`; on every connect announces itself (status
 // `online` and the inventory, both retained) and subscribes to its configuration (S2); sends the
-// disk queue's batches; says `offline` itself when stopped.
+// disk queue's batches (and the web-log queue's intervals, S11); says `offline` itself when stopped.
 //
 // Delivery (S2, S3, S15): the disk queue is the source of truth. One batch is in flight at a time:
 // the next is sent only after the PUBACK of the previous, and a batch leaves the queue only then.
@@ -39,6 +39,8 @@ export interface SessionDeps {
   /** the inventory as it is now (published on every connect) */
   inventory: () => Inventory;
   queue: DiskQueue;
+  /** the web-log intervals (S11), sent on `…/weblog` like the batches: one in flight, removed on its PUBACK */
+  weblogQueue?: DiskQueue;
   /** a payload received on the agent's config topic; exceptions are caught and logged */
   onConfig?: (payload: Buffer) => void;
   /** called after every (re)connect, once the announcements are made (the check results waiting go then) */
@@ -55,7 +57,7 @@ export interface SessionDeps {
 
 export interface AgentSession {
   start(): void;
-  /** The queue has a new batch: send it when the link and the batch before it allow. */
+  /** A queue has a new record: send it when the link and the record before it allow. */
   kick(): void;
   /** Publishes the inventory (retained) now if it differs from the last one published. */
   updateInventory(): void;
@@ -118,10 +120,6 @@ export function createSession(deps: SessionDeps): AgentSession {
   let everConnected = false;
   /** a refusal is logged once until the next successful connect, not at every attempt */
   let refusalReported = false;
-  let inFlight: RecordId | null = null;
-  let delivered = 0;
-  /** a backlog being delivered: its size and start, for one log line when it is done */
-  let backlog: { count: number; startedMs: number; deliveredBefore: number } | null = null;
   let lastInventory = '';
   /** the notice last logged: a retained notice comes again at every connect, and is logged once */
   let lastNotice = '';
@@ -135,42 +133,72 @@ export function createSession(deps: SessionDeps): AgentSession {
     });
   };
 
-  /** Sends the queue's head if nothing is in flight. */
-  const pump = (): void => {
-    const mqttClient = client;
-    if (!mqttClient?.connected || inFlight !== null) return;
-    let next;
-    try {
-      next = queue.peek();
-    } catch (error) {
-      log.error('cannot read the queue', { error });
-      return;
-    }
-    if (!next) {
-      if (backlog) {
-        log.info('queued batches delivered', { batches: delivered - backlog.deliveredBefore, tookMs: deps.clock.now() - backlog.startedMs });
-        backlog = null;
-      }
-      return;
-    }
-    const id = next.id;
-    inFlight = id;
-    mqttClient.publish(metricsTopic, next.payload, { qos: 1 }, (error) => {
-      inFlight = null;
-      if (error) {
-        // not sent (the client is ending, or gave the message up): the queue still has it, and
-        // the next connect or the next batch sends it again
-        log.debug('metrics batch not acknowledged', { error: error.message });
+  /**
+   * Sends one disk queue's records on one topic, the head only after the PUBACK of the one
+   * before: the metrics batches, and the web-log intervals (S11) in a queue of their own, so
+   * that neither holds back nor crowds out the other.
+   */
+  const queueSender = (source: DiskQueue, topic: string, what: string) => {
+    let inFlight: RecordId | null = null;
+    let delivered = 0;
+    /** a backlog being delivered: its size and start, for one log line when it is done */
+    let backlog: { count: number; startedMs: number; deliveredBefore: number } | null = null;
+    const pump = (): void => {
+      const mqttClient = client;
+      if (!mqttClient?.connected || inFlight !== null) return;
+      let next;
+      try {
+        next = source.peek();
+      } catch (error) {
+        log.error(`cannot read the ${what} queue`, { error });
         return;
       }
-      try {
-        queue.ack(id);
-      } catch (error) {
-        log.error('cannot update the queue after an acknowledgement', { error });
+      if (!next) {
+        if (backlog) {
+          log.info(`queued ${what} delivered`, { records: delivered - backlog.deliveredBefore, tookMs: deps.clock.now() - backlog.startedMs });
+          backlog = null;
+        }
+        return;
       }
-      delivered++;
-      pump();
-    });
+      const id = next.id;
+      inFlight = id;
+      mqttClient.publish(topic, next.payload, { qos: 1 }, (error) => {
+        inFlight = null;
+        if (error) {
+          // not sent (the client is ending, or gave the message up): the queue still has it, and
+          // the next connect or the next record sends it again
+          log.debug(`${what} not acknowledged`, { error: error.message });
+          return;
+        }
+        try {
+          source.ack(id);
+        } catch (error) {
+          log.error(`cannot update the ${what} queue after an acknowledgement`, { error });
+        }
+        delivered++;
+        pump();
+      });
+    };
+    return {
+      pump,
+      get delivered(): number {
+        return delivered;
+      },
+      /** on connect: a backlog is announced once, and its end logged */
+      noteBacklog(): void {
+        const stats = source.stats();
+        if (stats.waiting > 1 && !backlog) {
+          backlog = { count: stats.waiting, startedMs: deps.clock.now(), deliveredBefore: delivered };
+          log.info(`sending the ${what} queued while the appliance was away, oldest first`, { records: stats.waiting, bytes: stats.bytes });
+        }
+      },
+    };
+  };
+  const senders = [queueSender(queue, metricsTopic, 'metrics batches')];
+  const metrics = senders[0] as ReturnType<typeof queueSender>;
+  if (deps.weblogQueue) senders.push(queueSender(deps.weblogQueue, agentTopic(identity.agentId, 'weblog'), 'web log intervals'));
+  const pump = (): void => {
+    for (const sender of senders) sender.pump();
   };
 
   const onConnect = (mqttClient: MqttClient): void => {
@@ -188,11 +216,7 @@ export function createSession(deps: SessionDeps): AgentSession {
       if (error) log.warn('cannot subscribe to the configuration topic; retried on the next connect', { error });
       else if (granted?.[0]?.qos === 0x80) log.error('the appliance refused the configuration subscription', { topic: configTopic });
     });
-    const stats = queue.stats();
-    if (stats.waiting > 1 && !backlog) {
-      backlog = { count: stats.waiting, startedMs: deps.clock.now(), deliveredBefore: delivered };
-      log.info('sending the batches queued while the appliance was away, oldest first', { batches: stats.waiting, bytes: stats.bytes });
-    }
+    for (const sender of senders) sender.noteBacklog();
     pump();
     try {
       deps.onConnected?.();
@@ -244,7 +268,7 @@ export function createSession(deps: SessionDeps): AgentSession {
       return client?.connected ?? false;
     },
     get delivered(): number {
-      return delivered;
+      return metrics.delivered;
     },
 
     start(): void {

@@ -64,3 +64,19 @@ export interface WeblogInterval {
   /** why the source cannot be read now (a path the agent may not read, a missing file), else null */
   problem: string | null;
 }
+
+/**
+ * What one message on `rw/v1/<agentId>/weblog` carries (QoS 1, not retained): the intervals of
+ * every source whose interval ended at the same second, oldest message first after an outage
+ * (the agent's web-log disk queue). At most WEBLOG_MESSAGE_BYTES of JSON: more sources than fit
+ * go in several messages, and an interval alone over it has its top tables shortened
+ * (agent/weblog/weblog-message.ts). A source's interval is sent once; one cut short by an agent
+ * stop is not sent, its lines are read again after the restart and counted in the next.
+ */
+export interface WeblogMessage {
+  v: 1;
+  intervals: WeblogInterval[];
+}
+
+/** bytes of one message's payload at most: well under the appliance's 256 KiB packet limit */
+export const WEBLOG_MESSAGE_BYTES = 192 * 1024;

@@ -69,6 +69,7 @@ interface OpenFile {
 const DEFAULT_MAX_BYTES_PER_POLL = 1024 * 1024;
 const DEFAULT_MAX_LINE_BYTES = 8 * 1024;
 const NEWLINE = 0x0a;
+const CR = 0x0d;
 
 export class LogFollower {
   private file: OpenFile | null = null;
@@ -168,8 +169,14 @@ export class LogFollower {
       const chunk = this.buffer.subarray(0, n);
       let start = 0;
       for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, start)) {
-        this.addPartial(chunk.subarray(start, i));
-        this.emitLine(out);
+        if (this.partialBytes === 0 && !this.partialCut && i - start <= this.maxLineBytes) {
+          // a whole line inside the chunk (nearly every line): decoded in place, without the
+          // copies of the partial-line path (a web log's 10,000 lines/s run through here, S11)
+          out.lines.push(chunk.toString('utf8', start, i > start && chunk[i - 1] === CR ? i - 1 : i));
+        } else {
+          this.addPartial(chunk.subarray(start, i));
+          this.emitLine(out);
+        }
         start = i + 1;
       }
       if (start < n) this.addPartial(chunk.subarray(start));

@@ -9,7 +9,7 @@ import { agentConfigMiniSchema, DEFAULT_COLLECTOR_SETTINGS, DEFAULT_QUEUE, type 
 import { COLLECTOR_NAMES } from '../../contract/families.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import {
-  checkAgentConfig, CONFIG_FILE, ConfigStore, defaultSettings, queueBoundsOf, sameConfig, settingsOf,
+  checkAgentConfig, CONFIG_FILE, ConfigStore, defaultSettings, queueBoundsOf, sameConfig, settingsOf, weblogQueueBoundsOf,
 } from '../../agent/config-store.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -62,6 +62,22 @@ void t.test('a bad configuration is refused with every problem as "path: message
     'extra: unknown setting',
   ]);
   t.same(check('{"v":1,'), ['(payload): not JSON']);
+  t.end();
+});
+
+void t.test('web logs (S11): a format this agent cannot compile refuses the configuration, naming the source', (t) => {
+  const weblog = { id: 'site', path: '/var/log/nginx/access.log', format: 'combined', intervalS: 10 };
+  t.ok(checkAgentConfig(JSON.stringify({ ...good, weblogs: [weblog] })).ok, 'a preset passes');
+  const result = checkAgentConfig(JSON.stringify({ ...good, weblogs: [weblog, { ...weblog, id: 'api', path: '/var/log/api.log', format: '%h %{User-Agent' }] }));
+  t.match(result, { ok: false, problems: [/^weblogs\.1\.format: .*no closing \}/] });
+  t.end();
+});
+
+void t.test('the web-log queue takes a quarter of the metrics queue\'s bytes, between 1 and 64 MiB, and its age bound', (t) => {
+  t.same(weblogQueueBoundsOf({ maxBytes: 256 * 1024 ** 2, maxAgeS: 3600 }), { maxBytes: 64 * 1024 ** 2, maxAgeS: 3600 });
+  t.same(weblogQueueBoundsOf({ maxBytes: 10 * 1024 ** 3, maxAgeS: 60 }), { maxBytes: 64 * 1024 ** 2, maxAgeS: 60 });
+  t.same(weblogQueueBoundsOf({ maxBytes: 1024 ** 2, maxAgeS: 60 }), { maxBytes: 1024 ** 2, maxAgeS: 60 });
+  t.same(weblogQueueBoundsOf({ maxBytes: 16 * 1024 ** 2, maxAgeS: 60 }).maxBytes, 4 * 1024 ** 2);
   t.end();
 });
 
