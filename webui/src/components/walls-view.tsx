@@ -14,8 +14,6 @@ import { deleteWall, listWalls, saveWall } from '../walls-client.js';
 import { choiceOf, hashOfWall, hostsOfGroup, kioskUrlOf, panelsOf, rowOfHost, wallAddressFromHash, type WallAddress } from '../walls-model.js';
 import { Card, ErrorBox, GroupOptions } from './alerting-parts.js';
 import { WallGrid } from './wall-grid.js';
-import '../alerting.css';
-import '../walls.css';
 
 function go(a: Partial<WallAddress>): void {
   history.pushState(null, '', `${location.pathname}${location.search}${hashOfWall(a)}`);
