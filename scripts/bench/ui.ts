@@ -88,7 +88,8 @@ async function allDrawn(page: Page, panels: number, minPoints: number): Promise<
     const ok = document.querySelectorAll('[data-testid=server-panel]').length === n && charts.length >= n * 4
       && charts.every((c) => Number(c.getAttribute('data-drawn') ?? c.getAttribute('data-points')) >= min);
     return ok ? performance.now() : false;
-  }, [panels, minPoints] as const, { timeout: 60_000, polling: 'raf' });
+  // generous: on a loaded machine the 1d phase's 32 day reads alone took over a minute
+  }, [panels, minPoints] as const, { timeout: 300_000, polling: 'raf' });
   return (await handle.jsonValue()) as number;
 }
 
