@@ -1,6 +1,6 @@
 // Screens fetched on first use (S4, S9, S10, S21; the first-load budget in docs/benchmarks.md):
 // the dashboard is what most visits show, so the other screens (walls, schematic, statistics,
-// compare, admin, alerting, accounts, checks, kiosk) are separate chunks that the build emits
+// compare, admin, alerting, accounts, checks) are separate chunks that the build emits
 // (scripts/build.mjs, esbuild splitting) and the browser fetches when a screen is first opened.
 // A chunk that cannot be fetched (the appliance restarted with a newer build, a lost connection)
 // shows an error with a retry, like any failed request.
