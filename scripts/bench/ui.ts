@@ -10,8 +10,16 @@
 //
 //   npm run build && npx tsx scripts/bench/ui.ts [--live-seconds 30] [--servers 8]
 //
+// Before/after on a loaded machine: `--baseline-ui <dir>` (a copy of another build's dist/webui)
+// runs both UIs against the same appliance and data, alternating, `--rounds` times; the page's
+// files come from the two directories through Playwright's request routing (API requests go to
+// the appliance), so both variants pay the same routing cost. Compare the same run's figures.
+//
 // A benchmark, not a test: it prints figures and asserts nothing.
 import { parseArgs } from 'node:util';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { MqttClient } from 'mqtt';
 import type { Page } from 'playwright-core';
@@ -20,7 +28,10 @@ import { startAppliance, waitFor, type RunningAppliance } from '../../test/helpe
 import { launchChromium, signedInPage } from '../../test/helpers/chromium.js';
 import { connectAgent, enroll, publishMetrics } from '../../test/helpers/mqtt-agent.js';
 
-const { values: args } = parseArgs({ options: { 'live-seconds': { type: 'string', default: '30' }, servers: { type: 'string', default: '8' } } });
+const { values: args } = parseArgs({ options: {
+  'live-seconds': { type: 'string', default: '30' }, servers: { type: 'string', default: '8' },
+  'baseline-ui': { type: 'string' }, rounds: { type: 'string', default: '2' },
+} });
 const LIVE_S = Number(args['live-seconds']);
 const SERVERS = Number(args.servers);
 const STEP = 5;
@@ -66,19 +77,36 @@ function phase(tasks: readonly LongTask[], from: number, to: number): Phase {
   return { ms: to - from, longest: Math.max(0, ...inside.map((x) => x.duration)), over50: inside.length };
 }
 
-/** Waits until every chart of the open panels holds data, and answers the page clock then. */
+/**
+ * Waits until every chart of the open panels has drawn data, and answers the page clock then:
+ * `data-drawn` (what the canvas shows) where the UI sets it, else `data-points` (builds before the
+ * chart scheduler drew in the same commit that set it).
+ */
 async function allDrawn(page: Page, panels: number, minPoints: number): Promise<number> {
   const handle = await page.waitForFunction(([n, min]) => {
     const charts = [...document.querySelectorAll('[data-testid=server-panel] figure.chart')];
     const ok = document.querySelectorAll('[data-testid=server-panel]').length === n && charts.length >= n * 4
-      && charts.every((c) => Number(c.getAttribute('data-points')) >= min);
+      && charts.every((c) => Number(c.getAttribute('data-drawn') ?? c.getAttribute('data-points')) >= min);
     return ok ? performance.now() : false;
-  }, [panels, minPoints] as const, { timeout: 60_000, polling: 'raf' });
+  // generous: on a loaded machine the 1d phase's 32 day reads alone took over a minute
+  }, [panels, minPoints] as const, { timeout: 300_000, polling: 'raf' });
   return (await handle.jsonValue()) as number;
 }
 
-async function view(app: RunningAppliance, ids: readonly string[], clients: readonly MqttClient[], browser: Awaited<ReturnType<typeof launchChromium>>): Promise<{ first: Phase; day: Phase; live: Phase }> {
+const CONTENT_TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html', '.map': 'application/json' };
+
+/** The page's own files from `uiDir` (a built dist/webui), everything under /api/ from the appliance. */
+async function serveUiFrom(page: Page, uiDir: string): Promise<void> {
+  await page.route((url) => !url.pathname.startsWith('/api/'), async (route) => {
+    const rel = new URL(route.request().url()).pathname;
+    const file = path.join(uiDir, path.extname(rel) ? path.normalize(rel) : 'index.html');
+    await route.fulfill({ status: 200, contentType: CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', body: readFileSync(file) });
+  });
+}
+
+async function view(app: RunningAppliance, ids: readonly string[], clients: readonly MqttClient[], browser: Awaited<ReturnType<typeof launchChromium>>, uiDir?: string): Promise<{ first: Phase; day: Phase; live: Phase }> {
   const { page } = await signedInPage(browser, app.url);
+  if (uiDir !== undefined) await serveUiFrom(page, uiDir);
   await page.addInitScript(() => {
     const w = window as unknown as { __rwLong: LongTask[] };
     w.__rwLong = [];
@@ -141,6 +169,23 @@ async function main(): Promise<void> {
   }
 
   const browser = await launchChromium(owner);
+  const baseline = args['baseline-ui'];
+  if (baseline !== undefined) {
+    // this build's UI as it is now: a later `npm run build` during the run does not change it
+    const current = mkdtempSync(path.join(tmpdir(), 'rw-ui-bench-'));
+    cpSync(path.join(import.meta.dirname, '../../dist/webui'), current, { recursive: true });
+    await view(app, ids.slice(0, 1), clients.slice(0, 1), browser, current);
+    for (let r = 1; r <= Number(args.rounds); r++) {
+      for (const [name, dir] of [['baseline', baseline], ['current', current]] as const) {
+        const one = await view(app, ids.slice(0, 1), clients.slice(0, 1), browser, dir);
+        const all = await view(app, ids, clients, browser, dir);
+        console.log(`round ${r} ${name}`);
+        console.log(line('1 panel', one));
+        console.log(line(`${SERVERS} panels`, all));
+      }
+    }
+    return;
+  }
   // warm: the bundle in the HTTP cache of nothing (a fresh context each run), the appliance's code compiled
   await view(app, ids.slice(0, 1), clients.slice(0, 1), browser);
   const one = await view(app, ids.slice(0, 1), clients.slice(0, 1), browser);

@@ -191,6 +191,32 @@ void t.test('compare three servers, time shift, drag zoom, compact panels and th
   await page.getByTestId('zoom-reset').click();
   await waitFor('back to the hour', async () => (await shownRange(page, chart))[1] - (await shownRange(page, chart))[0] === 3600, { timeoutMs: 10_000 });
 
+  // --- shift+drag pans (S10): the plot grabbed and moved right by a quarter of its width shows the
+  // hour a quarter hour earlier (which still holds the first ~15 of the data's ~30 minutes) ---
+  const hour = await shownRange(page, chart);
+  const grab = await page.getByTestId(chart).locator('.u-over').boundingBox();
+  if (!grab) throw new Error('no plot area');
+  await page.keyboard.down('Shift');
+  await page.mouse.move(grab.x + grab.width * 0.4, grab.y + grab.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(grab.x + grab.width * 0.5, grab.y + grab.height / 2, { steps: 5 });
+  await page.mouse.move(grab.x + grab.width * 0.65, grab.y + grab.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  await waitFor('the panned range', async () => (await shownRange(page, chart))[1] < hour[1] - 600, { timeoutMs: 10_000 });
+  const panned = await shownRange(page, chart);
+  t.equal(panned[1] - panned[0], hour[1] - hour[0], 'a pan keeps the width (no zoom selection was made)');
+  t.ok(Math.abs(hour[0] - panned[0] - 900) <= 90, `a quarter hour earlier (${hour[0] - panned[0]} s)`);
+  t.match(new URL(page.url()).hash, new RegExp(`from=${panned[0]}&to=${panned[1]}`), 'the panned range is in the address');
+  // web-1 climbs 1…30 % over the data's ~30 minutes: a quarter hour earlier holds only the first half
+  await waitFor('the legend of the panned range', async () => {
+    const max = (await legendOf(page, chart, 'web-1')).max;
+    return max != null && max >= 1 && max < 25 || undefined;
+  }, { timeoutMs: 15_000 });
+  t.pass('the legend follows the panned range (web-1 below its hour\'s 30 %)');
+  await page.getByTestId('zoom-reset').click();
+  await waitFor('back to the hour after the pan', async () => (await shownRange(page, chart))[1] - (await shownRange(page, chart))[0] === 3600, { timeoutMs: 10_000 });
+
   // the value under the cursor, beside the figures
   const plot = await page.getByTestId(chart).locator('.u-over').boundingBox();
   if (!plot) throw new Error('no plot area');

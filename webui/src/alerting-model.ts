@@ -17,6 +17,13 @@ import type { Formatters } from './locale-format.js';
 export const VIEWS = ['dashboard', 'walls', 'schematic', 'alerts', 'checks', 'stats', 'compare', 'weblogs', 'pools', 'rules', 'groups', 'contacts', 'sms', 'servers', 'users', 'audit', 'account'] as const;
 export type View = (typeof VIEWS)[number];
 
+/** The account views (SEC): "My account", users and the audit log (components/account-screens.tsx). */
+export type AccountScreen = Extract<View, 'account' | 'users' | 'audit'>;
+
+export function isAccountView(v: View): v is AccountScreen {
+  return v === 'account' || v === 'users' || v === 'audit';
+}
+
 /** What a role must be allowed to open a view (SEC): a view its role lacks gets no tab. */
 export const VIEW_PERMISSION: Readonly<Record<View, Permission>> = {
   dashboard: 'agents:read', walls: 'dashboards:read', schematic: 'dashboards:read', alerts: 'alerts:read', checks: 'checks:read', stats: 'series:read', compare: 'series:read', weblogs: 'series:read', pools: 'checks:read', rules: 'rules:read', groups: 'groups:read', contacts: 'contacts:read',

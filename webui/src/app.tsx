@@ -31,25 +31,30 @@ import { useAuth } from './use-auth.js';
 import { VIEW_PERMISSION } from './alerting-model.js';
 import { NavTabs } from './components/nav-tabs.js';
 import { ModemIndicator } from './components/modem-indicator.js';
-import { AlertingScreens } from './components/alerting-screens.js';
-import { AccountScreens, isAccountView } from './components/account-screens.js';
+import { isAccountView } from './alerting-model.js';
 import { AuthScreens, UserMenu } from './components/auth-screens.js';
-import { ChecksView } from './components/checks-view.js';
 import { kioskFromSearch } from './components/kiosk-wall.js';
-import { KioskScreen } from './components/kiosk-walls.js';
-import { WallsView } from './components/walls-view.js';
-import { SchematicView } from './components/schematic-view.js';
 import { overviewRows } from './fleet-overview.js';
 import { listGroups } from './alerting-api.js';
 import { useResource } from './use-resource.js';
 import type { Group } from '../../contract/alerts-api.js';
-import { StatsView } from './components/stats-view.js';
-import { CompareView } from './components/compare-view.js';
-import { ServersAdminView } from './components/servers-admin-view.js';
 import { ErrorBox } from './components/alerting-parts.js';
-// S11, B6: the build makes one bundle (no chunks yet): these screens are kept compact instead of lazily loaded
-import { WeblogsView } from './components/weblogs-view.js';
-import { PoolsView } from './components/pools-view.js';
+import { lazyScreen } from './components/lazy-screen.js';
+// the kiosk stays in the first load while test/webui/walls.int.test.ts's kiosk step is
+// unexplained (docs/benchmarks.md, "The web UI's size")
+import { KioskScreen } from './components/kiosk-walls.js';
+
+// every screen but the dashboard is a chunk of its own, fetched when first opened (lazy-screen.tsx)
+const AlertingScreens = lazyScreen(() => import('./components/alerting-screens.js').then((m) => m.AlertingScreens));
+const AccountScreens = lazyScreen(() => import('./components/account-screens.js').then((m) => m.AccountScreens));
+const ChecksView = lazyScreen(() => import('./components/checks-view.js').then((m) => m.ChecksView));
+const WallsView = lazyScreen(() => import('./components/walls-view.js').then((m) => m.WallsView));
+const SchematicView = lazyScreen(() => import('./components/schematic-view.js').then((m) => m.SchematicView));
+const StatsView = lazyScreen(() => import('./components/stats-view.js').then((m) => m.StatsView));
+const CompareView = lazyScreen(() => import('./components/compare-view.js').then((m) => m.CompareView));
+const ServersAdminView = lazyScreen(() => import('./components/servers-admin-view.js').then((m) => m.ServersAdminView));
+const WeblogsView = lazyScreen(() => import('./components/weblogs-view.js').then((m) => m.WeblogsView));
+const PoolsView = lazyScreen(() => import('./components/pools-view.js').then((m) => m.PoolsView));
 
 const STREAM_BANNER_DELAY_MS = 3_000;
 /** Health is a summary for the header; the stream state already shows a lost appliance quickly. */

@@ -79,6 +79,18 @@ export function panRange(range: readonly [number, number], direction: -1 | 1, no
 }
 
 /**
+ * The range after a shift-drag across a chart (S10): the plot follows the pointer, so a drag to the
+ * right by `dxPx` of a `widthPx` plot shows what was earlier by as much; never past `nowS`, where
+ * there is nothing yet. Null for a drag too short to mean a pan (a click).
+ */
+export function dragPanRange(range: readonly [number, number], dxPx: number, widthPx: number, nowS: number): [number, number] | null {
+  if (widthPx <= 0 || Math.abs(dxPx) < 3) return null;
+  const span = range[1] - range[0];
+  const to = Math.min(nowS, range[1] - (dxPx / widthPx) * span);
+  return [Math.round(to - span), Math.round(to)];
+}
+
+/**
  * Groups (interfaces) whose every column is zero or missing over (from, to]: an idle interface
  * (a bridge nobody uses, a disconnected port) only clutters the legend. `groupOf[c]` names the
  * group of data column c + 1; a column without a group is never idle.

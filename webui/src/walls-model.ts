@@ -4,7 +4,7 @@
 // group sections. No DOM, no fetch: tested without a browser.
 import type { Group } from '../../contract/alerts-api.js';
 import type { Family } from '../../contract/families.js';
-import type { Placement, Rack, SchematicLayout, WallFamily, WallPanel, WallRange } from '../../contract/walls-api.js';
+import type { Placement, Rack, SchematicLayout, Wall, WallFamily, WallPanel, WallRange } from '../../contract/walls-api.js';
 import { WALL_FAMILIES } from '../../contract/walls-limits.js';
 import type { AgentRow } from './agents-store.js';
 import { isChartedInterface } from './metric-fields.js';
@@ -188,4 +188,10 @@ export function removeRack(layout: SchematicLayout, name: string): SchematicLayo
  */
 export function schematicEdges(): readonly { from: string; to: string }[] {
   return [];
+}
+
+/** A saved wall by name (letter case aside, as addresses are typed) or id. */
+export function findWall(walls: readonly Wall[] | null, name: string): Wall | undefined {
+  const n = name.toLowerCase();
+  return walls?.find((w) => w.name.toLowerCase() === n || w.id === name);
 }

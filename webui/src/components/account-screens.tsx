@@ -1,17 +1,10 @@
 // The account views (SEC) behind the header's user name and the Users and Audit log tabs: "My
 // account" for everyone, users and the audit log for an admin. app.tsx has already checked that
 // the user's role may open the view; this picks it and brings the account styles.
-import '../accounts.css';
-import type { View } from '../alerting-model.js';
+import type { AccountScreen } from '../alerting-model.js';
 import { AccountView } from './account-view.js';
 import { AuditView } from './audit-view.js';
 import { UsersView } from './users-view.js';
-
-export type AccountScreen = Extract<View, 'account' | 'users' | 'audit'>;
-
-export function isAccountView(v: View): v is AccountScreen {
-  return v === 'account' || v === 'users' || v === 'audit';
-}
 
 export function AccountScreens({ view, onPasswordChanged }: { view: AccountScreen; onPasswordChanged: () => void }) {
   return (

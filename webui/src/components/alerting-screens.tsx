@@ -1,6 +1,5 @@
 // The alerting views (S7, S8, S12) behind the header's tabs: Alerts, Rules, Groups, Contacts, SMS.
 // The dashboard stays in app.tsx; this picks the other view and brings the alerting styles.
-import '../alerting.css';
 import type { Alert, ModemResponse } from '../../../contract/alerts-api.js';
 import type { AgentRow } from '../agents-store.js';
 import type { View } from '../alerting-model.js';

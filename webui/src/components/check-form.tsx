@@ -3,7 +3,6 @@
 // the server it is about), interval and timeout, and the type's own fields (TYPE_FIELDS in
 // checks-model.ts). The appliance validates against the contract's schema; its "path: message"
 // problems show beside the fields they name, the rest above the form.
-import '../alerting.css';
 import { useMemo, useState } from 'preact/hooks';
 import type { GroupView } from '../../../contract/alerts-api.js';
 import type { CheckType, CheckView } from '../../../contract/checks-api.js';

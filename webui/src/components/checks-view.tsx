@@ -4,8 +4,6 @@
 // search, all kept in the URL fragment so that a filtered view can be bookmarked. States change
 // live from the stream's `check` events. Roles that may write checks (SEC) get New, Edit and
 // Delete; a viewer sees the list only.
-import '../alerting.css';
-import '../checks.css';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { CheckStatusState, CheckView } from '../../../contract/checks-api.js';
 import type { AgentRow } from '../agents-store.js';

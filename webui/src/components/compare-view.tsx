@@ -3,8 +3,6 @@
 // drag and panned; the time shift and the legend's min/avg/max/last are the chart's own
 // (time-chart.tsx). The selection lives in the address by host name (compare-model.ts), so the
 // view can be bookmarked and sent; the dashboard opens it with its open servers.
-import '../alerting.css';
-import '../stats.css';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { FAMILIES, type Family } from '../../../contract/families.js';
 import { STATS_FAMILIES } from '../../../contract/stats-limits.js';

@@ -20,7 +20,6 @@ import { seriesOrNone } from '../chart-sources.js';
 import { LIVE_WINDOW_S, type RangeId } from '../use-panel-data.js';
 import { useUi } from '../ui-context.js';
 import { TimeChart, type ChartLine } from './time-chart.js';
-import '../families.css';
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#f59e0b', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#ea580c', '#475569', '#0d9488', '#a16207'];
 const color = (i: number): string => PALETTE[i % PALETTE.length] ?? '#64748b';

@@ -3,7 +3,6 @@
 // enrollment token and the appliance's key pin: SEC), "Visitors" of all
 // servers (S15) and the "Default schedule" (S2). On a server's panel: its visitors, its own
 // schedule, and removing it. Each opens its screen in a dialog.
-import '../fleet.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { EnrollmentInfo } from '../../../contract/tls-api.js';
 import type { AgentSummary } from '../../../contract/api.js';

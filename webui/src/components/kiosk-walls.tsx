@@ -13,8 +13,7 @@ import { listWalls } from '../walls-client.js';
 import { wallAddressFromHash } from '../walls-model.js';
 import { KioskWall } from './kiosk-wall.js';
 import { WallGrid } from './wall-grid.js';
-import { findWall } from './walls-view.js';
-import '../walls.css';
+import { findWall } from '../walls-model.js';
 
 /** Refetched now and then, so a wall saved or changed at a desk reaches the TV without a reload. */
 const WALLS_REFRESH_MS = 60_000;

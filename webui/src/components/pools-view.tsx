@@ -14,8 +14,6 @@ import { deletePool, getPoolView, listPools, savePool } from '../weblog-client.j
 import { POOL_CHART_FIELDS, POOL_METRICS, poolMetricColumns, type PoolMetric } from '../weblog-model.js';
 import { Card, Empty, ResourceState } from './alerting-parts.js';
 import { TimeChart } from './time-chart.js';
-import '../alerting.css';
-import '../weblog.css';
 
 const VIEW_REFRESH_MS = 30_000;
 const CHART_SPAN_S = 3600;

@@ -17,8 +17,6 @@ import { useResource } from '../use-resource.js';
 import { getSchematic, saveSchematic } from '../walls-client.js';
 import { firstFreeUnit, placeServer, rackSlots, removeRack, schematicEdges, unrackedByGroup } from '../walls-model.js';
 import { Card, ErrorBox } from './alerting-parts.js';
-import '../alerting.css';
-import '../walls.css';
 
 const DRAG_TYPE = 'text/x-rackwatch-agent';
 

@@ -3,7 +3,6 @@
 // since when, live from the stream. A chosen check shows its full output, its perfdata as a table
 // (a quota check's accounts, S16) and as charts over the panel's time range (a process check's
 // CPU and memory: S18's per-process history), and its state history.
-import '../checks.css';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { CheckView } from '../../../contract/checks-api.js';
 import type { Perfdatum } from '../../../contract/checks.js';

@@ -4,7 +4,6 @@
 // (server-tiles.tsx). Every figure is live from the stream. Clicking a server opens or closes its
 // panel on the dashboard; open servers stay highlighted so the list doubles as the dashboard's
 // legend.
-import '../overview.css';
 import { useMemo, useState } from 'preact/hooks';
 import type { AgentStatus } from '../../../contract/agent-status.js';
 import type { Alert, Group } from '../../../contract/alerts-api.js';

@@ -4,8 +4,6 @@
 // token (fleet-tools.tsx); the retention profile and the storage capacity it leaves (read only:
 // GET /retention says why); links to the other admin screens (groups, rules, contacts, users,
 // the audit log). For admins (`servers:write`); moving needs `groups:write`, which they hold.
-import '../alerting.css';
-import '../fleet.css';
 import { useState } from 'preact/hooks';
 import { DISPLAY_NAME_MAX_CHARS } from '../../../contract/api.js';
 import type { GroupView } from '../../../contract/alerts-api.js';

@@ -4,8 +4,6 @@
 // and availability; where the figures come from (which RRD archive); CSV export; a print view
 // (stats.css's @media print leaves out the page's header and the controls, so Chromium's PDF
 // printer gives the tables alone); and the saved reports with the CSV files they produced.
-import '../alerting.css';
-import '../stats.css';
 import { useState } from 'preact/hooks';
 import { FAMILIES, type Family } from '../../../contract/families.js';
 import { HOURS, REPORT_SCHEDULES, STATS_FAMILIES, STATS_LIMITS, type ReportSchedule } from '../../../contract/stats-limits.js';

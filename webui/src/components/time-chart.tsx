@@ -12,11 +12,12 @@ import uPlot from 'uplot';
 import type { Columns } from '../series-window.js';
 import { pointsWithData } from '../series-window.js';
 import type { LegendFigures } from '../chart-compare.js';
-import { SHIFTS, SHIFT_SECONDS, columnTotal, idleGroups, legendFigures, shiftForward, shiftedRange, zoomRange, type ShiftId } from '../chart-compare.js';
+import { SHIFTS, SHIFT_SECONDS, columnTotal, dragPanRange, idleGroups, legendFigures, shiftForward, shiftedRange, zoomRange, type ShiftId } from '../chart-compare.js';
 import { BYTE_AXIS_INCREMENTS } from '../locale-format.js';
 import type { DisplayKind } from '../metric-fields.js';
 import type { Formatters } from '../locale-format.js';
 import { useUi } from '../ui-context.js';
+import { forgetChart, scheduleChartWork } from '../chart-scheduler.js';
 
 export interface ChartLine {
   label: string;
@@ -141,6 +142,40 @@ function isolated(u: uPlot, si: number): boolean {
     prev = v;
   }
   return false;
+}
+
+/** Lines of an idle group are hidden (time-chart's "show idle" box), the others shown. */
+function showGroups(u: uPlot, lines: readonly ChartLine[], hidden: ReadonlySet<string>): void {
+  lines.forEach((l, i) => {
+    const show = l.group === undefined || !hidden.has(l.group);
+    if (u.series[i + 1]?.show !== show) u.setSeries(i + 1, { show });
+  });
+}
+
+/**
+ * Shift+drag pans (S10): the pointer grabs the plot, and on release the parent is asked for the
+ * range moved by the drag. uPlot's own drag (the zoom selection) never sees a shifted press; while
+ * dragging, the plot slides under the pointer so the operator sees where it will land.
+ */
+function panOnShiftDrag(u: uPlot, shown: () => readonly [number, number], onPan: (r: [number, number]) => void): void {
+  u.over.addEventListener('mousedown', (down) => {
+    if (!down.shiftKey || down.button !== 0) return;
+    down.stopPropagation();
+    down.preventDefault();
+    const startX = down.clientX;
+    u.root.classList.add('chart-panning');
+    const move = (e: MouseEvent): void => { u.root.style.setProperty('--pan-dx', `${e.clientX - startX}px`); };
+    const up = (e: MouseEvent): void => {
+      window.removeEventListener('mousemove', move);
+      window.removeEventListener('mouseup', up);
+      u.root.classList.remove('chart-panning');
+      u.root.style.removeProperty('--pan-dx');
+      const r = dragPanRange(shown(), e.clientX - startX, u.over.clientWidth, Date.now() / 1000);
+      if (r) onPan(r);
+    };
+    window.addEventListener('mousemove', move);
+    window.addEventListener('mouseup', up);
+  }, { capture: true });
 }
 
 function ShiftSwitch({ value, onChange }: { value: ShiftId | null; onChange: (s: ShiftId | null) => void }) {
@@ -278,13 +313,55 @@ export function TimeChart(props: TimeChartProps) {
   const plotDataRef = useRef(plotData);
   plotDataRef.current = plotData;
 
+  // uPlot work runs through the chart scheduler (chart-scheduler.ts): a job draws the newest data,
+  // creating the plot first when its shape changed; the old plot stays up until then
+  const makeOptions = useRef<((el: HTMLElement) => uPlot.Options) | null>(null);
+  const recreate = useRef(true);
+  const resizer = useRef<ResizeObserver | null>(null);
+  const drawnPoints = useRef(0);
+  const hiddenRef = useRef<ReadonlySet<string>>(new Set());
+  const linesRef = useRef(allLines);
+  linesRef.current = allLines;
+  const draw = useRef((): void => {
+    const el = box.current;
+    const options = makeOptions.current;
+    if (!el || !options) return;
+    let u = plot.current;
+    if (!u || recreate.current) {
+      resizer.current?.disconnect();
+      u?.destroy();
+      const created = new uPlot(options(el), plotDataRef.current, el);
+      u = created;
+      plot.current = created;
+      recreate.current = false;
+      resizer.current = new ResizeObserver(() => {
+        const w = Math.max(200, el.clientWidth);
+        if (w !== created.width) created.setSize({ width: w, height: created.height });
+      });
+      resizer.current.observe(el);
+      if (onZoom.current) panOnShiftDrag(created, () => range.current, (r) => onZoom.current?.(r));
+    } else {
+      u.setData(plotDataRef.current, true);
+    }
+    showGroups(u, linesRef.current, hiddenRef.current);
+    // what the canvas shows now (data-points is what the chart was given, perhaps not drawn yet)
+    el.closest('figure')?.setAttribute('data-drawn', String(drawnPoints.current));
+  });
+  useEffect(() => () => {
+    const el = box.current;
+    if (el) forgetChart(el);
+    resizer.current?.disconnect();
+    plot.current?.destroy();
+    plot.current = null;
+  }, []);
+
   useEffect(() => {
     const el = box.current;
-    if (!el) return undefined;
+    if (!el) return;
     const lines = allLines;
     const mainCount = lines.length - shiftCount;
-    const opts: uPlot.Options = {
-      width: Math.max(200, el.clientWidth),
+    makeOptions.current = (target) => ({
+      width: Math.max(200, target.clientWidth),
       height,
       // the legend below (min/avg/max/last) replaces uPlot's
       legend: { show: false },
@@ -354,37 +431,25 @@ export function TimeChart(props: TimeChartProps) {
         ],
       },
       ...(stacked ? { bands: lines.slice(1, mainCount).map((_, i): uPlot.Band => ({ series: [i + 2, i + 1] })) } : {}),
-    };
-    const u = new uPlot(opts, plotDataRef.current, el);
-    plot.current = u;
-    const resize = new ResizeObserver(() => {
-      const w = Math.max(200, el.clientWidth);
-      if (w !== u.width) u.setSize({ width: w, height });
     });
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      u.destroy();
-      plot.current = null;
-    };
+    recreate.current = true;
+    scheduleChartWork(el, draw.current);
     // `shape` stands for every option above; data and range reach uPlot through refs
   }, [shape]);
 
+  const points = useMemo(() => pointsWithData(props.data), [props.data]);
+  drawnPoints.current = points;
   useEffect(() => {
-    plot.current?.setData(plotData, true);
+    if (box.current && !recreate.current) scheduleChartWork(box.current, draw.current);
   }, [plotData, from, to]);
 
   const hiddenKey = [...hidden].join('\n');
+  hiddenRef.current = hidden;
   useEffect(() => {
-    const u = plot.current;
-    if (!u) return;
-    allLines.forEach((l, i) => {
-      const show = l.group === undefined || !hidden.has(l.group);
-      if (u.series[i + 1]?.show !== show) u.setSeries(i + 1, { show });
-    });
+    // cheap, and answers a click on "show idle" at once; a plot not made yet applies it when made
+    if (plot.current) showGroups(plot.current, allLines, hidden);
   }, [hiddenKey, shape]);
 
-  const points = useMemo(() => pointsWithData(props.data), [props.data]);
   const shiftPoints = useMemo(() => (shifted ? pointsWithData(shifted.data) : 0), [shifted]);
   const legendRows = useMemo((): LegendRow[] => {
     const rows: LegendRow[] = shownIdx.map((i) => {

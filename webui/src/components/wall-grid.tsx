@@ -11,7 +11,6 @@ import { useUi } from '../ui-context.js';
 import { useWallPanel } from '../use-wall-panel.js';
 import { gridFor, panelKey, rowOfHost } from '../walls-model.js';
 import { TimeChart, type ChartLine } from './time-chart.js';
-import '../walls.css';
 
 /** the panel's header row; the chart takes the rest of the cell */
 const PANEL_HEAD_PX = 30;

@@ -11,11 +11,9 @@ import type { OverviewRow } from '../fleet-overview.js';
 import { useUi } from '../ui-context.js';
 import { useResource } from '../use-resource.js';
 import { deleteWall, listWalls, saveWall } from '../walls-client.js';
-import { choiceOf, hashOfWall, hostsOfGroup, kioskUrlOf, panelsOf, rowOfHost, wallAddressFromHash, type WallAddress } from '../walls-model.js';
+import { choiceOf, findWall, hashOfWall, hostsOfGroup, kioskUrlOf, panelsOf, rowOfHost, wallAddressFromHash, type WallAddress } from '../walls-model.js';
 import { Card, ErrorBox, GroupOptions } from './alerting-parts.js';
 import { WallGrid } from './wall-grid.js';
-import '../alerting.css';
-import '../walls.css';
 
 function go(a: Partial<WallAddress>): void {
   history.pushState(null, '', `${location.pathname}${location.search}${hashOfWall(a)}`);
@@ -39,11 +37,6 @@ function useWallAddress(): WallAddress {
 /** The page's address without its hash and query: where a kiosk link points. */
 function pageBase(): string {
   return `${location.origin}${location.pathname}`;
-}
-
-export function findWall(walls: readonly Wall[] | null, name: string): Wall | undefined {
-  const n = name.toLowerCase();
-  return walls?.find((w) => w.name.toLowerCase() === n || w.id === name);
 }
 
 /** The bar of the open wall and its grid, sized to the window under the page header. */

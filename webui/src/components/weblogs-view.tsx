@@ -17,8 +17,6 @@ import { getWeblogTop, listWeblogSources } from '../weblog-client.js';
 import { STATUS_CLASSES, statusMix } from '../weblog-model.js';
 import { AgentOptions, Card, Empty, ResourceState } from './alerting-parts.js';
 import { TimeChart } from './time-chart.js';
-import '../alerting.css';
-import '../weblog.css';
 
 const REFRESH_MS = 10_000;
 const SPAN_S = 3600;
