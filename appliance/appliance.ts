@@ -54,6 +54,8 @@ import { ApplianceProbes } from './checks/probes/appliance-probes.js';
 import { perfdataRemover, perfdataWriter } from './checks/check-perfdata.js';
 import { StatsFeature } from './stats/stats-feature.js';
 import { WallsFeature } from './walls/walls-feature.js';
+import { ApplianceMetrics } from './federation/appliance-metrics.js';
+import { fileBytes } from './federation/file-bytes.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -430,6 +432,14 @@ export class Appliance {
       stats: { stats },
       // S9, S21: saved walls name servers by host name; the schematic places them by id
       walls: { walls: new WallsFeature({ db, clock, agentExists, hostExists: (name) => repo.listings().some((l) => l.hostname.toLowerCase() === name.toLowerCase()) }) },
+      metrics: {
+        metrics: new ApplianceMetrics({
+          health, agents: () => registry.list(), openAlerts: () => alerting.engine.openAlerts(), sseClients: () => hub.clientCount,
+          journal: () => store.journalStats(),
+          databaseBytes: () => fileBytes(path.join(dataDir, 'db', 'rackwatch.sqlite')) + fileBytes(path.join(dataDir, 'db', 'rackwatch.sqlite-wal')),
+          forwarding: () => null,
+        }),
+      },
     });
     const http = new HttpServer({
       host: config.listen, port: config.httpsPort, app,

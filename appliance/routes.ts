@@ -19,6 +19,7 @@ import { topHistoryRoutes, type TopHistoryRoutesDeps } from './top-history/route
 import { checkRoutes, type CheckRoutesDeps } from './checks/routes.js';
 import { statsRoutes, type StatsRoutesDeps } from './stats/routes.js';
 import { wallRoutes, type WallRoutesDeps } from './walls/routes.js';
+import { metricsRoutes, type MetricsRoutesDeps } from './federation/metrics-routes.js';
 
 export interface FeatureRoutesDeps {
   health: () => HealthResponse;
@@ -35,6 +36,7 @@ export interface FeatureRoutesDeps {
   checks: CheckRoutesDeps;
   stats: StatsRoutesDeps;
   walls: WallRoutesDeps;
+  metrics: MetricsRoutesDeps;
 }
 
 export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesDeps): Promise<void> {
@@ -52,4 +54,5 @@ export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureR
   await app.register(guarded(installerRoutes), deps.installer);
   await app.register(guarded(tlsRoutes), deps.tls);
   await app.register(guarded(eventStreamRoutes), deps.stream);
+  await app.register(guarded(metricsRoutes), deps.metrics);
 }

@@ -119,6 +119,7 @@ GET /agent/sock-diag-:target public
 GET /api/v1/tls tls:manage
 PUT /api/v1/tls/certificate tls:manage
 GET /api/v1/stream stream:read
+GET /metrics metrics:read
 `.trim().split('\n');
 
 void t.test('every route of the appliance with its permission', async (t) => {
@@ -144,6 +145,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     checks: { checks: unused, series: unused, agentExists, clock: systemClock, retentionS: 86_400 },
     stats: { stats: unused },
     walls: { walls: unused },
+    metrics: { metrics: unused },
   });
   await app.ready();
   const routes = registeredRoutes(app);
