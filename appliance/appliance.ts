@@ -56,6 +56,7 @@ import { StatsFeature } from './stats/stats-feature.js';
 import { WallsFeature } from './walls/walls-feature.js';
 import { ApplianceMetrics } from './federation/appliance-metrics.js';
 import { fileBytes } from './federation/file-bytes.js';
+import { FederationFeature } from './federation/federation-feature.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -116,6 +117,7 @@ export class Appliance {
   private probes: ApplianceProbes | null = null;
   private lastKnownTime: LastKnownTime | null = null;
   private clockStatus: ClockStatus | null = null;
+  private federation: FederationFeature | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -299,9 +301,23 @@ export class Appliance {
     this.stats = stats;
     this.alive = new AliveMarker({ dataDir, clock, logger });
     this.alive.start();
+    // S19, B8: stored samples to a remote-write endpoint, alert changes to an Alertmanager
+    const federation = new FederationFeature({
+      db, dataDir, hub, clock, logger: logger.child('federation'),
+      hostnameOf: (id) => repo.listing(id)?.hostname ?? id, groups: () => alerting.engine.groups(), openAlerts: () => alerting.engine.openAlerts(),
+    });
+    this.federation = federation;
+    federation.start();
     const ingest = new Ingest({
-      // a store write that failed on the disk (a new RRD file on a full partition) is a fault too
-      sink: { write: (agentId, intervalS, samples) => store.write(agentId, intervalS, samples).catch((e: unknown) => { faults.report('rrd store', e); throw e; }) },
+      // a store write that failed on the disk (a new RRD file on a full partition) is a fault too;
+      // what rrdcached stored is forwarded upstream (S19)
+      sink: {
+        write: async (agentId, intervalS, samples) => {
+          const result = await store.write(agentId, intervalS, samples).catch((e: unknown) => { faults.report('rrd store', e); throw e; });
+          federation.stored(agentId, samples);
+          return result;
+        },
+      },
       registry, clock, logger: logger.child('ingest'), maxConcurrentWrites: config.maxConcurrentWrites,
       afterStore: (agentId, batch) => alerting.engine.onBatch(agentId, batch),
       visitors,
@@ -437,9 +453,10 @@ export class Appliance {
           health, agents: () => registry.list(), openAlerts: () => alerting.engine.openAlerts(), sseClients: () => hub.clientCount,
           journal: () => store.journalStats(),
           databaseBytes: () => fileBytes(path.join(dataDir, 'db', 'rackwatch.sqlite')) + fileBytes(path.join(dataDir, 'db', 'rackwatch.sqlite-wal')),
-          forwarding: () => null,
+          forwarding: () => federation.forwardingStats(),
         }),
       },
+      federation: { federation },
     });
     const http = new HttpServer({
       host: config.listen, port: config.httpsPort, app,
@@ -499,6 +516,9 @@ export class Appliance {
     this.agentConfig = null;
     await this.http?.stop();
     await this.broker?.stop();
+    // no more ingest: what is queued for remote write is written to its queue on disk
+    await this.federation?.stop();
+    this.federation = null;
     // no more ingest: what the visitor history gathered is written before the database closes
     this.visitors?.stop();
     this.visitors = null;

@@ -20,6 +20,7 @@ import { checkRoutes, type CheckRoutesDeps } from './checks/routes.js';
 import { statsRoutes, type StatsRoutesDeps } from './stats/routes.js';
 import { wallRoutes, type WallRoutesDeps } from './walls/routes.js';
 import { metricsRoutes, type MetricsRoutesDeps } from './federation/metrics-routes.js';
+import { federationRoutes, type FederationRoutesDeps } from './federation/routes.js';
 
 export interface FeatureRoutesDeps {
   health: () => HealthResponse;
@@ -37,6 +38,7 @@ export interface FeatureRoutesDeps {
   stats: StatsRoutesDeps;
   walls: WallRoutesDeps;
   metrics: MetricsRoutesDeps;
+  federation: FederationRoutesDeps;
 }
 
 export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesDeps): Promise<void> {
@@ -55,4 +57,5 @@ export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureR
   await app.register(guarded(tlsRoutes), deps.tls);
   await app.register(guarded(eventStreamRoutes), deps.stream);
   await app.register(guarded(metricsRoutes), deps.metrics);
+  await app.register(guarded(federationRoutes), deps.federation);
 }

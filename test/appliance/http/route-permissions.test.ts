@@ -120,6 +120,8 @@ GET /api/v1/tls tls:manage
 PUT /api/v1/tls/certificate tls:manage
 GET /api/v1/stream stream:read
 GET /metrics metrics:read
+GET /api/v1/federation federation:manage
+PUT /api/v1/federation federation:manage
 `.trim().split('\n');
 
 void t.test('every route of the appliance with its permission', async (t) => {
@@ -146,6 +148,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     stats: { stats: unused },
     walls: { walls: unused },
     metrics: { metrics: unused },
+    federation: { federation: unused },
   });
   await app.ready();
   const routes = registeredRoutes(app);
@@ -164,7 +167,7 @@ void t.test('the roles: each holds the one below it; a viewer reads, sees no pho
   t.same(ROLE_PERMISSIONS.viewer.filter((p) => !p.endsWith(':read')), ['account:self'], 'a viewer only reads (and looks after their own account)');
   for (const p of ['contacts:read', 'sms:read'] as const) t.notOk(roleAllows('viewer', p), `no phone numbers for a viewer: ${p}`);
   for (const p of ['alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write', 'reports:write'] as const) t.ok(roleAllows('operator', p), `operator: ${p}`);
-  for (const p of ['users:manage', 'audit:read', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage', 'tls:manage'] as const) {
+  for (const p of ['users:manage', 'audit:read', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage', 'tls:manage', 'federation:manage'] as const) {
     t.notOk(roleAllows('operator', p), `admin only: ${p}`);
     t.ok(roleAllows('admin', p));
   }
