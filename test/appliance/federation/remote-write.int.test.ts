@@ -6,12 +6,14 @@
 import t from 'tap';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startAppliance, waitFor, type RunningAppliance } from '../../helpers/appliance-harness.js';
+import { ROOT, startAppliance, waitFor, type RunningAppliance } from '../../helpers/appliance-harness.js';
 import { connectAgent, enroll, publishMetrics, sampleBatch } from '../../helpers/mqtt-agent.js';
 import { cpuRows, nowS } from '../../helpers/stored-samples.js';
 import { startPrometheus, type PromSeries } from '../../helpers/prometheus.js';
 import { decodeWriteRequest } from '../../../appliance/federation/remote-write-encoding.js';
 import type { FederationResponse } from '../../../contract/federation-api.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 async function putFederation(app: RunningAppliance, body: unknown): Promise<{ status: number; json: FederationResponse & { error?: { message: string } } }> {
   const res = await app.fetch('/api/v1/federation', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -69,6 +71,17 @@ void t.test('samples reach Prometheus with their labels and values, and an outag
   t.equal(Number(fs?.value?.[1]), 4e10);
   const [mem] = await prom.query<PromSeries>('rackwatch_memory_available_bytes{host="fed-host"}');
   t.equal(Number(mem?.value?.[1]), 5e9, 'memory in bytes');
+
+  // the shipped Grafana dashboard: every panel's query parses and runs on this Prometheus (a
+  // query error throws), and those on the families the test batch has (cpu, memory, fs) show data
+  const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'docs', 'grafana', 'rackwatch.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+  for (const panel of dashboard.panels) {
+    for (const target of panel.targets) {
+      const expr = target.expr.replaceAll('$appliance', '.*').replaceAll('$host', '.*');
+      const result = await prom.query<PromSeries>(expr);
+      if (!/rackwatch_(net|disk|load)_/.test(expr)) t.ok(result.length > 0, `dashboard panel "${panel.title}" shows the server`);
+    }
+  }
 
   // the appliance's own metrics, scraped by Prometheus with the token, as OpenMetrics
   const up = await waitFor('the scrape of /metrics', async () => (await prom.query<PromSeries>('up{job="rackwatch"}'))[0]?.value?.[1] === '1', { timeoutMs: 30_000, intervalMs: 500 });
