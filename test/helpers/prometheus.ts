@@ -17,7 +17,7 @@ export interface RunningServer {
   restart(): Promise<void>;
 }
 
-async function runServer(t: Teardownable, name: string, port: number, args: string[]): Promise<RunningServer> {
+async function runServer(t: Teardownable, name: string, port: number, args: string[], readyPath = '/-/ready'): Promise<RunningServer> {
   let proc: ChildProcess | null = null;
   let out = '';
   const url = `http://127.0.0.1:${port}`;
@@ -27,7 +27,7 @@ async function runServer(t: Teardownable, name: string, port: number, args: stri
     p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
     await Promise.race([
-      waitFor(`${name} ready`, async () => (await fetch(`${url}/-/ready`)).ok, { timeoutMs: 60_000, intervalMs: 200 }),
+      waitFor(`${name} ready`, async () => (await fetch(`${url}${readyPath}`)).ok, { timeoutMs: 60_000, intervalMs: 200 }),
       new Promise<never>((_, reject) => p.once('exit', (code) => reject(new Error(`${name} exited (${code}) before ready:\n${out}`)))),
     ]);
   };
@@ -62,6 +62,25 @@ export interface PromSeries {
   value?: [number, string];
 }
 
+async function instantQuery<T>(url: string, promql: string): Promise<T[]> {
+  const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
+  const body = await res.json() as { status: string; error?: string; data: { result: T[] } };
+  if (body.status !== 'success') throw new Error(`${promql}: ${body.error ?? res.status}`);
+  return body.data.result;
+}
+
+/** Debian's VictoriaMetrics (single node): remote write at /api/v1/write, PromQL at /api/v1/query. */
+export async function startVictoriaMetrics(t: Teardownable): Promise<RunningPrometheus> {
+  const dir = tempDir(t, 'rw-vm-');
+  const port = await freePort();
+  const server = await runServer(t, 'victoria-metrics', port, [
+    `-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${path.join(dir, 'data')}`, '-retentionPeriod=1',
+    // recent samples are searchable at once (the default hides the last 30 s), no cached answers
+    '-search.latencyOffset=0s', '-search.disableCache', '-loggerLevel=ERROR',
+  ], '/health');
+  return { ...server, writeUrl: `${server.url}/api/v1/write`, query: <T>(promql: string) => instantQuery<T>(server.url, promql) };
+}
+
 export async function startPrometheus(t: Teardownable, opts: PrometheusOptions = {}): Promise<RunningPrometheus> {
   const dir = tempDir(t, 'rw-prom-');
   const config = path.join(dir, 'prometheus.yml');
@@ -74,12 +93,7 @@ export async function startPrometheus(t: Teardownable, opts: PrometheusOptions =
   return {
     ...server,
     writeUrl: `${server.url}/api/v1/write`,
-    query: async <T>(promql: string): Promise<T[]> => {
-      const res = await fetch(`${server.url}/api/v1/query?query=${encodeURIComponent(promql)}`);
-      const body = await res.json() as { status: string; error?: string; data: { result: T[] } };
-      if (body.status !== 'success') throw new Error(`${promql}: ${body.error ?? res.status}`);
-      return body.data.result;
-    },
+    query: <T>(promql: string) => instantQuery<T>(server.url, promql),
   };
 }
 
