@@ -64,6 +64,9 @@ import { WeblogSourceRepository } from './weblog/weblog-source-repository.js';
 import { WeblogTrafficRepository } from './weblog/weblog-traffic-repository.js';
 import { WeblogTraffic } from './weblog/weblog-traffic.js';
 import { WeblogSources } from './weblog/weblog-sources.js';
+import { ApplianceMetrics } from './federation/appliance-metrics.js';
+import { fileBytes } from './federation/file-bytes.js';
+import { FederationFeature } from './federation/federation-feature.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -128,6 +131,7 @@ export class Appliance {
   private clockStatus: ClockStatus | null = null;
   private selfWatch: SelfWatch | null = null;
   private eventLoopLag: EventLoopLag | null = null;
+  private federation: FederationFeature | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -353,9 +357,23 @@ export class Appliance {
     });
     this.alive = new AliveMarker({ dataDir, clock, logger });
     this.alive.start();
+    // S19, B8: stored samples to a remote-write endpoint, alert changes to an Alertmanager
+    const federation = new FederationFeature({
+      db, dataDir, hub, clock, logger: logger.child('federation'),
+      hostnameOf: (id) => repo.listing(id)?.hostname ?? id, groups: () => alerting.engine.groups(), openAlerts: () => alerting.engine.openAlerts(),
+    });
+    this.federation = federation;
+    federation.start();
     const ingest = new Ingest({
-      // a store write that failed on the disk (a new RRD file on a full partition) is a fault too
-      sink: { write: (agentId, intervalS, samples) => store.write(agentId, intervalS, samples).catch((e: unknown) => { faults.report('rrd store', e); throw e; }) },
+      // a store write that failed on the disk (a new RRD file on a full partition) is a fault too;
+      // what rrdcached stored is forwarded upstream (S19)
+      sink: {
+        write: async (agentId, intervalS, samples) => {
+          const result = await store.write(agentId, intervalS, samples).catch((e: unknown) => { faults.report('rrd store', e); throw e; });
+          federation.stored(agentId, samples);
+          return result;
+        },
+      },
       registry, clock, logger: logger.child('ingest'), maxConcurrentWrites: config.maxConcurrentWrites,
       afterStore: (agentId, batch) => alerting.engine.onBatch(agentId, batch),
       visitors,
@@ -525,6 +543,15 @@ export class Appliance {
       pools: { pools, clock, retentionS: retentionSpanS(config.retention) },
       weblogs: { sources: weblogSources, traffic: weblogTraffic, clock, series: store, retentionS: retentionSpanS(config.retention) },
       walls: { walls: new WallsFeature({ db, clock, agentExists, hostExists: (name) => repo.listings().some((l) => l.hostname.toLowerCase() === name.toLowerCase()) }) },
+      metrics: {
+        metrics: new ApplianceMetrics({
+          health, agents: () => registry.list(), openAlerts: () => alerting.engine.openAlerts(), sseClients: () => hub.clientCount,
+          journal: () => store.journalStats(),
+          databaseBytes: () => fileBytes(path.join(dataDir, 'db', 'rackwatch.sqlite')) + fileBytes(path.join(dataDir, 'db', 'rackwatch.sqlite-wal')),
+          forwarding: () => federation.forwardingStats(),
+        }),
+      },
+      federation: { federation },
     });
     const http = new HttpServer({
       host: config.listen, port: config.httpsPort, app,
@@ -595,6 +622,9 @@ export class Appliance {
     this.agentConfig = null;
     await this.http?.stop();
     await this.broker?.stop();
+    // no more ingest: what is queued for remote write is written to its queue on disk
+    await this.federation?.stop();
+    this.federation = null;
     // no more ingest: what the visitor history gathered is written before the database closes
     this.visitors?.stop();
     this.visitors = null;

@@ -23,6 +23,8 @@ import { wallRoutes, type WallRoutesDeps } from './walls/routes.js';
 import { maintenanceRoutes, type MaintenanceRoutesDeps } from './alerting/maintenance/maintenance-routes.js';
 import { poolRoutes, type PoolRoutesDeps } from './weblog/pools/routes.js';
 import { weblogRoutes, type WeblogRoutesDeps } from './weblog/routes.js';
+import { metricsRoutes, type MetricsRoutesDeps } from './federation/metrics-routes.js';
+import { federationRoutes, type FederationRoutesDeps } from './federation/routes.js';
 
 export interface FeatureRoutesDeps {
   health: () => HealthResponse;
@@ -43,6 +45,8 @@ export interface FeatureRoutesDeps {
   plannedRestart: PlannedRestartRoutesDeps;
   pools: PoolRoutesDeps;
   weblogs: WeblogRoutesDeps;
+  metrics: MetricsRoutesDeps;
+  federation: FederationRoutesDeps;
 }
 
 export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesDeps): Promise<void> {
@@ -64,4 +68,6 @@ export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureR
   await app.register(guarded(installerRoutes), deps.installer);
   await app.register(guarded(tlsRoutes), deps.tls);
   await app.register(guarded(eventStreamRoutes), deps.stream);
+  await app.register(guarded(metricsRoutes), deps.metrics);
+  await app.register(guarded(federationRoutes), deps.federation);
 }

@@ -14,6 +14,8 @@ export const PERMISSIONS = [
   // read only: every role
   'agents:read', 'series:read', 'visitors:read', 'stream:read', 'checks:read', 'rules:read',
   'groups:read', 'mutes:read', 'alerts:read', 'modem:read', 'dashboards:read', 'reports:read',
+  // S19: the appliance's own metrics for a Prometheus scraper (GET /metrics, an API token)
+  'metrics:read',
   // operator: the day-to-day work on alerts
   'alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write', 'reports:write',
   // phone numbers: operator and admin, never a viewer
@@ -24,6 +26,8 @@ export const PERMISSIONS = [
   'tls:manage',
   // admin: the appliance itself: announcing a planned restart, its redundancy (B4)
   'appliance:manage',
+  // admin: where samples and alerts are forwarded beyond the box (S19, B8)
+  'federation:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -32,7 +36,7 @@ export type RoutePermission = Permission | 'public';
 
 const VIEWER: readonly Permission[] = [
   'account:self', 'agents:read', 'series:read', 'visitors:read', 'stream:read', 'checks:read', 'rules:read',
-  'groups:read', 'mutes:read', 'alerts:read', 'modem:read', 'dashboards:read', 'reports:read',
+  'groups:read', 'mutes:read', 'alerts:read', 'modem:read', 'dashboards:read', 'reports:read', 'metrics:read',
 ];
 const OPERATOR: readonly Permission[] = [
   ...VIEWER, 'contacts:read', 'sms:read',

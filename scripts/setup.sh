@@ -33,8 +33,10 @@ for arg in "$@"; do
     # curl: the agent installer downloads with curl or wget, and a minimal Debian has neither
     # genimage…shellcheck: scripts/check-board.sh, the board image's offline checks (D1);
     # python3-magic and flake8: Buildroot's utils/check-package, when BUILDROOT_DIR is given;
-    # monitoring-plugins-basic: the script checks' tests (S6)
-    --test) want+=(chromium:chromium fc-list:fonts-nanum curl:curl mosquitto_sub:mosquitto-clients
+    # monitoring-plugins-basic: the script checks' tests (S6);
+    # prometheus (with promtool), prometheus-alertmanager and victoria-metrics: the federation tests
+    # (S19) start their own on loopback; the packages' system services are stopped and disabled below
+    --test) want+=(promtool:prometheus prometheus-alertmanager:prometheus-alertmanager victoria-metrics:victoria-metrics chromium:chromium fc-list:fonts-nanum curl:curl mosquitto_sub:mosquitto-clients
                    genimage:genimage rauc:rauc mcopy:mtools mkfs.vfat:dosfstools mksquashfs:squashfs-tools
                    shellcheck:shellcheck file:file python3-magic:python3-magic flake8:python3-flake8
                    check_tcp:monitoring-plugins-basic) ;;
@@ -95,6 +97,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   # the rrdcached package starts a system-wide daemon; rackwatch runs its own instance, so the
   # system one is harmless (and absent where there is no init system)
   "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null
+  # prometheus, prometheus-alertmanager and victoria-metrics start system services on 9090, 9093
+  # and 8428 (where there is an init system); the tests run their own on free ports, so the system
+  # ones are stopped and kept from starting at boot
+  for svc in prometheus prometheus-alertmanager victoria-metrics; do
+    case " ${missing[*]} " in *" $svc "*)
+      if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+        if [ "$(id -u)" -ne 0 ]; then sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true
+        else systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
+      fi ;;
+    esac
+  done
   if [ -z "$nodedir" ]; then nodedir=$(find_nodedir); fi
 fi
 

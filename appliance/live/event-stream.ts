@@ -92,7 +92,7 @@ export function eventStreamRoutes(app: FastifyInstance, deps: EventStreamDeps): 
         setImmediate(flush);
       }
     };
-    const unsubscribe = hub.subscribe(send);
+    const unsubscribe = hub.subscribe(send, { client: true });
     // the caller is checked again at each heartbeat: an ended session or revoked token ends the stream
     const heartbeat = setInterval(() => {
       if (request.stillAllowed()) res.write(`: heartbeat ${Date.now()}\n\n`);

@@ -64,9 +64,21 @@ export class LiveHub {
     return this.ring.slice(lo);
   }
 
-  subscribe(listener: HubListener): () => void {
+  private streamClients = new Set<HubListener>();
+
+  /** `client`: an SSE connection (counted for /metrics, S19), not a part of the appliance */
+  subscribe(listener: HubListener, opts: { client?: boolean } = {}): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    if (opts.client) this.streamClients.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+      this.streamClients.delete(listener);
+    };
+  }
+
+  /** SSE connections subscribed now */
+  get clientCount(): number {
+    return this.streamClients.size;
   }
 
   get subscriberCount(): number {

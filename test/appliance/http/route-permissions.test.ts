@@ -140,6 +140,9 @@ GET /agent/sock-diag-:target public
 GET /api/v1/tls tls:manage
 PUT /api/v1/tls/certificate tls:manage
 GET /api/v1/stream stream:read
+GET /metrics metrics:read
+GET /api/v1/federation federation:manage
+PUT /api/v1/federation federation:manage
 `.trim().split('\n');
 
 void t.test('every route of the appliance with its permission', async (t) => {
@@ -169,6 +172,8 @@ void t.test('every route of the appliance with its permission', async (t) => {
     plannedRestart: { plannedRestarts: unused },
     pools: { pools: unused, clock: systemClock, retentionS: 86_400 },
     weblogs: { sources: unused, traffic: unused, series: unused, clock: systemClock, retentionS: 86_400 },
+    metrics: { metrics: unused },
+    federation: { federation: unused },
   });
   await app.ready();
   const routes = registeredRoutes(app);
@@ -187,7 +192,7 @@ void t.test('the roles: each holds the one below it; a viewer reads, sees no pho
   t.same(ROLE_PERMISSIONS.viewer.filter((p) => !p.endsWith(':read')), ['account:self'], 'a viewer only reads (and looks after their own account)');
   for (const p of ['contacts:read', 'sms:read'] as const) t.notOk(roleAllows('viewer', p), `no phone numbers for a viewer: ${p}`);
   for (const p of ['alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write', 'reports:write'] as const) t.ok(roleAllows('operator', p), `operator: ${p}`);
-  for (const p of ['users:manage', 'audit:read', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage', 'tls:manage', 'appliance:manage'] as const) {
+  for (const p of ['users:manage', 'audit:read', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage', 'tls:manage', 'appliance:manage', 'federation:manage'] as const) {
     t.notOk(roleAllows('operator', p), `admin only: ${p}`);
     t.ok(roleAllows('admin', p));
   }
