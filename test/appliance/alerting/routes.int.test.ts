@@ -22,7 +22,7 @@ void t.test('alerting API', async (t) => {
 
   await t.test('rules: the defaults are seeded; a bad rule is refused with every problem as "path: message"', async (t) => {
     const rules = await app.api<Rule[]>('/api/v1/rules');
-    t.same(rules.filter((r) => r.builtin).map((r) => r.id).sort(), ['default-agent-silent', 'default-check-critical', 'default-cpu-busy', 'default-fs-used', 'default-load-per-core', 'default-memory-used', 'default-swap-used']);
+    t.same(rules.filter((r) => r.builtin).map((r) => r.id).sort(), ['default-agent-silent', 'default-check-critical', 'default-cpu-busy', 'default-disk-health', 'default-fs-used', 'default-load-per-core', 'default-memory-used', 'default-swap-used']);
     const bad = await send(app, 'POST', '/api/v1/rules', { ...cpuRule(a.agentId, 10), levels: { warning: 95, critical: 90 }, forS: -1 });
     t.equal(bad.status, 400);
     const body = bad.json as ValidationErrorBody;

@@ -8,11 +8,12 @@ import { derivedValue, observeMetric } from '../../../../appliance/alerting/rule
 import { DEFAULT_RULES, recoveryThreshold, validateRule } from '../../../../appliance/alerting/rules/rule-types.js';
 import { type Rule } from '../../../../contract/alerting.js';
 
-void t.test('the shipped defaults are valid, enabled, and cover CPU, memory, swap, every filesystem, load, silence and CRITICAL checks', (t) => {
+void t.test('the shipped defaults are valid, enabled, and cover CPU, memory, swap, every filesystem, load, silence, disk health and CRITICAL checks', (t) => {
   for (const rule of DEFAULT_RULES) t.same(validateRule(rule), [], rule.id);
   t.ok(DEFAULT_RULES.every((r) => r.enabled && r.builtin));
   const metrics = DEFAULT_RULES.map((r) => (r.metric.kind === 'derived' ? `${r.metric.name}${r.metric.key ?? ''}` : r.metric.kind));
-  t.same(metrics, ['cpu_busy_pct', 'memory_used_pct', 'swap_used_pct', 'fs_used_pct*', 'load1_per_core', 'agent_silent', 'check_state']);
+  t.same(metrics, ['cpu_busy_pct', 'memory_used_pct', 'swap_used_pct', 'fs_used_pct*', 'load1_per_core', 'agent_silent', 'field', 'check_state']);
+  t.same(DEFAULT_RULES.find((r) => r.metric.kind === 'field')?.metric, { kind: 'field', family: 'smart', field: 'failing', key: '*' }, 'the field rule is disk health (S1+)');
   const fs = DEFAULT_RULES.find((r) => r.id === 'default-fs-used');
   t.same(fs?.levels, { info: 80, warning: 90, critical: 95, disaster: 98 });
   t.end();
