@@ -17,12 +17,12 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { parseRrdFileName } from './rrd-layout.js';
 
-/** keys of one keyed family counted in the default quota: cores, filesystems, interfaces, disks */
+/** keys of one keyed family counted in the default quota: cores, filesystems, interfaces, disks, disk-health drives */
 const KEYS_PER_KEYED_FAMILY = 64;
 
 /**
- * The default: each family's series, with KEYS_PER_KEYED_FAMILY keys for each keyed one: 4 + 4 × 64
- * = 260 files. A nominal server has ~12 (docs/storage.md), a changed interval adds one file per
+ * The default: each family's series, with KEYS_PER_KEYED_FAMILY keys for each keyed one: 4 + 5 × 64
+ * = 324 files. A nominal server has ~12 (docs/storage.md), a changed interval adds one file per
  * series; a host with more cores, mounts and interfaces than that raises --series-per-agent.
  * Its service checks' perfdata (the appliance's own family `check`, S5) shares the quota: one file
  * per check and label, in the room a nominal server leaves.
