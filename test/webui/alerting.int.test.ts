@@ -230,7 +230,7 @@ void t.test('the alerting screens against the real appliance and its modem simul
   // --- rules: the defaults, a bad rule, its fix, the SMS preview ---
   await page.locator('[data-testid=nav-rules]').click();
   await page.locator('[data-testid=rule-row]').first().waitFor();
-  t.equal(await page.locator('[data-testid=builtin-tag]').count(), 7, 'the seven built-in rules are marked');
+  t.equal(await page.locator('[data-testid=builtin-tag]').count(), 8, 'the eight built-in rules (disk health among them) are marked');
   await page.locator('[data-testid=rule-new]').click();
   const form = page.locator('[data-testid=rule-form]');
   await form.locator('[data-testid=rule-name]').fill('CPU on fire');
