@@ -6,14 +6,14 @@
 // allowed script directories come from the agent's own flag; 1,000 checks are accepted and run.
 import { once } from 'node:events';
 import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Aedes } from 'aedes';
 import t, { type Test } from 'tap';
 import { DEFAULT_QUEUE, type AgentConfig } from '../../contract/agent-config-mini.js';
 import { checkResultsPayloadSchema, type AgentCheck, type CheckResult } from '../../contract/check-definitions.js';
 import { agentTopic } from '../../contract/topics.js';
 import { AGENT_BIN, startBuiltAgent, until as untilWithin, type RunningAgent } from '../helpers/built-agent.js';
+import { startLoopbackBroker } from '../helpers/loopback-broker.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const AGENT_ID = 'agent-checks-1';
@@ -24,18 +24,7 @@ interface Message { atMs: number; bytes: number; results: CheckResult[] }
 interface Broker { port: number; messages: Message[]; invalid: string[]; publishConfig: (config: AgentConfig) => Promise<void>; close: () => Promise<void> }
 
 async function startBroker(t: Test, port = 0, config?: AgentConfig): Promise<Broker> {
-  const broker = await Aedes.createBroker();
-  const server: Server = createServer((socket) => broker.handle(socket));
-  server.listen(port, '127.0.0.1');
-  await once(server, 'listening');
-  let closed = false;
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await new Promise<void>((resolve) => broker.close(() => resolve()));
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-  t.teardown(close);
+  const { broker, port: listening, publishConfig, close } = await startLoopbackBroker(t, AGENT_ID, port);
   const messages: Message[] = [];
   const invalid: string[] = [];
   broker.on('publish', (packet, client) => {
@@ -44,12 +33,8 @@ async function startBroker(t: Test, port = 0, config?: AgentConfig): Promise<Bro
     if (parsed.success) messages.push({ atMs: Date.now(), bytes: packet.payload.length, results: parsed.data.results });
     else invalid.push(JSON.stringify(parsed.error.issues).slice(0, 300));
   });
-  const publishConfig = (c: AgentConfig): Promise<void> => new Promise((resolve, reject) => {
-    broker.publish({ cmd: 'publish', topic: agentTopic(AGENT_ID, 'config'), payload: Buffer.from(JSON.stringify(c)), qos: 1, retain: true, dup: false },
-      (error) => (error ? reject(error) : resolve()));
-  });
   if (config) await publishConfig(config);
-  return { port: (server.address() as AddressInfo).port, messages, invalid, publishConfig, close };
+  return { port: listening, messages, invalid, publishConfig, close };
 }
 
 function startAgent(t: Test, stateDir: string, mqttPort: number, checkDirs: string): RunningAgent {

@@ -4,17 +4,15 @@
 // the totals, through copytruncate, rename-and-create, an agent restart and a broker outage; a
 // log that appears later; malformed and over-long lines counted; a path that cannot be read named
 // as the source's problem; sources added, removed and changed by a new configuration.
-import { once } from 'node:events';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import path from 'node:path';
-import { Aedes } from 'aedes';
 import t, { type Test } from 'tap';
 import { DEFAULT_QUEUE, type AgentConfig } from '../../contract/agent-config-mini.js';
 import { agentTopic } from '../../contract/topics.js';
 import type { AgentWeblogSource } from '../../contract/weblog-sources.js';
 import { WEBLOG_MESSAGE_BYTES, type WeblogInterval, type WeblogMessage } from '../../contract/weblog.js';
 import { AGENT_BIN, startBuiltAgent, until as untilWithin, type RunningAgent } from '../helpers/built-agent.js';
+import { startLoopbackBroker } from '../helpers/loopback-broker.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const AGENT_ID = 'agent-weblog-1';
@@ -36,28 +34,13 @@ interface Broker {
 }
 
 async function startBroker(t: Test, port = 0, config?: AgentConfig, received: Received[] = []): Promise<Broker> {
-  const broker = await Aedes.createBroker();
-  const server: Server = createServer((socket) => broker.handle(socket));
-  server.listen(port, '127.0.0.1');
-  await once(server, 'listening');
-  let closed = false;
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await new Promise<void>((resolve) => broker.close(() => resolve()));
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-  t.teardown(close);
+  const { broker, port: listening, publishConfig, close } = await startLoopbackBroker(t, AGENT_ID, port);
   broker.on('publish', (packet, client) => {
     if (!client || packet.topic !== agentTopic(AGENT_ID, 'weblog')) return;
     received.push({ bytes: packet.payload.length, message: JSON.parse(packet.payload.toString()) as WeblogMessage });
   });
-  const publishConfig = (c: AgentConfig): Promise<void> => new Promise((resolve, reject) => {
-    broker.publish({ cmd: 'publish', topic: agentTopic(AGENT_ID, 'config'), payload: Buffer.from(JSON.stringify(c)), qos: 1, retain: true, dup: false },
-      (error) => (error ? reject(error) : resolve()));
-  });
   if (config) await publishConfig(config);
-  return { port: (server.address() as AddressInfo).port, received, publishConfig, close };
+  return { port: listening, received, publishConfig, close };
 }
 
 function startAgent(t: Test, stateDir: string, mqttPort: number): RunningAgent {
