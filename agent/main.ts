@@ -23,6 +23,7 @@ import {
   checkAgentConfig, ConfigStore, defaultSettings, queueBoundsOf, sameConfig, settingsOf, SNAPSHOT_COLLECTORS, weblogQueueBoundsOf,
 } from './config-store.js';
 import { DiskQueue } from './disk-queue.js';
+import { FILE_OP_FLAG, fileOpChildMain } from './files/file-op-child.js';
 import { loadOrEnroll, type Identity } from './enroll.js';
 import { HOST_FACTS_FLAG, hostFactsFromHelper, printHostFacts } from './host-facts.js';
 import { cachedHostFacts, collectInventory } from './inventory.js';
@@ -45,6 +46,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     await printHostFacts(); // the helper process of host-facts.ts
     return 0;
   }
+  if (argv[0] === FILE_OP_FLAG) return fileOpChildMain(); // a file action's child (files/file-job-runner.ts)
   let options: AgentOptions | null;
   try {
     options = parseAgentOptions(argv, env);
