@@ -596,6 +596,15 @@ export class Appliance {
     return this.store;
   }
 
+  /**
+   * The pools' skew monitor (B6), for tests with real agents: its first judgement comes a minute
+   * after start, so such a test asks for one (`check()`) once the pool's series show the skew
+   * instead of waiting out the minute.
+   */
+  get poolSkewMonitor(): PoolSkewMonitor | null {
+    return this.poolSkew;
+  }
+
   /** The HTTP app, for in-process requests (`inject`) and its route table (the authorization matrix test). */
   get httpApp(): FastifyInstance | null {
     return this.app;

@@ -3,6 +3,14 @@
 // tables; `flush` hands out the interval's WeblogInterval and starts the next. Memory is fixed
 // whatever the traffic: Space-Saving tables of WEBLOG_LIMITS.sketchCapacity keys, 4 KiB of
 // HyperLogLog registers, 4 KiB of latency buckets.
+//
+// Batched (the agent's CPU budget, docs/benchmarks.md): a line's keys are first counted exactly
+// in small per-batch maps, and `settle` (at the end of each poll's slice, and before `flush`)
+// offers each distinct key once with its count to the Space-Saving tables (a weighted offer keeps
+// the sketch's error bound, N / capacity), adds each distinct visitor once to the HyperLogLog (the
+// same registers as one add per line), and reduces each distinct Referer to its site and User-Agent
+// to its family once. A log repeats its keys heavily, so most lines cost a map increment instead
+// of a heap update, a hash and a classification. A batch holds at most BATCH_KEYS keys a table.
 import { WEBLOG_DIMENSIONS, WEBLOG_LIMITS, type WeblogDimension, type WeblogInterval } from '../../contract/weblog.js';
 import { HyperLogLog } from '../../core/weblog/hyperloglog.js';
 import { LatencyHistogram } from '../../core/weblog/latency-histogram.js';
@@ -16,6 +24,15 @@ export interface WeblogAggregatorOptions {
   keepQuery?: boolean;
   sketchCapacity?: number;
   topK?: number;
+}
+
+/** distinct keys a batch table holds before it is settled early (a log of unique URLs) */
+export const BATCH_KEYS = 4096;
+
+type Pending = Map<string, number>;
+
+function bump(pending: Pending, key: string): void {
+  pending.set(key, (pending.get(key) ?? 0) + 1);
 }
 
 const METHODS = new Set(['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE', 'PROPFIND']);
@@ -33,6 +50,8 @@ export class WeblogAggregator {
   private cut = 0;
   private samples: string[] = [];
   private readonly topK: number;
+  /** this batch's exact counts: raw Referer and User-Agent strings, reduced when settled */
+  private readonly pending = { url: new Map<string, number>(), notfound: new Map<string, number>(), visitor: new Map<string, number>(), referrer: new Map<string, number>(), agent: new Map<string, number>() };
 
   constructor(private readonly opts: WeblogAggregatorOptions) {
     const capacity = opts.sketchCapacity ?? WEBLOG_LIMITS.sketchCapacity;
@@ -49,15 +68,32 @@ export class WeblogAggregator {
     const method = METHODS.has(r.method) ? r.method : r.method === '' ? '' : 'OTHER';
     if (method) this.methods.set(method, (this.methods.get(method) ?? 0) + 1);
     if (r.durationMs === r.durationMs) this.latency.add(r.durationMs);
-    if (r.client) {
-      this.visitors.add(r.client);
-      this.tables.visitor.offer(r.client);
-    }
+    const p = this.pending;
+    if (r.client) bump(p.visitor, r.client);
     const url = this.opts.keepQuery ? r.url : stripQuery(r.url);
-    if (url) this.tables.url.offer(url);
-    if (r.status === 404 && url) this.tables.notfound.offer(url);
-    this.tables.referrer.offer(referrerSite(r.referrer));
-    this.tables.agent.offer(userAgentFamily(r.agent));
+    if (url) bump(p.url, url);
+    if (r.status === 404 && url) bump(p.notfound, url);
+    bump(p.referrer, r.referrer);
+    bump(p.agent, r.agent);
+    if (p.url.size >= BATCH_KEYS || p.visitor.size >= BATCH_KEYS || p.referrer.size >= BATCH_KEYS || p.agent.size >= BATCH_KEYS) this.settle();
+  }
+
+  /** Offers the batch's counts to the sketches (see the top of this file); cheap when empty. */
+  settle(): void {
+    const p = this.pending;
+    for (const [client, n] of p.visitor) {
+      this.visitors.add(client);
+      this.tables.visitor.offer(client, n);
+    }
+    for (const [url, n] of p.url) this.tables.url.offer(url, n);
+    for (const [url, n] of p.notfound) this.tables.notfound.offer(url, n);
+    for (const [referrer, n] of p.referrer) this.tables.referrer.offer(referrerSite(referrer), n);
+    for (const [agent, n] of p.agent) this.tables.agent.offer(userAgentFamily(agent), n);
+    p.visitor.clear();
+    p.url.clear();
+    p.notfound.clear();
+    p.referrer.clear();
+    p.agent.clear();
   }
 
   /** a line that did not match the format: counted, the first few kept (cut) for the UI */
@@ -73,6 +109,7 @@ export class WeblogAggregator {
 
   /** The interval [t, t + i) as sent, then a fresh one. */
   flush(t: number, i: number, problem: string | null = null): WeblogInterval {
+    this.settle();
     const hasLatency = this.latency.count > 0;
     const out: WeblogInterval = {
       source: this.opts.source,

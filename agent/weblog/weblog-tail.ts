@@ -83,6 +83,8 @@ export class WeblogTail {
     }
     this.problem = result.position === null ? `${this.spec.path} does not exist (waiting for it)` : null;
     for (const line of result.lines) this.addLine(line);
+    // the slice's keys into the sketches now, while its strings are still young (docs/benchmarks.md)
+    this.aggregator.settle();
     for (let i = 0; i < result.cutLines; i++) this.aggregator.addCut();
     this.deps.positions.set(this.spec.id, this.spec.path, result.position);
     return result.more;

@@ -2,16 +2,17 @@
 // broker standing in for the appliance: sources arrive in the retained configuration, and what
 // the appliance would receive on `rw/v1/<agentId>/weblog` is checked: every line written once in
 // the totals, through copytruncate, rename-and-create, an agent restart and a broker outage; a
-// log that appears later; malformed and over-long lines counted; a path that cannot be read named
-// as the source's problem; sources added, removed and changed by a new configuration.
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+// log that appears later; malformed and over-long lines counted; a log the agent's user may not
+// read (the agent run as nobody) named as the source's problem, EACCES; sources added, removed
+// and changed by a new configuration.
+import { appendFileSync, chmodSync, copyFileSync, existsSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { DEFAULT_QUEUE, type AgentConfig } from '../../contract/agent-config-mini.js';
 import { agentTopic } from '../../contract/topics.js';
 import type { AgentWeblogSource } from '../../contract/weblog-sources.js';
 import { WEBLOG_MESSAGE_BYTES, type WeblogInterval, type WeblogMessage } from '../../contract/weblog.js';
-import { AGENT_BIN, startBuiltAgent, until as untilWithin, type RunningAgent } from '../helpers/built-agent.js';
+import { AGENT_BIN, NOBODY, startBuiltAgent, until as untilWithin, type AgentUser, type RunningAgent } from '../helpers/built-agent.js';
 import { startLoopbackBroker } from '../helpers/loopback-broker.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -43,8 +44,8 @@ async function startBroker(t: Test, port = 0, config?: AgentConfig, received: Re
   return { port: listening, received, publishConfig, close };
 }
 
-function startAgent(t: Test, stateDir: string, mqttPort: number): RunningAgent {
-  return startBuiltAgent(t, { agentId: AGENT_ID, stateDir, mqttPort, args: ['--interval', '5'] });
+function startAgent(t: Test, stateDir: string, mqttPort: number, user?: AgentUser): RunningAgent {
+  return startBuiltAgent(t, { agentId: AGENT_ID, stateDir, mqttPort, args: ['--interval', '5'], ...(user ? { user } : {}) });
 }
 
 function configWith(weblogs: AgentWeblogSource[], revision = 1): AgentConfig {
@@ -139,21 +140,24 @@ void t.test('every line once: a log that appears later, copytruncate, an agent r
   t.ok((JSON.parse(readFileSync(path.join(stateDir, 'weblog-positions.json'), 'utf8')) as Record<string, unknown>).site, 'the position is kept in the state directory');
 });
 
-void t.test('a path that cannot be read is the source\'s problem; a new configuration adds, removes and changes sources', async (t) => {
+void t.test('a log the agent\'s user may not read is the source\'s problem; a new configuration adds, removes and changes sources', async (t) => {
+  // the agent runs as nobody, as the installed agent runs as its own user: root's 0640 log (a web
+  // server's usual root:adm) is refused by the kernel, EACCES, and said so
   const dir = tempDir(t);
+  chmodSync(dir, 0o755);
   const a = path.join(dir, 'a.log');
   const b = path.join(dir, 'b.log');
-  const unreadable = path.join(dir, 'a-directory');
-  mkdirSync(unreadable);
+  const unreadable = path.join(dir, 'secret-access.log');
+  writeFileSync(unreadable, lines(0, 3), { mode: 0o640 });
   writeFileSync(a, lines(0, 5));
   const broker = await startBroker(t, 0, configWith([
     { id: 'a', path: a, format: 'combined', intervalS: 5 },
     { id: 'bad', path: unreadable, format: 'common', intervalS: 5 },
   ]));
-  startAgent(t, path.join(dir, 'state'), broker.port);
+  startAgent(t, path.join(dir, 'state'), broker.port, NOBODY);
 
   const bad = await until('the unreadable source\'s interval', () => intervalsOf(broker.received, 'bad')[0]);
-  t.match(bad, { requests: 0, problem: /^cannot read .*a-directory: EISDIR/ }, 'the reason is sent with the source\'s interval');
+  t.match(bad, { requests: 0, problem: /^cannot read .*secret-access\.log: EACCES \(the agent's user may not read it\)$/ }, 'the reason is sent with the source\'s interval');
   await until('source a\'s first interval', () => intervalsOf(broker.received, 'a').length > 0);
   t.equal(totals(broker.received, 'a').requests, 0, 'a file already there is read from its end');
   appendFileSync(a, lines(100, 30));

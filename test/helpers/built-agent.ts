@@ -2,7 +2,7 @@
 // an identity for that broker in its state directory, its output kept, stopped by SIGTERM at the
 // end of the test. And the polling wait those tests share.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Test } from 'tap';
 import { distDir } from './paths.js';
@@ -11,12 +11,27 @@ export const AGENT_BIN = path.join(distDir, 'agent.js');
 
 export interface RunningAgent { child: ChildProcess; output: () => string; exited: Promise<number | null> }
 
-export function startBuiltAgent(t: Test, o: { agentId: string; stateDir: string; mqttPort: number; args: string[] }): RunningAgent {
+/** an unprivileged user to run the agent as (tests run as root, the installed agent does not) */
+export interface AgentUser { uid: number; gid: number }
+
+/** nobody:nogroup, as Debian numbers them */
+export const NOBODY: AgentUser = { uid: 65534, gid: 65534 };
+
+export function startBuiltAgent(t: Test, o: { agentId: string; stateDir: string; mqttPort: number; args: string[]; user?: AgentUser }): RunningAgent {
   mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(o.stateDir, 'identity.json'), JSON.stringify({ agentId: o.agentId, secret: 's', mqttPort: o.mqttPort }), { mode: 0o600 });
-  const child = spawn(process.execPath, [AGENT_BIN, '--appliance', 'http://127.0.0.1:9', '--state-dir', o.stateDir, ...o.args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const identity = path.join(o.stateDir, 'identity.json');
+  writeFileSync(identity, JSON.stringify({ agentId: o.agentId, secret: 's', mqttPort: o.mqttPort }), { mode: 0o600 });
+  const argv = [AGENT_BIN, '--appliance', 'http://127.0.0.1:9', '--state-dir', o.stateDir, ...o.args];
+  let command = process.execPath;
+  if (o.user) {
+    // its state is its own, as the installer makes it; setpriv (util-linux) drops root and every
+    // supplementary group before node starts
+    chownSync(o.stateDir, o.user.uid, o.user.gid);
+    chownSync(identity, o.user.uid, o.user.gid);
+    command = 'setpriv';
+    argv.unshift(`--reuid=${o.user.uid}`, `--regid=${o.user.gid}`, '--clear-groups', process.execPath);
+  }
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
   child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });

@@ -1,5 +1,5 @@
 // The rule editor (S4, S7): metric (derived metrics, agent silence or any raw field, with a key
-// for mount points and interfaces), comparison, thresholds per grade, recovery (hysteresis),
+// for mount points and interfaces, a web log source picked from a list, S11), comparison, thresholds per grade, recovery (hysteresis),
 // "for at least N s", scope (every server, a group, one server) and the on/off switch. The
 // appliance validates; its "path: message" problems show under the fields they name. Beside the
 // form, the SMS the rule would send, in Korean and English, with their segment counts.
@@ -34,6 +34,7 @@ import { ApiRequestError, errorReason } from '../api-client.js';
 import { useUi } from '../ui-context.js';
 import { AgentOptions, Field, FieldError, FormError, GroupOptions, SaveCancel } from './alerting-parts.js';
 import { CheckRuleFields } from './rule-check-fields.js';
+import { WeblogKeyPicker } from './rule-weblog-key.js';
 import { ruleDisplayName } from '../builtin-rule-names.js';
 
 const PREVIEW_DEBOUNCE_MS = 400;
@@ -243,7 +244,12 @@ export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormPr
               </Field>
             </>
           )}
-          {keyed && (
+          {keyed && draft.metric === 'field' && draft.family === 'weblog' && (
+            <Field label={t('rule.weblogKey')} field="metric.key" errors={byField} hint={t('rule.weblogKeyHint')}>
+              <WeblogKeyPicker value={draft.key} agents={agents} onChange={(k) => set('key', k)} />
+            </Field>
+          )}
+          {keyed && !(draft.metric === 'field' && draft.family === 'weblog') && (
             <Field label={t('rule.key')} field="metric.key" errors={byField} hint={t('rule.keyHint')}>
               <input type="text" value={draft.key} placeholder="*" data-testid="rule-key" onInput={(e) => set('key', e.currentTarget.value)} />
             </Field>
