@@ -155,7 +155,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
   await registerFeatureRoutes(app, {
     health: unused,
     accounts: { accounts: unused, repo: unused, sessions: unused, tokens: unused, audit: unused },
-    agents: { registry: unused, enrollment: unused, servers: unused, mqttPort: () => 0, mqtts: unused, enrollmentInfo: unused, rotateEnrollToken: unused, retention: unused },
+    agents: { registry: unused, enrollment: unused, servers: unused, mqttPort: () => 0, mqtts: unused, enrollmentInfo: unused, rotateEnrollToken: unused, retention: unused, retentionChange: unused },
     series: { series: unused, agentExists, clock: systemClock, retentionS: 86_400 },
     // with the simulator's test hooks: the largest set of routes
     alerts: { engine: unused, admin: unused, repo: unused, outbox: unused, modem: () => ({ mode: 'sim' }) as never, simulator: () => null, agentExists, clock: systemClock },
