@@ -77,7 +77,6 @@ void t.test('the admin Servers screen', async (t) => {
     const preview = retention.locator('[data-testid=retention-preview-text]');
     await preview.waitFor({ timeout: 15_000 });
     t.match(await preview.textContent(), /History older than 6 h(ours)? is dropped/);
-    page.once('dialog', (d) => void d.accept());
     await retention.locator('[data-testid=retention-apply]').click();
     await retention.locator('[data-testid=retention-change-status][data-state=done]').waitFor({ timeout: 30_000 });
     t.match(await retention.locator('[data-testid=retention-change-status]').textContent(), /Changed from default to bench/);
