@@ -43,6 +43,8 @@ POST /api/v1/enroll public
 GET /api/v1/enrollment enrollment:manage
 POST /api/v1/enrollment/token enrollment:manage
 GET /api/v1/retention retention:manage
+GET /api/v1/retention/preview retention:manage
+PUT /api/v1/retention retention:manage
 GET /api/v1/agents agents:read
 GET /api/v1/agents/:id agents:read
 POST /api/v1/servers servers:write
