@@ -26,8 +26,9 @@ import { hostname } from 'node:os';
 import { AlertingFeature } from './alerting/alerting-feature.js';
 import { StorageCapacity } from './store/storage-capacity.js';
 import { RrdStore } from './store/rrd-store.js';
-import { bytesPerServer, retentionSpanS } from './store/rrd-layout.js';
+import { bytesPerServer, retentionSpanS, type RetentionProfile } from './store/rrd-layout.js';
 import { retentionView } from './store/retention-view.js';
+import { readRetentionState, RetentionChanger } from './store/retention-change.js';
 import { ConfigRepository } from './agent-config/config-repository.js';
 import { ConfigService } from './agent-config/config-service.js';
 import { VisitorRepository } from './visitors/visitor-repository.js';
@@ -109,6 +110,7 @@ export class Appliance {
   private readonly baseClock: Clock;
   private db: Db | null = null;
   private store: RrdStore | null = null;
+  private retentionChanger: RetentionChanger | null = null;
   private broker: MqttBroker | null = null;
   private http: HttpServer | null = null;
   private registry: AgentRegistry | null = null;
@@ -213,9 +215,12 @@ export class Appliance {
     this.registry = registry;
     registry.start();
 
+    // a profile changed over HTTP (PUT /retention) is kept in the RRD directory and wins over --retention
+    const retention = (await readRetentionState(path.join(dataDir, 'rrd')))?.profile ?? config.retention;
+    if (retention !== config.retention) logger.warn('the retention profile changed over HTTP overrides --retention', { profile: retention, flag: config.retention });
     const capacity = new StorageCapacity({
       rrdDir: path.join(dataDir, 'rrd'),
-      bytesPerServer: bytesPerServer(NOMINAL_INTERVAL_S, config.retention),
+      bytesPerServer: bytesPerServer(NOMINAL_INTERVAL_S, retention),
       budgetBytes: config.rrdBudgetBytes,
       now: () => clock.now(),
     });
@@ -229,7 +234,7 @@ export class Appliance {
       },
     });
     const store = new RrdStore({
-      dataDir, profile: config.retention, clock, logger: logger.child('rrd'), onFileCreated: (bytes) => capacity.fileCreated(bytes),
+      dataDir, profile: retention, clock, logger: logger.child('rrd'), onFileCreated: (bytes) => capacity.fileCreated(bytes),
       writeIntervalS: config.rrdWriteInterval, seriesQuota,
       sampleJournal: config.sampleJournal, journalCommitDelayMs: config.sampleJournalCommitMs,
       onAnswering: (answering) => {
@@ -240,6 +245,13 @@ export class Appliance {
     this.store = store;
     await store.start();
     await capacity.refresh();
+    const retentionChanger = new RetentionChanger({
+      rrdDir: store.rrdDir, profile: retention, logger: logger.child('retention'), now: () => clock.now(),
+      freeBytes: () => capacity.report().freeBytes, store,
+    });
+    this.retentionChanger = retentionChanger;
+    // a change a restart interrupted goes on (retention-change.ts)
+    await retentionChanger.resume();
     const enrollToken = new EnrollmentToken(path.join(dataDir, ENROLL_TOKEN_FILE), config.enrollToken);
     const enrollment = new AgentEnrollment({
       repo, registry, token: () => enrollToken.current(), clock, logger: logger.child('enroll'),
@@ -327,7 +339,7 @@ export class Appliance {
         const wanted = name.toLowerCase();
         return repo.listings().filter((a) => a.hostname.toLowerCase() === wanted).map((a) => a.id);
       }, timeZone: config.timezone,
-      retentionS: retentionSpanS(config.retention), logger: logger.child('stats'), onWriteError,
+      retentionS: retentionSpanS(retention), logger: logger.child('stats'), onWriteError,
     });
     stats.start();
     this.stats = stats;
@@ -449,7 +461,7 @@ export class Appliance {
 
     const httpRefusals = httpRefusalCounters();
     const health = () => healthReport({
-      clock: this.baseClock, startedAtMs: this.startedAt, dataDir, retention: config.retention, broker, store, ingest,
+      clock: this.baseClock, startedAtMs: this.startedAt, dataDir, retention, broker, store, ingest,
       clockHealth: () => clockStatus.report(),
       databaseOk: () => {
         try {
@@ -522,9 +534,13 @@ export class Appliance {
           },
           of: (id) => alerting.dependencies.ownParents('agent', id),
         },
-        retention: () => retentionView({ profile: config.retention, stepS: NOMINAL_INTERVAL_S, capacity: capacity.report(), serversRegistered: repo.count() }),
+        retention: () => retentionView({ profile: retentionChanger.current(), stepS: NOMINAL_INTERVAL_S, capacity: capacity.report(), serversRegistered: repo.count(), change: retentionChanger.progress() }),
+        retentionChange: {
+          preview: (profile) => retentionChanger.preview(profile as RetentionProfile),
+          start: (profile, by) => retentionChanger.start(profile as RetentionProfile, by),
+        },
       },
-      series: { series: store, agentExists, clock, retentionS: retentionSpanS(config.retention) },
+      series: { series: store, agentExists, clock, retentionS: retentionSpanS(retention) },
       alerts: {
         engine: alerting.engine, admin: alerting.admin, repo: alerting.repo, outbox: alerting.outbox, modem: () => alerting.modemResponse(),
         simulator: () => alerting.simulator, agentExists, clock,
@@ -535,13 +551,13 @@ export class Appliance {
       stream: { hub, heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, retryMs: 2_000 },
       installer: { origin, pin: () => tls.pin },
       tls: { identity: tls },
-      checks: { checks, agentExists, clock, series: store, retentionS: retentionSpanS(config.retention) },
+      checks: { checks, agentExists, clock, series: store, retentionS: retentionSpanS(retention) },
       stats: { stats },
       // S9, S21: saved walls name servers by host name; the schematic places them by id
       maintenance: { calendar: alerting.maintenance, dependencies: alerting.dependencies, engine: alerting.engine, agentExists, clock },
       plannedRestart: { plannedRestarts },
-      pools: { pools, clock, retentionS: retentionSpanS(config.retention) },
-      weblogs: { sources: weblogSources, traffic: weblogTraffic, clock, series: store, retentionS: retentionSpanS(config.retention) },
+      pools: { pools, clock, retentionS: retentionSpanS(retention) },
+      weblogs: { sources: weblogSources, traffic: weblogTraffic, clock, series: store, retentionS: retentionSpanS(retention) },
       walls: { walls: new WallsFeature({ db, clock, agentExists, hostExists: (name) => repo.listings().some((l) => l.hostname.toLowerCase() === name.toLowerCase()) }) },
       metrics: {
         metrics: new ApplianceMetrics({

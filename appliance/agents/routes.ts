@@ -5,7 +5,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { EnrollResponse } from '../../contract/api.js';
 import { API_PREFIX } from '../../contract/api.js';
 import type { EnrollmentInfo } from '../../contract/tls-api.js';
-import type { RetentionResponse } from '../../contract/retention-api.js';
+import type { RetentionPreview, RetentionResponse } from '../../contract/retention-api.js';
+import { z } from 'zod';
+import { RETENTION_PROFILES } from '../store/rrd-layout.js';
+import type { Principal } from '../http/access-control.js';
 import { RwError } from '../../contract/errors.js';
 import { sendJson, sendNoContent, sendParsed } from '../http/http-server.js';
 import { idParams } from '../http/route-schemas.js';
@@ -29,12 +32,21 @@ export interface AgentRoutesDeps {
   rotateEnrollToken: () => void;
   /** the RRD retention profile and the storage capacity it leaves (S4, S14) */
   retention: () => RetentionResponse;
+  /** what a change to `profile` does (preview) and the change itself, run in the background */
+  retentionChange: {
+    preview: (profile: string) => Promise<RetentionPreview>;
+    start: (profile: string, by: string) => Promise<RetentionPreview>;
+  };
   /** B10: a server's dependencies (kept by alerting): set (problems name `dependsOn.<i>`) and read */
   dependencies?: { set(agentId: string, parents: readonly string[]): Parsed<string[]>; of(agentId: string): readonly string[] };
 }
 
 /** enrollments per address per minute: a host enrolls once; a test rig or a bench many at once */
 const ENROLL_RATE_LIMIT = { max: 6_000, timeWindow: 60_000 };
+
+const retentionBody = z.object({
+  profile: z.string().max(32).refine((p) => (RETENTION_PROFILES as readonly string[]).includes(p), `must be one of ${RETENTION_PROFILES.join(', ')}`),
+}).strict();
 
 export function agentRoutes(fastify: FastifyInstance, deps: AgentRoutesDeps): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -57,6 +69,13 @@ export function agentRoutes(fastify: FastifyInstance, deps: AgentRoutesDeps): Pr
   });
   // the storage's shape is an admin's concern (the same figures as health's storage, with the archives)
   app.get(`${P}/retention`, { config: { permission: 'retention:manage' } }, (_req, reply) => sendJson(reply, 200, deps.retention()));
+  app.get(`${P}/retention/preview`, { config: { permission: 'retention:manage' }, schema: { querystring: retentionBody } }, async (req, reply) => (
+    sendJson(reply, 200, await deps.retentionChange.preview(req.query.profile))
+  ));
+  // 202: the files are rewritten in the background; GET /retention's `change` reports the progress
+  app.put(`${P}/retention`, { config: { permission: 'retention:manage', audit: { action: 'retention.changed' } }, schema: { body: retentionBody } }, async (req, reply) => (
+    sendJson(reply, 202, await deps.retentionChange.start(req.body.profile, (req.principal as Principal).username))
+  ));
   app.get(`${P}/agents`, { config: { permission: 'agents:read' } }, (_req, reply) => sendJson(reply, 200, deps.registry.list()));
   app.get(`${P}/agents/:id`, { config: { permission: 'agents:read' }, schema: { params: idParams } }, (req, reply) => {
     const detail = deps.registry.detail(req.params.id);

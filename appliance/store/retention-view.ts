@@ -1,24 +1,22 @@
 // What GET /retention answers (S4, S14): the RRD archives of the running profile at the nominal
 // collector interval, how far back they keep data, and the storage capacity those files leave.
 // Pure: the composition root passes in the capacity figures.
-import type { RetentionArchive, RetentionResponse } from '../../contract/retention-api.js';
+import type { RetentionArchive, RetentionChangeStatus, RetentionResponse } from '../../contract/retention-api.js';
 import { archives, RETENTION_PROFILES, retentionSpanS, type RetentionProfile } from './rrd-layout.js';
 
 /**
- * Why the profile is not changed over HTTP: every RRD file already made keeps the archives it
- * was created with (rrdtool cannot change a file's archives in place), a second layout beside
- * them would make capacity, series reads and statistics depend on each file's age, and the
- * tools that could convert files (`rrdtool create --source`) rewrite every file, ~50 MB a
- * server, while the store writes to them. A restart with the other profile applies it to files
- * made from then on; the admin screen says so.
+ * How the profile changes: PUT /retention rewrites every existing file into the new archives
+ * (retention-change.ts); the bounds of series reads and the capacity follow the new profile
+ * after the next start.
  */
-export const HOW_TO_CHANGE_RETENTION = 'Start the appliance with --retention <profile> (RW_RETENTION). Files made from then on get the new archives; existing files keep theirs until removed.';
+export const HOW_TO_CHANGE_RETENTION = 'PUT /api/v1/retention {"profile": …} after GET /api/v1/retention/preview?profile=…: every RRD file is rewritten into the new archives in the background (history beyond them is dropped); the profile is kept across restarts and overrides --retention.';
 
 export interface RetentionFigures {
   profile: RetentionProfile;
   stepS: number;
   capacity: { freeBytes: number; bytesPerServer: number; serverCapacity: number };
   serversRegistered: number;
+  change: RetentionChangeStatus | null;
 }
 
 /** The archives of a whole-machine family (cpu: AVERAGE, MIN and MAX) grouped by row width. */
@@ -44,7 +42,8 @@ export function retentionView(f: RetentionFigures): RetentionResponse {
     freeBytes: f.capacity.freeBytes,
     serverCapacity: f.capacity.serverCapacity,
     serversRegistered: f.serversRegistered,
-    changeable: false,
+    changeable: true,
     howToChange: HOW_TO_CHANGE_RETENTION,
+    change: f.change,
   };
 }

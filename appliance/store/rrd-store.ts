@@ -151,13 +151,17 @@ export class RrdStore {
   private journal: SampleJournal | null = null;
   private readonly downWaitMs: number;
   private readonly templates: RrdTemplates;
+  /** the archives of files made from now on; changed over HTTP by a retention change (retention-change.ts) */
+  private profile: RetentionProfile;
 
   constructor(private readonly deps: RrdStoreDeps) {
     this.log = deps.logger.child('rrd-store');
+    this.profile = deps.profile;
     this.downWaitMs = deps.downWaitMs ?? DEFAULT_DOWN_WAIT_MS;
     this.templates = new RrdTemplates({
       rrdDir: this.rrdDir,
       nowS: () => Math.floor(deps.clock.now() / 1000),
+      profile: () => this.profile,
       create: (file, family, step, startS) => this.createFile(file, family, step, startS, new Deadline(deps.clock, this.downWaitMs)),
     });
   }
@@ -249,7 +253,7 @@ export class RrdStore {
 
   /** Bytes the RRD files of one nominal server take at this step (rrd-layout.ts NOMINAL_SERVER). */
   bytesPerServer(step: number): number {
-    return bytesPerServer(step, this.deps.profile);
+    return bytesPerServer(step, this.profile);
   }
 
   /**
@@ -263,6 +267,26 @@ export class RrdStore {
    */
   write(agentId: string, intervalS: number, samples: readonly Sample[]): Promise<WriteResult> {
     return this.inAgentChain(agentId, () => this.writeNow(agentId, intervalS, samples));
+  }
+
+  /**
+   * Runs `work` while none of the agent's writes does: those that came before have been
+   * acknowledged by rrdcached, those that come meanwhile wait (a retention change rewrites the
+   * agent's files then, retention-change.ts).
+   */
+  exclusive<T>(agentId: string, work: () => Promise<T>): Promise<T> {
+    return this.inAgentChain(agentId, work);
+  }
+
+  /** Files made from now on get this profile's archives (a retention change, S4). */
+  setProfile(profile: RetentionProfile): void {
+    this.profile = profile;
+  }
+
+  /** rrdcached writes what it holds of one file (relative to the RRD directory) to it. */
+  async flushFile(file: string): Promise<void> {
+    const client = await this.waitUp(new Deadline(this.deps.clock, this.downWaitMs));
+    await client.flush(file);
   }
 
   /** Runs `work` after the agent's writes (and removals) that came before it. */
@@ -458,9 +482,9 @@ export class RrdStore {
     for (;;) {
       const client = await this.waitUp(deadline);
       try {
-        const r = await client.create(file, step, startS, dsDefs(family, step), rraDefs(step, this.deps.profile, family));
+        const r = await client.create(file, step, startS, dsDefs(family, step), rraDefs(step, this.profile, family));
         if (r === 'created') {
-          this.log.info('created RRD file', { file, step, profile: this.deps.profile });
+          this.log.info('created RRD file', { file, step, profile: this.profile });
           // rrdcached never syncs what it creates; an agent's file must survive a power cut (a
           // template is only ever copied, and its copies are synced: rrd-templates.ts)
           if (!file.startsWith(`${TEMPLATE_DIR}/`)) {

@@ -29,6 +29,8 @@ export interface RrdTemplatesDeps {
   rrdDir: string;
   /** unix seconds now */
   nowS: () => number;
+  /** the profile whose archives new files get: templates are kept per profile (a retention change, S4) */
+  profile: () => string;
   /** creates `file` (relative to the RRD directory) through rrdcached, last update `startS` */
   create: (file: string, family: Family, step: number, startS: number) => Promise<void>;
 }
@@ -104,7 +106,7 @@ export class RrdTemplates {
 
   /** The recent template when it starts before firstT's bridge (a step earlier), else the oldest. */
   private templateFor(family: Family, step: number, firstT: number): Template {
-    const key = `${family}.${step}`;
+    const key = `${this.deps.profile()}.${family}.${step}`;
     const nowS = this.deps.nowS();
     let recent = this.recent.get(key);
     if (!recent || nowS - recent.lastUpdate > 2 * RECENT_LEAD_S) {
@@ -117,7 +119,7 @@ export class RrdTemplates {
   }
 
   private make(into: Map<string, Template>, key: string, family: Family, step: number, lastUpdate: number, kind: string): Template {
-    const file = `${TEMPLATE_DIR}/${family}.${step}s.${kind}-${lastUpdate}.${this.run}.rrd`;
+    const file = `${TEMPLATE_DIR}/${family}.${step}s.${this.deps.profile()}.${kind}-${lastUpdate}.${this.run}.rrd`;
     const made = this.deps.create(file, family, step, lastUpdate).then(async () => (await stat(path.join(this.deps.rrdDir, file))).size);
     const template: Template = { file, lastUpdate, made };
     // a failure is not remembered: the next new file tries again

@@ -6,6 +6,7 @@ import t from 'tap';
 import path from 'node:path';
 import type { AgentDetail, AgentSummary } from '../../contract/api.js';
 import type { GroupView } from '../../contract/alerts-api.js';
+import type { RetentionResponse } from '../../contract/retention-api.js';
 import { startAppliance, waitFor } from '../helpers/appliance-harness.js';
 import { ARTIFACTS, launchChromium, signedInPage, uiTestCanRun } from '../helpers/chromium.js';
 
@@ -61,13 +62,26 @@ void t.test('the admin Servers screen', async (t) => {
     await retention.locator('[data-testid=retention-archives] li').first().waitFor({ timeout: 15_000 });
     t.match(await retention.locator('[data-testid=retention-profile]').textContent(), /default/);
     t.equal(await retention.locator('[data-testid=retention-archives] li').count(), 4, 'raw, 1 min, 5 min, 1 h');
-    t.match(await retention.locator('[data-testid=retention-how]').textContent(), /--retention/);
+    t.match(await retention.locator('[data-testid=retention-how]').textContent(), /Preview it first/);
     for (const v of ['groups', 'rules', 'contacts', 'users', 'audit']) t.equal(await page.locator(`[data-testid=admin-link-${v}]`).count(), 1, v);
     await page.locator('[data-testid=admin-link-enroll]').click();
     await page.locator('[data-testid=add-server-dialog] [data-testid=install-command]').waitFor({ timeout: 15_000 });
     const { installCommand } = await app.api<{ installCommand: string }>('/api/v1/enrollment');
     t.equal(await page.locator('[data-testid=install-command]').textContent(), installCommand, 'the working install command, with the token');
     await page.locator('[data-testid=add-server-dialog] [data-testid=dialog-close]').click();
+
+    // a change of profile: the preview says what is dropped, then the files are rewritten (S4)
+    t.ok(await retention.locator('[data-testid=retention-apply]').isDisabled(), 'no change before a preview');
+    await retention.locator('[data-testid=retention-to]').selectOption('bench');
+    await retention.locator('[data-testid=retention-preview]').click();
+    const preview = retention.locator('[data-testid=retention-preview-text]');
+    await preview.waitFor({ timeout: 15_000 });
+    t.match(await preview.textContent(), /History older than 6 h(ours)? is dropped/);
+    await retention.locator('[data-testid=retention-apply]').click();
+    await retention.locator('[data-testid=retention-change-status][data-state=done]').waitFor({ timeout: 30_000 });
+    t.match(await retention.locator('[data-testid=retention-change-status]').textContent(), /Changed from default to bench/);
+    t.match(await retention.locator('[data-testid=retention-profile]').textContent(), /bench/, 'the profile shown is the new one');
+    t.equal((await app.api<RetentionResponse>('/api/v1/retention')).profile, 'bench');
     await page.screenshot({ path: path.join(ARTIFACTS, 'admin-servers.png'), fullPage: true });
   });
 
@@ -83,7 +97,7 @@ void t.test('the admin Servers screen', async (t) => {
     await page.locator('[data-testid=nav-servers]').click();
     await page.locator('[data-testid=servers-admin]').waitFor();
     t.match(await page.locator('[data-testid=nav-servers]').textContent(), /서버 관리/);
-    t.match(await page.locator('[data-testid=retention-how]').textContent(), /재시작/);
+    t.match(await page.locator('[data-testid=retention-how]').textContent(), /미리 보기/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'admin-servers-ko.png'), fullPage: true });
   });
 

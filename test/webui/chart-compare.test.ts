@@ -2,7 +2,7 @@
 // range shown, the time shift's arithmetic, zoom and pan, idle interfaces, the Compare screen's
 // address, and time-axis labels that never repeat (a year's axis, a week's midnights).
 import t from 'tap';
-import { idleGroups, legendFigures, panRange, shiftForward, shiftedRange, SHIFT_SECONDS, columnTotal, zoomRange } from '../../webui/src/chart-compare.js';
+import { idleGroups, legendFigures, panRange, rowWidth, shiftForward, shiftedRange, SHIFT_SECONDS, columnTotal, zoomRange } from '../../webui/src/chart-compare.js';
 import { compareFromHash, compareRange, hashWithCompare, DEFAULT_COMPARE, MAX_COMPARED } from '../../webui/src/compare-model.js';
 import { distinctLabels, formattersFor } from '../../webui/src/locale-format.js';
 import type { Columns } from '../../webui/src/series-window.js';
@@ -15,6 +15,23 @@ void t.test('legend figures cover the points in (from, to] only, nulls ignored',
   t.same(legendFigures(times, col, 100, 130), { min: 10, avg: 20, max: 30, last: 30 }, 'a zoomed range recomputes every figure');
   t.same(legendFigures(times, [null, null, null, null, null], 0, 200), { min: null, avg: null, max: null, last: null }, 'no data: no figures, not zeros');
   t.same(legendFigures(times, col, 140, 200), { min: null, avg: null, max: null, last: null }, 'a range after the data');
+  t.end();
+});
+
+void t.test('a range ending between two rows counts the row that straddles its end, as GET /stats does', (t) => {
+  // rows of 10 s: the point at 130 is the row (120, 130]; a range panned to end at 125 overlaps it
+  const times = [100, 110, 120, 130, 140];
+  const col = [1, 2, 3, 4, 5];
+  t.equal(rowWidth(times, col), 10);
+  t.same(legendFigures(times, col, 100, 125), { min: 2, avg: 3, max: 4, last: 4 }, 'rows (100,110], (110,120], (120,130]');
+  t.same(legendFigures(times, col, 100, 120), { min: 2, avg: 2.5, max: 3, last: 3 }, 'a range ending on a row boundary takes no row after it');
+  t.same(legendFigures(times, col, 105, 125), { min: 2, avg: 3, max: 4, last: 4 }, 'the row straddling from counts too (its time is after from)');
+  // a compared server at 60 s beside one at 10 s: each line's own rows, not the joined times' gap
+  const joined = [60, 70, 80, 90, 100, 110, 120];
+  const coarse = [1, null, null, null, null, null, 2];
+  t.equal(rowWidth(joined, coarse), 60);
+  t.same(legendFigures(joined, coarse, 0, 65), { min: 1, avg: 1.5, max: 2, last: 2 }, 'the 60 s row (60, 120] overlaps (0, 65]');
+  t.equal(rowWidth([100], [1]), 0, 'one point: no width');
   t.end();
 });
 

@@ -214,6 +214,10 @@ void t.test('compare three servers, time shift, drag zoom, compact panels and th
     return max != null && max >= 1 && max < 25 || undefined;
   }, { timeoutMs: 15_000 });
   t.pass('the legend follows the panned range (web-1 below its hour\'s 30 %)');
+  // the panned range ends inside the data, between two rows: the legend counts the row that
+  // straddles its end as GET /stats does (it once left it out and showed a lower max and avg)
+  t.comment(`the panned range ends ${panned[1] % STEP} s into a row`);
+  await checkAgainstApi('panned');
   await page.getByTestId('zoom-reset').click();
   await waitFor('back to the hour after the pan', async () => (await shownRange(page, chart))[1] - (await shownRange(page, chart))[0] === 3600, { timeoutMs: 10_000 });
 

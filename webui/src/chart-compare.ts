@@ -12,10 +12,33 @@ export interface LegendFigures {
 }
 
 /**
- * A column's figures over the points with t in (from, to], the API's own convention for a range
- * (GET /api/v1/stats): avg is the mean of the points with a value, last the newest of them.
+ * The width of a line's rows: the smallest gap between two of its consecutive points with a value
+ * (the series' step, or the bucket width of a downsampled answer), else between any two times (a
+ * compared server with another step adds times of its own); 0 with fewer than two points.
  */
-export function legendFigures(times: readonly number[], col: readonly (number | null | undefined)[], from: number, to: number): LegendFigures {
+export function rowWidth(times: readonly number[], col?: readonly (number | null | undefined)[]): number {
+  let w = Infinity;
+  let prev: number | undefined;
+  for (let i = 0; i < times.length; i++) {
+    const v = col?.[i];
+    if (col && (v === null || v === undefined)) continue;
+    const t = times[i] ?? NaN;
+    if (prev !== undefined && t - prev > 0 && t - prev < w) w = t - prev;
+    prev = t;
+  }
+  if (Number.isFinite(w)) return w;
+  return col ? rowWidth(times) : 0;
+}
+
+/**
+ * A column's figures over the range (from, to], counted as GET /api/v1/stats counts it: a point
+ * at t stands for the row (t - width, t], and every row that overlaps the range counts. So the row
+ * that straddles `to` counts though its time is after it: a range panned or zoomed to end between
+ * two rows once left that row out of the legend and showed another max and avg than the
+ * statistics API for the same range (S10). avg is the mean of the points with a value, last the
+ * newest of them. `width` defaults to the line's own row width (rowWidth).
+ */
+export function legendFigures(times: readonly number[], col: readonly (number | null | undefined)[], from: number, to: number, width = rowWidth(times, col)): LegendFigures {
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
@@ -24,7 +47,7 @@ export function legendFigures(times: readonly number[], col: readonly (number | 
   for (let i = 0; i < times.length; i++) {
     const t = times[i] ?? NaN;
     const v = col[i];
-    if (!(t > from && t <= to) || v === null || v === undefined || !Number.isFinite(v)) continue;
+    if (!(t > from && (t <= to || t - width < to)) || v === null || v === undefined || !Number.isFinite(v)) continue;
     if (v < min) min = v;
     if (v > max) max = v;
     sum += v;

@@ -6,7 +6,7 @@
 import t from 'tap';
 import type { AgentDetail, AgentSummary } from '../../../contract/api.js';
 import type { GroupView } from '../../../contract/alerts-api.js';
-import type { RetentionResponse } from '../../../contract/retention-api.js';
+import type { RetentionPreview, RetentionResponse } from '../../../contract/retention-api.js';
 import { startAppliance, waitFor, type RunningAppliance } from '../../helpers/appliance-harness.js';
 import { openStream } from '../../helpers/sse.js';
 import { WebSession } from '../../helpers/web-session.js';
@@ -85,7 +85,7 @@ void t.test('server administration', async (t) => {
     t.same(all.find((g) => g.id === groups.b.id)?.memberIds, [server.id], 'nothing changed');
   });
 
-  await t.test('retention: the profile\'s archives and the storage capacity, not changeable over HTTP', async (t) => {
+  await t.test('retention: the profile\'s archives and the storage capacity; a change previewed, then run in the background (S4)', async (t) => {
     const r = await app.api<RetentionResponse>('/api/v1/retention');
     t.equal(r.profile, 'default');
     t.equal(r.stepS, 5);
@@ -95,14 +95,36 @@ void t.test('server administration', async (t) => {
     t.equal(r.spanS, 400 * 86_400);
     t.equal(r.serversRegistered, 1);
     t.ok(r.serverCapacity >= 1 && r.bytesPerServer > 40e6 && r.freeBytes > 0, `capacity ${r.serverCapacity} servers at ${r.bytesPerServer} bytes`);
-    t.equal(r.changeable, false);
-    t.match(r.howToChange, /--retention/);
+    t.equal(r.changeable, true);
+    t.equal(r.change, null, 'no change yet');
+    t.match(r.howToChange, /PUT \/api\/v1\/retention/);
+
+    const preview = await app.api<RetentionPreview>('/api/v1/retention/preview?profile=bench');
+    t.match(preview, { from: 'default', to: 'bench', dropsOlderThanS: 6 * 3600, rawAfterS: 1800, fits: true }, 'the preview says a bench profile drops what is older than 6 hours');
+    const unknown = await send(app, 'PUT', '/api/v1/retention', { profile: 'forever' });
+    t.equal(unknown.status, 400);
+    t.match((unknown.body as ErrorBody).error.problems, [/^profile: must be one of default, bench/]);
+    t.equal((await send(app, 'GET', '/api/v1/retention/preview?profile=forever')).status, 400);
+    const same = await send(app, 'PUT', '/api/v1/retention', { profile: 'default' });
+    t.equal(same.status, 400);
+    t.match((same.body as ErrorBody).error.message, /profile: the retention is default already/);
+
+    const put = await send(app, 'PUT', '/api/v1/retention', { profile: 'bench' });
+    t.equal(put.status, 202);
+    t.match(put.body, { from: 'default', to: 'bench' });
+    await waitFor('the change done', async () => (await app.api<RetentionResponse>('/api/v1/retention')).change?.state === 'done', { timeoutMs: 30_000 });
+    const after = await app.api<RetentionResponse>('/api/v1/retention');
+    t.equal(after.profile, 'bench');
+    t.match(after.change, { from: 'default', to: 'bench', failed: 0 });
+    t.equal(after.change?.filesDone, after.change?.filesTotal);
   });
 
   await t.test('operators move servers but neither rename them nor read the retention; viewers do none of it', async (t) => {
     const operator = await signedIn(app, 'operator');
     t.equal((await operator.request('PATCH', `/api/v1/servers/${server.id}`, { displayName: 'x' })).status, 403);
     t.equal((await operator.request('GET', '/api/v1/retention')).status, 403);
+    t.equal((await operator.request('PUT', '/api/v1/retention', { profile: 'default' })).status, 403);
+    t.equal((await operator.request('GET', '/api/v1/retention/preview?profile=default')).status, 403);
     t.equal((await operator.request('PUT', `/api/v1/servers/${server.id}/groups`, { groupIds: [groups.a.id] })).status, 200);
     const viewer = await signedIn(app, 'viewer');
     t.equal((await viewer.request('PUT', `/api/v1/servers/${server.id}/groups`, { groupIds: [] })).status, 403);

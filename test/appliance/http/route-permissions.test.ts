@@ -43,6 +43,8 @@ POST /api/v1/enroll public
 GET /api/v1/enrollment enrollment:manage
 POST /api/v1/enrollment/token enrollment:manage
 GET /api/v1/retention retention:manage
+GET /api/v1/retention/preview retention:manage
+PUT /api/v1/retention retention:manage
 GET /api/v1/agents agents:read
 GET /api/v1/agents/:id agents:read
 POST /api/v1/servers servers:write
@@ -155,7 +157,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
   await registerFeatureRoutes(app, {
     health: unused,
     accounts: { accounts: unused, repo: unused, sessions: unused, tokens: unused, audit: unused },
-    agents: { registry: unused, enrollment: unused, servers: unused, mqttPort: () => 0, mqtts: unused, enrollmentInfo: unused, rotateEnrollToken: unused, retention: unused },
+    agents: { registry: unused, enrollment: unused, servers: unused, mqttPort: () => 0, mqtts: unused, enrollmentInfo: unused, rotateEnrollToken: unused, retention: unused, retentionChange: unused },
     series: { series: unused, agentExists, clock: systemClock, retentionS: 86_400 },
     // with the simulator's test hooks: the largest set of routes
     alerts: { engine: unused, admin: unused, repo: unused, outbox: unused, modem: () => ({ mode: 'sim' }) as never, simulator: () => null, agentExists, clock: systemClock },

@@ -1,13 +1,13 @@
 // The admin Servers screen (S4, "everything without code edits"): every server with its display
 // name, host name, address, status and groups; per server: rename (a display name, the host name
 // kept), move between groups, remove; "Add server" with the install command and the enrollment
-// token (fleet-tools.tsx); the retention profile and the storage capacity it leaves (read only:
-// GET /retention says why); links to the other admin screens (groups, rules, contacts, users,
+// token (fleet-tools.tsx); the retention profile and the storage capacity it leaves, and a change
+// of profile with its preview and progress (PUT /retention); links to the other admin screens (groups, rules, contacts, users,
 // the audit log). For admins (`servers:write`); moving needs `groups:write`, which they hold.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { DISPLAY_NAME_MAX_CHARS } from '../../../contract/api.js';
 import type { GroupView } from '../../../contract/alerts-api.js';
-import type { RetentionArchive } from '../../../contract/retention-api.js';
+import type { RetentionArchive, RetentionChangeStatus, RetentionPreview } from '../../../contract/retention-api.js';
 import type { AgentRow } from '../agents-store.js';
 import { listGroups } from '../alerting-api.js';
 import type { View } from '../alerting-model.js';
@@ -15,7 +15,7 @@ import { ApiRequestError, errorReason } from '../api-client.js';
 import { removeServer } from '../fleet-api.js';
 import type { MessageKey } from '../i18n.js';
 import { serverLabel } from '../server-label.js';
-import { getRetention, renameServer, setServerGroups } from '../servers-admin-api.js';
+import { changeRetention, getRetention, previewRetention, renameServer, setServerGroups } from '../servers-admin-api.js';
 import { useResource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
 import { Card, ResourceState } from './alerting-parts.js';
@@ -115,6 +115,69 @@ function archiveText(a: RetentionArchive, t: Translate): string {
   return `${rows}, ${t('admin.archive.keep', { keep: durationText(a.keepS, t) })}`;
 }
 
+function changeText(c: RetentionChangeStatus, t: Translate): string {
+  if (c.state === 'running') return t('admin.change.running', { to: c.to, done: String(c.filesDone), total: String(c.filesTotal) });
+  if (c.state === 'done') return t('admin.change.done', { from: c.from, to: c.to, total: String(c.filesTotal) });
+  return t('admin.change.failed', { to: c.to, failed: String(c.failed), error: c.lastError ?? '' });
+}
+
+/** The change of profile (S4): a preview of what is kept and dropped, then the change, with its progress. */
+function RetentionChange({ profiles, current, change, onChanged }: { profiles: readonly string[]; current: string; change: RetentionChangeStatus | null; onChanged: () => void }) {
+  const { t, fmt } = useUi();
+  const others = profiles.filter((p) => p !== current);
+  const [to, setTo] = useState(others[0] ?? '');
+  const [preview, setPreview] = useState<RetentionPreview | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const running = change?.state === 'running';
+  // the files are rewritten in the background: the progress is read again while it runs
+  useEffect(() => {
+    if (!running) return undefined;
+    const timer = setInterval(onChanged, 2000);
+    return () => clearInterval(timer);
+  }, [running]);
+  const run = async (work: () => Promise<void>): Promise<void> => {
+    setError(null);
+    try {
+      await work();
+    } catch (e) {
+      setError(errorReason(e));
+    }
+  };
+  if (others.length === 0) return null;
+  return (
+    <div class="retention-change" data-testid="retention-change">
+      <label class="field field-label">
+        <span class="field-name">{t('admin.change.to')}</span>
+        <select value={to} data-testid="retention-to" disabled={running} onChange={(e) => { setTo((e.target as HTMLSelectElement).value); setPreview(null); }}>
+          {others.map((p) => <option key={p} value={p}>{p}</option>)}
+        </select>
+      </label>
+      <div class="form-actions">
+        <button type="button" class="button button-quiet" data-testid="retention-preview" disabled={running}
+          onClick={() => void run(async () => setPreview(await previewRetention(to)))}>{t('admin.change.preview')}</button>
+        <button type="button" class="button" data-testid="retention-apply" disabled={running || preview === null || preview.to !== to || !preview.fits}
+          onClick={() => void run(async () => {
+            if (!window.confirm(t('admin.change.confirm', { profile: to }))) return;
+            await changeRetention(to);
+            setPreview(null);
+            onChanged();
+          })}>{t('admin.change.apply')}</button>
+      </div>
+      {preview && (
+        <p data-testid="retention-preview-text">
+          {t('admin.change.previewText', { files: fmt.number(preview.files, 0), agents: fmt.number(preview.agents, 0), before: fmt.bytes(preview.bytesBefore), after: fmt.bytes(preview.bytesAfter) })}{' '}
+          {preview.dropsOlderThanS === null
+            ? t('admin.change.keepsAll', { raw: durationText(preview.rawAfterS, t), rawBefore: durationText(preview.rawBeforeS, t) })
+            : t('admin.change.drops', { keep: durationText(preview.dropsOlderThanS, t), raw: durationText(preview.rawAfterS, t), rawBefore: durationText(preview.rawBeforeS, t) })}
+          {!preview.fits && <> {t('admin.change.noRoom')}</>}
+        </p>
+      )}
+      {change && <p role="status" data-testid="retention-change-status" data-state={change.state}>{changeText(change, t)}</p>}
+      {error && <p class="alert alert-error" role="alert" data-testid="retention-error">{error}</p>}
+    </div>
+  );
+}
+
 function RetentionCard() {
   const { t, fmt } = useUi();
   const retention = useResource((signal) => getRetention(signal), []);
@@ -135,6 +198,7 @@ function RetentionCard() {
             })}
           </p>
           <p class="hint" data-testid="retention-how">{t('admin.howToChange')}</p>
+          <RetentionChange profiles={r.profiles} current={r.profile} change={r.change} onChanged={retention.reload} />
         </>
       )}
     </Card>
