@@ -11,8 +11,8 @@
 //   the same second form a round: one timer, one message of results. Process and port checks
 //   are stacked instead (phaseOfCheck): process checks at phase 0 to share one reading of /proc,
 //   port checks in as few rounds as their concurrency allows (phase 0 up to 128 of one
-//   interval), since a round's fixed cost (the wake-up, the MQTT message and its
-//   acknowledgement) outweighs a port check's own. A result's `t` is its slot (the run began
+//   interval), so that a round's fixed cost (the wake-up, the MQTT message and its
+//   acknowledgement) is paid once an interval rather than every second. A result's `t` is its slot (the run began
 //   then, or later only while waiting for its turn). A new check's first run comes within
 //   min(interval, 10) seconds, not a whole interval later.
 // - A check never overlaps itself: its next run is planned when a run ends, at the first slot
@@ -127,8 +127,8 @@ export function phaseOf(id: string, intervalS: number): number {
  * this interval) over that many is the number of rounds, evenly spaced over the interval, and
  * the id's hash picks one. Up to 128 they all take phase 0, the process checks' round: 50 port
  * and 50 process checks every 10 s then make one round and one message per 10 s instead of ten,
- * each with its MQTT write, its acknowledgement and its wake-up, which cost the agent more than
- * the connections themselves (docs/benchmarks.md, "The agent's footprint").
+ * each with its MQTT write, its acknowledgement and its wake-up (docs/benchmarks.md, "Checks
+ * stacked in rounds").
  */
 export function phaseOfCheck(check: Pick<AgentCheck, 'id' | 'type' | 'intervalS'>, portChecksOfInterval = 1): number {
   if (check.type === 'process') return 0;
