@@ -235,6 +235,9 @@ interface PhaseResult {
   checkResults: number;
   /** of them, not OK (or not valid for the contract) */
   checkResultsBad: number;
+  checkMessages: number;
+  /** the results' delays from their run to their arrival at the broker, ms: median and max */
+  checkDelayMs: { median: number; max: number } | null;
 }
 
 // ---- 100 service checks (S5, S18): 50 port checks on a loopback server, 50 process checks -------
@@ -252,17 +255,24 @@ const hundredChecks: AgentCheck[] = Array.from({ length: 100 }, (_, i) => (i % 2
   : { id: `proc-${i}`, name: `proc ${i}`, type: 'process', intervalS: CHECK_INTERVAL_S, process: 'prometheus-node', min: 1 }));
 let checkResults = 0;
 let checkResultsBad = 0;
+/** messages on the checks topic: each is an MQTT write and an acknowledgement in the agent's time */
+let checkMessages = 0;
+/** ms from each result's run (its slot, half a second into the second) to its arrival here */
+const checkDelaysMs: number[] = [];
 /** what the not-OK results said, by check type and output (the first few), so a failure can be told from a defect */
 const notOkSeen = new Map<string, number>();
 broker.on('publish', (packet, client) => {
   if (!client || packet.topic !== agentTopic(AGENT_ID, 'checks')) return;
+  checkMessages++;
   const parsed = checkResultsPayloadSchema.safeParse(JSON.parse(packet.payload.toString()));
   if (!parsed.success) {
     checkResultsBad++;
     return;
   }
   checkResults += parsed.data.results.length;
+  const arrivedMs = Date.now();
   for (const r of parsed.data.results) {
+    checkDelaysMs.push(arrivedMs - (r.t * 1000 + 500));
     if (r.state === 'ok') continue;
     checkResultsBad++;
     const key = `${r.id.replace(/-\d+$/, '')} ${r.state}: ${r.output}`;
@@ -313,6 +323,8 @@ async function phase(spec: PhaseSpec): Promise<PhaseResult> {
   const matchedBefore = matchedExporter.scrapes;
   const checkResultsBefore = checkResults;
   const checkResultsBadBefore = checkResultsBad;
+  const checkMessagesBefore = checkMessages;
+  const checkDelaysBefore = checkDelaysMs.length;
   const agentSplit0 = cpuSplit(agentPid);
   const agentCpu0 = cpuSecondsPrecise(agentPid) ?? 0;
   const exporterCpu0 = cpuSecondsPrecise(exporterPid) ?? 0;
@@ -352,6 +364,9 @@ async function phase(spec: PhaseSpec): Promise<PhaseResult> {
     busyPct: ((busy1 - busy0) / windowS) * 100,
     checkResults: checkResults - checkResultsBefore,
     checkResultsBad: checkResultsBad - checkResultsBadBefore,
+    checkMessages: checkMessages - checkMessagesBefore,
+    checkDelayMs: ((d: number[]) => (d.length === 0 ? null : { median: d[Math.floor(d.length / 2)] as number, max: d[d.length - 1] as number }))(
+      checkDelaysMs.slice(checkDelaysBefore).sort((a, b) => a - b)),
   };
 }
 
@@ -445,9 +460,11 @@ const lines = [
     + `${ms(pC.matched?.cpuPerScrape ?? Number.NaN)} ms per scrape, ratio **${(pC.agentCpuPerSecond / (pC.matched?.cpuPerSecond ?? Number.NaN)).toFixed(2)}** (${pC.matched?.scrapes ?? 0} scrapes)`] : []),
   `at the end: agent RSS ${mb(agentStatus?.rssKb)} MB (VmHWM over its life, start-up included: ${mb(agentStatus?.hwmKb)} MB); node_exporter ${mb(exporterStatus?.rssKb)} MB`,
   `bad batches: ${badBatches}; "machine busy" counts every process: on a shared machine others' work competes`,
-  ...(pA && pB ? [`B: ${pB.checkResults} check results in the window, ${pB.checkResultsBad} of them not OK or not valid (${checkResultsBad} over the run); `
-    + `the checks' own cost, B − A: ${((pB.agentCpuPerSecond - pA.agentCpuPerSecond) * 100).toFixed(2)} % of one core `
-    + `(agent ${(pA.agentCpuPerSecond * 100).toFixed(2)} → ${(pB.agentCpuPerSecond * 100).toFixed(2)} %; target: under 2 %)`] : []),
+  ...(pB ? [`B: ${pB.checkResults} check results in the window in ${pB.checkMessages} messages (${((pB.checkMessages * CHECK_INTERVAL_S) / pB.seconds).toFixed(1)} per ${CHECK_INTERVAL_S} s), `
+    + `from run to broker median ${pB.checkDelayMs?.median ?? '?'} ms, max ${pB.checkDelayMs?.max ?? '?'} ms, `
+    + `${pB.checkResultsBad} of them not OK or not valid (${checkResultsBad} over the run)`
+    + (pA ? `; the checks' own cost, B − A: ${((pB.agentCpuPerSecond - pA.agentCpuPerSecond) * 100).toFixed(2)} % of one core `
+      + `(agent ${(pA.agentCpuPerSecond * 100).toFixed(2)} → ${(pB.agentCpuPerSecond * 100).toFixed(2)} %; target: under 2 %)` : '')] : []),
   ...[...notOkSeen].map(([what, n]) => `  not OK ×${n}: ${what}`),
   '',
   'each collector alone, in this process (CPU per call, ms; TurboFan on, calls in a tight loop: a ranking, not the agent\'s floor):',
