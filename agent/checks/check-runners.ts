@@ -55,8 +55,22 @@ function clip(output: string): string {
   return output.length > CHECK_LIMITS.outputChars ? [...output].slice(0, CHECK_LIMITS.outputChars).join('') : output;
 }
 
+/**
+ * Compiled patterns by source, shared between the runners: a compiled RE2 program is immutable
+ * (each test takes its own matcher) and costs ~16 KiB of heap, and checks often repeat one (fifty
+ * port checks expecting `^220` held fifty copies, ~0.8 MB of the agent's 55 MB). At most this
+ * many sources; beyond, the cache starts over (the patterns in use stay with their runners).
+ */
+const SHARED_PATTERNS_MAX = 1024;
+const sharedPatterns = new Map<string, ReturnType<typeof compileLinearPattern>>();
+
 function compile(source: string, what: string): LinearPattern | string {
-  const compiled = compileLinearPattern(source);
+  let compiled = sharedPatterns.get(source);
+  if (compiled === undefined) {
+    compiled = compileLinearPattern(source);
+    if (sharedPatterns.size >= SHARED_PATTERNS_MAX) sharedPatterns.clear();
+    sharedPatterns.set(source, compiled);
+  }
   return 'error' in compiled ? `${what}: ${compiled.error}` : compiled;
 }
 

@@ -6,20 +6,24 @@
 //   dropped).
 // - Schedule: a check runs at the whole seconds t with (t − phase) a multiple of its interval,
 //   where the phase is a hash of its id (jitter that stays put across restarts and spreads a
-//   thousand checks over their interval instead of stacking them on one second; process checks
-//   are the exception, stacked at phase 0 to share one reading of /proc: phaseOfCheck); every run is
+//   thousand checks over their interval instead of stacking them on one second); every run is
 //   half a second into its second, clear of the collectors' ticks on the second. Checks due in
-//   the same second form a round: one timer for all of them. A result's `t` is its slot (the
-//   run began then, or later only while waiting for its turn). A new check's first run comes
-//   within min(interval, 10) seconds, not a whole interval later.
+//   the same second form a round: one timer, one message of results. Process and port checks
+//   are stacked instead (phaseOfCheck): process checks at phase 0 to share one reading of /proc,
+//   port checks in as few rounds as their concurrency allows (phase 0 up to 128 of one
+//   interval), so that a round's fixed cost (the wake-up, the MQTT message and its
+//   acknowledgement) is paid once an interval rather than every second. A result's `t` is its slot (the run began
+//   then, or later only while waiting for its turn). A new check's first run comes within
+//   min(interval, 10) seconds, not a whole interval later.
 // - A check never overlaps itself: its next run is planned when a run ends, at the first slot
 //   after that, so a run that overruns skips slots instead of queueing them.
 // - Bounded concurrency, by what a check costs: port checks wait on the network (many at once),
 //   scripts are processes (a few at once), process/log/quota checks are this process's own CPU
 //   (one or two at a time, yielding to the event loop between them, so MQTT keeps flowing).
 // - Every run has a deadline (its timeout plus a margin) after which it is reported UNKNOWN, so a
-//   run that never settles cannot silence its check; scripts are killed with their process group
-//   at their timeout (script-runner.ts) and when the agent stops.
+//   run that never settles cannot silence its check (one timer for all runs: run-deadlines.ts);
+//   scripts are killed with their process group at their timeout (script-runner.ts) and when the
+//   agent stops.
 // - Results go to `onResults` once per round: when every check of the round has reported, or one
 //   second after its first result, whichever comes first (a 30 s script does not hold back the
 //   port checks that ran with it).
@@ -27,6 +31,7 @@ import type { AgentCheck, CheckResult } from '../../contract/check-definitions.j
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { createCheckRunner, timeoutMsOf, type CheckOutcome, type CheckRunner, type CheckRunnerContext } from './check-runners.js';
+import { RunDeadlines } from './run-deadlines.js';
 
 export type CheckKind = 'network' | 'process' | 'local';
 
@@ -116,9 +121,29 @@ export function phaseOf(id: string, intervalS: number): number {
  * each), where stacking them costs one; and at phase 0 their rounds fall half a second after the
  * collectors' ticks on multiples of the interval, where the top-processes collector's own
  * reading, when it runs then, is reused.
+ *
+ * Port checks are stacked in rounds of up to CHECK_CONCURRENCY.network (as many as run at once,
+ * so stacking them makes none wait): `portChecksOfInterval` (the configuration's port checks of
+ * this interval) over that many is the number of rounds, evenly spaced over the interval, and
+ * the id's hash picks one. Up to 128 they all take phase 0, the process checks' round: 50 port
+ * and 50 process checks every 10 s then make one round and one message per 10 s instead of ten,
+ * each with its MQTT write, its acknowledgement and its wake-up (docs/benchmarks.md, "Checks
+ * stacked in rounds").
  */
-export function phaseOfCheck(check: Pick<AgentCheck, 'id' | 'type' | 'intervalS'>): number {
-  return check.type === 'process' ? 0 : phaseOf(check.id, check.intervalS);
+export function phaseOfCheck(check: Pick<AgentCheck, 'id' | 'type' | 'intervalS'>, portChecksOfInterval = 1): number {
+  if (check.type === 'process') return 0;
+  if (check.type === 'port') {
+    const rounds = Math.min(check.intervalS, Math.ceil(portChecksOfInterval / CHECK_CONCURRENCY.network));
+    return Math.floor((phaseOf(check.id, rounds) * check.intervalS) / rounds);
+  }
+  return phaseOf(check.id, check.intervalS);
+}
+
+/** Port checks per interval in a list of checks: what their phases are spread by (phaseOfCheck). */
+function portChecksByInterval(checks: readonly AgentCheck[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const c of checks) if (c.type === 'port') counts.set(c.intervalS, (counts.get(c.intervalS) ?? 0) + 1);
+  return counts;
 }
 
 /** The first slot (unix s) strictly after `afterS` for a check of this interval and phase. */
@@ -141,6 +166,7 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
   const running: Record<CheckKind, number> = { network: 0, process: 0, local: 0 };
   const waiting: Record<CheckKind, { entry: Entry; round: Round }[]> = { network: [], process: [], local: [] };
   const inProgress = new Set<Promise<void>>();
+  const deadlines = new RunDeadlines(clock);
   /** aborted when the agent stops: scripts in progress are killed with their process group */
   const stopping = new AbortController();
   let runs = 0;
@@ -232,20 +258,12 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
     lateMs = Math.max(lateMs, clock.now() - (round.slotS * 1000 + ROUND_OFFSET_MS));
     let outcome: CheckOutcome;
     const deadlineMs = timeoutMsOf(entry.check) + DEADLINE_MARGIN_MS;
-    let deadline: unknown = null;
     try {
-      outcome = await Promise.race([
-        entry.runner.run(stopping.signal),
-        new Promise<CheckOutcome>((resolve) => {
-          deadline = clock.setTimeout(() => resolve({
-            state: 'unknown', output: `the check did not finish within ${(deadlineMs / 1000).toFixed(0)} s`, longOutput: '', perfdata: [], durationMs: deadlineMs,
-          }), deadlineMs);
-        }),
-      ]);
+      outcome = await deadlines.watch(entry.runner.run(stopping.signal), deadlineMs, () => ({
+        state: 'unknown', output: `the check did not finish within ${(deadlineMs / 1000).toFixed(0)} s`, longOutput: '', perfdata: [], durationMs: deadlineMs,
+      }));
     } catch (error) {
       outcome = { state: 'unknown', output: `check failed: ${(error as Error).message}`.slice(0, 1024), longOutput: '', perfdata: [], durationMs: 0 };
-    } finally {
-      if (deadline !== null) clock.clearTimeout(deadline);
     }
     runs++;
     entry.busy = false;
@@ -320,11 +338,19 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
         else removed++;
       }
       const now = nowS();
+      const ports = portChecksByInterval(checks);
       for (const check of checks) {
-        if (entries.has(check.id)) continue;
+        const phaseS = phaseOfCheck(check, ports.get(check.intervalS));
+        const kept = entries.get(check.id);
+        if (kept) {
+          // more or fewer port checks may move it to another round: from its next run on (its
+          // next slot is then planned at least one interval after the last)
+          kept.phaseS = phaseS;
+          continue;
+        }
         const entry: Entry = {
           check, key: JSON.stringify(check), kind: kindOf(check),
-          runner: makeRunner(check, deps.context), phaseS: phaseOfCheck(check),
+          runner: makeRunner(check, deps.context), phaseS,
           active: true, busy: false, slotS: null,
         };
         entries.set(check.id, entry);
@@ -342,6 +368,7 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
       for (const kind of ['network', 'process', 'local'] as const) waiting[kind].length = 0;
       stopping.abort();
       await Promise.race([Promise.allSettled([...inProgress]), new Promise((resolve) => setTimeout(resolve, 3000))]);
+      deadlines.close();
       for (const entry of entries.values()) {
         entry.active = false;
         entry.runner.close();

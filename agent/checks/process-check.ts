@@ -7,7 +7,7 @@
 import type { CheckState, Perfdatum } from '../../contract/checks.js';
 import { systemConstants } from '../collectors/system-constants.js';
 import { UserNames } from '../collectors/user-names.js';
-import { ProcessTable, type ProcessSnapshot } from './process-table.js';
+import { ProcessTable, type ProcessEntry, type ProcessSnapshot } from './process-table.js';
 
 export interface ProcessCheckSpec {
   /** the process name (comm, at most 15 characters as the kernel keeps it) or the executable's file name */
@@ -65,8 +65,10 @@ export class ProcessCheck {
     const pids: number[] = [];
     let rssBytes = 0;
     let cpuTicksDelta = 0;
-    for (const p of snapshot.entries) {
-      if (!this.matches(snapshot, p.pid, p.comm, uid)) continue;
+    const { name } = this.spec;
+    const candidates = name === undefined ? snapshot.entries : snapshot.named(name).map((i) => snapshot.entries[i] as ProcessEntry);
+    for (const p of candidates) {
+      if (!this.matches(snapshot, p.pid, uid)) continue;
       pids.push(p.pid);
       rssBytes += p.rssPages * pageSize;
       ticks.set(p.pid, { start: p.startTicks, cpu: p.cpuTicks });
@@ -96,12 +98,9 @@ export class ProcessCheck {
     };
   }
 
-  private matches(snapshot: ProcessSnapshot, pid: number, comm: string, uid: number | null): boolean {
-    const { name, commandLine } = this.spec;
-    if (name !== undefined && comm !== name && comm !== name.slice(0, 15)) {
-      // comm is cut at 15 characters and may be renamed by the process: the executable's name decides then
-      if (snapshot.executableName(pid) !== name) return false;
-    }
+  /** The command line and user (the name is matched by the snapshot's index: ProcessSnapshot.named). */
+  private matches(snapshot: ProcessSnapshot, pid: number, uid: number | null): boolean {
+    const { commandLine } = this.spec;
     if (commandLine && !commandLine(snapshot.cmdline(pid))) return false;
     if (uid !== null && snapshot.uid(pid) !== uid) return false;
     return true;

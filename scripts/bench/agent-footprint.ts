@@ -233,6 +233,11 @@ interface PhaseResult {
   exporterPeakKb: number | null;
   busyPct: number;
   checkResults: number;
+  /** of them, not OK (or not valid for the contract) */
+  checkResultsBad: number;
+  checkMessages: number;
+  /** the results' delays from their run to their arrival at the broker, ms: median and max */
+  checkDelayMs: { median: number; max: number } | null;
 }
 
 // ---- 100 service checks (S5, S18): 50 port checks on a loopback server, 50 process checks -------
@@ -250,15 +255,29 @@ const hundredChecks: AgentCheck[] = Array.from({ length: 100 }, (_, i) => (i % 2
   : { id: `proc-${i}`, name: `proc ${i}`, type: 'process', intervalS: CHECK_INTERVAL_S, process: 'prometheus-node', min: 1 }));
 let checkResults = 0;
 let checkResultsBad = 0;
+/** messages on the checks topic: each is an MQTT write and an acknowledgement in the agent's time */
+let checkMessages = 0;
+/** ms from each result's run (its slot, half a second into the second) to its arrival here */
+const checkDelaysMs: number[] = [];
+/** what the not-OK results said, by check type and output (the first few), so a failure can be told from a defect */
+const notOkSeen = new Map<string, number>();
 broker.on('publish', (packet, client) => {
   if (!client || packet.topic !== agentTopic(AGENT_ID, 'checks')) return;
+  checkMessages++;
   const parsed = checkResultsPayloadSchema.safeParse(JSON.parse(packet.payload.toString()));
   if (!parsed.success) {
     checkResultsBad++;
     return;
   }
   checkResults += parsed.data.results.length;
-  checkResultsBad += parsed.data.results.filter((r) => r.state !== 'ok').length;
+  const arrivedMs = Date.now();
+  for (const r of parsed.data.results) {
+    checkDelaysMs.push(arrivedMs - (r.t * 1000 + 500));
+    if (r.state === 'ok') continue;
+    checkResultsBad++;
+    const key = `${r.id.replace(/-\d+$/, '')} ${r.state}: ${r.output}`;
+    if (notOkSeen.has(key) || notOkSeen.size < 5) notOkSeen.set(key, (notOkSeen.get(key) ?? 0) + 1);
+  }
 });
 
 let revision = 1;
@@ -303,6 +322,9 @@ async function phase(spec: PhaseSpec): Promise<PhaseResult> {
   const scrapesBefore = scraped.scrapes;
   const matchedBefore = matchedExporter.scrapes;
   const checkResultsBefore = checkResults;
+  const checkResultsBadBefore = checkResultsBad;
+  const checkMessagesBefore = checkMessages;
+  const checkDelaysBefore = checkDelaysMs.length;
   const agentSplit0 = cpuSplit(agentPid);
   const agentCpu0 = cpuSecondsPrecise(agentPid) ?? 0;
   const exporterCpu0 = cpuSecondsPrecise(exporterPid) ?? 0;
@@ -341,6 +363,10 @@ async function phase(spec: PhaseSpec): Promise<PhaseResult> {
     exporterPeakKb: rss.peakKb('exporter', startMs, endMs),
     busyPct: ((busy1 - busy0) / windowS) * 100,
     checkResults: checkResults - checkResultsBefore,
+    checkResultsBad: checkResultsBad - checkResultsBadBefore,
+    checkMessages: checkMessages - checkMessagesBefore,
+    checkDelayMs: ((d: number[]) => (d.length === 0 ? null : { median: d[Math.floor(d.length / 2)] as number, max: d[d.length - 1] as number }))(
+      checkDelaysMs.slice(checkDelaysBefore).sort((a, b) => a - b)),
   };
 }
 
@@ -370,7 +396,6 @@ const specs: PhaseSpec[] = [
 ];
 const phases: PhaseResult[] = [];
 for (const spec of specs) if (args.phases.includes(spec.title[0] as string)) phases.push(await phase(spec));
-checkServer.close();
 await scraped.stopScraping();
 await matchedExporter.stopScraping();
 rss.stop();
@@ -435,9 +460,12 @@ const lines = [
     + `${ms(pC.matched?.cpuPerScrape ?? Number.NaN)} ms per scrape, ratio **${(pC.agentCpuPerSecond / (pC.matched?.cpuPerSecond ?? Number.NaN)).toFixed(2)}** (${pC.matched?.scrapes ?? 0} scrapes)`] : []),
   `at the end: agent RSS ${mb(agentStatus?.rssKb)} MB (VmHWM over its life, start-up included: ${mb(agentStatus?.hwmKb)} MB); node_exporter ${mb(exporterStatus?.rssKb)} MB`,
   `bad batches: ${badBatches}; "machine busy" counts every process: on a shared machine others' work competes`,
-  ...(pA && pB ? [`B: ${pB.checkResults} check results in the window (${checkResultsBad} not OK or not valid over the run); `
-    + `the checks' own cost, B − A: ${((pB.agentCpuPerSecond - pA.agentCpuPerSecond) * 100).toFixed(2)} % of one core `
-    + `(agent ${(pA.agentCpuPerSecond * 100).toFixed(2)} → ${(pB.agentCpuPerSecond * 100).toFixed(2)} %; target: under 2 %)`] : []),
+  ...(pB ? [`B: ${pB.checkResults} check results in the window in ${pB.checkMessages} messages (${((pB.checkMessages * CHECK_INTERVAL_S) / pB.seconds).toFixed(1)} per ${CHECK_INTERVAL_S} s), `
+    + `from run to broker median ${pB.checkDelayMs?.median ?? '?'} ms, max ${pB.checkDelayMs?.max ?? '?'} ms, `
+    + `${pB.checkResultsBad} of them not OK or not valid (${checkResultsBad} over the run)`
+    + (pA ? `; the checks' own cost, B − A: ${((pB.agentCpuPerSecond - pA.agentCpuPerSecond) * 100).toFixed(2)} % of one core `
+      + `(agent ${(pA.agentCpuPerSecond * 100).toFixed(2)} → ${(pB.agentCpuPerSecond * 100).toFixed(2)} %; target: under 2 %)` : '')] : []),
+  ...[...notOkSeen].map(([what, n]) => `  not OK ×${n}: ${what}`),
   '',
   'each collector alone, in this process (CPU per call, ms; TurboFan on, calls in a tight loop: a ranking, not the agent\'s floor):',
   perCollector.map(([name, v]) => `${name} ${v.toFixed(3)}`).join(' · '),
@@ -451,6 +479,8 @@ process.stdout.write(lines.join('\n') + '\n');
 
 brokerServer.close();
 await new Promise<void>((resolve) => broker.close(() => resolve()));
+// open until the end: the agent runs its port checks until it stops (closed earlier, they would fail)
+checkServer.close();
 // the agent stops on SIGTERM in its own time (a --cpu-prof profile is written at its exit)
 await Promise.all(children.map(async (child) => {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -7,6 +7,10 @@
 //   node scripts/bench/run.mjs scripts/bench/cpu-profile-summary.ts <file.cpuprofile> [--top 25] [--from-s 0]
 //
 // --from-s: only the samples from that many seconds after the profile's start (leaves start-up out)
+// --by-caller: each sample counted for the innermost of the project's own files (agent/, core/,
+//   contract/) on its stack, so that Node's and the kernel's work (a socket's connect, a write)
+//   counts for the code that asked for it; samples with none of them on the stack keep their own
+//   place (Node's timers, streams, V8's buckets)
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import path from 'node:path';
@@ -14,13 +18,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 interface CallFrame { functionName: string; url: string; lineNumber: number; columnNumber: number }
-interface ProfileNode { id: number; callFrame: CallFrame }
+interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
 interface Profile { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] }
 
-const { values: args, positionals } = parseArgs({ options: { top: { type: 'string', default: '25' }, 'from-s': { type: 'string', default: '0' } }, allowPositionals: true });
+const { values: args, positionals } = parseArgs({ options: { top: { type: 'string', default: '25' }, 'from-s': { type: 'string', default: '0' }, 'by-caller': { type: 'boolean', default: false } }, allowPositionals: true });
 const file = positionals[0];
 if (!file) {
-  process.stderr.write('usage: cpu-profile-summary.ts <file.cpuprofile> [--top 25] [--from-s 0]\n');
+  process.stderr.write('usage: cpu-profile-summary.ts <file.cpuprofile> [--top 25] [--from-s 0] [--by-caller]\n');
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
@@ -51,6 +55,28 @@ const where = (f: CallFrame): string => {
   return s.startsWith('node_modules/') ? parts.slice(0, parts[1]?.startsWith('@') ? 3 : 2).join('/') : s;
 };
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parentOf = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+const OWN = /^(agent|core|contract)\//;
+const keyOfNode = new Map<number, string>();
+/** the sample's own place, or with --by-caller the innermost of the project's files on its stack */
+const keyOf = (node: ProfileNode): string => {
+  let key = keyOfNode.get(node.id);
+  if (key === undefined) {
+    key = where(node.callFrame);
+    if (args['by-caller'] && !OWN.test(key) && !key.startsWith('(garbage') && key !== '(idle)' && key !== '(program)') {
+      for (let id = parentOf.get(node.id); id !== undefined; id = parentOf.get(id)) {
+        const up = where((byId.get(id) as ProfileNode).callFrame);
+        if (OWN.test(up)) {
+          key = up;
+          break;
+        }
+      }
+    }
+    keyOfNode.set(node.id, key);
+  }
+  return key;
+};
 const selfUs = new Map<string, number>();
 let total = 0;
 const fromUs = profile.startTime + Number(args['from-s']) * 1e6;
@@ -60,7 +86,7 @@ for (let i = 0; i < profile.samples.length; i++) {
   const dt = profile.timeDeltas[i] ?? 0;
   atUs += dt;
   if (!node || atUs < fromUs) continue;
-  const key = where(node.callFrame);
+  const key = keyOf(node);
   selfUs.set(key, (selfUs.get(key) ?? 0) + dt);
   total += dt;
 }

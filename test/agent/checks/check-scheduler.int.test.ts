@@ -1,7 +1,8 @@
 // The check scheduler (S5) with real runners: real TCP servers on loopback (up, down, wrong
 // banner, slow), real processes, real scripts. Checks are switched by id without restarting the
-// unchanged ones, a check never overlaps itself, results come in one batch per round, and a
-// thousand checks all run at every one of their slots.
+// unchanged ones, a check never overlaps itself, results come in one batch per round (port and
+// process checks of one interval stacked in one round), and a thousand checks all run at every
+// one of their slots.
 import { chmodSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -74,7 +75,7 @@ void t.test('slots: a stable phase per id within the interval, the next slot str
 void t.test('process checks share one reading of /proc: all of one interval run in the same round, on multiples of it', async (t) => {
   const ids = Array.from({ length: 12 }, (_, i) => `proc-${i}`);
   t.ok(new Set(ids.map((id) => phaseOf(id, 5))).size > 1, 'their ids alone would spread them over the interval');
-  t.equal(phaseOfCheck({ id: 'web', type: 'port', intervalS: 10 }), phaseOf('web', 10), 'a port check keeps its own phase');
+  t.equal(phaseOfCheck({ id: 'web', type: 'script', intervalS: 10 }), phaseOf('web', 10), 'a script check keeps its own phase');
   // a real table; the instants of the readings it hands out say how often /proc was read
   const readings = new Set<number>();
   class ObservedTable extends ProcessTable {
@@ -95,6 +96,35 @@ void t.test('process checks share one reading of /proc: all of one interval run 
   t.ok(later.length > 0 && later.every((slot) => slot % 5 === 0), 'after the first run, on multiples of the interval');
   t.ok(readings.size <= byT.size, `one reading of /proc per round (${readings.size} readings, ${byT.size} rounds)`);
   t.ok(all.every((r) => r.state === 'ok'), 'this test\'s own node process is found');
+});
+
+void t.test('port checks are stacked: up to 128 of one interval in the process checks\' round, more over as few rounds as they need', (t) => {
+  const phasesOf = (n: number): number[] => [...new Set(Array.from({ length: n }, (_, i) =>
+    phaseOfCheck({ id: `port-${i}`, type: 'port', intervalS: 10 }, n)))].sort((a, b) => a - b);
+  t.same(phasesOf(1), [0]);
+  t.same(phasesOf(128), [0], '128 port checks every 10 s: one round, at phase 0');
+  t.same(phasesOf(300), [0, 3, 6], '300: three rounds, spread over the interval');
+  t.equal(phasesOf(1000).length, 8, '1,000: eight rounds of about 125');
+  t.equal(phaseOfCheck({ id: 'port-7', type: 'port', intervalS: 5 }, 2000), phaseOfCheck({ id: 'port-7', type: 'port', intervalS: 5 }, 2000), 'stable for the same configuration');
+  t.ok(phasesOf(5000).every((p) => p < 10) && phasesOf(5000).length === 10, 'never more rounds than seconds in the interval');
+  t.end();
+});
+
+void t.test('50 port and 50 process checks of one interval run in one round: one batch of results per interval (S5, S19)', async (t) => {
+  const port = await listen(t, (s) => s.end('220 ready\r\n'));
+  const checks: AgentCheck[] = Array.from({ length: 100 }, (_, i) => (i % 2 === 0
+    ? { id: `port-${i}`, name: `port ${i}`, type: 'port', intervalS: 5, host: '127.0.0.1', port, expect: '^220' }
+    : { id: `proc-${i}`, name: `proc ${i}`, type: 'process', intervalS: 5, process: 'node' }));
+  const { scheduler, rounds, all } = collect(t, context(tempDir(t)));
+  scheduler.apply(checks);
+  await until('three slots of results', () => new Set(all.map((r) => r.t)).size >= 3 && rounds.length >= 3, 30_000);
+  // the last slot may still be arriving
+  const slots = [...new Set(all.map((r) => r.t))].sort((a, b) => a - b).slice(0, 3);
+  for (const slot of slots) t.equal(all.filter((r) => r.t === slot).length, 100, `every check ran in the round of ${slot}`);
+  const batches = rounds.filter((batch) => slots.includes(batch[0]?.t ?? -1));
+  // spread by id, the 50 port checks alone made five rounds (and five messages) per 5 s
+  t.ok(batches.length <= slots.length + 1, `one batch per round, but for a round split by its 1 s flush (${batches.length} batches for ${slots.length} rounds)`);
+  t.ok(all.every((r) => r.state === 'ok'), 'every run was OK');
 });
 
 void t.test('port checks against real servers: up, down, wrong banner, slow; results valid for the contract', async (t) => {

@@ -1,13 +1,15 @@
-// The process check (S5, S18) on this machine's real processes: a count within bounds by name,
-// by command line and by user, the summed CPU and memory as perfdata, and CRITICAL when the
-// processes are gone.
+// The process check (S5, S18) on this machine's real processes: a count within bounds by name
+// (the kernel's, cut at 15 characters, or the executable's), by command line and by user, the
+// summed CPU and memory as perfdata, and CRITICAL when the processes are gone.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import t, { type Test } from 'tap';
 import { ProcessCheck } from '../../../agent/checks/process-check.js';
 import { ProcessTable } from '../../../agent/checks/process-table.js';
 import { createTopProcessesCollector } from '../../../agent/collectors/top-processes.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const tag = `${process.pid}.${Date.now() % 100000}`;
 const marked = (cmdline: string): boolean => cmdline.includes(tag);
@@ -45,6 +47,30 @@ void t.test('by name and user: sleep of this user, and none of a user that does 
   t.equal(new ProcessCheck({ name: 'sleep', commandLine: marked, user: me }).run().pids.length, 1);
   t.equal(new ProcessCheck({ name: 'sleep', commandLine: marked, user: 'nobody' }).run().state, 'critical');
   t.equal(new ProcessCheck({ name: 'no-such-program', commandLine: marked }).run().pids.length, 0);
+});
+
+void t.test('by name: the kernel\'s name, its first 15 characters, or the executable\'s file name, each process once', async (t) => {
+  const a = start(t);
+  const b = start(t);
+  // a program whose name is longer than the kernel keeps (15 characters): found by the cut name
+  // and by the executable's name alike, counted once
+  const dir = tempDir(t);
+  // this run's tag first: the 15 characters the kernel keeps are this run's alone
+  const longName = `rw${tag}-sleeper-with-a-long-name`;
+  copyFileSync('/bin/sleep', path.join(dir, longName));
+  chmodSync(path.join(dir, longName), 0o755);
+  const long = spawn(path.join(dir, longName), ['3000'], { stdio: 'ignore' });
+  t.teardown(() => { long.kill('SIGKILL'); });
+  await new Promise((r) => setTimeout(r, 200));
+  const table = new ProcessTable('/', 0);
+  t.teardown(() => table.close());
+  const byExecutable = new ProcessCheck({ name: `sleep-${tag}` }, { table }).run();
+  t.same(byExecutable.pids.sort(), [a.pid, b.pid].sort(), 'named "sleep" by the kernel, found by their argv[0]');
+  const byLongName = new ProcessCheck({ name: longName }, { table }).run();
+  t.same(byLongName.pids, [long.pid], 'the kernel\'s 15 characters and the executable\'s name: one process');
+  t.equal(new ProcessCheck({ name: longName.slice(0, 15) }, { table }).run().pids.length, 1, 'the cut name alone');
+  const sleeps = new ProcessCheck({ name: 'sleep', commandLine: marked }, { table }).run();
+  t.same(sleeps.pids.sort(), [a.pid, b.pid].sort(), 'by the kernel\'s name, narrowed by the command line');
 });
 
 void t.test("a busy process's CPU shows as a share of one CPU between two runs", async (t) => {
