@@ -7,7 +7,7 @@ import type { Family, Unit } from '../../contract/families.js';
 import type { Permission } from '../../contract/permissions.js';
 import { FAMILIES } from '../../contract/families.js';
 import { CHECK_SEVERITIES_MAPPED, COMPARISONS, DERIVED_METRICS, DERIVED_METRIC_NAMES, EVERY_KEY, HEALTH_LEVELS, SEVERITIES, healthRank, metricUnit, type CheckStateSeverities, type DerivedMetricName } from '../../contract/alerting.js';
-import { METRIC_DEFAULTS, defaultRecoveryDelta, type MetricDefaults } from './rule-draft-defaults.js';
+import { METRIC_DEFAULTS, baselineMetricOf, defaultRecoveryDelta, isBaselineChoice, type BaselineChoice, type MetricDefaults } from './rule-draft-defaults.js';
 import { partCapacity, segmentText } from '../../contract/sms-text/segmenter.js';
 import type { Formatters } from './locale-format.js';
 
@@ -189,6 +189,7 @@ export function metricIsKeyed(metric: RuleMetric): boolean {
       return FAMILIES[metric.family].keyed;
     case 'derived':
       return FAMILIES[DERIVED_METRICS[metric.name].family].keyed;
+    case 'baseline':
     case 'agent_silent':
     case 'check_state':
     case 'check_perf':
@@ -199,7 +200,7 @@ export function metricIsKeyed(metric: RuleMetric): boolean {
 // --- the rule form -------------------------------------------------------------------------------------
 
 /** What the metric select offers: a derived metric, agent silence, a raw field, or a service check's state or perfdata (S5). */
-export type MetricChoice = DerivedMetricName | 'agent_silent' | 'field' | 'check_state' | 'check_perf';
+export type MetricChoice = DerivedMetricName | 'agent_silent' | 'field' | 'check_state' | 'check_perf' | BaselineChoice;
 
 /** The check states a check_state rule can grade, mildest first. */
 export const CHECK_ALERT_STATES = ['warning', 'critical', 'unknown'] as const;
@@ -306,7 +307,7 @@ export function draftFromRule(rule: Rule): RuleDraft {
   return {
     ...draft,
     name: rule.name,
-    metric: m.kind === 'field' ? 'field' : m.kind === 'derived' ? m.name : m.kind,
+    metric: m.kind === 'field' ? 'field' : m.kind === 'derived' ? m.name : m.kind === 'baseline' ? `baseline.${m.name}` : m.kind,
     family: m.kind === 'field' ? m.family : draft.family,
     field: m.kind === 'field' ? m.field : draft.field,
     key: m.kind === 'field' || m.kind === 'derived' ? (m.key ?? '') : '',
@@ -367,6 +368,7 @@ export function ruleInputFromDraft(d: RuleDraft, id?: string): RuleInput {
   let metric: RuleMetric;
   if (d.metric === 'agent_silent') metric = { kind: 'agent_silent', missedIntervals: parseNumber(d.missedIntervals) ?? Number.NaN };
   else if (d.metric === 'check_perf') metric = { kind: 'check_perf', checkId: d.checkId, label: d.checkLabel.trim() };
+  else if (isBaselineChoice(d.metric)) metric = { kind: 'baseline', name: baselineMetricOf(d.metric) };
   else if (d.metric === 'field') metric = { kind: 'field', family: d.family, field: d.field, ...(key && FAMILIES[d.family].keyed ? { key } : {}) };
   else metric = { kind: 'derived', name: d.metric, ...(key && FAMILIES[DERIVED_METRICS[d.metric].family].keyed ? { key } : {}) };
   const delta = parseNumber(d.recoveryDelta);
