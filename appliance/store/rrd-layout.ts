@@ -117,7 +117,7 @@ export function dsDefs(family: Family, step: number): string[] {
 
 export function rraDefs(step: number, profile: RetentionProfile, family?: Family): string[] {
   const consolidated = archives(step, profile, family).map((r) => `RRA:${r.cf}:${XFF}:${r.pdpPerRow}:${r.rows}`);
-  if (family === undefined || !hasHoltWinters(family, profile)) return consolidated;
+  if (family === undefined || !hasHoltWinters(family, profile, step)) return consolidated;
   return [...consolidated, ...holtWintersRraDefs(step, consolidated.length, family)];
 }
 
@@ -149,9 +149,17 @@ const HW_GAMMA = 0.1;
 const HW_FAILURE_THRESHOLD = 7;
 const HW_FAILURE_WINDOW = 9;
 
-/** Files of these families carry the Holt-Winters archives; the bench profile's small files do not. */
-export function hasHoltWinters(family: Family, profile: RetentionProfile): boolean {
-  return profile === 'default' && BASELINE_FAMILIES.includes(family);
+/**
+ * The finest step whose files carry the forecast. A daily season is a row per step: at 1 s it is
+ * 86,400 rows per data source in each of five archives (+17 MB a cpu file, +21 MB memory, three
+ * times the file), and making and first writing such files delayed an agent's first samples (and
+ * their alerts) by over 15 s on a loaded box; the nominal interval is 5 s.
+ */
+export const HW_MIN_STEP_S = 5;
+
+/** Files of these families at a step of 5 s or more carry the Holt-Winters archives; the bench profile's small files do not. */
+export function hasHoltWinters(family: Family, profile: RetentionProfile, step: number): boolean {
+  return profile === 'default' && step >= HW_MIN_STEP_S && BASELINE_FAMILIES.includes(family);
 }
 
 /** Rows of one Holt-Winters archive (a season) at this step. */
@@ -226,7 +234,7 @@ export function headerBytes(dsCount: number, rraCount: number): number {
 export function bytesForFile(family: Family, step: number, profile: RetentionProfile): number {
   const ds = familyFields(family).length;
   const rras = archives(step, profile, family);
-  const hw = hasHoltWinters(family, profile) ? 5 : 0;
+  const hw = hasHoltWinters(family, profile, step) ? 5 : 0;
   const rows = rras.reduce((n, r) => n + r.rows, 0) + hw * hwSeasonRows(step);
   return headerBytes(ds, rras.length + hw) + rows * ds * VALUE_BYTES;
 }
