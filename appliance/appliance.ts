@@ -40,6 +40,7 @@ import { AccountsFeature } from './accounts/accounts-feature.js';
 import { ensurePrivateDir } from '../core/private-files.js';
 import { CAUSE_TEXT, FaultMonitor, LOST_COMMITS_HOLD_MS } from './health/fault-monitor.js';
 import { CommitLedger } from './db/commit-ledger.js';
+import { noiseReport } from './alerting/noise-report.js';
 import { REPORT_INTERVAL_MS as SERIES_QUOTA_REPORT_INTERVAL_MS, SeriesQuota, seriesQuotaNotice } from './store/series-quota.js';
 import { AliveMarker, restartText, unplannedDowntimeMs } from './health/restart-notice.js';
 import type { WatchdogProbes } from './health/systemd-watchdog.js';
@@ -544,6 +545,7 @@ export class Appliance {
       alerts: {
         engine: alerting.engine, admin: alerting.admin, repo: alerting.repo, outbox: alerting.outbox, modem: () => alerting.modemResponse(),
         simulator: () => alerting.simulator, agentExists, clock,
+        noise: (q) => noiseReport(db, { ...q, timeZone: config.timezone }),
       },
       visitors: { visitors, agentExists },
       topHistory: { history: topHistory, agentExists, clock },

@@ -40,6 +40,26 @@ export const DERIVED_METRICS = {
 
 export type DerivedMetricName = keyof typeof DERIVED_METRICS;
 
+/**
+ * B9: the metrics a "departs from its usual pattern" rule may watch, each with the family whose
+ * RRD files carry rrdtool's Holt-Winters archives (appliance/store/rrd-layout.ts) and the data
+ * source the forecast is read from (cpu busy = 100 − idle, memory used % = used ÷ total).
+ */
+export const BASELINE_METRICS = {
+  cpu_busy_pct: { family: 'cpu', field: 'idle' },
+  memory_used_pct: { family: 'memory', field: 'used' },
+} as const satisfies Partial<Record<DerivedMetricName, { family: Family; field: string }>>;
+
+export type BaselineMetricName = keyof typeof BASELINE_METRICS;
+
+export const BASELINE_METRIC_NAMES = Object.keys(BASELINE_METRICS) as BaselineMetricName[];
+
+/** B9's bounds (docs/bounds.md): the learning period, and how far a baseline rule's levels (in deviations) may reach. */
+export const BASELINE_LIMITS = { minLearningS: 86_400, maxLearningS: 31 * 86_400, maxDeviations: 100 } as const;
+
+/** The families whose files get the Holt-Winters archives (B9). */
+export const BASELINE_FAMILIES: readonly Family[] = [...new Set(Object.values(BASELINE_METRICS).map((m) => m.family))];
+
 export const DERIVED_METRIC_NAMES = Object.keys(DERIVED_METRICS) as DerivedMetricName[];
 
 /**
@@ -59,7 +79,14 @@ export type RuleMetric =
    */
   | { kind: 'check_state'; checkId: string; severities?: CheckStateSeverities }
   /** A check's perfdata value `label` (S5, S6), compared like a field against the rule's levels. */
-  | { kind: 'check_perf'; checkId: string; label: string };
+  | { kind: 'check_perf'; checkId: string; label: string }
+  /**
+   * B9: the metric departs from its usual pattern for this time of day: the value compared is
+   * (observed − predicted) ÷ predicted deviation, both from rrdtool's Holt-Winters archives, so
+   * the rule's `levels` are in deviations ('>' levels above the band, '<' negative levels below).
+   * No alert during `learningS` after a series' first data (at least one season).
+   */
+  | { kind: 'baseline'; name: BaselineMetricName; learningS?: number };
 
 /** The grade of each non-OK check state; a state absent here raises no alert. */
 export type CheckStateSeverities = Partial<Record<Exclude<CheckState, 'ok'>, Severity>>;
@@ -128,6 +155,8 @@ export function metricUnit(metric: AlertMetric): Unit {
     }
     case 'derived':
       return DERIVED_METRICS[metric.name].unit;
+    // deviations: the alert's cause carries the observed value and the band in the metric's unit
+    case 'baseline':
     case 'agent_silent':
     case 'check_state':
     case 'check_perf':
@@ -171,6 +200,19 @@ export interface AlertCause {
    * of) the alert: its state, its output line, and for a perfdata rule the value's unit
    */
   check?: { checkId: string; name: string; type: CheckType; state: CheckState; output: string; unit?: string };
+  /** for baseline rules (B9): what was observed against the band rrdtool's forecast expected, in the metric's unit */
+  baseline?: BaselineCause;
+}
+
+/** B9: observed vs expected, when the alert fired or changed grade. */
+export interface BaselineCause {
+  observed: number;
+  /** rrdtool's HWPREDICT for that time */
+  expected: number;
+  /** the band: expected ∓ the rule's deviations × DEVPREDICT */
+  low: number;
+  high: number;
+  unit: Unit;
 }
 
 export interface Alert {

@@ -311,3 +311,52 @@ export type SimFaultRequest =
 export type SimLogLine =
   | { type: 'command'; at: number; line: string; boot: number }
   | ({ type: 'submit'; boot: number } & SimLogSubmit);
+
+/**
+ * S12's noise report (`GET /alerts/noise?from=&to=`): how much the alerts cost in SMS and
+ * attention over a range, and what the quiet alerts (B10, B11) saved.
+ */
+export interface NoiseReport {
+  fromMs: number;
+  toMs: number;
+  /** the appliance's time zone, in which `day` is counted */
+  timeZone: string;
+  /** SMS queued per contact and day (every kind: alerts, digests, replies); `name` null unless the caller may read contacts */
+  smsPerContactDay: { contactId: string; name: string | null; day: string; sms: number }[];
+  /** alerts that fired in the range, per rule, most first */
+  alertsPerRule: { ruleId: string; ruleName: string; fired: number; cancelled: number }[];
+  /** most alerts that fired and resolved within NOISE_LIMITS.flapS, per rule and per server */
+  flappiestRules: NoiseFlapRow[];
+  flappiestServers: NoiseFlapRow[];
+  /**
+   * Alerts kept quiet that were never texted (fired in the range and resolved while quiet, or
+   * still quiet), per reason; `smsSaved` counts the SMS one contact would have had for them (the
+   * fired one, and the recovery's for those that resolved).
+   */
+  saved: { dependency: NoiseSaved; maintenance: NoiseSaved };
+}
+
+export interface NoiseFlapRow {
+  id: string;
+  name: string;
+  /** alerts that fired and resolved within NOISE_LIMITS.flapS */
+  flaps: number;
+  fired: number;
+}
+
+export interface NoiseSaved {
+  alerts: number;
+  smsSaved: number;
+}
+
+/** The noise report's bounds (docs/bounds.md). */
+export const NOISE_LIMITS = {
+  /** the longest range a report covers */
+  maxRangeMs: 92 * 86_400_000,
+  /** the range when none is given: the last week */
+  defaultRangeMs: 7 * 86_400_000,
+  /** an alert resolved this soon after it fired is a flap */
+  flapS: 900,
+  /** rows of each "flappiest" list */
+  topN: 10,
+} as const;

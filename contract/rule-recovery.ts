@@ -32,6 +32,8 @@ export function metricRange(metric: RuleMetric): MetricRange {
     }
     case 'agent_silent':
       return ZERO_OR_ONE;
+    // deviations from the forecast: either side of it
+    case 'baseline':
     case 'check_state':
     case 'check_perf':
       return {};

@@ -8,7 +8,7 @@ import { FAMILY_NAMES, type Family } from '../../contract/families.js';
 import { validateContact } from './policy/notification-policy.js';
 import { type Contact } from '../../contract/alerting.js';
 import { validateRule } from './rules/rule-types.js';
-import { COMPARISONS, DERIVED_METRIC_NAMES, SEVERITIES, type Comparison, type DerivedMetricName, type Rule } from '../../contract/alerting.js';
+import { BASELINE_LIMITS, BASELINE_METRIC_NAMES, COMPARISONS, DERIVED_METRIC_NAMES, SEVERITIES, type BaselineMetricName, type Comparison, type DerivedMetricName, type Rule } from '../../contract/alerting.js';
 import { LANGUAGES, type Language } from '../../contract/alerting.js';
 import type { Group } from '../../contract/alerting.js';
 import { CHECK_DEFINITION_LIMITS } from '../../contract/check-definitions.js';
@@ -30,6 +30,12 @@ const metricSchema = z.discriminatedUnion('kind', [
     severities: z.object({ warning: severity, critical: severity, unknown: severity }).partial().strict().optional(),
   }).strict(),
   z.object({ kind: z.literal('check_perf'), checkId: checkId, label: z.string().min(1, 'a perfdata label of the check (e.g. time)').max(CHECK_LIMITS.labelChars) }).strict(),
+  // B9: at least one season of learning (rrdtool forecasts nothing before), at most a month (docs/bounds.md)
+  z.object({
+    kind: z.literal('baseline'),
+    name: z.enum(BASELINE_METRIC_NAMES as [BaselineMetricName, ...BaselineMetricName[]]),
+    learningS: z.number().int().min(BASELINE_LIMITS.minLearningS).max(BASELINE_LIMITS.maxLearningS).optional(),
+  }).strict(),
 ]);
 
 const scopeSchema = z.discriminatedUnion('kind', [

@@ -15,6 +15,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AgentStatus } from '../../contract/agent-status.js';
 import { API_PREFIX } from '../../contract/api.js';
+import { NOISE_LIMITS, type NoiseReport } from '../../contract/alerts-api.js';
+import type { NoiseQuery } from './noise-report.js';
 import type { AlertDetail, AlertListResponse, AlertStateFilter, ContactInput, GroupDetail, GroupInput, OutboxState, TestSmsRequest } from '../../contract/alerts-api.js';
 import { RwError } from '../../contract/errors.js';
 import type { Clock } from '../../core/clock.js';
@@ -46,6 +48,8 @@ export interface AlertRoutesDeps {
   simulator: () => SimulatedModem | null;
   agentExists: (id: string) => boolean;
   clock: Clock;
+  /** S12: the noise report over a range (appliance/alerting/noise-report.ts) */
+  noise: (q: Omit<NoiseQuery, 'timeZone'>) => NoiseReport;
 }
 
 const P = API_PREFIX;
@@ -366,6 +370,16 @@ export function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): Promis
     const last = alerts[alerts.length - 1];
     const body: AlertListResponse = { alerts, nextBefore: alerts.length === limit && last ? last.id : null };
     sendJson(reply, 200, body);
+  });
+  // S12: what the alerts of a range cost in SMS and attention; contact names only for a role that may read contacts
+  add('GET', `${P}/alerts/noise`, 'alerts:read', (req, reply, _params, url) => {
+    const nowMs = deps.clock.now();
+    const toMs = intParam(url, 'to') ?? nowMs;
+    const fromMs = intParam(url, 'from') ?? toMs - NOISE_LIMITS.defaultRangeMs;
+    if (fromMs >= toMs) throw new RwError('RW_ERR_BAD_REQUEST', `from must be before to (from ${fromMs}, to ${toMs})`);
+    if (toMs - fromMs > NOISE_LIMITS.maxRangeMs) throw new RwError('RW_ERR_BAD_REQUEST', `from: the range may span at most ${NOISE_LIMITS.maxRangeMs / 86_400_000} days`);
+    const withContactNames = req.principal !== null && roleAllows(req.principal.role, 'contacts:read');
+    sendJson(reply, 200, deps.noise({ fromMs, toMs, withContactNames }));
   });
   add('GET', `${P}/alerts/:id`, 'alerts:read', (req, reply, params) => {
     const id = idParam(params.id);

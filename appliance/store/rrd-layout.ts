@@ -3,6 +3,7 @@
 // have a fixed size from creation on, so this module is also what capacity planning reads.
 import { FAMILIES, familyFields, type Family } from '../../contract/metrics.js';
 import { RwError } from '../../contract/errors.js';
+import { BASELINE_FAMILIES } from '../../contract/alerting.js';
 
 export type RetentionProfile = 'default' | 'bench';
 export type ConsolidationFn = 'AVERAGE' | 'MIN' | 'MAX';
@@ -115,7 +116,79 @@ export function dsDefs(family: Family, step: number): string[] {
 }
 
 export function rraDefs(step: number, profile: RetentionProfile, family?: Family): string[] {
-  return archives(step, profile, family).map((r) => `RRA:${r.cf}:${XFF}:${r.pdpPerRow}:${r.rows}`);
+  const consolidated = archives(step, profile, family).map((r) => `RRA:${r.cf}:${XFF}:${r.pdpPerRow}:${r.rows}`);
+  if (family === undefined || !hasHoltWinters(family, profile, step)) return consolidated;
+  return [...consolidated, ...holtWintersRraDefs(step, consolidated.length, family)];
+}
+
+// ---- Holt-Winters (B9) ------------------------------------------------------------------------
+
+/**
+ * The season of the forecast: one day. rrdtool's Holt-Winters runs on every primary data point
+ * (one row per step), and each of its five archives holds a season of rows: at a 5 s step a daily
+ * season is 17,280 rows per data source and archive (+3.5 MB for a cpu file, +4.1 MB for memory,
+ * docs/benchmarks.md); a weekly one would be seven times that (+53 MB a server), so the week is
+ * not modelled and a Monday morning is judged against the days before it (docs/alerting.md).
+ */
+export const HW_SEASON_S = DAY;
+/**
+ * Smoothing as time constants, so that the forecast means the same at any step. The level of CPU
+ * follows the series over ~30 min: a spike or a shift stands out for a quarter of an hour and
+ * more, and a quiet Saturday afternoon (the daily season expects a weekday) does not drag the
+ * level down for the evening after it (with 3 h, the replay's weekend evenings alerted 5 times).
+ * Memory's level follows over ~12 h, so that a leak of 1.5 points an hour stands out (the level
+ * lags it by slope × τ) while its weekday/weekend swing is small. The trend follows over ~3 days
+ * (a leak is not learnt as the usual slope within a day); the seasonal coefficients and
+ * deviations are updated once a day per slot with weight 0.1 (about ten days of memory).
+ */
+const HW_LEVEL_TAU_S: Partial<Record<Family, number>> = { cpu: 30 * MINUTE, memory: 12 * HOUR };
+const HW_DEFAULT_LEVEL_TAU_S = 3 * HOUR;
+const HW_TREND_TAU_S = 3 * DAY;
+const HW_GAMMA = 0.1;
+/** rrdtool's FAILURES defaults: 7 violations of its ±2 deviations within 9 steps (the rule's own test is in the appliance) */
+const HW_FAILURE_THRESHOLD = 7;
+const HW_FAILURE_WINDOW = 9;
+
+/**
+ * The finest step whose files carry the forecast. A daily season is a row per step: at 1 s it is
+ * 86,400 rows per data source in each of five archives (+17 MB a cpu file, +21 MB memory, three
+ * times the file), and making and first writing such files delayed an agent's first samples (and
+ * their alerts) by over 15 s on a loaded box; the nominal interval is 5 s.
+ */
+export const HW_MIN_STEP_S = 5;
+
+/** Files of these families at a step of 5 s or more carry the Holt-Winters archives; the bench profile's small files do not. */
+export function hasHoltWinters(family: Family, profile: RetentionProfile, step: number): boolean {
+  return profile === 'default' && step >= HW_MIN_STEP_S && BASELINE_FAMILIES.includes(family);
+}
+
+/** Rows of one Holt-Winters archive (a season) at this step. */
+export function hwSeasonRows(step: number): number {
+  assertStep(step);
+  return Math.max(2, Math.round(HW_SEASON_S / step));
+}
+
+/** Smoothing weight per step for a time constant: 1 − e^(−step/τ). */
+function perStep(step: number, tauS: number): number {
+  return Number((1 - Math.exp(-step / tauS)).toPrecision(4));
+}
+
+/**
+ * HWPREDICT, SEASONAL, DEVSEASONAL, DEVPREDICT and FAILURES, appended after `before` archives
+ * (rrdtool's cross references are 1-based archive numbers).
+ */
+export function holtWintersRraDefs(step: number, before: number, family: Family): string[] {
+  const levelTauS = HW_LEVEL_TAU_S[family] ?? HW_DEFAULT_LEVEL_TAU_S;
+  const rows = hwSeasonRows(step);
+  const seasonal = before + 2;
+  const devSeasonal = before + 3;
+  return [
+    `RRA:HWPREDICT:${rows}:${perStep(step, levelTauS)}:${perStep(step, HW_TREND_TAU_S)}:${rows}:${seasonal}`,
+    `RRA:SEASONAL:${rows}:${HW_GAMMA}:${before + 1}`,
+    `RRA:DEVSEASONAL:${rows}:${HW_GAMMA}:${before + 1}`,
+    `RRA:DEVPREDICT:${rows}:${devSeasonal}`,
+    `RRA:FAILURES:${rows}:${HW_FAILURE_THRESHOLD}:${HW_FAILURE_WINDOW}:${devSeasonal}`,
+  ];
 }
 
 /** One line for people (health, UI): "raw 1 d; AVERAGE/MIN/MAX 1 min 7 d; …" at this step. */
@@ -161,8 +234,9 @@ export function headerBytes(dsCount: number, rraCount: number): number {
 export function bytesForFile(family: Family, step: number, profile: RetentionProfile): number {
   const ds = familyFields(family).length;
   const rras = archives(step, profile, family);
-  const rows = rras.reduce((n, r) => n + r.rows, 0);
-  return headerBytes(ds, rras.length) + rows * ds * VALUE_BYTES;
+  const hw = hasHoltWinters(family, profile, step) ? 5 : 0;
+  const rows = rras.reduce((n, r) => n + r.rows, 0) + hw * hwSeasonRows(step);
+  return headerBytes(ds, rras.length + hw) + rows * ds * VALUE_BYTES;
 }
 
 /**

@@ -26,6 +26,9 @@ export interface FetchResult {
   rows: FetchRow[];
 }
 
+/** Consolidation functions FETCH reads: the consolidated archives, and Holt-Winters' forecast and deviation (B9). */
+export type FetchCf = 'AVERAGE' | 'MIN' | 'MAX' | 'HWPREDICT' | 'DEVPREDICT' | 'FAILURES';
+
 export interface UpdateCommand {
   file: string;
   t: number;
@@ -221,7 +224,7 @@ export class RrdcachedClient {
    * FETCH flushes the file's pending updates first, then runs rrd_fetch, which picks the
    * finest archive of this consolidation function that covers the start of the range.
    */
-  async fetch(file: string, cf: 'AVERAGE' | 'MIN' | 'MAX', startS: number, endS: number): Promise<FetchResult> {
+  async fetch(file: string, cf: FetchCf, startS: number, endS: number): Promise<FetchResult> {
     const reply = await this.send(`FETCH ${arg(file)} ${cf} ${int(startS)} ${int(endS)}`);
     return parseFetch(reply.lines);
   }

@@ -14,6 +14,7 @@ import type {
   GroupInput,
   GroupView,
   HeldSmsResponse,
+  NoiseReport,
   Language,
   ModemResponse,
   OutboxEntry,
@@ -156,6 +157,11 @@ export function listOutbox(q: { states?: OutboxState[]; limit?: number; before?:
 }
 
 /** SMS the rate limit holds back, each with when its digest goes (S12). */
+/** S12: the noise report over [fromMs, toMs). */
+export function getNoiseReport(fromMs: number, toMs: number, signal?: AbortSignal): Promise<NoiseReport> {
+  return requestJson<NoiseReport>(`/alerts/noise?from=${Math.floor(fromMs)}&to=${Math.floor(toMs)}`, { signal });
+}
+
 export function listHeldSms(signal?: AbortSignal): Promise<HeldSmsResponse> {
   return requestJson<HeldSmsResponse>('/sms/held', { signal });
 }

@@ -7,14 +7,14 @@ import type { Family, Unit } from '../../contract/families.js';
 import type { Permission } from '../../contract/permissions.js';
 import { FAMILIES } from '../../contract/families.js';
 import { CHECK_SEVERITIES_MAPPED, COMPARISONS, DERIVED_METRICS, DERIVED_METRIC_NAMES, EVERY_KEY, HEALTH_LEVELS, SEVERITIES, healthRank, metricUnit, type CheckStateSeverities, type DerivedMetricName } from '../../contract/alerting.js';
-import { METRIC_DEFAULTS, defaultRecoveryDelta, type MetricDefaults } from './rule-draft-defaults.js';
+import { METRIC_DEFAULTS, baselineMetricOf, defaultRecoveryDelta, isBaselineChoice, type BaselineChoice, type MetricDefaults } from './rule-draft-defaults.js';
 import { partCapacity, segmentText } from '../../contract/sms-text/segmenter.js';
 import type { Formatters } from './locale-format.js';
 
 // --- views and the URL -------------------------------------------------------------------------------
 
 /** The page's top-level views. The dashboard is the default and keeps the hash free of `view=`. */
-export const VIEWS = ['dashboard', 'walls', 'schematic', 'alerts', 'checks', 'stats', 'compare', 'weblogs', 'pools', 'rules', 'groups', 'contacts', 'sms', 'servers', 'users', 'audit', 'account'] as const;
+export const VIEWS = ['dashboard', 'walls', 'schematic', 'alerts', 'checks', 'stats', 'compare', 'weblogs', 'pools', 'rules', 'groups', 'contacts', 'sms', 'servers', 'users', 'audit', 'account', 'noise'] as const;
 export type View = (typeof VIEWS)[number];
 
 /** The account views (SEC): "My account", users and the audit log (components/account-screens.tsx). */
@@ -27,7 +27,7 @@ export function isAccountView(v: View): v is AccountScreen {
 /** What a role must be allowed to open a view (SEC): a view its role lacks gets no tab. */
 export const VIEW_PERMISSION: Readonly<Record<View, Permission>> = {
   dashboard: 'agents:read', walls: 'dashboards:read', schematic: 'dashboards:read', alerts: 'alerts:read', checks: 'checks:read', stats: 'series:read', compare: 'series:read', weblogs: 'series:read', pools: 'checks:read', rules: 'rules:read', groups: 'groups:read', contacts: 'contacts:read',
-  sms: 'modem:read', servers: 'servers:write', users: 'users:manage', audit: 'audit:read', account: 'account:self',
+  sms: 'modem:read', servers: 'servers:write', users: 'users:manage', audit: 'audit:read', account: 'account:self', noise: 'alerts:read',
 };
 
 const VIEW_PARAM = 'view';
@@ -189,6 +189,7 @@ export function metricIsKeyed(metric: RuleMetric): boolean {
       return FAMILIES[metric.family].keyed;
     case 'derived':
       return FAMILIES[DERIVED_METRICS[metric.name].family].keyed;
+    case 'baseline':
     case 'agent_silent':
     case 'check_state':
     case 'check_perf':
@@ -199,7 +200,7 @@ export function metricIsKeyed(metric: RuleMetric): boolean {
 // --- the rule form -------------------------------------------------------------------------------------
 
 /** What the metric select offers: a derived metric, agent silence, a raw field, or a service check's state or perfdata (S5). */
-export type MetricChoice = DerivedMetricName | 'agent_silent' | 'field' | 'check_state' | 'check_perf';
+export type MetricChoice = DerivedMetricName | 'agent_silent' | 'field' | 'check_state' | 'check_perf' | BaselineChoice;
 
 /** The check states a check_state rule can grade, mildest first. */
 export const CHECK_ALERT_STATES = ['warning', 'critical', 'unknown'] as const;
@@ -306,7 +307,7 @@ export function draftFromRule(rule: Rule): RuleDraft {
   return {
     ...draft,
     name: rule.name,
-    metric: m.kind === 'field' ? 'field' : m.kind === 'derived' ? m.name : m.kind,
+    metric: m.kind === 'field' ? 'field' : m.kind === 'derived' ? m.name : m.kind === 'baseline' ? `baseline.${m.name}` : m.kind,
     family: m.kind === 'field' ? m.family : draft.family,
     field: m.kind === 'field' ? m.field : draft.field,
     key: m.kind === 'field' || m.kind === 'derived' ? (m.key ?? '') : '',
@@ -367,6 +368,7 @@ export function ruleInputFromDraft(d: RuleDraft, id?: string): RuleInput {
   let metric: RuleMetric;
   if (d.metric === 'agent_silent') metric = { kind: 'agent_silent', missedIntervals: parseNumber(d.missedIntervals) ?? Number.NaN };
   else if (d.metric === 'check_perf') metric = { kind: 'check_perf', checkId: d.checkId, label: d.checkLabel.trim() };
+  else if (isBaselineChoice(d.metric)) metric = { kind: 'baseline', name: baselineMetricOf(d.metric) };
   else if (d.metric === 'field') metric = { kind: 'field', family: d.family, field: d.field, ...(key && FAMILIES[d.family].keyed ? { key } : {}) };
   else metric = { kind: 'derived', name: d.metric, ...(key && FAMILIES[DERIVED_METRICS[d.metric].family].keyed ? { key } : {}) };
   const delta = parseNumber(d.recoveryDelta);

@@ -16,6 +16,8 @@ export function metricText(metric: AlertMetric, key: string | undefined, t: Tran
       const k = key ?? metric.key;
       return k && k !== '*' ? `${name} ${k}` : name;
     }
+    case 'baseline':
+      return t(`metric.baseline.${metric.name}` as const);
     case 'field': {
       const k = key ?? metric.key;
       return `${metric.family}.${metric.field}${k && k !== '*' ? ` ${k}` : ''}`;

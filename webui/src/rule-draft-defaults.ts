@@ -3,8 +3,8 @@
 // "> 0.5" (it would wait for −4.5), so the margin follows the metric and its thresholds: a few
 // points for a percentage, a tenth of the threshold for anything else, never past what the metric
 // can read (contract/rule-recovery.ts). Pure: the form and its tests call it.
-import type { Comparison, RuleMetric, Severity, SeverityLevels } from '../../contract/alerting.js';
-import { DERIVED_METRICS, SEVERITIES, metricUnit } from '../../contract/alerting.js';
+import type { BaselineMetricName, Comparison, RuleMetric, Severity, SeverityLevels } from '../../contract/alerting.js';
+import { BASELINE_METRIC_NAMES, DERIVED_METRICS, SEVERITIES, metricUnit } from '../../contract/alerting.js';
 import { isRising, metricRange, plainNumber } from '../../contract/rule-recovery.js';
 
 /** A percentage recovers this many points back, unless its threshold sits closer to the bound. */
@@ -18,7 +18,7 @@ export interface MetricDefaults {
   levels: SeverityLevels;
 }
 
-export const METRIC_DEFAULTS: Readonly<Record<keyof typeof DERIVED_METRICS | 'agent_silent', MetricDefaults>> = {
+export const METRIC_DEFAULTS: Readonly<Record<keyof typeof DERIVED_METRICS | 'agent_silent' | BaselineChoice, MetricDefaults>> = {
   cpu_busy_pct: { comparison: '>', levels: { warning: 90, critical: 95 } },
   memory_used_pct: { comparison: '>', levels: { warning: 85, critical: 95 } },
   swap_used_pct: { comparison: '>', levels: { warning: 50, critical: 80 } },
@@ -27,7 +27,23 @@ export const METRIC_DEFAULTS: Readonly<Record<keyof typeof DERIVED_METRICS | 'ag
   load1_per_core: { comparison: '>', levels: { warning: 2, critical: 4 } },
   // agent silence is 1 while silent: one critical grade is the usual rule
   agent_silent: { comparison: '>=', levels: { critical: 1 } },
+  // B9: in deviations from the forecast, above the band (docs/alerting.md's replay)
+  'baseline.cpu_busy_pct': { comparison: '>', levels: { warning: 3, critical: 5 } },
+  'baseline.memory_used_pct': { comparison: '>', levels: { warning: 3, critical: 5 } },
 };
+
+/** B9: the rule form's choice of a baseline rule on one metric. */
+export type BaselineChoice = `baseline.${BaselineMetricName}`;
+
+export const BASELINE_CHOICES: readonly BaselineChoice[] = BASELINE_METRIC_NAMES.map((n) => `baseline.${n}` as const);
+
+export function isBaselineChoice(v: string): v is BaselineChoice {
+  return (BASELINE_CHOICES as readonly string[]).includes(v);
+}
+
+export function baselineMetricOf(choice: BaselineChoice): BaselineMetricName {
+  return choice.slice('baseline.'.length) as BaselineMetricName;
+}
 
 /** Two significant digits: 0.05, 0.2, 9.5, 10000000 (a margin, not a measurement). */
 const roundMargin = (n: number): number => Number(n.toPrecision(2));

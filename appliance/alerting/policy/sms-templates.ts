@@ -26,7 +26,7 @@ const SEVERITY_TAG: Record<Language, Record<Severity, string>> = {
 const WORDS = {
   en: {
     ok: 'OK', ack: 'ACK', back: 'reporting again', checkRemoved: 'check removed',
-    checkState: { ok: 'OK', warning: 'WARNING', critical: 'CRITICAL', unknown: 'UNKNOWN' }, offline: 'offline', noData: 'no data', silent: 'silent', lockout: 'sign-in locked', fault: 'appliance degraded', quota: 'series quota full', poolSkew: 'pool skew',
+    checkState: { ok: 'OK', warning: 'WARNING', critical: 'CRITICAL', unknown: 'UNKNOWN' }, offline: 'offline', noData: 'no data', silent: 'silent', lockout: 'sign-in locked', fault: 'appliance degraded', quota: 'series quota full', poolSkew: 'pool skew', unusual: 'unusual', usual: 'usual',
     since: (t: string) => `since ${t}`, until: (t: string) => `until ${t}`,
     was: (s: string) => `was ${s}`, by: (who: string) => `by ${who}`, noAck: (d: string) => `NO ACK ${d}:`,
     ruleOff: 'rule off', removed: 'server removed', replyAck: (id: number) => `reply ACK ${id}`, fullest: (m: string, p: string) => `fullest ${m} ${p}`,
@@ -38,7 +38,7 @@ const WORDS = {
   },
   ko: {
     ok: '복구', ack: '확인', back: '응답 재개', checkRemoved: '점검 삭제',
-    checkState: { ok: '정상', warning: '경고', critical: '심각', unknown: '알 수 없음' }, offline: '오프라인', noData: '데이터 없음', silent: '응답 없음', lockout: '로그인 잠김', fault: '장비 이상', quota: '시계열 한도 초과', poolSkew: '풀 불균형',
+    checkState: { ok: '정상', warning: '경고', critical: '심각', unknown: '알 수 없음' }, offline: '오프라인', noData: '데이터 없음', silent: '응답 없음', lockout: '로그인 잠김', fault: '장비 이상', quota: '시계열 한도 초과', poolSkew: '풀 불균형', unusual: '평소와 다름', usual: '평소',
     since: (t: string) => `${t}부터`, until: (t: string) => `${t}까지`,
     was: (s: string) => `이전 ${s}`, by: (who: string) => `${who} 확인`, noAck: (d: string) => `${d} 미확인:`,
     ruleOff: '규칙 해제', removed: '서버 삭제', replyAck: (id: number) => `ACK ${id} 회신`, fullest: (m: string, p: string) => `최대 ${m} ${p}`,
@@ -78,6 +78,8 @@ export function metricLabel(metric: AlertMetric, key: string | undefined, langua
       } as const;
       return withKey(labels[metric.name][language]);
     }
+    case 'baseline':
+      return `${metricLabel({ kind: 'derived', name: metric.name }, key, language)} ${WORDS[language].unusual}`;
     case 'agent_silent':
       return WORDS[language].silent;
     case 'lockout':
@@ -249,6 +251,12 @@ function problem(alert: Alert, options: TemplateOptions): string[] {
   if (alert.metric.kind === 'series_quota') {
     const q = alert.cause.seriesQuota;
     return [w.quota, ...(q ? [`${q.files}/${q.maxFiles}`, q.example] : [])];
+  }
+  // B9: observed against the band the forecast expected, in the metric's unit ("cpu unusual 62% (usual 3-12%)")
+  if (alert.metric.kind === 'baseline') {
+    const b = alert.cause.baseline;
+    const band = b ? [formatValue(b.observed, b.unit), `(${w.usual} ${formatValue(Math.max(0, b.low), b.unit).replace(/%$/, '')}-${formatValue(b.high, b.unit)})`] : [];
+    return [metricLabel(alert.metric, alert.key, options.language), ...band];
   }
   if (alert.metric.kind === 'agent_silent') {
     const silence = alert.cause.silence;

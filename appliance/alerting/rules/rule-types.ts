@@ -3,7 +3,7 @@
 // Plain data and pure functions only: no I/O.
 import { FAMILIES, type Family } from '../../../contract/families.js';
 import { SEVERITIES, DERIVED_METRICS, COMPARISONS, DERIVED_METRIC_NAMES, EVERY_KEY, type Severity, type RuleMetric, type Comparison, type Rule, type RuleScope } from '../../../contract/alerting.js';
-import { isSeverity } from '../../../contract/alerting.js';
+import { BASELINE_LIMITS, BASELINE_METRIC_NAMES, isSeverity } from '../../../contract/alerting.js';
 import { isRising as isRisingComparison, plainNumber, recoveryIssues, recoveryThreshold, unreachableLevels, type RecoveryIssue } from '../../../contract/rule-recovery.js';
 
 /** The family a metric reads, or null for agent silence (read from the registry) and checks (fed their results, not samples). */
@@ -13,6 +13,8 @@ export function metricFamily(metric: RuleMetric): Family | null {
       return metric.family;
     case 'derived':
       return DERIVED_METRICS[metric.name].family;
+    // B9: judged from the Holt-Winters archives (baseline-watch.ts), not from each batch of samples
+    case 'baseline':
     case 'agent_silent':
     case 'check_state':
     case 'check_perf':
@@ -110,6 +112,20 @@ export function validateRule(rule: Rule): string[] {
     case 'check_perf':
       if (!metric.checkId) problems.push(`metric.checkId: a check's id, or ${EVERY_KEY} for every check`);
       if (!metric.label) problems.push('metric.label: a perfdata label of the check (e.g. time)');
+      break;
+    case 'baseline':
+      if (!BASELINE_METRIC_NAMES.includes(metric.name)) problems.push(`metric.name: a baseline rule watches one of ${BASELINE_METRIC_NAMES.join(', ')}`);
+      if (metric.learningS !== undefined && !(Number.isInteger(metric.learningS) && metric.learningS >= BASELINE_LIMITS.minLearningS && metric.learningS <= BASELINE_LIMITS.maxLearningS)) {
+        problems.push(`metric.learningS: whole seconds from ${BASELINE_LIMITS.minLearningS} (one season) to ${BASELINE_LIMITS.maxLearningS}`);
+      }
+      // levels are deviations from the forecast: above it for '>' rules, below it (negative) for '<' rules
+      for (const s of definedSeverities(rule)) {
+        const level = rule.levels[s] ?? 0;
+        const rising = rule.comparison === '>' || rule.comparison === '>=';
+        if (rising ? level <= 0 || level > BASELINE_LIMITS.maxDeviations : level >= 0 || level < -BASELINE_LIMITS.maxDeviations) {
+          problems.push(`levels.${s}: deviations from the forecast, ${rising ? `above 0 and at most ${BASELINE_LIMITS.maxDeviations}` : `below 0 and at least -${BASELINE_LIMITS.maxDeviations}`} for a '${rule.comparison}' rule`);
+        }
+      }
       break;
   }
   if ((metric.kind === 'field' || metric.kind === 'derived') && metric.key !== undefined && !metric.key) problems.push('metric.key: must not be empty');

@@ -6,7 +6,7 @@ import { TEST_ADMIN } from '../../helpers/web-session.js';
 import type { AuditEntry, AuditPage } from '../../../contract/accounts-api.js';
 import type { HealthResponse } from '../../../contract/api.js';
 import type {
-  AlertDetail, AlertListResponse, Contact, GroupDetail, GroupView, ModemResponse, Mute, Rule, RulePreviewResponse, ServerHealth,
+  AlertDetail, AlertListResponse, Contact, NoiseReport, GroupDetail, GroupView, ModemResponse, Mute, Rule, RulePreviewResponse, ServerHealth,
   ValidationErrorBody,
 } from '../../../contract/alerts-api.js';
 import { startAppliance, waitFor } from '../../helpers/appliance-harness.js';
@@ -168,6 +168,17 @@ void t.test('alerting API', async (t) => {
     t.match(of('server.unmuted')[0]?.before, { agentId: b.agentId, by: TEST_ADMIN.username });
     t.same(of('POST /api/v1/rules/preview'), [], 'a preview changes nothing and is not audited');
     t.ok(of('rule.created').length >= 1 && of('rule.deleted').length >= 1);
+  });
+
+  await t.test('the noise report (S12): a range of the alerts so far; a bad range is refused naming the parameter', async (t) => {
+    const report = await app.api<NoiseReport>('/api/v1/alerts/noise');
+    t.equal(report.toMs - report.fromMs, 7 * 86_400_000, 'the last week when no range is given');
+    t.ok(report.alertsPerRule.some((r) => r.fired > 0), 'the alerts fired by the tests above are counted');
+    for (const [query, words] of [['from=20&to=10', /from must be before to/], ['from=0&to=8000000000', /^from: the range may span at most 92 days/], ['from=abc', /^from must be a whole number/]] as const) {
+      const res = await app.fetch(`/api/v1/alerts/noise?${query}`);
+      t.equal(res.status, 400, query);
+      t.match(((await res.json()) as ValidationErrorBody).error.message, words);
+    }
   });
 
   await t.test('without a modem: health says disabled and a test SMS is refused with 503', async (t) => {

@@ -77,6 +77,7 @@ GET /api/v1/contacts/:id contacts:read
 PUT /api/v1/contacts/:id contacts:write
 DELETE /api/v1/contacts/:id contacts:write
 GET /api/v1/alerts alerts:read
+GET /api/v1/alerts/noise alerts:read
 GET /api/v1/alerts/:id alerts:read
 POST /api/v1/alerts/:id/ack alerts:ack
 GET /api/v1/sms/held sms:read
@@ -160,7 +161,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     agents: { registry: unused, enrollment: unused, servers: unused, mqttPort: () => 0, mqtts: unused, enrollmentInfo: unused, rotateEnrollToken: unused, retention: unused, retentionChange: unused },
     series: { series: unused, agentExists, clock: systemClock, retentionS: 86_400 },
     // with the simulator's test hooks: the largest set of routes
-    alerts: { engine: unused, admin: unused, repo: unused, outbox: unused, modem: () => ({ mode: 'sim' }) as never, simulator: () => null, agentExists, clock: systemClock },
+    alerts: { engine: unused, admin: unused, repo: unused, outbox: unused, modem: () => ({ mode: 'sim' }) as never, simulator: () => null, agentExists, clock: systemClock, noise: unused },
     visitors: { visitors: unused, agentExists },
     topHistory: { history: unused, agentExists, clock: systemClock },
     config: { config: unused, agentExists },

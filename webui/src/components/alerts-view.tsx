@@ -295,6 +295,7 @@ export function AlertsView({ open, agents }: { open: Resource<Alert[]>; agents: 
     <div class="view" data-testid="view-alerts">
       <div class="view-head">
         <h2>{t('nav.alerts')}</h2>
+        <a href="#view=noise" class="button" data-testid="open-noise">{t('noise.open')}</a>
       </div>
       <OpenAlerts open={open} onAcked={onAcked} />
       <History agents={agents} />

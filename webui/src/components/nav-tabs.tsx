@@ -12,7 +12,8 @@ export function NavTabs({ view, onChange, openAlerts }: { view: View; onChange: 
   const worst = firing.reduce<number>((w, a) => Math.max(w, SEVERITIES.indexOf(a.severity)), -1);
   return (
     <nav class="nav-tabs" aria-label={t('nav.label')} data-testid="nav-tabs">
-      {VIEWS.filter((v) => v !== 'account' && can(VIEW_PERMISSION[v])).map((v) => (
+      {/* the noise report (S12) is opened from the Alerts view */}
+      {VIEWS.filter((v) => v !== 'account' && v !== 'noise' && can(VIEW_PERMISSION[v])).map((v) => (
         <a
           key={v}
           href={v === 'dashboard' ? '#' : `#view=${v}`}

@@ -36,6 +36,7 @@ import { AgentOptions, Field, FieldError, FormError, GroupOptions, SaveCancel } 
 import { CheckRuleFields } from './rule-check-fields.js';
 import { WeblogKeyPicker } from './rule-weblog-key.js';
 import { ruleDisplayName } from '../builtin-rule-names.js';
+import { BASELINE_CHOICES, isBaselineChoice } from '../rule-draft-defaults.js';
 
 const PREVIEW_DEBOUNCE_MS = 400;
 const PREVIEW_LANGS: readonly Language[] = ['ko', 'en'];
@@ -121,7 +122,7 @@ export interface RuleFormProps {
 
 /** What the metric select's value means (an unknown value falls back to CPU busy). */
 function metricChoice(v: string): MetricChoice {
-  return v === 'agent_silent' || v === 'field' || v === 'check_state' || v === 'check_perf' ? v : isDerivedMetricName(v) ? v : 'cpu_busy_pct';
+  return v === 'agent_silent' || v === 'field' || v === 'check_state' || v === 'check_perf' || isBaselineChoice(v) ? v : isDerivedMetricName(v) ? v : 'cpu_busy_pct';
 }
 
 export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormProps) {
@@ -202,6 +203,13 @@ export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormPr
                   </option>
                 ))}
               </optgroup>
+              <optgroup label={t('rule.metricBaseline')}>
+                {BASELINE_CHOICES.map((c) => (
+                  <option key={c} value={c}>
+                    {t(`metric.${c}` as const)}
+                  </option>
+                ))}
+              </optgroup>
               <optgroup label={t('rule.metricOther')}>
                 <option value="agent_silent">{t('metric.agent_silent')}</option>
                 <option value="field">{t('rule.metricField')}</option>
@@ -255,6 +263,7 @@ export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormPr
             </Field>
           )}
           {onCheck && <CheckRuleFields draft={draft} byField={byField} agents={agents} groups={groups} checkType={checkType} onCheckType={setCheckType} set={set} />}
+          {isBaselineChoice(draft.metric) && <p class="hint" data-testid="rule-baseline-hint">{t('rule.baselineHint')}</p>}
           {draft.metric === 'agent_silent' && (
             <Field label={t('rule.missed')} field="metric.missedIntervals" errors={byField} hint={t('rule.missedHint')}>
               <input type="number" min={1} step={1} value={draft.missedIntervals} data-testid="rule-missed" onInput={(e) => set('missedIntervals', e.currentTarget.value)} />

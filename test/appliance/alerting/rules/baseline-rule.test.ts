@@ -1,0 +1,52 @@
+// B9: a baseline rule's input checks (levels in deviations on the rule's side of the forecast,
+// the learning period's bounds), how archive rows become observations (no verdict during the
+// learning period or without a forecast; memory as a share of its total; the narrowest band),
+// and the SMS that says observed against the usual band, in English and Korean.
+import t from 'tap';
+import { parseRule } from '../../../../appliance/alerting/alert-schemas.js';
+import { baselineCause, baselinePoints, MIN_DEVIATION_PCT } from '../../../../appliance/alerting/rules/baseline-observations.js';
+import { alertMessage } from '../../../../appliance/alerting/policy/sms-templates.js';
+import type { Alert } from '../../../../contract/alerting.js';
+
+const rule = { name: 'cpu unusual', metric: { kind: 'baseline', name: 'cpu_busy_pct' }, comparison: '>', levels: { warning: 3, critical: 5 }, recovery: { delta: 1 }, forS: 600, scope: { kind: 'all' }, enabled: true, id: 'cpu-unusual' };
+
+void t.test('a baseline rule is checked: a level on the wrong side of the forecast, a short learning period, an unknown metric', (t) => {
+  t.ok(parseRule(rule).ok, 'the rule of docs/alerting.md is sound');
+  const wrongSide = parseRule({ ...rule, levels: { warning: -3 } });
+  t.match(wrongSide.ok ? [] : wrongSide.problems, [/^levels\.warning: deviations from the forecast, above 0/]);
+  const short = parseRule({ ...rule, metric: { kind: 'baseline', name: 'cpu_busy_pct', learningS: 3600 } });
+  t.match(short.ok ? [] : short.problems, [/^metric\.learningS/]);
+  const unknown = parseRule({ ...rule, metric: { kind: 'baseline', name: 'fs_used_pct' } });
+  t.match(unknown.ok ? [] : unknown.problems, [/^metric\.name/]);
+  t.end();
+});
+
+void t.test('rows become deviations: none while learning or without a forecast; memory as a share; never a band under 1 point', (t) => {
+  const rows = [
+    { tMs: 1_000, observed: 40, predicted: 90, deviation: 2 }, // learning
+    { tMs: 2_000, observed: 40, predicted: null, deviation: 2 }, // no forecast yet
+    { tMs: 3_000, observed: 40, predicted: 90, deviation: 5 }, // idle 40 against 90: busy 60 against 10
+    { tMs: 4_000, observed: 89.5, predicted: 90, deviation: 0.01 }, // a flat night: the band is 1 point wide
+  ];
+  const points = baselinePoints('cpu_busy_pct', rows, 2_000);
+  t.same(points.map((p) => [p.tMs, p.observed, p.expected, p.deviation, p.value]), [[3_000, 60, 10, 5, 10], [4_000, 10.5, 10, MIN_DEVIATION_PCT, 0.5]]);
+  const gib = 2 ** 30;
+  const mem = baselinePoints('memory_used_pct', [{ tMs: 5_000, observed: 8 * gib, predicted: 4 * gib, deviation: 0.16 * gib, total: 16 * gib }], 0);
+  t.same(mem.map((p) => [p.observed, p.expected, p.deviation, p.value]), [[50, 25, 1, 25]], 'used ÷ total, the deviation too');
+  const first = points[0];
+  if (first) t.same(baselineCause({ levels: { warning: 3 } }, 'warning', first), { observed: 60, expected: 10, low: -5, high: 25, unit: '%' });
+  t.end();
+});
+
+void t.test('the SMS says observed against the usual band', (t) => {
+  const alert: Alert = {
+    id: 12, ruleId: 'cpu-unusual', ruleName: 'cpu unusual', agentId: 'a1', agentName: 'web-01', metric: { kind: 'baseline', name: 'cpu_busy_pct' }, unit: '',
+    comparison: '>', severity: 'warning', state: 'firing', value: 10, threshold: 3, startedAt: Date.UTC(2026, 0, 5, 3, 0), firedAt: Date.UTC(2026, 0, 5, 3, 10),
+    cause: { baseline: { observed: 62, expected: 7.5, low: -4, high: 12, unit: '%' } },
+  };
+  const en = alertMessage('fired', alert, { language: 'en', timeZone: { iana: 'UTC' } }, { nowMs: Date.UTC(2026, 0, 5, 3, 10) });
+  t.match(en, /^\[WARN\] web-01 cpu unusual 62% \(usual 0-12%\) 03:10 #12/);
+  const ko = alertMessage('fired', alert, { language: 'ko', timeZone: { iana: 'UTC' } }, { nowMs: Date.UTC(2026, 0, 5, 3, 10) });
+  t.match(ko, /^\[경고\] web-01 CPU 평소와 다름 62% \(평소 0-12%\)/);
+  t.end();
+});
