@@ -54,6 +54,7 @@ const StatsView = lazyScreen(() => import('./components/stats-view.js').then((m)
 const CompareView = lazyScreen(() => import('./components/compare-view.js').then((m) => m.CompareView));
 const ServersAdminView = lazyScreen(() => import('./components/servers-admin-view.js').then((m) => m.ServersAdminView));
 const WeblogsView = lazyScreen(() => import('./components/weblogs-view.js').then((m) => m.WeblogsView));
+const MaintenanceView = lazyScreen(() => import('./components/maintenance-view.js').then((m) => m.MaintenanceView));
 const PoolsView = lazyScreen(() => import('./components/pools-view.js').then((m) => m.PoolsView));
 
 const STREAM_BANNER_DELAY_MS = 3_000;
@@ -308,6 +309,8 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
         <WeblogsView agents={agents.rows} />
       ) : view === 'pools' ? (
         <PoolsView />
+      ) : view === 'maintenance' ? (
+        <MaintenanceView agents={agents.rows} />
       ) : view === 'walls' || view === 'schematic' ? (
         // S9, S21: each server's worst state colours its wall panels and schematic tile
         view === 'walls'
