@@ -163,8 +163,7 @@ void t.test('maintenance windows and dependencies in the browser', async (t) => 
     if (!client) throw new Error('no sw-01 client');
     const feeder = cpuFeeder(client, id('sw-01'), 1);
     t.teardown(() => feeder.stop());
-    const alert = await openAlertOf(app, id('sw-01'));
-    t.equal(alert.quiet?.kind, 'maintenance', 'the appliance keeps it quiet');
+    await openAlertOf(app, id('sw-01'));
     await page.goto(`${app.url}/#view=alerts`);
     const note = page.locator('[data-testid=alert-quiet][data-kind=maintenance]');
     await note.first().waitFor({ timeout: 15_000 });
@@ -176,7 +175,7 @@ void t.test('maintenance windows and dependencies in the browser', async (t) => 
     await app.api('/api/v1/users', { username: VIEWER.username, role: 'viewer', password: VIEWER.password });
     const viewer = await signedInPage(browser, app.url, VIEWER);
     await viewer.page.goto(`${app.url}/#view=maintenance`);
-    await viewer.page.locator('[data-testid=maint-row]').waitFor({ timeout: 15_000 });
+    await viewer.page.locator('[data-testid=maint-row]').first().waitFor({ timeout: 15_000 });
     t.equal(await viewer.page.locator('[data-testid=maint-new]').count(), 0, 'no "new window"');
     t.equal(await viewer.page.locator('[data-testid=maint-edit], [data-testid=maint-delete]').count(), 0, 'no edit or delete');
     await viewer.page.locator('[data-testid=lang-ko]').click();
