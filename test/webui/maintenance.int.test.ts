@@ -103,11 +103,16 @@ void t.test('maintenance windows and dependencies in the browser', async (t) => 
     const startsAt = Number(await band.getAttribute('data-starts-at'));
     const endsAt = Number(await band.getAttribute('data-ends-at'));
     t.ok(startsAt < Date.now() && startsAt > Date.now() - 7 * 86_400_000, 'in the week shown');
-    t.equal(endsAt - startsAt, 4 * 3_600_000, 'four hours wide (no daylight-saving change within the past week would make it 3 or 5: checked below)');
-    t.equal(new Intl.DateTimeFormat('en-GB', { timeZone: ZONE, hour: '2-digit', minute: '2-digit' }).format(startsAt), '01:00', 'from 01:00 Berlin time');
-    const box = await band.boundingBox();
-    const plot = await panel('app-01').locator('[data-testid=chart-cpu] .u-over').boundingBox();
-    t.ok(box && plot && box.width > 0 && box.x >= plot.x - 1 && box.x + box.width <= plot.x + plot.width + 1, 'drawn inside the plot area');
+    const berlinTime = new Intl.DateTimeFormat('en-GB', { timeZone: ZONE, hour: '2-digit', minute: '2-digit' });
+    t.same([berlinTime.format(startsAt), berlinTime.format(endsAt)], ['01:00', '05:00'], 'from 01:00 to 05:00 Berlin time');
+    t.ok(endsAt - startsAt >= 3 * 3_600_000 && endsAt - startsAt <= 5 * 3_600_000, 'the same day (3 or 5 hours on a daylight-saving Sunday)');
+    // the panel's layout settles (the range's data arrives, the plot is resized): the band follows it
+    await waitFor('the band inside the plot area', async () => {
+      const box = await band.boundingBox();
+      const plot = await panel('app-01').locator('[data-testid=chart-cpu] .u-over').boundingBox();
+      return box && plot && box.width > 0 && box.x >= plot.x - 1 && box.x + box.width <= plot.x + plot.width + 1;
+    });
+    t.pass('drawn inside the plot area');
     await panel('sw-01').locator('[data-testid=range-1w]').click();
     await panel('sw-01').locator('[data-testid=chart-cpu]').waitFor();
     t.equal(await panel('sw-01').locator('[data-testid=maintenance-band]').count(), 0, 'the window covers app-01 only');
@@ -153,6 +158,20 @@ void t.test('maintenance windows and dependencies in the browser', async (t) => 
     t.ok(Math.abs((map?.x ?? 0) + (x2 ?? 0) - to.x) < 2 && Math.abs((map?.y ?? 0) + (y2 ?? 0) - to.y) < 2, 'to its parent\'s');
     t.match(await edge.getAttribute('d'), /^M [\d.]+ [\d.]+ Q /, 'an arc the browser draws');
     await page.screenshot({ path: path.join(ARTIFACTS, 'maintenance-schematic-edge.png'), fullPage: true });
+  });
+
+  await t.test('every member of a group depends on sw-01: set on the Groups screen', async (t) => {
+    const group = await app.api<{ id: string }>('/api/v1/groups', { name: 'Apps', memberIds: [id('app-01')] });
+    await page.goto(`${app.url}/#view=groups`);
+    await page.locator(`[data-testid=group-row][data-group-id="${group.id}"]`).click();
+    const card = page.locator('[data-testid=group-depends]');
+    await card.locator('[data-testid=group-depends-edit]').click();
+    const dialog = page.locator('[data-testid=depends-dialog]');
+    await dialog.locator(`[data-testid=dep-choice-${id('sw-01')}]`).check();
+    await dialog.locator('[data-testid=dep-save]').click();
+    await dialog.waitFor({ state: 'detached', timeout: 15_000 });
+    await waitFor('the group\'s parent shown', async () => (await card.locator('[data-testid=group-depends-list]').textContent()) === 'sw-01' || undefined);
+    t.same((await app.api<{ groups: Record<string, string[]> }>('/api/v1/dependencies')).groups[group.id], [id('sw-01')], 'the appliance holds it');
   });
 
   await t.test('an alert firing in a window: "in maintenance" in the alert list, with the reason and author', async (t) => {
