@@ -46,8 +46,16 @@ export interface MaintenanceWindow extends MaintenanceInput {
 /** GET /maintenance (?agentId= narrows to the windows covering that server and adds its current and next span). */
 export interface MaintenanceListResponse {
   windows: MaintenanceWindow[];
+  /** the appliance's IANA time zone (`--timezone`), in which weekly hours and cron rules are read */
+  timeZone: string;
   /** with ?agentId=: the server's window open now (the one that ends last) and its next one */
-  server?: { agentId: string; current: (MaintenanceSpan & { windowId: string }) | null; next: (MaintenanceSpan & { windowId: string }) | null };
+  server?: {
+    agentId: string;
+    current: (MaintenanceSpan & { windowId: string }) | null;
+    next: (MaintenanceSpan & { windowId: string }) | null;
+    /** with ?from=&to= (unix ms) too: every opening over the server in that range, oldest first (a chart's bands) */
+    spans?: (MaintenanceSpan & { windowId: string })[];
+  };
 }
 
 export const MAINTENANCE_LIMITS = {
@@ -59,6 +67,10 @@ export const MAINTENANCE_LIMITS = {
   maxDurationMinutes: 7 * 24 * 60,
   /** a one-off window may be planned this far ahead */
   maxAheadMs: 366 * 24 * 3600_000,
+  /** GET /maintenance?agentId=&from=&to=: the longest range asked for (a chart's longest, a year, and some) */
+  spansRangeMs: 400 * 24 * 3600_000,
+  /** … and the most openings answered for it (a cron rule every minute would otherwise be half a million) */
+  spansPerRange: 2_000,
 } as const;
 
 /** GET /dependencies: what each server and group depends on (agent or check ids). */

@@ -35,7 +35,12 @@ void t.test('a rack\'s rows from the top; unplaced servers by group; moving and 
   t.equal(firstFreeUnit(layout, 'R1', 1, 'x'), 1);
   t.equal(firstFreeUnit(layout, 'R1', 2, 'sw'), 5, 'two free units together, the moved server\'s own unit counted free');
   t.equal(firstFreeUnit(layout, 'R1', 2, 'x'), 1, 'no room: unit 1 (the appliance then says why)');
-  t.same(schematicEdges(), [], 'no dependency edges until the appliance keeps dependencies');
+  t.same(schematicEdges(null, new Set(['web1']), groups), [], 'no dependencies read (yet): no lines');
+  const shown = new Set(['sw', 'db', 'web1', 'lone']);
+  t.same(schematicEdges({ servers: { lone: ['sw', 'probe-check'], db: ['sw'] }, groups: { g1: ['sw'] } }, shown, groups), [
+    { from: 'db', to: 'sw' }, { from: 'lone', to: 'sw' }, { from: 'web1', to: 'sw' },
+  ], 'B10: a server\'s own parents and its group\'s, each pair once; a check parent has no tile and no line');
+  t.same(schematicEdges({ servers: { gone: ['sw'] }, groups: {} }, shown, groups), [], 'a dependant not on the map draws nothing');
   t.end();
 });
 

@@ -55,6 +55,7 @@ const CompareView = lazyScreen(() => import('./components/compare-view.js').then
 const ServersAdminView = lazyScreen(() => import('./components/servers-admin-view.js').then((m) => m.ServersAdminView));
 const WeblogsView = lazyScreen(() => import('./components/weblogs-view.js').then((m) => m.WeblogsView));
 const NoiseView = lazyScreen(() => import('./components/noise-view.js').then((m) => m.NoiseView));
+const MaintenanceView = lazyScreen(() => import('./components/maintenance-view.js').then((m) => m.MaintenanceView));
 const PoolsView = lazyScreen(() => import('./components/pools-view.js').then((m) => m.PoolsView));
 
 const STREAM_BANNER_DELAY_MS = 3_000;
@@ -311,6 +312,8 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
         <PoolsView />
       ) : view === 'noise' ? (
         <NoiseView />
+      ) : view === 'maintenance' ? (
+        <MaintenanceView agents={agents.rows} />
       ) : view === 'walls' || view === 'schematic' ? (
         // S9, S21: each server's worst state colours its wall panels and schematic tile
         view === 'walls'

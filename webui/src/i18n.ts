@@ -13,6 +13,7 @@ import { FAMILIES_EN, FAMILIES_KO } from './i18n-families.js';
 import { WALLS_EN, WALLS_KO } from './i18n-walls.js';
 import { ADMIN_EN, ADMIN_KO } from './i18n-admin.js';
 import { WEBLOG_EN, WEBLOG_KO } from './i18n-weblog.js';
+import { MAINTENANCE_EN, MAINTENANCE_KO } from './i18n-maintenance.js';
 
 export type Lang = 'en' | 'ko';
 export const LANGS: readonly Lang[] = ['en', 'ko'];
@@ -32,6 +33,7 @@ const en = {
   ...WALLS_EN,
   ...ADMIN_EN,
   ...WEBLOG_EN,
+  ...MAINTENANCE_EN,
   'app.subtitle': 'Server monitoring',
   'app.loading': 'Connecting to the appliance…',
   'app.loadingScreen': 'Loading…',
@@ -139,6 +141,7 @@ const ko: Record<MessageKey, string> = {
   ...WALLS_KO,
   ...ADMIN_KO,
   ...WEBLOG_KO,
+  ...MAINTENANCE_KO,
   'app.subtitle': '서버 모니터링',
   'app.loading': '어플라이언스에 연결하는 중…',
   'app.loadingScreen': '불러오는 중…',

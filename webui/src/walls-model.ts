@@ -181,13 +181,31 @@ export function removeRack(layout: SchematicLayout, name: string): SchematicLayo
 }
 
 /**
- * Dependency edges between servers (S21: "a failing switch and everything behind it"). The
- * appliance keeps no server dependencies yet; when it does, this answers each edge as the ids of
- * its two ends, and the schematic draws them as lines over the map (components/schematic-view.tsx,
- * the `schematic-edges` layer). Until then: none.
+ * Dependency edges between servers (S21, B10: "a failing switch and everything behind it"): from
+ * each dependant to each parent that is a server on the map, a server's own dependencies and
+ * those of its groups ("every member depends on …") alike, each pair once. Parents that are
+ * checks have no tile and draw no line. Sorted, so the drawing is stable.
  */
-export function schematicEdges(): readonly { from: string; to: string }[] {
-  return [];
+export function schematicEdges(
+  deps: { servers: Readonly<Record<string, readonly string[]>>; groups: Readonly<Record<string, readonly string[]>> } | null,
+  shown: ReadonlySet<string>,
+  groups: readonly Group[],
+): { from: string; to: string }[] {
+  if (!deps) return [];
+  const pairs = new Set<string>();
+  const add = (from: string, parents: readonly string[]): void => {
+    if (!shown.has(from)) return;
+    for (const to of parents) if (to !== from && shown.has(to)) pairs.add(`${from}\n${to}`);
+  };
+  for (const [id, parents] of Object.entries(deps.servers)) add(id, parents);
+  for (const g of groups) {
+    const parents = deps.groups[g.id];
+    if (parents) for (const m of g.memberIds) add(m, parents);
+  }
+  return [...pairs].sort().map((p) => {
+    const [from = '', to = ''] = p.split('\n');
+    return { from, to };
+  });
 }
 
 /** A saved wall by name (letter case aside, as addresses are typed) or id. */

@@ -9,7 +9,7 @@ import type { Parsed } from '../../../core/validation-problems.js';
 import type { Db } from '../../db/database.js';
 import type { TimeZoneSpec } from '../policy/local-time.js';
 import { parseMaintenanceInput } from './maintenance-input.js';
-import { nextSpan, spanAt } from './maintenance-schedule.js';
+import { nextSpan, spanAt, spansBetween } from './maintenance-schedule.js';
 
 export interface StoredWindow extends MaintenanceInput {
   id: string;
@@ -105,12 +105,20 @@ export class MaintenanceCalendar {
   }
 
   /** GET /maintenance, optionally only the windows over one server (with its current and next opening). */
-  listing(nowMs: number, server?: { agentId: string; groupIds: readonly string[] }): MaintenanceListResponse {
-    if (!server) return { windows: this.windows.map((w) => this.view(w, nowMs)) };
-    const windows = this.windows.filter((w) => covers(w.scope, server.agentId, server.groupIds)).map((w) => this.view(w, nowMs));
+  listing(nowMs: number, server?: { agentId: string; groupIds: readonly string[]; range?: { fromMs: number; toMs: number } }): MaintenanceListResponse {
+    const timeZone = 'iana' in this.deps.zone ? this.deps.zone.iana : 'UTC';
+    if (!server) return { windows: this.windows.map((w) => this.view(w, nowMs)), timeZone };
+    const covering = this.windows.filter((w) => covers(w.scope, server.agentId, server.groupIds));
+    const windows = covering.map((w) => this.view(w, nowMs));
     const current = windows.filter((w) => w.current).map((w) => ({ ...(w.current as MaintenanceSpan), windowId: w.id })).sort((a, b) => b.endsAt - a.endsAt)[0] ?? null;
     const next = windows.filter((w) => w.next).map((w) => ({ ...(w.next as MaintenanceSpan), windowId: w.id })).sort((a, b) => a.startsAt - b.startsAt)[0] ?? null;
-    return { windows, server: { agentId: server.agentId, current, next } };
+    const range = server.range;
+    if (!range) return { windows, timeZone, server: { agentId: server.agentId, current, next } };
+    const spans = covering
+      .flatMap((w) => spansBetween(w.schedule, range.fromMs, range.toMs, this.deps.zone, MAINTENANCE_LIMITS.spansPerRange).map((s) => ({ ...s, windowId: w.id })))
+      .sort((a, b) => a.startsAt - b.startsAt)
+      .slice(0, MAINTENANCE_LIMITS.spansPerRange);
+    return { windows, timeZone, server: { agentId: server.agentId, current, next, spans } };
   }
 
   /** The window open over the server now that ends last, or null (an alert firing now is then quiet). */

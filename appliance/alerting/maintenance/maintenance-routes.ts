@@ -8,6 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { API_PREFIX } from '../../../contract/api.js';
 import { RwError } from '../../../contract/errors.js';
+import { MAINTENANCE_LIMITS } from '../../../contract/maintenance-api.js';
 import type { Clock } from '../../../core/clock.js';
 import { sendJson, sendNoContent, sendParsed } from '../../http/http-server.js';
 import { idParams, idText } from '../../http/route-schemas.js';
@@ -23,7 +24,13 @@ export interface MaintenanceRoutesDeps {
   clock: Clock;
 }
 
-const listQuery = z.object({ agentId: idText.optional() }).strict();
+const unixMs = z.coerce.number().int().min(0).max(8.64e15);
+const listQuery = z.object({ agentId: idText.optional(), from: unixMs.optional(), to: unixMs.optional() }).strict()
+  .refine((q) => (q.from === undefined) === (q.to === undefined), { message: 'from and to go together', path: ['to'] })
+  .refine((q) => q.from === undefined || q.agentId !== undefined, { message: 'a range needs agentId', path: ['agentId'] })
+  .refine((q) => q.from === undefined || q.to === undefined || (q.to > q.from && q.to - q.from <= MAINTENANCE_LIMITS.spansRangeMs), {
+    message: `must be after from, at most ${MAINTENANCE_LIMITS.spansRangeMs / 86_400_000} days later`, path: ['to'],
+  });
 
 const author = (req: FastifyRequest): string => req.principal?.username ?? 'api';
 
@@ -37,7 +44,9 @@ export function maintenanceRoutes(fastify: FastifyInstance, deps: MaintenanceRou
   app.get(P, { config: { permission: 'mutes:read' }, schema: { querystring: listQuery } }, (req, reply) => {
     const agentId = req.query.agentId;
     if (agentId !== undefined && !deps.agentExists(agentId)) throw new RwError('RW_ERR_NOT_FOUND', `no server ${agentId}`);
-    return sendJson(reply, 200, calendar.listing(clock.now(), agentId === undefined ? undefined : { agentId, groupIds: groupsOf(agentId) }));
+    const { from, to } = req.query;
+    const range = from !== undefined && to !== undefined ? { range: { fromMs: from, toMs: to } } : {};
+    return sendJson(reply, 200, calendar.listing(clock.now(), agentId === undefined ? undefined : { agentId, groupIds: groupsOf(agentId), ...range }));
   });
   app.get(`${P}/:id`, { config: { permission: 'mutes:read' }, schema: { params: idParams } }, (req, reply) => {
     const w = calendar.get(req.params.id);

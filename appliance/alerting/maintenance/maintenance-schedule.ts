@@ -93,3 +93,19 @@ export function nextSpan(schedule: MaintenanceSchedule, afterMs: number, zone: T
   const s = o.nextStart(afterMs);
   return s === null ? null : { startsAt: s, endsAt: o.endOf(s) };
 }
+
+/**
+ * The openings that overlap [fromMs, toMs), oldest first, at most `max` (a chart's shaded bands,
+ * B11): the same openings the alert engine keeps quiet, daylight saving included.
+ */
+export function spansBetween(schedule: MaintenanceSchedule, fromMs: number, toMs: number, zone: TimeZoneSpec, max: number): MaintenanceSpan[] {
+  if (schedule.kind === 'once') return schedule.startsAt < toMs && schedule.endsAt > fromMs ? [{ startsAt: schedule.startsAt, endsAt: schedule.endsAt }] : [];
+  const o = opener(schedule, zone);
+  const spans: MaintenanceSpan[] = [];
+  // an opening that started up to `longestMs` before the range may still cover its start
+  for (let s = o.nextStart(fromMs - o.longestMs - 1); s !== null && s < toMs && spans.length < max; s = o.nextStart(s)) {
+    const end = o.endOf(s);
+    if (end > fromMs) spans.push({ startsAt: s, endsAt: end });
+  }
+  return spans;
+}

@@ -72,6 +72,26 @@ void t.test('the autumn change: 01:00–05:00 is five hours that Sunday', (t) =>
   t.end();
 });
 
+void t.test('a chart\'s range: every opening over the server in it, across the spring change, bounded (the bands, B11)', (t) => {
+  const r = setup(t, Date.UTC(2026, 2, 20, 12), 'Europe/Berlin');
+  const w = window(r, { scope: { kind: 'agent', agentId: 'a1' }, schedule: { kind: 'weekly', days: [0], start: '01:00', end: '05:00' }, reason: 'backup' });
+  const listing = r.maintenance.listing(r.clock.now(), { agentId: 'a1', groupIds: [], range: { fromMs: Date.UTC(2026, 2, 21), toMs: Date.UTC(2026, 3, 6) } });
+  t.equal(listing.timeZone, 'Europe/Berlin', 'the zone the hours are read in');
+  t.same(listing.server?.spans?.map((s) => [iso(s.startsAt), iso(s.endsAt), s.windowId]), [
+    ['2026-03-22T00:00:00.000Z', '2026-03-22T04:00:00.000Z', w.id],
+    // 01:00 CET is 00:00 UTC; after the change 01:00 CEST is 23:00 UTC the day before, four wall-clock hours but three real ones
+    ['2026-03-29T00:00:00.000Z', '2026-03-29T03:00:00.000Z', w.id],
+    ['2026-04-04T23:00:00.000Z', '2026-04-05T03:00:00.000Z', w.id],
+  ]);
+  const cut = r.maintenance.listing(r.clock.now(), { agentId: 'a1', groupIds: [], range: { fromMs: Date.UTC(2026, 2, 22, 2), toMs: Date.UTC(2026, 2, 22, 3) } });
+  t.same(cut.server?.spans?.map((s) => iso(s.startsAt)), ['2026-03-22T00:00:00.000Z'], 'an opening that began before the range and covers it is in it');
+  const everyMinute = window(r, { scope: { kind: 'all' }, schedule: { kind: 'cron', cron: '* * * * *', durationMinutes: 1 }, reason: 'noisy' });
+  const many = r.maintenance.listing(r.clock.now(), { agentId: 'a1', groupIds: [], range: { fromMs: Date.UTC(2026, 2, 1), toMs: Date.UTC(2026, 5, 1) } });
+  t.equal(many.server?.spans?.length, 2_000, 'at most 2,000 openings per range');
+  t.ok(many.server?.spans?.some((s) => s.windowId === everyMinute.id));
+  t.end();
+});
+
 void t.test('an alert that fires and resolves inside a window sends nothing, then or after', async (t) => {
   const start = Date.UTC(2026, 5, 1, 10);
   const r = setup(t, start);

@@ -11,7 +11,7 @@ import { RulesView } from './rules-view.js';
 import { SmsView } from './sms-view.js';
 
 export interface AlertingScreensProps {
-  view: Exclude<View, 'dashboard' | 'checks' | 'users' | 'audit' | 'account' | 'servers'>;
+  view: Exclude<View, 'dashboard' | 'checks' | 'users' | 'audit' | 'account' | 'servers' | 'maintenance'>;
   agents: readonly AgentRow[];
   openAlerts: Resource<Alert[]>;
   modem: Resource<ModemResponse>;

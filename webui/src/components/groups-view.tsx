@@ -12,6 +12,8 @@ import { ApiRequestError, errorReason } from '../api-client.js';
 import { useResource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
 import { StatusBadge } from './status-badge.js';
+import { getDependencies, setGroupDependsOn } from '../maintenance-client.js';
+import { DependsOnDialog, parentNames, useParentChecks } from './depends-on-editor.js';
 import { DataTable } from './data-table.js';
 import { Card, Empty, ErrorBox, FieldError, FormError, Loading, ResourceState, SeverityBadge } from './alerting-parts.js';
 
@@ -247,6 +249,27 @@ function ServerTable({ groups, group, revision, onGroup, onOpenServer }: {
   );
 }
 
+/** B10: what every member of the group depends on ("the web group depends on the gateway probe"). */
+function GroupDependsOn({ group, agents }: { group: GroupView | null; agents: readonly AgentRow[] }) {
+  const { t, can } = useUi();
+  const dependencies = useResource((signal) => getDependencies(signal), []);
+  const checks = useParentChecks();
+  const [open, setOpen] = useState(false);
+  if (!group) return null;
+  const parents = dependencies.data?.groups[group.id] ?? [];
+  return (
+    <Card title={t('dep.groupOf', { name: group.name })} testId="group-depends"
+      actions={can('groups:write') && dependencies.data && <button type="button" class="button" data-testid="group-depends-edit" onClick={() => setOpen(true)}>{t('dep.edit')}</button>}>
+      <ResourceState resource={dependencies} />
+      <p data-testid="group-depends-list">{parentNames(parents, agents, checks) || t('dep.none')}</p>
+      {open && (
+        <DependsOnDialog title={t('dep.groupOf', { name: group.name })} testId="depends-dialog" initial={parents} selfId={null} agents={agents}
+          onSave={(ids) => setGroupDependsOn(group.id, ids)} onClose={(saved) => { setOpen(false); if (saved) dependencies.reload(); }} />
+      )}
+    </Card>
+  );
+}
+
 export function GroupsView({ agents, onOpenServer }: { agents: readonly AgentRow[]; onOpenServer: (id: string) => void }) {
   const { t, stream } = useUi();
   const groups = useResource(listGroups, [], { stream, events: ['alert', 'status'], refreshMs: 30_000 });
@@ -299,6 +322,7 @@ export function GroupsView({ agents, onOpenServer }: { agents: readonly AgentRow
           )}
         </Card>
       </div>
+      {selected !== null && <GroupDependsOn key={selected} group={groups.data?.find((g) => g.id === selected) ?? null} agents={agents} />}
       <ServerTable groups={groups.data ?? []} group={serverGroup} revision={groupRevision} onGroup={setServerGroup} onOpenServer={onOpenServer} />
     </div>
   );

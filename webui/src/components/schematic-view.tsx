@@ -3,9 +3,11 @@
 // by its worst state (offline, or its worst firing alert: fleet-overview.ts tileTone) with its CPU,
 // memory and fullest disk; a click opens its panel on the dashboard. An admin (servers:write)
 // edits the layout: racks added and removed, servers dragged onto a rack's empty unit or set in
-// the table, saved whole with PUT /schematic. Dependency edges are drawn in the `sch-edges` layer
-// once the appliance keeps them (walls-model.ts schematicEdges: none yet).
-import { useState } from 'preact/hooks';
+// the table, saved whole with PUT /schematic. Dependencies (B10: GET /dependencies) are drawn in
+// the `sch-edges` layer as arrows from each dependant to its parent (walls-model.ts schematicEdges).
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { DependenciesResponse } from '../../../contract/maintenance-api.js';
+import { getDependencies } from '../maintenance-client.js';
 import type { Group } from '../../../contract/alerts-api.js';
 import type { SchematicLayout } from '../../../contract/walls-api.js';
 import { SCHEMATIC_LIMITS } from '../../../contract/walls-limits.js';
@@ -82,18 +84,83 @@ function RackView({ rack, layout, byId, onOpen, onDrop }: {
   );
 }
 
-function SchematicMap({ layout, rows, groups, onOpen, onDrop }: {
+interface EdgeLine {
+  from: string;
+  to: string;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/** An arc from one tile's top to the other's, higher the farther apart they are. */
+function arc(l: EdgeLine): string {
+  const lift = Math.max(18, Math.abs(l.x2 - l.x1) / 4);
+  return `M ${l.x1} ${l.y1} Q ${(l.x1 + l.x2) / 2} ${Math.min(l.y1, l.y2) - lift} ${l.x2} ${l.y2}`;
+}
+
+/**
+ * The dependency arrows over the map: measured from the tiles where the browser laid them out,
+ * again after every render and when the map changes size (racks wrap on a narrow screen).
+ */
+function DependencyLines({ edges, map }: { edges: readonly { from: string; to: string }[]; map: { current: HTMLDivElement | null } }) {
+  const [lines, setLines] = useState<EdgeLine[]>([]);
+  const key = edges.map((e) => `${e.from}>${e.to}`).join(' ');
+  useLayoutEffect(() => {
+    const el = map.current;
+    if (!el) return undefined;
+    const measure = (): void => {
+      const box = el.getBoundingClientRect();
+      // each end at the middle of its tile's top edge: the arc above the tiles leaves their figures readable
+      const topMiddle = (id: string): { x: number; y: number } | null => {
+        const tile = el.querySelector(`[data-testid="sch-tile"][data-agent-id="${CSS.escape(id)}"]`);
+        if (!tile) return null;
+        const r = tile.getBoundingClientRect();
+        return { x: r.left - box.left + r.width / 2, y: r.top - box.top };
+      };
+      const next: EdgeLine[] = [];
+      for (const e of edges) {
+        const a = topMiddle(e.from);
+        const b = topMiddle(e.to);
+        if (a && b) next.push({ from: e.from, to: e.to, x1: a.x, y1: a.y, x2: b.x, y2: b.y });
+      }
+      setLines((old) => (JSON.stringify(old) === JSON.stringify(next) ? old : next));
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  });
+  if (edges.length === 0) return null;
+  return (
+    <svg class="sch-edges" data-testid="sch-edges" data-edges={key} aria-hidden="true">
+      <defs>
+        <marker id="sch-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">
+          <path d="M 0 0 L 10 5 L 0 10 z" class="sch-edge-head" />
+        </marker>
+      </defs>
+      {lines.map((l) => (
+        <path key={`${l.from}>${l.to}`} class="sch-edge" data-testid="sch-edge" data-from={l.from} data-to={l.to}
+          data-x1={l.x1} data-y1={l.y1} data-x2={l.x2} data-y2={l.y2} d={arc(l)} marker-end="url(#sch-arrow)" />
+      ))}
+    </svg>
+  );
+}
+
+function SchematicMap({ layout, rows, groups, dependencies, onOpen, onDrop }: {
   layout: SchematicLayout;
   rows: readonly OverviewRow[];
   groups: readonly Group[];
+  dependencies: DependenciesResponse | null;
   onOpen: ((id: string) => void) | null;
   onDrop: ((agentId: string, rack: string, unit: number) => void) | null;
 }) {
   const { t } = useUi();
   const byId = new Map(rows.map((r) => [r.id, r]));
-  const edges = schematicEdges();
+  const edges = schematicEdges(dependencies, new Set(byId.keys()), groups);
+  const map = useRef<HTMLDivElement>(null);
   return (
-    <div class="schematic" data-testid="schematic-map">
+    <div class="schematic" data-testid="schematic-map" ref={map}>
       <div class="sch-racks">
         {layout.racks.map((r) => <RackView key={r.name} rack={r} layout={layout} byId={byId} onOpen={onOpen} onDrop={onDrop && ((id, unit) => onDrop(id, r.name, unit))} />)}
       </div>
@@ -107,8 +174,8 @@ function SchematicMap({ layout, rows, groups, onOpen, onDrop }: {
           </section>
         ))}
       </div>
-      {/* the dependency edges (S21): lines between the tiles of each edge's two servers, over the map */}
-      {edges.length > 0 && <svg class="sch-edges" data-testid="sch-edges" aria-hidden="true" />}
+      {/* the dependency edges (S21, B10): an arrow from each dependant's tile to its parent's, over the map */}
+      <DependencyLines edges={edges} map={map} />
     </div>
   );
 }
@@ -193,6 +260,9 @@ function Editor({ draft, rows, onChange }: { draft: SchematicLayout; rows: reado
 export function SchematicView({ rows, groups, onOpenServer }: { rows: readonly OverviewRow[]; groups: readonly Group[]; onOpenServer: (id: string) => void }) {
   const { t, can } = useUi();
   const saved = useResource((signal) => getSchematic(signal), []);
+  const mayReadDependencies = can('agents:read');
+  // no stream event carries dependency changes: asked again every minute
+  const dependencies = useResource((signal) => (mayReadDependencies ? getDependencies(signal) : Promise.resolve(null)), [mayReadDependencies], { refreshMs: 60_000 });
   const [draft, setDraft] = useState<SchematicLayout | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState(false);
@@ -222,7 +292,7 @@ export function SchematicView({ rows, groups, onOpenServer }: { rows: readonly O
         {notice && <p class="hint" role="status" data-testid="sch-saved">{t('sch.saved')}</p>}
         {error && <p class="alert alert-error" role="alert" data-testid="sch-error">{error}</p>}
         {rows.length === 0 && <p class="hint">{t('sch.noServers')}</p>}
-        <SchematicMap layout={layout} rows={rows} groups={groups} onOpen={draft ? null : onOpenServer}
+        <SchematicMap layout={layout} rows={rows} groups={groups} dependencies={dependencies.data} onOpen={draft ? null : onOpenServer}
           onDrop={draft ? (id, rack, unit) => setDraft(placeServer(draft, id, rack, unit, draft.placements.find((p) => p.agentId === id)?.height ?? 1)) : null} />
         {draft && <Editor draft={draft} rows={rows} onChange={setDraft} />}
       </Card>

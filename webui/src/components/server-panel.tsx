@@ -23,6 +23,7 @@ import { FamilyCharts } from './family-charts.js';
 import { DiskHealthTable } from './disk-health-table.js';
 import { diskHealthRows } from '../disk-health.js';
 import { serverLabel } from '../server-label.js';
+import { useMaintenanceBands } from '../use-maintenance-bands.js';
 
 // Palettes chosen to stay apart for the common colour-vision deficiencies and on a projector.
 const CPU_COLORS = ['#2563eb', '#f59e0b', '#dc2626', '#7c3aed'];
@@ -169,7 +170,9 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
     (): RangeLoader => (from, to, signal) => loadNetColumns(agentId, netKeysId ? netKeysId.split('\n') : [], { from, to, points: Math.round(width.current) }, signal),
     [agentId, netKeysId],
   );
-  const zoom = { onZoom: setCustom, syncKey: sync, xRange: data.xRange };
+  // B11: the server's maintenance windows as shaded bands behind every chart
+  const bands = useMaintenanceBands(agentId, data.xRange);
+  const zoom = { onZoom: setCustom, syncKey: sync, xRange: data.xRange, bands };
 
   return (
     <article class="panel" data-testid="server-panel" data-agent-id={agentId} aria-label={hostname}>

@@ -2,8 +2,9 @@
 // name, host name, address, status and groups; per server: rename (a display name, the host name
 // kept), move between groups, remove; "Add server" with the install command and the enrollment
 // token (fleet-tools.tsx); the retention profile and the storage capacity it leaves, and a change
-// of profile with its preview and progress (PUT /retention); links to the other admin screens (groups, rules, contacts, users,
-// the audit log). For admins (`servers:write`); moving needs `groups:write`, which they hold.
+// of profile with its preview and progress (PUT /retention); links to the other admin screens
+// (groups, rules, contacts, users, the audit log); what each server depends on (B10,
+// depends-on-editor.tsx). For admins (`servers:write`); moving needs `groups:write`, which they hold.
 import { useEffect, useState } from 'preact/hooks';
 import { DISPLAY_NAME_MAX_CHARS } from '../../../contract/api.js';
 import type { GroupView } from '../../../contract/alerts-api.js';
@@ -16,12 +17,14 @@ import { removeServer } from '../fleet-api.js';
 import type { MessageKey } from '../i18n.js';
 import { serverLabel } from '../server-label.js';
 import { changeRetention, getRetention, previewRetention, renameServer, setServerGroups } from '../servers-admin-api.js';
+import { getDependencies, setServerDependsOn } from '../maintenance-client.js';
 import { useResource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
 import { Card, ResourceState } from './alerting-parts.js';
 import { DataTable } from './data-table.js';
 import { FleetDialog, ProblemList } from './fleet-dialog.js';
 import { AddServerForm } from './fleet-tools.js';
+import { DependsOnDialog, parentNames, useParentChecks } from './depends-on-editor.js';
 import { StatusBadge } from './status-badge.js';
 
 type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
@@ -209,11 +212,14 @@ const LINKS: readonly [View, MessageKey][] = [
   ['groups', 'admin.link.groups'], ['rules', 'admin.link.rules'], ['contacts', 'admin.link.contacts'], ['users', 'admin.link.users'], ['audit', 'admin.link.audit'],
 ];
 
-type Dialog = { kind: 'rename' | 'groups'; server: AgentRow } | { kind: 'add' } | null;
+type Dialog = { kind: 'rename' | 'groups' | 'dependsOn'; server: AgentRow } | { kind: 'add' } | null;
 
 export function ServersAdminView({ agents, onView }: { agents: readonly AgentRow[]; onView: (v: View) => void }) {
   const { t } = useUi();
   const groups = useResource((signal) => listGroups(signal), []);
+  const dependencies = useResource((signal) => getDependencies(signal), []);
+  const checks = useParentChecks();
+  const parentsOf = (id: string): string[] => dependencies.data?.servers[id] ?? [];
   const [dialog, setDialog] = useState<Dialog>(null);
   const [error, setError] = useState<string | null>(null);
   const groupNames = (id: string): string => (groups.data ?? []).filter((g) => g.memberIds.includes(id)).map((g) => g.name).join(', ');
@@ -244,12 +250,14 @@ export function ServersAdminView({ agents, onView }: { agents: readonly AgentRow
             { header: t('admin.col.address'), class: 'mono', cell: (a) => a.address ?? '–' },
             { header: t('admin.col.status'), cell: (a) => (a.awaitingAgent ? t('server.awaiting') : <StatusBadge status={a.status} />) },
             { header: t('admin.col.groups'), cell: (a) => <span data-testid="admin-server-groups">{groupNames(a.id) || t('admin.noGroups')}</span> },
+            { header: t('dep.title'), cell: (a) => <span data-testid="admin-server-depends">{parentNames(parentsOf(a.id), agents, checks) || t('dep.none')}</span> },
             {
               header: t('admin.col.actions'), headerHidden: true, class: 'actions',
               cell: (a) => (
                 <span class="fleet-actions">
                   <button type="button" class="button button-quiet" data-testid="admin-rename" onClick={() => setDialog({ kind: 'rename', server: a })}>{t('admin.rename')}</button>
                   <button type="button" class="button button-quiet" data-testid="admin-groups" onClick={() => setDialog({ kind: 'groups', server: a })}>{t('admin.groups')}</button>
+                  <button type="button" class="button button-quiet" data-testid="admin-depends" onClick={() => setDialog({ kind: 'dependsOn', server: a })}>{t('dep.edit')}</button>
                   <button type="button" class="button button-quiet fleet-remove" data-testid="admin-remove" onClick={() => void remove(a)}>{t('server.remove')}</button>
                 </span>
               ),
@@ -276,6 +284,10 @@ export function ServersAdminView({ agents, onView }: { agents: readonly AgentRow
         </FleetDialog>
       )}
       {dialog?.kind === 'rename' && <RenameDialog server={dialog.server} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'dependsOn' && dependencies.data && (
+        <DependsOnDialog title={t('dep.serverOf', { name: serverLabel(dialog.server) })} testId="depends-dialog" initial={parentsOf(dialog.server.id)} selfId={dialog.server.id} agents={agents}
+          onSave={(ids) => setServerDependsOn(dialog.server.id, ids)} onClose={(saved) => { setDialog(null); if (saved) dependencies.reload(); }} />
+      )}
       {dialog?.kind === 'groups' && groups.data && (
         <GroupsDialog server={dialog.server} groups={groups.data} onClose={(changed) => { setDialog(null); if (changed) groups.reload(); }} />
       )}

@@ -18,6 +18,8 @@ import type { DisplayKind } from '../metric-fields.js';
 import type { Formatters } from '../locale-format.js';
 import { useUi } from '../ui-context.js';
 import { forgetChart, scheduleChartWork } from '../chart-scheduler.js';
+import type { MaintenanceSpan } from '../../../contract/maintenance-api.js';
+import { drawBands } from './chart-bands.js';
 
 export interface ChartLine {
   label: string;
@@ -48,8 +50,11 @@ export interface TimeChartProps {
   loadRange?: RangeLoader;
   /** the parent shows another range: a drag across the plot asks for the selected one */
   onZoom?: (range: [number, number]) => void;
+  /** B11: maintenance openings (unix ms), drawn as shaded bands behind the lines */
+  bands?: readonly MaintenanceSpan[];
 }
 
+const NO_BANDS: readonly MaintenanceSpan[] = [];
 const AXIS_COLOR = '#475569';
 const GRID_COLOR = '#e2e8f0';
 const FONT = '11px system-ui, -apple-system, "Segoe UI", "Noto Sans KR", "Malgun Gothic", sans-serif';
@@ -322,6 +327,10 @@ export function TimeChart(props: TimeChartProps) {
   const hiddenRef = useRef<ReadonlySet<string>>(new Set());
   const linesRef = useRef(allLines);
   linesRef.current = allLines;
+  const bandsRef = useRef<readonly MaintenanceSpan[]>(NO_BANDS);
+  bandsRef.current = props.bands ?? NO_BANDS;
+  const bandTitle = useRef<(b: { startsAt: number; endsAt: number }) => string>(() => '');
+  bandTitle.current = (b) => t('maint.band', { start: fmt.dateTime(b.startsAt), end: fmt.dateTime(b.endsAt) });
   const draw = useRef((): void => {
     const el = box.current;
     const options = makeOptions.current;
@@ -344,6 +353,7 @@ export function TimeChart(props: TimeChartProps) {
       u.setData(plotDataRef.current, true);
     }
     showGroups(u, linesRef.current, hiddenRef.current);
+    drawBands(u, bandsRef.current, range.current[0], range.current[1], (b) => bandTitle.current(b));
     // what the canvas shows now (data-points is what the chart was given, perhaps not drawn yet)
     el.closest('figure')?.setAttribute('data-drawn', String(drawnPoints.current));
   });
@@ -442,6 +452,11 @@ export function TimeChart(props: TimeChartProps) {
   useEffect(() => {
     if (box.current && !recreate.current) scheduleChartWork(box.current, draw.current);
   }, [plotData, from, to]);
+
+  // B11: new openings or a moved range place the bands again, without redrawing the lines
+  useEffect(() => {
+    if (plot.current) drawBands(plot.current, bandsRef.current, from, to, (b) => bandTitle.current(b));
+  }, [props.bands, from, to]);
 
   const hiddenKey = [...hidden].join('\n');
   hiddenRef.current = hidden;

@@ -1,0 +1,36 @@
+// Maintenance windows (B11) and dependencies (B10) over HTTP (docs/api.md "Maintenance windows
+// and dependencies"); types in contract/maintenance-api.ts.
+import type { DependenciesResponse, MaintenanceInput, MaintenanceListResponse, MaintenanceWindow } from '../../contract/maintenance-api.js';
+import { requestJson } from './api-client.js';
+
+export function listMaintenance(signal?: AbortSignal): Promise<MaintenanceListResponse> {
+  return requestJson<MaintenanceListResponse>('/maintenance', { signal });
+}
+
+/** The openings over one server in [fromMs, toMs): a chart's shaded bands. */
+export function serverMaintenance(agentId: string, fromMs: number, toMs: number, signal?: AbortSignal): Promise<MaintenanceListResponse> {
+  const params = new URLSearchParams({ agentId, from: String(Math.floor(fromMs)), to: String(Math.ceil(toMs)) });
+  return requestJson<MaintenanceListResponse>('/maintenance', { params, signal });
+}
+
+export function saveMaintenance(input: MaintenanceInput, id: string | null): Promise<MaintenanceWindow> {
+  return id === null
+    ? requestJson<MaintenanceWindow>('/maintenance', { method: 'POST', body: input })
+    : requestJson<MaintenanceWindow>(`/maintenance/${encodeURIComponent(id)}`, { method: 'PUT', body: input });
+}
+
+export function deleteMaintenance(id: string): Promise<void> {
+  return requestJson<undefined>(`/maintenance/${encodeURIComponent(id)}`, { method: 'DELETE' });
+}
+
+export function getDependencies(signal?: AbortSignal): Promise<DependenciesResponse> {
+  return requestJson<DependenciesResponse>('/dependencies', { signal });
+}
+
+export function setServerDependsOn(agentId: string, dependsOn: readonly string[]): Promise<unknown> {
+  return requestJson<unknown>(`/servers/${encodeURIComponent(agentId)}`, { method: 'PATCH', body: { dependsOn } });
+}
+
+export function setGroupDependsOn(groupId: string, dependsOn: readonly string[]): Promise<unknown> {
+  return requestJson<unknown>(`/groups/${encodeURIComponent(groupId)}/depends-on`, { method: 'PUT', body: { dependsOn } });
+}
