@@ -102,6 +102,9 @@ export class SentinelWatch {
     if (hb.ok) {
       this.lastHeartbeatAt = now;
       this.lastHeartbeatProblem = null;
+      if (hb.plannedRestartUntilMs !== this.plannedUntilMs && hb.plannedRestartUntilMs !== null) {
+        log.info(`the appliance announced a planned restart until ${new Date(hb.plannedRestartUntilMs).toISOString()}: no alarm within it`);
+      }
       this.plannedUntilMs = hb.plannedRestartUntilMs;
       this.quietReason = null;
       if (this.alarmed) {
