@@ -40,11 +40,7 @@ export async function startSmtpSink(t: Teardownable): Promise<SmtpSink> {
         const verb = line.slice(0, 4).toUpperCase();
         if (verb === 'EHLO') socket.write('250-sink\r\n250 8BITMIME\r\n');
         else if (verb === 'HELO' || verb === 'NOOP' || verb === 'RSET') socket.write('250 ok\r\n');
-        else if (verb === 'MAIL') { from = /<(.*)>/.exec(line)?.[1] ?? ''; to = []; socket.write('250 ok\r\n'); }
-        else if (verb === 'RCPT') { to.push(/<(.*)>/.exec(line)?.[1] ?? ''); socket.write('250 ok\r\n'); }
-        else if (verb === 'DATA') { data = []; socket.write('354 go on\r\n'); }
-        else if (verb === 'QUIT') { socket.end('221 bye\r\n'); }
-        else socket.write('502 not implemented\r\n');
+        else if (verb === 'MAIL') { from = /<(.*)>/.exec(line)?.[1] ?? ''; to = []; socket.write('250 ok\r\n'); } else if (verb === 'RCPT') { to.push(/<(.*)>/.exec(line)?.[1] ?? ''); socket.write('250 ok\r\n'); } else if (verb === 'DATA') { data = []; socket.write('354 go on\r\n'); } else if (verb === 'QUIT') { socket.end('221 bye\r\n'); } else socket.write('502 not implemented\r\n');
       }
     });
   });
