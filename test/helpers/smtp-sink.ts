@@ -20,6 +20,24 @@ export async function startSmtpSink(t: Teardownable): Promise<SmtpSink> {
     let from = '';
     let to: string[] = [];
     let data: string[] | null = null;
+    const answer = (line: string): string => {
+      switch (line.slice(0, 4).toUpperCase()) {
+        case 'EHLO': return '250-sink\r\n250 8BITMIME\r\n';
+        case 'HELO': case 'NOOP': case 'RSET': return '250 ok\r\n';
+        case 'MAIL':
+          from = /<(.*)>/.exec(line)?.[1] ?? '';
+          to = [];
+          return '250 ok\r\n';
+        case 'RCPT':
+          to.push(/<(.*)>/.exec(line)?.[1] ?? '');
+          return '250 ok\r\n';
+        case 'DATA':
+          data = [];
+          return '354 go on\r\n';
+        case 'QUIT': return '221 bye\r\n';
+        default: return '502 not implemented\r\n';
+      }
+    };
     socket.write('220 sink ESMTP\r\n');
     socket.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
@@ -37,10 +55,9 @@ export async function startSmtpSink(t: Teardownable): Promise<SmtpSink> {
           }
           continue;
         }
-        const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'EHLO') socket.write('250-sink\r\n250 8BITMIME\r\n');
-        else if (verb === 'HELO' || verb === 'NOOP' || verb === 'RSET') socket.write('250 ok\r\n');
-        else if (verb === 'MAIL') { from = /<(.*)>/.exec(line)?.[1] ?? ''; to = []; socket.write('250 ok\r\n'); } else if (verb === 'RCPT') { to.push(/<(.*)>/.exec(line)?.[1] ?? ''); socket.write('250 ok\r\n'); } else if (verb === 'DATA') { data = []; socket.write('354 go on\r\n'); } else if (verb === 'QUIT') { socket.end('221 bye\r\n'); } else socket.write('502 not implemented\r\n');
+        const reply = answer(line);
+        socket.write(reply);
+        if (reply.startsWith('221')) socket.end();
       }
     });
   });
