@@ -116,7 +116,13 @@ export class SentinelWatch {
       return;
     }
     this.lastHeartbeatProblem = hb.problem;
-    if (this.alarmed) return;
+    // the session looked at again after the heartbeat's wait: an appliance whose HTTP side is
+    // slow but whose session is up is no outage (both must fail)
+    if (this.deps.mqttConnected()) {
+      this.lastMqttAt = now;
+      this.mqttLostAt = null;
+    }
+    if (this.alarmed || this.mqttLostAt === null) return;
     const aliveAt = Math.max(this.lastMqttAt, this.lastHeartbeatAt);
     // a planned restart: quiet until it ends, then the grace period again
     const quietFrom = Math.max(aliveAt, this.plannedUntilMs !== null && this.plannedUntilMs > aliveAt ? this.plannedUntilMs : 0);

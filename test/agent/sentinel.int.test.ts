@@ -115,12 +115,15 @@ void t.test('a sentinel alarms through a webhook and e-mail when the appliance d
   });
 
   await t.test('SIGSTOP (hung): the alarm, and the recovery once it runs again', async (t) => {
+    // its MQTT session back first: a hung appliance holds it open until the keepalive runs out
+    await waitFor('the sentinel\'s MQTT session back', async () =>
+      (await app.api<{ id: string; status: string }[]>('/api/v1/agents')).find((a) => a.id === agentId)?.status === 'online', { timeoutMs: 30_000 });
     const before = hook.hooks.length;
     const pid = app.proc.pid ?? 0;
     process.kill(pid, 'SIGSTOP');
     t.teardown(() => { try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } });
     const alarm = await waitFor('the alarm for a hung appliance', () => hook.hooks.slice(before).find((h) => h.event === 'alarm'), { timeoutMs: 30_000 });
-    t.match(alarm.seen, /heartbeat/);
+    t.match(alarm.seen, /MQTT session lost since .*heartbeat/, 'both lost: the session after its keepalive, the heartbeat at once');
     process.kill(pid, 'SIGCONT');
     await waitFor('the recovery', () => hook.hooks.slice(before).find((h) => h.event === 'recovery'), { timeoutMs: 30_000 });
   });
