@@ -29,6 +29,11 @@ import { HOST_FACTS_FLAG, hostFactsFromHelper, printHostFacts } from './host-fac
 import { cachedHostFacts, collectInventory } from './inventory.js';
 import { createInventoryWatch } from './inventory-watch.js';
 import { agentHelpText, checkDirsOf, parseAgentOptions, type AgentOptions } from './options.js';
+import { pinnedFetch } from './pinned-fetch.js';
+import { sendThrough } from './sentinel/alarm-channels.js';
+import { createHeartbeatProbe } from './sentinel/heartbeat-probe.js';
+import { checkOwnNetwork } from './sentinel/own-network.js';
+import { SentinelWatch } from './sentinel/sentinel-watch.js';
 import { createSession } from './session.js';
 import { lockStateDir } from './state-lock.js';
 import { WEBLOG_POSITIONS_FILE, WeblogSources } from './weblog/weblog-sources.js';
@@ -191,6 +196,21 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
   const applyWeblogs = (next: AgentConfig | null): void => weblogs.apply(next?.weblogs ?? []);
 
+  // S13, B4: a sentinel watches the appliance and alarms through its own channels when it dies;
+  // the heartbeat goes where enrollment went, over the pinned key when there is one (SEC)
+  const heartbeatPin = options.pin ?? identity.pin;
+  const sentinel = new SentinelWatch({
+    clock, log: log.child('sentinel'), sentinelName: hostname(),
+    mqttConnected: () => session.connected,
+    heartbeat: createHeartbeatProbe({
+      applianceUrl, agentId: identity.agentId, secret: identity.secret, timeoutMs: 3000,
+      fetch: applianceUrl.protocol === 'https:' && heartbeatPin ? pinnedFetch(heartbeatPin) : (url, init) => fetch(url, init),
+    }),
+    ownNetwork: (target) => checkOwnNetwork(target, 3000),
+    send: sendThrough,
+  });
+  const applySentinel = (next: AgentConfig | null): void => sentinel.apply(next?.sentinel ?? null);
+
   const applyConfig = (payload: Buffer): void => {
     const check = checkAgentConfig(payload);
     if (!check.ok) {
@@ -202,6 +222,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     // checks are compared one by one (an unchanged one keeps running), apart from the schedules
     applyChecks(next);
     applyWeblogs(next);
+    applySentinel(next);
     if (config && sameConfig(config, next)) {
       // a new revision, or the same schedules with other checks: kept for the next start
       if (JSON.stringify(config) !== JSON.stringify(next)) configStore.save(next);
@@ -250,11 +271,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   await plan.apply(runningSettings);
   applyChecks(config);
   applyWeblogs(config);
+  applySentinel(config);
   session.start();
   watch.start();
   log.info('sampling', { agentId: identity.agentId, queued: queue.waiting, groups: Object.fromEntries(plan.groups().map(([s, names]) => [`${s}s`, names])) });
 
   if (!shutdown.signal.aborted) await new Promise((resolve) => shutdown.signal.addEventListener('abort', resolve, { once: true }));
+  sentinel.stop();
   await watch.stop();
   await checks.stop();
   logPositions.save();

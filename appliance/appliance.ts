@@ -58,6 +58,9 @@ import { StatsFeature } from './stats/stats-feature.js';
 import { SelfWatch } from './health/self-watch.js';
 import { EventLoopLag } from './health/event-loop-lag.js';
 import { PlannedRestarts } from './health/planned-restart.js';
+import { RedundancyService } from './sentinel/redundancy-service.js';
+import { RedundancyStore } from './sentinel/redundancy-store.js';
+import type { AgentSentinel } from '../contract/sentinel.js';
 import { statfsSync } from 'node:fs';
 import { WallsFeature } from './walls/walls-feature.js';
 import { PoolsFeature } from './weblog/pools/pools-feature.js';
@@ -431,12 +434,18 @@ export class Appliance {
     });
     this.broker = broker;
     await broker.start();
+    // S13, B4: which agents are sentinels; their part of the config goes with their checks'
+    const redundancy = new RedundancyService({
+      store: new RedundancyStore(db), agentExists: (id) => registry.exists(id), defaultName: publicAddress,
+      configsChanged: (ids): Promise<void> => agentConfig.checksChanged(ids), clock, logger: logger.child('redundancy'),
+    });
     // after the broker: schedules are published retained at start (Aedes keeps them in memory only)
     const agentConfig = new ConfigService({
       repo: new ConfigRepository(db), agentIds: () => repo.listings().map((r) => r.id),
       publish: (id, cfg) => broker.publishConfig(id, cfg), clock, logger: logger.child('agent-config'),
       checksOf: (id) => checks.agentChecks(id),
       weblogsOf: (id) => weblogSources.agentWeblogs(id),
+      sentinelOf: (id): AgentSentinel | null => redundancy.sentinelOf(id),
       runningOf: (id) => registry.detail(id)?.inventory?.collectors ?? null,
     });
     this.agentConfig = agentConfig;
@@ -456,6 +465,7 @@ export class Appliance {
         checks.onAgentRemoved(id);
         alerting.dependencies.forget('agent', id);
         weblogSources.onAgentRemoved();
+        redundancy.onAgentRemoved(id);
         alerting.engine.reloadGroups();
       },
     });
@@ -558,6 +568,13 @@ export class Appliance {
       // S9, S21: saved walls name servers by host name; the schematic places them by id
       maintenance: { calendar: alerting.maintenance, dependencies: alerting.dependencies, engine: alerting.engine, agentExists, clock },
       plannedRestart: { plannedRestarts },
+      redundancy: {
+        redundancy,
+        heartbeat: {
+          secretHashOf: (id) => repo.get(id)?.secretHash ?? null, isSentinel: (id) => redundancy.isSentinel(id),
+          status: () => health().status, plannedRestartUntilMs: () => plannedRestarts.current()?.untilMs ?? null, now: () => clock.now(),
+        },
+      },
       pools: { pools, clock, retentionS: retentionSpanS(retention) },
       weblogs: { sources: weblogSources, traffic: weblogTraffic, clock, series: store, retentionS: retentionSpanS(retention) },
       walls: { walls: new WallsFeature({ db, clock, agentExists, hostExists: (name) => repo.listings().some((l) => l.hostname.toLowerCase() === name.toLowerCase()) }) },

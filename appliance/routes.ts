@@ -11,6 +11,7 @@ import { configRoutes, type ConfigRoutesDeps } from './agent-config/routes.js';
 import { alertRoutes, type AlertRoutesDeps } from './alerting/routes.js';
 import { healthRoutes } from './health/health-report.js';
 import { plannedRestartRoutes, type PlannedRestartRoutesDeps } from './health/planned-restart-routes.js';
+import { redundancyRoutes, type RedundancyRoutesDeps } from './sentinel/routes.js';
 import { installerRoutes, type InstallerRoutesDeps } from './installer/routes.js';
 import { tlsRoutes, type TlsRoutesDeps } from './tls/routes.js';
 import { eventStreamRoutes, type EventStreamDeps } from './live/event-stream.js';
@@ -43,6 +44,7 @@ export interface FeatureRoutesDeps {
   walls: WallRoutesDeps;
   maintenance: MaintenanceRoutesDeps;
   plannedRestart: PlannedRestartRoutesDeps;
+  redundancy: RedundancyRoutesDeps;
   pools: PoolRoutesDeps;
   weblogs: WeblogRoutesDeps;
   metrics: MetricsRoutesDeps;
@@ -52,6 +54,7 @@ export interface FeatureRoutesDeps {
 export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesDeps): Promise<void> {
   await app.register(guarded(healthRoutes), { health: deps.health });
   await app.register(guarded(plannedRestartRoutes), deps.plannedRestart);
+  await app.register(guarded(redundancyRoutes), deps.redundancy);
   await app.register(guarded(accountRoutes), deps.accounts);
   await app.register(guarded(agentRoutes), deps.agents);
   await app.register(guarded(seriesRoutes), deps.series);

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { AGENT_CONFIG_BOUNDS, agentChecksSchema } from './agent-config-mini.js';
 import { COLLECTOR_NAMES } from './families.js';
+import { agentSentinelSchema } from './sentinel.js';
 import { agentWeblogSourcesSchema } from './weblog-sources.js';
 
 export { AGENT_CONFIG_BOUNDS, DEFAULT_COLLECTOR_SETTINGS, DEFAULT_QUEUE } from './agent-config-mini.js';
@@ -36,6 +37,8 @@ export const agentConfigSchema = z.object({
   checks: z.optional(agentChecksSchema()),
   /** the access logs the agent follows (S11); the same zod/mini schema the agent uses (contract/weblog-sources.ts) */
   weblogs: z.optional(agentWeblogSourcesSchema()),
+  /** a sentinel's watch of the appliance and its channels (S13, B4); the zod/mini schema the agent uses (contract/sentinel.ts) */
+  sentinel: z.optional(agentSentinelSchema),
 }).strict();
 
 export type CollectorSetting = z.infer<typeof collectorSettingSchema>;

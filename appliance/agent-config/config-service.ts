@@ -18,12 +18,17 @@
 // Web log sources (S11) travel the same way (`weblogs`, weblog/weblog-sources.ts): the hash that
 // tells a changed list covers an agent's checks and its logs together (its checks alone while it
 // follows no log, so that hashes saved before web logs existed still match).
+//
+// A sentinel's watch of the appliance (S13, B4; `sentinel`, sentinel/redundancy-service.ts) too:
+// the hash covers it only on a sentinel, so that marking or unmarking one publishes its config,
+// and the channels' contacts reach no other agent.
 import { createHash } from 'node:crypto';
 import type { AgentConfig } from '../../contract/agent-config.js';
 import type { AgentConfigOverrides, AgentConfigResponse, ConfigDefaultsResponse } from '../../contract/fleet-api.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { AgentCheck } from '../../contract/check-definitions.js';
+import type { AgentSentinel } from '../../contract/sentinel.js';
 import type { AgentWeblogSource } from '../../contract/weblog-sources.js';
 import { agentConfigSchema, DEFAULT_QUEUE } from '../../contract/agent-config.js';
 import type { ChecksRevision, ConfigRepository, Revisioned } from './config-repository.js';
@@ -42,6 +47,8 @@ export interface ConfigServiceDeps {
   checksOf?: (agentId: string) => AgentCheck[];
   /** the access logs an agent follows (S11); none: no `weblogs` in any config */
   weblogsOf?: (agentId: string) => AgentWeblogSource[];
+  /** a sentinel's part of its config (S13, B4); null for every other agent */
+  sentinelOf?: (agentId: string) => AgentSentinel | null;
   /** what the agent reported it runs (its inventory's `collectors`); null: not known */
   runningOf?: (agentId: string) => AgentConfigResponse['running'];
 }
@@ -128,9 +135,10 @@ export class ConfigService {
       try {
         const checks = this.deps.checksOf?.(agentId) ?? [];
         const weblogs = this.deps.weblogsOf?.(agentId) ?? [];
+        const sentinel = this.deps.sentinelOf?.(agentId) ?? null;
         const last = this.deps.repo.checksRevision(agentId);
-        if (last === null && checks.length === 0 && weblogs.length === 0) continue;
-        const assigned = weblogs.length === 0 ? checks : { checks, weblogs };
+        if (last === null && checks.length === 0 && weblogs.length === 0 && sentinel === null) continue;
+        const assigned = sentinel !== null ? { checks, weblogs, sentinel } : weblogs.length === 0 ? checks : { checks, weblogs };
         const fingerprint = createHash('sha256').update(JSON.stringify(assigned)).digest('base64url');
         if (last?.fingerprint === fingerprint) continue;
         this.deps.repo.saveChecksFingerprint(agentId, fingerprint);
@@ -156,7 +164,10 @@ export class ConfigService {
     const config = effectiveConfig(defaults?.value ?? BUILT_IN_DEFAULTS, overrides?.value ?? {}, revision);
     if (checks === null) return config;
     const weblogs = this.deps.weblogsOf?.(agentId) ?? [];
-    return agentConfigSchema.parse({ ...config, checks: this.deps.checksOf?.(agentId) ?? [], ...(weblogs.length > 0 ? { weblogs } : {}) });
+    const sentinel = this.deps.sentinelOf?.(agentId) ?? null;
+    return agentConfigSchema.parse({
+      ...config, checks: this.deps.checksOf?.(agentId) ?? [], ...(weblogs.length > 0 ? { weblogs } : {}), ...(sentinel ? { sentinel } : {}),
+    });
   }
 
   /**

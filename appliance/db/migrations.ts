@@ -372,4 +372,14 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX weblog_top_age ON weblog_top(span, bucket_start);
   `,
+  // 15: the redundancy settings (S13, B4; appliance/health/redundancy-store.ts): one row, the
+  // validated JSON of PUT /api/v1/redundancy (contract/sentinel.ts bounds it), who saved it and when
+  `
+  CREATE TABLE redundancy_config (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    config      TEXT NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    updated_by  TEXT NOT NULL
+  );
+  `,
 ];

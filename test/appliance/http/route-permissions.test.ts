@@ -20,6 +20,9 @@ GET /* public
 GET /api/v1/health public
 PUT /api/v1/planned-restart appliance:manage
 DELETE /api/v1/planned-restart appliance:manage
+GET /api/v1/redundancy appliance:manage
+PUT /api/v1/redundancy appliance:manage
+GET /api/v1/sentinel/heartbeat public
 GET /api/v1/auth/session public
 POST /api/v1/auth/setup public
 POST /api/v1/auth/login public
@@ -173,6 +176,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     walls: { walls: unused },
     maintenance: { calendar: unused, dependencies: unused, engine: unused, agentExists, clock: systemClock },
     plannedRestart: { plannedRestarts: unused },
+    redundancy: { redundancy: unused, heartbeat: unused },
     pools: { pools: unused, clock: systemClock, retentionS: 86_400 },
     weblogs: { sources: unused, traffic: unused, series: unused, clock: systemClock, retentionS: 86_400 },
     metrics: { metrics: unused },

@@ -1,0 +1,179 @@
+// The sentinel's watch of the appliance (S13, B4; docs/agent.md "Sentinel"). Every tick it notes
+// whether its MQTT session is up and asks for a signed heartbeat. When both have failed for the
+// grace period, no announced planned restart covers the time (the last signed heartbeat said
+// so), and its own network check passes, it sends the alarm through every channel; when a signed
+// heartbeat answers again, the recovery. A channel that fails is tried again each tick, a few
+// times, so a relay that is briefly away still gets the message.
+//
+// Several sentinels: each decides on its own, from its own view. One outage gives each contact at
+// most one alarm per sentinel (duplicates), and never none while any sentinel with a working
+// network sees the outage. The rule is the simple one on purpose: agreeing first would need the
+// sentinels to reach each other exactly when the network may be what failed.
+import type { AgentSentinel, SentinelChannel } from '../../contract/sentinel.js';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import { alarmMessage, recoveryMessage, type AlarmMessage } from './alarm-message.js';
+import type { HeartbeatResult } from './heartbeat-probe.js';
+import type { NetworkCheck } from './own-network.js';
+
+export interface SentinelWatchDeps {
+  clock: Clock;
+  log: Logger;
+  sentinelName: string;
+  mqttConnected: () => boolean;
+  heartbeat: () => Promise<HeartbeatResult>;
+  ownNetwork: (target: string | null) => Promise<NetworkCheck>;
+  send: (channel: SentinelChannel, alarm: AlarmMessage) => Promise<void>;
+}
+
+/** Attempts per channel and message: a relay away for a few ticks still gets it, a dead one is not tried forever. */
+const MAX_ATTEMPTS = 10;
+
+interface Pending { channel: SentinelChannel; alarm: AlarmMessage; attempts: number }
+
+export class SentinelWatch {
+  private config: AgentSentinel | null = null;
+  private timer: unknown = null;
+  private ticking = false;
+  private lastMqttAt: number;
+  private lastHeartbeatAt: number;
+  private mqttLostAt: number | null = null;
+  private lastHeartbeatProblem: string | null = null;
+  private plannedUntilMs: number | null = null;
+  private alarmed: { sinceMs: number } | null = null;
+  private pending: Pending[] = [];
+  private quietReason: string | null = null;
+
+  constructor(private readonly deps: SentinelWatchDeps) {
+    this.lastMqttAt = deps.clock.now();
+    this.lastHeartbeatAt = this.lastMqttAt;
+  }
+
+  /** A new config's sentinel part (null: this agent is no sentinel, or no longer). */
+  apply(next: AgentSentinel | null): void {
+    const was = this.config;
+    this.config = next;
+    if (JSON.stringify(was) === JSON.stringify(next)) return;
+    this.stopTimer();
+    if (!next) {
+      if (was) this.deps.log.info('no longer a sentinel');
+      this.pending = [];
+      return;
+    }
+    this.deps.log.info('watching the appliance as a sentinel', { appliance: next.appliance, graceS: next.graceS, channels: next.channels.length });
+    const everyMs = Math.min(5000, Math.max(500, (next.graceS * 1000) / 4));
+    const loop = (): void => {
+      this.timer = this.deps.clock.setTimeout(() => { void this.tick().finally(() => { if (this.timer !== null) loop(); }); }, everyMs);
+    };
+    loop();
+  }
+
+  stop(): void {
+    this.stopTimer();
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== null) this.deps.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  async tick(): Promise<void> {
+    const config = this.config;
+    if (!config || this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.observe(config);
+      await this.deliver();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async observe(config: AgentSentinel): Promise<void> {
+    const { clock, log } = this.deps;
+    if (this.deps.mqttConnected()) {
+      this.lastMqttAt = clock.now();
+      this.mqttLostAt = null;
+    } else {
+      this.mqttLostAt ??= clock.now();
+    }
+    const hb = await this.deps.heartbeat();
+    const now = clock.now();
+    if (hb.ok) {
+      this.lastHeartbeatAt = now;
+      this.lastHeartbeatProblem = null;
+      if (hb.plannedRestartUntilMs !== this.plannedUntilMs && hb.plannedRestartUntilMs !== null) {
+        log.info(`the appliance announced a planned restart until ${new Date(hb.plannedRestartUntilMs).toISOString()}: no alarm within it`);
+      }
+      this.plannedUntilMs = hb.plannedRestartUntilMs;
+      this.quietReason = null;
+      if (this.alarmed) {
+        const sinceMs = this.alarmed.sinceMs;
+        this.alarmed = null;
+        log.info('the appliance answers again: sending the recovery', { appliance: config.appliance });
+        this.queue(config, recoveryMessage({ appliance: config.appliance, sentinel: this.deps.sentinelName, sinceMs, nowMs: now }));
+      }
+      return;
+    }
+    this.lastHeartbeatProblem = hb.problem;
+    // the session looked at again after the heartbeat's wait: an appliance whose HTTP side is
+    // slow but whose session is up is no outage (both must fail)
+    if (this.deps.mqttConnected()) {
+      this.lastMqttAt = now;
+      this.mqttLostAt = null;
+    }
+    if (this.alarmed || this.mqttLostAt === null) return;
+    const aliveAt = Math.max(this.lastMqttAt, this.lastHeartbeatAt);
+    // a planned restart: quiet until it ends, then the grace period again
+    const quietFrom = Math.max(aliveAt, this.plannedUntilMs !== null && this.plannedUntilMs > aliveAt ? this.plannedUntilMs : 0);
+    if (now - quietFrom < config.graceS * 1000) {
+      if (this.plannedUntilMs !== null && now < this.plannedUntilMs && now - aliveAt >= config.graceS * 1000) {
+        this.sayQuiet(`within the announced planned restart until ${new Date(this.plannedUntilMs).toISOString()}`);
+      }
+      return;
+    }
+    const own = await this.deps.ownNetwork(config.ownNetworkCheck);
+    if (!own.ok) {
+      this.sayQuiet(`the appliance does not answer, but this server's own network check fails too (${own.detail}): no alarm`);
+      return;
+    }
+    this.alarmed = { sinceMs: aliveAt };
+    const seen = [
+      this.mqttLostAt === null ? 'MQTT session up' : `MQTT session lost since ${new Date(this.mqttLostAt).toISOString()}`,
+      this.lastHeartbeatProblem ?? 'no heartbeat',
+      `own network: ${own.detail}`,
+    ].join('; ');
+    log.warn('the appliance does not answer: sending the alarm', { appliance: config.appliance, sinceMs: aliveAt, seen });
+    this.queue(config, alarmMessage({ appliance: config.appliance, sentinel: this.deps.sentinelName, sinceMs: aliveAt, seen }));
+  }
+
+  private sayQuiet(reason: string): void {
+    if (this.quietReason === reason) return;
+    this.quietReason = reason;
+    this.deps.log.warn(reason);
+  }
+
+  private queue(config: AgentSentinel, alarm: AlarmMessage): void {
+    // a recovery makes an alarm still waiting pointless (and the other way round)
+    this.pending = config.channels.map((channel) => ({ channel, alarm, attempts: 0 }));
+  }
+
+  private async deliver(): Promise<void> {
+    const waiting = this.pending;
+    const results = await Promise.all(waiting.map(async (p) => {
+      p.attempts++;
+      try {
+        await this.deps.send(p.channel, p.alarm);
+        this.deps.log.info(`${p.alarm.event} sent`, { channel: p.channel.type });
+        return true;
+      } catch (error) {
+        const last = p.attempts >= MAX_ATTEMPTS;
+        this.deps.log.error(`${p.alarm.event} not sent through ${p.channel.type}${last ? '; giving up' : '; trying again'}: ${(error as Error).message}`, { attempts: p.attempts });
+        return last;
+      }
+    }));
+    // the queue may have been replaced meanwhile (a recovery): only the ones sent or given up leave
+    const done = new Set(waiting.filter((_p, i) => results[i]));
+    this.pending = this.pending.filter((p) => !done.has(p));
+  }
+}

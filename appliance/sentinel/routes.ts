@@ -1,0 +1,39 @@
+// Redundancy (S13, B4; docs/api.md "Redundancy"): the settings, admins only
+// ('appliance:manage', like announcing a planned restart: they decide who is woken when the
+// appliance dies, and carry contacts' addresses), audited; and the sentinels' signed heartbeat,
+// public (the sentinel has no session, the MAC is its proof), bounded by the nonce's length.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { API_PREFIX } from '../../contract/api.js';
+import { RwError } from '../../contract/errors.js';
+import { SENTINEL_LIMITS } from '../../contract/sentinel.js';
+import { sendJson, sendParsed } from '../http/http-server.js';
+import { signHeartbeat, type HeartbeatDeps } from './heartbeat.js';
+import type { RedundancyService } from './redundancy-service.js';
+
+export interface RedundancyRoutesDeps {
+  redundancy: RedundancyService;
+  heartbeat: HeartbeatDeps;
+}
+
+const { min, max } = SENTINEL_LIMITS.nonceHex;
+const heartbeatQuery = z.object({
+  agent: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an agent id'),
+  nonce: z.string().regex(/^[0-9a-f]+$/, 'lower-case hex').min(min, `at least ${min} hex digits`).max(max, `at most ${max} hex digits`),
+}).strict();
+
+export function redundancyRoutes(fastify: FastifyInstance, deps: RedundancyRoutesDeps): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const P = `${API_PREFIX}/redundancy`;
+  app.get(P, { config: { permission: 'appliance:manage' } }, (_req, reply) => sendJson(reply, 200, deps.redundancy.get()));
+  app.put(P, { config: { permission: 'appliance:manage', audit: { action: 'redundancy.changed', before: () => deps.redundancy.get() } } }, async (req, reply) => (
+    sendParsed(reply, 200, await deps.redundancy.set(req.body, req.principal?.username ?? 'unknown'))
+  ));
+  app.get(`${API_PREFIX}/sentinel/heartbeat`, { config: { permission: 'public' }, schema: { querystring: heartbeatQuery } }, (req, reply) => {
+    const signed = signHeartbeat(deps.heartbeat, req.query.agent, req.query.nonce);
+    if (!signed) throw new RwError('RW_ERR_NOT_FOUND', `no sentinel ${req.query.agent}`);
+    return sendJson(reply, 200, signed);
+  });
+  return Promise.resolve();
+}
