@@ -17,9 +17,6 @@ import { tempDir } from '../../helpers/temp-dir.js';
 import { stopProcess } from '../store/store-fixture.js';
 
 t.setTimeout(240_000);
-// The two tests share nothing (each its own appliance and data directory) and mostly wait (the
-// rule's minute, restarts): side by side the file takes the longer one's time, not the sum.
-t.jobs = 2;
 
 const KIM = '+821011112222';
 const ARGS = ['--modem', 'sim', '--timezone', 'UTC'];
