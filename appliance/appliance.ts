@@ -275,6 +275,7 @@ export class Appliance {
     const alerting = new AlertingFeature({
       db, dataDir, modem: config.modem, ...(config.modemPin ? { modemPin: config.modemPin } : {}), timeZone: config.timezone,
       escalateAfterS: config.escalateAfter, smsRateLimit: config.smsRateLimit, silenceGraceS: config.silenceGrace,
+      dependencySettleS: config.dependencySettle,
       agents: registry, hub, clock, logger, onWriteError,
       ...(this.deps.simulatorModule ? { simulatorModule: this.deps.simulatorModule } : {}),
     });

@@ -58,6 +58,8 @@ export interface AlertingFeatureDeps {
   escalateAfterS: number;
   smsRateLimit: number;
   silenceGraceS: number;
+  /** B10: how long every parent must have been up before held-back alerts are texted */
+  dependencySettleS: number;
   agents: AgentDirectory;
   hub: LiveHub;
   clock: Clock;
@@ -113,6 +115,7 @@ export class AlertingFeature {
       db, agentExists, groupExists,
       checkServers: (id) => this.checkLookup.servers(id),
       groupsOf: () => this.repo.groupsByAgent(),
+      settleMs: deps.dependencySettleS * 1000,
     });
     const core = createAlertingCore({
       maintenance: this.maintenance,

@@ -51,6 +51,10 @@ function configWith(checks: AgentCheck[], revision = 1): AgentConfig {
 
 const resultsOf = (b: Broker, id: string): CheckResult[] => b.messages.flatMap((m) => m.results.filter((r) => r.id === id));
 
+// The three cases share nothing (each its own broker, agent and directories) and mostly wait for
+// the checks' 5 s slots: side by side the file takes the longest case's time, not the sum.
+t.jobs = 3;
+
 t.before(() => {
   if (!existsSync(AGENT_BIN)) throw new Error(`${AGENT_BIN} is missing: run \`node scripts/build.mjs\` (npm test does)`);
 });

@@ -168,7 +168,10 @@ async function startApplianceOn(t: Teardownable, dataDir: string, httpPort: numb
     ...(opts.args?.includes('--http-plain') ? [] : ['--http-plain', 'serve']), ...(opts.args ?? []),
   ], opts.env ?? {});
   const ready = await Promise.race([
-    waitFor('the appliance ready line', () => /^rackwatch ready (\{.*\})$/m.exec(m.output())?.[1], { timeoutMs: 30_000, intervalMs: 50 }),
+    // a start that hangs says where: its log so far goes with the timeout. 60 s: with a load
+    // average of 25 on 2 cores, starts with --modem sim took 15–25 s and some passed 30 s.
+    waitFor('the appliance ready line', () => /^rackwatch ready (\{.*\})$/m.exec(m.output())?.[1], { timeoutMs: 60_000, intervalMs: 50 })
+      .catch((e: unknown) => { throw new Error(`${(e as Error).message}; its output so far:\n${m.output()}`); }),
     m.exited.then((r): never => { throw new Error(`appliance exited (${r.code ?? r.signal}) before ready:\n${m.output()}`); }),
   ]);
   const { httpsPort, mqttsPort } = JSON.parse(ready) as { httpsPort: number; mqttsPort: number };

@@ -8,10 +8,8 @@ import { RwError } from '../../../contract/errors.js';
 import { problemsOf, type Parsed } from '../../../core/validation-problems.js';
 import type { Db } from '../../db/database.js';
 import { idText } from '../../http/route-schemas.js';
+import { DEFAULT_SETTLE_MS } from './settle-time.js';
 import { dependantCounts, findCycle, parentsOf, type DependencyEdges, type GraphFacts } from './dependency-graph.js';
-
-/** After a parent recovers, its dependants still down are texted this long later (they may just be reconnecting). */
-export const DEFAULT_SETTLE_MS = 60_000;
 
 export const dependsOnSchema = z.array(idText).max(DEPENDENCY_LIMITS.parentsPerOwner, `at most ${DEPENDENCY_LIMITS.parentsPerOwner} parents`)
   .refine((ids) => new Set(ids).size === ids.length, 'names a parent twice');
