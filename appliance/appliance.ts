@@ -399,6 +399,7 @@ export class Appliance {
         modem: () => alerting.modemHealth(),
         ingestBacklog: () => ingest.backlog,
         eventLoopLagMs: () => eventLoopLag.takeMaxMs(),
+        remoteWriteDrops: () => federation.queueDrops(),
       },
     });
     this.selfWatch = selfWatch;

@@ -44,6 +44,8 @@ export class FederationFeature {
   private settings: FederationSettings;
   readonly stats: ForwardingStats = emptyForwardingStats();
   private lastError: { message: string; at: number } | null = null;
+  /** drops at the queue's bound since start, for the self-watch's alert (B4, S19) */
+  private boundDrops: { samples: number; lastAt: number; boundBytes: number } | null = null;
   private lastErrorLog = 0;
   private queue: RemoteWriteQueue | null = null;
   private writer: RemoteWriter | null = null;
@@ -110,6 +112,11 @@ export class FederationFeature {
     return this.view();
   }
 
+  /** Samples dropped at the queue's bound since start, the last drop's time and the bound; null: none (self-watch, B4). */
+  queueDrops(): { samples: number; lastAt: number; boundBytes: number } | null {
+    return this.boundDrops;
+  }
+
   /** The counters and queue size for /metrics. */
   forwardingStats(): ForwardingStats {
     this.refreshQueueStats();
@@ -156,6 +163,7 @@ export class FederationFeature {
         dir: this.queueDir(), maxBytes: remoteWrite.queueMaxBytes, segmentBytes: Math.min(4 << 20, Math.floor(remoteWrite.queueMaxBytes / 4)),
         onDropped: (n) => {
           this.stats.samplesDropped += n;
+          this.boundDrops = { samples: (this.boundDrops?.samples ?? 0) + n, lastAt: this.deps.clock.now(), boundBytes: remoteWrite.queueMaxBytes };
           this.failed(`the remote-write queue reached its bound of ${remoteWrite.queueMaxBytes} bytes: the oldest ${n} samples were dropped`);
         },
       });
