@@ -240,6 +240,9 @@ export class Appliance {
     const store = new RrdStore({
       dataDir, profile: retention, clock, logger: logger.child('rrd'), onFileCreated: (bytes) => capacity.fileCreated(bytes),
       writeIntervalS: config.rrdWriteInterval, seriesQuota,
+      // S19: what rrdcached stored (agents' samples, checks' perfdata, web log intervals) is
+      // forwarded upstream; what it refused is not
+      onStored: (dir, samples) => this.federation?.stored(dir, samples),
       sampleJournal: config.sampleJournal, journalCommitDelayMs: config.sampleJournalCommitMs,
       onAnswering: (answering) => {
         if (answering) faults.clear('rrdcached-not-answering');
@@ -382,14 +385,9 @@ export class Appliance {
     this.federation = federation;
     federation.start();
     const ingest = new Ingest({
-      // a store write that failed on the disk (a new RRD file on a full partition) is a fault too;
-      // what rrdcached stored is forwarded upstream (S19)
+      // a store write that failed on the disk (a new RRD file on a full partition) is a fault too
       sink: {
-        write: async (agentId, intervalS, samples) => {
-          const result = await store.write(agentId, intervalS, samples).catch((e: unknown) => { faults.report('rrd store', e); throw e; });
-          federation.stored(agentId, samples);
-          return result;
-        },
+        write: (agentId, intervalS, samples) => store.write(agentId, intervalS, samples).catch((e: unknown) => { faults.report('rrd store', e); throw e; }),
       },
       registry, clock, logger: logger.child('ingest'), maxConcurrentWrites: config.maxConcurrentWrites,
       afterStore: (agentId, batch) => alerting.engine.onBatch(agentId, batch),
@@ -416,6 +414,7 @@ export class Appliance {
         modem: () => alerting.modemHealth(),
         ingestBacklog: () => ingest.backlog,
         eventLoopLagMs: () => eventLoopLag.takeMaxMs(),
+        remoteWriteDrops: () => federation.queueDrops(),
       },
     });
     this.selfWatch = selfWatch;

@@ -10,6 +10,8 @@ export const FEDERATION_LIMITS = {
   maxSecretChars: 4096,
   /** a CA bundle in PEM: a few certificates */
   maxCaChars: 64 * 1024,
+  /** a CA file's path; the file itself is bounded by maxCaChars bytes */
+  maxPathChars: 4096,
   maxDownsampleS: 3600,
   minQueueBytes: 1 << 20,
   maxQueueBytes: 16 * 1024 ** 3,
@@ -30,6 +32,9 @@ const caSchema = z.string().max(FEDERATION_LIMITS.maxCaChars)
   .refine((s) => s.includes('-----BEGIN CERTIFICATE-----'), 'must be PEM certificates (-----BEGIN CERTIFICATE-----)')
   .nullable();
 
+/** An absolute path to a PEM CA file on the appliance, read when the settings are saved and at start. */
+const caFileSchema = z.string().max(FEDERATION_LIMITS.maxPathChars).regex(/^\/[^\0]*$/, 'must be an absolute path').nullable();
+
 export const remoteWriteSettingsSchema = z.strictObject({
   /** e.g. http://prometheus:9090/api/v1/write, http://vminsert:8480/insert/0/prometheus/api/v1/write */
   url: urlSchema,
@@ -40,9 +45,11 @@ export const remoteWriteSettingsSchema = z.strictObject({
   auth: forwardAuthSchema.default(null),
   /** PEM CA certificates an https endpoint's certificate must chain to; null: the system's */
   caCertificates: caSchema.default(null),
+  /** a PEM CA file instead (the "TLS with a CA file"); not both */
+  caFile: caFileSchema.default(null),
   /** the on-disk queue's bound: beyond it the oldest samples are dropped and counted */
   queueMaxBytes: z.int().min(FEDERATION_LIMITS.minQueueBytes).max(FEDERATION_LIMITS.maxQueueBytes).default(FEDERATION_LIMITS.defaultQueueBytes),
-});
+}).refine((r) => r.caFile === null || r.caCertificates === null, { message: 'give caFile or caCertificates, not both', path: ['caFile'] });
 export type RemoteWriteSettings = z.infer<typeof remoteWriteSettingsSchema>;
 
 export const alertmanagerSettingsSchema = z.strictObject({
@@ -50,7 +57,8 @@ export const alertmanagerSettingsSchema = z.strictObject({
   url: urlSchema,
   auth: forwardAuthSchema.default(null),
   caCertificates: caSchema.default(null),
-});
+  caFile: caFileSchema.default(null),
+}).refine((a) => a.caFile === null || a.caCertificates === null, { message: 'give caFile or caCertificates, not both', path: ['caFile'] });
 export type AlertmanagerSettings = z.infer<typeof alertmanagerSettingsSchema>;
 
 /** PUT /api/v1/federation: the body (secrets are sent in full each time). */

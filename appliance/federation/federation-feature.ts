@@ -16,6 +16,8 @@ import { RemoteWriteQueue } from './remote-write-queue.js';
 import { RemoteWriter } from './remote-writer.js';
 import { Downsampler } from './downsampler.js';
 import { AlertmanagerForwarder } from './alertmanager-forwarder.js';
+import { APPLIANCE_SERIES_DIR } from '../checks/check-perfdata.js';
+import { endpointCa } from './ca-file.js';
 
 const SETTINGS_KEY = 'federation';
 const FLUSH_MS = 200;
@@ -44,6 +46,8 @@ export class FederationFeature {
   private settings: FederationSettings;
   readonly stats: ForwardingStats = emptyForwardingStats();
   private lastError: { message: string; at: number } | null = null;
+  /** drops at the queue's bound since start, for the self-watch's alert (B4, S19) */
+  private boundDrops: { samples: number; lastAt: number; boundBytes: number } | null = null;
   private lastErrorLog = 0;
   private queue: RemoteWriteQueue | null = null;
   private writer: RemoteWriter | null = null;
@@ -73,13 +77,18 @@ export class FederationFeature {
     await this.teardown();
   }
 
-  /** A batch rrdcached stored for `agentId` (S19): queued for the endpoint when one is set. */
+  /**
+   * Samples rrdcached stored in directory `agentId` (S19: an agent's, its checks' perfdata and web
+   * logs, or the appliance's own probes' under APPLIANCE_SERIES_DIR, sent with the appliance's
+   * label as their host): queued for the endpoint when one is set.
+   */
   stored(agentId: string, samples: readonly Sample[]): void {
     const queue = this.queue;
     if (!queue) return;
     const wanted = this.families ? samples.filter((s) => this.families?.has(s.f)) : samples;
     if (wanted.length === 0) return;
-    const batch = { o: { appliance: this.applianceLabel(), host: this.deps.hostnameOf(agentId), group: this.groupOf(agentId) }, s: wanted.map((s) => ({ t: s.t, f: s.f, ...(s.k !== undefined ? { k: s.k } : {}), v: s.v })) };
+    const host = agentId === APPLIANCE_SERIES_DIR ? this.applianceLabel() : this.deps.hostnameOf(agentId);
+    const batch = { o: { appliance: this.applianceLabel(), host, group: this.groupOf(agentId) }, s: wanted.map((s) => ({ t: s.t, f: s.f, ...(s.k !== undefined ? { k: s.k } : {}), v: s.v })) };
     const out = this.downsampler ? this.downsampler.add(agentId, batch) : batch;
     if (out) queue.append(out);
   }
@@ -95,6 +104,20 @@ export class FederationFeature {
     };
   }
 
+  /** What is wrong with settings the schema took: a CA file that cannot be read ("path: message"). */
+  problems(next: FederationSettings): string[] {
+    const out: string[] = [];
+    for (const [field, s] of [['remoteWrite', next.remoteWrite], ['alertmanager', next.alertmanager]] as const) {
+      if (!s) continue;
+      try {
+        endpointCa(s);
+      } catch (e) {
+        out.push(`${field}.caFile: ${(e as Error).message}`);
+      }
+    }
+    return out;
+  }
+
   /** Saves new settings and applies them: a changed endpoint starts from an empty queue. */
   async update(next: FederationSettings): Promise<FederationResponse> {
     const before = this.settings;
@@ -108,6 +131,11 @@ export class FederationFeature {
     }
     this.apply();
     return this.view();
+  }
+
+  /** Samples dropped at the queue's bound since start, the last drop's time and the bound; null: none (self-watch, B4). */
+  queueDrops(): { samples: number; lastAt: number; boundBytes: number } | null {
+    return this.boundDrops;
   }
 
   /** The counters and queue size for /metrics. */
@@ -148,14 +176,26 @@ export class FederationFeature {
     return federationSettingsSchema.parse({});
   }
 
+  /** The settings with their CA file read into caCertificates; unreadable (since saved): said, and the system's CAs used. */
+  private withCa<T extends { caCertificates: string | null; caFile: string | null }>(s: T): T {
+    try {
+      return { ...s, caCertificates: endpointCa(s) };
+    } catch (e) {
+      this.failed(`the CA file: ${(e as Error).message}`);
+      return { ...s, caCertificates: null };
+    }
+  }
+
   private apply(): void {
-    const { remoteWrite, alertmanager } = this.settings;
+    const remoteWrite = this.settings.remoteWrite ? this.withCa(this.settings.remoteWrite) : null;
+    const alertmanager = this.settings.alertmanager ? this.withCa(this.settings.alertmanager) : null;
     const onError = (message: string): void => this.failed(message);
     if (remoteWrite) {
       const queue = new RemoteWriteQueue({
         dir: this.queueDir(), maxBytes: remoteWrite.queueMaxBytes, segmentBytes: Math.min(4 << 20, Math.floor(remoteWrite.queueMaxBytes / 4)),
         onDropped: (n) => {
           this.stats.samplesDropped += n;
+          this.boundDrops = { samples: (this.boundDrops?.samples ?? 0) + n, lastAt: this.deps.clock.now(), boundBytes: remoteWrite.queueMaxBytes };
           this.failed(`the remote-write queue reached its bound of ${remoteWrite.queueMaxBytes} bytes: the oldest ${n} samples were dropped`);
         },
       });

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { API_PREFIX } from '../../contract/api.js';
 import { federationSettingsSchema } from '../../contract/federation-api.js';
-import { sendJson } from '../http/http-server.js';
+import { sendJson, sendProblems } from '../http/http-server.js';
 import type { FederationFeature } from './federation-feature.js';
 
 export interface FederationRoutesDeps {
@@ -18,6 +18,10 @@ export function federationRoutes(fastify: FastifyInstance, deps: FederationRoute
   app.put(`${API_PREFIX}/federation`, {
     config: { permission: 'federation:manage', audit: { before: () => deps.federation.view() } },
     schema: { body: federationSettingsSchema },
-  }, async (req, reply) => sendJson(reply, 200, await deps.federation.update(req.body)));
+  }, async (req, reply) => {
+    const problems = deps.federation.problems(req.body);
+    if (problems.length > 0) return sendProblems(reply, problems);
+    return sendJson(reply, 200, await deps.federation.update(req.body));
+  });
   return Promise.resolve();
 }

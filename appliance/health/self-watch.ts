@@ -14,7 +14,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import {
   DATA_PARTITION_FREE_MIN, DATABASE_WRITE_HOLD_MS, EVENT_LOOP_LAG_MAX_MS, INGEST_BACKLOG_FLOOR, MODEM_CSQ_MIN,
-  RRDCACHED_RESTART_WINDOW_MS, RRDCACHED_RESTARTS_MAX, SELF_WATCH_RULES, type SelfWatchRuleId,
+  REMOTE_WRITE_DROP_HOLD_MS, RRDCACHED_RESTART_WINDOW_MS, RRDCACHED_RESTARTS_MAX, SELF_WATCH_RULES, type SelfWatchRuleId,
 } from '../alerting/rules/self-watch-rules.js';
 
 /** how often the conditions are judged: a hold time is known to within this */
@@ -39,6 +39,14 @@ export interface SelfWatchSources {
   ingestBacklog: () => number;
   /** the longest the event loop lagged since the last call, ms (event-loop-lag.ts) */
   eventLoopLagMs: () => number;
+  /** samples the remote-write queue dropped at its bound since start (S19), the last drop's time and the bound; null: none */
+  remoteWriteDrops?: () => RemoteWriteDrops | null;
+}
+
+export interface RemoteWriteDrops {
+  samples: number;
+  lastAt: number;
+  boundBytes: number;
 }
 
 /** What the self-watch tells the alert engine (AlertEngine's raiseSelf / clearSelf / openSelf). */
@@ -231,6 +239,13 @@ export class SelfWatch {
       } else {
         this.backlogFrom = null;
       }
+    }
+    const drops = s.remoteWriteDrops ? read('the remote-write queue', s.remoteWriteDrops) : null;
+    if (drops && now - drops.lastAt < REMOTE_WRITE_DROP_HOLD_MS) {
+      out.set('self-remote-write-dropped', {
+        problem: `remote-write queue full: ${drops.samples} samples dropped`,
+        detail: `the remote-write queue reached its bound of ${fmtMb(drops.boundBytes)} (the endpoint has not taken its samples): ${drops.samples} of the oldest samples were dropped and will never reach it; the appliance's own store keeps them`,
+      });
     }
     return out;
   }

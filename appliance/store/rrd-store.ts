@@ -62,6 +62,12 @@ export interface RrdStoreDeps {
   readTimeoutMs?: number;
   /** decides whether a new file fits its agent's quota (RES); none: no quota */
   seriesQuota?: SeriesQuota;
+  /**
+   * told, after each write, the samples rrdcached acknowledged (stored) of the directory (agent id,
+   * or a check's or web log's), each series in time order; never the refused ones (S19: only what
+   * was stored is forwarded). Also after a write that ends in RW_ERR_RRDCACHED_DOWN, for what it stored.
+   */
+  onStored?: (dir: string, samples: Sample[]) => void;
 }
 
 /** RES: a FETCH of a hung rrdcached is given up after this (503 RW_ERR_RRDCACHED_DOWN) instead of hanging the request. */
@@ -309,11 +315,16 @@ export class RrdStore {
     // at its bound the journal takes nothing more: nothing is sent, nothing acknowledged
     await this.journal?.room();
     const result: WriteResult = { updated: 0, rejected: 0 };
+    // which sample an update is, for onStored (only when someone listens: no cost otherwise)
+    const sampleOf = this.deps.onStored ? new Map<UpdateCommand, Sample>() : null;
+    const storedSamples: Sample[] = [];
     // counted as they happen: a write that ends in RW_ERR_RRDCACHED_DOWN has still stored some
     const stored = (state: FileState, update: UpdateCommand): void => {
       this.acknowledged(state, update);
       result.updated++;
       this.counters.rrdUpdates++;
+      const sample = sampleOf?.get(update);
+      if (sample) storedSamples.push(sample);
     };
     const refused = (): void => {
       result.rejected++;
@@ -337,7 +348,9 @@ export class RrdStore {
         batch = { state, family: s.f, step, updates: [] };
         batches.set(state, batch);
       }
-      batch.updates.push({ file: state.file, t: s.t, values: familyFields(s.f).map((f) => s.v[f] ?? null) });
+      const update = { file: state.file, t: s.t, values: familyFields(s.f).map((f) => s.v[f] ?? null) };
+      batch.updates.push(update);
+      sampleOf?.set(update, s);
     }
     // rrdcached refuses an update older than the previous one of the same file: send each
     // file's updates oldest first, whatever order the batch had
@@ -362,8 +375,20 @@ export class RrdStore {
     }
     if (creating) await Promise.all(creating);
 
-    let todo: PendingUpdate[] = [];
+    const todo: PendingUpdate[] = [];
     for (const b of batches.values()) withGapBridges(b, todo);
+    try {
+      await this.sendUpdates(todo, deadline, stored, refused);
+    } finally {
+      if (storedSamples.length > 0) this.deps.onStored?.(agentId, storedSamples);
+    }
+    if (result.rejected > 0) this.log.debug('samples rejected', { agentId, rejected: result.rejected, updated: result.updated });
+    return result;
+  }
+
+  /** Sends the updates (journal and rrdcached together) until each is stored or refused. */
+  private async sendUpdates(pending: PendingUpdate[], deadline: Deadline, stored: (state: FileState, update: UpdateCommand) => void, refused: () => void): Promise<void> {
+    let todo = pending;
     // durable in the journal and taken by rrdcached, in parallel; only both together acknowledge
     let journaled: Promise<void> | undefined;
     while (todo.length > 0) {
@@ -411,8 +436,6 @@ export class RrdStore {
       todo = again;
     }
     await journaled;
-    if (result.rejected > 0) this.log.debug('samples rejected', { agentId, rejected: result.rejected, updated: result.updated });
-    return result;
   }
 
   /** The batches for files not known to exist that the quota refuses; null (nothing awaited) when every file is known. */

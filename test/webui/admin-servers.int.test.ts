@@ -63,7 +63,7 @@ void t.test('the admin Servers screen', async (t) => {
     t.match(await retention.locator('[data-testid=retention-profile]').textContent(), /default/);
     t.equal(await retention.locator('[data-testid=retention-archives] li').count(), 4, 'raw, 1 min, 5 min, 1 h');
     t.match(await retention.locator('[data-testid=retention-how]').textContent(), /Preview it first/);
-    for (const v of ['groups', 'rules', 'contacts', 'users', 'audit']) t.equal(await page.locator(`[data-testid=admin-link-${v}]`).count(), 1, v);
+    for (const v of ['groups', 'rules', 'contacts', 'users', 'audit', 'federation']) t.equal(await page.locator(`[data-testid=admin-link-${v}]`).count(), 1, v);
     await page.locator('[data-testid=admin-link-enroll]').click();
     await page.locator('[data-testid=add-server-dialog] [data-testid=install-command]').waitFor({ timeout: 15_000 });
     const { installCommand } = await app.api<{ installCommand: string }>('/api/v1/enrollment');

@@ -25,6 +25,7 @@ const NAMES: Readonly<Record<string, { en: string; ko: string }>> = {
   'self-clock': { en: 'Appliance: clock not synchronised', ko: '어플라이언스: 시계 동기화 안 됨' },
   'self-modem': { en: 'Appliance: modem cannot send SMS', ko: '어플라이언스: 모뎀으로 SMS 발송 불가' },
   'self-ingest-backlog': { en: 'Appliance: ingest backlog growing', ko: '어플라이언스: 수집 대기열 증가' },
+  'self-remote-write-dropped': { en: 'Appliance: remote-write queue full, oldest samples dropped', ko: '어플라이언스: 원격 쓰기 대기열 가득 참, 오래된 샘플 삭제' },
 };
 
 /** The name to show for a rule (or an alert's rule): the built-in one in `lang`, else as stored. */

@@ -12,6 +12,7 @@ import { STATS_EN, STATS_KO } from './i18n-stats.js';
 import { FAMILIES_EN, FAMILIES_KO } from './i18n-families.js';
 import { WALLS_EN, WALLS_KO } from './i18n-walls.js';
 import { ADMIN_EN, ADMIN_KO } from './i18n-admin.js';
+import { FEDERATION_EN, FEDERATION_KO } from './i18n-federation.js';
 import { WEBLOG_EN, WEBLOG_KO } from './i18n-weblog.js';
 import { MAINTENANCE_EN, MAINTENANCE_KO } from './i18n-maintenance.js';
 
@@ -32,6 +33,7 @@ const en = {
   ...FAMILIES_EN,
   ...WALLS_EN,
   ...ADMIN_EN,
+  ...FEDERATION_EN,
   ...WEBLOG_EN,
   ...MAINTENANCE_EN,
   'app.subtitle': 'Server monitoring',
@@ -140,6 +142,7 @@ const ko: Record<MessageKey, string> = {
   ...FAMILIES_KO,
   ...WALLS_KO,
   ...ADMIN_KO,
+  ...FEDERATION_KO,
   ...WEBLOG_KO,
   ...MAINTENANCE_KO,
   'app.subtitle': '서버 모니터링',

@@ -15,7 +15,8 @@ export type SelfWatchRuleId =
   | 'self-event-loop'
   | 'self-clock'
   | 'self-modem'
-  | 'self-ingest-backlog';
+  | 'self-ingest-backlog'
+  | 'self-remote-write-dropped';
 
 export interface SelfWatchRule {
   id: SelfWatchRuleId;
@@ -41,6 +42,8 @@ export const MODEM_CSQ_MIN = 9;
 export const INGEST_BACKLOG_FLOOR = 100;
 /** a failed SQLite write keeps its alert open until none has failed for this long */
 export const DATABASE_WRITE_HOLD_MS = 5 * MINUTE;
+/** samples dropped at the remote-write queue's bound (S19) keep the alert open until none was dropped for this long */
+export const REMOTE_WRITE_DROP_HOLD_MS = 10 * MINUTE;
 
 export const SELF_WATCH_RULES: readonly SelfWatchRule[] = [
   { id: 'self-rrdcached', name: 'Appliance: rrdcached down', severity: 'critical', holdMs: 30_000 },
@@ -51,6 +54,7 @@ export const SELF_WATCH_RULES: readonly SelfWatchRule[] = [
   { id: 'self-clock', name: 'Appliance: clock not synchronised', severity: 'warning', holdMs: 10 * MINUTE },
   { id: 'self-modem', name: 'Appliance: modem cannot send SMS', severity: 'critical', holdMs: 5 * MINUTE },
   { id: 'self-ingest-backlog', name: 'Appliance: ingest backlog growing', severity: 'warning', holdMs: 5 * MINUTE },
+  { id: 'self-remote-write-dropped', name: 'Appliance: remote-write queue full, oldest samples dropped', severity: 'warning', holdMs: 0 },
 ];
 
 const BY_ID = new Map<string, SelfWatchRule>(SELF_WATCH_RULES.map((r) => [r.id, r]));

@@ -1,7 +1,8 @@
 // Remote write (S19, B8) against Debian's Prometheus with its remote-write receiver, on loopback:
 // what an agent sends arrives with the documented names, labels and values (the same the
 // appliance's own series API answers); a receiver that goes away and comes back gets everything
-// it missed, in order; an endpoint refusing with 400 is not retried forever, a 503 is retried.
+// missed over 2 minutes of samples, in order; an endpoint refusing with 400 is not retried
+// forever, a 503 is retried.
 // Prometheus also scrapes the appliance's /metrics with a token, as OpenMetrics.
 import t from 'tap';
 import http from 'node:http';
@@ -50,13 +51,14 @@ void t.test('samples reach Prometheus with their labels and values, and an outag
 
   const id = await enroll(app, 'fed-host');
   const client = await connectAgent(t, app, id);
-  const t0 = nowS() - 120;
+  // the agent's clock runs 5 minutes behind now, so that the 2 minutes of the outage below fit before now
+  const t0 = nowS() - 300;
   const sent = new Map<number, number>();
   // one batch a second for 20 s of agent time, each cpu user value its own
   for (let i = 0; i < 20; i++) {
     const ts = t0 + i;
-    sent.set(ts, 10 + i);
-    await publishMetrics(client, id.agentId, sampleBatch(ts, 1, 10 + i));
+    sent.set(ts, 10 + i / 2);
+    await publishMetrics(client, id.agentId, sampleBatch(ts, 1, 10 + i / 2));
   }
   const arrived = await waitFor('the samples in Prometheus', async () => {
     const got = await promCpu(prom, 'fed-host');
@@ -92,12 +94,16 @@ void t.test('samples reach Prometheus with their labels and values, and an outag
   }, { timeoutMs: 30_000, intervalMs: 500 });
   t.ok(sentCounter > 0, 'and sees the remote-write counter');
 
-  // an outage: the receiver stops, the agent keeps sending, the receiver comes back
+  // an outage of 2 minutes: the receiver stops, the agent keeps sending, the receiver comes back.
+  // The 2 minutes are the samples' time, not the test's: the agent sends the 120 one-second
+  // batches of 2 minutes while Prometheus is down (the appliance stores and queues by sample, so
+  // what the queue holds and must backfill in order is 2 minutes' worth), then Prometheus comes
+  // back. Waiting the 2 minutes out in wall time would only add the sender's longer backoff.
   await prom.stop();
-  for (let i = 20; i < 50; i++) {
+  for (let i = 20; i < 140; i++) {
     const ts = t0 + i;
-    sent.set(ts, 10 + i);
-    await publishMetrics(client, id.agentId, sampleBatch(ts, 1, 10 + i));
+    sent.set(ts, 10 + i / 2);
+    await publishMetrics(client, id.agentId, sampleBatch(ts, 1, 10 + i / 2));
   }
   const during = await waitFor('a failed request', async () => {
     const v = await app.api<FederationResponse>('/api/v1/federation');
@@ -107,9 +113,9 @@ void t.test('samples reach Prometheus with their labels and values, and an outag
   await prom.restart();
   const after = await waitFor('the backfill', async () => {
     const got = await promCpu(prom, 'fed-host');
-    return got.length >= 50 ? got : null;
+    return got.length >= 140 ? got : null;
   }, { timeoutMs: 90_000, intervalMs: 500 });
-  t.same(after, [...sent].map(([ts, v]) => [ts, v]), 'nothing missing after the outage, in order');
+  t.same(after, [...sent].map(([ts, v]) => [ts, v]), 'nothing missing after the 2-minute outage, in order');
   const settled = await waitFor('an empty queue', async () => {
     const v = await app.api<FederationResponse>('/api/v1/federation');
     return v.status.queuedSamples === 0 ? v : null;
