@@ -77,7 +77,11 @@ function runChild(opts: FileJobRunnerOptions, header: FileOpHeader, content: (()
   return new Promise((resolve) => {
     const { uid, gid } = header.account;
     const asAccount = ['--reuid', String(uid), '--regid', String(gid), '--init-groups', '--inh-caps=-all', '--ambient-caps=-all', '--no-new-privs', '--'];
-    const child = spawn(opts.setpriv ?? SETPRIV, [...asAccount, opts.child.command, ...opts.child.args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // The account's process gets none of the agent's environment (its enrollment token, NODE_OPTIONS
+    // naming files the account may not read) and starts in /, not in the agent's directory:
+    // `env -i` empties it right before setpriv, whatever a wrapper of spawn() adds on the way.
+    const clean = ['-i', `PATH=${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`, 'LANG=C.UTF-8'];
+    const child = spawn('env', [...clean, opts.setpriv ?? SETPRIV, ...asAccount, opts.child.command, ...opts.child.args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: '/' });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => { if (out.length < MAX_CHILD_OUTPUT) out += c; });
@@ -95,8 +99,7 @@ function runChild(opts: FileJobRunnerOptions, header: FileOpHeader, content: (()
     }
     child.on('error', (e) => {
       clearTimeout(timer);
-      const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-      resolve({ ok: false, reason: missing ? 'setpriv (util-linux) is not installed: file actions need it to run as an account' : `cannot start the file action's helper: ${e.message}` });
+      resolve({ ok: false, reason: `cannot start the file action's helper: ${e.message}` });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -106,6 +109,8 @@ function runChild(opts: FileJobRunnerOptions, header: FileOpHeader, content: (()
       } catch {
         // reported below
       }
+      // env's own complaint, exit 127: the program after it (setpriv) was not found
+      if (code === 127 && /^env: /m.test(err)) return resolve({ ok: false, reason: 'setpriv (util-linux) is not installed: file actions need it to run as an account' });
       // Node ends a crash's stderr with its version: the line naming the error says more
       const lines = err.trim().split('\n');
       const why = lines.find((l) => /Error\b|^setpriv:/.test(l)) ?? lines.pop() ?? '';

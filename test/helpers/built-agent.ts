@@ -2,10 +2,11 @@
 // an identity for that broker in its state directory, its output kept, stopped by SIGTERM at the
 // end of the test. And the polling wait those tests share.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Test } from 'tap';
 import { distDir } from './paths.js';
+import { tempDir } from './temp-dir.js';
 
 export const AGENT_BIN = path.join(distDir, 'agent.js');
 
@@ -25,11 +26,19 @@ export function startBuiltAgent(t: Test, o: { agentId: string; stateDir: string;
   let command = process.execPath;
   if (o.user) {
     // its state is its own, as the installer makes it; setpriv (util-linux) drops root and every
-    // supplementary group before node starts
+    // supplementary group before node starts. The bundle is copied where any user may read it (as
+    // /opt/rackwatch-agent is): the checkout may sit under a 0700 directory (a CI clone in mktemp's).
+    // `env -i`: tap's processinfo adds its loader, a file in that checkout, to every child's
+    // NODE_OPTIONS, which the unprivileged node could not load.
     chownSync(o.stateDir, o.user.uid, o.user.gid);
     chownSync(identity, o.user.uid, o.user.gid);
-    command = 'setpriv';
-    argv.unshift(`--reuid=${o.user.uid}`, `--regid=${o.user.gid}`, '--clear-groups', process.execPath);
+    const opt = tempDir(t, 'rw-agent-opt-');
+    chmodSync(opt, 0o755);
+    const bundle = path.join(opt, 'agent.js');
+    copyFileSync(AGENT_BIN, bundle);
+    argv[0] = bundle;
+    command = 'env';
+    argv.unshift('-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, 'setpriv', `--reuid=${o.user.uid}`, `--regid=${o.user.gid}`, '--clear-groups', process.execPath);
   }
   const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
