@@ -229,7 +229,7 @@ void t.test('accounts in the web UI, end to end', async (t) => {
     await v.goto(`${app.url}/`);
     await v.locator('[data-testid=server-list]').waitFor();
     t.equal(await v.locator('[data-testid=user-role]').textContent(), 'Viewer');
-    t.same(await tabs(v), ['Dashboard', 'Walls', 'Schematic', 'Alerts', 'Checks', 'Statistics', 'Compare', 'Web logs', 'Pools', 'Rules', 'Groups', 'SMS'], 'no Contacts, Users or Audit log tab');
+    t.same(await tabs(v), ['Dashboard', 'Walls', 'Schematic', 'Alerts', 'Checks', 'Statistics', 'Compare', 'Web logs', 'Pools', 'Rules', 'Groups', 'Maintenance', 'SMS'], 'no Contacts, Users or Audit log tab');
     t.equal(await v.locator('[data-testid=open-add-server]').count(), 0, 'no "add server"');
     await v.locator('[data-testid=open-defaults]').click();
     await v.locator('[data-testid=defaults-dialog] [data-testid=schedule-row]').first().waitFor();

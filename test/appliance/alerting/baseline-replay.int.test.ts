@@ -68,7 +68,7 @@ void t.test('a two-week replay through rrdtool Holt-Winters: every anomaly alert
   const names = Object.keys(FILES) as BaselineMetricName[];
   for (const name of names) {
     const { file, family } = FILES[name];
-    await client.create(file, TRACE_STEP_S, TRACE_START_S, dsDefs(family, TRACE_STEP_S), rraDefs(TRACE_STEP_S, 'default', family));
+    await client.create(file, TRACE_STEP_S, TRACE_START_S, dsDefs(family, TRACE_STEP_S), rraDefs(TRACE_STEP_S, 'default', family, true));
   }
 
   // RW_BASELINE_SEED=n replays another trace (seeds 1–4 and 24 were measured: docs/alerting.md)
