@@ -14,24 +14,25 @@
 //   node scripts/bench/run.mjs scripts/bench/ingest.ts             (full, ~15 min)
 //   … --help for every flag
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type BetterSqlite3 from 'better-sqlite3';
 import type { HealthResponse } from '../../contract/api.js';
 import {
-  enrollAgents, fdLimitNote, LoadGenerator, openFileLimit, readIdentityCache, SAMPLES_PER_BATCH,
+  fdLimitNote, LoadGenerator, openFileLimit, SAMPLES_PER_BATCH,
   SIM_SERIES, sleep, type AgentIdentity, type LoadSnapshot,
 } from '../loadgen.js';
+import {
+  BENCH_TOKEN, drainWarmupBacklog, ensureIdentities as ensureEnrolled, getHealth, keepOnlyAgents, snapshotAppliance, stopBenchAppliance,
+  templateDbDir as sharedTemplateDbDir, waitForQuiet,
+} from './bench-appliance.js';
 import { LatencyTracker } from './latency.js';
-import { authorization, MAX_ROWS_PER_READ, prng, readBackSeries, type ApiTarget } from './read-back.js';
+import { MAX_ROWS_PER_READ, prng, readBackSeries, type ApiTarget } from './read-back.js';
 import { MqttSubscriber } from './mqtt-subscriber.js';
-import { Cleanup, killNow, killProcessesUsing, startAppliance, startBareAedes, startMosquitto, terminate, type Managed } from './processes.js';
+import { Cleanup, startAppliance, startBareAedes, startMosquitto, terminate, type Managed } from './processes.js';
 import { cpuSnapshot, machineBusySeconds, RssSampler } from './proc-stats.js';
 import {
   fmt, levelTable, TARGET_LABEL, type CpuUse, type LevelSpec, type RunResult, type TargetKind, type TimelinePoint, type Verification,
@@ -39,7 +40,6 @@ import {
 import { rrdcachedStats } from './rrdcached-stats.js';
 import { SseSubscriber } from './sse-subscriber.js';
 
-const BENCH_TOKEN = 'rackwatch-bench-token';
 const ALL_TARGETS: readonly TargetKind[] = ['appliance', 'aedes', 'mosquitto'];
 
 // ---- options ------------------------------------------------------------------------------------
@@ -195,74 +195,14 @@ interface Ctx {
 }
 
 function templateDbDir(ctx: Ctx): string {
-  return path.join(ctx.opts.benchDir, 'template', 'db');
+  return sharedTemplateDbDir(ctx.opts.benchDir);
 }
 
-/**
- * Makes sure `count` agents are enrolled in the template database, enrolling the missing ones
- * through the real API once; later runs (and every level of this one) copy that database into
- * their fresh data dir, so a re-run skips enrollment.
- */
 async function ensureIdentities(ctx: Ctx, count: number): Promise<void> {
-  const cacheFile = path.join(ctx.opts.benchDir, 'identities.json');
-  const templateDir = path.join(ctx.opts.benchDir, 'template');
-  const dbFile = path.join(templateDbDir(ctx), 'rackwatch.sqlite');
-  let cached = await readIdentityCache(cacheFile);
-  if (cached.length > 0 && !existsSync(dbFile)) {
-    // identities without the database that knows them are useless
-    rmSync(cacheFile, { force: true });
-    cached = [];
-  }
-  if (cached.length >= count) {
-    ctx.identities = cached;
-    return;
-  }
-  if (cached.length === 0) rmSync(templateDir, { recursive: true, force: true });
-  mkdirSync(templateDir, { recursive: true });
-  ctx.log(`enrolling ${fmt(count - cached.length)} agents through POST /api/v1/enroll (once: kept in ${path.relative(ctx.repoRoot, ctx.opts.benchDir) || ctx.opts.benchDir})`);
-  const t0 = performance.now();
-  const app = await startAppliance(ctx.cleanup, { binary: ctx.applianceBinary, dataDir: templateDir, token: BENCH_TOKEN, extraArgs: ['--log-level', 'warn'], nodeArgs: [] });
-  try {
-    await enrollAgents({
-      httpUrl: `http://127.0.0.1:${app.httpPort}`, token: BENCH_TOKEN, count, concurrency: 32, cacheFile,
-      progress: (done, total) => { if (done % 2000 === 0) ctx.log(`  enrolled ${fmt(done)}/${fmt(total)}`); },
-    });
-  } finally {
-    // a clean stop checkpoints SQLite's WAL into the file that later runs copy
-    await terminate(app, 30_000);
-  }
-  ctx.identities = await readIdentityCache(cacheFile);
-  ctx.log(`  ${fmt(ctx.identities.length)} agents enrolled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-}
-
-/**
- * Leaves only this level's agents enrolled in a run's copy of the template database: an
- * appliance with 10,000 agents enrolled but 1,000 connected is not the 1,000-agent appliance
- * (whatever walks all enrolled agents would be charged for the other 9,000). better-sqlite3 is
- * loaded from the repository's node_modules: the bundled benchmark runs from a temporary
- * directory and leaves native addons out of the bundle.
- */
-function keepOnlyAgents(repoRoot: string, dbFile: string, ids: readonly AgentIdentity[]): void {
-  const Database = createRequire(path.join(repoRoot, 'package.json'))('better-sqlite3') as typeof BetterSqlite3;
-  const db = new Database(dbFile);
-  try {
-    db.exec('CREATE TEMP TABLE keep (id TEXT PRIMARY KEY)');
-    const add = db.prepare('INSERT INTO keep (id) VALUES (?)');
-    db.transaction(() => { for (const id of ids) add.run(id.agentId); })();
-    db.exec('DELETE FROM agents WHERE id NOT IN (SELECT id FROM keep)');
-  } finally {
-    db.close();
-  }
+  ctx.identities = await ensureEnrolled({ ...ctx, benchDir: ctx.opts.benchDir }, count);
 }
 
 // ---- one run: one target at one level -----------------------------------------------------------
-
-/** The appliance's HTTP API as its admin (the health details and the series need a signed-in caller). */
-async function getHealth(api: ApiTarget): Promise<HealthResponse> {
-  const res = await fetch(`http://127.0.0.1:${api.httpPort}/api/v1/health`, { headers: authorization(api), signal: AbortSignal.timeout(10_000) });
-  // 503 (degraded) still carries the counters
-  return (await res.json()) as HealthResponse;
-}
 
 function cpuUse(seconds: number | null, msgs: number, windowS: number): CpuUse | null {
   if (seconds === null) return null;
@@ -325,27 +265,6 @@ async function verifyAppliance(ctx: Ctx, api: ApiTarget, gen: LoadGenerator, lev
   return v;
 }
 
-/**
- * This machine may be shared (other sessions build and test here): before a run, wait up to
- * maxS for everything else to use less than thresholdPct of one core, measured over 2 s. The
- * benchmark's own processes are all stopped at this point, so all of it is someone else's.
- */
-async function waitForQuiet(maxS: number, thresholdPct: number): Promise<{ waitedS: number; busyPct: number | null }> {
-  const t0 = performance.now();
-  let busyPct: number | null = null;
-  for (;;) {
-    const a = machineBusySeconds();
-    const self0 = process.cpuUsage();
-    await sleep(2000);
-    const b = machineBusySeconds();
-    const self = process.cpuUsage(self0);
-    if (a === null || b === null) return { waitedS: 0, busyPct: null };
-    busyPct = Math.max(0, (100 * (b - a - (self.user + self.system) / 1e6)) / 2);
-    const waitedS = (performance.now() - t0) / 1000;
-    if (busyPct < thresholdPct || waitedS >= maxS) return { waitedS, busyPct };
-  }
-}
-
 interface WindowMark {
   at: number;
   machine: number | null;
@@ -353,9 +272,6 @@ interface WindowMark {
   cpu: Record<string, number | null>;
   health: HealthResponse | null;
 }
-
-/** the warm-up ends when the agents' backlog has not reached a new low for this long */
-const WARMUP_FLAT_MS = 60_000;
 
 /**
  * rrdcached holds each file's updates for -w 300 s plus a random -z 0…300 s before it writes
@@ -474,33 +390,8 @@ async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<R
     const t1 = performance.now();
     g.startSchedule(200);
     while (performance.now() < warmupDeadline && g.agentsAckedThrough(0) < result.connected) await sleep(100);
-    // the queue that built up while files were being created drains before the window opens;
-    // under overload it never does, which is seen as "no longer shrinking"
-    // (queued in the agents or in flight: both would be acknowledged inside the window and
-    // inflate its rate)
-    if (level.backlogRounds === 0) {
-      const waiting = (): number => { const x = g.snapshot(); return x.deferred + x.inflight; };
-      // "no longer shrinking" over a span longer than a hiccup: rrdcached's first write of
-      // thousands of new files stalls the drain for seconds without ending it
-      let best = waiting();
-      let bestAt = performance.now();
-      let loggedAt = performance.now();
-      while (performance.now() < warmupDeadline) {
-        await sleep(250);
-        const d = waiting();
-        if (d <= Math.max(10, level.agents / 100)) break;
-        if (d < best) {
-          best = d;
-          bestAt = performance.now();
-        } else if (performance.now() - bestAt > WARMUP_FLAT_MS) {
-          break;
-        }
-        if (performance.now() - loggedAt > 30_000) {
-          loggedAt = performance.now();
-          ctx.log(`  warm-up: ${fmt(d)} batches queued or in flight in the agents`);
-        }
-      }
-    }
+    // the queue that built up while files were being created drains before the window opens
+    if (level.backlogRounds === 0) await drainWarmupBacklog(g, level.agents, warmupDeadline, (line) => ctx.log(line));
     result.warmupComplete = g.agentsAckedThrough(0) >= result.connected && performance.now() < warmupDeadline;
     result.warmupS = (performance.now() - t1) / 1000;
     if (target === 'appliance' && level.backlogRounds === 0 && opts.flushWait) result.flushWaitS = await waitForFileWrites(ctx, tmp.dir);
@@ -610,18 +501,7 @@ async function stopTarget(ctx: Ctx, target: TargetKind, broker: Managed, rrdPid:
     await terminate(broker, 5000);
     return;
   }
-  // The data dir is thrown away, so rrdcached is not asked to flush: with -F it would first write
-  // every pending update into tens of thousands of files, which takes minutes.
-  killNow(rrdPid);
-  if (ctx.opts.cpuProf) {
-    // the profile is written only on a normal exit
-    await terminate(broker, 30_000);
-  } else {
-    killNow(broker.pid);
-    await broker.exited;
-  }
-  // an rrdcached the supervisor restarted in between
-  killProcessesUsing(dataDir);
+  await stopBenchAppliance(broker, rrdPid, dataDir, ctx.opts.cpuProf);
 }
 
 // ---- levels, probe, report ------------------------------------------------------------------
@@ -701,45 +581,6 @@ function verdicts(levels: LevelSpec[], runs: RunResult[]): Verdict[] {
     });
   }
   return out;
-}
-
-interface ApplianceSnapshot {
-  file: string;
-  source: string;
-  sha256: string;
-  builtAt: string;
-  gitHead: string;
-  /** files changed in the working tree against HEAD when the benchmark started */
-  gitChangedFiles: number;
-}
-
-/**
- * Copies the appliance bundle once, so that every run of this benchmark measures the same build
- * even when dist/ is rebuilt meanwhile (npm test rebuilds it). The copy stays inside the
- * repository (var/bench/) so that its external modules (better-sqlite3) still resolve from
- * node_modules.
- */
-function snapshotAppliance(opts: Options, repoRoot: string): ApplianceSnapshot {
-  if (!existsSync(opts.appliance)) throw new Error(`${opts.appliance} is missing: build it first (node scripts/build.mjs)`);
-  mkdirSync(opts.benchDir, { recursive: true });
-  const file = path.join(opts.benchDir, 'appliance-under-test.js');
-  copyFileSync(opts.appliance, file);
-  const git = (args: string[]): string => {
-    try {
-      return execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    } catch {
-      return '';
-    }
-  };
-  const fromThisTree = path.resolve(opts.appliance) === path.join(repoRoot, 'dist', 'appliance.js');
-  return {
-    file,
-    source: opts.appliance,
-    sha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
-    builtAt: statSync(opts.appliance).mtime.toISOString(),
-    gitHead: fromThisTree ? git(['rev-parse', '--short', 'HEAD']) : '',
-    gitChangedFiles: fromThisTree ? git(['status', '--porcelain']).split('\n').filter(Boolean).length : 0,
-  };
 }
 
 function environment(): Record<string, unknown> {

@@ -242,13 +242,13 @@ export async function startBareAedes(cleanup: Cleanup, script: string): Promise<
 }
 
 /**
- * A bench broker script (bundled by run.mjs) started with `--port 0 --host 127.0.0.1` and `args`,
- * once it prints `<readyPrefix> {"port":…}`.
+ * A bench broker script (bundled by run.mjs) started with `--port <port> --host 127.0.0.1` and
+ * `args`, once it prints `<readyPrefix> {"port":…}`; port 0 (the default): the OS picks one.
  */
-export async function startBrokerScript(cleanup: Cleanup, what: string, script: string, args: string[], readyPrefix: string): Promise<StartedBroker> {
+export async function startBrokerScript(cleanup: Cleanup, what: string, script: string, args: string[], readyPrefix: string, port = 0): Promise<StartedBroker> {
   if (!existsSync(script)) throw new Error(`${script} is missing: run the benchmark through scripts/bench/run.mjs`);
   const listeners: ((l: string) => void)[] = [];
-  const m = manage(cleanup, what, process.execPath, [script, '--port', '0', '--host', '127.0.0.1', ...args], (line) => { for (const l of listeners) l(line); });
+  const m = manage(cleanup, what, process.execPath, [script, '--port', String(port), '--host', '127.0.0.1', ...args], (line) => { for (const l of listeners) l(line); });
   const ready = await waitForLine(m, what, 20_000, (line) => {
     if (!line.startsWith(`${readyPrefix} `)) return null;
     return JSON.parse(line.slice(readyPrefix.length + 1)) as { port: number };

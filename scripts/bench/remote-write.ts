@@ -2,8 +2,8 @@
 // load, memory, 3 filesystems, 2 interfaces, 2 disks, tcp: the agent's default families) queued
 // on disk, read back, turned into series, protobuf-encoded and snappy-compressed, as the sender
 // does, for `--agents` agents' worth of batches. Prints CPU µs per sample and bytes per sample on
-// the wire and in the queue. Not the full 5,000-agent end-to-end run the issue asks for (that
-// needs the appliance under load-generator traffic: scripts/loadgen.ts), which is not done yet.
+// the wire and in the queue. The end-to-end run the issue asks for (the appliance under
+// load-generator traffic, remote write off and on, an outage's drain) is remote-write-e2e.ts.
 //
 //   npx tsx scripts/bench/remote-write.ts [--agents 5000]
 import { mkdtempSync, rmSync } from 'node:fs';
