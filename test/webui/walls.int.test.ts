@@ -114,11 +114,14 @@ void t.test('a wall of 20 servers: made in the UI, shown in kiosk mode on one 19
   const seven = clients[6];
   if (!seven) throw new Error('no node-07');
   const panel7 = page.locator('[data-testid=wall-panel][data-host=node-07]');
-  // the panel's seed (the sample sent at the start) and the live sample: two points, however the
-  // seed's request and the stream's event interleave on a loaded machine
+  const pointsPerPanel = (): Promise<string> => page.evaluate(() => [...document.querySelectorAll('[data-testid=wall-panel] [data-testid=wall-chart]')].map((el) => `${el.closest('[data-host]')?.getAttribute('data-host') ?? '?'}:${el.getAttribute('data-points') ?? '-'}`).join(' '));
+  // every panel's seed (the sample each server sent at the start) first: twenty series requests
+  // share the browser's connections, and on a loaded machine the last took over 30 s (CI)
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=wall-panel] [data-testid=wall-chart]')].every((el) => Number(el.getAttribute('data-points')) >= 1), undefined, { timeout: 120_000, polling: 500 })
+    .catch(async (e: unknown) => { t.comment(`points per panel: ${await pointsPerPanel()}`); throw e; });
+  // then the live sample: two points
   await publishMetrics(seven.client, seven.id.agentId, sampleBatch(Math.floor(Date.now() / 1000), 5, 77));
   await panel7.locator('[data-testid=wall-panel-value]', { hasText: '80.5%' }).waitFor({ timeout: 15_000 });
-  const pointsPerPanel = (): Promise<string> => page.evaluate(() => [...document.querySelectorAll('[data-testid=wall-panel] [data-testid=wall-chart]')].map((el) => `${el.closest('[data-host]')?.getAttribute('data-host') ?? '?'}:${el.getAttribute('data-points') ?? '-'}`).join(' '));
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=wall-panel][data-host=node-07] [data-testid=wall-chart]')?.getAttribute('data-points')) >= 2, undefined, { timeout: 30_000, polling: 250 })
     .catch(async (e: unknown) => { t.comment(`points per panel: ${await pointsPerPanel()}`); throw e; });
   t.pass('the panel shows the new busy CPU (77 + 3 + 0.5 %) and a second point');
