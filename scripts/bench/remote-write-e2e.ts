@@ -1,4 +1,4 @@
-// Remote write end to end (S19, B8; issue 22's benchmark): the built appliance under N simulated
+// Remote write end to end (S19, B8; the remote-write benchmark of docs/benchmarks.md): the built appliance under N simulated
 // agents at 5 s (the ingest benchmark's enrolled agents and load generator), forwarding to a
 // loopback remote-write receiver that decodes nothing (remote-write-receiver.ts, its own process).
 //
