@@ -17,6 +17,8 @@ import { tempDir } from '../../helpers/temp-dir.js';
 import { stopProcess } from '../store/store-fixture.js';
 
 t.setTimeout(240_000);
+// the two appliances below are independent: side by side, the file takes the longer one's time
+t.jobs = 2;
 
 const KIM = '+821011112222';
 const ARGS = ['--modem', 'sim', '--timezone', 'UTC'];
