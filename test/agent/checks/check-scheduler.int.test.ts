@@ -18,6 +18,8 @@ import { silentLogger } from '../../../core/logger.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+// each test below runs its own scheduler against its own servers and processes: side by side
+t.jobs = 4;
 
 function context(scriptDir: string): CheckRunnerContext {
   const positions = new Map<string, string>();
