@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { adminApiToken } from '../../scripts/first-admin.js';
 import { repoRoot } from './paths.js';
 import { tempDir } from './temp-dir.js';
+import { untappedNode } from './untapped-node.js';
 
 export const ROOT = repoRoot;
 export const APPLIANCE_BIN = path.join(ROOT, 'dist', 'appliance.js');
@@ -137,7 +138,7 @@ export interface RunningAppliance extends ManagedProcess {
 
 /** Runs `rackwatch <args>` (the console tool) and returns its stdout, trimmed. */
 export async function runConsoleTool(args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync(process.execPath, [APPLIANCE_BIN, ...args], { timeout: 30_000 });
+  const { stdout } = await execFileAsync(...untappedNode([APPLIANCE_BIN, ...args]), { timeout: 30_000 });
   return stdout.trim();
 }
 
@@ -158,7 +159,7 @@ export async function startAppliance(t: Teardownable, opts: ApplianceOptions = {
 }
 
 async function startApplianceOn(t: Teardownable, dataDir: string, httpPort: number, mqttPort: number, opts: ApplianceOptions): Promise<RunningAppliance> {
-  const m = manage(t, process.execPath, [
+  const m = manage(t, ...untappedNode([
     APPLIANCE_BIN, '--data-dir', dataDir, '--http-port', String(httpPort), '--mqtt-port', String(mqttPort),
     '--listen', '127.0.0.1', ...(opts.enrollToken === null ? [] : ['--enroll-token', opts.enrollToken ?? TEST_TOKEN]),
     // HTTPS and MQTT over TLS on any free port, so that appliances of parallel tests do not meet
@@ -166,7 +167,7 @@ async function startApplianceOn(t: Teardownable, dataDir: string, httpPort: numb
     ...(opts.args?.includes('--mqtts-port') ? [] : ['--mqtts-port', '0']),
     ...(opts.args?.includes('--https-port') ? [] : ['--https-port', '0']),
     ...(opts.args?.includes('--http-plain') ? [] : ['--http-plain', 'serve']), ...(opts.args ?? []),
-  ], opts.env ?? {});
+  ]), opts.env ?? {});
   const ready = await Promise.race([
     // a start that hangs says where: its log so far goes with the timeout. 60 s: with a load
     // average of 25 on 2 cores, starts with --modem sim took 15–25 s and some passed 30 s.
@@ -212,10 +213,10 @@ export interface RunningAgent extends ManagedProcess {
 
 export function startAgent(t: Teardownable, appliance: { url: string; token: string }, opts: AgentOptions = {}): RunningAgent {
   const stateDir = opts.stateDir ?? tempDir(t, 'rw-agent-');
-  const m = manage(t, process.execPath, [
+  const m = manage(t, ...untappedNode([
     AGENT_BIN, '--appliance', appliance.url, '--token', appliance.token, '--state-dir', stateDir,
     '--interval', String(opts.interval ?? 1), '--keepalive', String(opts.keepalive ?? 15),
     ...(opts.hostname ? ['--hostname', opts.hostname] : []), ...(opts.args ?? []),
-  ], opts.env ?? {});
+  ]), opts.env ?? {});
   return { ...m, stateDir };
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Test } from 'tap';
 import { distDir } from './paths.js';
 import { tempDir } from './temp-dir.js';
+import { untappedNode } from './untapped-node.js';
 
 export const AGENT_BIN = path.join(distDir, 'agent.js');
 
@@ -23,7 +24,7 @@ export function startBuiltAgent(t: Test, o: { agentId: string; stateDir: string;
   const identity = path.join(o.stateDir, 'identity.json');
   writeFileSync(identity, JSON.stringify({ agentId: o.agentId, secret: 's', mqttPort: o.mqttPort }), { mode: 0o600 });
   const argv = [AGENT_BIN, '--appliance', 'http://127.0.0.1:9', '--state-dir', o.stateDir, ...o.args];
-  let command = process.execPath;
+  let [command, rest] = untappedNode([]);
   if (o.user) {
     // its state is its own, as the installer makes it; setpriv (util-linux) drops root and every
     // supplementary group before node starts. The bundle is copied where any user may read it (as
@@ -38,8 +39,9 @@ export function startBuiltAgent(t: Test, o: { agentId: string; stateDir: string;
     copyFileSync(AGENT_BIN, bundle);
     argv[0] = bundle;
     command = 'env';
-    argv.unshift('-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, 'setpriv', `--reuid=${o.user.uid}`, `--regid=${o.user.gid}`, '--clear-groups', process.execPath);
+    rest = ['-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, 'setpriv', `--reuid=${o.user.uid}`, `--regid=${o.user.gid}`, '--clear-groups', process.execPath];
   }
+  argv.unshift(...rest);
   const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });

@@ -1,7 +1,7 @@
 // The console tool's account commands (docs/security.md, "Console"), run through the REAL built
 // executable (node dist/appliance.js …; `node scripts/build.mjs` first, as npm test does) against a
 // data dir whose database another connection holds open, as the running appliance would.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
@@ -22,13 +22,22 @@ import { ensurePrivateDir } from '../../../core/private-files.js';
 import { ENROLL_TOKEN_FILE, loadOrCreateEnrollToken } from '../../../appliance/agents/enrollment.js';
 import { distDir } from '../../helpers/paths.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { untappedNode } from '../../helpers/untapped-node.js';
 
 const BIN = path.join(distDir, 'appliance.js');
 
-function rackwatch(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/** One console command, run as a technician would; its exit code and output. */
+function rackwatch(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(...untappedNode([BIN, ...args]), { encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
+
+// the three tests below use data dirs of their own: side by side
+t.jobs = 3;
 
 t.before(() => {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`node scripts/build.mjs\` (npm test does)`);
@@ -41,7 +50,7 @@ void t.test('token create and password reset work while the database is open els
   t.teardown(() => db.close());
   const repo = new AccountRepository(db);
 
-  const none = rackwatch('token', 'create', '--data-dir', dataDir, '--role', 'admin', '--name', 'ci');
+  const none = await rackwatch('token', 'create', '--data-dir', dataDir, '--role', 'admin', '--name', 'ci');
   t.equal(none.code, 1, 'no admin yet');
   t.match(none.stderr, /setup code/);
   t.equal(none.stdout, '');
@@ -50,13 +59,13 @@ void t.test('token create and password reset work while the database is open els
   repo.insertUser({ username: 'ada', role: 'admin', passwordHash: await hashPassword('correct horse battery', weak), at: Date.now() });
   const viewer = repo.insertUser({ username: 'vic', role: 'viewer', passwordHash: await hashPassword('correct horse battery', weak), at: Date.now() });
 
-  const made = rackwatch('token', 'create', '--data-dir', dataDir, '--role', 'admin', '--name', 'ci');
+  const made = await rackwatch('token', 'create', '--data-dir', dataDir, '--role', 'admin', '--name', 'ci');
   t.equal(made.code, 0, made.stderr);
   t.match(made.stdout, /^rw_[A-Za-z0-9_-]{8}_[A-Za-z0-9_-]{43}\n$/, 'only the token on stdout');
   const auth = new ApiTokens(repo, systemClock).authenticate(made.stdout.trim());
   t.match(auth, { role: 'admin', user: { username: 'ada' } }, 'the token works at once');
 
-  const capped = rackwatch('token', 'create', '--data-dir', dataDir, '--role', 'operator', '--name', 'x', '--user', 'vic');
+  const capped = await rackwatch('token', 'create', '--data-dir', dataDir, '--role', 'operator', '--name', 'x', '--user', 'vic');
   t.equal(capped.code, 1);
   t.match(capped.stderr, /RW_ERR_FORBIDDEN/, 'a viewer gets no operator token');
 
@@ -66,7 +75,7 @@ void t.test('token create and password reset work while the database is open els
   const accounts = new AccountsService({ repo, audit, clock, sessions, dataDir, guard: new AttemptGuard('login', new LoginThrottle(clock), audit), totp: new Totp(clock) });
   const before = await accounts.login({ username: 'vic', password: 'correct horse battery', address: '192.0.2.1' });
 
-  const reset = rackwatch('password', 'reset', '--data-dir', dataDir, '--user', 'vic');
+  const reset = await rackwatch('password', 'reset', '--data-dir', dataDir, '--user', 'vic');
   t.equal(reset.code, 0, reset.stderr);
   const password = reset.stdout.trim();
   t.match(password, /^[a-z2-9]{5}(-[a-z2-9]{5}){3}$/);
@@ -79,27 +88,30 @@ void t.test('token create and password reset work while the database is open els
   t.equal((statSync(dataDir).mode & 0o777).toString(8), '750');
 });
 
-void t.test('enroll-token prints the agents\' enrollment token kept in the data dir (SEC)', (t) => {
+void t.test('enroll-token prints the agents\' enrollment token kept in the data dir (SEC)', async (t) => {
   const dataDir = tempDir(t, 'rw-cli-');
-  const none = rackwatch('enroll-token', '--data-dir', dataDir);
+  const none = await rackwatch('enroll-token', '--data-dir', dataDir);
   t.equal(none.code, 1, 'none made yet');
   t.match(none.stderr, /--enroll-token/);
   const { token } = loadOrCreateEnrollToken(path.join(dataDir, ENROLL_TOKEN_FILE), undefined);
-  const shown = rackwatch('enroll-token', '--data-dir', dataDir);
+  const shown = await rackwatch('enroll-token', '--data-dir', dataDir);
   t.equal(shown.code, 0);
   t.equal(shown.stdout, `${token}\n`);
-  t.end();
 });
 
-void t.test('setup-code prints the code while setup is pending; bad usage exits 2', (t) => {
+void t.test('setup-code prints the code while setup is pending; bad usage exits 2', async (t) => {
   const dataDir = tempDir(t, 'rw-cli-');
-  t.equal(rackwatch('setup-code', '--data-dir', dataDir).code, 1, 'no code yet');
+  t.equal((await rackwatch('setup-code', '--data-dir', dataDir)).code, 1, 'no code yet');
   const code = ensureSetupCode(dataDir, false)?.code;
-  const shown = rackwatch('setup-code', '--data-dir', dataDir);
+  const [shown, noDataDir, unknownCommand, unknownOption] = await Promise.all([
+    rackwatch('setup-code', '--data-dir', dataDir),
+    rackwatch('token', 'create', '--role', 'admin', '--name', 'x'),
+    rackwatch('token', 'destroy', '--data-dir', dataDir),
+    rackwatch('password', 'reset', '--data-dir', dataDir, '--bogus'),
+  ]);
   t.equal(shown.code, 0);
   t.equal(shown.stdout, `${code}\n`);
-  t.equal(rackwatch('token', 'create', '--role', 'admin', '--name', 'x').code, 2, 'no --data-dir');
-  t.equal(rackwatch('token', 'destroy', '--data-dir', dataDir).code, 2, 'unknown command');
-  t.equal(rackwatch('password', 'reset', '--data-dir', dataDir, '--bogus').code, 2, 'unknown option');
-  t.end();
+  t.equal(noDataDir.code, 2, 'no --data-dir');
+  t.equal(unknownCommand.code, 2, 'unknown command');
+  t.equal(unknownOption.code, 2, 'unknown option');
 });
