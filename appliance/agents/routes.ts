@@ -1,6 +1,6 @@
 // The agents' HTTP routes (S3, S4; docs/api.md): enrollment, the agent list and detail, and
 // adding or removing servers by hand. Handlers translate between HTTP and the services.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { EnrollResponse } from '../../contract/api.js';
 import { API_PREFIX } from '../../contract/api.js';
@@ -44,6 +44,13 @@ export interface AgentRoutesDeps {
 /** enrollments per address per minute: a host enrolls once; a test rig or a bench many at once */
 const ENROLL_RATE_LIMIT = { max: 6_000, timeWindow: 60_000 };
 
+/** A server's PATCH in the audit log by what it changed: its name, its dependencies (B10), or both. */
+function serverChangeAction(req: FastifyRequest): string {
+  const body = req.body as { displayName?: unknown; dependsOn?: unknown };
+  if (body.dependsOn === undefined) return 'server.renamed';
+  return body.displayName === undefined ? 'server.dependencies_changed' : 'server.changed';
+}
+
 const retentionBody = z.object({
   profile: z.string().max(32).refine((p) => (RETENTION_PROFILES as readonly string[]).includes(p), `must be one of ${RETENTION_PROFILES.join(', ')}`),
 }).strict();
@@ -84,7 +91,7 @@ export function agentRoutes(fastify: FastifyInstance, deps: AgentRoutesDeps): Pr
   });
   app.post(`${P}/servers`, { config: { permission: 'servers:write', audit: { action: 'server.added' } }, schema: { body: preRegisterSchema } }, (req, reply) => sendParsed(reply, 201, deps.servers.preRegister(req.body)));
   app.patch(`${P}/servers/:id`, {
-    config: { permission: 'servers:write', audit: { action: 'server.renamed', before: (req) => {
+    config: { permission: 'servers:write', audit: { action: serverChangeAction, before: (req) => {
       const id = (req.params as { id: string }).id;
       const detail = deps.registry.detail(id);
       return detail && { ...detail, dependsOn: deps.dependencies?.of(id) ?? [] };

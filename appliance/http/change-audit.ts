@@ -17,8 +17,8 @@ export interface ChangeEntry {
 }
 
 export interface RouteAudit {
-  /** the action's name in the log (default: "METHOD /route/:pattern") */
-  action?: string;
+  /** the action's name in the log (default: "METHOD /route/:pattern"); a function names it by what the validated request changes */
+  action?: string | ((req: FastifyRequest) => string);
   /** reads the state the change replaces (runs after validation, before the handler) */
   before?: (req: FastifyRequest) => unknown;
 }
@@ -81,7 +81,7 @@ export function registerChangeAudit(app: FastifyInstance, write: (entry: ChangeE
     write({
       actor: req.principal?.username ?? null,
       address: req.ip,
-      action: audit?.action ?? `${req.method} ${req.routeOptions.url}`,
+      action: typeof audit?.action === 'function' ? audit.action(req) : (audit?.action ?? `${req.method} ${req.routeOptions.url}`),
       target: targetOf(req.params),
       ...(req.auditBefore !== undefined ? { before: req.auditBefore } : {}),
       after: afterOf(payload, req.body),

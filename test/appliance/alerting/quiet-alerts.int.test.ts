@@ -93,6 +93,9 @@ void t.test('dependencies and maintenance windows in the built appliance', async
     t.equal((await send(app, 'PATCH', `/api/v1/servers/${web01}`, { dependsOn: [probeId] })).status, 200, 'back to the probe only');
     t.match(await app.api('/api/v1/dependencies'), { servers: { [web01]: [probeId], [web02]: [probeId] }, settleMs: SETTLE_S * 1000 }, 'the settle time is the flag\'s');
     t.notMatch(JSON.stringify((await app.api<{ displayName?: string }>(`/api/v1/agents/${web02}`))), /never applied/, 'the refused change left the name alone');
+    const audit = await app.api<{ entries: { action: string; target: string | null; before?: { dependsOn?: string[] } }[] }>('/api/v1/audit');
+    t.match(audit.entries.find((e) => e.target === web01 && e.action === 'server.dependencies_changed'), { before: { dependsOn: [probeId, web02] } }, 'audited as a change of dependencies, with those it replaced');
+    t.notOk(audit.entries.some((e) => e.action === 'server.renamed'), 'no rename was audited');
   });
 
   await t.test('the probe fails: ONE SMS naming how many servers are behind it; their silence is suppressed; the probe back, the server still down is texted after the settle time', async (t) => {
