@@ -31,6 +31,7 @@ import { retentionView } from './store/retention-view.js';
 import { readRetentionState, RetentionChanger } from './store/retention-change.js';
 import { BaselineArchives } from './store/baseline-archives.js';
 import { BaselineWatch } from './alerting/baseline-watch.js';
+import { readBand } from './alerting/baseline-band.js';
 import { ConfigRepository } from './agent-config/config-repository.js';
 import { ConfigService } from './agent-config/config-service.js';
 import { VisitorRepository } from './visitors/visitor-repository.js';
@@ -563,7 +564,10 @@ export class Appliance {
           start: (profile, by) => retentionChanger.start(profile as RetentionProfile, by),
         },
       },
-      series: { series: store, agentExists, clock, retentionS: retentionSpanS(retention) },
+      series: {
+        series: store, agentExists, clock, retentionS: retentionSpanS(retention),
+        band: (agentId, family, from, to, points) => readBand({ fetch: (f, cf, a, b) => store.fetchFile(f, cf, a, b), filesOf: (id) => store.filesOf(id) }, agentId, family, from, to, points),
+      },
       alerts: {
         engine: alerting.engine, admin: alerting.admin, repo: alerting.repo, outbox: alerting.outbox, modem: () => alerting.modemResponse(),
         simulator: () => alerting.simulator, agentExists, clock,

@@ -112,7 +112,7 @@ export class BaselineWatch {
   /** The judged steps of one series since its last read; null when it has no file with a forecast yet. */
   private async readSeries(rule: Rule, agentId: string, name: BaselineMetricName, nowS: number, report: BaselineTickReport, mayConvert: boolean): Promise<BaselinePoint[] | null> {
     const { family } = BASELINE_METRICS[name];
-    const file = await this.currentFile(agentId, family);
+    const file = await currentBaselineFile(this.deps.store, agentId, family);
     if (!file) return null;
     // beyond the tick's rewrites, a file without the archives waits for a later tick
     const archives = await this.deps.archives.ensure(agentId, file.rel, family, file.step, mayConvert);
@@ -124,25 +124,26 @@ export class BaselineWatch {
     const rows = await readBaselineRows(this.deps.store, file.rel, name, fromS, nowS);
     const learningS = rule.metric.kind === 'baseline' ? rule.metric.learningS ?? DEFAULT_LEARNING_S : DEFAULT_LEARNING_S;
     const points = baselinePoints(name, rows, (archives.sinceS + learningS) * 1000);
-    // the last row with a stored value: rows after it may still be filled (a sample in flight)
-    const lastStored = rows.filter((r) => r.observed !== null).at(-1);
-    if (lastStored) this.readTo.set(id, lastStored.tMs / 1000);
+    // the next read starts after the last step that had its forecast: the newest stored step
+    // gets its forecast with the next update (baseline-reader.ts), so it is read again then
+    const lastJudgeable = rows.filter((r) => r.observed !== null && r.predicted !== null).at(-1);
+    if (lastJudgeable) this.readTo.set(id, lastJudgeable.tMs / 1000);
     return points;
   }
+}
 
-  /**
-   * The file the agent writes the family to: of its files at several steps (its interval changed,
-   * S2), the finest step that may carry the forecast (HW_MIN_STEP_S).
-   */
-  private async currentFile(agentId: string, family: Family): Promise<{ rel: string; step: number } | null> {
-    let best: { rel: string; step: number } | null = null;
-    for (const rel of await this.deps.store.filesOf(agentId)) {
-      const p = parseRrdFileName(rel.slice(rel.lastIndexOf('/') + 1));
-      if (!p || p.family !== family || p.key !== undefined || p.step < HW_MIN_STEP_S) continue;
-      if (!best || p.step < best.step) best = { rel, step: p.step };
-    }
-    return best;
+/**
+ * The file an agent writes a baseline family to: of its files at several steps (its interval
+ * changed, S2), the finest step that may carry the forecast (HW_MIN_STEP_S).
+ */
+export async function currentBaselineFile(store: { filesOf(agentId: string): Promise<string[]> }, agentId: string, family: Family): Promise<{ rel: string; step: number } | null> {
+  let best: { rel: string; step: number } | null = null;
+  for (const rel of await store.filesOf(agentId)) {
+    const p = parseRrdFileName(rel.slice(rel.lastIndexOf('/') + 1));
+    if (!p || p.family !== family || p.key !== undefined || p.step < HW_MIN_STEP_S) continue;
+    if (!best || p.step < best.step) best = { rel, step: p.step };
   }
+  return best;
 }
 
 function seriesId(ruleId: string, agentId: string): string {
