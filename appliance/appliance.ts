@@ -566,7 +566,7 @@ export class Appliance {
       },
       series: {
         series: store, agentExists, clock, retentionS: retentionSpanS(retention),
-        band: (agentId, family, from, to, points) => readBand({ fetch: (f, cf, a, b) => store.fetchFile(f, cf, a, b), filesOf: (id) => store.filesOf(id) }, agentId, family, from, to, points),
+        band: (agentId, family, from, to, points) => readBand({ fetch: (f, cf, a, b) => store.fetchFile(f, cf, a, b), filesOf: (id) => store.filesOf(id), sinceOf: (rel) => baselineArchives.sinceOf(rel) }, agentId, family, from, to, points),
       },
       alerts: {
         engine: alerting.engine, admin: alerting.admin, repo: alerting.repo, outbox: alerting.outbox, modem: () => alerting.modemResponse(),

@@ -78,6 +78,11 @@ export class BaselineArchives {
     return { kind: 'ready', sinceS: now, converted: true };
   }
 
+  /** Since when the file's forecast learns (unix s), as recorded; null when no baseline rule has read it yet. */
+  async sinceOf(rel: string): Promise<number | null> {
+    return (await this.records()).get(rel) ?? null;
+  }
+
   /** The time of a file's first stored value (its coarsest archive answers for the whole span), or now when it has none. */
   private async firstValueS(rel: string): Promise<number> {
     const now = this.deps.nowS();

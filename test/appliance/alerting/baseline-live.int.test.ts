@@ -26,6 +26,7 @@ import { bytesForFile, dsDefs, rraDefs } from '../../../appliance/store/rrd-layo
 import { startAppliance, waitFor } from '../../helpers/appliance-harness.js';
 import { connectAgent, enroll, publishMetrics } from '../../helpers/mqtt-agent.js';
 import { createContact, createRule, waitForModemReady, waitForSms } from '../../helpers/alerting-helpers.js';
+import { ARTIFACTS, launchChromium, signedInPage, uiTestCanRun } from '../../helpers/chromium.js';
 
 const STEP = 60;
 const KIM = '+821011112222';
@@ -133,7 +134,27 @@ void t.test('a baseline rule alerts live from rrdtool\'s forecast, texts it, and
     t.equal(ts.at(-1), judgedT, 'up to the step before the newest (whose forecast comes with the next update)');
     const none = await app.api<SeriesResponse>(`/api/v1/agents/${web2.agentId}/series?family=memory&from=${liveT - 3600}&to=${liveT + STEP}&band=1`).catch((e: unknown) => e);
     t.ok(none instanceof Error || (none as SeriesResponse).band === null, 'no band for a family without a forecast');
+    const learning = await app.api<SeriesResponse>(`/api/v1/agents/${web1.agentId}/series?family=cpu&from=${liveT - 3600}&to=${liveT}&band=1`);
+    t.equal(learning.band, null, 'none for web-01, whose archives were added minutes ago (rrdtool forecasts from its second day)');
     const bad = await app.fetch(`/api/v1/agents/${web2.agentId}/series?family=cpu&band=yes`);
     t.equal(bad.status, 400, 'band takes 0 or 1');
+  });
+
+  await t.test('the server panel\'s CPU chart shades the band where a forecast is, not where the file is still learning', async (t) => {
+    if (!uiTestCanRun(t)) return;
+    const browser = await launchChromium(t);
+    const { page, pageErrors } = await signedInPage(browser, app.url);
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    await page.goto(`${app.url}/#open=${web2.agentId},${web1.agentId}`);
+    const cpu = (agentId: string) => page.locator(`[data-testid=server-panel][data-agent-id="${agentId}"] [data-testid=chart-cpu]`);
+    await page.locator(`[data-testid=server-panel][data-agent-id="${web2.agentId}"] [data-testid=range-1h]`).click();
+    await cpu(web2.agentId).locator('[data-testid=forecast-note]').waitFor({ timeout: 20_000 });
+    t.ok(Number(await cpu(web2.agentId).getAttribute('data-forecast-points')) >= 50, 'web-02\'s chart has an hour of band');
+    t.match(await cpu(web2.agentId).locator('[data-testid=forecast-note]').textContent(), /forecast ± 3 deviations/);
+    await page.locator(`[data-testid=server-panel][data-agent-id="${web1.agentId}"] [data-testid=range-1h]`).click();
+    await cpu(web1.agentId).locator('canvas').first().waitFor();
+    t.equal(await cpu(web1.agentId).getAttribute('data-forecast-points'), null, 'web-01, still learning, has no band');
+    await cpu(web2.agentId).screenshot({ path: path.join(ARTIFACTS, 'baseline-band.png') });
+    t.same(pageErrors, [], 'no page errors');
   });
 });
