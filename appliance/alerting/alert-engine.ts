@@ -596,6 +596,8 @@ export class AlertEngine {
       offlineAgentIds: new Set(agents.filter((a) => a.status === 'offline').map((a) => a.id)),
     });
     this.apply(changes);
+    // B9: the last judged step is kept for the cause of a series that is not quiet, no longer
+    for (const key of [...this.baselineLast.keys()]) if (!this.states.has(key)) this.baselineLast.delete(key);
     this.applyToChecks(sweepCheckSeries({ rules: this.ruleList, states: this.checkStates, groupsOf: this.groupsOf, nowMs: this.deps.clock.now() }));
   }
 
