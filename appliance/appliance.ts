@@ -29,6 +29,9 @@ import { RrdStore } from './store/rrd-store.js';
 import { bytesPerServer, retentionSpanS, type RetentionProfile } from './store/rrd-layout.js';
 import { retentionView } from './store/retention-view.js';
 import { readRetentionState, RetentionChanger } from './store/retention-change.js';
+import { BaselineArchives } from './store/baseline-archives.js';
+import { BaselineWatch } from './alerting/baseline-watch.js';
+import { readBand } from './alerting/baseline-band.js';
 import { ConfigRepository } from './agent-config/config-repository.js';
 import { ConfigService } from './agent-config/config-service.js';
 import { VisitorRepository } from './visitors/visitor-repository.js';
@@ -131,6 +134,7 @@ export class Appliance {
   private checks: CheckService | null = null;
   private stats: StatsFeature | null = null;
   private poolSkew: PoolSkewMonitor | null = null;
+  private baselineWatch: BaselineWatch | null = null;
   private weblogTraffic: WeblogTraffic | null = null;
   private probes: ApplianceProbes | null = null;
   private lastKnownTime: LastKnownTime | null = null;
@@ -355,6 +359,15 @@ export class Appliance {
     const pools = new PoolsFeature({ db, series: store, clock });
     this.poolSkew = new PoolSkewMonitor({ pools, alerts: alerting.engine, clock, logger: logger.child('pools') });
     this.poolSkew.start();
+    // B9: baseline rules judged from rrdtool's Holt-Winters archives, added to the files they cover
+    const baselineArchives = new BaselineArchives({
+      rrdDir: store.rrdDir, profile: () => retentionChanger.current(), store,
+      spanS: () => retentionSpanS(retentionChanger.current()), nowS: () => Math.floor(clock.now() / 1000), logger: logger.child('baseline'),
+    });
+    this.baselineWatch = new BaselineWatch({
+      engine: alerting.engine, store: { fetch: (f, cf, from, to) => store.fetchFile(f, cf, from, to), filesOf: (id) => store.filesOf(id) }, archives: baselineArchives, clock, logger: logger.child('baseline'), tickMs: config.baselineInterval * 1000,
+    });
+    this.baselineWatch.start();
     // S11: web access logs followed by agents; what they send becomes series, totals and top tables
     const weblogRepo = new WeblogSourceRepository(db);
     const weblogTraffic = new WeblogTraffic({
@@ -551,7 +564,10 @@ export class Appliance {
           start: (profile, by) => retentionChanger.start(profile as RetentionProfile, by),
         },
       },
-      series: { series: store, agentExists, clock, retentionS: retentionSpanS(retention) },
+      series: {
+        series: store, agentExists, clock, retentionS: retentionSpanS(retention),
+        band: (agentId, family, from, to, points) => readBand({ fetch: (f, cf, a, b) => store.fetchFile(f, cf, a, b), filesOf: (id) => store.filesOf(id), sinceOf: (rel) => baselineArchives.sinceOf(rel) }, agentId, family, from, to, points),
+      },
       alerts: {
         engine: alerting.engine, admin: alerting.admin, repo: alerting.repo, outbox: alerting.outbox, modem: () => alerting.modemResponse(),
         simulator: () => alerting.simulator, agentExists, clock,
@@ -658,6 +674,8 @@ export class Appliance {
     this.eventLoopLag = null;
     this.poolSkew?.stop();
     this.poolSkew = null;
+    this.baselineWatch?.stop();
+    this.baselineWatch = null;
     await this.consoleApi?.stop();
     this.consoleApi = null;
     await this.alerting?.stop();

@@ -8,6 +8,7 @@ import { isHostOrAddress } from './http/public-address.js';
 import { DEFAULT_CONNECTIONS_PER_ADDRESS } from './broker/address-connection-cap.js';
 import { DEFAULT_FILES_PER_AGENT } from './store/series-quota.js';
 import { DEFAULT_SETTLE_MS } from './alerting/dependencies/settle-time.js';
+import { BASELINE_TICK_MS } from './alerting/baseline-watch.js';
 
 export const APPLIANCE_OPTIONS: OptionSpec[] = [
   { flag: 'data-dir', env: 'RW_DATA_DIR', help: "all state: `rrd/`, `db/rackwatch.sqlite`, rrdcached's journal and socket, the enrollment token" },
@@ -37,6 +38,7 @@ export const APPLIANCE_OPTIONS: OptionSpec[] = [
   { flag: 'session-idle', env: 'RW_SESSION_IDLE', help: 'minutes a web session may go unused before it ends (sign in again)' },
   { flag: 'session-max', env: 'RW_SESSION_MAX', help: 'hours after sign-in when a web session ends however busy it is' },
   { flag: 'silence-grace', env: 'RW_SILENCE_GRACE', help: 'seconds after start before an agent that has not reconnected counts as silent' },
+  { flag: 'baseline-interval', env: 'RW_BASELINE_INTERVAL', help: 'seconds between two reads of the Holt-Winters archives for the baseline rules (B9; each read takes at most 200 series; docs/alerting.md)' },
   { flag: 'dependency-settle', env: 'RW_DEPENDENCY_SETTLE', help: 'seconds every parent of a server must have been up before its alerts still firing, held back while a parent was down, are texted (B10; docs/alerting.md)' },
 ];
 
@@ -74,6 +76,7 @@ export const applianceConfigSchema = z.object({
   smsRateLimit: z.coerce.number().int().min(1).max(100_000).default(5),
   silenceGrace: z.coerce.number().int().min(0).max(3600).default(30),
   dependencySettle: z.coerce.number().int().min(1).max(3600).default(DEFAULT_SETTLE_MS / 1000),
+  baselineInterval: z.coerce.number().int().min(1).max(600).default(BASELINE_TICK_MS / 1000),
   sessionIdle: z.coerce.number().min(0.05).max(24 * 60).default(30),
   sessionMax: z.coerce.number().min(0.01).max(24 * 30).default(12),
 });

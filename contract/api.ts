@@ -68,6 +68,17 @@ export interface SeriesResponse {
   fields: string[];
   /** columnar: data[0] = unix seconds, data[i] = values of fields[i-1] (null = unknown) */
   data: [number[], ...(number | null)[][]];
+  /** with `band=1` (B9): the baseline band of a cpu or memory series whose file has rrdtool's Holt-Winters archives; null when it has none */
+  band?: SeriesBand | null;
+}
+
+/** B9: rrdtool's forecast ± `deviations` of its deviation, in the metric's unit (CPU busy %, memory used %). */
+export interface SeriesBand {
+  metric: 'cpu_busy_pct' | 'memory_used_pct';
+  unit: '%';
+  deviations: number;
+  /** columnar: unix seconds, expected, low, high */
+  data: [number[], number[], number[], number[]];
 }
 
 /** Counts of refusals by bound (docs/bounds.md); each name says which bound. */

@@ -35,7 +35,7 @@ import { type Group, type ServerHealth } from '../../contract/alerting.js';
 import { DEFAULT_POLICY_CONFIG, decide, emptyPolicyState, heldByContact, nextDueAtMs, type OutgoingMessage, type PolicyConfig, type PolicyState } from './policy/notification-policy.js';
 import { type Contact } from '../../contract/alerting.js';
 import {
-  applyStateChanges, evaluateSamples, evaluateSilence, sweepSeries,
+  applyStateChanges, evaluateSamples, evaluateSeriesObservations, evaluateSilence, sweepSeries,
   seriesKey, type SeriesRef, type SeriesState, type SilenceVerdict, type StateChanges,
 } from './rules/rule-evaluator.js';
 import { APPLIANCE_AGENT_ID } from '../../contract/alerting.js';
@@ -47,6 +47,7 @@ import { isCheckMetric, type AlertCause } from '../../contract/alerting.js';
 import { evaluateCheckRun, sweepCheckSeries } from './rules/check-rules.js';
 import { seriesOf } from './rules/alert-lifecycle.js';
 import { selfWatchRule, type SelfWatchRuleId } from './rules/self-watch-rules.js';
+import { baselineCause, type BaselinePoint } from './rules/baseline-observations.js';
 
 /** The built-in "rule" of lockout alerts (SEC): no rule row, never evaluated on samples. */
 export const LOCKOUT_RULE_ID = 'security-lockout';
@@ -79,7 +80,7 @@ export interface LockoutNotice {
   failures: number;
   untilMs: number;
 }
-import { DEFAULT_RULES, metricFamily } from './rules/rule-types.js';
+import { DEFAULT_RULES, metricFamily, scopeApplies } from './rules/rule-types.js';
 import { type Rule, type Severity } from '../../contract/alerting.js';
 import type { LiveHub } from '../live/live-hub.js';
 import type { MuteStore } from './mute-store.js';
@@ -209,6 +210,8 @@ export class AlertEngine {
   private contactList: Contact[] = [];
   private groupList: Group[] = [];
   private groupsOf = new Map<string, string[]>();
+  /** B9: the last judged step of each baseline series, for the cause (observed against the band) */
+  private readonly baselineLast = new Map<string, BaselinePoint>();
   private readonly groupListeners = new Set<() => void>();
   private states = new Map<string, SeriesState>();
   private book: AlertBook = { nextId: 1, open: new Map() };
@@ -339,6 +342,35 @@ export class AlertEngine {
       nowMs: this.deps.clock.now(),
     });
     this.apply(changes);
+  }
+
+  /**
+   * B9: the (rule, agent) pairs the enabled baseline rules cover, for baseline-watch.ts, which
+   * reads their Holt-Winters rows and hands the judged steps to onBaselinePoints.
+   */
+  baselineTargets(): { rule: Rule; agentId: string }[] {
+    const rules = this.ruleList.filter((r) => r.enabled && r.metric.kind === 'baseline');
+    if (rules.length === 0) return [];
+    const out: { rule: Rule; agentId: string }[] = [];
+    for (const agent of this.deps.agents.list()) {
+      for (const rule of rules) if (scopeApplies(rule.scope, agent.id, this.groupsOf.get(agent.id) ?? [])) out.push({ rule, agentId: agent.id });
+    }
+    return out;
+  }
+
+  /**
+   * B9: steps of a baseline series judged from the archives (observed against the forecast, in
+   * deviations), evaluated like samples: the rule's for-time, grades and hysteresis, and from
+   * there the same alerts, SMS and escalation as any rule.
+   */
+  onBaselinePoints(ruleId: string, agentId: string, points: readonly BaselinePoint[]): void {
+    if (!this.running || points.length === 0) return;
+    const rule = this.rulesById.get(ruleId);
+    if (!rule || rule.metric.kind !== 'baseline') return;
+    const series: SeriesRef = { ruleId, agentId };
+    const last = [...points].sort((a, b) => a.tMs - b.tMs).at(-1);
+    if (last) this.baselineLast.set(seriesKey(series), last);
+    this.apply(evaluateSeriesObservations(rule, this.states, series, points, this.deps.clock.now()));
   }
 
   /**
@@ -564,6 +596,8 @@ export class AlertEngine {
       offlineAgentIds: new Set(agents.filter((a) => a.status === 'offline').map((a) => a.id)),
     });
     this.apply(changes);
+    // B9: the last judged step is kept for the cause of a series that is not quiet, no longer
+    for (const key of [...this.baselineLast.keys()]) if (!this.states.has(key)) this.baselineLast.delete(key);
     this.applyToChecks(sweepCheckSeries({ rules: this.ruleList, states: this.checkStates, groupsOf: this.groupsOf, nowMs: this.deps.clock.now() }));
   }
 
@@ -725,10 +759,17 @@ export class AlertEngine {
     if (rule && isCheckMetric(rule.metric)) return { rule, agentName: this.checkFacts.get(checkFactsKey(series.key ?? '', series.agentId))?.hostname ?? series.agentId, cause: this.checkCause(rule, series) };
     const detail = this.deps.agents.detail(series.agentId);
     const top = this.lastTop.get(series.agentId);
+    const cause = computeCause(detail?.latest ?? [], topProcessesFromSnapshot(top), verdicts?.get(series.agentId));
+    // B9: observed against the band of the grade the series is at (the SMS says "usual 3-12%")
+    if (rule?.metric.kind === 'baseline') {
+      const point = this.baselineLast.get(seriesKey(series));
+      const severity = this.states.get(seriesKey(series))?.severity;
+      if (point && severity) cause.baseline = baselineCause(rule, severity, point);
+    }
     return {
       rule: rule ?? { name: series.ruleId, metric: { kind: 'agent_silent', missedIntervals: 1 }, comparison: '>=' },
       agentName: detail?.hostname ?? series.agentId,
-      cause: computeCause(detail?.latest ?? [], topProcessesFromSnapshot(top), verdicts?.get(series.agentId)),
+      cause,
     };
   }
 

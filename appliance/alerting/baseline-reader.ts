@@ -34,14 +34,19 @@ export async function readBaselineRows(client: BaselineFetcher, file: string, na
   const totals = name === 'memory_used_pct' ? column(observed, 'total') : null;
   const forecast = predicted && predicted.step === observed.step ? column(predicted, field) : new Map<number, number | null>();
   const spread = deviation && deviation.step === observed.step ? column(deviation, field) : new Map<number, number | null>();
+  // rrdtool writes a step's forecast at the next update: until then the newest stored step's
+  // HWPREDICT row is unknown (rrdtool fetch) or a season-old row of the ring (measured through
+  // rrdcached: busy 11 % forecast where the day before at that time was 16 %). It is no forecast yet.
+  let newest = -Infinity;
+  for (const [t, v] of values) if (v !== null && t > newest) newest = t;
   const rows: BaselineRow[] = [];
   for (const [t, v] of values) {
     if (t <= fromS || t > toS) continue;
     rows.push({
       tMs: t * 1000,
       observed: v,
-      predicted: forecast.get(t) ?? null,
-      deviation: spread.get(t) ?? null,
+      predicted: t === newest ? null : forecast.get(t) ?? null,
+      deviation: t === newest ? null : spread.get(t) ?? null,
       ...(totals ? { total: totals.get(t) ?? null } : {}),
     });
   }

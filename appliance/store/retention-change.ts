@@ -125,8 +125,12 @@ function inLayout(f: SeriesFile, profile: RetentionProfile): boolean {
   return f.bytes === bytesForFile(f.family, f.step, profile);
 }
 
-/** Rewrites one file into the archives of `profile` (temporary name, fsync, rename, fsync of the directory). */
-export async function convertRrdFile(rrdDir: string, rel: string, profile: RetentionProfile, rrdtool = 'rrdtool'): Promise<void> {
+/**
+ * Rewrites one file into the archives of `profile` (temporary name, fsync, rename, fsync of the
+ * directory); `forecast` adds the Holt-Winters archives (B9, baseline-archives.ts), which start
+ * empty: rrdtool learns them from the next update on.
+ */
+export async function convertRrdFile(rrdDir: string, rel: string, profile: RetentionProfile, rrdtool = 'rrdtool', forecast = false): Promise<void> {
   const parsed = parseRrdFileName(path.basename(rel));
   if (!parsed) throw new RwError('RW_ERR_INTERNAL', `not an RRD series file: ${rel}`);
   const file = path.join(rrdDir, rel);
@@ -134,7 +138,7 @@ export async function convertRrdFile(rrdDir: string, rel: string, profile: Reten
   await rm(tmp, { force: true });
   try {
     await run(rrdtool, ['create', tmp, '--no-overwrite', '--source', file, '--step', String(parsed.step),
-      ...dsDefs(parsed.family, parsed.step), ...rraDefs(parsed.step, profile, parsed.family)], { timeout: 120_000 });
+      ...dsDefs(parsed.family, parsed.step), ...rraDefs(parsed.step, profile, parsed.family, forecast)], { timeout: 120_000 });
     await syncFile(tmp);
     await rename(tmp, file);
   } catch (e) {

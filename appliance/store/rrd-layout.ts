@@ -116,11 +116,10 @@ export function dsDefs(family: Family, step: number): string[] {
 }
 
 /**
- * @param forecast add the Holt-Winters archives where hasHoltWinters allows them. The store does
- *   not ask for them yet: on every cpu and memory file of every server they cost +7.6 MB a server
- *   at 5 s (500 nominal servers no longer fit the 32 GB card: rrd-layout.int.test.ts) for a rule
- *   type the engine does not evaluate live yet; B9 puts them in the files of the families a
- *   baseline rule covers, which needs the store to know the rules (docs/alerting.md).
+ * @param forecast add the Holt-Winters archives where hasHoltWinters allows them. The store makes
+ *   files without them (on every cpu and memory file of every server they cost +7.6 MB a server at
+ *   5 s: 500 nominal servers would no longer fit the 32 GB card, rrd-layout.int.test.ts); the
+ *   baseline watch adds them to the files a baseline rule covers (baseline-archives.ts, B9).
  */
 export function rraDefs(step: number, profile: RetentionProfile, family?: Family, forecast = false): string[] {
   const consolidated = archives(step, profile, family).map((r) => `RRA:${r.cf}:${XFF}:${r.pdpPerRow}:${r.rows}`);

@@ -16,7 +16,7 @@ import {
   HEARTBEAT_STEPS,
 } from './rrd-layout.js';
 import {
-  isNoSuchFile, isStaleUpdate, parseUpdateLine, updateLine, type FetchResult, type RrdcachedClient, type UpdateCommand,
+  isNoSuchFile, isStaleUpdate, parseUpdateLine, updateLine, type FetchCf, type FetchResult, type RrdcachedClient, type UpdateCommand,
 } from './rrdcached-client.js';
 import { RrdcachedSupervisor, withTimeout, type BackoffOptions, type RrdcachedHealth } from './rrdcached-supervisor.js';
 import { RrdTemplates, syncFile, TEMPLATE_DIR } from './rrd-templates.js';
@@ -639,6 +639,18 @@ export class RrdStore {
     }
     if (parts.length === 0) throw new RwError('RW_ERR_NOT_FOUND', `no series ${family}${key !== undefined ? ` ${key}` : ''} for agent ${agentId}`);
     return { ...mergeSeriesParts(parts), cf, raw };
+  }
+
+  /**
+   * One FETCH of one file (relative to the RRD directory) through rrdcached, which writes the
+   * file's pending updates first; bounded by the series read timeout. B9's baseline watch reads
+   * the Holt-Winters archives with it (HWPREDICT, DEVPREDICT).
+   */
+  async fetchFile(file: string, cf: FetchCf, fromS: number, toS: number): Promise<FetchResult> {
+    if (this.supervisor?.answering() === false) throw new RwError('RW_ERR_RRDCACHED_DOWN', 'rrdcached is not answering (its watchdog restarts it): try again shortly');
+    const readTimeoutMs = this.deps.readTimeoutMs ?? SERIES_READ_TIMEOUT_MS;
+    const client = await this.waitUp(new Deadline(this.deps.clock, Math.min(this.downWaitMs, readTimeoutMs)));
+    return withTimeout(client.fetch(file, cf, fromS, toS), readTimeoutMs, this.deps.clock);
   }
 
   /** Every file of a series (one per step it was ever written at), relative to the RRD directory. */

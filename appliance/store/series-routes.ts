@@ -1,6 +1,7 @@
 // GET /api/v1/agents/:id/series (S9, S10; docs/api.md): one family's values of one agent over a
-// time range, read from the RRD files through rrdcached and consolidated to at most `points`.
-import type { SeriesResponse } from '../../contract/api.js';
+// time range, read from the RRD files through rrdcached and consolidated to at most `points`;
+// with `band=1`, the baseline band of B9 (appliance/alerting/baseline-band.ts).
+import type { SeriesBand, SeriesResponse } from '../../contract/api.js';
 import { API_PREFIX } from '../../contract/api.js';
 import { RwError } from '../../contract/errors.js';
 import { FAMILIES, FAMILY_NAMES, type Family } from '../../contract/metrics.js';
@@ -17,6 +18,8 @@ export interface SeriesSource {
 
 export interface SeriesRoutesDeps {
   series: SeriesSource;
+  /** B9: the baseline band (`band=1`) of a cpu or memory series, null when its file has no forecast */
+  band?: (agentId: string, family: Family, fromS: number, toS: number, points: number) => Promise<SeriesBand | null>;
   agentExists: (id: string) => boolean;
   clock: Clock;
   /** how far back the RRD files keep anything (rrd-layout.ts retentionSpanS), seconds */
@@ -43,7 +46,11 @@ export function seriesRoutes(fastify: FastifyInstance, deps: SeriesRoutesDeps): 
     const key = url.searchParams.get('key') ?? undefined;
     if (FAMILIES[fam].keyed && !key) throw new RwError('RW_ERR_BAD_REQUEST', `family ${fam} needs key= (a mount point or interface name)`);
     const { from, to, points } = seriesRange(url, deps);
-    return sendJson(reply, 200, await deps.series.series(agentId, fam, FAMILIES[fam].keyed ? key : undefined, from, to, points));
+    const band = url.searchParams.get('band');
+    if (band !== null && band !== '0' && band !== '1') throw new RwError('RW_ERR_BAD_REQUEST', 'band must be 0 or 1');
+    const series = await deps.series.series(agentId, fam, FAMILIES[fam].keyed ? key : undefined, from, to, points);
+    if (band !== '1') return sendJson(reply, 200, series);
+    return sendJson(reply, 200, { ...series, band: deps.band ? await deps.band(agentId, fam, from, to, points) : null });
   });
   return Promise.resolve();
 }

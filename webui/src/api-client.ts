@@ -159,11 +159,14 @@ export interface SeriesQuery {
   to: number;
   /** wanted number of points, about the chart's width in pixels */
   points: number;
+  /** B9: with the baseline band (a cpu or memory series whose file has the forecast) */
+  band?: boolean;
 }
 
 export function getSeries(agentId: string, q: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
   const params = new URLSearchParams({ family: q.family, from: String(Math.floor(q.from)), to: String(Math.ceil(q.to)), points: String(Math.round(q.points)) });
   if (q.key !== undefined) params.set('key', q.key);
+  if (q.band) params.set('band', '1');
   return getJson<SeriesResponse>(`/agents/${encodeURIComponent(agentId)}/series`, params, signal);
 }
 

@@ -208,6 +208,24 @@ export function evaluateSamples(input: SampleEvaluationInput): StateChanges {
   return changes;
 }
 
+/**
+ * Evaluates observations of one series read elsewhere (B9: a baseline rule's judged steps, read
+ * from the Holt-Winters archives by baseline-watch.ts), in sample-time order, with the same
+ * for-time, grades and hysteresis as a batch of samples.
+ */
+export function evaluateSeriesObservations(rule: Rule, states: ReadonlyMap<string, SeriesState>, series: SeriesRef, observations: readonly Observation[], nowMs: number): StateChanges {
+  const changes = emptyChanges();
+  if (!rule.enabled) return changes;
+  const key = seriesKey(series);
+  for (const observation of [...observations].sort((a, b) => a.tMs - b.tMs)) {
+    const before = stateOf(changes, states, key, series);
+    const result = evaluateObservation(rule, before, observation, nowMs);
+    if (result.state === before || (isQuiet(before) && isQuiet(result.state))) continue;
+    record(changes, key, result);
+  }
+  return changes;
+}
+
 // --- agent silence -----------------------------------------------------------------------
 
 export interface AgentLiveness {

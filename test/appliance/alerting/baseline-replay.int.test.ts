@@ -97,11 +97,14 @@ void t.test('a two-week replay through rrdtool Holt-Winters: every anomaly alert
         for (const tr of r.transitions) if (tr.kind === 'fired') fired.push({ metric: name, tS: point.tMs / 1000, point });
       }
     }
-    readUpTo = to;
+    // the newest step's forecast comes with the next update (baseline-reader.ts): it is read again
+    // with the next hour, as the baseline watch does
+    readUpTo = to - TRACE_STEP_S;
   }
   t.equal(refused, 0, 'rrdcached took every update of the trace');
-  // rrdtool forecasts from the second season on (its seasonal coefficients are set at the end of the first)
-  t.ok(judged >= 2 * 12 * 1440, `twelve days of both series were judged (${judged} steps)`);
+  // rrdtool forecasts from the second season on (its seasonal coefficients are set at the end of
+  // the first); the trace's last step gets its forecast with an update that never comes
+  t.ok(judged >= 2 * (12 * 1440 - 1), `twelve days of both series were judged (${judged} steps)`);
 
   for (const a of ANOMALIES) {
     const hit = fired.find((f) => f.metric === a.metric && f.tS >= a.startS && f.tS < Math.min(a.endS, a.startS + ATTRIBUTION_S));

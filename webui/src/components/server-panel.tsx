@@ -24,6 +24,7 @@ import { DiskHealthTable } from './disk-health-table.js';
 import { diskHealthRows } from '../disk-health.js';
 import { serverLabel } from '../server-label.js';
 import { useMaintenanceBands } from '../use-maintenance-bands.js';
+import { useForecastBand } from '../use-forecast-band.js';
 
 // Palettes chosen to stay apart for the common colour-vision deficiencies and on a projector.
 const CPU_COLORS = ['#2563eb', '#f59e0b', '#dc2626', '#7c3aed'];
@@ -173,6 +174,8 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
   // B11: the server's maintenance windows as shaded bands behind every chart
   const bands = useMaintenanceBands(agentId, data.xRange);
   const zoom = { onZoom: setCustom, syncKey: sync, xRange: data.xRange, bands };
+  // B9: the CPU's usual range when a baseline rule covers it (the memory chart is in bytes, the band in used %)
+  const cpuForecast = useForecastBand(agentId, 'cpu', data.xRange);
 
   return (
     <article class="panel" data-testid="server-panel" data-agent-id={agentId} aria-label={hostname}>
@@ -234,7 +237,7 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
       {tab === 'checks' && <ServerChecks agentId={agentId} agents={agents} range={range} />}
       {tab === 'families' && <FamilyCharts agentId={agentId} detail={detail} range={range} syncKey={sync} />}
       <div class="panel-charts" ref={body} hidden={tab !== 'charts'}>
-        <TimeChart testId="chart-cpu" title={t('chart.cpu')} lines={cpuLines} data={charts.cpu.data} yKind={displayKindOf(CPU_UNIT)} stacked loadRange={loaders.cpu} {...zoom} />
+        <TimeChart testId="chart-cpu" title={t('chart.cpu')} lines={cpuLines} data={charts.cpu.data} yKind={displayKindOf(CPU_UNIT)} stacked loadRange={loaders.cpu} forecast={cpuForecast} {...zoom} />
         <TimeChart testId="chart-memory" title={t('chart.memory')} lines={memoryLines} data={charts.memory.data} yKind={displayKindOf(MEMORY_UNIT)} loadRange={loaders.memory} {...zoom} />
         <section class="chart disk" data-testid="disk-section">
           <h4 class="chart-title">{t('chart.disk')}</h4>

@@ -20,6 +20,8 @@ import { useUi } from '../ui-context.js';
 import { forgetChart, scheduleChartWork } from '../chart-scheduler.js';
 import type { MaintenanceSpan } from '../../../contract/maintenance-api.js';
 import { drawBands } from './chart-bands.js';
+import type { SeriesBand } from '../../../contract/api.js';
+import { drawForecast } from './chart-forecast.js';
 
 export interface ChartLine {
   label: string;
@@ -52,6 +54,8 @@ export interface TimeChartProps {
   onZoom?: (range: [number, number]) => void;
   /** B11: maintenance openings (unix ms), drawn as shaded bands behind the lines */
   bands?: readonly MaintenanceSpan[];
+  /** B9: the baseline band (rrdtool's forecast ± deviations, on the chart's own scale), shaded behind the lines */
+  forecast?: SeriesBand | null;
 }
 
 const NO_BANDS: readonly MaintenanceSpan[] = [];
@@ -329,6 +333,8 @@ export function TimeChart(props: TimeChartProps) {
   linesRef.current = allLines;
   const bandsRef = useRef<readonly MaintenanceSpan[]>(NO_BANDS);
   bandsRef.current = props.bands ?? NO_BANDS;
+  const forecastRef = useRef<SeriesBand | null>(null);
+  forecastRef.current = props.forecast ?? null;
   const bandTitle = useRef<(b: { startsAt: number; endsAt: number }) => string>(() => '');
   bandTitle.current = (b) => t('maint.band', { start: fmt.dateTime(b.startsAt), end: fmt.dateTime(b.endsAt) });
   const draw = useRef((): void => {
@@ -424,6 +430,8 @@ export function TimeChart(props: TimeChartProps) {
         })),
       ],
       hooks: {
+        // B9: after the grid, before the lines
+        drawAxes: [(u) => drawForecast(u, forecastRef.current)],
         setCursor: [
           (u) => {
             const i = u.cursor.idx;
@@ -452,6 +460,11 @@ export function TimeChart(props: TimeChartProps) {
   useEffect(() => {
     if (box.current && !recreate.current) scheduleChartWork(box.current, draw.current);
   }, [plotData, from, to]);
+
+  // B9: a new forecast band repaints the plot (the band is drawn on its canvas)
+  useEffect(() => {
+    plot.current?.redraw(false, false);
+  }, [props.forecast]);
 
   // B11: new openings or a moved range place the bands again, without redrawing the lines
   useEffect(() => {
@@ -484,7 +497,7 @@ export function TimeChart(props: TimeChartProps) {
 
   return (
     <figure class="chart" data-testid={props.testId} data-points={points} data-from={Math.round(from)} data-to={Math.round(to)}
-      data-shift={shifted?.id} data-shift-points={shifted ? shiftPoints : undefined}>
+      data-shift={shifted?.id} data-shift-points={shifted ? shiftPoints : undefined} data-forecast-points={props.forecast ? props.forecast.data[0].length : undefined}>
       <figcaption class="chart-head">
         <span class="chart-title">{props.title}</span>
         {props.loadRange && <ShiftSwitch value={shiftId} onChange={setShiftId} />}
@@ -495,6 +508,11 @@ export function TimeChart(props: TimeChartProps) {
         {points === 0 && <div class="chart-empty" style={{ height: `${height}px` }}>{t('chart.noData')}</div>}
       </div>
       <Legend rows={legendRows} cursorT={cursorT} yFmt={yFmt} idle={idle.size} showIdle={showIdle} onShowIdle={setShowIdle} />
+      {props.forecast && props.forecast.data[0].length > 0 && (
+        <p class="hint chart-forecast-note" data-testid="forecast-note">
+          <span class="forecast-swatch" aria-hidden="true" /> {t('chart.forecastBand', { n: String(props.forecast.deviations) })}
+        </p>
+      )}
     </figure>
   );
 }
