@@ -207,7 +207,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       fetch: applianceUrl.protocol === 'https:' && heartbeatPin ? pinnedFetch(heartbeatPin) : (url, init) => fetch(url, init),
     }),
     ownNetwork: (target) => checkOwnNetwork(target, 3000),
-    send: sendThrough,
+    send: (channel, alarm) => sendThrough(channel, alarm, { clock, log: log.child('sentinel-channel') }),
   });
   const applySentinel = (next: AgentConfig | null): void => sentinel.apply(next?.sentinel ?? null);
 

@@ -24,6 +24,9 @@ export const SENTINEL_LIMITS = {
   addressChars: 254,
   recipients: 16,
   applianceNameChars: 64,
+  devicePathChars: 255,
+  /** what a sentinel saw, as a peer accepts it */
+  seenChars: 1024,
   /** the heartbeat's challenge: hex, 16 to 64 characters (8 to 32 random bytes) */
   nonceHex: { min: 16, max: 64 },
 } as const;
@@ -69,10 +72,64 @@ export const smtpChannelSchema = z.strictObject({
   to: z.array(emailSchema).check(z.minLength(1, 'at least one recipient'), z.maxLength(L.recipients, `at most ${L.recipients} recipients`)),
 });
 
-export const sentinelChannelSchema = z.discriminatedUnion('type', [webhookChannelSchema, smtpChannelSchema]);
+/** SMS through a GSM modem on the sentinel's own serial port, with the appliance's AT engine and codec (gsm/). */
+export const modemChannelSchema = z.strictObject({
+  type: z.literal('modem'),
+  /** the serial device on the sentinel (a /dev/serial/by-id/… link is re-resolved on every open) */
+  device: z.string().check(
+    z.maxLength(L.devicePathChars, `at most ${L.devicePathChars} characters`),
+    z.regex(/^\/[A-Za-z0-9._/:+-]+$/, 'an absolute device path such as /dev/ttyUSB2'),
+  ),
+  /** the SIM's PIN, sent at most once */
+  pin: z.optional(z.string().check(z.regex(/^\d{4,8}$/, 'must be 4 to 8 digits'))),
+  /** E.164 numbers */
+  to: z.array(z.string().check(z.regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +821012345678'))).check(
+    z.minLength(1, 'at least one recipient'), z.maxLength(L.recipients, `at most ${L.recipients} recipients`),
+  ),
+});
+
+/**
+ * A peer appliance: the alarm is POSTed to its `POST /api/v1/sentinel/alarm` with one of its API
+ * tokens (role operator or admin), and it texts its own contacts through its own outbox. The peer
+ * is also where several sentinels agree (docs/agent.md "Sentinel"): it answers whether this
+ * sentinel is the first to report the outage, and only the first sends through the other channels.
+ */
+export const peerChannelSchema = z.strictObject({
+  type: z.literal('peer'),
+  /** the peer's base URL, e.g. https://10.0.0.2 */
+  url: z.string().check(
+    z.maxLength(L.urlChars, `at most ${L.urlChars} characters`),
+    z.regex(/^https?:\/\/[^\s/]+\/?$/, 'an http:// or https:// base URL (no path)'),
+  ),
+  token: z.string().check(z.regex(/^[A-Za-z0-9_.-]{8,256}$/, 'an API token of the peer')),
+});
+
+export const sentinelChannelSchema = z.discriminatedUnion('type', [webhookChannelSchema, smtpChannelSchema, modemChannelSchema, peerChannelSchema]);
 export type SentinelChannel = z.infer<typeof sentinelChannelSchema>;
 export type WebhookChannel = z.infer<typeof webhookChannelSchema>;
 export type SmtpChannel = z.infer<typeof smtpChannelSchema>;
+export type ModemChannel = z.infer<typeof modemChannelSchema>;
+export type PeerChannel = z.infer<typeof peerChannelSchema>;
+
+/** POST /api/v1/sentinel/alarm on a peer appliance (permission 'sentinel:report'). */
+export const peerAlarmSchema = z.strictObject({
+  event: z.enum(['alarm', 'recovery']),
+  /** the watched appliance's name: the key the peer de-duplicates by */
+  appliance: z.string().check(z.minLength(1), z.maxLength(L.applianceNameChars)),
+  /** the reporting sentinel's host name */
+  sentinel: z.string().check(z.minLength(1), z.maxLength(L.hostChars)),
+  /** ISO 8601: last seen alive */
+  since: z.string().check(z.maxLength(40)),
+  seen: z.string().check(z.maxLength(L.seenChars)),
+});
+export type PeerAlarm = z.infer<typeof peerAlarmSchema>;
+
+/** What the peer answers: `first` is true for the one sentinel whose report opened the alarm. */
+export interface PeerAlarmResponse {
+  first: boolean;
+  /** the sentinel that reported the open alarm first (null: not known, e.g. after the peer restarted) */
+  firstBy: string | null;
+}
 
 /**
  * What the sentinel checks before it alarms: its own network. `host:port` is a TCP connect that

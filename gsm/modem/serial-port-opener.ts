@@ -6,8 +6,10 @@
 // ioctls may fail, so this file never reads or sets modem lines (no get()/set()); closing and
 // reopening the port is what drops DTR on real hardware. `lock: true` keeps ModemManager-style
 // probes out (TIOCEXCL + flock).
+//
+// `serialport` is imported on the first open, not with this module: the agent ships as one file
+// without native addons (S20), and only a sentinel with a modem channel needs the binding.
 import type { Duplex } from 'node:stream';
-import { SerialPort } from 'serialport';
 import { ModemError } from './modem-error.js';
 
 export interface OpenedPort {
@@ -20,6 +22,12 @@ export const MODEM_BAUD_RATE = 115_200;
 
 /** Opens `device` (an already resolved path). Errors: RW_ERR_MODEM_GONE with the binding's reason. */
 export async function openSerialPort(device: string, options: { baudRate?: number } = {}): Promise<OpenedPort> {
+  let SerialPort: typeof import('serialport').SerialPort;
+  try {
+    ({ SerialPort } = await import('serialport'));
+  } catch (err) {
+    throw new ModemError('RW_ERR_MODEM_GONE', { message: `RW_ERR_MODEM_GONE: cannot load the serialport package to open ${device}: ${(err as Error).message}`, cause: err });
+  }
   const port = new SerialPort({ path: device, baudRate: options.baudRate ?? MODEM_BAUD_RATE, lock: true, autoOpen: false });
   await new Promise<void>((resolve, reject) => {
     port.open((err) => {
