@@ -438,6 +438,7 @@ export class Appliance {
     // S13, B4: which agents are sentinels; their part of the config goes with their checks'
     const redundancy = new RedundancyService({
       store: new RedundancyStore(db), agentExists: (id) => registry.exists(id), defaultName: publicAddress,
+      secretHashOf: (id) => repo.get(id)?.secretHash ?? null,
       configsChanged: (ids): Promise<void> => agentConfig.checksChanged(ids), clock, logger: logger.child('redundancy'),
     });
     // after the broker: schedules are published retained at start (Aedes keeps them in memory only)

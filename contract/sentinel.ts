@@ -27,6 +27,8 @@ export const SENTINEL_LIMITS = {
   devicePathChars: 255,
   /** what a sentinel saw, as a peer accepts it */
   seenChars: 1024,
+  /** a channel's error in a test report */
+  testErrorChars: 300,
   /** the heartbeat's challenge: hex, 16 to 64 characters (8 to 32 random bytes) */
   nonceHex: { min: 16, max: 64 },
 } as const;
@@ -113,7 +115,8 @@ export type PeerChannel = z.infer<typeof peerChannelSchema>;
 
 /** POST /api/v1/sentinel/alarm on a peer appliance (permission 'sentinel:report'). */
 export const peerAlarmSchema = z.strictObject({
-  event: z.enum(['alarm', 'recovery']),
+  /** 'test': the channel's test (POST /api/v1/redundancy/test): answered, nothing raised */
+  event: z.enum(['alarm', 'recovery', 'test']),
   /** the watched appliance's name: the key the peer de-duplicates by */
   appliance: z.string().check(z.minLength(1), z.maxLength(L.applianceNameChars)),
   /** the reporting sentinel's host name */
@@ -145,6 +148,8 @@ const graceSchema = z.int().check(
   z.minimum(L.graceS.min, `must be at least ${L.graceS.min} s`), z.maximum(L.graceS.max, `must be at most ${L.graceS.max} s`),
 );
 
+const testIdSchema = z.string().check(z.regex(/^[0-9a-f]{16,64}$/, 'a test id (hex)'));
+
 /** A sentinel's part of its agent config (`sentinel`): absent on every other agent. */
 export const agentSentinelSchema = z.strictObject({
   /** how the alarm names the appliance */
@@ -152,6 +157,11 @@ export const agentSentinelSchema = z.strictObject({
   graceS: graceSchema,
   ownNetworkCheck: ownNetworkCheckSchema,
   channels: channelsSchema,
+  /**
+   * the last "send a test alarm through every channel" (POST /api/v1/redundancy/test): a sentinel
+   * that has not yet run this id sends a test message through each channel and reports the results
+   */
+  test: z.optional(z.nullable(z.strictObject({ id: testIdSchema, requestedAtMs: z.number() }))),
 });
 export type AgentSentinel = z.infer<typeof agentSentinelSchema>;
 
@@ -172,10 +182,65 @@ export const redundancySchema = z.strictObject({
 });
 export type RedundancyConfig = z.infer<typeof redundancySchema>;
 
-export interface RedundancyResponse extends RedundancyConfig {
+export interface SavedRedundancy extends RedundancyConfig {
   /** ms since the epoch; null: never saved (the defaults) */
   updatedAt: number | null;
   updatedBy: string | null;
+}
+
+export interface RedundancyResponse extends SavedRedundancy {
+  /** what the appliance has seen of its sentinels since it started (kept in memory) */
+  status: RedundancyStatus;
+}
+
+export interface RedundancyStatus {
+  /** each sentinel's last signed heartbeat (null: none since the appliance started) */
+  heartbeats: { agentId: string; atMs: number | null }[];
+  /** the last test (null: none since the appliance started) */
+  lastTest: {
+    id: string;
+    requestedAtMs: number;
+    requestedBy: string;
+    /** one entry per sentinel that reported */
+    reports: SentinelTestReport[];
+  } | null;
+}
+
+/** One channel's result in a sentinel's test report. */
+export interface ChannelTestResult {
+  /** the channel's index in `channels` */
+  index: number;
+  type: SentinelChannel['type'];
+  ok: boolean;
+  error: string | null;
+}
+
+export interface SentinelTestReport {
+  agentId: string;
+  /** when the appliance received the report */
+  atMs: number;
+  channels: ChannelTestResult[];
+}
+
+/**
+ * POST /api/v1/sentinel/test-result (public; the MAC is the proof, keyed as the heartbeat is):
+ * a sentinel's results of a test. `mac` is HMAC-SHA256 over testReportText().
+ */
+export const testReportSchema = z.strictObject({
+  agentId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'an agent id')),
+  testId: testIdSchema,
+  channels: z.array(z.strictObject({
+    index: z.int().check(z.minimum(0), z.maximum(L.channels - 1)),
+    type: z.enum(['webhook', 'smtp', 'modem', 'peer']),
+    ok: z.boolean(),
+    error: z.nullable(z.string().check(z.maxLength(L.testErrorChars))),
+  })).check(z.maxLength(L.channels)),
+  mac: z.string().check(z.regex(/^[A-Za-z0-9_-]{20,100}$/, 'base64url')),
+});
+export type TestReportBody = z.infer<typeof testReportSchema>;
+
+export function testReportText(r: Omit<TestReportBody, 'mac'>): string {
+  return ['rackwatch-test-report-v1', r.agentId, r.testId, JSON.stringify(r.channels)].join('\n');
 }
 
 /**

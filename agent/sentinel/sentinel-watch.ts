@@ -16,10 +16,10 @@
 // (one per sentinel) are acceptable, silence is not. Without a peer channel, every sentinel
 // alarms alone: at most one alarm per contact per sentinel, never none while any sentinel with
 // a working network sees the outage.
-import type { AgentSentinel, PeerAlarmResponse, SentinelChannel } from '../../contract/sentinel.js';
+import type { AgentSentinel, ChannelTestResult, PeerAlarmResponse, SentinelChannel } from '../../contract/sentinel.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import { alarmMessage, recoveryMessage, type AlarmMessage } from './alarm-message.js';
+import { alarmMessage, recoveryMessage, testMessage, type AlarmMessage } from './alarm-message.js';
 import type { HeartbeatResult } from './heartbeat-probe.js';
 import type { NetworkCheck } from './own-network.js';
 
@@ -32,7 +32,12 @@ export interface SentinelWatchDeps {
   ownNetwork: (target: string | null) => Promise<NetworkCheck>;
   /** the peer channel answers whether this sentinel reported first; the others answer null */
   send: (channel: SentinelChannel, alarm: AlarmMessage) => Promise<PeerAlarmResponse | null | void>;
+  /** reports a test's results to the appliance (POST /api/v1/sentinel/test-result); rejects when it did not take them */
+  reportTest?: (testId: string, results: ChannelTestResult[]) => Promise<void>;
 }
+
+/** Attempts to hand a test's results to the appliance (the first may precede this sentinel's first signed heartbeat) */
+const TEST_REPORT_ATTEMPTS = 5;
 
 /** Attempts per channel and message: a relay away for a few ticks still gets it, a dead one is not tried forever. */
 const MAX_ATTEMPTS = 10;
@@ -56,6 +61,8 @@ export class SentinelWatch {
   private pending: Pending[] = [];
   private held: Held | null = null;
   private quietReason: string | null = null;
+  /** the test ids this sentinel has run (the config carries the last request until another) */
+  private testsRun = new Set<string>();
 
   constructor(private readonly deps: SentinelWatchDeps) {
     this.lastMqttAt = deps.clock.now();
@@ -66,6 +73,7 @@ export class SentinelWatch {
   apply(next: AgentSentinel | null): void {
     const was = this.config;
     this.config = next;
+    if (next?.test && !this.testsRun.has(next.test.id)) void this.runTest(next, next.test.id);
     if (JSON.stringify(was) === JSON.stringify(next)) return;
     this.stopTimer();
     if (!next) {
@@ -84,6 +92,38 @@ export class SentinelWatch {
 
   stop(): void {
     this.stopTimer();
+  }
+
+  /**
+   * "Send a test alarm through every channel": one test message through each channel at once
+   * (no agreement, no retries: the result is what the screen shows), then the results to the
+   * appliance, tried again a few times while it is not taking them.
+   */
+  private async runTest(config: AgentSentinel, testId: string): Promise<void> {
+    this.testsRun.add(testId);
+    const { clock, log } = this.deps;
+    const message = testMessage({ appliance: config.appliance, sentinel: this.deps.sentinelName, nowMs: clock.now() });
+    log.info('sending a test alarm through every channel', { channels: config.channels.length });
+    const results: ChannelTestResult[] = await Promise.all(config.channels.map(async (channel, index) => {
+      try {
+        await this.deps.send(channel, message);
+        return { index, type: channel.type, ok: true, error: null };
+      } catch (error) {
+        return { index, type: channel.type, ok: false, error: (error as Error).message.slice(0, 300) };
+      }
+    }));
+    log.info('test alarm sent', { failed: results.filter((r) => !r.ok).map((r) => `${r.index}:${r.type}`) });
+    const report = this.deps.reportTest;
+    if (!report) return;
+    for (let attempt = 1; attempt <= TEST_REPORT_ATTEMPTS; attempt++) {
+      try {
+        await report(testId, results);
+        return;
+      } catch (error) {
+        log.warn(`the test's results were not taken (attempt ${attempt}): ${(error as Error).message}`);
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, 2_000 * attempt));
+      }
+    }
   }
 
   private stopTimer(): void {

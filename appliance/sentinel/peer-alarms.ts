@@ -24,6 +24,11 @@ export class PeerAlarms {
   constructor(private readonly deps: PeerAlarmsDeps) {}
 
   report(a: PeerAlarm): PeerAlarmResponse {
+    if (a.event === 'test') {
+      // the channel's test from the other appliance's Redundancy screen: reachable, token taken
+      this.deps.logger.info('a sentinel tested its peer channel', { appliance: a.appliance, sentinel: a.sentinel });
+      return { first: true, firstBy: a.sentinel };
+    }
     if (a.event === 'recovery') {
       this.firstBy.delete(a.appliance);
       this.deps.clear(a.appliance);

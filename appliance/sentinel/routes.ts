@@ -38,7 +38,18 @@ export function redundancyRoutes(fastify: FastifyInstance, deps: RedundancyRoute
   app.get(`${API_PREFIX}/sentinel/heartbeat`, { config: { permission: 'public' }, schema: { querystring: heartbeatQuery } }, (req, reply) => {
     const signed = signHeartbeat(deps.heartbeat, req.query.agent, req.query.nonce);
     if (!signed) throw new RwError('RW_ERR_NOT_FOUND', `no sentinel ${req.query.agent}`);
+    deps.redundancy.noteHeartbeat(req.query.agent, signed.atMs);
     return sendJson(reply, 200, signed);
+  });
+  // "send a test alarm through every channel": the sentinels learn of it through their configs
+  app.post(`${P}/test`, { config: { permission: 'appliance:manage', audit: { action: 'redundancy.test.requested' } } }, async (req, reply) => (
+    sendJson(reply, 202, await deps.redundancy.requestTest(req.principal?.username ?? 'unknown'))
+  ));
+  // a sentinel's test results: public, the MAC (keyed as the heartbeat) is its proof; bounded by the schema
+  app.post(`${API_PREFIX}/sentinel/test-result`, { config: { permission: 'public', csrf: false } }, (req, reply) => {
+    const result = deps.redundancy.acceptReport(req.body);
+    if (result.ok && !result.value.accepted) throw new RwError('RW_ERR_AUTH', 'no such test for this sentinel, or the signature does not match');
+    return sendParsed(reply, 200, result);
   });
   app.post(`${API_PREFIX}/sentinel/alarm`, { config: { permission: 'sentinel:report', audit: { action: 'sentinel.alarm.reported' } } }, (req, reply) => {
     const parsed = peerAlarmSchema.safeParse(req.body);

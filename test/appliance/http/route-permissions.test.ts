@@ -23,6 +23,8 @@ DELETE /api/v1/planned-restart appliance:manage
 GET /api/v1/redundancy appliance:manage
 PUT /api/v1/redundancy appliance:manage
 GET /api/v1/sentinel/heartbeat public
+POST /api/v1/redundancy/test appliance:manage
+POST /api/v1/sentinel/test-result public
 POST /api/v1/sentinel/alarm sentinel:report
 GET /api/v1/auth/session public
 POST /api/v1/auth/setup public
