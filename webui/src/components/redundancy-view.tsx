@@ -64,7 +64,8 @@ export function RedundancyView() {
   const current = useResource((signal) => requestJson<RedundancyResponse>('/redundancy', { signal }), [], { refreshMs: 3_000 });
   const agents = useResource((signal) => listAgents(signal), []);
   const [draft, setDraft] = useState<Draft | null>(null);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  // a message of ours is kept as its key, so that it follows a change of language; the appliance's errors as they came
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | { ok: true; key: 'red.saved' | 'red.testSent' } | null>(null);
   useEffect(() => {
     if (current.data && draft === null) setDraft(draftOf(current.data));
   }, [current.data, draft]);
@@ -76,7 +77,7 @@ export function RedundancyView() {
     if (!draft) return;
     try {
       await requestJson<RedundancyResponse>('/redundancy', { method: 'PUT', body: settingsOf(draft) });
-      setMessage({ ok: true, text: t('red.saved') });
+      setMessage({ ok: true, key: 'red.saved' });
       current.reload();
     } catch (err) {
       setMessage({ ok: false, text: errorReason(err) });
@@ -85,7 +86,7 @@ export function RedundancyView() {
   const test = async (): Promise<void> => {
     try {
       await requestJson<{ id: string }>('/redundancy/test', { method: 'POST', body: {}, okStatuses: [202] });
-      setMessage({ ok: true, text: t('red.testSent') });
+      setMessage({ ok: true, key: 'red.testSent' });
       current.reload();
     } catch (err) {
       setMessage({ ok: false, text: errorReason(err) });
@@ -157,7 +158,7 @@ export function RedundancyView() {
             ))}
             <button type="button" data-testid="red-add-channel" onClick={() => set({ channels: [...draft.channels, channelDraft(null)] })}>{t('red.addChannel')}</button>
             <button type="submit" data-testid="red-save">{t('red.save')}</button>
-            {message && <p class={message.ok ? 'hint' : 'error'} role={message.ok ? 'status' : 'alert'} data-testid="red-message">{message.text}</p>}
+            {message && <p class={message.ok ? 'hint' : 'error'} role={message.ok ? 'status' : 'alert'} data-testid="red-message">{'key' in message ? t(message.key) : message.text}</p>}
           </form>
         )}
       </Card>
