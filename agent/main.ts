@@ -29,9 +29,10 @@ import { HOST_FACTS_FLAG, hostFactsFromHelper, printHostFacts } from './host-fac
 import { cachedHostFacts, collectInventory } from './inventory.js';
 import { createInventoryWatch } from './inventory-watch.js';
 import { agentHelpText, checkDirsOf, parseAgentOptions, type AgentOptions } from './options.js';
-import { pinnedFetch } from './pinned-fetch.js';
+import { pinnedFetch, type FetchLike } from './pinned-fetch.js';
 import { sendThrough } from './sentinel/alarm-channels.js';
 import { createHeartbeatProbe } from './sentinel/heartbeat-probe.js';
+import { reportTestResults } from './sentinel/test-report.js';
 import { checkOwnNetwork } from './sentinel/own-network.js';
 import { SentinelWatch } from './sentinel/sentinel-watch.js';
 import { createSession } from './session.js';
@@ -199,15 +200,15 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // S13, B4: a sentinel watches the appliance and alarms through its own channels when it dies;
   // the heartbeat goes where enrollment went, over the pinned key when there is one (SEC)
   const heartbeatPin = options.pin ?? identity.pin;
+  const applianceFetch: FetchLike = applianceUrl.protocol === 'https:' && heartbeatPin ? pinnedFetch(heartbeatPin) : (url, init) => fetch(url, init);
+  const heartbeat = createHeartbeatProbe({ applianceUrl, agentId: identity.agentId, secret: identity.secret, timeoutMs: 3000, fetch: applianceFetch });
   const sentinel = new SentinelWatch({
     clock, log: log.child('sentinel'), sentinelName: hostname(),
     mqttConnected: () => session.connected,
-    heartbeat: createHeartbeatProbe({
-      applianceUrl, agentId: identity.agentId, secret: identity.secret, timeoutMs: 3000,
-      fetch: applianceUrl.protocol === 'https:' && heartbeatPin ? pinnedFetch(heartbeatPin) : (url, init) => fetch(url, init),
-    }),
+    heartbeat,
     ownNetwork: (target) => checkOwnNetwork(target, 3000),
-    send: sendThrough,
+    send: (channel, alarm) => sendThrough(channel, alarm, { clock, log: log.child('sentinel-channel') }),
+    reportTest: (testId, results) => reportTestResults({ applianceUrl, agentId: identity.agentId, fetch: applianceFetch, sign: (text) => heartbeat.sign(text) }, testId, results),
   });
   const applySentinel = (next: AgentConfig | null): void => sentinel.apply(next?.sentinel ?? null);
 

@@ -61,6 +61,7 @@ import { StatsFeature } from './stats/stats-feature.js';
 import { SelfWatch } from './health/self-watch.js';
 import { EventLoopLag } from './health/event-loop-lag.js';
 import { PlannedRestarts } from './health/planned-restart.js';
+import { PeerAlarms } from './sentinel/peer-alarms.js';
 import { RedundancyService } from './sentinel/redundancy-service.js';
 import { RedundancyStore } from './sentinel/redundancy-store.js';
 import type { AgentSentinel } from '../contract/sentinel.js';
@@ -450,6 +451,7 @@ export class Appliance {
     // S13, B4: which agents are sentinels; their part of the config goes with their checks'
     const redundancy = new RedundancyService({
       store: new RedundancyStore(db), agentExists: (id) => registry.exists(id), defaultName: publicAddress,
+      secretHashOf: (id) => repo.get(id)?.secretHash ?? null,
       configsChanged: (ids): Promise<void> => agentConfig.checksChanged(ids), clock, logger: logger.child('redundancy'),
     });
     // after the broker: schedules are published retained at start (Aedes keeps them in memory only)
@@ -590,6 +592,12 @@ export class Appliance {
           secretHashOf: (id) => repo.get(id)?.secretHash ?? null, isSentinel: (id) => redundancy.isSentinel(id),
           status: () => health().status, plannedRestartUntilMs: () => plannedRestarts.current()?.untilMs ?? null, now: () => clock.now(),
         },
+        // S13, B4: another appliance's sentinels report its outage here; texted through this outbox
+        peerAlarms: new PeerAlarms({
+          raise: (name, problem, detail) => alerting.engine.raiseSentinelAlarm(name, problem, detail),
+          clear: (name) => alerting.engine.clearSentinelAlarm(name),
+          logger: logger.child('peer-alarms'),
+        }),
       },
       pools: { pools, clock, retentionS: retentionSpanS(retention) },
       weblogs: { sources: weblogSources, traffic: weblogTraffic, clock, series: store, retentionS: retentionSpanS(retention) },

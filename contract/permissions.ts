@@ -20,6 +20,8 @@ export const PERMISSIONS = [
   'alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write', 'reports:write',
   // phone numbers: operator and admin, never a viewer
   'contacts:read', 'sms:read',
+  // S13, B4: a sentinel of another appliance reports that appliance's outage here (an API token)
+  'sentinel:report',
   // admin: people, the modem, the fleet itself, the storage
   'users:manage', 'audit:read', 'contacts:write', 'modem:test', 'sms:test', 'enrollment:manage', 'servers:write', 'retention:manage',
   // admin: the appliance's TLS certificate (SEC)
@@ -39,7 +41,7 @@ const VIEWER: readonly Permission[] = [
   'groups:read', 'mutes:read', 'alerts:read', 'modem:read', 'dashboards:read', 'reports:read', 'metrics:read',
 ];
 const OPERATOR: readonly Permission[] = [
-  ...VIEWER, 'contacts:read', 'sms:read',
+  ...VIEWER, 'contacts:read', 'sms:read', 'sentinel:report',
   'alerts:ack', 'mutes:write', 'rules:write', 'checks:write', 'groups:write', 'dashboards:write', 'reports:write',
 ];
 

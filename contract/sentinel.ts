@@ -24,6 +24,11 @@ export const SENTINEL_LIMITS = {
   addressChars: 254,
   recipients: 16,
   applianceNameChars: 64,
+  devicePathChars: 255,
+  /** what a sentinel saw, as a peer accepts it */
+  seenChars: 1024,
+  /** a channel's error in a test report */
+  testErrorChars: 300,
   /** the heartbeat's challenge: hex, 16 to 64 characters (8 to 32 random bytes) */
   nonceHex: { min: 16, max: 64 },
 } as const;
@@ -69,10 +74,65 @@ export const smtpChannelSchema = z.strictObject({
   to: z.array(emailSchema).check(z.minLength(1, 'at least one recipient'), z.maxLength(L.recipients, `at most ${L.recipients} recipients`)),
 });
 
-export const sentinelChannelSchema = z.discriminatedUnion('type', [webhookChannelSchema, smtpChannelSchema]);
+/** SMS through a GSM modem on the sentinel's own serial port, with the appliance's AT engine and codec (gsm/). */
+export const modemChannelSchema = z.strictObject({
+  type: z.literal('modem'),
+  /** the serial device on the sentinel (a /dev/serial/by-id/… link is re-resolved on every open) */
+  device: z.string().check(
+    z.maxLength(L.devicePathChars, `at most ${L.devicePathChars} characters`),
+    z.regex(/^\/[A-Za-z0-9._/:+-]+$/, 'an absolute device path such as /dev/ttyUSB2'),
+  ),
+  /** the SIM's PIN, sent at most once */
+  pin: z.optional(z.string().check(z.regex(/^\d{4,8}$/, 'must be 4 to 8 digits'))),
+  /** E.164 numbers */
+  to: z.array(z.string().check(z.regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +821012345678'))).check(
+    z.minLength(1, 'at least one recipient'), z.maxLength(L.recipients, `at most ${L.recipients} recipients`),
+  ),
+});
+
+/**
+ * A peer appliance: the alarm is POSTed to its `POST /api/v1/sentinel/alarm` with one of its API
+ * tokens (role operator or admin), and it texts its own contacts through its own outbox. The peer
+ * is also where several sentinels agree (docs/agent.md "Sentinel"): it answers whether this
+ * sentinel is the first to report the outage, and only the first sends through the other channels.
+ */
+export const peerChannelSchema = z.strictObject({
+  type: z.literal('peer'),
+  /** the peer's base URL, e.g. https://10.0.0.2 */
+  url: z.string().check(
+    z.maxLength(L.urlChars, `at most ${L.urlChars} characters`),
+    z.regex(/^https?:\/\/[^\s/]+\/?$/, 'an http:// or https:// base URL (no path)'),
+  ),
+  token: z.string().check(z.regex(/^[A-Za-z0-9_.-]{8,256}$/, 'an API token of the peer')),
+});
+
+export const sentinelChannelSchema = z.discriminatedUnion('type', [webhookChannelSchema, smtpChannelSchema, modemChannelSchema, peerChannelSchema]);
 export type SentinelChannel = z.infer<typeof sentinelChannelSchema>;
 export type WebhookChannel = z.infer<typeof webhookChannelSchema>;
 export type SmtpChannel = z.infer<typeof smtpChannelSchema>;
+export type ModemChannel = z.infer<typeof modemChannelSchema>;
+export type PeerChannel = z.infer<typeof peerChannelSchema>;
+
+/** POST /api/v1/sentinel/alarm on a peer appliance (permission 'sentinel:report'). */
+export const peerAlarmSchema = z.strictObject({
+  /** 'test': the channel's test (POST /api/v1/redundancy/test): answered, nothing raised */
+  event: z.enum(['alarm', 'recovery', 'test']),
+  /** the watched appliance's name: the key the peer de-duplicates by */
+  appliance: z.string().check(z.minLength(1), z.maxLength(L.applianceNameChars)),
+  /** the reporting sentinel's host name */
+  sentinel: z.string().check(z.minLength(1), z.maxLength(L.hostChars)),
+  /** ISO 8601: last seen alive */
+  since: z.string().check(z.maxLength(40)),
+  seen: z.string().check(z.maxLength(L.seenChars)),
+});
+export type PeerAlarm = z.infer<typeof peerAlarmSchema>;
+
+/** What the peer answers: `first` is true for the one sentinel whose report opened the alarm. */
+export interface PeerAlarmResponse {
+  first: boolean;
+  /** the sentinel that reported the open alarm first (null: not known, e.g. after the peer restarted) */
+  firstBy: string | null;
+}
 
 /**
  * What the sentinel checks before it alarms: its own network. `host:port` is a TCP connect that
@@ -88,6 +148,8 @@ const graceSchema = z.int().check(
   z.minimum(L.graceS.min, `must be at least ${L.graceS.min} s`), z.maximum(L.graceS.max, `must be at most ${L.graceS.max} s`),
 );
 
+const testIdSchema = z.string().check(z.regex(/^[0-9a-f]{16,64}$/, 'a test id (hex)'));
+
 /** A sentinel's part of its agent config (`sentinel`): absent on every other agent. */
 export const agentSentinelSchema = z.strictObject({
   /** how the alarm names the appliance */
@@ -95,6 +157,11 @@ export const agentSentinelSchema = z.strictObject({
   graceS: graceSchema,
   ownNetworkCheck: ownNetworkCheckSchema,
   channels: channelsSchema,
+  /**
+   * the last "send a test alarm through every channel" (POST /api/v1/redundancy/test): a sentinel
+   * that has not yet run this id sends a test message through each channel and reports the results
+   */
+  test: z.optional(z.nullable(z.strictObject({ id: testIdSchema, requestedAtMs: z.number() }))),
 });
 export type AgentSentinel = z.infer<typeof agentSentinelSchema>;
 
@@ -115,10 +182,65 @@ export const redundancySchema = z.strictObject({
 });
 export type RedundancyConfig = z.infer<typeof redundancySchema>;
 
-export interface RedundancyResponse extends RedundancyConfig {
+export interface SavedRedundancy extends RedundancyConfig {
   /** ms since the epoch; null: never saved (the defaults) */
   updatedAt: number | null;
   updatedBy: string | null;
+}
+
+export interface RedundancyResponse extends SavedRedundancy {
+  /** what the appliance has seen of its sentinels since it started (kept in memory) */
+  status: RedundancyStatus;
+}
+
+export interface RedundancyStatus {
+  /** each sentinel's last signed heartbeat (null: none since the appliance started) */
+  heartbeats: { agentId: string; atMs: number | null }[];
+  /** the last test (null: none since the appliance started) */
+  lastTest: {
+    id: string;
+    requestedAtMs: number;
+    requestedBy: string;
+    /** one entry per sentinel that reported */
+    reports: SentinelTestReport[];
+  } | null;
+}
+
+/** One channel's result in a sentinel's test report. */
+export interface ChannelTestResult {
+  /** the channel's index in `channels` */
+  index: number;
+  type: SentinelChannel['type'];
+  ok: boolean;
+  error: string | null;
+}
+
+export interface SentinelTestReport {
+  agentId: string;
+  /** when the appliance received the report */
+  atMs: number;
+  channels: ChannelTestResult[];
+}
+
+/**
+ * POST /api/v1/sentinel/test-result (public; the MAC is the proof, keyed as the heartbeat is):
+ * a sentinel's results of a test. `mac` is HMAC-SHA256 over testReportText().
+ */
+export const testReportSchema = z.strictObject({
+  agentId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'an agent id')),
+  testId: testIdSchema,
+  channels: z.array(z.strictObject({
+    index: z.int().check(z.minimum(0), z.maximum(L.channels - 1)),
+    type: z.enum(['webhook', 'smtp', 'modem', 'peer']),
+    ok: z.boolean(),
+    error: z.nullable(z.string().check(z.maxLength(L.testErrorChars))),
+  })).check(z.maxLength(L.channels)),
+  mac: z.string().check(z.regex(/^[A-Za-z0-9_-]{20,100}$/, 'base64url')),
+});
+export type TestReportBody = z.infer<typeof testReportSchema>;
+
+export function testReportText(r: Omit<TestReportBody, 'mac'>): string {
+  return ['rackwatch-test-report-v1', r.agentId, r.testId, JSON.stringify(r.channels)].join('\n');
 }
 
 /**

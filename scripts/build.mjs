@@ -61,8 +61,10 @@ await Promise.all([
     entryPoints: [path.join(root, 'agent/main.ts')],
     outfile: path.join(dist, 'agent.js'),
     // the agent ships as one file (S20): everything, systeminformation included, is bundled;
-    // minified, because V8 keeps a script's whole source in memory (the agent's RSS; docs/benchmarks.md)
+    // minified, because V8 keeps a script's whole source in memory (the agent's RSS; docs/benchmarks.md);
+    // serialport (a native addon) stays outside: only a sentinel's modem channel loads it, at run time
     minify: true,
+    external: ['serialport', '@serialport/*'],
   }),
   build({
     entryPoints: [path.join(root, 'webui/src/main.tsx')],

@@ -1,4 +1,5 @@
 // docs/conventions.md, "Layers": core/ and contract/ are the ground and import nothing above them;
+// gsm/ (the modem's AT engine and the PDU codec) stands on them and serves agent/ and appliance/;
 // agent/ and appliance/ never import each other; webui/ imports only contract/ and core/; nothing
 // the product ships imports scripts/; no module takes part in an import cycle. Pure domain folders
 // import no I/O, and the SMS path (D4, S13) imports no network module, so an alert reaches the
@@ -12,7 +13,7 @@ import { repoRoot } from './helpers/paths.js';
 const graph = importGraph();
 
 void t.test('the source tree has files in every layer', (t) => {
-  for (const top of ['core', 'contract', 'appliance', 'agent', 'webui', 'scripts']) {
+  for (const top of ['core', 'contract', 'gsm', 'appliance', 'agent', 'webui', 'scripts']) {
     t.ok(graph.files.some((f) => f.startsWith(`${top}/`)), `${top}/ is walked`);
   }
   t.end();
@@ -55,7 +56,8 @@ void t.test('the checker itself refuses a forbidden import and a cycle', (t) => 
     { from: 'appliance/ingest.ts', to: 'scripts/modem-sim/main.ts', spec: '../scripts/modem-sim/main.js' },
     { from: 'webui/src/app.tsx', to: 'appliance/config.ts', spec: '../../appliance/config.js' },
     { from: 'agent/main.ts', to: 'appliance/config.ts', spec: '../appliance/config.js' },
-    { from: 'appliance/alerting/sms/pdu-submit.ts', to: 'node:net', spec: 'node:net' },
+    { from: 'gsm/sms/pdu-submit.ts', to: 'node:net', spec: 'node:net' },
+    { from: 'gsm/modem/at-session.ts', to: 'appliance/config.ts', spec: '../../appliance/config.js' },
     { from: 'appliance/alerting/rules/rule-evaluator.ts', to: 'node:fs', spec: 'node:fs' },
   ];
   t.equal(layerViolations(planted).length, planted.length, 'every planted import is refused');

@@ -1,19 +1,40 @@
 // Sends a sentinel's alarm or recovery through one of its channels (S13, B4): a webhook (an HTTP
-// SMS gateway, a chat hook: URL, method, headers, body template) or e-mail through an SMTP relay.
-// Rejects with what went wrong; the watch retries.
-import type { SentinelChannel, WebhookChannel } from '../../contract/sentinel.js';
+// SMS gateway, a chat hook: URL, method, headers, body template), e-mail through an SMTP relay,
+// SMS through the sentinel's own modem, or a peer appliance's API. Rejects with what went wrong;
+// the watch retries.
+import type { PeerAlarmResponse, SentinelChannel, WebhookChannel } from '../../contract/sentinel.js';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
 import type { AlarmMessage } from './alarm-message.js';
+import { sendSmsThroughModem } from './modem-channel.js';
+import { reportToPeer } from './peer-channel.js';
 import { sendMail } from './smtp-client.js';
 
 const TIMEOUT_MS = 15_000;
+/** a modem just plugged in needs its PIN, registration and PDU mode before the first SMS */
+const MODEM_READY_MS = 60_000;
 const FIELDS = ['appliance', 'event', 'since', 'seen', 'message', 'sentinel', 'subject'] as const;
 
-export async function sendThrough(channel: SentinelChannel, alarm: AlarmMessage): Promise<void> {
-  if (channel.type === 'smtp') {
-    await sendMail({ host: channel.host, port: channel.port ?? 25, from: channel.from, to: channel.to, subject: alarm.subject, text: alarm.message, timeoutMs: TIMEOUT_MS });
-    return;
+export interface ChannelDeps {
+  clock: Clock;
+  log: Logger;
+}
+
+/** Sends through one channel; the peer channel answers whether this sentinel reported first, the others null. */
+export async function sendThrough(channel: SentinelChannel, alarm: AlarmMessage, deps: ChannelDeps): Promise<PeerAlarmResponse | null> {
+  switch (channel.type) {
+    case 'smtp':
+      await sendMail({ host: channel.host, port: channel.port ?? 25, from: channel.from, to: channel.to, subject: alarm.subject, text: alarm.message, timeoutMs: TIMEOUT_MS });
+      return null;
+    case 'webhook':
+      await sendWebhook(channel, alarm);
+      return null;
+    case 'modem':
+      await sendSmsThroughModem(channel, alarm.message, { clock: deps.clock, log: deps.log, readyTimeoutMs: MODEM_READY_MS });
+      return null;
+    case 'peer':
+      return reportToPeer(channel, alarm, TIMEOUT_MS);
   }
-  await sendWebhook(channel, alarm);
 }
 
 /** The template with {{field}} replaced; JSON-escaped when the body is JSON. */

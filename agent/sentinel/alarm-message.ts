@@ -2,7 +2,7 @@
 // since when, and what the sentinel saw. One text for every channel: the webhook's template
 // fields, the mail's subject and body.
 export interface AlarmMessage {
-  event: 'alarm' | 'recovery';
+  event: 'alarm' | 'recovery' | 'test';
   appliance: string;
   /** the sentinel's host name */
   sentinel: string;
@@ -32,4 +32,12 @@ export function recoveryMessage(o: { appliance: string; sentinel: string; sinceM
   const message = `관제 장비 ${o.appliance} 가 다시 응답합니다 (${local(o.sinceMs)} 부터 약 ${minutes}분 중단, 감시 서버 ${o.sentinel}). `
     + `Appliance ${o.appliance} answers again at ${local(o.nowMs)}, after about ${minutes} min without answer since ${local(o.sinceMs)} (sentinel ${o.sentinel}).`;
   return { event: 'recovery', appliance: o.appliance, sentinel: o.sentinel, since: new Date(o.sinceMs).toISOString(), seen, subject, message };
+}
+
+/** "Send a test alarm through every channel" (the Redundancy screen): says plainly that it is a test. */
+export function testMessage(o: { appliance: string; sentinel: string; nowMs: number }): AlarmMessage {
+  const subject = `[rackwatch] 시험 경보 / test alarm: ${o.appliance}`;
+  const message = `시험 경보입니다: 감시 서버 ${o.sentinel} 가 관제 장비 ${o.appliance} 의 경보 채널을 시험합니다 (${local(o.nowMs)}). `
+    + `This is a test: sentinel ${o.sentinel} tests its alarm channels for appliance ${o.appliance} (${local(o.nowMs)}).`;
+  return { event: 'test', appliance: o.appliance, sentinel: o.sentinel, since: new Date(o.nowMs).toISOString(), seen: 'test requested on the Redundancy screen', subject, message };
 }

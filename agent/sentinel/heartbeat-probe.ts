@@ -25,7 +25,13 @@ export interface HeartbeatProbeDeps {
   timeoutMs: number;
 }
 
-export function createHeartbeatProbe(deps: HeartbeatProbeDeps): () => Promise<HeartbeatResult> {
+export interface HeartbeatProbe {
+  (): Promise<HeartbeatResult>;
+  /** HMAC-SHA256 (base64url) of `text` with the key of the last signed heartbeat; null before the first */
+  sign(text: string): Promise<string | null>;
+}
+
+export function createHeartbeatProbe(deps: HeartbeatProbeDeps): HeartbeatProbe {
   // the derived key, per kdf string: one scrypt per appliance salt, not one per heartbeat
   const keys = new Map<string, Promise<Buffer>>();
   const keyFor = (kdf: string): Promise<Buffer> | null => {
@@ -45,7 +51,8 @@ export function createHeartbeatProbe(deps: HeartbeatProbeDeps): () => Promise<He
     return key;
   };
 
-  return async () => {
+  let lastKey: Promise<Buffer> | null = null;
+  const probe = async (): Promise<HeartbeatResult> => {
     const nonce = randomBytes(16).toString('hex');
     const url = new URL(`${API_PREFIX}/sentinel/heartbeat`, deps.applianceUrl);
     url.searchParams.set('agent', deps.agentId);
@@ -69,8 +76,12 @@ export function createHeartbeatProbe(deps: HeartbeatProbeDeps): () => Promise<He
     const expected = createHmac('sha256', await key).update(text).digest();
     const given = Buffer.from(body.mac, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, problem: 'heartbeat signature does not match (not the appliance)' };
+    lastKey = key;
     return { ok: true, plannedRestartUntilMs: body.plannedRestartUntilMs, status: body.status };
   };
+  return Object.assign(probe, {
+    sign: async (text: string): Promise<string | null> => (lastKey ? createHmac('sha256', await lastKey).update(text).digest('base64url') : null),
+  });
 }
 
 function describe(error: unknown): string {

@@ -5,14 +5,21 @@
 // heartbeat answers again, the recovery. A channel that fails is tried again each tick, a few
 // times, so a relay that is briefly away still gets the message.
 //
-// Several sentinels: each decides on its own, from its own view. One outage gives each contact at
-// most one alarm per sentinel (duplicates), and never none while any sentinel with a working
-// network sees the outage. The rule is the simple one on purpose: agreeing first would need the
-// sentinels to reach each other exactly when the network may be what failed.
-import type { AgentSentinel, SentinelChannel } from '../../contract/sentinel.js';
+// Several sentinels (the rule; docs/agent.md "Sentinel"): each decides on its own, from its own
+// view, whether the appliance is down. With a peer channel, the peer appliance is where they
+// agree: an alarm goes to the peer first, the peer opens one alert per watched appliance and
+// answers `first: true` to the sentinel whose report opened it and `first: false` to every later
+// one; only the first sends through its other channels (webhook, SMTP, modem), and the others
+// send nothing more for that outage (their recovery, too, goes only to the peer). One outage thus
+// gives each contact one alarm. When the peer does not take the report (unreachable, refusing),
+// the sentinel sends through its other channels at once and keeps trying the peer: duplicates
+// (one per sentinel) are acceptable, silence is not. Without a peer channel, every sentinel
+// alarms alone: at most one alarm per contact per sentinel, never none while any sentinel with
+// a working network sees the outage.
+import type { AgentSentinel, ChannelTestResult, PeerAlarmResponse, SentinelChannel } from '../../contract/sentinel.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import { alarmMessage, recoveryMessage, type AlarmMessage } from './alarm-message.js';
+import { alarmMessage, recoveryMessage, testMessage, type AlarmMessage } from './alarm-message.js';
 import type { HeartbeatResult } from './heartbeat-probe.js';
 import type { NetworkCheck } from './own-network.js';
 
@@ -23,13 +30,22 @@ export interface SentinelWatchDeps {
   mqttConnected: () => boolean;
   heartbeat: () => Promise<HeartbeatResult>;
   ownNetwork: (target: string | null) => Promise<NetworkCheck>;
-  send: (channel: SentinelChannel, alarm: AlarmMessage) => Promise<void>;
+  /** the peer channel answers whether this sentinel reported first; the others answer null */
+  send: (channel: SentinelChannel, alarm: AlarmMessage) => Promise<PeerAlarmResponse | null | void>;
+  /** reports a test's results to the appliance (POST /api/v1/sentinel/test-result); rejects when it did not take them */
+  reportTest?: (testId: string, results: ChannelTestResult[]) => Promise<void>;
 }
+
+/** Attempts to hand a test's results to the appliance (the first may precede this sentinel's first signed heartbeat) */
+const TEST_REPORT_ATTEMPTS = 5;
 
 /** Attempts per channel and message: a relay away for a few ticks still gets it, a dead one is not tried forever. */
 const MAX_ATTEMPTS = 10;
 
 interface Pending { channel: SentinelChannel; alarm: AlarmMessage; attempts: number }
+
+/** An alarm's own channels, held back while the peer decides whether this sentinel sends them. */
+interface Held { alarm: AlarmMessage; channels: SentinelChannel[] }
 
 export class SentinelWatch {
   private config: AgentSentinel | null = null;
@@ -40,9 +56,13 @@ export class SentinelWatch {
   private mqttLostAt: number | null = null;
   private lastHeartbeatProblem: string | null = null;
   private plannedUntilMs: number | null = null;
-  private alarmed: { sinceMs: number } | null = null;
+  /** `peerOnly`: another sentinel reported the outage to the peer first; its channels carry it */
+  private alarmed: { sinceMs: number; peerOnly: boolean } | null = null;
   private pending: Pending[] = [];
+  private held: Held | null = null;
   private quietReason: string | null = null;
+  /** the test ids this sentinel has run (the config carries the last request until another) */
+  private testsRun = new Set<string>();
 
   constructor(private readonly deps: SentinelWatchDeps) {
     this.lastMqttAt = deps.clock.now();
@@ -53,11 +73,13 @@ export class SentinelWatch {
   apply(next: AgentSentinel | null): void {
     const was = this.config;
     this.config = next;
+    if (next?.test && !this.testsRun.has(next.test.id)) void this.runTest(next, next.test.id);
     if (JSON.stringify(was) === JSON.stringify(next)) return;
     this.stopTimer();
     if (!next) {
       if (was) this.deps.log.info('no longer a sentinel');
       this.pending = [];
+      this.held = null;
       return;
     }
     this.deps.log.info('watching the appliance as a sentinel', { appliance: next.appliance, graceS: next.graceS, channels: next.channels.length });
@@ -70,6 +92,38 @@ export class SentinelWatch {
 
   stop(): void {
     this.stopTimer();
+  }
+
+  /**
+   * "Send a test alarm through every channel": one test message through each channel at once
+   * (no agreement, no retries: the result is what the screen shows), then the results to the
+   * appliance, tried again a few times while it is not taking them.
+   */
+  private async runTest(config: AgentSentinel, testId: string): Promise<void> {
+    this.testsRun.add(testId);
+    const { clock, log } = this.deps;
+    const message = testMessage({ appliance: config.appliance, sentinel: this.deps.sentinelName, nowMs: clock.now() });
+    log.info('sending a test alarm through every channel', { channels: config.channels.length });
+    const results: ChannelTestResult[] = await Promise.all(config.channels.map(async (channel, index) => {
+      try {
+        await this.deps.send(channel, message);
+        return { index, type: channel.type, ok: true, error: null };
+      } catch (error) {
+        return { index, type: channel.type, ok: false, error: (error as Error).message.slice(0, 300) };
+      }
+    }));
+    log.info('test alarm sent', { failed: results.filter((r) => !r.ok).map((r) => `${r.index}:${r.type}`) });
+    const report = this.deps.reportTest;
+    if (!report) return;
+    for (let attempt = 1; attempt <= TEST_REPORT_ATTEMPTS; attempt++) {
+      try {
+        await report(testId, results);
+        return;
+      } catch (error) {
+        log.warn(`the test's results were not taken (attempt ${attempt}): ${(error as Error).message}`);
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, 2_000 * attempt));
+      }
+    }
   }
 
   private stopTimer(): void {
@@ -108,10 +162,10 @@ export class SentinelWatch {
       this.plannedUntilMs = hb.plannedRestartUntilMs;
       this.quietReason = null;
       if (this.alarmed) {
-        const sinceMs = this.alarmed.sinceMs;
+        const { sinceMs, peerOnly } = this.alarmed;
         this.alarmed = null;
-        log.info('the appliance answers again: sending the recovery', { appliance: config.appliance });
-        this.queue(config, recoveryMessage({ appliance: config.appliance, sentinel: this.deps.sentinelName, sinceMs, nowMs: now }));
+        log.info('the appliance answers again: sending the recovery', { appliance: config.appliance, peerOnly });
+        this.queue(config, recoveryMessage({ appliance: config.appliance, sentinel: this.deps.sentinelName, sinceMs, nowMs: now }), peerOnly);
       }
       return;
     }
@@ -137,7 +191,7 @@ export class SentinelWatch {
       this.sayQuiet(`the appliance does not answer, but this server's own network check fails too (${own.detail}): no alarm`);
       return;
     }
-    this.alarmed = { sinceMs: aliveAt };
+    this.alarmed = { sinceMs: aliveAt, peerOnly: false };
     const seen = [
       this.mqttLostAt === null ? 'MQTT session up' : `MQTT session lost since ${new Date(this.mqttLostAt).toISOString()}`,
       this.lastHeartbeatProblem ?? 'no heartbeat',
@@ -153,9 +207,33 @@ export class SentinelWatch {
     this.deps.log.warn(reason);
   }
 
-  private queue(config: AgentSentinel, alarm: AlarmMessage): void {
+  private queue(config: AgentSentinel, alarm: AlarmMessage, peerOnly = false): void {
     // a recovery makes an alarm still waiting pointless (and the other way round)
-    this.pending = config.channels.map((channel) => ({ channel, alarm, attempts: 0 }));
+    const peers = config.channels.filter((c) => c.type === 'peer');
+    const own = config.channels.filter((c) => c.type !== 'peer');
+    this.held = null;
+    if (peers.length === 0) {
+      this.pending = own.map((channel) => ({ channel, alarm, attempts: 0 }));
+      return;
+    }
+    this.pending = peers.map((channel) => ({ channel, alarm, attempts: 0 }));
+    // an alarm waits for the peer's word on who sends it; a recovery goes where its alarm went
+    if (alarm.event === 'alarm') this.held = { alarm, channels: own };
+    else if (!peerOnly) this.pending.push(...own.map((channel) => ({ channel, alarm, attempts: 0 })));
+  }
+
+  /** The peer answered (or could not be reached: `answer` null): release or drop the held channels. */
+  private decide(alarm: AlarmMessage, answer: PeerAlarmResponse | null): void {
+    const held = this.held;
+    if (!held || held.alarm !== alarm) return;
+    this.held = null;
+    if (answer && !answer.first) {
+      if (this.alarmed) this.alarmed.peerOnly = true;
+      this.deps.log.info(`sentinel ${answer.firstBy ?? '(another)'} reported the outage to the peer first: its channels carry the alarm`);
+      return;
+    }
+    if (!answer) this.deps.log.warn('the peer did not take the alarm: sending through this sentinel\'s own channels (another sentinel may too)');
+    this.pending.push(...held.channels.map((channel) => ({ channel, alarm, attempts: 0 })));
   }
 
   private async deliver(): Promise<void> {
@@ -163,12 +241,15 @@ export class SentinelWatch {
     const results = await Promise.all(waiting.map(async (p) => {
       p.attempts++;
       try {
-        await this.deps.send(p.channel, p.alarm);
-        this.deps.log.info(`${p.alarm.event} sent`, { channel: p.channel.type });
+        const answer = await this.deps.send(p.channel, p.alarm);
+        this.deps.log.info(`${p.alarm.event} sent`, { channel: p.channel.type, ...(answer ? { first: answer.first } : {}) });
+        if (p.channel.type === 'peer') this.decide(p.alarm, answer ?? null);
         return true;
       } catch (error) {
         const last = p.attempts >= MAX_ATTEMPTS;
         this.deps.log.error(`${p.alarm.event} not sent through ${p.channel.type}${last ? '; giving up' : '; trying again'}: ${(error as Error).message}`, { attempts: p.attempts });
+        // silence is not acceptable: a peer that does not answer at once releases the own channels
+        if (p.channel.type === 'peer') this.decide(p.alarm, null);
         return last;
       }
     }));

@@ -56,6 +56,11 @@ export const LOCKOUT_RULE_ID = 'security-lockout';
 export const FAULT_RULE_ID = 'appliance-fault';
 /** The built-in "rule" of series-quota alerts (RES): no rule row, never evaluated on samples. */
 export const SERIES_QUOTA_RULE_ID = 'series-quota';
+/**
+ * The built-in "rule" of another appliance's outage reported by its sentinels (S13, B4): no rule
+ * row; the key is the watched appliance's name; open until a sentinel reports its recovery.
+ */
+export const SENTINEL_ALARM_RULE_ID = 'sentinel-alarm';
 /** The built-in "rule" of load-balancer pool skew (B6): no rule row; the pool monitor raises and resolves it. */
 export const POOL_SKEW_RULE_ID = 'pool-skew';
 
@@ -245,7 +250,7 @@ export class AlertEngine {
       dependencies: deps.dependencies ?? null,
       groupsOf: (agentId) => this.groupsOf.get(agentId) ?? [],
       parentName: (id) => deps.checkName?.(id) ?? this.hostnameOf(id),
-      alwaysTexted: new Set([FAULT_RULE_ID, LOCKOUT_RULE_ID]),
+      alwaysTexted: new Set([FAULT_RULE_ID, LOCKOUT_RULE_ID, SENTINEL_ALARM_RULE_ID]),
     });
   }
 
@@ -277,7 +282,7 @@ export class AlertEngine {
     // nor a pool-skew alert (B6): the pool monitor resolves it when the member is back in line
     for (const [key, state] of this.states) {
       const ruleId = state.series.ruleId;
-      if (ruleId === FAULT_RULE_ID || ruleId === POOL_SKEW_RULE_ID || selfWatchRule(ruleId)) this.states.delete(key);
+      if (ruleId === FAULT_RULE_ID || ruleId === POOL_SKEW_RULE_ID || ruleId === SENTINEL_ALARM_RULE_ID || selfWatchRule(ruleId)) this.states.delete(key);
     }
     this.policyState = repo.loadPolicyState() ?? emptyPolicyState();
     this.quiet.restore(open);
@@ -474,6 +479,33 @@ export class AlertEngine {
     }], (s) => this.contextOf(s));
     this.book = book;
     this.afterEvents(events);
+  }
+
+  /**
+   * S13, B4: sentinels report that another appliance does not answer (appliance/sentinel/peer-alarms.ts):
+   * a critical alert on this appliance, one per watched appliance, texted to the contacts who take
+   * critical alerts through this appliance's own outbox. Raised again while open, nothing new is sent.
+   */
+  raiseSentinelAlarm(appliance: string, problem: string, detail: string): boolean {
+    if (!this.running) return false;
+    const series: SeriesRef = { ruleId: SENTINEL_ALARM_RULE_ID, agentId: APPLIANCE_AGENT_ID, key: appliance };
+    const id = seriesKey(series);
+    this.faults.set(id, { cause: problem, detail });
+    if (this.book.open.has(id)) return false;
+    const { book, events } = applyTransitions(this.book, [{
+      kind: 'fired', series, atMs: this.deps.clock.now(), sampleTMs: null, value: 1, severity: 'critical', threshold: 1,
+    }], (s) => this.contextOf(s));
+    this.book = book;
+    this.afterEvents(events);
+    return true;
+  }
+
+  /** S13, B4: a sentinel reports the watched appliance answers again: its alert resolves (and the recovery is texted). */
+  clearSentinelAlarm(appliance: string): void {
+    if (!this.running) return;
+    const series: SeriesRef = { ruleId: SENTINEL_ALARM_RULE_ID, agentId: APPLIANCE_AGENT_ID, key: appliance };
+    this.resolveRecovered(series);
+    this.faults.delete(seriesKey(series));
   }
 
   /** The causes of the open fault alerts (RES), restored ones included: the appliance resolves those that are gone. */
@@ -733,6 +765,10 @@ export class AlertEngine {
     if (series.ruleId === FAULT_RULE_ID) {
       const fault = this.faults.get(seriesKey(series)) ?? { cause: series.key ?? 'fault', detail: series.key ?? 'fault' };
       return { rule: { name: 'The appliance is degraded', metric: { kind: 'fault' }, comparison: '>=' }, agentName: 'rackwatch', cause: { fault } };
+    }
+    if (series.ruleId === SENTINEL_ALARM_RULE_ID) {
+      const fault = this.faults.get(seriesKey(series)) ?? { cause: `appliance ${series.key ?? ''} not answering`, detail: series.key ?? '' };
+      return { rule: { name: 'A watched appliance does not answer', metric: { kind: 'fault' }, comparison: '>=' }, agentName: 'rackwatch', cause: { fault } };
     }
     const self = selfWatchRule(series.ruleId);
     if (self) {

@@ -13,7 +13,7 @@ import { AlertEngine, type AgentDirectory, type AlertEngineDeps } from './alert-
 import { AlertRepository } from './alert-repository.js';
 import type { Db } from '../db/database.js';
 import type { LiveHub } from '../live/live-hub.js';
-import { ModemDriver, openSerialPort } from './modem/index.js';
+import { ModemDriver, openSerialPort } from '../../gsm/modem/index.js';
 import { loadSimulatedModem, type SimulatedModem } from './modem/simulated-modem.js';
 import { ModemLink } from './outbox/modem-link.js';
 import { MuteStore } from './mute-store.js';

@@ -25,10 +25,15 @@ export interface HeartbeatDeps {
 /** The signed answer, or null when the agent is unknown or no sentinel (404: nothing to sign with). */
 export function signHeartbeat(deps: HeartbeatDeps, agentId: string, nonce: string): SentinelHeartbeat | null {
   if (!deps.isSentinel(agentId)) return null;
-  const stored = deps.secretHashOf(agentId);
+  const body = { agentId, nonce, atMs: deps.now(), status: deps.status(), plannedRestartUntilMs: deps.plannedRestartUntilMs() };
+  const signed = macWithAgentKey(deps.secretHashOf(agentId), heartbeatText(body));
+  return signed ? { v: 1, ...body, ...signed } : null;
+}
+
+/** HMAC-SHA256 of `text` keyed with the stored scrypt hash, and the `kdf` the agent derives it with; null: no usable hash. */
+export function macWithAgentKey(stored: string | null, text: string): { kdf: string; mac: string } | null {
   const parts = stored?.split('$');
   if (!parts || parts.length !== 6 || parts[0] !== 'scrypt') return null;
-  const body = { agentId, nonce, atMs: deps.now(), status: deps.status(), plannedRestartUntilMs: deps.plannedRestartUntilMs() };
-  const mac = createHmac('sha256', Buffer.from(parts[5] ?? '', 'base64url')).update(heartbeatText(body)).digest('base64url');
-  return { v: 1, ...body, kdf: parts.slice(0, 5).join('$'), mac };
+  const mac = createHmac('sha256', Buffer.from(parts[5] ?? '', 'base64url')).update(text).digest('base64url');
+  return { kdf: parts.slice(0, 5).join('$'), mac };
 }

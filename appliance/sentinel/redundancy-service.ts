@@ -3,15 +3,24 @@
 // sentinel gets its config published again (through ConfigService, like checks and web logs), so
 // the sentinel part, with its contacts' addresses, reaches sentinels only and leaves an agent that
 // is one no longer.
-import { redundancySchema, type AgentSentinel, type RedundancyResponse } from '../../contract/sentinel.js';
+//
+// It also keeps what the Redundancy screen shows of the sentinels (in memory, since this start):
+// each one's last signed heartbeat, and the last "send a test alarm through every channel": the
+// request travels in the sentinels' configs (`test`), each sentinel sends a test message through
+// every channel and reports the results with a MAC keyed as the heartbeat is.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { redundancySchema, testReportSchema, testReportText, type AgentSentinel, type RedundancyResponse, type RedundancyStatus, type SavedRedundancy } from '../../contract/sentinel.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { problemsOf, type Parsed } from '../../core/validation-problems.js';
+import { macWithAgentKey } from './heartbeat.js';
 import type { RedundancyStore } from './redundancy-store.js';
 
 export interface RedundancyServiceDeps {
   store: RedundancyStore;
   agentExists: (id: string) => boolean;
+  /** the stored scrypt hash of an agent's secret (the test report's key, as the heartbeat's) */
+  secretHashOf: (id: string) => string | null;
   /** how an alarm names this appliance when the settings give no name */
   defaultName: string;
   /** publishes again the configs of these agents (ConfigService.checksChanged) */
@@ -21,14 +30,22 @@ export interface RedundancyServiceDeps {
 }
 
 export class RedundancyService {
-  private current: RedundancyResponse;
+  private current: SavedRedundancy;
+  private readonly heartbeats = new Map<string, number>();
+  private lastTest: RedundancyStatus['lastTest'] = null;
 
   constructor(private readonly deps: RedundancyServiceDeps) {
     this.current = deps.store.load();
   }
 
   get(): RedundancyResponse {
-    return this.current;
+    return {
+      ...this.current,
+      status: {
+        heartbeats: this.current.sentinels.map((agentId) => ({ agentId, atMs: this.heartbeats.get(agentId) ?? null })),
+        lastTest: this.lastTest,
+      },
+    };
   }
 
   isSentinel(agentId: string): boolean {
@@ -39,7 +56,13 @@ export class RedundancyService {
   sentinelOf(agentId: string): AgentSentinel | null {
     const c = this.current;
     if (!c.sentinels.includes(agentId)) return null;
-    return { appliance: c.name ?? this.deps.defaultName, graceS: c.graceS, ownNetworkCheck: c.ownNetworkCheck, channels: c.channels };
+    const test = this.lastTest ? { test: { id: this.lastTest.id, requestedAtMs: this.lastTest.requestedAtMs } } : {};
+    return { appliance: c.name ?? this.deps.defaultName, graceS: c.graceS, ownNetworkCheck: c.ownNetworkCheck, channels: c.channels, ...test };
+  }
+
+  /** A signed heartbeat went to this sentinel. */
+  noteHeartbeat(agentId: string, atMs: number): void {
+    this.heartbeats.set(agentId, atMs);
   }
 
   /** Replaces the settings: 400 problems naming the field, or an unknown sentinel named. */
@@ -54,7 +77,34 @@ export class RedundancyService {
     this.current = { ...parsed.data, updatedAt: now, updatedBy: by };
     this.deps.logger.info('redundancy settings changed', { sentinels: parsed.data.sentinels.length, channels: parsed.data.channels.length, by });
     await this.deps.configsChanged([...before, ...parsed.data.sentinels]);
-    return { ok: true, value: this.current };
+    return { ok: true, value: this.get() };
+  }
+
+  /** "Send a test alarm through every channel": every sentinel is asked through its config. */
+  async requestTest(by: string): Promise<{ id: string; sentinels: number }> {
+    const id = randomBytes(12).toString('hex');
+    this.lastTest = { id, requestedAtMs: this.deps.clock.now(), requestedBy: by, reports: [] };
+    this.deps.logger.info('test alarm requested', { sentinels: this.current.sentinels.length, by });
+    await this.deps.configsChanged(this.current.sentinels);
+    return { id, sentinels: this.current.sentinels.length };
+  }
+
+  /** A sentinel's test results: 400 problems, or refused (null) when the MAC, the sentinel or the test do not match. */
+  acceptReport(body: unknown): Parsed<{ accepted: boolean }> {
+    const parsed = testReportSchema.safeParse(body);
+    if (!parsed.success) return { ok: false, problems: problemsOf(parsed.error) };
+    const r = parsed.data;
+    const test = this.lastTest;
+    if (!test || test.id !== r.testId || !this.isSentinel(r.agentId)) return { ok: true, value: { accepted: false } };
+    const { mac: given, ...unsigned } = r;
+    const expected = macWithAgentKey(this.deps.secretHashOf(r.agentId), testReportText(unsigned))?.mac;
+    const a = Buffer.from(given, 'base64url');
+    const b = Buffer.from(expected ?? '', 'base64url');
+    if (expected === undefined || a.length !== b.length || !timingSafeEqual(a, b)) return { ok: true, value: { accepted: false } };
+    const report = { agentId: r.agentId, atMs: this.deps.clock.now(), channels: r.channels };
+    test.reports = [...test.reports.filter((x) => x.agentId !== r.agentId), report];
+    this.deps.logger.info('a sentinel reported its test', { agentId: r.agentId, failed: r.channels.filter((c) => !c.ok).length });
+    return { ok: true, value: { accepted: true } };
   }
 
   /** A removed agent is no sentinel any more (its config went with it). */

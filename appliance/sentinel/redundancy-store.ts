@@ -1,7 +1,7 @@
 // The redundancy settings in SQLite (migration 15; S13, B4): one row holding the validated body of
 // PUT /api/v1/redundancy. It is parsed again on the way out, so a row an older version wrote reads
 // as today's shape (fields it lacked take their defaults).
-import { redundancySchema, type RedundancyConfig, type RedundancyResponse } from '../../contract/sentinel.js';
+import { redundancySchema, type RedundancyConfig, type SavedRedundancy } from '../../contract/sentinel.js';
 import type { Db } from '../db/database.js';
 
 interface Row {
@@ -15,7 +15,7 @@ export const DEFAULT_REDUNDANCY: RedundancyConfig = redundancySchema.parse({ sen
 export class RedundancyStore {
   constructor(private readonly db: Db) {}
 
-  load(): RedundancyResponse {
+  load(): SavedRedundancy {
     const row = this.db.prepare<[], Row>('SELECT config, updated_at, updated_by FROM redundancy_config WHERE id = 1').get();
     if (!row) return { ...DEFAULT_REDUNDANCY, updatedAt: null, updatedBy: null };
     return { ...redundancySchema.parse(JSON.parse(row.config)), updatedAt: row.updated_at, updatedBy: row.updated_by };

@@ -10,7 +10,7 @@
 // status reports after a send with TP-SRR (+CDSI or +CDS), CFUN=1,1 and boot banners, and the
 // faults of sim-faults.ts.
 import type { Clock } from '../../core/clock.js';
-import { decodeSubmit, encodeDeliver, encodeStatusReport, segmentText, type SmsTimestampFields } from '../../appliance/alerting/sms/index.js';
+import { decodeSubmit, encodeDeliver, encodeStatusReport, segmentText, type SmsTimestampFields } from '../../gsm/sms/index.js';
 import { SimFaults } from './sim-faults.js';
 import { SimLog } from './sim-log.js';
 

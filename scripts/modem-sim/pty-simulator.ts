@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SerialPort } from 'serialport';
-import { ModemError } from '../../appliance/alerting/modem/modem-error.js';
+import { ModemError } from '../../gsm/modem/modem-error.js';
 import { stopOrphan, tiedToParent } from '../../core/child-lifetime.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { silentLogger, type Logger } from '../../core/logger.js';

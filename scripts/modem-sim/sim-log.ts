@@ -1,8 +1,8 @@
 // What the simulated modem saw, for tests to assert on: every command line (in order, with the
 // time), every SMS-SUBMIT decoded with the real codec, and every submit it refused. `messages()`
 // joins concatenated parts by (recipient, reference, total) the way a handset would.
-import type { ConcatInfo } from '../../appliance/alerting/sms/index.js';
-import type { Alphabet } from '../../appliance/alerting/sms/index.js';
+import type { ConcatInfo } from '../../gsm/sms/index.js';
+import type { Alphabet } from '../../gsm/sms/index.js';
 
 export interface SimCommand {
   readonly at: number;

@@ -1,13 +1,14 @@
 // S13, B4: the sentinel's rules on a virtual clock (the processes, the network and the channels
 // for real: sentinel.int.test.ts): MQTT still up is no outage; a planned restart that ends with
 // the appliance still away alarms a grace period later; a channel that fails is tried again;
-// the recovery goes once.
+// the recovery goes once; two sentinels with a peer appliance send one alarm per contact.
 import t from 'tap';
 import type { AgentSentinel, SentinelChannel } from '../../contract/sentinel.js';
 import { silentLogger } from '../../core/logger.js';
 import type { AlarmMessage } from '../../agent/sentinel/alarm-message.js';
 import type { HeartbeatResult } from '../../agent/sentinel/heartbeat-probe.js';
 import { SentinelWatch } from '../../agent/sentinel/sentinel-watch.js';
+import { PeerAlarms } from '../../appliance/sentinel/peer-alarms.js';
 import { VirtualClock } from '../helpers/virtual-clock.js';
 
 const CONFIG: AgentSentinel = {
@@ -98,4 +99,63 @@ void t.test('a channel that fails is tried again', async (t) => {
   await clock.advance(20_000);
   t.equal(sent.length, 1, 'delivered on the third attempt');
   t.equal(sent[0]?.alarm.event, 'alarm');
+});
+
+// The agreement rule (sentinel-watch.ts, docs/agent.md "Sentinel"): two sentinels with a peer
+// channel, the peer being the appliance's own PeerAlarms on a virtual clock.
+void t.test('two sentinels with a peer: one alarm per contact, and the peer alone is told by the second', async (t) => {
+  const clock = new VirtualClock();
+  const raised: string[] = [];
+  const open = new Set<string>();
+  const peer = new PeerAlarms({
+    raise: (name) => { if (open.has(name)) return false; open.add(name); raised.push(name); return true; },
+    clear: (name) => { open.delete(name); },
+    logger: silentLogger,
+  });
+  const world = { up: true, peerUp: true };
+  const config: AgentSentinel = { ...CONFIG, channels: [{ type: 'peer', url: 'http://10.0.0.2', token: 'peer-token-1' }, ...CONFIG.channels] };
+  const sent: { by: string; channel: string; event: string }[] = [];
+  const watch = (name: string): SentinelWatch => {
+    const w = new SentinelWatch({
+      clock, log: silentLogger, sentinelName: name,
+      mqttConnected: () => world.up,
+      heartbeat: () => Promise.resolve(world.up ? { ok: true, plannedRestartUntilMs: null, status: 'ok' } : { ok: false, problem: 'heartbeat: ECONNREFUSED' }),
+      ownNetwork: () => Promise.resolve({ ok: true, detail: 'answers' }),
+      send: (channel, alarm) => {
+        if (channel.type === 'peer') {
+          if (!world.peerUp) return Promise.reject(new Error('peer: ECONNREFUSED'));
+          const answer = peer.report({ event: alarm.event, appliance: alarm.appliance, sentinel: alarm.sentinel, since: alarm.since, seen: alarm.seen });
+          sent.push({ by: name, channel: 'peer', event: alarm.event });
+          return Promise.resolve(answer);
+        }
+        sent.push({ by: name, channel: channel.type, event: alarm.event });
+        return Promise.resolve(null);
+      },
+    });
+    w.apply(config);
+    t.teardown(() => w.stop());
+    return w;
+  };
+  watch('s-1');
+  await clock.advance(1_000);
+  watch('s-2');
+  await clock.advance(5_000);
+  world.up = false;
+  await clock.advance(30_000);
+  t.same(raised, ['rack-a'], 'the peer raised one alert');
+  const hooks = sent.filter((s) => s.channel === 'webhook' && s.event === 'alarm');
+  t.equal(hooks.length, 1, 'the webhook contact got one alarm, not one per sentinel');
+  t.equal(sent.filter((s) => s.channel === 'peer' && s.event === 'alarm').length, 2, 'both sentinels told the peer');
+  const first = hooks[0]?.by;
+  world.up = true;
+  await clock.advance(10_000);
+  t.same(sent.filter((s) => s.channel === 'webhook' && s.event === 'recovery').map((s) => s.by), [first], 'the recovery goes where the alarm went');
+  t.equal(open.size, 0, 'the peer resolved its alert');
+
+  // the peer away: each sentinel alarms alone (duplicates, never silence)
+  world.peerUp = false;
+  sent.length = 0;
+  world.up = false;
+  await clock.advance(30_000);
+  t.same(sent.filter((s) => s.channel === 'webhook' && s.event === 'alarm').map((s) => s.by).sort(), ['s-1', 's-2']);
 });

@@ -3,7 +3,9 @@
 // a TCP listener standing for the sentinel's own network check. The appliance is killed
 // (SIGKILL), hung (SIGSTOP), hung while the sentinel's own network check fails, and killed
 // inside an announced planned restart; the alarm comes through both channels only when it must,
-// and the recovery when the appliance answers again.
+// and the recovery when the appliance answers again. A third channel, the sentinel's own modem
+// (the modem simulator on a pty, through the real serialport binding), carries the SIGKILL and
+// SIGSTOP alarms as SMS.
 import { createHmac, scrypt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -11,6 +13,7 @@ import net from 'node:net';
 import path from 'node:path';
 import t from 'tap';
 import { heartbeatText, type RedundancyResponse, type SentinelHeartbeat } from '../../contract/sentinel.js';
+import { startPtySimulator } from '../../scripts/modem-sim/pty-simulator.js';
 import { freePort, startAgent, startAppliance, waitFor, type RunningAppliance, type Teardownable } from '../helpers/appliance-harness.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
 
@@ -44,9 +47,12 @@ const put = async (app: RunningAppliance, pathname: string, body: unknown): Prom
   return { status: res.status, json: await res.json() as unknown };
 };
 
-void t.test('a sentinel alarms through a webhook and e-mail when the appliance dies, and says when it is back', async (t) => {
+void t.test('a sentinel alarms through a webhook, e-mail and its modem when the appliance dies, and says when it is back', async (t) => {
   const hook = await startWebhookReceiver(t);
   const smtp = await startSmtpSink(t);
+  const modem = await startPtySimulator({ model: { delays: { replyMs: 5, promptMs: 20, sendMs: 100, reportMs: 300, bootMs: 200, simReadyMs: 50 } }, boot: 'ready' });
+  t.teardown(() => modem.stop());
+  const smsTo = (text: RegExp) => modem.log.messages().filter((m) => m.to === '+821099998888' && m.complete && text.test(m.text));
   const netPort = await freePort();
   let ownNetwork = await listen(netPort);
   t.teardown(() => close(ownNetwork));
@@ -66,6 +72,7 @@ void t.test('a sentinel alarms through a webhook and e-mail when the appliance d
     channels: [
       { type: 'webhook', url: hook.url, method: 'POST', headers: { 'X-Token': 'sesame' } },
       { type: 'smtp', host: '127.0.0.1', port: smtp.port, from: 'sentinel@example.net', to: ['oncall@example.net'] },
+      { type: 'modem', device: modem.path, to: ['+821099998888'] },
     ],
   };
 
@@ -98,7 +105,7 @@ void t.test('a sentinel alarms through a webhook and e-mail when the appliance d
     t.not(hb.mac, createHmac('sha256', key).update(heartbeatText({ ...hb, plannedRestartUntilMs: Date.now() + 60_000 })).digest('base64url'), 'a forged planned restart does not');
   });
 
-  await t.test('SIGKILL: the alarm through the webhook and by mail, then the recovery', async (t) => {
+  await t.test('SIGKILL: the alarm through the webhook, by mail and by SMS, then the recovery', async (t) => {
     await app.kill();
     const alarm = await waitFor('the webhook alarm', () => hook.hooks.find((h) => h.event === 'alarm'), { timeoutMs: 30_000 });
     t.equal(alarm.appliance, 'rack-a', 'it names the appliance');
@@ -108,6 +115,9 @@ void t.test('a sentinel alarms through a webhook and e-mail when the appliance d
     const mail = await waitFor('the alarm mail', () => smtp.mails.find((m) => /응답 없음/.test(m.subject)), { timeoutMs: 30_000 });
     t.same(mail.to, ['oncall@example.net']);
     t.match(mail.text, /Appliance rack-a has not answered since/);
+    const sms = await waitFor('the alarm SMS through the sentinel\'s modem', () => smsTo(/응답하지 않습니다/)[0], { timeoutMs: 60_000 });
+    t.equal(sms.encoding, 'ucs2', 'Korean, as UCS2');
+    t.ok(sms.parts.length > 1, 'a long text in concatenated parts');
     await restart();
     const back = await waitFor('the webhook recovery', () => hook.hooks.find((h) => h.event === 'recovery'), { timeoutMs: 30_000 });
     t.match(back.message, /answers again/);
@@ -124,6 +134,7 @@ void t.test('a sentinel alarms through a webhook and e-mail when the appliance d
     t.teardown(() => { try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } });
     const alarm = await waitFor('the alarm for a hung appliance', () => hook.hooks.slice(before).find((h) => h.event === 'alarm'), { timeoutMs: 30_000 });
     t.match(alarm.seen, /MQTT session lost since .*heartbeat/, 'both lost: the session after its keepalive, the heartbeat at once');
+    await waitFor('the second alarm SMS (hung)', () => smsTo(/응답하지 않습니다/)[1], { timeoutMs: 60_000 });
     process.kill(pid, 'SIGCONT');
     await waitFor('the recovery', () => hook.hooks.slice(before).find((h) => h.event === 'recovery'), { timeoutMs: 30_000 });
   });

@@ -66,8 +66,9 @@ export interface ManagedProcess {
   kill(): Promise<void>;
 }
 
-function manage(t: Teardownable, cmd: string, args: string[], env: NodeJS.ProcessEnv): ManagedProcess {
-  const proc = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function manage(t: Teardownable, cmd: string, args: string[], env: NodeJS.ProcessEnv, netns?: string): ManagedProcess {
+  // `ip netns exec` enters the namespace and execs the command: the pid is the command's own
+  const proc = netns ? spawn('ip', ['netns', 'exec', netns, cmd, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
   proc.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
@@ -110,6 +111,10 @@ export interface ApplianceOptions {
   setup?: boolean;
   /** null: no --enroll-token, the appliance makes (and keeps) its own; default: TEST_TOKEN */
   enrollToken?: string | null;
+  /** run inside this network namespace (made by the test), listening on `host` */
+  netns?: string;
+  /** the address it listens on and is reached at (default 127.0.0.1) */
+  host?: string;
 }
 
 export interface RunningAppliance extends ManagedProcess {
@@ -161,13 +166,13 @@ export async function startAppliance(t: Teardownable, opts: ApplianceOptions = {
 async function startApplianceOn(t: Teardownable, dataDir: string, httpPort: number, mqttPort: number, opts: ApplianceOptions): Promise<RunningAppliance> {
   const m = manage(t, ...untappedNode([
     APPLIANCE_BIN, '--data-dir', dataDir, '--http-port', String(httpPort), '--mqtt-port', String(mqttPort),
-    '--listen', '127.0.0.1', ...(opts.enrollToken === null ? [] : ['--enroll-token', opts.enrollToken ?? TEST_TOKEN]),
+    '--listen', opts.host ?? '127.0.0.1', ...(opts.enrollToken === null ? [] : ['--enroll-token', opts.enrollToken ?? TEST_TOKEN]),
     // HTTPS and MQTT over TLS on any free port, so that appliances of parallel tests do not meet
     // on 8443 and 8883; plain HTTP serves the API, so tests can use fetch() without a CA
     ...(opts.args?.includes('--mqtts-port') ? [] : ['--mqtts-port', '0']),
     ...(opts.args?.includes('--https-port') ? [] : ['--https-port', '0']),
     ...(opts.args?.includes('--http-plain') ? [] : ['--http-plain', 'serve']), ...(opts.args ?? []),
-  ]), opts.env ?? {});
+  ]), opts.env ?? {}, opts.netns);
   const ready = await Promise.race([
     // a start that hangs says where: its log so far goes with the timeout. 60 s: with a load
     // average of 25 on 2 cores, starts with --modem sim took 15–25 s and some passed 30 s.
@@ -176,7 +181,7 @@ async function startApplianceOn(t: Teardownable, dataDir: string, httpPort: numb
     m.exited.then((r): never => { throw new Error(`appliance exited (${r.code ?? r.signal}) before ready:\n${m.output()}`); }),
   ]);
   const { httpsPort, mqttsPort } = JSON.parse(ready) as { httpsPort: number; mqttsPort: number };
-  const url = `http://127.0.0.1:${httpPort}`;
+  const url = `http://${opts.host ?? '127.0.0.1'}:${httpPort}`;
   const apiToken = opts.setup === false ? '' : await adminApiToken({ baseUrl: url, dataDir, binary: APPLIANCE_BIN, name: 'test harness' });
   const doFetch = (pathname: string, init: RequestInit = {}): Promise<Response> => {
     const headers = new Headers(init.headers);
@@ -185,7 +190,7 @@ async function startApplianceOn(t: Teardownable, dataDir: string, httpPort: numb
   };
   return {
     ...m,
-    dataDir, httpPort, mqttPort, httpsPort, mqttsPort, url, httpsUrl: `https://127.0.0.1:${httpsPort}`, apiToken,
+    dataDir, httpPort, mqttPort, httpsPort, mqttsPort, url, httpsUrl: `https://${opts.host ?? '127.0.0.1'}:${httpsPort}`, apiToken,
     token: opts.enrollToken === null ? readFileSync(path.join(dataDir, 'enroll-token'), 'utf8').trim() : (opts.enrollToken ?? TEST_TOKEN),
     fetch: doFetch,
     fetchAnonymous: (pathname, init) => fetch(url + pathname, init),
@@ -205,6 +210,8 @@ export interface AgentOptions {
   hostname?: string;
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  /** run inside this network namespace (made by the test) */
+  netns?: string;
 }
 
 export interface RunningAgent extends ManagedProcess {
@@ -217,6 +224,6 @@ export function startAgent(t: Teardownable, appliance: { url: string; token: str
     AGENT_BIN, '--appliance', appliance.url, '--token', appliance.token, '--state-dir', stateDir,
     '--interval', String(opts.interval ?? 1), '--keepalive', String(opts.keepalive ?? 15),
     ...(opts.hostname ? ['--hostname', opts.hostname] : []), ...(opts.args ?? []),
-  ]), opts.env ?? {});
+  ]), opts.env ?? {}, opts.netns);
   return { ...m, stateDir };
 }

@@ -16,7 +16,7 @@ export interface ImportEdge {
   spec: string;
 }
 
-const SOURCE_ROOTS = ['core', 'contract', 'appliance', 'agent', 'webui/src', 'scripts', 'test'];
+const SOURCE_ROOTS = ['core', 'contract', 'gsm', 'appliance', 'agent', 'webui/src', 'scripts', 'test'];
 const SOURCE_EXT = /\.(ts|tsx|mts|mjs)$/;
 
 function walk(dir: string, out: string[]): void {
@@ -59,11 +59,11 @@ const bare = (spec: string): string => spec.replace(/^node:/, '');
 export const PURE_FOLDERS = [
   'appliance/alerting/rules/',
   'appliance/alerting/policy/',
-  'appliance/alerting/sms/',
+  'gsm/sms/',
 ];
 /** the SMS path (D4, S13): from a stored sample to the serial port, nothing may need the network
  * (a feature's routes.ts is its HTTP face, not part of the path) */
-export const SMS_PATH_FOLDERS = ['appliance/alerting/'];
+export const SMS_PATH_FOLDERS = ['appliance/alerting/', 'gsm/'];
 /** in pure folders only these files may touch storage (they are the folder's repository) */
 const REPOSITORY_FILE = /-repository\.ts$/;
 
@@ -79,6 +79,8 @@ export function ruleBroken(e: ImportEdge): string | null {
     if (e.to.startsWith('scripts/') && top !== 'scripts' && top !== 'test') return 'nothing the product ships imports scripts/';
     if ((top === 'core') && target !== 'core') return 'core/ imports only core/';
     if (top === 'contract' && target !== 'contract' && target !== 'core') return 'contract/ imports only contract/ and core/';
+    // the modem's AT engine and the PDU codec, shared by the appliance's outbox and a sentinel's modem channel (S12, S13)
+    if (top === 'gsm' && !['gsm', 'contract', 'core'].includes(target)) return 'gsm/ imports only gsm/, contract/ and core/';
     if (top === 'webui' && !['webui', 'contract', 'core'].includes(target)) return 'webui/ imports only webui/, contract/ and core/';
     if (top === 'agent' && target === 'appliance') return 'agent/ never imports appliance/';
     if (top === 'appliance' && target === 'agent') return 'appliance/ never imports agent/';

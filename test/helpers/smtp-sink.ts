@@ -9,7 +9,8 @@ export interface SunkMail { from: string; to: string[]; raw: string; subject: st
 
 export interface SmtpSink { port: number; mails: SunkMail[] }
 
-export async function startSmtpSink(t: Teardownable): Promise<SmtpSink> {
+/** `host`: the address it listens on (default loopback; a test's network namespace link otherwise) */
+export async function startSmtpSink(t: Teardownable, host = '127.0.0.1'): Promise<SmtpSink> {
   const mails: SunkMail[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -61,7 +62,7 @@ export async function startSmtpSink(t: Teardownable): Promise<SmtpSink> {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   t.teardown(() => new Promise<void>((resolve) => {
     for (const s of sockets) s.destroy();
     server.close(() => resolve());

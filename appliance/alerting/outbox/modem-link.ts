@@ -3,7 +3,7 @@
 // outbox; incoming SMS go to the SMS command handler. Every listener's error is caught and logged
 // with its owner, so a bad SMS can never stop the process (docs/conventions.md 7).
 import type { Logger } from '../../../core/logger.js';
-import type { ModemDriver, ModemStatus, IncomingSms, StatusReportEvent, ModemAlarm } from '../modem/index.js';
+import type { ModemDriver, ModemStatus, IncomingSms, StatusReportEvent, ModemAlarm } from '../../../gsm/modem/index.js';
 import type { SmsOutbox, SmsTransport } from './sms-outbox.js';
 
 /** The part of ModemDriver this module uses. */

@@ -7,7 +7,7 @@
 //                 └──────► failed                      (permanent / fatal error, or too old)
 //
 // - Dedupe: `dedupeKey` is UNIQUE; queuing the same key again returns the existing row.
-// - Retries by the driver's error class (appliance/modem/cms-errors.ts): transient (network,
+// - Retries by the driver's error class (gsm/modem/cms-errors.ts): transient (network,
 //   module, timeout, port gone, modem rebooted) back off 5 s doubling to 2 min; 'state' (wrong
 //   mode, PIN, storage, SMSC, modem not ready) waits until the modem is ready again; permanent and
 //   fatal fail at once and raise the alarm (log + health). A message still not sent after
@@ -25,7 +25,7 @@ import { RwError } from '../../../contract/errors.js';
 import type { Clock } from '../../../core/clock.js';
 import type { Logger } from '../../../core/logger.js';
 import type { Db } from '../../db/database.js';
-import { segmentText } from '../sms/index.js';
+import { segmentText } from '../../../gsm/sms/index.js';
 
 /** What the outbox needs from the modem driver (appliance/notify/modem-transport.ts adapts it). */
 export interface SmsTransport {

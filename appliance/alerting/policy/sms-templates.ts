@@ -4,7 +4,7 @@
 // host name is cut to its first label before the text is allowed to spill into a second part.
 // Every alert message carries the alert id (#123) so that a reply `ACK 123` acknowledges it.
 import { FAMILIES, type Unit } from '../../../contract/families.js';
-import { partCapacity, segmentText } from '../sms/index.js';
+import { partCapacity, segmentText } from '../../../gsm/sms/index.js';
 import type { Alert } from '../../../contract/alerting.js';
 import { formatHhMm, type TimeZoneSpec } from './local-time.js';
 import { definedSeverities, metricFamily, recoveryThreshold } from '../rules/rule-types.js';

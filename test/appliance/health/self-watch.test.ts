@@ -12,7 +12,7 @@ import { silentLogger } from '../../../core/logger.js';
 import { SELF_WATCH_RULES } from '../../../appliance/alerting/rules/self-watch-rules.js';
 import { builtInRuleName, ruleDisplayName } from '../../../webui/src/builtin-rule-names.js';
 import { SelfWatch, type DataPartitionReading, type SelfWatchSources } from '../../../appliance/health/self-watch.js';
-import { driverWithModel } from '../alerting/modem/support/model-harness.js';
+import { driverWithModel } from '../../gsm/modem/support/model-harness.js';
 import { contact, rig, texts, type Rig } from '../alerting/support/alerting-rig.js';
 
 const KIM = '+821011112222';

@@ -23,6 +23,9 @@ DELETE /api/v1/planned-restart appliance:manage
 GET /api/v1/redundancy appliance:manage
 PUT /api/v1/redundancy appliance:manage
 GET /api/v1/sentinel/heartbeat public
+POST /api/v1/redundancy/test appliance:manage
+POST /api/v1/sentinel/test-result public
+POST /api/v1/sentinel/alarm sentinel:report
 GET /api/v1/auth/session public
 POST /api/v1/auth/setup public
 POST /api/v1/auth/login public
@@ -176,7 +179,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     walls: { walls: unused },
     maintenance: { calendar: unused, dependencies: unused, engine: unused, agentExists, clock: systemClock },
     plannedRestart: { plannedRestarts: unused },
-    redundancy: { redundancy: unused, heartbeat: unused },
+    redundancy: { redundancy: unused, heartbeat: unused, peerAlarms: unused },
     pools: { pools: unused, clock: systemClock, retentionS: 86_400 },
     weblogs: { sources: unused, traffic: unused, series: unused, clock: systemClock, retentionS: 86_400 },
     metrics: { metrics: unused },

@@ -1,6 +1,6 @@
 // GSM 7-bit alphabet (TS 23.038 §6.2.1, §6.2.1.1) and septet packing (§6.1.2.1.1).
 import t from 'tap';
-import { bytesToHex, hexToBytes } from '../../../appliance/alerting/sms/bytes.js';
+import { bytesToHex, hexToBytes } from '../../../gsm/sms/bytes.js';
 import {
   GSM7_ESC, countSeptets, decodeGsm7, encodeGsm7, gsm7SeptetsOf, isGsm7Encodable, packSeptets, unpackSeptets,
 } from '../../../contract/sms-text/gsm7.js';

@@ -6,6 +6,7 @@ import { AccountView } from './account-view.js';
 import { AuditView } from './audit-view.js';
 import { UsersView } from './users-view.js';
 import { FederationView } from './federation-view.js';
+import { RedundancyView } from './redundancy-view.js';
 
 export function AccountScreens({ view, onPasswordChanged }: { view: AccountScreen; onPasswordChanged: () => void }) {
   return (
@@ -14,6 +15,7 @@ export function AccountScreens({ view, onPasswordChanged }: { view: AccountScree
       {view === 'users' && <UsersView />}
       {view === 'audit' && <AuditView />}
       {view === 'federation' && <FederationView />}
+      {view === 'redundancy' && <RedundancyView />}
     </main>
   );
 }

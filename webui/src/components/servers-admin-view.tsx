@@ -209,7 +209,7 @@ function RetentionCard() {
 }
 
 const LINKS: readonly [View, MessageKey][] = [
-  ['groups', 'admin.link.groups'], ['rules', 'admin.link.rules'], ['contacts', 'admin.link.contacts'], ['users', 'admin.link.users'], ['audit', 'admin.link.audit'], ['federation', 'admin.link.federation'],
+  ['groups', 'admin.link.groups'], ['rules', 'admin.link.rules'], ['contacts', 'admin.link.contacts'], ['users', 'admin.link.users'], ['audit', 'admin.link.audit'], ['federation', 'admin.link.federation'], ['redundancy', 'admin.link.redundancy'],
 ];
 
 type Dialog = { kind: 'rename' | 'groups' | 'dependsOn'; server: AgentRow } | { kind: 'add' } | null;

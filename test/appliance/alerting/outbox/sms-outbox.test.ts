@@ -6,9 +6,9 @@ import t, { type Test } from 'tap';
 import type { OutboxEntry } from '../../../../contract/alerts-api.js';
 import { silentLogger } from '../../../../core/logger.js';
 import { openDatabase, type Db } from '../../../../appliance/db/database.js';
-import { ModemError, classifyCms } from '../../../../appliance/alerting/modem/index.js';
+import { ModemError, classifyCms } from '../../../../gsm/modem/index.js';
 import { SmsOutbox, classifySendError, type SentPart, type SmsOutboxOptions, type SmsSendRequest, type SmsTransport } from '../../../../appliance/alerting/outbox/sms-outbox.js';
-import { segmentText } from '../../../../appliance/alerting/sms/index.js';
+import { segmentText } from '../../../../gsm/sms/index.js';
 import { VirtualClock, settle } from '../../../helpers/virtual-clock.js';
 
 const T0 = Date.UTC(2025, 2, 3, 5, 2, 0);

@@ -4,11 +4,11 @@
 // began again at part 1: a 5-part message never completed and part 1 went out again and again.
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { ModemDriver } from '../../../../appliance/alerting/modem/modem-driver.js';
-import { openSerialPort } from '../../../../appliance/alerting/modem/serial-port-opener.js';
+import { ModemDriver } from '../../../../gsm/modem/modem-driver.js';
+import { openSerialPort } from '../../../../gsm/modem/serial-port-opener.js';
 import { driverTransport } from '../../../../appliance/alerting/outbox/modem-link.js';
 import { SmsOutbox } from '../../../../appliance/alerting/outbox/sms-outbox.js';
-import { segmentText } from '../../../../appliance/alerting/sms/index.js';
+import { segmentText } from '../../../../gsm/sms/index.js';
 import { openDatabase } from '../../../../appliance/db/database.js';
 import { systemClock } from '../../../../core/clock.js';
 import { silentLogger } from '../../../../core/logger.js';
