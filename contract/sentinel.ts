@@ -188,7 +188,15 @@ export interface SavedRedundancy extends RedundancyConfig {
   updatedBy: string | null;
 }
 
-export interface RedundancyResponse extends SavedRedundancy {
+/**
+ * A channel as GET /redundancy shows it: a peer's API token is write-only (like the forwarding
+ * settings' secrets); `tokenSet` says one is kept. A PUT that leaves a peer's token out keeps the
+ * one saved for the same URL.
+ */
+export type ShownSentinelChannel = Exclude<SentinelChannel, PeerChannel> | (Omit<PeerChannel, 'token'> & { tokenSet: true });
+
+export interface RedundancyResponse extends Omit<SavedRedundancy, 'channels'> {
+  channels: ShownSentinelChannel[];
   /** what the appliance has seen of its sentinels since it started (kept in memory) */
   status: RedundancyStatus;
 }

@@ -9,7 +9,7 @@
 // request travels in the sentinels' configs (`test`), each sentinel sends a test message through
 // every channel and reports the results with a MAC keyed as the heartbeat is.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { redundancySchema, testReportSchema, testReportText, type AgentSentinel, type RedundancyResponse, type RedundancyStatus, type SavedRedundancy } from '../../contract/sentinel.js';
+import { redundancySchema, testReportSchema, testReportText, type AgentSentinel, type RedundancyResponse, type RedundancyStatus, type SavedRedundancy, type ShownSentinelChannel } from '../../contract/sentinel.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { problemsOf, type Parsed } from '../../core/validation-problems.js';
@@ -41,6 +41,11 @@ export class RedundancyService {
   get(): RedundancyResponse {
     return {
       ...this.current,
+      channels: this.current.channels.map((c): ShownSentinelChannel => {
+        if (c.type !== 'peer') return c;
+        const { token: _secret, ...shown } = c;
+        return { ...shown, tokenSet: true };
+      }),
       status: {
         heartbeats: this.current.sentinels.map((agentId) => ({ agentId, atMs: this.heartbeats.get(agentId) ?? null })),
         lastTest: this.lastTest,
@@ -67,7 +72,7 @@ export class RedundancyService {
 
   /** Replaces the settings: 400 problems naming the field, or an unknown sentinel named. */
   async set(body: unknown, by: string): Promise<Parsed<RedundancyResponse>> {
-    const parsed = redundancySchema.safeParse(body);
+    const parsed = redundancySchema.safeParse(this.withSavedTokens(body));
     if (!parsed.success) return { ok: false, problems: problemsOf(parsed.error) };
     const unknown = parsed.data.sentinels.map((id, i) => [id, i] as const).filter(([id]) => !this.deps.agentExists(id));
     if (unknown.length > 0) return { ok: false, problems: unknown.map(([id, i]) => `sentinels.${i}: no agent ${id}`) };
@@ -78,6 +83,21 @@ export class RedundancyService {
     this.deps.logger.info('redundancy settings changed', { sentinels: parsed.data.sentinels.length, channels: parsed.data.channels.length, by });
     await this.deps.configsChanged([...before, ...parsed.data.sentinels]);
     return { ok: true, value: this.get() };
+  }
+
+  /** A peer channel given without its token (GET never shows it) gets the token saved for the same URL. */
+  private withSavedTokens(body: unknown): unknown {
+    if (body === null || typeof body !== 'object' || !Array.isArray((body as { channels?: unknown }).channels)) return body;
+    const saved = new Map(this.current.channels.flatMap((c) => (c.type === 'peer' ? [[c.url, c.token] as const] : [])));
+    const channels = ((body as { channels: unknown[] }).channels).map((c) => {
+      if (c === null || typeof c !== 'object') return c;
+      const ch = c as { type?: unknown; url?: unknown; token?: unknown; tokenSet?: unknown };
+      if (ch.type !== 'peer' || (ch.token !== undefined && ch.token !== '')) return c;
+      const { tokenSet: _shown, token: _empty, ...rest } = ch;
+      const token = typeof ch.url === 'string' ? saved.get(ch.url) : undefined;
+      return token === undefined ? rest : { ...rest, token };
+    });
+    return { ...(body), channels };
   }
 
   /** "Send a test alarm through every channel": every sentinel is asked through its config. */

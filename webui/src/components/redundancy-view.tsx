@@ -6,7 +6,7 @@
 // method, headers and body, a modem's PIN) is kept as saved.
 import { useEffect, useState } from 'preact/hooks';
 import type { AgentSummary } from '../../../contract/api.js';
-import type { RedundancyConfig, RedundancyResponse, SentinelChannel } from '../../../contract/sentinel.js';
+import type { RedundancyConfig, RedundancyResponse, SentinelChannel, ShownSentinelChannel } from '../../../contract/sentinel.js';
 import { errorReason, listAgents, requestJson } from '../api-client.js';
 import { useResource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
@@ -19,32 +19,33 @@ interface ChannelDraft {
   type: ChannelType;
   url: string; host: string; port: string; from: string; to: string; device: string; token: string;
   /** the saved channel this row edits: its fields the form does not show are kept */
-  saved: SentinelChannel | null;
+  saved: ShownSentinelChannel | null;
 }
 
 interface Draft { sentinels: string[]; name: string; graceS: string; ownNetworkCheck: string; channels: ChannelDraft[] }
 
 const list = (text: string): string[] => text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
-function channelDraft(c: SentinelChannel | null, type: ChannelType = c?.type ?? 'webhook'): ChannelDraft {
+function channelDraft(c: ShownSentinelChannel | null, type: ChannelType = c?.type ?? 'webhook'): ChannelDraft {
   const d: ChannelDraft = { type, url: '', host: '', port: '', from: '', to: '', device: '', token: '', saved: c };
   if (!c) return d;
   switch (c.type) {
     case 'webhook': return { ...d, url: c.url };
     case 'smtp': return { ...d, host: c.host, port: c.port === undefined ? '' : String(c.port), from: c.from, to: c.to.join(', ') };
     case 'modem': return { ...d, device: c.device, to: c.to.join(', ') };
-    case 'peer': return { ...d, url: c.url, token: c.token };
+    // the token is write-only: empty keeps the saved one
+    case 'peer': return { ...d, url: c.url };
   }
 }
 
-/** The channel a row says; a field the PUT refuses is named by the appliance ("channels.1.to.0: …"). */
-function channelOf(d: ChannelDraft): SentinelChannel {
+/** The channel a row says (a peer's empty token: the saved one); a field the PUT refuses is named by the appliance ("channels.1.to.0: …"). */
+function channelOf(d: ChannelDraft): SentinelChannel | Omit<Extract<SentinelChannel, { type: 'peer' }>, 'token'> {
   const saved = d.saved?.type === d.type ? d.saved : null;
   switch (d.type) {
     case 'webhook': return { ...(saved as object), type: 'webhook', url: d.url.trim() };
     case 'smtp': return { type: 'smtp', host: d.host.trim(), ...(d.port.trim() ? { port: Number(d.port) } : {}), from: d.from.trim(), to: list(d.to) };
     case 'modem': return { ...(saved as object), type: 'modem', device: d.device.trim(), to: list(d.to) };
-    case 'peer': return { type: 'peer', url: d.url.trim(), token: d.token.trim() };
+    case 'peer': return { type: 'peer', url: d.url.trim(), ...(d.token.trim() ? { token: d.token.trim() } : {}) };
   }
 }
 
@@ -52,7 +53,7 @@ function draftOf(r: RedundancyResponse): Draft {
   return { sentinels: [...r.sentinels], name: r.name ?? '', graceS: String(r.graceS), ownNetworkCheck: r.ownNetworkCheck ?? '', channels: r.channels.map((c) => channelDraft(c)) };
 }
 
-function settingsOf(d: Draft): Partial<RedundancyConfig> {
+function settingsOf(d: Draft): Omit<Partial<RedundancyConfig>, 'channels'> & { channels: ReturnType<typeof channelOf>[] } {
   return {
     sentinels: d.sentinels, graceS: Number(d.graceS), ownNetworkCheck: d.ownNetworkCheck.trim() === '' ? null : d.ownNetworkCheck.trim(),
     channels: d.channels.map(channelOf), ...(d.name.trim() ? { name: d.name.trim() } : {}),
