@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { RemoteWriteQueue, type QueuedBatch } from '../../appliance/federation/remote-write-queue.js';
-import { encodeWriteRequest, toTimeSeries } from '../../appliance/federation/remote-write-encoding.js';
+import { RemoteWriteEncoder } from '../../appliance/federation/remote-write-encoding.js';
 
 const { values } = parseArgs({ options: { agents: { type: 'string', default: '5000' } } });
 const agents = Number(values.agents);
@@ -40,16 +40,19 @@ try {
   queue.flush();
   const queueBytes = queue.bytes;
   const samples = queue.samples;
+  const queued = process.cpuUsage(cpu0);
+  const encoder = new RemoteWriteEncoder();
   let wire = 0;
   for (let c = queue.peek(48 << 10); c !== null; c = queue.peek(48 << 10)) {
-    wire += encodeWriteRequest(toTimeSeries(c.batches).series).byteLength;
+    for (const body of encoder.encode(c.batches, 1).bodies) wire += body.byteLength;
     queue.ack(c);
   }
   const cpu = process.cpuUsage(cpu0);
+  const queueUs = (queued.user + queued.system) / samples;
   const us = (cpu.user + cpu.system) / samples;
   console.log(JSON.stringify({
     agents, samples, samplesPerAgent: samples / agents,
-    cpuMicrosPerSample: Number(us.toFixed(2)), wireBytesPerSample: Number((wire / samples).toFixed(2)), queueBytesPerSample: Number((queueBytes / samples).toFixed(2)),
+    cpuMicrosPerSample: Number(us.toFixed(2)), ofWhichAppendMicros: Number(queueUs.toFixed(2)), wireBytesPerSample: Number((wire / samples).toFixed(2)), queueBytesPerSample: Number((queueBytes / samples).toFixed(2)),
     cpuSecondsPerRoundOfAllAgents: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
   }));
 } finally {
