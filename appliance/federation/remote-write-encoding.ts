@@ -7,8 +7,8 @@
 // only what cannot be shared: each label pair (`host="web-1"`, `__name__="rackwatch_cpu_user_percent"`)
 // is a protobuf Label message encoded once by protobufjs and kept (a few thousand distinct pairs:
 // hosts, groups, metric names, keys; a changed host or group name is simply a new pair), and a
-// series' Label fields are those cached bytes, framed by protobufjs's Writer next to its samples.
-// No intermediate objects per sample (no label arrays, no fromObject).
+// series' Label fields are those cached bytes, framed by protobufjs's Writer next to its sample.
+// No intermediate objects per sample (no label arrays, no grouping, no fromObject).
 import protobuf from 'protobufjs';
 import snappy from 'snappyjs';
 import type { Family } from '../../contract/families.js';
@@ -43,14 +43,6 @@ export interface TimeSeries {
   samples: { value: number; timestamp: number }[];
 }
 
-/** One series' samples of a chunk, in queue order, and its encoded Label messages, sorted by name. */
-interface SeriesAcc {
-  labels: Uint8Array[];
-  values: number[];
-  /** unix seconds */
-  times: number[];
-}
-
 export interface EncodedRequests {
   /** snappy-compressed WriteRequests, at most the `requests` asked for; no series is in two of them */
   bodies: Uint8Array[];
@@ -67,10 +59,17 @@ function varintBytes(n: number): number {
   return len;
 }
 
+/** FNV-1a of a host name: the request of a round its batches go to. */
+function hostShard(host: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < host.length; i++) h = Math.imul(h ^ host.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % shards;
+}
+
 export class RemoteWriteEncoder {
   private readonly labelCache = new Map<string, Uint8Array>();
-  /** `family\0field` → its encoded __name__ label */
-  private readonly nameCache = new Map<string, Uint8Array>();
+  /** family → field → its encoded __name__ label */
+  private readonly nameCache = new Map<string, Map<string, Uint8Array>>();
 
   /** The encoded Label message name=value (protobufjs), cached. */
   private label(name: string, value: string): Uint8Array {
@@ -87,92 +86,73 @@ export class RemoteWriteEncoder {
     return bytes;
   }
 
-  /** The sorted Label messages of one series (remote write wants them sorted by name; see sample-series.ts). */
-  private seriesLabels(appliance: Uint8Array, host: Uint8Array, group: Uint8Array | null, family: Family, field: string, key: string | undefined): Uint8Array[] {
-    const nameId = `${family}\u0000${field}`;
-    let name = this.nameCache.get(nameId);
-    if (name === undefined) {
-      name = this.label('__name__', metricName(family, field));
-      this.nameCache.set(nameId, name);
+  private nameLabel(family: Family, field: string): Uint8Array {
+    let fields = this.nameCache.get(family);
+    if (fields === undefined) {
+      fields = new Map();
+      this.nameCache.set(family, fields);
     }
-    const out = [name, appliance];
-    const keyName = KEY_LABEL[family];
-    const keyLabel = key !== undefined && key !== '' ? this.label(keyName, key) : null;
-    // the key label's name sorts before `group` (check, core, device) or after `host` (interface, key, mount, source)
-    const keyFirst = keyName < 'group';
-    if (keyLabel && keyFirst) out.push(keyLabel);
-    if (group) out.push(group);
-    out.push(host);
-    if (keyLabel && !keyFirst) out.push(keyLabel);
-    return out;
+    let bytes = fields.get(field);
+    if (bytes === undefined) {
+      bytes = this.label('__name__', metricName(family, field));
+      fields.set(field, bytes);
+    }
+    return bytes;
   }
 
   /**
-   * The series of `batches` split over at most `requests` WriteRequests, each series whole in one
-   * of them with its samples in time order (a receiver refuses a series going back in time). So
-   * requests sent side by side never carry the same series (the sender's ordering rule,
-   * remote-writer.ts).
+   * The samples of `batches` in at most `requests` WriteRequests (empty ones left out), one
+   * TimeSeries per sample, in queue order. Two rules make this safe to send side by side:
+   *  - a batch's request is chosen by its host (hostShard), and every series carries its host
+   *    label: one series is never in two requests of a round (the sender's ordering rule,
+   *    remote-writer.ts);
+   *  - queue order is each series' time order: rrdcached stores a sample only when it is newer
+   *    than its file's last (rrd-store.ts onStored), and the downsampler closes buckets in order.
+   *    So within a request a series' samples, in as many TimeSeries, go forward in time, which is
+   *    what a receiver needs (Prometheus appends a request's series in turn).
+   * No grouping by series: at scale a series appears once per request anyway (a round holds a
+   * few thousand of the fleet's hundreds of thousands of series), and the grouping's maps and
+   * arrays were half of the encoding's cost.
    */
   encode(batches: readonly QueuedBatch[], requests: number): EncodedRequests {
-    const series: SeriesAcc[] = [];
-    const byOrigin = new Map<string, Map<string, SeriesAcc>>();
+    const n = Math.max(1, requests);
+    const writers = Array.from({ length: n }, () => protobuf.Writer.create());
+    const samples = new Array<number>(n).fill(0);
     for (const b of batches) {
-      const originId = `${b.o.appliance}\u0000${b.o.host}\u0000${b.o.group}`;
-      let bySeries = byOrigin.get(originId);
-      if (bySeries === undefined) {
-        bySeries = new Map();
-        byOrigin.set(originId, bySeries);
-      }
+      const shard = n === 1 ? 0 : hostShard(b.o.host, n);
+      const w = writers[shard] as protobuf.Writer;
       const appliance = this.label('appliance', b.o.appliance);
       const host = this.label('host', b.o.host);
       const group = b.o.group !== '' ? this.label('group', b.o.group) : null;
+      let count = 0;
       for (const s of b.s) {
-        const family = s.f;
-        const prefix = s.k === undefined ? `${s.f}\u0000` : `${s.f}\u0000${s.k}\u0000`;
+        const keyName = KEY_LABEL[s.f];
+        const key = s.k !== undefined && s.k !== '' ? this.label(keyName, s.k) : null;
+        // labels sorted by name (sample-series.ts seriesLabels): __name__, appliance, then the key
+        // label before `group` (check, core, device) or after `host` (interface, key, mount, source)
+        const keyFirst = keyName < 'group';
+        const ms = s.t * 1000;
+        const sampleBytes = 1 + 8 + 1 + varintBytes(ms);
         for (const field in s.v) {
           const value = s.v[field];
           if (value === null || value === undefined) continue;
-          const id = prefix + field;
-          let acc = bySeries.get(id);
-          if (acc === undefined) {
-            acc = { labels: this.seriesLabels(appliance, host, group, family, field, s.k), values: [], times: [] };
-            bySeries.set(id, acc);
-            series.push(acc);
-          }
-          acc.values.push(value);
-          acc.times.push(s.t);
+          w.uint32(TAG_1_LEN).fork();
+          w.uint32(TAG_1_LEN).bytes(this.nameLabel(s.f, field));
+          w.uint32(TAG_1_LEN).bytes(appliance);
+          if (key && keyFirst) w.uint32(TAG_1_LEN).bytes(key);
+          if (group) w.uint32(TAG_1_LEN).bytes(group);
+          w.uint32(TAG_1_LEN).bytes(host);
+          if (key && !keyFirst) w.uint32(TAG_1_LEN).bytes(key);
+          w.uint32(TAG_2_LEN).uint32(sampleBytes).uint32(TAG_VALUE).double(value).uint32(TAG_TIMESTAMP).int64(ms);
+          w.ldelim();
+          count++;
         }
       }
+      samples[shard] = (samples[shard] ?? 0) + count;
     }
-    const n = Math.max(1, Math.min(requests, series.length));
-    const writers = Array.from({ length: n }, () => protobuf.Writer.create());
-    const samples = new Array<number>(n).fill(0);
-    for (let i = 0; i < series.length; i++) {
-      const acc = series[i] as SeriesAcc;
-      // series go round-robin, so that the requests are of about one size
-      const w = writers[i % n] as protobuf.Writer;
-      samples[i % n] = (samples[i % n] ?? 0) + acc.values.length;
-      sortByTime(acc);
-      w.uint32(TAG_1_LEN).fork();
-      for (const l of acc.labels) w.uint32(TAG_1_LEN).bytes(l);
-      for (let j = 0; j < acc.values.length; j++) {
-        const ms = (acc.times[j] as number) * 1000;
-        w.uint32(TAG_2_LEN).uint32(1 + 8 + 1 + varintBytes(ms)).uint32(TAG_VALUE).double(acc.values[j] as number).uint32(TAG_TIMESTAMP).int64(ms);
-      }
-      w.ldelim();
-    }
-    return { bodies: writers.map((w) => snappy.compress(w.finish())), samples };
+    const used = writers.map((_, i) => i).filter((i) => (samples[i] ?? 0) > 0);
+    return { bodies: used.map((i) => snappy.compress((writers[i] as protobuf.Writer).finish())), samples: used.map((i) => samples[i] ?? 0) };
   }
-}
-
-/** A series' samples in time order (already so, unless a backfill interleaved). */
-function sortByTime(acc: SeriesAcc): void {
-  let sorted = true;
-  for (let j = 1; j < acc.times.length && sorted; j++) sorted = (acc.times[j] as number) >= (acc.times[j - 1] as number);
-  if (sorted) return;
-  const order = acc.times.map((_, j) => j).sort((a, b) => (acc.times[a] as number) - (acc.times[b] as number));
-  acc.values = order.map((j) => acc.values[j] as number);
-  acc.times = order.map((j) => acc.times[j] as number);
 }
 
 /** The inverse, for tests and the benchmark. */
