@@ -5,13 +5,14 @@
 //
 // Parallel requests, and the order rule. One request at a time drains an outage's backlog at
 // about 1.4× the arrival rate (docs/benchmarks.md "Remote write end to end"), so the sender works
-// in rounds: a round reads up to `parallel` requests' worth of the queue, splits its series over
-// that many WriteRequests (each series whole in one of them: RemoteWriteEncoder.encode) and sends
-// them side by side; the next round starts only when every request of this one was accepted (or
-// dropped with a 4xx), and only then does the queue's cursor move. So two requests in flight never
-// carry the same series, and each series' samples reach the receiver in time order, which
-// Prometheus requires (it takes out-of-order samples only within a configured window, off by
-// default). With no backlog a round is the little that arrived since the last one: one request.
+// in rounds: a round reads up to `parallel` requests' worth of the queue, splits it over that many
+// WriteRequests by host (every series carries its host label, so each series is in one of them:
+// RemoteWriteEncoder.encode) and sends them side by side; the next round starts only when every
+// request of this one was accepted (or dropped with a 4xx), and only then does the queue's cursor
+// move. So two requests in flight never carry the same series, and each series' samples reach the
+// receiver in time order, which Prometheus requires (it takes out-of-order samples only within a
+// configured window, off by default); the order across series does not matter to it. With no
+// backlog a round is the little that arrived since the last one: one request.
 //
 // A new sample never cuts a backoff short: poke() wakes only an idle sender (one that found the
 // queue empty); during an outage it keeps its backoff, as the spec asks.
