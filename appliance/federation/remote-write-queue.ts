@@ -95,7 +95,8 @@ export class RemoteWriteQueue {
   /**
    * Writes what is buffered to the last segment, opening a new one past its size, keeps the bound,
    * and writes the cursor if the sender moved it. The cursor is written here (every FLUSH_MS)
-   * rather than at each ack: a rename per request was a tenth of the sender's CPU, and a crash
+   * rather than at each ack: a rename per request was a tenth of the sender's CPU in
+   * scripts/bench/remote-write.ts, and a crash
    * between two flushes only resends what the endpoint already took (it drops duplicates).
    */
   flush(): void {
@@ -176,7 +177,7 @@ export class RemoteWriteQueue {
     return { batches, samples, bytes, end: { segment: seg, offset: this.cursor.offset + bytes } };
   }
 
-  /** The chunk `peek` gave was sent (or dropped): the cursor moves past it, durably. */
+  /** The chunk `peek` gave was sent (or dropped): the cursor moves past it (on disk at the next flush). */
   ack(chunk: QueueChunk): void {
     if (chunk.end.segment !== this.cursor.segment || chunk.end.offset <= this.cursor.offset) return;
     this.cursor = { ...chunk.end };
