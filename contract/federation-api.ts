@@ -16,6 +16,9 @@ export const FEDERATION_LIMITS = {
   minQueueBytes: 1 << 20,
   maxQueueBytes: 16 * 1024 ** 3,
   defaultQueueBytes: 256 << 20,
+  /** remote-write requests in flight at once while a backlog drains (remote-writer.ts: never two with one series) */
+  maxParallelRequests: 8,
+  defaultParallelRequests: 4,
 } as const;
 
 const urlSchema = z.string().max(FEDERATION_LIMITS.maxUrlChars)
@@ -28,6 +31,18 @@ export const forwardAuthSchema = z.discriminatedUnion('kind', [
 ]).nullable();
 export type ForwardAuth = z.infer<typeof forwardAuthSchema>;
 
+/**
+ * What a PUT says of the auth: secrets are write-only (GET says only that one is set), so a PUT
+ * may leave one out to keep the stored one: `auth` left out keeps the stored auth as it is; a basic
+ * `password` left out keeps the stored password (null or '': none); a bearer `token` left out keeps
+ * the stored token (there must be one). `auth: null` clears it.
+ */
+export const forwardAuthUpdateSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('basic'), username: z.string().min(1).max(FEDERATION_LIMITS.maxLabelChars), password: z.string().max(FEDERATION_LIMITS.maxSecretChars).nullable().optional() }),
+  z.strictObject({ kind: z.literal('bearer'), token: z.string().min(1).max(FEDERATION_LIMITS.maxSecretChars).optional() }),
+]).nullable();
+export type ForwardAuthUpdate = z.infer<typeof forwardAuthUpdateSchema>;
+
 const caSchema = z.string().max(FEDERATION_LIMITS.maxCaChars)
   .refine((s) => s.includes('-----BEGIN CERTIFICATE-----'), 'must be PEM certificates (-----BEGIN CERTIFICATE-----)')
   .nullable();
@@ -35,7 +50,7 @@ const caSchema = z.string().max(FEDERATION_LIMITS.maxCaChars)
 /** An absolute path to a PEM CA file on the appliance, read when the settings are saved and at start. */
 const caFileSchema = z.string().max(FEDERATION_LIMITS.maxPathChars).regex(/^\/[^\0]*$/, 'must be an absolute path').nullable();
 
-export const remoteWriteSettingsSchema = z.strictObject({
+const remoteWriteShape = {
   /** e.g. http://prometheus:9090/api/v1/write, http://vminsert:8480/insert/0/prometheus/api/v1/write */
   url: urlSchema,
   /** 0: every stored sample; n: one average per series every n seconds */
@@ -49,26 +64,43 @@ export const remoteWriteSettingsSchema = z.strictObject({
   caFile: caFileSchema.default(null),
   /** the on-disk queue's bound: beyond it the oldest samples are dropped and counted */
   queueMaxBytes: z.int().min(FEDERATION_LIMITS.minQueueBytes).max(FEDERATION_LIMITS.maxQueueBytes).default(FEDERATION_LIMITS.defaultQueueBytes),
-}).refine((r) => r.caFile === null || r.caCertificates === null, { message: 'give caFile or caCertificates, not both', path: ['caFile'] });
+  /** requests sent side by side while a backlog drains (1: one at a time) */
+  parallelRequests: z.int().min(1).max(FEDERATION_LIMITS.maxParallelRequests).default(FEDERATION_LIMITS.defaultParallelRequests),
+};
+const notBoth = { message: 'give caFile or caCertificates, not both', path: ['caFile'] };
+export const remoteWriteSettingsSchema = z.strictObject(remoteWriteShape).refine((r) => r.caFile === null || r.caCertificates === null, notBoth);
 export type RemoteWriteSettings = z.infer<typeof remoteWriteSettingsSchema>;
 
-export const alertmanagerSettingsSchema = z.strictObject({
+const alertmanagerShape = {
   /** the Alertmanager's base URL, e.g. http://alertmanager:9093 (…/api/v2/alerts is added) */
   url: urlSchema,
   auth: forwardAuthSchema.default(null),
   caCertificates: caSchema.default(null),
   caFile: caFileSchema.default(null),
-}).refine((a) => a.caFile === null || a.caCertificates === null, { message: 'give caFile or caCertificates, not both', path: ['caFile'] });
+};
+export const alertmanagerSettingsSchema = z.strictObject(alertmanagerShape).refine((a) => a.caFile === null || a.caCertificates === null, notBoth);
 export type AlertmanagerSettings = z.infer<typeof alertmanagerSettingsSchema>;
 
-/** PUT /api/v1/federation: the body (secrets are sent in full each time). */
+const applianceLabelSchema = z.string().min(1).max(FEDERATION_LIMITS.maxLabelChars).regex(/^[\x20-\x7e]+$/, 'must be printable ASCII');
+
+/** The settings as stored (SQLite `settings`, key 'federation'), secrets in full. */
 export const federationSettingsSchema = z.strictObject({
   /** the `appliance` label on everything sent; default: the appliance's host name */
-  appliance: z.string().min(1).max(FEDERATION_LIMITS.maxLabelChars).regex(/^[\x20-\x7e]+$/, 'must be printable ASCII').optional(),
+  appliance: applianceLabelSchema.optional(),
   remoteWrite: remoteWriteSettingsSchema.nullable().default(null),
   alertmanager: alertmanagerSettingsSchema.nullable().default(null),
 });
 export type FederationSettings = z.infer<typeof federationSettingsSchema>;
+
+/** PUT /api/v1/federation: the body; the same as stored, except that secrets may be left out to keep them (forwardAuthUpdateSchema). */
+export const federationUpdateSchema = z.strictObject({
+  appliance: applianceLabelSchema.optional(),
+  remoteWrite: z.strictObject({ ...remoteWriteShape, auth: forwardAuthUpdateSchema.optional() })
+    .refine((r) => r.caFile === null || r.caCertificates === null, notBoth).nullable().default(null),
+  alertmanager: z.strictObject({ ...alertmanagerShape, auth: forwardAuthUpdateSchema.optional() })
+    .refine((a) => a.caFile === null || a.caCertificates === null, notBoth).nullable().default(null),
+});
+export type FederationUpdate = z.infer<typeof federationUpdateSchema>;
 
 /** What GET shows of a secret: whether one is set, never the secret itself. */
 export type ForwardAuthView = { kind: 'basic'; username: string; passwordSet: boolean } | { kind: 'bearer'; tokenSet: true } | null;
@@ -82,6 +114,8 @@ export interface FederationStatus {
   bytesSent: number;
   queuedSamples: number;
   queuedBytes: number;
+  /** the time (ms since the epoch) of the oldest sample waiting in the queue, null when none: how far behind the endpoint is */
+  oldestQueuedAt: number | null;
   /** the last failure, or null */
   lastError: { message: string; at: number } | null;
   alertsPosted: number;

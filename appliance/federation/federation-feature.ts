@@ -10,7 +10,8 @@ import type { Clock } from '../../core/clock.js';
 import type { Sample } from '../../contract/metrics.js';
 import type { Alert, Group } from '../../contract/alerting.js';
 import type { LiveHub } from '../live/live-hub.js';
-import { federationSettingsSchema, type FederationResponse, type FederationSettings, type ForwardAuth, type ForwardAuthView } from '../../contract/federation-api.js';
+import { federationSettingsSchema, type FederationResponse, type FederationSettings, type FederationUpdate, type ForwardAuth, type ForwardAuthView } from '../../contract/federation-api.js';
+import { withStoredSecrets } from './stored-secrets.js';
 import { emptyForwardingStats, type ForwardingStats } from './forwarding-stats.js';
 import { RemoteWriteQueue } from './remote-write-queue.js';
 import { RemoteWriter } from './remote-writer.js';
@@ -100,8 +101,13 @@ export class FederationFeature {
       appliance: this.applianceLabel(),
       remoteWrite: s.remoteWrite ? { ...s.remoteWrite, auth: authView(s.remoteWrite.auth) } : null,
       alertmanager: s.alertmanager ? { ...s.alertmanager, auth: authView(s.alertmanager.auth) } : null,
-      status: { ...this.stats, lastError: this.lastError },
+      status: { ...this.stats, oldestQueuedAt: this.oldestQueuedAt(), lastError: this.lastError },
     };
+  }
+
+  /** A PUT body with the secrets it left out taken from the stored settings. */
+  withStoredSecrets(update: FederationUpdate): ReturnType<typeof withStoredSecrets> {
+    return withStoredSecrets(update, this.settings);
   }
 
   /** What is wrong with settings the schema took: a CA file that cannot be read ("path: message"). */
@@ -142,6 +148,16 @@ export class FederationFeature {
   forwardingStats(): ForwardingStats {
     this.refreshQueueStats();
     return this.stats;
+  }
+
+  private oldestQueuedAt(): number | null {
+    try {
+      const t = this.queue?.oldestSampleTime() ?? null;
+      return t === null ? null : t * 1000;
+    } catch (e) {
+      this.deps.logger.error('cannot read the remote-write queue', { err: e });
+      return null;
+    }
   }
 
   private refreshQueueStats(): void {
@@ -203,7 +219,7 @@ export class FederationFeature {
       this.families = remoteWrite.families ? new Set(remoteWrite.families) : null;
       this.downsampler = remoteWrite.downsampleS > 0 ? new Downsampler(remoteWrite.downsampleS) : null;
       this.writer = new RemoteWriter({
-        settings: remoteWrite, queue, stats: this.stats, logger: this.deps.logger, onError,
+        settings: remoteWrite, queue, stats: this.stats, logger: this.deps.logger, clock: this.deps.clock, onError,
         ...(this.deps.timing?.minBackoffMs !== undefined ? { minBackoffMs: this.deps.timing.minBackoffMs } : {}),
         ...(this.deps.timing?.maxBackoffMs !== undefined ? { maxBackoffMs: this.deps.timing.maxBackoffMs } : {}),
       });
@@ -211,6 +227,7 @@ export class FederationFeature {
       this.flushTimer = setInterval(() => {
         try {
           queue.flush();
+          // wakes an idle sender only: one backing off from a failing endpoint keeps its backoff (remote-writer.ts)
           this.writer?.poke();
         } catch (e) {
           this.failed(`cannot write the remote-write queue: ${(e as Error).message}`);

@@ -30,6 +30,8 @@ export interface QueueChunk {
   /** what `ack` needs to move past these */
   end: { segment: number; offset: number };
   samples: number;
+  /** bytes of the queue these batches took */
+  bytes: number;
 }
 
 const SEGMENT_BYTES = 4 << 20;
@@ -56,6 +58,8 @@ export class RemoteWriteQueue {
   private pendingBytes = 0;
   private pendingSamples = 0;
   private samplesAcked = 0;
+  /** the cursor moved since it was last written (it is written at the next flush) */
+  private cursorDirty = false;
 
   constructor(private readonly opts: RemoteWriteQueueOptions) {
     this.segmentBytes = opts.segmentBytes ?? SEGMENT_BYTES;
@@ -88,8 +92,19 @@ export class RemoteWriteQueue {
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
   }
 
-  /** Writes what is buffered to the last segment, opening a new one past its size, then keeps the bound. */
+  /**
+   * Writes what is buffered to the last segment, opening a new one past its size, keeps the bound,
+   * and writes the cursor if the sender moved it. The cursor is written here (every FLUSH_MS)
+   * rather than at each ack: a rename per request was a tenth of the sender's CPU in
+   * scripts/bench/remote-write.ts, and a crash
+   * between two flushes only resends what the endpoint already took (it drops duplicates).
+   */
   flush(): void {
+    this.writePending();
+    if (this.cursorDirty) this.saveCursor();
+  }
+
+  private writePending(): void {
     if (this.pending.length === 0) return;
     const text = this.pending.join('');
     const samples = this.pendingSamples;
@@ -115,7 +130,7 @@ export class RemoteWriteQueue {
 
   /** The oldest batches not yet acknowledged, up to about `maxBytes` of them (at least one). */
   peek(maxBytes: number): QueueChunk | null {
-    this.flush();
+    this.writePending();
     for (;;) {
       const seg = this.segments.find((s) => s.n === this.cursor.segment);
       if (!seg) return null;
@@ -158,17 +173,31 @@ export class RemoteWriteQueue {
         // a torn line from a crash mid-write: skipped
       }
     }
-    return { batches, samples, end: { segment: seg, offset: this.cursor.offset + Buffer.byteLength(text) } };
+    const bytes = Buffer.byteLength(text);
+    return { batches, samples, bytes, end: { segment: seg, offset: this.cursor.offset + bytes } };
   }
 
-  /** The chunk `peek` gave was sent (or dropped): the cursor moves past it, durably. */
+  /** The chunk `peek` gave was sent (or dropped): the cursor moves past it (on disk at the next flush). */
   ack(chunk: QueueChunk): void {
     if (chunk.end.segment !== this.cursor.segment || chunk.end.offset <= this.cursor.offset) return;
     this.cursor = { ...chunk.end };
     this.samplesAcked += chunk.samples;
     const seg = this.segments.find((s) => s.n === this.cursor.segment);
     if (seg && this.cursor.offset >= seg.bytes && this.segments.indexOf(seg) < this.segments.length - 1) this.dropHead();
-    this.saveCursor();
+    else this.cursorDirty = true;
+  }
+
+  /**
+   * The time (unix s) of the oldest sample not yet acknowledged, null when none: how far behind the
+   * endpoint is (GET /api/v1/federation status.oldestQueuedAt). Reads the first waiting line.
+   */
+  oldestSampleTime(): number | null {
+    const chunk = this.peek(4096);
+    const first = chunk?.batches[0];
+    if (!first) return null;
+    let t = Infinity;
+    for (const s of first.s) if (s.t < t) t = s.t;
+    return Number.isFinite(t) ? t : null;
   }
 
   get bytes(): number {
@@ -219,6 +248,7 @@ export class RemoteWriteQueue {
     const file = path.join(this.opts.dir, CURSOR_FILE);
     writeFileSync(file + '.tmp', JSON.stringify(this.cursor));
     renameSync(file + '.tmp', file);
+    this.cursorDirty = false;
   }
 
   /** Samples in a segment from byte `from` (at start, and for the cursor's segment). */

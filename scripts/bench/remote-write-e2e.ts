@@ -48,7 +48,8 @@ const HELP = `Usage: node scripts/bench/run.mjs scripts/bench/remote-write-e2e.t
   --quiet-threshold 35     "quiet": everything else together uses less than this % of one core
   --bench-dir DIR          enrolled identities + template database (default var/bench, shared with ingest.ts)
   --results-dir DIR        where the JSON goes (default bench-results)
-  --appliance FILE         the appliance bundle (default dist/appliance.js; build it first)`;
+  --appliance FILE         the appliance bundle (default dist/appliance.js; build it first)
+  --cpu-prof-dir DIR       run the appliance with node --cpu-prof into DIR (summarise with cpu-profile-summary.ts)`;
 
 interface Options {
   agents: number;
@@ -65,6 +66,7 @@ interface Options {
   benchDir: string;
   resultsDir: string;
   appliance: string;
+  cpuProfDir: string | null;
 }
 
 function parseOptions(argv: string[], repoRoot: string): Options | null {
@@ -85,6 +87,7 @@ function parseOptions(argv: string[], repoRoot: string): Options | null {
       'bench-dir': { type: 'string', default: path.join(repoRoot, 'var', 'bench') },
       'results-dir': { type: 'string', default: path.join(repoRoot, 'bench-results') },
       appliance: { type: 'string', default: path.join(repoRoot, 'dist', 'appliance.js') },
+      'cpu-prof-dir': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -110,6 +113,7 @@ function parseOptions(argv: string[], repoRoot: string): Options | null {
     benchDir: path.resolve(values['bench-dir']),
     resultsDir: path.resolve(values['results-dir']),
     appliance: path.resolve(values.appliance),
+    cpuProfDir: values['cpu-prof-dir'] !== undefined ? path.resolve(values['cpu-prof-dir']) : null,
   };
 }
 
@@ -333,7 +337,8 @@ async function main(): Promise<number> {
   const tmp = cleanup.tempDir('rw-e2e-');
   cpSync(templateDbDir(opts.benchDir), path.join(tmp.dir, 'db'), { recursive: true });
   keepOnlyAgents(repoRoot, path.join(tmp.dir, 'db', 'rackwatch.sqlite'), ids);
-  const app = await startAppliance(cleanup, { binary: snapshot.file, dataDir: tmp.dir, token: BENCH_TOKEN, extraArgs: [], nodeArgs: [] });
+  const app = await startAppliance(cleanup, { binary: snapshot.file, dataDir: tmp.dir, token: BENCH_TOKEN, extraArgs: [],
+    nodeArgs: opts.cpuProfDir !== null ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [] });
   const rrdPid = (await getHealth(app)).rrdcached.pid;
   if (rrdPid !== null) cleanup.killLater('rrdcached', rrdPid);
   const receiverScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'remote-write-receiver.js');

@@ -1,8 +1,10 @@
 // The Forwarding screen (S19, B8; admins, federation:manage) end to end with the built appliance
 // and Debian's headless Chromium: an admin sets the remote-write URL, a bearer token,
 // downsampling, a family filter and an Alertmanager URL, and the appliance holds them (the token
-// not shown back); a CA file that cannot be read is refused with the field named; the queue's
-// state shows what waits for an endpoint that does not answer and its last error; in Korean too.
+// not shown back); a CA file that cannot be read is refused with the field named; an Alertmanager
+// login set through the API is shown as set and survives a save of the form, which never saw its
+// password (secrets are write-only); the queue's state shows what waits for an endpoint that does
+// not answer, since when (the oldest sample waiting) and its last error; in Korean too.
 import t from 'tap';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -50,6 +52,28 @@ void t.test('the Forwarding screen saves the settings and shows the queue', asyn
     alertmanager: { url: 'http://127.0.0.1:9/' },
   }, 'the appliance holds what the form said');
 
+  // an Alertmanager login set through the API, the remote-write token left out (kept as stored)
+  const viaApi = await app.fetch('/api/v1/federation', {
+    method: 'PUT', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ remoteWrite: { url: writeUrl, downsampleS: 60, families: ['cpu', 'memory'] }, alertmanager: { url: 'http://127.0.0.1:9/', auth: { kind: 'basic', username: 'am-user', password: 'am-pass' } } }),
+  });
+  t.equal(viaApi.status, 200, 'a PUT without the remote-write token is taken');
+  await page.reload();
+  await form.waitFor({ timeout: 30_000 });
+  t.equal(await form.locator('[data-testid=fed-amAuthKind]').inputValue(), 'basic', 'the form shows the Alertmanager\'s basic auth');
+  t.equal(await form.locator('[data-testid=fed-amUsername]').inputValue(), 'am-user');
+  t.equal(await form.locator('[data-testid=fed-amSecret]').inputValue(), '', 'the password is not shown');
+  t.ok(await form.locator('[data-testid=fed-amsecretSet]').isVisible(), 'but said to be set');
+  t.ok(await form.locator('[data-testid=fed-secretSet]').isVisible(), 'and the remote-write token too');
+  // a save that changes something else, no secret typed
+  await form.locator('[data-testid=fed-families]').fill('cpu, memory, fs');
+  await form.locator('[data-testid=fed-save]').click();
+  await waitFor('Saved. again', async () => (await page.locator('[data-testid=fed-message]').textContent()) === 'Saved.' || undefined, { timeoutMs: 15_000 });
+  t.match(await app.api<FederationResponse>('/api/v1/federation'), {
+    remoteWrite: { families: ['cpu', 'memory', 'fs'], auth: { kind: 'bearer', tokenSet: true } },
+    alertmanager: { url: 'http://127.0.0.1:9/', auth: { kind: 'basic', username: 'am-user', passwordSet: true } },
+  }, 'saving the form kept the Alertmanager login and the remote-write token');
+
   // an agent's samples wait for the endpoint that does not answer
   const id = await enroll(app, 'queued-host');
   const client = await connectAgent(t, app, id);
@@ -63,6 +87,9 @@ void t.test('the Forwarding screen saves the settings and shows the queue', asyn
   t.not(await page.locator('[data-testid=fed-queuedSamples]').textContent(), '0', 'samples waiting are shown');
   t.match(await page.locator('[data-testid=fed-lastError]').textContent(), /cannot reach the endpoint/, 'the last error is shown');
   t.match(await page.locator('[data-testid=fed-queuedBytes]').textContent(), /\d+(\.\d+)?\s*(B|KiB|kB|KB)/, 'the queue\'s size');
+  const oldest = (await app.api<FederationResponse>('/api/v1/federation')).status.oldestQueuedAt;
+  t.equal(oldest, (t0 - (t0 % 60)) * 1000, 'the oldest sample waiting: the first minute\'s average, at its start');
+  t.match(await page.locator('[data-testid=fed-oldestQueuedAt]').textContent(), /ago/, 'shown with how long ago');
 
   await page.locator('[data-testid=lang-ko]').click();
   await page.getByText('대기 중인 샘플').waitFor({ timeout: 15_000 });

@@ -40,7 +40,7 @@ void t.test('a remote-write queue at its bound drops its oldest samples and rais
   });
   federation.start();
   t.teardown(() => federation.stop());
-  await federation.update({ remoteWrite: { url, downsampleS: 0, families: null, auth: null, caCertificates: null, caFile: null, queueMaxBytes: 1 << 20 }, alertmanager: null });
+  await federation.update({ remoteWrite: { url, downsampleS: 0, families: null, auth: null, caCertificates: null, caFile: null, queueMaxBytes: 1 << 20, parallelRequests: 1 }, alertmanager: null });
 
   const watch = new SelfWatch({
     sources: {

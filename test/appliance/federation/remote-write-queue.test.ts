@@ -1,5 +1,6 @@
 // The remote-write queue on disk (S19): batches come out in the order they went in, across a
-// restart of the process; the bound drops the oldest and says how many samples went.
+// restart of the process; the oldest waiting sample's time is known; the bound drops the oldest
+// and says how many samples went.
 import t from 'tap';
 import { RemoteWriteQueue, type QueuedBatch } from '../../../appliance/federation/remote-write-queue.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -20,11 +21,13 @@ void t.test('in order, across a restart, from where the sender got', (t) => {
   const q = new RemoteWriteQueue({ dir, maxBytes: 1 << 20, segmentBytes: 1000 });
   for (let i = 1; i <= 40; i++) q.append(batch(i));
   t.equal(q.samples, 40, 'one non-null value a batch');
+  t.equal(q.oldestSampleTime(), 1, 'the oldest sample waiting');
   const first = q.peek(300);
   if (!first) throw new Error('nothing queued');
   q.ack(first);
   const sent = first.batches.map((b) => b.s[0]?.t);
   t.equal(q.samples, 40 - sent.length);
+  t.equal(q.oldestSampleTime(), sent.length + 1, 'then the first one not sent');
   q.flush();
   // a new process: the rest, in order, none twice
   const again = new RemoteWriteQueue({ dir, maxBytes: 1 << 20, segmentBytes: 1000 });
@@ -32,6 +35,7 @@ void t.test('in order, across a restart, from where the sender got', (t) => {
   t.same([...sent, ...drain(again)], Array.from({ length: 40 }, (_, i) => i + 1));
   t.equal(again.samples, 0);
   t.equal(again.peek(300), null, 'empty');
+  t.equal(again.oldestSampleTime(), null, 'nothing waiting');
   again.append(batch(41));
   t.same(drain(again), [41], 'and takes new batches after');
   t.end();
