@@ -31,7 +31,6 @@ import { HOST_FACTS_FLAG, hostFactsFromHelper, printHostFacts } from './host-fac
 import { cachedHostFacts, collectInventory } from './inventory.js';
 import { createInventoryWatch } from './inventory-watch.js';
 import { agentHelpText, checkDirsOf, parseAgentOptions, type AgentOptions } from './options.js';
-import { exposedGc, startOldGenerationSweep } from './old-generation-sweep.js';
 import { OnDemand } from './on-demand.js';
 import { pinnedFetch } from './pinned-fetch.js';
 import type { SentinelWatch } from './sentinel/sentinel-watch.js';
@@ -293,14 +292,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   applySentinel(config);
   session.start();
   watch.start();
-  // the old generation's garbage collected every 15 s (RSS budget: old-generation-sweep.ts)
-  const gc = exposedGc();
-  if (!gc) log.warn('this Node does not expose its garbage collector; the old generation is left to V8 (more RSS)');
-  const sweep = gc ? startOldGenerationSweep({ clock, gc }) : null;
   log.info('sampling', { agentId: identity.agentId, queued: queue.waiting, groups: Object.fromEntries(plan.groups().map(([s, names]) => [`${s}s`, names])) });
 
   if (!shutdown.signal.aborted) await new Promise((resolve) => shutdown.signal.addEventListener('abort', resolve, { once: true }));
-  sweep?.stop();
   await sentinel.stop();
   await watch.stop();
   await checks.stop();
