@@ -2,7 +2,10 @@
 // enrolls or loads the identity, opens the disk queue, builds the collectors' schedules from the
 // last good configuration (or the flags), the MQTT session and the inventory watch, applies each
 // configuration the appliance publishes, and stops everything in order on SIGTERM/SIGINT.
-// Nothing else in agent/ reads process state.
+// Nothing else in agent/ reads process state. The service checks, the web logs and the sentinel
+// are loaded when a configuration first asks for them (on-demand.ts), and the file actions only in
+// their own child process: an agent that runs none of them keeps
+// none of their code in memory (RSS, docs/benchmarks.md "The agent's footprint").
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -13,31 +16,27 @@ import { UsageError } from '../core/cli-options.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/logger.js';
 import { CheckOutbox } from './checks/check-outbox.js';
-import { createCheckScheduler } from './checks/check-scheduler.js';
+import type { CheckScheduler } from './checks/check-scheduler.js';
 import { LogPositionStore } from './checks/log-positions.js';
 import { ProcessTable } from './checks/process-table.js';
-import { ScriptRunner } from './checks/script-runner.js';
 import { createCollectionPlan } from './collection-plan.js';
 import { createCollector, type CollectorContext } from './collectors/all-collectors.js';
 import {
   checkAgentConfig, ConfigStore, defaultSettings, queueBoundsOf, sameConfig, settingsOf, SNAPSHOT_COLLECTORS, weblogQueueBoundsOf,
 } from './config-store.js';
 import { DiskQueue } from './disk-queue.js';
-import { FILE_OP_FLAG, fileOpChildMain } from './files/file-op-child.js';
+import { FILE_OP_FLAG } from './files/file-op-flag.js';
 import { loadOrEnroll, type Identity } from './enroll.js';
 import { HOST_FACTS_FLAG, hostFactsFromHelper, printHostFacts } from './host-facts.js';
 import { cachedHostFacts, collectInventory } from './inventory.js';
 import { createInventoryWatch } from './inventory-watch.js';
 import { agentHelpText, checkDirsOf, parseAgentOptions, type AgentOptions } from './options.js';
+import { OnDemand } from './on-demand.js';
 import { pinnedFetch, type FetchLike } from './pinned-fetch.js';
-import { sendThrough } from './sentinel/alarm-channels.js';
-import { createHeartbeatProbe } from './sentinel/heartbeat-probe.js';
-import { reportTestResults } from './sentinel/test-report.js';
-import { checkOwnNetwork } from './sentinel/own-network.js';
-import { SentinelWatch } from './sentinel/sentinel-watch.js';
+import type { SentinelWatch } from './sentinel/sentinel-watch.js';
 import { createSession } from './session.js';
 import { lockStateDir } from './state-lock.js';
-import { WEBLOG_POSITIONS_FILE, WeblogSources } from './weblog/weblog-sources.js';
+import type { WeblogSources } from './weblog/weblog-sources.js';
 
 /** Exit codes: 0 stopped by a signal or --help, 1 runtime failure, 2 bad configuration. */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -52,7 +51,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     await printHostFacts(); // the helper process of host-facts.ts
     return 0;
   }
-  if (argv[0] === FILE_OP_FLAG) return fileOpChildMain(); // a file action's child (files/file-job-runner.ts)
+  // a file action's child (files/file-job-runner.ts)
+  if (argv[0] === FILE_OP_FLAG) return (await import('./files/file-op-child.js')).fileOpChildMain();
   let options: AgentOptions | null;
   try {
     options = parseAgentOptions(argv, env);
@@ -171,46 +171,64 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const checksLog = log.child('checks');
   const logPositions = new LogPositionStore(options.stateDir, checksLog);
   const outbox = new CheckOutbox({ send: (payload, done) => session.publishChecks(payload, done), log: checksLog });
-  const checks = createCheckScheduler({
-    clock, log: checksLog,
-    context: { scripts: new ScriptRunner({ allowedDirs: checkDirsOf(options) }), logPositions, processes: processTable },
-    onResults: (results) => outbox.add(results),
-    onRoundEnd: () => logPositions.save(),
-  });
+  const checks = new OnDemand<CheckScheduler>('service checks', async () => {
+    const [{ createCheckScheduler }, { ScriptRunner }] = await Promise.all([import('./checks/check-scheduler.js'), import('./checks/script-runner.js')]);
+    return createCheckScheduler({
+      clock, log: checksLog,
+      context: { scripts: new ScriptRunner({ allowedDirs: checkDirsOf(options) }), logPositions, processes: processTable },
+      onResults: (results) => outbox.add(results),
+      onRoundEnd: () => logPositions.save(),
+    });
+  }, checksLog);
   const applyChecks = (next: AgentConfig | null): void => {
     const list = next?.checks ?? [];
     const ids = new Set(list.map((c) => c.id));
     outbox.retain(ids);
     logPositions.retain(ids);
-    checks.apply(list);
+    checks.apply(list.length > 0, (scheduler) => scheduler.apply(list));
   };
 
   // web access logs (S11): their intervals go through their own disk queue, like the batches
   const weblogLog = log.child('weblog');
-  const weblogPositions = new LogPositionStore(options.stateDir, weblogLog, WEBLOG_POSITIONS_FILE);
-  const weblogs = new WeblogSources({
-    clock, log: weblogLog, positions: weblogPositions,
-    onMessage: (t, payload) => {
-      weblogQueue.appendRecord(t, payload);
-      session.kick();
-    },
-  });
-  const applyWeblogs = (next: AgentConfig | null): void => weblogs.apply(next?.weblogs ?? []);
+  const weblogs = new OnDemand<WeblogSources>('web logs', async () => {
+    const { WEBLOG_POSITIONS_FILE, WeblogSources } = await import('./weblog/weblog-sources.js');
+    return new WeblogSources({
+      clock, log: weblogLog, positions: new LogPositionStore(options.stateDir, weblogLog, WEBLOG_POSITIONS_FILE),
+      onMessage: (t, payload) => {
+        weblogQueue.appendRecord(t, payload);
+        session.kick();
+      },
+    });
+  }, weblogLog);
+  const applyWeblogs = (next: AgentConfig | null): void => {
+    const sources = next?.weblogs ?? [];
+    weblogs.apply(sources.length > 0, (w) => w.apply(sources));
+  };
 
   // S13, B4: a sentinel watches the appliance and alarms through its own channels when it dies;
   // the heartbeat goes where enrollment went, over the pinned key when there is one (SEC)
   const heartbeatPin = options.pin ?? identity.pin;
   const applianceFetch: FetchLike = applianceUrl.protocol === 'https:' && heartbeatPin ? pinnedFetch(heartbeatPin) : (url, init) => fetch(url, init);
-  const heartbeat = createHeartbeatProbe({ applianceUrl, agentId: identity.agentId, secret: identity.secret, timeoutMs: 3000, fetch: applianceFetch });
-  const sentinel = new SentinelWatch({
-    clock, log: log.child('sentinel'), sentinelName: hostname(),
-    mqttConnected: () => session.connected,
-    heartbeat,
-    ownNetwork: (target) => checkOwnNetwork(target, 3000),
-    send: (channel, alarm) => sendThrough(channel, alarm, { clock, log: log.child('sentinel-channel') }),
-    reportTest: (testId, results) => reportTestResults({ applianceUrl, agentId: identity.agentId, fetch: applianceFetch, sign: (text) => heartbeat.sign(text) }, testId, results),
-  });
-  const applySentinel = (next: AgentConfig | null): void => sentinel.apply(next?.sentinel ?? null);
+  const sentinelLog = log.child('sentinel');
+  const sentinel = new OnDemand<SentinelWatch>('sentinel', async () => {
+    const [{ sendThrough }, { createHeartbeatProbe }, { checkOwnNetwork }, { SentinelWatch }, { reportTestResults }] = await Promise.all([
+      import('./sentinel/alarm-channels.js'), import('./sentinel/heartbeat-probe.js'), import('./sentinel/own-network.js'), import('./sentinel/sentinel-watch.js'),
+      import('./sentinel/test-report.js'),
+    ]);
+    const heartbeat = createHeartbeatProbe({ applianceUrl, agentId: identity.agentId, secret: identity.secret, timeoutMs: 3000, fetch: applianceFetch });
+    return new SentinelWatch({
+      clock, log: sentinelLog, sentinelName: hostname(),
+      mqttConnected: () => session.connected,
+      heartbeat,
+      ownNetwork: (target) => checkOwnNetwork(target, 3000),
+      send: (channel, alarm) => sendThrough(channel, alarm, { clock, log: log.child('sentinel-channel') }),
+      reportTest: (testId, results) => reportTestResults({ applianceUrl, agentId: identity.agentId, fetch: applianceFetch, sign: (text) => heartbeat.sign(text) }, testId, results),
+    });
+  }, sentinelLog);
+  const applySentinel = (next: AgentConfig | null): void => {
+    const wanted = next?.sentinel ?? null;
+    sentinel.apply(wanted !== null, (s) => s.apply(wanted));
+  };
 
   const applyConfig = (payload: Buffer): void => {
     const check = checkAgentConfig(payload);
@@ -278,11 +296,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   log.info('sampling', { agentId: identity.agentId, queued: queue.waiting, groups: Object.fromEntries(plan.groups().map(([s, names]) => [`${s}s`, names])) });
 
   if (!shutdown.signal.aborted) await new Promise((resolve) => shutdown.signal.addEventListener('abort', resolve, { once: true }));
-  sentinel.stop();
+  await sentinel.stop();
   await watch.stop();
   await checks.stop();
   logPositions.save();
-  weblogs.stop();
+  await weblogs.stop();
   await plan.stop();
   processTable.close();
   await session.stop();

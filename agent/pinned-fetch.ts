@@ -3,7 +3,8 @@
 // to trust a key instead of a CA, so this is the small part of fetch enrollment uses: one request
 // on its own pinned TLS connection (pinned-tls.ts), whose key is checked before the request, and
 // with it the enrollment token, is written.
-import http from 'node:http';
+import type http from 'node:http';
+import { nodeHttp } from '../core/lazy-builtins.js';
 import { connectTls } from './pinned-tls.js';
 
 /** statuses whose Response may have no body */
@@ -34,7 +35,7 @@ export function pinnedFetch(pin: string): FetchLike {
       });
       const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
         const headers = Object.fromEntries(new Headers(init.headers).entries());
-        const req = http.request({ method: init.method ?? 'GET', host: u.hostname, port, path: u.pathname + u.search, headers, createConnection: () => socket }, resolve);
+        const req = nodeHttp().request({ method: init.method ?? 'GET', host: u.hostname, port, path: u.pathname + u.search, headers, createConnection: () => socket }, resolve);
         req.on('error', reject);
         req.end(typeof init.body === 'string' ? init.body : undefined);
       });

@@ -4,9 +4,9 @@
 // (pinned-fetch.ts). The key is compared at 'secureConnect', before the caller's first byte is
 // sent: Node holds what is written until the handshake is over and these listeners have run, and
 // a mismatch destroys the socket there.
-import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
+import { nodeCrypto, nodeTls } from '../core/lazy-builtins.js';
 import { publicKeyPin } from '../core/public-key-pin.js';
 
 export class PinMismatchError extends Error {
@@ -19,7 +19,8 @@ export class PinMismatchError extends Error {
  * system's CAs and name `host`.
  */
 export function connectTls(host: string, port: number, pin?: string): TLSSocket {
-  const socket = tlsConnect({
+  // loaded here, not at start: an agent on plain MQTT never needs TLS (lazy-builtins.ts)
+  const socket = nodeTls().connect({
     host, port, minVersion: 'TLSv1.2',
     ...(isIP(host) === 0 ? { servername: host } : {}),
     rejectUnauthorized: pin === undefined,
@@ -28,7 +29,7 @@ export function connectTls(host: string, port: number, pin?: string): TLSSocket 
   if (pin !== undefined) {
     socket.once('secureConnect', () => {
       const raw = socket.getPeerCertificate().raw as Buffer | undefined;
-      const got = raw ? publicKeyPin(new X509Certificate(raw)) : '(no certificate)';
+      const got = raw ? publicKeyPin(new (nodeCrypto().X509Certificate)(raw)) : '(no certificate)';
       if (got !== pin) socket.destroy(new PinMismatchError(`the appliance's public key ${got} is not the pinned ${pin}`));
     });
   }

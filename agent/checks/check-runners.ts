@@ -3,12 +3,15 @@
 // script-runner.ts, quota-check.ts), with the check's patterns compiled once. A definition that
 // cannot run as sent (a pattern RE2 refuses) still makes a runner: every run then reports UNKNOWN
 // with the reason, so the operator sees why on the check itself rather than in the agent's log.
+// A check whose patterns need RE2 before its engine is loaded (pattern-engine.ts) gets a runner
+// that loads it at its first run and then builds the real one.
 import type { AgentCheck } from '../../contract/check-definitions.js';
 import { CHECK_LIMITS, stateOfValue } from '../../contract/checks.js';
-import { compileLinearPattern, type LinearPattern } from '../../core/linear-pattern.js';
+import type { LinearPattern } from '../../core/linear-pattern.js';
 import { probeTcp } from '../../core/tcp-probe.js';
 import type { LogPosition } from './log-follower.js';
 import { LogCheck } from './log-check.js';
+import { compilePattern, literalPattern, loadPatternEngine, patternEngineLoaded } from './pattern-engine.js';
 import { cutToBytes } from './plugin-output.js';
 import { ProcessCheck } from './process-check.js';
 import type { ProcessTable } from './process-table.js';
@@ -62,12 +65,12 @@ function clip(output: string): string {
  * many sources; beyond, the cache starts over (the patterns in use stay with their runners).
  */
 const SHARED_PATTERNS_MAX = 1024;
-const sharedPatterns = new Map<string, ReturnType<typeof compileLinearPattern>>();
+const sharedPatterns = new Map<string, ReturnType<typeof compilePattern>>();
 
 function compile(source: string, what: string): LinearPattern | string {
   let compiled = sharedPatterns.get(source);
   if (compiled === undefined) {
-    compiled = compileLinearPattern(source);
+    compiled = compilePattern(source);
     if (sharedPatterns.size >= SHARED_PATTERNS_MAX) sharedPatterns.clear();
     sharedPatterns.set(source, compiled);
   }
@@ -89,7 +92,39 @@ function timed(work: () => Omit<CheckOutcome, 'durationMs'>): Promise<CheckOutco
   }
 }
 
+/** The patterns a check's runner compiles. */
+function patternsOf(check: AgentCheck): string[] {
+  switch (check.type) {
+    case 'port': return check.expect ? [check.expect] : [];
+    case 'process': return check.commandLine ? [check.commandLine] : [];
+    case 'log': return check.patterns.map((p) => p.pattern);
+    case 'script':
+    case 'quota': return [];
+  }
+}
+
 export function createCheckRunner(check: AgentCheck, ctx: CheckRunnerContext): CheckRunner {
+  if (patternEngineLoaded() || patternsOf(check).every((p) => literalPattern(p) !== null)) return createLoadedRunner(check, ctx);
+  let runner: CheckRunner | null = null;
+  let closed = false;
+  return {
+    run: async (signal) => {
+      if (!runner) {
+        await loadPatternEngine();
+        // closed while the engine loaded: this run's result is dropped by the scheduler
+        if (closed) return unknownOutcome('the check was removed');
+        runner = createLoadedRunner(check, ctx);
+      }
+      return runner.run(signal);
+    },
+    close: () => {
+      closed = true;
+      runner?.close();
+    },
+  };
+}
+
+function createLoadedRunner(check: AgentCheck, ctx: CheckRunnerContext): CheckRunner {
   switch (check.type) {
     case 'port': {
       let expect: LinearPattern | undefined;

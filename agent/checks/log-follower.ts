@@ -14,8 +14,8 @@
 // - the position (device, inode, offset after the last whole line) is for the caller to persist:
 //   a follower made with it after a restart neither re-reads nor skips a line; if the file was
 //   rotated meanwhile, the rest of the old one is found as `<path>.1` when it is there.
-import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { nodeCrypto } from '../../core/lazy-builtins.js';
 
 export interface LogPosition {
   dev: number;
@@ -256,7 +256,7 @@ export function headOf(fd: number): string | undefined {
 }
 
 export function fingerprint(start: Buffer): string {
-  return createHash('sha256').update(start.subarray(0, HEAD_BYTES)).digest('hex');
+  return nodeCrypto().createHash('sha256').update(start.subarray(0, HEAD_BYTES)).digest('hex');
 }
 
 function statOrNull(p: string): Stats | null {

@@ -40,6 +40,8 @@ export class UserTotals {
     const uids = new Set([...highest(this.#cpuPct), ...highest(this.#rssBytes)]);
     return [...uids]
       .map((uid) => ({ user: nameOf(uid).slice(0, 64), cpu: round2(this.#cpuPct.get(uid) ?? 0), memory: Math.round(this.#rssBytes.get(uid) ?? 0) }))
-      .sort((a, b) => b.cpu - a.cpu || b.memory - a.memory || a.user.localeCompare(b.user));
+      // ties by name in code-unit order: localeCompare would load ICU's collation data into the
+      // agent (~3 MB of RSS, docs/benchmarks.md "The agent's footprint") to order two account names
+      .sort((a, b) => b.cpu - a.cpu || b.memory - a.memory || (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
   }
 }

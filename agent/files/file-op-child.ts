@@ -9,7 +9,7 @@ import type { AllowedRoot, FilesPolicy } from './files-policy.js';
 import { runFileOp, type FileOpOutcome, type FileOpRequest } from './file-ops.js';
 import type { OsAccount } from './os-accounts.js';
 
-export const FILE_OP_FLAG = '--file-op';
+export { FILE_OP_FLAG } from './file-op-flag.js';
 
 /** the first line on the child's stdin */
 export interface FileOpHeader {

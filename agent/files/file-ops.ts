@@ -4,12 +4,12 @@
 // its SHA-256, fsynced and renamed over the target, so a reader sees the old file or the whole new
 // one, never half. The replaced version stays beside it as `.<name>.rackwatch-prev` (hidden, and
 // not matching a `*.conf`-style glob) until the next push or a rollback.
-import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, link, mkdir, open, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { AgentFileJob, FilePermission } from '../../contract/file-jobs.js';
+import { nodeCrypto } from '../../core/lazy-builtins.js';
 import { rootOf, type AllowedRoot, type FilesPolicy } from './files-policy.js';
 import { describeErrno, lexicalPath, walkBeneath, type Beneath } from './path-beneath.js';
 
@@ -76,14 +76,14 @@ async function push(policy: FilesPolicy, req: FileOpRequest, content: Readable |
     return { ok: true, plan: [`would write ${req.file.size} bytes to ${at.abs}, mode ${mode.toString(8).padStart(4, '0')}: ${replacing}`] };
   }
   if (!content) return fail('push: no file given');
-  const temp = path.join(dir, `.${path.basename(at.abs)}.rackwatch-tmp-${randomBytes(6).toString('hex')}`);
+  const temp = path.join(dir, `.${path.basename(at.abs)}.rackwatch-tmp-${nodeCrypto().randomBytes(6).toString('hex')}`);
   let fh;
   try {
     fh = await open(temp, 'wx', mode);
   } catch (e) {
     return errno(`cannot create a file in ${dir}`, e);
   }
-  const hash = createHash('sha256');
+  const hash = nodeCrypto().createHash('sha256');
   let bytes = 0;
   try {
     for await (const chunk of content) {

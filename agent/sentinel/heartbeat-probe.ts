@@ -2,9 +2,9 @@
 // GET /api/v1/sentinel/heartbeat, and the answer's MAC checked with the key derived from this
 // agent's secret (appliance/sentinel/heartbeat.ts says why that key). Anything else that answers
 // (a 200 from a proxy, a replayed answer, a forged planned restart) counts as a failed heartbeat.
-import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { API_PREFIX } from '../../contract/api.js';
 import { heartbeatText, type SentinelHeartbeat } from '../../contract/sentinel.js';
+import { nodeCrypto } from '../../core/lazy-builtins.js';
 import type { FetchLike } from '../pinned-fetch.js';
 
 export type HeartbeatResult =
@@ -44,7 +44,7 @@ export function createHeartbeatProbe(deps: HeartbeatProbeDeps): HeartbeatProbe {
     if (name !== 'scrypt' || !salt || !Number.isInteger(N) || !Number.isInteger(R) || !Number.isInteger(P)) return null;
     if (N < 2 || N > MAX_N || R < 1 || R > MAX_R || P < 1 || P > MAX_P) return null;
     const key = new Promise<Buffer>((resolve, reject) => {
-      scrypt(deps.secret, Buffer.from(salt, 'base64url'), KEY_BYTES, { N, r: R, p: P }, (err, derived) => (err ? reject(err) : resolve(derived)));
+      nodeCrypto().scrypt(deps.secret, Buffer.from(salt, 'base64url'), KEY_BYTES, { N, r: R, p: P }, (err, derived) => (err ? reject(err) : resolve(derived)));
     });
     keys.clear(); // one appliance, one salt: a new one replaces the old
     keys.set(kdf, key);
@@ -53,7 +53,7 @@ export function createHeartbeatProbe(deps: HeartbeatProbeDeps): HeartbeatProbe {
 
   let lastKey: Promise<Buffer> | null = null;
   const probe = async (): Promise<HeartbeatResult> => {
-    const nonce = randomBytes(16).toString('hex');
+    const nonce = nodeCrypto().randomBytes(16).toString('hex');
     const url = new URL(`${API_PREFIX}/sentinel/heartbeat`, deps.applianceUrl);
     url.searchParams.set('agent', deps.agentId);
     url.searchParams.set('nonce', nonce);
@@ -73,14 +73,14 @@ export function createHeartbeatProbe(deps: HeartbeatProbeDeps): HeartbeatProbe {
     const key = keyFor(body.kdf);
     if (!key) return { ok: false, problem: 'heartbeat answer names key parameters out of bounds' };
     const text = heartbeatText({ agentId: body.agentId, nonce, atMs: body.atMs, status: body.status, plannedRestartUntilMs: body.plannedRestartUntilMs });
-    const expected = createHmac('sha256', await key).update(text).digest();
+    const expected = nodeCrypto().createHmac('sha256', await key).update(text).digest();
     const given = Buffer.from(body.mac, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, problem: 'heartbeat signature does not match (not the appliance)' };
+    if (given.length !== expected.length || !nodeCrypto().timingSafeEqual(given, expected)) return { ok: false, problem: 'heartbeat signature does not match (not the appliance)' };
     lastKey = key;
     return { ok: true, plannedRestartUntilMs: body.plannedRestartUntilMs, status: body.status };
   };
   return Object.assign(probe, {
-    sign: async (text: string): Promise<string | null> => (lastKey ? createHmac('sha256', await lastKey).update(text).digest('base64url') : null),
+    sign: async (text: string): Promise<string | null> => (lastKey ? nodeCrypto().createHmac('sha256', await lastKey).update(text).digest('base64url') : null),
   });
 }
 

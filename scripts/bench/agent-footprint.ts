@@ -23,6 +23,7 @@
 // process, each collector is timed alone, to rank where the agent's time goes. Targets: a ratio
 // ≤ 0.5; agent RSS ≤ 55 MB.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
@@ -78,6 +79,8 @@ if (!existsSync(agentBundle)) {
   process.stderr.write(`agent-footprint: ${agentBundle} is missing; run \`node scripts/build.mjs\` first\n`);
   process.exit(2);
 }
+// printed with the results: a side-by-side run shows which build each side ran
+const agentBundleHash = createHash('sha256').update(readFileSync(agentBundle)).digest('hex').slice(0, 12);
 if (!existsSync(NODE_EXPORTER)) {
   process.stderr.write(`agent-footprint: ${NODE_EXPORTER} is missing; run \`scripts/setup.sh --bench\`\n`);
   process.exit(2);
@@ -447,6 +450,7 @@ const collectorsPerBase = COLLECTOR_NAMES.reduce((sum, name) => sum + ((perCall.
 const lines = [
   `agent footprint — ${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} CPUs, ${processes} processes, `
     + `${sockets ? `${sockets[1]} TCP sockets in use + ${sockets[2]} in TIME_WAIT` : '? sockets'}, tcp_ehash_entries ${ehash}, USER_HZ ${clockTicksPerSecond()}, load average before ${loadBefore}, after ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+  `agent: ${agentBundle} (sha256 ${agentBundleHash}, ${readFileSync(agentBundle).length} bytes)`,
   `each phase: ${warmupS} s of warm-up, then ${seconds} s measured (D: ${Math.min(seconds, 60)} s); node_exporter (Debian's defaults) scraped every ${baseS} s (D: every ${intervalS} s)`
     + `${agentFlags.length ? `; agent node flags: ${agentFlags.join(' ')}` : ''}`,
   `A, B: the agent's default schedules${baseS === PRODUCT_BASE_S ? '' : ` scaled from their ${PRODUCT_BASE_S} s base to ${baseS} s`}: ${cadence(defaults)}; CPU time from /proc/<pid>/task/*/schedstat`,

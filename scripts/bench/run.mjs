@@ -60,8 +60,10 @@ if (mine?.status !== 'fulfilled') {
 const script = path.join(outdir, path.basename(wanted, '.ts') + '.js');
 const child = spawn(process.execPath, ['--enable-source-maps', script, ...args], {
   stdio: 'inherit',
-  // the bundles live outside the repository: tell them where it is
-  env: { ...process.env, RW_REPO_ROOT: root },
+  // the bundles live outside the repository: tell them where it is, unless the caller named another
+  // tree (a build of the code before a change, run side by side: docs/benchmarks.md). Overriding
+  // it made every such "before" run the tree's own build, the "after" code
+  env: { ...process.env, RW_REPO_ROOT: process.env.RW_REPO_ROOT ?? root },
 });
 // Ctrl-C in a terminal reaches the child directly (same process group) and again through this
 // forwarding, which the child's handler tolerates; a signal sent to this process alone is passed
