@@ -34,7 +34,7 @@ export const BATCH_KEYS = 4096;
  * whose key is already in the batch (nearly every line) costs one Map lookup and an increment.
  */
 class BatchCounts {
-  private readonly index = new Map<string, number>();
+  private index = new Map<string, number>();
   readonly keys: string[] = [];
   readonly counts = new Int32Array(BATCH_KEYS + 1);
 
@@ -45,8 +45,9 @@ class BatchCounts {
       return;
     }
     const n = this.keys.length;
-    this.index.set(key, n);
-    this.keys.push(key);
+    const own = detached(key);
+    this.index.set(own, n);
+    this.keys.push(own);
     this.counts[n] = 1;
   }
 
@@ -55,9 +56,23 @@ class BatchCounts {
   }
 
   clear(): void {
-    this.index.clear();
+    // a new Map, not clear(): V8 gives a cleared Map's table, and each table it grows into, the
+    // generation the old one was in, so a batch's index kept from the start would grow in the old
+    // generation, ~100 KB a slice for the mark-compact to find (docs/benchmarks.md)
+    this.index = new Map();
     this.keys.length = 0;
   }
+}
+
+/**
+ * A copy of `key` that holds no reference to the line it was cut from. V8 cuts a substring of 13
+ * characters or more as a view of its whole line, so a key kept in a batch or a sketch would keep
+ * its line (~250 bytes) alive: through young collections into the old generation, ~2 MB a second
+ * at 10,000 lines/s, the agent's RSS peak and a mark-compact every few seconds (docs/benchmarks.md).
+ * Concatenating makes V8 copy the characters (a flat string of length + 1) when it is sliced again.
+ */
+function detached(key: string): string {
+  return key.length < 13 ? key : (' ' + key).slice(1);
 }
 
 const METHODS = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE', 'PROPFIND'] as const;
@@ -205,6 +220,8 @@ export class WeblogAggregator {
 /** Each distinct key of a batch offered once with its count (reduced first by `reduce`), then the batch emptied. */
 function offerAll(batch: BatchCounts, table: SpaceSaving, reduce: ((key: string) => string) | null): void {
   const { keys, counts } = batch;
+  // many new keys replace many others: on a fresh index (SpaceSaving.reindex)
+  if (keys.length > table.capacity) table.reindex();
   for (let i = 0; i < keys.length; i++) table.offer(reduce ? reduce(keys[i]!) : keys[i]!, counts[i]);
   batch.clear();
 }
