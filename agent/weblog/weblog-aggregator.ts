@@ -29,20 +29,71 @@ export interface WeblogAggregatorOptions {
 /** distinct keys a batch table holds before it is settled early (a log of unique URLs) */
 export const BATCH_KEYS = 4096;
 
-type Pending = Map<string, number>;
+/**
+ * One table of a batch: each distinct key once, in the order first seen, with its count. A line
+ * whose key is already in the batch (nearly every line) costs one Map lookup and an increment.
+ */
+class BatchCounts {
+  private index = new Map<string, number>();
+  readonly keys: string[] = [];
+  readonly counts = new Int32Array(BATCH_KEYS + 1);
 
-function bump(pending: Pending, key: string): void {
-  pending.set(key, (pending.get(key) ?? 0) + 1);
+  add(key: string): void {
+    const i = this.index.get(key);
+    if (i !== undefined) {
+      this.counts[i]!++;
+      return;
+    }
+    const n = this.keys.length;
+    const own = detached(key);
+    this.index.set(own, n);
+    this.keys.push(own);
+    this.counts[n] = 1;
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  clear(): void {
+    // a new Map, not clear(): V8 gives a cleared Map's table, and each table it grows into, the
+    // generation the old one was in, so a batch's index kept from the start would grow in the old
+    // generation, ~100 KB a slice for the mark-compact to find (docs/benchmarks.md)
+    this.index = new Map();
+    this.keys.length = 0;
+  }
 }
 
-const METHODS = new Set(['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE', 'PROPFIND']);
+/**
+ * A copy of `key` that holds no reference to the line it was cut from. V8 cuts a substring of 13
+ * characters or more as a view of its whole line, so a key kept in a batch or a sketch would keep
+ * its line (~250 bytes) alive: through young collections into the old generation, ~2 MB a second
+ * at 10,000 lines/s, the agent's RSS peak and a mark-compact every few seconds (docs/benchmarks.md).
+ * Concatenating makes V8 copy the characters (a flat string of length + 1) when it is sliced again.
+ */
+function detached(key: string): string {
+  return key.length < 13 ? key : (' ' + key).slice(1);
+}
+
+const METHODS = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE', 'PROPFIND'] as const;
+const OTHER_METHOD = METHODS.length;
+const METHOD_INDEX = new Map<string, number>(METHODS.map((m, i) => [m, i]));
+const METHOD_NAMES: readonly string[] = [...METHODS, 'OTHER'];
+
+/** status codes counted in an array (the parsers accept 100–999); others in a Map */
+const LOWEST_STATUS = 100;
+const HIGHEST_STATUS = 999;
 
 export class WeblogAggregator {
   private requests = 0;
   private bytes = 0;
-  private classes: [number, number, number, number, number] = [0, 0, 0, 0, 0];
-  private codes = new Map<number, number>();
-  private methods = new Map<string, number>();
+  /** per status code 100–999, and the codes in the order first seen (a tie keeps that order, as a Map would) */
+  private readonly statusCounts = new Float64Array(HIGHEST_STATUS + 1);
+  private statusSeen: number[] = [];
+  /** codes outside 100–999 (a caller's record; the parsers refuse them) */
+  private otherCodes = new Map<number, number>();
+  private readonly methodCounts = new Float64Array(METHOD_NAMES.length);
+  private methodSeen: number[] = [];
   private readonly latency = new LatencyHistogram();
   private readonly visitors = new HyperLogLog();
   private readonly tables: Record<WeblogDimension, SpaceSaving>;
@@ -51,7 +102,7 @@ export class WeblogAggregator {
   private samples: string[] = [];
   private readonly topK: number;
   /** this batch's exact counts: raw Referer and User-Agent strings, reduced when settled */
-  private readonly pending = { url: new Map<string, number>(), notfound: new Map<string, number>(), visitor: new Map<string, number>(), referrer: new Map<string, number>(), agent: new Map<string, number>() };
+  private readonly pending = { url: new BatchCounts(), notfound: new BatchCounts(), visitor: new BatchCounts(), referrer: new BatchCounts(), agent: new BatchCounts() };
 
   constructor(private readonly opts: WeblogAggregatorOptions) {
     const capacity = opts.sketchCapacity ?? WEBLOG_LIMITS.sketchCapacity;
@@ -62,38 +113,45 @@ export class WeblogAggregator {
   add(r: LogRecord): void {
     this.requests++;
     this.bytes += r.bytes;
-    const cls = Math.floor(r.status / 100) - 1;
-    if (cls >= 0 && cls < 5) this.classes[cls as 0 | 1 | 2 | 3 | 4]++;
-    this.codes.set(r.status, (this.codes.get(r.status) ?? 0) + 1);
-    const method = METHODS.has(r.method) ? r.method : r.method === '' ? '' : 'OTHER';
-    if (method) this.methods.set(method, (this.methods.get(method) ?? 0) + 1);
+    const status = r.status;
+    if (status >= LOWEST_STATUS && status <= HIGHEST_STATUS) {
+      // classes are summed from the codes when flushed
+      const n = this.statusCounts[status]!;
+      if (n === 0) this.statusSeen.push(status);
+      this.statusCounts[status] = n + 1;
+    } else {
+      this.otherCodes.set(status, (this.otherCodes.get(status) ?? 0) + 1);
+    }
+    if (r.method !== '') {
+      const m = METHOD_INDEX.get(r.method) ?? OTHER_METHOD;
+      const n = this.methodCounts[m]!;
+      if (n === 0) this.methodSeen.push(m);
+      this.methodCounts[m] = n + 1;
+    }
     if (r.durationMs === r.durationMs) this.latency.add(r.durationMs);
     const p = this.pending;
-    if (r.client) bump(p.visitor, r.client);
+    if (r.client !== '') p.visitor.add(r.client);
     const url = this.opts.keepQuery ? r.url : stripQuery(r.url);
-    if (url) bump(p.url, url);
-    if (r.status === 404 && url) bump(p.notfound, url);
-    bump(p.referrer, r.referrer);
-    bump(p.agent, r.agent);
+    if (url !== '') {
+      p.url.add(url);
+      if (status === 404) p.notfound.add(url);
+    }
+    p.referrer.add(r.referrer);
+    p.agent.add(r.agent);
     if (p.url.size >= BATCH_KEYS || p.visitor.size >= BATCH_KEYS || p.referrer.size >= BATCH_KEYS || p.agent.size >= BATCH_KEYS) this.settle();
   }
 
   /** Offers the batch's counts to the sketches (see the top of this file); cheap when empty. */
   settle(): void {
     const p = this.pending;
-    for (const [client, n] of p.visitor) {
+    offerAll(p.visitor, this.tables.visitor, (client) => {
       this.visitors.add(client);
-      this.tables.visitor.offer(client, n);
-    }
-    for (const [url, n] of p.url) this.tables.url.offer(url, n);
-    for (const [url, n] of p.notfound) this.tables.notfound.offer(url, n);
-    for (const [referrer, n] of p.referrer) this.tables.referrer.offer(referrerSite(referrer), n);
-    for (const [agent, n] of p.agent) this.tables.agent.offer(userAgentFamily(agent), n);
-    p.visitor.clear();
-    p.url.clear();
-    p.notfound.clear();
-    p.referrer.clear();
-    p.agent.clear();
+      return client;
+    });
+    offerAll(p.url, this.tables.url, null);
+    offerAll(p.notfound, this.tables.notfound, null);
+    offerAll(p.referrer, this.tables.referrer, referrerSite);
+    offerAll(p.agent, this.tables.agent, userAgentFamily);
   }
 
   /** a line that did not match the format: counted, the first few kept (cut) for the UI */
@@ -107,6 +165,20 @@ export class WeblogAggregator {
     this.cut++;
   }
 
+  /** every status code's count, in the order first seen (codes outside 100–999 after) */
+  private codeCounts(): Map<number, number> {
+    const counts = new Map<number, number>(this.statusSeen.map((code) => [code, this.statusCounts[code]!]));
+    for (const [code, n] of this.otherCodes) counts.set(code, n);
+    return counts;
+  }
+
+  /** 1xx … 5xx, summed from the codes */
+  private classesOfCodes(): [number, number, number, number, number] {
+    const classes: [number, number, number, number, number] = [0, 0, 0, 0, 0];
+    for (const code of this.statusSeen) if (code < 600) classes[(Math.floor(code / 100) - 1) as 0 | 1 | 2 | 3 | 4] += this.statusCounts[code]!;
+    return classes;
+  }
+
   /** The interval [t, t + i) as sent, then a fresh one. */
   flush(t: number, i: number, problem: string | null = null): WeblogInterval {
     this.settle();
@@ -117,9 +189,9 @@ export class WeblogAggregator {
       i,
       requests: this.requests,
       bytes: this.bytes,
-      classes: this.classes,
-      codes: bounded(this.codes, (code) => String(code)),
-      methods: bounded(this.methods, (m) => m),
+      classes: this.classesOfCodes(),
+      codes: bounded(this.codeCounts(), (code) => String(code)),
+      methods: bounded(new Map(this.methodSeen.map((m) => [METHOD_NAMES[m]!, this.methodCounts[m]!])), (m) => m),
       latency: hasLatency ? { p50: this.latency.quantile(0.5), p95: this.latency.quantile(0.95), p99: this.latency.quantile(0.99), max: Math.round(this.latency.max * 100) / 100 } : null,
       visitors: this.visitors.estimate(),
       top: Object.fromEntries(WEBLOG_DIMENSIONS.map((d) => [d, this.tables[d].top(this.topK).map((h) => ({ key: h.key.slice(0, WEBLOG_LIMITS.keyChars), count: h.count, error: h.error }))])) as WeblogInterval['top'],
@@ -130,9 +202,11 @@ export class WeblogAggregator {
     };
     this.requests = 0;
     this.bytes = 0;
-    this.classes = [0, 0, 0, 0, 0];
-    this.codes = new Map();
-    this.methods = new Map();
+    this.statusCounts.fill(0);
+    this.statusSeen = [];
+    this.otherCodes = new Map();
+    this.methodCounts.fill(0);
+    this.methodSeen = [];
     this.latency.clear();
     this.visitors.clear();
     for (const d of WEBLOG_DIMENSIONS) this.tables[d].clear();
@@ -141,6 +215,15 @@ export class WeblogAggregator {
     this.samples = [];
     return out;
   }
+}
+
+/** Each distinct key of a batch offered once with its count (reduced first by `reduce`), then the batch emptied. */
+function offerAll(batch: BatchCounts, table: SpaceSaving, reduce: ((key: string) => string) | null): void {
+  const { keys, counts } = batch;
+  // many new keys replace many others: on a fresh index (SpaceSaving.reindex)
+  if (keys.length > table.capacity) table.reindex();
+  for (let i = 0; i < keys.length; i++) table.offer(reduce ? reduce(keys[i]!) : keys[i]!, counts[i]);
+  batch.clear();
 }
 
 /** the most frequent WEBLOG_LIMITS.codes entries of a counter */

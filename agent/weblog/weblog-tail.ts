@@ -62,6 +62,8 @@ export class WeblogTail {
     this.follower = new LogFollower({
       path: this.spec.path, position: saved, fromStart: this.spec.fromStart === true,
       maxBytesPerPoll: this.deps.maxBytesPerPoll ?? DEFAULT_MAX_BYTES_PER_POLL, maxLineBytes: WEBLOG_LIMITS.maxLineBytes,
+      // each line parsed as it is read: no slice of line strings outlives a young collection
+      onLine: (line) => this.addLine(line),
     });
     // the first poll fixes where following starts (the end of a log already there), so that lines
     // written from now on count, however long until the next poll
@@ -82,7 +84,6 @@ export class WeblogTail {
       return false;
     }
     this.problem = result.position === null ? `${this.spec.path} does not exist (waiting for it)` : null;
-    for (const line of result.lines) this.addLine(line);
     // the slice's keys into the sketches now, while its strings are still young (docs/benchmarks.md)
     this.aggregator.settle();
     for (let i = 0; i < result.cutLines; i++) this.aggregator.addCut();

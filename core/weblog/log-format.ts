@@ -1,8 +1,10 @@
 // Access-log formats (S11): a format string in Apache's `LogFormat` syntax (`%h %l %u %t "%r" %>s
 // %b`) or nginx's `log_format` syntax (`$remote_addr - $remote_user [$time_local] "$request" …`),
 // or one of the named presets, is compiled once into a list of fields and the literal text that
-// ends each one. Parsing a line is then a walk of `indexOf` calls, no regular expression: the
-// agent parses every line of a busy web server (docs/benchmarks.md, the web-log benchmark).
+// ends each one, and from those into one regular expression that cannot backtrack (linePattern):
+// the agent parses every line of a busy web server in V8's interpreter, where one match run as
+// machine code costs less than a walk of `indexOf` calls (docs/benchmarks.md, the web-log
+// benchmark).
 //
 // Pure: the appliance compiles a source's format to refuse a bad one (400 naming the token) and
 // the agent compiles it to parse.
@@ -25,6 +27,12 @@ export interface CompiledFormat {
   tails: readonly string[];
   /** fields present, for the aggregator (e.g. whether latency percentiles exist) */
   has: ReadonlySet<LogField>;
+  /** `fields` as FIELD_CODES, what the parser switches on (a jump, not a string comparison a case) */
+  codes: readonly number[];
+  /** a text format as one regular expression (linePattern), null for 'json' and 'w3c' */
+  pattern: RegExp | null;
+  /** the field code of each of `pattern`'s capture groups (SKIP: a group read past) */
+  groups: readonly number[];
 }
 
 export class LogFormatError extends Error {
@@ -77,8 +85,8 @@ export function compileLogFormat(format: string): CompiledFormat {
   if (format.length > MAX_FORMAT_LENGTH) throw new LogFormatError(format.slice(0, 40), `a format is at most ${MAX_FORMAT_LENGTH} characters`);
   const preset = (FORMAT_PRESETS as Record<string, string>)[format];
   const text = preset ?? format;
-  if (text === 'json') return { kind: 'json', head: '', fields: [], tails: [], has: new Set(JSON_FIELDS) };
-  if (text === 'w3c') return { kind: 'w3c', head: '', fields: W3C_DEFAULT_FIELDS, tails: [], has: new Set(W3C_DEFAULT_FIELDS) };
+  if (text === 'json') return { kind: 'json', head: '', fields: [], tails: [], has: new Set(JSON_FIELDS), codes: [], pattern: null, groups: [] };
+  if (text === 'w3c') return { kind: 'w3c', head: '', fields: W3C_DEFAULT_FIELDS, tails: [], has: new Set(W3C_DEFAULT_FIELDS), codes: W3C_DEFAULT_FIELDS.map(codeOf), pattern: null, groups: [] };
   if (text.trim() === '') throw new LogFormatError('', 'the format is empty');
   const parts = text.includes('$') && !/%[>{a-zA-Z]/.test(text) ? splitNginx(text) : splitApache(text);
   return assemble(parts);
@@ -179,7 +187,75 @@ function assemble(parts: Part[]): CompiledFormat {
     previous = part.token;
   }
   if (fields.length === 0) throw new LogFormatError(head, 'the format has no field');
-  return { kind: 'text', head, fields, tails, has: new Set(fields) };
+  const codes = fields.map(codeOf);
+  return { kind: 'text', head, fields, tails, has: new Set(fields), codes, ...linePattern(head, codes, tails) };
+}
+
+/**
+ * A text format as one regular expression: V8 runs it as compiled machine code, where the walk of
+ * `indexOf` calls it replaces ran in the agent's interpreter (`--no-opt`) at three times the cost
+ * a line (docs/benchmarks.md). It matches exactly what that walk matched: each field runs to the
+ * first occurrence of the literal after it (`[^c]*c` for a one-character literal; for a longer one
+ * a lazy capture inside a lookahead, then consumed by a backreference, so that the engine never
+ * backtracks into it: no line, however long, costs more than a scan per field); the last field,
+ * with no literal after it, to the end of the line; text after the last literal is ignored. Fields
+ * the aggregate does not use are not captured when that can be avoided (no substring).
+ */
+function linePattern(head: string, codes: readonly number[], tails: readonly string[]): { pattern: RegExp; groups: number[] } {
+  let source = `^${escapeRegExp(head)}`;
+  const groups: number[] = [];
+  for (let i = 0; i < codes.length; i++) {
+    const code = codes[i]!;
+    const tail = tails[i]!;
+    const wanted = code !== SKIP;
+    if (tail === '') {
+      // the last field (assemble refuses two fields with nothing between them)
+      if (wanted) {
+        source += '([\\s\\S]*)';
+        groups.push(code);
+      }
+    } else if (tail.length === 1) {
+      source += wanted ? `([^${escapeRegExp(tail)}]*)` : `[^${escapeRegExp(tail)}]*`;
+      source += escapeRegExp(tail);
+      if (wanted) groups.push(code);
+    } else {
+      const literal = escapeRegExp(tail);
+      groups.push(code);
+      source += `(?=([\\s\\S]*?)${literal})\\${groups.length}${literal}`;
+    }
+  }
+  return { pattern: new RegExp(source), groups };
+}
+
+/** `text` as a regular expression's literal text, in a character class or out of one */
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+}
+
+// The parser's field codes: small integers, so that `setField` is one jump (the agent runs it in
+// V8's interpreter, where a switch on strings compares case after case; docs/benchmarks.md)
+const SKIP = 0;
+const CLIENT = 1;
+const METHOD = 2;
+const URL = 3;
+const REFERRER = 4;
+const AGENT = 5;
+const VHOST = 6;
+const STATUS = 7;
+const BYTES = 8;
+const REQUEST = 9;
+const DURATION_US = 10;
+const DURATION_MS = 11;
+const DURATION_S = 12;
+
+const FIELD_CODES: Record<LogField, number> = {
+  skip: SKIP, user: SKIP, time: SKIP, protocol: SKIP, client: CLIENT, method: METHOD, url: URL, referrer: REFERRER,
+  agent: AGENT, vhost: VHOST, status: STATUS, bytes: BYTES, request: REQUEST, duration_us: DURATION_US,
+  duration_ms: DURATION_MS, duration_s: DURATION_S,
+};
+
+function codeOf(field: LogField): number {
+  return FIELD_CODES[field];
 }
 
 /** One parsed line; `status` 0 and `bytes` 0 when absent; durations in milliseconds, NaN when absent. */
@@ -233,17 +309,17 @@ export type ParseResult = 'ok' | 'malformed' | 'comment';
 
 /** Parses the lines of one log, in order (a W3C log's `#Fields:` lines change what follows). */
 export class LogParser {
-  private w3c: LogField[];
+  private w3c: number[];
 
   constructor(readonly format: CompiledFormat) {
-    this.w3c = [...format.fields];
+    this.w3c = [...format.codes];
   }
 
   /** Parses `line` into `out` (reused by the caller: no allocation per line beyond the substrings). */
   parse(line: string, out: LogRecord): ParseResult {
     if (this.format.kind !== 'w3c') return parseLogLine(this.format, line, out) ? 'ok' : 'malformed';
     if (line.startsWith('#')) {
-      if (line.startsWith('#Fields:')) this.w3c = w3cFields(line.slice(8));
+      if (line.startsWith('#Fields:')) this.w3c = w3cFields(line.slice(8)).map(codeOf);
       return 'comment';
     }
     return parseW3cLine(this.w3c, line, out) ? 'ok' : 'malformed';
@@ -255,22 +331,22 @@ function clearRecord(out: LogRecord): void {
   out.referrer = ''; out.agent = ''; out.vhost = ''; out.durationMs = Number.NaN;
 }
 
-function parseW3cLine(fields: readonly LogField[], line: string, out: LogRecord): boolean {
+function parseW3cLine(codes: readonly number[], line: string, out: LogRecord): boolean {
   clearRecord(out);
   let pos = 0;
-  for (let i = 0; i < fields.length; i++) {
+  for (let i = 0; i < codes.length; i++) {
     let end = line.indexOf(' ', pos);
     if (end < 0) {
-      if (i !== fields.length - 1) return false;
+      if (i !== codes.length - 1) return false;
       end = line.length;
     }
-    const field = fields[i]!;
+    const code = codes[i]!;
     // W3C writes a space inside a value as '+' and an absent value as '-'
-    if (field === 'agent' || field === 'referrer') {
+    if (code === AGENT || code === REFERRER) {
       const value = dash(line.slice(pos, end));
-      if (field === 'agent') out.agent = value.replaceAll('+', ' ');
+      if (code === AGENT) out.agent = value.replaceAll('+', ' ');
       else out.referrer = value;
-    } else if (!setField(field, line, pos, end, out)) {
+    } else if (!setField(code, line, pos, end, out)) {
       return false;
     }
     pos = end + 1;
@@ -285,53 +361,72 @@ function parseW3cLine(fields: readonly LogField[], line: string, out: LogRecord)
 export function parseLogLine(format: CompiledFormat, line: string, out: LogRecord): boolean {
   clearRecord(out);
   if (format.kind === 'json') return parseJsonLine(line, out);
-  if (format.kind === 'w3c') return parseW3cLine(format.fields, line, out);
-  if (!line.startsWith(format.head)) return false;
-  let pos = format.head.length;
-  const { fields, tails } = format;
-  for (let i = 0; i < fields.length; i++) {
-    const tail = tails[i]!;
-    let end: number;
-    if (tail === '') {
-      if (i === fields.length - 1) end = line.length;
-      else return false;
-    } else {
-      end = line.indexOf(tail, pos);
-      if (end < 0) return false;
+  if (format.kind === 'w3c') return parseW3cLine(format.codes, line, out);
+  const match = (format.pattern as RegExp).exec(line);
+  if (match === null) return false;
+  const groups = format.groups;
+  // the common fields inline: a call a field is a large part of a line's cost in the interpreter
+  for (let g = 0; g < groups.length; g++) {
+    const code = groups[g]!;
+    if (code === SKIP) continue;
+    const value = match[g + 1]!;
+    switch (code) {
+      case CLIENT: out.client = value; break;
+      case URL: out.url = value; break;
+      case REFERRER: out.referrer = value === '-' ? '' : value; break;
+      case AGENT: out.agent = value === '-' ? '' : value; break;
+      case STATUS: {
+        const n = digits(value, 0, value.length);
+        if (n < 100 || n > 999) return false;
+        out.status = n;
+        break;
+      }
+      case BYTES: {
+        if (value === '-') break;
+        const n = digits(value, 0, value.length);
+        if (n < 0) return false;
+        out.bytes = n;
+        break;
+      }
+      case REQUEST: splitRequest(value, 0, value.length, out); break;
+      default: if (!setField(code, value, 0, value.length, out)) return false;
     }
-    if (!setField(fields[i]!, line, pos, end, out)) return false;
-    pos = end + tail.length;
   }
   return true;
 }
 
-function setField(field: LogField, line: string, start: number, end: number, out: LogRecord): boolean {
-  switch (field) {
-    case 'skip': case 'user': case 'time': case 'protocol': return true;
-    case 'client': out.client = line.slice(start, end); return true;
-    case 'method': out.method = line.slice(start, end); return true;
-    case 'url': out.url = line.slice(start, end); return true;
-    case 'referrer': out.referrer = dash(line.slice(start, end)); return true;
-    case 'agent': out.agent = dash(line.slice(start, end)); return true;
-    case 'vhost': out.vhost = line.slice(start, end); return true;
-    case 'status': {
+function setField(code: number, line: string, start: number, end: number, out: LogRecord): boolean {
+  switch (code) {
+    case CLIENT: out.client = line.slice(start, end); return true;
+    case METHOD: out.method = line.slice(start, end); return true;
+    case URL: out.url = line.slice(start, end); return true;
+    // '-' (absent) is read without a substring
+    case REFERRER: out.referrer = isDash(line, start, end) ? '' : line.slice(start, end); return true;
+    case AGENT: out.agent = isDash(line, start, end) ? '' : line.slice(start, end); return true;
+    case VHOST: out.vhost = line.slice(start, end); return true;
+    case STATUS: {
       const n = digits(line, start, end);
       if (n < 100 || n > 999) return false;
       out.status = n;
       return true;
     }
-    case 'bytes': {
-      if (end - start === 1 && line.charCodeAt(start) === 45 /* - */) return true;
+    case BYTES: {
+      if (isDash(line, start, end)) return true;
       const n = digits(line, start, end);
       if (n < 0) return false;
       out.bytes = n;
       return true;
     }
-    case 'request': return splitRequest(line, start, end, out);
-    case 'duration_us': return duration(line.slice(start, end), 0.001, out);
-    case 'duration_ms': return duration(line.slice(start, end), 1, out);
-    case 'duration_s': return duration(line.slice(start, end), 1000, out);
+    case REQUEST: return splitRequest(line, start, end, out);
+    case DURATION_US: return duration(line.slice(start, end), 0.001, out);
+    case DURATION_MS: return duration(line.slice(start, end), 1, out);
+    case DURATION_S: return duration(line.slice(start, end), 1000, out);
+    default: return true;
   }
+}
+
+function isDash(line: string, start: number, end: number): boolean {
+  return end - start === 1 && line.charCodeAt(start) === 45; // '-'
 }
 
 /** "GET /path?q HTTP/1.1" → method and url; a request line of garbage (a TLS hello) keeps both empty */

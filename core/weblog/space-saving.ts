@@ -23,7 +23,7 @@ interface Slot {
 }
 
 export class SpaceSaving {
-  private readonly slots = new Map<string, Slot>();
+  private slots = new Map<string, Slot>();
   private readonly heap: Slot[] = [];
   /** every offer's weight summed (the N of the error bound) */
   total = 0;
@@ -73,8 +73,20 @@ export class SpaceSaving {
       .map(({ key, count, error }) => ({ key, count, error }));
   }
 
+  /**
+   * Builds the key index anew (the same keys). For a caller about to offer many new keys: each
+   * replaces a key in the index, and V8 rehashes a Map's table in the generation the table is in,
+   * so the index of a long-lived table churns the old generation; a new one churns the young
+   * (the web-log agent's RSS, docs/benchmarks.md).
+   */
+  reindex(): void {
+    const slots = new Map<string, Slot>();
+    for (const slot of this.heap) slots.set(slot.key, slot);
+    this.slots = slots;
+  }
+
   clear(): void {
-    this.slots.clear();
+    this.slots = new Map();
     this.heap.length = 0;
     this.total = 0;
   }

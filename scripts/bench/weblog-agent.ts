@@ -10,6 +10,10 @@
 // against the lines written (they must agree once the last interval is in).
 //
 //   node scripts/build.mjs && node scripts/bench/run.mjs scripts/bench/weblog-agent.ts [--seconds 30] [--rate 10000]
+//
+// RW_REPO_ROOT=<copy> runs the agent built in another tree (its dist/agent.js) under this
+// benchmark: the code before a change, built into a copy, started together with this tree's run
+// (the machine is shared; docs/benchmarks.md).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -114,6 +114,18 @@ void t.test('lines that do not match are refused, never half-read', (t) => {
   t.end();
 });
 
+void t.test('a field ends at the first occurrence of the text after it: a line is not re-read another way to make it match', (t) => {
+  // the request ends at its first `" `; read on to the next one, "2x0" would be part of it and
+  // the rest would look like a whole line
+  const tricky = '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 2x0 "x" 200 5 "-" "curl/8.5.0"';
+  t.same(parseAll('combined', [tricky]).malformed, [tricky]);
+  // a long line of spaces and words without its last quote is refused (the backtracking this
+  // rules out would try every way to split it)
+  const unended = `127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 200 5 "-" "${'a b '.repeat(10_000)}`;
+  t.equal(parseAll('combined', [unended]).malformed.length, 1);
+  t.end();
+});
+
 void t.test('a bad format names its token', (t) => {
   const bad: [string, string][] = [
     ['%h %Z', '%Z'],
