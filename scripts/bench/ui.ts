@@ -188,7 +188,7 @@ async function view(app: RunningAppliance, ids: readonly string[], clients: read
     writeFileSync(cpuProfile, JSON.stringify(profile));
     log(`CPU profile of the first render written to ${cpuProfile}`);
   }
-  log(`${ids.length} panel(s): first render ${first.ms.toFixed(0)} ms (all ${first.allMs.toFixed(0)} ms)`);
+  log(`${ids.length} panel(s): first render ${first.ms.toFixed(0)} ms (all ${first.allMs.toFixed(0)} ms); ${await requestTimes(page, first.ms)}`);
   // every panel to the last day at once (clicked in the page, so the view stays at the top as an
   // operator's would after the first click): the appliance reads each series' day at the width
   const dayFrom = await page.evaluate(() => {
@@ -212,6 +212,28 @@ async function view(app: RunningAppliance, ids: readonly string[], clients: read
   const live = phase(await tasks(), liveFrom, liveTo);
   await page.context().close();
   return { first, day, live };
+}
+
+/**
+ * Where the first render's time went on the wire (Resource Timing, page clock): when the page's
+ * own scripts had arrived, and the API requests made until `untilMs`: how many, when the last
+ * answer ended, each one's time from asking to its answer's end (median, max) and the longest
+ * wait for a connection (the browser opens six a host over HTTP/1.1).
+ */
+async function requestTimes(page: Page, untilMs: number): Promise<string> {
+  const r = await page.evaluate((until) => {
+    const all = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+    const api = all.filter((e) => e.name.includes('/api/') && e.startTime < until);
+    const scripts = all.filter((e) => e.initiatorType === 'script' || e.name.endsWith('.js'));
+    return {
+      scriptsAt: Math.max(0, ...scripts.map((e) => e.responseEnd)),
+      n: api.length,
+      lastAt: Math.max(0, ...api.map((e) => e.responseEnd)),
+      took: api.map((e) => e.responseEnd - e.startTime),
+      queued: Math.max(0, ...api.map((e) => e.requestStart - e.startTime)),
+    };
+  }, untilMs);
+  return `scripts in by ${r.scriptsAt.toFixed(0)} ms, ${r.n} API requests (last answer ${r.lastAt.toFixed(0)} ms, each ${median(r.took).toFixed(0)} ms median, ${Math.max(0, ...r.took).toFixed(0)} ms max, waited ${r.queued.toFixed(0)} ms at most for a connection)`;
 }
 
 function median(xs: readonly number[]): number {
