@@ -70,17 +70,6 @@ export interface SeriesResponse {
   data: [number[], ...(number | null)[][]];
 }
 
-/**
- * GET /api/v1/agents/:id/series-set (S9): a panel's series over one range in one request, in the
- * order asked; null for a series the appliance holds none of (what a lone read answers 404).
- */
-export interface SeriesSetResponse {
-  series: (SeriesResponse | null)[];
-}
-
-/** Series one series-set request may ask for (a panel charts cpu, memory, a filesystem and up to four interfaces). */
-export const SERIES_SET_MAX = 16;
-
 /** Counts of refusals by bound (docs/bounds.md); each name says which bound. */
 export interface BoundRefusals {
   /** MQTT connections closed at a packet header over 4 KiB before authentication (or a malformed length) */

@@ -1,8 +1,8 @@
 // GET /api/v1/agents/:id/series (S9, S10; docs/api.md): one family's values of one agent over a
 // time range, read from the RRD files through rrdcached and consolidated to at most `points`.
-import type { SeriesResponse, SeriesSetResponse } from '../../contract/api.js';
-import { API_PREFIX, SERIES_SET_MAX } from '../../contract/api.js';
-import { isRwError, RwError } from '../../contract/errors.js';
+import type { SeriesResponse } from '../../contract/api.js';
+import { API_PREFIX } from '../../contract/api.js';
+import { RwError } from '../../contract/errors.js';
 import { FAMILIES, FAMILY_NAMES, type Family } from '../../contract/metrics.js';
 import { nowSeconds, type Clock } from '../../core/clock.js';
 import type { FastifyInstance } from 'fastify';
@@ -45,37 +45,7 @@ export function seriesRoutes(fastify: FastifyInstance, deps: SeriesRoutesDeps): 
     const { from, to, points } = seriesRange(url, deps);
     return sendJson(reply, 200, await deps.series.series(agentId, fam, FAMILIES[fam].keyed ? key : undefined, from, to, points));
   });
-  // a panel's series in one request (S9): a browser opens six connections a host, and a dashboard
-  // of 8 panels asking 4-7 series each waited over a second for one (docs/benchmarks.md). `s` is
-  // repeated, `family` or `family:key` (the key after the first colon: a mount point may hold one)
-  app.get(`${API_PREFIX}/agents/:id/series-set`, { config: { permission: 'series:read' }, schema: { params: idParams } }, async (req, reply) => {
-    const url = requestUrl(req);
-    const agentId = req.params.id;
-    if (!deps.agentExists(agentId)) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${agentId}`);
-    const asked = url.searchParams.getAll('s').map(parseSeriesName);
-    if (asked.length < 1 || asked.length > SERIES_SET_MAX) throw new RwError('RW_ERR_BAD_REQUEST', `s must be given 1…${SERIES_SET_MAX} times`);
-    const { from, to, points } = seriesRange(url, deps);
-    const series = await Promise.all(asked.map(({ family, key }) => deps.series.series(agentId, family, key, from, to, points).catch((e: unknown) => {
-      if (isRwError(e, 'RW_ERR_NOT_FOUND')) return null;
-      throw e;
-    })));
-    const body: SeriesSetResponse = { series };
-    return sendJson(reply, 200, body);
-  });
   return Promise.resolve();
-}
-
-/** `cpu` or `fs:/var`: a family, and its key when the family is keyed (400 naming `s` otherwise). */
-function parseSeriesName(s: string): { family: Family; key: string | undefined } {
-  const colon = s.indexOf(':');
-  const family = colon < 0 ? s : s.slice(0, colon);
-  const key = colon < 0 ? undefined : s.slice(colon + 1);
-  if (!(FAMILY_NAMES as string[]).includes(family)) throw new RwError('RW_ERR_BAD_REQUEST', `s: family must be one of ${FAMILY_NAMES.join(', ')}, got ${JSON.stringify(s.slice(0, 64))}`);
-  const fam = family as Family;
-  if (FAMILIES[fam].keyed ? !key : key !== undefined) {
-    throw new RwError('RW_ERR_BAD_REQUEST', `s: ${fam} ${FAMILIES[fam].keyed ? 'needs a key (family:key)' : 'takes no key'}`);
-  }
-  return { family: fam, key };
 }
 
 /**

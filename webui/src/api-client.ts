@@ -1,7 +1,7 @@
 // Typed calls to the appliance's HTTP API (contract/api.ts). URLs are relative to the page, so the
 // UI also works behind a reverse proxy that mounts the appliance under a sub-path.
 import { API_PREFIX } from '../../contract/api.js';
-import type { AgentDetail, AgentSummary, ApiError, HealthResponse, SeriesResponse, SeriesSetResponse } from '../../contract/api.js';
+import type { AgentDetail, AgentSummary, ApiError, HealthResponse, SeriesResponse } from '../../contract/api.js';
 import type { Family } from '../../contract/metrics.js';
 
 /** A request that got no usable answer: `status` is null when the appliance was not reached. */
@@ -165,13 +165,6 @@ export function getSeries(agentId: string, q: SeriesQuery, signal?: AbortSignal)
   const params = new URLSearchParams({ family: q.family, from: String(Math.floor(q.from)), to: String(Math.ceil(q.to)), points: String(Math.round(q.points)) });
   if (q.key !== undefined) params.set('key', q.key);
   return getJson<SeriesResponse>(`/agents/${encodeURIComponent(agentId)}/series`, params, signal);
-}
-
-/** Several series of one server over one range in one request (S9): null for one the appliance holds none of. */
-export function getSeriesSet(agentId: string, series: readonly { family: Family; key?: string }[], range: Omit<SeriesQuery, 'family' | 'key'>, signal?: AbortSignal): Promise<SeriesSetResponse> {
-  const params = new URLSearchParams({ from: String(Math.floor(range.from)), to: String(Math.ceil(range.to)), points: String(Math.round(range.points)) });
-  for (const s of series) params.append('s', s.key === undefined ? s.family : `${s.family}:${s.key}`);
-  return getJson<SeriesSetResponse>(`/agents/${encodeURIComponent(agentId)}/series-set`, params, signal);
 }
 
 /** A short reason for an error banner: the appliance's message, or what went wrong on the way. */

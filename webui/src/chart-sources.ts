@@ -3,7 +3,7 @@
 // pre-registered server, an agent enrolled a moment ago) is an empty chart, not a failure.
 import type { SeriesResponse } from '../../contract/api.js';
 import type { Family } from '../../contract/families.js';
-import { ApiRequestError, getSeries, getSeriesSet } from './api-client.js';
+import { ApiRequestError, getSeries } from './api-client.js';
 import type { SeriesQuery } from './api-client.js';
 import { BITS_PER_BYTE, NET_FIELDS } from './metric-fields.js';
 import { alignWindows, emptyWindow, scaleWindow, windowFromResponse } from './series-window.js';
@@ -14,16 +14,6 @@ export async function seriesOrNone(agentId: string, q: SeriesQuery, signal: Abor
     return await getSeries(agentId, q, signal);
   } catch (e) {
     if (e instanceof ApiRequestError && e.status === 404 && e.code === 'RW_ERR_NOT_FOUND') return null;
-    throw e;
-  }
-}
-
-/** Several series of one server over one range, one request (S9): an agent the appliance has no series of yet gives nulls, as above. */
-export async function seriesSetOrNone(agentId: string, asked: readonly { family: Family; key?: string }[], range: Omit<SeriesQuery, 'family' | 'key'>, signal: AbortSignal): Promise<(SeriesResponse | null)[]> {
-  try {
-    return (await getSeriesSet(agentId, asked, range, signal)).series;
-  } catch (e) {
-    if (e instanceof ApiRequestError && e.status === 404 && e.code === 'RW_ERR_NOT_FOUND') return asked.map(() => null);
     throw e;
   }
 }

@@ -7,7 +7,8 @@ import type { AgentDetail, LatestSeries } from '../../contract/api.js';
 import type { Family } from '../../contract/families.js';
 import { filesystemUsedPct } from '../../contract/filesystem-use.js';
 import { errorReason, getAgent } from './api-client.js';
-import { seriesSetOrNone } from './chart-sources.js';
+import { seriesOrNone } from './chart-sources.js';
+import type { SeriesQuery } from './api-client.js';
 import { CPU_FIELDS, FS_FIELDS, MEMORY_FIELDS, NET_FIELDS, isChartedInterface } from './metric-fields.js';
 import { appendSample, emptyWindow, mergeSeed, windowFromResponse } from './series-window.js';
 import type { SeriesWindow, WindowBounds } from './series-window.js';
@@ -150,6 +151,7 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
     const to = custom ? custom[1] : Math.floor(Date.now() / 1000);
     const from = custom ? custom[0] : to - (range === 'live' ? LIVE_WINDOW_S : RANGE_SECONDS[range]);
     const points = Math.max(60, Math.min(1500, Math.round(widthPx())));
+    const query = (family: Family, key?: string): SeriesQuery => ({ family, from, to, points, ...(key === undefined ? {} : { key }) });
     setCharts(emptyCharts(fsKey, netKeys));
     setSeriesError(null);
     setLoadingSeries(true);
@@ -157,15 +159,12 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
 
     const load = async (): Promise<void> => {
       const s = controller.signal;
-      // one request for the panel's series: a dashboard of 8 panels asking 4-7 each waited over a
-      // second for one of the browser's six connections (docs/benchmarks.md)
-      const asked: { family: Family; key?: string }[] = [{ family: 'cpu' }, { family: 'memory' }];
-      if (fsKey !== null) asked.push({ family: 'fs', key: fsKey });
-      for (const key of netKeys) asked.push({ family: 'net', key });
-      const series = await seriesSetOrNone(agentId, asked, { from, to, points }, s);
-      const [cpu, memory] = series;
-      const fs = fsKey === null ? null : series[2];
-      const net = series.slice(fsKey === null ? 2 : 3);
+      const [cpu, memory, fs, ...net] = await Promise.all([
+        seriesOrNone(agentId, query('cpu'), s),
+        seriesOrNone(agentId, query('memory'), s),
+        fsKey === null ? Promise.resolve(null) : seriesOrNone(agentId, query('fs', fsKey), s),
+        ...netKeys.map((k) => seriesOrNone(agentId, query('net', k), s)),
+      ]);
       if (s.aborted) return;
       setAwaitingFirstData(cpu === null);
       const seeded: Charts = {

@@ -8,8 +8,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createHttpApp } from '../../../appliance/http/http-server.js';
 import { seriesRoutes } from '../../../appliance/store/series-routes.js';
 import { retentionSpanS } from '../../../appliance/store/rrd-layout.js';
-import { SERIES_SET_MAX, type SeriesResponse, type SeriesSetResponse } from '../../../contract/api.js';
-import { RwError } from '../../../contract/errors.js';
+import type { SeriesResponse } from '../../../contract/api.js';
 import { silentLogger } from '../../../core/logger.js';
 import { fixedAuthenticator } from '../../helpers/test-authenticator.js';
 import { VirtualClock } from '../../helpers/virtual-clock.js';
@@ -44,39 +43,4 @@ void t.test('the series range is bounded by the retention', async (t) => {
   t.same(asked.at(-1), { from: now - 3600, to: now }, 'a range inside it is read as asked');
   t.equal((await get('')).statusCode, 200);
   t.same(asked.at(-1), { from: now - 3600, to: now }, 'the last hour by default');
-});
-
-void t.test('a panel\'s series in one request: in the order asked, null for one the appliance lacks, each name and the range checked', async (t) => {
-  const clock = new VirtualClock();
-  const now = Math.floor(clock.now() / 1000);
-  const asked: string[] = [];
-  const app = await createHttpApp({ logger: silentLogger, auth: fixedAuthenticator({ rw_viewer: { username: 'val', role: 'viewer' } }) });
-  await app.register(seriesRoutes, {
-    agentExists: (id) => id === 'a1', clock, retentionS: retentionSpanS('default'),
-    series: {
-      series: (agentId, family, key, from, to, points) => {
-        asked.push(`${family}${key === undefined ? '' : `:${key}`} ${to - from} ${points}`);
-        if (key === 'eth9') return Promise.reject(new RwError('RW_ERR_NOT_FOUND', 'no series'));
-        return Promise.resolve({ agentId, family, ...(key === undefined ? {} : { key }), step: 5, fields: ['v'], data: [[now], [1]] } as SeriesResponse);
-      },
-    },
-  });
-  t.teardown(() => app.close());
-  const get = (id: string, q: string): Promise<LightMyRequestResponse> => app.inject({ method: 'GET', url: `/api/v1/agents/${id}/series-set?${q}`, headers: { authorization: 'Bearer rw_viewer' } });
-
-  const res = await get('a1', `from=${now - 86_400}&to=${now}&points=600&s=cpu&s=memory&s=${encodeURIComponent('fs:/var:x')}&s=net:eth9`);
-  t.equal(res.statusCode, 200);
-  const body = res.json<SeriesSetResponse>();
-  t.same(body.series.map((s) => (s ? `${s.family}${s.key === undefined ? '' : `:${s.key}`}` : null)), ['cpu', 'memory', 'fs:/var:x', null], 'the key after the first colon; an interface it lacks is null');
-  t.same(asked.sort(), ['cpu 86400 600', 'fs:/var:x 86400 600', 'memory 86400 600', 'net:eth9 86400 600'], 'every series over the one range');
-
-  for (const [q, says] of [
-    ['s=load5', 's: family'], ['s=fs', 's: fs needs a key'], ['s=cpu:0', 's: cpu takes no key'], ['', 's must be given'],
-    [Array.from({ length: SERIES_SET_MAX + 1 }, () => 's=cpu').join('&'), 's must be given'], [`s=cpu&from=0&to=${now}`, 'within the retention'],
-  ] as const) {
-    const bad = await get('a1', q);
-    t.equal(bad.statusCode, 400, q.slice(0, 40));
-    t.match(bad.json<{ error: { message: string } }>().error.message, says);
-  }
-  t.equal((await get('a2', 's=cpu')).statusCode, 404, 'an unknown agent');
 });
