@@ -21,7 +21,8 @@ const cleanups: (() => unknown)[] = [];
 async function main(): Promise<void> {
   const browser = await launchChromium({ teardown: (fn) => void cleanups.push(fn) });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  await page.setContent('<!doctype html><html><body></body></html>');
+  // tsx keeps functions' names with a helper the page does not have: give it one
+  await page.setContent('<!doctype html><html><body><script>window.__name = (f) => f;</script></body></html>');
   await page.addScriptTag({ path: path.join(import.meta.dirname, '../../node_modules/uplot/dist/uPlot.iife.min.js') });
   await page.addStyleTag({ path: path.join(import.meta.dirname, '../../node_modules/uplot/dist/uPlot.min.css') });
   for (const n of [120, 600, 17_280]) {
