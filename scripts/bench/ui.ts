@@ -30,7 +30,8 @@
 // by running this script in each tree, alternating.
 //
 // `--cpu-profile FILE`: the page's CPU profile (CDP Profiler) of the 8 panels' first render, all
-// panels scrolled to, for DevTools or scripts/bench/cpu-profile-summary.ts.
+// panels scrolled to, and of their live phase (FILE with `.live.cpuprofile`), for DevTools or
+// scripts/bench/cpu-profile-summary.ts.
 //
 // A benchmark, not a test: it prints figures and asserts nothing.
 import { parseArgs } from 'node:util';
@@ -215,6 +216,7 @@ async function view(app: RunningAppliance, ids: readonly string[], clients: read
   const day = await seen(page, ids.length, dayFrom, dayMinPoints(), DAY - 600, tasks);
   log(`${ids.length} panel(s): 1d redraw ${day.ms.toFixed(0)} ms (all ${day.allMs.toFixed(0)} ms)`);
   // live: a sample a second from every server for LIVE_S seconds, the view at the top
+  if (cdp) await cdp.send('Profiler.start');
   const liveFrom = await page.evaluate(() => performance.now());
   for (let s = 0; s < LIVE_S; s++) {
     const t = Math.floor(Date.now() / 1000);
@@ -225,6 +227,11 @@ async function view(app: RunningAppliance, ids: readonly string[], clients: read
     await new Promise((r) => setTimeout(r, 1000));
   }
   const liveTo = await page.evaluate(() => performance.now());
+  if (cdp && cpuProfile !== undefined) {
+    const { profile } = await cdp.send('Profiler.stop');
+    writeFileSync(cpuProfile.replace(/(\.cpuprofile)?$/, '.live.cpuprofile'), JSON.stringify(profile));
+    log(`CPU profile of the live phase written beside it (.live.cpuprofile)`);
+  }
   log(`${ids.length} panel(s): ${LIVE_S} s of live samples`);
   const live = phase(await tasks(), liveFrom, liveTo);
   await page.context().close();
