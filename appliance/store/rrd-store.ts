@@ -8,10 +8,10 @@ import path from 'node:path';
 import type { SeriesResponse } from '../../contract/api.js';
 import { isRwError, RwError } from '../../contract/errors.js';
 import { FAMILIES, familyFields, METRICS_LIMITS, type Family, type Sample } from '../../contract/metrics.js';
-import type { Clock } from '../../core/clock.js';
+import { nowSeconds, type Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import {
-  bytesPerServer, dsDefs, isValidAgentId, parseRrdFileName, rraDefs, rrdFileName,
+  archives, bytesPerServer, dsDefs, isValidAgentId, parseRrdFileName, rraDefs, rrdFileName,
   type ConsolidationFn, type RetentionProfile,
   HEARTBEAT_STEPS,
 } from './rrd-layout.js';
@@ -22,6 +22,7 @@ import { RrdcachedSupervisor, withTimeout, type BackoffOptions, type RrdcachedHe
 import { RrdTemplates, syncFile, TEMPLATE_DIR } from './rrd-templates.js';
 import { SampleJournal, syncFilesystemOf, type SampleJournalStats } from './sample-journal.js';
 import { alignColumns, mergeSeriesParts, type SeriesPart } from './series-merge.js';
+import { fetchStart } from './series-archive.js';
 import { joinTail, tailStart } from './series-tail.js';
 import type { SeriesQuota } from './series-quota.js';
 
@@ -581,7 +582,8 @@ export class RrdStore {
    */
   async series(agentId: string, family: Family, key: string | undefined, fromS: number, toS: number, points: number): Promise<SeriesResponse> {
     if (!Number.isSafeInteger(points) || points < 1) throw new RwError('RW_ERR_BAD_REQUEST', `points must be a whole number ≥ 1, got ${points}`);
-    const merged = await this.consolidated(agentId, family, key, fromS, toS, 'AVERAGE');
+    // at about one row a point: the coarsest archive no wider than a point (series-archive.ts)
+    const merged = await this.consolidated(agentId, family, key, fromS, toS, 'AVERAGE', points);
     const fields = familyFields(family);
     const { step, rows: fewer } = downsample(merged, points);
     let rows = fewer;
@@ -601,9 +603,11 @@ export class RrdStore {
    * columns in the family's field order (S10 statistics read MIN and MAX besides AVERAGE).
    * rrd_fetch answers from the finest archive of that function that covers `fromS`; `raw` says
    * whether every file answered from its one-sample-per-row archive (only AVERAGE has one), and
-   * `step` is the coarsest row width that contributed (series-merge.ts).
+   * `step` is the coarsest row width that contributed (series-merge.ts). With `points`, each file
+   * answers from the coarsest AVERAGE archive whose rows are no wider than one of them
+   * (series-archive.ts): fewer rows to read for a chart that shows no more.
    */
-  async consolidated(agentId: string, family: Family, key: string | undefined, fromS: number, toS: number, cf: ConsolidationFn): Promise<ConsolidatedRows> {
+  async consolidated(agentId: string, family: Family, key: string | undefined, fromS: number, toS: number, cf: ConsolidationFn, points?: number): Promise<ConsolidatedRows> {
     if (!Object.hasOwn(FAMILIES, family)) throw new RwError('RW_ERR_NOT_FOUND', `no metric family ${family}`);
     if (!Number.isSafeInteger(fromS) || !Number.isSafeInteger(toS) || fromS >= toS) {
       throw new RwError('RW_ERR_BAD_REQUEST', `the range must be whole unix seconds with from < to (from ${fromS}, to ${toS})`);
@@ -619,7 +623,7 @@ export class RrdStore {
     for (const file of files) {
       let fetched: FetchResult;
       try {
-        fetched = await withTimeout(client.fetch(file, cf, fromS, toS), readTimeoutMs, this.deps.clock).catch((e: unknown) => {
+        fetched = await withTimeout(client.fetch(file, cf, this.fetchFrom(file, family, fromS, toS, points), toS), readTimeoutMs, this.deps.clock).catch((e: unknown) => {
           if (isRwError(e, 'RW_ERR_RRDCACHED') && e.message.startsWith('no answer within')) {
             throw new RwError('RW_ERR_RRDCACHED_DOWN', `rrdcached did not answer the read within ${readTimeoutMs} ms: try again shortly`);
           }
@@ -651,6 +655,13 @@ export class RrdStore {
     const readTimeoutMs = this.deps.readTimeoutMs ?? SERIES_READ_TIMEOUT_MS;
     const client = await this.waitUp(new Deadline(this.deps.clock, Math.min(this.downWaitMs, readTimeoutMs)));
     return withTimeout(client.fetch(file, cf, fromS, toS), readTimeoutMs, this.deps.clock);
+  }
+
+  /** Where a read of `file` starts: `fromS`, or earlier for a coarser archive when `points` are few (series-archive.ts). */
+  private fetchFrom(file: string, family: Family, fromS: number, toS: number, points: number | undefined): number {
+    const step = parseRrdFileName(path.basename(file))?.step;
+    if (points === undefined || step === undefined) return fromS;
+    return fetchStart(fromS, toS, points, nowSeconds(this.deps.clock), step, archives(step, this.profile, family));
   }
 
   /** Every file of a series (one per step it was ever written at), relative to the RRD directory. */

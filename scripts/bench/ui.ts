@@ -1,16 +1,23 @@
-// The web UI under a full dashboard (S9, S14): 8 servers, each with a day of 5 s samples
-// (17,280 points a series) of cpu, memory, a filesystem and a network interface stored in the
-// real appliance (built dist/, SQLite, rrdcached), shown as 8 open panels of 4 charts in Debian's
-// headless Chromium, while every server sends a live sample a second. Measured in the page:
-// the time from navigation to every chart drawn with data (first render), the time to redraw all
-// 32 charts over the last day (the "1d" range: 17,280 rows a series, which the appliance
-// bucket-averages to the chart's width), and the longest main-thread task (PerformanceObserver
-// `longtask`: every task over 50 ms) in each phase. The baseline, in the same run: the same page
-// with one panel open. Targets: first render < 1.5 s, no task over 50 ms (docs/benchmarks.md).
+// The web UI under a full dashboard (S9, S14): 8 servers, each with hours of 5 s samples of cpu,
+// memory, a filesystem and a network interface stored in the real appliance (built dist/, SQLite,
+// rrdcached, on loopback), shown as 8 open panels of 4 charts in Debian's headless Chromium
+// (/usr/bin/chromium through playwright-core, test/helpers/chromium.ts), while every server sends
+// a live sample a second. Measured in the page (its clock, ms):
+// - first render: from navigation to every chart of the panels in the viewport drawn with its
+//   data (the chart's `data-drawn`, set once uPlot drew, equal to its `data-points`, at least 1).
+//   Then each panel is scrolled into view in turn, as an operator scrolling down would, and the
+//   time from its scroll to its charts drawn is taken, and when the last of them was ("all").
+// - 1d redraw: every panel's "1d" button clicked in the page at once (the view at the top); the
+//   same two figures, each chart counting only once it shows a day-wide range.
+// - the longest main-thread task: PerformanceObserver `longtask` entries (every task over 50 ms)
+//   within each phase, and during the live phase (LIVE_S seconds of a sample a second a server).
+// Also the appliance's side: the day's four series of one server, read as a panel reads them.
+// The baseline, in the same run: the same page with one panel open. Targets: first render
+// < 1.5 s, no task over 50 ms (docs/benchmarks.md).
 //
-//   npm run build && npx tsx scripts/bench/ui.ts [--live-seconds 30] [--servers 8] [--hours 6]
+//   npm run build && npx tsx scripts/bench/ui.ts [--live-seconds 30] [--servers 8] [--hours 6] [--cpu-profile FILE]
 //
-// `--hours` (default 6: 4,320 points a series) is how much history each server gets; the issue's
+// `--hours` (default 6: 4,320 points a series) is how much history each server gets; the target's
 // figure is `--hours 24` (17,280 points), whose backfill of 553,000 samples through MQTT alone
 // outlasted the run at load 16–21. Each phase prints a line as it ends, so a run cut short on a
 // loaded machine still says how far it got.
@@ -19,10 +26,16 @@
 // runs both UIs against the same appliance and data, alternating, `--rounds` times; the page's
 // files come from the two directories through Playwright's request routing (API requests go to
 // the appliance), so both variants pay the same routing cost. Compare the same run's figures.
+// The appliance is this tree's in both: a change to the appliance (the series reads) is compared
+// by running this script in each tree, alternating.
+//
+// `--cpu-profile FILE`: the page's CPU profile (CDP Profiler) of the 8 panels' first render, all
+// panels scrolled to, and of their live phase (FILE with `.live.cpuprofile`), for DevTools or
+// scripts/bench/cpu-profile-summary.ts.
 //
 // A benchmark, not a test: it prints figures and asserts nothing.
 import { parseArgs } from 'node:util';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -35,7 +48,7 @@ import { connectAgent, enroll, publishMetrics } from '../../test/helpers/mqtt-ag
 
 const { values: args } = parseArgs({ options: {
   'live-seconds': { type: 'string', default: '30' }, servers: { type: 'string', default: '8' }, hours: { type: 'string', default: '6' },
-  'baseline-ui': { type: 'string' }, rounds: { type: 'string', default: '2' },
+  'baseline-ui': { type: 'string' }, rounds: { type: 'string', default: '2' }, 'cpu-profile': { type: 'string' },
 } });
 const LIVE_S = Number(args['live-seconds']);
 const SERVERS = Number(args.servers);
@@ -78,6 +91,12 @@ async function backfill(client: MqttClient, agentId: string, n: number, endS: nu
 
 interface LongTask { start: number; duration: number }
 interface Phase { ms: number; longest: number; over50: number }
+/**
+ * One phase as an operator sees it: `ms` until every chart of the panels in the viewport is drawn
+ * with its data, then each further panel scrolled into view in turn (`scrolled`: ms from its
+ * scroll to its charts drawn, one figure a panel), and `allMs` until the last of them.
+ */
+interface SeenPhase extends Phase { scrolled: number[]; allMs: number }
 
 /** Every long task the page has seen, with page-clock times (ms since navigation). */
 async function longTasks(page: Page): Promise<LongTask[]> {
@@ -90,19 +109,62 @@ function phase(tasks: readonly LongTask[], from: number, to: number): Phase {
 }
 
 /**
- * Waits until every chart of the open panels has drawn data, and answers the page clock then:
- * `data-drawn` (what the canvas shows) where the UI sets it, else `data-points` (builds before the
- * chart scheduler drew in the same commit that set it).
+ * Waits until every chart of the chosen panels shows its data, and answers the page clock then.
+ * A chart counts as drawn with its data when its canvas holds what it was last given
+ * (`data-drawn`, set by the chart scheduler's job once uPlot drew, equals `data-points`, set
+ * when the data reached the chart), that is at least `minPoints`, over a range at least
+ * `minSpanS` wide (the `1d` phase: a chart still showing the live range does not count).
+ * `which`: 'visible' for the panels intersecting the viewport now, or a panel's index.
  */
-async function allDrawn(page: Page, panels: number, minPoints: number): Promise<number> {
-  const handle = await page.waitForFunction(([n, min]) => {
-    const charts = [...document.querySelectorAll('[data-testid=server-panel] figure.chart')];
-    const ok = document.querySelectorAll('[data-testid=server-panel]').length === n && charts.length >= n * 4
-      && charts.every((c) => Number(c.getAttribute('data-drawn') ?? c.getAttribute('data-points')) >= min);
+async function drawnAt(page: Page, panels: number, which: 'visible' | number, minPoints: number, minSpanS: number): Promise<number> {
+  const handle = await page.waitForFunction(([n, w, min, span]) => {
+    const all = [...document.querySelectorAll('[data-testid=server-panel]')];
+    if (all.length !== n) return false;
+    const chosen = w === 'visible'
+      ? all.filter((p) => { const r = p.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth; })
+      : [all[w] as Element];
+    const charts = chosen.flatMap((p) => [...p.querySelectorAll('figure.chart')]);
+    // a panel whose series read failed (its banner) draws nothing more: say so rather than wait
+    const failed = chosen.map((p) => p.querySelector('[data-testid=series-error]')?.textContent).find((x) => x);
+    if (failed) return `${performance.now().toFixed(0)} ms: ${failed}`;
+    const ok = chosen.length > 0 && charts.length >= chosen.length * 4 && charts.every((c) => {
+      const points = Number(c.getAttribute('data-points'));
+      return points >= min && Number(c.getAttribute('data-drawn')) === points
+        && Number(c.getAttribute('data-to')) - Number(c.getAttribute('data-from')) >= span;
+    });
     return ok ? performance.now() : false;
   // generous: on a loaded machine the 1d phase's 32 day reads alone took over a minute
-  }, [panels, minPoints] as const, { timeout: 300_000, polling: 'raf' });
-  return (await handle.jsonValue()) as number;
+  }, [panels, which, minPoints, minSpanS] as const, { timeout: 300_000, polling: 'raf' });
+  const at = (await handle.jsonValue()) as number | string;
+  if (typeof at === 'string') throw new Error(`a panel's series read failed at ${at}`);
+  return at;
+}
+
+/**
+ * The phase that began at `from` (page clock): the viewport's panels drawn, then every panel
+ * scrolled into view in turn (as an operator scrolling down the dashboard) until it is drawn.
+ */
+async function seen(page: Page, panels: number, from: number, minPoints: number, minSpanS: number, tasks: () => Promise<LongTask[]>): Promise<SeenPhase> {
+  const visibleAt = await drawnAt(page, panels, 'visible', minPoints, minSpanS);
+  const scrolled: number[] = [];
+  let lastAt = visibleAt;
+  if (panels > 1) {
+    for (let i = 0; i < panels; i++) {
+      const scrolledAt = await page.evaluate((k) => {
+        document.querySelectorAll('[data-testid=server-panel]')[k]?.scrollIntoView({ block: 'start' });
+        return performance.now();
+      }, i);
+      lastAt = await drawnAt(page, panels, i, minPoints, minSpanS);
+      scrolled.push(lastAt - scrolledAt);
+    }
+    await page.evaluate(() => scrollTo(0, 0));
+  }
+  return { ...phase(await tasks(), from, lastAt), ms: visibleAt - from, scrolled, allMs: lastAt - from };
+}
+
+/** The 1d phase's least points a chart shows: the history's share of a chart's ~600 px (a fixed 100 outlasted a 6 h history) */
+function dayMinPoints(): number {
+  return Math.max(10, Math.floor((100 * HISTORY_S) / DAY));
 }
 
 const CONTENT_TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html', '.map': 'application/json' };
@@ -116,7 +178,9 @@ async function serveUiFrom(page: Page, uiDir: string): Promise<void> {
   });
 }
 
-async function view(app: RunningAppliance, ids: readonly string[], clients: readonly MqttClient[], browser: Awaited<ReturnType<typeof launchChromium>>, uiDir?: string): Promise<{ first: Phase; day: Phase; live: Phase }> {
+interface Viewed { first: SeenPhase; day: SeenPhase; live: Phase }
+
+async function view(app: RunningAppliance, ids: readonly string[], clients: readonly MqttClient[], browser: Awaited<ReturnType<typeof launchChromium>>, uiDir?: string, cpuProfile?: string): Promise<Viewed> {
   const { page } = await signedInPage(browser, app.url);
   if (uiDir !== undefined) await serveUiFrom(page, uiDir);
   await page.addInitScript(() => {
@@ -126,17 +190,33 @@ async function view(app: RunningAppliance, ids: readonly string[], clients: read
       for (const e of list.getEntries()) w.__rwLong.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
   });
+  // where the first render's time goes: the page's CPU profile through CDP, from navigation to
+  // every panel drawn (a .cpuprofile for scripts/bench/cpu-profile-summary.ts or DevTools)
+  const cdp = cpuProfile === undefined ? null : await page.context().newCDPSession(page);
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  }
+  const tasks = (): Promise<LongTask[]> => longTasks(page);
   await page.goto(`${app.url}/#open=${ids.join(',')}`);
-  const firstAt = await allDrawn(page, ids.length, 1);
-  log(`${ids.length} panel(s): first render ${firstAt.toFixed(0)} ms`);
-  // every panel to the last day: 17,280 rows a series on the appliance, bucket-averaged to the width
-  const dayFrom = await page.evaluate(() => performance.now());
-  for (const b of await page.locator('[data-testid=range-1d]').all()) await b.click();
-  // the day's points with data: the history's share of the chart's width (~300 points at 6 h:
-  // a fixed 100 waited out its timeout when the history was shorter than the day)
-  const dayAt = await allDrawn(page, ids.length, Math.max(10, Math.floor((100 * HISTORY_S) / DAY)));
-  log(`${ids.length} panel(s): 1d redraw ${(dayAt - dayFrom).toFixed(0)} ms`);
-  // live: a sample a second from every server for LIVE_S seconds
+  const first = await seen(page, ids.length, 0, 1, 0, tasks);
+  if (cdp && cpuProfile !== undefined) {
+    const { profile } = await cdp.send('Profiler.stop');
+    writeFileSync(cpuProfile, JSON.stringify(profile));
+    log(`CPU profile of the first render written to ${cpuProfile}`);
+  }
+  log(`${ids.length} panel(s): first render ${first.ms.toFixed(0)} ms (all ${first.allMs.toFixed(0)} ms); ${await requestTimes(page, first.ms)}`);
+  // every panel to the last day at once (clicked in the page, so the view stays at the top as an
+  // operator's would after the first click): the appliance reads each series' day at the width
+  const dayFrom = await page.evaluate(() => {
+    for (const b of document.querySelectorAll<HTMLElement>('[data-testid=range-1d]')) b.click();
+    return performance.now();
+  });
+  const day = await seen(page, ids.length, dayFrom, dayMinPoints(), DAY - 600, tasks);
+  log(`${ids.length} panel(s): 1d redraw ${day.ms.toFixed(0)} ms (all ${day.allMs.toFixed(0)} ms)`);
+  // live: a sample a second from every server for LIVE_S seconds, the view at the top
+  if (cdp) await cdp.send('Profiler.start');
   const liveFrom = await page.evaluate(() => performance.now());
   for (let s = 0; s < LIVE_S; s++) {
     const t = Math.floor(Date.now() / 1000);
@@ -147,16 +227,59 @@ async function view(app: RunningAppliance, ids: readonly string[], clients: read
     await new Promise((r) => setTimeout(r, 1000));
   }
   const liveTo = await page.evaluate(() => performance.now());
+  if (cdp && cpuProfile !== undefined) {
+    const { profile } = await cdp.send('Profiler.stop');
+    writeFileSync(cpuProfile.replace(/(\.cpuprofile)?$/, '.live.cpuprofile'), JSON.stringify(profile));
+    log(`CPU profile of the live phase written beside it (.live.cpuprofile)`);
+  }
   log(`${ids.length} panel(s): ${LIVE_S} s of live samples`);
-  const tasks = await longTasks(page);
+  const live = phase(await tasks(), liveFrom, liveTo);
   await page.context().close();
-  return { first: phase(tasks, 0, firstAt), day: phase(tasks, dayFrom, dayAt), live: phase(tasks, liveFrom, liveTo) };
+  return { first, day, live };
 }
 
-function line(name: string, p: { first: Phase; day: Phase; live: Phase }): string {
-  return `${name.padEnd(12)} first render ${p.first.ms.toFixed(0).padStart(5)} ms (longest task ${p.first.longest.toFixed(0)} ms, ${p.first.over50} over 50 ms) · `
-    + `1d redraw ${p.day.ms.toFixed(0).padStart(5)} ms (longest ${p.day.longest.toFixed(0)} ms, ${p.day.over50} over 50) · `
-    + `live ${LIVE_S} s: longest ${p.live.longest.toFixed(0)} ms, ${p.live.over50} over 50 ms`;
+/**
+ * Where the first render's time went on the wire (Resource Timing, page clock): when the page's
+ * own scripts had arrived, and the API requests made until `untilMs`: how many, when the last
+ * answer ended, each one's time from asking to its answer's end (median, max) and the longest
+ * wait for a connection (the browser opens six a host over HTTP/1.1).
+ */
+async function requestTimes(page: Page, untilMs: number): Promise<string> {
+  const r = await page.evaluate((until) => {
+    const all = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+    const api = all.filter((e) => e.name.includes('/api/') && e.startTime < until);
+    const scripts = all.filter((e) => e.initiatorType === 'script' || e.name.endsWith('.js'));
+    return {
+      scriptsAt: Math.max(0, ...scripts.map((e) => e.responseEnd)),
+      n: api.length,
+      lastAt: Math.max(0, ...api.map((e) => e.responseEnd)),
+      took: api.map((e) => e.responseEnd - e.startTime),
+      queued: Math.max(0, ...api.map((e) => e.requestStart - e.startTime)),
+    };
+  }, untilMs);
+  return `scripts in by ${r.scriptsAt.toFixed(0)} ms, ${r.n} API requests (last answer ${r.lastAt.toFixed(0)} ms, each ${median(r.took).toFixed(0)} ms median, ${Math.max(0, ...r.took).toFixed(0)} ms max, waited ${r.queued.toFixed(0)} ms at most for a connection)`;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? 0 : s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function seenText(p: SeenPhase): string {
+  const scroll = p.scrolled.length === 0 ? '' : `, all ${p.allMs.toFixed(0)} ms with each panel scrolled to (drawn ${median(p.scrolled).toFixed(0)} ms median, ${Math.max(...p.scrolled).toFixed(0)} ms max after its scroll)`;
+  return `${p.ms.toFixed(0).padStart(5)} ms in view${scroll} (longest task ${p.longest.toFixed(0)} ms, ${p.over50} over 50 ms)`;
+}
+
+function line(name: string, p: Viewed): string {
+  return `${name.padEnd(10)} first render ${seenText(p.first)}\n${' '.repeat(11)}1d redraw    ${seenText(p.day)}\n`
+    + `${' '.repeat(11)}live ${LIVE_S} s: longest task ${p.live.longest.toFixed(0)} ms, ${p.live.over50} over 50 ms`;
+}
+
+function targets(all: Viewed): string {
+  const over = all.first.over50 + all.day.over50 + all.live.over50;
+  return `targets: first render < 1500 ms (charts in view): ${all.first.ms < 1500 ? 'met' : 'MISSED'}; no task over 50 ms (all phases): ${over === 0 ? 'met' : `MISSED (${over})`}; `
+    + `no task over 50 ms while live: ${all.live.over50 === 0 ? 'met' : 'MISSED'}`;
 }
 
 async function main(): Promise<void> {
@@ -183,13 +306,14 @@ async function main(): Promise<void> {
   log('the history is readable');
 
   // the appliance's side of the 1d redraw: the day's four series of the first server, read as a
-  // panel reads them (points ≈ a chart's width), the first time (rrdcached flushes the file's
-  // cached updates before FETCH) and again
+  // panel reads them (the last day, points ≈ a chart's width), the first time (rrdcached writes the
+  // file's cached updates before FETCH) and again
   for (const round of ['first read', 'again']) {
     const r0 = performance.now();
-    await Promise.all([['cpu'], ['memory'], ['fs', '/'], ['net', 'eth0']].map(([family, key]) => app.api(
-      `/api/v1/agents/${ids[0]}/series?family=${family}${key ? `&key=${encodeURIComponent(key)}` : ''}&from=${endS - HISTORY_S}&to=${endS}&points=600`)));
-    console.log(`the 4 series of one server over its ${HISTORY_S / 3600} h (${round}): ${(performance.now() - r0).toFixed(0)} ms`);
+    const answers = await Promise.all([['cpu'], ['memory'], ['fs', '/'], ['net', 'eth0']].map(([family, key]) => app.api<{ step: number; data: number[][] }>(
+      `/api/v1/agents/${ids[0]}/series?family=${family}${key ? `&key=${encodeURIComponent(key)}` : ''}&from=${endS - DAY}&to=${endS}&points=600`)));
+    const shape = answers.map((a) => `${a.data[0]?.length ?? 0} points of ${a.step} s`).join(', ');
+    console.log(`the 4 series of one server over the last day (${round}): ${(performance.now() - r0).toFixed(0)} ms (${shape})`);
   }
 
   const browser = await launchChromium(owner);
@@ -207,6 +331,7 @@ async function main(): Promise<void> {
         console.log(`round ${r} ${name}`);
         console.log(line('1 panel', one));
         console.log(line(`${SERVERS} panels`, all));
+        console.log(targets(all));
       }
     }
     return;
@@ -214,11 +339,15 @@ async function main(): Promise<void> {
   // warm: the bundle in the HTTP cache of nothing (a fresh context each run), the appliance's code compiled
   await view(app, ids.slice(0, 1), clients.slice(0, 1), browser);
   const one = await view(app, ids.slice(0, 1), clients.slice(0, 1), browser);
-  const all = await view(app, ids, clients, browser);
   console.log(line('1 panel', one));
+  const all = await view(app, ids, clients, browser, undefined, args['cpu-profile']).catch((e: unknown) => {
+    console.log(`${SERVERS} panels   ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    return null;
+  });
+  if (all === null) return;
   console.log(line(`${SERVERS} panels`, all));
-  console.log(`ratio ${SERVERS} panels / 1 panel: first render ×${(all.first.ms / one.first.ms).toFixed(2)}, 1d redraw ×${(all.day.ms / one.day.ms).toFixed(2)}`);
-  console.log(`targets: first render < 1500 ms: ${all.first.ms < 1500 ? 'met' : 'MISSED'}; no task over 50 ms: ${all.first.over50 + all.day.over50 + all.live.over50 === 0 ? 'met' : 'MISSED'}`);
+  console.log(`ratio ${SERVERS} panels / 1 panel: first render in view ×${(all.first.ms / one.first.ms).toFixed(2)}, 1d redraw in view ×${(all.day.ms / one.day.ms).toFixed(2)}`);
+  console.log(targets(all));
 }
 
 try {
