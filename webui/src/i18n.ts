@@ -13,6 +13,7 @@ import { FAMILIES_EN, FAMILIES_KO } from './i18n-families.js';
 import { WALLS_EN, WALLS_KO } from './i18n-walls.js';
 import { ADMIN_EN, ADMIN_KO } from './i18n-admin.js';
 import { FEDERATION_EN, FEDERATION_KO } from './i18n-federation.js';
+import { FILES_EN, FILES_KO } from './i18n-files.js';
 import { WEBLOG_EN, WEBLOG_KO } from './i18n-weblog.js';
 import { MAINTENANCE_EN, MAINTENANCE_KO } from './i18n-maintenance.js';
 
@@ -34,6 +35,7 @@ const en = {
   ...WALLS_EN,
   ...ADMIN_EN,
   ...FEDERATION_EN,
+  ...FILES_EN,
   ...WEBLOG_EN,
   ...MAINTENANCE_EN,
   'app.subtitle': 'Server monitoring',
@@ -143,6 +145,7 @@ const ko: Record<MessageKey, string> = {
   ...WALLS_KO,
   ...ADMIN_KO,
   ...FEDERATION_KO,
+  ...FILES_KO,
   ...WEBLOG_KO,
   ...MAINTENANCE_KO,
   'app.subtitle': '서버 모니터링',

@@ -18,6 +18,7 @@ import { signedPath } from '../../../appliance/files/signed-link.js';
 import { AGENT_BIN, startAgent, startAppliance, waitFor, type RunningAppliance } from '../../helpers/appliance-harness.js';
 import { openStream } from '../../helpers/sse.js';
 import { isRoot } from '../../helpers/small-filesystem.js';
+import { launchChromium, signedInPage, uiTestCanRun } from '../../helpers/chromium.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const NOBODY = 65534;
@@ -142,6 +143,48 @@ void t.test('fleet file jobs from the appliance to its agents', { skip: isRoot()
     t.same([rb.rollbackOf, rb.targets.map((x) => x.agentId)], [push.id, [ids.a]]);
     const done = await finished(app, rb.id);
     t.same([done.targets[0]?.state, readFileSync(conf, 'utf8')], ['done', 'listen 80\n'], 'the previous content is back');
+  });
+
+  await t.test('the Files screen: choose a server, upload, dry run, push, watch its state live, roll back', async (t) => {
+    if (!uiTestCanRun(t)) return;
+    const browser = await launchChromium(t);
+    const { page, pageErrors, cspViolations } = await signedInPage(browser, app.url);
+    await page.goto(`${app.url}/#view=files`);
+    await page.getByTestId('files-form').waitFor();
+    const upload = path.join(dir, 'ui.conf');
+    writeFileSync(upload, 'from the screen\n');
+    const target = path.join(www, 'ui.conf');
+    await page.getByTestId('files-agent-files-a').check();
+    await page.getByTestId('files-action').selectOption('push');
+    await page.getByTestId('files-path').fill(target);
+    await page.getByTestId('files-mode').fill('0600');
+    await page.getByTestId('files-runAs').fill('nobody');
+    await page.getByTestId('files-file').setInputFiles(upload);
+    // a dry run first (the form's default): the server's plan arrives on the stream
+    await page.getByTestId('files-submit').click();
+    const row = page.getByTestId('files-target-files-a');
+    await row.and(page.locator('[data-state="done"]')).waitFor({ timeout: 30_000 });
+    t.match(await row.textContent(), /would write 16 bytes/, 'the plan shown');
+    t.notOk(existsSync(target), 'a dry run writes nothing');
+    // then for real
+    await page.getByTestId('files-dryRun').uncheck();
+    await page.getByTestId('files-submit').click();
+    await page.getByTestId('files-message').filter({ hasText: /Job .* made/ }).waitFor();
+    await page.locator('[data-testid="files-target-files-a"][data-state="done"]').filter({ hasText: 'wrote 16 bytes' }).waitFor({ timeout: 30_000 });
+    const st = statSync(target);
+    t.same([readFileSync(target, 'utf8'), st.uid, (st.mode & 0o777).toString(8)], ['from the screen\n', NOBODY, '600'], 'pushed from the screen');
+    // a second push replaces it; its rollback button brings the first back
+    const upload2 = path.join(dir, 'ui-2.conf');
+    writeFileSync(upload2, 'second\n');
+    await page.getByTestId('files-file').setInputFiles(upload2);
+    await page.getByTestId('files-submit').click();
+    await waitFor('the second push written', () => existsSync(target) && readFileSync(target, 'utf8') === 'second\n', { timeoutMs: 30_000 });
+    const jobs = await app.api<{ jobs: FileJobView[] }>('/api/v1/jobs');
+    const second = jobs.jobs.find((j) => j.path === target && !j.dryRun && j.targets[0]?.state === 'done');
+    await page.getByTestId(`files-rollback-${second?.id ?? ''}`).click();
+    await waitFor('the rollback from the screen', () => readFileSync(target, 'utf8') === 'from the screen\n', { timeoutMs: 30_000 });
+    t.pass('rolled back from the screen');
+    t.same([pageErrors, cspViolations], [[], []], 'no page error, nothing the CSP refused');
   });
 
   await t.test('a stored file changed on the appliance is refused by the agent\'s checksum', async (t) => {
