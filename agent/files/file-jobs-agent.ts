@@ -80,6 +80,11 @@ export class FileJobsAgent {
     for (let i = 0; i < unsent.length; i += FILE_JOB_LIMITS.jobsPerAgent) this.send(unsent.slice(i, i + FILE_JOB_LIMITS.jobsPerAgent), true);
   }
 
+  /** Resolves when the jobs queued so far have run (tests, and stop). */
+  whenIdle(): Promise<void> {
+    return this.idle;
+  }
+
   /** Stops after the job running now; its result is kept. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -109,7 +114,7 @@ export class FileJobsAgent {
     const { log } = this.deps;
     if (job.deadline < this.nowS()) {
       // runFileJob says so too; here before any download
-      this.finish(await runFileJob(this.deps.runner, job, null));
+      this.finish(await runFileJob({ nowS: this.nowS, ...this.deps.runner }, job, null));
       return;
     }
     this.send([{ id: job.id, state: 'running', at: this.nowS() }], false);
@@ -134,7 +139,7 @@ export class FileJobsAgent {
     }
     const path_ = content;
     try {
-      const result = await runFileJob(this.deps.runner, job, path_ === null ? null : () => createReadStream(path_));
+      const result = await runFileJob({ nowS: this.nowS, ...this.deps.runner }, job, path_ === null ? null : () => createReadStream(path_));
       log.info('file job finished', { jobId: job.id, action: job.action, path: job.path, state: result.state, ...(result.reason ? { reason: result.reason } : {}) });
       this.finish(result);
     } finally {
