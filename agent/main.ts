@@ -26,6 +26,7 @@ import {
 } from './config-store.js';
 import { DiskQueue } from './disk-queue.js';
 import { FILE_OP_FLAG } from './files/file-op-flag.js';
+import { FileJobsAgent } from './files/file-jobs-agent.js';
 import { loadOrEnroll, type Identity } from './enroll.js';
 import { HOST_FACTS_FLAG, hostFactsFromHelper, printHostFacts } from './host-facts.js';
 import { cachedHostFacts, collectInventory } from './inventory.js';
@@ -230,6 +231,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     sentinel.apply(wanted !== null, (s) => s.apply(wanted));
   };
 
+  // S17: fleet file jobs travel in the config; each runs once, as the account the server's
+  // files.d allows, in a child of this very bundle (files/file-op-child.ts)
+  const fileJobs = new FileJobsAgent({
+    stateDir: options.stateDir, log: log.child('files'),
+    runner: { filesDir: options.filesDir, child: { command: process.execPath, args: [helperScript ?? '', FILE_OP_FLAG] } },
+    ...(options.pin ?? identity.pin ? { pin: options.pin ?? identity.pin } : {}),
+    publish: (payload, done) => session.publishFileJobResults(payload, done),
+  });
+  const applyFileJobs = (next: AgentConfig | null): void => fileJobs.apply(next?.fileJobs ?? []);
+
   const applyConfig = (payload: Buffer): void => {
     const check = checkAgentConfig(payload);
     if (!check.ok) {
@@ -242,6 +253,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     applyChecks(next);
     applyWeblogs(next);
     applySentinel(next);
+    applyFileJobs(next);
     if (config && sameConfig(config, next)) {
       // a new revision, or the same schedules with other checks: kept for the next start
       if (JSON.stringify(config) !== JSON.stringify(next)) configStore.save(next);
@@ -267,6 +279,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     applianceUrl, identity, inventory: currentInventory, queue, weblogQueue, onConfig: applyConfig,
     onConnected: () => {
       outbox.flush();
+      fileJobs.flush();
       // the snapshot at once, not after the routes' 300 s or the visitors' 30 s (S1, S15)
       void plan.sampleNow([...SNAPSHOT_COLLECTORS]);
     },
@@ -291,12 +304,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   applyChecks(config);
   applyWeblogs(config);
   applySentinel(config);
+  applyFileJobs(config);
   session.start();
   watch.start();
   log.info('sampling', { agentId: identity.agentId, queued: queue.waiting, groups: Object.fromEntries(plan.groups().map(([s, names]) => [`${s}s`, names])) });
 
   if (!shutdown.signal.aborted) await new Promise((resolve) => shutdown.signal.addEventListener('abort', resolve, { once: true }));
   await sentinel.stop();
+  await fileJobs.stop();
   await watch.stop();
   await checks.stop();
   logPositions.save();

@@ -6,6 +6,7 @@ import { DEFAULT_QUEUE } from '../contract/agent-config-mini.js';
 import { METRICS_LIMITS } from '../contract/families.js';
 import { helpText, readOptions, type OptionSpec } from '../core/cli-options.js';
 import { DEFAULT_SCRIPT_DIRS } from './checks/script-runner.js';
+import { DEFAULT_FILES_DIR } from './files/files-policy.js';
 import './zod-english.js';
 
 export const AGENT_PROGRAM = 'rackwatch-agent';
@@ -23,6 +24,7 @@ export const AGENT_OPTION_SPECS: OptionSpec[] = [
   { flag: 'queue-max-age', env: 'RW_QUEUE_MAX_AGE', help: 'seconds a batch may wait in the queue, likewise' },
   { flag: 'log-level', env: 'RW_LOG_LEVEL', help: 'debug, info, warn, error' },
   { flag: 'check-dirs', env: 'RW_CHECK_DIRS', help: 'directories whose programs script checks (S6) may run, separated by `:`; set on this server only, never by the appliance: a check naming a program elsewhere (symbolic links and `..` resolved first) reports UNKNOWN and runs nothing', defaultText: DEFAULT_SCRIPT_DIRS.join(':') + ' (those that exist)' },
+  { flag: 'files-dir', env: 'RW_FILES_DIR', help: 'what this server lets fleet file jobs (S17) do: its `*.conf` files name roots, their operations and the accounts each rackwatch user or role may act as; set on this server only, never by the appliance; missing or empty: nothing is allowed', defaultText: DEFAULT_FILES_DIR },
 ];
 
 /** A whole number from a flag or an environment variable; range messages come from zod ("Too small: …"). */
@@ -53,6 +55,7 @@ export const agentOptionsSchema = z.strictObject({
     (s) => s.split(':').every((d) => d.startsWith('/') && d.length <= 4096),
     'must be absolute directories separated by ":"',
   ))),
+  filesDir: z._default(z.string().check(z.regex(/^\//, 'must be an absolute directory')), DEFAULT_FILES_DIR),
 });
 
 export type AgentOptions = z.infer<typeof agentOptionsSchema>;

@@ -63,6 +63,8 @@ export interface AgentSession {
   updateInventory(): void;
   /** Publishes check results (QoS 1) on `…/checks`; `done(false)` at once when not connected (check-outbox.ts keeps them). */
   publishChecks(payload: string, done: (acknowledged: boolean) => void): void;
+  /** Publishes file job results (S17, QoS 1) on `…/file-jobs`; `done(false)` at once when not connected (file-jobs-agent.ts keeps them). */
+  publishFileJobResults(payload: string, done: (acknowledged: boolean) => void): void;
   /** Publishes `offline` (retained), disconnects cleanly; never rejects. */
   stop(): Promise<void>;
   readonly connected: boolean;
@@ -114,6 +116,7 @@ export function createSession(deps: SessionDeps): AgentSession {
   const configTopic = agentTopic(identity.agentId, 'config');
   const noticeTopic = agentTopic(identity.agentId, 'notice');
   const checksTopic = agentTopic(identity.agentId, 'checks');
+  const fileJobsTopic = agentTopic(identity.agentId, 'file-jobs');
 
   let client: MqttClient | null = null;
   let failedAttempts = 0;
@@ -263,6 +266,19 @@ export function createSession(deps: SessionDeps): AgentSession {
     }
   };
 
+  /** QoS 1 on `topic`; `done(false)` at once when not connected, the caller keeps what was not acknowledged. */
+  const publishAcknowledged = (topic: string, payload: string, done: (acknowledged: boolean) => void, unacknowledged: string): void => {
+    const mqttClient = client;
+    if (!mqttClient?.connected) {
+      done(false);
+      return;
+    }
+    mqttClient.publish(topic, payload, { qos: 1 }, (error) => {
+      if (error) log.debug(unacknowledged, { error: error.message });
+      done(!error);
+    });
+  };
+
   return {
     get connected(): boolean {
       return client?.connected ?? false;
@@ -321,15 +337,11 @@ export function createSession(deps: SessionDeps): AgentSession {
     },
 
     publishChecks(payload: string, done: (acknowledged: boolean) => void): void {
-      const mqttClient = client;
-      if (!mqttClient?.connected) {
-        done(false);
-        return;
-      }
-      mqttClient.publish(checksTopic, payload, { qos: 1 }, (error) => {
-        if (error) log.debug('check results not acknowledged; the latest of each check is sent again', { error: error.message });
-        done(!error);
-      });
+      publishAcknowledged(checksTopic, payload, done, 'check results not acknowledged; the latest of each check is sent again');
+    },
+
+    publishFileJobResults(payload: string, done: (acknowledged: boolean) => void): void {
+      publishAcknowledged(fileJobsTopic, payload, done, 'file job results not acknowledged; sent again at the next connect');
     },
 
     async stop(): Promise<void> {

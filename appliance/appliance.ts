@@ -76,6 +76,10 @@ import { WeblogSources } from './weblog/weblog-sources.js';
 import { ApplianceMetrics } from './federation/appliance-metrics.js';
 import { fileBytes } from './federation/file-bytes.js';
 import { FederationFeature } from './federation/federation-feature.js';
+import { FileJobRepository } from './files/file-job-repository.js';
+import { FileJobsService } from './files/file-jobs-service.js';
+import { loadOrCreateLinkKey } from './files/link-key.js';
+import { UploadStore } from './files/upload-store.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -143,6 +147,7 @@ export class Appliance {
   private selfWatch: SelfWatch | null = null;
   private eventLoopLag: EventLoopLag | null = null;
   private federation: FederationFeature | null = null;
+  private fileJobs: FileJobsService | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -438,6 +443,17 @@ export class Appliance {
     const tlsFiles = await loadOrCreateSelfSigned({ dataDir, names: [publicAddress, hostname(), config.listen, 'localhost', '127.0.0.1', '::1'], nowMs: clock.now() });
     if (tlsFiles.created) logger.info('made a self-signed TLS certificate', { cert: tlsFiles.certPath, pin: tlsFiles.pin });
     const tls = new TlsIdentity({ dataDir, initial: { key: tlsFiles.key, cert: tlsFiles.cert }, publicAddress, now: () => clock.now(), logger: logger.child('tls') });
+    // S17: fleet file jobs; their download links name the HTTPS port, known once it listens: until
+    // then no agent's config carries its jobs (they go out right after, below)
+    let httpsListening = false;
+    const fileJobs = new FileJobsService({
+      repo: new FileJobRepository(db), uploads: new UploadStore(dataDir), linkKey: loadOrCreateLinkKey(dataDir),
+      origin: () => httpsOrigin(publicAddress, this.http?.port ?? 0),
+      agentExists: (id) => registry.exists(id), hostnameOf: (id) => repo.listing(id)?.hostname ?? id, groups: () => alerting.engine.groups(),
+      configsChanged: (ids) => this.agentConfig?.checksChanged(ids) ?? Promise.resolve(),
+      hub, audit: (entry) => accounts.audit.append(entry), clock, logger: logger.child('files'),
+    });
+    this.fileJobs = fileJobs;
     const broker = new MqttBroker({
       host: config.listen, port: config.mqttPort, plain: config.mqttPlain === 'on',
       tls: { port: config.mqttsPort, ...tls.current },
@@ -445,6 +461,7 @@ export class Appliance {
       verifyAgent: (id, secret) => enrollment.verify(id, secret),
       guard: accounts.guard('mqtt'),
       maxConnectionsPerAddress: config.mqttConnectionsPerAddress,
+      fileJobs,
     });
     this.broker = broker;
     await broker.start();
@@ -461,6 +478,7 @@ export class Appliance {
       checksOf: (id) => checks.agentChecks(id),
       weblogsOf: (id) => weblogSources.agentWeblogs(id),
       sentinelOf: (id): AgentSentinel | null => redundancy.sentinelOf(id),
+      fileJobsOf: (id) => (httpsListening ? fileJobs.agentJobs(id) : []),
       runningOf: (id) => registry.detail(id)?.inventory?.collectors ?? null,
     });
     this.agentConfig = agentConfig;
@@ -611,6 +629,7 @@ export class Appliance {
         }),
       },
       federation: { federation },
+      files: { files: fileJobs },
     });
     const http = new HttpServer({
       host: config.listen, port: config.httpsPort, app,
@@ -619,6 +638,9 @@ export class Appliance {
     this.app = app;
     this.http = http;
     await http.start();
+    httpsListening = true;
+    fileJobs.start();
+    await agentConfig.checksChanged(repo.listings().map((r) => r.id));
     // an uploaded certificate: the next handshake on either protocol presents it
     tls.onChange(({ key, cert }) => {
       http.setTlsIdentity(key, cert);
@@ -664,6 +686,11 @@ export class Appliance {
     return this.poolSkew;
   }
 
+  /** Fleet file jobs (S17): the push benchmark reads the bytes it served. */
+  get fileJobService(): FileJobsService | null {
+    return this.fileJobs;
+  }
+
   /** The HTTP app, for in-process requests (`inject`) and its route table (the authorization matrix test). */
   get httpApp(): FastifyInstance | null {
     return this.app;
@@ -688,6 +715,8 @@ export class Appliance {
     this.consoleApi = null;
     await this.alerting?.stop();
     this.alerting = null;
+    this.fileJobs?.stop();
+    this.fileJobs = null;
     this.agentConfig?.stop();
     this.agentConfig = null;
     await this.http?.stop();

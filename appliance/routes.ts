@@ -26,6 +26,7 @@ import { poolRoutes, type PoolRoutesDeps } from './weblog/pools/routes.js';
 import { weblogRoutes, type WeblogRoutesDeps } from './weblog/routes.js';
 import { metricsRoutes, type MetricsRoutesDeps } from './federation/metrics-routes.js';
 import { federationRoutes, type FederationRoutesDeps } from './federation/routes.js';
+import { fileRoutes, type FileRoutesDeps } from './files/routes.js';
 
 export interface FeatureRoutesDeps {
   health: () => HealthResponse;
@@ -49,6 +50,7 @@ export interface FeatureRoutesDeps {
   weblogs: WeblogRoutesDeps;
   metrics: MetricsRoutesDeps;
   federation: FederationRoutesDeps;
+  files: FileRoutesDeps;
 }
 
 export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureRoutesDeps): Promise<void> {
@@ -73,4 +75,5 @@ export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureR
   await app.register(guarded(eventStreamRoutes), deps.stream);
   await app.register(guarded(metricsRoutes), deps.metrics);
   await app.register(guarded(federationRoutes), deps.federation);
+  await app.register(guarded(fileRoutes), deps.files);
 }

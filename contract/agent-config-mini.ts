@@ -7,6 +7,7 @@
 import * as z from 'zod/mini';
 import type { ProblemWording } from '../core/validation-problems.js';
 import { agentCheckSchema, CHECK_DEFINITION_LIMITS } from './check-definitions.js';
+import { agentFileJobsSchema } from './file-jobs.js';
 import { agentSentinelSchema } from './sentinel.js';
 import { COLLECTOR_NAMES, METRICS_LIMITS, type CollectorName } from './families.js';
 import { agentWeblogSourcesSchema } from './weblog-sources.js';
@@ -52,6 +53,8 @@ export const agentConfigMiniSchema = z.strictObject({
   weblogs: z.optional(agentWeblogSourcesSchema()),
   /** this agent is a sentinel (S13, B4): how it watches the appliance and whom it alarms; absent = not one */
   sentinel: z.optional(agentSentinelSchema),
+  /** fleet file jobs (S17) for this agent, each run once (contract/file-jobs.ts); absent = none */
+  fileJobs: z.optional(agentFileJobsSchema()),
 });
 
 export type CollectorSetting = z.infer<typeof collectorSettingMiniSchema>;

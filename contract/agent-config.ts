@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { AGENT_CONFIG_BOUNDS, agentChecksSchema } from './agent-config-mini.js';
 import { COLLECTOR_NAMES } from './families.js';
+import { agentFileJobsSchema } from './file-jobs.js';
 import { agentSentinelSchema } from './sentinel.js';
 import { agentWeblogSourcesSchema } from './weblog-sources.js';
 
@@ -39,6 +40,8 @@ export const agentConfigSchema = z.object({
   weblogs: z.optional(agentWeblogSourcesSchema()),
   /** a sentinel's watch of the appliance and its channels (S13, B4); the zod/mini schema the agent uses (contract/sentinel.ts) */
   sentinel: z.optional(agentSentinelSchema),
+  /** fleet file jobs (S17); the zod/mini schema the agent uses (contract/file-jobs.ts) */
+  fileJobs: z.optional(agentFileJobsSchema()),
 }).strict();
 
 export type CollectorSetting = z.infer<typeof collectorSettingSchema>;

@@ -8,6 +8,7 @@ import type { AlertStreamEvent, ModemHealth, ModemStreamEvent, SmsHealth, SmsStr
 import type { AgentSnapshot } from './fleet-api.js';
 import { type AgentStatus } from './agent-status.js';
 import type { Severity } from './alerting.js';
+import type { FileJobStreamEvent } from './files-api.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -240,6 +241,8 @@ export interface StreamEvents {
   check: CheckStreamEvent;
   /** a web log source's interval arrived (S11, contract/weblog.ts): as the agent sent it */
   weblog: { agentId: string; interval: WeblogInterval };
+  /** one server's state of a fleet file job changed (S17, contract/files-api.ts); only for `files:deploy` */
+  'file-job': FileJobStreamEvent;
 }
 export type StreamEventName = keyof StreamEvents;
 

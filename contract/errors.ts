@@ -46,6 +46,9 @@ export const ERROR_CODES = {
   RW_ERR_TLS_PIN: "the appliance presented another public key than the pinned one: if its certificate was replaced, re-run the install command on this server (or set RW_PIN to the appliance's new pin)",
   RW_ERR_APPLIANCE_DOWN: 'the appliance is not running (its console socket is missing or does not answer): network settings, logs and factory reset still work',
   RW_ERR_NETWORK_APPLY: 'the network settings could not be applied: the previous settings were restored',
+  RW_ERR_FILE_TOO_LARGE: 'the file is larger than a push may be (100 MiB): the upload was stopped and nothing kept',
+  RW_ERR_FILES_FULL: 'the uploaded files waiting for their jobs fill the space kept for them: wait for running jobs to finish or push a smaller file',
+  RW_ERR_SIGNED_URL: 'the download link is forged, expired or not for this job, agent and file',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

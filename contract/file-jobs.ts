@@ -100,3 +100,28 @@ export const fileJobResultSchema = z.strictObject({
   at: z.number(),
 });
 export type FileJobResult = z.infer<typeof fileJobResultSchema>;
+
+/** Every file job one agent runs, in its config (`fileJobs`): unique ids, at most `jobsPerAgent`. */
+export function agentFileJobsSchema() {
+  return z.array(agentFileJobSchema).check(
+    z.maxLength(L.jobsPerAgent, `at most ${L.jobsPerAgent} file jobs in one agent's config`),
+    z.refine((jobs) => new Set(jobs.map((j) => j.id)).size === jobs.length, 'file job ids must be unique'),
+  );
+}
+
+/**
+ * What an agent publishes on `rw/v1/<agentId>/file-jobs`: one or more results, at most one per
+ * job of its config (and a `running` before the `done` of the same job).
+ */
+export const fileJobResultsSchema = z.strictObject({
+  v: z.literal(1),
+  results: z.array(fileJobResultSchema).check(z.minLength(1), z.maxLength(2 * L.jobsPerAgent)),
+});
+export type FileJobResults = z.infer<typeof fileJobResultsSchema>;
+
+/**
+ * A signed download link's life (S17): long enough for an agent to start its download after the
+ * config reaches it, short enough that a copied link is soon useless. An agent that comes back
+ * later gets its jobs again with fresh links when it connects.
+ */
+export const SIGNED_URL_TTL_S = 10 * 60;

@@ -4,7 +4,8 @@
 export const TOPIC_ROOT = 'rw/v1';
 
 /** Topics an agent publishes (agent → appliance). */
-export const AGENT_PUBLISH_LEAVES = ['metrics', 'inventory', 'status', 'checks', 'weblog'] as const;
+/** `file-jobs`: the results of fleet file jobs (S17, contract/file-jobs.ts) */
+export const AGENT_PUBLISH_LEAVES = ['metrics', 'inventory', 'status', 'checks', 'weblog', 'file-jobs'] as const;
 export type AgentPublishLeaf = (typeof AGENT_PUBLISH_LEAVES)[number];
 
 /** Topics the appliance publishes to one agent (appliance → agent). */

@@ -19,6 +19,9 @@
 // tells a changed list covers an agent's checks and its logs together (its checks alone while it
 // follows no log, so that hashes saved before web logs existed still match).
 //
+// Fleet file jobs (S17; `fileJobs`, files/file-jobs-service.ts) too: an agent's open jobs, their
+// download links signed anew at each publish; the hash covers them while there are any.
+//
 // A sentinel's watch of the appliance (S13, B4; `sentinel`, sentinel/redundancy-service.ts) too:
 // the hash covers it only on a sentinel, so that marking or unmarking one publishes its config,
 // and the channels' contacts reach no other agent.
@@ -29,6 +32,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { AgentCheck } from '../../contract/check-definitions.js';
 import type { AgentSentinel } from '../../contract/sentinel.js';
+import type { AgentFileJob } from '../../contract/file-jobs.js';
 import type { AgentWeblogSource } from '../../contract/weblog-sources.js';
 import { agentConfigSchema, DEFAULT_QUEUE } from '../../contract/agent-config.js';
 import type { ChecksRevision, ConfigRepository, Revisioned } from './config-repository.js';
@@ -49,6 +53,8 @@ export interface ConfigServiceDeps {
   weblogsOf?: (agentId: string) => AgentWeblogSource[];
   /** a sentinel's part of its config (S13, B4); null for every other agent */
   sentinelOf?: (agentId: string) => AgentSentinel | null;
+  /** the fleet file jobs an agent has still to run (S17), their links freshly signed; none: no `fileJobs` */
+  fileJobsOf?: (agentId: string) => AgentFileJob[];
   /** what the agent reported it runs (its inventory's `collectors`); null: not known */
   runningOf?: (agentId: string) => AgentConfigResponse['running'];
 }
@@ -136,9 +142,12 @@ export class ConfigService {
         const checks = this.deps.checksOf?.(agentId) ?? [];
         const weblogs = this.deps.weblogsOf?.(agentId) ?? [];
         const sentinel = this.deps.sentinelOf?.(agentId) ?? null;
+        const fileJobs = this.deps.fileJobsOf?.(agentId) ?? [];
         const last = this.deps.repo.checksRevision(agentId);
-        if (last === null && checks.length === 0 && weblogs.length === 0 && sentinel === null) continue;
-        const assigned = sentinel !== null ? { checks, weblogs, sentinel } : weblogs.length === 0 ? checks : { checks, weblogs };
+        if (last === null && checks.length === 0 && weblogs.length === 0 && sentinel === null && fileJobs.length === 0) continue;
+        const listed = sentinel !== null ? { checks, weblogs, sentinel } : weblogs.length === 0 ? checks : { checks, weblogs };
+        // file jobs count only while there are some: hashes saved before they existed still match
+        const assigned = fileJobs.length === 0 ? listed : { listed, fileJobs };
         const fingerprint = createHash('sha256').update(JSON.stringify(assigned)).digest('base64url');
         if (last?.fingerprint === fingerprint) continue;
         this.deps.repo.saveChecksFingerprint(agentId, fingerprint);
@@ -165,8 +174,10 @@ export class ConfigService {
     if (checks === null) return config;
     const weblogs = this.deps.weblogsOf?.(agentId) ?? [];
     const sentinel = this.deps.sentinelOf?.(agentId) ?? null;
+    const fileJobs = this.deps.fileJobsOf?.(agentId) ?? [];
     return agentConfigSchema.parse({
       ...config, checks: this.deps.checksOf?.(agentId) ?? [], ...(weblogs.length > 0 ? { weblogs } : {}), ...(sentinel ? { sentinel } : {}),
+      ...(fileJobs.length > 0 ? { fileJobs } : {}),
     });
   }
 

@@ -61,6 +61,8 @@ export interface MqttBrokerDeps {
   maxConnectionsPerAddress?: number;
   /** ms a connection may take to send its CONNECT; default CONNECT_TIMEOUT_MS */
   connectTimeoutMs?: number;
+  /** fleet file jobs (S17): an agent's results, and its (re)connect, when its open jobs go out again with fresh links */
+  fileJobs?: { handleResults(agentId: string, payload: Buffer): void; agentConnected(agentId: string): void };
 }
 
 /**
@@ -141,6 +143,7 @@ export class MqttBroker {
       if (!id) return;
       this.current.set(id, client);
       this.deps.registry.setStatus(id, 'online');
+      this.deps.fileJobs?.agentConnected(id);
     });
     aedes.on('clientDisconnect', (client) => {
       const id = this.agentOf.get(client);
@@ -365,6 +368,11 @@ export class MqttBroker {
         // from the agent's own session only, never from a stored Last Will (client null)
         if (!client) throw new RwError('RW_ERR_ACL', `publish to ${packet.topic} refused`);
         ingest.handleWeblog(topic.agentId, payload);
+        break;
+      case 'file-jobs':
+        // from the agent's own session only, never from a stored Last Will (client null)
+        if (!client || !this.deps.fileJobs) throw new RwError('RW_ERR_ACL', `publish to ${packet.topic} refused`);
+        this.deps.fileJobs.handleResults(topic.agentId, payload);
         break;
       default:
         throw new RwError('RW_ERR_ACL', `publish to ${packet.topic} refused`);

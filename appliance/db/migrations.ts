@@ -382,4 +382,37 @@ export const MIGRATIONS: readonly string[] = [
     updated_by  TEXT NOT NULL
   );
   `,
+  // 16: fleet file jobs (S17; appliance/files/): uploaded files (their bytes under <data>/files,
+  // deleted when no job needs them), jobs (their request as JSON, who made them) and each targeted
+  // server's state. Bounds: FILES_API_LIMITS (docs/bounds.md "Fleet file jobs")
+  `
+  CREATE TABLE uploaded_files (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    sha256      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    created_by  TEXT NOT NULL
+  );
+  CREATE TABLE file_jobs (
+    id          TEXT PRIMARY KEY,
+    spec        TEXT NOT NULL,
+    file_id     TEXT,
+    created_by  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    deadline    INTEGER NOT NULL,
+    finished_at INTEGER
+  );
+  CREATE INDEX file_jobs_file ON file_jobs(file_id);
+  CREATE TABLE file_job_targets (
+    job_id      TEXT NOT NULL REFERENCES file_jobs(id) ON DELETE CASCADE,
+    agent_id    TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'skipped')),
+    reason      TEXT,
+    plan        TEXT,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (job_id, agent_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX file_job_targets_agent ON file_job_targets(agent_id, state);
+  `,
 ];

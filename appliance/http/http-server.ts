@@ -133,6 +133,9 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   RW_ERR_PASSWORD_TOO_SHORT: 400,
   RW_ERR_PASSWORD_COMMON: 400,
   RW_ERR_PASSWORD_IS_USERNAME: 400,
+  RW_ERR_FILE_TOO_LARGE: 413,
+  RW_ERR_FILES_FULL: 507,
+  RW_ERR_SIGNED_URL: 403,
 };
 
 /** The CSRF plugin's refusals (@fastify/csrf-protection), in the catalogue's words. */

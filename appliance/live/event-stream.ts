@@ -42,7 +42,10 @@ export function eventStreamRoutes(app: FastifyInstance, deps: EventStreamDeps): 
     const agents = new Set(agentList);
     // SMS events carry phone numbers: only for a role that may read the outbox (SEC)
     const smsAllowed = request.principal !== null && roleAllows(request.principal.role, 'sms:read');
-    const wanted = (e: ReplayEvent): boolean => (e.name !== 'sms' || smsAllowed) && (agents.size === 0 || e.name === 'agent' || agents.has(e.agentId));
+    // file jobs' states (S17) name paths and accounts on servers: only for whoever may make them
+    const filesAllowed = request.principal !== null && roleAllows(request.principal.role, 'files:deploy');
+    const wanted = (e: ReplayEvent): boolean => (e.name !== 'sms' || smsAllowed) && (e.name !== 'file-job' || filesAllowed)
+      && (agents.size === 0 || e.name === 'agent' || agents.has(e.agentId));
     const lastIdText = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId');
     const lastId = typeof lastIdText === 'string' && /^\d+$/.test(lastIdText) ? Number(lastIdText) : null;
 

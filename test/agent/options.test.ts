@@ -16,14 +16,14 @@ function problems(argv: string[], env: NodeJS.ProcessEnv = {}): string[] {
 void t.test('defaults apply and every flag can come from its environment variable', (t) => {
   t.same(parseAgentOptions(['--appliance', 'http://rw.local:8080'], {}), {
     appliance: 'http://rw.local:8080', stateDir: './var/agent', interval: 5, keepalive: 15, logLevel: 'info',
-    queueMaxBytes: 256 * 1024 * 1024, queueMaxAge: 3 * 24 * 3600,
+    queueMaxBytes: 256 * 1024 * 1024, queueMaxAge: 3 * 24 * 3600, filesDir: '/etc/rackwatch/files.d',
   });
   t.same(parseAgentOptions([], {
     RW_APPLIANCE: 'https://rw.example', RW_TOKEN: 'tok', RW_STATE_DIR: '/var/lib/rw', RW_INTERVAL: '10',
-    RW_KEEPALIVE: '30', RW_LOG_LEVEL: 'debug', RW_QUEUE_MAX_BYTES: '1048576', RW_QUEUE_MAX_AGE: '600',
+    RW_KEEPALIVE: '30', RW_LOG_LEVEL: 'debug', RW_QUEUE_MAX_BYTES: '1048576', RW_QUEUE_MAX_AGE: '600', RW_FILES_DIR: '/srv/rw/files.d',
   }), {
     appliance: 'https://rw.example', token: 'tok', stateDir: '/var/lib/rw', interval: 10, keepalive: 30, logLevel: 'debug',
-    queueMaxBytes: 1048576, queueMaxAge: 600,
+    queueMaxBytes: 1048576, queueMaxAge: 600, filesDir: '/srv/rw/files.d',
   });
   t.equal(parseAgentOptions(['--interval', '60'], { RW_APPLIANCE: 'http://a', RW_INTERVAL: '10' })?.interval, 60, 'a flag wins over the environment');
   t.end();

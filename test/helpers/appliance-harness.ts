@@ -212,6 +212,8 @@ export interface AgentOptions {
   env?: NodeJS.ProcessEnv;
   /** run inside this network namespace (made by the test) */
   netns?: string;
+  /** the agent bundle to run (default AGENT_BIN): a copy any account may read, for file jobs' children (S17) */
+  bin?: string;
 }
 
 export interface RunningAgent extends ManagedProcess {
@@ -221,7 +223,7 @@ export interface RunningAgent extends ManagedProcess {
 export function startAgent(t: Teardownable, appliance: { url: string; token: string }, opts: AgentOptions = {}): RunningAgent {
   const stateDir = opts.stateDir ?? tempDir(t, 'rw-agent-');
   const m = manage(t, ...untappedNode([
-    AGENT_BIN, '--appliance', appliance.url, '--token', appliance.token, '--state-dir', stateDir,
+    opts.bin ?? AGENT_BIN, '--appliance', appliance.url, '--token', appliance.token, '--state-dir', stateDir,
     '--interval', String(opts.interval ?? 1), '--keepalive', String(opts.keepalive ?? 15),
     ...(opts.hostname ? ['--hostname', opts.hostname] : []), ...(opts.args ?? []),
   ]), opts.env ?? {}, opts.netns);

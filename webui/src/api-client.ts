@@ -73,6 +73,8 @@ export interface RequestOptions {
   params?: URLSearchParams;
   /** sent as JSON */
   body?: unknown;
+  /** sent as it is, `application/octet-stream` (an upload, S17); instead of `body` */
+  bytes?: Blob;
   signal?: AbortSignal;
   /** non-2xx statuses whose body is still the answer */
   okStatuses?: readonly number[];
@@ -85,7 +87,7 @@ export interface RequestOptions {
 
 /** Any API call; a 204 (or another empty 2xx) answers undefined. */
 export function requestJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  return getJson<T>(path, opts.params, opts.signal, opts.okStatuses, opts.method, opts.body, opts.credentialCheck);
+  return getJson<T>(path, opts.params, opts.signal, opts.okStatuses, opts.method, opts.bytes ?? opts.body, opts.credentialCheck);
 }
 
 async function getJson<T>(
@@ -106,14 +108,15 @@ async function getJson<T>(
   let res: Response;
   try {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (payload !== undefined) headers['content-type'] = 'application/json';
+    const raw = payload instanceof Blob;
+    if (payload !== undefined) headers['content-type'] = raw ? 'application/octet-stream' : 'application/json';
     // every change made with the session cookie must prove it comes from this page (SEC)
     if (method !== 'GET') headers['x-csrf-token'] = authHooks.csrfToken();
     res = await fetch(apiUrl(path, params), {
       method,
       signal: controller.signal,
       headers,
-      ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}),
+      ...(payload !== undefined ? { body: raw ? payload : JSON.stringify(payload) } : {}),
     });
   } catch (e) {
     if (signal?.aborted) throw e;

@@ -57,6 +57,7 @@ const WeblogsView = lazyScreen(() => import('./components/weblogs-view.js').then
 const NoiseView = lazyScreen(() => import('./components/noise-view.js').then((m) => m.NoiseView));
 const MaintenanceView = lazyScreen(() => import('./components/maintenance-view.js').then((m) => m.MaintenanceView));
 const PoolsView = lazyScreen(() => import('./components/pools-view.js').then((m) => m.PoolsView));
+const FilesView = lazyScreen(() => import('./components/files-view.js').then((m) => m.FilesView));
 
 const STREAM_BANNER_DELAY_MS = 3_000;
 /** Health is a summary for the header; the stream state already shows a lost appliance quickly. */
@@ -314,6 +315,8 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
         <NoiseView />
       ) : view === 'maintenance' ? (
         <MaintenanceView agents={agents.rows} />
+      ) : view === 'files' ? (
+        <FilesView agents={agents.rows} />
       ) : view === 'walls' || view === 'schematic' ? (
         // S9, S21: each server's worst state colours its wall panels and schematic tile
         view === 'walls'

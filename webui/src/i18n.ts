@@ -14,6 +14,7 @@ import { WALLS_EN, WALLS_KO } from './i18n-walls.js';
 import { ADMIN_EN, ADMIN_KO } from './i18n-admin.js';
 import { FEDERATION_EN, FEDERATION_KO } from './i18n-federation.js';
 import { REDUNDANCY_EN, REDUNDANCY_KO } from './i18n-redundancy.js';
+import { FILES_EN, FILES_KO } from './i18n-files.js';
 import { WEBLOG_EN, WEBLOG_KO } from './i18n-weblog.js';
 import { MAINTENANCE_EN, MAINTENANCE_KO } from './i18n-maintenance.js';
 
@@ -36,6 +37,7 @@ const en = {
   ...ADMIN_EN,
   ...FEDERATION_EN,
   ...REDUNDANCY_EN,
+  ...FILES_EN,
   ...WEBLOG_EN,
   ...MAINTENANCE_EN,
   'app.subtitle': 'Server monitoring',
@@ -147,6 +149,7 @@ const ko: Record<MessageKey, string> = {
   ...ADMIN_KO,
   ...FEDERATION_KO,
   ...REDUNDANCY_KO,
+  ...FILES_KO,
   ...WEBLOG_KO,
   ...MAINTENANCE_KO,
   'app.subtitle': '서버 모니터링',

@@ -34,7 +34,7 @@ type SharedMessage =
 type Listener<N extends StreamEventName> = (data: StreamEvents[N]) => void;
 type ListenerSets = { [N in StreamEventName]: Set<Listener<N>> };
 
-const EVENT_NAMES: readonly StreamEventName[] = ['sample', 'status', 'agent', 'alert', 'sms', 'modem', 'check', 'weblog'];
+const EVENT_NAMES: readonly StreamEventName[] = ['sample', 'status', 'agent', 'alert', 'sms', 'modem', 'check', 'weblog', 'file-job'];
 const RETRY_MIN_MS = 2_000;
 const RETRY_MAX_MS = 30_000;
 
@@ -70,6 +70,8 @@ function isPayload<N extends StreamEventName>(name: N, v: unknown): v is StreamE
       return typeof v.checkId === 'string' && isObject(v.instance) && typeof v.instance.state === 'string';
     case 'weblog':
       return typeof v.agentId === 'string' && isObject(v.interval) && typeof v.interval.source === 'string' && typeof v.interval.requests === 'number';
+    case 'file-job':
+      return typeof v.jobId === 'string' && typeof v.agentId === 'string' && typeof v.state === 'string';
     default:
       return false;
   }
@@ -82,7 +84,7 @@ export function streamSeries(ev: StreamEvents['sample']): LatestSeries[] {
 
 export class LiveStream {
   private source: EventSourceLike | null = null;
-  private readonly listeners: ListenerSets = { sample: new Set(), status: new Set(), agent: new Set(), alert: new Set(), sms: new Set(), modem: new Set(), check: new Set(), weblog: new Set() };
+  private readonly listeners: ListenerSets = { sample: new Set(), status: new Set(), agent: new Set(), alert: new Set(), sms: new Set(), modem: new Set(), check: new Set(), weblog: new Set(), 'file-job': new Set() };
   private readonly stateListeners = new Set<(s: StreamState) => void>();
   private readonly resyncListeners = new Set<() => void>();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;

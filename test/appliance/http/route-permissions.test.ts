@@ -152,6 +152,12 @@ GET /api/v1/stream stream:read
 GET /metrics metrics:read
 GET /api/v1/federation federation:manage
 PUT /api/v1/federation federation:manage
+POST /api/v1/files files:deploy
+POST /api/v1/jobs files:deploy
+GET /api/v1/jobs files:deploy
+GET /api/v1/jobs/:id files:deploy
+POST /api/v1/jobs/:id/rollback files:deploy
+GET /api/v1/files/:id/content public
 `.trim().split('\n');
 
 void t.test('every route of the appliance with its permission', async (t) => {
@@ -184,6 +190,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     weblogs: { sources: unused, traffic: unused, series: unused, clock: systemClock, retentionS: 86_400 },
     metrics: { metrics: unused },
     federation: { federation: unused },
+    files: { files: unused },
   });
   await app.ready();
   const routes = registeredRoutes(app);
