@@ -154,7 +154,7 @@ void t.test('accounts in the web UI, end to end', async (t) => {
     await page.locator('[data-testid=user-menu]').waitFor();
     t.equal(await page.locator('[data-testid=user-name]').textContent(), TEST_ADMIN.username, 'signed in as the new admin');
     t.equal(await page.locator('[data-testid=user-role]').textContent(), 'Admin', 'with the role beside the name');
-    t.same(await tabs(page), ['Dashboard', 'Walls', 'Schematic', 'Alerts', 'Checks', 'Statistics', 'Compare', 'Web logs', 'Pools', 'Rules', 'Groups', 'Contacts', 'Maintenance', 'SMS', 'Servers', 'Users', 'Audit log', 'Forwarding'], 'an admin has every tab');
+    t.same(await tabs(page), ['Dashboard', 'Walls', 'Schematic', 'Alerts', 'Checks', 'Statistics', 'Compare', 'Web logs', 'Pools', 'Rules', 'Groups', 'Contacts', 'Maintenance', 'SMS', 'Servers', 'Files', 'Users', 'Audit log', 'Forwarding', 'Redundancy'], 'an admin has every tab');
     t.equal((await admin.login(TEST_ADMIN.username, TEST_ADMIN.password)).status, 200, 'the password works through the API too');
   });
 
@@ -399,7 +399,7 @@ void t.test('accounts in the web UI, end to end', async (t) => {
 
   await t.test('Korean', async (t) => {
     await page.locator('[data-testid=lang-ko]').click();
-    t.same(await tabs(page), ['대시보드', '모니터링 월', '도식화', '경보', '점검', '통계', '비교', '웹 로그', '풀', '규칙', '그룹', '연락처', '유지보수', 'SMS', '서버 관리', '사용자', '감사 로그', '전달']);
+    t.same(await tabs(page), ['대시보드', '모니터링 월', '도식화', '경보', '점검', '통계', '비교', '웹 로그', '풀', '규칙', '그룹', '연락처', '유지보수', 'SMS', '서버 관리', '파일', '사용자', '감사 로그', '전달', '이중화']);
     t.equal(await page.locator('[data-testid=user-role]').textContent(), '관리자');
     await page.locator('[data-testid=sign-out]').click();
     await page.locator('[data-testid=signin-notice]').waitFor();

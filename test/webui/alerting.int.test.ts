@@ -188,7 +188,7 @@ void t.test('the alerting screens against the real appliance and its modem simul
   await page.locator('[data-testid=nav-tabs]').waitFor();
   t.same(
     await page.locator('[data-testid=nav-tabs] a').allTextContents(),
-    ['Dashboard', 'Walls', 'Schematic', 'Alerts', 'Checks', 'Statistics', 'Compare', 'Web logs', 'Pools', 'Rules', 'Groups', 'Contacts', 'Maintenance', 'SMS', 'Servers', 'Users', 'Audit log', 'Forwarding'],
+    ['Dashboard', 'Walls', 'Schematic', 'Alerts', 'Checks', 'Statistics', 'Compare', 'Web logs', 'Pools', 'Rules', 'Groups', 'Contacts', 'Maintenance', 'SMS', 'Servers', 'Files', 'Users', 'Audit log', 'Forwarding', 'Redundancy'],
     'the header has one tab per view (an admin\'s: users and the audit log too)',
   );
 
@@ -352,7 +352,7 @@ void t.test('the alerting screens against the real appliance and its modem simul
 
   // --- Korean ---
   await page.locator('[data-testid=lang-ko]').click();
-  t.same(await page.locator('[data-testid=nav-tabs] a').allTextContents().then((a) => a.map((s) => s.replace(/\d+$/, ''))), ['대시보드', '모니터링 월', '도식화', '경보', '점검', '통계', '비교', '웹 로그', '풀', '규칙', '그룹', '연락처', '유지보수', 'SMS', '서버 관리', '사용자', '감사 로그', '전달'], 'the tabs speak Korean');
+  t.same(await page.locator('[data-testid=nav-tabs] a').allTextContents().then((a) => a.map((s) => s.replace(/\d+$/, ''))), ['대시보드', '모니터링 월', '도식화', '경보', '점검', '통계', '비교', '웹 로그', '풀', '규칙', '그룹', '연락처', '유지보수', 'SMS', '서버 관리', '파일', '사용자', '감사 로그', '전달', '이중화'], 'the tabs speak Korean');
   await page.locator('[data-testid=nav-alerts]').click();
   const koRow = page.locator(mineSel);
   t.equal(await koRow.locator('[data-testid=alert-state]').textContent(), ko('astate.acknowledged'), 'the alert state is Korean');
