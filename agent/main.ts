@@ -35,6 +35,7 @@ import { createHeartbeatProbe } from './sentinel/heartbeat-probe.js';
 import { checkOwnNetwork } from './sentinel/own-network.js';
 import { SentinelWatch } from './sentinel/sentinel-watch.js';
 import { createSession } from './session.js';
+import { StandbyLink } from './standby-link.js';
 import { lockStateDir } from './state-lock.js';
 import { WEBLOG_POSITIONS_FILE, WeblogSources } from './weblog/weblog-sources.js';
 
@@ -134,6 +135,22 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 2;
   }
 
+  // S13, B4: the standby appliance of a pair gets everything too, through its own session and queues
+  let standby: StandbyLink | null = null;
+  if (options.standbyMqtt) {
+    try {
+      standby = new StandbyLink({
+        stateDir: options.stateDir, mqttUrl: new URL(options.standbyMqtt), ...(options.standbyPin ? { pin: options.standbyPin } : {}),
+        applianceUrl, identity, inventory: () => currentInventory(), bounds: queueBounds, keepaliveS: options.keepalive, clock, log: log.child('standby'),
+      });
+    } catch (error) {
+      queue.close();
+      weblogQueue.close();
+      log.error(`cannot open the standby's queue in ${path.join(options.stateDir, 'standby')}: ${(error as Error).message}`, { code: 'RW_ERR_CONFIG' });
+      return 2;
+    }
+  }
+
   // the process checks' reading of /proc, also fed by the top-processes collector's (S18)
   const processTable = new ProcessTable(root);
   const collectorContext: CollectorContext = { root, clock, log, processes: processTable };
@@ -147,6 +164,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         log.error('cannot write a batch to the disk queue; it is lost', { error, stateDir: options.stateDir });
       }
       session.kick();
+      try {
+        standby?.appendBatch(batch);
+      } catch (error) {
+        log.error("cannot write a batch to the standby's disk queue; the standby loses it", { error, stateDir: options.stateDir });
+      }
     },
   });
 
@@ -173,13 +195,17 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const checks = createCheckScheduler({
     clock, log: checksLog,
     context: { scripts: new ScriptRunner({ allowedDirs: checkDirsOf(options) }), logPositions, processes: processTable },
-    onResults: (results) => outbox.add(results),
+    onResults: (results) => {
+      outbox.add(results);
+      standby?.addChecks(results);
+    },
     onRoundEnd: () => logPositions.save(),
   });
   const applyChecks = (next: AgentConfig | null): void => {
     const list = next?.checks ?? [];
     const ids = new Set(list.map((c) => c.id));
     outbox.retain(ids);
+    standby?.retainChecks(ids);
     logPositions.retain(ids);
     checks.apply(list);
   };
@@ -192,6 +218,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     onMessage: (t, payload) => {
       weblogQueue.appendRecord(t, payload);
       session.kick();
+      standby?.appendWeblog(t, payload);
     },
   });
   const applyWeblogs = (next: AgentConfig | null): void => weblogs.apply(next?.weblogs ?? []);
@@ -234,6 +261,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     config = next;
     queue.setBounds(queueBoundsOf(next));
     weblogQueue.setBounds(weblogQueueBoundsOf(queueBoundsOf(next)));
+    standby?.setBounds(queueBoundsOf(next));
     runningSettings = settingsOf(next, intervalS);
     plan.apply(runningSettings).then(
       () => {
@@ -260,11 +288,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     onInventory: (next) => {
       inventory = next;
       session.updateInventory();
+      standby?.updateInventory();
     },
   });
   if (shutdown.signal.aborted) {
     queue.close();
     weblogQueue.close();
+    standby?.close();
     return 0;
   }
 
@@ -273,6 +303,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   applyWeblogs(config);
   applySentinel(config);
   session.start();
+  standby?.start();
   watch.start();
   log.info('sampling', { agentId: identity.agentId, queued: queue.waiting, groups: Object.fromEntries(plan.groups().map(([s, names]) => [`${s}s`, names])) });
 
@@ -285,6 +316,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   await plan.stop();
   processTable.close();
   await session.stop();
+  await standby?.stop();
   queue.close();
   weblogQueue.close();
   log.info('stopped', { queued: queue.waiting });
