@@ -72,6 +72,7 @@ import { WeblogSources } from './weblog/weblog-sources.js';
 import { ApplianceMetrics } from './federation/appliance-metrics.js';
 import { fileBytes } from './federation/file-bytes.js';
 import { FederationFeature } from './federation/federation-feature.js';
+import { PairService } from './pair/pair-service.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -138,6 +139,7 @@ export class Appliance {
   private selfWatch: SelfWatch | null = null;
   private eventLoopLag: EventLoopLag | null = null;
   private federation: FederationFeature | null = null;
+  private pair: PairService | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -280,6 +282,8 @@ export class Appliance {
       escalateAfterS: config.escalateAfter, smsRateLimit: config.smsRateLimit, silenceGraceS: config.silenceGrace,
       dependencySettleS: config.dependencySettle,
       agents: registry, hub, clock, logger, onWriteError,
+      // S13, B4: the standby of a pair holds its SMS while it hears the primary (docs/standby.md)
+      smsHold: () => this.pair?.smsHold() ?? null,
       ...(this.deps.simulatorModule ? { simulatorModule: this.deps.simulatorModule } : {}),
     });
     this.alerting = alerting;
@@ -438,6 +442,7 @@ export class Appliance {
     const redundancy = new RedundancyService({
       store: new RedundancyStore(db), agentExists: (id) => registry.exists(id), defaultName: publicAddress,
       configsChanged: (ids): Promise<void> => agentConfig.checksChanged(ids), clock, logger: logger.child('redundancy'),
+      pairChanged: () => this.pair?.configure(),
     });
     // after the broker: schedules are published retained at start (Aedes keeps them in memory only)
     const agentConfig = new ConfigService({
@@ -452,6 +457,36 @@ export class Appliance {
     await agentConfig.start();
     // checks saved before a config carried them (or groups changed while stopped): sent now
     await agentConfig.checksChanged(repo.listings().map((r) => r.id));
+    // S13, B4: the standby pair (docs/standby.md): the heartbeat, the configuration copy, the SMS hold
+    const pair = new PairService({
+      db, clock, logger: logger.child('pair'), name: publicAddress,
+      pair: () => redundancy.pairConfig(),
+      promote: (by) => redundancy.setPairRole('primary', by),
+      onCopied: async () => {
+        alerting.engine.reloadRules();
+        alerting.engine.reloadContacts();
+        alerting.dependencies.reload();
+        alerting.maintenance.reload();
+        // the groups last: their listeners bring the checks along (checks.onGroupsChanged)
+        alerting.engine.reloadGroups();
+        alerting.engine.dependenciesChanged();
+        await agentConfig.checksChanged(repo.listings().map((r) => r.id));
+      },
+      onTakeOver: (primary) => {
+        const text = {
+          en: `rackwatch standby ${hostname()}: the primary ${primary} is not answering; the standby sends the alerts`,
+          ko: `rackwatch 대기 장비 ${hostname()}: 주 장비 ${primary}가 응답하지 않아 대기 장비가 알림을 보냅니다`,
+        };
+        try {
+          alerting.textOnCall(text, `pair takeover ${clock.now()}`);
+        } catch (e) {
+          logger.error('could not queue the takeover SMS', { err: e });
+        }
+      },
+      onHoldChanged: () => alerting.outbox.holdChanged(),
+    });
+    this.pair = pair;
+    pair.start();
     const servers = new ServerAdmin({
       repo, registry, clock, logger: logger.child('servers'),
       serverCapacity: () => capacity.report().serverCapacity,
@@ -519,6 +554,8 @@ export class Appliance {
       auth: accounts.authenticator(), audit: (entry) => accounts.audit.append(entry),
       tls: tls.current, refusals: httpRefusals,
     });
+    // S13, B4: the standby refuses edits of the copied configuration, naming the primary
+    app.addHook('onRequest', (req, _reply, done) => done(pair.refusal(req.method, req.url) ?? undefined));
     // HTTPS's port is known once it listens; the routes read it when asked
     const httpsPort = (): number => this.http?.port ?? 0;
     const origin = (): string => httpsOrigin(publicAddress, httpsPort());
@@ -575,6 +612,7 @@ export class Appliance {
           status: () => health().status, plannedRestartUntilMs: () => plannedRestarts.current()?.untilMs ?? null, now: () => clock.now(),
         },
       },
+      pair: { pair },
       pools: { pools, clock, retentionS: retentionSpanS(retention) },
       weblogs: { sources: weblogSources, traffic: weblogTraffic, clock, series: store, retentionS: retentionSpanS(retention) },
       walls: { walls: new WallsFeature({ db, clock, agentExists, hostExists: (name) => repo.listings().some((l) => l.hostname.toLowerCase() === name.toLowerCase()) }) },
@@ -660,6 +698,8 @@ export class Appliance {
     this.poolSkew = null;
     await this.consoleApi?.stop();
     this.consoleApi = null;
+    this.pair?.stop();
+    this.pair = null;
     await this.alerting?.stop();
     this.alerting = null;
     this.agentConfig?.stop();

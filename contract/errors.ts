@@ -46,6 +46,9 @@ export const ERROR_CODES = {
   RW_ERR_TLS_PIN: "the appliance presented another public key than the pinned one: if its certificate was replaced, re-run the install command on this server (or set RW_PIN to the appliance's new pin)",
   RW_ERR_APPLIANCE_DOWN: 'the appliance is not running (its console socket is missing or does not answer): network settings, logs and factory reset still work',
   RW_ERR_NETWORK_APPLY: 'the network settings could not be applied: the previous settings were restored',
+  RW_ERR_PAIR_STANDBY: 'this appliance is the standby of a pair: edit the configuration on the primary (docs/standby.md)',
+  RW_ERR_PAIR_PROOF: 'the pair request does not prove the shared secret (a wrong secret, or a challenge that is stale or used)',
+  RW_ERR_PAIR_PRIMARY_SENDS: 'not sent by the standby: the primary appliance was up for the whole grace period after it was queued, so the primary sent it',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

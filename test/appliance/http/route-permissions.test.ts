@@ -23,6 +23,10 @@ DELETE /api/v1/planned-restart appliance:manage
 GET /api/v1/redundancy appliance:manage
 PUT /api/v1/redundancy appliance:manage
 GET /api/v1/sentinel/heartbeat public
+GET /api/v1/pair/heartbeat public
+GET /api/v1/pair/config public
+GET /api/v1/pair appliance:manage
+POST /api/v1/pair/promote appliance:manage
 GET /api/v1/auth/session public
 POST /api/v1/auth/setup public
 POST /api/v1/auth/login public
@@ -177,6 +181,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     maintenance: { calendar: unused, dependencies: unused, engine: unused, agentExists, clock: systemClock },
     plannedRestart: { plannedRestarts: unused },
     redundancy: { redundancy: unused, heartbeat: unused },
+    pair: { pair: unused },
     pools: { pools: unused, clock: systemClock, retentionS: 86_400 },
     weblogs: { sources: unused, traffic: unused, series: unused, clock: systemClock, retentionS: 86_400 },
     metrics: { metrics: unused },
