@@ -4,13 +4,13 @@
 // the primary is on the standby within seconds and an edit on the standby is refused naming the
 // primary; the standby stopped for a while gets its backlog when it returns; both evaluate the
 // rules but only the primary texts; the primary killed, the standby texts (its takeover and a real
-// alert); the primary back, the standby holds again and stops texting.
+// alert); the primary back, the standby holds again and stops texting; promoted, it is the primary.
 import t from 'tap';
 import type { AgentSummary } from '../../../contract/api.js';
-import type { OutboxEntry, Rule } from '../../../contract/alerts-api.js';
+import type { ModemResponse, OutboxEntry, Rule } from '../../../contract/alerts-api.js';
 import type { PairStatus } from '../../../contract/pair.js';
 import { startAgent, startAppliance, waitFor, type RunningAppliance } from '../../helpers/appliance-harness.js';
-import { createContact, createRule, send, smsTo, waitForModemReady, waitForSms } from '../../helpers/alerting-helpers.js';
+import { createContact, createRule, send, smsTo, waitForSms } from '../../helpers/alerting-helpers.js';
 import { lastStored, missingSeconds, nowS } from '../../helpers/stored-samples.js';
 
 const KIM = '+821011112222';
@@ -25,6 +25,9 @@ async function pairUp(app: RunningAppliance, role: 'primary' | 'standby', peer: 
   if (r.status !== 200) throw new Error(`PUT /redundancy on the ${role}: ${r.status} ${JSON.stringify(r.json)}`);
 }
 
+/** waitForModemReady with more room: four appliance starts with the simulator, some took over 20 s under load */
+const modemReady = (app: RunningAppliance): Promise<boolean> => waitFor('the simulated modem to be ready', async () => (await app.api<ModemResponse>('/api/v1/modem')).status?.state === 'ready', { timeoutMs: 60_000 });
+
 const pairStatus = (app: RunningAppliance): Promise<PairStatus> => app.api<PairStatus>('/api/v1/pair');
 const outbox = (app: RunningAppliance): Promise<OutboxEntry[]> => app.api<OutboxEntry[]>('/api/v1/sms/outbox?limit=200');
 
@@ -32,7 +35,7 @@ void t.test('a standby appliance: dual publishing, the configuration copy, SMS a
   // appliances restarted inside a subtest live on after it: they are torn down with this test
   const top = t;
   let [primary, standby] = await Promise.all([startAppliance(t, { args: ARGS }), startAppliance(t, { args: ARGS })]);
-  await Promise.all([waitForModemReady(primary), waitForModemReady(standby)]);
+  await Promise.all([modemReady(primary), modemReady(standby)]);
   await pairUp(primary, 'primary', standby);
   await pairUp(standby, 'standby', primary);
 
@@ -94,7 +97,6 @@ void t.test('a standby appliance: dual publishing, the configuration copy, SMS a
     t.ok(last !== null && last >= nowS() - 3, `the primary kept receiving (last ${last})`);
     standby = await startAppliance(top, { dataDir, httpPort, mqttPort, args: ARGS });
     const back = standby;
-    await waitForModemReady(back);
     const returnedAt = nowS();
     const missing = await waitFor('the backlog on the standby', async () => {
       const m = await missingSeconds(back, agentId, stoppedAt + 1, returnedAt - 1);
@@ -104,6 +106,7 @@ void t.test('a standby appliance: dual publishing, the configuration copy, SMS a
   });
 
   await t.test('the primary killed: the standby texts after the grace period; back, the standby stops texting', async (t) => {
+    await modemReady(standby);
     await waitFor('the standby hearing the primary', async () => (await pairStatus(standby)).holdingSms && (await pairStatus(standby)).lastHeardAt !== null);
     const { dataDir, httpPort, mqttPort } = primary;
     const killedAt = Date.now();
@@ -119,7 +122,7 @@ void t.test('a standby appliance: dual publishing, the configuration copy, SMS a
     t.match(down.text, /^\[CRIT\] db-01/);
 
     primary = await startAppliance(top, { dataDir, httpPort, mqttPort, args: ARGS });
-    await waitForModemReady(primary);
+    await modemReady(primary);
     await waitFor('the standby holding again', async () => (await pairStatus(standby)).holdingSms, { timeoutMs: 15_000 });
     const sentBefore = (await smsTo(standby, KIM)).length;
     // the agent returns: its recovery is texted by the primary, and held then retired by the standby
@@ -128,5 +131,15 @@ void t.test('a standby appliance: dual publishing, the configuration copy, SMS a
     await waitFor("the standby's recovery retired as the primary's", async () => (await outbox(standby))
       .some((e) => e.createdAt > killedAt && e.state === 'failed' && e.lastError?.code === 'RW_ERR_PAIR_PRIMARY_SENDS'), { timeoutMs: (GRACE_S + 10) * 1000 });
     t.equal((await smsTo(standby, KIM)).length, sentBefore, 'the standby sent nothing after the primary returned');
+  });
+
+  await t.test('promotion: one action makes the standby the primary; it then takes edits and holds nothing', async (t) => {
+    const promoted = await standby.api<PairStatus>('/api/v1/pair/promote', {});
+    t.equal(promoted.role, 'primary');
+    t.equal(promoted.holdingSms, false);
+    const edit = await send(standby, 'POST', '/api/v1/contacts', { name: 'Park', phone: '+82 10 5555 6666', language: 'ko', severities: ['critical'] });
+    t.equal(edit.status, 201, 'an edit on the promoted appliance is accepted');
+    const redundancy = await standby.api<{ pair: { role: string } }>('/api/v1/redundancy');
+    t.equal(redundancy.pair.role, 'primary', 'the role is kept with the redundancy settings');
   });
 });
