@@ -277,13 +277,15 @@ export class Appliance {
     const topHistory = new TopHistory({ repo: new TopHistoryRepository(db), clock, logger: logger.child('top-history'), onWriteError });
     this.topHistory = topHistory;
     topHistory.start();
+    const pairAtStart = new RedundancyStore(db).load().pair;
     const alerting = new AlertingFeature({
       db, dataDir, modem: config.modem, ...(config.modemPin ? { modemPin: config.modemPin } : {}), timeZone: config.timezone,
       escalateAfterS: config.escalateAfter, smsRateLimit: config.smsRateLimit, silenceGraceS: config.silenceGrace,
       dependencySettleS: config.dependencySettle,
       agents: registry, hub, clock, logger, onWriteError,
-      // S13, B4: the standby of a pair holds its SMS while it hears the primary (docs/standby.md)
-      smsHold: () => this.pair?.smsHold() ?? null,
+      // S13, B4: the standby of a pair holds its SMS while it hears the primary (docs/standby.md);
+      // a standby holds from its start, before the pair service is built
+      smsHold: () => (this.pair ? this.pair.smsHold() : pairAtStart?.role === 'standby' ? { retireCreatedBefore: 0, primary: pairAtStart.peer } : null),
       ...(this.deps.simulatorModule ? { simulatorModule: this.deps.simulatorModule } : {}),
     });
     this.alerting = alerting;
