@@ -36,6 +36,7 @@ import { OnDemand } from './on-demand.js';
 import { pinnedFetch, type FetchLike } from './pinned-fetch.js';
 import type { SentinelWatch } from './sentinel/sentinel-watch.js';
 import { createSession } from './session.js';
+import { StandbyLink } from './standby-link.js';
 import { lockStateDir } from './state-lock.js';
 import type { WeblogSources } from './weblog/weblog-sources.js';
 
@@ -136,6 +137,22 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 2;
   }
 
+  // S13, B4: the standby appliance of a pair gets everything too, through its own session and queues
+  let standby: StandbyLink | null = null;
+  if (options.standbyMqtt) {
+    try {
+      standby = new StandbyLink({
+        stateDir: options.stateDir, mqttUrl: new URL(options.standbyMqtt), ...(options.standbyPin ? { pin: options.standbyPin } : {}),
+        applianceUrl, identity, inventory: () => currentInventory(), bounds: queueBounds, keepaliveS: options.keepalive, clock, log: log.child('standby'),
+      });
+    } catch (error) {
+      queue.close();
+      weblogQueue.close();
+      log.error(`cannot open the standby's queue in ${path.join(options.stateDir, 'standby')}: ${(error as Error).message}`, { code: 'RW_ERR_CONFIG' });
+      return 2;
+    }
+  }
+
   // the process checks' reading of /proc, also fed by the top-processes collector's (S18)
   const processTable = new ProcessTable(root);
   const collectorContext: CollectorContext = { root, clock, log, processes: processTable };
@@ -149,6 +166,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         log.error('cannot write a batch to the disk queue; it is lost', { error, stateDir: options.stateDir });
       }
       session.kick();
+      try {
+        standby?.appendBatch(batch);
+      } catch (error) {
+        log.error("cannot write a batch to the standby's disk queue; the standby loses it", { error, stateDir: options.stateDir });
+      }
     },
   });
 
@@ -177,7 +199,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return createCheckScheduler({
       clock, log: checksLog,
       context: { scripts: new ScriptRunner({ allowedDirs: checkDirsOf(options) }), logPositions, processes: processTable },
-      onResults: (results) => outbox.add(results),
+      onResults: (results) => {
+        outbox.add(results);
+        standby?.addChecks(results);
+      },
       onRoundEnd: () => logPositions.save(),
     });
   }, checksLog);
@@ -185,6 +210,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const list = next?.checks ?? [];
     const ids = new Set(list.map((c) => c.id));
     outbox.retain(ids);
+    standby?.retainChecks(ids);
     logPositions.retain(ids);
     checks.apply(list.length > 0, (scheduler) => scheduler.apply(list));
   };
@@ -198,6 +224,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       onMessage: (t, payload) => {
         weblogQueue.appendRecord(t, payload);
         session.kick();
+        standby?.appendWeblog(t, payload);
       },
     });
   }, weblogLog);
@@ -265,6 +292,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     config = next;
     queue.setBounds(queueBoundsOf(next));
     weblogQueue.setBounds(weblogQueueBoundsOf(queueBoundsOf(next)));
+    standby?.setBounds(queueBoundsOf(next));
     runningSettings = settingsOf(next, intervalS);
     plan.apply(runningSettings).then(
       () => {
@@ -292,11 +320,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     onInventory: (next) => {
       inventory = next;
       session.updateInventory();
+      standby?.updateInventory();
     },
   });
   if (shutdown.signal.aborted) {
     queue.close();
     weblogQueue.close();
+    standby?.close();
     return 0;
   }
 
@@ -306,6 +336,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   applySentinel(config);
   applyFileJobs(config);
   session.start();
+  standby?.start();
   watch.start();
   log.info('sampling', { agentId: identity.agentId, queued: queue.waiting, groups: Object.fromEntries(plan.groups().map(([s, names]) => [`${s}s`, names])) });
 
@@ -319,6 +350,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   await plan.stop();
   processTable.close();
   await session.stop();
+  await standby?.stop();
   queue.close();
   weblogQueue.close();
   log.info('stopped', { queued: queue.waiting });

@@ -80,6 +80,7 @@ import { FileJobRepository } from './files/file-job-repository.js';
 import { FileJobsService } from './files/file-jobs-service.js';
 import { loadOrCreateLinkKey } from './files/link-key.js';
 import { UploadStore } from './files/upload-store.js';
+import { PairService } from './pair/pair-service.js';
 
 /** the collector interval capacity is planned for (the agent's default) */
 const NOMINAL_INTERVAL_S = 5;
@@ -148,6 +149,7 @@ export class Appliance {
   private eventLoopLag: EventLoopLag | null = null;
   private federation: FederationFeature | null = null;
   private fileJobs: FileJobsService | null = null;
+  private pair: PairService | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly deps: ApplianceDeps) {
@@ -285,11 +287,15 @@ export class Appliance {
     const topHistory = new TopHistory({ repo: new TopHistoryRepository(db), clock, logger: logger.child('top-history'), onWriteError });
     this.topHistory = topHistory;
     topHistory.start();
+    const pairAtStart = new RedundancyStore(db).load().pair;
     const alerting = new AlertingFeature({
       db, dataDir, modem: config.modem, ...(config.modemPin ? { modemPin: config.modemPin } : {}), timeZone: config.timezone,
       escalateAfterS: config.escalateAfter, smsRateLimit: config.smsRateLimit, silenceGraceS: config.silenceGrace,
       dependencySettleS: config.dependencySettle,
       agents: registry, hub, clock, logger, onWriteError,
+      // S13, B4: the standby of a pair holds its SMS while it hears the primary (docs/standby.md);
+      // a standby holds from its start, before the pair service is built
+      smsHold: () => (this.pair ? this.pair.smsHold() : pairAtStart?.role === 'standby' ? { retireCreatedBefore: 0, primary: pairAtStart.peer } : null),
       ...(this.deps.simulatorModule ? { simulatorModule: this.deps.simulatorModule } : {}),
     });
     this.alerting = alerting;
@@ -470,6 +476,7 @@ export class Appliance {
       store: new RedundancyStore(db), agentExists: (id) => registry.exists(id), defaultName: publicAddress,
       secretHashOf: (id) => repo.get(id)?.secretHash ?? null,
       configsChanged: (ids): Promise<void> => agentConfig.checksChanged(ids), clock, logger: logger.child('redundancy'),
+      pairChanged: () => this.pair?.configure(),
     });
     // after the broker: schedules are published retained at start (Aedes keeps them in memory only)
     const agentConfig = new ConfigService({
@@ -485,6 +492,36 @@ export class Appliance {
     await agentConfig.start();
     // checks saved before a config carried them (or groups changed while stopped): sent now
     await agentConfig.checksChanged(repo.listings().map((r) => r.id));
+    // S13, B4: the standby pair (docs/standby.md): the heartbeat, the configuration copy, the SMS hold
+    const pair = new PairService({
+      db, clock, logger: logger.child('pair'), name: publicAddress,
+      pair: () => redundancy.pairConfig(),
+      promote: (by) => redundancy.setPairRole('primary', by),
+      onCopied: async () => {
+        alerting.engine.reloadRules();
+        alerting.engine.reloadContacts();
+        alerting.dependencies.reload();
+        alerting.maintenance.reload();
+        // the groups last: their listeners bring the checks along (checks.onGroupsChanged)
+        alerting.engine.reloadGroups();
+        alerting.engine.dependenciesChanged();
+        await agentConfig.checksChanged(repo.listings().map((r) => r.id));
+      },
+      onTakeOver: (primary) => {
+        const text = {
+          en: `rackwatch standby ${hostname()}: the primary ${primary} is not answering; the standby sends the alerts`,
+          ko: `rackwatch 대기 장비 ${hostname()}: 주 장비 ${primary}가 응답하지 않아 대기 장비가 알림을 보냅니다`,
+        };
+        try {
+          alerting.textOnCall(text, `pair takeover ${clock.now()}`);
+        } catch (e) {
+          logger.error('could not queue the takeover SMS', { err: e });
+        }
+      },
+      onHoldChanged: () => alerting.outbox.holdChanged(),
+    });
+    this.pair = pair;
+    pair.start();
     const servers = new ServerAdmin({
       repo, registry, clock, logger: logger.child('servers'),
       serverCapacity: () => capacity.report().serverCapacity,
@@ -552,6 +589,8 @@ export class Appliance {
       auth: accounts.authenticator(), audit: (entry) => accounts.audit.append(entry),
       tls: tls.current, refusals: httpRefusals,
     });
+    // S13, B4: the standby refuses edits of the copied configuration, naming the primary
+    app.addHook('onRequest', (req, _reply, done) => done(pair.refusal(req.method, req.url) ?? undefined));
     // HTTPS's port is known once it listens; the routes read it when asked
     const httpsPort = (): number => this.http?.port ?? 0;
     const origin = (): string => httpsOrigin(publicAddress, httpsPort());
@@ -617,6 +656,7 @@ export class Appliance {
           logger: logger.child('peer-alarms'),
         }),
       },
+      pair: { pair },
       pools: { pools, clock, retentionS: retentionSpanS(retention) },
       weblogs: { sources: weblogSources, traffic: weblogTraffic, clock, series: store, retentionS: retentionSpanS(retention) },
       walls: { walls: new WallsFeature({ db, clock, agentExists, hostExists: (name) => repo.listings().some((l) => l.hostname.toLowerCase() === name.toLowerCase()) }) },
@@ -713,6 +753,8 @@ export class Appliance {
     this.baselineWatch = null;
     await this.consoleApi?.stop();
     this.consoleApi = null;
+    this.pair?.stop();
+    this.pair = null;
     await this.alerting?.stop();
     this.alerting = null;
     this.fileJobs?.stop();

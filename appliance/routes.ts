@@ -12,6 +12,7 @@ import { alertRoutes, type AlertRoutesDeps } from './alerting/routes.js';
 import { healthRoutes } from './health/health-report.js';
 import { plannedRestartRoutes, type PlannedRestartRoutesDeps } from './health/planned-restart-routes.js';
 import { redundancyRoutes, type RedundancyRoutesDeps } from './sentinel/routes.js';
+import { pairRoutes, type PairRoutesDeps } from './pair/routes.js';
 import { installerRoutes, type InstallerRoutesDeps } from './installer/routes.js';
 import { tlsRoutes, type TlsRoutesDeps } from './tls/routes.js';
 import { eventStreamRoutes, type EventStreamDeps } from './live/event-stream.js';
@@ -46,6 +47,7 @@ export interface FeatureRoutesDeps {
   maintenance: MaintenanceRoutesDeps;
   plannedRestart: PlannedRestartRoutesDeps;
   redundancy: RedundancyRoutesDeps;
+  pair: PairRoutesDeps;
   pools: PoolRoutesDeps;
   weblogs: WeblogRoutesDeps;
   metrics: MetricsRoutesDeps;
@@ -57,6 +59,7 @@ export async function registerFeatureRoutes(app: FastifyInstance, deps: FeatureR
   await app.register(guarded(healthRoutes), { health: deps.health });
   await app.register(guarded(plannedRestartRoutes), deps.plannedRestart);
   await app.register(guarded(redundancyRoutes), deps.redundancy);
+  await app.register(guarded(pairRoutes), deps.pair);
   await app.register(guarded(accountRoutes), deps.accounts);
   await app.register(guarded(agentRoutes), deps.agents);
   await app.register(guarded(seriesRoutes), deps.series);

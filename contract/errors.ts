@@ -49,6 +49,9 @@ export const ERROR_CODES = {
   RW_ERR_FILE_TOO_LARGE: 'the file is larger than a push may be (100 MiB): the upload was stopped and nothing kept',
   RW_ERR_FILES_FULL: 'the uploaded files waiting for their jobs fill the space kept for them: wait for running jobs to finish or push a smaller file',
   RW_ERR_SIGNED_URL: 'the download link is forged, expired or not for this job, agent and file',
+  RW_ERR_PAIR_STANDBY: 'this appliance is the standby of a pair: edit the configuration on the primary (docs/standby.md)',
+  RW_ERR_PAIR_PROOF: 'the pair request does not prove the shared secret (a wrong secret, or a challenge that is stale or used)',
+  RW_ERR_PAIR_PRIMARY_SENDS: 'not sent by the standby: the primary appliance was up for the whole grace period after it was queued, so the primary sent it',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -7,6 +7,7 @@
 // The channels carry contacts' addresses (e-mail, webhook credentials in headers): they travel
 // only in sentinels' configs, never to other agents, and over MQTT with TLS where it is on.
 import * as z from 'zod/mini';
+import { pairSchema } from './pair.js';
 
 export const SENTINEL_LIMITS = {
   /** agents marked as sentinels */
@@ -177,8 +178,8 @@ export const redundancySchema = z.strictObject({
   channels: z._default(channelsSchema, []),
   /** how the alarm names this appliance; default: its public address */
   name: z.optional(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(L.applianceNameChars, `at most ${L.applianceNameChars} characters`))),
-  /** the standby pair: not built yet, always null */
-  pair: z._default(z.null(), null),
+  /** the standby pair (contract/pair.ts, docs/standby.md); null: a lone appliance */
+  pair: z._default(z.nullable(pairSchema), null),
 });
 export type RedundancyConfig = z.infer<typeof redundancySchema>;
 

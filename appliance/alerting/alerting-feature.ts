@@ -17,7 +17,7 @@ import { ModemDriver, openSerialPort } from '../../gsm/modem/index.js';
 import { loadSimulatedModem, type SimulatedModem } from './modem/simulated-modem.js';
 import { ModemLink } from './outbox/modem-link.js';
 import { MuteStore } from './mute-store.js';
-import { SmsOutbox, type SmsTransport } from './outbox/sms-outbox.js';
+import { SmsOutbox, type SmsHold, type SmsTransport } from './outbox/sms-outbox.js';
 import { UnstoredSms } from './outbox/unstored-sms.js';
 import { SmsCommandHandler } from './sms-command-handler.js';
 import { MaintenanceCalendar } from './maintenance/maintenance-calendar.js';
@@ -66,6 +66,8 @@ export interface AlertingFeatureDeps {
   logger: Logger;
   /** a write failed (RES: a full or read-only disk): the fault monitor */
   onWriteError?: (where: string, err: unknown) => void;
+  /** the standby of a pair holds its SMS while it hears the primary (S13, B4; docs/standby.md) */
+  smsHold?: () => SmsHold | null;
 }
 
 /** The rate limit's window (docs/alerting.md): `smsRateLimit` messages per contact per 15 min. */
@@ -107,6 +109,7 @@ export class AlertingFeature {
       transport,
       onChange: (entry) => hub.publish('sms', '', entry),
       ...(deps.onWriteError ? { onWriteError: deps.onWriteError } : {}),
+      ...(deps.smsHold ? { hold: deps.smsHold } : {}),
     });
     const agentExists = (id: string): boolean => deps.agents.detail(id) !== null;
     const groupExists = (id: string): boolean => this.repo.getGroup(id) !== null;

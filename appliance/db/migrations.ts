@@ -415,4 +415,45 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX file_job_targets_agent ON file_job_targets(agent_id, state);
   `,
+  // 17: the standby pair's configuration version (S13, B4; docs/standby.md, appliance/pair/): one
+  // counter that every insert, delete or change of a copied column of a copied table moves, so
+  // that any edit (any route, the console) is seen by the standby without the features knowing
+  // the pair. An agent's last-seen time or inventory, a user's sessions are not configuration.
+  `
+  CREATE TABLE pair_config_version (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    version  INTEGER NOT NULL
+  );
+  INSERT INTO pair_config_version (id, version) VALUES (1, 0);
+  CREATE TRIGGER pair_version_agents_insert AFTER INSERT ON agents BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_agents_delete AFTER DELETE ON agents BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_agents_update AFTER UPDATE OF hostname, secret_hash, address, awaiting_agent, display_name ON agents BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_agent_config_insert AFTER INSERT ON agent_config BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_agent_config_delete AFTER DELETE ON agent_config BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_agent_config_update AFTER UPDATE ON agent_config BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_server_groups_insert AFTER INSERT ON server_groups BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_server_groups_delete AFTER DELETE ON server_groups BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_server_groups_update AFTER UPDATE ON server_groups BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_server_group_members_insert AFTER INSERT ON server_group_members BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_server_group_members_delete AFTER DELETE ON server_group_members BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_server_group_members_update AFTER UPDATE ON server_group_members BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_alert_rules_insert AFTER INSERT ON alert_rules BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_alert_rules_delete AFTER DELETE ON alert_rules BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_alert_rules_update AFTER UPDATE ON alert_rules BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_contacts_insert AFTER INSERT ON contacts BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_contacts_delete AFTER DELETE ON contacts BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_contacts_update AFTER UPDATE ON contacts BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_checks_insert AFTER INSERT ON checks BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_checks_delete AFTER DELETE ON checks BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_checks_update AFTER UPDATE ON checks BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_alert_dependencies_insert AFTER INSERT ON alert_dependencies BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_alert_dependencies_delete AFTER DELETE ON alert_dependencies BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_alert_dependencies_update AFTER UPDATE ON alert_dependencies BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_maintenance_windows_insert AFTER INSERT ON maintenance_windows BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_maintenance_windows_delete AFTER DELETE ON maintenance_windows BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_maintenance_windows_update AFTER UPDATE ON maintenance_windows BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_users_insert AFTER INSERT ON users BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_users_delete AFTER DELETE ON users BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_users_update AFTER UPDATE OF username, role, password_hash, totp_secret, disabled, password_changed_at ON users BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  `,
 ];

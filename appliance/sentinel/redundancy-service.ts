@@ -9,6 +9,7 @@
 // request travels in the sentinels' configs (`test`), each sentinel sends a test message through
 // every channel and reports the results with a MAC keyed as the heartbeat is.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { PairConfig, PairRole } from '../../contract/pair.js';
 import { redundancySchema, testReportSchema, testReportText, type AgentSentinel, type RedundancyResponse, type RedundancyStatus, type SavedRedundancy, type ShownSentinelChannel } from '../../contract/sentinel.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
@@ -27,6 +28,8 @@ export interface RedundancyServiceDeps {
   configsChanged: (agentIds: readonly string[]) => Promise<void>;
   clock: Clock;
   logger: Logger;
+  /** the standby pair's part changed (appliance/pair/pair-service.ts) */
+  pairChanged?: (pair: PairConfig | null) => void;
 }
 
 export class RedundancyService {
@@ -38,9 +41,17 @@ export class RedundancyService {
     this.current = deps.store.load();
   }
 
+  /** The settings as GET answers them: the pair's secret is never shown back (`secretSet`). */
   get(): RedundancyResponse {
+    const pair = this.current.pair;
+    let shownPair: RedundancyResponse['pair'] = null;
+    if (pair) {
+      const { secret, ...shown } = pair;
+      shownPair = { ...shown, secretSet: secret !== undefined };
+    }
     return {
       ...this.current,
+      pair: shownPair,
       channels: this.current.channels.map((c): ShownSentinelChannel => {
         if (c.type !== 'peer') return c;
         const { token: _secret, ...shown } = c;
@@ -51,6 +62,24 @@ export class RedundancyService {
         lastTest: this.lastTest,
       },
     };
+  }
+
+  /** The standby pair's settings with the secret (docs/standby.md); null: a lone appliance. */
+  pairConfig(): PairConfig | null {
+    return this.current.pair;
+  }
+
+  /** Promotion (docs/standby.md): this appliance's role in its pair, kept with the settings. */
+  setPairRole(role: PairRole, by: string): PairConfig | null {
+    const pair = this.current.pair;
+    if (!pair) return null;
+    const now = this.deps.clock.now();
+    const next = { ...this.current, pair: { ...pair, role }, updatedAt: now, updatedBy: by };
+    const { updatedAt: _a, updatedBy: _b, ...config } = next;
+    this.deps.store.save(config, now, by);
+    this.current = next;
+    this.deps.pairChanged?.(next.pair);
+    return next.pair;
   }
 
   isSentinel(agentId: string): boolean {
@@ -76,10 +105,20 @@ export class RedundancyService {
     if (!parsed.success) return { ok: false, problems: problemsOf(parsed.error) };
     const unknown = parsed.data.sentinels.map((id, i) => [id, i] as const).filter(([id]) => !this.deps.agentExists(id));
     if (unknown.length > 0) return { ok: false, problems: unknown.map(([id, i]) => `sentinels.${i}: no agent ${id}`) };
+    // the pair's secret is sent once; a PUT without it (GET's answer sent back) keeps the stored one
+    let pair: PairConfig | null = null;
+    if (parsed.data.pair) {
+      const { secretSet: _shown, ...given } = parsed.data.pair;
+      const secret = given.secret ?? this.current.pair?.secret;
+      if (secret === undefined) return { ok: false, problems: ['pair.secret: required (the same on both appliances of the pair)'] };
+      pair = { ...given, secret };
+    }
+    const data = { ...parsed.data, pair };
     const before = this.current.sentinels;
     const now = this.deps.clock.now();
-    this.deps.store.save(parsed.data, now, by);
-    this.current = { ...parsed.data, updatedAt: now, updatedBy: by };
+    this.deps.store.save(data, now, by);
+    this.current = { ...data, updatedAt: now, updatedBy: by };
+    this.deps.pairChanged?.(pair);
     this.deps.logger.info('redundancy settings changed', { sentinels: parsed.data.sentinels.length, channels: parsed.data.channels.length, by });
     await this.deps.configsChanged([...before, ...parsed.data.sentinels]);
     return { ok: true, value: this.get() };

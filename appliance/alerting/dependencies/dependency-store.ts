@@ -38,7 +38,8 @@ export class DependencyStore {
     this.reload();
   }
 
-  private reload(): void {
+  /** Reads the table again (after a write here, or the standby pair's copy: docs/standby.md). */
+  reload(): void {
     const servers = new Map<string, string[]>();
     const groups = new Map<string, string[]>();
     const rows = this.deps.db.prepare<[], { owner_kind: OwnerKind; owner_id: string; parent_id: string }>('SELECT owner_kind, owner_id, parent_id FROM alert_dependencies ORDER BY rowid').all();

@@ -47,7 +47,8 @@ export class MaintenanceCalendar {
     this.reload();
   }
 
-  private reload(): void {
+  /** Reads the table again (after a write here, or the standby pair's copy: docs/standby.md). */
+  reload(): void {
     this.windows = this.deps.db
       .prepare<[], Row>('SELECT id, definition, author, created_at, updated_at FROM maintenance_windows ORDER BY created_at, id')
       .all()

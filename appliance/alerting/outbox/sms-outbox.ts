@@ -95,6 +95,18 @@ export interface SmsOutboxDeps {
   options?: SmsOutboxOptions;
   /** a write failed in the worker (RES: a full or read-only disk): told, and the worker tries again after backoffInitialMs */
   onWriteError?: (where: string, err: unknown) => void;
+  /**
+   * The standby of a pair holds its SMS while it hears the primary (S13, B4; docs/standby.md):
+   * non-null, nothing is sent, and queued messages created before `retireCreatedBefore` (ms) are
+   * retired as sent by the primary. Asked before every send; `holdChanged()` wakes the worker.
+   */
+  hold?: () => SmsHold | null;
+}
+
+export interface SmsHold {
+  retireCreatedBefore: number;
+  /** who sends instead, for the retired messages' error */
+  primary: string;
 }
 
 interface Row {
@@ -225,6 +237,11 @@ export class SmsOutbox {
     });
     await Promise.race([loop, timeout]);
     this.deps.clock.clearTimeout(timer);
+  }
+
+  /** The pair's hold started or ended (docs/standby.md): the worker looks again now. */
+  holdChanged(): void {
+    this.wake();
   }
 
   /** The modem became ready (or changed state): messages waiting on its state are due now. */
@@ -402,6 +419,12 @@ export class SmsOutbox {
   }
 
   private async step(transport: SmsTransport): Promise<void> {
+    const hold = this.deps.hold?.() ?? null;
+    if (hold) {
+      this.retireHeld(hold);
+      await this.sleep(this.o.notReadyPollMs);
+      return;
+    }
     {
       if (!transport.isReady()) {
         await this.sleep(this.o.notReadyPollMs);
@@ -504,6 +527,18 @@ export class SmsOutbox {
       .run(now + delay, now, cls, JSON.stringify(error), row.id);
     this.deps.logger.warn('SMS not sent; retrying', { id: row.id, to: row.to_number, attempts: row.attempts, class: cls, retryInMs: delay, code: error.code, error: error.message });
     this.changed(this.entryOf(this.row(row.id)));
+  }
+
+  /** The standby's messages the primary was up to send (docs/standby.md "SMS: who sends"). */
+  private retireHeld(hold: SmsHold): void {
+    const rows = this.deps.db.prepare<[number], Row>("SELECT * FROM sms_outbox WHERE state = 'queued' AND created_at < ? ORDER BY id").all(hold.retireCreatedBefore);
+    if (rows.length === 0) return;
+    const now = this.deps.clock.now();
+    const error = JSON.stringify({ code: 'RW_ERR_PAIR_PRIMARY_SENDS', message: `not sent by this standby: the primary ${hold.primary} was up for the whole grace period after it was queued`, class: null });
+    const retire = this.deps.db.prepare("UPDATE sms_outbox SET state = 'failed', next_attempt_at = NULL, updated_at = ?, error_class = 'pair', last_error = ? WHERE id = ? AND state = 'queued'");
+    this.deps.db.transaction(() => rows.forEach((r) => retire.run(now, error, r.id)))();
+    for (const r of rows) this.changed(this.entryOf(this.row(r.id)));
+    this.deps.logger.info('the primary sent these SMS; the standby retired its copies', { count: rows.length, primary: hold.primary });
   }
 
   private fail(row: Row, error: { code: string; message: string; class: string | null }, cls: ErrorClass): void {

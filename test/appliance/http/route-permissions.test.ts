@@ -26,6 +26,10 @@ GET /api/v1/sentinel/heartbeat public
 POST /api/v1/redundancy/test appliance:manage
 POST /api/v1/sentinel/test-result public
 POST /api/v1/sentinel/alarm sentinel:report
+GET /api/v1/pair/heartbeat public
+GET /api/v1/pair/config public
+GET /api/v1/pair appliance:manage
+POST /api/v1/pair/promote appliance:manage
 GET /api/v1/auth/session public
 POST /api/v1/auth/setup public
 POST /api/v1/auth/login public
@@ -186,6 +190,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     maintenance: { calendar: unused, dependencies: unused, engine: unused, agentExists, clock: systemClock },
     plannedRestart: { plannedRestarts: unused },
     redundancy: { redundancy: unused, heartbeat: unused, peerAlarms: unused },
+    pair: { pair: unused },
     pools: { pools: unused, clock: systemClock, retentionS: 86_400 },
     weblogs: { sources: unused, traffic: unused, series: unused, clock: systemClock, retentionS: 86_400 },
     metrics: { metrics: unused },
