@@ -133,8 +133,8 @@ export function rraDefs(step: number, profile: RetentionProfile, family?: Family
  * The season of the forecast: one day. rrdtool's Holt-Winters runs on every primary data point
  * (one row per step), and each of its five archives holds a season of rows: at a 5 s step a daily
  * season is 17,280 rows per data source and archive (+3.5 MB for a cpu file, +4.1 MB for memory,
- * docs/benchmarks.md); a weekly one would be seven times that (+53 MB a server), so the week is
- * not modelled and a Monday morning is judged against the days before it (docs/alerting.md).
+ * docs/benchmarks.md); a weekly one would be seven times that (+53 MB a server), so the week is a
+ * second, small file at 300 s (weeklyRraDefs below, docs/alerting.md).
  */
 export const HW_SEASON_S = DAY;
 /**
