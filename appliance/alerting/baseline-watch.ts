@@ -3,6 +3,9 @@
 // (baseline-reader.ts: the stored value, HWPREDICT, DEVPREDICT), judged in deviations
 // (baseline-observations.ts) and handed to the engine (AlertEngine.onBaselinePoints), which does
 // the rest as for any rule: the for-time, grades, hysteresis, the SMS through the outbox.
+// The week is a second file per covered family at 300 s (baseline-archives.ts makes it, the store
+// feeds it): its forecast is read with the daily one, and a step counts as unusual only outside
+// both bands once the week has learnt (combineWeekly, docs/alerting.md "Baseline rules").
 //
 // Bounded work per tick (docs/bounds.md): at most `maxSeriesPerTick` series are read, taken in
 // turn (a cursor goes round the list), and at most `maxConversionsPerTick` files get their
