@@ -3,6 +3,9 @@
 // (baseline-reader.ts: the stored value, HWPREDICT, DEVPREDICT), judged in deviations
 // (baseline-observations.ts) and handed to the engine (AlertEngine.onBaselinePoints), which does
 // the rest as for any rule: the for-time, grades, hysteresis, the SMS through the outbox.
+// The week is a second file per covered family at 300 s (baseline-archives.ts makes it, the store
+// feeds it): its forecast is read with the daily one, and a step counts as unusual only outside
+// both bands once the week has learnt (combineWeekly, docs/alerting.md "Baseline rules").
 //
 // Bounded work per tick (docs/bounds.md): at most `maxSeriesPerTick` series are read, taken in
 // turn (a cursor goes round the list), and at most `maxConversionsPerTick` files get their
@@ -15,10 +18,10 @@ import { repeatEvery, type Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { RateLimitedLog } from '../../core/rate-limited-log.js';
 import type { ArchivesOutcome } from '../store/baseline-archives.js';
-import { HW_MIN_STEP_S, parseRrdFileName } from '../store/rrd-layout.js';
+import { HW_MIN_STEP_S, HW_WEEK_SEASON_S, HW_WEEK_STEP_S, parseRrdFileName } from '../store/rrd-layout.js';
 import type { BaselineFetcher } from './baseline-reader.js';
 import { readBaselineRows } from './baseline-reader.js';
-import { baselinePoints, DEFAULT_LEARNING_S, type BaselinePoint } from './rules/baseline-observations.js';
+import { baselinePoints, combineWeekly, DEFAULT_LEARNING_S, WEEKLY_MATCH_STEPS, type BaselinePoint } from './rules/baseline-observations.js';
 
 /** How often the archives are read: well inside the engine's 10 min staleness, a few steps of a 5 s series. */
 export const BASELINE_TICK_MS = 30_000;
@@ -51,6 +54,8 @@ export interface BaselineTickReport {
   converted: number;
   points: number;
   failed: number;
+  /** series whose weekly season was read and had learnt (its band took part in the judging) */
+  weekly: number;
 }
 
 export class BaselineWatch {
@@ -82,7 +87,7 @@ export class BaselineWatch {
   }
 
   private async round(): Promise<BaselineTickReport> {
-    const report: BaselineTickReport = { read: 0, converted: 0, points: 0, failed: 0 };
+    const report: BaselineTickReport = { read: 0, converted: 0, points: 0, failed: 0, weekly: 0 };
     const targets = this.deps.engine.baselineTargets();
     const live = new Set(targets.map((x) => seriesId(x.rule.id, x.agentId)));
     for (const k of [...this.readTo.keys()]) if (!live.has(k)) this.readTo.delete(k);
@@ -123,10 +128,18 @@ export class BaselineWatch {
     if (fromS >= nowS) return [];
     const rows = await readBaselineRows(this.deps.store, file.rel, name, fromS, nowS);
     const learningS = rule.metric.kind === 'baseline' ? rule.metric.learningS ?? DEFAULT_LEARNING_S : DEFAULT_LEARNING_S;
-    const points = baselinePoints(name, rows, (archives.sinceS + learningS) * 1000);
+    const daily = baselinePoints(name, rows, (archives.sinceS + learningS) * 1000);
     // the next read starts after the last step that had its forecast: the newest stored step
     // gets its forecast with the next update (baseline-reader.ts), so it is read again then
     const lastJudgeable = rows.filter((r) => r.observed !== null && r.predicted !== null).at(-1);
+    // the weekly season (docs/alerting.md "Baseline rules"): read over the weekly steps that
+    // contain the daily ones; it counts after two weeks (rrdtool sets its seasonal coefficients
+    // at the end of the first, its deviations at the end of the second)
+    const weeklyPoints = archives.weekly
+      ? baselinePoints(name, await readBaselineRows(this.deps.store, archives.weekly.rel, name, fromS - (WEEKLY_MATCH_STEPS + 1) * HW_WEEK_STEP_S, nowS), (archives.weekly.sinceS + 2 * HW_WEEK_SEASON_S) * 1000)
+      : [];
+    const points = combineWeekly(daily, weeklyPoints, HW_WEEK_STEP_S);
+    if (weeklyPoints.length > 0) report.weekly++;
     if (lastJudgeable) this.readTo.set(id, lastJudgeable.tMs / 1000);
     return points;
   }

@@ -133,8 +133,8 @@ export function rraDefs(step: number, profile: RetentionProfile, family?: Family
  * The season of the forecast: one day. rrdtool's Holt-Winters runs on every primary data point
  * (one row per step), and each of its five archives holds a season of rows: at a 5 s step a daily
  * season is 17,280 rows per data source and archive (+3.5 MB for a cpu file, +4.1 MB for memory,
- * docs/benchmarks.md); a weekly one would be seven times that (+53 MB a server), so the week is
- * not modelled and a Monday morning is judged against the days before it (docs/alerting.md).
+ * docs/benchmarks.md); a weekly one would be seven times that (+53 MB a server), so the week is a
+ * second, small file at 300 s (weeklyRraDefs below, docs/alerting.md).
  */
 export const HW_SEASON_S = DAY;
 /**
@@ -183,18 +183,58 @@ function perStep(step: number, tauS: number): number {
  * HWPREDICT, SEASONAL, DEVSEASONAL, DEVPREDICT and FAILURES, appended after `before` archives
  * (rrdtool's cross references are 1-based archive numbers).
  */
-export function holtWintersRraDefs(step: number, before: number, family: Family): string[] {
+export function holtWintersRraDefs(step: number, before: number, family: Family, seasonS = HW_SEASON_S, smoothingWindow?: number): string[] {
   const levelTauS = HW_LEVEL_TAU_S[family] ?? HW_DEFAULT_LEVEL_TAU_S;
-  const rows = hwSeasonRows(step);
+  assertStep(step);
+  const rows = Math.max(2, Math.round(seasonS / step));
   const seasonal = before + 2;
   const devSeasonal = before + 3;
+  const smoothing = smoothingWindow === undefined ? '' : `:smoothing-window=${smoothingWindow}`;
   return [
     `RRA:HWPREDICT:${rows}:${perStep(step, levelTauS)}:${perStep(step, HW_TREND_TAU_S)}:${rows}:${seasonal}`,
-    `RRA:SEASONAL:${rows}:${HW_GAMMA}:${before + 1}`,
-    `RRA:DEVSEASONAL:${rows}:${HW_GAMMA}:${before + 1}`,
+    `RRA:SEASONAL:${rows}:${HW_GAMMA}:${before + 1}${smoothing}`,
+    `RRA:DEVSEASONAL:${rows}:${HW_GAMMA}:${before + 1}${smoothing}`,
     `RRA:DEVPREDICT:${rows}:${devSeasonal}`,
     `RRA:FAILURES:${rows}:${HW_FAILURE_THRESHOLD}:${HW_FAILURE_WINDOW}:${devSeasonal}`,
   ];
+}
+
+// ---- the weekly season (B9) -------------------------------------------------------------------
+
+/**
+ * The week is a second, small file per covered family (`<agent>/<family>.week.rrd`, a name
+ * parseRrdFileName does not take, so no series read, quota or retention change sees it): at a
+ * 300 s step a week is 2,016 rows, where in the 5 s file it would be 120,960 (+53 MB a server).
+ * rrdtool allows one season per HWPREDICT, so the week cannot live in the daily file. It is fed
+ * the same updates as the family's file (rrd-store.ts feedWeekly); rrdtool consolidates them into
+ * 300 s primary points itself.
+ */
+export const HW_WEEK_STEP_S = 300;
+export const HW_WEEK_SEASON_S = 7 * DAY;
+/**
+ * rrdtool smooths the seasonal coefficients at the end of each season over a window of 5 % of it
+ * by default: 72 min of a day, but 8.4 h of a week, which would flatten a Monday-morning peak of a
+ * few hours into the night around it. 1 % of a week is 100 min.
+ */
+const HW_WEEK_SMOOTHING_WINDOW = 0.01;
+/** The weekly file's AVERAGE archive: a week of 300 s rows (what it was fed; the band's memory total). */
+const HW_WEEK_AVERAGE_ROWS = HW_WEEK_SEASON_S / HW_WEEK_STEP_S;
+
+/** The weekly file of an agent's family (relative to the RRD directory). */
+export function weeklyFileName(agentId: string, family: Family): string {
+  if (!isValidAgentId(agentId)) throw new RwError('RW_ERR_BAD_REQUEST', `agent id ${JSON.stringify(agentId)} is not [A-Za-z0-9_-]{1,64}`);
+  return `${agentId}/${family}.week.rrd`;
+}
+
+/** Archives of a weekly file: AVERAGE over a week, then the five Holt-Winters archives with a weekly season. */
+export function weeklyRraDefs(family: Family): string[] {
+  return [`RRA:AVERAGE:${XFF}:1:${HW_WEEK_AVERAGE_ROWS}`, ...holtWintersRraDefs(HW_WEEK_STEP_S, 1, family, HW_WEEK_SEASON_S, HW_WEEK_SMOOTHING_WINDOW)];
+}
+
+/** Exact size in bytes of a weekly file (cpu: 5 data sources × 6 archives × 2,016 rows). */
+export function bytesForWeeklyFile(family: Family): number {
+  const ds = familyFields(family).length;
+  return headerBytes(ds, 6) + 6 * HW_WEEK_AVERAGE_ROWS * ds * VALUE_BYTES;
 }
 
 /** One line for people (health, UI): "raw 1 d; AVERAGE/MIN/MAX 1 min 7 d; …" at this step. */

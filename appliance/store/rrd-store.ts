@@ -156,6 +156,8 @@ export class RrdStore {
   /** per agent: writes of one agent run one after the other so their timestamps stay in order */
   private readonly agentChains = new Map<string, Promise<void>>();
   private journal: SampleJournal | null = null;
+  /** B9's weekly season: a covered family's file → its weekly file, sent the same updates (feedWeekly) */
+  private readonly weeklyOf = new Map<string, string>();
   private readonly downWaitMs: number;
   private readonly templates: RrdTemplates;
   /** the archives of files made from now on; changed over HTTP by a retention change (retention-change.ts) */
@@ -285,6 +287,33 @@ export class RrdStore {
     return this.inAgentChain(agentId, work);
   }
 
+  /**
+   * From now on every update stored to `file` is also sent to `weeklyFile` (B9, baseline-archives.ts:
+   * only the families a baseline rule covers). rrdtool consolidates the 5 s updates into the weekly
+   * file's 300 s primary points. Not journaled: a weekly file may miss what a crash of rrdcached
+   * loses, which the Holt-Winters archives take as unknown steps.
+   */
+  feedWeekly(file: string, weeklyFile: string): void {
+    this.weeklyOf.set(file, weeklyFile);
+  }
+
+  /** Sends the stored updates of covered files to their weekly files; a refusal (an older time) is dropped. */
+  private async sendWeekly(updates: readonly UpdateCommand[]): Promise<void> {
+    const weekly: UpdateCommand[] = [];
+    for (const u of updates) {
+      const w = this.weeklyOf.get(u.file);
+      if (w !== undefined) weekly.push({ ...u, file: w });
+    }
+    if (weekly.length === 0) return;
+    try {
+      const client = await this.waitUp(new Deadline(this.deps.clock, this.downWaitMs));
+      const refused = (await client.updateMany(weekly)).filter((o) => !o.ok).length;
+      if (refused > 0) this.log.debug('weekly updates refused', { refused, sent: weekly.length });
+    } catch (e) {
+      this.log.debug('weekly updates not sent', { sent: weekly.length, error: e });
+    }
+  }
+
   /** Files made from now on get this profile's archives (a retention change, S4). */
   setProfile(profile: RetentionProfile): void {
     this.profile = profile;
@@ -320,8 +349,11 @@ export class RrdStore {
     const sampleOf = this.deps.onStored ? new Map<UpdateCommand, Sample>() : null;
     const storedSamples: Sample[] = [];
     // counted as they happen: a write that ends in RW_ERR_RRDCACHED_DOWN has still stored some
+    // covered files' stored updates, for their weekly files (B9; empty unless a baseline rule covers one)
+    const toWeekly: UpdateCommand[] = [];
     const stored = (state: FileState, update: UpdateCommand): void => {
       this.acknowledged(state, update);
+      if (this.weeklyOf.size > 0 && this.weeklyOf.has(update.file)) toWeekly.push(update);
       result.updated++;
       this.counters.rrdUpdates++;
       const sample = sampleOf?.get(update);
@@ -383,6 +415,7 @@ export class RrdStore {
     } finally {
       if (storedSamples.length > 0) this.deps.onStored?.(agentId, storedSamples);
     }
+    if (toWeekly.length > 0) await this.sendWeekly(toWeekly);
     if (result.rejected > 0) this.log.debug('samples rejected', { agentId, rejected: result.rejected, updated: result.updated });
     return result;
   }

@@ -73,6 +73,40 @@ export function baselinePoints(name: BaselineMetricName, rows: readonly Baseline
   return out;
 }
 
+/** How far back a daily step may take the newest weekly forecast when its own 300 s step has none yet: three weekly steps. */
+export const WEEKLY_MATCH_STEPS = 3;
+
+/**
+ * The daily and the weekly season together (B9): a step departs from its usual pattern only when
+ * it is outside the daily band and, once the weekly file has learnt, outside the weekly band too,
+ * on the same side. The daily observation is scored against the weekly forecast and deviation
+ * too, and the score is then the smaller of the two (same sign), so any level k fires
+ * only when both are beyond k deviations: a usual Monday-morning peak, outside the daily band but
+ * inside the weekly one, is not alerted. The cause (observed, expected, band) stays the daily one.
+ *
+ * `weekly` holds the weekly file's judged steps (each timestamped at its end, `weeklyStepS`
+ * apart). A daily step at t takes the weekly step that contains it or, when that one has no
+ * forecast yet (rrdtool writes it with the next 300 s point), the newest before it, at most
+ * WEEKLY_MATCH_STEPS back: judging waits for nothing, and the weekly shape moves little in 15 min.
+ * A daily step with no weekly step that near (the weekly file still learning, or a gap) stands alone.
+ */
+export function combineWeekly(daily: readonly BaselinePoint[], weekly: readonly BaselinePoint[], weeklyStepS: number): BaselinePoint[] {
+  if (weekly.length === 0) return [...daily];
+  const byEnd = new Map<number, BaselinePoint>();
+  for (const w of weekly) byEnd.set(w.tMs, w);
+  const stepMs = weeklyStepS * 1000;
+  return daily.map((d) => {
+    const end = Math.ceil(d.tMs / stepMs) * stepMs;
+    let w: BaselinePoint | undefined;
+    for (let k = 0; k <= WEEKLY_MATCH_STEPS && w === undefined; k++) w = byEnd.get(end - k * stepMs);
+    if (w === undefined) return d;
+    // the daily step's own observation against the weekly forecast (not the 300 s step's average)
+    const weeklyScore = (d.observed - w.expected) / w.deviation;
+    const value = Math.sign(d.value) === Math.sign(weeklyScore) ? Math.sign(d.value) * Math.min(Math.abs(d.value), Math.abs(weeklyScore)) : 0;
+    return { ...d, value };
+  });
+}
+
 /** The data source a baseline metric's forecast is read from. */
 export function baselineSource(name: BaselineMetricName): { family: string; field: string } {
   return BASELINE_METRICS[name];

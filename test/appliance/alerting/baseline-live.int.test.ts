@@ -13,7 +13,13 @@
 //   after the second: DEVPREDICT is unknown until then);
 // - web-01: a file made before any baseline rule, without the archives: the rule's creation gets
 //   them added (baseline-archives.ts), and its learning starts then.
-import { mkdirSync, statSync } from 'node:fs';
+// The weekly season (a second file per covered family at 300 s, `<agent>/cpu.week.rrd`): web-02,
+// web-03 and web-04 get theirs made three weeks ago with three weeks of history (recorded in
+// rrd/baseline-archives.json, as the appliance would have); web-04's weeks have a usual peak
+// (busy 50 %) at this time of the week, which its three days of daily history do not know. web-01
+// gets its weekly file made by the rule.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import type { AlertListResponse } from '../../../contract/alerts-api.js';
@@ -22,7 +28,8 @@ import { familyFields } from '../../../contract/metrics.js';
 import { RrdcachedClient } from '../../../appliance/store/rrdcached-client.js';
 import { connectUnixSocket } from '../../../appliance/store/rrdcached-socket.js';
 import { rrdcachedPaths } from '../../../appliance/store/rrdcached-supervisor.js';
-import { bytesForFile, dsDefs, rraDefs } from '../../../appliance/store/rrd-layout.js';
+import { bytesForFile, bytesForWeeklyFile, dsDefs, HW_WEEK_STEP_S, rraDefs, weeklyFileName, weeklyRraDefs } from '../../../appliance/store/rrd-layout.js';
+import { BASELINE_ARCHIVES_FILE } from '../../../appliance/store/baseline-archives.js';
 import { startAppliance, waitFor } from '../../helpers/appliance-harness.js';
 import { connectAgent, enroll, publishMetrics } from '../../helpers/mqtt-agent.js';
 import { createContact, createRule, waitForModemReady, waitForSms } from '../../helpers/alerting-helpers.js';
@@ -31,6 +38,7 @@ import { ARTIFACTS, launchChromium, signedInPage, uiTestCanRun } from '../../hel
 const STEP = 60;
 const KIM = '+821011112222';
 const DAY = 86_400;
+const WEEK = 7 * DAY;
 /** history updates per write of the file (6 h at 60 s) */
 const HISTORY_CHUNK = 360;
 
@@ -48,7 +56,7 @@ function cpuValues(busy: number): number[] {
 void t.test('a baseline rule alerts live from rrdtool\'s forecast, texts it, and the series API gives the band', async (t) => {
   const app = await startAppliance(t, { args: ['--modem', 'sim', '--timezone', 'UTC', '--baseline-interval', '1'] });
   await waitForModemReady(app);
-  const [web1, web2, web3] = [await enroll(app, 'web-01'), await enroll(app, 'web-02'), await enroll(app, 'web-03')];
+  const [web1, web2, web3, web4] = [await enroll(app, 'web-01'), await enroll(app, 'web-02'), await enroll(app, 'web-03'), await enroll(app, 'web-04')];
   const rrdDir = path.join(app.dataDir, 'rrd');
   const client = new RrdcachedClient(await connectUnixSocket(rrdcachedPaths(app.dataDir).socketPath));
   t.teardown(() => client.close());
@@ -80,6 +88,28 @@ void t.test('a baseline rule alerts live from rrdtool\'s forecast, texts it, and
   // a usual 16 at that slot); a server's history does not start a whole number of days ago
   await history(web2.agentId, liveT - 3 * DAY - 37 * 60, true, 2);
   await history(web3.agentId, liveT - 3 * DAY - 37 * 60, true, 3);
+  await history(web4.agentId, liveT - 3 * DAY - 37 * 60, true, 4);
+  // the weekly files: three weeks at 300 s; `peak` puts busy 50 % within 3 h of this time of the week
+  const weekFrom = Math.floor((liveT - 3 * WEEK - 37 * 60) / HW_WEEK_STEP_S) * HW_WEEK_STEP_S;
+  const weeklyHistory = async (agentId: string, seed: number, peak: boolean): Promise<void> => {
+    const file = weeklyFileName(agentId, 'cpu');
+    await client.create(file, HW_WEEK_STEP_S, weekFrom - HW_WEEK_STEP_S, dsDefs('cpu', HW_WEEK_STEP_S), weeklyRraDefs('cpu'));
+    const updates = [];
+    for (let ts = weekFrom; ts < judgedT - STEP; ts += HW_WEEK_STEP_S) {
+      const away = Math.abs(((liveT - ts) % WEEK + WEEK + WEEK / 2) % WEEK - WEEK / 2);
+      updates.push({ file, t: ts, values: cpuValues(peak && away <= 3 * 3600 ? 50 : usualBusy(ts, seed)) });
+    }
+    let refused = 0;
+    for (let i = 0; i < updates.length; i += HISTORY_CHUNK) {
+      refused += (await client.updateMany(updates.slice(i, i + HISTORY_CHUNK))).filter((o) => !o.ok).length;
+      await client.flush(file);
+    }
+    t.equal(refused, 0, `rrdcached took ${updates.length} updates of ${agentId}'s weekly history`);
+  };
+  await weeklyHistory(web2.agentId, 2, false);
+  await weeklyHistory(web3.agentId, 3, false);
+  await weeklyHistory(web4.agentId, 4, true);
+  writeFileSync(path.join(rrdDir, BASELINE_ARCHIVES_FILE), `${JSON.stringify({ since: Object.fromEntries([web2, web3, web4].map((w) => [weeklyFileName(w.agentId, 'cpu'), weekFrom])) })}\n`);
   const file1 = await history(web1.agentId, liveT - 6 * 3600, false, 1);
   t.equal(statSync(path.join(rrdDir, file1)).size, bytesForFile('cpu', STEP, 'default'), 'web-01\'s file predates the rule: no Holt-Winters archives');
 
@@ -97,9 +127,15 @@ void t.test('a baseline rule alerts live from rrdtool\'s forecast, texts it, and
     t.ok(idle.filter((v) => v !== null).length >= 50, `its history is still there (${idle.filter((v) => v !== null).length} rows of an hour five hours ago)`);
   });
 
+  // the watch makes web-01's weekly file and starts feeding every covered family's weekly file
+  // in the same round (web-01 is the first target); a round is a second (--baseline-interval 1),
+  // so two more rounds have seen every target before any live sample is sent
+  await waitFor('web-01\'s weekly file', () => statSync(path.join(rrdDir, weeklyFileName(web1.agentId, 'cpu')), { throwIfNoEntry: false })?.size === bytesForWeeklyFile('cpu'));
+  await new Promise((r) => setTimeout(r, 2500));
   const c2 = await connectAgent(t, app, web2);
   const c3 = await connectAgent(t, app, web3);
   const c1 = await connectAgent(t, app, web1);
+  const c4 = await connectAgent(t, app, web4);
 
   await t.test('a value inside the band raises nothing; one far outside fires, and the SMS says observed against usual', async (t) => {
     // inside: web-03 at its usual level; stored (acknowledged) before web-02's samples are even
@@ -109,6 +145,9 @@ void t.test('a baseline rule alerts live from rrdtool\'s forecast, texts it, and
     await publishMetrics(c3, web3.agentId, { v: 1, i: STEP, s: [{ t: judgedT, f: 'cpu', v: usual(judgedT) }, { t: liveT, f: 'cpu', v: usual(liveT) }] });
     // outside: 90 % busy where 8–16 % is usual; and on web-01, still learning, the same
     await publishMetrics(c1, web1.agentId, { v: 1, i: STEP, s: [{ t: judgedT, f: 'cpu', v: spike }, { t: liveT, f: 'cpu', v: spike }] });
+    // web-04: its usual weekly peak, busy 50 %: outside its daily band, inside its weekly one
+    const peak = { user: 35, system: 15, iowait: 0, steal: 0, idle: 50 };
+    await publishMetrics(c4, web4.agentId, { v: 1, i: STEP, s: [{ t: judgedT, f: 'cpu', v: peak }, { t: liveT, f: 'cpu', v: peak }] });
     await publishMetrics(c2, web2.agentId, { v: 1, i: STEP, s: [{ t: judgedT, f: 'cpu', v: spike }, { t: liveT, f: 'cpu', v: spike }] });
     const fired = await waitFor('the baseline alert on web-02', async () => (await app.api<AlertListResponse>(`/api/v1/alerts?state=firing&agent=${web2.agentId}`)).alerts.find((a) => a.ruleId === rule.id), { timeoutMs: 30_000 });
     t.equal(fired.severity, 'critical', '90 % against a usual ~16 % is beyond 5 deviations');
@@ -118,7 +157,32 @@ void t.test('a baseline rule alerts live from rrdtool\'s forecast, texts it, and
     t.match(sms.text, /^\[CRIT\] web-02 cpu unusual 90% \(usual \d+(\.\d)?-\d+(\.\d)?%\)/, `the SMS: ${sms.text}`);
     const others = [...(await app.api<AlertListResponse>('/api/v1/alerts?state=open')).alerts, ...(await app.api<AlertListResponse>('/api/v1/alerts?state=resolved')).alerts];
     const unexpected = others.filter((a) => a.ruleId === rule.id && a.agentId !== web2.agentId);
-    t.same(unexpected.map((a) => a.agentName), [], `nothing on web-03 (inside the band) nor on web-01 (learning)${unexpected.map((a) => `; ${a.agentName}: ${JSON.stringify(a.cause.baseline)}`).join('')}`);
+    t.same(unexpected.map((a) => a.agentName), [], `nothing on web-03 (inside the band), web-04 (its usual weekly peak) nor web-01 (learning)${unexpected.map((a) => `; ${a.agentName}: ${JSON.stringify(a.cause.baseline)}`).join('')}`);
+  });
+
+  await t.test('the weekly season: made by the rule, fed the same samples, and its band keeps a usual weekly peak quiet', async (t) => {
+    const weekly1 = weeklyFileName(web1.agentId, 'cpu');
+    t.equal(statSync(path.join(rrdDir, weekly1)).size, bytesForWeeklyFile('cpu'), `web-01's weekly file was made (${bytesForWeeklyFile('cpu')} bytes)`);
+    for (const [name, w] of [['web-01', web1], ['web-02', web2], ['web-04', web4]] as const) {
+      const file = weeklyFileName(w.agentId, 'cpu');
+      // the store sends them right after the family's own update is acknowledged
+      let last = 0;
+      await waitFor(`${name}'s live samples in its weekly file`, async () => {
+        await client.flush(file);
+        // the file's own last update (rrdcached's LAST answered the start of the 300 s step)
+        last = Number(execFileSync('rrdtool', ['last', path.join(rrdDir, file)], { encoding: 'utf8' }).trim());
+        return last === liveT;
+      }, { timeoutMs: 10_000 }).catch(() => undefined);
+      t.equal(last, liveT, `${name}'s live samples reached its weekly file (its last update ${last - liveT} s from the live sample's)`);
+    }
+    // web-04's 50 % is outside its daily band: the daily season alone would have alerted
+    const s = await app.api<SeriesResponse>(`/api/v1/agents/${web4.agentId}/series?family=cpu&from=${liveT - 3600}&to=${liveT}&band=1`);
+    const [ts, , , high] = s.band?.data ?? [[], [], [], []];
+    const i = ts.indexOf(judgedT);
+    t.ok(i >= 0 && (high[i] ?? Infinity) < 40, `web-04's daily band at the peak tops out at ${high[i]?.toFixed(1)} %`);
+    const open = [...(await app.api<AlertListResponse>('/api/v1/alerts?state=open')).alerts, ...(await app.api<AlertListResponse>('/api/v1/alerts?state=resolved')).alerts]
+      .filter((a) => a.ruleId === rule.id && a.agentId === web4.agentId);
+    t.same(open.map((a) => a.cause.baseline), [], 'no alert on web-04: inside its weekly band');
   });
 
   await t.test('the series API returns the band with band=1, in CPU busy %', async (t) => {
@@ -149,7 +213,12 @@ void t.test('a baseline rule alerts live from rrdtool\'s forecast, texts it, and
     const cpu = (agentId: string) => page.locator(`[data-testid=server-panel][data-agent-id="${agentId}"] [data-testid=chart-cpu]`);
     await page.locator(`[data-testid=server-panel][data-agent-id="${web2.agentId}"] [data-testid=range-1h]`).click();
     await cpu(web2.agentId).locator('[data-testid=forecast-note]').waitFor({ timeout: 20_000 });
-    t.ok(Number(await cpu(web2.agentId).getAttribute('data-forecast-points')) >= 50, 'web-02\'s chart has an hour of band');
+    // the band of the range shown before (15 min) may still be drawn until the hour's arrives
+    const points = await waitFor('an hour of band on web-02\'s chart', async () => {
+      const n = Number(await cpu(web2.agentId).getAttribute('data-forecast-points'));
+      return n >= 50 ? n : undefined;
+    }, { timeoutMs: 20_000 }).catch(() => 0);
+    t.ok(points >= 50, `web-02's chart has an hour of band (${points} points)`);
     t.match(await cpu(web2.agentId).locator('[data-testid=forecast-note]').textContent(), /forecast ± 3 deviations/);
     await page.locator(`[data-testid=server-panel][data-agent-id="${web1.agentId}"] [data-testid=range-1h]`).click();
     await cpu(web1.agentId).locator('canvas').first().waitFor();

@@ -51,9 +51,9 @@ function setup(agents: string[], opts: { needsArchives?: Set<string>; sinceS?: n
           if (!mayConvert) return Promise.resolve({ kind: 'deferred' });
           opts.needsArchives.delete(agentId);
           converted.push(rel);
-          return Promise.resolve({ kind: 'ready', sinceS: NOW_S, converted: true });
+          return Promise.resolve({ kind: 'ready', sinceS: NOW_S, converted: true, weekly: null });
         }
-        return Promise.resolve({ kind: 'ready', sinceS: opts.sinceS ?? NOW_S - 10 * 86_400, converted: false });
+        return Promise.resolve({ kind: 'ready', sinceS: opts.sinceS ?? NOW_S - 10 * 86_400, converted: false, weekly: null });
       },
     },
     clock, logger: silentLogger, maxSeriesPerTick: 2, maxConversionsPerTick: 1,

@@ -27,6 +27,19 @@ export function forecastRuns(times: readonly number[]): [number, number][] {
   return runs;
 }
 
+/**
+ * A band in used % (memory_used_pct) on a chart in bytes: each edge × the memory total / 100. The
+ * band was computed per step with that step's total (baseline-observations.ts); the server's
+ * total from its inventory is the same figure unless its RAM changed within the range. Null
+ * without a band or a known total.
+ */
+export function bandInBytes(band: SeriesBand | null, totalBytes: number | null | undefined): SeriesBand | null {
+  if (!band || totalBytes === null || totalBytes === undefined || !(totalBytes > 0)) return null;
+  const k = totalBytes / 100;
+  const [times, expected, low, high] = band.data;
+  return { ...band, data: [times, expected.map((v) => v * k), low.map((v) => v * k), high.map((v) => v * k)] };
+}
+
 export function drawForecast(u: uPlot, band: SeriesBand | null): void {
   if (!band || band.data[0].length === 0) return;
   const [times, expected, low, high] = band.data;

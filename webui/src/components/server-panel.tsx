@@ -25,6 +25,7 @@ import { diskHealthRows } from '../disk-health.js';
 import { serverLabel } from '../server-label.js';
 import { useMaintenanceBands } from '../use-maintenance-bands.js';
 import { useForecastBand } from '../use-forecast-band.js';
+import { bandInBytes } from './chart-forecast.js';
 
 // Palettes chosen to stay apart for the common colour-vision deficiencies and on a projector.
 const CPU_COLORS = ['#2563eb', '#f59e0b', '#dc2626', '#7c3aed'];
@@ -174,8 +175,12 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
   // B11: the server's maintenance windows as shaded bands behind every chart
   const bands = useMaintenanceBands(agentId, data.xRange);
   const zoom = { onZoom: setCustom, syncKey: sync, xRange: data.xRange, bands };
-  // B9: the CPU's usual range when a baseline rule covers it (the memory chart is in bytes, the band in used %)
+  // B9: the usual range when a baseline rule covers the CPU or the memory; the memory band comes in
+  // used % and its chart is in bytes: converted with the server's memory total
   const cpuForecast = useForecastBand(agentId, 'cpu', data.xRange);
+  const memoryBandPct = useForecastBand(agentId, 'memory', data.xRange);
+  const memoryBytes = inv?.memoryBytes;
+  const memoryForecast = useMemo(() => bandInBytes(memoryBandPct, memoryBytes), [memoryBandPct, memoryBytes]);
 
   return (
     <article class="panel" data-testid="server-panel" data-agent-id={agentId} aria-label={hostname}>
@@ -238,7 +243,7 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
       {tab === 'families' && <FamilyCharts agentId={agentId} detail={detail} range={range} syncKey={sync} />}
       <div class="panel-charts" ref={body} hidden={tab !== 'charts'}>
         <TimeChart testId="chart-cpu" title={t('chart.cpu')} lines={cpuLines} data={charts.cpu.data} yKind={displayKindOf(CPU_UNIT)} stacked loadRange={loaders.cpu} forecast={cpuForecast} {...zoom} />
-        <TimeChart testId="chart-memory" title={t('chart.memory')} lines={memoryLines} data={charts.memory.data} yKind={displayKindOf(MEMORY_UNIT)} loadRange={loaders.memory} {...zoom} />
+        <TimeChart testId="chart-memory" title={t('chart.memory')} lines={memoryLines} data={charts.memory.data} yKind={displayKindOf(MEMORY_UNIT)} loadRange={loaders.memory} forecast={memoryForecast} {...zoom} />
         <section class="chart disk" data-testid="disk-section">
           <h4 class="chart-title">{t('chart.disk')}</h4>
           <FilesystemTable rows={data.fsRows} />

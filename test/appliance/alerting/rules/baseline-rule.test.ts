@@ -4,7 +4,7 @@
 // and the SMS that says observed against the usual band, in English and Korean.
 import t from 'tap';
 import { parseRule } from '../../../../appliance/alerting/alert-schemas.js';
-import { baselineCause, baselinePoints, MIN_DEVIATION_PCT } from '../../../../appliance/alerting/rules/baseline-observations.js';
+import { baselineCause, baselinePoints, combineWeekly, MIN_DEVIATION_PCT, type BaselinePoint } from '../../../../appliance/alerting/rules/baseline-observations.js';
 import { alertMessage } from '../../../../appliance/alerting/policy/sms-templates.js';
 import type { Alert } from '../../../../contract/alerting.js';
 
@@ -48,5 +48,21 @@ void t.test('the SMS says observed against the usual band', (t) => {
   t.match(en, /^\[WARN\] web-01 cpu unusual 62% \(usual 0-12%\) 03:10 #12/);
   const ko = alertMessage('fired', alert, { language: 'ko', timeZone: { iana: 'UTC' } }, { nowMs: Date.UTC(2026, 0, 5, 3, 10) });
   t.match(ko, /^\[경고\] web-01 CPU 평소와 다름 62% \(평소 0-12%\)/);
+  t.end();
+});
+
+void t.test('daily and weekly seasons: alerted only outside both bands, on the same side; the daily band alone while the week learns', (t) => {
+  const p = (tMs: number, observed: number, expected: number, deviation: number): BaselinePoint => ({ tMs, observed, expected, deviation, value: (observed - expected) / deviation });
+  // a Monday-morning peak: 50 % where the days expect 15 ± 2, the week 48 ± 3
+  const daily = [p(600_000, 50, 15, 2), p(660_000, 90, 15, 2), p(1_600_000, 50, 15, 2)];
+  const weekly = [p(600_000, 49, 48, 3)];
+  const [peak, spike, late] = combineWeekly(daily, weekly, 300);
+  t.equal(peak?.value, (50 - 48) / 3, 'the usual weekly peak scores against the week: under a deviation');
+  t.equal(spike?.value, (90 - 48) / 3, 'a spike beyond both scores the smaller of the two');
+  t.equal(spike?.expected, 15, 'the cause keeps the daily band');
+  t.equal(late?.value, 17.5, 'a step more than three weekly steps after the newest weekly forecast: the daily band alone');
+  const below = combineWeekly([p(600_000, 10, 15, 2)], [p(600_000, 6, 5, 3)], 300);
+  t.equal(below[0]?.value, 0, 'below the day, above the week: not on the same side, no departure');
+  t.same(combineWeekly(daily, [], 300), daily, 'no weekly step learnt: the daily points as they are');
   t.end();
 });
