@@ -18,6 +18,8 @@ const VT100 = { TERM: 'vt100', LANG: 'en_US.UTF-8' };
 
 /** matches the screen as one line: a long line wraps at the terminal's width */
 const flat = (re: RegExp) => (rows: string[]): boolean => re.test(rows.join(' ').replace(/\s+/g, ' '));
+/** the question being asked now (clack marks it ◆; answered ones ◇): keys typed before it shows are lost under load */
+const asking = (question: string) => flat(new RegExp(`◆ ${question}`));
 
 function consoleArgv(dataDir: string, root: { spool: string; networkFile: string }): string[] {
   return [process.execPath, CONSOLE_BIN, '--data-dir', dataDir, '--requests-dir', root.spool, '--network-file', root.networkFile, '--confirm-seconds', '2'];
@@ -51,7 +53,9 @@ void t.test('a network change goes through root: applied, undone when not confir
   await term.keys('t');
   await term.waitFor('the address question', /Address/);
   await term.type('2001:db8::40/64');
+  await term.waitFor('the gateway question', asking('Gateway'));
   await term.type('');
+  await term.waitFor('the DNS question', asking('DNS servers'));
   await term.type('');
   await term.waitFor('root applied it', /Keep these settings\?/);
   await term.keys('y');
@@ -88,7 +92,9 @@ void t.test('a change root refuses is shown with its reason, and nothing is aske
   await term.keys('t');
   await term.waitFor('the address question', /Address/);
   await term.type('10.20.30.40/24');
+  await term.waitFor('the gateway question', asking('Gateway'));
   await term.type('');
+  await term.waitFor('the DNS question', asking('DNS servers'));
   await term.type('');
   await term.waitFor('the refusal', flat(/Not applied: .*refused by the board: address: 10\.20\.30\.40 is not in this site's plan/));
   await term.keys('b');
