@@ -132,6 +132,7 @@ void t.test('an operator granted group A deploys to A\'s servers only; the grant
   t.equal((await call(f, f.admin, 'GET', '/api/v1/jobs')).json<FileJobList>().jobs.length, 4, 'an admin sees every job');
   t.equal((await call(f, f.operator, 'GET', `/api/v1/jobs/${adminOnB.id}`)).statusCode, 403, 'a job on B cannot be read');
   t.equal((await call(f, f.operator, 'GET', `/api/v1/jobs/${adminInA.id}`)).statusCode, 200, 'a job within A can');
+  t.equal((await call(f, f.operator, 'POST', `/api/v1/jobs/${adminOnB.id}/rollback`, {})).statusCode, 403, 'nor rolled back');
   t.same([f.files.groupsHold(['ga'], 'a1'), f.files.groupsHold(['ga'], 'b1')], [true, false], 'the stream\'s rule: a file-job event of a server of A, not of B');
 
   const asViewer = await call(f, f.operatorAsViewer, 'POST', '/api/v1/jobs', mkdir({ agentIds: ['a1'] }));
