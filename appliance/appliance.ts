@@ -635,7 +635,11 @@ export class Appliance {
       visitors: { visitors, agentExists },
       topHistory: { history: topHistory, agentExists, clock },
       config: { config: agentConfig, agentExists },
-      stream: { hub, heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, retryMs: 2_000 },
+      stream: {
+        hub, heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, retryMs: 2_000,
+        // S17: a granted user's stream carries a server's file job state while a group of theirs holds it (grants read now)
+        fileJobVisible: (userId, agentId) => fileJobs.groupsHold(accounts.deployGrants.groupsOf(userId), agentId),
+      },
       installer: { origin, pin: () => tls.pin },
       tls: { identity: tls },
       checks: { checks, agentExists, clock, series: store, retentionS: retentionSpanS(retention) },
@@ -669,7 +673,7 @@ export class Appliance {
         }),
       },
       federation: { federation },
-      files: { files: fileJobs },
+      files: { files: fileJobs, grants: accounts.deployGrants, clock },
     });
     const http = new HttpServer({
       host: config.listen, port: config.httpsPort, app,

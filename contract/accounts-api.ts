@@ -14,8 +14,11 @@ export interface PublicUser {
 
 /** GET /api/v1/auth/session (also the answer to sign-in and setup). */
 export interface SessionResponse {
-  /** the signed-in user with what their role allows; null: nobody is signed in */
-  user: (PublicUser & { permissions: Permission[] }) | null;
+  /**
+   * the signed-in user with what they may do (their role's permissions, and `files:deploy` when an
+   * admin granted them groups of servers: S17) and those groups' ids; null: nobody is signed in
+   */
+  user: (PublicUser & { permissions: Permission[]; deployGroupIds: string[] }) | null;
   /** no admin exists yet: the first visitor creates one with the setup code */
   setupRequired: boolean;
   /** send it as the `x-csrf-token` header with every POST, PUT and DELETE */

@@ -102,3 +102,27 @@ export interface FileJobStreamEvent {
   plan: string[];
   at: number;
 }
+
+/** Bounds of the deploy grants (S17, SEC; docs/bounds.md). */
+export const DEPLOY_GRANT_LIMITS = {
+  /** groups granted to one user */
+  groupsPerUser: 100,
+} as const;
+
+/** PUT /api/v1/users/:id/deploy-groups: the groups on whose servers the user may run file jobs (all of them, replacing the previous). */
+export const deployGroupsRequestSchema = z.object({
+  groupIds: z.array(z.string().min(1).max(L.idChars)).max(DEPLOY_GRANT_LIMITS.groupsPerUser),
+}).strict();
+
+/** One user's deploy right on the members of some server groups (granted by an admin). */
+export interface DeployGrant {
+  userId: number;
+  username: string;
+  role: string;
+  groupIds: string[];
+}
+
+/** GET /api/v1/deploy-grants: every user with at least one granted group. */
+export interface DeployGrantList {
+  grants: DeployGrant[];
+}

@@ -31,9 +31,10 @@ export const PERMISSIONS = [
   // admin: where samples and alerts are forwarded beyond the box (S19, B8)
   'federation:manage',
   // admin: fleet file jobs (S17): upload a file, push it, create, move or delete directories on
-  // servers, roll back. Held by the admin role for every server: roles hold fixed permissions,
-  // with no grant per group of servers (docs/api.md "Files"); each server's files.d still
-  // decides which rackwatch users and roles may act there and as which account
+  // servers, roll back. Held by the admin role for every server; an admin may grant it to any
+  // user on the members of chosen server groups (docs/api.md "Deploy grants",
+  // appliance/http/access-control.ts principalAllows); each server's files.d still decides which
+  // rackwatch users and roles may act there and as which account
   'files:deploy',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];

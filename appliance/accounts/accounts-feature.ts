@@ -10,6 +10,7 @@ import { AccountRepository } from './account-repository.js';
 import { AccountsService } from './accounts-service.js';
 import { ApiTokens } from './api-tokens.js';
 import { AuditLog } from './audit-log.js';
+import { DeployGrants } from './deploy-grants.js';
 import { LoginThrottle, type ThrottleLimits } from './login-throttle.js';
 import { AttemptGuard, type Lockout } from './attempt-guard.js';
 import { SessionStore, type SessionLimits } from './session-store.js';
@@ -40,6 +41,8 @@ export class AccountsFeature {
   readonly throttle: LoginThrottle;
   readonly tokens: ApiTokens;
   readonly service: AccountsService;
+  /** S17: the deploy right granted per group of servers */
+  readonly deployGrants: DeployGrants;
   #sweep: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: AccountsFeatureDeps) {
@@ -49,6 +52,7 @@ export class AccountsFeature {
     this.audit = new AuditLog(db, clock);
     this.throttle = new LoginThrottle(clock);
     this.tokens = new ApiTokens(this.repo, clock, deps.onWriteError);
+    this.deployGrants = new DeployGrants(db);
     this.service = new AccountsService({
       repo: this.repo, sessions: this.sessions, audit: this.audit, guard: this.guard('login'), totp: new Totp(clock), clock, dataDir,
     });
@@ -97,16 +101,19 @@ export class AccountsFeature {
     return {
       session: (id, opts): Principal | null => {
         const found = this.sessions.authenticate(id, opts);
-        return found ? { userId: found.user.id, username: found.user.username, role: found.user.role, via: 'session', sessionId: id } : null;
+        return found ? { userId: found.user.id, username: found.user.username, role: found.user.role, via: 'session', sessionId: id, deployGroupIds: this.deployGrants.groupsOf(found.user.id) } : null;
       },
       token: (token): Principal | null => {
         const found = this.tokens.authenticate(token);
-        return found ? { userId: found.user.id, username: found.user.username, role: found.role, via: 'token', tokenId: found.tokenId } : null;
+        if (!found) return null;
+        // a token made with a lower role than its owner's is meant to do less: no deploy grant (S17)
+        const deployGroupIds = found.role === found.user.role ? this.deployGrants.groupsOf(found.user.id) : [];
+        return { userId: found.user.id, username: found.user.username, role: found.role, via: 'token', tokenId: found.tokenId, deployGroupIds };
       },
     };
   }
 
   routeDeps(): AccountRoutesDeps {
-    return { accounts: this.service, repo: this.repo, sessions: this.sessions, tokens: this.tokens, audit: this.audit };
+    return { accounts: this.service, repo: this.repo, sessions: this.sessions, tokens: this.tokens, audit: this.audit, deployGrants: this.deployGrants };
   }
 }

@@ -11,13 +11,14 @@ import { API_PREFIX } from '../../contract/api.js';
 import { RwError } from '../../contract/errors.js';
 import { ROLE_PERMISSIONS, ROLES } from '../../contract/permissions.js';
 import type { SessionResponse } from '../../contract/accounts-api.js';
-import { clearSessionCookie, csrfTokenFor, setSessionCookie, type Principal } from '../http/access-control.js';
+import { clearSessionCookie, csrfTokenFor, principalAllows, setSessionCookie, type Principal } from '../http/access-control.js';
 import { sendJson, sendNoContent } from '../http/http-server.js';
 import { idParams } from '../http/route-schemas.js';
 import type { UserRow } from './account-repository.js';
 import { publicUser, type AccountsService, type Actor } from './accounts-service.js';
 import type { ApiTokens } from './api-tokens.js';
 import type { AuditLog } from './audit-log.js';
+import type { DeployGrants } from './deploy-grants.js';
 import type { AccountRepository } from './account-repository.js';
 import type { SessionStore } from './session-store.js';
 
@@ -27,6 +28,8 @@ export interface AccountRoutesDeps {
   sessions: SessionStore;
   tokens: ApiTokens;
   audit: AuditLog;
+  /** S17: a user's granted groups, shown in the session */
+  deployGrants: DeployGrants;
 }
 
 const P = API_PREFIX;
@@ -63,7 +66,7 @@ function numericId(raw: string): number {
 
 export function accountRoutes(fastify: FastifyInstance, deps: AccountRoutesDeps): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const { accounts, repo, sessions, tokens, audit } = deps;
+  const { accounts, repo, sessions, tokens, audit, deployGrants } = deps;
 
   /** The signed-in user's row; the route's permission check has run, so there is a principal. */
   const userOf = (req: FastifyRequest): UserRow => {
@@ -74,11 +77,21 @@ export function accountRoutes(fastify: FastifyInstance, deps: AccountRoutesDeps)
   };
   const actorOf = (req: FastifyRequest): Actor & { user: UserRow } => ({ user: userOf(req), address: req.ip });
 
+  /** The user with what they may do: their role's permissions, and `files:deploy` with a deploy grant (S17). */
+  const sessionUser = (u: UserRow, p: Principal | null): NonNullable<SessionResponse['user']> => {
+    const role = p?.role ?? u.role;
+    // a principal set by sign-in or setup just now has not been through the authenticator
+    const deployGroupIds = [...(p?.deployGroupIds ?? (role === u.role ? deployGrants.groupsOf(u.id) : []))];
+    const permissions = [...ROLE_PERMISSIONS[role]];
+    if (!permissions.includes('files:deploy') && principalAllows({ role, deployGroupIds }, 'files:deploy')) permissions.push('files:deploy');
+    return { ...publicUser(u), role, permissions, deployGroupIds };
+  };
+
   const session = (req: FastifyRequest, reply: FastifyReply): SessionResponse => {
     const p = req.principal;
     const u = p ? repo.userById(p.userId) : undefined;
     return {
-      user: u ? { ...publicUser(u), role: p?.role ?? u.role, permissions: [...ROLE_PERMISSIONS[p?.role ?? u.role]] } : null,
+      user: u ? sessionUser(u, p) : null,
       setupRequired: !accounts.adminExists(),
       csrfToken: csrfTokenFor(reply),
       idleTimeoutMs: sessions.limits.idleMs,

@@ -456,4 +456,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER pair_version_users_delete AFTER DELETE ON users BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
   CREATE TRIGGER pair_version_users_update AFTER UPDATE OF username, role, password_hash, totp_secret, disabled, password_changed_at ON users BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
   `,
+  // 18: the deploy right granted per group of servers (S17, SEC; appliance/accounts/deploy-grants.ts):
+  // a user may run fleet file jobs on the members of these groups. A grant goes with its user or
+  // its group (the foreign keys); the standby copies it (appliance/pair/pair-tables.ts).
+  `
+  CREATE TABLE deploy_grants (
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    group_id    TEXT NOT NULL REFERENCES server_groups(id) ON DELETE CASCADE,
+    granted_by  TEXT NOT NULL,
+    granted_at  INTEGER NOT NULL,
+    PRIMARY KEY (user_id, group_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX deploy_grants_group ON deploy_grants(group_id);
+  CREATE TRIGGER pair_version_deploy_grants_insert AFTER INSERT ON deploy_grants BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_deploy_grants_delete AFTER DELETE ON deploy_grants BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  CREATE TRIGGER pair_version_deploy_grants_update AFTER UPDATE ON deploy_grants BEGIN UPDATE pair_config_version SET version = version + 1 WHERE id = 1; END;
+  `,
 ];

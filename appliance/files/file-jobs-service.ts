@@ -7,7 +7,15 @@
 //
 // Every job is audited by the HTTP layer when made (who, the account, the file's digest, the
 // servers); its outcome is audited here when its last server finished. Each server's state change
-// is a `file-job` stream event (only for `files:deploy`, live/event-stream.ts).
+// is a `file-job` stream event (for admins and the users granted a group holding that server,
+// live/event-stream.ts).
+//
+// Who may act where (S17, SEC): an admin on every server; a user an admin granted groups of
+// servers (appliance/accounts/deploy-grants.ts) only on those groups' members at the time of the
+// request: every target of a job must be one (a group named must be a granted one), or the job is
+// refused with 403 naming what is outside and nothing is queued. Such a user sees the jobs they
+// made and the jobs whose servers are all within their groups. Each server's files.d still decides
+// which rackwatch users and roles may act there and as which account (agent/files/).
 import type { Readable } from 'node:stream';
 import type { Group } from '../../contract/alerting.js';
 import { RwError } from '../../contract/errors.js';
@@ -29,6 +37,8 @@ export type FileJobInput = z.output<typeof fileJobRequestSchema>;
 export interface Requester {
   username: string;
   role: string;
+  /** null: every server (an admin); else the granted groups, whose members alone may be targeted */
+  deployGroupIds: readonly string[] | null;
 }
 
 export interface FileJobsDeps {
@@ -101,7 +111,7 @@ export class FileJobsService {
   }
 
   async create(input: FileJobInput, by: Requester, rollbackOf: string | null = null): Promise<FileJobView> {
-    const agentIds = this.targetsOf(input.targets);
+    const agentIds = this.targetsOf(input.targets, by);
     const problems: string[] = [];
     let file: JobSpec['file'] = null;
     const rollback = rollbackOf !== null;
@@ -132,8 +142,7 @@ export class FileJobsService {
 
   /** A rollback of a push: the version each server kept is restored where the push was done. */
   async rollback(jobId: string, by: Requester, dryRun: boolean): Promise<FileJobView> {
-    const original = this.deps.repo.job(jobId);
-    if (!original) throw new RwError('RW_ERR_NOT_FOUND', `no file job ${jobId}`);
+    const original = this.visibleJob(jobId, by);
     const s = original.spec;
     if (s.action !== 'push' || s.dryRun || s.rollbackOf !== null) throw new RwError('RW_ERR_CONFLICT', 'only a push that was run (not a dry run, not a rollback) can be rolled back');
     const done = this.deps.repo.targets(jobId).filter((t) => t.state === 'done').map((t) => t.agentId);
@@ -141,14 +150,26 @@ export class FileJobsService {
     return this.create({ targets: { agentIds: done }, action: 'push', path: s.path, runAs: s.runAs, dryRun }, by, jobId);
   }
 
-  list(limit: number): FileJobList {
-    return { jobs: this.deps.repo.jobs(Math.min(limit, FILES_API_LIMITS.listLimit)).map((j) => this.viewOf(j)) };
+  /** Newest first: an admin's every job; a granted user's, those they made or whose servers are all within their groups. */
+  list(limit: number, by: Requester): FileJobList {
+    const n = Math.min(limit, FILES_API_LIMITS.listLimit);
+    const scope = this.scopeOf(by);
+    if (scope === null) return { jobs: this.deps.repo.jobs(n).map((j) => this.viewOf(j)) };
+    const jobs = this.deps.repo.jobs(FILES_API_LIMITS.jobsKept).filter((j) => this.sees(j, by, scope)).slice(0, n);
+    return { jobs: jobs.map((j) => this.viewOf(j)) };
   }
 
-  view(jobId: string): FileJobView {
-    const j = this.deps.repo.job(jobId);
-    if (!j) throw new RwError('RW_ERR_NOT_FOUND', `no file job ${jobId}`);
-    return this.viewOf(j);
+  view(jobId: string, by: Requester | null = null): FileJobView {
+    return this.viewOf(by === null ? this.jobOrNotFound(jobId) : this.visibleJob(jobId, by));
+  }
+
+  /**
+   * Whether a stream subscriber granted `deployGroupIds` (now) may see a `file-job` event about
+   * this server: it is a member of one of those groups.
+   */
+  groupsHold(deployGroupIds: readonly string[], agentId: string): boolean {
+    const granted = new Set(deployGroupIds);
+    return this.deps.groups().some((g) => granted.has(g.id) && g.memberIds.includes(agentId));
   }
 
   /** The jobs an agent still has to run, as its config carries them, each push with a fresh link. */
@@ -258,7 +279,52 @@ export class FileJobsService {
     this.deps.hub.publish('file-job', t.agentId, { jobId: t.jobId, agentId: t.agentId, state: t.state, reason: t.reason, plan: t.plan, at: t.updatedAt });
   }
 
-  private targetsOf(targets: FileJobInput['targets']): string[] {
+  private jobOrNotFound(jobId: string): JobRow {
+    const j = this.deps.repo.job(jobId);
+    if (!j) throw new RwError('RW_ERR_NOT_FOUND', `no file job ${jobId}`);
+    return j;
+  }
+
+  /** The job, if the requester may see it; 403 when it has servers outside their groups. */
+  private visibleJob(jobId: string, by: Requester): JobRow {
+    const j = this.jobOrNotFound(jobId);
+    const scope = this.scopeOf(by);
+    if (scope !== null && !this.sees(j, by, scope)) {
+      throw new RwError('RW_ERR_FORBIDDEN', `the file job ${jobId} has servers outside the groups you may deploy to, and another user made it`);
+    }
+    return j;
+  }
+
+  private sees(j: JobRow, by: Requester, scope: ReadonlySet<string>): boolean {
+    return j.createdBy === by.username || this.deps.repo.targets(j.id).every((t) => scope.has(t.agentId));
+  }
+
+  /** The servers a requester may target now (their granted groups' members); null: every server. */
+  private scopeOf(by: Requester): Set<string> | null {
+    if (by.deployGroupIds === null) return null;
+    const granted = new Set(by.deployGroupIds);
+    const ids = new Set<string>();
+    for (const g of this.deps.groups()) if (granted.has(g.id)) for (const m of g.memberIds) ids.add(m);
+    return ids;
+  }
+
+  /** 403 naming each group not granted and each server outside the granted groups (S17). */
+  private checkScope(targets: FileJobInput['targets'], agentIds: readonly string[], by: Requester): void {
+    const scope = this.scopeOf(by);
+    if (scope === null) return;
+    const granted = new Set(by.deployGroupIds);
+    const refused: string[] = [];
+    for (const gid of targets.groupIds ?? []) if (!granted.has(gid)) refused.push(`(body).targets.groupIds: you may not deploy to the group ${gid}`);
+    const named = new Set(targets.agentIds ?? []);
+    for (const id of agentIds) {
+      if (scope.has(id)) continue;
+      // a server only reached through a refused group is named by that group above
+      if (named.has(id) || refused.length === 0) refused.push(`(body).targets.agentIds: the server ${id} (${this.deps.hostnameOf(id)}) is in no group you may deploy to`);
+    }
+    if (refused.length > 0) throw new RwError('RW_ERR_FORBIDDEN', refused.slice(0, 20).join('; ') + (refused.length > 20 ? `; and ${refused.length - 20} more` : ''));
+  }
+
+  private targetsOf(targets: FileJobInput['targets'], by: Requester): string[] {
     const problems: string[] = [];
     const ids = new Set<string>();
     for (const id of targets.agentIds ?? []) {
@@ -274,6 +340,7 @@ export class FileJobsService {
     if (problems.length === 0 && ids.size === 0) problems.push('(body).targets: no server chosen (name servers or groups with members)');
     if (ids.size > FILES_API_LIMITS.targets) problems.push(`(body).targets: ${ids.size} servers, at most ${FILES_API_LIMITS.targets} in one job`);
     if (problems.length > 0) throw Object.assign(new RwError('RW_ERR_VALIDATION', problems.join('; ')), { problems });
+    this.checkScope(targets, [...ids], by);
     return [...ids];
   }
 

@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import { RwError } from '../../contract/errors.js';
-import { roleAllows, type Role } from '../../contract/permissions.js';
+import { roleAllows, type Role, type RoutePermission } from '../../contract/permissions.js';
 
 /** A signed-in caller. */
 export interface Principal {
@@ -25,6 +25,20 @@ export interface Principal {
   sessionId?: string;
   /** the API token's row id (via 'token') */
   tokenId?: number;
+  /**
+   * S17: the server groups on whose members this caller may run file jobs without holding
+   * `files:deploy` by role (appliance/accounts/deploy-grants.ts); absent or empty: none
+   */
+  deployGroupIds?: readonly string[];
+}
+
+/**
+ * Whether the caller may use a route declaring `permission`: their role holds it, or (S17) it is
+ * `files:deploy` and an admin granted them at least one group of servers. The Files service then
+ * limits a granted caller to those groups' members (appliance/files/file-jobs-service.ts).
+ */
+export function principalAllows(p: Pick<Principal, 'role' | 'deployGroupIds'>, permission: RoutePermission): boolean {
+  return roleAllows(p.role, permission) || (permission === 'files:deploy' && (p.deployGroupIds?.length ?? 0) > 0);
 }
 
 /** Answers who the caller is from the session id in the cookie or the API token, or null. */
@@ -125,7 +139,7 @@ export async function registerAccessControl(app: FastifyInstance, auth: Authenti
       if (permission === 'public') return true;
       try {
         const now = auth ? principalOf(req, auth, false) : null;
-        return now !== null && now.userId === req.principal?.userId && roleAllows(now.role, permission);
+        return now !== null && now.userId === req.principal?.userId && principalAllows(now, permission);
       } catch {
         return false;
       }
@@ -147,8 +161,8 @@ function checkAccess(req: FastifyRequest, auth: Authenticator | undefined): Prin
     const hadCookie = req.cookies[SESSION_COOKIE] !== undefined;
     throw hadCookie ? new RwError('RW_ERR_SESSION') : new RwError('RW_ERR_AUTH', 'sign in first, or send an API token (Authorization: Bearer …)');
   }
-  if (!roleAllows(principal.role, permission)) {
-    throw new RwError('RW_ERR_FORBIDDEN', `your role (${principal.role}) does not allow this: it needs ${permission}`);
+  if (!principalAllows(principal, permission)) {
+    throw new RwError('RW_ERR_FORBIDDEN', `your role (${principal.role}) does not allow this: it needs ${permission}${permission === 'files:deploy' ? ' (or a deploy grant on a group of servers from an admin)' : ''}`);
   }
   return principal;
 }

@@ -22,6 +22,11 @@ export const MAX_STREAM_AGENTS = 1000;
 
 export interface EventStreamDeps extends EventStreamOptions {
   hub: LiveHub;
+  /**
+   * S17: whether a user granted the deploy right on groups of servers (not by role) may see a
+   * `file-job` event about this server now; absent: only by role
+   */
+  fileJobVisible?: (userId: number, agentId: string) => boolean;
 }
 
 /**
@@ -43,8 +48,12 @@ export function eventStreamRoutes(app: FastifyInstance, deps: EventStreamDeps): 
     // SMS events carry phone numbers: only for a role that may read the outbox (SEC)
     const smsAllowed = request.principal !== null && roleAllows(request.principal.role, 'sms:read');
     // file jobs' states (S17) name paths and accounts on servers: only for whoever may make them
-    const filesAllowed = request.principal !== null && roleAllows(request.principal.role, 'files:deploy');
-    const wanted = (e: ReplayEvent): boolean => (e.name !== 'sms' || smsAllowed) && (e.name !== 'file-job' || filesAllowed)
+    // there, an admin by role, a granted user while a group granted to them holds the server
+    const principal = request.principal;
+    const filesByRole = principal !== null && roleAllows(principal.role, 'files:deploy');
+    const filesByGrant = !filesByRole && principal !== null && (principal.deployGroupIds?.length ?? 0) > 0 && deps.fileJobVisible !== undefined;
+    const fileJobWanted = (agentId: string): boolean => filesByRole || (filesByGrant && principal !== null && (deps.fileJobVisible?.(principal.userId, agentId) ?? false));
+    const wanted = (e: ReplayEvent): boolean => (e.name !== 'sms' || smsAllowed) && (e.name !== 'file-job' || fileJobWanted(e.agentId))
       && (agents.size === 0 || e.name === 'agent' || agents.has(e.agentId));
     const lastIdText = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId');
     const lastId = typeof lastIdText === 'string' && /^\d+$/.test(lastIdText) ? Number(lastIdText) : null;

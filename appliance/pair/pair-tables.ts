@@ -23,4 +23,6 @@ export const PAIR_TABLES: readonly PairTable[] = [
   { name: 'checks', key: ['id'], columns: ['id', 'type', 'agent_id', 'group_id', 'definition', 'enabled', 'created_at', 'updated_at'] },
   { name: 'alert_dependencies', key: ['owner_kind', 'owner_id', 'parent_id'], columns: ['owner_kind', 'owner_id', 'parent_id'] },
   { name: 'maintenance_windows', key: ['id'], columns: ['id', 'definition', 'author', 'created_at', 'updated_at'] },
+  // S17: after users and server_groups, its parents (migration 18)
+  { name: 'deploy_grants', key: ['user_id', 'group_id'], columns: ['user_id', 'group_id', 'granted_by', 'granted_at'] },
 ];

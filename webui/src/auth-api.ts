@@ -4,6 +4,7 @@
 import type {
   ApiTokenInfo, AuditPage, CreatedToken, PublicUser, SessionInfo, SessionResponse, TotpEnrolment,
 } from '../../contract/accounts-api.js';
+import type { DeployGrant, DeployGrantList } from '../../contract/files-api.js';
 import type { Role } from '../../contract/permissions.js';
 import { apiUrl, requestJson } from './api-client.js';
 
@@ -79,6 +80,16 @@ export function resetPassword(id: number, password: string): Promise<void> {
 
 export function clearTotp(id: number): Promise<void> {
   return requestJson<void>(`/users/${id}/totp`, { method: 'DELETE' });
+}
+
+/** S17: every user's granted deploy groups */
+export function listDeployGrants(signal?: AbortSignal): Promise<DeployGrantList> {
+  return requestJson<DeployGrantList>('/deploy-grants', { signal });
+}
+
+/** S17: replaces a user's granted deploy groups */
+export function setDeployGroups(id: number, groupIds: string[]): Promise<DeployGrant> {
+  return requestJson<DeployGrant>(`/users/${id}/deploy-groups`, { method: 'PUT', body: { groupIds } });
 }
 
 // --- the audit log (admin) ---------------------------------------------------------------------------

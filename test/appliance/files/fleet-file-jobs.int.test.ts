@@ -6,7 +6,9 @@
 // runs it when it comes back; a rollback restores the previous version; a role without
 // `files:deploy` is refused; a stored file changed on the appliance is refused by the agent's
 // checksum; forged, expired and misused links are refused; states arrive on the stream (for
-// files:deploy only) and the outcome in the audit log. docs/api.md "Files", docs/agent.md.
+// files:deploy only) and the outcome in the audit log; an operator an admin granted a group
+// (in the Users screen) sees only that group's servers in Files, deploys there and is refused
+// elsewhere (S17, deploy grants). docs/api.md "Files", docs/agent.md.
 import { createHash, X509Certificate } from 'node:crypto';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -20,6 +22,7 @@ import { openStream } from '../../helpers/sse.js';
 import { isRoot } from '../../helpers/small-filesystem.js';
 import { launchChromium, signedInPage, uiTestCanRun } from '../../helpers/chromium.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { WebSession } from '../../helpers/web-session.js';
 
 const NOBODY = 65534;
 const FINAL = new Set(['done', 'failed', 'skipped']);
@@ -52,7 +55,7 @@ void t.test('fleet file jobs from the appliance to its agents', { skip: isRoot()
   chownSync(www, NOBODY, NOBODY);
   const filesDir = path.join(dir, 'files.d');
   mkdirSync(filesDir);
-  writeFileSync(path.join(filesDir, 'web.conf'), `root ${www} push mkdir move rmdir rollback\naccount role:admin nobody\n`);
+  writeFileSync(path.join(filesDir, 'web.conf'), `root ${www} push mkdir move rmdir rollback\naccount role:admin nobody\naccount user:olga nobody\n`);
   // the bundle where the account's child can read it, as in /opt (a checkout may sit in a 0700 dir)
   mkdirSync(path.join(dir, 'opt'), { mode: 0o755 });
   const bin = path.join(dir, 'opt', 'agent.js');
@@ -185,6 +188,53 @@ void t.test('fleet file jobs from the appliance to its agents', { skip: isRoot()
     await waitFor('the rollback from the screen', () => readFileSync(target, 'utf8') === 'from the screen\n', { timeoutMs: 30_000 });
     t.pass('rolled back from the screen');
     t.same([pageErrors, cspViolations], [[], []], 'no page error, nothing the CSP refused');
+  });
+
+  await t.test('an operator granted a group (Users screen) deploys to its servers only (S17)', async (t) => {
+    const password = 'a long enough passphrase for olga';
+    const olga = await app.api<{ id: number }>('/api/v1/users', { username: 'olga', role: 'operator', password });
+    const group = await app.api<{ id: string }>('/api/v1/groups', { name: 'web-a', memberIds: [ids.a] });
+    const grantsOf = async (): Promise<string[]> => (await app.api<{ grants: { userId: number; groupIds: string[] }[] }>('/api/v1/deploy-grants')).grants.find((g) => g.userId === olga.id)?.groupIds ?? [];
+    const ui = uiTestCanRun(t);
+    const browser = ui ? await launchChromium(t) : null;
+    if (browser) {
+      const { page } = await signedInPage(browser, app.url);
+      await page.goto(`${app.url}/#view=users`);
+      await page.locator('[data-testid=user-row][data-username=olga] [data-testid=user-deploy-web-a]').check();
+      await waitFor('the grant stored', async () => (await grantsOf()).includes(group.id));
+    } else {
+      await app.fetch(`/api/v1/users/${olga.id}/deploy-groups`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ groupIds: [group.id] }) });
+    }
+    t.same(await grantsOf(), [group.id], 'granted');
+    const grantAudit = (await app.api<{ entries: { actor: string; after: { username: string; groupIds: string[] } }[] }>('/api/v1/audit?action=files.deploy_groups_set')).entries[0];
+    t.match(grantAudit, { actor: 'admin', after: { username: 'olga', groupIds: [group.id] } }, 'the grant audited');
+
+    const web = new WebSession(app.url);
+    t.equal((await web.login('olga', password)).status, 200);
+    const session = await web.session();
+    t.ok(session.user?.permissions.includes('files:deploy'), 'the session allows the Files tab');
+    const job = (agentIds: string[], dir: string): Promise<Response> => web.request('POST', '/api/v1/jobs', { targets: { agentIds }, action: 'mkdir', path: path.join(www, dir), runAs: 'nobody' });
+    const refused = await job([ids.b], 'olga-b');
+    t.equal(refused.status, 403, 'a server outside the group: refused');
+    t.match(await refused.text(), ids.b, 'naming it');
+    const allowed = await job([ids.a], 'olga-a');
+    t.equal(allowed.status, 201, 'a server of the group: allowed');
+    const done = await finished(app, ((await allowed.json()) as FileJobView).id);
+    t.same([done.targets[0]?.state, existsSync(path.join(www, 'olga-a')), statSync(path.join(www, 'olga-a')).uid], ['done', true, NOBODY], 'made as the account files.d maps olga to');
+    t.notOk(existsSync(path.join(www, 'olga-b')));
+    t.match((await app.api<{ entries: { actor: string; target: string }[] }>('/api/v1/audit?action=files.job_finished')).entries.find((e) => e.target === done.id), { actor: 'olga' }, 'her job\'s outcome audited under her name');
+
+    if (browser) {
+      const { page, pageErrors } = await signedInPage(browser, app.url, { username: 'olga', password });
+      await page.goto(`${app.url}/#view=files`);
+      await page.getByTestId('files-form').waitFor();
+      t.equal(await page.getByTestId('files-agent-files-a').count(), 1, 'the Files screen offers her group\'s server');
+      t.equal(await page.getByTestId('files-agent-files-b').count(), 0, 'and not the other');
+      t.same(pageErrors, [], 'no page error');
+    }
+
+    await app.fetch(`/api/v1/users/${olga.id}/deploy-groups`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ groupIds: [] }) });
+    t.equal((await job([ids.a], 'olga-a2')).status, 403, 'the grant removed: refused');
   });
 
   await t.test('a stored file changed on the appliance is refused by the agent\'s checksum', async (t) => {

@@ -161,6 +161,8 @@ POST /api/v1/jobs files:deploy
 GET /api/v1/jobs files:deploy
 GET /api/v1/jobs/:id files:deploy
 POST /api/v1/jobs/:id/rollback files:deploy
+GET /api/v1/deploy-grants users:manage
+PUT /api/v1/users/:id/deploy-groups users:manage
 GET /api/v1/files/:id/content public
 `.trim().split('\n');
 
@@ -173,7 +175,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
   const agentExists = (): boolean => true;
   await registerFeatureRoutes(app, {
     health: unused,
-    accounts: { accounts: unused, repo: unused, sessions: unused, tokens: unused, audit: unused },
+    accounts: { accounts: unused, repo: unused, sessions: unused, tokens: unused, audit: unused, deployGrants: unused },
     agents: { registry: unused, enrollment: unused, servers: unused, mqttPort: () => 0, mqtts: unused, enrollmentInfo: unused, rotateEnrollToken: unused, retention: unused, retentionChange: unused },
     series: { series: unused, agentExists, clock: systemClock, retentionS: 86_400 },
     // with the simulator's test hooks: the largest set of routes
@@ -195,7 +197,7 @@ void t.test('every route of the appliance with its permission', async (t) => {
     weblogs: { sources: unused, traffic: unused, series: unused, clock: systemClock, retentionS: 86_400 },
     metrics: { metrics: unused },
     federation: { federation: unused },
-    files: { files: unused },
+    files: { files: unused, grants: unused, clock: systemClock },
   });
   await app.ready();
   const routes = registeredRoutes(app);

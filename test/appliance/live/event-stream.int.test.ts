@@ -1,6 +1,7 @@
 // The live stream's per-subscriber buffer limit, on a real HTTP server and a real socket: a
 // reconnect whose replay alone exceeds the limit keeps its stream; a reader that stops reading
-// while live events pile up is cut off.
+// while live events pile up is cut off. Who gets which events: SMS events by role, file job
+// states (S17) to admins and to users granted a group holding the server.
 import type { OutboxEntry } from '../../../contract/alerts-api.js';
 import net from 'node:net';
 import t, { type Test } from 'tap';
@@ -109,4 +110,37 @@ void t.test('SEC: SMS events (phone numbers) only reach a role that may read the
   const more = Date.now() + 10_000;
   while (!operator.text().includes('heartbeat') && Date.now() < more) await sleep(50);
   t.match(operator.text(), 'heartbeat', 'the operator\'s goes on');
+});
+
+void t.test('a file job\'s state goes to admins and to a user granted a group holding that server, no one else (S17)', async (t) => {
+  const hub = new LiveHub({ ringSize: 64, bootTimeMs: 1_000 });
+  // user ids by position: ada 1, olga 2 (granted group ga: a1 only), otto 3 (no grant)
+  const auth = fixedAuthenticator({
+    rw_admin: { username: 'ada', role: 'admin' },
+    rw_granted: { username: 'olga', role: 'operator', deployGroupIds: ['ga'] },
+    rw_plain: { username: 'otto', role: 'operator' },
+  });
+  const app = await createHttpApp({ logger: silentLogger, auth });
+  await app.register(eventStreamRoutes, { hub, heartbeatMs: 60_000, maxBufferedBytes: LIMIT, retryMs: 1000, fileJobVisible: (userId, agentId) => userId === 2 && agentId === 'a1' });
+  const server = new HttpServer({ host: '127.0.0.1', port: 0, app });
+  await server.start();
+  t.teardown(() => server.stop());
+  for (const agentId of ['a1', 'b1']) hub.publish('file-job', agentId, { jobId: `job-${agentId}`, agentId, state: 'queued', reason: null, plan: [], at: 1 });
+  publishSample(hub, 1);
+  const replayed = async (token: string): Promise<string> => {
+    const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/stream`, { headers: { authorization: `Bearer ${token}`, 'last-event-id': '0' } });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    while (!text.includes('"t":1,')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString();
+    }
+    await reader.cancel();
+    return text;
+  };
+  const jobsIn = (text: string): string[] => [...text.matchAll(/"jobId":"(job-[a-z0-9]+)"/g)].map((m) => m[1] ?? '');
+  t.same(jobsIn(await replayed('rw_admin')), ['job-a1', 'job-b1'], 'an admin: every server');
+  t.same(jobsIn(await replayed('rw_granted')), ['job-a1'], 'a granted user: the server of their group only');
+  t.same(jobsIn(await replayed('rw_plain')), [], 'a user with no grant: none');
 });

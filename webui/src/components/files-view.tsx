@@ -1,4 +1,5 @@
-// "Files" (S17; admins, files:deploy): push a file to chosen servers and groups, or create, move or
+// "Files" (S17; files:deploy: admins, and users an admin granted groups of servers, who see only
+// those groups and their members): push a file to chosen servers and groups, or create, move or
 // delete a directory there, as an account each server maps the user to; a dry run first; each
 // server's state live from the stream (`file-job` events); a push that ran can be rolled back.
 import { Fragment } from 'preact';
@@ -6,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { GroupView } from '../../../contract/alerts-api.js';
 import type { FileAction } from '../../../contract/file-jobs.js';
 import { FILE_ACTIONS } from '../../../contract/file-jobs.js';
+import { ROLE_PERMISSIONS } from '../../../contract/permissions.js';
 import type { FileJobList, FileJobRequest, FileJobView, UploadedFile } from '../../../contract/files-api.js';
 import type { AgentRow } from '../agents-store.js';
 import { listGroups } from '../alerting-api.js';
@@ -44,7 +46,9 @@ function requestOf(d: Draft, fileId: string | null): FileJobRequest {
 }
 
 export function FilesView({ agents }: { agents: readonly AgentRow[] }) {
-  const { t, fmt, stream } = useUi();
+  const { t, fmt, stream, user } = useUi();
+  // S17: a user granted groups of servers (not an admin) chooses among those groups and their members
+  const scope = user && !ROLE_PERMISSIONS[user.role].includes('files:deploy') ? new Set(user.deployGroupIds) : null;
   const jobs = useResource((signal) => requestJson<FileJobList>('/jobs', { signal }), []);
   const groups = useResource((signal) => listGroups(signal), []);
   const [draft, setDraft] = useState<Draft>(EMPTY);
@@ -109,7 +113,8 @@ export function FilesView({ agents }: { agents: readonly AgentRow[] }) {
         <form onSubmit={(e) => void submit(e)} data-testid="files-form">
           <fieldset>
             <legend>{t('files.servers')}</legend>
-            {agents.map((a) => (
+            {scope && <p class="hint" data-testid="files-granted-only">{t('files.grantedOnly')}</p>}
+            {agents.filter((a) => scope === null || (groups.data ?? []).some((g) => scope.has(g.id) && g.memberIds.includes(a.id))).map((a) => (
               <label key={a.id} class="check-label">
                 <input type="checkbox" data-testid={`files-agent-${a.hostname}`} checked={draft.agentIds.includes(a.id)}
                   onChange={(e) => set('agentIds', toggle(draft.agentIds, a.id, e.currentTarget.checked))} />
@@ -120,7 +125,7 @@ export function FilesView({ agents }: { agents: readonly AgentRow[] }) {
           {(groups.data ?? []).length > 0 && (
             <fieldset>
               <legend>{t('files.groups')}</legend>
-              {(groups.data ?? []).map((g: GroupView) => (
+              {(groups.data ?? []).filter((g) => scope === null || scope.has(g.id)).map((g: GroupView) => (
                 <label key={g.id} class="check-label">
                   <input type="checkbox" data-testid={`files-group-${g.name}`} checked={draft.groupIds.includes(g.id)}
                     onChange={(e) => set('groupIds', toggle(draft.groupIds, g.id, e.currentTarget.checked))} />

@@ -1,12 +1,15 @@
 // "Users" (SEC; admin only, `users:manage`): every account with its role, state and TOTP; create
 // one, change a role, disable or enable, reset a password, turn off a lost authenticator. The
 // appliance keeps the last active admin and ends a user's sessions on each of these changes.
+// S17: the groups of servers on which a user (not an admin, who has every server) may run file
+// jobs: the deploy right an admin grants per group (docs/api.md "Deploy grants").
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { PublicUser } from '../../../contract/accounts-api.js';
 import { ROLES, type Role } from '../../../contract/permissions.js';
 import { errorReason } from '../api-client.js';
-import { clearTotp, createUser, listUsers, resetPassword, updateUser } from '../auth-api.js';
+import { listGroups } from '../alerting-api.js';
+import { clearTotp, createUser, listDeployGrants, listUsers, resetPassword, setDeployGroups, updateUser } from '../auth-api.js';
 import { useResource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
 import { Card, ErrorBox, ResourceState } from './alerting-parts.js';
@@ -56,6 +59,13 @@ function PasswordForm({ title, testId, submitLabel, onSubmit, onCancel, children
 export function UsersView() {
   const { t, fmt, user: me } = useUi();
   const users = useResource(listUsers, []);
+  const groups = useResource((signal) => listGroups(signal), []);
+  const grants = useResource((signal) => listDeployGrants(signal), []);
+  const grantedTo = (id: number): string[] => grants.data?.grants.find((g) => g.userId === id)?.groupIds ?? [];
+  const grant = (u: PublicUser, groupId: string, on: boolean): void => {
+    const now = grantedTo(u.id);
+    act(setDeployGroups(u.id, on ? [...now, groupId] : now.filter((g) => g !== groupId)).finally(grants.reload));
+  };
   const [creating, setCreating] = useState(false);
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('viewer');
@@ -153,6 +163,16 @@ export function UsersView() {
               { header: t('users.role'), cell: (u) => <RoleSelect value={u.role} testId="user-role" onChange={(r) => act(updateUser(u.id, { role: r }))} /> },
               { header: t('users.state'), cellAttrs: () => ({ 'data-testid': 'user-state' }), cell: (u) => (u.disabled ? t('users.disabled') : t('users.active')) },
               { header: t('users.totp'), cell: (u) => (u.totp ? t('common.on') : t('common.off')) },
+              {
+                header: t('files.deployGroups'),
+                cellAttrs: () => ({ 'data-testid': 'user-deploy-groups', title: t('files.deployHint') }),
+                cell: (u) => u.role === 'admin' ? t('files.deployAll') : (groups.data ?? []).map((g) => (
+                  <label key={g.id} class="check-label">
+                    <input type="checkbox" data-testid={`user-deploy-${g.name}`} checked={grantedTo(u.id).includes(g.id)} onChange={(e) => grant(u, g.id, e.currentTarget.checked)} />
+                    {g.name}
+                  </label>
+                )),
+              },
               { header: t('account.created'), class: 'nowrap', cell: (u) => fmt.dateTime(u.createdAt) },
               {
                 header: t('col.actions'),
