@@ -28,6 +28,16 @@ import type { Db } from '../../db/database.js';
 import { segmentText } from '../../../gsm/sms/index.js';
 
 /** What the outbox needs from the modem driver (appliance/notify/modem-transport.ts adapts it). */
+
+/**
+ * An outbox row (`o`) about an alert this appliance has already texted: the standby of a pair
+ * that texted an alert while the primary was down also texts what follows it (its recovery) after
+ * the primary is back, since the primary may never have seen that alert (docs/standby.md "SMS:
+ * who sends"). Such rows are neither held nor retired.
+ */
+const TEXTED_HERE = `EXISTS (SELECT 1 FROM json_each(o.alert_ids) a WHERE EXISTS (
+  SELECT 1 FROM sms_outbox s, json_each(s.alert_ids) b WHERE s.state IN ('sent', 'delivered') AND s.id <> o.id AND b.value = a.value))`;
+
 export interface SmsTransport {
   /** true when a send can start now (the driver's state is 'ready') */
   isReady(): boolean;
@@ -420,20 +430,21 @@ export class SmsOutbox {
 
   private async step(transport: SmsTransport): Promise<void> {
     const hold = this.deps.hold?.() ?? null;
-    if (hold) {
-      this.retireHeld(hold);
-      await this.sleep(this.o.notReadyPollMs);
-      return;
-    }
+    if (hold) this.retireHeld(hold);
     {
       if (!transport.isReady()) {
         await this.sleep(this.o.notReadyPollMs);
         return;
       }
       const now = this.deps.clock.now();
+      // holding, the standby still sends what follows an alert it texted itself (its recovery)
       const due = this.deps.db
-        .prepare<[number], Row>("SELECT * FROM sms_outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1")
+        .prepare<[number], Row>(`SELECT * FROM sms_outbox o WHERE state = 'queued' AND next_attempt_at <= ?${hold ? ` AND ${TEXTED_HERE}` : ''} ORDER BY next_attempt_at, id LIMIT 1`)
         .get(now);
+      if (!due && hold) {
+        await this.sleep(this.o.notReadyPollMs);
+        return;
+      }
       if (!due) {
         const next = this.deps.db.prepare<[], { t: number | null }>("SELECT min(next_attempt_at) AS t FROM sms_outbox WHERE state = 'queued'").get()?.t ?? null;
         await this.sleep(next === null ? 60_000 : Math.min(60_000, next - now));
@@ -531,7 +542,7 @@ export class SmsOutbox {
 
   /** The standby's messages the primary was up to send (docs/standby.md "SMS: who sends"). */
   private retireHeld(hold: SmsHold): void {
-    const rows = this.deps.db.prepare<[number], Row>("SELECT * FROM sms_outbox WHERE state = 'queued' AND created_at < ? ORDER BY id").all(hold.retireCreatedBefore);
+    const rows = this.deps.db.prepare<[number], Row>(`SELECT * FROM sms_outbox o WHERE state = 'queued' AND created_at < ? AND NOT ${TEXTED_HERE} ORDER BY id`).all(hold.retireCreatedBefore);
     if (rows.length === 0) return;
     const now = this.deps.clock.now();
     const error = JSON.stringify({ code: 'RW_ERR_PAIR_PRIMARY_SENDS', message: `not sent by this standby: the primary ${hold.primary} was up for the whole grace period after it was queued`, class: null });
