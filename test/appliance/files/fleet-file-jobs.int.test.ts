@@ -228,6 +228,8 @@ void t.test('fleet file jobs from the appliance to its agents', { skip: isRoot()
       const { page, pageErrors } = await signedInPage(browser, app.url, { username: 'olga', password });
       await page.goto(`${app.url}/#view=files`);
       await page.getByTestId('files-form').waitFor();
+      // the form shows before the server list has loaded: wait for her server, then look for the other
+      await page.getByTestId('files-agent-files-a').waitFor({ timeout: 15_000 });
       t.equal(await page.getByTestId('files-agent-files-a').count(), 1, 'the Files screen offers her group\'s server');
       t.equal(await page.getByTestId('files-agent-files-b').count(), 0, 'and not the other');
       t.same(pageErrors, [], 'no page error');
