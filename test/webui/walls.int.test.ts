@@ -93,6 +93,8 @@ void t.test('a wall of 20 servers: made in the UI, shown in kiosk mode on one 19
   t.equal(await page.locator('[data-testid=wall-count]').textContent(), '20 panels (20 servers × 1 metrics)');
   await page.locator('[data-testid=wall-save]').click();
   await page.locator('[data-testid=wall-screen][data-wall="Rack A"]').waitFor();
+  // the grid lays its panels out once it has measured the space it fills
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=wall-panel]').length > 0, undefined, { timeout: 20_000 });
   t.equal(await page.locator('[data-testid=wall-panel]').count(), 20, 'the wall opens with its 20 panels');
   t.match(page.url(), /#view=walls&wall=Rack%20A$/, 'its address names it');
   const saved = (await app.api<{ walls: Wall[] }>('/api/v1/walls')).walls;
