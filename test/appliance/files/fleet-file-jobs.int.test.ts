@@ -200,7 +200,8 @@ void t.test('fleet file jobs from the appliance to its agents', { skip: isRoot()
     if (browser) {
       const { page } = await signedInPage(browser, app.url);
       await page.goto(`${app.url}/#view=users`);
-      await page.locator('[data-testid=user-row][data-username=olga] [data-testid=user-deploy-web-a]').check();
+      // the box shows the stored grant: it is ticked once the appliance has answered the PUT
+      await page.locator('[data-testid=user-row][data-username=olga] [data-testid=user-deploy-web-a]').click();
       await waitFor('the grant stored', async () => (await grantsOf()).includes(group.id));
     } else {
       await app.fetch(`/api/v1/users/${olga.id}/deploy-groups`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ groupIds: [group.id] }) });
