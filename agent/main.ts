@@ -32,6 +32,7 @@ import { HOST_FACTS_FLAG, hostFactsFromHelper, printHostFacts } from './host-fac
 import { cachedHostFacts, collectInventory } from './inventory.js';
 import { createInventoryWatch } from './inventory-watch.js';
 import { agentHelpText, checkDirsOf, parseAgentOptions, type AgentOptions } from './options.js';
+import { exposedGc, startOldSpaceCollector } from './old-space-collector.js';
 import { OnDemand } from './on-demand.js';
 import { pinnedFetch, type FetchLike } from './pinned-fetch.js';
 import type { SentinelWatch } from './sentinel/sentinel-watch.js';
@@ -338,11 +339,20 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   session.start();
   standby?.start();
   watch.start();
+  // the old generation's garbage collected when it has grown (RSS budget: old-space-collector.ts)
+  const gc = exposedGc();
+  if (!gc) log.warn('this Node does not expose its garbage collector; the old generation is left to V8 (more RSS)');
+  const gcLog = log.child('memory');
+  const oldSpace = gc ? startOldSpaceCollector({
+    clock, gc,
+    onCollected: (before, after) => { gcLog.debug('old generation collected', { beforeKb: Math.round(before / 1024), afterKb: Math.round(after / 1024) }); },
+  }) : null;
   log.info('sampling', { agentId: identity.agentId, queued: queue.waiting, groups: Object.fromEntries(plan.groups().map(([s, names]) => [`${s}s`, names])) });
 
   if (!shutdown.signal.aborted) await new Promise((resolve) => shutdown.signal.addEventListener('abort', resolve, { once: true }));
   await sentinel.stop();
   await fileJobs.stop();
+  oldSpace?.stop();
   await watch.stop();
   await checks.stop();
   logPositions.save();
