@@ -13,26 +13,20 @@ import type { PairStatus } from '../../../contract/pair.js';
 import { LocalApiClient } from '../../../appliance/console/local-api-client.js';
 import { consoleSocketPath } from '../../../appliance/console/local-api-server.js';
 import { ROOT, startAppliance, waitFor, type RunningAppliance } from '../../helpers/appliance-harness.js';
-import { send } from '../../helpers/alerting-helpers.js';
+import { pairUp } from '../../helpers/standby-pair.js';
 import { startInTmux } from '../../helpers/tmux-terminal.js';
 
 const CONSOLE_BIN = path.join(ROOT, 'dist', 'console.js');
 const VT100 = { TERM: 'vt100', LANG: 'en_US.UTF-8' };
-const SECRET = 'pair-secret-for-the-console-test-0123';
 
 /** matches the screen as one line: a long line wraps at the terminal's width. Keys are pressed only once
  * the menu asks ("◆ Choose": clack marks the open question ◆); typed before it shows, they are lost under load */
 const flat = (re: RegExp) => (rows: string[]): boolean => re.test(rows.join(' ').replace(/\s+/g, ' '));
 
-async function pairUp(app: RunningAppliance, role: 'primary' | 'standby', peer: RunningAppliance): Promise<void> {
-  const r = await send(app, 'PUT', '/api/v1/redundancy', { sentinels: [], pair: { role, peer: peer.url, secret: SECRET, graceS: 10 } });
-  if (r.status !== 200) throw new Error(`PUT /redundancy on the ${role}: ${r.status} ${JSON.stringify(r.json)}`);
-}
-
 void t.test('the console shows the pair and promotes the standby', async (t) => {
   const [primary, standby] = await Promise.all([startAppliance(t), startAppliance(t)]);
-  await pairUp(primary, 'primary', standby);
-  await pairUp(standby, 'standby', primary);
+  await pairUp(primary, 'primary', standby, 10);
+  await pairUp(standby, 'standby', primary, 10);
   const heard = await waitFor('the standby hearing the primary', async () => {
     const s = await standby.api<PairStatus>('/api/v1/pair');
     return s.lastHeardAt !== null && s.copiedVersion !== null ? s : null;
