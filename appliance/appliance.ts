@@ -578,7 +578,7 @@ export class Appliance {
       dataDir, logger: logger.child('console-api'),
       handlers: localApiHandlers({
         dataDir, clock, health, agents: () => registry.list(), engine: alerting.engine, outbox: alerting.outbox,
-        modem: () => alerting.modemResponse(), accounts, audit: (entry) => accounts.audit.append(entry),
+        modem: () => alerting.modemResponse(), accounts, audit: (entry) => accounts.audit.append(entry), pair,
       }),
     });
     await this.consoleApi.start();

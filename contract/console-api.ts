@@ -6,6 +6,7 @@ import type { Alert } from './alerting.js';
 import type { ModemResponse, OutboxEntry } from './alerts-api.js';
 import type { AgentSummary, HealthResponse } from './api.js';
 import type { ErrorCode } from './errors.js';
+import type { PairStatus } from './pair.js';
 
 /** the socket's name under `<dataDir>/run/` */
 export const CONSOLE_SOCKET_NAME = 'console.sock';
@@ -21,6 +22,8 @@ export interface ConsoleStatus {
   alerts: Alert[];
   /** the appliance's clock, unix ms */
   nowMs: number;
+  /** S13, B4: its standby pair as GET /api/v1/pair answers it (role null: a lone appliance) */
+  pair: PairStatus;
 }
 
 export interface ConsoleModem {
@@ -41,10 +44,12 @@ export interface ConsoleOps {
   'password-reset': { args: { username: string }; result: { username: string; password: string } };
   /** the first admin's one-time setup code, or null when an admin exists */
   'setup-code': { args: Record<string, never>; result: { code: string | null } };
+  /** S13, B4: the standby made the primary, as POST /api/v1/pair/promote does; refused unless this appliance is a standby */
+  'pair-promote': { args: { user: string }; result: PairStatus };
 }
 
 export type ConsoleOp = keyof ConsoleOps;
-export const CONSOLE_OPS: readonly ConsoleOp[] = ['status', 'alerts', 'ack', 'modem', 'sms-test', 'password-reset', 'setup-code'];
+export const CONSOLE_OPS: readonly ConsoleOp[] = ['status', 'alerts', 'ack', 'modem', 'sms-test', 'password-reset', 'setup-code', 'pair-promote'];
 
 export interface ConsoleRequest<K extends ConsoleOp = ConsoleOp> {
   id: number;

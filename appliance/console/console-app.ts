@@ -1,5 +1,6 @@
 // The console's screens (D5): status, network, modem, alarms, accounts, clock, log, factory reset,
-// each reached by one key from the menu, in Korean or English. The appliance is asked over its
+// each reached by one key from the menu, in Korean or English; on the standby of a pair, its
+// promotion to primary (S13, B4). The appliance is asked over its
 // local socket; when it does not answer, the header says so and the menu keeps only what works
 // without it (network, log, clock, factory reset).
 import { execFile } from 'node:child_process';
@@ -7,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { hostname, networkInterfaces, userInfo } from 'node:os';
 import path from 'node:path';
 import type { Alert } from '../../contract/alerting.js';
+import type { PairStatus } from '../../contract/pair.js';
 import type { ConsoleOp, ConsoleOps } from '../../contract/console-api.js';
 import { isRwError } from '../../contract/errors.js';
 import type { BoardRequests } from './board-requests.js';
@@ -21,9 +23,9 @@ import { readClockSync, type ClockSyncReading } from '../health/clock-sync.js';
 import { isBehind } from '../health/clock-status.js';
 import { readLastKnownTime } from '../health/last-known-time.js';
 
-type MenuKey = 's' | 'n' | 'm' | 'a' | 'p' | 'c' | 'l' | 'r' | 'k' | 'q';
+type MenuKey = 's' | 'n' | 'm' | 'a' | 'p' | 'o' | 'c' | 'l' | 'r' | 'k' | 'q';
 /** the screens that need the appliance */
-const NEEDS_APPLIANCE: ReadonlySet<MenuKey> = new Set(['m', 'a', 'p']);
+const NEEDS_APPLIANCE: ReadonlySet<MenuKey> = new Set(['m', 'a', 'p', 'o']);
 /** RES: the log screen reads at most this much of the end of a log file */
 const MAX_LOG_BYTES = 64 * 1024;
 
@@ -64,6 +66,8 @@ function clockText(ms: number): string {
 export class ConsoleApp {
   private lang: Lang;
   private applianceUp = false;
+  /** the pair's role in the last status (promotion is offered to a standby only) */
+  private pairRole: PairStatus['role'] = null;
 
   constructor(private readonly deps: ConsoleAppDeps) {
     this.lang = deps.lang;
@@ -108,7 +112,8 @@ export class ConsoleApp {
       const body = await this.statusBody();
       const all: MenuOption<MenuKey>[] = [
         { key: 's', label: this.t('refresh') }, { key: 'n', label: this.t('network') }, { key: 'm', label: this.t('modem') },
-        { key: 'a', label: this.t('alarms') }, { key: 'p', label: this.t('accounts') }, { key: 'c', label: this.t('clock') },
+        { key: 'a', label: this.t('alarms') }, { key: 'p', label: this.t('accounts') },
+        ...(this.pairRole === 'standby' ? [{ key: 'o' as const, label: this.t('promote') }] : []), { key: 'c', label: this.t('clock') },
         { key: 'l', label: this.t('logs') }, { key: 'r', label: this.t('factoryReset') }, { key: 'k', label: this.t('language') },
         { key: 'q', label: this.t('quit') },
       ];
@@ -129,6 +134,7 @@ export class ConsoleApp {
       case 'm': return this.modemScreen();
       case 'a': return this.alarmsScreen();
       case 'p': return this.accountsScreen();
+      case 'o': return this.promoteScreen();
       case 'c': return this.clockScreen();
       case 'l': return this.logScreen();
       case 'r': return this.resetScreen();
@@ -140,8 +146,9 @@ export class ConsoleApp {
 
   private async statusBody(): Promise<string[]> {
     const r = await this.ask('status', {});
+    this.pairRole = r.ok ? r.value.pair.role : null;
     if (!r.ok) return [this.t('downExplain'), r.message];
-    const { health, agents, alerts } = r.value;
+    const { health, agents, alerts, pair } = r.value;
     const online = agents.filter((a) => a.status === 'online').length;
     const offline = agents.filter((a) => a.status === 'offline');
     const firing = alerts.filter((a) => a.state === 'firing');
@@ -155,6 +162,22 @@ export class ConsoleApp {
       ...firing.slice(0, 3).map((a) => `  ${this.alertLine(a)}`),
       `${this.t('modem')}: ${health.modem.state}${signal != null ? `, ${signal} dBm` : ''}${health.modem.registration ? `, ${health.modem.registration}` : ''}`,
       ...(health.clock.synchronised === false ? [`${this.t('clock')}: ${this.t('clockUnsynced')}`] : []),
+      ...this.pairLines(pair),
+    ];
+  }
+
+  /** The pair as GET /api/v1/pair says it: role and peer; on a standby when it last heard the primary, its copy's version and who sends the SMS. */
+  private pairLines(pair: PairStatus): string[] {
+    if (pair.role === null) return [];
+    const role = pair.role === 'standby' ? this.t('roleStandby') : this.t('rolePrimary');
+    const version = `${this.t('configHere')} ${pair.configVersion}`;
+    if (pair.role === 'primary') return [`${this.t('pair')}: ${role}, ${this.t('peer')} ${pair.peer ?? '-'}`, `  ${version}`];
+    const heard = pair.lastHeardAt === null ? this.t('never') : clockText(pair.lastHeardAt);
+    const copied = pair.copiedVersion === null ? '' : ` (${this.t('configPrimary')} ${pair.copiedVersion})`;
+    return [
+      `${this.t('pair')}: ${role}, ${this.t('peer')} ${pair.peer ?? '-'}`,
+      `  ${this.t('lastHeard')} ${heard}`,
+      `  ${version}${copied} · ${pair.holdingSms ? this.t('smsHeld') : this.t('smsSending')}`,
     ];
   }
 
@@ -303,6 +326,20 @@ export class ConsoleApp {
       const r = await this.ask('setup-code', {});
       await this.tell('accounts', r.ok ? [r.value.code ? `${this.t('setupCode')}: ${r.value.code}` : this.t('noSetupCode')] : [`${this.t('failed')}: ${r.message}`]);
     }
+  }
+
+  // --- the standby pair (S13, B4) ---
+
+  /** What promotion does, said before it is done; then the same service as POST /api/v1/pair/promote. */
+  private async promoteScreen(): Promise<void> {
+    const before = await this.ask('status', {});
+    if (!before.ok) return this.tell('promote', [before.message]);
+    const options: MenuOption<'y' | 'b'>[] = [{ key: 'y', label: this.t('promoteYes') }, { key: 'b', label: this.t('cancel') }];
+    this.show('promote', [this.t('promoteExplain'), `${this.t('oldPrimary')}: ${before.value.pair.peer ?? '-'}`], options.length, true);
+    const key = await this.deps.ui.choose(this.t('menu'), options);
+    if (key !== 'y') return this.tell('promote', [this.t('notPromoted')]);
+    const r = await this.ask('pair-promote', { user: userInfo().username });
+    await this.tell('promote', r.ok ? [this.t('promoted'), ...this.pairLines(r.value)] : [`${this.t('failed')}: ${r.message}`]);
   }
 
   // --- clock, log ---

@@ -85,6 +85,27 @@ const TEXT = {
   resetRunning: { en: 'The appliance is running: stop it first (no --reset-command is configured).', ko: '어플라이언스가 동작 중입니다: 먼저 중지하세요 (--reset-command 미설정).' },
   failed: { en: 'Failed', ko: '실패' },
   pressKey: { en: 'Continue', ko: '계속' },
+  // S13, B4: the standby pair
+  pair: { en: 'Standby pair', ko: '이중화 쌍' },
+  rolePrimary: { en: 'primary', ko: '주 장비' },
+  roleStandby: { en: 'standby', ko: '대기 장비' },
+  peer: { en: 'peer', ko: '상대' },
+  lastHeard: { en: 'primary last heard', ko: '주 장비 마지막 응답' },
+  never: { en: 'never', ko: '없음' },
+  configHere: { en: 'config version', ko: '설정 버전' },
+  configPrimary: { en: "primary's", ko: '주 장비' },
+  smsHeld: { en: 'SMS held (the primary sends)', ko: 'SMS 보류 (주 장비가 보냄)' },
+  smsSending: { en: 'SMS SENT HERE (the primary is silent)', ko: 'SMS 이 장비가 보냄 (주 장비 응답 없음)' },
+  promote: { en: 'Promote this standby to primary', ko: '이 대기 장비를 주 장비로 승격' },
+  promoteExplain: {
+    en: 'This appliance becomes the primary: from now on it sends the SMS and takes the configuration edits. The old primary is not told: when it returns, both send until it is set to standby (its Redundancy screen, or PUT /api/v1/redundancy).',
+    ko: '이 장비가 주 장비가 됩니다: 지금부터 SMS를 보내고 설정 변경을 받습니다. 이전 주 장비에는 알리지 않습니다: 이전 주 장비가 돌아오면 그 장비를 대기 장비로 설정할 때까지 두 장비가 모두 보냅니다 (그 장비의 이중화 화면 또는 PUT /api/v1/redundancy).',
+  },
+  oldPrimary: { en: 'Old primary', ko: '이전 주 장비' },
+  promoteYes: { en: 'Promote now', ko: '지금 승격' },
+  cancel: { en: 'Cancel', ko: '취소' },
+  promoted: { en: 'This appliance is now the primary. Set the old primary to standby when it returns.', ko: '이 장비가 이제 주 장비입니다. 이전 주 장비가 돌아오면 대기 장비로 설정하세요.' },
+  notPromoted: { en: 'Nothing changed.', ko: '바뀐 것이 없습니다.' },
 } as const satisfies Record<string, Record<Lang, string>>;
 
 export type TextKey = keyof typeof TEXT;

@@ -1,7 +1,8 @@
 // What each operation of the console's local API does (D5), on the services the appliance already
 // has: health, the agent registry, the alert engine (acknowledge, as the SMS ACK does), the SMS
 // outbox (a test message, as POST /sms/test does), the modem, the accounts service (password reset,
-// as `rackwatch password reset` does) and the setup code. Every change is written to the audit log
+// as `rackwatch password reset` does), the setup code and the standby pair (its status, and promotion
+// through the same PairService as POST /api/v1/pair/promote, S13, B4). Every change is written to the audit log
 // with the actor "console" (SEC); reads are not, as GETs over HTTP are not.
 import { randomBytes } from 'node:crypto';
 import type { Alert } from '../../contract/alerting.js';
@@ -17,6 +18,7 @@ import { randomPassword } from '../accounts/cli.js';
 import { readSetupCode } from '../accounts/setup-code.js';
 import type { AlertEngine } from '../alerting/alert-engine.js';
 import type { SmsOutbox } from '../alerting/outbox/sms-outbox.js';
+import type { PairService } from '../pair/pair-service.js';
 import { normalizePhone } from '../alerting/policy/notification-policy.js';
 import type { ConsoleHandler } from './local-api-server.js';
 
@@ -35,6 +37,7 @@ export interface LocalApiDeps {
   modem: () => ModemResponse;
   accounts: { repo: Pick<AccountRepository, 'userByName'>; service: Pick<AccountsService, 'resetPassword'> };
   audit: (entry: AuditEntryInput) => void;
+  pair: Pick<PairService, 'status' | 'promote'>;
 }
 
 function newestFirst(alerts: Alert[]): Alert[] {
@@ -50,17 +53,21 @@ function stringArg(args: Record<string, unknown>, name: string): string {
 type Handlers = { [K in ConsoleOp]: (args: Record<string, unknown>) => ConsoleOps[K]['result'] | Promise<ConsoleOps[K]['result']> };
 
 export function localApiHandlers(deps: LocalApiDeps): Record<ConsoleOp, ConsoleHandler> {
-  const audit = (action: string, target: string | null, after: unknown): void => {
-    deps.audit({ actor: CONSOLE_ACTOR, address: AUDIT_ADDRESS, action, target, after });
+  const audit = (action: string, target: string | null, after: unknown, before?: unknown): void => {
+    deps.audit({ actor: CONSOLE_ACTOR, address: AUDIT_ADDRESS, action, target, after, ...(before === undefined ? {} : { before }) });
+  };
+  const consoleUser = (args: Record<string, unknown>): string => {
+    const user = stringArg(args, 'user');
+    if (!USER_NAME.test(user)) throw new RwError('RW_ERR_VALIDATION', 'user: letters, digits, ".", "_" or "-", at most 32');
+    return user;
   };
   const handlers: Handlers = {
-    status: () => ({ health: deps.health(), agents: deps.agents(), alerts: newestFirst(deps.engine.openAlerts()), nowMs: deps.clock.now() }),
+    status: () => ({ health: deps.health(), agents: deps.agents(), alerts: newestFirst(deps.engine.openAlerts()), nowMs: deps.clock.now(), pair: deps.pair.status() }),
     alerts: () => newestFirst(deps.engine.openAlerts()),
     ack: (args) => {
       const alertId = args.alertId;
       if (typeof alertId !== 'number' || !Number.isSafeInteger(alertId) || alertId <= 0) throw new RwError('RW_ERR_VALIDATION', 'alertId: must be a positive integer');
-      const user = stringArg(args, 'user');
-      if (!USER_NAME.test(user)) throw new RwError('RW_ERR_VALIDATION', 'user: letters, digits, ".", "_" or "-", at most 32');
+      const user = consoleUser(args);
       // recorded under the console's login, as an SMS ACK is under the contact's name
       const result = deps.engine.acknowledge(alertId, `${user}@console`);
       if (!result.ok) {
@@ -96,6 +103,16 @@ export function localApiHandlers(deps: LocalApiDeps): Record<ConsoleOp, ConsoleH
       // reading a secret is audited too: who saw the first admin's code
       audit('console.setup_code_shown', null, { exists: code !== null });
       return { code };
+    },
+    'pair-promote': (args) => {
+      const by = `${consoleUser(args)}@console`;
+      const before = deps.pair.status();
+      // the console offers it to a standby only; a primary or a lone appliance has nothing to promote
+      if (before.role !== 'standby') throw new RwError('RW_ERR_CONFLICT', before.role === null ? 'this appliance is in no pair' : 'this appliance is already the primary');
+      const after = deps.pair.promote(by);
+      // the same action as the API's, under the console's login as an ACK from the console is
+      audit('pair.promoted', null, { ...after, by }, before);
+      return after;
     },
   };
   return handlers;

@@ -1,7 +1,8 @@
 // The standby pair's routes (S13, B4; docs/api.md "The standby pair"): the signed heartbeat and the
 // configuration snapshot, public (the peer has no session: the MAC and the proof of the shared
 // secret are its credentials; bounded by the nonce's and challenge's length); this appliance's
-// pair status, and promotion, admins only ('appliance:manage', like the redundancy settings), audited.
+// pair status, read by every role ('modem:read': who sends the SMS, shown on the Redundancy
+// screen), and promotion, admins only ('appliance:manage', like the redundancy settings), audited.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -31,7 +32,7 @@ export function pairRoutes(fastify: FastifyInstance, deps: PairRoutesDeps): Prom
     if (typeof proof !== 'string' || !/^[0-9a-f]{64}$/.test(proof)) throw new RwError('RW_ERR_PAIR_PROOF', `the ${PAIR_PROOF_HEADER} header must be 64 lower-case hex digits`);
     return sendJson(reply, 200, deps.pair.snapshot(req.query.challenge, proof));
   });
-  app.get(P, { config: { permission: 'appliance:manage' } }, (_req, reply) => sendJson(reply, 200, deps.pair.status()));
+  app.get(P, { config: { permission: 'modem:read' } }, (_req, reply) => sendJson(reply, 200, deps.pair.status()));
   app.post(`${P}/promote`, { config: { permission: 'appliance:manage', audit: { action: 'pair.promoted', before: () => deps.pair.status() } } }, (req, reply) => (
     sendJson(reply, 200, deps.pair.promote(req.principal?.username ?? 'unknown'))
   ));

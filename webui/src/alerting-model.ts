@@ -27,7 +27,7 @@ export function isAccountView(v: View): v is AccountScreen {
 /** What a role must be allowed to open a view (SEC): a view its role lacks gets no tab. */
 export const VIEW_PERMISSION: Readonly<Record<View, Permission>> = {
   dashboard: 'agents:read', walls: 'dashboards:read', schematic: 'dashboards:read', alerts: 'alerts:read', checks: 'checks:read', stats: 'series:read', compare: 'series:read', weblogs: 'series:read', pools: 'checks:read', rules: 'rules:read', groups: 'groups:read', contacts: 'contacts:read', maintenance: 'mutes:read',
-  sms: 'modem:read', servers: 'servers:write', files: 'files:deploy', users: 'users:manage', audit: 'audit:read', federation: 'federation:manage', redundancy: 'appliance:manage', account: 'account:self', noise: 'alerts:read',
+  sms: 'modem:read', servers: 'servers:write', files: 'files:deploy', users: 'users:manage', audit: 'audit:read', federation: 'federation:manage', redundancy: 'modem:read', account: 'account:self', noise: 'alerts:read',
 };
 
 const VIEW_PARAM = 'view';

@@ -20,7 +20,7 @@ function handlers(): Record<ConsoleOp, ConsoleHandler> {
   return {
     status: answer('status'), alerts: answer('alerts'), modem: answer('modem'), 'setup-code': answer('setup-code'),
     ack: () => { throw new Error('boom'); },
-    'sms-test': answer('sms-test'), 'password-reset': answer('password-reset'),
+    'sms-test': answer('sms-test'), 'password-reset': answer('password-reset'), 'pair-promote': answer('pair-promote'),
   };
 }
 

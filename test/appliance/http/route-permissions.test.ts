@@ -28,7 +28,7 @@ POST /api/v1/sentinel/test-result public
 POST /api/v1/sentinel/alarm sentinel:report
 GET /api/v1/pair/heartbeat public
 GET /api/v1/pair/config public
-GET /api/v1/pair appliance:manage
+GET /api/v1/pair modem:read
 POST /api/v1/pair/promote appliance:manage
 GET /api/v1/auth/session public
 POST /api/v1/auth/setup public

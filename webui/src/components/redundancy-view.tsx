@@ -1,9 +1,10 @@
-// "Redundancy" (S13, B4; admins, appliance:manage): which servers are sentinels, their grace
-// period and own network check, the alarm's channels (webhook, SMTP relay, the sentinel's modem, a
-// peer appliance), each sentinel's last signed heartbeat and each channel's last test, and the
-// "send a test alarm through every channel" action (GET/PUT /api/v1/redundancy,
+// "Redundancy" (S13, B4): the standby pair's state for every role (pair-section.tsx), and for admins
+// (appliance:manage) promotion and the settings: which servers are sentinels, their grace period
+// and own network check, the alarm's channels (webhook, SMTP relay, the sentinel's modem, a peer
+// appliance), the standby pair, each sentinel's last signed heartbeat and each channel's last test,
+// and the "send a test alarm through every channel" action (GET/PUT /api/v1/redundancy,
 // POST /api/v1/redundancy/test). What the form does not show of a saved channel (a webhook's
-// method, headers and body, a modem's PIN) is kept as saved.
+// method, headers and body, a modem's PIN) is kept as saved; so is the pair's secret.
 import { useEffect, useState } from 'preact/hooks';
 import type { AgentSummary } from '../../../contract/api.js';
 import type { RedundancyConfig, RedundancyResponse, SentinelChannel, ShownSentinelChannel } from '../../../contract/sentinel.js';
@@ -11,6 +12,7 @@ import { errorReason, listAgents, requestJson } from '../api-client.js';
 import { useResource } from '../use-resource.js';
 import { useUi } from '../ui-context.js';
 import { Card, ResourceState } from './alerting-parts.js';
+import { PairFields, PairStateCard, pairDraftOf, pairOf, type PairDraft } from './pair-section.js';
 
 type ChannelType = SentinelChannel['type'];
 const TYPES: readonly ChannelType[] = ['webhook', 'smtp', 'modem', 'peer'];
@@ -22,7 +24,7 @@ interface ChannelDraft {
   saved: ShownSentinelChannel | null;
 }
 
-interface Draft { sentinels: string[]; name: string; graceS: string; ownNetworkCheck: string; channels: ChannelDraft[] }
+interface Draft { sentinels: string[]; name: string; graceS: string; ownNetworkCheck: string; channels: ChannelDraft[]; pair: PairDraft }
 
 const list = (text: string): string[] => text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
@@ -50,17 +52,30 @@ function channelOf(d: ChannelDraft): SentinelChannel | Omit<Extract<SentinelChan
 }
 
 function draftOf(r: RedundancyResponse): Draft {
-  return { sentinels: [...r.sentinels], name: r.name ?? '', graceS: String(r.graceS), ownNetworkCheck: r.ownNetworkCheck ?? '', channels: r.channels.map((c) => channelDraft(c)) };
+  return { sentinels: [...r.sentinels], name: r.name ?? '', graceS: String(r.graceS), ownNetworkCheck: r.ownNetworkCheck ?? '', channels: r.channels.map((c) => channelDraft(c)), pair: pairDraftOf(r.pair) };
 }
 
-function settingsOf(d: Draft): Omit<Partial<RedundancyConfig>, 'channels'> & { channels: ReturnType<typeof channelOf>[] } {
+/** The whole settings: a PUT without `pair` would end the pair, so the form always says it. */
+function settingsOf(d: Draft): Omit<Partial<RedundancyConfig>, 'channels' | 'pair'> & { channels: ReturnType<typeof channelOf>[]; pair: ReturnType<typeof pairOf> } {
   return {
-    sentinels: d.sentinels, graceS: Number(d.graceS), ownNetworkCheck: d.ownNetworkCheck.trim() === '' ? null : d.ownNetworkCheck.trim(),
+    sentinels: d.sentinels, pair: pairOf(d.pair), graceS: Number(d.graceS), ownNetworkCheck: d.ownNetworkCheck.trim() === '' ? null : d.ownNetworkCheck.trim(),
     channels: d.channels.map(channelOf), ...(d.name.trim() ? { name: d.name.trim() } : {}),
   };
 }
 
 export function RedundancyView() {
+  const { can } = useUi();
+  // the form reads the settings again after a promotion: its role would still say standby
+  const [formKey, setFormKey] = useState(0);
+  return (
+    <>
+      <PairStateCard onPromoted={() => setFormKey((k) => k + 1)} />
+      {can('appliance:manage') && <RedundancySettings key={formKey} />}
+    </>
+  );
+}
+
+function RedundancySettings() {
   const { t, fmt } = useUi();
   const current = useResource((signal) => requestJson<RedundancyResponse>('/redundancy', { signal }), [], { refreshMs: 3_000 });
   const agents = useResource((signal) => listAgents(signal), []);
@@ -124,6 +139,7 @@ export function RedundancyView() {
             {input(draft.name, (v) => set({ name: v }), t('red.name'), 'red-name')}
             {input(draft.graceS, (v) => set({ graceS: v }), t('red.grace'), 'red-grace', 'number')}
             {input(draft.ownNetworkCheck, (v) => set({ ownNetworkCheck: v }), t('red.ownNetwork'), 'red-ownNetwork')}
+            <PairFields draft={draft.pair} onChange={(patch) => set({ pair: { ...draft.pair, ...patch } })} />
             <h4>{t('red.channels')}</h4>
             {draft.channels.map((c, i) => (
               <fieldset key={i} data-testid={`red-channel-${i}`}>
