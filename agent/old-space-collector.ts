@@ -28,7 +28,7 @@ export interface OldSpacePolicy {
   checkEveryMs: number;
 }
 
-export const OLD_SPACE_POLICY: OldSpacePolicy = { growthBytes: 1024 * 1024, minGapMs: 2_000, checkEveryMs: 1_000 };
+export const OLD_SPACE_POLICY: OldSpacePolicy = { growthBytes: 1024 * 1024, minGapMs: 2_000, checkEveryMs: 2_000 };
 
 /** The decision alone, fed with readings of the old space's used bytes: true when a collection is due. */
 export class OldSpaceTrigger {
