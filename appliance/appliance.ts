@@ -498,6 +498,11 @@ export class Appliance {
       pair: () => redundancy.pairConfig(),
       promote: (by) => redundancy.setPairRole('primary', by),
       onCopied: async () => {
+        // the copy wrote the agents table behind the repository: its listings are read again, and
+        // an agent whose session came before its row did (its "online" then dropped as an unknown
+        // agent's) is online: else the standby lists a live server offline and alerts on it
+        repo.reload();
+        for (const id of broker.connectedAgents()) registry.setStatus(id, 'online');
         alerting.engine.reloadRules();
         alerting.engine.reloadContacts();
         alerting.dependencies.reload();

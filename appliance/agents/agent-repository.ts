@@ -105,6 +105,15 @@ export class AgentRepository {
     return this.roster;
   }
 
+  /**
+   * Forgets the listings held in memory, read again on next use: the agents table was written
+   * behind this repository (the standby's configuration copy, S13 B4, docs/standby.md).
+   */
+  reload(): void {
+    this.roster = null;
+    this.sorted = null;
+  }
+
   /** Re-reads one agent's listing after a write (or drops it when the row is gone). */
   private refresh(id: string): void {
     if (!this.roster) return;

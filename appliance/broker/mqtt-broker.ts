@@ -284,6 +284,11 @@ export class MqttBroker {
   }
 
   /** Closes the connection of a removed agent (its secret no longer verifies, so it cannot come back). */
+  /** The agents with a session on this broker now. */
+  connectedAgents(): string[] {
+    return [...this.current.keys()];
+  }
+
   disconnectAgent(agentId: string): void {
     this.current.get(agentId)?.close();
   }

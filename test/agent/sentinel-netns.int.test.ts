@@ -1,87 +1,26 @@
-// S13, B4 in network namespaces this test makes (veth links into one bridge, nothing else): the
-// appliance, a peer appliance and two sentinel agents each in a namespace of their own, and this
-// test process (the webhook receiver, the SMTP relay, the sentinels' "own network" target) on
-// the bridge too. The modem simulator runs on a pty the sentinels open through the real serialport
-// binding. Cases: the appliance's link taken down (the alarm through the webhook, SMTP, the modem
-// and the peer, once per contact with two sentinels agreeing through the peer), and the
-// sentinels' own links down (no alarm). SIGKILL, SIGSTOP and an announced restart are
-// sentinel.int.test.ts's, on loopback.
-import { execFileSync } from 'node:child_process';
-import http from 'node:http';
+// S13, B4 in network namespaces this test makes (veth links into one bridge, nothing else; the LAN
+// is test/helpers/netns-lan.ts): the appliance, a peer appliance and two sentinel agents each in a
+// namespace of their own, and this test process (the webhook receiver, the SMTP relay, the
+// sentinels' "own network" target) on the bridge too. The modem simulator runs on a pty the
+// sentinels open through the real serialport binding. Cases, in order: the appliance's link taken
+// down, the appliance SIGKILLed and started again (an unannounced restart), hung (SIGSTOP) and
+// continued: each time one alarm and one recovery per contact through the webhook, SMTP, the modem
+// and the peer, with two sentinels agreeing through the peer; the sentinels' own links down: no
+// alarm; a restart of the same shape announced with the console's `planned-restart announce`: no
+// alarm. sentinel.int.test.ts has the same on loopback with one sentinel and no peer.
 import net from 'node:net';
-import t from 'tap';
-import type { OutboxEntry } from '../../contract/alerts-api.js';
+import t, { type Test } from 'tap';
+import type { AlertListResponse, OutboxEntry } from '../../contract/alerts-api.js';
 import { startPtySimulator } from '../../scripts/modem-sim/pty-simulator.js';
-import { freePort, startAgent, startAppliance, waitFor, type RunningAgent, type Teardownable } from '../helpers/appliance-harness.js';
+import type { SimMessage } from '../../scripts/modem-sim/sim-log.js';
+import { freePort, runConsoleTool, startAgent, startAppliance, waitFor, type RunningAgent, type RunningAppliance } from '../helpers/appliance-harness.js';
+import { asRoot, makeLan, startWebhookReceiver, type Hook } from '../helpers/netns-lan.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
 
-const asRoot = { skip: process.getuid?.() === 0 ? false : 'needs root to create network namespaces' };
+const SMS_TO = '+821099998888';
+const PEER_CONTACT = '+821012345678';
 
-interface Hook { event: string; appliance: string; sentinel: string; seen: string }
-
-const ip = (...args: string[]): void => { execFileSync('ip', args, { stdio: 'pipe' }); };
-
-/**
- * A bridge in a namespace of its own and one namespace per node, each linked to the bridge by a
- * veth pair; this process's side is `root`. Addresses 10.213.<n>.0/24, n from the pid, so that
- * parallel runs (other worktrees) do not meet. Everything is removed in teardown.
- */
-function makeLan(tt: Teardownable, nodes: readonly string[]): { addr: (node: string) => string; ns: (node: string) => string; link: (node: string, up: boolean) => void } {
-  const tag = String(process.pid % 100_000);
-  const net3 = `10.213.${process.pid % 250}`;
-  const lan = `rwlan${tag}`;
-  const made: string[] = [];
-  tt.teardown(() => { for (const n of made.reverse()) { try { ip('netns', 'del', n); } catch { /* gone */ } } });
-  ip('netns', 'add', lan);
-  made.push(lan);
-  ip('-n', lan, 'link', 'add', 'br0', 'type', 'bridge');
-  ip('-n', lan, 'link', 'set', 'br0', 'up');
-  const plug = (i: number, inNs: string | null): void => {
-    const here = `rw${tag}h${i}`;
-    const there = `rw${tag}b${i}`;
-    ip('link', 'add', here, 'type', 'veth', 'peer', 'name', there);
-    ip('link', 'set', there, 'netns', lan);
-    ip('-n', lan, 'link', 'set', there, 'master', 'br0', 'up');
-    if (inNs) {
-      ip('link', 'set', here, 'netns', inNs);
-      ip('-n', inNs, 'link', 'set', here, 'name', 'eth0');
-      ip('-n', inNs, 'addr', 'add', `${net3}.${i + 1}/24`, 'dev', 'eth0');
-      ip('-n', inNs, 'link', 'set', 'eth0', 'up');
-      ip('-n', inNs, 'link', 'set', 'lo', 'up');
-    } else {
-      ip('addr', 'add', `${net3}.${i + 1}/24`, 'dev', here);
-      ip('link', 'set', here, 'up');
-      // deleting the lan namespace deletes this pair with it
-    }
-  };
-  plug(0, null);
-  nodes.forEach((node, k) => {
-    const ns = `rw${tag}${node}`;
-    ip('netns', 'add', ns);
-    made.push(ns);
-    plug(k + 1, ns);
-  });
-  const index = (node: string): number => (node === 'root' ? 0 : nodes.indexOf(node) + 1);
-  return {
-    addr: (node) => `${net3}.${index(node) + 1}`,
-    ns: (node) => `rw${tag}${node}`,
-    link: (node, up) => ip('-n', `rw${tag}${node}`, 'link', 'set', 'eth0', up ? 'up' : 'down'),
-  };
-}
-
-async function startWebhookReceiver(tt: Teardownable, host: string): Promise<{ url: string; hooks: Hook[] }> {
-  const hooks: Hook[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => { body += d.toString(); });
-    req.on('end', () => { hooks.push(JSON.parse(body) as Hook); res.writeHead(204).end(); });
-  });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  tt.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
-  return { url: `http://${host}:${(server.address() as net.AddressInfo).port}/alarm`, hooks };
-}
-
-void t.test('in network namespaces: the appliance\'s link down alarms once per contact through every channel; a sentinel cut off keeps quiet', asRoot, async (t) => {
+void t.test('in network namespaces: the appliance down (link, SIGKILL, SIGSTOP) alarms once per contact through every channel; a sentinel cut off and an announced restart keep quiet', asRoot, async (t) => {
   const lan = makeLan(t, ['app', 'peer', 's1', 's2']);
   const root = lan.addr('root');
   const hook = await startWebhookReceiver(t, root);
@@ -94,10 +33,14 @@ void t.test('in network namespaces: the appliance\'s link down alarms once per c
   const modem = await startPtySimulator({ model: { delays: { replyMs: 5, promptMs: 20, sendMs: 100, reportMs: 300, bootMs: 200, simReadyMs: 50 } }, boot: 'ready' });
   t.teardown(() => modem.stop());
 
-  const [app, peer] = await Promise.all([
-    startAppliance(t, { netns: lan.ns('app'), host: lan.addr('app'), httpPort: await freePort(), mqttPort: await freePort() }),
+  const appAt = { netns: lan.ns('app'), host: lan.addr('app'), httpPort: await freePort(), mqttPort: await freePort() };
+  const [first, peer] = await Promise.all([
+    startAppliance(t, appAt),
     startAppliance(t, { netns: lan.ns('peer'), host: lan.addr('peer'), httpPort: await freePort(), mqttPort: await freePort(), args: ['--modem', 'sim'] }),
   ]);
+  let app: RunningAppliance = first;
+  const dataDir = app.dataDir;
+  const restart = async (): Promise<void> => { app = await startAppliance(t, { ...appAt, dataDir }); };
   // the peer's side: a contact to text, and an operator token the primary hands its sentinels
   await peer.api('/api/v1/contacts', { name: 'On call', phone: '010-1234-5678', language: 'en', severities: ['critical'] });
   const { token: peerToken } = await peer.api<{ token: string }>('/api/v1/tokens', { name: 'sentinels of rack-a', role: 'operator' });
@@ -116,42 +59,101 @@ void t.test('in network namespaces: the appliance\'s link down alarms once per c
       { type: 'peer', url: peer.url, token: peerToken },
       { type: 'webhook', url: hook.url },
       { type: 'smtp', host: root, port: smtp.port, from: 'sentinel@example.net', to: ['oncall@example.net'] },
-      { type: 'modem', device: modem.path, to: ['+821099998888'] },
+      { type: 'modem', device: modem.path, to: [SMS_TO] },
     ],
   };
   const saved = await app.fetch('/api/v1/redundancy', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(settings) });
   t.equal(saved.status, 200, 'the modem and peer channels are accepted');
   await Promise.all(sentinels.map((s) => waitFor('a sentinel watching', () => /watching the appliance as a sentinel/.test(s.output()), { timeoutMs: 30_000 })));
 
-  await t.test('the appliance\'s link down: one alarm per contact, through webhook, SMTP, modem and the peer', async (t) => {
-    lan.link('app', false);
-    const alarm = await waitFor('the webhook alarm', () => hook.hooks.find((h) => h.event === 'alarm'), { timeoutMs: 40_000 });
-    t.equal(alarm.appliance, 'rack-a');
-    await waitFor('the alarm mail', () => smtp.mails.find((m) => /응답 없음/.test(m.subject)), { timeoutMs: 30_000 });
-    const sms = await waitFor('the alarm SMS through the modem', () => modem.log.messages().find((m) => m.to === '+821099998888' && m.complete), { timeoutMs: 60_000 });
-    t.match(sms.text, /rack-a/, 'the SMS names the appliance');
-    t.equal(sms.encoding, 'ucs2', 'Korean text, as UCS2');
-    // the second sentinel has told the peer too, and the peer said who was first
-    await Promise.all(sentinels.map((s) => waitFor('each sentinel reporting to the peer', () => /alarm sent.*"channel":"peer"/.test(s.output()), { timeoutMs: 40_000 })));
-    const peerSms = await waitFor('the peer texting its contact', async () =>
-      (await peer.api<OutboxEntry[]>('/api/v1/sms/outbox')).find((m) => m.to === '+821012345678'), { timeoutMs: 30_000 });
-    t.match(peerSms.text, /rack-a/, 'the peer texted its own contact about rack-a');
-    // a few more ticks: nothing more arrives
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
-    t.equal(hook.hooks.filter((h) => h.event === 'alarm').length, 1, 'one webhook alarm with two sentinels');
-    t.equal(smtp.mails.filter((m) => /응답 없음/.test(m.subject)).length, 1, 'one mail');
-    t.equal(modem.log.messages().filter((m) => m.to === '+821099998888').length, 1, 'one SMS');
-    const alerts = JSON.stringify(await peer.api('/api/v1/alerts?state=open'));
-    t.equal(alerts.match(/"ruleId":"sentinel-alarm"/g)?.length, 1, 'the peer holds one alert for the outage');
+  /** what each contact has received so far: webhook calls, mails, SMS through the sentinels' modem */
+  const received = (): { webhook: number; mail: number; sms: number } => ({
+    webhook: hook.hooks.length, mail: smtp.mails.length, sms: modem.log.messages().filter((m) => m.to === SMS_TO).length,
+  });
+  const peerAlerts = async (): Promise<number> => (await peer.api<AlertListResponse>('/api/v1/alerts')).alerts.filter((a) => a.ruleId === 'sentinel-alarm').length;
+  const peerOpen = async (): Promise<boolean> => (await peer.api<AlertListResponse>('/api/v1/alerts?state=open')).alerts.some((a) => a.ruleId === 'sentinel-alarm');
+  const peerTexts = async (): Promise<number> => (await peer.api<OutboxEntry[]>('/api/v1/sms/outbox?limit=200')).filter((m) => m.to === PEER_CONTACT).length;
+  const sessionsUp = (): Promise<unknown> => waitFor('both sentinels\' MQTT sessions up', async () => {
+    const agents = await app.api<{ id: string; status: string }[]>('/api/v1/agents');
+    return ids.every((id) => agents.find((a) => a.id === id)?.status === 'online');
+  }, { timeoutMs: 40_000 });
 
+  /**
+   * One `event` per contact since `before`: the webhook, a mail and an SMS arrive (each the right
+   * one), and both sentinels have had the peer's word (so the one that was not first has dropped
+   * its own channels); then the counts are exactly one more each.
+   */
+  const oneEach = async (tt: Test, event: 'alarm' | 'recovery', before: ReturnType<typeof received>, marks: number[]): Promise<{ hook: Hook; sms: SimMessage }> => {
+    const mail = event === 'alarm' ? /응답 없음/ : /복구/;
+    const sms = event === 'alarm' ? /응답하지 않습니다/ : /다시 응답합니다/;
+    const sent = await waitFor(`the ${event} through the webhook`, () => hook.hooks.slice(before.webhook).find((h) => h.event === event), { timeoutMs: 60_000 });
+    await waitFor(`the ${event} mail`, () => smtp.mails.slice(before.mail).find((m) => mail.test(m.subject)), { timeoutMs: 30_000 });
+    const text = await waitFor(`the ${event} SMS through the modem`, () => modem.log.messages().filter((m) => m.to === SMS_TO).slice(before.sms).find((m) => m.complete && sms.test(m.text)), { timeoutMs: 60_000 });
+    tt.match(text.text, /rack-a/, 'the SMS names the appliance');
+    await Promise.all(sentinels.map((s, i) => waitFor(`each sentinel's ${event} taken by the peer`, () => new RegExp(`${event} sent.*"channel":"peer"`).test(s.output().slice(marks[i])), { timeoutMs: 40_000 })));
+    tt.same(received(), { webhook: before.webhook + 1, mail: before.mail + 1, sms: before.sms + 1 }, `one ${event} per contact with two sentinels: webhook, mail, SMS`);
+    return { hook: sent, sms: text };
+  };
+
+  await t.test('the appliance\'s link down: one alarm per contact, through webhook, SMTP, modem and the peer', async (t) => {
+    let marks = sentinels.map((s) => s.output().length);
+    lan.link('app', false);
+    const { hook: alarm, sms } = await oneEach(t, 'alarm', received(), marks);
+    t.equal(alarm.appliance, 'rack-a');
+    t.equal(sms.encoding, 'ucs2', 'Korean text, as UCS2');
+    const peerSms = await waitFor('the peer texting its contact', async () =>
+      (await peer.api<OutboxEntry[]>('/api/v1/sms/outbox')).find((m) => m.to === PEER_CONTACT), { timeoutMs: 30_000 });
+    t.match(peerSms.text, /rack-a/, 'the peer texted its own contact about rack-a');
+    t.equal(await peerAlerts(), 1, 'the peer holds one alert for the outage');
+
+    const afterAlarm = received();
+    marks = sentinels.map((s) => s.output().length);
     lan.link('app', true);
-    await waitFor('the webhook recovery', () => hook.hooks.find((h) => h.event === 'recovery'), { timeoutMs: 60_000 });
-    await waitFor('the peer resolving its alert', async () => !/"ruleId":"sentinel-alarm"/.test(JSON.stringify(await peer.api('/api/v1/alerts?state=open'))), { timeoutMs: 30_000 });
-    t.equal(hook.hooks.filter((h) => h.event === 'recovery').length, 1, 'one recovery');
+    await oneEach(t, 'recovery', afterAlarm, marks);
+    await waitFor('the peer resolving its alert', async () => !(await peerOpen()), { timeoutMs: 30_000 });
+  });
+
+  await t.test('SIGKILL, started again after the grace period (an unannounced restart): one alarm, then one recovery, per contact', async (t) => {
+    await sessionsUp();
+    const before = received();
+    const alertsBefore = await peerAlerts();
+    const textsBefore = await peerTexts();
+    let marks = sentinels.map((s) => s.output().length);
+    await app.kill();
+    await oneEach(t, 'alarm', before, marks);
+    t.equal(await peerAlerts(), alertsBefore + 1, 'the peer opened one alert for the outage');
+    await waitFor('the peer texting its contact once', async () => (await peerTexts()) > textsBefore, { timeoutMs: 30_000 });
+    t.equal(await peerTexts(), textsBefore + 1, 'the peer texted its contact once');
+
+    const afterAlarm = received();
+    marks = sentinels.map((s) => s.output().length);
+    await restart();
+    await oneEach(t, 'recovery', afterAlarm, marks);
+    await waitFor('the peer resolving its alert', async () => !(await peerOpen()), { timeoutMs: 30_000 });
+  });
+
+  await t.test('SIGSTOP (hung): one alarm per contact; SIGCONT: one recovery per contact', async (t) => {
+    // the sessions back first: a hung appliance holds them open until their keepalive runs out
+    await sessionsUp();
+    const before = received();
+    const alertsBefore = await peerAlerts();
+    let marks = sentinels.map((s) => s.output().length);
+    const pid = app.proc.pid ?? 0;
+    process.kill(pid, 'SIGSTOP');
+    t.teardown(() => { try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } });
+    await oneEach(t, 'alarm', before, marks);
+    const alarm = hook.hooks.slice(before.webhook).find((h) => h.event === 'alarm');
+    t.match(alarm?.seen, /MQTT session lost since .*heartbeat/, 'both lost: the session after its keepalive, the heartbeat at once');
+    t.equal(await peerAlerts(), alertsBefore + 1, 'the peer opened one alert for the outage');
+
+    const afterAlarm = received();
+    marks = sentinels.map((s) => s.output().length);
+    process.kill(pid, 'SIGCONT');
+    await oneEach(t, 'recovery', afterAlarm, marks);
+    await waitFor('the peer resolving its alert', async () => !(await peerOpen()), { timeoutMs: 30_000 });
   });
 
   await t.test('the sentinels\' own links down: no alarm', async (t) => {
-    await Promise.all(sentinels.map((s) => waitFor('the session back', () => /answers again/.test(s.output()), { timeoutMs: 30_000 })));
     const before = hook.hooks.length;
     const mailsBefore = smtp.mails.length;
     const marks = sentinels.map((s) => s.output().length);
@@ -161,5 +163,25 @@ void t.test('in network namespaces: the appliance\'s link down alarms once per c
     await Promise.all(sentinels.map((s, i) => waitFor('the sentinel holding back', () => /own network check fails too/.test(s.output().slice(marks[i])), { timeoutMs: 40_000 })));
     t.same(hook.hooks.slice(before), [], 'no webhook');
     t.equal(smtp.mails.length, mailsBefore, 'no mail');
+  });
+
+  await t.test('a restart announced with the console\'s planned-restart, of the same shape as the SIGKILL one: no alarm', async (t) => {
+    // the links are back (the last case's teardown): the sentinels hear the appliance again
+    await sessionsUp();
+    const before = received();
+    const alertsBefore = await peerAlerts();
+    const marks = sentinels.map((s) => s.output().length);
+    // the update service's way: the file in the data dir, no HTTP; the running appliance's signed heartbeat carries it
+    await runConsoleTool(['planned-restart', 'announce', '--data-dir', dataDir, '--minutes', '1', '--reason', 'firmware update']);
+    await Promise.all(sentinels.map((s, i) => waitFor('each sentinel learning of the window', () => /announced a planned restart until/.test(s.output().slice(marks[i])), { timeoutMs: 20_000 })));
+    await app.kill();
+    // as long as the SIGKILL case's outage: past the grace period, seen by both sentinels
+    await Promise.all(sentinels.map((s, i) => waitFor('each sentinel keeping quiet', () => /within the announced planned restart/.test(s.output().slice(marks[i])), { timeoutMs: 30_000 })));
+    await restart();
+    // both sessions up on the new process: from here on no sentinel can count this outage
+    await sessionsUp();
+    t.same(received(), before, 'no webhook, mail or SMS');
+    t.equal(await peerAlerts(), alertsBefore, 'no alert on the peer');
+    sentinels.forEach((s, i) => t.notMatch(s.output().slice(marks[i]), /sending the alarm/, `sentinel-s${i + 1} sent no alarm`));
   });
 });

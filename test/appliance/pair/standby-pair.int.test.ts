@@ -7,37 +7,26 @@
 // alert); the primary back, the standby holds again and stops texting; promoted, it is the primary.
 import t from 'tap';
 import type { AgentSummary } from '../../../contract/api.js';
-import type { ModemResponse, OutboxEntry, Rule } from '../../../contract/alerts-api.js';
+import type { Rule } from '../../../contract/alerts-api.js';
 import type { PairStatus } from '../../../contract/pair.js';
-import { startAgent, startAppliance, waitFor, type RunningAppliance } from '../../helpers/appliance-harness.js';
+import { startAgent, startAppliance, waitFor } from '../../helpers/appliance-harness.js';
 import { createContact, createRule, send, smsTo, waitForSms } from '../../helpers/alerting-helpers.js';
+import { modemReady, outbox, pairStatus, pairUp } from '../../helpers/pair-helpers.js';
 import { lastStored, missingSeconds, nowS } from '../../helpers/stored-samples.js';
 
 const KIM = '+821011112222';
 const GRACE_S = 3;
-const SECRET = 'pair-secret-for-the-test-0123456789';
 const ARGS = ['--modem', 'sim', '--timezone', 'UTC', '--silence-grace', '0', '--sms-rate-limit', '50'];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function pairUp(app: RunningAppliance, role: 'primary' | 'standby', peer: RunningAppliance): Promise<void> {
-  const r = await send(app, 'PUT', '/api/v1/redundancy', { sentinels: [], pair: { role, peer: peer.url, secret: SECRET, graceS: GRACE_S } });
-  if (r.status !== 200) throw new Error(`PUT /redundancy on the ${role}: ${r.status} ${JSON.stringify(r.json)}`);
-}
-
-/** waitForModemReady with more room: four appliance starts with the simulator, some took over 20 s under load */
-const modemReady = (app: RunningAppliance): Promise<boolean> => waitFor('the simulated modem to be ready', async () => (await app.api<ModemResponse>('/api/v1/modem')).status?.state === 'ready', { timeoutMs: 60_000 });
-
-const pairStatus = (app: RunningAppliance): Promise<PairStatus> => app.api<PairStatus>('/api/v1/pair');
-const outbox = (app: RunningAppliance): Promise<OutboxEntry[]> => app.api<OutboxEntry[]>('/api/v1/sms/outbox?limit=200');
 
 void t.test('a standby appliance: dual publishing, the configuration copy, SMS arbitration', async (t) => {
   // appliances restarted inside a subtest live on after it: they are torn down with this test
   const top = t;
   let [primary, standby] = await Promise.all([startAppliance(t, { args: ARGS }), startAppliance(t, { args: ARGS })]);
   await Promise.all([modemReady(primary), modemReady(standby)]);
-  await pairUp(primary, 'primary', standby);
-  await pairUp(standby, 'standby', primary);
+  await pairUp(primary, 'primary', standby, GRACE_S);
+  await pairUp(standby, 'standby', primary, GRACE_S);
 
   const redundancy = await standby.api<{ pair: Record<string, unknown> }>('/api/v1/redundancy');
   t.equal(redundancy.pair.secret, undefined, 'the pair secret is never shown back');
@@ -52,6 +41,8 @@ void t.test('a standby appliance: dual publishing, the configuration copy, SMS a
       waitFor('samples on the standby', () => lastStored(standby, agentId).catch(() => null), { timeoutMs: 30_000 }),
     ]);
     t.ok(onPrimary > nowS() - 30 && onStandby > nowS() - 30, `primary last ${onPrimary}, standby last ${onStandby}`);
+    // its row came with a configuration copy, after the standby had read its server list: still online there
+    t.ok(await waitFor('db-01 online on the standby', async () => (await standby.api<AgentSummary[]>('/api/v1/agents')).find((a) => a.id === agentId)?.status === 'online', { timeoutMs: 15_000 }), 'the standby lists db-01 online');
   });
 
   let rule: Rule;
