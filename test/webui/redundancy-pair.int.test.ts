@@ -11,7 +11,7 @@ import type { AuditEntry } from '../../contract/accounts-api.js';
 import type { PairStatus } from '../../contract/pair.js';
 import type { RedundancyResponse } from '../../contract/sentinel.js';
 import { startAppliance, waitFor } from '../helpers/appliance-harness.js';
-import { pairUp } from '../helpers/standby-pair.js';
+import { pairUp } from '../helpers/pair-helpers.js';
 import { ARTIFACTS, launchChromium, signedInPage, uiTestCanRun } from '../helpers/chromium.js';
 
 const OPERATOR = { username: 'otto', password: 'amber-river-switch-17' };

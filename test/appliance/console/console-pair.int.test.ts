@@ -13,7 +13,7 @@ import type { PairStatus } from '../../../contract/pair.js';
 import { LocalApiClient } from '../../../appliance/console/local-api-client.js';
 import { consoleSocketPath } from '../../../appliance/console/local-api-server.js';
 import { ROOT, startAppliance, waitFor, type RunningAppliance } from '../../helpers/appliance-harness.js';
-import { pairUp } from '../../helpers/standby-pair.js';
+import { pairUp } from '../../helpers/pair-helpers.js';
 import { startInTmux } from '../../helpers/tmux-terminal.js';
 
 const CONSOLE_BIN = path.join(ROOT, 'dist', 'console.js');
