@@ -230,7 +230,10 @@ export class PairService {
   private heardAsPrimary(pair: PairConfig, h: PairHeartbeat): void {
     if (h.role !== 'primary' || h.term <= pair.term) return;
     this.deps.logger.warn('the peer is a primary promoted after this one: this appliance makes itself the standby and copies its configuration', { peer: pair.peer, term: pair.term, peerTerm: h.term });
+    const heard = this.peer;
     this.deps.setRole('standby', 'pair', h.term);
+    // configure() forgot the peer with the old settings: it is the same peer, just heard
+    this.peer = heard;
     this.demotedAt = this.deps.clock.now();
     this.deps.onDemoted?.(pair.peer, pair.term, h.term);
   }
