@@ -48,12 +48,14 @@ void t.test('after a promotion: the old primary gives way, the agent follows the
   await waitFor('the agent running cpu at 3 s', async () => (await cpuIntervalRunning(a, agentId)) === 3, { timeoutMs: 60_000 });
 
   await t.test('the standby promoted while the primary runs: the old primary makes itself the standby', async (t) => {
+    const promotedAt = Date.now();
     const promoted = await b.api<PairStatus>('/api/v1/pair/promote', {});
     t.match(promoted, { role: 'primary', term: 1, holdingSms: false });
     const old = await waitFor('the old primary giving way', async () => {
       const s = await pairStatus(a);
       return s.role === 'standby' ? s : null;
     }, { timeoutMs: 30_000 });
+    t.comment(`promotion → the old primary the standby: ${Date.now() - promotedAt} ms (grace ${GRACE_S} s, poll 1 s; measured, not asserted)`);
     t.match(old, { role: 'standby', term: 1, peerRole: 'primary', peerTerm: 1, twoPrimaries: false });
     t.ok(old.demotedAt !== null, 'its status says it made itself the standby');
     t.equal((await a.api<{ pair: { role: string } }>('/api/v1/redundancy')).pair.role, 'standby', 'kept with its settings');
@@ -64,9 +66,11 @@ void t.test('after a promotion: the old primary gives way, the agent follows the
   });
 
   await t.test("an edit of the agent's schedule on the new primary reaches the agent", async (t) => {
+    const editedAt = Date.now();
     const edit = await send(b, 'PUT', `/api/v1/agents/${agentId}/config`, { collectors: { cpu: { enabled: true, intervalS: 7 } } });
     t.equal(edit.status, 200, 'the new primary takes the edit');
     const running = await waitFor('the agent running cpu at 7 s', async () => ((await cpuIntervalRunning(b, agentId)) === 7 ? 7 : null), { timeoutMs: 60_000 });
+    t.comment(`edit on the new primary → the agent reporting it runs it: ${Date.now() - editedAt} ms (measured, not asserted)`);
     t.equal(running, 7, 'the agent applied the new primary\'s schedule');
     t.equal(await cpuIntervalRunning(a, agentId), 7, 'and reports it to both');
   });
