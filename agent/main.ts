@@ -306,10 +306,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     ).catch((error: unknown) => { configLog.error('inventory after a configuration change failed', { error }); });
   };
 
-  // S13, B4: with a standby, the configuration of whichever appliance is the pair's primary
+  // S13, B4: with a standby, the configuration of whichever appliance is the pair's primary; an
+  // agent that publishes to one appliance applies its configs, whatever its role (a standby's are
+  // copies of the primary's)
   const configSource = new PairConfigSource(applyConfig, configLog);
   const session = createSession({
-    applianceUrl, identity, inventory: currentInventory, queue, weblogQueue, onConfig: (payload) => configSource.offer('appliance', payload),
+    applianceUrl, identity, inventory: currentInventory, queue, weblogQueue, onConfig: standby ? (payload) => configSource.offer('appliance', payload) : applyConfig,
     onConnected: () => {
       outbox.flush();
       fileJobs.flush();

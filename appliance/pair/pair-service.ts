@@ -207,7 +207,7 @@ export class PairService {
     if (!pair?.secret) return;
     try {
       const h = await this.heartbeatOf(pair, pair.secret);
-      // the settings may have changed while the request was out: judged by what they are now
+      // the settings changed while the request was out (a promotion, a PUT): configure() polls anew for them
       if (this.deps.pair() !== pair) return;
       this.peer = { role: h.role, term: h.term, heardAt: this.deps.clock.now() };
       if (pair.role === 'primary') this.heardAsPrimary(pair, h);
