@@ -34,6 +34,7 @@ import { createInventoryWatch } from './inventory-watch.js';
 import { agentHelpText, checkDirsOf, parseAgentOptions, type AgentOptions } from './options.js';
 import { exposedGc, startOldSpaceCollector } from './old-space-collector.js';
 import { OnDemand } from './on-demand.js';
+import { PairConfigSource } from './pair-config-source.js';
 import { pinnedFetch, type FetchLike } from './pinned-fetch.js';
 import type { SentinelWatch } from './sentinel/sentinel-watch.js';
 import { createSession } from './session.js';
@@ -145,6 +146,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       standby = new StandbyLink({
         stateDir: options.stateDir, mqttUrl: new URL(options.standbyMqtt), ...(options.standbyPin ? { pin: options.standbyPin } : {}),
         applianceUrl, identity, inventory: () => currentInventory(), bounds: queueBounds, keepaliveS: options.keepalive, clock, log: log.child('standby'),
+        // its configs are applied only while it is the pair's primary of the higher term (pair-config-source.ts)
+        onConfig: (payload) => configSource.offer('standby', payload),
       });
     } catch (error) {
       queue.close();
@@ -304,8 +307,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     ).catch((error: unknown) => { configLog.error('inventory after a configuration change failed', { error }); });
   };
 
+  // S13, B4: with a standby, the configuration of whichever appliance is the pair's primary; an
+  // agent that publishes to one appliance applies its configs, whatever its role (a standby's are
+  // copies of the primary's)
+  const configSource = new PairConfigSource(applyConfig, configLog);
   const session = createSession({
-    applianceUrl, identity, inventory: currentInventory, queue, weblogQueue, onConfig: applyConfig,
+    applianceUrl, identity, inventory: currentInventory, queue, weblogQueue, onConfig: standby ? (payload) => configSource.offer('appliance', payload) : applyConfig,
     onConnected: () => {
       outbox.flush();
       fileJobs.flush();

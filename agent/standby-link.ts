@@ -2,8 +2,9 @@
 // the same session, disk queues and check outbox as the primary's, a second time, under
 // `<state-dir>/standby/`. Every batch, web-log interval and check result goes to both, so one
 // appliance falling behind or down neither holds back nor loses the other's data; the standby's
-// backlog arrives when it returns. The identity is the primary's (the standby copied it), and the
-// standby's configuration messages are not applied: the primary's are the agent's configuration.
+// backlog arrives when it returns. The identity is the primary's (the standby copied it). Its
+// configuration messages go to `onConfig` with the other link's: the agent applies the ones of the
+// appliance that says primary under the higher term (pair-config-source.ts), never a standby's.
 import path from 'node:path';
 import type { CheckResult } from '../contract/check-definitions.js';
 import type { Inventory } from '../contract/inventory.js';
@@ -29,6 +30,8 @@ export interface StandbyLinkDeps {
   keepaliveS: number;
   clock: Clock;
   log: Logger;
+  /** a configuration published by this appliance (PairConfigSource.offer) */
+  onConfig?: (payload: Buffer) => void;
 }
 
 export class StandbyLink {
@@ -51,6 +54,7 @@ export class StandbyLink {
     this.session = createSession({
       applianceUrl: deps.applianceUrl, identity: deps.identity, inventory: deps.inventory, queue: this.queue, weblogQueue: this.weblogQueue,
       onConnected: () => this.outbox.flush(),
+      ...(deps.onConfig ? { onConfig: deps.onConfig } : {}),
       mqttUrl: deps.mqttUrl, ...(deps.pin ? { pin: deps.pin } : {}),
       keepaliveS: deps.keepaliveS, clock: deps.clock, log: deps.log.child('session'),
     });

@@ -440,6 +440,7 @@ export class Appliance {
         ingestBacklog: () => ingest.backlog,
         eventLoopLagMs: () => eventLoopLag.takeMaxMs(),
         remoteWriteDrops: () => federation.queueDrops(),
+        twoPrimaries: () => this.pair?.twoPrimariesFinding() ?? null,
       },
     });
     this.selfWatch = selfWatch;
@@ -476,7 +477,11 @@ export class Appliance {
       store: new RedundancyStore(db), agentExists: (id) => registry.exists(id), defaultName: publicAddress,
       secretHashOf: (id) => repo.get(id)?.secretHash ?? null,
       configsChanged: (ids): Promise<void> => agentConfig.checksChanged(ids), clock, logger: logger.child('redundancy'),
-      pairChanged: () => this.pair?.configure(),
+      pairChanged: () => {
+        this.pair?.configure();
+        // the agents of a pair apply the primary's configs: theirs say the new role and term (docs/standby.md)
+        agentConfig.republish().catch((e: unknown) => logger.error('could not publish the agents\' configs again after the pair changed', { err: e }));
+      },
     });
     // after the broker: schedules are published retained at start (Aedes keeps them in memory only)
     const agentConfig = new ConfigService({
@@ -487,6 +492,10 @@ export class Appliance {
       sentinelOf: (id): AgentSentinel | null => redundancy.sentinelOf(id),
       fileJobsOf: (id) => (httpsListening ? fileJobs.agentJobs(id) : []),
       runningOf: (id) => registry.detail(id)?.inventory?.collectors ?? null,
+      pairTag: () => {
+        const p = redundancy.pairConfig();
+        return p ? { role: p.role, term: p.term } : null;
+      },
     });
     this.agentConfig = agentConfig;
     await agentConfig.start();
@@ -496,7 +505,9 @@ export class Appliance {
     const pair = new PairService({
       db, clock, logger: logger.child('pair'), name: publicAddress,
       pair: () => redundancy.pairConfig(),
-      promote: (by) => redundancy.setPairRole('primary', by),
+      setRole: (role, by, term) => redundancy.setPairRole(role, by, term),
+      setTerm: (term) => redundancy.setPairTerm(term),
+      onDemoted: (peer, ownTerm, peerTerm) => accounts.audit.append({ actor: null, action: 'pair.demoted', target: peer, before: { role: 'primary', term: ownTerm }, after: { role: 'standby', term: peerTerm } }),
       onCopied: async () => {
         // the copy wrote the agents table behind the repository: its listings are read again, and
         // an agent whose session came before its row did (its "online" then dropped as an unknown

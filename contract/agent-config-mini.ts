@@ -8,6 +8,7 @@ import * as z from 'zod/mini';
 import type { ProblemWording } from '../core/validation-problems.js';
 import { agentCheckSchema, CHECK_DEFINITION_LIMITS } from './check-definitions.js';
 import { agentFileJobsSchema } from './file-jobs.js';
+import { pairTagSchema } from './pair.js';
 import { agentSentinelSchema } from './sentinel.js';
 import { COLLECTOR_NAMES, METRICS_LIMITS, type CollectorName } from './families.js';
 import { agentWeblogSourcesSchema } from './weblog-sources.js';
@@ -55,6 +56,8 @@ export const agentConfigMiniSchema = z.strictObject({
   sentinel: z.optional(agentSentinelSchema),
   /** fleet file jobs (S17) for this agent, each run once (contract/file-jobs.ts); absent = none */
   fileJobs: z.optional(agentFileJobsSchema()),
+  /** the publishing appliance's role and promotion term in its pair (S13, B4); absent = a lone appliance */
+  pair: z.optional(pairTagSchema),
 });
 
 export type CollectorSetting = z.infer<typeof collectorSettingMiniSchema>;

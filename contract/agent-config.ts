@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { AGENT_CONFIG_BOUNDS, agentChecksSchema } from './agent-config-mini.js';
 import { COLLECTOR_NAMES } from './families.js';
 import { agentFileJobsSchema } from './file-jobs.js';
+import { pairTagSchema } from './pair.js';
 import { agentSentinelSchema } from './sentinel.js';
 import { agentWeblogSourcesSchema } from './weblog-sources.js';
 
@@ -42,6 +43,8 @@ export const agentConfigSchema = z.object({
   sentinel: z.optional(agentSentinelSchema),
   /** fleet file jobs (S17); the zod/mini schema the agent uses (contract/file-jobs.ts) */
   fileJobs: z.optional(agentFileJobsSchema()),
+  /** the publishing appliance's role and term in its pair (S13, B4; contract/pair.ts); absent = a lone appliance */
+  pair: z.optional(pairTagSchema),
 }).strict();
 
 export type CollectorSetting = z.infer<typeof collectorSettingSchema>;

@@ -26,12 +26,22 @@ const L = PAIR_LIMITS;
 export const PAIR_ROLES = ['primary', 'standby'] as const;
 export type PairRole = (typeof PAIR_ROLES)[number];
 
+/**
+ * `sha256//…`: the base64 SHA-256 of a public key (core/public-key-pin.ts's PIN_PATTERN, written
+ * out here because the web UI bundles the contract and not core's node:crypto), as `--pin` spells
+ * it. The pair's `peerPin` and a sentinel's peer channel's `pin` (contract/sentinel.ts).
+ */
+export const publicKeyPinSchema = z.string().check(z.regex(/^sha256\/\/[A-Za-z0-9+/]{43}=$/, 'must be sha256// and the base64 SHA-256 of a public key (44 characters)'));
+
+/** The promotion term's bound: far beyond any pair's promotions, and exact in JSON and SQLite. */
+const TERM_MAX = 2 ** 31;
+
 export const pairSchema = z.strictObject({
   role: z.enum(PAIR_ROLES),
   /** the other appliance's HTTP(S) origin */
   peer: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).check(z.maxLength(L.urlChars, `at most ${L.urlChars} characters`)),
   /** `sha256//…`: the pair's HTTPS trusts the peer's key alone */
-  peerPin: z.optional(z.string().check(z.regex(/^sha256\/\/[A-Za-z0-9+/]{43}=$/, 'must be sha256// and the base64 SHA-256 of a public key (44 characters)'))),
+  peerPin: z.optional(publicKeyPinSchema),
   /** the same on both; absent in a PUT: the stored one is kept; never shown back */
   secret: z.optional(z.string().check(
     z.minLength(L.secretChars.min, `at least ${L.secretChars.min} characters`), z.maxLength(L.secretChars.max, `at most ${L.secretChars.max} characters`),
@@ -41,6 +51,12 @@ export const pairSchema = z.strictObject({
   graceS: z._default(z.int().check(
     z.minimum(L.graceS.min, `must be at least ${L.graceS.min} s`), z.maximum(L.graceS.max, `must be at most ${L.graceS.max} s`),
   ), L.graceS.default),
+  /**
+   * The promotion term (docs/standby.md "Two primaries"): raised by each promotion above both
+   * sides' terms, taken over by a standby from the primary it hears. Kept by the appliance: a
+   * PUT's `term` is ignored (the stored one stays); shown back by GET.
+   */
+  term: z._default(z.int().check(z.nonnegative('must be 0 or more'), z.maximum(TERM_MAX, `must be at most ${TERM_MAX}`)), 0),
 });
 export type PairConfig = z.infer<typeof pairSchema>;
 
@@ -49,10 +65,15 @@ export function pairPollMs(graceS: number): number {
   return Math.min(L.pollMs.max, Math.max(L.pollMs.min, Math.round(graceS * 1000 / 5)));
 }
 
+/** The heartbeat's protocol version: 2 carries the promotion term (a v1 peer is not heard: update both). */
+export const PAIR_PROTOCOL = 2;
+
 /** GET /api/v1/pair/heartbeat?nonce=<hex> (public; the MAC is the proof). */
 export interface PairHeartbeat {
-  v: 1;
+  v: typeof PAIR_PROTOCOL;
   role: PairRole;
+  /** its promotion term: of two primaries, the higher stays primary */
+  term: number;
   /** how this appliance names itself (its public address) */
   name: string;
   /** its configuration version (migration 17's counter) */
@@ -67,7 +88,7 @@ export interface PairHeartbeat {
 
 /** The text the heartbeat's MAC covers: a fixed prefix and each field on its own line. */
 export function pairHeartbeatText(h: Omit<PairHeartbeat, 'mac'>): string {
-  return ['rackwatch-pair-heartbeat', String(h.v), h.role, h.name, String(h.configVersion), h.challenge, h.nonce, String(h.atMs)].join('\n');
+  return ['rackwatch-pair-heartbeat', String(h.v), h.role, String(h.term), h.name, String(h.configVersion), h.challenge, h.nonce, String(h.atMs)].join('\n');
 }
 
 /** The text the standby's proof for GET /api/v1/pair/config covers. */
@@ -101,4 +122,25 @@ export interface PairStatus {
   copiedAt: number | null;
   /** the last failure to hear or copy from the peer */
   lastError: string | null;
+  /** this appliance's promotion term (docs/standby.md "Two primaries") */
+  term: number;
+  /** what the peer's last signed heartbeat said (either side polls), and when it was heard; null: not heard since start */
+  peerRole: PairRole | null;
+  peerTerm: number | null;
+  peerHeardAt: number | null;
+  /** both say primary and neither gives way (equal terms): the self-watch's `self-two-primaries` */
+  twoPrimaries: boolean;
+  /** when this appliance made itself the standby since start, on hearing a primary of a higher term; null: it did not */
+  demotedAt: number | null;
 }
+
+/**
+ * What an agent's configuration says of the appliance of a pair that published it (`pair` in
+ * contract/agent-config-mini.ts): an agent connected to both applies the configuration of the
+ * primary with the higher term (agent/pair-config-source.ts).
+ */
+export const pairTagSchema = z.strictObject({
+  role: z.enum(PAIR_ROLES),
+  term: z.int().check(z.nonnegative(), z.maximum(TERM_MAX)),
+});
+export type PairTag = z.infer<typeof pairTagSchema>;

@@ -7,7 +7,7 @@
 // The channels carry contacts' addresses (e-mail, webhook credentials in headers): they travel
 // only in sentinels' configs, never to other agents, and over MQTT with TLS where it is on.
 import * as z from 'zod/mini';
-import { pairSchema } from './pair.js';
+import { pairSchema, publicKeyPinSchema } from './pair.js';
 
 export const SENTINEL_LIMITS = {
   /** agents marked as sentinels */
@@ -105,7 +105,9 @@ export const peerChannelSchema = z.strictObject({
     z.regex(/^https?:\/\/[^\s/]+\/?$/, 'an http:// or https:// base URL (no path)'),
   ),
   token: z.string().check(z.regex(/^[A-Za-z0-9_.-]{8,256}$/, 'an API token of the peer')),
-});
+  /** `sha256//…` of the peer's key: an https:// peer with its self-signed certificate is trusted by this key alone, before the token is sent */
+  pin: z.optional(publicKeyPinSchema),
+}).check(z.refine((c) => c.pin === undefined || c.url.startsWith('https://'), { message: 'a pin needs an https:// URL (a pin is a TLS key)', path: ['pin'] }));
 
 export const sentinelChannelSchema = z.discriminatedUnion('type', [webhookChannelSchema, smtpChannelSchema, modemChannelSchema, peerChannelSchema]);
 export type SentinelChannel = z.infer<typeof sentinelChannelSchema>;

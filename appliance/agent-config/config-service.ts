@@ -25,6 +25,10 @@
 // A sentinel's watch of the appliance (S13, B4; `sentinel`, sentinel/redundancy-service.ts) too:
 // the hash covers it only on a sentinel, so that marking or unmarking one publishes its config,
 // and the channels' contacts reach no other agent.
+//
+// In a standby pair (S13, B4) every config carries this appliance's role and promotion term
+// (`pair`): an agent connected to both applies the primary's (docs/standby.md "Agents after a
+// promotion"); when the role or term changes, every published config goes out again.
 import { createHash } from 'node:crypto';
 import type { AgentConfig } from '../../contract/agent-config.js';
 import type { AgentConfigOverrides, AgentConfigResponse, ConfigDefaultsResponse } from '../../contract/fleet-api.js';
@@ -32,6 +36,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { AgentCheck } from '../../contract/check-definitions.js';
 import type { AgentSentinel } from '../../contract/sentinel.js';
+import type { PairTag } from '../../contract/pair.js';
 import type { AgentFileJob } from '../../contract/file-jobs.js';
 import type { AgentWeblogSource } from '../../contract/weblog-sources.js';
 import { agentConfigSchema, DEFAULT_QUEUE } from '../../contract/agent-config.js';
@@ -57,6 +62,8 @@ export interface ConfigServiceDeps {
   fileJobsOf?: (agentId: string) => AgentFileJob[];
   /** what the agent reported it runs (its inventory's `collectors`); null: not known */
   runningOf?: (agentId: string) => AgentConfigResponse['running'];
+  /** this appliance's role and term in its pair (S13, B4); null or none: a lone appliance, no `pair` in the configs */
+  pairTag?: () => PairTag | null;
 }
 
 export class ConfigService {
@@ -67,6 +74,11 @@ export class ConfigService {
   /** Publishes every scheduled agent's configuration (call once the broker is up). */
   async start(): Promise<void> {
     this.running = true;
+    await this.republish();
+  }
+
+  /** Publishes again every configuration there is to publish: at start, and when the pair's role or term changed (S13, B4). */
+  async republish(): Promise<void> {
     const defaults = this.deps.repo.defaults();
     const overrides = this.deps.repo.allOverrides();
     const checks = this.deps.repo.allChecksRevisions();
@@ -187,7 +199,9 @@ export class ConfigService {
    */
   private async publish(agentId: string, config: AgentConfig): Promise<void> {
     if (!this.running) return;
-    const sent: AgentConfig = this.scheduled(agentId) ? config : { ...config, collectors: {}, queue: { ...DEFAULT_QUEUE } };
+    const pair = this.deps.pairTag?.() ?? null;
+    const scheduled: AgentConfig = this.scheduled(agentId) ? config : { ...config, collectors: {}, queue: { ...DEFAULT_QUEUE } };
+    const sent: AgentConfig = pair ? { ...scheduled, pair } : scheduled;
     try {
       await this.deps.publish(agentId, sent);
     } catch (e) {

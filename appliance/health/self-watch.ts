@@ -41,6 +41,8 @@ export interface SelfWatchSources {
   eventLoopLagMs: () => number;
   /** samples the remote-write queue dropped at its bound since start (S19), the last drop's time and the bound; null: none */
   remoteWriteDrops?: () => RemoteWriteDrops | null;
+  /** S13: this appliance and its pair's peer both say primary (PairService.twoPrimariesFinding); null: not so */
+  twoPrimaries?: () => { problem: string; detail: string } | null;
 }
 
 export interface RemoteWriteDrops {
@@ -247,6 +249,8 @@ export class SelfWatch {
         detail: `the remote-write queue reached its bound of ${fmtMb(drops.boundBytes)} (the endpoint has not taken its samples): ${drops.samples} of the oldest samples were dropped and will never reach it; the appliance's own store keeps them`,
       });
     }
+    const pair = s.twoPrimaries ? read('the pair', s.twoPrimaries) : null;
+    if (pair) out.set('self-two-primaries', pair);
     return out;
   }
 }

@@ -1,7 +1,7 @@
 // The pair's proofs of the shared secret (S13, B4; docs/standby.md): HMAC-SHA256 over the
 // contract's texts, compared in constant time. Pure: no I/O.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { pairConfigProofText, pairHeartbeatText, type PairHeartbeat } from '../../contract/pair.js';
+import { PAIR_PROTOCOL, pairConfigProofText, pairHeartbeatText, type PairHeartbeat } from '../../contract/pair.js';
 
 export function hmacHex(secret: string, text: string): string {
   return createHmac('sha256', secret).update(text, 'utf8').digest('hex');
@@ -24,7 +24,7 @@ export function signHeartbeat(secret: string, h: Omit<PairHeartbeat, 'mac'>): Pa
 
 /** True when `h` answers `nonce` and carries the secret's MAC. */
 export function verifyHeartbeat(secret: string, h: PairHeartbeat, nonce: string): boolean {
-  if (h.v !== 1 || h.nonce !== nonce || typeof h.mac !== 'string') return false;
+  if (h.v !== PAIR_PROTOCOL || !Number.isSafeInteger(h.term) || h.nonce !== nonce || typeof h.mac !== 'string') return false;
   const { mac, ...fields } = h;
   return sameHex(mac, hmacHex(secret, pairHeartbeatText(fields)));
 }

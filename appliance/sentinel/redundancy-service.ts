@@ -69,16 +69,29 @@ export class RedundancyService {
     return this.current.pair;
   }
 
-  /** Promotion (docs/standby.md): this appliance's role in its pair, kept with the settings. */
-  setPairRole(role: PairRole, by: string): PairConfig | null {
+  /**
+   * Promotion, or the demotion of the older of two primaries (docs/standby.md "Two primaries"):
+   * this appliance's role and promotion term in its pair, kept with the settings.
+   */
+  setPairRole(role: PairRole, by: string, term: number): PairConfig | null {
+    const next = this.savePair({ role, term }, by);
+    if (next) this.deps.pairChanged?.(next);
+    return next;
+  }
+
+  /** A standby takes over the term of the primary it hears; nothing else changes (no pairChanged). */
+  setPairTerm(term: number): void {
+    this.savePair({ term }, 'pair');
+  }
+
+  private savePair(change: Partial<Pick<PairConfig, 'role' | 'term'>>, by: string): PairConfig | null {
     const pair = this.current.pair;
     if (!pair) return null;
     const now = this.deps.clock.now();
-    const next = { ...this.current, pair: { ...pair, role }, updatedAt: now, updatedBy: by };
+    const next = { ...this.current, pair: { ...pair, ...change }, updatedAt: now, updatedBy: by };
     const { updatedAt: _a, updatedBy: _b, ...config } = next;
     this.deps.store.save(config, now, by);
     this.current = next;
-    this.deps.pairChanged?.(next.pair);
     return next.pair;
   }
 
@@ -111,7 +124,8 @@ export class RedundancyService {
       const { secretSet: _shown, ...given } = parsed.data.pair;
       const secret = given.secret ?? this.current.pair?.secret;
       if (secret === undefined) return { ok: false, problems: ['pair.secret: required (the same on both appliances of the pair)'] };
-      pair = { ...given, secret };
+      // the promotion term is the appliance's own (docs/standby.md "Two primaries"), never the PUT's
+      pair = { ...given, secret, term: this.current.pair?.term ?? 0 };
     }
     const data = { ...parsed.data, pair };
     const before = this.current.sentinels;

@@ -95,6 +95,9 @@ void t.test('the agent\'s zod/mini schema and the appliance\'s full-zod one acce
     { ...good, queue: { maxBytes: DEFAULT_QUEUE.maxBytes, maxAgeS: 59 } },
     { ...good, queue: { maxBytes: DEFAULT_QUEUE.maxBytes, maxAgeS: 7 * 24 * 3600 + 1 } },
     { ...good, v: 2 }, { ...good, revision: -1 }, { ...good, more: true }, null, [], 'config',
+    // S13, B4: the pair tag of a paired appliance's configs
+    { ...good, pair: { role: 'primary', term: 3 } }, { ...good, pair: { role: 'leader', term: 3 } }, { ...good, pair: { role: 'standby', term: -1 } },
+    { ...good, pair: { role: 'standby' } },
   ];
   for (const payload of payloads) {
     const mini = agentConfigMiniSchema.safeParse(payload);
@@ -102,6 +105,7 @@ void t.test('the agent\'s zod/mini schema and the appliance\'s full-zod one acce
     t.equal(mini.success, full.success, JSON.stringify(payload).slice(0, 80));
     t.same(mini.error?.issues.map((i) => [i.path, i.code]), full.error?.issues.map((i) => [i.path, i.code]));
   }
+  t.ok(agentConfigMiniSchema.safeParse({ ...good, pair: { role: 'primary', term: 3 } }).success, 'a pair tag is accepted');
   t.end();
 });
 

@@ -26,6 +26,7 @@ const NAMES: Readonly<Record<string, { en: string; ko: string }>> = {
   'self-modem': { en: 'Appliance: modem cannot send SMS', ko: '어플라이언스: 모뎀으로 SMS 발송 불가' },
   'self-ingest-backlog': { en: 'Appliance: ingest backlog growing', ko: '어플라이언스: 수집 대기열 증가' },
   'self-remote-write-dropped': { en: 'Appliance: remote-write queue full, oldest samples dropped', ko: '어플라이언스: 원격 쓰기 대기열 가득 참, 오래된 샘플 삭제' },
+  'self-two-primaries': { en: 'Appliance: two primaries in the standby pair', ko: '어플라이언스: 이중화 쌍에 주 장비가 둘' },
 };
 
 /** The name to show for a rule (or an alert's rule): the built-in one in `lang`, else as stored. */

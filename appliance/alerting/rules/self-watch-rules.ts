@@ -16,7 +16,8 @@ export type SelfWatchRuleId =
   | 'self-clock'
   | 'self-modem'
   | 'self-ingest-backlog'
-  | 'self-remote-write-dropped';
+  | 'self-remote-write-dropped'
+  | 'self-two-primaries';
 
 export interface SelfWatchRule {
   id: SelfWatchRuleId;
@@ -42,6 +43,11 @@ export const MODEM_CSQ_MIN = 9;
 export const INGEST_BACKLOG_FLOOR = 100;
 /** a failed SQLite write keeps its alert open until none has failed for this long */
 export const DATABASE_WRITE_HOLD_MS = 5 * MINUTE;
+/**
+ * S13: two primaries in a pair last this long before the alert: the one promoted earlier gives way
+ * within a poll or two (≤ 5 s each, plus a 3 s request), so only a pair where neither does is told.
+ */
+export const TWO_PRIMARIES_HOLD_MS = 20_000;
 /** samples dropped at the remote-write queue's bound (S19) keep the alert open until none was dropped for this long */
 export const REMOTE_WRITE_DROP_HOLD_MS = 10 * MINUTE;
 
@@ -55,6 +61,7 @@ export const SELF_WATCH_RULES: readonly SelfWatchRule[] = [
   { id: 'self-modem', name: 'Appliance: modem cannot send SMS', severity: 'critical', holdMs: 5 * MINUTE },
   { id: 'self-ingest-backlog', name: 'Appliance: ingest backlog growing', severity: 'warning', holdMs: 5 * MINUTE },
   { id: 'self-remote-write-dropped', name: 'Appliance: remote-write queue full, oldest samples dropped', severity: 'warning', holdMs: 0 },
+  { id: 'self-two-primaries', name: 'Appliance: two primaries in the standby pair', severity: 'critical', holdMs: TWO_PRIMARIES_HOLD_MS },
 ];
 
 const BY_ID = new Map<string, SelfWatchRule>(SELF_WATCH_RULES.map((r) => [r.id, r]));

@@ -71,17 +71,18 @@ void t.test("a copy brings the primary's rows, removes what it no longer has and
 });
 
 void t.test('the heartbeat and the copy hold only with the shared secret', async (t) => {
-  const h = signHeartbeat(SECRET, { v: 1, role: 'primary', name: 'rack-a', configVersion: 3, challenge: 'c'.repeat(32), nonce: 'n'.repeat(32), atMs: 1 });
+  const h = signHeartbeat(SECRET, { v: 2, role: 'primary', term: 0, name: 'rack-a', configVersion: 3, challenge: 'c'.repeat(32), nonce: 'n'.repeat(32), atMs: 1 });
   t.ok(verifyHeartbeat(SECRET, h, 'n'.repeat(32)));
   t.notOk(verifyHeartbeat('another-secret-entirely', h, 'n'.repeat(32)), 'another secret');
   t.notOk(verifyHeartbeat(SECRET, h, 'm'.repeat(32)), 'an answer to another nonce (a replay)');
   t.notOk(verifyHeartbeat(SECRET, { ...h, role: 'standby' }, 'n'.repeat(32)), 'a changed field');
+  t.notOk(verifyHeartbeat(SECRET, { ...h, term: 7 }, 'n'.repeat(32)), 'a changed term');
 
   const clock = new VirtualClock();
-  let pair: PairConfig | null = { role: 'primary', peer: 'http://10.0.0.3:8080', secret: SECRET, graceS: 10 };
+  let pair: PairConfig | null = { role: 'primary', peer: 'http://10.0.0.3:8080', secret: SECRET, graceS: 10, term: 0 };
   const d = db(t, 'primary');
   const service = new PairService({
-    db: d, clock, logger: silentLogger, name: 'rack-a', pair: () => pair, promote: () => undefined,
+    db: d, clock, logger: silentLogger, name: 'rack-a', pair: () => pair, setRole: () => undefined, setTerm: () => undefined,
     onCopied: () => Promise.resolve(), onTakeOver: () => undefined, onHoldChanged: () => undefined,
   });
   const beat = service.heartbeat('ab'.repeat(16));
@@ -102,9 +103,9 @@ void t.test('the heartbeat and the copy hold only with the shared secret', async
 
 void t.test('the standby refuses edits of copied things and holds its SMS for the grace period', async (t) => {
   const clock = new VirtualClock();
-  const pair: PairConfig = { role: 'standby', peer: 'http://10.0.0.2:8080', secret: SECRET, graceS: 10 };
+  const pair: PairConfig = { role: 'standby', peer: 'http://10.0.0.2:8080', secret: SECRET, graceS: 10, term: 0 };
   const service = new PairService({
-    db: db(t, 'standby'), clock, logger: silentLogger, name: 'rack-b', pair: () => pair, promote: () => undefined,
+    db: db(t, 'standby'), clock, logger: silentLogger, name: 'rack-b', pair: () => pair, setRole: () => undefined, setTerm: () => undefined,
     onCopied: () => Promise.resolve(), onTakeOver: () => undefined, onHoldChanged: () => undefined,
   });
   service.configure();
