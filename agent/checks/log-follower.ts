@@ -167,6 +167,7 @@ export class LogFollower {
   /** Reads whole lines from `file` up to `budget` bytes; returns the bytes read. */
   private drain(file: OpenFile, out: LogPoll, budget: number): number {
     let used = 0;
+    const onLine = this.opts.onLine;
     while (used < budget) {
       const n = readSync(file.fd, this.buffer, 0, Math.min(this.buffer.length, budget - used), file.offset);
       if (n === 0) break;
@@ -179,7 +180,7 @@ export class LogFollower {
           // a whole line inside the chunk (nearly every line): decoded in place, without the
           // copies of the partial-line path (a web log's 10,000 lines/s run through here, S11)
           const line = chunk.toString('utf8', start, i > start && chunk[i - 1] === CR ? i - 1 : i);
-          if (this.opts.onLine) this.opts.onLine(line);
+          if (onLine) onLine(line);
           else out.lines.push(line);
         } else {
           this.addPartial(chunk.subarray(start, i));

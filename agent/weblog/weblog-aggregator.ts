@@ -6,8 +6,8 @@
 //
 // Batched (the agent's CPU budget, docs/benchmarks.md): a line's keys are first counted exactly
 // in small per-batch maps, and `settle` (at the end of each poll's slice, and before `flush`)
-// offers each distinct key once with its count to the Space-Saving tables (a weighted offer keeps
-// the sketch's error bound, N / capacity), adds each distinct visitor once to the HyperLogLog (the
+// merges each distinct key once with its count into the Space-Saving tables (SpaceSaving.merge,
+// which keeps the sketch's error bound, N / capacity), adds each distinct visitor once to the HyperLogLog (the
 // same registers as one add per line), and reduces each distinct Referer to its site and User-Agent
 // to its family once. A log repeats its keys heavily, so most lines cost a map increment instead
 // of a heap update, a hash and a classification. A batch holds at most BATCH_KEYS keys a table.
@@ -38,21 +38,19 @@ class BatchCounts {
   readonly keys: string[] = [];
   readonly counts = new Int32Array(BATCH_KEYS + 1);
 
-  add(key: string): void {
+  /** Counts `key`; true when the batch is full (BATCH_KEYS keys) and must be settled. */
+  add(key: string): boolean {
     const i = this.index.get(key);
     if (i !== undefined) {
       this.counts[i]!++;
-      return;
+      return false;
     }
     const n = this.keys.length;
     const own = detached(key);
     this.index.set(own, n);
     this.keys.push(own);
     this.counts[n] = 1;
-  }
-
-  get size(): number {
-    return this.keys.length;
+    return n + 1 >= BATCH_KEYS;
   }
 
   clear(): void {
@@ -101,12 +99,14 @@ export class WeblogAggregator {
   private cut = 0;
   private samples: string[] = [];
   private readonly topK: number;
+  private readonly keepQuery: boolean;
   /** this batch's exact counts: raw Referer and User-Agent strings, reduced when settled */
   private readonly pending = { url: new BatchCounts(), notfound: new BatchCounts(), visitor: new BatchCounts(), referrer: new BatchCounts(), agent: new BatchCounts() };
 
   constructor(private readonly opts: WeblogAggregatorOptions) {
     const capacity = opts.sketchCapacity ?? WEBLOG_LIMITS.sketchCapacity;
     this.topK = opts.topK ?? WEBLOG_LIMITS.topK;
+    this.keepQuery = opts.keepQuery === true;
     this.tables = Object.fromEntries(WEBLOG_DIMENSIONS.map((d) => [d, new SpaceSaving(capacity)])) as Record<WeblogDimension, SpaceSaving>;
   }
 
@@ -122,23 +122,32 @@ export class WeblogAggregator {
     } else {
       this.otherCodes.set(status, (this.otherCodes.get(status) ?? 0) + 1);
     }
-    if (r.method !== '') {
-      const m = METHOD_INDEX.get(r.method) ?? OTHER_METHOD;
+    const method = r.method;
+    if (method !== '') {
+      // nearly every request is a GET: one comparison instead of a Map lookup
+      const m = method === 'GET' ? 0 : METHOD_INDEX.get(method) ?? OTHER_METHOD;
       const n = this.methodCounts[m]!;
       if (n === 0) this.methodSeen.push(m);
       this.methodCounts[m] = n + 1;
     }
     if (r.durationMs === r.durationMs) this.latency.add(r.durationMs);
+    // the per-line path runs in V8's interpreter (the agent's --no-opt): no call it can do without
+    // (each costs about as much as a Map lookup there; docs/benchmarks.md)
     const p = this.pending;
-    if (r.client !== '') p.visitor.add(r.client);
-    const url = this.opts.keepQuery ? r.url : stripQuery(r.url);
+    let full = false;
+    if (r.client !== '' && p.visitor.add(r.client)) full = true;
+    let url = r.url;
+    if (!this.keepQuery) {
+      const q = url.indexOf('?');
+      if (q >= 0) url = url.slice(0, q);
+    }
     if (url !== '') {
-      p.url.add(url);
+      if (p.url.add(url)) full = true;
       if (status === 404) p.notfound.add(url);
     }
-    p.referrer.add(r.referrer);
-    p.agent.add(r.agent);
-    if (p.url.size >= BATCH_KEYS || p.visitor.size >= BATCH_KEYS || p.referrer.size >= BATCH_KEYS || p.agent.size >= BATCH_KEYS) this.settle();
+    if (p.referrer.add(r.referrer)) full = true;
+    if (p.agent.add(r.agent)) full = true;
+    if (full) this.settle();
   }
 
   /** Offers the batch's counts to the sketches (see the top of this file); cheap when empty. */
@@ -217,12 +226,24 @@ export class WeblogAggregator {
   }
 }
 
-/** Each distinct key of a batch offered once with its count (reduced first by `reduce`), then the batch emptied. */
+/**
+ * A batch's distinct keys merged into their table at once (SpaceSaving.merge), reduced first by
+ * `reduce` (several raw keys may reduce to one: summed before the merge, which takes distinct
+ * keys), then the batch emptied.
+ */
 function offerAll(batch: BatchCounts, table: SpaceSaving, reduce: ((key: string) => string) | null): void {
   const { keys, counts } = batch;
-  // many new keys replace many others: on a fresh index (SpaceSaving.reindex)
-  if (keys.length > table.capacity) table.reindex();
-  for (let i = 0; i < keys.length; i++) table.offer(reduce ? reduce(keys[i]!) : keys[i]!, counts[i]);
+  if (keys.length === 0) return;
+  if (reduce === null) {
+    table.merge(keys, counts, keys.length);
+  } else {
+    const reduced = new Map<string, number>();
+    for (let i = 0; i < keys.length; i++) {
+      const key = reduce(keys[i]!);
+      reduced.set(key, (reduced.get(key) ?? 0) + counts[i]!);
+    }
+    table.merge([...reduced.keys()], [...reduced.values()], reduced.size);
+  }
   batch.clear();
 }
 
@@ -230,11 +251,6 @@ function offerAll(batch: BatchCounts, table: SpaceSaving, reduce: ((key: string)
 function bounded<K>(counts: Map<K, number>, name: (k: K) => string): Record<string, number> {
   const entries = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, WEBLOG_LIMITS.codes);
   return Object.fromEntries(entries.map(([k, n]) => [name(k), n]));
-}
-
-export function stripQuery(url: string): string {
-  const q = url.indexOf('?');
-  return q < 0 ? url : url.slice(0, q);
 }
 
 /** a Referer reduced to its site ("https://www.google.com/search?q=x" → "www.google.com"); '' → "(direct)" */
