@@ -53,8 +53,12 @@ export class SpaceSaving {
     this.merge(this.one, this.oneWeight, 1);
   }
 
-  /** Counts the first `n` of `keys` (distinct) with `weights`, then keeps the `capacity` most counted. */
-  merge(keys: readonly string[], weights: ArrayLike<number>, n: number): void {
+  /**
+   * Counts the first `n` of `keys` (distinct) with `weights`, then keeps the `capacity` most
+   * counted. `onNew` sees each key that was not in the table (a caller counting distinct keys
+   * needs no other: the table's own keys were new to it once since the last `clear`).
+   */
+  merge(keys: readonly string[], weights: ArrayLike<number>, n: number, onNew: ((key: string) => void) | null = null): void {
     const fresh = this.freshKeys;
     if (this.freshWeights.length < n) this.freshWeights = new Float64Array(Math.max(n, 2 * this.freshWeights.length));
     const freshWeights = this.freshWeights;
@@ -67,6 +71,7 @@ export class SpaceSaving {
       if (at !== undefined) {
         this.counts[at]! += w;
       } else {
+        if (onNew !== null) onNew(key);
         fresh[nf] = key;
         freshWeights[nf] = w;
         nf++;
