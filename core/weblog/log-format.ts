@@ -196,8 +196,9 @@ function assemble(parts: Part[]): CompiledFormat {
  * `indexOf` calls it replaces ran in the agent's interpreter (`--no-opt`) at three times the cost
  * a line (docs/benchmarks.md). It matches exactly what that walk matched: each field runs to the
  * first occurrence of the literal after it (`[^c]*c` for a one-character literal; for a longer one
- * a lazy capture inside a lookahead, then consumed by a backreference, so that the engine never
- * backtracks into it: no line, however long, costs more than a scan per field); the last field,
+ * `c…` a loop of any character but `c`, or `c` where the rest does not follow, which cannot pass
+ * an occurrence: one way to match, and a failed match gives each character back once, so no line,
+ * however long, costs more than a few scans per field); the last field,
  * with no literal after it, to the end of the line; text after the last literal is ignored. Fields
  * the aggregate does not use are not captured when that can be avoided (no substring).
  */
@@ -208,7 +209,15 @@ function linePattern(head: string, codes: readonly number[], tails: readonly str
     const code = codes[i]!;
     const tail = tails[i]!;
     const wanted = code !== SKIP;
-    if (tail === '') {
+    if ((code === STATUS || code === BYTES) && tail !== '' && !/[0-9-]/.test(tail[0]!)) {
+      // digits only (bytes also '-'), 1–15 of them, as the parser would refuse anything else: the
+      // same lines match, and the parser reads the number with `+` instead of a loop of calls in
+      // V8's interpreter. The literal after it starts with neither, so the digits cannot run past
+      // its first occurrence (and there is no other way to match)
+      source += code === STATUS ? '([0-9]{1,15})' : '(-|[0-9]{1,15})';
+      source += escapeRegExp(tail);
+      groups.push(code === STATUS ? STATUS_DIGITS : BYTES_DIGITS);
+    } else if (tail === '') {
       // the last field (assemble refuses two fields with nothing between them)
       if (wanted) {
         source += '([\\s\\S]*)';
@@ -219,9 +228,14 @@ function linePattern(head: string, codes: readonly number[], tails: readonly str
       source += escapeRegExp(tail);
       if (wanted) groups.push(code);
     } else {
-      const literal = escapeRegExp(tail);
-      groups.push(code);
-      source += `(?=([\\s\\S]*?)${literal})\\${groups.length}${literal}`;
+      // up to the first occurrence of the literal: any character but its first, or its first
+      // where the rest does not follow; the loop cannot pass an occurrence, so there is one way
+      // to match and none to backtrack into, and a field read past needs no capture
+      const first = escapeRegExp(tail[0]!);
+      const body = `[^${first}]*(?:${first}(?!${escapeRegExp(tail.slice(1))})[^${first}]*)*`;
+      source += wanted ? `(${body})` : body;
+      source += escapeRegExp(tail);
+      if (wanted) groups.push(code);
     }
   }
   return { pattern: new RegExp(source), groups };
@@ -247,6 +261,9 @@ const REQUEST = 9;
 const DURATION_US = 10;
 const DURATION_MS = 11;
 const DURATION_S = 12;
+// a status or bytes field the pattern matched as digits only (linePattern): read with `+`
+const STATUS_DIGITS = 13;
+const BYTES_DIGITS = 14;
 
 const FIELD_CODES: Record<LogField, number> = {
   skip: SKIP, user: SKIP, time: SKIP, protocol: SKIP, client: CLIENT, method: METHOD, url: URL, referrer: REFERRER,
@@ -381,6 +398,13 @@ export function parseLogLine(format: CompiledFormat, line: string, out: LogRecor
       case URL: out.url = value; break;
       case REFERRER: out.referrer = value === '-' ? '' : value; break;
       case AGENT: out.agent = value === '-' ? '' : value; break;
+      case STATUS_DIGITS: {
+        const n = +value;
+        if (n < 100 || n > 999) return false;
+        out.status = n;
+        break;
+      }
+      case BYTES_DIGITS: if (value !== '-') out.bytes = +value; break;
       case STATUS: {
         // nearly always three digits: read inline; anything else as digits() reads it
         let n = -1;
