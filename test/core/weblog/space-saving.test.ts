@@ -3,42 +3,17 @@
 // and count, no error exceeds N / capacity, every key counted more than N / capacity times is in
 // the table, and the top keys of a skewed stream come out in their true order.
 import t from 'tap';
+import { prng } from '../../../core/seeded-random.js';
 import { SpaceSaving } from '../../../core/weblog/space-saving.js';
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** key k drawn with a weight ∝ 1 / (k + 1): a few heavy keys and a long tail of n */
-function skewed(rand: () => number, n: number): () => string {
-  const cumulative: number[] = [];
-  let sum = 0;
-  for (let k = 0; k < n; k++) cumulative.push((sum += 1 / (k + 1)));
-  return () => {
-    const x = rand() * sum;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cumulative[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return `/page/${lo}`;
-  };
-}
+import { zipf } from '../../../scripts/weblog-generator.js';
 
 void t.test('batches of a skewed stream: bounds hold after every batch, the top 10 is exact', (t) => {
   const capacity = 100;
   const table = new SpaceSaving(capacity);
-  const rand = random(7);
-  const draw = skewed(rand, 20_000);
+  const rand = prng(7);
+  // a few heavy keys and a long tail
+  const rank = zipf(20_000, 1, rand);
+  const draw = (): string => `/page/${rank()}`;
   const exact = new Map<string, number>();
   let n = 0;
   let violations = 0;
