@@ -26,7 +26,7 @@ const AGENTS = [
 ];
 
 /** a sampler of ranks 0..n-1 with P(rank) ∝ 1 / (rank + 1)^s, by inverting the cumulative sum */
-function zipf(n: number, s: number, next: () => number): () => number {
+export function zipf(n: number, s: number, next: () => number): () => number {
   const cumulative = new Float64Array(n);
   let sum = 0;
   for (let i = 0; i < n; i++) {

@@ -6,8 +6,8 @@
 //
 // Batched (the agent's CPU budget, docs/benchmarks.md): a line's keys are first counted exactly
 // in small per-batch maps, and `settle` (at the end of each poll's slice, and before `flush`)
-// offers each distinct key once with its count to the Space-Saving tables (a weighted offer keeps
-// the sketch's error bound, N / capacity), adds each distinct visitor once to the HyperLogLog (the
+// merges each distinct key once with its count into the Space-Saving tables (SpaceSaving.merge,
+// which keeps the sketch's error bound, N / capacity), adds each distinct visitor once to the HyperLogLog (the
 // same registers as one add per line), and reduces each distinct Referer to its site and User-Agent
 // to its family once. A log repeats its keys heavily, so most lines cost a map increment instead
 // of a heap update, a hash and a classification. A batch holds at most BATCH_KEYS keys a table.
@@ -34,25 +34,29 @@ export const BATCH_KEYS = 4096;
  * whose key is already in the batch (nearly every line) costs one Map lookup and an increment.
  */
 class BatchCounts {
-  private index = new Map<string, number>();
+  /** read by WeblogAggregator.add itself: a key already in the batch costs no call */
+  index = new Map<string, number>();
   readonly keys: string[] = [];
   readonly counts = new Int32Array(BATCH_KEYS + 1);
 
-  add(key: string): void {
+  /** Counts `key`; true when the batch is full (BATCH_KEYS keys) and must be settled. */
+  add(key: string): boolean {
     const i = this.index.get(key);
     if (i !== undefined) {
       this.counts[i]!++;
-      return;
+      return false;
     }
+    return this.insert(key);
+  }
+
+  /** `key`, not in the batch yet, counted once; true when the batch is now full. */
+  insert(key: string): boolean {
     const n = this.keys.length;
     const own = detached(key);
     this.index.set(own, n);
     this.keys.push(own);
     this.counts[n] = 1;
-  }
-
-  get size(): number {
-    return this.keys.length;
+    return n + 1 >= BATCH_KEYS;
   }
 
   clear(): void {
@@ -101,12 +105,16 @@ export class WeblogAggregator {
   private cut = 0;
   private samples: string[] = [];
   private readonly topK: number;
+  private readonly keepQuery: boolean;
   /** this batch's exact counts: raw Referer and User-Agent strings, reduced when settled */
   private readonly pending = { url: new BatchCounts(), notfound: new BatchCounts(), visitor: new BatchCounts(), referrer: new BatchCounts(), agent: new BatchCounts() };
+
+  private readonly addVisitor = (client: string): void => this.visitors.add(client);
 
   constructor(private readonly opts: WeblogAggregatorOptions) {
     const capacity = opts.sketchCapacity ?? WEBLOG_LIMITS.sketchCapacity;
     this.topK = opts.topK ?? WEBLOG_LIMITS.topK;
+    this.keepQuery = opts.keepQuery === true;
     this.tables = Object.fromEntries(WEBLOG_DIMENSIONS.map((d) => [d, new SpaceSaving(capacity)])) as Record<WeblogDimension, SpaceSaving>;
   }
 
@@ -122,32 +130,53 @@ export class WeblogAggregator {
     } else {
       this.otherCodes.set(status, (this.otherCodes.get(status) ?? 0) + 1);
     }
-    if (r.method !== '') {
-      const m = METHOD_INDEX.get(r.method) ?? OTHER_METHOD;
+    const method = r.method;
+    if (method !== '') {
+      // nearly every request is a GET: one comparison instead of a Map lookup
+      const m = method === 'GET' ? 0 : METHOD_INDEX.get(method) ?? OTHER_METHOD;
       const n = this.methodCounts[m]!;
       if (n === 0) this.methodSeen.push(m);
       this.methodCounts[m] = n + 1;
     }
     if (r.durationMs === r.durationMs) this.latency.add(r.durationMs);
-    const p = this.pending;
-    if (r.client !== '') p.visitor.add(r.client);
-    const url = this.opts.keepQuery ? r.url : stripQuery(r.url);
-    if (url !== '') {
-      p.url.add(url);
-      if (status === 404) p.notfound.add(url);
+    // the per-line path runs in V8's interpreter (the agent's --no-opt): no call it can do without
+    // (each costs about as much as a Map lookup there; docs/benchmarks.md)
+    // (a key already in its batch, nearly every line's: one Map lookup and an increment, inline)
+    const { visitor, url: urls, notfound, referrer, agent } = this.pending;
+    let full = false;
+    let at: number | undefined;
+    const client = r.client;
+    if (client !== '') {
+      if ((at = visitor.index.get(client)) !== undefined) visitor.counts[at]!++;
+      else if (visitor.insert(client)) full = true;
     }
-    p.referrer.add(r.referrer);
-    p.agent.add(r.agent);
-    if (p.url.size >= BATCH_KEYS || p.visitor.size >= BATCH_KEYS || p.referrer.size >= BATCH_KEYS || p.agent.size >= BATCH_KEYS) this.settle();
+    let url = r.url;
+    if (!this.keepQuery) {
+      const q = url.indexOf('?');
+      if (q >= 0) url = url.slice(0, q);
+    }
+    if (url !== '') {
+      if ((at = urls.index.get(url)) !== undefined) urls.counts[at]!++;
+      else if (urls.insert(url)) full = true;
+      if (status === 404) notfound.add(url);
+    }
+    if ((at = referrer.index.get(r.referrer)) !== undefined) referrer.counts[at]!++;
+    else if (referrer.insert(r.referrer)) full = true;
+    if ((at = agent.index.get(r.agent)) !== undefined) agent.counts[at]!++;
+    else if (agent.insert(r.agent)) full = true;
+    if (full) this.settle();
   }
 
   /** Offers the batch's counts to the sketches (see the top of this file); cheap when empty. */
   settle(): void {
     const p = this.pending;
-    offerAll(p.visitor, this.tables.visitor, (client) => {
-      this.visitors.add(client);
-      return client;
-    });
+    // a visitor new to the table goes into the HyperLogLog too (one already in it went in when it
+    // entered the table, this interval)
+    const v = p.visitor;
+    if (v.keys.length > 0) {
+      this.tables.visitor.merge(v.keys, v.counts, v.keys.length, this.addVisitor);
+      v.clear();
+    }
     offerAll(p.url, this.tables.url, null);
     offerAll(p.notfound, this.tables.notfound, null);
     offerAll(p.referrer, this.tables.referrer, referrerSite);
@@ -217,12 +246,24 @@ export class WeblogAggregator {
   }
 }
 
-/** Each distinct key of a batch offered once with its count (reduced first by `reduce`), then the batch emptied. */
+/**
+ * A batch's distinct keys merged into their table at once (SpaceSaving.merge), reduced first by
+ * `reduce` (several raw keys may reduce to one: summed before the merge, which takes distinct
+ * keys), then the batch emptied.
+ */
 function offerAll(batch: BatchCounts, table: SpaceSaving, reduce: ((key: string) => string) | null): void {
   const { keys, counts } = batch;
-  // many new keys replace many others: on a fresh index (SpaceSaving.reindex)
-  if (keys.length > table.capacity) table.reindex();
-  for (let i = 0; i < keys.length; i++) table.offer(reduce ? reduce(keys[i]!) : keys[i]!, counts[i]);
+  if (keys.length === 0) return;
+  if (reduce === null) {
+    table.merge(keys, counts, keys.length);
+  } else {
+    const reduced = new Map<string, number>();
+    for (let i = 0; i < keys.length; i++) {
+      const key = reduce(keys[i]!);
+      reduced.set(key, (reduced.get(key) ?? 0) + counts[i]!);
+    }
+    table.merge([...reduced.keys()], [...reduced.values()], reduced.size);
+  }
   batch.clear();
 }
 
@@ -230,11 +271,6 @@ function offerAll(batch: BatchCounts, table: SpaceSaving, reduce: ((key: string)
 function bounded<K>(counts: Map<K, number>, name: (k: K) => string): Record<string, number> {
   const entries = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, WEBLOG_LIMITS.codes);
   return Object.fromEntries(entries.map(([k, n]) => [name(k), n]));
-}
-
-export function stripQuery(url: string): string {
-  const q = url.indexOf('?');
-  return q < 0 ? url : url.slice(0, q);
 }
 
 /** a Referer reduced to its site ("https://www.google.com/search?q=x" → "www.google.com"); '' → "(direct)" */

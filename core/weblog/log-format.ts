@@ -196,8 +196,9 @@ function assemble(parts: Part[]): CompiledFormat {
  * `indexOf` calls it replaces ran in the agent's interpreter (`--no-opt`) at three times the cost
  * a line (docs/benchmarks.md). It matches exactly what that walk matched: each field runs to the
  * first occurrence of the literal after it (`[^c]*c` for a one-character literal; for a longer one
- * a lazy capture inside a lookahead, then consumed by a backreference, so that the engine never
- * backtracks into it: no line, however long, costs more than a scan per field); the last field,
+ * `c…` a loop of any character but `c`, or `c` where the rest does not follow, which cannot pass
+ * an occurrence: one way to match, and a failed match gives each character back once, so no line,
+ * however long, costs more than a few scans per field); the last field,
  * with no literal after it, to the end of the line; text after the last literal is ignored. Fields
  * the aggregate does not use are not captured when that can be avoided (no substring).
  */
@@ -208,7 +209,15 @@ function linePattern(head: string, codes: readonly number[], tails: readonly str
     const code = codes[i]!;
     const tail = tails[i]!;
     const wanted = code !== SKIP;
-    if (tail === '') {
+    if ((code === STATUS || code === BYTES) && tail !== '' && !/[0-9-]/.test(tail[0]!)) {
+      // digits only (bytes also '-'), 1–15 of them, as the parser would refuse anything else: the
+      // same lines match, and the parser reads the number with `+` instead of a loop of calls in
+      // V8's interpreter. The literal after it starts with neither, so the digits cannot run past
+      // its first occurrence (and there is no other way to match)
+      source += code === STATUS ? '([0-9]{1,15})' : '(-|[0-9]{1,15})';
+      source += escapeRegExp(tail);
+      groups.push(code === STATUS ? STATUS_DIGITS : BYTES_DIGITS);
+    } else if (tail === '') {
       // the last field (assemble refuses two fields with nothing between them)
       if (wanted) {
         source += '([\\s\\S]*)';
@@ -219,9 +228,14 @@ function linePattern(head: string, codes: readonly number[], tails: readonly str
       source += escapeRegExp(tail);
       if (wanted) groups.push(code);
     } else {
-      const literal = escapeRegExp(tail);
-      groups.push(code);
-      source += `(?=([\\s\\S]*?)${literal})\\${groups.length}${literal}`;
+      // up to the first occurrence of the literal: any character but its first, or its first
+      // where the rest does not follow; the loop cannot pass an occurrence, so there is one way
+      // to match and none to backtrack into, and a field read past needs no capture
+      const first = escapeRegExp(tail[0]!);
+      const body = `[^${first}]*(?:${first}(?!${escapeRegExp(tail.slice(1))})[^${first}]*)*`;
+      source += wanted ? `(${body})` : body;
+      source += escapeRegExp(tail);
+      if (wanted) groups.push(code);
     }
   }
   return { pattern: new RegExp(source), groups };
@@ -247,6 +261,9 @@ const REQUEST = 9;
 const DURATION_US = 10;
 const DURATION_MS = 11;
 const DURATION_S = 12;
+// a status or bytes field the pattern matched as digits only (linePattern): read with `+`
+const STATUS_DIGITS = 13;
+const BYTES_DIGITS = 14;
 
 const FIELD_CODES: Record<LogField, number> = {
   skip: SKIP, user: SKIP, time: SKIP, protocol: SKIP, client: CLIENT, method: METHOD, url: URL, referrer: REFERRER,
@@ -359,13 +376,19 @@ function parseW3cLine(codes: readonly number[], line: string, out: LogRecord): b
  * match the format: the caller counts and samples it. (A W3C log needs a LogParser.)
  */
 export function parseLogLine(format: CompiledFormat, line: string, out: LogRecord): boolean {
-  clearRecord(out);
-  if (format.kind === 'json') return parseJsonLine(line, out);
+  if (format.kind === 'json') {
+    clearRecord(out);
+    return parseJsonLine(line, out);
+  }
   if (format.kind === 'w3c') return parseW3cLine(format.codes, line, out);
+  // a text format: the agent's per-line path, in V8's interpreter (--no-opt), where each call
+  // costs about as much as the work of a field; so the record is cleared and the common fields are
+  // read inline, without clearRecord, setField or digits (docs/benchmarks.md)
+  out.client = ''; out.method = ''; out.url = ''; out.status = 0; out.bytes = 0;
+  out.referrer = ''; out.agent = ''; out.vhost = ''; out.durationMs = Number.NaN;
   const match = (format.pattern as RegExp).exec(line);
   if (match === null) return false;
   const groups = format.groups;
-  // the common fields inline: a call a field is a large part of a line's cost in the interpreter
   for (let g = 0; g < groups.length; g++) {
     const code = groups[g]!;
     if (code === SKIP) continue;
@@ -375,20 +398,50 @@ export function parseLogLine(format: CompiledFormat, line: string, out: LogRecor
       case URL: out.url = value; break;
       case REFERRER: out.referrer = value === '-' ? '' : value; break;
       case AGENT: out.agent = value === '-' ? '' : value; break;
+      case STATUS_DIGITS: {
+        const n = +value;
+        if (n < 100 || n > 999) return false;
+        out.status = n;
+        break;
+      }
+      case BYTES_DIGITS: if (value !== '-') out.bytes = +value; break;
       case STATUS: {
-        const n = digits(value, 0, value.length);
+        // nearly always three digits: read inline; anything else as digits() reads it
+        let n = -1;
+        if (value.length === 3) {
+          const a = value.charCodeAt(0) - 48;
+          const b = value.charCodeAt(1) - 48;
+          const c = value.charCodeAt(2) - 48;
+          if (a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9) n = a * 100 + b * 10 + c;
+        } else {
+          n = digits(value, 0, value.length);
+        }
         if (n < 100 || n > 999) return false;
         out.status = n;
         break;
       }
       case BYTES: {
         if (value === '-') break;
-        const n = digits(value, 0, value.length);
-        if (n < 0) return false;
+        const length = value.length;
+        if (length === 0 || length > 15) return false;
+        let n = 0;
+        for (let i = 0; i < length; i++) {
+          const d = value.charCodeAt(i) - 48;
+          if (d < 0 || d > 9) return false;
+          n = n * 10 + d;
+        }
         out.bytes = n;
         break;
       }
-      case REQUEST: splitRequest(value, 0, value.length, out); break;
+      case REQUEST: {
+        // "GET /path?q HTTP/1.1" → method and url, as splitRequest (inline)
+        const space = value.indexOf(' ');
+        if (space < 0) break;
+        out.method = value.slice(0, space);
+        const second = value.lastIndexOf(' ');
+        out.url = value.slice(space + 1, second > space ? second : value.length);
+        break;
+      }
       default: if (!setField(code, value, 0, value.length, out)) return false;
     }
   }

@@ -1,10 +1,20 @@
 // Heavy hitters in bounded memory (S11): the Space-Saving algorithm (Metwally, Agrawal, El Abbadi,
 // "Efficient computation of frequent and top-k elements in data streams", ICDT 2005). At most
-// `capacity` keys are counted; a new key arriving when the table is full takes the place of the
-// least counted one and inherits its count as its possible error. Error bound: after N offers,
-// every reported count overestimates the true count by at most `error` ≤ N / capacity, and every
-// key whose true count exceeds N / capacity is in the table. The table is an indexed min-heap, so
-// an offer costs O(log capacity) and the replaced key is always the minimum.
+// `capacity` keys are counted; a new key arriving when the table is full takes the place of a
+// least counted one and inherits a count no key outside the table can exceed as its possible
+// error. Error bound: after N offers, every reported count overestimates the true count by at most
+// `error` ≤ N / capacity, and every key whose true count exceeds N / capacity is in the table.
+//
+// Offered in batches (`merge`: a batch's distinct keys with their exact counts), the way the
+// agent counts a log (agent/weblog/weblog-aggregator.ts): the batch's new keys enter with
+// `floor + count` (error `floor`), then the table keeps the `capacity` largest counts and drops
+// the rest, once a batch. `floor` is the largest count ever dropped: every key outside the table
+// was dropped with a count (an upper bound of its true count) at most `floor`, or never seen.
+// Dropped counts are never more than the least one kept, and the kept counts sum to at most N,
+// so `floor` ≤ N / capacity. A batch costs one index lookup a key and one native sort of the
+// counts, where a min-heap cost an eviction (an index delete and insert and a walk down the heap)
+// for nearly every key of a visitor's long tail, in V8's interpreter (the agent's CPU, B6,
+// docs/benchmarks.md).
 
 export interface HeavyHitter {
   key: string;
@@ -14,46 +24,123 @@ export interface HeavyHitter {
   error: number;
 }
 
-interface Slot {
-  key: string;
-  count: number;
-  error: number;
-  /** position in the heap */
-  at: number;
-}
-
 export class SpaceSaving {
-  private slots = new Map<string, Slot>();
-  private readonly heap: Slot[] = [];
+  /** key → its slot in keys / counts / errors */
+  private index = new Map<string, number>();
+  private readonly keys: string[] = [];
+  private readonly counts: Float64Array;
+  private readonly errors: Float64Array;
+  /** the largest count dropped so far: no key outside the table has a true count above it */
+  private floor = 0;
+  /** a merge's new keys and their weights, and every candidate count (reused) */
+  private readonly freshKeys: string[] = [];
+  private freshWeights = new Float64Array(0);
+  private sorted = new Float64Array(0);
+  private readonly one: string[] = [''];
+  private readonly oneWeight = new Float64Array(1);
   /** every offer's weight summed (the N of the error bound) */
   total = 0;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
+    this.counts = new Float64Array(capacity);
+    this.errors = new Float64Array(capacity);
   }
 
   offer(key: string, weight = 1): void {
-    this.total += weight;
-    const slot = this.slots.get(key);
-    if (slot) {
-      slot.count += weight;
-      this.down(slot.at);
+    this.one[0] = key;
+    this.oneWeight[0] = weight;
+    this.merge(this.one, this.oneWeight, 1);
+  }
+
+  /**
+   * Counts the first `n` of `keys` (distinct) with `weights`, then keeps the `capacity` most
+   * counted. `onNew` sees each key that was not in the table (a caller counting distinct keys
+   * needs no other: the table's own keys were new to it once since the last `clear`).
+   */
+  merge(keys: readonly string[], weights: ArrayLike<number>, n: number, onNew: ((key: string) => void) | null = null): void {
+    const fresh = this.freshKeys;
+    if (this.freshWeights.length < n) this.freshWeights = new Float64Array(Math.max(n, 2 * this.freshWeights.length));
+    const freshWeights = this.freshWeights;
+    let nf = 0;
+    for (let i = 0; i < n; i++) {
+      const w = weights[i]!;
+      this.total += w;
+      const key = keys[i]!;
+      const at = this.index.get(key);
+      if (at !== undefined) {
+        this.counts[at]! += w;
+      } else {
+        if (onNew !== null) onNew(key);
+        fresh[nf] = key;
+        freshWeights[nf] = w;
+        nf++;
+      }
+    }
+    const size = this.keys.length;
+    if (size + nf <= this.capacity) {
+      for (let i = 0; i < nf; i++) this.place(size + i, fresh[i]!, this.floor + freshWeights[i]!, this.floor);
+      fresh.length = 0;
       return;
     }
-    if (this.heap.length < this.capacity) {
-      const fresh: Slot = { key, count: weight, error: 0, at: this.heap.length };
-      this.heap.push(fresh);
-      this.slots.set(key, fresh);
-      this.up(fresh.at);
-      return;
+    this.keepLargest(size, nf);
+    fresh.length = 0;
+  }
+
+  /** The table's `size` keys and the merge's `nf` new ones cut to the `capacity` largest counts. */
+  private keepLargest(size: number, nf: number): void {
+    const { counts, errors, keys, freshKeys, freshWeights, floor } = this;
+    const candidates = size + nf;
+    if (this.sorted.length < candidates) this.sorted = new Float64Array(Math.max(candidates, 2 * this.sorted.length));
+    const all = this.sorted.subarray(0, candidates);
+    all.set(counts.subarray(0, size));
+    for (let i = 0; i < nf; i++) all[size + i] = floor + freshWeights[i]!;
+    all.sort(); // native, ascending
+    const threshold = all[candidates - this.capacity]!;
+    // the keys above the threshold all stay; of those at it, the table's own first (fewer changes)
+    let ties = this.capacity;
+    for (let i = candidates - 1; i >= 0 && all[i]! > threshold; i--) ties--;
+    let dropped = floor;
+    let kept = 0;
+    for (let i = 0; i < size; i++) {
+      const c = counts[i]!;
+      if (c > threshold || (c === threshold && ties > 0)) {
+        if (c === threshold) ties--;
+        keys[kept] = keys[i]!;
+        counts[kept] = c;
+        errors[kept] = errors[i]!;
+        kept++;
+      } else if (c > dropped) {
+        dropped = c;
+      }
     }
-    const min = this.heap[0]!;
-    this.slots.delete(min.key);
-    min.key = key;
-    min.error = min.count;
-    min.count += weight;
-    this.slots.set(key, min);
-    this.down(0);
+    for (let i = 0; i < nf; i++) {
+      const c = floor + freshWeights[i]!;
+      if (c > threshold || (c === threshold && ties > 0)) {
+        if (c === threshold) ties--;
+        keys[kept] = freshKeys[i]!;
+        counts[kept] = c;
+        errors[kept] = floor;
+        kept++;
+      } else if (c > dropped) {
+        dropped = c;
+      }
+    }
+    keys.length = kept;
+    this.floor = dropped;
+    // a new index each cut, not deletes and inserts into the old one: V8 grows a Map's table in
+    // the generation the old table is in, so a long-lived index would churn the old generation
+    // (the web-log agent's RSS, docs/benchmarks.md)
+    const index = new Map<string, number>();
+    for (let i = 0; i < kept; i++) index.set(keys[i]!, i);
+    this.index = index;
+  }
+
+  private place(at: number, key: string, count: number, error: number): void {
+    this.keys[at] = key;
+    this.counts[at] = count;
+    this.errors[at] = error;
+    this.index.set(key, at);
   }
 
   /** the error bound of this table now: N / capacity */
@@ -62,66 +149,21 @@ export class SpaceSaving {
   }
 
   get size(): number {
-    return this.heap.length;
+    return this.keys.length;
   }
 
   /** the `k` most counted keys, most first (ties by key, for a stable answer) */
   top(k: number): HeavyHitter[] {
-    return [...this.heap]
+    return this.keys
+      .map((key, i) => ({ key, count: this.counts[i]!, error: this.errors[i]! }))
       .sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      .slice(0, k)
-      .map(({ key, count, error }) => ({ key, count, error }));
-  }
-
-  /**
-   * Builds the key index anew (the same keys). For a caller about to offer many new keys: each
-   * replaces a key in the index, and V8 rehashes a Map's table in the generation the table is in,
-   * so the index of a long-lived table churns the old generation; a new one churns the young
-   * (the web-log agent's RSS, docs/benchmarks.md).
-   */
-  reindex(): void {
-    const slots = new Map<string, Slot>();
-    for (const slot of this.heap) slots.set(slot.key, slot);
-    this.slots = slots;
+      .slice(0, k);
   }
 
   clear(): void {
-    this.slots = new Map();
-    this.heap.length = 0;
+    this.index = new Map();
+    this.keys.length = 0;
+    this.floor = 0;
     this.total = 0;
-  }
-
-  private up(i: number): void {
-    const h = this.heap;
-    const slot = h[i]!;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = h[parent]!;
-      if (p.count <= slot.count) break;
-      h[i] = p;
-      p.at = i;
-      i = parent;
-    }
-    h[i] = slot;
-    slot.at = i;
-  }
-
-  private down(i: number): void {
-    const h = this.heap;
-    const n = h.length;
-    const slot = h[i]!;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= n) break;
-      const right = left + 1;
-      const child = right < n && h[right]!.count < h[left]!.count ? right : left;
-      const c = h[child]!;
-      if (c.count >= slot.count) break;
-      h[i] = c;
-      c.at = i;
-      i = child;
-    }
-    h[i] = slot;
-    slot.at = i;
   }
 }

@@ -107,6 +107,12 @@ void t.test('lines that do not match are refused, never half-read', (t) => {
     '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" abc 3 "-" "-"',
     '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 200 3 "-"',
     '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 99 3 "-" "-"',
+    // the status and the bytes are digits only (the bytes may be '-'), at most 15 of them
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 200 12x "-" "-"',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 200 -1 "-" "-"',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 200  "-" "-"',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 2e2 3 "-" "-"',
+    `127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 200 ${'9'.repeat(16)} "-" "-"`,
   ];
   t.equal(parseAll('combined', lines).malformed.length, lines.length);
   t.equal(parseAll('json', ['{', '[]', '{"status":"x"}', 'null']).malformed.length, 4);
