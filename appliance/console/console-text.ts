@@ -98,8 +98,8 @@ const TEXT = {
   smsSending: { en: 'SMS SENT HERE (the primary is silent)', ko: 'SMS 이 장비가 보냄 (주 장비 응답 없음)' },
   promote: { en: 'Promote this standby to primary', ko: '이 대기 장비를 주 장비로 승격' },
   promoteExplain: {
-    en: 'This appliance becomes the primary: from now on it sends the SMS and takes the configuration edits. The old primary is not told: when it returns, both send until it is set to standby (its Redundancy screen, or PUT /api/v1/redundancy).',
-    ko: '이 장비가 주 장비가 됩니다: 지금부터 SMS를 보내고 설정 변경을 받습니다. 이전 주 장비에는 알리지 않습니다: 이전 주 장비가 돌아오면 그 장비를 대기 장비로 설정할 때까지 두 장비가 모두 보냅니다 (그 장비의 이중화 화면 또는 PUT /api/v1/redundancy).',
+    en: 'This appliance becomes the primary: from now on it sends the SMS and takes the configuration edits. The old primary, when it returns and hears this one, makes itself the standby (this promotion carries the higher term) and copies this appliance’s configuration; its edits since are overwritten.',
+    ko: '이 장비가 주 장비가 됩니다: 지금부터 SMS를 보내고 설정 변경을 받습니다. 이전 주 장비는 돌아와서 이 장비의 응답을 들으면 스스로 대기 장비가 되고(이 승격의 차수가 더 높음) 이 장비의 설정을 복사합니다. 그 사이 그 장비에서 바꾼 설정은 덮어씁니다.',
   },
   oldPrimary: { en: 'Old primary', ko: '이전 주 장비' },
   promoteYes: { en: 'Promote now', ko: '지금 승격' },

@@ -20,8 +20,8 @@ export function pairDraftOf(pair: RedundancyResponse['pair']): PairDraft {
   return { role: pair.role, peer: pair.peer, peerPin: pair.peerPin ?? '', secret: '', secretSet: pair.secretSet === true, graceS: String(pair.graceS) };
 }
 
-/** The `pair` a draft says; an empty secret keeps the stored one; what the PUT refuses is named by the appliance ("pair.peer: …"). */
-export function pairOf(d: PairDraft): Omit<PairConfig, 'secretSet'> | null {
+/** The `pair` a draft says (no `term`: the appliance keeps its own); an empty secret keeps the stored one; what the PUT refuses is named by the appliance ("pair.peer: …"). */
+export function pairOf(d: PairDraft): Omit<PairConfig, 'secretSet' | 'term'> | null {
   if (d.role === 'none') return null;
   return {
     role: d.role, peer: d.peer.trim(), graceS: Number(d.graceS),
@@ -100,7 +100,19 @@ export function PairStateCard({ onPromoted }: { onPromoted?: () => void }) {
               <dt>{t('pair.peer')}</dt>
               <dd class="mono small" data-testid="pair-peer">{s.peer}</dd>
               <dt>{t('pair.lastHeard')}</dt>
-              <dd data-testid="pair-last-heard">{s.lastHeardAt === null ? t('pair.never') : fmt.dateTime(s.lastHeardAt)}</dd>
+              <dd data-testid="pair-last-heard">{(s.peerHeardAt ?? s.lastHeardAt) === null ? t('pair.never') : fmt.dateTime((s.peerHeardAt ?? s.lastHeardAt) as number)}</dd>
+              {s.peerRole !== null && (
+                <>
+                  <dt>{t('pair.peerSays')}</dt>
+                  <dd data-testid="pair-peer-role">{t(`pair.role.${s.peerRole}`)} · {t('pair.term', { term: String(s.peerTerm ?? 0) })} ({t('pair.term', { term: String(s.term) })} {t('pair.here')})</dd>
+                </>
+              )}
+              {s.twoPrimaries && (
+                <>
+                  <dt>{t('pair.twoPrimariesTitle')}</dt>
+                  <dd class="error" data-testid="pair-two-primaries">{t('pair.twoPrimaries')}</dd>
+                </>
+              )}
               <dt>{t('pair.versionHere')}</dt>
               <dd data-testid="pair-version-here">{s.configVersion}</dd>
               <dt>{t('pair.versionPeer')}</dt>
