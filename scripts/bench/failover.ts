@@ -2,7 +2,7 @@
 //
 //   node scripts/build.mjs && npx tsx scripts/bench/failover.ts [--parts faults,standby,false-alarms,dual]
 //     [--faults kill,hang,link] [--runs 20] [--grace 10] [--keepalive 15] [--standby-runs 20]
-//     [--false-alarm-minutes 30] [--appliance-restarts 5] [--agent-restarts 10] [--seconds 60] [--interval 5]
+//     [--false-alarm-minutes 30] [--appliance-restarts 5] [--agent-restarts 10] [--away S] [--seconds 60] [--interval 5]
 //
 // Needs root (network namespaces, veth links only: no address outside them is touched). Parts:
 //
@@ -19,8 +19,9 @@
 //    time from the kill to the standby's first SMS (the simulator's log: the message complete),
 //    --standby-runs fresh pairs. Target: grace + 15 s.
 // false-alarms: --false-alarm-minutes with two sentinels watching, each restarted at random times
-//    (--agent-restarts in all), and --appliance-restarts announced restarts (PUT /planned-restart,
-//    then a clean stop and a start); every alarm at every channel counted. Target: none.
+//    (--agent-restarts in all), and --appliance-restarts announced restarts (PUT /planned-restart
+//    for 2 minutes, then a clean stop, --away seconds down, and a start); every alarm at every
+//    channel counted. Target: none.
 // dual: dual publishing's cost on the agent: the built agent (as installed, with its node flags)
 //    runs --seconds with one appliance, then --seconds with two (`--standby-mqtt`), each publishing
 //    to Aedes brokers in this process; CPU (every thread's, /proc/<pid>/task/*/schedstat) per
@@ -57,6 +58,7 @@ const { values: args } = parseArgs({
     'false-alarm-minutes': { type: 'string', default: '30' },
     'appliance-restarts': { type: 'string', default: '5' },
     'agent-restarts': { type: 'string', default: '10' },
+    away: { type: 'string' },
     seconds: { type: 'string', default: '60' },
     interval: { type: 'string', default: '5' },
     'agent-node-flags': { type: 'string', default: '--max-semi-space-size=1 --optimize-for-size' },
@@ -95,6 +97,9 @@ const STANDBY_RUNS = bounded('standby-runs', 1, 200);
 const FALSE_ALARM_MINUTES = bounded('false-alarm-minutes', 1, 24 * 60);
 const APPLIANCE_RESTARTS = bounded('appliance-restarts', 0, 100);
 const AGENT_RESTARTS = bounded('agent-restarts', 0, 1000);
+// an announced restart away longer than the grace period: one shorter would not alarm unannounced
+// either, and the announcement would go untested (default: grace + 20 s)
+const AWAY_S = args.away === undefined ? GRACE_S + 20 : bounded('away', 0, 110);
 const SECONDS = bounded('seconds', 1, 3600);
 bounded('interval', 1, 3600);
 const TARGET_MS = (GRACE_S + 15) * 1000;
@@ -374,7 +379,7 @@ async function falseAlarms(cleanup: Cleanup): Promise<void> {
       ...Array.from({ length: APPLIANCE_RESTARTS }, (_v, i) => ({ atMs: ((i + 0.5) * spanMs) / APPLIANCE_RESTARTS, what: 'appliance' as const })),
       ...Array.from({ length: AGENT_RESTARTS }, () => ({ atMs: Math.random() * spanMs, what: Math.floor(Math.random() * sentinels.length) })),
     ].sort((a, b) => a.atMs - b.atMs);
-    say(`false alarms: ${FALSE_ALARM_MINUTES} min, 2 sentinels (grace ${GRACE_S} s, keepalive ${KEEPALIVE_S} s), ${APPLIANCE_RESTARTS} announced appliance restarts, ${AGENT_RESTARTS} sentinel restarts at random times`);
+    say(`false alarms: ${FALSE_ALARM_MINUTES} min, 2 sentinels (grace ${GRACE_S} s, keepalive ${KEEPALIVE_S} s), ${APPLIANCE_RESTARTS} announced appliance restarts (2 min windows, stopped for ${AWAY_S} s each), ${AGENT_RESTARTS} sentinel restarts at random times`);
     const alarms0 = counts(sinks.alarms);
     const t0 = Date.now();
     let restarts = 0;
@@ -388,6 +393,7 @@ async function falseAlarms(cleanup: Cleanup): Promise<void> {
         await Promise.all(sentinels.map((s, i) => waitFor('the sentinel learning of the window', () => /announced a planned restart until/.test(s.output().slice(marks[i])), { timeoutMs: 60_000 })));
         const down = Date.now();
         await watched.app.stop();
+        await sleep(AWAY_S * 1000);
         await watched.restart();
         restarts++;
         say(`  ${at}: announced appliance restart ${restarts}/${APPLIANCE_RESTARTS}: away ${secs(Date.now() - down)} s (load ${load()})`);
