@@ -54,6 +54,12 @@ export class SentinelWatch {
   private lastMqttAt: number;
   private lastHeartbeatAt: number;
   private mqttLostAt: number | null = null;
+  /**
+   * the first look that found both the session and the heartbeat failing: the grace period counts
+   * from here, not from the last look that saw the appliance alive (up to a look earlier), so an
+   * outage shorter than the grace period never alarms
+   */
+  private bothFailedAt: number | null = null;
   private lastHeartbeatProblem: string | null = null;
   private plannedUntilMs: number | null = null;
   /** `peerOnly`: another sentinel reported the outage to the peer first; its channels carry it */
@@ -156,6 +162,7 @@ export class SentinelWatch {
     if (hb.ok) {
       this.lastHeartbeatAt = now;
       this.lastHeartbeatProblem = null;
+      this.bothFailedAt = null;
       if (hb.plannedRestartUntilMs !== this.plannedUntilMs && hb.plannedRestartUntilMs !== null) {
         log.info(`the appliance announced a planned restart until ${new Date(hb.plannedRestartUntilMs).toISOString()}: no alarm within it`);
       }
@@ -176,12 +183,14 @@ export class SentinelWatch {
       this.lastMqttAt = now;
       this.mqttLostAt = null;
     }
+    if (this.mqttLostAt === null) this.bothFailedAt = null;
     if (this.alarmed || this.mqttLostAt === null) return;
     const aliveAt = Math.max(this.lastMqttAt, this.lastHeartbeatAt);
+    const failedAt = (this.bothFailedAt ??= now);
     // a planned restart: quiet until it ends, then the grace period again
-    const quietFrom = Math.max(aliveAt, this.plannedUntilMs !== null && this.plannedUntilMs > aliveAt ? this.plannedUntilMs : 0);
+    const quietFrom = Math.max(failedAt, this.plannedUntilMs !== null && this.plannedUntilMs > aliveAt ? this.plannedUntilMs : 0);
     if (now - quietFrom < config.graceS * 1000) {
-      if (this.plannedUntilMs !== null && now < this.plannedUntilMs && now - aliveAt >= config.graceS * 1000) {
+      if (this.plannedUntilMs !== null && now < this.plannedUntilMs && now - failedAt >= config.graceS * 1000) {
         this.sayQuiet(`within the announced planned restart until ${new Date(this.plannedUntilMs).toISOString()}`);
       }
       return;

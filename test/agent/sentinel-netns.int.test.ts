@@ -14,7 +14,8 @@ import type { AlertListResponse, OutboxEntry } from '../../contract/alerts-api.j
 import { startPtySimulator } from '../../scripts/modem-sim/pty-simulator.js';
 import type { SimMessage } from '../../scripts/modem-sim/sim-log.js';
 import { freePort, runConsoleTool, startAgent, startAppliance, waitFor, type RunningAgent, type RunningAppliance } from '../helpers/appliance-harness.js';
-import { asRoot, makeLan, startWebhookReceiver, type Hook } from '../helpers/netns-lan.js';
+import { asRoot, makeLan } from '../helpers/netns-lan.js';
+import { startWebhookReceiver, type ReceivedHook as Hook } from '../helpers/webhook-receiver.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
 
 const SMS_TO = '+821099998888';
@@ -23,7 +24,7 @@ const PEER_CONTACT = '+821012345678';
 void t.test('in network namespaces: the appliance down (link, SIGKILL, SIGSTOP) alarms once per contact through every channel; a sentinel cut off and an announced restart keep quiet', asRoot, async (t) => {
   const lan = makeLan(t, ['app', 'peer', 's1', 's2']);
   const root = lan.addr('root');
-  const hook = await startWebhookReceiver(t, root);
+  const hook = await startWebhookReceiver(t, { host: root });
   const smtp = await startSmtpSink(t, root);
   // the sentinels' own network check: a TCP listener on this side of the bridge
   const ownNet = net.createServer((s) => s.destroy());

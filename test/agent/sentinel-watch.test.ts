@@ -69,6 +69,19 @@ void t.test('both failing for the grace period: one alarm naming what was seen, 
   t.match(sent[1]?.alarm, { event: 'recovery', message: /answers again/ });
 });
 
+void t.test('an outage shorter than the grace period does not alarm, even one that begins just before a look', async (t) => {
+  // looks every 2.5 s (a quarter of the 10 s grace): alive at 2.5 s, down from 4.9 s, seen down at
+  // 5, 7.5, 10 and 12.5 s, back at 12.6 s: 7.7 s away, yet 10 s after the last look that saw it alive
+  const { clock, world, sent, down } = rig();
+  await clock.advance(4_900);
+  down();
+  await clock.advance(7_700);
+  world.mqtt = true;
+  world.heartbeat = { ok: true, plannedRestartUntilMs: null, status: 'ok' };
+  await clock.advance(30_000);
+  t.same(sent, [], 'the grace period counts from the first look that found it away');
+});
+
 void t.test('its own network failing holds the alarm back until it passes', async (t) => {
   const { clock, world, sent, down } = rig();
   world.network = false;

@@ -8,31 +8,14 @@
 // SIGSTOP alarms as SMS.
 import { createHmac, scrypt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import t from 'tap';
 import { heartbeatText, type RedundancyResponse, type SentinelHeartbeat } from '../../contract/sentinel.js';
 import { startPtySimulator } from '../../scripts/modem-sim/pty-simulator.js';
-import { freePort, startAgent, startAppliance, waitFor, type RunningAppliance, type Teardownable } from '../helpers/appliance-harness.js';
+import { freePort, startAgent, startAppliance, waitFor, type RunningAppliance } from '../helpers/appliance-harness.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
-
-interface Hook { event: string; appliance: string; since: string; seen: string; message: string; sentinel: string }
-
-async function startWebhookReceiver(tt: Teardownable): Promise<{ url: string; hooks: Hook[] }> {
-  const hooks: Hook[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => { body += d.toString(); });
-    req.on('end', () => {
-      if (req.headers['x-token'] === 'sesame') hooks.push(JSON.parse(body) as Hook);
-      res.writeHead(req.headers['x-token'] === 'sesame' ? 204 : 403).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  tt.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
-  return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/alarm`, hooks };
-}
+import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 
 /** The sentinel's "own network": a TCP listener it must reach before it alarms. */
 async function listen(port: number): Promise<net.Server> {
@@ -48,7 +31,7 @@ const put = async (app: RunningAppliance, pathname: string, body: unknown): Prom
 };
 
 void t.test('a sentinel alarms through a webhook, e-mail and its modem when the appliance dies, and says when it is back', async (t) => {
-  const hook = await startWebhookReceiver(t);
+  const hook = await startWebhookReceiver(t, { token: 'sesame' });
   const smtp = await startSmtpSink(t);
   const modem = await startPtySimulator({ model: { delays: { replyMs: 5, promptMs: 20, sendMs: 100, reportMs: 300, bootMs: 200, simReadyMs: 50 } }, boot: 'ready' });
   t.teardown(() => modem.stop());

@@ -1,10 +1,8 @@
 // A LAN of network namespaces the test makes (S13, B4): a bridge in a namespace of its own and one
 // namespace per node, each linked to the bridge by a veth pair, this test process on the bridge
 // too (`root`). Only veth and loopback links: nothing leaves the machine. Shared by the sentinel
-// and standby-pair tests in namespaces, with the webhook receiver they listen with.
+// and standby-pair tests in namespaces and scripts/bench/failover.ts.
 import { execFileSync } from 'node:child_process';
-import http from 'node:http';
-import type net from 'node:net';
 import type { Teardownable } from './appliance-harness.js';
 
 /** tap's options for a test that needs namespaces: skipped, saying why, when not root (CI runs as root) */
@@ -31,6 +29,9 @@ export interface Lan {
  * Addresses 10.213.<n>.0/24, n from the pid, so that parallel runs (other worktrees) do not meet.
  * Everything is removed in teardown.
  */
+/** the benchmark's name for it */
+export type NetnsLan = Lan;
+
 export function makeLan(tt: Teardownable, nodes: readonly string[]): Lan {
   const tag = String(process.pid % 100_000);
   const net3 = `10.213.${process.pid % 250}`;
@@ -77,19 +78,4 @@ export function makeLan(tt: Teardownable, nodes: readonly string[]): Lan {
       for (const [from, to] of [[a, b], [b, a]] as const) ip('-n', ns(from), 'route', cut ? 'add' : 'del', 'blackhole', `${addr(to)}/32`);
     },
   };
-}
-
-export interface Hook { event: string; appliance: string; sentinel: string; seen: string; message: string }
-
-/** A webhook receiver on `host` (this process's side of the bridge): every JSON body it is sent. */
-export async function startWebhookReceiver(tt: Teardownable, host: string): Promise<{ url: string; hooks: Hook[] }> {
-  const hooks: Hook[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => { body += d.toString(); });
-    req.on('end', () => { hooks.push(JSON.parse(body) as Hook); res.writeHead(204).end(); });
-  });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  tt.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
-  return { url: `http://${host}:${(server.address() as net.AddressInfo).port}/alarm`, hooks };
 }
