@@ -12,7 +12,7 @@
 import protobuf from 'protobufjs';
 import snappy from 'snappyjs';
 import type { Family } from '../../contract/families.js';
-import type { QueuedBatch } from './remote-write-queue.js';
+import type { QueuedBatch } from './queued-batch.js';
 import { KEY_LABEL, metricName } from './sample-series.js';
 
 const PROTO = `
@@ -48,6 +48,10 @@ export interface EncodedRequests {
   bodies: Uint8Array[];
   /** forwarded samples in each body */
   samples: number[];
+  /** the shard (of `requests`) each body is: the hosts of one shard are in no other */
+  shards: number[];
+  /** the oldest sample's time (unix s) in each body */
+  oldest: number[];
 }
 
 function varintBytes(n: number): number {
@@ -118,6 +122,7 @@ export class RemoteWriteEncoder {
     const n = Math.max(1, requests);
     const writers = Array.from({ length: n }, () => protobuf.Writer.create());
     const samples = new Array<number>(n).fill(0);
+    const oldest = new Array<number>(n).fill(Infinity);
     for (const b of batches) {
       const shard = n === 1 ? 0 : hostShard(b.o.host, n);
       const w = writers[shard] as protobuf.Writer;
@@ -125,7 +130,9 @@ export class RemoteWriteEncoder {
       const host = this.label('host', b.o.host);
       const group = b.o.group !== '' ? this.label('group', b.o.group) : null;
       let count = 0;
+      let first = Infinity;
       for (const s of b.s) {
+        if (s.t < first) first = s.t;
         const keyName = KEY_LABEL[s.f];
         const key = s.k !== undefined && s.k !== '' ? this.label(keyName, s.k) : null;
         // labels sorted by name (sample-series.ts seriesLabels): __name__, appliance, then the key
@@ -149,9 +156,13 @@ export class RemoteWriteEncoder {
         }
       }
       samples[shard] = (samples[shard] ?? 0) + count;
+      if (count > 0 && first < (oldest[shard] ?? Infinity)) oldest[shard] = first;
     }
     const used = writers.map((_, i) => i).filter((i) => (samples[i] ?? 0) > 0);
-    return { bodies: used.map((i) => snappy.compress((writers[i] as protobuf.Writer).finish())), samples: used.map((i) => samples[i] ?? 0) };
+    return {
+      bodies: used.map((i) => snappy.compress((writers[i] as protobuf.Writer).finish())), samples: used.map((i) => samples[i] ?? 0),
+      shards: used, oldest: used.map((i) => oldest[i] ?? 0),
+    };
   }
 }
 

@@ -106,7 +106,7 @@ void t.test('a failing endpoint is retried on the backoff, which new samples do 
 });
 
 void t.test('with a backlog, requests go side by side and never share a series', async (t) => {
-  const queue = new RemoteWriteQueue({ dir: tempDir(t), maxBytes: 64 << 20 });
+  const queue = new RemoteWriteQueue({ dir: tempDir(t), maxBytes: 64 << 20, requestsPerRound: 4 });
   const hosts = Array.from({ length: 40 }, (_, i) => `host-${i}`);
   const t0 = 1_750_000_000;
   for (let step = 0; step < 120; step++) for (const h of hosts) queue.append(batch(h, t0 + step, step));
@@ -126,11 +126,12 @@ void t.test('with a backlog, requests go side by side and never share a series',
       const id = s.labels.map((l) => `${l.name}=${l.value}`).join(',');
       seen.set(id, [...(seen.get(id) ?? []), ...s.samples.map((x) => x.timestamp)]);
     }
-    // held a while, so that the round's other requests arrive meanwhile
+    // held a while, so that the round's other requests arrive meanwhile (each is decoded as it
+    // comes, which on a busy machine takes tens of ms)
     setTimeout(() => {
       inFlight.delete(ids);
       done();
-    }, 20);
+    }, 250);
   });
   const { stats } = writer(t, url, queue, systemClock, { parallelRequests: 4 });
   await waitFor('the backlog sent', () => queue.samples === 0 && stats.samplesSent === 40 * 120 * 2, { timeoutMs: 30_000, intervalMs: 20 });
@@ -143,7 +144,7 @@ void t.test('with a backlog, requests go side by side and never share a series',
 
 void t.test('an outage\'s backlog drains into Prometheus in parallel, nothing missing, nothing refused', async (t) => {
   const prom = await startPrometheus(t);
-  const queue = new RemoteWriteQueue({ dir: tempDir(t), maxBytes: 256 << 20 });
+  const queue = new RemoteWriteQueue({ dir: tempDir(t), maxBytes: 256 << 20, requestsPerRound: 4 });
   const hosts = Array.from({ length: 50 }, (_, i) => `drain-${i}`);
   // ten minutes of 1 s samples ending now (Prometheus takes samples up to about an hour old)
   const steps = 600;
