@@ -16,7 +16,7 @@
 //
 //   node scripts/bench/run.mjs scripts/bench/remote-write-e2e.ts [--agents 5000] [--window-s 60] [--outage-s 600]
 //   … --help for every flag
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,9 +25,9 @@ import { parseArgs } from 'node:util';
 import type { FederationResponse, FederationStatus } from '../../contract/federation-api.js';
 import { fdLimitNote, LoadGenerator, sleep, type AgentIdentity } from '../loadgen.js';
 import {
-  drainWarmupBacklog, ensureIdentities, getHealth, keepOnlyAgents, snapshotAppliance, stopBenchAppliance, templateDbDir, waitForQuiet, BENCH_TOKEN,
+  drainWarmupBacklog, ensureIdentities, getHealth, snapshotAppliance, startApplianceWithAgents, stopBenchAppliance, waitForQuiet,
 } from './bench-appliance.js';
-import { Cleanup, startAppliance, startBrokerScript, terminate, type StartedAppliance, type StartedBroker } from './processes.js';
+import { Cleanup, startBrokerScript, terminate, type StartedAppliance, type StartedBroker } from './processes.js';
 import { cpuSnapshot, machineBusySeconds } from './proc-stats.js';
 import { authorization } from './read-back.js';
 import { fmt } from './report.js';
@@ -363,12 +363,10 @@ async function main(): Promise<number> {
   log(`other processes before the start: ${fmt(quiet.busyPct)} % of a core (waited ${fmt(quiet.waitedS)} s)`);
 
   const tmp = cleanup.tempDir('rw-e2e-');
-  cpSync(templateDbDir(opts.benchDir), path.join(tmp.dir, 'db'), { recursive: true });
-  keepOnlyAgents(repoRoot, path.join(tmp.dir, 'db', 'rackwatch.sqlite'), ids);
-  const app = await startAppliance(cleanup, { binary: snapshot.file, dataDir: tmp.dir, token: BENCH_TOKEN, extraArgs: [],
-    nodeArgs: opts.cpuProfDir !== null ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [] });
-  const rrdPid = (await getHealth(app)).rrdcached.pid;
-  if (rrdPid !== null) cleanup.killLater('rrdcached', rrdPid);
+  const { app, rrdPid } = await startApplianceWithAgents({
+    cleanup, repoRoot, benchDir: opts.benchDir, dataDir: tmp.dir, ids, binary: snapshot.file, extraArgs: [],
+    nodeArgs: opts.cpuProfDir !== null ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [],
+  });
   const receiverScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'remote-write-receiver.js');
   let receiver: StartedBroker | null = await startBrokerScript(cleanup, 'remote-write receiver', receiverScript, [], 'rw-receiver ready');
   const port = receiver.port;
