@@ -9,7 +9,8 @@
 // `parallelRequests` when they were queued (every series carries its host label, so each series is
 // in one of them: RemoteWriteEncoder.encode, RemoteWriteQueue), and a round is the next of them
 // that may go side by side (RemoteWriteQueue.peek); the next round starts only when every request
-// of this one was accepted (or dropped with a 4xx), and only then does the queue's cursor move. So two requests in flight never carry the same series, and each series' samples reach the
+// of this one was accepted (or dropped with a 4xx), and only then does the queue's cursor move.
+// So two requests in flight never carry the same series, and each series' samples reach the
 // receiver in time order, which Prometheus requires (it takes out-of-order samples only within a
 // configured window, off by default); the order across series does not matter to it. With no
 // backlog a round is the little that arrived since the last one: one request.
