@@ -1,7 +1,7 @@
 // Optional downsampling before the queue (S19): one average per series every `stepS` seconds,
 // so that a WAN link and the central engine carry a fraction of the samples. A bucket is sent
 // when the series' first sample of a later bucket arrives, stamped at the bucket's start.
-import type { QueuedBatch } from './remote-write-queue.js';
+import type { QueuedBatch, QueuedSample } from './queued-batch.js';
 
 interface Bucket {
   start: number;
@@ -15,7 +15,7 @@ export class Downsampler {
 
   /** The averages of buckets this batch of agent `agentId` closed (same origin), or null when none closed. */
   add(agentId: string, batch: QueuedBatch): QueuedBatch | null {
-    const out: QueuedBatch['s'] = [];
+    const out: QueuedSample[] = [];
     for (const s of batch.s) {
       const id = `${agentId}\u0000${s.f}\u0000${s.k ?? ''}`;
       const start = s.t - (s.t % this.stepS);

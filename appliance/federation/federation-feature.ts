@@ -13,7 +13,7 @@ import type { LiveHub } from '../live/live-hub.js';
 import { federationSettingsSchema, type FederationResponse, type FederationSettings, type FederationUpdate, type ForwardAuth, type ForwardAuthView } from '../../contract/federation-api.js';
 import { withStoredSecrets } from './stored-secrets.js';
 import { emptyForwardingStats, type ForwardingStats } from './forwarding-stats.js';
-import { RemoteWriteQueue } from './remote-write-queue.js';
+import { RemoteWriteQueue, type QueuedBatch } from './remote-write-queue.js';
 import { RemoteWriter } from './remote-writer.js';
 import { Downsampler } from './downsampler.js';
 import { AlertmanagerForwarder } from './alertmanager-forwarder.js';
@@ -89,7 +89,9 @@ export class FederationFeature {
     const wanted = this.families ? samples.filter((s) => this.families?.has(s.f)) : samples;
     if (wanted.length === 0) return;
     const host = agentId === APPLIANCE_SERIES_DIR ? this.applianceLabel() : this.deps.hostnameOf(agentId);
-    const batch = { o: { appliance: this.applianceLabel(), host, group: this.groupOf(agentId) }, s: wanted.map((s) => ({ t: s.t, f: s.f, ...(s.k !== undefined ? { k: s.k } : {}), v: s.v })) };
+    // the stored samples themselves, not copies: the queue encodes them within FLUSH_MS and keeps
+    // nothing of them after (they already shared their values with the store)
+    const batch: QueuedBatch = { o: { appliance: this.applianceLabel(), host, group: this.groupOf(agentId) }, s: wanted };
     const out = this.downsampler ? this.downsampler.add(agentId, batch) : batch;
     if (out) queue.append(out);
   }
@@ -209,6 +211,7 @@ export class FederationFeature {
     if (remoteWrite) {
       const queue = new RemoteWriteQueue({
         dir: this.queueDir(), maxBytes: remoteWrite.queueMaxBytes, segmentBytes: Math.min(4 << 20, Math.floor(remoteWrite.queueMaxBytes / 4)),
+        requestsPerRound: remoteWrite.parallelRequests,
         onDropped: (n) => {
           this.stats.samplesDropped += n;
           this.boundDrops = { samples: (this.boundDrops?.samples ?? 0) + n, lastAt: this.deps.clock.now(), boundBytes: remoteWrite.queueMaxBytes };

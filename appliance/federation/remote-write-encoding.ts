@@ -5,14 +5,16 @@
 // The cost per forwarded sample is what limits remote write (docs/benchmarks.md "Remote write end
 // to end"): a stored sample is ~6 forwarded ones (one per field). So the encoder does per sample
 // only what cannot be shared: each label pair (`host="web-1"`, `__name__="rackwatch_cpu_user_percent"`)
-// is a protobuf Label message encoded once by protobufjs and kept (a few thousand distinct pairs:
-// hosts, groups, metric names, keys; a changed host or group name is simply a new pair), and a
-// series' Label fields are those cached bytes, framed by protobufjs's Writer next to its sample.
-// No intermediate objects per sample (no label arrays, no grouping, no fromObject).
+// is a TimeSeries.labels field (a protobuf Label message, framed) encoded once by protobufjs and
+// kept (a few thousand distinct pairs: hosts, groups, metric names, keys; a changed host or group
+// name is simply a new pair); the labels a stored sample's fields share (appliance, group, host,
+// its key) are joined once per stored sample, and each field's TimeSeries is its name label, that
+// block and its sample, written with protobufjs's Writer (raw() for the encoded labels).
+// No intermediate objects per forwarded sample (no label arrays, no grouping, no fromObject).
 import protobuf from 'protobufjs';
 import snappy from 'snappyjs';
 import type { Family } from '../../contract/families.js';
-import type { QueuedBatch } from './remote-write-queue.js';
+import type { QueuedBatch } from './queued-batch.js';
 import { KEY_LABEL, metricName } from './sample-series.js';
 
 const PROTO = `
@@ -48,6 +50,10 @@ export interface EncodedRequests {
   bodies: Uint8Array[];
   /** forwarded samples in each body */
   samples: number[];
+  /** the shard (of `requests`) each body is: the hosts of one shard are in no other */
+  shards: number[];
+  /** the oldest sample's time (unix s) in each body */
+  oldest: number[];
 }
 
 function varintBytes(n: number): number {
@@ -70,8 +76,10 @@ export class RemoteWriteEncoder {
   private readonly labelCache = new Map<string, Uint8Array>();
   /** family → field → its encoded __name__ label */
   private readonly nameCache = new Map<string, Map<string, Uint8Array>>();
+  /** one writer for the label blocks of stored samples, reset for each */
+  private readonly blockWriter = protobuf.Writer.create();
 
-  /** The encoded Label message name=value (protobufjs), cached. */
+  /** The TimeSeries.labels field name=value: a Label message (protobufjs) with its tag and length, cached. */
   private label(name: string, value: string): Uint8Array {
     const id = `${name}\u0000${value}`;
     let bytes = this.labelCache.get(id);
@@ -80,7 +88,7 @@ export class RemoteWriteEncoder {
         this.labelCache.clear();
         this.nameCache.clear();
       }
-      bytes = Label.encode({ name, value }).finish();
+      bytes = protobuf.Writer.create().uint32(TAG_1_LEN).bytes(Label.encode({ name, value }).finish()).finish();
       this.labelCache.set(id, bytes);
     }
     return bytes;
@@ -118,6 +126,7 @@ export class RemoteWriteEncoder {
     const n = Math.max(1, requests);
     const writers = Array.from({ length: n }, () => protobuf.Writer.create());
     const samples = new Array<number>(n).fill(0);
+    const oldest = new Array<number>(n).fill(Infinity);
     for (const b of batches) {
       const shard = n === 1 ? 0 : hostShard(b.o.host, n);
       const w = writers[shard] as protobuf.Writer;
@@ -125,33 +134,43 @@ export class RemoteWriteEncoder {
       const host = this.label('host', b.o.host);
       const group = b.o.group !== '' ? this.label('group', b.o.group) : null;
       let count = 0;
+      let first = Infinity;
       for (const s of b.s) {
+        if (s.t < first) first = s.t;
         const keyName = KEY_LABEL[s.f];
         const key = s.k !== undefined && s.k !== '' ? this.label(keyName, s.k) : null;
         // labels sorted by name (sample-series.ts seriesLabels): __name__, appliance, then the key
-        // label before `group` (check, core, device) or after `host` (interface, key, mount, source)
+        // label before `group` (check, core, device) or after `host` (interface, key, mount, source);
+        // all but __name__ are this stored sample's, whatever the field
         const keyFirst = keyName < 'group';
+        const bw = this.blockWriter;
+        bw.raw(appliance);
+        if (key && keyFirst) bw.raw(key);
+        if (group) bw.raw(group);
+        bw.raw(host);
+        if (key && !keyFirst) bw.raw(key);
+        const shared = bw.finish();
+        bw.reset();
         const ms = s.t * 1000;
         const sampleBytes = 1 + 8 + 1 + varintBytes(ms);
         for (const field in s.v) {
           const value = s.v[field];
           if (value === null || value === undefined) continue;
           w.uint32(TAG_1_LEN).fork();
-          w.uint32(TAG_1_LEN).bytes(this.nameLabel(s.f, field));
-          w.uint32(TAG_1_LEN).bytes(appliance);
-          if (key && keyFirst) w.uint32(TAG_1_LEN).bytes(key);
-          if (group) w.uint32(TAG_1_LEN).bytes(group);
-          w.uint32(TAG_1_LEN).bytes(host);
-          if (key && !keyFirst) w.uint32(TAG_1_LEN).bytes(key);
+          w.raw(this.nameLabel(s.f, field)).raw(shared);
           w.uint32(TAG_2_LEN).uint32(sampleBytes).uint32(TAG_VALUE).double(value).uint32(TAG_TIMESTAMP).int64(ms);
           w.ldelim();
           count++;
         }
       }
       samples[shard] = (samples[shard] ?? 0) + count;
+      if (count > 0 && first < (oldest[shard] ?? Infinity)) oldest[shard] = first;
     }
     const used = writers.map((_, i) => i).filter((i) => (samples[i] ?? 0) > 0);
-    return { bodies: used.map((i) => snappy.compress((writers[i] as protobuf.Writer).finish())), samples: used.map((i) => samples[i] ?? 0) };
+    return {
+      bodies: used.map((i) => snappy.compress((writers[i] as protobuf.Writer).finish())), samples: used.map((i) => samples[i] ?? 0),
+      shards: used, oldest: used.map((i) => oldest[i] ?? 0),
+    };
   }
 }
 

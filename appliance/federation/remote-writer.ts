@@ -5,11 +5,12 @@
 //
 // Parallel requests, and the order rule. One request at a time drains an outage's backlog at
 // about 1.4× the arrival rate (docs/benchmarks.md "Remote write end to end"), so the sender works
-// in rounds: a round reads up to `parallel` requests' worth of the queue, splits it over that many
-// WriteRequests by host (every series carries its host label, so each series is in one of them:
-// RemoteWriteEncoder.encode) and sends them side by side; the next round starts only when every
-// request of this one was accepted (or dropped with a 4xx), and only then does the queue's cursor
-// move. So two requests in flight never carry the same series, and each series' samples reach the
+// in rounds: the queue holds its requests already encoded, split by host over up to
+// `parallelRequests` when they were queued (every series carries its host label, so each series is
+// in one of them: RemoteWriteEncoder.encode, RemoteWriteQueue), and a round is the next of them
+// that may go side by side (RemoteWriteQueue.peek); the next round starts only when every request
+// of this one was accepted (or dropped with a 4xx), and only then does the queue's cursor move.
+// So two requests in flight never carry the same series, and each series' samples reach the
 // receiver in time order, which Prometheus requires (it takes out-of-order samples only within a
 // configured window, off by default); the order across series does not matter to it. With no
 // backlog a round is the little that arrived since the last one: one request.
@@ -20,12 +21,9 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { RemoteWriteSettings } from '../../contract/federation-api.js';
 import { post } from './forward-http.js';
-import { RemoteWriteEncoder } from './remote-write-encoding.js';
 import type { RemoteWriteQueue } from './remote-write-queue.js';
 import type { ForwardingStats } from './forwarding-stats.js';
 
-/** bytes of queued JSON per request: about 2,000 samples, Prometheus's own max_samples_per_send */
-const CHUNK_BYTES = 48 << 10;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface RemoteWriterOptions {
@@ -49,7 +47,6 @@ export class RemoteWriter {
   /** end the waits under way at once (stop); one per request backing off, and the idle one */
   private readonly waits = new Set<() => void>();
   private loop: Promise<void> | null = null;
-  private readonly encoder = new RemoteWriteEncoder();
 
   constructor(private readonly opts: RemoteWriterOptions) {}
 
@@ -85,13 +82,12 @@ export class RemoteWriter {
   }
 
   private async run(): Promise<void> {
-    const { queue, settings, logger } = this.opts;
+    const { queue, logger } = this.opts;
     const maxBackoff = this.opts.maxBackoffMs ?? 30_000;
-    const parallel = settings.parallelRequests;
     while (this.running) {
       let chunk;
       try {
-        chunk = queue.peek(CHUNK_BYTES * parallel);
+        chunk = queue.peek();
       } catch (e) {
         logger.error('cannot read the remote-write queue', { err: e });
         await this.wait(maxBackoff, false);
@@ -101,10 +97,8 @@ export class RemoteWriter {
         await this.wait(this.opts.idleMs ?? 1000, true);
         continue;
       }
-      // one request per CHUNK_BYTES read, up to `parallel` (a round with little in it is one request)
-      const requests = Math.min(parallel, Math.ceil(chunk.bytes / CHUNK_BYTES));
-      const { bodies, samples } = this.encoder.encode(chunk.batches, requests);
-      const sent = await Promise.all(bodies.map((body, i) => this.send(body, samples[i] ?? 0)));
+      const { bodies, samplesPerBody } = chunk;
+      const sent = await Promise.all(bodies.map((body, i) => this.send(body, samplesPerBody[i] ?? 0)));
       // stopped during a backoff: the round is not acknowledged, and is sent again at the next start
       if (sent.every(Boolean)) queue.ack(chunk);
     }

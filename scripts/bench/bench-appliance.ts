@@ -5,14 +5,14 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { HealthResponse } from '../../contract/api.js';
 import { enrollAgents, readIdentityCache, sleep, type AgentIdentity, type LoadGenerator } from '../loadgen.js';
 import { authorization, type ApiTarget } from './read-back.js';
-import { killNow, killProcessesUsing, startAppliance, terminate, type Cleanup, type Managed } from './processes.js';
+import { killNow, killProcessesUsing, startAppliance, terminate, type Cleanup, type Managed, type StartedAppliance } from './processes.js';
 import { machineBusySeconds } from './proc-stats.js';
 import { fmt } from './report.js';
 
@@ -85,6 +85,33 @@ export function keepOnlyAgents(repoRoot: string, dbFile: string, ids: readonly A
   } finally {
     db.close();
   }
+}
+
+export interface AgentsApplianceOptions {
+  cleanup: Cleanup;
+  repoRoot: string;
+  /** holds the template database (ensureIdentities) */
+  benchDir: string;
+  /** the run's fresh data dir */
+  dataDir: string;
+  /** this run's agents: the only ones left enrolled */
+  ids: readonly AgentIdentity[];
+  binary: string;
+  extraArgs: string[];
+  nodeArgs: string[];
+}
+
+/**
+ * The built appliance with the simulated agents enrolled (the template database copied into a
+ * fresh data dir, only this run's agents kept), started, its rrdcached killed with the run.
+ */
+export async function startApplianceWithAgents(o: AgentsApplianceOptions): Promise<{ app: StartedAppliance; rrdPid: number | null }> {
+  cpSync(templateDbDir(o.benchDir), path.join(o.dataDir, 'db'), { recursive: true });
+  keepOnlyAgents(o.repoRoot, path.join(o.dataDir, 'db', 'rackwatch.sqlite'), o.ids);
+  const app = await startAppliance(o.cleanup, { binary: o.binary, dataDir: o.dataDir, token: BENCH_TOKEN, extraArgs: o.extraArgs, nodeArgs: o.nodeArgs });
+  const rrdPid = (await getHealth(app)).rrdcached.pid;
+  if (rrdPid !== null) o.cleanup.killLater('rrdcached', rrdPid);
+  return { app, rrdPid };
 }
 
 /** The appliance's HTTP API as its admin (the health details and the series need a signed-in caller). */

@@ -14,7 +14,7 @@
 //   node scripts/bench/run.mjs scripts/bench/ingest.ts             (full, ~15 min)
 //   … --help for every flag
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,13 +26,12 @@ import {
   SIM_SERIES, sleep, type AgentIdentity, type LoadSnapshot,
 } from '../loadgen.js';
 import {
-  BENCH_TOKEN, drainWarmupBacklog, ensureIdentities as ensureEnrolled, getHealth, keepOnlyAgents, snapshotAppliance, stopBenchAppliance,
-  templateDbDir as sharedTemplateDbDir, waitForQuiet,
+  drainWarmupBacklog, ensureIdentities as ensureEnrolled, getHealth, snapshotAppliance, startApplianceWithAgents, stopBenchAppliance, waitForQuiet,
 } from './bench-appliance.js';
 import { LatencyTracker } from './latency.js';
 import { MAX_ROWS_PER_READ, prng, readBackSeries, type ApiTarget } from './read-back.js';
 import { MqttSubscriber } from './mqtt-subscriber.js';
-import { Cleanup, startAppliance, startBareAedes, startMosquitto, terminate, type Managed } from './processes.js';
+import { Cleanup, startBareAedes, startMosquitto, terminate, type Managed } from './processes.js';
 import { cpuSnapshot, machineBusySeconds, RssSampler } from './proc-stats.js';
 import {
   fmt, levelTable, TARGET_LABEL, type CpuUse, type LevelSpec, type RunResult, type TargetKind, type TimelinePoint, type Verification,
@@ -194,10 +193,6 @@ interface Ctx {
   log(line: string): void;
 }
 
-function templateDbDir(ctx: Ctx): string {
-  return sharedTemplateDbDir(ctx.opts.benchDir);
-}
-
 async function ensureIdentities(ctx: Ctx, count: number): Promise<void> {
   ctx.identities = await ensureEnrolled({ ...ctx, benchDir: ctx.opts.benchDir }, count);
 }
@@ -330,22 +325,20 @@ async function runOne(ctx: Ctx, target: TargetKind, level: LevelSpec): Promise<R
     // 1. the target, fresh
     let mqttPort: number;
     if (target === 'appliance') {
-      cpSync(templateDbDir(ctx), path.join(tmp.dir, 'db'), { recursive: true });
-      keepOnlyAgents(ctx.repoRoot, path.join(tmp.dir, 'db', 'rackwatch.sqlite'), ids);
       const profDir = path.join(opts.benchDir, 'profiles');
       if (opts.cpuProf) mkdirSync(profDir, { recursive: true });
-      const app = await startAppliance(ctx.cleanup, {
-        binary: ctx.applianceBinary, dataDir: tmp.dir, token: BENCH_TOKEN, extraArgs: opts.applianceArgs,
+      const started = await startApplianceWithAgents({
+        cleanup: ctx.cleanup, repoRoot: ctx.repoRoot, benchDir: opts.benchDir, dataDir: tmp.dir, ids, binary: ctx.applianceBinary, extraArgs: opts.applianceArgs,
         nodeArgs: [
           ...opts.nodeArgs,
           ...(opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `appliance-${level.id}-${Date.now()}.cpuprofile`] : []),
         ],
       });
+      const app = started.app;
       broker = app;
       api = app;
       mqttPort = app.mqttPort;
-      rrdPid = (await getHealth(app)).rrdcached.pid;
-      if (rrdPid !== null) ctx.cleanup.killLater('rrdcached', rrdPid);
+      rrdPid = started.rrdPid;
     } else if (target === 'aedes') {
       const b = await startBareAedes(ctx.cleanup, ctx.bareAedesScript);
       broker = b;

@@ -16,7 +16,7 @@
 //
 //   node scripts/bench/run.mjs scripts/bench/remote-write-e2e.ts [--agents 5000] [--window-s 60] [--outage-s 600]
 //   … --help for every flag
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,9 +25,9 @@ import { parseArgs } from 'node:util';
 import type { FederationResponse, FederationStatus } from '../../contract/federation-api.js';
 import { fdLimitNote, LoadGenerator, sleep, type AgentIdentity } from '../loadgen.js';
 import {
-  drainWarmupBacklog, ensureIdentities, getHealth, keepOnlyAgents, snapshotAppliance, stopBenchAppliance, templateDbDir, waitForQuiet, BENCH_TOKEN,
+  drainWarmupBacklog, ensureIdentities, getHealth, snapshotAppliance, startApplianceWithAgents, stopBenchAppliance, waitForQuiet,
 } from './bench-appliance.js';
-import { Cleanup, startAppliance, startBrokerScript, terminate, type StartedAppliance, type StartedBroker } from './processes.js';
+import { Cleanup, startBrokerScript, terminate, type StartedAppliance, type StartedBroker } from './processes.js';
 import { cpuSnapshot, machineBusySeconds } from './proc-stats.js';
 import { authorization } from './read-back.js';
 import { fmt } from './report.js';
@@ -38,6 +38,8 @@ const HELP = `Usage: node scripts/bench/run.mjs scripts/bench/remote-write-e2e.t
   --agents 5000            simulated agents (enrolled once into <bench-dir>, as the ingest benchmark's)
   --interval 5             seconds between batches per agent
   --window-s 60            each measured window (off, on, off)
+  --cycles 1               on/off pairs after the first off window (off, on, off, on, off…): the
+                           machine's drift between windows averages out over more of them
   --settle-s 15            after each switch, before the window opens
   --outage-s 600           the receiver stopped this long (the issue's 10 minutes)
   --drain-timeout-s 1800   longest wait for the queue to drain after the outage
@@ -55,6 +57,7 @@ interface Options {
   agents: number;
   intervalS: number;
   windowS: number;
+  cycles: number;
   settleS: number;
   outageS: number;
   drainTimeoutS: number;
@@ -76,6 +79,7 @@ function parseOptions(argv: string[], repoRoot: string): Options | null {
       agents: { type: 'string', default: '5000' },
       interval: { type: 'string', default: '5' },
       'window-s': { type: 'string', default: '60' },
+      cycles: { type: 'string', default: '1' },
       'settle-s': { type: 'string', default: '15' },
       'outage-s': { type: 'string', default: '600' },
       'drain-timeout-s': { type: 'string', default: '1800' },
@@ -102,6 +106,7 @@ function parseOptions(argv: string[], repoRoot: string): Options | null {
     agents: Math.round(num('agents', values.agents, 1)),
     intervalS: Math.round(num('interval', values.interval, 1)),
     windowS: num('window-s', values['window-s'], 5),
+    cycles: Math.min(20, Math.round(num('cycles', values.cycles, 1))),
     settleS: num('settle-s', values['settle-s'], 0),
     outageS: num('outage-s', values['outage-s'], 1),
     drainTimeoutS: num('drain-timeout-s', values['drain-timeout-s'], 10),
@@ -220,6 +225,29 @@ async function measureWindow(b: Bench, label: string): Promise<WindowResult> {
   };
 }
 
+function meanOf(xs: readonly (number | null)[]): number | null {
+  return xs.length === 0 || xs.some((x) => x === null) ? null : (xs as number[]).reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Several windows of the same kind as one: totals over their summed time. */
+function sumWindows(ws: readonly WindowResult[], label: string): WindowResult {
+  const add = (f: (w: WindowResult) => number | null): number | null => (ws.some((w) => f(w) === null) ? null : ws.reduce((a, w) => a + (f(w) as number), 0));
+  const seconds = ws.reduce((a, w) => a + w.seconds, 0);
+  const stored = ws.reduce((a, w) => a + w.storedSamples, 0);
+  const appliance = add((w) => w.cpuS.appliance);
+  const rrd = add((w) => w.cpuS.rrdcached);
+  return {
+    label, seconds, storedSamples: stored, storedPerS: stored / seconds, batchesAckedPerS: ws.reduce((a, w) => a + w.batchesAckedPerS * w.seconds, 0) / seconds,
+    cpuS: { appliance, rrdcached: rrd, receiver: add((w) => w.cpuS.receiver), loadgen: add((w) => w.cpuS.loadgen) },
+    applianceUsPerStored: appliance === null || stored <= 0 ? null : (appliance / stored) * 1e6,
+    applianceWithRrdUsPerStored: appliance === null || stored <= 0 ? null : ((appliance + (rrd ?? 0)) / stored) * 1e6,
+    otherPct: add((w) => (w.otherPct === null ? null : w.otherPct * w.seconds)) === null ? null : (add((w) => (w.otherPct === null ? null : w.otherPct * w.seconds)) as number) / seconds,
+    samplesForwarded: ws.reduce((a, w) => a + w.samplesForwarded, 0), bytesForwarded: ws.reduce((a, w) => a + w.bytesForwarded, 0),
+    requestsFailed: ws.reduce((a, w) => a + w.requestsFailed, 0), queuedMax: Math.max(...ws.map((w) => w.queuedMax)),
+    deferredStart: ws[0]?.deferredStart ?? 0, deferredEnd: ws[ws.length - 1]?.deferredEnd ?? 0,
+  };
+}
+
 function windowLine(w: WindowResult): string {
   const pct = (s: number | null): string => (s === null ? '—' : `${fmt((100 * s) / w.seconds, 1)} %`);
   return `${w.label.padEnd(14)} ${fmt(w.storedPerS).padStart(8)} stored/s  appliance ${pct(w.cpuS.appliance).padStart(7)} of a core = ${fmt(w.applianceUsPerStored, 1).padStart(6)} µs/stored sample`
@@ -335,12 +363,10 @@ async function main(): Promise<number> {
   log(`other processes before the start: ${fmt(quiet.busyPct)} % of a core (waited ${fmt(quiet.waitedS)} s)`);
 
   const tmp = cleanup.tempDir('rw-e2e-');
-  cpSync(templateDbDir(opts.benchDir), path.join(tmp.dir, 'db'), { recursive: true });
-  keepOnlyAgents(repoRoot, path.join(tmp.dir, 'db', 'rackwatch.sqlite'), ids);
-  const app = await startAppliance(cleanup, { binary: snapshot.file, dataDir: tmp.dir, token: BENCH_TOKEN, extraArgs: [],
-    nodeArgs: opts.cpuProfDir !== null ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [] });
-  const rrdPid = (await getHealth(app)).rrdcached.pid;
-  if (rrdPid !== null) cleanup.killLater('rrdcached', rrdPid);
+  const { app, rrdPid } = await startApplianceWithAgents({
+    cleanup, repoRoot, benchDir: opts.benchDir, dataDir: tmp.dir, ids, binary: snapshot.file, extraArgs: [],
+    nodeArgs: opts.cpuProfDir !== null ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [],
+  });
   const receiverScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'remote-write-receiver.js');
   let receiver: StartedBroker | null = await startBrokerScript(cleanup, 'remote-write receiver', receiverScript, [], 'rw-receiver ready');
   const port = receiver.port;
@@ -366,21 +392,29 @@ async function main(): Promise<number> {
     await drainWarmupBacklog(gen, opts.agents, warmupDeadline, log);
     log(`warm-up done (${fmt(gen.agentsAckedThrough(0))} agents through their first round)`);
 
-    // 1. off, on, off
+    // 1. off, then on and off again `cycles` times
     await federation(app, remoteWriteOff);
     await settle('remote write off');
-    const off1 = await measureWindow(b, 'off');
-    log(windowLine(off1));
-    await federation(app, remoteWriteOn);
-    await settle(`remote write on (${remoteWriteOn.remoteWrite.url})`);
-    const rcv0 = await receiverStats(port);
-    const on = await measureWindow(b, 'on');
-    const rcv1 = await receiverStats(port);
-    log(windowLine(on));
-    await federation(app, remoteWriteOff);
-    await settle('remote write off');
-    const off2 = await measureWindow(b, 'off (again)');
-    log(windowLine(off2));
+    const offs = [await measureWindow(b, 'off')];
+    log(windowLine(offs[0] as WindowResult));
+    const ons: WindowResult[] = [];
+    let rcv = { requests: 0, bytes: 0 };
+    for (let c = 1; c <= opts.cycles; c++) {
+      await federation(app, remoteWriteOn);
+      await settle(`remote write on (${remoteWriteOn.remoteWrite.url})`);
+      const rcv0 = await receiverStats(port);
+      const w = await measureWindow(b, opts.cycles > 1 ? `on ${c}` : 'on');
+      const rcv1 = await receiverStats(port);
+      rcv = { requests: rcv.requests + rcv1.requests - rcv0.requests, bytes: rcv.bytes + rcv1.bytes - rcv0.bytes };
+      ons.push(w);
+      log(windowLine(w));
+      await federation(app, remoteWriteOff);
+      await settle('remote write off');
+      const off = await measureWindow(b, opts.cycles > 1 ? `off ${c + 1}` : 'off (again)');
+      offs.push(off);
+      log(windowLine(off));
+    }
+    const on = sumWindows(ons, 'on (all)');
 
     // 2. the outage
     await federation(app, remoteWriteOn);
@@ -391,10 +425,18 @@ async function main(): Promise<number> {
     }, port);
 
     // ---- report
-    const offUs = off1.applianceUsPerStored !== null && off2.applianceUsPerStored !== null ? (off1.applianceUsPerStored + off2.applianceUsPerStored) / 2 : null;
-    const added = offUs !== null && on.applianceUsPerStored !== null ? on.applianceUsPerStored / offUs - 1 : null;
-    const offRrd = off1.applianceWithRrdUsPerStored !== null && off2.applianceWithRrdUsPerStored !== null ? (off1.applianceWithRrdUsPerStored + off2.applianceWithRrdUsPerStored) / 2 : null;
-    const addedRrd = offRrd !== null && on.applianceWithRrdUsPerStored !== null ? on.applianceWithRrdUsPerStored / offRrd - 1 : null;
+    // the on windows against the off windows, each side's µs per stored sample averaged over its windows
+    const offUs = meanOf(offs.map((w) => w.applianceUsPerStored));
+    const onUs = meanOf(ons.map((w) => w.applianceUsPerStored));
+    const added = offUs !== null && onUs !== null ? onUs / offUs - 1 : null;
+    const offRrd = meanOf(offs.map((w) => w.applianceWithRrdUsPerStored));
+    const onRrd = meanOf(ons.map((w) => w.applianceWithRrdUsPerStored));
+    const addedRrd = offRrd !== null && onRrd !== null ? onRrd / offRrd - 1 : null;
+    // each on window against the two off windows around it: how much the figure moves within the run
+    const pairs = ons.map((w, i) => {
+      const around = meanOf([offs[i]?.applianceUsPerStored ?? null, offs[i + 1]?.applianceUsPerStored ?? null]);
+      return around !== null && w.applianceUsPerStored !== null ? w.applianceUsPerStored / around - 1 : null;
+    });
     const wire = on.samplesForwarded > 0 ? on.bytesForwarded / on.samplesForwarded : null;
     const valuesPerStored = on.storedSamples > 0 ? on.samplesForwarded / on.storedSamples : null;
     const arrivalPerS = on.samplesForwarded / on.seconds;
@@ -406,15 +448,14 @@ async function main(): Promise<number> {
       '',
       `Remote write end to end (S19, B8): ${fmt(opts.agents)} agents @ ${opts.intervalS} s, windows of ${fmt(opts.windowS)} s, outage ${fmt(opts.outageS)} s, downsampleS ${opts.downsampleS}`,
       `  load average at start ${loadStart}, at end ${loadEnd} (${os.cpus().length} cores)`,
-      `  ${windowLine(off1)}`,
-      `  ${windowLine(on)}`,
-      `  ${windowLine(off2)}`,
-      `  appliance CPU per stored sample, remote write on against off (mean of both off windows): ${fmt(on.applianceUsPerStored, 1)} against ${fmt(offUs, 1)} µs = `
+      ...[offs[0] as WindowResult, ...ons.flatMap((w, i) => [w, offs[i + 1] as WindowResult])].map((w) => `  ${windowLine(w)}`),
+      `  appliance CPU per stored sample, remote write on against off (mean of the ${ons.length} on and ${offs.length} off windows): ${fmt(onUs, 1)} against ${fmt(offUs, 1)} µs = `
         + `${added === null ? '—' : `${added >= 0 ? '+' : ''}${fmt(100 * added, 1)} %`} — target ≤ +25 %: ${added === null ? 'n/a' : added <= 0.25 ? 'MET' : 'MISSED'}`
-        + ` (with rrdcached: ${addedRrd === null ? '—' : `${addedRrd >= 0 ? '+' : ''}${fmt(100 * addedRrd, 1)} %`})`,
+        + ` (with rrdcached: ${addedRrd === null ? '—' : `${addedRrd >= 0 ? '+' : ''}${fmt(100 * addedRrd, 1)} %`})`
+        + (ons.length > 1 ? `; each on window against the off windows around it: ${pairs.map((p) => (p === null ? '—' : `${p >= 0 ? '+' : ''}${fmt(100 * p, 1)} %`)).join(', ')}` : ''),
       `  a stored sample (one series of one batch) is ${fmt(valuesPerStored, 2)} forwarded samples (one per value)`,
       `  wire: ${fmt(wire, 2)} bytes per forwarded sample (${fmt(wire !== null && valuesPerStored !== null ? wire * valuesPerStored : null, 1)} per stored sample), snappy-compressed protobuf;`
-        + ` receiver counted ${fmt(rcv1.bytes - rcv0.bytes)} bytes in ${fmt(rcv1.requests - rcv0.requests)} requests, the appliance ${fmt(on.bytesForwarded)} bytes; ${fmt(on.requestsFailed)} failed requests`,
+        + ` receiver counted ${fmt(rcv.bytes)} bytes in ${fmt(rcv.requests)} requests, the appliance ${fmt(on.bytesForwarded)} bytes; ${fmt(on.requestsFailed)} failed requests`,
       `  outage of ${fmt(outage.outageS)} s: ${fmt(outage.queuedSamplesAtEnd)} samples queued, ${fmt(outage.queuedBytesAtEnd / 2 ** 20, 1)} MiB on disk`
         + ` (${fmt(outage.queuedSamplesAtEnd > 0 ? outage.queuedBytesAtEnd / outage.queuedSamplesAtEnd : null, 1)} B/sample), ${fmt(outage.droppedSamples)} dropped,`
         + ` ${fmt(outage.retries)} failed requests meanwhile (one every ${fmt(outage.retries > 0 ? (1000 * outage.outageS) / outage.retries : null)} ms)`,
@@ -429,8 +470,8 @@ async function main(): Promise<number> {
     const file = path.join(opts.resultsDir, `remote-write-e2e-${startedAt.toISOString().replace(/[:]/g, '-').replace(/\..*$/, '')}.json`);
     writeFileSync(file, JSON.stringify({
       startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), options: opts, appliance: snapshot, loadStart, loadEnd,
-      windows: [off1, on, off2], receiver: { during: { requests: rcv1.requests - rcv0.requests, bytes: rcv1.bytes - rcv0.bytes } },
-      addedCpu: added, addedCpuWithRrdcached: addedRrd, wireBytesPerSample: wire, valuesPerStored, outage, tenMinDrainS,
+      windows: [offs[0], ...ons.flatMap((w, i) => [w, offs[i + 1]])], receiver: { during: rcv },
+      addedCpu: added, addedCpuEachOnWindow: pairs, addedCpuWithRrdcached: addedRrd, wireBytesPerSample: wire, valuesPerStored, outage, tenMinDrainS,
     }, null, 2) + '\n');
     process.stdout.write(`Results: ${path.relative(process.cwd(), file) || file}\n`);
     return outage.drained && outage.droppedSamples === 0 ? 0 : 1;

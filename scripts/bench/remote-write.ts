@@ -1,9 +1,10 @@
 // The remote-write path's own cost (S19, docs/scale.md): a realistic server's batch (cpu, 4 cores,
 // load, memory, 3 filesystems, 2 interfaces, 2 disks, tcp: the agent's default families) queued
-// on disk, read back, turned into series, protobuf-encoded and snappy-compressed, as the sender
-// does, for `--agents` agents' worth of batches. Prints CPU µs per sample (and of it: the queue's
-// append, the encoding with compression, snappy alone: the floor of encode + compress), and bytes
-// per sample on the wire and in the queue. The end-to-end run the issue asks for (the appliance under
+// queued (protobuf-encoded and snappy-compressed into rounds of requests, appended to the queue on
+// disk) and read back as the sender does, for `--agents` agents' worth of batches. Prints CPU µs
+// per sample (and of it: queueing with its encoding, reading back), the encoding with compression
+// alone and snappy alone (the floor of encode + compress), and bytes per sample on the wire and in
+// the queue. The end-to-end run the issue asks for (the appliance under
 // load-generator traffic, remote write off and on, an outage's drain) is remote-write-e2e.ts.
 //
 //   npx tsx scripts/bench/remote-write.ts [--agents 5000]
@@ -11,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { RemoteWriteQueue, type QueuedBatch } from '../../appliance/federation/remote-write-queue.js';
+import { RemoteWriteQueue, SAMPLES_PER_REQUEST, type QueuedBatch, type QueuedSample } from '../../appliance/federation/remote-write-queue.js';
 import snappy from 'snappyjs';
 import { RemoteWriteEncoder } from '../../appliance/federation/remote-write-encoding.js';
 
@@ -20,7 +21,7 @@ const agents = Number(values.agents);
 
 function batchOf(agent: number, t: number): QueuedBatch {
   const pct = (): number => Math.round(Math.random() * 1000) / 10;
-  const s: QueuedBatch['s'] = [
+  const s: QueuedSample[] = [
     { t, f: 'cpu', v: { user: pct(), system: pct(), iowait: pct(), steal: 0, idle: pct() } },
     { t, f: 'load', v: { load1: pct(), load5: pct(), load15: pct() } },
     { t, f: 'memory', v: { total: 16e9, used: 8e9 + Math.random() * 1e9, available: 7e9, cached: 2e9, swap_total: 1e9, swap_used: 0 } },
@@ -35,41 +36,46 @@ function batchOf(agent: number, t: number): QueuedBatch {
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'rw-bench-'));
 try {
-  const queue = new RemoteWriteQueue({ dir, maxBytes: 16 * 1024 ** 3 });
+  // four requests a round, the default parallelRequests
+  const queue = new RemoteWriteQueue({ dir, maxBytes: 16 * 1024 ** 3, requestsPerRound: 4 });
   const t = Math.floor(Date.now() / 1000);
+  const batches = Array.from({ length: agents }, (_, a) => batchOf(a, t));
   const cpu0 = process.cpuUsage();
-  for (let a = 0; a < agents; a++) queue.append(batchOf(a, t));
+  // queueing encodes: a round of requests at every SAMPLES_PER_REQUEST × 4 samples, and at the flush
+  for (const b of batches) queue.append(b);
   queue.flush();
   const queueBytes = queue.bytes;
   const samples = queue.samples;
   const queued = process.cpuUsage(cpu0);
-  const encoder = new RemoteWriteEncoder();
   let wire = 0;
   const bodies: Uint8Array[] = [];
-  let encodeMicros = 0;
-  for (let c = queue.peek(48 << 10); c !== null; c = queue.peek(48 << 10)) {
-    const e0 = process.cpuUsage();
-    const { bodies: out } = encoder.encode(c.batches, 1);
-    const e = process.cpuUsage(e0);
-    encodeMicros += e.user + e.system;
-    for (const body of out) {
+  const r0 = process.cpuUsage();
+  for (let c = queue.peek(); c !== null; c = queue.peek()) {
+    for (const body of c.bodies) {
       wire += body.byteLength;
       bodies.push(body);
     }
     queue.ack(c);
   }
+  const readBack = process.cpuUsage(r0);
   const cpu = process.cpuUsage(cpu0);
-  const queueUs = (queued.user + queued.system) / samples;
   const us = (cpu.user + cpu.system) / samples;
-  // the floor: what snappy alone takes of the encoding (the same bodies, compressed again)
+  // the floors: the encoding alone (the same batches into as many requests, in memory) and snappy
+  // alone (the same bodies, compressed again)
+  const encoder = new RemoteWriteEncoder();
+  const e0 = process.cpuUsage();
+  for (let i = 0; i < batches.length; i += 4 * SAMPLES_PER_REQUEST / 90) encoder.encode(batches.slice(i, i + 4 * SAMPLES_PER_REQUEST / 90), 4);
+  const encoded = process.cpuUsage(e0);
   const raw = bodies.map((b) => snappy.uncompress(b));
   const s0 = process.cpuUsage();
   for (const r of raw) snappy.compress(r);
   const snappyCpu = process.cpuUsage(s0);
+  const per = (c: NodeJS.CpuUsage): number => Number(((c.user + c.system) / samples).toFixed(2));
   console.log(JSON.stringify({
     agents, samples, samplesPerAgent: samples / agents,
-    cpuMicrosPerSample: Number(us.toFixed(2)), ofWhichAppendMicros: Number(queueUs.toFixed(2)),
-    ofWhichEncodeAndCompressMicros: Number((encodeMicros / samples).toFixed(2)), ofWhichSnappyMicros: Number(((snappyCpu.user + snappyCpu.system) / samples).toFixed(2)), wireBytesPerSample: Number((wire / samples).toFixed(2)), queueBytesPerSample: Number((queueBytes / samples).toFixed(2)),
+    cpuMicrosPerSample: Number(us.toFixed(2)), ofWhichQueueingMicros: per(queued), ofWhichReadBackMicros: per(readBack),
+    encodeAndCompressAloneMicros: per(encoded), snappyAloneMicros: per(snappyCpu), wireBytesPerSample: Number((wire / samples).toFixed(2)), queueBytesPerSample: Number((queueBytes / samples).toFixed(2)),
+    rawProtobufBytesPerSample: Number((raw.reduce((n, r) => n + r.byteLength, 0) / samples).toFixed(1)),
     cpuSecondsPerRoundOfAllAgents: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
   }));
 } finally {

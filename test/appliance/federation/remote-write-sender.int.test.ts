@@ -27,13 +27,19 @@ t.jobs = 3;
 /** One stored cpu batch of `host` at unix second `ts`: two fields, `user` carrying `value`. */
 const batch = (host: string, ts: number, value: number): QueuedBatch => ({ o: { appliance: 'site-a', host, group: '' }, s: [{ t: ts, f: 'cpu', v: { user: value, system: 1 } }] });
 
+/** requests open at the receiver: counted from their arrival (before their body is decoded) to their answer */
+interface OpenRequests { now: number; most: number }
+
 /** A loopback receiver answering `status()`; `onBody` sees each decoded request as it arrives. */
-async function receiver(t: Teardownable, status: () => number, onBody: (series: ReturnType<typeof decodeWriteRequest>, done: () => void) => void = (_s, done) => done()): Promise<string> {
+async function receiver(t: Teardownable, status: () => number, onBody: (series: ReturnType<typeof decodeWriteRequest>, done: () => void) => void = (_s, done) => done(), open: OpenRequests = { now: 0, most: 0 }): Promise<string> {
   const server = http.createServer((req, res) => {
+    open.now++;
+    open.most = Math.max(open.most, open.now);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => onBody(decodeWriteRequest(Buffer.concat(chunks)), () => {
       const code = status();
+      open.now--;
       res.writeHead(code).end(code < 300 ? '' : 'unavailable');
     }));
   });
@@ -106,13 +112,13 @@ void t.test('a failing endpoint is retried on the backoff, which new samples do 
 });
 
 void t.test('with a backlog, requests go side by side and never share a series', async (t) => {
-  const queue = new RemoteWriteQueue({ dir: tempDir(t), maxBytes: 64 << 20 });
+  const queue = new RemoteWriteQueue({ dir: tempDir(t), maxBytes: 64 << 20, requestsPerRound: 4 });
   const hosts = Array.from({ length: 40 }, (_, i) => `host-${i}`);
   const t0 = 1_750_000_000;
   for (let step = 0; step < 120; step++) for (const h of hosts) queue.append(batch(h, t0 + step, step));
   queue.flush();
   const inFlight = new Set<Set<string>>();
-  let most = 0;
+  const open: OpenRequests = { now: 0, most: 0 };
   const overlaps: string[] = [];
   const seen = new Map<string, number[]>();
   let requests = 0;
@@ -121,20 +127,20 @@ void t.test('with a backlog, requests go side by side and never share a series',
     const ids = new Set(series.map((s) => s.labels.map((l) => `${l.name}=${l.value}`).join(',')));
     for (const other of inFlight) for (const id of ids) if (other.has(id)) overlaps.push(id);
     inFlight.add(ids);
-    most = Math.max(most, inFlight.size);
     for (const s of series) {
       const id = s.labels.map((l) => `${l.name}=${l.value}`).join(',');
       seen.set(id, [...(seen.get(id) ?? []), ...s.samples.map((x) => x.timestamp)]);
     }
-    // held a while, so that the round's other requests arrive meanwhile
+    // held a while, so that the round's other requests arrive meanwhile: each is decoded as it
+    // comes, in this process, which on a busy machine takes tens of ms a request
     setTimeout(() => {
       inFlight.delete(ids);
       done();
-    }, 20);
-  });
+    }, 1000);
+  }, open);
   const { stats } = writer(t, url, queue, systemClock, { parallelRequests: 4 });
   await waitFor('the backlog sent', () => queue.samples === 0 && stats.samplesSent === 40 * 120 * 2, { timeoutMs: 30_000, intervalMs: 20 });
-  t.equal(most, 4, `up to 4 requests in flight (${requests} requests)`);
+  t.equal(open.most, 4, `up to 4 requests in flight (${requests} requests)`);
   t.same(overlaps, [], 'no series in two requests in flight');
   t.equal(seen.size, 80, 'every series (40 hosts, 2 fields)');
   const expected = Array.from({ length: 120 }, (_, i) => (t0 + i) * 1000);
@@ -143,7 +149,7 @@ void t.test('with a backlog, requests go side by side and never share a series',
 
 void t.test('an outage\'s backlog drains into Prometheus in parallel, nothing missing, nothing refused', async (t) => {
   const prom = await startPrometheus(t);
-  const queue = new RemoteWriteQueue({ dir: tempDir(t), maxBytes: 256 << 20 });
+  const queue = new RemoteWriteQueue({ dir: tempDir(t), maxBytes: 256 << 20, requestsPerRound: 4 });
   const hosts = Array.from({ length: 50 }, (_, i) => `drain-${i}`);
   // ten minutes of 1 s samples ending now (Prometheus takes samples up to about an hour old)
   const steps = 600;
