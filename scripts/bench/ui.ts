@@ -49,6 +49,7 @@ import { connectAgent, enroll, publishMetrics } from '../../test/helpers/mqtt-ag
 const { values: args } = parseArgs({ options: {
   'live-seconds': { type: 'string', default: '30' }, servers: { type: 'string', default: '8' }, hours: { type: 'string', default: '6' },
   'baseline-ui': { type: 'string' }, rounds: { type: 'string', default: '2' }, 'cpu-profile': { type: 'string' },
+  requests: { type: 'boolean', default: false }, 'appliance-cpu-prof': { type: 'string' },
 } });
 const LIVE_S = Number(args['live-seconds']);
 const SERVERS = Number(args.servers);
@@ -207,6 +208,7 @@ async function view(app: RunningAppliance, ids: readonly string[], clients: read
     log(`CPU profile of the first render written to ${cpuProfile}`);
   }
   log(`${ids.length} panel(s): first render ${first.ms.toFixed(0)} ms (all ${first.allMs.toFixed(0)} ms); ${await requestTimes(page, first.ms)}`);
+  if (args.requests) console.log(`${ids.length} panel(s): the first render's API requests, in view\n${await requestList(page, first.ms)}`);
   // every panel to the last day at once (clicked in the page, so the view stays at the top as an
   // operator's would after the first click): the appliance reads each series' day at the width
   const dayFrom = await page.evaluate(() => {
@@ -260,6 +262,26 @@ async function requestTimes(page: Page, untilMs: number): Promise<string> {
   return `scripts in by ${r.scriptsAt.toFixed(0)} ms, ${r.n} API requests (last answer ${r.lastAt.toFixed(0)} ms, each ${median(r.took).toFixed(0)} ms median, ${Math.max(0, ...r.took).toFixed(0)} ms max, waited ${r.queued.toFixed(0)} ms at most for a connection)`;
 }
 
+/**
+ * The API requests made until `untilMs`, by path with server ids and numbers stood for by `:id`:
+ * how many, and each one's time from asking to its answer's end (median, max): what a first
+ * render asks the appliance for (`--requests`).
+ */
+async function requestList(page: Page, untilMs: number): Promise<string> {
+  const all = await page.evaluate((until) => (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+    .filter((e) => e.name.includes('/api/') && e.startTime < until)
+    .map((e) => ({ name: e.name, took: e.responseEnd - e.startTime })), untilMs);
+  const byPath = new Map<string, number[]>();
+  for (const r of all) {
+    const u = new URL(r.name);
+    const family = u.searchParams.get('family');
+    const what = u.pathname.replace(/\/[0-9a-f-]{12,}|\/\d+(?=\/|$)/g, '/:id') + (family ? ` family=${family}${u.searchParams.has('band') ? ' band' : ''}` : '');
+    byPath.set(what, [...(byPath.get(what) ?? []), r.took]);
+  }
+  return [...byPath.entries()].sort((a, b) => b[1].length - a[1].length)
+    .map(([what, took]) => `  ${String(took.length).padStart(3)} × ${what} (${median(took).toFixed(0)} ms median, ${Math.max(...took).toFixed(0)} ms max)`).join('\n');
+}
+
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -283,7 +305,8 @@ function targets(all: Viewed): string {
 }
 
 async function main(): Promise<void> {
-  const app = await startAppliance(owner);
+  const profDir = args['appliance-cpu-prof'];
+  const app = await startAppliance(owner, profDir === undefined ? {} : { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', path.resolve(profDir)] });
   const ids: string[] = [];
   const clients: MqttClient[] = [];
   const endS = Math.floor(Date.now() / 1000 / STEP) * STEP - STEP;

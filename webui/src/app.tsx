@@ -11,7 +11,7 @@ import { builtInRuleName } from './builtin-rule-names.js';
 import type { Alert } from '../../contract/alerts-api.js';
 import type { SessionResponse } from '../../contract/accounts-api.js';
 import type { Permission } from '../../contract/permissions.js';
-import { apiUrl, getAgent, getHealth, listAgents } from './api-client.js';
+import { apiUrl, getHealth, listAgentsWithLatest } from './api-client.js';
 import { AgentsStore } from './agents-store.js';
 import type { AgentsSnapshot } from './agents-store.js';
 import { hashWithOpenIds, openIdsFromHash } from './dashboard-url.js';
@@ -194,7 +194,7 @@ function uiFor(lang: Lang, stream: LiveStream, user: SessionResponse['user']): U
 /** What a signed-in user sees: the header and the chosen view. */
 function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (l: Lang) => void; onSignOut: () => void; onPasswordChanged: () => void }) {
   const { t, stream, can, user } = useUi();
-  const store = useMemo(() => new AgentsStore({ listAgents, getAgent }, stream), [stream]);
+  const store = useMemo(() => new AgentsStore({ listAgents: listAgentsWithLatest }, stream), [stream]);
   const [agents, setAgents] = useState<AgentsSnapshot>(store.current);
   const [streamState, setStreamState] = useState<StreamState>(stream.state);
   const [streamRole, setStreamRole] = useState<StreamRole>(stream.role);

@@ -177,8 +177,8 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
   const zoom = { onZoom: setCustom, syncKey: sync, xRange: data.xRange, bands };
   // B9: the usual range when a baseline rule covers the CPU or the memory; the memory band comes in
   // used % and its chart is in bytes: converted with the server's memory total
-  const cpuForecast = useForecastBand(agentId, 'cpu', data.xRange);
-  const memoryBandPct = useForecastBand(agentId, 'memory', data.xRange);
+  const cpuForecast = useForecastBand(agentId, 'cpu', data.xRange, data.bands.cpu);
+  const memoryBandPct = useForecastBand(agentId, 'memory', data.xRange, data.bands.memory);
   const memoryBytes = inv?.memoryBytes;
   const memoryForecast = useMemo(() => bandInBytes(memoryBandPct, memoryBytes), [memoryBandPct, memoryBytes]);
 
