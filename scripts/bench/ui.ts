@@ -49,7 +49,7 @@ import { connectAgent, enroll, publishMetrics } from '../../test/helpers/mqtt-ag
 const { values: args } = parseArgs({ options: {
   'live-seconds': { type: 'string', default: '30' }, servers: { type: 'string', default: '8' }, hours: { type: 'string', default: '6' },
   'baseline-ui': { type: 'string' }, rounds: { type: 'string', default: '2' }, 'cpu-profile': { type: 'string' },
-  requests: { type: 'boolean', default: false }, 'appliance-cpu-prof': { type: 'string' },
+  requests: { type: 'boolean', default: false }, 'appliance-cpu-prof': { type: 'string' }, trace: { type: 'string' },
 } });
 const LIVE_S = Number(args['live-seconds']);
 const SERVERS = Number(args.servers);
@@ -121,9 +121,25 @@ async function drawnAt(page: Page, panels: number, which: 'visible' | number, mi
   const handle = await page.waitForFunction(([n, w, min, span]) => {
     const all = [...document.querySelectorAll('[data-testid=server-panel]')];
     if (all.length !== n) return false;
-    const chosen = w === 'visible'
-      ? all.filter((p) => { const r = p.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth; })
-      : [all[w] as Element];
+    // which panels are in the viewport, from an IntersectionObserver: getBoundingClientRect here
+    // forced a style and layout of the page in every frame's poll, long tasks of the bench's own
+    const page = window as unknown as { __rwInView?: Set<Element>; __rwSeen?: Set<Element>; __rwIo?: IntersectionObserver };
+    if (!page.__rwIo) {
+      const inView = new Set<Element>();
+      const seenOnce = new Set<Element>();
+      page.__rwInView = inView;
+      page.__rwSeen = seenOnce;
+      page.__rwIo = new IntersectionObserver((entries) => {
+        for (const e of entries) {
+          seenOnce.add(e.target);
+          if (e.isIntersecting) inView.add(e.target);
+          else inView.delete(e.target);
+        }
+      });
+    }
+    for (const p of all) if (!page.__rwSeen?.has(p)) page.__rwIo.observe(p);
+    if (w === 'visible' && !all.every((p) => page.__rwSeen?.has(p))) return false;
+    const chosen = w === 'visible' ? all.filter((p) => page.__rwInView?.has(p)) : [all[w] as Element];
     const charts = chosen.flatMap((p) => [...p.querySelectorAll('figure.chart')]);
     // a panel whose series read failed (its banner) draws nothing more: say so rather than wait
     const failed = chosen.map((p) => p.querySelector('[data-testid=series-error]')?.textContent).find((x) => x);
@@ -200,8 +216,15 @@ async function view(app: RunningAppliance, ids: readonly string[], clients: read
     await cdp.send('Profiler.start');
   }
   const tasks = (): Promise<LongTask[]> => longTasks(page);
+  // the first render's Chromium trace (--trace FILE): what each long task was (script, style, layout, paint)
+  const tracing = args.trace !== undefined && ids.length > 1;
+  if (tracing) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'v8.execute'] });
   await page.goto(`${app.url}/#open=${ids.join(',')}`);
   const first = await seen(page, ids.length, 0, 1, 0, tasks);
+  if (tracing && args.trace !== undefined) {
+    writeFileSync(args.trace, await browser.stopTracing());
+    log(`trace of the first render written to ${args.trace}`);
+  }
   if (cdp && cpuProfile !== undefined) {
     const { profile } = await cdp.send('Profiler.stop');
     writeFileSync(cpuProfile, JSON.stringify(profile));

@@ -116,8 +116,9 @@ function netKeysOf(detail: AgentDetail): string[] {
  *   refetch (a live chart keeps its window; a range chart is simply stretched)
  * @param resync changes when the stream was interrupted: everything is reloaded
  * @param custom a zoomed or panned range (unix s) shown instead of `range` (S10)
+ * @param go false while the panel waits for its turn to load (panel-load-order.ts): nothing is asked
  */
-export function usePanelData(agentId: string, range: RangeId, reload: number, resync: number, widthPx: () => number, custom: readonly [number, number] | null = null): PanelData {
+export function usePanelData(agentId: string, range: RangeId, reload: number, resync: number, widthPx: () => number, custom: readonly [number, number] | null = null, go = true): PanelData {
   const { stream } = useUi();
   const [detail, setDetail] = useState<AgentDetail | null>(null);
   const [detailError, setDetailError] = useState<string | null>(null);
@@ -131,6 +132,7 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
   const [bands, setBands] = useState<PanelData['bands']>(NO_BANDS_YET);
 
   useEffect(() => {
+    if (!go) return undefined;
     const controller = new AbortController();
     setDetailError(null);
     getAgent(agentId, controller.signal)
@@ -142,7 +144,7 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
         if (!controller.signal.aborted) setDetailError(errorReason(e));
       });
     return () => controller.abort();
-  }, [agentId, reload, resync]);
+  }, [agentId, reload, resync, go]);
 
   const fsRows = useMemo(() => fsRowsOf(fsLatest), [fsLatest]);
   // chart keys are fixed when the detail arrives; a filesystem filling up later does not move
