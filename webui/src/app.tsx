@@ -37,6 +37,7 @@ import { kioskFromSearch } from './components/kiosk-wall.js';
 import { overviewRows } from './fleet-overview.js';
 import { listGroups } from './alerting-api.js';
 import { useResource } from './use-resource.js';
+import { useSlicedCount } from './use-sliced-count.js';
 import type { Group } from '../../contract/alerts-api.js';
 import { ErrorBox } from './components/alerting-parts.js';
 import { lazyScreen } from './components/lazy-screen.js';
@@ -202,6 +203,7 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
   const [resync, setResync] = useState(0);
   const [openIds, setOpenIds] = useOpenIds();
   const health = useHealth();
+  const panelsShown = useSlicedCount(openIds.length);
   const nav = useView();
   const openAlerts = useOpenAlerts(stream);
   const modem = useModem(stream);
@@ -350,7 +352,7 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
             <p class="hint dash-empty">{t('dash.empty')}</p>
           ) : (
             <div class="panel-grid">
-              {openIds.map((id) => (
+              {openIds.slice(0, panelsShown).map((id) => (
                 <ServerPanel key={id} agentId={id} row={rowsById.get(id)} agents={agents.rows} resync={resync} onClose={close} />
               ))}
             </div>
