@@ -33,6 +33,14 @@
 // panels scrolled to, and of their live phase (FILE with `.live.cpuprofile`), for DevTools or
 // scripts/bench/cpu-profile-summary.ts.
 //
+// `--requests`: the API requests each first render made before its charts in view were drawn, by
+// path (server ids as `:id`), how many and how long each took (Resource Timing).
+// `--appliance-cpu-prof DIR`: the appliance runs with node's `--cpu-prof` into DIR (written when it
+// stops), for scripts/bench/cpu-profile-summary.ts (`--by-caller` counts Node's work for the
+// appliance's file that asked for it).
+// `--trace FILE`: the Chromium trace (timeline categories) of the 8 panels' first render, to split
+// each long task into script, style, layout and paint.
+//
 // A benchmark, not a test: it prints figures and asserts nothing.
 import { parseArgs } from 'node:util';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
