@@ -51,6 +51,18 @@ export interface AgentSummary {
   removed?: boolean;
 }
 
+/**
+ * `GET /agents?latest=1` (S9): each server's latest values besides its summary, for the server
+ * list's columns in one request instead of a detail a server; given only while the appliance holds
+ * at most this many servers (beyond, the list's columns are left to the live stream).
+ */
+export const AGENT_LIST_LATEST_MAX = 200;
+
+export interface AgentWithLatest extends AgentSummary {
+  /** with `?latest=1`, at most AGENT_LIST_LATEST_MAX servers: the latest values of every series */
+  latest?: LatestSeries[];
+}
+
 export interface AgentDetail extends AgentSummary {
   createdAt: number;
   inventory: Inventory | null;

@@ -1,7 +1,7 @@
 // The appliance's view of its agents: identity and inventory (SQLite) plus what changes every
 // message (online status, last seen, latest values), kept in memory and announced on the live
 // hub. Last-seen times reach SQLite in batched transactions, each at most LAST_SEEN_SAVE_MS behind.
-import type { AgentDetail, AgentSummary, LatestSeries } from '../../contract/api.js';
+import type { AgentDetail, AgentSummary, AgentWithLatest, LatestSeries } from '../../contract/api.js';
 import type { AgentStatus } from '../../contract/agent-status.js';
 import type { AgentSnapshot } from '../../contract/fleet-api.js';
 import type { Inventory } from '../../contract/inventory.js';
@@ -299,6 +299,11 @@ export class AgentRegistry {
 
   list(): AgentSummary[] {
     return this.deps.repo.listings().map((row) => this.summaryOf(row));
+  }
+
+  /** The summaries with every series' latest values (`GET /agents?latest=1`, S9): the list's columns in one answer. */
+  listWithLatest(): AgentWithLatest[] {
+    return this.deps.repo.listings().map((row) => ({ ...this.summaryOf(row), latest: [...(this.live.get(row.id)?.latest.values() ?? [])] }));
   }
 
   detail(id: string): AgentDetail | null {

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { EnrollResponse } from '../../contract/api.js';
-import { API_PREFIX } from '../../contract/api.js';
+import { AGENT_LIST_LATEST_MAX, API_PREFIX } from '../../contract/api.js';
 import type { EnrollmentInfo } from '../../contract/tls-api.js';
 import type { RetentionPreview, RetentionResponse } from '../../contract/retention-api.js';
 import { z } from 'zod';
@@ -51,6 +51,9 @@ function serverChangeAction(req: FastifyRequest): string {
   return body.displayName === undefined ? 'server.dependencies_changed' : 'server.changed';
 }
 
+/** `GET /agents?latest=1`: with each server's latest values (S9) */
+const agentListQuery = z.object({ latest: z.enum(['0', '1']).optional() });
+
 const retentionBody = z.object({
   profile: z.string().max(32).refine((p) => (RETENTION_PROFILES as readonly string[]).includes(p), `must be one of ${RETENTION_PROFILES.join(', ')}`),
 }).strict();
@@ -83,7 +86,12 @@ export function agentRoutes(fastify: FastifyInstance, deps: AgentRoutesDeps): Pr
   app.put(`${P}/retention`, { config: { permission: 'retention:manage', audit: { action: 'retention.changed' } }, schema: { body: retentionBody } }, async (req, reply) => (
     sendJson(reply, 202, await deps.retentionChange.start(req.body.profile, (req.principal as Principal).username))
   ));
-  app.get(`${P}/agents`, { config: { permission: 'agents:read' } }, (_req, reply) => sendJson(reply, 200, deps.registry.list()));
+  // latest=1: the server list's columns in this one answer rather than a detail a server (S9, S14),
+  // while the fleet is small enough for that answer to stay small
+  app.get(`${P}/agents`, { config: { permission: 'agents:read' }, schema: { querystring: agentListQuery } }, (req, reply) => {
+    const list = deps.registry.list();
+    return sendJson(reply, 200, req.query.latest === '1' && list.length <= AGENT_LIST_LATEST_MAX ? deps.registry.listWithLatest() : list);
+  });
   app.get(`${P}/agents/:id`, { config: { permission: 'agents:read' }, schema: { params: idParams } }, (req, reply) => {
     const detail = deps.registry.detail(req.params.id);
     if (!detail) throw new RwError('RW_ERR_NOT_FOUND', `no agent ${req.params.id}`);

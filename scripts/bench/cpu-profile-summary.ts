@@ -7,8 +7,8 @@
 //   node scripts/bench/run.mjs scripts/bench/cpu-profile-summary.ts <file.cpuprofile> [--top 25] [--from-s 0]
 //
 // --from-s: only the samples from that many seconds after the profile's start (leaves start-up out)
-// --by-caller: each sample counted for the innermost of the project's own files (agent/, core/,
-//   contract/) on its stack, so that Node's and the kernel's work (a socket's connect, a write)
+// --by-caller: each sample counted for the innermost of the project's own files (agent/, appliance/,
+//   core/, contract/) on its stack, so that Node's and the kernel's work (a socket's connect, a write)
 //   counts for the code that asked for it; samples with none of them on the stack keep their own
 //   place (Node's timers, streams, V8's buckets)
 import { existsSync, readFileSync } from 'node:fs';
@@ -49,7 +49,7 @@ const where = (f: CallFrame): string => {
   const entry = map ? (map.findEntry(f.lineNumber, f.columnNumber) as { originalSource?: string }) : undefined;
   const source: string | undefined = entry?.originalSource;
   if (!source) return path.basename(f.url);
-  const s: string = source.replace(/^.*node_modules\//, 'node_modules/').replace(/^.*\/(agent|core|contract)\//, '$1/');
+  const s: string = source.replace(/^.*node_modules\//, 'node_modules/').replace(/^.*\/(agent|appliance|core|contract)\//, '$1/');
   // a dependency counts as a whole
   const parts: string[] = s.split('/');
   return s.startsWith('node_modules/') ? parts.slice(0, parts[1]?.startsWith('@') ? 3 : 2).join('/') : s;
@@ -57,7 +57,7 @@ const where = (f: CallFrame): string => {
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parentOf = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
-const OWN = /^(agent|core|contract)\//;
+const OWN = /^(agent|appliance|core|contract)\//;
 const keyOfNode = new Map<number, string>();
 /** the sample's own place, or with --by-caller the innermost of the project's files on its stack */
 const keyOf = (node: ProfileNode): string => {

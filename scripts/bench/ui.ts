@@ -33,6 +33,14 @@
 // panels scrolled to, and of their live phase (FILE with `.live.cpuprofile`), for DevTools or
 // scripts/bench/cpu-profile-summary.ts.
 //
+// `--requests`: the API requests each first render made before its charts in view were drawn, by
+// path (server ids as `:id`), how many and how long each took (Resource Timing).
+// `--appliance-cpu-prof DIR`: the appliance runs with node's `--cpu-prof` into DIR (written when it
+// stops), for scripts/bench/cpu-profile-summary.ts (`--by-caller` counts Node's work for the
+// appliance's file that asked for it).
+// `--trace FILE`: the Chromium trace (timeline categories) of the 8 panels' first render, to split
+// each long task into script, style, layout and paint.
+//
 // A benchmark, not a test: it prints figures and asserts nothing.
 import { parseArgs } from 'node:util';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -49,6 +57,7 @@ import { connectAgent, enroll, publishMetrics } from '../../test/helpers/mqtt-ag
 const { values: args } = parseArgs({ options: {
   'live-seconds': { type: 'string', default: '30' }, servers: { type: 'string', default: '8' }, hours: { type: 'string', default: '6' },
   'baseline-ui': { type: 'string' }, rounds: { type: 'string', default: '2' }, 'cpu-profile': { type: 'string' },
+  requests: { type: 'boolean', default: false }, 'appliance-cpu-prof': { type: 'string' }, trace: { type: 'string' },
 } });
 const LIVE_S = Number(args['live-seconds']);
 const SERVERS = Number(args.servers);
@@ -120,9 +129,25 @@ async function drawnAt(page: Page, panels: number, which: 'visible' | number, mi
   const handle = await page.waitForFunction(([n, w, min, span]) => {
     const all = [...document.querySelectorAll('[data-testid=server-panel]')];
     if (all.length !== n) return false;
-    const chosen = w === 'visible'
-      ? all.filter((p) => { const r = p.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth; })
-      : [all[w] as Element];
+    // which panels are in the viewport, from an IntersectionObserver: getBoundingClientRect here
+    // forced a style and layout of the page in every frame's poll, long tasks of the bench's own
+    const page = window as unknown as { __rwInView?: Set<Element>; __rwSeen?: Set<Element>; __rwIo?: IntersectionObserver };
+    if (!page.__rwIo) {
+      const inView = new Set<Element>();
+      const seenOnce = new Set<Element>();
+      page.__rwInView = inView;
+      page.__rwSeen = seenOnce;
+      page.__rwIo = new IntersectionObserver((entries) => {
+        for (const e of entries) {
+          seenOnce.add(e.target);
+          if (e.isIntersecting) inView.add(e.target);
+          else inView.delete(e.target);
+        }
+      });
+    }
+    for (const p of all) if (!page.__rwSeen?.has(p)) page.__rwIo.observe(p);
+    if (w === 'visible' && !all.every((p) => page.__rwSeen?.has(p))) return false;
+    const chosen = w === 'visible' ? all.filter((p) => page.__rwInView?.has(p)) : [all[w] as Element];
     const charts = chosen.flatMap((p) => [...p.querySelectorAll('figure.chart')]);
     // a panel whose series read failed (its banner) draws nothing more: say so rather than wait
     const failed = chosen.map((p) => p.querySelector('[data-testid=series-error]')?.textContent).find((x) => x);
@@ -199,14 +224,22 @@ async function view(app: RunningAppliance, ids: readonly string[], clients: read
     await cdp.send('Profiler.start');
   }
   const tasks = (): Promise<LongTask[]> => longTasks(page);
+  // the first render's Chromium trace (--trace FILE): what each long task was (script, style, layout, paint)
+  const tracing = args.trace !== undefined && ids.length > 1;
+  if (tracing) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'v8.execute'] });
   await page.goto(`${app.url}/#open=${ids.join(',')}`);
   const first = await seen(page, ids.length, 0, 1, 0, tasks);
+  if (tracing && args.trace !== undefined) {
+    writeFileSync(args.trace, await browser.stopTracing());
+    log(`trace of the first render written to ${args.trace}`);
+  }
   if (cdp && cpuProfile !== undefined) {
     const { profile } = await cdp.send('Profiler.stop');
     writeFileSync(cpuProfile, JSON.stringify(profile));
     log(`CPU profile of the first render written to ${cpuProfile}`);
   }
   log(`${ids.length} panel(s): first render ${first.ms.toFixed(0)} ms (all ${first.allMs.toFixed(0)} ms); ${await requestTimes(page, first.ms)}`);
+  if (args.requests) console.log(`${ids.length} panel(s): the first render's API requests, in view\n${await requestList(page, first.ms)}`);
   // every panel to the last day at once (clicked in the page, so the view stays at the top as an
   // operator's would after the first click): the appliance reads each series' day at the width
   const dayFrom = await page.evaluate(() => {
@@ -260,6 +293,26 @@ async function requestTimes(page: Page, untilMs: number): Promise<string> {
   return `scripts in by ${r.scriptsAt.toFixed(0)} ms, ${r.n} API requests (last answer ${r.lastAt.toFixed(0)} ms, each ${median(r.took).toFixed(0)} ms median, ${Math.max(0, ...r.took).toFixed(0)} ms max, waited ${r.queued.toFixed(0)} ms at most for a connection)`;
 }
 
+/**
+ * The API requests made until `untilMs`, by path with server ids and numbers stood for by `:id`:
+ * how many, and each one's time from asking to its answer's end (median, max): what a first
+ * render asks the appliance for (`--requests`).
+ */
+async function requestList(page: Page, untilMs: number): Promise<string> {
+  const all = await page.evaluate((until) => (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+    .filter((e) => e.name.includes('/api/') && e.startTime < until)
+    .map((e) => ({ name: e.name, took: e.responseEnd - e.startTime })), untilMs);
+  const byPath = new Map<string, number[]>();
+  for (const r of all) {
+    const u = new URL(r.name);
+    const family = u.searchParams.get('family');
+    const what = u.pathname.replace(/\/[0-9a-f-]{12,}|\/\d+(?=\/|$)/g, '/:id') + (family ? ` family=${family}${u.searchParams.has('band') ? ' band' : ''}` : '');
+    byPath.set(what, [...(byPath.get(what) ?? []), r.took]);
+  }
+  return [...byPath.entries()].sort((a, b) => b[1].length - a[1].length)
+    .map(([what, took]) => `  ${String(took.length).padStart(3)} × ${what} (${median(took).toFixed(0)} ms median, ${Math.max(...took).toFixed(0)} ms max)`).join('\n');
+}
+
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -283,7 +336,8 @@ function targets(all: Viewed): string {
 }
 
 async function main(): Promise<void> {
-  const app = await startAppliance(owner);
+  const profDir = args['appliance-cpu-prof'];
+  const app = await startAppliance(owner, profDir === undefined ? {} : { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', path.resolve(profDir)] });
   const ids: string[] = [];
   const clients: MqttClient[] = [];
   const endS = Math.floor(Date.now() / 1000 / STEP) * STEP - STEP;

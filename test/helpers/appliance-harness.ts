@@ -115,6 +115,8 @@ export interface ApplianceOptions {
   netns?: string;
   /** the address it listens on and is reached at (default 127.0.0.1) */
   host?: string;
+  /** node's own options before the bundle (a benchmark's `--cpu-prof`) */
+  nodeArgs?: string[];
 }
 
 export interface RunningAppliance extends ManagedProcess {
@@ -165,7 +167,7 @@ export async function startAppliance(t: Teardownable, opts: ApplianceOptions = {
 
 async function startApplianceOn(t: Teardownable, dataDir: string, httpPort: number, mqttPort: number, opts: ApplianceOptions): Promise<RunningAppliance> {
   const m = manage(t, ...untappedNode([
-    APPLIANCE_BIN, '--data-dir', dataDir, '--http-port', String(httpPort), '--mqtt-port', String(mqttPort),
+    ...(opts.nodeArgs ?? []), APPLIANCE_BIN, '--data-dir', dataDir, '--http-port', String(httpPort), '--mqtt-port', String(mqttPort),
     '--listen', opts.host ?? '127.0.0.1', ...(opts.enrollToken === null ? [] : ['--enroll-token', opts.enrollToken ?? TEST_TOKEN]),
     // HTTPS and MQTT over TLS on any free port, so that appliances of parallel tests do not meet
     // on 8443 and 8883; plain HTTP serves the API, so tests can use fetch() without a CA

@@ -3,7 +3,7 @@
 // sparkline (S9). Loaded from the API, then kept current by the live stream (new agents, status
 // changes, samples). Re-renders are batched: with hundreds of agents sending samples, rendering
 // the list once per event would keep the browser busy for nothing.
-import type { AgentDetail, AgentSummary, LatestSeries, StreamEvents } from '../../contract/api.js';
+import type { AgentSummary, AgentWithLatest, LatestSeries, StreamEvents } from '../../contract/api.js';
 import { streamSeries, type LiveStream } from './live-stream.js';
 import { filesystemUsedPct } from '../../contract/filesystem-use.js';
 import { cpuBusyPct, isChartedInterface, memoryUsedPct } from './metric-fields.js';
@@ -63,21 +63,13 @@ export interface AgentsSnapshot {
 }
 
 export interface AgentsApi {
-  listAgents(signal?: AbortSignal): Promise<AgentSummary[]>;
-  getAgent(id: string, signal?: AbortSignal): Promise<AgentDetail>;
+  /** with each server's latest values (`?latest=1`) while the fleet is small (AGENT_LIST_LATEST_MAX) */
+  listAgents(signal?: AbortSignal): Promise<AgentWithLatest[]>;
 }
 
 const RENDER_BATCH_MS = 250;
 const RETRY_MIN_MS = 2_000;
 const RETRY_MAX_MS = 30_000;
-/** detail requests in flight at once when filling the list's CPU/memory columns */
-const DETAIL_CONCURRENCY = 4;
-/**
- * Past this many agents the columns are left to the stream (one sample per agent per interval)
- * instead: a request per agent at every page load would weigh on a small appliance (S19).
- */
-const DETAIL_FILL_MAX = 200;
-
 /** Times may come as unix seconds or ms; a value below 1e12 is seconds (before 2001 in ms). */
 export function toMs(t: number): number {
   return t < 1e12 ? t * 1000 : t;
@@ -194,37 +186,18 @@ export class AgentsStore {
   }
 
   private async load(signal: AbortSignal): Promise<void> {
-    const summaries = await this.api.listAgents(signal);
+    const listed = await this.api.listAgents(signal);
     const next = new Map<string, AgentRow>();
-    for (const s of summaries) {
-      next.set(s.id, withFigures(s, this.rows.get(s.id)));
+    for (const { latest, ...s } of listed) {
+      // the list's own latest values fill the CPU/memory/disk/network columns (S9): one request for
+      // the whole list, not a detail a server; a large fleet's come without them, from the stream
+      const row = withFigures(s, this.rows.get(s.id));
+      next.set(s.id, latest ? withLatest(row, latest) : row);
     }
     this.rows = next;
     this.retryMs = RETRY_MIN_MS;
     this.snapshot = { ...this.snapshot, phase: 'ready', error: null, retryAt: null };
     this.emit();
-    if (summaries.length <= DETAIL_FILL_MAX) await this.fillLatest(summaries.map((s) => s.id), signal);
-  }
-
-  /**
-   * The list endpoint carries no metric values; each agent's detail does. Failures here leave a
-   * blank cell that the next sample fills, so they are not worth an error banner.
-   */
-  private async fillLatest(ids: string[], signal: AbortSignal): Promise<void> {
-    const queue = [...ids];
-    const worker = async (): Promise<void> => {
-      for (let id = queue.shift(); id !== undefined && !signal.aborted; id = queue.shift()) {
-        try {
-          const d = await this.api.getAgent(id, signal);
-          // only the metric columns: status comes from the list and the stream, which are newer
-          const row = this.rows.get(id);
-          if (row) this.put(withLatest(row, d.latest));
-        } catch {
-          // see above: the stream will fill this row
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: DETAIL_CONCURRENCY }, worker));
   }
 
   private onAgent(a: AgentSummary): void {

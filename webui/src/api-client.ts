@@ -1,7 +1,7 @@
 // Typed calls to the appliance's HTTP API (contract/api.ts). URLs are relative to the page, so the
 // UI also works behind a reverse proxy that mounts the appliance under a sub-path.
 import { API_PREFIX } from '../../contract/api.js';
-import type { AgentDetail, AgentSummary, ApiError, HealthResponse, SeriesResponse } from '../../contract/api.js';
+import type { AgentDetail, AgentSummary, AgentWithLatest, ApiError, HealthResponse, SeriesResponse } from '../../contract/api.js';
 import type { Family } from '../../contract/metrics.js';
 
 /** A request that got no usable answer: `status` is null when the appliance was not reached. */
@@ -142,6 +142,14 @@ async function getJson<T>(
 
 export function listAgents(signal?: AbortSignal): Promise<AgentSummary[]> {
   return getJson<AgentSummary[]>('/agents', undefined, signal);
+}
+
+/**
+ * The servers with their latest values (S9): the server list's columns in one request; a fleet
+ * over AGENT_LIST_LATEST_MAX comes without them (the stream fills them).
+ */
+export function listAgentsWithLatest(signal?: AbortSignal): Promise<AgentWithLatest[]> {
+  return getJson<AgentWithLatest[]>('/agents', new URLSearchParams({ latest: '1' }), signal);
 }
 
 export function getAgent(id: string, signal?: AbortSignal): Promise<AgentDetail> {

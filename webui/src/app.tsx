@@ -11,7 +11,7 @@ import { builtInRuleName } from './builtin-rule-names.js';
 import type { Alert } from '../../contract/alerts-api.js';
 import type { SessionResponse } from '../../contract/accounts-api.js';
 import type { Permission } from '../../contract/permissions.js';
-import { apiUrl, getAgent, getHealth, listAgents } from './api-client.js';
+import { apiUrl, getHealth, listAgentsWithLatest } from './api-client.js';
 import { AgentsStore } from './agents-store.js';
 import type { AgentsSnapshot } from './agents-store.js';
 import { hashWithOpenIds, openIdsFromHash } from './dashboard-url.js';
@@ -37,6 +37,7 @@ import { kioskFromSearch } from './components/kiosk-wall.js';
 import { overviewRows } from './fleet-overview.js';
 import { listGroups } from './alerting-api.js';
 import { useResource } from './use-resource.js';
+import { useSlicedCount } from './use-sliced-count.js';
 import type { Group } from '../../contract/alerts-api.js';
 import { ErrorBox } from './components/alerting-parts.js';
 import { lazyScreen } from './components/lazy-screen.js';
@@ -194,7 +195,7 @@ function uiFor(lang: Lang, stream: LiveStream, user: SessionResponse['user']): U
 /** What a signed-in user sees: the header and the chosen view. */
 function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (l: Lang) => void; onSignOut: () => void; onPasswordChanged: () => void }) {
   const { t, stream, can, user } = useUi();
-  const store = useMemo(() => new AgentsStore({ listAgents, getAgent }, stream), [stream]);
+  const store = useMemo(() => new AgentsStore({ listAgents: listAgentsWithLatest }, stream), [stream]);
   const [agents, setAgents] = useState<AgentsSnapshot>(store.current);
   const [streamState, setStreamState] = useState<StreamState>(stream.state);
   const [streamRole, setStreamRole] = useState<StreamRole>(stream.role);
@@ -202,6 +203,7 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
   const [resync, setResync] = useState(0);
   const [openIds, setOpenIds] = useOpenIds();
   const health = useHealth();
+  const panelsShown = useSlicedCount(openIds.length);
   const nav = useView();
   const openAlerts = useOpenAlerts(stream);
   const modem = useModem(stream);
@@ -350,7 +352,7 @@ function Views({ onChooseLang, onSignOut, onPasswordChanged }: { onChooseLang: (
             <p class="hint dash-empty">{t('dash.empty')}</p>
           ) : (
             <div class="panel-grid">
-              {openIds.map((id) => (
+              {openIds.slice(0, panelsShown).map((id) => (
                 <ServerPanel key={id} agentId={id} row={rowsById.get(id)} agents={agents.rows} resync={resync} onClose={close} />
               ))}
             </div>

@@ -7,6 +7,28 @@ export function listMaintenance(signal?: AbortSignal): Promise<MaintenanceListRe
   return requestJson<MaintenanceListResponse>('/maintenance', { signal });
 }
 
+/** how long the answer of anyMaintenanceWindows is reused (windows made elsewhere show within it) */
+const ANY_WINDOWS_TTL_MS = 5 * 60_000;
+let anyWindows: { at: number; answer: Promise<boolean> } | null = null;
+
+/**
+ * Whether the appliance holds any maintenance window at all: one request for every open panel
+ * (S9, S14), reused for a few minutes, so that a dashboard of servers without windows (the usual
+ * case) asks no panel's bands; forgotten when this page saves or removes a window.
+ */
+export function anyMaintenanceWindows(): Promise<boolean> {
+  const now = Date.now();
+  if (anyWindows === null || now - anyWindows.at >= ANY_WINDOWS_TTL_MS) {
+    const answer = listMaintenance().then((r) => r.windows.length > 0);
+    anyWindows = { at: now, answer };
+    // a failure is not kept: the next panel asks again
+    answer.catch(() => {
+      if (anyWindows?.answer === answer) anyWindows = null;
+    });
+  }
+  return anyWindows.answer;
+}
+
 /** The openings over one server in [fromMs, toMs): a chart's shaded bands. */
 export function serverMaintenance(agentId: string, fromMs: number, toMs: number, signal?: AbortSignal): Promise<MaintenanceListResponse> {
   const params = new URLSearchParams({ agentId, from: String(Math.floor(fromMs)), to: String(Math.ceil(toMs)) });
@@ -14,12 +36,14 @@ export function serverMaintenance(agentId: string, fromMs: number, toMs: number,
 }
 
 export function saveMaintenance(input: MaintenanceInput, id: string | null): Promise<MaintenanceWindow> {
+  anyWindows = null;
   return id === null
     ? requestJson<MaintenanceWindow>('/maintenance', { method: 'POST', body: input })
     : requestJson<MaintenanceWindow>(`/maintenance/${encodeURIComponent(id)}`, { method: 'PUT', body: input });
 }
 
 export function deleteMaintenance(id: string): Promise<void> {
+  anyWindows = null;
   return requestJson<undefined>(`/maintenance/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }
 

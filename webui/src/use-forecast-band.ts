@@ -1,7 +1,10 @@
 // B9: a server's baseline band (rrdtool's forecast ± deviations of its CPU busy %) over the range
-// its charts show, for the CPU chart's shaded band. Asked for whole minutes, so a live range that
-// slides with every sample asks again once a minute; null when no baseline rule covers the server
-// (its file has no forecast) or the series is not there yet.
+// its charts show, for the CPU chart's shaded band. The panel's own series read brings the first
+// band (`band=1`, use-panel-data.ts): a server whose file has no forecast (no baseline rule covers
+// it) costs no request of its own (S9, S14: fewer requests before the first render). One that has
+// a band asks for it again over the range in whole minutes, so a live range that slides with
+// every sample asks again once a minute; a rule added later shows its band from the panel's next
+// read (a range chosen, a reload).
 import type { SeriesBand } from '../../contract/api.js';
 import type { Family } from '../../contract/families.js';
 import { seriesOrNone } from './chart-sources.js';
@@ -12,13 +15,18 @@ const MINUTE_S = 60;
 const REFRESH_MS = 60_000;
 const BAND_POINTS = 300;
 
-export function useForecastBand(agentId: string, family: Family, xRange: readonly [number, number]): SeriesBand | null {
+/**
+ * @param seed the band of the panel's own read of the series: undefined until it answered, null
+ *   when the file has no forecast (then nothing is asked)
+ */
+export function useForecastBand(agentId: string, family: Family, xRange: readonly [number, number], seed: SeriesBand | null | undefined): SeriesBand | null {
   const fromM = Math.floor(xRange[0] / MINUTE_S);
   const toM = Math.ceil(xRange[1] / MINUTE_S);
+  const has = seed !== undefined && seed !== null;
   const band = useResource(
-    async (signal) => (toM > fromM ? (await seriesOrNone(agentId, { family, from: fromM * MINUTE_S, to: toM * MINUTE_S, points: BAND_POINTS, band: true }, signal))?.band ?? null : null),
-    [agentId, family, fromM, toM],
-    { refreshMs: REFRESH_MS },
+    async (signal) => (has && toM > fromM ? (await seriesOrNone(agentId, { family, from: fromM * MINUTE_S, to: toM * MINUTE_S, points: BAND_POINTS, band: true }, signal))?.band ?? null : null),
+    [agentId, family, fromM, toM, has],
+    has ? { refreshMs: REFRESH_MS } : {},
   );
-  return band.data ?? null;
+  return has ? (band.data ?? seed) : null;
 }

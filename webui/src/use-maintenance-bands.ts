@@ -1,9 +1,10 @@
 // B11: a server's maintenance openings over the range its charts show, for their shaded bands.
 // Asked for the range widened to whole hours, so a live range that slides with every sample
 // asks again once an hour, and every few minutes for windows created or changed meanwhile (no
-// stream event carries them).
+// stream event carries them). Only when the appliance holds any window at all (one request for
+// the whole page, maintenance-client.ts): the usual dashboard asks no panel's bands (S9, S14).
 import type { MaintenanceSpan } from '../../contract/maintenance-api.js';
-import { serverMaintenance } from './maintenance-client.js';
+import { anyMaintenanceWindows, serverMaintenance } from './maintenance-client.js';
 import { useUi } from './ui-context.js';
 import { useResource } from './use-resource.js';
 
@@ -18,7 +19,10 @@ export function useMaintenanceBands(agentId: string, xRange: readonly [number, n
   const fromH = Math.floor(xRange[0] / HOUR_S);
   const toH = Math.ceil(xRange[1] / HOUR_S) + 1;
   const spans = useResource(
-    (signal) => (allowed && toH > fromH ? serverMaintenance(agentId, fromH * HOUR_S * 1000, toH * HOUR_S * 1000, signal).then((r) => r.server?.spans ?? NONE) : Promise.resolve(NONE)),
+    async (signal) => {
+      if (!allowed || toH <= fromH || !(await anyMaintenanceWindows())) return NONE;
+      return (await serverMaintenance(agentId, fromH * HOUR_S * 1000, toH * HOUR_S * 1000, signal)).server?.spans ?? NONE;
+    },
     [agentId, allowed, fromH, toH],
     { refreshMs: REFRESH_MS },
   );

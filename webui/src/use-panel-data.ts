@@ -3,7 +3,7 @@
 // series API and then appends the agent's samples from the shared stream; the other ranges ask the
 // API for about one point per chart pixel (the appliance picks the RRD archive and consolidates).
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { AgentDetail, LatestSeries } from '../../contract/api.js';
+import type { AgentDetail, LatestSeries, SeriesBand } from '../../contract/api.js';
 import type { Family } from '../../contract/families.js';
 import { filesystemUsedPct } from '../../contract/filesystem-use.js';
 import { errorReason, getAgent } from './api-client.js';
@@ -62,7 +62,15 @@ export interface PanelData {
   /** every filesystem, fullest first */
   fsRows: FsRow[];
   xRange: readonly [number, number];
+  /**
+   * B9: the CPU and memory baseline bands that came with the charts' own reads (`band=1`), so a
+   * panel asks for no band of its own at first (S9, S14: two requests fewer a panel before the
+   * first render); null when the file has no forecast, undefined until the read answered
+   */
+  bands: { cpu: SeriesBand | null | undefined; memory: SeriesBand | null | undefined };
 }
+
+const NO_BANDS_YET: PanelData['bands'] = { cpu: undefined, memory: undefined };
 
 function emptyCharts(fsKey: string | null, netKeys: readonly string[]): Charts {
   return {
@@ -108,8 +116,9 @@ function netKeysOf(detail: AgentDetail): string[] {
  *   refetch (a live chart keeps its window; a range chart is simply stretched)
  * @param resync changes when the stream was interrupted: everything is reloaded
  * @param custom a zoomed or panned range (unix s) shown instead of `range` (S10)
+ * @param go false while the panel waits for its turn to load (panel-load-order.ts): nothing is asked
  */
-export function usePanelData(agentId: string, range: RangeId, reload: number, resync: number, widthPx: () => number, custom: readonly [number, number] | null = null): PanelData {
+export function usePanelData(agentId: string, range: RangeId, reload: number, resync: number, widthPx: () => number, custom: readonly [number, number] | null = null, go = true): PanelData {
   const { stream } = useUi();
   const [detail, setDetail] = useState<AgentDetail | null>(null);
   const [detailError, setDetailError] = useState<string | null>(null);
@@ -120,8 +129,10 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
   const [loadingSeries, setLoadingSeries] = useState(true);
   const [fetchedRange, setFetchedRange] = useState<readonly [number, number] | null>(null);
   const [nowS, setNowS] = useState(() => Date.now() / 1000);
+  const [bands, setBands] = useState<PanelData['bands']>(NO_BANDS_YET);
 
   useEffect(() => {
+    if (!go) return undefined;
     const controller = new AbortController();
     setDetailError(null);
     getAgent(agentId, controller.signal)
@@ -133,7 +144,7 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
         if (!controller.signal.aborted) setDetailError(errorReason(e));
       });
     return () => controller.abort();
-  }, [agentId, reload, resync]);
+  }, [agentId, reload, resync, go]);
 
   const fsRows = useMemo(() => fsRowsOf(fsLatest), [fsLatest]);
   // chart keys are fixed when the detail arrives; a filesystem filling up later does not move
@@ -151,8 +162,9 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
     const to = custom ? custom[1] : Math.floor(Date.now() / 1000);
     const from = custom ? custom[0] : to - (range === 'live' ? LIVE_WINDOW_S : RANGE_SECONDS[range]);
     const points = Math.max(60, Math.min(1500, Math.round(widthPx())));
-    const query = (family: Family, key?: string): SeriesQuery => ({ family, from, to, points, ...(key === undefined ? {} : { key }) });
+    const query = (family: Family, key?: string, band?: boolean): SeriesQuery => ({ family, from, to, points, ...(key === undefined ? {} : { key }), ...(band ? { band } : {}) });
     setCharts(emptyCharts(fsKey, netKeys));
+    setBands(NO_BANDS_YET);
     setSeriesError(null);
     setLoadingSeries(true);
     setFetchedRange(live ? null : [from, to]);
@@ -160,13 +172,14 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
     const load = async (): Promise<void> => {
       const s = controller.signal;
       const [cpu, memory, fs, ...net] = await Promise.all([
-        seriesOrNone(agentId, query('cpu'), s),
-        seriesOrNone(agentId, query('memory'), s),
+        seriesOrNone(agentId, query('cpu', undefined, true), s),
+        seriesOrNone(agentId, query('memory', undefined, true), s),
         fsKey === null ? Promise.resolve(null) : seriesOrNone(agentId, query('fs', fsKey), s),
         ...netKeys.map((k) => seriesOrNone(agentId, query('net', k), s)),
       ]);
       if (s.aborted) return;
       setAwaitingFirstData(cpu === null);
+      setBands({ cpu: cpu?.band ?? null, memory: memory?.band ?? null });
       const seeded: Charts = {
         cpu: cpu ? windowFromResponse(CPU_FIELDS, cpu) : emptyWindow(CPU_FIELDS),
         memory: memory ? windowFromResponse(MEMORY_FIELDS, memory) : emptyWindow(MEMORY_FIELDS),
@@ -250,5 +263,5 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
     return [last - LIVE_WINDOW_S, last];
   }, [fetchedRange, nowS, charts.cpu]);
 
-  return { detail, detailError, seriesError, awaitingFirstData, loadingSeries, charts, fsRows, xRange };
+  return { detail, detailError, seriesError, awaitingFirstData, loadingSeries, charts, fsRows, xRange, bands };
 }

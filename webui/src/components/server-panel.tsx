@@ -26,6 +26,7 @@ import { serverLabel } from '../server-label.js';
 import { useMaintenanceBands } from '../use-maintenance-bands.js';
 import { useForecastBand } from '../use-forecast-band.js';
 import { bandInBytes } from './chart-forecast.js';
+import { awaitLoadTurn } from '../panel-load-order.js';
 
 // Palettes chosen to stay apart for the common colour-vision deficiencies and on a projector.
 const CPU_COLORS = ['#2563eb', '#f59e0b', '#dc2626', '#7c3aed'];
@@ -115,7 +116,22 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
     return () => ro.disconnect();
   }, []);
 
-  const data = usePanelData(agentId, range, reload, resync, () => width.current, custom);
+  // S9, S14: the panels on screen load first, the others when scrolled to or once those answered
+  const article = useRef<HTMLElement>(null);
+  const [go, setGo] = useState(false);
+  const firstLoadEnded = useRef<(() => void) | null>(null);
+  useEffect(() => {
+    const el = article.current;
+    if (!el) return undefined;
+    const ended = awaitLoadTurn(el, () => setGo(true));
+    firstLoadEnded.current = ended;
+    return ended;
+  }, []);
+
+  const data = usePanelData(agentId, range, reload, resync, () => width.current, custom, go);
+  useEffect(() => {
+    if (go && !data.loadingSeries) firstLoadEnded.current?.();
+  }, [go, data.loadingSeries]);
   const { detail, charts } = data;
   const hostname = row ? serverLabel(row) : detail ? serverLabel(detail) : agentId;
   const status = row?.status ?? detail?.status ?? 'unknown';
@@ -177,13 +193,13 @@ export function ServerPanel({ agentId, row, agents, resync, onClose }: ServerPan
   const zoom = { onZoom: setCustom, syncKey: sync, xRange: data.xRange, bands };
   // B9: the usual range when a baseline rule covers the CPU or the memory; the memory band comes in
   // used % and its chart is in bytes: converted with the server's memory total
-  const cpuForecast = useForecastBand(agentId, 'cpu', data.xRange);
-  const memoryBandPct = useForecastBand(agentId, 'memory', data.xRange);
+  const cpuForecast = useForecastBand(agentId, 'cpu', data.xRange, data.bands.cpu);
+  const memoryBandPct = useForecastBand(agentId, 'memory', data.xRange, data.bands.memory);
   const memoryBytes = inv?.memoryBytes;
   const memoryForecast = useMemo(() => bandInBytes(memoryBandPct, memoryBytes), [memoryBandPct, memoryBytes]);
 
   return (
-    <article class="panel" data-testid="server-panel" data-agent-id={agentId} aria-label={hostname}>
+    <article class="panel" ref={article} data-testid="server-panel" data-agent-id={agentId} aria-label={hostname}>
       <header class="panel-head">
         <div class="panel-title">
           <h3 data-testid="panel-host">{hostname}</h3>
