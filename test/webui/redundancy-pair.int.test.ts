@@ -93,7 +93,7 @@ void t.test('the Redundancy screen shows the standby pair, edits it, and promote
     await page.locator('[data-testid=pair-promote]').click();
     // the screen follows the appliance's answer
     await page.locator('[data-testid=pair-facts][data-role=primary]').waitFor({ timeout: 15_000 });
-    t.match(dialogs.at(-1), /sends the SMS and takes the configuration edits.*set it to standby/, 'the confirmation says what it does');
+    t.match(dialogs.at(-1), /sends the SMS and takes the configuration edits.*makes itself the standby/, 'the confirmation says what it does');
     t.equal((await standby.api<PairStatus>('/api/v1/pair')).role, 'primary', 'the API says it is the primary');
     t.equal(await page.locator('[data-testid=pair-sms]').textContent(), 'sent here');
     t.equal(await page.locator('[data-testid=pair-promote]').count(), 0, 'no Promote button on a primary');

@@ -53,7 +53,7 @@ void t.test('the console shows the pair and promotes the standby', async (t) => 
 
     // cancelled: nothing changes
     await term.keys('o');
-    await term.waitFor('the explanation', flat(/This appliance becomes the primary: from now on it sends the SMS and takes the configuration edits\..*set to standby.*Old primary: .*◆ Choose.*Promote now/));
+    await term.waitFor('the explanation', flat(/This appliance becomes the primary: from now on it sends the SMS and takes the configuration edits\..*makes itself the standby.*Old primary: .*◆ Choose.*Promote now/));
     await term.keys('b');
     await term.waitFor('nothing changed', flat(/Nothing changed\..*◆ Choose/));
     t.equal((await standby.api<PairStatus>('/api/v1/pair')).role, 'standby', 'still the standby');
