@@ -35,19 +35,19 @@ const SERIALPORT_NAME = `serialport-${process.platform}-${process.arch}.tar.gz`;
  * Serves /agent/rackwatch-agent.js, this machine's netlink addon, and their .sha256 as the
  * appliance does (installer-routes.ts); `addon: false` is an appliance without an addon for it.
  */
-async function serveAgent(t: Test, options: { checksum?: string; addon?: boolean; serialportChecksum?: string } = {}): Promise<string> {
+async function serveAgent(t: Test, options: { checksum?: string; addon?: boolean; serialportChecksum?: string; serialport?: boolean } = {}): Promise<string> {
   const bundle = readFileSync(AGENT_BIN);
   const digest = options.checksum ?? createHash('sha256').update(bundle).digest('hex');
   const addon = options.addon === false ? null : readFileSync(path.join(REPO, 'dist', ADDON_NAME));
   const serialport = readFileSync(path.join(REPO, 'dist', SERIALPORT_NAME));
   const serialportDigest = options.serialportChecksum ?? createHash('sha256').update(serialport).digest('hex');
   const server: Server = createServer((req, res) => {
-    if (req.url === `/agent/${SERIALPORT_NAME}`) {
+    if (options.serialport !== false && req.url === `/agent/${SERIALPORT_NAME}`) {
       res.writeHead(200, { 'content-type': 'application/gzip' });
       res.end(serialport);
       return;
     }
-    if (req.url === `/agent/${SERIALPORT_NAME}.sha256`) {
+    if (options.serialport !== false && req.url === `/agent/${SERIALPORT_NAME}.sha256`) {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end(`${serialportDigest}  ${SERIALPORT_NAME}\n`);
       return;
@@ -292,11 +292,17 @@ void t.test('--with-modem: the appliance\'s serialport runtime beside the agent,
   t.equal((await talk()).stdout, 'OK', 'an upgrade without --with-modem leaves the serialport runtime as it was');
 });
 
-void t.test('--with-modem: a serialport runtime that does not match its checksum is not installed', async (t) => {
+void t.test('--with-modem: a serialport runtime that does not match its checksum, or none, is not installed', async (t) => {
   const url = await serveAgent(t, { serialportChecksum: '0'.repeat(64) });
   const root = tempDir(t);
   const run = await install(['--root', root, '--appliance', url, '--token', TOKEN, '--with-modem']);
   t.not(run.status, 0);
   t.match(run.stderr, /checksum mismatch for the downloaded serialport runtime .*\n.*nothing was installed/);
   t.notOk(existsSync(path.join(root, 'opt/rackwatch-agent')), 'neither the agent nor serialport');
+
+  const without = await serveAgent(t, { serialport: false });
+  const missing = await install(['--root', root, '--appliance', without, '--token', TOKEN, '--with-modem']);
+  t.not(missing.status, 0);
+  t.match(missing.stderr, `the appliance has no serialport runtime for ${process.platform}-${process.arch} (--with-modem); nothing was installed`);
+  t.notOk(existsSync(path.join(root, 'opt/rackwatch-agent')), 'an appliance without it: nothing installed');
 });
