@@ -15,6 +15,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { ModemDriver } from '../../gsm/modem/modem-driver.js';
 import { loadSerialPort, openSerialPort } from '../../gsm/modem/serial-port-opener.js';
+import { ChannelNotUsable } from './channel-not-usable.js';
 
 export interface ModemChannelDeps {
   clock: Clock;
@@ -43,7 +44,7 @@ async function ensureSerialPort(log: Logger): Promise<void> {
     // the watch retries its alarms: the log says it once, each result says it again
     if (!serialportProblemLogged) log.error(problem);
     serialportProblemLogged = true;
-    throw new Error(problem);
+    throw new ChannelNotUsable(problem);
   }
 }
 
