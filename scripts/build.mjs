@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { buildSerialportArchives } from './serialport-archive.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -94,6 +95,14 @@ const prebuilds = path.join(path.dirname(require.resolve('netlink/package.json')
 for (const target of await readdir(prebuilds)) {
   const addon = path.join(prebuilds, target, 'node.napi.node');
   if (existsSync(addon)) await cp(addon, path.join(dist, `sock-diag-${target}.node`));
+}
+// the serialport runtime a sentinel's modem channel loads from beside the agent (S13, B4), one
+// archive per architecture, from this node_modules; the appliance serves them to
+// `install-agent.sh --with-modem`. Without tar the build goes on: the route then says what is missing.
+try {
+  await buildSerialportArchives(root, dist);
+} catch (e) {
+  console.warn(`the serialport archives were not built (${e.message}): the appliance will answer 404 for /agent/serialport-*.tar.gz`);
 }
 // the agent installer the appliance serves at /install.sh (S20), next to the agent it installs
 const installer = path.join(root, 'scripts/install-agent.sh');

@@ -9,7 +9,11 @@
 //     its host build/ is removed; Buildroot compiles it with the target toolchain against the
 //     target Node's headers (buildroot/package/rackwatch/rackwatch.mk);
 //   - the netlink addon (the agent's, served to installers) is already in dist/ as
-//     sock-diag-<platform>-<arch>.node, one per architecture, from its npm prebuilds.
+//     sock-diag-<platform>-<arch>.node, one per architecture, from its npm prebuilds;
+//   - the serialport runtime served to `install-agent.sh --with-modem` (S13, B4) is already in
+//     dist/ as serialport-linux-<arch>.tar.gz (scripts/serialport-archive.mjs), built from the same
+//     node_modules as this bundle's: for the board's own architecture its binding is checked to
+//     be the very file the appliance loads.
 // manifest.json says which native module came from where, and the architecture of each
 // .node file read from its ELF header.
 import { execFileSync } from 'node:child_process';
@@ -140,6 +144,14 @@ async function main() {
   // better-sqlite3: the host's build would load nowhere on the board; Buildroot compiles it
   await rm(path.join(modules, 'better-sqlite3/build'), { recursive: true, force: true });
 
+  // what the board serves to sentinels' installers is what it runs its own modem with
+  const servedSerialport = path.join(opts.out, `serialport-${target.platformArch}.tar.gz`);
+  if (!existsSync(servedSerialport)) throw new Error(`dist/serialport-${target.platformArch}.tar.gz is missing: run npm run build`);
+  const bindingPath = `@serialport/bindings-cpp/prebuilds/${target.platformArch}/${target.serialportFile}`;
+  const servedBinding = execFileSync('tar', ['-xzOf', servedSerialport, `node_modules/${bindingPath}`], { maxBuffer: 64 << 20 });
+  if (!servedBinding.equals(await readFile(path.join(modules, bindingPath)))) {
+    throw new Error(`serialport-${target.platformArch}.tar.gz does not carry the image's own ${bindingPath}: rebuild (npm run build)`);
+  }
   const natives = [];
   for (const file of await nodeFiles(opts.out)) {
     const rel = path.relative(opts.out, file);
@@ -164,6 +176,7 @@ async function main() {
       rootHelper: 'console-root-helper.js', nativeModules: 'none (bundled by esbuild, scripts/build.mjs)',
     },
     nodeFiles: natives,
+    servedSerialport: (await readdir(opts.out)).filter((f) => /^serialport-linux-.*\.tar\.gz$/.test(f)).sort(),
     packages,
   };
   await writeFile(path.join(opts.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');

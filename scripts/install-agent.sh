@@ -13,6 +13,8 @@
 # /opt/rackwatch-agent as the systemd service rackwatch-agent, run by the system user
 # rackwatch-agent with its state (identity, last configuration, queue of unsent batches) in
 # /var/lib/rackwatch-agent, and starts it. Run again to upgrade (the state is kept).
+# --with-modem also installs the serialport runtime a sentinel's modem channel loads (S13, B4),
+# from the appliance too, as /opt/rackwatch-agent/node_modules beside the agent.
 # POSIX sh: no bashisms, so that dash, busybox ash and bash all run it.
 set -eu
 
@@ -25,6 +27,7 @@ PURGE=no
 IO_CAPS=yes
 AGENT_HOSTNAME=''
 NODE=''
+WITH_MODEM=no
 
 SERVICE=rackwatch-agent
 AGENT_USER=rackwatch-agent
@@ -47,6 +50,10 @@ Installs (or upgrades) the rackwatch agent as the systemd service rackwatch-agen
   --token T         enrollment token from the appliance's admin page (first install only)
   --hostname NAME   the name this server reports under (default: its host name)
   --node PATH       the Node.js (20 or later) to run the agent with (default: node in PATH)
+  --with-modem      also install the serialport runtime (from the appliance, checked like the
+                    agent) beside the agent: needed by a sentinel whose alarm goes out as SMS
+                    through a GSM modem on this server; run again with it after an upgrade
+                    of the appliance to bring it up to date (needs tar)
   --no-io-caps      run without CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE: top processes by disk
                     I/O then covers the agent's own processes only
   --uninstall       stop and remove the service, the program and its settings; the state
@@ -81,6 +88,7 @@ while [ $# -gt 0 ]; do
     --root) need_value "$@"; ROOT=$2; shift 2 ;;
     --root=*) ROOT=${1#*=}; shift ;;
     --no-io-caps) IO_CAPS=no; shift ;;
+    --with-modem) WITH_MODEM=yes; shift ;;
     --uninstall) ACTION=uninstall; shift ;;
     --purge) PURGE=yes; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -218,6 +226,22 @@ else
   say "the appliance has no netlink addon for $PLATFORM: the agent will read /proc/net/tcp (slower, same figures)"
 fi
 
+# the serialport runtime of a sentinel's modem channel (docs/agent.md "Sentinel"): the appliance's
+# own, built for this architecture; it must load with this Node before anything is installed
+SERIALPORT_NAME=
+if [ "$WITH_MODEM" = yes ]; then
+  command -v tar >/dev/null 2>&1 || die "tar is needed to unpack the serialport runtime (--with-modem): install tar"
+  SERIALPORT_NAME=serialport-$PLATFORM.tar.gz
+  fetch_checked "$SERIALPORT_NAME" 'serialport runtime' \
+    || die "cannot download $APPLIANCE/agent/$SERIALPORT_NAME: the appliance has no serialport runtime for $PLATFORM (--with-modem); nothing was installed"
+  SERIALPORT_SHA=$actual
+  mkdir "$work/serialport"
+  tar -xzf "$work/$SERIALPORT_NAME" -C "$work/serialport" || die "cannot unpack $SERIALPORT_NAME; nothing was installed"
+  "$NODE" -e 'require(process.argv[1] + "/node_modules/serialport")' "$work/serialport" >/dev/null 2>&1 \
+    || die "the serialport runtime from $APPLIANCE does not load with $NODE ($NODE_VERSION, $PLATFORM); nothing was installed"
+  say "downloaded the serialport runtime $SERIALPORT_NAME (sha256 $SERIALPORT_SHA, checked; it loads)"
+fi
+
 # ---- the user ----------------------------------------------------------------------------------
 if [ -z "$ROOT" ]; then
   if id "$AGENT_USER" >/dev/null 2>&1; then
@@ -250,6 +274,26 @@ if [ -n "$ADDON_NAME" ]; then
   cp "$work/$ADDON_NAME" "$ROOT$INSTALL_DIR/$ADDON_NAME"
   chmod 0644 "$ROOT$INSTALL_DIR/$ADDON_NAME"
   say "installed $ROOT$INSTALL_DIR/$ADDON_NAME"
+fi
+# node_modules beside the agent, where its import('serialport') looks: a symlink to a fresh
+# directory, renamed over the old link in one step (rename(2)), so that a modem channel loading
+# it during an upgrade finds the old runtime or the new one, never half of one
+if [ -n "$SERIALPORT_NAME" ]; then
+  modules=$ROOT$INSTALL_DIR/node_modules
+  fresh=$(mktemp -d "$ROOT$INSTALL_DIR/serialport.XXXXXX")
+  chmod 0755 "$fresh"
+  tar -xzf "$work/$SERIALPORT_NAME" -C "$fresh"
+  # a node_modules an operator made by hand (npm install serialport) gives way to the appliance's
+  if [ -d "$modules" ] && [ ! -L "$modules" ]; then
+    rm -rf "$modules"
+    say "replaced the node_modules made by hand in $ROOT$INSTALL_DIR"
+  fi
+  ln -s "$(basename "$fresh")/node_modules" "$modules.new"
+  "$NODE" -e 'require("fs").renameSync(process.argv[1], process.argv[2])' "$modules.new" "$modules"
+  for old in "$ROOT$INSTALL_DIR"/serialport.*; do
+    [ "$old" = "$fresh" ] || rm -rf "$old"
+  done
+  say "installed the serialport runtime in $modules (sha256 $SERIALPORT_SHA)"
 fi
 
 chmod 0700 "$ROOT$STATE_DIR"

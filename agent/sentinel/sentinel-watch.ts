@@ -19,6 +19,7 @@
 import type { AgentSentinel, ChannelTestResult, PeerAlarmResponse, SentinelChannel } from '../../contract/sentinel.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
+import { ChannelNotUsable } from './channel-not-usable.js';
 import { alarmMessage, recoveryMessage, testMessage, type AlarmMessage } from './alarm-message.js';
 import type { HeartbeatResult } from './heartbeat-probe.js';
 import type { NetworkCheck } from './own-network.js';
@@ -255,7 +256,7 @@ export class SentinelWatch {
         if (p.channel.type === 'peer') this.decide(p.alarm, answer ?? null);
         return true;
       } catch (error) {
-        const last = p.attempts >= MAX_ATTEMPTS;
+        const last = p.attempts >= MAX_ATTEMPTS || error instanceof ChannelNotUsable;
         this.deps.log.error(`${p.alarm.event} not sent through ${p.channel.type}${last ? '; giving up' : '; trying again'}: ${(error as Error).message}`, { attempts: p.attempts });
         // silence is not acceptable: a peer that does not answer at once releases the own channels
         if (p.channel.type === 'peer') this.decide(p.alarm, null);

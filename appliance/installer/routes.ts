@@ -6,8 +6,12 @@
 // is the bundled agent (one file) and /agent/rackwatch-agent.js.sha256 its checksum, which the
 // script checks before installing; /agent/sock-diag-<platform>-<arch>.node (and .sha256) the
 // netlink addon the agent reads TCP sockets with, where there is one for the server's
-// architecture. The files are found next to the appliance bundle in dist/ (`npm run build`
-// puts them there); a build without them answers 404 with what to do.
+// architecture; /agent/serialport-<platform>-<arch>.tar.gz (and .sha256) the serialport runtime a
+// sentinel's modem channel loads from beside the agent (S13, B4; `install-agent.sh --with-modem`),
+// built by scripts/serialport-archive.mjs from the appliance's own node_modules. All are public,
+// like the bundle: they hold nothing of this appliance's. The files are found next to the
+// appliance bundle in dist/ (`npm run build` puts them there); a build without them answers 404
+// with what to do.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -72,6 +76,8 @@ function downloadable(file: string, servedName: string, contentType: string, wha
 
 /** "linux-x64.node" or "linux-x64.node.sha256": the netlink addons build.mjs puts in dist/. */
 const ADDON_TARGET_RE = /^(linux-(?:x64|arm64|arm|ia32))\.node(\.sha256)?$/;
+/** "linux-arm64.tar.gz" or "….sha256": the serialport archives (scripts/serialport-archive.mjs). */
+const SERIALPORT_TARGET_RE = /^(linux-(?:x64|arm64|arm))\.tar\.gz(\.sha256)?$/;
 
 export interface InstallerRoutesDeps {
   /** `https://<public address>:<https port>`: where the script downloads from and the agent enrolls */
@@ -86,7 +92,6 @@ export function installerRoutes(app: FastifyInstance, opts: InstallerRoutesDeps)
   const distDir = opts.distDir ?? defaultDistDir();
   const scriptFile = path.join(distDir, INSTALL_SCRIPT_NAME);
   const agent = downloadable(path.join(distDir, AGENT_BUNDLE_NAME), SERVED_AGENT_NAME, 'text/javascript; charset=utf-8', 'the agent bundle');
-  const addons = new Map<string, ReturnType<typeof downloadable>>();
 
   const permission = { permission: 'public' } as const;
   // downloads go out as they are: their content-length is what the script and curl check
@@ -104,16 +109,23 @@ export function installerRoutes(app: FastifyInstance, opts: InstallerRoutesDeps)
   });
   app.get(`/agent/${SERVED_AGENT_NAME}`, download, (req, reply) => agent.send(req, reply));
   app.get(`/agent/${SERVED_AGENT_NAME}.sha256`, { config: permission }, (_req, reply) => agent.sendChecksum(reply));
-  // the agent's netlink addon for one architecture (agent/collectors/sock-diag.ts); the name is
-  // checked against ADDON_TARGET_RE before it becomes a file name
-  app.get('/agent/sock-diag-:target', download, async (req, reply) => {
-    const target = (req.params as { target?: string }).target ?? '';
-    const match = ADDON_TARGET_RE.exec(target);
-    if (!match?.[1]) throw new RwError('RW_ERR_NOT_FOUND', 'no netlink addon for that platform: the agent then reads /proc/net/tcp');
-    const name = `sock-diag-${match[1]}.node`;
-    let addon = addons.get(name);
-    if (!addon) addons.set(name, addon = downloadable(path.join(distDir, name), name, 'application/octet-stream', `the netlink addon ${name}`));
-    return match[2] ? addon.sendChecksum(reply) : addon.send(req, reply);
-  });
+  // one file per architecture: the name is checked against its pattern before it becomes a file name
+  const perTarget = (prefix: string, pattern: RegExp, suffix: string, contentType: string, what: string, unknown: string): void => {
+    const files = new Map<string, ReturnType<typeof downloadable>>();
+    app.get(`/agent/${prefix}:target`, download, async (req, reply) => {
+      const match = pattern.exec((req.params as { target?: string }).target ?? '');
+      if (!match?.[1]) throw new RwError('RW_ERR_NOT_FOUND', unknown);
+      const name = `${prefix}${match[1]}${suffix}`;
+      let file = files.get(name);
+      if (!file) files.set(name, file = downloadable(path.join(distDir, name), name, contentType, `${what} ${name}`));
+      return match[2] ? file.sendChecksum(reply) : file.send(req, reply);
+    });
+  };
+  // the agent's netlink addon (agent/collectors/sock-diag.ts)
+  perTarget('sock-diag-', ADDON_TARGET_RE, '.node', 'application/octet-stream', 'the netlink addon',
+    'no netlink addon for that platform: the agent then reads /proc/net/tcp');
+  // the serialport runtime of a sentinel's modem channel (agent/sentinel/modem-channel.ts)
+  perTarget('serialport-', SERIALPORT_TARGET_RE, '.tar.gz', 'application/gzip', 'the serialport runtime',
+    'no serialport runtime for that platform: the modem channel needs Linux on x64, arm64 or arm');
   return Promise.resolve();
 }

@@ -20,11 +20,16 @@ export interface OpenedPort {
 
 export const MODEM_BAUD_RATE = 115_200;
 
+/** The serialport package with its native binding; rejects with the loader's error (not found, wrong architecture). */
+export async function loadSerialPort(): Promise<typeof import('serialport').SerialPort> {
+  return (await import('serialport')).SerialPort;
+}
+
 /** Opens `device` (an already resolved path). Errors: RW_ERR_MODEM_GONE with the binding's reason. */
 export async function openSerialPort(device: string, options: { baudRate?: number } = {}): Promise<OpenedPort> {
   let SerialPort: typeof import('serialport').SerialPort;
   try {
-    ({ SerialPort } = await import('serialport'));
+    SerialPort = await loadSerialPort();
   } catch (err) {
     throw new ModemError('RW_ERR_MODEM_GONE', { message: `RW_ERR_MODEM_GONE: cannot load the serialport package to open ${device}: ${(err as Error).message}`, cause: err });
   }

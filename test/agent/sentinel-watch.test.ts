@@ -8,6 +8,7 @@ import { silentLogger } from '../../core/logger.js';
 import type { AlarmMessage } from '../../agent/sentinel/alarm-message.js';
 import type { HeartbeatResult } from '../../agent/sentinel/heartbeat-probe.js';
 import { SentinelWatch } from '../../agent/sentinel/sentinel-watch.js';
+import { ChannelNotUsable } from '../../agent/sentinel/channel-not-usable.js';
 import { PeerAlarms } from '../../appliance/sentinel/peer-alarms.js';
 import { VirtualClock } from '../helpers/virtual-clock.js';
 
@@ -18,7 +19,7 @@ const CONFIG: AgentSentinel = {
 
 function rig() {
   const clock = new VirtualClock();
-  const world = { mqtt: true, heartbeat: { ok: true, plannedRestartUntilMs: null, status: 'ok' } as HeartbeatResult, network: true, failSends: 0 };
+  const world = { mqtt: true, heartbeat: { ok: true, plannedRestartUntilMs: null, status: 'ok' } as HeartbeatResult, network: true, failSends: 0, notUsable: false, attempts: 0 };
   const sent: { channel: SentinelChannel; alarm: AlarmMessage }[] = [];
   const watch = new SentinelWatch({
     clock, log: silentLogger, sentinelName: 'web-01',
@@ -26,6 +27,8 @@ function rig() {
     heartbeat: () => Promise.resolve(world.heartbeat),
     ownNetwork: () => Promise.resolve({ ok: world.network, detail: world.network ? '10.0.0.1:22 answers' : '10.0.0.1:22: ECONNREFUSED' }),
     send: (channel, alarm) => {
+      world.attempts++;
+      if (world.notUsable) return Promise.reject(new ChannelNotUsable('serialport is not installed beside the agent: run the installer again with --with-modem'));
       if (world.failSends > 0) {
         world.failSends--;
         return Promise.reject(new Error('HTTP 502'));
@@ -112,6 +115,15 @@ void t.test('a channel that fails is tried again', async (t) => {
   await clock.advance(20_000);
   t.equal(sent.length, 1, 'delivered on the third attempt');
   t.equal(sent[0]?.alarm.event, 'alarm');
+});
+
+void t.test('a channel that cannot work until the server is changed is not retried each tick (serialport missing)', async (t) => {
+  const { clock, world, sent, down } = rig();
+  world.notUsable = true;
+  down();
+  await clock.advance(60_000);
+  t.equal(world.attempts, 1, 'tried once for this alarm, not every tick');
+  t.equal(sent.length, 0);
 });
 
 // The agreement rule (sentinel-watch.ts, docs/agent.md "Sentinel"): two sentinels with a peer

@@ -1,15 +1,18 @@
 // The agent installer (S20), scripts/install-agent.sh, run with --root into a temporary directory
 // against a small HTTP server that serves the built agent (dist/agent.js) and its SHA-256 the way
 // the appliance does: the unit, the files and their modes, the installed agent running, the
-// checks that stop an install (damaged download, old Node, no appliance address), uninstalling.
+// checks that stop an install (damaged download, old Node, no appliance address), uninstalling;
+// --with-modem (S13, B4): the serialport runtime from dist/ beside the agent, loaded by this Node
+// from there and talking AT to the modem simulator on a pty, replaced in one step on a re-run.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import t, { type Test } from 'tap';
+import { startPtySimulator } from '../../scripts/modem-sim/pty-simulator.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -25,16 +28,30 @@ t.before(() => {
 
 /** This machine's netlink addon as the build puts it in dist/ (agent/collectors/sock-diag.ts). */
 const ADDON_NAME = `sock-diag-${process.platform}-${process.arch}.node`;
+/** This machine's serialport runtime as the build puts it in dist/ (scripts/serialport-archive.mjs). */
+const SERIALPORT_NAME = `serialport-${process.platform}-${process.arch}.tar.gz`;
 
 /**
  * Serves /agent/rackwatch-agent.js, this machine's netlink addon, and their .sha256 as the
  * appliance does (installer-routes.ts); `addon: false` is an appliance without an addon for it.
  */
-async function serveAgent(t: Test, options: { checksum?: string; addon?: boolean } = {}): Promise<string> {
+async function serveAgent(t: Test, options: { checksum?: string; addon?: boolean; serialportChecksum?: string; serialport?: boolean } = {}): Promise<string> {
   const bundle = readFileSync(AGENT_BIN);
   const digest = options.checksum ?? createHash('sha256').update(bundle).digest('hex');
   const addon = options.addon === false ? null : readFileSync(path.join(REPO, 'dist', ADDON_NAME));
+  const serialport = readFileSync(path.join(REPO, 'dist', SERIALPORT_NAME));
+  const serialportDigest = options.serialportChecksum ?? createHash('sha256').update(serialport).digest('hex');
   const server: Server = createServer((req, res) => {
+    if (options.serialport !== false && req.url === `/agent/${SERIALPORT_NAME}`) {
+      res.writeHead(200, { 'content-type': 'application/gzip' });
+      res.end(serialport);
+      return;
+    }
+    if (options.serialport !== false && req.url === `/agent/${SERIALPORT_NAME}.sha256`) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`${serialportDigest}  ${SERIALPORT_NAME}\n`);
+      return;
+    }
     if (req.url === '/agent/rackwatch-agent.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' });
       res.end(bundle);
@@ -216,4 +233,76 @@ void t.test('--uninstall removes the service, the program and the token; --purge
   const purged = await install(['--root', root, '--uninstall', '--purge']);
   t.equal(purged.status, 0);
   t.notOk(existsSync(path.join(root, 'var/lib/rackwatch-agent')));
+});
+
+/** Opens `device` with the serialport found beside the agent in `installDir`, says AT, prints the reply. */
+const AT_PROBE = `import { SerialPort } from 'serialport';
+const port = new SerialPort({ path: process.argv[2], baudRate: 115200, lock: true });
+let reply = '';
+port.on('data', (d) => { reply += d.toString('latin1'); if (/\\r\\nOK\\r\\n/.test(reply)) { process.stdout.write('OK'); port.close(() => process.exit(0)); } });
+port.on('error', (e) => { console.error(e.message); process.exit(1); });
+port.write('AT\\r');
+setTimeout(() => { console.error('no reply: ' + JSON.stringify(reply)); process.exit(1); }, 15000);
+`;
+
+void t.test('--with-modem: the appliance\'s serialport runtime beside the agent, loaded by this Node, talking to a modem (S13, B4)', async (t) => {
+  const url = await serveAgent(t);
+  const root = tempDir(t);
+  const installDir = path.join(root, 'opt/rackwatch-agent');
+  const plain = await install(['--root', root, '--appliance', url, '--token', TOKEN]);
+  t.equal(plain.status, 0, plain.stderr);
+  t.notOk(existsSync(path.join(installDir, 'node_modules')), 'without --with-modem: no serialport');
+
+  const run = await install(['--root', root, '--appliance', url, '--token', TOKEN, '--with-modem']);
+  t.equal(run.status, 0, run.stderr);
+  t.match(run.stdout, new RegExp(`downloaded the serialport runtime ${SERIALPORT_NAME.replaceAll('.', '\\.')} \\(sha256 [0-9a-f]{64}, checked; it loads\\)`));
+  const modules = path.join(installDir, 'node_modules');
+  t.ok(lstatSync(modules).isSymbolicLink(), 'node_modules is a link, swapped in one rename');
+  t.ok(existsSync(path.join(modules, '@serialport/bindings-cpp/prebuilds', `${process.platform}-${process.arch}`)), 'this machine\'s prebuild');
+  t.notOk(existsSync(path.join(modules, '@serialport/bindings-cpp/src')), 'no sources');
+  t.same(readdirSync(path.join(modules, '@serialport/bindings-cpp/prebuilds')), [`${process.platform}-${process.arch}`], 'no other platform\'s prebuilds');
+
+  // a script beside the agent resolves `serialport` as the agent's import('serialport') does
+  const modem = await startPtySimulator({ boot: 'ready' });
+  t.teardown(() => modem.stop());
+  const probe = path.join(installDir, 'at-probe.mjs');
+  writeFileSync(probe, AT_PROBE);
+  // asynchronously: the simulator answering the pty runs in this process
+  const talk = async (): Promise<{ stdout: string; stderr: string }> => {
+    const child = spawn(NODE, [probe, modem.path], { cwd: tempDir(t), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    await once(child, 'close');
+    return { stdout, stderr };
+  };
+  const first = await talk();
+  t.equal(first.stdout, 'OK', `the modem answers AT through the installed serialport: ${first.stderr}`);
+
+  const linkBefore = readlinkSync(modules);
+  const again = await install(['--root', root, '--appliance', url, '--token', TOKEN, '--with-modem']);
+  t.equal(again.status, 0, again.stderr);
+  t.not(readlinkSync(modules), linkBefore, 'a re-run installs a fresh copy');
+  t.same(readdirSync(installDir).filter((n) => n.startsWith('serialport.')), [path.dirname(readlinkSync(modules))], 'the old copy is removed');
+  t.equal((await talk()).stdout, 'OK', 'and it loads');
+
+  const upgrade = await install(['--root', root, '--appliance', url, '--token', TOKEN]);
+  t.equal(upgrade.status, 0, upgrade.stderr);
+  t.equal((await talk()).stdout, 'OK', 'an upgrade without --with-modem leaves the serialport runtime as it was');
+});
+
+void t.test('--with-modem: a serialport runtime that does not match its checksum, or none, is not installed', async (t) => {
+  const url = await serveAgent(t, { serialportChecksum: '0'.repeat(64) });
+  const root = tempDir(t);
+  const run = await install(['--root', root, '--appliance', url, '--token', TOKEN, '--with-modem']);
+  t.not(run.status, 0);
+  t.match(run.stderr, /checksum mismatch for the downloaded serialport runtime .*\n.*nothing was installed/);
+  t.notOk(existsSync(path.join(root, 'opt/rackwatch-agent')), 'neither the agent nor serialport');
+
+  const without = await serveAgent(t, { serialport: false });
+  const missing = await install(['--root', root, '--appliance', without, '--token', TOKEN, '--with-modem']);
+  t.not(missing.status, 0);
+  t.match(missing.stderr, `the appliance has no serialport runtime for ${process.platform}-${process.arch} (--with-modem); nothing was installed`);
+  t.notOk(existsSync(path.join(root, 'opt/rackwatch-agent')), 'an appliance without it: nothing installed');
 });

@@ -42,6 +42,7 @@ void t.test('the Redundancy screen sets a sentinel, shows its heartbeat and test
   await form.locator('[data-testid=red-add-channel]').click();
   await form.locator('[data-testid=red-channel-1-type]').selectOption('modem');
   await form.locator('[data-testid=red-channel-1-device]').fill('/dev/ttyUSB2');
+  t.match(await form.locator('[data-testid=red-channel-1-modem-hint]').textContent(), /install the agent on it with --with-modem/, 'a modem channel says what its sentinel needs (S13, B4)');
   await form.locator('[data-testid=red-channel-1-to]').fill('010-1234');
   await form.locator('[data-testid=red-save]').click();
   await page.locator('[data-testid=red-message]').waitFor({ timeout: 15_000 });

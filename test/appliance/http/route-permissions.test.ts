@@ -150,6 +150,7 @@ GET /install.sh public
 GET /agent/rackwatch-agent.js public
 GET /agent/rackwatch-agent.js.sha256 public
 GET /agent/sock-diag-:target public
+GET /agent/serialport-:target public
 GET /api/v1/tls tls:manage
 PUT /api/v1/tls/certificate tls:manage
 GET /api/v1/stream stream:read

@@ -74,6 +74,24 @@ void t.test('installer routes on a directory of known files', async (t) => {
     }
   });
 
+  await t.test('the serialport runtime of an architecture and its checksum (S13, B4); none for an unknown one', async (t) => {
+    const archive = Buffer.from('\x1f\x8b not really an archive');
+    writeFileSync(path.join(dir, 'serialport-linux-arm64.tar.gz'), archive);
+    const res = await rawGet(app, '/agent/serialport-linux-arm64.tar.gz');
+    t.equal(res.status, 200);
+    t.same(res.bytes, archive);
+    t.equal((await rawGet(app, '/agent/serialport-linux-arm64.tar.gz.sha256')).body,
+      `${createHash('sha256').update(archive).digest('hex')}  serialport-linux-arm64.tar.gz\n`);
+    const missing = await rawGet(app, '/agent/serialport-linux-x64.tar.gz');
+    t.equal(missing.status, 404, 'a known architecture not in this build');
+    t.match(missing.json<{ error: { message: string } }>().error.message, /the serialport runtime serialport-linux-x64\.tar\.gz is not part of this appliance's build: run `npm run build`/);
+    for (const name of ['serialport-darwin-arm64.tar.gz', 'serialport-linux-ia32.tar.gz', 'serialport-linux-x64.tgz', 'serialport-..%2Fagent.js']) {
+      const other = await rawGet(app, `/agent/${name}`);
+      t.equal(other.status, 404, name);
+      t.match(other.json<{ error: { message: string } }>().error.message, /no serialport runtime for that platform/);
+    }
+  });
+
   await t.test('a build without the files answers 404 with what to do', async (t) => {
     rmSync(path.join(dir, 'install-agent.sh'));
     rmSync(path.join(dir, 'agent.js'));
@@ -99,6 +117,12 @@ void t.test('the real appliance serves the agent it was built with', async (t) =
     const addon = await app.fetch(`/agent/sock-diag-${target}.node`);
     t.equal(addon.status, 200, `the build ships the netlink addon for ${target}`);
     await addon.arrayBuffer();
+  }
+  for (const target of ['linux-x64', 'linux-arm64', 'linux-arm']) {
+    const archive = await app.fetch(`/agent/serialport-${target}.tar.gz`);
+    t.equal(archive.status, 200, `the build ships the serialport runtime for ${target}`);
+    const sum = (await (await app.fetch(`/agent/serialport-${target}.tar.gz.sha256`)).text()).split(' ')[0];
+    t.equal(sum, createHash('sha256').update(Buffer.from(await archive.arrayBuffer())).digest('hex'), `its checksum (${target})`);
   }
   const script = await app.fetch('/install.sh');
   if (existsSync(path.join(ROOT, 'scripts', 'install-agent.sh'))) {

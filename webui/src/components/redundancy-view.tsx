@@ -162,6 +162,7 @@ function RedundancySettings() {
                   <>
                     {input(c.device, (v) => setChannel(i, { device: v }), t('red.device'), `red-channel-${i}-device`)}
                     {input(c.to, (v) => setChannel(i, { to: v }), t('red.phones'), `red-channel-${i}-to`)}
+                    <p class="hint" data-testid={`red-channel-${i}-modem-hint`}>{t('red.modemHint')}</p>
                   </>
                 )}
                 {c.type === 'peer' && (
