@@ -104,7 +104,7 @@ const TEXT = {
   oldPrimary: { en: 'Old primary', ko: '이전 주 장비' },
   promoteYes: { en: 'Promote now', ko: '지금 승격' },
   cancel: { en: 'Cancel', ko: '취소' },
-  promoted: { en: 'This appliance is now the primary. Set the old primary to standby when it returns.', ko: '이 장비가 이제 주 장비입니다. 이전 주 장비가 돌아오면 대기 장비로 설정하세요.' },
+  promoted: { en: 'This appliance is now the primary. The old primary makes itself the standby when it returns and hears this one.', ko: '이 장비가 이제 주 장비입니다. 이전 주 장비는 돌아와서 이 장비의 응답을 들으면 스스로 대기 장비가 됩니다.' },
   notPromoted: { en: 'Nothing changed.', ko: '바뀐 것이 없습니다.' },
 } as const satisfies Record<string, Record<Lang, string>>;
 

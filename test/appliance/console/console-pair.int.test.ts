@@ -73,7 +73,8 @@ void t.test('the console shows the pair and promotes the standby', async (t) => 
     t.match(audit.entries[0], { actor: 'console', action: 'pair.promoted', before: { role: 'standby' }, after: { role: 'primary', by: `${userInfo().username}@console` } }, 'audited as the API action, under the console user');
 
     await term.keys('b');
-    const status = await term.waitFor('the status screen as a primary', flat(/Standby pair: primary.*◆ Choose/));
+    // the promotion's own screen also says "Standby pair: primary": wait until it has gone
+    const status = await term.waitFor('the status screen as a primary', (rows) => flat(/Standby pair: primary.*◆ Choose/)(rows) && !rows.join(' ').includes('is now the primary'));
     t.notMatch(status.join('\n'), /Promote/, 'no promotion once primary');
   });
 });
