@@ -64,7 +64,7 @@ void t.test('the console shows the pair and promotes the standby', async (t) => 
     await term.keys('o');
     await term.waitFor('the explanation', flat(/◆ Choose.*Promote now/));
     await term.keys('y');
-    await term.waitFor('promoted', flat(/This appliance is now the primary\. Set the old primary to standby when it returns\. Standby pair: primary/));
+    await term.waitFor('promoted', flat(/This appliance is now the primary\. The old primary makes itself the standby when it returns and hears this one\. Standby pair: primary/));
     const after = await standby.api<PairStatus>('/api/v1/pair');
     t.equal(after.role, 'primary', 'the API says it is the primary');
     t.equal(after.holdingSms, false, 'it holds no SMS');
