@@ -87,8 +87,10 @@ export class WeblogTail {
       return false;
     }
     this.problem = result.position === null ? `${this.spec.path} does not exist (waiting for it)` : null;
-    // the slice's keys into the sketches now, while its strings are still young (docs/benchmarks.md)
-    this.aggregator.settle();
+    // the batch settles when one of its tables is full (BATCH_KEYS distinct keys) or at the
+    // interval's flush, not after every poll: the fewer settles, the fewer offers of the same key to
+    // the sketches (docs/benchmarks.md "Web-log analysis"); the garbage a longer-lived batch leaves in
+    // the old generation is collected on growth (agent/old-space-collector.ts)
     for (let i = 0; i < result.cutLines; i++) this.aggregator.addCut();
     this.deps.positions.set(this.spec.id, this.spec.path, result.position);
     return result.more;
