@@ -5,7 +5,7 @@
 // HyperLogLog registers, 4 KiB of latency buckets.
 //
 // Batched (the agent's CPU budget, docs/benchmarks.md): a line's keys are first counted exactly
-// in small per-batch maps, and `settle` (at the end of each poll's slice, and before `flush`)
+// in small per-batch maps, and `settle` (when a table is full, and before `flush`)
 // merges each distinct key once with its count into the Space-Saving tables (SpaceSaving.merge,
 // which keeps the sketch's error bound, N / capacity), adds each distinct visitor once to the HyperLogLog (the
 // same registers as one add per line), and reduces each distinct Referer to its site and User-Agent
