@@ -296,6 +296,8 @@ export class AlertEngine {
       // tick; a storm of status changes (10,000 agents reconnecting after a network outage) is
       // judged in one pass per STATUS_COALESCE_MS rather than a pass over every agent per change
       else if (event.name === 'status') {
+        // S7: agents still coming back after a start or a storage fault stretch the grace
+        if ((event.data as { status?: string } | null)?.status === 'online') this.silenceGrace.reconnected(this.deps.clock.now());
         if (!this.timers.has('silence-now')) this.schedule('silence-now', STATUS_COALESCE_MS, () => this.silenceTick());
         // an offline agent's pending alerts cannot complete their "for" time: cancelled now, not
         // after the 10 minutes that make a series stale (sweepSeries)

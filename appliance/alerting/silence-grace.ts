@@ -13,11 +13,20 @@ export interface GraceWindow {
   untilMs: number;
 }
 
+/**
+ * How far agents still coming back may stretch the grace past its end: 2,000 simulated agents
+ * took 75 s to reconnect to an appliance on a loaded 2-core machine (the soak), a real agent waits
+ * up to 30 s between attempts (agent/session.ts), and a server really down must still be texted.
+ */
+export const MAX_GRACE_STRETCH_MS = 10 * 60_000;
+
 export class SilenceGrace {
   /** reason → when it began */
   private readonly holds = new Map<string, number>();
   private fromMs = 0;
   private untilMs = 0;
+  /** the grace may not be stretched past this (a bound on `reconnected`) */
+  private stretchLimitMs = 0;
 
   constructor(private readonly graceMs: number) {}
 
@@ -26,6 +35,7 @@ export class SilenceGrace {
     this.holds.clear();
     this.fromMs = nowMs;
     this.untilMs = nowMs + this.graceMs;
+    this.stretchLimitMs = this.untilMs + MAX_GRACE_STRETCH_MS;
   }
 
   /** The appliance keeps agents away for `reason` from now on (idempotent per reason). */
@@ -39,7 +49,20 @@ export class SilenceGrace {
   /** `reason` is over; when it was the last hold, the grace runs from now. */
   release(reason: string, nowMs: number): void {
     if (!this.holds.delete(reason)) return;
-    if (this.holds.size === 0) this.untilMs = Math.max(this.untilMs, nowMs + this.graceMs);
+    if (this.holds.size === 0) {
+      this.untilMs = Math.max(this.untilMs, nowMs + this.graceMs);
+      this.stretchLimitMs = this.untilMs + MAX_GRACE_STRETCH_MS;
+    }
+  }
+
+  /**
+   * An agent came back during the grace: the fleet is still reconnecting (an appliance on a
+   * loaded box accepts a few dozen a second), so the grace lasts until `graceMs` pass without one,
+   * at most MAX_GRACE_STRETCH_MS past its own end.
+   */
+  reconnected(nowMs: number): void {
+    if (this.holds.size > 0 || nowMs >= this.untilMs) return;
+    this.untilMs = Math.min(this.stretchLimitMs, Math.max(this.untilMs, nowMs + this.graceMs));
   }
 
   active(nowMs: number): boolean {

@@ -4,6 +4,7 @@
 // reconnected 30 s after a start whose broker listened only later. In virtual time, with the
 // alerting rig (real SQLite, repository, hub and outbox).
 import t from 'tap';
+import { MAX_GRACE_STRETCH_MS } from '../../../appliance/alerting/silence-grace.js';
 import { T0, contact, rig, texts } from './support/alerting-rig.js';
 
 const KIM = '+821011112222';
@@ -100,4 +101,45 @@ void t.test('S7: two holds overlap: the grace begins when the last ends', async 
   t.same(texts(r, KIM), [], 'in the grace');
   await r.clock.advance(3_000);
   t.match(texts(r, KIM), [/^\[CRIT\] db-01 offline/]);
+});
+
+void t.test('S7: agents still reconnecting stretch the grace (a slow fleet is not texted), up to MAX_GRACE_STRETCH_MS', async (t) => {
+  const r = rig(t, { graceMs: 30_000 });
+  for (let i = 0; i < 8; i++) r.agents.add(`a${i}`, `web-0${i}`, 'offline', T0 - 60_000);
+  r.admin.saveContact(contact('kim', KIM));
+  // the fleet comes back one agent every 20 s (each inside the 30 s since the previous); web-07 never does
+  for (let i = 0; i < 7; i++) {
+    await r.clock.advance(20_000);
+    const row = r.agents.rows.get(`a${i}`);
+    if (!row) throw new Error('no agent');
+    row.status = 'online';
+    row.lastSeen = r.clock.now();
+    r.agents.talking.add(`a${i}`);
+    r.hub.publish('status', `a${i}`, { agentId: `a${i}`, status: 'online', at: r.clock.now() });
+  }
+  await r.clock.advance(29_000);
+  t.same(texts(r, KIM), [], '2 min 49 s after the start, 29 s after the last agent came back: nobody texted');
+  await r.clock.advance(3_000);
+  t.match(texts(r, KIM), [/^\[CRIT\] web-07 offline since /], 'once 30 s pass without one coming back, the agent still away is texted');
+});
+
+void t.test('S7: the stretch is bounded: a fleet that trickles back for ever does not hide a server that is down', async (t) => {
+  const r = rig(t, { graceMs: 30_000 });
+  r.agents.add('down', 'db-01', 'offline', T0 - 60_000);
+  r.agents.add('flappy', 'web-01', 'offline', T0 - 60_000);
+  r.admin.saveContact(contact('kim', KIM));
+  const row = r.agents.rows.get('flappy');
+  if (!row) throw new Error('no agent');
+  r.agents.talking.add('flappy');
+  let at = 0;
+  while (texts(r, KIM).length === 0 && at < 30 * 60_000) {
+    await r.clock.advance(20_000);
+    at += 20_000;
+    row.status = 'online';
+    row.lastSeen = r.clock.now();
+    r.hub.publish('status', 'flappy', { agentId: 'flappy', status: 'online', at: r.clock.now() });
+  }
+  t.match(texts(r, KIM), [/^\[CRIT\] db-01 offline since /], 'db-01 is texted');
+  t.ok(at <= 30_000 + MAX_GRACE_STRETCH_MS + 20_000, `within the grace and its longest stretch (after ${at / 1000} s)`);
+  t.ok(at > 30_000 + MAX_GRACE_STRETCH_MS - 20_000, `and not before the stretch ran out (after ${at / 1000} s)`);
 });
