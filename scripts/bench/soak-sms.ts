@@ -41,6 +41,8 @@ export interface Judged extends SmsRecord {
 export interface SoakTimeline {
   /** unix ms at which each appliance instance was spawned (the first included) */
   applianceStarts: number[];
+  /** unix ms at which each instance was ready (same order) */
+  applianceReady: number[];
   /** each chaos action with the unix ms it began */
   chaos: { at: number; what: string }[];
 }
@@ -80,9 +82,10 @@ function alertNoise(a: AlertBrief, all: readonly AlertBrief[], t: SoakTimeline):
     if (fill) return `appliance artefact: silent ${((firedAt - fill.at) / 1000).toFixed(0)} s after the appliance's disk was filled (it closed the agents' connections)`;
   }
   if (a.ruleId === 'default-agent-silent' && a.firedAt !== undefined) {
+    // from the kill (the agents lose the broker) to AFTER_START_MS after the next instance is ready
     const firedAt = a.firedAt;
-    const start = t.applianceStarts.find((s) => firedAt >= s && firedAt - s < AFTER_START_MS);
-    if (start !== undefined && t.applianceStarts.indexOf(start) > 0) return `appliance artefact: silent ${((firedAt - start) / 1000).toFixed(0)} s after the appliance was started again`;
+    const i = t.applianceStarts.findIndex((spawned, n) => n > 0 && firedAt >= spawned - 60_000 && firedAt < (t.applianceReady[n] ?? Infinity) + AFTER_START_MS);
+    if (i > 0) return `appliance artefact: silent while the appliance restarted (ready at +${(((t.applianceReady[i] ?? 0) - (t.applianceStarts[0] ?? 0)) / 1000).toFixed(0)} s)`;
   }
   if (firedFlapped(a, all)) return `flap: more than ${FLAP_FIRED_PER_HOUR} alerts of this rule on this server within an hour`;
   if (a.firedAt !== undefined && a.resolvedAt !== undefined && a.ackedAt === undefined && a.resolvedAt - a.firedAt < SELF_RESOLVED_MS) {
