@@ -9,6 +9,10 @@
 //   - no process left behind (every child an appliance ever had is gone at the end, and each
 //     restart finds the previous instance's children gone);
 //   - RSS a while after each start within 10 % of the first start's.
+//   - S7, S12: every SMS its on-call contact got (the outbox, and what the rate limit still holds),
+//     with the alert and rule behind each and a verdict, noise or not (soak-sms.ts, by
+//     docs/alerting.md "How noise was judged"), and the noise report over the soak.
+//     `--read-back off` skips the checkpoints for a run about alerting only (say so).
 // Not a test (it takes half an hour and the whole machine). Build first (`npm run build`: it
 // starts dist/appliance.js), then, as root (for a private tmpfs the disk-full chaos can fill):
 //   node scripts/bench/run.mjs scripts/bench/soak.ts               (30 min, 2,000 agents)
