@@ -36,6 +36,7 @@ const TOKEN = 'rackwatch-soak-token';
 const SMS_TO = '+821012345678';
 /** the on-call contact's phone: the alerts' SMS, told apart from the test SMS by their number */
 const ONCALL_TO = '+821087654321';
+const SOAK_CONTACT_ID = 'soak-on-call';
 /** 5 parts in UCS2 (67 characters a part) */
 const KOREAN_LONG = '서버 web-01 의 디스크 사용량이 임계값을 넘었습니다. '.repeat(11).slice(0, 300);
 
@@ -304,7 +305,7 @@ async function main(): Promise<number> {
   // a silence of its making that a real fleet, whose agents report as they connect, does not have
   const contactRes = await fetch(`http://127.0.0.1:${httpPort}/api/v1/contacts`, {
     method: 'POST', headers: { ...authorization(api), 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'soak on-call', phone: ONCALL_TO, language: 'en', severities: ['info', 'warning', 'critical', 'disaster'] }),
+    body: JSON.stringify({ id: SOAK_CONTACT_ID, name: 'soak on-call', phone: ONCALL_TO, language: 'en', severities: ['info', 'warning', 'critical', 'disaster'] }),
   });
   if (contactRes.status !== 201) throw new Error(`could not add the on-call contact: ${contactRes.status} ${await contactRes.text()}`);
 
@@ -438,6 +439,12 @@ async function main(): Promise<number> {
   // ---- the end: let the backlog drain, read everything back, drain the SMS ----
   clearInterval(smsTimer);
   log('chaos over: draining the agents\' queues');
+  // S7: the fleet stops sampling now (every agent "no data" 15 s later: 1,668 alerts in a run):
+  // the soak's own end, not the appliance's; the on-call contact is switched off first
+  await fetch(`http://127.0.0.1:${httpPort}/api/v1/contacts/${SOAK_CONTACT_ID}`, {
+    method: 'PUT', headers: { ...authorization(api), 'content-type': 'application/json' },
+    body: JSON.stringify({ id: SOAK_CONTACT_ID, name: 'soak on-call', phone: ONCALL_TO, language: 'en', severities: ['info', 'warning', 'critical', 'disaster'], enabled: false }),
+  }).catch(() => null);
   gen.stopSampling();
   const drainUntil = Date.now() + 300_000;
   for (let s = gen.snapshot(); Date.now() < drainUntil && s.deferred + s.inflight > 0; s = gen.snapshot()) await sleep(1000);
