@@ -34,7 +34,11 @@ async function main(): Promise<void> {
   });
   const details = new Map<number, Alert>();
   const detail = async (id: number): Promise<Alert | undefined> => {
-    if (!details.has(id)) details.set(id, (await get<AlertDetail>(`/alerts/${id}`)).alert);
+    // an alert the API no longer has (404) is left out of its SMS's record
+    if (!details.has(id)) {
+      const d = await get<AlertDetail>(`/alerts/${id}`).catch(() => null);
+      if (d) details.set(id, d.alert);
+    }
     return details.get(id);
   };
   const records: SmsRecord[] = [];
