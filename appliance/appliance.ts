@@ -41,7 +41,7 @@ import { TopHistoryRepository } from './top-history/top-history-repository.js';
 import { ServerAdmin } from './agents/server-admin.js';
 import { AccountsFeature } from './accounts/accounts-feature.js';
 import { ensurePrivateDir } from '../core/private-files.js';
-import { CAUSE_TEXT, FaultMonitor, LOST_COMMITS_HOLD_MS } from './health/fault-monitor.js';
+import { CAUSE_TEXT, FaultMonitor, LOST_COMMITS_HOLD_MS, refusesWrites } from './health/fault-monitor.js';
 import { CommitLedger } from './db/commit-ledger.js';
 import { noiseReport } from './alerting/noise-report.js';
 import { REPORT_INTERVAL_MS as SERIES_QUOTA_REPORT_INTERVAL_MS, SeriesQuota, seriesQuotaNotice } from './store/series-quota.js';
@@ -184,8 +184,15 @@ export class Appliance {
     // reserve is made before anything else takes the room
     const faults = new FaultMonitor({
       dataDir, clock, logger: logger.child('faults'),
-      onRaised: (f) => this.alerting?.engine.raiseFault(CAUSE_TEXT[f.cause], f.detail),
-      onCleared: (cause) => this.alerting?.engine.clearFault(CAUSE_TEXT[cause]),
+      onRaised: (f) => {
+        this.alerting?.engine.raiseFault(CAUSE_TEXT[f.cause], f.detail);
+        // S7: the broker closes the agents' connections while writes are refused: not their silence
+        if (refusesWrites(f.cause)) this.alerting?.engine.holdSilence(`storage: ${f.cause}`);
+      },
+      onCleared: (cause) => {
+        this.alerting?.engine.clearFault(CAUSE_TEXT[cause]);
+        if (refusesWrites(cause)) this.alerting?.engine.releaseSilence(`storage: ${cause}`);
+      },
     });
     this.faults = faults;
     await faults.start();
@@ -300,12 +307,17 @@ export class Appliance {
     });
     this.alerting = alerting;
     await alerting.start();
+    // S7: agents cannot reconnect before the broker listens (further down): the silence grace runs from then
+    alerting.engine.holdSilence('starting');
     // RES: fault alerts restored from the database whose fault is gone resolve; faults found before
     // alerting started (at start-up) raise theirs now
     for (const cause of alerting.engine.openFaults()) {
       if (!faults.faults().some((f) => CAUSE_TEXT[f.cause] === cause)) alerting.engine.clearFault(cause);
     }
-    for (const f of faults.faults()) alerting.engine.raiseFault(CAUSE_TEXT[f.cause], f.detail);
+    for (const f of faults.faults()) {
+      alerting.engine.raiseFault(CAUSE_TEXT[f.cause], f.detail);
+      if (refusesWrites(f.cause)) alerting.engine.holdSilence(`storage: ${f.cause}`);
+    }
     // D1: the last run ended without a clean stop: the on-call contacts hear how long it was down
     const downMs = unplannedDowntimeMs(dataDir, clock.now());
     const announced = plannedRestarts.current();
@@ -472,6 +484,7 @@ export class Appliance {
     });
     this.broker = broker;
     await broker.start();
+    alerting.engine.releaseSilence('starting');
     // S13, B4: which agents are sentinels; their part of the config goes with their checks'
     const redundancy = new RedundancyService({
       store: new RedundancyStore(db), agentExists: (id) => registry.exists(id), defaultName: publicAddress,

@@ -93,6 +93,7 @@ import { QuietAlerts } from './quiet-alerts.js';
 import type { MaintenanceCalendar } from './maintenance/maintenance-calendar.js';
 import type { DependencyStore } from './dependencies/dependency-store.js';
 import type { SmsOutbox } from './outbox/sms-outbox.js';
+import { SilenceGrace } from './silence-grace.js';
 
 /** What the engine reads about agents (AgentRegistry). */
 export interface AgentDirectory {
@@ -201,7 +202,8 @@ export class AlertEngine {
   private readonly policyConfig: PolicyConfig;
   private readonly o: Required<AlertEngineOptions>;
   private running = false;
-  private startedAt = 0;
+  /** S7: when nobody turns silent (the start, the appliance's own storage faults) */
+  private readonly silenceGrace: SilenceGrace;
   private ruleList: Rule[] = [];
   private rulesById = new Map<string, Rule>();
   /** family → enabled sample rules reading it: the per-batch hot path looks only here */
@@ -245,6 +247,7 @@ export class AlertEngine {
       policyTickMs: 30_000,
       ...deps.options,
     };
+    this.silenceGrace = new SilenceGrace(this.o.silenceGraceMs);
     this.quiet = new QuietAlerts({
       maintenance: deps.maintenance ?? null,
       dependencies: deps.dependencies ?? null,
@@ -259,7 +262,7 @@ export class AlertEngine {
     if (this.running) return;
     const { repo, clock } = this.deps;
     const now = clock.now();
-    this.startedAt = now;
+    this.silenceGrace.started(now);
     const seeded = repo.seedDefaultRules(DEFAULT_RULES, now);
     if (seeded > 0) this.deps.logger.info('seeded the default alert rules', { count: seeded });
     this.reloadRules();
@@ -293,6 +296,8 @@ export class AlertEngine {
       // tick; a storm of status changes (10,000 agents reconnecting after a network outage) is
       // judged in one pass per STATUS_COALESCE_MS rather than a pass over every agent per change
       else if (event.name === 'status') {
+        // S7: agents still coming back after a start or a storage fault stretch the grace
+        if ((event.data as { status?: string } | null)?.status === 'online') this.silenceGrace.reconnected(this.deps.clock.now());
         if (!this.timers.has('silence-now')) this.schedule('silence-now', STATUS_COALESCE_MS, () => this.silenceTick());
         // an offline agent's pending alerts cannot complete their "for" time: cancelled now, not
         // after the 10 minutes that make a series stale (sweepSeries)
@@ -307,6 +312,22 @@ export class AlertEngine {
     });
     this.scheduleDue();
     this.deps.logger.info('alerting started', { rules: this.ruleList.length, contacts: this.contactList.length, openAlerts: open.length });
+  }
+
+  /**
+   * S7: the appliance itself keeps agents away (`reason`: it is starting and its broker does not
+   * listen yet; its storage refuses writes, so the broker closes their connections): nobody turns
+   * silent until `releaseSilence(reason)` and the grace after it (`--silence-grace`). An agent
+   * already silent stays silent; a real silence that began meanwhile is texted after the grace.
+   */
+  holdSilence(reason: string): void {
+    if (!this.running) return;
+    this.silenceGrace.hold(reason, this.deps.clock.now());
+  }
+
+  releaseSilence(reason: string): void {
+    if (!this.running) return;
+    this.silenceGrace.release(reason, this.deps.clock.now());
   }
 
   /** Stops the timers and the hub subscription; later batches are ignored. State is already in SQLite. */
@@ -964,8 +985,8 @@ export class AlertEngine {
       agents,
       groupsOf: this.groupsOf,
       nowMs: now,
-      graceUntilMs: this.startedAt + this.o.silenceGraceMs,
-      graceFromMs: this.startedAt,
+      graceUntilMs: this.silenceGrace.window().untilMs,
+      graceFromMs: this.silenceGrace.window().fromMs,
     });
     this.apply(result, result.verdicts);
   }

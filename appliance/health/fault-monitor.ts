@@ -39,6 +39,14 @@ export const RESERVE_FILE = 'space-reserve';
 const PROBE_FILE = '.write-probe';
 
 /** How `causes` in GET /api/v1/health names each fault. */
+/** The faults during which ingest refuses metrics (the broker closes the agents' connections), most telling first. */
+export const WRITE_REFUSING_CAUSES: readonly StorageFault[] = ['read-only', 'disk-full', 'io-error'];
+
+/** S7: whether ingest refuses metrics during this fault (the broker then closes the agents' connections). */
+export function refusesWrites(cause: FaultCause): boolean {
+  return (WRITE_REFUSING_CAUSES as readonly string[]).includes(cause);
+}
+
 export const CAUSE_TEXT: Record<FaultCause, string> = {
   'disk-full': 'disk full',
   'read-only': 'read-only',
@@ -115,7 +123,7 @@ export class FaultMonitor {
 
   /** Why a batch must not be stored now (and not acknowledged), or null. */
   writeRefusal(): RwError | null {
-    for (const cause of ['read-only', 'disk-full', 'io-error'] as const) {
+    for (const cause of WRITE_REFUSING_CAUSES) {
       const f = this.active.get(cause);
       if (f) return refusalOf(cause, f.detail);
     }

@@ -9,25 +9,34 @@
 //   - no process left behind (every child an appliance ever had is gone at the end, and each
 //     restart finds the previous instance's children gone);
 //   - RSS a while after each start within 10 % of the first start's.
+//   - S7, S12: every SMS its on-call contact got (the outbox, and what the rate limit still holds),
+//     with the alert and rule behind each and a verdict, noise or not (soak-sms.ts, by
+//     docs/alerting.md "How noise was judged"), and the noise report over the soak.
+//     `--read-back off` skips the checkpoints for a run about alerting only (say so).
 // Not a test (it takes half an hour and the whole machine). Build first (`npm run build`: it
 // starts dist/appliance.js), then, as root (for a private tmpfs the disk-full chaos can fill):
 //   node scripts/bench/run.mjs scripts/bench/soak.ts               (30 min, 2,000 agents)
 //   node scripts/bench/run.mjs scripts/bench/soak.ts --minutes 4 --agents 200   (a quick look)
 // Without root the disk is not filled (said in the report). Traffic stays on loopback.
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statfsSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { HealthResponse } from '../../contract/api.js';
-import type { OutboxEntry, SimLogLine } from '../../contract/alerts-api.js';
+import type { AlertDetail, HeldSmsResponse, NoiseReport, OutboxEntry, SimLogLine } from '../../contract/alerts-api.js';
 import { bytesPerServer } from '../../appliance/store/rrd-layout.js';
 import { enrollAgents, LoadGenerator, SIM_SERIES, sleep, type AgentIdentity } from '../loadgen.js';
 import { Cleanup, freePort, killNow, processesUsing, startAppliance, terminate, type StartedAppliance } from './processes.js';
 import { memoryStatus } from './proc-stats.js';
 import { authorization, MAX_ROWS_PER_READ, prng, readBackSeries } from './read-back.js';
+import { briefAlert, contactEntries, formatJudged, judgeSms, type Judged, type SmsRecord } from './soak-sms.js';
+import type { Alert } from '../../contract/alerting.js';
 
 const TOKEN = 'rackwatch-soak-token';
 const SMS_TO = '+821012345678';
+/** the on-call contact's phone: the alerts' SMS, told apart from the test SMS by their number */
+const ONCALL_TO = '+821087654321';
+const SOAK_CONTACT_ID = 'soak-on-call';
 /** 5 parts in UCS2 (67 characters a part) */
 const KOREAN_LONG = '서버 web-01 의 디스크 사용량이 임계값을 넘었습니다. '.repeat(11).slice(0, 300);
 
@@ -43,6 +52,10 @@ interface Options {
   smsEveryS: number;
   rssAfterS: number;
   diskMb: number | null;
+  /** where to write every alert SMS with its alert and judgement, and the noise report (JSON) */
+  smsOut: string | null;
+  /** off: no read-back checkpoints (a run about alerting only: on the loaded 2-core box one took 30 min and held the chaos loop) */
+  readBack: boolean;
 }
 
 function parseOptions(argv: string[]): Options | null {
@@ -60,12 +73,14 @@ function parseOptions(argv: string[]): Options | null {
       'sms-every': { type: 'string', default: '15' },
       'rss-after': { type: 'string', default: '90' },
       'disk-mb': { type: 'string' },
+      'sms-out': { type: 'string' },
+      'read-back': { type: 'string', default: 'on' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(`soak: --minutes 30 --agents 2000 --interval 5 --seed N --chaos-min 20 --chaos-max 60 --rrd-stop 30
-      --checkpoint 10 (minutes between read-back checkpoints) --sms-every 15 --rss-after 90 --disk-mb (tmpfs size; default from the agents)\n`);
+      --checkpoint 10 (minutes between read-back checkpoints) --sms-every 15 --rss-after 90 --disk-mb (tmpfs size; default from the agents) --sms-out FILE (alert SMS and noise report, JSON) --read-back on|off\n`);
     return null;
   }
   const num = (name: string, v: string | undefined, min: number): number => {
@@ -85,6 +100,8 @@ function parseOptions(argv: string[]): Options | null {
     smsEveryS: num('sms-every', values['sms-every'], 1),
     rssAfterS: num('rss-after', values['rss-after'], 5),
     diskMb: values['disk-mb'] !== undefined ? num('disk-mb', values['disk-mb'], 64) : null,
+    smsOut: values['sms-out'] ?? null,
+    readBack: values['read-back'] !== 'off',
   };
 }
 
@@ -181,6 +198,14 @@ interface Report {
   metricsAcked: number;
   sms: { accepted: number; refused: number; reached: number; incomplete: string[]; partsMaxSent: number; overTwice: string[]; notDrained: number; incompleteStates: string[] };
   diskFill: boolean;
+  /** S7, S12: every SMS but the soak's test ones, judged, and the noise report over the soak */
+  alertSms: Judged[];
+  noise: NoiseReport | null;
+  startedAtMs: number;
+  /** unix ms at which each appliance instance was spawned */
+  applianceStarts: number[];
+  /** each chaos action with the unix ms it began */
+  chaosLog: { at: number; what: string }[];
 }
 
 async function main(): Promise<number> {
@@ -218,6 +243,7 @@ async function main(): Promise<number> {
   const report: Report = {
     seed: opts.seed, chaos: {}, starts: 0, rssAfterStartMb: [], readyS: [], leftAfterRestart: [], leftAtEnd: [], checkpoints: [], readProblems: [],
     metricsAcked: 0, sms: { accepted: 0, refused: 0, reached: 0, incomplete: [], partsMaxSent: 0, overTwice: [], notDrained: 0, incompleteStates: [] }, diskFill,
+    alertSms: [], noise: null, startedAtMs: Date.now(), applianceStarts: [], chaosLog: [],
   };
 
   // ---- the appliance, started again and again on the same ports and data ----
@@ -229,6 +255,7 @@ async function main(): Promise<number> {
   const start = async (): Promise<StartedAppliance> => {
     const before = new Set(stillRunning(children));
     const spawnedAt = Date.now();
+    report.applianceStarts.push(spawnedAt);
     const a = await startAppliance(cleanup, {
       repoRoot: root, dataDir, token: TOKEN, nodeArgs: [],
       extraArgs: ['--http-port', String(httpPort), '--mqtt-port', String(mqttPort), '--modem', 'sim'],
@@ -271,6 +298,16 @@ async function main(): Promise<number> {
   await gen.connectAll();
   gen.startSchedule();
   log(`${gen.liveAgents()} of ${ids.length} agents connected`);
+  await sleep(opts.intervalS * 2000);
+  // S7, S12: an on-call contact who takes every grade at any hour, so that the soak texts what the
+  // default rules and the self-watch would text a real operator. Added once the fleet reports:
+  // the load generator connects every agent before any samples (75 s for 2,000 on a loaded box),
+  // a silence of its making that a real fleet, whose agents report as they connect, does not have
+  const contactRes = await fetch(`http://127.0.0.1:${httpPort}/api/v1/contacts`, {
+    method: 'POST', headers: { ...authorization(api), 'content-type': 'application/json' },
+    body: JSON.stringify({ id: SOAK_CONTACT_ID, name: 'soak on-call', phone: ONCALL_TO, language: 'en', severities: ['info', 'warning', 'critical', 'disaster'] }),
+  });
+  if (contactRes.status !== 201) throw new Error(`could not add the on-call contact: ${contactRes.status} ${await contactRes.text()}`);
 
   // ---- SMS all along ----
   const smsSent: SmsSent[] = [];
@@ -292,6 +329,7 @@ async function main(): Promise<number> {
   // ---- read-back checkpoints: every acknowledged round since the last one ----
   const verifiedTo = new Map<number, number>();
   const checkpoint = async (): Promise<void> => {
+    if (!opts.readBack) return;
     const cp = { fromT: Number.POSITIVE_INFINITY, toT: 0, series: 0, unreadable: 0, checked: 0, missing: 0, wrong: 0 };
     const jobs: (() => Promise<void>)[] = [];
     for (const [agentIndex, id] of ids.entries()) {
@@ -394,12 +432,19 @@ async function main(): Promise<number> {
     const name = names[Math.floor(rand() * names.length)] ?? 'restart agents';
     log(`chaos: ${name}`);
     count(name);
+    report.chaosLog.push({ at: Date.now(), what: name });
     await actions[name]?.();
   }
 
   // ---- the end: let the backlog drain, read everything back, drain the SMS ----
   clearInterval(smsTimer);
   log('chaos over: draining the agents\' queues');
+  // S7: the fleet stops sampling now (every agent "no data" 15 s later: 1,668 alerts in a run):
+  // the soak's own end, not the appliance's; the on-call contact is switched off first
+  await fetch(`http://127.0.0.1:${httpPort}/api/v1/contacts/${SOAK_CONTACT_ID}`, {
+    method: 'PUT', headers: { ...authorization(api), 'content-type': 'application/json' },
+    body: JSON.stringify({ id: SOAK_CONTACT_ID, name: 'soak on-call', phone: ONCALL_TO, language: 'en', severities: ['info', 'warning', 'critical', 'disaster'], enabled: false }),
+  }).catch(() => null);
   gen.stopSampling();
   const drainUntil = Date.now() + 300_000;
   for (let s = gen.snapshot(); Date.now() < drainUntil && s.deferred + s.inflight > 0; s = gen.snapshot()) await sleep(1000);
@@ -423,6 +468,8 @@ async function main(): Promise<number> {
     const e = outbox.find((x) => x.text.startsWith(marker));
     report.sms.incompleteStates.push(e ? `${marker} #${e.id} ${e.state} attempts ${e.attempts} parts ${e.parts.length} sentAt ${e.sentAt ?? '-'} ${e.lastError ? `${e.lastError.code} ${e.lastError.message}` : ''}` : `${marker} not in the outbox`);
   }
+  await collectAlertSms(api, httpPort, path.join(dataDir, 'modem-sim.log'), report);
+  if (opts.smsOut) writeFileSync(opts.smsOut, JSON.stringify({ seed: opts.seed, agents: opts.agents, minutes: opts.minutes, startedAtMs: report.startedAtMs, applianceStarts: report.applianceStarts, chaosLog: report.chaosLog, sms: report.alertSms, noise: report.noise }, null, 2));
   const health = (await (await fetch(`http://127.0.0.1:${httpPort}/api/v1/health`, { headers: authorization(api) })).json()) as HealthResponse;
   await gen.stop();
   clearInterval(childWatch);
@@ -481,6 +528,76 @@ function tallySms(file: string, sent: readonly SmsSent[], report: Report): void 
   }
 }
 
+/**
+ * S7, S12: every SMS but the soak's test ones (the outbox, paged), the alerts behind each, whether
+ * the simulator's log has it, the judgement (soak-sms.ts) and the noise report over the soak.
+ */
+async function collectAlertSms(api: { httpPort: number; apiToken: string }, httpPort: number, simLog: string, report: Report): Promise<void> {
+  const base = `http://127.0.0.1:${httpPort}/api/v1`;
+  const get = async <T>(p: string): Promise<T | null> => {
+    const res = await fetch(`${base}${p}`, { headers: authorization(api), signal: AbortSignal.timeout(30_000) }).catch(() => null);
+    return res?.ok ? ((await res.json()) as T) : null;
+  };
+  const pages: OutboxEntry[][] = [];
+  let before: number | null = null;
+  for (let i = 0; i < 100; i++) {
+    const page: OutboxEntry[] = (await get<OutboxEntry[]>(`/sms/outbox?limit=500${before !== null ? `&before=${before}` : ''}`)) ?? [];
+    pages.push(page);
+    if (page.length < 500) break;
+    before = Math.min(...page.map((e) => e.id));
+  }
+  let logText = '';
+  try {
+    logText = readFileSync(simLog, 'utf8');
+  } catch {
+    // no log: nothing reached the modem
+  }
+  const submitted = logText.split('\n').flatMap((l) => {
+    try {
+      const line = JSON.parse(l.slice(Math.max(0, l.lastIndexOf('{"type":')))) as SimLogLine;
+      return line.type === 'submit' && line.to === ONCALL_TO ? [line.text] : [];
+    } catch {
+      return [];
+    }
+  });
+  const details = new Map<number, Alert>();
+  const records: SmsRecord[] = [];
+  for (const e of contactEntries(pages)) {
+    for (const id of e.alertIds) {
+      if (details.has(id)) continue;
+      const d = await get<AlertDetail>(`/alerts/${id}`);
+      if (d) details.set(id, d.alert);
+    }
+    const head = e.text.slice(0, 60);
+    records.push({
+      outboxId: e.id, createdAt: e.createdAt, kind: e.kind, state: e.state, text: e.text,
+      reachedModem: submitted.some((t) => t.startsWith(head) || head.startsWith(t)),
+      alerts: e.alertIds.flatMap((id) => {
+        const a = details.get(id);
+        return a ? [briefAlert(a)] : [];
+      }),
+    });
+  }
+  // what the rate limit still holds goes out as one digest later: counted as that digest
+  const held = (await get<HeldSmsResponse>('/sms/held'))?.messages ?? [];
+  for (const id of new Set(held.map((h) => h.alertId))) {
+    if (details.has(id)) continue;
+    const d = await get<AlertDetail>(`/alerts/${id}`);
+    if (d) details.set(id, d.alert);
+  }
+  if (held.length > 0) {
+    records.push({
+      outboxId: 0, createdAt: Math.min(...held.map((h) => h.digestAt)), kind: 'digest (held at the end)', state: 'held', text: `${held.length} held: ${[...new Set(held.map((h) => `${h.kind} ${h.ruleName}`))].join(', ')}`, reachedModem: false,
+      alerts: [...new Set(held.map((h) => h.alertId))].flatMap((id) => {
+        const a = details.get(id);
+        return a ? [briefAlert(a)] : [];
+      }),
+    });
+  }
+  report.alertSms = judgeSms(records, { applianceStarts: report.applianceStarts, applianceReady: report.applianceStarts.map((at, i) => at + (report.readyS[i] ?? 0) * 1000), chaos: report.chaosLog });
+  report.noise = await get<NoiseReport>(`/alerts/noise?from=${report.startedAtMs}&to=${Date.now() + 1}`);
+}
+
 function verdict(r: Report): boolean {
   const missing = r.checkpoints.reduce((n, c) => n + c.missing + c.wrong + c.unreadable, 0);
   const rss = r.rssAfterStartMb.filter((x) => x !== undefined);
@@ -497,7 +614,7 @@ function printReport(o: Options, r: Report, h: HealthResponse): void {
     '',
     `## Soak: ${o.minutes} min, ${o.agents} agents at ${o.intervalS} s, chaos every ${o.chaosMinS}–${o.chaosMaxS} s (seed ${r.seed}${r.diskFill ? '' : ', disk not filled: not root'})`,
     `chaos: ${Object.entries(r.chaos).map(([k, v]) => `${k} ×${v}`).join(', ')}; appliance starts: ${r.starts}`,
-    `samples: ${r.metricsAcked} batches acknowledged; read back ${sum('checked')} values of ${sum('series')} series reads in ${r.checkpoints.length} checkpoints: ${sum('missing')} missing, ${sum('wrong')} wrong, ${sum('unreadable')} unreadable`,
+    `samples: ${r.metricsAcked} batches acknowledged; ${o.readBack ? '' : 'NOT READ BACK (--read-back off); '}read back ${sum('checked')} values of ${sum('series')} series reads in ${r.checkpoints.length} checkpoints: ${sum('missing')} missing, ${sum('wrong')} wrong, ${sum('unreadable')} unreadable`,
     ...r.readProblems.slice(0, 10).map((p) => `  ${p}`),
     `SMS: ${r.sms.accepted} accepted by the API (${r.sms.refused} refused or unanswered while it was down), ${r.sms.reached} reached the modem complete; most times one part was sent: ${r.sms.partsMaxSent}; left in the outbox: ${r.sms.notDrained}`,
     ...(r.sms.incomplete.length ? [`  incomplete: ${r.sms.incomplete.slice(0, 10).join(' ')}`, ...r.sms.incompleteStates.slice(0, 10).map((x) => `    ${x}`)] : []),
@@ -508,6 +625,14 @@ function printReport(o: Options, r: Report, h: HealthResponse): void {
     ...[...r.leftAfterRestart, ...r.leftAtEnd].slice(0, 10).map((p) => `  ${p}`),
     `health at the end: ${h.status}; rrdcached restarts ${h.rrdcached.restarts}; rrdUpdates ${h.counters.rrdUpdates}, rrdUpdateErrors ${h.counters.rrdUpdateErrors}`,
     `verdict: ${verdict(r) ? 'PASS' : 'FAIL'}`,
+    '',
+    ...formatJudged(r.alertSms, r.startedAtMs),
+    '',
+    `noise report over the soak (GET /alerts/noise): SMS per contact and day ${JSON.stringify(r.noise?.smsPerContactDay ?? null)}`,
+    `  alerts per rule: ${(r.noise?.alertsPerRule ?? []).map((x) => `${x.ruleId} fired ${x.fired}, cancelled ${x.cancelled}`).join('; ')}`,
+    `  flappiest rules: ${(r.noise?.flappiestRules ?? []).map((x) => `${x.id} ${x.flaps}/${x.fired}`).join('; ')}`,
+    `  flappiest servers: ${(r.noise?.flappiestServers ?? []).map((x) => `${x.name} ${x.flaps}/${x.fired}`).join('; ')}`,
+    `  chaos (s from start): ${r.chaosLog.map((c) => `+${((c.at - r.startedAtMs) / 1000).toFixed(0)} ${c.what}`).join(', ')}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }
