@@ -189,10 +189,13 @@ export class SentinelWatch {
     this.lastHeartbeatProblem = hb.problem;
     this.deps.mqttProbe?.();
     // the session looked at again after the heartbeat's wait: an appliance whose HTTP side is
-    // slow but whose session is up is no outage (both must fail)
+    // slow but whose session is up is no outage (both must fail); one whose packets went
+    // unanswered meanwhile is lost now, not a look (a heartbeat's wait and a tick) later (S13, B4)
     if (this.deps.mqttConnected()) {
       this.lastMqttAt = now;
       this.mqttLostAt = null;
+    } else {
+      this.mqttLostAt ??= now;
     }
     if (this.mqttLostAt === null) this.bothFailedAt = null;
     if (this.alarmed || this.mqttLostAt === null) return;
