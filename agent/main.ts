@@ -250,7 +250,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const heartbeat = createHeartbeatProbe({ applianceUrl, agentId: identity.agentId, secret: identity.secret, timeoutMs: 3000, fetch: applianceFetch });
     return new SentinelWatch({
       clock, log: sentinelLog, sentinelName: hostname(),
-      mqttConnected: () => session.connected,
+      // S13, B4: a session that no longer answers counts as lost at once, not after 1.5 × keepalive
+      mqttConnected: () => session.answering,
+      mqttProbe: () => session.probe(),
       heartbeat,
       ownNetwork: (target) => checkOwnNetwork(target, 3000),
       send: (channel, alarm) => sendThrough(channel, alarm, { clock, log: log.child('sentinel-channel') }),

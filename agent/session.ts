@@ -23,6 +23,7 @@ import type { Logger } from '../core/logger.js';
 import { tcpStreamBuilder, tlsStreamBuilder } from './broker-socket.js';
 import type { DiskQueue, RecordId } from './disk-queue.js';
 import type { Identity } from './enroll.js';
+import { SessionLiveness } from './session-liveness.js';
 import { TIMED_OUT, withTimeout } from './timeout.js';
 
 const MqttClient = mqttClientModule.default;
@@ -68,6 +69,13 @@ export interface AgentSession {
   /** Publishes `offline` (retained), disconnects cleanly; never rejects. */
   stop(): Promise<void>;
   readonly connected: boolean;
+  /**
+   * S13, B4: connected and the broker answers; false as soon as a packet has waited the bound
+   * (session-liveness.ts) for an answer with nothing received, long before mqtt.js's keepalive
+   */
+  readonly answering: boolean;
+  /** S13, B4: sends a PINGREQ when nothing waits for an answer, so that `answering` can tell on an idle session */
+  probe(): void;
   /** batches acknowledged by the appliance since start */
   readonly delivered: number;
 }
@@ -119,6 +127,7 @@ export function createSession(deps: SessionDeps): AgentSession {
   const fileJobsTopic = agentTopic(identity.agentId, 'file-jobs');
 
   let client: MqttClient | null = null;
+  const liveness = new SessionLiveness(deps.clock);
   let failedAttempts = 0;
   let everConnected = false;
   /** a refusal is logged once until the next successful connect, not at every attempt */
@@ -283,6 +292,12 @@ export function createSession(deps: SessionDeps): AgentSession {
     get connected(): boolean {
       return client?.connected ?? false;
     },
+    get answering(): boolean {
+      return (client?.connected ?? false) && liveness.answering;
+    },
+    probe(): void {
+      if (client?.connected && liveness.idle) client.sendPing();
+    },
     get delivered(): number {
       return metrics.delivered;
     },
@@ -313,6 +328,10 @@ export function createSession(deps: SessionDeps): AgentSession {
       const streamBuilder = at.tls ? tlsStreamBuilder(at.host, at.port, deps.pin) : tcpStreamBuilder(at.host, at.port);
       const mqttClient = new MqttClient(streamBuilder, options);
       client = mqttClient;
+      // S13, B4: every packet sent and received, for `answering` (session-liveness.ts)
+      mqttClient.on('packetsend', (packet) => liveness.sent(packet));
+      mqttClient.on('packetreceive', () => liveness.received());
+      mqttClient.on('close', () => liveness.reset());
       mqttClient.on('connect', () => onConnect(mqttClient));
       mqttClient.on('error', onError);
       mqttClient.on('message', onMessage);

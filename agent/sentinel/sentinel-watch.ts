@@ -1,6 +1,8 @@
 // The sentinel's watch of the appliance (S13, B4; docs/agent.md "Sentinel"). Every tick it notes
-// whether its MQTT session is up and asks for a signed heartbeat. When both have failed for the
-// grace period, no announced planned restart covers the time (the last signed heartbeat said
+// whether its MQTT session is up and answered (a packet waiting the bound for the broker's answer
+// counts as lost, long before mqtt.js's keepalive notices) and asks for a signed heartbeat; when
+// the heartbeat fails it has the session send a PINGREQ, so an idle session is judged too. When
+// both have failed for the grace period, no announced planned restart covers the time (the last signed heartbeat said
 // so), and its own network check passes, it sends the alarm through every channel; when a signed
 // heartbeat answers again, the recovery. A channel that fails is tried again each tick, a few
 // times, so a relay that is briefly away still gets the message.
@@ -28,7 +30,14 @@ export interface SentinelWatchDeps {
   clock: Clock;
   log: Logger;
   sentinelName: string;
+  /** the MQTT session is up and the broker answers (session.ts `answering`, S13, B4) */
   mqttConnected: () => boolean;
+  /**
+   * asks the session to prove itself (a PINGREQ when nothing waits for an answer): called when the
+   * heartbeat fails, so a hung broker behind an idle session is seen lost within the bound, not
+   * after 1.5 × keepalive
+   */
+  mqttProbe?: () => void;
   heartbeat: () => Promise<HeartbeatResult>;
   ownNetwork: (target: string | null) => Promise<NetworkCheck>;
   /** the peer channel answers whether this sentinel reported first; the others answer null */
@@ -178,11 +187,15 @@ export class SentinelWatch {
       return;
     }
     this.lastHeartbeatProblem = hb.problem;
+    this.deps.mqttProbe?.();
     // the session looked at again after the heartbeat's wait: an appliance whose HTTP side is
-    // slow but whose session is up is no outage (both must fail)
+    // slow but whose session is up is no outage (both must fail); one whose packets went
+    // unanswered meanwhile is lost now, not a look (a heartbeat's wait and a tick) later (S13, B4)
     if (this.deps.mqttConnected()) {
       this.lastMqttAt = now;
       this.mqttLostAt = null;
+    } else {
+      this.mqttLostAt ??= now;
     }
     if (this.mqttLostAt === null) this.bothFailedAt = null;
     if (this.alarmed || this.mqttLostAt === null) return;

@@ -12,8 +12,9 @@
 //    and run: SIGKILL (restored by a restart), SIGSTOP = hung (SIGCONT), the appliance's veth link
 //    down (up); the time from the fault to the first alarm at each channel (webhook, SMTP, SMS
 //    complete in the simulator's log), then the recovery at every channel before the next run.
-//    Target: grace + 15 s. A hung appliance's MQTT session counts as lost only after 1.5 ×
-//    keepalive (docs/agent.md), so the hang's alarm comes about 1.5 × keepalive + grace after it.
+//    Target: grace + 15 s. A hung appliance's or cut link's MQTT session counts as lost for the
+//    sentinel once a packet has waited 5 s for the broker's answer (docs/agent.md "Sentinel"), not
+//    after mqtt.js's 1.5 × keepalive, so --keepalive no longer bounds the hang's alarm.
 // standby: two built appliances with `--modem sim`, paired with --grace, one on-call contact made
 //    on the primary and copied to the standby; the primary SIGKILLed once the standby hears it; the
 //    time from the kill to the standby's first SMS (the simulator's log: the message complete),

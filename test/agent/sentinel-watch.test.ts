@@ -1,13 +1,15 @@
 // S13, B4: the sentinel's rules on a virtual clock (the processes, the network and the channels
 // for real: sentinel.int.test.ts): MQTT still up is no outage; a planned restart that ends with
 // the appliance still away alarms a grace period later; a channel that fails is tried again;
-// the recovery goes once; two sentinels with a peer appliance send one alarm per contact.
+// the recovery goes once; two sentinels with a peer appliance send one alarm per contact; a
+// session that stops answering counts as lost within the bound (session-liveness.ts), an idle one never.
 import t from 'tap';
 import type { AgentSentinel, SentinelChannel } from '../../contract/sentinel.js';
 import { silentLogger } from '../../core/logger.js';
 import type { AlarmMessage } from '../../agent/sentinel/alarm-message.js';
 import type { HeartbeatResult } from '../../agent/sentinel/heartbeat-probe.js';
 import { SentinelWatch } from '../../agent/sentinel/sentinel-watch.js';
+import { ANSWER_BOUND_MS, SessionLiveness } from '../../agent/session-liveness.js';
 import { ChannelNotUsable } from '../../agent/sentinel/channel-not-usable.js';
 import { PeerAlarms } from '../../appliance/sentinel/peer-alarms.js';
 import { VirtualClock } from '../helpers/virtual-clock.js';
@@ -183,4 +185,83 @@ void t.test('two sentinels with a peer: one alarm per contact, and the peer alon
   world.up = false;
   await clock.advance(30_000);
   t.same(sent.filter((s) => s.channel === 'webhook' && s.event === 'alarm').map((s) => s.by).sort(), ['s-1', 's-2']);
+});
+
+/**
+ * S13, B4: the session judged by its answers (session-liveness.ts, wired to mqtt.js's
+ * packetsend/packetreceive as session.ts does): a broker that still holds the TCP connection but
+ * answers nothing (SIGSTOP, a cut link) is a lost session within the bound, not after mqtt.js's
+ * 1.5 × keepalive. `publishEveryMs` null: an idle agent with nothing to publish.
+ */
+function answeringRig(publishEveryMs: number | null) {
+  const clock = new VirtualClock();
+  const liveness = new SessionLiveness(clock);
+  const broker = { answers: true, pings: 0 };
+  const sent: AlarmMessage[] = [];
+  // what the broker does with a packet that wants an answer: a PUBACK/PINGRESP a few ms later, or nothing
+  const send = (packet: { cmd: string; qos?: number }): void => {
+    liveness.sent(packet);
+    if (broker.answers) clock.setTimeout(() => { if (broker.answers) liveness.received(); }, 5);
+  };
+  if (publishEveryMs !== null) {
+    const publish = (): void => { send({ cmd: 'publish', qos: 1 }); clock.setTimeout(publish, publishEveryMs); };
+    clock.setTimeout(publish, publishEveryMs);
+  }
+  const world = { heartbeat: { ok: true, plannedRestartUntilMs: null, status: 'ok' } as HeartbeatResult };
+  const watch = new SentinelWatch({
+    clock, log: silentLogger, sentinelName: 'web-01',
+    // the TCP connection stays up throughout: mqtt.js would say connected until its keepalive gives up
+    mqttConnected: () => liveness.answering,
+    mqttProbe: () => { if (liveness.idle) { broker.pings++; send({ cmd: 'pingreq' }); } },
+    // a failing heartbeat takes its 3 s timeout (heartbeat-probe.ts in main.ts), as against a hung appliance
+    heartbeat: () => world.heartbeat.ok ? Promise.resolve(world.heartbeat) : new Promise((resolve) => clock.setTimeout(() => resolve(world.heartbeat), 3_000)),
+    ownNetwork: () => Promise.resolve({ ok: true, detail: '10.0.0.1:22 answers' }),
+    send: (_channel, alarm) => { sent.push(alarm); return Promise.resolve(); },
+  });
+  watch.apply(CONFIG);
+  t.teardown(() => watch.stop());
+  const hang = (): void => {
+    broker.answers = false;
+    world.heartbeat = { ok: false, problem: 'heartbeat: no answer within 3000 ms' };
+  };
+  return { clock, liveness, broker, world, sent, hang };
+}
+
+void t.test('a hung broker: the session counts as lost within the bound and the alarm comes within grace + 15 s', async (t) => {
+  for (const publishEveryMs of [3_000, null]) {
+    const { clock, liveness, sent, hang } = answeringRig(publishEveryMs);
+    await clock.advance(20_000);
+    t.ok(liveness.answering, 'answered while the broker answers');
+    const hungAt = clock.now();
+    hang();
+    // a batch goes within 3 s, or the sentinel's ping once the heartbeat has failed (a look every 2.5 s, its 3 s timeout)
+    const lostAfter = await clock.until(() => !liveness.answering, 60_000);
+    t.ok(lostAfter <= 2_500 + 3_000 + ANSWER_BOUND_MS + 100, `lost ${lostAfter} ms after the hang (publishing every ${publishEveryMs ?? 'never'})`);
+    await clock.until(() => sent.length > 0, 60_000);
+    t.ok(sent.length > 0 && clock.now() - hungAt <= CONFIG.graceS * 1000 + 15_000, `alarm ${clock.now() - hungAt} ms after the hang`);
+    t.match(sent[0], { event: 'alarm', seen: /MQTT session lost since .*no answer within 3000 ms/ });
+  }
+});
+
+void t.test('an idle but healthy session is not counted lost, with or without pings', async (t) => {
+  const { clock, liveness, broker, sent } = answeringRig(null);
+  // nothing sent: nothing waits for an answer, however long (then only mqtt.js's keepalive judges)
+  await clock.advance(120_000);
+  t.ok(liveness.answering);
+  t.equal(broker.pings, 0, 'no pings while the heartbeat answers');
+  broker.answers = false;
+  await clock.advance(120_000);
+  t.ok(liveness.answering, 'an idle session with nothing waiting is never judged dead here');
+  t.same(sent, []);
+});
+
+void t.test('the heartbeat failing alone: the session answers the pings, no alarm', async (t) => {
+  for (const publishEveryMs of [3_000, null]) {
+    const { clock, liveness, broker, world, sent } = answeringRig(publishEveryMs);
+    world.heartbeat = { ok: false, problem: 'heartbeat answered HTTP 502' };
+    await clock.advance(120_000);
+    t.ok(liveness.answering);
+    if (publishEveryMs === null) t.ok(broker.pings > 10, 'pinged each look the heartbeat failed');
+    t.same(sent, [], `no alarm (publishing every ${publishEveryMs ?? 'never'})`);
+  }
 });

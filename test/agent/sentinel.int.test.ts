@@ -44,7 +44,8 @@ void t.test('a sentinel alarms through a webhook, e-mail and its modem when the 
   const dataDir = app.dataDir;
   const restart = async (): Promise<void> => { app = await startAppliance(t, { ...ports, dataDir }); };
 
-  const agent = startAgent(t, app, { hostname: 'sentinel-01', keepalive: 5 });
+  // the default keepalive (15 s): a hung appliance must be seen without an operator shortening it
+  const agent = startAgent(t, app, { hostname: 'sentinel-01' });
   // what the sentinel said, when something here fails: its log is the story of each wait
   t.teardown(() => { if (!t.passing()) t.comment(`sentinel output:\n${agent.output().slice(-6000)}`); });
   const agentId = await waitFor('the sentinel enrolled', async () =>
@@ -108,15 +109,18 @@ void t.test('a sentinel alarms through a webhook, e-mail and its modem when the 
   });
 
   await t.test('SIGSTOP (hung): the alarm, and the recovery once it runs again', async (t) => {
-    // its MQTT session back first: a hung appliance holds it open until the keepalive runs out
+    // its MQTT session back first: a hung appliance holds the TCP connection open until mqtt.js's
+    // keepalive runs out (22.5 s); the sentinel counts the session lost once its packets go unanswered
     await waitFor('the sentinel\'s MQTT session back', async () =>
       (await app.api<{ id: string; status: string }[]>('/api/v1/agents')).find((a) => a.id === agentId)?.status === 'online', { timeoutMs: 30_000 });
     const before = hook.hooks.length;
     const pid = app.proc.pid ?? 0;
+    const mark = agent.output().length;
     process.kill(pid, 'SIGSTOP');
     t.teardown(() => { try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } });
     const alarm = await waitFor('the alarm for a hung appliance', () => hook.hooks.slice(before).find((h) => h.event === 'alarm'), { timeoutMs: 30_000 });
-    t.match(alarm.seen, /MQTT session lost since .*heartbeat/, 'both lost: the session after its keepalive, the heartbeat at once');
+    t.match(alarm.seen, /MQTT session lost since .*heartbeat/, 'both lost: the session unanswered, the heartbeat at once');
+    t.notMatch(agent.output().slice(mark), /connection to the appliance lost/, 'the alarm came while mqtt.js still held the session open (S13, B4: not after 1.5 × keepalive)');
     await waitFor('the second alarm SMS (hung)', () => smsTo(/응답하지 않습니다/)[1], { timeoutMs: 60_000 });
     process.kill(pid, 'SIGCONT');
     await waitFor('the recovery', () => hook.hooks.slice(before).find((h) => h.event === 'recovery'), { timeoutMs: 30_000 });
