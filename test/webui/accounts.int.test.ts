@@ -229,7 +229,7 @@ void t.test('accounts in the web UI, end to end', async (t) => {
     await v.goto(`${app.url}/`);
     await v.locator('[data-testid=server-list]').waitFor();
     t.equal(await v.locator('[data-testid=user-role]').textContent(), 'Viewer');
-    t.same(await tabs(v), ['Dashboard', 'Walls', 'Schematic', 'Alerts', 'Checks', 'Statistics', 'Compare', 'Web logs', 'Pools', 'Rules', 'Groups', 'Maintenance', 'SMS'], 'no Contacts, Users or Audit log tab');
+    t.same(await tabs(v), ['Dashboard', 'Walls', 'Schematic', 'Alerts', 'Checks', 'Statistics', 'Compare', 'Web logs', 'Pools', 'Rules', 'Groups', 'Maintenance', 'SMS', 'Redundancy'], 'no Contacts, Users or Audit log tab (Redundancy: who sends the SMS, read-only)');
     t.equal(await v.locator('[data-testid=open-add-server]').count(), 0, 'no "add server"');
     await v.locator('[data-testid=open-defaults]').click();
     await v.locator('[data-testid=defaults-dialog] [data-testid=schedule-row]').first().waitFor();
@@ -271,7 +271,7 @@ void t.test('accounts in the web UI, end to end', async (t) => {
     // The rule list arrives after the toolbar: wait for a row's edit button rather than count at once.
     await o.locator('[data-testid=rule-edit]').first().waitFor();
     t.ok(await o.locator('[data-testid=rule-edit]').count() > 0, 'rules can be made and edited');
-    t.same(await tabs(o), ['Dashboard', 'Walls', 'Schematic', 'Alerts', 'Checks', 'Statistics', 'Compare', 'Web logs', 'Pools', 'Rules', 'Groups', 'Contacts', 'Maintenance', 'SMS']);
+    t.same(await tabs(o), ['Dashboard', 'Walls', 'Schematic', 'Alerts', 'Checks', 'Statistics', 'Compare', 'Web logs', 'Pools', 'Rules', 'Groups', 'Contacts', 'Maintenance', 'SMS', 'Redundancy']);
     await o.locator('[data-testid=nav-alerts]').click();
     await o.locator(`${alertSel}[data-state=firing] [data-testid=ack-button]`).click();
     await o.locator(`${alertSel}[data-state=acknowledged]`).waitFor();
