@@ -58,6 +58,8 @@ export class FederationFeature {
   private flushTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private groupNames: { list: readonly Group[]; byAgent: Map<string, string> } | null = null;
+  /** the machine's host name, read when the settings are applied: os.hostname() is a system call, and stored() wants it per batch (B8) */
+  private machineName = hostname();
 
   constructor(private readonly deps: FederationFeatureDeps) {
     this.settings = this.load();
@@ -168,7 +170,7 @@ export class FederationFeature {
   }
 
   private applianceLabel(): string {
-    return this.settings.appliance ?? hostname();
+    return this.settings.appliance ?? this.machineName;
   }
 
   private groupOf(agentId: string): string {
@@ -205,6 +207,7 @@ export class FederationFeature {
   }
 
   private apply(): void {
+    this.machineName = hostname();
     const remoteWrite = this.settings.remoteWrite ? this.withCa(this.settings.remoteWrite) : null;
     const alertmanager = this.settings.alertmanager ? this.withCa(this.settings.alertmanager) : null;
     const onError = (message: string): void => this.failed(message);

@@ -1,6 +1,9 @@
 // The Prometheus remote-write 1.0 wire format (S19): a protobuf WriteRequest
 // (prometheus/prompb/remote.proto, types.proto: the fields 1.0 uses), snappy block-compressed.
-// protobufjs encodes and snappyjs compresses (pure JavaScript: nothing to build on the board).
+// protobufjs writes the messages; hysnappy compresses (snappy's C code built to WebAssembly,
+// shipped inside the npm package: nothing to build on the board, the same bytes on x64 and arm64).
+// snappyjs (pure JavaScript) compressed before it: 5 times slower on these requests, about 0.5 µs
+// of the ~2 µs remote write cost per forwarded sample (docs/benchmarks.md "Remote write end to end").
 //
 // The cost per forwarded sample is what limits remote write (docs/benchmarks.md "Remote write end
 // to end"): a stored sample is ~6 forwarded ones (one per field). So the encoder does per sample
@@ -10,9 +13,13 @@
 // name is simply a new pair); the labels a stored sample's fields share (appliance, group, host,
 // its key) are joined once per stored sample, and each field's TimeSeries is its name label, that
 // block and its sample, written with protobufjs's Writer (raw() for the encoded labels).
-// No intermediate objects per forwarded sample (no label arrays, no grouping, no fromObject).
+// No intermediate objects per forwarded sample (no label arrays, no grouping, no fromObject, no
+// fork/ldelim: a TimeSeries' length is known before it is written, and ldelim moved every
+// TimeSeries of more than 127 bytes, i.e. all of them, by a byte), and no new buffers per round:
+// the request writers keep their buffers from one encode to the next.
 import protobuf from 'protobufjs';
 import snappy from 'snappyjs';
+import { snappyCompressor } from 'hysnappy';
 import type { Family } from '../../contract/families.js';
 import type { QueuedBatch } from './queued-batch.js';
 import { KEY_LABEL, metricName } from './sample-series.js';
@@ -56,15 +63,6 @@ export interface EncodedRequests {
   oldest: number[];
 }
 
-function varintBytes(n: number): number {
-  let len = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    len++;
-  }
-  return len;
-}
-
 /** FNV-1a of a host name: the request of a round its batches go to. */
 function hostShard(host: string, shards: number): number {
   let h = 0x811c9dc5;
@@ -73,39 +71,79 @@ function hostShard(host: string, shards: number): number {
 }
 
 export class RemoteWriteEncoder {
-  private readonly labelCache = new Map<string, Uint8Array>();
+  /** label name → value → the encoded pair (two levels: no string joined per lookup) */
+  private readonly labelCache = new Map<string, Map<string, Uint8Array>>();
+  private cachedLabels = 0;
   /** family → field → its encoded __name__ label */
   private readonly nameCache = new Map<string, Map<string, Uint8Array>>();
   /** one writer for the label blocks of stored samples, reset for each */
   private readonly blockWriter = protobuf.Writer.create();
+  /** a request's writer per shard, kept with its buffer across rounds (reset, never reallocated) */
+  private readonly writers: protobuf.Writer[] = [];
+  /** Sample.timestamp with its tag, per time (ms) of this round: a round holds a few distinct times */
+  private readonly timestamps = new Map<number, Uint8Array>();
+  /** hysnappy's compressor: its WebAssembly instance is made once, on the first round */
+  private compress: ((raw: Uint8Array) => Uint8Array) | null = null;
 
   /** The TimeSeries.labels field name=value: a Label message (protobufjs) with its tag and length, cached. */
   private label(name: string, value: string): Uint8Array {
-    const id = `${name}\u0000${value}`;
-    let bytes = this.labelCache.get(id);
+    let values = this.labelCache.get(name);
+    let bytes = values?.get(value);
     if (bytes === undefined) {
-      if (this.labelCache.size >= MAX_CACHED_LABELS) {
+      if (this.cachedLabels >= MAX_CACHED_LABELS) {
         this.labelCache.clear();
         this.nameCache.clear();
+        this.cachedLabels = 0;
+        values = undefined;
+      }
+      if (values === undefined) {
+        values = new Map();
+        this.labelCache.set(name, values);
       }
       bytes = protobuf.Writer.create().uint32(TAG_1_LEN).bytes(Label.encode({ name, value }).finish()).finish();
-      this.labelCache.set(id, bytes);
+      values.set(value, bytes);
+      this.cachedLabels++;
     }
     return bytes;
   }
 
-  private nameLabel(family: Family, field: string): Uint8Array {
+  /** The family's __name__ labels by field (looked up once per stored sample, not per field). */
+  private nameLabels(family: Family): Map<string, Uint8Array> {
     let fields = this.nameCache.get(family);
     if (fields === undefined) {
       fields = new Map();
       this.nameCache.set(family, fields);
     }
+    return fields;
+  }
+
+  private nameLabel(family: Family, fields: Map<string, Uint8Array>, field: string): Uint8Array {
     let bytes = fields.get(field);
     if (bytes === undefined) {
       bytes = this.label('__name__', metricName(family, field));
       fields.set(field, bytes);
     }
     return bytes;
+  }
+
+  /** Sample.timestamp (field 2, varint) of time `ms`: protobufjs's int64 makes a LongBits per call, so once per time. */
+  private timestamp(ms: number): Uint8Array {
+    let bytes = this.timestamps.get(ms);
+    if (bytes === undefined) {
+      bytes = protobuf.Writer.create().uint32(TAG_TIMESTAMP).int64(ms).finish();
+      this.timestamps.set(ms, bytes);
+    }
+    return bytes;
+  }
+
+  private writer(shard: number): protobuf.Writer {
+    let w = this.writers[shard];
+    if (w === undefined) {
+      w = protobuf.Writer.create();
+      this.writers[shard] = w;
+    }
+    w.reset();
+    return w;
   }
 
   /**
@@ -124,9 +162,11 @@ export class RemoteWriteEncoder {
    */
   encode(batches: readonly QueuedBatch[], requests: number): EncodedRequests {
     const n = Math.max(1, requests);
-    const writers = Array.from({ length: n }, () => protobuf.Writer.create());
+    const writers = Array.from({ length: n }, (_, i) => this.writer(i));
     const samples = new Array<number>(n).fill(0);
     const oldest = new Array<number>(n).fill(Infinity);
+    const bw = this.blockWriter;
+    this.timestamps.clear();
     for (const b of batches) {
       const shard = n === 1 ? 0 : hostShard(b.o.host, n);
       const w = writers[shard] as protobuf.Writer;
@@ -139,27 +179,32 @@ export class RemoteWriteEncoder {
         if (s.t < first) first = s.t;
         const keyName = KEY_LABEL[s.f];
         const key = s.k !== undefined && s.k !== '' ? this.label(keyName, s.k) : null;
+        const ms = s.t * 1000;
+        const timestamp = this.timestamp(ms);
+        const sampleBytes = 1 + 8 + timestamp.length;
         // labels sorted by name (sample-series.ts seriesLabels): __name__, appliance, then the key
         // label before `group` (check, core, device) or after `host` (interface, key, mount, source);
-        // all but __name__ are this stored sample's, whatever the field
+        // all but __name__ are this stored sample's, whatever the field; the block ends with the
+        // start of the TimeSeries.samples field (its tag, length and Sample.value's tag), the same
+        // for every field
         const keyFirst = keyName < 'group';
-        const bw = this.blockWriter;
+        bw.reset();
         bw.raw(appliance);
         if (key && keyFirst) bw.raw(key);
         if (group) bw.raw(group);
         bw.raw(host);
         if (key && !keyFirst) bw.raw(key);
-        const shared = bw.finish();
-        bw.reset();
-        const ms = s.t * 1000;
-        const sampleBytes = 1 + 8 + 1 + varintBytes(ms);
+        bw.uint32(TAG_2_LEN).uint32(sampleBytes).uint32(TAG_VALUE);
+        // a view of the block writer's buffer, copied into the request before the next reset
+        const shared = bw.finish(true);
+        // what follows each TimeSeries' name label: the block, the value, the timestamp
+        const rest = shared.length + 8 + timestamp.length;
+        const names = this.nameLabels(s.f);
         for (const field in s.v) {
           const value = s.v[field];
           if (value === null || value === undefined) continue;
-          w.uint32(TAG_1_LEN).fork();
-          w.raw(this.nameLabel(s.f, field)).raw(shared);
-          w.uint32(TAG_2_LEN).uint32(sampleBytes).uint32(TAG_VALUE).double(value).uint32(TAG_TIMESTAMP).int64(ms);
-          w.ldelim();
+          const name = names.get(field) ?? this.nameLabel(s.f, names, field);
+          w.uint32(TAG_1_LEN).uint32(name.length + rest).raw(name).raw(shared).double(value).raw(timestamp);
           count++;
         }
       }
@@ -167,8 +212,10 @@ export class RemoteWriteEncoder {
       if (count > 0 && first < (oldest[shard] ?? Infinity)) oldest[shard] = first;
     }
     const used = writers.map((_, i) => i).filter((i) => (samples[i] ?? 0) > 0);
+    const compress = (this.compress ??= snappyCompressor());
     return {
-      bodies: used.map((i) => snappy.compress((writers[i] as protobuf.Writer).finish())), samples: used.map((i) => samples[i] ?? 0),
+      // finish(true): a view of the writer's buffer, which the compressor copies
+      bodies: used.map((i) => compress((writers[i] as protobuf.Writer).finish(true))), samples: used.map((i) => samples[i] ?? 0),
       shards: used, oldest: used.map((i) => oldest[i] ?? 0),
     };
   }

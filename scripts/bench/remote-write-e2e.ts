@@ -478,7 +478,8 @@ async function main(): Promise<number> {
   } finally {
     await Promise.race([gen.stop(), sleep(5000)]);
     if (receiver) await terminate(receiver, 5000);
-    await stopBenchAppliance(app, rrdPid, tmp.dir, false);
+    // under --cpu-prof the appliance writes its profile only when it exits of itself (SIGTERM), not when killed
+    await stopBenchAppliance(app, rrdPid, tmp.dir, opts.cpuProfDir !== null);
     tmp.remove();
   }
 }

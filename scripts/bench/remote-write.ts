@@ -3,7 +3,8 @@
 // queued (protobuf-encoded and snappy-compressed into rounds of requests, appended to the queue on
 // disk) and read back as the sender does, for `--agents` agents' worth of batches. Prints CPU µs
 // per sample (and of it: queueing with its encoding, reading back), the encoding with compression
-// alone and snappy alone (the floor of encode + compress), and bytes per sample on the wire and in
+// alone and snappy alone (hysnappy, as the encoder; snappyjs for comparison: the floor of encode +
+// compress), and bytes per sample on the wire and in
 // the queue. The end-to-end run the issue asks for (the appliance under
 // load-generator traffic, remote write off and on, an outage's drain) is remote-write-e2e.ts.
 //
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { RemoteWriteQueue, SAMPLES_PER_REQUEST, type QueuedBatch, type QueuedSample } from '../../appliance/federation/remote-write-queue.js';
 import snappy from 'snappyjs';
+import { snappyCompressor } from 'hysnappy';
 import { RemoteWriteEncoder } from '../../appliance/federation/remote-write-encoding.js';
 
 const { values } = parseArgs({ options: { agents: { type: 'string', default: '5000' } } });
@@ -67,14 +69,19 @@ try {
   for (let i = 0; i < batches.length; i += 4 * SAMPLES_PER_REQUEST / 90) encoder.encode(batches.slice(i, i + 4 * SAMPLES_PER_REQUEST / 90), 4);
   const encoded = process.cpuUsage(e0);
   const raw = bodies.map((b) => snappy.uncompress(b));
+  const compress = snappyCompressor();
   const s0 = process.cpuUsage();
-  for (const r of raw) snappy.compress(r);
+  for (const r of raw) compress(r);
   const snappyCpu = process.cpuUsage(s0);
+  // snappyjs, the pure-JavaScript compressor used before hysnappy (S19, B8), on the same bodies
+  const j0 = process.cpuUsage();
+  for (const r of raw) snappy.compress(r);
+  const snappyjsCpu = process.cpuUsage(j0);
   const per = (c: NodeJS.CpuUsage): number => Number(((c.user + c.system) / samples).toFixed(2));
   console.log(JSON.stringify({
     agents, samples, samplesPerAgent: samples / agents,
     cpuMicrosPerSample: Number(us.toFixed(2)), ofWhichQueueingMicros: per(queued), ofWhichReadBackMicros: per(readBack),
-    encodeAndCompressAloneMicros: per(encoded), snappyAloneMicros: per(snappyCpu), wireBytesPerSample: Number((wire / samples).toFixed(2)), queueBytesPerSample: Number((queueBytes / samples).toFixed(2)),
+    encodeAndCompressAloneMicros: per(encoded), snappyAloneMicros: per(snappyCpu), snappyjsAloneMicros: per(snappyjsCpu), wireBytesPerSample: Number((wire / samples).toFixed(2)), queueBytesPerSample: Number((queueBytes / samples).toFixed(2)),
     rawProtobufBytesPerSample: Number((raw.reduce((n, r) => n + r.byteLength, 0) / samples).toFixed(1)),
     cpuSecondsPerRoundOfAllAgents: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
   }));

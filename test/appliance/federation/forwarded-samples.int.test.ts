@@ -2,9 +2,11 @@
 // with real rrdcached and SQLite, into a loopback remote-write receiver that decodes each
 // WriteRequest: a sample rrdcached refuses (older than its file's last) never goes upstream; the
 // families the appliance writes itself go too: a probe's perfdata (S5, `check`, host = the
-// appliance's label) and a web log's intervals (S11, `weblog`, under its source id).
+// appliance's label) and a web log's intervals (S11, `weblog`, under its source id); with no
+// `appliance` label set, the machine's host name is the label.
 import t from 'tap';
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { startAppliance, waitFor } from '../../helpers/appliance-harness.js';
 import { connectAgent, enroll, publishMetrics, sampleBatch } from '../../helpers/mqtt-agent.js';
@@ -88,5 +90,17 @@ void t.test('only stored samples are forwarded; check perfdata and web log inter
     }, { timeoutMs: 60_000, intervalMs: 200 });
     t.same(got.map((x) => x.value), [50], '500 requests in 10 s: 50 per second');
     t.same(series('rackwatch_weblog_s5xx_per_second', { source: source.id, host: 'stale-host' }).map((x) => x.value), [1], 'its 5xx rate, on the agent\'s host');
+  });
+
+  await t.test('with no appliance label set, the machine\'s host name is the label (read when the settings are applied)', async (t) => {
+    const put = await app.fetch('/api/v1/federation', {
+      method: 'PUT', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ remoteWrite: { url: `http://127.0.0.1:${port}/api/v1/write` } }),
+    });
+    t.equal(put.status, 200);
+    const ts = nowS() - 2;
+    await publishMetrics(client, id.agentId, sampleBatch(ts, 1, 77));
+    const got = await waitFor('the batch upstream', () => received.find((r) => r.labels.__name__ === 'rackwatch_cpu_user_percent' && r.labels.host === 'stale-host' && r.samples.some((x) => x.timestamp === ts * 1000)) ?? null, { timeoutMs: 30_000, intervalMs: 200 });
+    t.equal(got.labels.appliance, os.hostname(), 'the appliance label');
   });
 });

@@ -1,7 +1,9 @@
 // The remote-write encoder (S19, B8): the label sets it frames from cached label bytes are the
 // documented ones (sample-series.ts seriesLabels: names, keys under their own label, sorted by
-// name) for every family, with and without a group; a round split over several requests never
-// puts one series in two of them, and each series' samples keep their (time) order.
+// name) for every family, with and without a group, each with its value and time; a round split
+// over several requests never puts one series in two of them, and each series' samples keep their
+// (time) order. The requests are decoded by another snappy (snappyjs) than the one that compressed
+// them (hysnappy), and a request far larger than snappy's 64 KiB blocks comes back whole.
 import t from 'tap';
 import { FAMILIES, FAMILY_NAMES } from '../../../contract/families.js';
 import { RemoteWriteEncoder, decodeWriteRequest } from '../../../appliance/federation/remote-write-encoding.js';
@@ -19,6 +21,11 @@ void t.test('labels as documented, for every family', (t) => {
       const got = new Map(decodeWriteRequest(bodies[0] as Uint8Array).map((s) => [JSON.stringify(s.labels.map((l) => [l.name, l.value])), s.samples]));
       const want = batch.s.flatMap((s) => Object.keys(s.v).map((field) => JSON.stringify(seriesLabels(origin, s.f, field, s.k))));
       t.same([...got.keys()].sort(), want.sort(), `group '${group}', round ${round}: every series with its labels`);
+      const wrong = batch.s.flatMap((s) => Object.entries(s.v).flatMap(([field, value]) => {
+        const id = JSON.stringify(seriesLabels(origin, s.f, field, s.k));
+        return JSON.stringify(got.get(id)) === JSON.stringify([{ value, timestamp: s.t * 1000 }]) ? [] : [`${id}: ${JSON.stringify(got.get(id))}`];
+      }));
+      t.same(wrong, [], `group '${group}', round ${round}: every series with its value at its time (ms)`);
     }
   }
   t.end();
@@ -43,5 +50,28 @@ void t.test('each series in one request only, its samples in queue order (time o
   });
   t.equal(where.size, 20, '10 hosts, 2 fields');
   t.same([...times.values()].filter((ts) => JSON.stringify(ts) !== '[10000,20000,30000]'), [], 'each series\' samples in time order');
+  t.end();
+});
+
+void t.test('a request of several hundred kB (many snappy blocks) comes back sample for sample', (t) => {
+  const encoder = new RemoteWriteEncoder();
+  const batches: QueuedBatch[] = [];
+  // 3,000 servers × 5 cpu fields: ~400 kB of protobuf in one request; values that compress badly
+  for (let h = 0; h < 3000; h++) {
+    batches.push({ o: { appliance: 'site-a', host: `server-${h}.example.net`, group: h % 3 === 0 ? 'web' : '' }, s: [{ t: 1_750_000_000 + (h % 7), f: 'cpu', v: { user: h / 7, system: Math.sqrt(h), iowait: -h, steal: 0, idle: 1e300 / (h + 1) } }] });
+  }
+  const { bodies, samples } = encoder.encode(batches, 1);
+  t.equal(bodies.length, 1);
+  t.equal(samples[0], 15_000);
+  const series = decodeWriteRequest(bodies[0] as Uint8Array);
+  t.equal(series.length, 15_000, 'every sample, one series each');
+  const wrong = series.filter((s, i) => {
+    const b = batches[Math.floor(i / 5)] as QueuedBatch;
+    const sample = b.s[0];
+    const field = ['user', 'system', 'iowait', 'steal', 'idle'][i % 5] as string;
+    const host = s.labels.find((l) => l.name === 'host')?.value;
+    return host !== b.o.host || JSON.stringify(s.samples) !== JSON.stringify([{ value: sample?.v[field], timestamp: (sample?.t ?? 0) * 1000 }]);
+  });
+  t.same(wrong.slice(0, 3), [], 'each with its host, value and time, in queue order');
   t.end();
 });
