@@ -1,12 +1,13 @@
-// The panels' (re)loads of their series one an animation frame (S9, S14: no main-thread task over
-// 50 ms). A range chosen on every panel at once (a wall switching all of them to "1d"), a resync
-// after the stream came back, or several panels' details answering together had every panel empty
-// its charts, ask for its series and re-render in one task (the effects of every component
-// rendered in a frame run together, preact/hooks), the next frame lay out and paint all of them,
-// and the effects after that redraw them: with 8 panels each of those tasks took 31–42 ms on the
-// CPU, 48–132 ms on a loaded machine. Here the first turn of a frame runs at once, as before, and
-// the others one a frame in the order they were asked for, each in a task after its frame, so
-// that a panel's render, its layout and its effects are one panel's.
+// The panels' (re)loads of their series shown one an animation frame (S9, S14: no main-thread task
+// over 50 ms). A range chosen on every panel at once (a wall switching all of them to "1d"), a
+// resync after the stream came back, or several panels' details answering together had every panel
+// empty its charts and re-render in one task (the effects of every component rendered in a frame
+// run together, preact/hooks), the next frame lay out and paint all of them, and the effects after
+// that redraw them: with 8 panels each of those tasks took 31–42 ms on the CPU, 48–132 ms on a
+// loaded machine. Here the first turn of a frame runs at once, as before, and the others one a
+// frame in the order they were asked for, each in a task after its frame, so that a panel's
+// render, its layout and its effects are one panel's. Only the showing waits: a panel asks for its
+// series at once (use-panel-data.ts).
 
 /** the next turn without waiting for a frame that a hidden tab never gets */
 const HIDDEN_TAB_MS = 100;

@@ -159,50 +159,55 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
   useEffect(() => {
     if (!ready) return undefined;
     const controller = new AbortController();
-    // S9, S14: one panel's reload a frame when several ask at once (panel-turns.ts)
+    const live = range === 'live' && custom === null;
+    const to = custom ? custom[1] : Math.floor(Date.now() / 1000);
+    const from = custom ? custom[0] : to - (range === 'live' ? LIVE_WINDOW_S : RANGE_SECONDS[range]);
+    const points = Math.max(60, Math.min(1500, Math.round(widthPx())));
+    const query = (family: Family, key?: string, band?: boolean): SeriesQuery => ({ family, from, to, points, ...(key === undefined ? {} : { key }), ...(band ? { band } : {}) });
+    const s = controller.signal;
+    // asked for at once: the requests need not wait for the panel's turn below
+    const answers = Promise.all([
+      seriesOrNone(agentId, query('cpu', undefined, true), s),
+      seriesOrNone(agentId, query('memory', undefined, true), s),
+      fsKey === null ? Promise.resolve(null) : seriesOrNone(agentId, query('fs', fsKey), s),
+      ...netKeys.map((k) => seriesOrNone(agentId, query('net', k), s)),
+    ]);
+    // read in the turn, which shows a failure; nothing reads it when the turn is dropped
+    answers.catch(() => undefined);
+
+    const load = async (): Promise<void> => {
+      const [cpu, memory, fs, ...net] = await answers;
+      if (s.aborted) return;
+      setAwaitingFirstData(cpu === null);
+      setBands({ cpu: cpu?.band ?? null, memory: memory?.band ?? null });
+      const seeded: Charts = {
+        cpu: cpu ? windowFromResponse(CPU_FIELDS, cpu) : emptyWindow(CPU_FIELDS),
+        memory: memory ? windowFromResponse(MEMORY_FIELDS, memory) : emptyWindow(MEMORY_FIELDS),
+        fs: fsKey !== null && fs ? { key: fsKey, window: windowFromResponse(FS_FIELDS, fs) } : null,
+        net: netKeys.map((key, i) => {
+          const r = net[i];
+          return { key, window: r ? windowFromResponse(NET_FIELDS, r) : emptyWindow(NET_FIELDS) };
+        }),
+      };
+      setCharts((cur) =>
+        live
+          ? {
+              cpu: mergeSeed(seeded.cpu, cur.cpu, LIVE_BOUNDS),
+              memory: mergeSeed(seeded.memory, cur.memory, LIVE_BOUNDS),
+              fs: seeded.fs && cur.fs ? { key: seeded.fs.key, window: mergeSeed(seeded.fs.window, cur.fs.window, LIVE_BOUNDS) } : seeded.fs,
+              net: seeded.net.map((n, i) => ({ key: n.key, window: mergeSeed(n.window, cur.net[i]?.window ?? emptyWindow(NET_FIELDS), LIVE_BOUNDS) })),
+            }
+          : seeded,
+      );
+    };
+    // S9, S14: the panel emptied, re-rendered and then drawn with its answers in its turn, one
+    // panel a frame when several reload at once (panel-turns.ts)
     const dropTurn = takeTurn(() => {
-      const live = range === 'live' && custom === null;
-      const to = custom ? custom[1] : Math.floor(Date.now() / 1000);
-      const from = custom ? custom[0] : to - (range === 'live' ? LIVE_WINDOW_S : RANGE_SECONDS[range]);
-      const points = Math.max(60, Math.min(1500, Math.round(widthPx())));
-      const query = (family: Family, key?: string, band?: boolean): SeriesQuery => ({ family, from, to, points, ...(key === undefined ? {} : { key }), ...(band ? { band } : {}) });
       setCharts(emptyCharts(fsKey, netKeys));
       setBands(NO_BANDS_YET);
       setSeriesError(null);
       setLoadingSeries(true);
       setFetchedRange(live ? null : [from, to]);
-
-      const load = async (): Promise<void> => {
-        const s = controller.signal;
-        const [cpu, memory, fs, ...net] = await Promise.all([
-          seriesOrNone(agentId, query('cpu', undefined, true), s),
-          seriesOrNone(agentId, query('memory', undefined, true), s),
-          fsKey === null ? Promise.resolve(null) : seriesOrNone(agentId, query('fs', fsKey), s),
-          ...netKeys.map((k) => seriesOrNone(agentId, query('net', k), s)),
-        ]);
-        if (s.aborted) return;
-        setAwaitingFirstData(cpu === null);
-        setBands({ cpu: cpu?.band ?? null, memory: memory?.band ?? null });
-        const seeded: Charts = {
-          cpu: cpu ? windowFromResponse(CPU_FIELDS, cpu) : emptyWindow(CPU_FIELDS),
-          memory: memory ? windowFromResponse(MEMORY_FIELDS, memory) : emptyWindow(MEMORY_FIELDS),
-          fs: fsKey !== null && fs ? { key: fsKey, window: windowFromResponse(FS_FIELDS, fs) } : null,
-          net: netKeys.map((key, i) => {
-            const r = net[i];
-            return { key, window: r ? windowFromResponse(NET_FIELDS, r) : emptyWindow(NET_FIELDS) };
-          }),
-        };
-        setCharts((cur) =>
-          live
-            ? {
-                cpu: mergeSeed(seeded.cpu, cur.cpu, LIVE_BOUNDS),
-                memory: mergeSeed(seeded.memory, cur.memory, LIVE_BOUNDS),
-                fs: seeded.fs && cur.fs ? { key: seeded.fs.key, window: mergeSeed(seeded.fs.window, cur.fs.window, LIVE_BOUNDS) } : seeded.fs,
-                net: seeded.net.map((n, i) => ({ key: n.key, window: mergeSeed(n.window, cur.net[i]?.window ?? emptyWindow(NET_FIELDS), LIVE_BOUNDS) })),
-              }
-            : seeded,
-        );
-      };
       load()
         .catch((e: unknown) => {
           if (!controller.signal.aborted) setSeriesError(errorReason(e));
