@@ -6,8 +6,10 @@
 // (the bench asks for them), the JavaScript functions that ran in it, by self time, mapped through
 // the UI build's source maps to their source files. Not a test.
 //
-//   node scripts/bench/run.mjs scripts/bench/trace-long-tasks.ts <trace.json> [--min-ms 50] [--ui-dir dist/webui] [--top 8] [--by-caller]
+//   node scripts/bench/run.mjs scripts/bench/trace-long-tasks.ts <trace.json> [--min-ms 50] [--ui-dir dist/webui] [--top 8] [--by-caller] [--cpu]
 //
+// --cpu: tasks chosen by the thread's CPU time in them rather than their wall time: on a loaded
+//   machine the wall time holds the waits for a core, and the CPU time is the task's own length
 // --by-caller: each sample counted for the innermost of the UI's own functions (webui/src/) on its
 // stack, so that Preact's, uPlot's and the browser's work counts for the component that asked for it
 import { existsSync, readFileSync } from 'node:fs';
@@ -30,7 +32,7 @@ interface CallFrame { functionName: string; url: string; lineNumber: number; col
 interface ChunkNode { id: number; callFrame: CallFrame; parent?: number }
 
 const { values: args, positionals } = parseArgs({
-  options: { 'min-ms': { type: 'string', default: '50' }, 'ui-dir': { type: 'string', default: 'dist/webui' }, top: { type: 'string', default: '8' }, 'by-caller': { type: 'boolean', default: false } },
+  options: { 'min-ms': { type: 'string', default: '50' }, 'ui-dir': { type: 'string', default: 'dist/webui' }, top: { type: 'string', default: '8' }, 'by-caller': { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false } },
   allowPositionals: true,
 });
 const file = positionals[0];
@@ -131,8 +133,11 @@ function label(e: TraceEvent): string {
   return `${e.name}${fn}${url}`;
 }
 
-const tasks = onMain.filter((e) => e.name === 'RunTask' && e.ph === 'X' && (e.dur ?? 0) >= MIN_US);
-process.stdout.write(`${file}: ${tasks.length} task(s) of ${args['min-ms']} ms or more on the page's main thread; ${samples.length} V8 samples in the trace\n`);
+/** a task's length as chosen: its wall time, or with --cpu the thread's CPU time in it */
+const lengthOf = (e: TraceEvent): number => (args.cpu ? ((e as TraceEvent & { tdur?: number }).tdur ?? 0) : (e.dur ?? 0));
+const tasks = onMain.filter((e) => e.name === 'RunTask' && e.ph === 'X' && lengthOf(e) >= MIN_US);
+const longestCpu = Math.max(0, ...onMain.filter((e) => e.name === 'RunTask').map((e) => (e as TraceEvent & { tdur?: number }).tdur ?? 0));
+process.stdout.write(`${file}: ${tasks.length} task(s) of ${args['min-ms']} ms or more ${args.cpu ? 'on the CPU' : ''} on the page's main thread (the most CPU in one task: ${(longestCpu / 1000).toFixed(1)} ms); ${samples.length} V8 samples in the trace\n`);
 for (const task of tasks) {
   const end = task.ts + (task.dur ?? 0);
   // the thread's own CPU time in it: on a loaded machine the wall time also holds the waits for a core
