@@ -38,8 +38,9 @@
 // `--appliance-cpu-prof DIR`: the appliance runs with node's `--cpu-prof` into DIR (written when it
 // stops), for scripts/bench/cpu-profile-summary.ts (`--by-caller` counts Node's work for the
 // appliance's file that asked for it).
-// `--trace FILE`: the Chromium trace (timeline categories) of the 8 panels' first render, to split
-// each long task into script, style, layout and paint.
+// `--trace FILE`: the Chromium trace (timeline categories and V8's samples) of the 8 panels' first
+// render and 1d redraw, to split each long task into script (by function), style, layout and paint:
+// scripts/bench/trace-long-tasks.ts.
 //
 // A benchmark, not a test: it prints figures and asserts nothing.
 import { parseArgs } from 'node:util';
@@ -224,15 +225,13 @@ async function view(app: RunningAppliance, ids: readonly string[], clients: read
     await cdp.send('Profiler.start');
   }
   const tasks = (): Promise<LongTask[]> => longTasks(page);
-  // the first render's Chromium trace (--trace FILE): what each long task was (script, style, layout, paint)
+  // the first render's and the 1d redraw's Chromium trace (--trace FILE): what each long task was
+  // (script, style, layout, paint), with V8's samples, which name the functions that ran in it
+  // (scripts/bench/trace-long-tasks.ts)
   const tracing = args.trace !== undefined && ids.length > 1;
-  if (tracing) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'v8.execute'] });
+  if (tracing) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'v8.execute', 'disabled-by-default-v8.cpu_profiler'] });
   await page.goto(`${app.url}/#open=${ids.join(',')}`);
   const first = await seen(page, ids.length, 0, 1, 0, tasks);
-  if (tracing && args.trace !== undefined) {
-    writeFileSync(args.trace, await browser.stopTracing());
-    log(`trace of the first render written to ${args.trace}`);
-  }
   if (cdp && cpuProfile !== undefined) {
     const { profile } = await cdp.send('Profiler.stop');
     writeFileSync(cpuProfile, JSON.stringify(profile));
@@ -247,6 +246,10 @@ async function view(app: RunningAppliance, ids: readonly string[], clients: read
     return performance.now();
   });
   const day = await seen(page, ids.length, dayFrom, dayMinPoints(), DAY - 600, tasks);
+  if (tracing && args.trace !== undefined) {
+    writeFileSync(args.trace, await browser.stopTracing());
+    log(`trace of the first render and the 1d redraw written to ${args.trace}`);
+  }
   log(`${ids.length} panel(s): 1d redraw ${day.ms.toFixed(0)} ms (all ${day.allMs.toFixed(0)} ms)`);
   // live: a sample a second from every server for LIVE_S seconds, the view at the top
   if (cdp) await cdp.send('Profiler.start');

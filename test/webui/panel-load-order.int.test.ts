@@ -1,6 +1,7 @@
 // The dashboard's panels on screen load first (S9, S14; webui/src/panel-load-order.ts): with more
 // servers open than fit, a panel below the fold asks for its data only once the panels on screen
-// have theirs, without being scrolled to, so an operator who scrolls down finds it drawn.
+// have theirs, without being scrolled to, so an operator who scrolls down finds it drawn; a range
+// chosen on every panel at once reaches each of them.
 import t from 'tap';
 import { startAppliance, waitFor } from '../helpers/appliance-harness.js';
 import { launchChromium, signedInPage, uiTestCanRun } from '../helpers/chromium.js';
@@ -62,5 +63,21 @@ void t.test('panels off screen load after the ones on screen, and are drawn when
     return points > 0 && Number(await chart.getAttribute('data-drawn')) === points ? points : undefined;
   }, { timeoutMs: 30_000 });
   t.ok(drawn >= 1, `scrolled to, its chart shows its ${drawn} point(s)`);
+
+  // a range chosen on every panel at once (a wall switching all of them) reloads each, one panel a
+  // frame (webui/src/panel-turns.ts): none is left on the old range or without its points
+  await page.evaluate(() => {
+    for (const b of document.querySelectorAll<HTMLElement>('[data-testid=range-1h]')) b.click();
+  });
+  for (const id of ids) {
+    await panel(id).scrollIntoViewIfNeeded();
+    const shown = await waitFor(`panel ${id}'s CPU chart drawn over the hour`, async () => {
+      const chart = panel(id).locator('[data-testid=chart-cpu]');
+      const at = async (a: string): Promise<number> => Number(await chart.getAttribute(a));
+      const points = await at('data-points');
+      return (await at('data-to')) - (await at('data-from')) >= 3600 && points > 0 && (await at('data-drawn')) === points ? points : undefined;
+    }, { timeoutMs: 30_000 });
+    t.ok(shown >= 1, `every panel switched at once shows the hour: ${id} with ${shown} point(s)`);
+  }
   t.same(pageErrors, [], 'no page errors');
 });

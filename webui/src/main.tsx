@@ -19,6 +19,10 @@ import { App } from './app.js';
 
 const root = document.getElementById('app');
 if (root) {
-  root.textContent = '';
-  render(<App />, root);
+  // S9, S14: the app's first render (the language from localStorage, the first screen) in a task
+  // of its own, not in the page's first one, which evaluates every module of the first load
+  setTimeout(() => {
+    root.textContent = '';
+    render(<App />, root);
+  }, 0);
 }

@@ -14,6 +14,7 @@ import { appendSample, emptyWindow, mergeSeed, windowFromResponse } from './seri
 import type { SeriesWindow, WindowBounds } from './series-window.js';
 import { useUi } from './ui-context.js';
 import { streamSeries } from './live-stream.js';
+import { takeTurn } from './panel-turns.js';
 
 export type RangeId = 'live' | '1h' | '1d' | '1w' | '1m' | '1y';
 export const RANGES: readonly RangeId[] = ['live', '1h', '1d', '1w', '1m', '1y'];
@@ -163,20 +164,19 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
     const from = custom ? custom[0] : to - (range === 'live' ? LIVE_WINDOW_S : RANGE_SECONDS[range]);
     const points = Math.max(60, Math.min(1500, Math.round(widthPx())));
     const query = (family: Family, key?: string, band?: boolean): SeriesQuery => ({ family, from, to, points, ...(key === undefined ? {} : { key }), ...(band ? { band } : {}) });
-    setCharts(emptyCharts(fsKey, netKeys));
-    setBands(NO_BANDS_YET);
-    setSeriesError(null);
-    setLoadingSeries(true);
-    setFetchedRange(live ? null : [from, to]);
+    const s = controller.signal;
+    // asked for at once: the requests need not wait for the panel's turn below
+    const answers = Promise.all([
+      seriesOrNone(agentId, query('cpu', undefined, true), s),
+      seriesOrNone(agentId, query('memory', undefined, true), s),
+      fsKey === null ? Promise.resolve(null) : seriesOrNone(agentId, query('fs', fsKey), s),
+      ...netKeys.map((k) => seriesOrNone(agentId, query('net', k), s)),
+    ]);
+    // read in the turn, which shows a failure; nothing reads it when the turn is dropped
+    answers.catch(() => undefined);
 
     const load = async (): Promise<void> => {
-      const s = controller.signal;
-      const [cpu, memory, fs, ...net] = await Promise.all([
-        seriesOrNone(agentId, query('cpu', undefined, true), s),
-        seriesOrNone(agentId, query('memory', undefined, true), s),
-        fsKey === null ? Promise.resolve(null) : seriesOrNone(agentId, query('fs', fsKey), s),
-        ...netKeys.map((k) => seriesOrNone(agentId, query('net', k), s)),
-      ]);
+      const [cpu, memory, fs, ...net] = await answers;
       if (s.aborted) return;
       setAwaitingFirstData(cpu === null);
       setBands({ cpu: cpu?.band ?? null, memory: memory?.band ?? null });
@@ -200,14 +200,26 @@ export function usePanelData(agentId: string, range: RangeId, reload: number, re
           : seeded,
       );
     };
-    load()
-      .catch((e: unknown) => {
-        if (!controller.signal.aborted) setSeriesError(errorReason(e));
-      })
-      .finally(() => {
-        if (!controller.signal.aborted) setLoadingSeries(false);
-      });
-    return () => controller.abort();
+    // S9, S14: the panel emptied, re-rendered and then drawn with its answers in its turn, one
+    // panel a frame when several reload at once (panel-turns.ts)
+    const dropTurn = takeTurn(() => {
+      setCharts(emptyCharts(fsKey, netKeys));
+      setBands(NO_BANDS_YET);
+      setSeriesError(null);
+      setLoadingSeries(true);
+      setFetchedRange(live ? null : [from, to]);
+      load()
+        .catch((e: unknown) => {
+          if (!controller.signal.aborted) setSeriesError(errorReason(e));
+        })
+        .finally(() => {
+          if (!controller.signal.aborted) setLoadingSeries(false);
+        });
+    });
+    return () => {
+      dropTurn();
+      controller.abort();
+    };
     // netKeysId stands for netKeys; widthPx is read once per fetch on purpose (see above)
   }, [agentId, range, reload, resync, ready, fsKey, netKeysId, customKey]);
 

@@ -8,7 +8,7 @@
 // dashed lines (time shift) and a drag across the plot to zoom (the parent refetches the range);
 // lines of a group (an interface) that is idle over the range are left out unless asked for.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
 import type { Columns } from '../series-window.js';
 import { pointsWithData } from '../series-window.js';
 import type { LegendFigures } from '../chart-compare.js';
@@ -18,6 +18,7 @@ import type { DisplayKind } from '../metric-fields.js';
 import type { Formatters } from '../locale-format.js';
 import { useUi } from '../ui-context.js';
 import { forgetChart, scheduleChartWork } from '../chart-scheduler.js';
+import { loadUplot, uplotNow, type UplotClass } from '../uplot-loader.js';
 import type { MaintenanceSpan } from '../../../contract/maintenance-api.js';
 import { drawBands } from './chart-bands.js';
 import type { SeriesBand } from '../../../contract/api.js';
@@ -324,7 +325,7 @@ export function TimeChart(props: TimeChartProps) {
 
   // uPlot work runs through the chart scheduler (chart-scheduler.ts): a job draws the newest data,
   // creating the plot first when its shape changed; the old plot stays up until then
-  const makeOptions = useRef<((el: HTMLElement) => uPlot.Options) | null>(null);
+  const makeOptions = useRef<((el: HTMLElement, U: UplotClass) => uPlot.Options) | null>(null);
   const recreate = useRef(true);
   const resizer = useRef<ResizeObserver | null>(null);
   const drawnPoints = useRef(0);
@@ -343,9 +344,16 @@ export function TimeChart(props: TimeChartProps) {
     if (!el || !options) return;
     let u = plot.current;
     if (!u || recreate.current) {
+      // uPlot loads beside the page's first requests (uplot-loader.ts); a chart whose data came
+      // first is drawn once it is there, a failed fetch is tried again with the chart's next data
+      const U = uplotNow();
+      if (!U) {
+        loadUplot().then(() => scheduleChartWork(el, draw.current), () => undefined);
+        return;
+      }
       resizer.current?.disconnect();
       u?.destroy();
-      const created = new uPlot(options(el), plotDataRef.current, el);
+      const created = new U(options(el, U), plotDataRef.current, el);
       u = created;
       plot.current = created;
       recreate.current = false;
@@ -376,7 +384,7 @@ export function TimeChart(props: TimeChartProps) {
     if (!el) return;
     const lines = allLines;
     const mainCount = lines.length - shiftCount;
-    makeOptions.current = (target) => ({
+    makeOptions.current = (target, U) => ({
       width: Math.max(200, target.clientWidth),
       height,
       // the legend below (min/avg/max/last) replaces uPlot's
@@ -391,7 +399,7 @@ export function TimeChart(props: TimeChartProps) {
           range:
             props.yKind === 'percent'
               ? [0, 100]
-              : (_u, _min, max) => (Number.isFinite(max) && max > 0 ? uPlot.rangeNum(0, max, 0.1, true) : [0, 1]),
+              : (_u, _min, max) => (Number.isFinite(max) && max > 0 ? U.rangeNum(0, max, 0.1, true) : [0, 1]),
         },
       },
       axes: [
