@@ -157,3 +157,68 @@ void t.test('a bad format names its token', (t) => {
   t.doesNotThrow(() => compileLogFormat('$remote_addr [$time_local] "$request" $status $cookie_session'), 'unknown nginx variables are read past');
   t.end();
 });
+
+/** what a sink receives, in order: each record (copied) or the malformed line */
+function sinkOf(): { got: (LogRecord | string)[]; add: (r: LogRecord) => void; addMalformed: (line: string) => void } {
+  const got: (LogRecord | string)[] = [];
+  return { got, add: (r) => got.push({ ...r }), addMalformed: (line) => got.push(line) };
+}
+
+void t.test('a run of lines parses as its lines one at a time, whatever the format and line endings (S11: the agent reads runs)', (t) => {
+  const combined = fixture('apache-combined.log');
+  const lines = [
+    ...combined,
+    ...fixture('nginx-combined.log'),
+    '',
+    'not a log line at all',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 99 3 "-" "-"',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 200 12x "-" "-"',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 2x0 "x" 200 5 "-" "curl/8.5.0"',
+    // a field may not run on into the next line to find the text that ends it
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 200 5 "-" "unended',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET /unended HTTP/1.1',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 200 5 "-" "a CR\rinside" and after',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 200 5 "-" "a CR at the end"\r',
+    '127.0.0.1 200 a last field to the end\r',
+    '127.0.0.1 200',
+    '127.0.0.1 999 1.5',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 200 -',
+    ...combined.map((l) => l.replace(/ "[^"]*" "[^"]*"$/, '')),
+    'www.example.com:443 203.0.113.9 - - [05/Dec/2026:10:00:00 +0900] "GET /a?b=1 HTTP/2.0" 200 512 "-" "curl/8.5.0"',
+  ];
+  const formats = [
+    'combined', 'common', 'nginx', 'vcombined',
+    '%h %>s %{User-agent}i',
+    '$remote_addr $status $request_time',
+    '%h %l %u %t \\"%r\\" %>s %b',
+    '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i" and after',
+    // a literal line break: no line matches it, one at a time or in a run
+    '%h\\n%>s',
+  ];
+  for (const format of formats) {
+    for (const ending of ['\n', '\r\n']) {
+      const oneByOne = sinkOf();
+      const byLine = new LogParser(compileLogFormat(format));
+      // each line as LogFollower hands one over: without its '\n' and one CR before it
+      for (const line of lines) byLine.feed((line + ending).slice(0, -1).replace(/\r$/, ''), emptyRecord(), oneByOne);
+      const run = sinkOf();
+      new LogParser(compileLogFormat(format)).parseText(lines.map((l) => l + ending).join(''), emptyRecord(), run);
+      t.same(run.got, oneByOne.got, `${format}, lines ended by ${JSON.stringify(ending)}`);
+    }
+  }
+  t.end();
+});
+
+void t.test('a run of JSON or W3C lines parses as its lines one at a time', (t) => {
+  for (const [format, name] of [['json', 'nginx-json.log'], ['w3c', 'iis-w3c.log']] as const) {
+    const lines = [...fixture(name), 'garbage'];
+    const oneByOne = sinkOf();
+    const byLine = new LogParser(compileLogFormat(format));
+    for (const line of lines) byLine.feed(line, emptyRecord(), oneByOne);
+    const run = sinkOf();
+    new LogParser(compileLogFormat(format)).parseText(lines.map((l) => `${l}\r\n`).join(''), emptyRecord(), run);
+    t.same(run.got, oneByOne.got, format);
+    t.equal(run.got.filter((g) => typeof g === 'string').length, 1, `${format}: only the garbage line is malformed`);
+  }
+  t.end();
+});
