@@ -69,10 +69,10 @@ class BatchCounts {
 }
 
 /**
- * A copy of `key` that holds no reference to the line it was cut from. V8 cuts a substring of 13
- * characters or more as a view of its whole line, so a key kept in a batch or a sketch would keep
- * its line (~250 bytes) alive: through young collections into the old generation, ~2 MB a second
- * at 10,000 lines/s, the agent's RSS peak and a mark-compact every few seconds (docs/benchmarks.md).
+ * A copy of `key` that holds no reference to the text it was cut from. V8 cuts a substring of 13
+ * characters or more as a view of the whole string, so a key kept in a batch or a sketch would keep
+ * its run of lines (up to 16 KiB, LogFollower's onText) alive: through young collections into the
+ * old generation, the agent's RSS peak and a mark-compact every few seconds (docs/benchmarks.md).
  * Concatenating makes V8 copy the characters (a flat string of length + 1) when it is sliced again.
  */
 function detached(key: string): string {
@@ -186,7 +186,9 @@ export class WeblogAggregator {
   /** a line that did not match the format: counted, the first few kept (cut) for the UI */
   addMalformed(line: string): void {
     this.malformed++;
-    if (this.samples.length < WEBLOG_LIMITS.samples) this.samples.push(line.slice(0, WEBLOG_LIMITS.sampleChars));
+    // copied: a line is a view of the run of lines it was read in (LogParser.parseText), which a
+    // sample would keep alive until the flush
+    if (this.samples.length < WEBLOG_LIMITS.samples) this.samples.push(detached(line.slice(0, WEBLOG_LIMITS.sampleChars)));
   }
 
   /** a line longer than WEBLOG_LIMITS.maxLineBytes (its start was parsed, or counted as malformed) */
