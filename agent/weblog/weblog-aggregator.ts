@@ -87,16 +87,30 @@ const METHOD_NAMES: readonly string[] = [...METHODS, 'OTHER'];
 /** status codes counted in an array (the parsers accept 100–999); others in a Map */
 const LOWEST_STATUS = 100;
 const HIGHEST_STATUS = 999;
+/** the unit of the bytes' high part (WeblogAggregator.bytesHigh) */
+const BYTES_UNIT = 2 ** 30;
 
 export class WeblogAggregator {
   private requests = 0;
-  private bytes = 0;
-  /** per status code 100–999, and the codes in the order first seen (a tie keeps that order, as a Map would) */
-  private readonly statusCounts = new Float64Array(HIGHEST_STATUS + 1);
+  /**
+   * the bytes summed in two parts that each stay a small integer (a Smi): a sum past 2^31, reached
+   * within a busy interval, is a heap number, and in the agent's interpreter each line's `+=`
+   * would then allocate two (the load and the sum), young garbage at 10,000 lines/s
+   */
+  private bytesLow = 0;
+  /** in units of BYTES_UNIT */
+  private bytesHigh = 0;
+  /**
+   * per status code 100–999, and the codes in the order first seen (a tie keeps that order, as a
+   * Map would). Counts in Uint32Arrays, not Float64Arrays: the interpreter reads a Float64Array's
+   * element into a new heap number each time; an interval (300 s at most) holds far fewer than
+   * 2^32 lines
+   */
+  private readonly statusCounts = new Uint32Array(HIGHEST_STATUS + 1);
   private statusSeen: number[] = [];
   /** codes outside 100–999 (a caller's record; the parsers refuse them) */
   private otherCodes = new Map<number, number>();
-  private readonly methodCounts = new Float64Array(METHOD_NAMES.length);
+  private readonly methodCounts = new Uint32Array(METHOD_NAMES.length);
   private methodSeen: number[] = [];
   private readonly latency = new LatencyHistogram();
   private readonly visitors = new HyperLogLog();
@@ -120,7 +134,13 @@ export class WeblogAggregator {
 
   add(r: LogRecord): void {
     this.requests++;
-    this.bytes += r.bytes;
+    let bytes = this.bytesLow + r.bytes;
+    if (bytes >= BYTES_UNIT) {
+      const carry = Math.floor(bytes / BYTES_UNIT);
+      this.bytesHigh += carry;
+      bytes -= carry * BYTES_UNIT;
+    }
+    this.bytesLow = bytes;
     const status = r.status;
     if (status >= LOWEST_STATUS && status <= HIGHEST_STATUS) {
       // classes are summed from the codes when flushed
@@ -138,7 +158,9 @@ export class WeblogAggregator {
       if (n === 0) this.methodSeen.push(m);
       this.methodCounts[m] = n + 1;
     }
-    if (r.durationMs === r.durationMs) this.latency.add(r.durationMs);
+    // read once: a record's duration is a double, read into a new heap number each time
+    const durationMs = r.durationMs;
+    if (durationMs === durationMs) this.latency.add(durationMs);
     // the per-line path runs in V8's interpreter (the agent's --no-opt): no call it can do without
     // (each costs about as much as a Map lookup there; docs/benchmarks.md)
     // (a key already in its batch, nearly every line's: one Map lookup and an increment, inline)
@@ -219,7 +241,7 @@ export class WeblogAggregator {
       t,
       i,
       requests: this.requests,
-      bytes: this.bytes,
+      bytes: this.bytesHigh * BYTES_UNIT + this.bytesLow,
       classes: this.classesOfCodes(),
       codes: bounded(this.codeCounts(), (code) => String(code)),
       methods: bounded(new Map(this.methodSeen.map((m) => [METHOD_NAMES[m]!, this.methodCounts[m]!])), (m) => m),
@@ -232,7 +254,8 @@ export class WeblogAggregator {
       problem,
     };
     this.requests = 0;
-    this.bytes = 0;
+    this.bytesLow = 0;
+    this.bytesHigh = 0;
     this.statusCounts.fill(0);
     this.statusSeen = [];
     this.otherCodes = new Map();
