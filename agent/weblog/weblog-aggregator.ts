@@ -123,7 +123,7 @@ export class WeblogAggregator {
   /** this batch's exact counts: raw Referer and User-Agent strings, reduced when settled */
   private readonly pending = { url: new BatchCounts(), notfound: new BatchCounts(), visitor: new BatchCounts(), referrer: new BatchCounts(), agent: new BatchCounts() };
 
-  private readonly addVisitor = (client: string): void => this.visitors.add(client);
+  private readonly addVisitors = (clients: readonly string[], n: number): void => this.visitors.addMany(clients, n);
 
   constructor(private readonly opts: WeblogAggregatorOptions) {
     const capacity = opts.sketchCapacity ?? WEBLOG_LIMITS.sketchCapacity;
@@ -196,7 +196,7 @@ export class WeblogAggregator {
     // entered the table, this interval)
     const v = p.visitor;
     if (v.keys.length > 0) {
-      this.tables.visitor.merge(v.keys, v.counts, v.keys.length, this.addVisitor);
+      this.tables.visitor.merge(v.keys, v.counts, v.keys.length, this.addVisitors);
       v.clear();
     }
     offerAll(p.url, this.tables.url, null);

@@ -60,10 +60,11 @@ export class SpaceSaving {
 
   /**
    * Counts the first `n` of `keys` (distinct) with `weights` (whole numbers), then keeps the
-   * `capacity` most counted. `onNew` sees each key that was not in the table (a caller counting
-   * distinct keys needs no other: the table's own keys were new to it once since the last `clear`).
+   * `capacity` most counted. `onNew` sees the keys that were not in the table, all at once (the
+   * first `count` of `fresh`, which it must not keep): a caller counting distinct keys needs no
+   * others, the table's own keys were new to it once since the last `clear`.
    */
-  merge(keys: readonly string[], weights: ArrayLike<number>, n: number, onNew: ((key: string) => void) | null = null): void {
+  merge(keys: readonly string[], weights: ArrayLike<number>, n: number, onNew: ((fresh: readonly string[], count: number) => void) | null = null): void {
     const fresh = this.freshKeys;
     if (this.freshWeights.length < n) this.freshWeights = new Uint32Array(Math.max(n, 2 * this.freshWeights.length));
     const freshWeights = this.freshWeights;
@@ -76,12 +77,12 @@ export class SpaceSaving {
       if (at !== undefined) {
         this.counts[at]! += w;
       } else {
-        if (onNew !== null) onNew(key);
         fresh[nf] = key;
         freshWeights[nf] = w;
         nf++;
       }
     }
+    if (onNew !== null && nf > 0) onNew(fresh, nf);
     const size = this.keys.length;
     if (size + nf <= this.capacity) {
       for (let i = 0; i < nf; i++) this.place(size + i, fresh[i]!, this.floor + freshWeights[i]!, this.floor);
