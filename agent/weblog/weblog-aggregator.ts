@@ -34,9 +34,12 @@ export const BATCH_KEYS = 4096;
  * whose key is already in the batch (nearly every line) costs one Map lookup and an increment.
  */
 class BatchCounts {
-  /** read by WeblogAggregator.add itself: a key already in the batch costs no call */
+  /**
+   * key → its place in `counts`, keys in the order first seen (a Map keeps it, so no array of the
+   * keys besides: one less push a new key, and less for young collections to promote while the
+   * batch lasts). Read by WeblogAggregator.add itself: a key already in the batch costs no call
+   */
   index = new Map<string, number>();
-  readonly keys: string[] = [];
   readonly counts = new Int32Array(BATCH_KEYS + 1);
 
   /** Counts `key`; true when the batch is full (BATCH_KEYS keys) and must be settled. */
@@ -51,12 +54,15 @@ class BatchCounts {
 
   /** `key`, not in the batch yet, counted once; true when the batch is now full. */
   insert(key: string): boolean {
-    const n = this.keys.length;
-    const own = detached(key);
-    this.index.set(own, n);
-    this.keys.push(own);
+    const n = this.index.size;
+    this.index.set(detached(key), n);
     this.counts[n] = 1;
     return n + 1 >= BATCH_KEYS;
+  }
+
+  /** the batch's keys, in the order first seen (their counts at the same places in `counts`) */
+  keys(): string[] {
+    return [...this.index.keys()];
   }
 
   clear(): void {
@@ -64,7 +70,6 @@ class BatchCounts {
     // generation the old one was in, so a batch's index kept from the start would grow in the old
     // generation, ~100 KB a slice for the mark-compact to find (docs/benchmarks.md)
     this.index = new Map();
-    this.keys.length = 0;
   }
 }
 
@@ -195,8 +200,8 @@ export class WeblogAggregator {
     // a visitor new to the table goes into the HyperLogLog too (one already in it went in when it
     // entered the table, this interval)
     const v = p.visitor;
-    if (v.keys.length > 0) {
-      this.tables.visitor.merge(v.keys, v.counts, v.keys.length, this.addVisitors);
+    if (v.index.size > 0) {
+      this.tables.visitor.merge(v.keys(), v.counts, v.index.size, this.addVisitors);
       v.clear();
     }
     offerAll(p.url, this.tables.url, null);
@@ -277,8 +282,9 @@ export class WeblogAggregator {
  * keys), then the batch emptied.
  */
 function offerAll(batch: BatchCounts, table: SpaceSaving, reduce: ((key: string) => string) | null): void {
-  const { keys, counts } = batch;
-  if (keys.length === 0) return;
+  if (batch.index.size === 0) return;
+  const keys = batch.keys();
+  const counts = batch.counts;
   if (reduce === null) {
     table.merge(keys, counts, keys.length);
   } else {
