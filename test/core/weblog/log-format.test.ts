@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { compileLogFormat, emptyRecord, LogFormatError, LogParser, type LogRecord } from '../../../core/weblog/log-format.js';
+import { prng } from '../../../core/seeded-random.js';
 import { repoRoot } from '../../helpers/paths.js';
 
 function fixture(name: string): string[] {
@@ -220,5 +221,47 @@ void t.test('a run of JSON or W3C lines parses as its lines one at a time', (t) 
     t.same(run.got, oneByOne.got, format);
     t.equal(run.got.filter((g) => typeof g === 'string').length, 1, `${format}: only the garbage line is malformed`);
   }
+  t.end();
+});
+
+void t.test('a request is split into its method (to the first space) and URL (to the last), whatever it holds', (t) => {
+  // what the parser has always made of a request field: nothing of either without a space
+  const expected = (request: string): [string, string] => {
+    const space = request.indexOf(' ');
+    if (space < 0) return ['', ''];
+    const last = request.lastIndexOf(' ');
+    return [request.slice(0, space), request.slice(space + 1, last > space ? last : request.length)];
+  };
+  const random = prng(11);
+  const letters = [' ', ' ', '"', 'G', 'E', '/', '?', '|', 'é'];
+  const requests = ['GET / HTTP/1.1', 'GET /a b c HTTP/1.1', 'GET', 'GET ', ' ', '', '  ', 'GET  HTTP/1.1', 'GET /x ', '"GET" /"q" "H"'];
+  for (let i = 0; i < 3000; i++) requests.push(Array.from({ length: Math.floor(random() * 14) }, () => letters[Math.floor(random() * letters.length)]).join(''));
+  // the request ended by a literal of two characters (`" `) or of one (`|`)
+  const formats: [string, (request: string) => string, string][] = [
+    ['combined', (r) => `203.0.113.9 - - [05/Dec/2026:10:00:00 +0900] "${r}" 200 5 "-" "curl/8.5.0"`, '" '],
+    ['%h %r|%>s', (r) => `203.0.113.9 ${r}|200`, '|'],
+  ];
+  let checked = 0;
+  for (const [format, lineOf, tail] of formats) {
+    const parser = new LogParser(compileLogFormat(format));
+    for (const request of requests) {
+      // a request holding its field's end is another line (the field ends at its first occurrence)
+      if (request.includes(tail)) continue;
+      const line = lineOf(request);
+      const record = emptyRecord();
+      const run = sinkOf();
+      parser.parseText(`${line}\n`, emptyRecord(), run);
+      if (parser.parse(line, record) !== 'ok' || run.got.length !== 1 || typeof run.got[0] === 'string') {
+        t.fail(`${format}: ${JSON.stringify(request)} was refused`);
+        continue;
+      }
+      const [method, url] = expected(request);
+      if (record.method !== method || record.url !== url || (run.got[0] as LogRecord).method !== method || (run.got[0] as LogRecord).url !== url) {
+        t.same([record.method, record.url], [method, url], `${format}: ${JSON.stringify(request)}`);
+      }
+      checked++;
+    }
+  }
+  t.ok(checked > 3000, `${checked} requests split as expected`);
   t.end();
 });
