@@ -2,7 +2,7 @@
 // classes and codes, methods, a latency histogram, a distinct-visitor sketch and five heavy-hitter
 // tables; `flush` hands out the interval's WeblogInterval and starts the next. Memory is fixed
 // whatever the traffic: Space-Saving tables of WEBLOG_LIMITS.sketchCapacity keys, 4 KiB of
-// HyperLogLog registers, 4 KiB of latency buckets.
+// HyperLogLog registers (and 16 KiB to hash a batch's visitors in), 4 KiB of latency buckets.
 //
 // Batched (the agent's CPU budget, docs/benchmarks.md): a line's keys are first counted exactly
 // in small per-batch maps, and `settle` (when a table is full, and before `flush`)
