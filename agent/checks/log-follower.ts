@@ -43,11 +43,14 @@ export interface LogFollowerOptions {
   /** default 8 KiB */
   maxLineBytes?: number;
   /**
-   * each line handed over as soon as it is decoded instead of collected in `LogPoll.lines`: a
-   * caller that parses it at once keeps no slice of lines alive, so they die young (the web-log
-   * follower's garbage collector, S11, docs/benchmarks.md)
+   * whole lines handed over as soon as they are read instead of collected in `LogPoll.lines`, a
+   * run at a time, decoded together (at most TEXT_RUN_BYTES, or one longer line), each ended by
+   * '\n' with its CR, if any, left before it for the caller to take off (LogParser.parseText). A
+   * caller that parses a run at once keeps no slice of lines alive, so they die young; and a run
+   * costs one string and one decode where each line cost its own, at a web log's 10,000 lines/s
+   * in the agent's interpreter (S11, docs/benchmarks.md)
    */
-  onLine?: (line: string) => void;
+  onText?: (text: string) => void;
 }
 
 export type LogEvent = 'rotated' | 'truncated' | 'deleted' | 'appeared';
@@ -77,12 +80,20 @@ const DEFAULT_MAX_LINE_BYTES = 8 * 1024;
 const NEWLINE = 0x0a;
 /**
  * V8's own indexOf of a byte array, where Buffer's runs two JavaScript functions first (to tell a
- * number from a string): a web log's 10,000 lines/s are found through it, interpreted in the
- * agent (S11, docs/benchmarks.md)
+ * number from a string): a log's lines are found through it, interpreted in the agent (S11,
+ * docs/benchmarks.md)
  */
 // eslint-disable-next-line @typescript-eslint/unbound-method -- only ever called as byteIndexOf.call(chunk, …)
 const byteIndexOf = Uint8Array.prototype.indexOf;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- only ever called as byteLastIndexOf.call(chunk, …)
+const byteLastIndexOf = Uint8Array.prototype.lastIndexOf;
 const CR = 0x0d;
+/**
+ * bytes of whole lines decoded into one string for `onText`: small enough for V8's young
+ * generation (the agent's is capped at 1 MB) and for a run kept alive by a view into it to cost
+ * little, large enough that a run's calls are nothing beside its ~60 lines' parse
+ */
+export const TEXT_RUN_BYTES = 16 * 1024;
 
 export class LogFollower {
   private file: OpenFile | null = null;
@@ -174,32 +185,73 @@ export class LogFollower {
   /** Reads whole lines from `file` up to `budget` bytes; returns the bytes read. */
   private drain(file: OpenFile, out: LogPoll, budget: number): number {
     let used = 0;
-    const onLine = this.opts.onLine;
     while (used < budget) {
       const n = readSync(file.fd, this.buffer, 0, Math.min(this.buffer.length, budget - used), file.offset);
       if (n === 0) break;
       file.offset += n;
       used += n;
       const chunk = this.buffer.subarray(0, n);
-      let start = 0;
-      for (let i = byteIndexOf.call(chunk, NEWLINE, 0); i >= 0; i = byteIndexOf.call(chunk, NEWLINE, start)) {
-        if (this.partialBytes === 0 && !this.partialCut && i - start <= this.maxLineBytes) {
-          // a whole line inside the chunk (nearly every line): decoded in place, without the
-          // copies of the partial-line path (a web log's 10,000 lines/s run through here, S11)
-          // no encoding named: Buffer's toString then decodes UTF-8 straight away, without the
-          // two JavaScript calls that look an encoding's name up (run interpreted in the agent)
-          const line = chunk.toString(undefined, start, i > start && chunk[i - 1] === CR ? i - 1 : i);
-          if (onLine) onLine(line);
-          else out.lines.push(line);
-        } else {
-          this.addPartial(chunk.subarray(start, i));
-          this.emitLine(out);
-        }
-        start = i + 1;
-      }
+      const start = this.opts.onText ? this.textRuns(chunk, this.opts.onText, out) : this.lines(chunk, out);
       if (start < n) this.addPartial(chunk.subarray(start));
     }
     return used;
+  }
+
+  /** The lines of `chunk` collected in `out`; returns where the unended rest starts. */
+  private lines(chunk: Buffer, out: LogPoll): number {
+    let start = 0;
+    for (let i = byteIndexOf.call(chunk, NEWLINE, 0); i >= 0; i = byteIndexOf.call(chunk, NEWLINE, start)) {
+      if (this.partialBytes === 0 && !this.partialCut && i - start <= this.maxLineBytes) {
+        // a whole line inside the chunk (nearly every line): decoded in place, without the
+        // copies of the partial-line path; no encoding named: Buffer's toString then decodes
+        // UTF-8 straight away, without the JavaScript calls that look an encoding's name up
+        out.lines.push(chunk.toString(undefined, start, i > start && chunk[i - 1] === CR ? i - 1 : i));
+      } else {
+        this.addPartial(chunk.subarray(start, i));
+        this.emitLine(out);
+      }
+      start = i + 1;
+    }
+    return start;
+  }
+
+  /**
+   * The whole lines of `chunk` handed to `onText` in runs of at most TEXT_RUN_BYTES (and at most
+   * maxLineBytes: no line in a run needs cutting), a longer line alone; returns where the
+   * unended rest starts. A line begun in an earlier read, or longer than maxLineBytes, goes
+   * through the partial-line path (emitLine), as when lines are collected.
+   */
+  private textRuns(chunk: Buffer, onText: (text: string) => void, out: LogPoll): number {
+    const n = chunk.length;
+    let start = 0;
+    if (this.partialBytes > 0 || this.partialCut) {
+      const i = byteIndexOf.call(chunk, NEWLINE, 0);
+      if (i < 0) return 0;
+      this.addPartial(chunk.subarray(0, i));
+      this.emitLine(out);
+      start = i + 1;
+    }
+    const runBytes = Math.min(TEXT_RUN_BYTES, this.maxLineBytes);
+    while (start < n) {
+      const limit = Math.min(n, start + runBytes);
+      let end = byteLastIndexOf.call(chunk, NEWLINE, limit - 1);
+      if (end < start) {
+        // no line ends within runBytes: one longer line, or the unended rest of the chunk
+        end = limit < n ? byteIndexOf.call(chunk, NEWLINE, limit) : -1;
+        if (end < 0) return start;
+        if (end - start > this.maxLineBytes) {
+          this.addPartial(chunk.subarray(start, end));
+          this.emitLine(out);
+          start = end + 1;
+          continue;
+        }
+      }
+      // no encoding named: Buffer's toString decodes UTF-8 straight away (see lines). A '\n' is
+      // never inside a UTF-8 sequence, so the run decodes to its lines' strings, each with its '\n'
+      onText(chunk.toString(undefined, start, end + 1));
+      start = end + 1;
+    }
+    return start;
   }
 
   private addPartial(bytes: Buffer): void {
@@ -216,10 +268,10 @@ export class LogFollower {
   }
 
   private emitLine(out: LogPoll): void {
-    let line = Buffer.concat(this.partial).toString('utf8');
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (this.opts.onLine) this.opts.onLine(line);
-    else out.lines.push(line);
+    const line = Buffer.concat(this.partial).toString('utf8');
+    // a run of one line: its CR, if any, is taken off by the caller
+    if (this.opts.onText) this.opts.onText(`${line}\n`);
+    else out.lines.push(line.endsWith('\r') ? line.slice(0, -1) : line);
     if (this.partialCut) out.cutLines++;
     this.clearPartial();
   }

@@ -2,7 +2,7 @@
 // classes and codes, methods, a latency histogram, a distinct-visitor sketch and five heavy-hitter
 // tables; `flush` hands out the interval's WeblogInterval and starts the next. Memory is fixed
 // whatever the traffic: Space-Saving tables of WEBLOG_LIMITS.sketchCapacity keys, 4 KiB of
-// HyperLogLog registers, 4 KiB of latency buckets.
+// HyperLogLog registers (and 16 KiB to hash a batch's visitors in), 4 KiB of latency buckets.
 //
 // Batched (the agent's CPU budget, docs/benchmarks.md): a line's keys are first counted exactly
 // in small per-batch maps, and `settle` (when a table is full, and before `flush`)
@@ -34,9 +34,12 @@ export const BATCH_KEYS = 4096;
  * whose key is already in the batch (nearly every line) costs one Map lookup and an increment.
  */
 class BatchCounts {
-  /** read by WeblogAggregator.add itself: a key already in the batch costs no call */
+  /**
+   * key → its place in `counts`, keys in the order first seen (a Map keeps it, so no array of the
+   * keys besides: one less push a new key, and less for young collections to promote while the
+   * batch lasts). Read by WeblogAggregator.add itself: a key already in the batch costs no call
+   */
   index = new Map<string, number>();
-  readonly keys: string[] = [];
   readonly counts = new Int32Array(BATCH_KEYS + 1);
 
   /** Counts `key`; true when the batch is full (BATCH_KEYS keys) and must be settled. */
@@ -51,12 +54,15 @@ class BatchCounts {
 
   /** `key`, not in the batch yet, counted once; true when the batch is now full. */
   insert(key: string): boolean {
-    const n = this.keys.length;
-    const own = detached(key);
-    this.index.set(own, n);
-    this.keys.push(own);
+    const n = this.index.size;
+    this.index.set(detached(key), n);
     this.counts[n] = 1;
     return n + 1 >= BATCH_KEYS;
+  }
+
+  /** the batch's keys, in the order first seen (their counts at the same places in `counts`) */
+  keys(): string[] {
+    return [...this.index.keys()];
   }
 
   clear(): void {
@@ -64,15 +70,14 @@ class BatchCounts {
     // generation the old one was in, so a batch's index kept from the start would grow in the old
     // generation, ~100 KB a slice for the mark-compact to find (docs/benchmarks.md)
     this.index = new Map();
-    this.keys.length = 0;
   }
 }
 
 /**
- * A copy of `key` that holds no reference to the line it was cut from. V8 cuts a substring of 13
- * characters or more as a view of its whole line, so a key kept in a batch or a sketch would keep
- * its line (~250 bytes) alive: through young collections into the old generation, ~2 MB a second
- * at 10,000 lines/s, the agent's RSS peak and a mark-compact every few seconds (docs/benchmarks.md).
+ * A copy of `key` that holds no reference to the text it was cut from. V8 cuts a substring of 13
+ * characters or more as a view of the whole string, so a key kept in a batch or a sketch would keep
+ * its run of lines (up to 16 KiB, LogFollower's onText) alive: through young collections into the
+ * old generation, the agent's RSS peak and a mark-compact every few seconds (docs/benchmarks.md).
  * Concatenating makes V8 copy the characters (a flat string of length + 1) when it is sliced again.
  */
 function detached(key: string): string {
@@ -87,16 +92,30 @@ const METHOD_NAMES: readonly string[] = [...METHODS, 'OTHER'];
 /** status codes counted in an array (the parsers accept 100–999); others in a Map */
 const LOWEST_STATUS = 100;
 const HIGHEST_STATUS = 999;
+/** the unit of the bytes' high part (WeblogAggregator.bytesHigh) */
+const BYTES_UNIT = 2 ** 30;
 
 export class WeblogAggregator {
   private requests = 0;
-  private bytes = 0;
-  /** per status code 100–999, and the codes in the order first seen (a tie keeps that order, as a Map would) */
-  private readonly statusCounts = new Float64Array(HIGHEST_STATUS + 1);
+  /**
+   * the bytes summed in two parts that each stay a small integer (a Smi): a sum past 2^31, reached
+   * within a busy interval, is a heap number, and in the agent's interpreter each line's `+=`
+   * would then allocate two (the load and the sum), young garbage at 10,000 lines/s
+   */
+  private bytesLow = 0;
+  /** in units of BYTES_UNIT */
+  private bytesHigh = 0;
+  /**
+   * per status code 100–999, and the codes in the order first seen (a tie keeps that order, as a
+   * Map would). Counts in Uint32Arrays, not Float64Arrays: the interpreter reads a Float64Array's
+   * element into a new heap number each time; an interval (300 s at most) holds far fewer than
+   * 2^32 lines
+   */
+  private readonly statusCounts = new Uint32Array(HIGHEST_STATUS + 1);
   private statusSeen: number[] = [];
   /** codes outside 100–999 (a caller's record; the parsers refuse them) */
   private otherCodes = new Map<number, number>();
-  private readonly methodCounts = new Float64Array(METHOD_NAMES.length);
+  private readonly methodCounts = new Uint32Array(METHOD_NAMES.length);
   private methodSeen: number[] = [];
   private readonly latency = new LatencyHistogram();
   private readonly visitors = new HyperLogLog();
@@ -109,7 +128,7 @@ export class WeblogAggregator {
   /** this batch's exact counts: raw Referer and User-Agent strings, reduced when settled */
   private readonly pending = { url: new BatchCounts(), notfound: new BatchCounts(), visitor: new BatchCounts(), referrer: new BatchCounts(), agent: new BatchCounts() };
 
-  private readonly addVisitor = (client: string): void => this.visitors.add(client);
+  private readonly addVisitors = (clients: readonly string[], n: number): void => this.visitors.addMany(clients, n);
 
   constructor(private readonly opts: WeblogAggregatorOptions) {
     const capacity = opts.sketchCapacity ?? WEBLOG_LIMITS.sketchCapacity;
@@ -120,7 +139,13 @@ export class WeblogAggregator {
 
   add(r: LogRecord): void {
     this.requests++;
-    this.bytes += r.bytes;
+    let bytes = this.bytesLow + r.bytes;
+    if (bytes >= BYTES_UNIT) {
+      const carry = Math.floor(bytes / BYTES_UNIT);
+      this.bytesHigh += carry;
+      bytes -= carry * BYTES_UNIT;
+    }
+    this.bytesLow = bytes;
     const status = r.status;
     if (status >= LOWEST_STATUS && status <= HIGHEST_STATUS) {
       // classes are summed from the codes when flushed
@@ -138,7 +163,9 @@ export class WeblogAggregator {
       if (n === 0) this.methodSeen.push(m);
       this.methodCounts[m] = n + 1;
     }
-    if (r.durationMs === r.durationMs) this.latency.add(r.durationMs);
+    // read once: a record's duration is a double, read into a new heap number each time
+    const durationMs = r.durationMs;
+    if (durationMs === durationMs) this.latency.add(durationMs);
     // the per-line path runs in V8's interpreter (the agent's --no-opt): no call it can do without
     // (each costs about as much as a Map lookup there; docs/benchmarks.md)
     // (a key already in its batch, nearly every line's: one Map lookup and an increment, inline)
@@ -173,8 +200,8 @@ export class WeblogAggregator {
     // a visitor new to the table goes into the HyperLogLog too (one already in it went in when it
     // entered the table, this interval)
     const v = p.visitor;
-    if (v.keys.length > 0) {
-      this.tables.visitor.merge(v.keys, v.counts, v.keys.length, this.addVisitor);
+    if (v.index.size > 0) {
+      this.tables.visitor.merge(v.keys(), v.counts, v.index.size, this.addVisitors);
       v.clear();
     }
     offerAll(p.url, this.tables.url, null);
@@ -186,7 +213,9 @@ export class WeblogAggregator {
   /** a line that did not match the format: counted, the first few kept (cut) for the UI */
   addMalformed(line: string): void {
     this.malformed++;
-    if (this.samples.length < WEBLOG_LIMITS.samples) this.samples.push(line.slice(0, WEBLOG_LIMITS.sampleChars));
+    // copied: a line is a view of the run of lines it was read in (LogParser.parseText), which a
+    // sample would keep alive until the flush
+    if (this.samples.length < WEBLOG_LIMITS.samples) this.samples.push(detached(line.slice(0, WEBLOG_LIMITS.sampleChars)));
   }
 
   /** a line longer than WEBLOG_LIMITS.maxLineBytes (its start was parsed, or counted as malformed) */
@@ -217,7 +246,7 @@ export class WeblogAggregator {
       t,
       i,
       requests: this.requests,
-      bytes: this.bytes,
+      bytes: this.bytesHigh * BYTES_UNIT + this.bytesLow,
       classes: this.classesOfCodes(),
       codes: bounded(this.codeCounts(), (code) => String(code)),
       methods: bounded(new Map(this.methodSeen.map((m) => [METHOD_NAMES[m]!, this.methodCounts[m]!])), (m) => m),
@@ -230,7 +259,8 @@ export class WeblogAggregator {
       problem,
     };
     this.requests = 0;
-    this.bytes = 0;
+    this.bytesLow = 0;
+    this.bytesHigh = 0;
     this.statusCounts.fill(0);
     this.statusSeen = [];
     this.otherCodes = new Map();
@@ -252,8 +282,9 @@ export class WeblogAggregator {
  * keys), then the batch emptied.
  */
 function offerAll(batch: BatchCounts, table: SpaceSaving, reduce: ((key: string) => string) | null): void {
-  const { keys, counts } = batch;
-  if (keys.length === 0) return;
+  if (batch.index.size === 0) return;
+  const keys = batch.keys();
+  const counts = batch.counts;
   if (reduce === null) {
     table.merge(keys, counts, keys.length);
   } else {

@@ -9,7 +9,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from '../../core/logger.js';
 import { WEBLOG_LIMITS, type WeblogInterval } from '../../contract/weblog.js';
-import { compileLogFormat, emptyRecord, LogParser, parseLogLine, type CompiledFormat, type LogRecord } from '../../core/weblog/log-format.js';
+import { compileLogFormat, emptyRecord, LogParser, type LogRecord } from '../../core/weblog/log-format.js';
 import { fingerprint, HEAD_BYTES, isSameFile, LogFollower, type LogPosition } from '../checks/log-follower.js';
 import type { LogPositions } from '../checks/check-runners.js';
 import { WeblogAggregator } from './weblog-aggregator.js';
@@ -38,8 +38,6 @@ const DEFAULT_MAX_RECOVER_BYTES = 64 * 1024 * 1024;
 
 export class WeblogTail {
   private readonly parser: LogParser;
-  /** a text or JSON format, parsed without the LogParser's call (only W3C's needs its state) */
-  private readonly direct: CompiledFormat | null;
   private readonly aggregator: WeblogAggregator;
   private follower: LogFollower | null = null;
   private readonly record: LogRecord = emptyRecord();
@@ -48,7 +46,6 @@ export class WeblogTail {
   constructor(readonly spec: WeblogSourceSpec, private readonly deps: WeblogTailDeps) {
     // the appliance refused a bad format already; a throw here is a programming error
     this.parser = new LogParser(compileLogFormat(spec.format));
-    this.direct = this.parser.format.kind === 'w3c' ? null : this.parser.format;
     this.aggregator = new WeblogAggregator({ source: spec.id, ...(spec.keepQuery !== undefined ? { keepQuery: spec.keepQuery } : {}) });
   }
 
@@ -65,8 +62,8 @@ export class WeblogTail {
     this.follower = new LogFollower({
       path: this.spec.path, position: saved, fromStart: this.spec.fromStart === true,
       maxBytesPerPoll: this.deps.maxBytesPerPoll ?? DEFAULT_MAX_BYTES_PER_POLL, maxLineBytes: WEBLOG_LIMITS.maxLineBytes,
-      // each line parsed as it is read: no slice of line strings outlives a young collection
-      onLine: this.addLine,
+      // each run of lines parsed as it is read: no slice's strings outlive a young collection
+      onText: this.addText,
     });
     // the first poll fixes where following starts (the end of a log already there), so that lines
     // written from now on count, however long until the next poll
@@ -106,17 +103,9 @@ export class WeblogTail {
     this.follower = null;
   }
 
-  /** a line parsed and counted (the follower calls it for each line: one call, not two) */
-  private readonly addLine = (line: string): void => {
-    const direct = this.direct;
-    if (direct !== null) {
-      if (parseLogLine(direct, line, this.record)) this.aggregator.add(this.record);
-      else this.aggregator.addMalformed(line);
-      return;
-    }
-    const result = this.parser.parse(line, this.record);
-    if (result === 'ok') this.aggregator.add(this.record);
-    else if (result === 'malformed') this.aggregator.addMalformed(line);
+  /** a run of whole lines (LogFollower's onText) parsed and counted */
+  private readonly addText = (text: string): void => {
+    this.parser.parseText(text, this.record, this.aggregator);
   };
 
   private async recoverCompressed(file: string, saved: LogPosition): Promise<void> {
@@ -140,12 +129,12 @@ export class WeblogTail {
       const parts = text.split('\n');
       partial = parts.pop() ?? '';
       for (const line of parts) {
-        this.addLine(line.length > WEBLOG_LIMITS.maxLineBytes ? line.slice(0, WEBLOG_LIMITS.maxLineBytes) : line);
+        this.parser.feed(line.length > WEBLOG_LIMITS.maxLineBytes ? line.slice(0, WEBLOG_LIMITS.maxLineBytes) : line, this.record, this.aggregator);
         lines++;
       }
     }
     if (partial) {
-      this.addLine(partial);
+      this.parser.feed(partial, this.record, this.aggregator);
       lines++;
     }
     if (lines > 0) this.deps.log.info('read the rest of a compressed rotated log', { source: this.spec.id, path: file, lines });

@@ -31,6 +31,12 @@ export interface CompiledFormat {
   codes: readonly number[];
   /** a text format as one regular expression (linePattern), null for 'json' and 'w3c' */
   pattern: RegExp | null;
+  /**
+   * `pattern` for a run of whole lines (LogParser.parseText): sticky, no field crosses the end of
+   * its line, and a match runs through its line's '\n'; null for 'json' and 'w3c', and for a
+   * format whose literal text holds a line break (no line read from a file can match it)
+   */
+  runPattern: RegExp | null;
   /** the field code of each of `pattern`'s capture groups (SKIP: a group read past) */
   groups: readonly number[];
 }
@@ -85,8 +91,8 @@ export function compileLogFormat(format: string): CompiledFormat {
   if (format.length > MAX_FORMAT_LENGTH) throw new LogFormatError(format.slice(0, 40), `a format is at most ${MAX_FORMAT_LENGTH} characters`);
   const preset = (FORMAT_PRESETS as Record<string, string>)[format];
   const text = preset ?? format;
-  if (text === 'json') return { kind: 'json', head: '', fields: [], tails: [], has: new Set(JSON_FIELDS), codes: [], pattern: null, groups: [] };
-  if (text === 'w3c') return { kind: 'w3c', head: '', fields: W3C_DEFAULT_FIELDS, tails: [], has: new Set(W3C_DEFAULT_FIELDS), codes: W3C_DEFAULT_FIELDS.map(codeOf), pattern: null, groups: [] };
+  if (text === 'json') return { kind: 'json', head: '', fields: [], tails: [], has: new Set(JSON_FIELDS), codes: [], pattern: null, runPattern: null, groups: [] };
+  if (text === 'w3c') return { kind: 'w3c', head: '', fields: W3C_DEFAULT_FIELDS, tails: [], has: new Set(W3C_DEFAULT_FIELDS), codes: W3C_DEFAULT_FIELDS.map(codeOf), pattern: null, runPattern: null, groups: [] };
   if (text.trim() === '') throw new LogFormatError('', 'the format is empty');
   const parts = text.includes('$') && !/%[>{a-zA-Z]/.test(text) ? splitNginx(text) : splitApache(text);
   return assemble(parts);
@@ -201,10 +207,29 @@ function assemble(parts: Part[]): CompiledFormat {
  * however long, costs more than a few scans per field); the last field,
  * with no literal after it, to the end of the line; text after the last literal is ignored. Fields
  * the aggregate does not use are not captured when that can be avoided (no substring).
+ *
+ * The same for a run of lines (`runPattern`, LogParser.parseText): no field takes a '\n', the
+ * match goes on through the rest of its line and its '\n', and a CR right before that '\n' is not
+ * part of the last field (LogFollower takes it off a line). On any one line it matches what
+ * `pattern` matches, with the same captures; a format with a line break in its literal text gets
+ * none (a line never holds one, a run would).
  */
-function linePattern(head: string, codes: readonly number[], tails: readonly string[]): { pattern: RegExp; groups: number[] } {
-  let source = `^${escapeRegExp(head)}`;
+function linePattern(head: string, codes: readonly number[], tails: readonly string[]): { pattern: RegExp; runPattern: RegExp | null; groups: number[] } {
+  const line = patternSource(head, codes, tails, false);
+  const breaks = /[\r\n]/.test(head) || tails.some((tail) => /[\r\n]/.test(tail));
+  return {
+    pattern: new RegExp(`^${line.source}`),
+    runPattern: breaks ? null : new RegExp(patternSource(head, codes, tails, true).source, 'y'),
+    groups: line.groups,
+  };
+}
+
+function patternSource(head: string, codes: readonly number[], tails: readonly string[], run: boolean): { source: string; groups: number[] } {
+  // in a run of lines, a field stops at its line's end as it would at the end of a line alone
+  const nl = run ? '\\n' : '';
+  let source = escapeRegExp(head);
   const groups: number[] = [];
+  let toLineEnd = false;
   for (let i = 0; i < codes.length; i++) {
     const code = codes[i]!;
     const tail = tails[i]!;
@@ -220,11 +245,12 @@ function linePattern(head: string, codes: readonly number[], tails: readonly str
     } else if (tail === '') {
       // the last field (assemble refuses two fields with nothing between them)
       if (wanted) {
-        source += '([\\s\\S]*)';
+        source += run ? '((?:[^\\r\\n]|\\r(?!\\n))*)' : '([\\s\\S]*)';
         groups.push(code);
+        toLineEnd = true;
       }
     } else if (tail.length === 1) {
-      source += wanted ? `([^${escapeRegExp(tail)}]*)` : `[^${escapeRegExp(tail)}]*`;
+      source += wanted ? `([^${escapeRegExp(tail)}${nl}]*)` : `[^${escapeRegExp(tail)}${nl}]*`;
       source += escapeRegExp(tail);
       if (wanted) groups.push(code);
     } else {
@@ -232,13 +258,14 @@ function linePattern(head: string, codes: readonly number[], tails: readonly str
       // where the rest does not follow; the loop cannot pass an occurrence, so there is one way
       // to match and none to backtrack into, and a field read past needs no capture
       const first = escapeRegExp(tail[0]!);
-      const body = `[^${first}]*(?:${first}(?!${escapeRegExp(tail.slice(1))})[^${first}]*)*`;
+      const body = `[^${first}${nl}]*(?:${first}(?!${escapeRegExp(tail.slice(1))})[^${first}${nl}]*)*`;
       source += wanted ? `(${body})` : body;
       source += escapeRegExp(tail);
       if (wanted) groups.push(code);
     }
   }
-  return { pattern: new RegExp(source), groups };
+  if (run) source += toLineEnd ? '\\r?\\n' : '[^\\n]*\\n';
+  return { source, groups };
 }
 
 /** `text` as a regular expression's literal text, in a character class or out of one */
@@ -288,6 +315,12 @@ export interface LogRecord {
   durationMs: number;
 }
 
+/**
+ * a record's "no duration", read from a constant: `Number.NaN` is a property, which V8's
+ * interpreter reads into a new heap number each time (each line, when a record is cleared)
+ */
+const NO_DURATION = Number.NaN;
+
 export function emptyRecord(): LogRecord {
   return { client: '', method: '', url: '', status: 0, bytes: 0, referrer: '', agent: '', vhost: '', durationMs: Number.NaN };
 }
@@ -324,6 +357,12 @@ function w3cFields(list: string): LogField[] {
 
 export type ParseResult = 'ok' | 'malformed' | 'comment';
 
+/** Where parsed lines go (the web-log aggregate): each line's record, or the line when it does not match. */
+export interface LogRecordSink {
+  add(record: LogRecord): void;
+  addMalformed(line: string): void;
+}
+
 /** Parses the lines of one log, in order (a W3C log's `#Fields:` lines change what follows). */
 export class LogParser {
   private w3c: number[];
@@ -341,11 +380,70 @@ export class LogParser {
     }
     return parseW3cLine(this.w3c, line, out) ? 'ok' : 'malformed';
   }
+
+  /** Parses `line` into `out` and hands it to `sink`: the record, or the line that does not match (a W3C comment: neither). */
+  feed(line: string, out: LogRecord, sink: LogRecordSink): void {
+    const result = this.parse(line, out);
+    if (result === 'ok') sink.add(out);
+    else if (result === 'malformed') sink.addMalformed(line);
+  }
+
+  /**
+   * Parses a run of whole lines, each ended by '\n' (a CR right before it is not part of the line,
+   * as LogFollower takes it off), into `sink` as `feed` would one line at a time. A text format is
+   * matched along the run by its sticky `runPattern`, line after line: no string a line and no
+   * call to find where it ends, in the agent's interpreter (S11, docs/benchmarks.md).
+   */
+  parseText(text: string, out: LogRecord, sink: LogRecordSink): void {
+    const pattern = this.format.runPattern;
+    const length = text.length;
+    let at = 0;
+    if (pattern === null) {
+      while (at < length) {
+        const end = lineEnd(text, at);
+        this.feed(lineOf(text, at, end), out, sink);
+        at = end + 1;
+      }
+      return;
+    }
+    const groups = this.format.groups;
+    pattern.lastIndex = 0;
+    while (at < length) {
+      const match = pattern.exec(text);
+      if (match === null) {
+        const end = lineEnd(text, at);
+        sink.addMalformed(lineOf(text, at, end));
+        at = end + 1;
+        pattern.lastIndex = at;
+        continue;
+      }
+      const next = pattern.lastIndex;
+      // cleared inline, as parseLogLine does (a call costs about as much in the interpreter)
+      out.client = ''; out.method = ''; out.url = ''; out.status = 0; out.bytes = 0;
+      out.referrer = ''; out.agent = ''; out.vhost = ''; out.durationMs = NO_DURATION;
+      if (readGroups(groups, match, out)) sink.add(out);
+      else sink.addMalformed(lineOf(text, at, next - 1));
+      at = next;
+    }
+    // the last line's fields are views of `text`: they would keep the whole run alive until the next
+    clearRecord(out);
+  }
+}
+
+/** where the line starting at `at` ends (its '\n', or the end of a text that does not end with one) */
+function lineEnd(text: string, at: number): number {
+  const end = text.indexOf('\n', at);
+  return end < 0 ? text.length : end;
+}
+
+/** text[start, end) without a CR at its end, as LogFollower hands a line over */
+function lineOf(text: string, start: number, end: number): string {
+  return text.slice(start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
 }
 
 function clearRecord(out: LogRecord): void {
   out.client = ''; out.method = ''; out.url = ''; out.status = 0; out.bytes = 0;
-  out.referrer = ''; out.agent = ''; out.vhost = ''; out.durationMs = Number.NaN;
+  out.referrer = ''; out.agent = ''; out.vhost = ''; out.durationMs = NO_DURATION;
 }
 
 function parseW3cLine(codes: readonly number[], line: string, out: LogRecord): boolean {
@@ -381,14 +479,19 @@ export function parseLogLine(format: CompiledFormat, line: string, out: LogRecor
     return parseJsonLine(line, out);
   }
   if (format.kind === 'w3c') return parseW3cLine(format.codes, line, out);
-  // a text format: the agent's per-line path, in V8's interpreter (--no-opt), where each call
-  // costs about as much as the work of a field; so the record is cleared and the common fields are
-  // read inline, without clearRecord, setField or digits (docs/benchmarks.md)
+  // a text format: the record cleared inline, without clearRecord (in V8's interpreter, the
+  // agent's --no-opt, a call costs about as much as the work of a field; docs/benchmarks.md)
   out.client = ''; out.method = ''; out.url = ''; out.status = 0; out.bytes = 0;
-  out.referrer = ''; out.agent = ''; out.vhost = ''; out.durationMs = Number.NaN;
+  out.referrer = ''; out.agent = ''; out.vhost = ''; out.durationMs = NO_DURATION;
   const match = (format.pattern as RegExp).exec(line);
-  if (match === null) return false;
-  const groups = format.groups;
+  return match !== null && readGroups(format.groups, match, out);
+}
+
+/**
+ * The captures of a text format's match into `out` (cleared by the caller); false when a field
+ * holds what its kind refuses (a status outside 100–999, bytes that are not a number).
+ */
+function readGroups(groups: readonly number[], match: RegExpExecArray, out: LogRecord): boolean {
   for (let g = 0; g < groups.length; g++) {
     const code = groups[g]!;
     if (code === SKIP) continue;

@@ -28,23 +28,28 @@ export class SpaceSaving {
   /** key → its slot in keys / counts / errors */
   private index = new Map<string, number>();
   private readonly keys: string[] = [];
-  private readonly counts: Float64Array;
-  private readonly errors: Float64Array;
+  /**
+   * Uint32Arrays, not Float64Arrays: V8's interpreter (the agent's, --no-opt) reads a Float64Array's
+   * element into a new heap number each time, a few for each key of a merge. Counts are whole
+   * numbers: an interval's lines, far below 2^32
+   */
+  private readonly counts: Uint32Array;
+  private readonly errors: Uint32Array;
   /** the largest count dropped so far: no key outside the table has a true count above it */
   private floor = 0;
   /** a merge's new keys and their weights, and every candidate count (reused) */
   private readonly freshKeys: string[] = [];
-  private freshWeights = new Float64Array(0);
-  private sorted = new Float64Array(0);
+  private freshWeights = new Uint32Array(0);
+  private sorted = new Uint32Array(0);
   private readonly one: string[] = [''];
-  private readonly oneWeight = new Float64Array(1);
+  private readonly oneWeight = new Uint32Array(1);
   /** every offer's weight summed (the N of the error bound) */
   total = 0;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
-    this.counts = new Float64Array(capacity);
-    this.errors = new Float64Array(capacity);
+    this.counts = new Uint32Array(capacity);
+    this.errors = new Uint32Array(capacity);
   }
 
   offer(key: string, weight = 1): void {
@@ -54,13 +59,14 @@ export class SpaceSaving {
   }
 
   /**
-   * Counts the first `n` of `keys` (distinct) with `weights`, then keeps the `capacity` most
-   * counted. `onNew` sees each key that was not in the table (a caller counting distinct keys
-   * needs no other: the table's own keys were new to it once since the last `clear`).
+   * Counts the first `n` of `keys` (distinct) with `weights` (whole numbers), then keeps the
+   * `capacity` most counted. `onNew` sees the keys that were not in the table, all at once (the
+   * first `count` of `fresh`, which it must not keep): a caller counting distinct keys needs no
+   * others, the table's own keys were new to it once since the last `clear`.
    */
-  merge(keys: readonly string[], weights: ArrayLike<number>, n: number, onNew: ((key: string) => void) | null = null): void {
+  merge(keys: readonly string[], weights: ArrayLike<number>, n: number, onNew: ((fresh: readonly string[], count: number) => void) | null = null): void {
     const fresh = this.freshKeys;
-    if (this.freshWeights.length < n) this.freshWeights = new Float64Array(Math.max(n, 2 * this.freshWeights.length));
+    if (this.freshWeights.length < n) this.freshWeights = new Uint32Array(Math.max(n, 2 * this.freshWeights.length));
     const freshWeights = this.freshWeights;
     let nf = 0;
     for (let i = 0; i < n; i++) {
@@ -71,12 +77,12 @@ export class SpaceSaving {
       if (at !== undefined) {
         this.counts[at]! += w;
       } else {
-        if (onNew !== null) onNew(key);
         fresh[nf] = key;
         freshWeights[nf] = w;
         nf++;
       }
     }
+    if (onNew !== null && nf > 0) onNew(fresh, nf);
     const size = this.keys.length;
     if (size + nf <= this.capacity) {
       for (let i = 0; i < nf; i++) this.place(size + i, fresh[i]!, this.floor + freshWeights[i]!, this.floor);
@@ -91,7 +97,7 @@ export class SpaceSaving {
   private keepLargest(size: number, nf: number): void {
     const { counts, errors, keys, freshKeys, freshWeights, floor } = this;
     const candidates = size + nf;
-    if (this.sorted.length < candidates) this.sorted = new Float64Array(Math.max(candidates, 2 * this.sorted.length));
+    if (this.sorted.length < candidates) this.sorted = new Uint32Array(Math.max(candidates, 2 * this.sorted.length));
     const all = this.sorted.subarray(0, candidates);
     all.set(counts.subarray(0, size));
     for (let i = 0; i < nf; i++) all[size + i] = floor + freshWeights[i]!;

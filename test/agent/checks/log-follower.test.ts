@@ -159,3 +159,51 @@ void t.test('a line longer than maxLineBytes is cut and counted', (t) => {
   t.equal(p.cutLines, 1);
   t.end();
 });
+
+/** lines as a caller of `onText` takes them: split at each '\n', a CR before it taken off */
+function linesOfRuns(runs: string[]): string[] {
+  return runs.flatMap((run) => {
+    if (!run.endsWith('\n')) throw new Error(`a run that does not end with a whole line: ${JSON.stringify(run.slice(-20))}`);
+    return run.slice(0, -1).split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+  });
+}
+
+void t.test('runs of lines (onText, S11) hold the same lines as one at a time, across reads, long and cut lines', (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'access.log');
+  writeFileSync(file, '');
+  // short and long lines, CRLF and a CR inside, lines across the 16 KiB runs and the 4 KiB reads,
+  // lines of 16-64 KiB (a run of their own) and over 64 KiB (cut), and a multi-byte character
+  const content = [
+    ...Array.from({ length: 3000 }, (_, i) => `line ${i} ${'x'.repeat((i * 37) % 300)}${i % 7 === 0 ? '\r' : ''}`),
+    `é ${'y'.repeat(20_000)}`, 'after', `${'z'.repeat(70_000)}\r`, 'cr\rinside', '', '€ last',
+  ].join('\n') + '\nunended';
+  const options = { fromStart: true, maxBytesPerPoll: 4096, maxLineBytes: 64 * 1024 };
+  const byLine = follower(t, file, options);
+  const runs: string[] = [];
+  const byRun = follower(t, file, { ...options, onText: (text: string) => runs.push(text) });
+  writeFileSync(file, content);
+  const lines: string[] = [];
+  let cutByLine = 0;
+  let cutByRun = 0;
+  for (let p = byLine.poll(); ; p = byLine.poll()) {
+    lines.push(...p.lines);
+    cutByLine += p.cutLines;
+    if (!p.more) break;
+  }
+  for (let p = byRun.poll(); ; p = byRun.poll()) {
+    t.same(p.lines, [], 'no line is collected when runs are handed over');
+    cutByRun += p.cutLines;
+    if (!p.more) break;
+  }
+  t.equal(lines.length, 3006, 'every ended line');
+  t.same(linesOfRuns(runs), lines, 'the same lines, in order');
+  t.equal(cutByRun, cutByLine, 'the same cut lines');
+  t.equal(cutByRun, 1);
+  t.ok(runs.every((run) => Buffer.byteLength(run) <= 16 * 1024 || run.indexOf('\n') === run.length - 1), 'a run is at most 16 KiB, or one longer line');
+  runs.length = 0;
+  appendFileSync(file, ' now\n');
+  byRun.poll();
+  t.same(linesOfRuns(runs), ['unended now'], 'an unended line comes once it ends');
+  t.end();
+});

@@ -48,3 +48,12 @@ void t.test('a batch of more than BATCH_KEYS distinct URLs is settled early: the
   t.ok(hot && hot.count >= trueHot && hot.count - hot.error <= trueHot, `its count ${hot?.count ?? '?'} (error ${hot?.error ?? '?'}) brackets the true ${trueHot}`);
   t.end();
 });
+
+void t.test('bytes are summed exactly past 2^31 and 2^32, whatever each line sends', (t) => {
+  const a = new WeblogAggregator({ source: 's' });
+  const sizes = [2 ** 30 - 1, 1, 2 ** 31 + 7, 123_456_789, 0, 10 ** 12 + 3, 5];
+  for (let i = 0; i < 1000; i++) for (const bytes of sizes) a.add(record({ bytes }));
+  t.equal(a.flush(0, 10).bytes, 1000 * sizes.reduce((s, n) => s + n, 0));
+  t.equal(a.flush(10, 10).bytes, 0, 'the next interval starts from 0');
+  t.end();
+});

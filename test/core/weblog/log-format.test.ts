@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { compileLogFormat, emptyRecord, LogFormatError, LogParser, type LogRecord } from '../../../core/weblog/log-format.js';
+import { prng } from '../../../core/seeded-random.js';
 import { repoRoot } from '../../helpers/paths.js';
 
 function fixture(name: string): string[] {
@@ -155,5 +156,112 @@ void t.test('a bad format names its token', (t) => {
   }
   t.throws(() => compileLogFormat('%h '.repeat(400)), LogFormatError, 'over 1,024 characters');
   t.doesNotThrow(() => compileLogFormat('$remote_addr [$time_local] "$request" $status $cookie_session'), 'unknown nginx variables are read past');
+  t.end();
+});
+
+/** what a sink receives, in order: each record (copied) or the malformed line */
+function sinkOf(): { got: (LogRecord | string)[]; add: (r: LogRecord) => void; addMalformed: (line: string) => void } {
+  const got: (LogRecord | string)[] = [];
+  return { got, add: (r) => got.push({ ...r }), addMalformed: (line) => got.push(line) };
+}
+
+void t.test('a run of lines parses as its lines one at a time, whatever the format and line endings (S11: the agent reads runs)', (t) => {
+  const combined = fixture('apache-combined.log');
+  const lines = [
+    ...combined,
+    ...fixture('nginx-combined.log'),
+    '',
+    'not a log line at all',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 99 3 "-" "-"',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 200 12x "-" "-"',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 2x0 "x" 200 5 "-" "curl/8.5.0"',
+    // a field may not run on into the next line to find the text that ends it
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 200 5 "-" "unended',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET /unended HTTP/1.1',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 200 5 "-" "a CR\rinside" and after',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 200 5 "-" "a CR at the end"\r',
+    '127.0.0.1 200 a last field to the end\r',
+    '127.0.0.1 200',
+    '127.0.0.1 999 1.5',
+    '127.0.0.1 - - [05/Dec/2026:20:13:51 +0000] "GET / HTTP/1.1" 200 -',
+    ...combined.map((l) => l.replace(/ "[^"]*" "[^"]*"$/, '')),
+    'www.example.com:443 203.0.113.9 - - [05/Dec/2026:10:00:00 +0900] "GET /a?b=1 HTTP/2.0" 200 512 "-" "curl/8.5.0"',
+  ];
+  const formats = [
+    'combined', 'common', 'nginx', 'vcombined',
+    '%h %>s %{User-agent}i',
+    '$remote_addr $status $request_time',
+    '%h %l %u %t \\"%r\\" %>s %b',
+    '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i" and after',
+    // a literal line break: no line matches it, one at a time or in a run
+    '%h\\n%>s',
+  ];
+  for (const format of formats) {
+    for (const ending of ['\n', '\r\n']) {
+      const oneByOne = sinkOf();
+      const byLine = new LogParser(compileLogFormat(format));
+      // each line as LogFollower hands one over: without its '\n' and one CR before it
+      for (const line of lines) byLine.feed((line + ending).slice(0, -1).replace(/\r$/, ''), emptyRecord(), oneByOne);
+      const run = sinkOf();
+      new LogParser(compileLogFormat(format)).parseText(lines.map((l) => l + ending).join(''), emptyRecord(), run);
+      t.same(run.got, oneByOne.got, `${format}, lines ended by ${JSON.stringify(ending)}`);
+    }
+  }
+  t.end();
+});
+
+void t.test('a run of JSON or W3C lines parses as its lines one at a time', (t) => {
+  for (const [format, name] of [['json', 'nginx-json.log'], ['w3c', 'iis-w3c.log']] as const) {
+    const lines = [...fixture(name), 'garbage'];
+    const oneByOne = sinkOf();
+    const byLine = new LogParser(compileLogFormat(format));
+    for (const line of lines) byLine.feed(line, emptyRecord(), oneByOne);
+    const run = sinkOf();
+    new LogParser(compileLogFormat(format)).parseText(lines.map((l) => `${l}\r\n`).join(''), emptyRecord(), run);
+    t.same(run.got, oneByOne.got, format);
+    t.equal(run.got.filter((g) => typeof g === 'string').length, 1, `${format}: only the garbage line is malformed`);
+  }
+  t.end();
+});
+
+void t.test('a request is split into its method (to the first space) and URL (to the last), whatever it holds', (t) => {
+  // what the parser has always made of a request field: nothing of either without a space
+  const expected = (request: string): [string, string] => {
+    const space = request.indexOf(' ');
+    if (space < 0) return ['', ''];
+    const last = request.lastIndexOf(' ');
+    return [request.slice(0, space), request.slice(space + 1, last > space ? last : request.length)];
+  };
+  const random = prng(11);
+  const letters = [' ', ' ', '"', 'G', 'E', '/', '?', '|', 'é'];
+  const requests = ['GET / HTTP/1.1', 'GET /a b c HTTP/1.1', 'GET', 'GET ', ' ', '', '  ', 'GET  HTTP/1.1', 'GET /x ', '"GET" /"q" "H"'];
+  for (let i = 0; i < 3000; i++) requests.push(Array.from({ length: Math.floor(random() * 14) }, () => letters[Math.floor(random() * letters.length)]).join(''));
+  // the request ended by a literal of two characters (`" `) or of one (`|`)
+  const formats: [string, (request: string) => string, string][] = [
+    ['combined', (r) => `203.0.113.9 - - [05/Dec/2026:10:00:00 +0900] "${r}" 200 5 "-" "curl/8.5.0"`, '" '],
+    ['%h %r|%>s', (r) => `203.0.113.9 ${r}|200`, '|'],
+  ];
+  let checked = 0;
+  for (const [format, lineOf, tail] of formats) {
+    const parser = new LogParser(compileLogFormat(format));
+    for (const request of requests) {
+      // a request holding its field's end is another line (the field ends at its first occurrence)
+      if (request.includes(tail)) continue;
+      const line = lineOf(request);
+      const record = emptyRecord();
+      const run = sinkOf();
+      parser.parseText(`${line}\n`, emptyRecord(), run);
+      if (parser.parse(line, record) !== 'ok' || run.got.length !== 1 || typeof run.got[0] === 'string') {
+        t.fail(`${format}: ${JSON.stringify(request)} was refused`);
+        continue;
+      }
+      const [method, url] = expected(request);
+      if (record.method !== method || record.url !== url || (run.got[0] as LogRecord).method !== method || (run.got[0] as LogRecord).url !== url) {
+        t.same([record.method, record.url], [method, url], `${format}: ${JSON.stringify(request)}`);
+      }
+      checked++;
+    }
+  }
+  t.ok(checked > 3000, `${checked} requests split as expected`);
   t.end();
 });
