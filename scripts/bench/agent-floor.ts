@@ -3,13 +3,14 @@
 //
 //   node scripts/build.mjs && node scripts/bench/run.mjs scripts/bench/agent-floor.ts [--seconds 60] [--interval 1] [--warmup 10]
 //
-// Five processes side by side for the same window: collectors-only.js (every collector of the
+// Six processes side by side for the same window: collectors-only.js (every collector of the
 // agent through its sampler and scheduler at the interval, with V8's optimizing compiler off as
 // in the agent; no MQTT, no queue, no JSON), the same with the optimizing compiler on, the same
 // program with `--idle` (bare Node: a timer at the same instants and nothing else), the checks'
 // floor (checks-floor.js: what agent-footprint.ts's 100 checks, S5, need of the kernel, 50
 // loopback connects to a server in this process and one /proc reading every 10 s, in bare Node;
-// less bare Node's CPU per second, it is the floor of the checks' own cost), and
+// less the CPU per second of the same program with `--idle`, a sixth process, it is the floor
+// of the checks' own cost), and
 // node_exporter scraped at the interval. CPU from
 // /proc/<pid>/stat over the window, per round and per scrape; RSS peaks (collectors-only.js is
 // the benchmark's unminified bundle with an inline source map, so its RSS is above what the
@@ -82,6 +83,7 @@ const CHECKS_INTERVAL_S = 10;
 const checksFloorJs = path.join(path.dirname(child), 'checks-floor.js');
 const checksFloor = startCounted('checks floor', process.execPath, [checksFloorJs, '--port', String((checkServer.address() as AddressInfo).port),
   '--connections', '50', '--interval', String(CHECKS_INTERVAL_S)]);
+const bareChecksPid = startCounted('checks floor --idle', process.execPath, [checksFloorJs, '--interval', String(CHECKS_INTERVAL_S), '--idle']).child.pid as number;
 const collectorsOnly = startCounted('collectors-only', process.execPath, [child, '--interval', String(intervalS), '--addon', addon]);
 const optimized = startCounted('collectors-only --opt', process.execPath, [child, '--interval', String(intervalS), '--addon', addon, '--opt']);
 const bare = startCounted('bare Node', process.execPath, [child, '--interval', String(intervalS), '--idle']);
@@ -103,15 +105,15 @@ const cpuNow = (): Record<keyof typeof pids, number> => ({
   checks: cpuSecondsPrecise(pids.checks) ?? 0, exporter: cpuSeconds(pids.exporter) ?? 0,
 });
 // the checks' floor in nanoseconds (schedstat): ~1 ms a second, where clock ticks are 10 ms; bare
-// Node read the same way for the difference
-const bareNs0 = cpuSecondsPrecise(pids.bare) ?? 0;
+// Node with the same timer read the same way for the difference
+const bareNs0 = cpuSecondsPrecise(bareChecksPid) ?? 0;
 const cpu0 = cpuNow();
 const counts0 = { collectors: collectorsOnly.rounds(), optimized: optimized.rounds(), bare: bare.rounds(), checks: checksFloor.rounds(), exporter: exporter.scrapes };
 const busy0 = machineBusySeconds() ?? 0;
 const startMs = performance.now();
 await sleep(seconds * 1000);
 const cpu1 = cpuNow();
-const bareNs1 = cpuSecondsPrecise(pids.bare) ?? 0;
+const bareNs1 = cpuSecondsPrecise(bareChecksPid) ?? 0;
 const counts1 = { collectors: collectorsOnly.rounds(), optimized: optimized.rounds(), bare: bare.rounds(), checks: checksFloor.rounds(), exporter: exporter.scrapes };
 const busy1 = machineBusySeconds() ?? 0;
 const endMs = performance.now();
@@ -136,7 +138,7 @@ function checksFloorLine(): string {
   const bareNsPerSecond = (bareNs1 - bareNs0) / windowS;
   const above = perSecond - bareNsPerSecond;
   return `the checks' floor (checks-floor.js: 50 loopback connects reading a banner and one /proc reading every ${CHECKS_INTERVAL_S} s, `
-    + `${counts1.checks - counts0.checks} rounds): ${(perSecond * 5000).toFixed(2)} ms per 5 s, less bare Node's ${(bareNsPerSecond * 5000).toFixed(2)} ms: `
+    + `${counts1.checks - counts0.checks} rounds): ${(perSecond * 5000).toFixed(2)} ms per 5 s, less its own \`--idle\`'s ${(bareNsPerSecond * 5000).toFixed(2)} ms: `
     + `**${(above * 5000).toFixed(2)} ms per 5 s**, ${(above * 100).toFixed(2)} % of one core, ${((above * 5000) / exporterMs).toFixed(2)} of node_exporter's scrape; `
     + `RSS peak ${mb(rss.peakKb('checks', startMs, endMs))} MB`;
 }

@@ -22,8 +22,8 @@
 //   E. every collector off and B's 100 checks: E − I is the checks' own cost, which has its own
 //      budget (under 2 % of one core). In E's window, two more processes side by side: the checks'
 //      floor (checks-floor.js: bare Node doing only their 50 loopback connects and one /proc reading
-//      every 10 s) and bare Node (collectors-only.js --idle, a timer every 10 s), whose difference is
-//      what no agent in Node can spend less than on these checks.
+//      every 10 s) and the same program with --idle (its timer, no work), whose difference is what
+//      no agent in Node can spend less than on these checks.
 // With A, B, I and E (the default), B is read two ways: in total (information: at least A plus the
 // checks' floor, ~1.0 of node_exporter, so never ≤ 0.5), and the agent's own work with the checks
 // configured, B − (E − I), against node_exporter (the ≤ 0.5 target "with 100 checks": the
@@ -406,7 +406,7 @@ async function phase(spec: PhaseSpec): Promise<PhaseResult> {
 
 /**
  * The checks' floor (checks-floor.js: B's 50 port checks' connects and one /proc reading every
- * CHECK_INTERVAL_S, in bare Node) and bare Node with a timer as often (collectors-only.js --idle),
+ * CHECK_INTERVAL_S, in bare Node) and the same program with its timer alone (--idle),
  * side by side from now until stop(): their difference is the floor of the checks' cost.
  */
 function startChecksFloor(): { cpu(): { floor: number; idle: number; rounds: number }; stop(): void } {
@@ -414,7 +414,7 @@ function startChecksFloor(): { cpu(): { floor: number; idle: number; rounds: num
   const ports = hundredChecks.filter((c) => c.type === 'port').length;
   const floorChild = startChild('the checks\' floor', process.execPath, [path.join(here, 'checks-floor.js'),
     '--port', String(checkPort), '--connections', String(ports), '--interval', String(CHECK_INTERVAL_S)]);
-  const idleChild = startChild('bare Node', process.execPath, [path.join(here, 'collectors-only.js'), '--idle', '--interval', String(CHECK_INTERVAL_S)]);
+  const idleChild = startChild('the checks\' floor --idle', process.execPath, [path.join(here, 'checks-floor.js'), '--idle', '--interval', String(CHECK_INTERVAL_S)]);
   let rounds = 0;
   floorChild.child.stdout?.on('data', (chunk: Buffer) => { for (const byte of chunk) if (byte === 0x0a) rounds++; });
   let stopped = false;
@@ -544,7 +544,7 @@ const lines = [
   ...(pI && pE && checksOwn !== null ? [`I, E (every collector off; E with B's 100 checks): the checks' own cost, E − I: ${perBase(checksOwn)}, ${core(checksOwn)} `
     + `(agent ${perBase(pI.agentCpuPerSecond)} → ${perBase(pE.agentCpuPerSecond)}; ${pE.checkResults} check results in E's window, ${pE.checkResultsBad} not OK)`] : []),
   ...(pE?.checksFloor && checksFloor !== null ? [`the checks' floor, in E's window: bare Node doing their ${hundredChecks.filter((c) => c.type === 'port').length} loopback connects and one /proc reading `
-    + `every ${CHECK_INTERVAL_S} s (checks-floor.js, ${pE.checksFloor.rounds} rounds): ${perBase(pE.checksFloor.cpuPerSecond)}, less bare Node's ${perBase(pE.checksFloor.idleCpuPerSecond)}: `
+    + `every ${CHECK_INTERVAL_S} s (checks-floor.js, ${pE.checksFloor.rounds} rounds): ${perBase(pE.checksFloor.cpuPerSecond)}, less its --idle's ${perBase(pE.checksFloor.idleCpuPerSecond)}: `
     + `${perBase(checksFloor)}, ${core(checksFloor)}${checksOwn !== null ? `; the agent's checks above it: ${perBase(checksOwn - checksFloor)}` : ''}`] : []),
   ...(pB && bOwn !== null ? [`B, the agent's own work with the checks configured, B − (E − I): ${perBase(bOwn)} against node_exporter's ${ms(pB.exporterCpuPerScrape)} ms per scrape in B: ratio **${(bOwn / pB.exporterCpuPerSecond).toFixed(2)}** `
     + `(B in total ${ratio(pB).toFixed(2)}${checksFloor !== null ? `; B's floor, its own work plus the checks' floor: ${perBase(bOwn + checksFloor)}, ratio ${((bOwn + checksFloor) / pB.exporterCpuPerSecond).toFixed(2)}` : ''})`] : []),

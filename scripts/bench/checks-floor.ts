@@ -5,10 +5,11 @@
 // first bytes and close (the port checks: connect, banner, close), and one reading of /proc with
 // every process's stat and command line through the agent's own ProcessTable (the reading the
 // process checks of a round share; a check by name asks for every command line). Started by
-// agent-footprint.ts (phase E) and agent-floor.ts next to bare Node (collectors-only.js --idle),
-// whose CPU is subtracted; not run by hand. Writes one line per round to stdout.
+// agent-footprint.ts (phase E) and agent-floor.ts next to the same program with `--idle` (bare
+// Node: this bundle, the same timer, no work), whose CPU is subtracted; not run by hand. Writes
+// one line per round to stdout.
 //
-//   checks-floor.js --port N [--connections 50] [--interval 10] [--process prometheus-node]
+//   checks-floor.js --port N [--connections 50] [--interval 10] [--process prometheus-node] [--idle]
 import net from 'node:net';
 import v8 from 'node:v8';
 import { parseArgs } from 'node:util';
@@ -21,12 +22,13 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     interval: { type: 'string', default: '10' },
     process: { type: 'string', default: 'prometheus-node' },
+    idle: { type: 'boolean', default: false },
   },
 });
 const port = Number(args.port);
 const connections = Number(args.connections);
 const intervalS = Number(args.interval);
-if (!Number.isInteger(port) || port < 1 || !Number.isInteger(connections) || connections < 0 || !Number.isInteger(intervalS) || intervalS < 1) {
+if ((!args.idle && (!Number.isInteger(port) || port < 1)) || !Number.isInteger(connections) || connections < 0 || !Number.isInteger(intervalS) || intervalS < 1) {
   process.stderr.write('checks-floor: --port N, --connections ≥ 0 and --interval ≥ 1 whole numbers\n');
   process.exit(2);
 }
@@ -49,6 +51,10 @@ const connectOnce = (): Promise<void> => new Promise((resolve) => {
 // when no collector's reading is at hand
 const table = new ProcessTable('/', 0);
 const round = async (): Promise<void> => {
+  if (args.idle) {
+    process.stdout.write('r\n');
+    return;
+  }
   await Promise.all(Array.from({ length: connections }, connectOnce));
   table.snapshot().named(args.process);
   process.stdout.write('r\n');
