@@ -165,7 +165,8 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
   let stopped = false;
   const running: Record<CheckKind, number> = { network: 0, process: 0, local: 0 };
   const waiting: Record<CheckKind, { entry: Entry; round: Round }[]> = { network: [], process: [], local: [] };
-  const inProgress = new Set<Promise<void>>();
+  /** called when the last run in progress has ended (stop() waits for it) */
+  let onIdle: (() => void) | null = null;
   const deadlines = new RunDeadlines(clock);
   /** aborted when the agent stops: scripts in progress are killed with their process group */
   const stopping = new AbortController();
@@ -241,30 +242,43 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
     while (running[kind] < limits[kind] && waiting[kind].length > 0 && !stopped) {
       const next = waiting[kind].shift() as { entry: Entry; round: Round };
       running[kind]++;
-      const work = execute(next.entry, next.round).finally(() => {
-        running[kind]--;
-        inProgress.delete(work);
-        pump(kind);
-      });
-      inProgress.add(work);
+      // this process's own CPU work goes one macrotask at a time: MQTT and the collectors' timers
+      // run between two checks
+      if (kind === 'local') setImmediate(start, next.entry, next.round);
+      else start(next.entry, next.round);
     }
   };
 
-  const execute = async (entry: Entry, round: Round): Promise<void> => {
-    // this process's own CPU work goes one macrotask at a time: MQTT and the collectors' timers
-    // run between two checks
-    if (entry.kind === 'local') await new Promise((resolve) => setImmediate(resolve));
+  /**
+   * Runs a check once and settles it once: by its outcome, its failure, or its deadline, whichever
+   * comes first (callbacks rather than an async function and a promise around each run: the
+   * scheduler's own allocations per run, which a round of a hundred checks promotes; run-deadlines.ts).
+   */
+  const start = (entry: Entry, round: Round): void => {
     // how long it waited for its turn (the benchmark and the log show whether the limits keep up)
     lateMs = Math.max(lateMs, clock.now() - (round.slotS * 1000 + ROUND_OFFSET_MS));
-    let outcome: CheckOutcome;
     const deadlineMs = timeoutMsOf(entry.check) + DEADLINE_MARGIN_MS;
+    let settled = false;
+    const settle = (outcome: CheckOutcome): void => {
+      if (settled) return;
+      settled = true;
+      deadlines.release(deadline);
+      end(entry, round, outcome);
+    };
+    const failed = (error: unknown): void => {
+      settle({ state: 'unknown', output: `check failed: ${(error as Error).message}`.slice(0, 1024), longOutput: '', perfdata: [], durationMs: 0 });
+    };
+    const deadline = deadlines.add(deadlineMs, () => settle({
+      state: 'unknown', output: `the check did not finish within ${(deadlineMs / 1000).toFixed(0)} s`, longOutput: '', perfdata: [], durationMs: deadlineMs,
+    }));
     try {
-      outcome = await deadlines.watch(entry.runner.run(stopping.signal), deadlineMs, () => ({
-        state: 'unknown', output: `the check did not finish within ${(deadlineMs / 1000).toFixed(0)} s`, longOutput: '', perfdata: [], durationMs: deadlineMs,
-      }));
+      entry.runner.run(stopping.signal).then(settle, failed);
     } catch (error) {
-      outcome = { state: 'unknown', output: `check failed: ${(error as Error).message}`.slice(0, 1024), longOutput: '', perfdata: [], durationMs: 0 };
+      failed(error);
     }
+  };
+
+  const end = (entry: Entry, round: Round, outcome: CheckOutcome): void => {
     runs++;
     entry.busy = false;
     if (entry.active) {
@@ -284,6 +298,9 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
     round.expected--;
     if (round.expected === 0) flush(round);
     else if (round.flushTimer === null && round.results.length > 0) round.flushTimer = clock.setTimeout(() => flush(round), ROUND_FLUSH_MS);
+    running[entry.kind]--;
+    if (onIdle && running.network + running.process + running.local === 0) onIdle();
+    pump(entry.kind);
   };
 
   const flush = (round: Round): void => {
@@ -367,7 +384,15 @@ export function createCheckScheduler(deps: CheckSchedulerDeps): CheckScheduler {
       timer = null;
       for (const kind of ['network', 'process', 'local'] as const) waiting[kind].length = 0;
       stopping.abort();
-      await Promise.race([Promise.allSettled([...inProgress]), new Promise((resolve) => setTimeout(resolve, 3000))]);
+      if (running.network + running.process + running.local > 0) {
+        let bound: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          onIdle = resolve;
+          bound = setTimeout(resolve, 3000);
+        });
+        clearTimeout(bound);
+        onIdle = null;
+      }
       deadlines.close();
       for (const entry of entries.values()) {
         entry.active = false;

@@ -1,41 +1,46 @@
-// The deadlines of check runs (S5): a run that never settles is given up at its own deadline,
-// one that settles keeps its own outcome, and the one timer they share is gone once no run is in
+// The deadlines of check runs (S5): a run that never ends is given up at its own deadline, one
+// released in time is never given up, and the one timer they share is gone once no run is in
 // progress (a stopped agent is not kept alive by it).
 import t from 'tap';
 import { RunDeadlines } from '../../../agent/checks/run-deadlines.js';
 import { VirtualClock } from '../../helpers/virtual-clock.js';
 
-const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
-
-void t.test('runs that never settle are given up each at its own deadline; settled ones keep their outcome', async (t) => {
+void t.test('runs that never end are given up each at its own deadline; a released one never is', async (t) => {
   // timers fire a little early, as real ones do: a run is never given up before its deadline
   const clock = new VirtualClock(Date.UTC(2026, 11, 6), { fireEarlyMs: 3 });
   const deadlines = new RunDeadlines(clock);
-  const outcomes: string[] = [];
-  const track = (name: string, p: Promise<string>): void => {
-    void p.then((v) => { outcomes.push(`${name}: ${v} at ${clock.now() - Date.UTC(2026, 11, 6)} ms`); });
-  };
-  let finish: (v: string) => void = () => undefined;
-  track('hung 15 s', deadlines.watch(never<string>(), 15_000, () => 'overdue'));
-  track('hung 6 s', deadlines.watch(never<string>(), 6_000, () => 'overdue'));
-  track('quick', deadlines.watch(new Promise<string>((resolve) => { finish = resolve; }), 15_000, () => 'overdue'));
+  const givenUp: string[] = [];
+  const watch = (name: string, afterMs: number) => deadlines.add(afterMs, () => { givenUp.push(`${name} at ${clock.now() - Date.UTC(2026, 11, 6)} ms`); });
+  watch('hung 15 s', 15_000);
+  watch('hung 6 s', 6_000);
+  const quick = watch('quick', 15_000);
   t.equal(clock.pendingTimers, 1, 'one timer for three runs');
   await clock.advance(100);
-  finish('ok');
+  deadlines.release(quick);
   await clock.advance(20_000);
-  t.same(outcomes, ['quick: ok at 100 ms', 'hung 6 s: overdue at 6000 ms', 'hung 15 s: overdue at 15000 ms']);
+  t.same(givenUp, ['hung 6 s at 6000 ms', 'hung 15 s at 15000 ms']);
   t.equal(deadlines.size, 0);
   t.equal(clock.pendingTimers, 0, 'no timer left once no run is in progress');
 });
 
-void t.test('a run that fails rejects with its error; the last run to end clears the timer', async (t) => {
-  const clock = new VirtualClock();
+void t.test('the last release clears the timer; a run started while another is given up gets its own deadline', async (t) => {
+  const clock = new VirtualClock(Date.UTC(2026, 11, 6));
   const deadlines = new RunDeadlines(clock);
-  await t.rejects(deadlines.watch(Promise.reject(new Error('no such file')), 1000, () => 'overdue'), /no such file/);
+  const a = deadlines.add(1000, () => t.fail('released in time'));
+  deadlines.release(a);
+  deadlines.release(a); // twice: nothing more happens
   t.equal(clock.pendingTimers, 0);
-  t.equal(await deadlines.watch(Promise.resolve('ok'), 1000, () => 'overdue'), 'ok');
+  const givenUp: number[] = [];
+  // as the scheduler does: the next check starts when one is given up
+  deadlines.add(1000, () => {
+    givenUp.push(clock.now());
+    deadlines.add(2000, () => givenUp.push(clock.now()));
+  });
+  await clock.advance(5000);
+  t.same(givenUp.map((ms) => ms - Date.UTC(2026, 11, 6)), [1000, 3000]);
   t.equal(clock.pendingTimers, 0);
-  void deadlines.watch(never<string>(), 1000, () => 'overdue');
+  deadlines.add(1000, () => t.fail('closed'));
   deadlines.close();
   t.equal(clock.pendingTimers, 0, 'close() leaves no timer');
+  await clock.advance(5000);
 });
