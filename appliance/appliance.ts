@@ -41,7 +41,8 @@ import { TopHistoryRepository } from './top-history/top-history-repository.js';
 import { ServerAdmin } from './agents/server-admin.js';
 import { AccountsFeature } from './accounts/accounts-feature.js';
 import { ensurePrivateDir } from '../core/private-files.js';
-import { CAUSE_TEXT, FaultMonitor, LOST_COMMITS_HOLD_MS, refusesWrites } from './health/fault-monitor.js';
+import { CAUSE_TEXT, FaultMonitor, LOST_COMMITS_HOLD_MS } from './health/fault-monitor.js';
+import { faultCleared, faultRaised } from './health/fault-alerts.js';
 import { CommitLedger } from './db/commit-ledger.js';
 import { noiseReport } from './alerting/noise-report.js';
 import { REPORT_INTERVAL_MS as SERIES_QUOTA_REPORT_INTERVAL_MS, SeriesQuota, seriesQuotaNotice } from './store/series-quota.js';
@@ -184,14 +185,12 @@ export class Appliance {
     // reserve is made before anything else takes the room
     const faults = new FaultMonitor({
       dataDir, clock, logger: logger.child('faults'),
+      // S7: faults that keep agents from being acknowledged also hold their silence (fault-alerts.ts)
       onRaised: (f) => {
-        this.alerting?.engine.raiseFault(CAUSE_TEXT[f.cause], f.detail);
-        // S7: the broker closes the agents' connections while writes are refused: not their silence
-        if (refusesWrites(f.cause)) this.alerting?.engine.holdSilence(`storage: ${f.cause}`);
+        if (this.alerting) faultRaised(this.alerting.engine, f);
       },
       onCleared: (cause) => {
-        this.alerting?.engine.clearFault(CAUSE_TEXT[cause]);
-        if (refusesWrites(cause)) this.alerting?.engine.releaseSilence(`storage: ${cause}`);
+        if (this.alerting) faultCleared(this.alerting.engine, cause);
       },
     });
     this.faults = faults;
@@ -314,10 +313,7 @@ export class Appliance {
     for (const cause of alerting.engine.openFaults()) {
       if (!faults.faults().some((f) => CAUSE_TEXT[f.cause] === cause)) alerting.engine.clearFault(cause);
     }
-    for (const f of faults.faults()) {
-      alerting.engine.raiseFault(CAUSE_TEXT[f.cause], f.detail);
-      if (refusesWrites(f.cause)) alerting.engine.holdSilence(`storage: ${f.cause}`);
-    }
+    for (const f of faults.faults()) faultRaised(alerting.engine, f);
     // D1: the last run ended without a clean stop: the on-call contacts hear how long it was down
     const downMs = unplannedDowntimeMs(dataDir, clock.now());
     const announced = plannedRestarts.current();

@@ -85,7 +85,7 @@ export interface LockoutNotice {
   failures: number;
   untilMs: number;
 }
-import { DEFAULT_RULES, metricFamily, scopeApplies } from './rules/rule-types.js';
+import { DEFAULT_RULE_UPGRADES, DEFAULT_RULES, metricFamily, scopeApplies } from './rules/rule-types.js';
 import { type Rule, type Severity } from '../../contract/alerting.js';
 import type { LiveHub } from '../live/live-hub.js';
 import type { MuteStore } from './mute-store.js';
@@ -94,6 +94,7 @@ import type { MaintenanceCalendar } from './maintenance/maintenance-calendar.js'
 import type { DependencyStore } from './dependencies/dependency-store.js';
 import type { SmsOutbox } from './outbox/sms-outbox.js';
 import { SilenceGrace } from './silence-grace.js';
+import { PendingSilences } from './pending-silences.js';
 
 /** What the engine reads about agents (AgentRegistry). */
 export interface AgentDirectory {
@@ -236,6 +237,8 @@ export class AlertEngine {
   private readonly timers = new Map<string, TimerHandle>();
   private unsubscribeHub: (() => void) | null = null;
   private readonly quiet: QuietAlerts;
+  /** S7: agent-silent alerts pending their rule's duration, not stored or streamed until they fire */
+  private readonly pendingSilences = new PendingSilences();
 
   constructor(private readonly deps: AlertEngineDeps) {
     this.policyConfig = { ...DEFAULT_POLICY_CONFIG, ...deps.policy };
@@ -265,6 +268,10 @@ export class AlertEngine {
     this.silenceGrace.started(now);
     const seeded = repo.seedDefaultRules(DEFAULT_RULES, now);
     if (seeded > 0) this.deps.logger.info('seeded the default alert rules', { count: seeded });
+    // S7: a default changed since this installation was seeded ("Agent silent" waits a minute)
+    // reaches it where the operator never edited that rule
+    const upgraded = repo.upgradeDefaultRules(DEFAULT_RULES, DEFAULT_RULE_UPGRADES, now);
+    if (upgraded.length > 0) this.deps.logger.info('default alert rules brought to this version (never edited here)', { rules: upgraded });
     this.reloadRules();
     this.reloadContacts();
     this.reloadGroups();
@@ -338,6 +345,7 @@ export class AlertEngine {
     this.unsubscribeHub = null;
     for (const handle of this.timers.values()) this.deps.clock.clearTimeout(handle);
     this.timers.clear();
+    this.pendingSilences.clear();
   }
 
   // --- inputs ------------------------------------------------------------------------------------
@@ -702,8 +710,9 @@ export class AlertEngine {
 
   // --- queries -----------------------------------------------------------------------------------
 
+  /** The open alerts, newest first; a silence still within its rule's duration is none yet (S7). */
   openAlerts(): Alert[] {
-    return [...this.book.open.values()].sort((a, b) => b.id - a.id);
+    return [...this.book.open.values()].filter((a) => !this.pendingSilences.holds(a.id)).sort((a, b) => b.id - a.id);
   }
 
   servers(filter: ServerFilter = {}): ServerHealth[] {
@@ -871,24 +880,28 @@ export class AlertEngine {
     // B10, B11: alerts firing in a maintenance window or behind a down parent are stored and shown, not texted
     const marked = this.quiet.mark(raw, this.book, this.deps.clock.now());
     this.book = marked.book;
-    const events = marked.events;
+    // S7: a silence is stored and shown once it fires; one over within the rule's duration never is
+    const { stored, shown, overWithin } = this.pendingSilences.sift(marked.events);
     try {
-      this.deps.repo.recordEvents(events);
+      this.deps.repo.recordEvents(stored);
     } catch (e) {
       // RES: on a full or read-only disk the alert is still shown and texted; it lives in memory
-      this.deps.logger.error('could not store alert events; they are kept in memory', { err: e, events: events.length });
+      this.deps.logger.error('could not store alert events; they are kept in memory', { err: e, events: stored.length });
       this.deps.onWriteError?.('alert events', e);
     }
-    for (const e of events) {
+    for (const e of shown) {
       this.deps.hub.publish('alert', e.alert.agentId, { kind: e.kind, alert: e.alert, at: e.atMs });
       if (e.kind !== 'pending' && e.kind !== 'cancelled') {
         this.deps.logger.info(`alert ${e.kind}`, { id: e.alert.id, rule: e.alert.ruleId, agent: e.alert.agentName, key: e.alert.key, severity: e.alert.severity, value: e.alert.value });
       }
     }
+    if (overWithin.length > 0) {
+      this.deps.logger.info('agents silent for less than the rule\'s duration: not alerted', { count: overWithin.length, agents: overWithin.slice(0, 10).map((e) => e.alert.agentName) });
+    }
     this.notify(marked.forPolicy);
     // a window's end is timed as soon as it quiets an alert; a parent that recovered starts its
     // dependants' settle time
-    if (marked.newlyQuiet > 0 || (this.quiet.count > 0 && events.some((e) => e.kind === 'resolved' || e.kind === 'cancelled'))) this.releaseQuiet();
+    if (marked.newlyQuiet > 0 || (this.quiet.count > 0 && marked.events.some((e) => e.kind === 'resolved' || e.kind === 'cancelled'))) this.releaseQuiet();
   }
 
   /**

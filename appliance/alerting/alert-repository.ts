@@ -3,7 +3,9 @@
 // returns the plain objects of the pure modules; validation happens before (validateRule,
 // validateContact), decisions elsewhere. Rules and alert snapshots are JSON, the columns that
 // are queried (state, agent, times) are real columns.
+import { isDeepStrictEqual } from 'node:util';
 import type { Db } from '../db/database.js';
+import type { DefaultRuleUpgrade } from './rules/rule-types.js';
 import { seriesOf, type AlertEvent } from './rules/alert-lifecycle.js';
 import { type Alert, type AlertEventKind, type AlertState } from '../../contract/alerting.js';
 import type { Group } from '../../contract/alerting.js';
@@ -53,6 +55,8 @@ interface EventRow {
 
 const POLICY_STATE = 'notification-policy';
 const DEFAULTS_SEEDED = 'default-rules-seeded';
+/** S7: the shipped defaults an operator saved (edited), which later changes to the defaults leave alone */
+const DEFAULTS_EDITED = 'default-rules-edited';
 
 function contactFromRow(r: ContactRow): Contact {
   return {
@@ -99,14 +103,30 @@ export class AlertRepository {
     return r ? (JSON.parse(r.definition) as Rule) : null;
   }
 
-  /** Inserts or replaces a rule (validate it first with validateRule). */
+  /**
+   * Inserts or replaces a rule (validate it first with validateRule): an operator's write. A
+   * shipped default saved here is recorded as edited, so that no later change to the default
+   * overwrites the operator's choice (upgradeDefaultRules).
+   */
   saveRule(rule: Rule, nowMs: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO alert_rules (id, definition, builtin, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET definition = excluded.definition, builtin = excluded.builtin, updated_at = excluded.updated_at`,
-      )
-      .run(rule.id, JSON.stringify(rule), rule.builtin ? 1 : 0, nowMs);
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO alert_rules (id, definition, builtin, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT(id) DO UPDATE SET definition = excluded.definition, builtin = excluded.builtin, updated_at = excluded.updated_at`,
+        )
+        .run(rule.id, JSON.stringify(rule), rule.builtin ? 1 : 0, nowMs);
+      if (rule.builtin) {
+        const edited = this.editedDefaults();
+        if (!edited.has(rule.id)) this.setRuntimeValue(DEFAULTS_EDITED, JSON.stringify([...edited, rule.id]), nowMs);
+      }
+    })();
+  }
+
+  /** The ids of shipped defaults an operator saved since edits were recorded (S7). */
+  editedDefaults(): Set<string> {
+    const ledger = this.runtimeValue(DEFAULTS_EDITED);
+    return new Set<string>(ledger === null ? [] : (JSON.parse(ledger) as string[]));
   }
 
   deleteRule(id: string): boolean {
@@ -130,6 +150,28 @@ export class AlertRepository {
       for (const rule of fresh) inserted += insert.run(rule.id, JSON.stringify(rule), nowMs).changes;
       this.setRuntimeValue(DEFAULTS_SEEDED, JSON.stringify([...seeded, ...fresh.map((r) => r.id)]), nowMs);
       return inserted;
+    })();
+  }
+
+  /**
+   * S7: a change to a shipped default reaches a stored copy the operator never edited: one not
+   * saved since edits were recorded (editedDefaults) and still exactly as the earlier version
+   * seeded it (`was`; a copy edited before edits were recorded differs from it, unless edited back
+   * to it). Each such copy becomes the current default (`defaults`). Returns the ids replaced;
+   * once replaced, a copy no longer equals `was`, so a second start changes nothing.
+   */
+  upgradeDefaultRules(defaults: readonly Rule[], upgrades: readonly DefaultRuleUpgrade[], nowMs: number): string[] {
+    return this.db.transaction(() => {
+      const edited = this.editedDefaults();
+      const replaced: string[] = [];
+      const update = this.db.prepare('UPDATE alert_rules SET definition = ?, updated_at = ? WHERE id = ? AND builtin = 1');
+      for (const upgrade of upgrades) {
+        const current = defaults.find((r) => r.id === upgrade.id);
+        const stored = this.getRule(upgrade.id);
+        if (!current || !stored || edited.has(upgrade.id) || !isDeepStrictEqual(stored, upgrade.was)) continue;
+        if (update.run(JSON.stringify(current), nowMs, upgrade.id).changes > 0) replaced.push(upgrade.id);
+      }
+      return replaced;
     })();
   }
 

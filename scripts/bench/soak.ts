@@ -37,6 +37,8 @@ const SMS_TO = '+821012345678';
 /** the on-call contact's phone: the alerts' SMS, told apart from the test SMS by their number */
 const ONCALL_TO = '+821087654321';
 const SOAK_CONTACT_ID = 'soak-on-call';
+/** how long the soak waits for every agent's first acknowledged batch before it adds the contact anyway (said in the report) */
+const FIRST_ACK_WAIT_MS = 10 * 60_000;
 /** 5 parts in UCS2 (67 characters a part) */
 const KOREAN_LONG = '서버 web-01 의 디스크 사용량이 임계값을 넘었습니다. '.repeat(11).slice(0, 300);
 
@@ -206,6 +208,9 @@ interface Report {
   applianceStarts: number[];
   /** each chaos action with the unix ms it began */
   chaosLog: { at: number; what: string }[];
+  /** S7: seconds from the start to adding the on-call contact, and how many agents then had a batch acknowledged */
+  firstAckS: number;
+  reportingAtContact: number;
 }
 
 async function main(): Promise<number> {
@@ -243,7 +248,7 @@ async function main(): Promise<number> {
   const report: Report = {
     seed: opts.seed, chaos: {}, starts: 0, rssAfterStartMb: [], readyS: [], leftAfterRestart: [], leftAtEnd: [], checkpoints: [], readProblems: [],
     metricsAcked: 0, sms: { accepted: 0, refused: 0, reached: 0, incomplete: [], partsMaxSent: 0, overTwice: [], notDrained: 0, incompleteStates: [] }, diskFill,
-    alertSms: [], noise: null, startedAtMs: Date.now(), applianceStarts: [], chaosLog: [],
+    alertSms: [], noise: null, startedAtMs: Date.now(), applianceStarts: [], chaosLog: [], firstAckS: 0, reportingAtContact: 0,
   };
 
   // ---- the appliance, started again and again on the same ports and data ----
@@ -298,11 +303,17 @@ async function main(): Promise<number> {
   await gen.connectAll();
   gen.startSchedule();
   log(`${gen.liveAgents()} of ${ids.length} agents connected`);
-  await sleep(opts.intervalS * 2000);
   // S7, S12: an on-call contact who takes every grade at any hour, so that the soak texts what the
-  // default rules and the self-watch would text a real operator. Added once the fleet reports:
-  // the load generator connects every agent before any samples (75 s for 2,000 on a loaded box),
-  // a silence of its making that a real fleet, whose agents report as they connect, does not have
+  // default rules and the self-watch would text a real operator. Added once every agent's first
+  // batch is acknowledged: the load generator connects every agent before any samples (75 s for
+  // 2,000 on a loaded box), and the last of its ramp were still silent 10 s after it (run 2 texted
+  // four of them), a silence of its making that a real fleet, whose agents report as they
+  // connect, does not have
+  const reportingBy = Date.now() + FIRST_ACK_WAIT_MS;
+  while (gen.agentsAckedThrough(0) < ids.length && Date.now() < reportingBy) await sleep(1000);
+  report.firstAckS = (Date.now() - report.startedAtMs) / 1000;
+  report.reportingAtContact = gen.agentsAckedThrough(0);
+  log(`${report.reportingAtContact} of ${ids.length} agents have a batch acknowledged: the on-call contact is added`);
   const contactRes = await fetch(`http://127.0.0.1:${httpPort}/api/v1/contacts`, {
     method: 'POST', headers: { ...authorization(api), 'content-type': 'application/json' },
     body: JSON.stringify({ id: SOAK_CONTACT_ID, name: 'soak on-call', phone: ONCALL_TO, language: 'en', severities: ['info', 'warning', 'critical', 'disaster'] }),
@@ -469,7 +480,7 @@ async function main(): Promise<number> {
     report.sms.incompleteStates.push(e ? `${marker} #${e.id} ${e.state} attempts ${e.attempts} parts ${e.parts.length} sentAt ${e.sentAt ?? '-'} ${e.lastError ? `${e.lastError.code} ${e.lastError.message}` : ''}` : `${marker} not in the outbox`);
   }
   await collectAlertSms(api, httpPort, path.join(dataDir, 'modem-sim.log'), report);
-  if (opts.smsOut) writeFileSync(opts.smsOut, JSON.stringify({ seed: opts.seed, agents: opts.agents, minutes: opts.minutes, startedAtMs: report.startedAtMs, applianceStarts: report.applianceStarts, chaosLog: report.chaosLog, sms: report.alertSms, noise: report.noise }, null, 2));
+  if (opts.smsOut) writeFileSync(opts.smsOut, JSON.stringify({ seed: opts.seed, agents: opts.agents, minutes: opts.minutes, startedAtMs: report.startedAtMs, contactAddedAtMs: report.startedAtMs + report.firstAckS * 1000, reportingAtContact: report.reportingAtContact, applianceStarts: report.applianceStarts, chaosLog: report.chaosLog, sms: report.alertSms, noise: report.noise }, null, 2));
   const health = (await (await fetch(`http://127.0.0.1:${httpPort}/api/v1/health`, { headers: authorization(api) })).json()) as HealthResponse;
   await gen.stop();
   clearInterval(childWatch);
@@ -614,6 +625,7 @@ function printReport(o: Options, r: Report, h: HealthResponse): void {
     '',
     `## Soak: ${o.minutes} min, ${o.agents} agents at ${o.intervalS} s, chaos every ${o.chaosMinS}–${o.chaosMaxS} s (seed ${r.seed}${r.diskFill ? '' : ', disk not filled: not root'})`,
     `chaos: ${Object.entries(r.chaos).map(([k, v]) => `${k} ×${v}`).join(', ')}; appliance starts: ${r.starts}`,
+    `on-call contact added at +${r.firstAckS.toFixed(0)} s, with ${r.reportingAtContact} of ${o.agents} agents' first batch acknowledged`,
     `samples: ${r.metricsAcked} batches acknowledged; ${o.readBack ? '' : 'NOT READ BACK (--read-back off); '}read back ${sum('checked')} values of ${sum('series')} series reads in ${r.checkpoints.length} checkpoints: ${sum('missing')} missing, ${sum('wrong')} wrong, ${sum('unreadable')} unreadable`,
     ...r.readProblems.slice(0, 10).map((p) => `  ${p}`),
     `SMS: ${r.sms.accepted} accepted by the API (${r.sms.refused} refused or unanswered while it was down), ${r.sms.reached} reached the modem complete; most times one part was sent: ${r.sms.partsMaxSent}; left in the outbox: ${r.sms.notDrained}`,

@@ -53,6 +53,17 @@ export function createRule(app: RunningAppliance, input: RuleInput): Promise<Rul
   return app.api<Rule>('/api/v1/rules', input);
 }
 
+/**
+ * S7: the shipped "Agent silent" rule's duration, set through the API as an operator would (it
+ * waits 60 s as shipped). Answers the rule as stored.
+ */
+export async function setAgentSilentFor(app: RunningAppliance, forS: number): Promise<Rule> {
+  const rule = await app.api<Rule>('/api/v1/rules/default-agent-silent');
+  const saved = await send(app, 'PUT', '/api/v1/rules/default-agent-silent', { ...rule, forS });
+  if (saved.status !== 200) throw new Error(`PUT /rules/default-agent-silent: ${saved.status} ${JSON.stringify(saved.json)}`);
+  return saved.json as Rule;
+}
+
 /** A CPU rule for one agent that fires at `critical` after `forS` seconds of cpu busy > 90 %. */
 export function cpuRule(agentId: string, forS: number, name = `CPU ${agentId}`): RuleInput {
   return {

@@ -7,7 +7,8 @@
 // rule "> 0.5" used to be saved with "recovers 5 back" (it would wait for a load of −4.5, and its
 // SMS preview showed a negative load); the form now starts it at a margin on the load's own scale,
 // says beside the field why an impossible one is refused and does not save it, and the appliance
-// refuses it too (400 naming recovery.delta).
+// refuses it too (400 naming recovery.delta). The shipped "Agent silent" rule's minute (S7) is shown
+// in the list and its form, and edited there.
 import t from 'tap';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -81,6 +82,21 @@ void t.test('rules on checks and a load rule through the form, against the real 
   await page.locator('[data-testid=rule-row]').first().waitFor();
   const form = page.locator('[data-testid=rule-form]');
   const rulesNamed = async (name: string): Promise<Rule[]> => (await app.api<Rule[]>('/api/v1/rules')).filter((r) => r.name === name);
+
+  // --- S7: the shipped "Agent silent" waits a minute, shown and edited as the rule's duration ---
+  const silentRow = page.locator('[data-testid=rule-row][data-rule-id=default-agent-silent]');
+  t.match(await silentRow.textContent(), /1 min/, 'the list shows the shipped rule\'s minute');
+  await silentRow.locator('[data-testid=rule-edit]').click();
+  t.equal(await form.locator('[data-testid=rule-for]').inputValue(), '60', 'its form shows it as the rule\'s duration');
+  t.match(await form.locator('[data-field="forS"] .field-hint').textContent(), /^An agent back within 1 min \(a restart, a network blip\) is not alerted/, 'and says what the duration is for');
+  await form.locator('[data-testid=rule-for]').fill('30');
+  await form.locator('[data-testid=rule-save]').click();
+  await form.waitFor({ state: 'detached' });
+  const silent = await waitFor('the edited duration', async () => {
+    const r = await app.api<Rule>('/api/v1/rules/default-agent-silent');
+    return r.forS === 30 ? r : undefined;
+  });
+  t.equal(silent.builtin, true, 'still the shipped rule, with the operator\'s duration');
 
   // --- check_state: one server's check, CRITICAL as a disaster, UNKNOWN as a warning ---
   await page.locator('[data-testid=rule-new]').click();

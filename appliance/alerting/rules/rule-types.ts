@@ -203,6 +203,29 @@ function recoveryProblem(issue: RecoveryIssue): string {
 const ALL: RuleScope = { kind: 'all' };
 
 /**
+ * S7: how long an agent must stay silent before "Agent silent" fires. Most silences are over within
+ * a minute and nobody could act on them: an agent or its server restarting, a network blip, a fleet
+ * reconnecting after the appliance closed its connections (the soak's chaos opened ~200 alerts per
+ * "restart agents" and ~700 in the seconds before a full disk was raised as a fault: all back
+ * within seconds). Prometheus' usual `up == 0` alert waits `for: 1m` for the same reason. The
+ * price: a server really down is texted a minute later (docs/alerting.md).
+ */
+export const AGENT_SILENT_FOR_S = 60;
+
+const AGENT_SILENT: Rule = {
+  id: 'default-agent-silent',
+  name: 'Agent silent',
+  metric: { kind: 'agent_silent', missedIntervals: 3 },
+  comparison: '>=',
+  // the observation is 1 while the agent is silent and 0 otherwise
+  levels: { critical: 1 },
+  forS: AGENT_SILENT_FOR_S,
+  scope: ALL,
+  enabled: true,
+  builtin: true,
+};
+
+/**
  * Rules the appliance ships with (S7), all enabled. Seeded once into SQLite; an
  * operator may edit, disable or delete them like any other rule.
  */
@@ -267,18 +290,7 @@ export const DEFAULT_RULES: readonly Rule[] = [
     enabled: true,
     builtin: true,
   },
-  {
-    id: 'default-agent-silent',
-    name: 'Agent silent',
-    metric: { kind: 'agent_silent', missedIntervals: 3 },
-    comparison: '>=',
-    // the observation is 1 while the agent is silent and 0 otherwise
-    levels: { critical: 1 },
-    forS: 0,
-    scope: ALL,
-    enabled: true,
-    builtin: true,
-  },
+  AGENT_SILENT,
   {
     // S1+: a drive that says it is in trouble (self-assessment failed, an NVMe critical warning,
     // its endurance nearly used, pending sectors, reallocated sectors or media errors rising:
@@ -305,4 +317,20 @@ export const DEFAULT_RULES: readonly Rule[] = [
     enabled: true,
     builtin: true,
   },
+];
+
+/** A shipped default as an earlier version stored it, which the current one replaces (S7). */
+export interface DefaultRuleUpgrade {
+  id: string;
+  /** the definition that version seeded: a stored rule still equal to it was never edited */
+  was: Rule;
+}
+
+/**
+ * Changes to shipped defaults that reach installations seeded before them, on the rules their
+ * operator never edited (AlertRepository.upgradeDefaultRules); an edited rule keeps the
+ * operator's choice. "Agent silent" fired at once (forS 0) until its minute (S7).
+ */
+export const DEFAULT_RULE_UPGRADES: readonly DefaultRuleUpgrade[] = [
+  { id: AGENT_SILENT.id, was: { ...AGENT_SILENT, forS: 0 } },
 ];

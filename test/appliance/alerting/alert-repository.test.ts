@@ -11,7 +11,7 @@ import { acknowledge, applyTransitions, emptyBook, restoreBook, type AlertContex
 import { decide, emptyPolicyState } from '../../../appliance/alerting/policy/notification-policy.js';
 import { type Contact } from '../../../contract/alerting.js';
 import type { RuleTransition, SeriesRef } from '../../../appliance/alerting/rules/rule-evaluator.js';
-import { DEFAULT_RULES } from '../../../appliance/alerting/rules/rule-types.js';
+import { DEFAULT_RULE_UPGRADES, DEFAULT_RULES } from '../../../appliance/alerting/rules/rule-types.js';
 
 const T0 = Date.UTC(2025, 2, 3, 5, 2, 0);
 const ALERT_TABLES = ['alert_events', 'alert_rules', 'alert_runtime', 'alerts', 'contacts', 'server_group_members', 'server_groups'];
@@ -78,6 +78,52 @@ void t.test('default rules are seeded once; a deleted default stays deleted', (t
   repo.saveRule(custom, T0);
   repo.saveRule({ ...custom, forS: 30 }, T0 + 1);
   t.same(repo.getRule('db-cpu'), { ...custom, forS: 30 });
+  t.end();
+});
+
+void t.test('S7: a changed default replaces a stored copy never edited, once; an edited copy (saved by the operator, or different from what was seeded) is left alone', (t) => {
+  const upgrade = DEFAULT_RULE_UPGRADES.find((u) => u.id === 'default-agent-silent');
+  if (!upgrade) throw new Error('no upgrade');
+  const now = DEFAULT_RULES.find((r) => r.id === upgrade.id);
+  const oldDefaults = DEFAULT_RULES.map((r) => (r.id === upgrade.id ? upgrade.was : r));
+  const dir = t.testdir();
+  const seeded = (name: string): AlertRepository => {
+    const repo = new AlertRepository(open(t, path.join(dir, `${name}.sqlite`)));
+    repo.seedDefaultRules(oldDefaults, T0);
+    return repo;
+  };
+
+  const untouched = seeded('untouched');
+  t.same(untouched.upgradeDefaultRules(DEFAULT_RULES, DEFAULT_RULE_UPGRADES, T0 + 1), ['default-agent-silent']);
+  t.same(untouched.getRule('default-agent-silent'), now, 'now the shipped definition');
+  t.same(untouched.upgradeDefaultRules(DEFAULT_RULES, DEFAULT_RULE_UPGRADES, T0 + 2), [], 'a second start changes nothing');
+  t.equal(untouched.getRule('default-cpu-busy')?.forS, 300, 'other defaults untouched');
+
+  // saved by the operator with the old value itself: recorded as edited, so kept
+  const chosen = seeded('chosen');
+  chosen.saveRule({ ...upgrade.was }, T0 + 1);
+  t.same([...chosen.editedDefaults()], ['default-agent-silent'], 'the edit is recorded');
+  t.same(chosen.upgradeDefaultRules(DEFAULT_RULES, DEFAULT_RULE_UPGRADES, T0 + 2), []);
+  t.equal(chosen.getRule('default-agent-silent')?.forS, 0);
+
+  // a copy that differs from what was seeded was edited before edits were recorded
+  const different = seeded('different');
+  different.saveRule({ ...upgrade.was, scope: { kind: 'group', groupId: 'db' } }, T0 + 1);
+  const db = open(t, path.join(dir, 'different.sqlite'));
+  db.prepare("DELETE FROM alert_runtime WHERE name = 'default-rules-edited'").run();
+  t.same(different.editedDefaults(), new Set(), 'as an earlier version left it: no record of the edit');
+  t.same(different.upgradeDefaultRules(DEFAULT_RULES, DEFAULT_RULE_UPGRADES, T0 + 2), []);
+  t.match(different.getRule('default-agent-silent'), { forS: 0, scope: { kind: 'group', groupId: 'db' } });
+
+  // deleted: stays deleted
+  const deleted = seeded('deleted');
+  t.ok(deleted.deleteRule('default-agent-silent'));
+  t.same(deleted.upgradeDefaultRules(DEFAULT_RULES, DEFAULT_RULE_UPGRADES, T0 + 2), []);
+  t.equal(deleted.getRule('default-agent-silent'), null);
+
+  // an operator's own rule is no default: saving it records nothing
+  untouched.saveRule({ ...upgrade.was, id: 'my-silent', name: 'Mine', builtin: false }, T0 + 3);
+  t.notOk(untouched.editedDefaults().has('my-silent'));
   t.end();
 });
 

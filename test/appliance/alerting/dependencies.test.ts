@@ -9,7 +9,7 @@ import type { Alert } from '../../../contract/alerting.js';
 import type { RecordedCheckRun } from '../../../appliance/checks/check-runs.js';
 import type { CheckState } from '../../../contract/checks.js';
 import type { CheckInput } from '../../../contract/checks-api.js';
-import { contact, rig, texts, T0, type Rig } from './support/alerting-rig.js';
+import { contact, rig, silentAfter, texts, T0, type Rig } from './support/alerting-rig.js';
 
 const KIM = '+821011112222';
 const gateway: CheckInput = { type: 'probe-tcp', name: 'gateway ssh', host: '10.0.0.1', port: 22, interval: 10 } as unknown as CheckInput;
@@ -23,6 +23,8 @@ function probeRun(r: Rig, state: CheckState): RecordedCheckRun {
 
 async function setup(t: Parameters<typeof rig>[0]): Promise<Rig> {
   const r = rig(t, { graceMs: 0 });
+  // these tests are about dependencies: "Agent silent" fires at once here, not after its minute (S7)
+  silentAfter(r, 0);
   r.agents.add('a1', 'web-01', 'online', T0);
   r.agents.add('a2', 'web-02', 'online', T0);
   r.agents.talking.add('a1');
@@ -101,6 +103,7 @@ void t.test('the servers recover before their parent: nothing about them is ever
 
 void t.test('a group depends on the gateway: its members\' alerts are suppressed; a server outside is texted', async (t) => {
   const r = rig(t, { graceMs: 0 });
+  silentAfter(r, 0);
   for (const [id, host] of [['a1', 'web-01'], ['a3', 'db-01']] as const) {
     r.agents.add(id, host, 'online', T0);
     r.agents.talking.add(id);

@@ -2,15 +2,17 @@
 // The soak's chaos (docs/benchmarks.md "Soak under faults") texted "[CRIT] bench-000013 offline"
 // for every agent the broker disconnected while the disk was full, and for agents that had not
 // reconnected 30 s after a start whose broker listened only later. In virtual time, with the
-// alerting rig (real SQLite, repository, hub and outbox).
+// alerting rig (real SQLite, repository, hub and outbox). "Agent silent" fires at once here
+// (silentAfter 0): these tests are about when silence is judged; its minute is silence-duration.test.ts's.
 import t from 'tap';
 import { MAX_GRACE_STRETCH_MS } from '../../../appliance/alerting/silence-grace.js';
-import { T0, contact, rig, texts } from './support/alerting-rig.js';
+import { T0, contact, rig, silentAfter, texts } from './support/alerting-rig.js';
 
 const KIM = '+821011112222';
 
 void t.test('S7: while the storage refuses writes nobody turns silent, nor in the grace after; an agent still away after it is texted', async (t) => {
   const r = rig(t, { graceMs: 30_000 });
+  silentAfter(r, 0);
   r.agents.add('a1', 'web-01', 'online', T0);
   r.agents.add('a2', 'web-02', 'online', T0);
   r.admin.saveContact(contact('kim', KIM));
@@ -44,6 +46,7 @@ void t.test('S7: while the storage refuses writes nobody turns silent, nor in th
 
 void t.test('S7: the start-up grace runs from the release of "starting" (the broker listening), not from the engine start', async (t) => {
   const r = rig(t, { graceMs: 30_000 });
+  silentAfter(r, 0);
   r.agents.add('a1', 'db-01', 'offline', T0 - 60_000);
   r.admin.saveContact(contact('kim', KIM));
   r.engine.holdSilence('starting');
@@ -59,6 +62,7 @@ void t.test('S7: the start-up grace runs from the release of "starting" (the bro
 
 void t.test('S7: an agent already silent when a hold begins stays in its alert (no "[OK]") until it reports again', async (t) => {
   const r = rig(t, { graceMs: 10_000 });
+  silentAfter(r, 0);
   r.agents.add('a1', 'db-01', 'offline', T0 - 60_000);
   r.admin.saveContact(contact('kim', KIM));
   await r.clock.advance(12_000);
@@ -79,6 +83,7 @@ void t.test('S7: an agent already silent when a hold begins stays in its alert (
 
 void t.test('S7: two holds overlap: the grace begins when the last ends', async (t) => {
   const r = rig(t, { graceMs: 10_000 });
+  silentAfter(r, 0);
   r.agents.add('a1', 'db-01', 'online', T0);
   r.admin.saveContact(contact('kim', KIM));
   r.agents.talking.add('a1');
@@ -105,6 +110,7 @@ void t.test('S7: two holds overlap: the grace begins when the last ends', async 
 
 void t.test('S7: agents still reconnecting stretch the grace (a slow fleet is not texted), up to MAX_GRACE_STRETCH_MS', async (t) => {
   const r = rig(t, { graceMs: 30_000 });
+  silentAfter(r, 0);
   for (let i = 0; i < 8; i++) r.agents.add(`a${i}`, `web-0${i}`, 'offline', T0 - 60_000);
   r.admin.saveContact(contact('kim', KIM));
   // the fleet comes back one agent every 20 s (each inside the 30 s since the previous); web-07 never does
@@ -125,6 +131,7 @@ void t.test('S7: agents still reconnecting stretch the grace (a slow fleet is no
 
 void t.test('S7: the stretch is bounded: a fleet that trickles back for ever does not hide a server that is down', async (t) => {
   const r = rig(t, { graceMs: 30_000 });
+  silentAfter(r, 0);
   r.agents.add('down', 'db-01', 'offline', T0 - 60_000);
   r.agents.add('flappy', 'web-01', 'offline', T0 - 60_000);
   r.admin.saveContact(contact('kim', KIM));

@@ -11,7 +11,7 @@
 import t from 'tap';
 import type { Alert, AlertListResponse, Contact } from '../../../contract/alerts-api.js';
 import type { AgentSummary } from '../../../contract/api.js';
-import { createContact, createRule, send, smsTo, waitForSms } from '../../helpers/alerting-helpers.js';
+import { createContact, createRule, send, setAgentSilentFor, smsTo, waitForSms } from '../../helpers/alerting-helpers.js';
 import { freePort, startAgent, startAppliance, waitFor, type RunningAgent, type RunningAppliance } from '../../helpers/appliance-harness.js';
 import { asRoot, makeLan } from '../../helpers/netns-lan.js';
 import { modemReady, outbox, pairStatus, pairUp } from '../../helpers/pair-helpers.js';
@@ -50,6 +50,8 @@ void t.test('a standby pair in network namespaces: the configuration copy, the t
   }, { timeoutMs: 60_000 });
 
   await t.test('a contact made on the primary appears on the standby; an edit on the standby is refused', async (t) => {
+    // about the pair: "Agent silent" fires at once, not after its shipped minute (S7); copied with Kim
+    await setAgentSilentFor(primary, 0);
     const kim = await createContact(primary, { name: 'Kim', phone: '+82 10 1111 2222', language: 'en', severities: ['critical'] });
     await waitFor('Kim on the standby', async () => (await standby.api<Contact[]>('/api/v1/contacts')).some((c) => c.id === kim.id), { timeoutMs: 20_000 });
     await waitFor('the agent enrolled on the primary known to the standby', async () => (await standby.api<AgentSummary[]>('/api/v1/agents')).some((a) => a.id === agentId), { timeoutMs: 20_000 });

@@ -329,7 +329,7 @@ export function RuleForm({ rule, groups, agents, onSaved, onCancel }: RuleFormPr
             </>
           )}
 
-          <Field label={t('rule.for')} field="forS" errors={byField} hint={Number.isFinite(forS) && draft.forS.trim() !== '' ? t('rule.forHint', { d: durationText(forS, t) }) : undefined}>
+          <Field label={t('rule.for')} field="forS" errors={byField} hint={Number.isFinite(forS) && draft.forS.trim() !== '' ? t(draft.metric === 'agent_silent' && forS > 0 ? 'rule.silentForHint' : 'rule.forHint', { d: durationText(forS, t) }) : undefined}>
             <input type="number" min={0} step={1} value={draft.forS} data-testid="rule-for" onInput={(e) => set('forS', e.currentTarget.value)} />
           </Field>
 

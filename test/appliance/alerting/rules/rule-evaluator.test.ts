@@ -269,10 +269,11 @@ void t.test('silentCheck: offline, or no message for 3 intervals; never-seen age
   t.end();
 });
 
-void t.test('agent silent (default rule, on by default): fires critical, resolves when the agent is back', (t) => {
+void t.test('agent silent (default rule, on by default): pending for its minute, then fires critical; resolves when the agent is back; one back within the minute is cancelled (S7)', (t) => {
   const rules = DEFAULT_RULES.filter((r) => r.metric.kind === 'agent_silent');
   t.equal(rules.length, 1);
   t.equal(rules[0]?.enabled, true);
+  t.equal(rules[0]?.forS, 60, 'a minute, as Prometheus\' `up == 0` alert waits `for: 1m`');
   const states = new Map<string, SeriesState>();
   const step = (nowMs: number, status: 'online' | 'offline', lastSeenMs: number): string[] => {
     const changes = evaluateSilence({ rules, states, agents: [{ id: 'a1', status, lastSeenMs, intervalS: 5 }], groupsOf: new Map(), nowMs });
@@ -281,9 +282,14 @@ void t.test('agent silent (default rule, on by default): fires critical, resolve
   };
   t.same(step(T0, 'online', T0 - 1000), []);
   t.same(states.size, 0, 'a healthy agent leaves no state');
-  t.same(step(T0 + 20_000, 'online', T0 - 1000), ['fired:critical']);
+  t.same(step(T0 + 20_000, 'online', T0 - 1000), ['pending:critical'], '3 intervals missed: pending');
   t.same(step(T0 + 25_000, 'online', T0 - 1000), [], 'one event per change');
-  t.same(step(T0 + 30_000, 'online', T0 + 29_000), ['resolved:critical:recovered']);
-  t.same(step(T0 + 40_000, 'offline', T0 + 39_000), ['fired:critical'], 'the last will fires at once');
+  t.same(step(T0 + 79_000, 'online', T0 - 1000), [], '59 s silent: still pending');
+  t.same(step(T0 + 80_000, 'online', T0 - 1000), ['fired:critical'], 'a minute silent: fires');
+  t.same(step(T0 + 90_000, 'online', T0 + 89_000), ['resolved:critical:recovered']);
+  t.same(step(T0 + 100_000, 'offline', T0 + 99_000), ['pending:critical'], 'the last will opens it pending');
+  t.same(step(T0 + 130_000, 'offline', T0 + 99_000), []);
+  t.same(step(T0 + 132_000, 'online', T0 + 131_000), ['cancelled:critical:recovered'], 'back within the minute: cancelled, never fired');
+  t.same(states.size, 0, 'and nothing is kept');
   t.end();
 });

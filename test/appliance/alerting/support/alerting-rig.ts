@@ -109,3 +109,13 @@ export const mem = (tS: number): MetricsBatch => ({ v: 1, i: 5, s: [{ t: tS, f: 
 
 /** The queued SMS texts, oldest first (to one number when given). */
 export const texts = (r: Rig, to?: string): string[] => r.outbox.list({ limit: 1000 }).filter((e) => !to || e.to === to).map((e) => e.text).reverse();
+
+/**
+ * S7: the shipped "Agent silent" rule with this duration (it waits a minute as shipped). Tests
+ * about something else than the duration (grace, dependencies, restarts) set the one they need.
+ */
+export function silentAfter(r: Pick<Rig, 'admin'>, forS: number): void {
+  const rule = r.admin.getRule('default-agent-silent');
+  if (!rule) throw new Error('no default-agent-silent rule');
+  r.admin.saveRule({ ...rule, forS });
+}
