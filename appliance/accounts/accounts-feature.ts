@@ -20,7 +20,7 @@ import type { AccountRoutesDeps } from './routes.js';
 
 const SWEEP_EVERY_MS = 5 * 60_000;
 /** per agent id and per address: 20 free failures, a lock at 100 (a success from the address clears its count) */
-const MQTT_THROTTLE: Partial<ThrottleLimits> = { freeFailures: 20, lockAfterFailures: 100 };
+export const MQTT_THROTTLE: Partial<ThrottleLimits> = { freeFailures: 20, lockAfterFailures: 100 };
 
 export interface AccountsFeatureDeps {
   db: Db;

@@ -1,8 +1,11 @@
 // One guard in front of every secret that can be guessed (SEC; docs/security.md "Rate limits and
 // lockout"): sign-in, the setup code, the enrollment token and agents' MQTT secrets. It asks the
 // throttle whether an attempt may go ahead, counts it as a failure *before* the slow check (so
-// parallel guesses each see the ones before them) and clears it on success. When a run of
-// failures locks a key, the lock is written to the audit log and reported (an info alert).
+// parallel guesses each see the ones before them) and clears it on success. A caller may count
+// some keys only once the check has failed (`failed`): MQTT counts an address so, because a whole
+// fleet behind one address reconnects at once after the appliance restarts, and counted before
+// the check its own logins in flight would lock it out. When a run of failures locks a key, the
+// lock is written to the audit log and reported (an info alert).
 import type { AuditLog } from './audit-log.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { RwError } from '../../contract/errors.js';
@@ -27,7 +30,8 @@ export interface Lockout {
 
 /** What the broker and enrollment see of a guard. */
 export interface AttemptGate {
-  admit(keys: readonly string[], address: string | null): void;
+  admit(keys: readonly string[], address: string | null, countedNow?: readonly string[]): void;
+  failed(keys: readonly string[], address: string | null): void;
   succeeded(keys: readonly string[]): void;
 }
 
@@ -39,10 +43,19 @@ export class AttemptGuard implements AttemptGate {
     private readonly onLockout?: (lock: Lockout) => void,
   ) {}
 
-  /** Lets an attempt go ahead (counted as failed until `succeeded`), or throws ThrottledError. */
-  admit(keys: readonly string[], address: string | null): void {
+  /**
+   * Lets an attempt go ahead if none of `keys` must wait, or throws ThrottledError. The attempt is
+   * counted as failed under `countedNow` (all the keys unless told) until `succeeded`.
+   */
+  admit(keys: readonly string[], address: string | null, countedNow: readonly string[] = keys): void {
     const verdict = this.throttle.check(keys);
     if (!verdict.allowed) throw new ThrottledError(verdict.retryAfterMs, verdict.locked);
+    this.failed(countedNow, address);
+  }
+
+  /** Counts a failure under `keys` (those not counted at admission, once the check said no). */
+  failed(keys: readonly string[], address: string | null): void {
+    if (keys.length === 0) return;
     const locked = this.throttle.failure(keys);
     if (locked.length > 0) {
       const lock: Lockout = { kind: this.kind, keys: locked, address, lockedForMs: this.throttle.limits.lockMs, failures: this.throttle.limits.lockAfterFailures };

@@ -319,9 +319,15 @@ export class MqttBroker {
     // the client id is the agent id, so one agent's session can never take over another's
     if (client.id !== username) throw authError('client id must equal the agent id', NOT_AUTHORIZED);
     const address = (client.conn as { remoteAddress?: string }).remoteAddress ?? null;
-    const keys = [`addr:${address ?? 'unknown'}`, `agent:${username}`];
+    const addressKey = `addr:${address ?? 'unknown'}`;
+    const agentKey = `agent:${username}`;
+    const keys = [addressKey, agentKey];
     try {
-      this.deps.guard?.admit(keys, address);
+      // the agent's key counts before its secret is hashed (parallel guesses at one agent each see
+      // the ones before), the address's only once a secret is found wrong: after a restart of the
+      // appliance a fleet behind one address (a NAT, a load generator) logs in all at once, and its
+      // logins in flight must not make that address wait (SEC, docs/security.md)
+      this.deps.guard?.admit(keys, address, [agentKey]);
     } catch (e) {
       // refused without looking at the secret: a guesser learns nothing and costs no hashing
       this.deps.logger.warn('MQTT login throttled', { agentId: username, address, err: (e as Error).message });
@@ -329,6 +335,7 @@ export class MqttBroker {
     }
     const ok = await this.deps.verifyAgent(username, password.toString('utf8'));
     if (!ok) {
+      this.deps.guard?.failed([addressKey], address);
       this.deps.logger.warn('MQTT login refused', { agentId: username, address, code: 'RW_ERR_AUTH' });
       throw authError('bad agent id or secret', BAD_USERNAME_OR_PASSWORD);
     }
