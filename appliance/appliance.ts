@@ -42,7 +42,7 @@ import { ServerAdmin } from './agents/server-admin.js';
 import { AccountsFeature } from './accounts/accounts-feature.js';
 import { ensurePrivateDir } from '../core/private-files.js';
 import { CAUSE_TEXT, FaultMonitor, LOST_COMMITS_HOLD_MS } from './health/fault-monitor.js';
-import { faultCleared, faultRaised } from './health/fault-alerts.js';
+import { FaultAlerts, faultRaised } from './health/fault-alerts.js';
 import { CommitLedger } from './db/commit-ledger.js';
 import { noiseReport } from './alerting/noise-report.js';
 import { REPORT_INTERVAL_MS as SERIES_QUOTA_REPORT_INTERVAL_MS, SeriesQuota, seriesQuotaNotice } from './store/series-quota.js';
@@ -135,6 +135,7 @@ export class Appliance {
   private accounts: AccountsFeature | null = null;
   private app: FastifyInstance | null = null;
   private faults: FaultMonitor | null = null;
+  private faultAlerts: FaultAlerts | null = null;
   private ledger: CommitLedger | null = null;
   private alive: AliveMarker | null = null;
   private consoleApi: LocalApiServer | null = null;
@@ -183,15 +184,14 @@ export class Appliance {
 
     // RES: first, so that a full or read-only disk found at start is reported, and the space
     // reserve is made before anything else takes the room
+    const faultAlerts = new FaultAlerts(() => this.alerting?.engine ?? null, clock);
+    this.faultAlerts = faultAlerts;
     const faults = new FaultMonitor({
       dataDir, clock, logger: logger.child('faults'),
       // S7: faults that keep agents from being acknowledged also hold their silence (fault-alerts.ts)
-      onRaised: (f) => {
-        if (this.alerting) faultRaised(this.alerting.engine, f);
-      },
-      onCleared: (cause) => {
-        if (this.alerting) faultCleared(this.alerting.engine, cause);
-      },
+      // RES: a fault's alert resolves a minute after it cleared, so a disk at the edge does not flap
+      onRaised: (f) => faultAlerts.raised(f),
+      onCleared: (cause) => faultAlerts.cleared(cause),
     });
     this.faults = faults;
     await faults.start();
@@ -812,6 +812,7 @@ export class Appliance {
     this.accounts?.stop();
     this.accounts = null;
     this.faults?.stop();
+    this.faultAlerts?.stop();
     this.faults = null;
     this.ledger?.stop();
     this.ledger = null;

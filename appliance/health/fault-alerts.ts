@@ -2,6 +2,7 @@
 // critical alert, and, for the faults during which agents cannot be judged, a hold on silence
 // (S7, AlertEngine.holdSilence): nobody turns silent while it lasts nor for the grace after.
 import type { ApplianceFault, FaultCause } from '../../contract/api.js';
+import type { Clock } from '../../core/clock.js';
 import { CAUSE_TEXT, refusesWrites } from './fault-monitor.js';
 
 /** The part of the alert engine a fault reaches. */
@@ -34,4 +35,53 @@ export function faultRaised(alerting: FaultAlerting, fault: Pick<ApplianceFault,
 export function faultCleared(alerting: FaultAlerting, cause: FaultCause): void {
   alerting.clearFault(CAUSE_TEXT[cause]);
   if (holdsSilence(cause)) alerting.releaseSilence(holdReason(cause));
+}
+
+/**
+ * RES: a fault's alert resolves only once the fault has stayed away this long. A disk at the edge
+ * of full (the file that filled it still there, while a journal rotated or a checkpoint gave back a
+ * few MB) clears and fills again within seconds: the soak texted "disk full" twice 30 s apart for
+ * one fill. The fault itself (health, ingest's refusal, the hold on silence) follows the disk at
+ * once; only its alert waits, and a fault back within the wait continues the same alert.
+ */
+export const FAULT_ALERT_RESOLVE_AFTER_MS = 60_000;
+
+/** Faults to their alerts, as the appliance wires them (its alerting may start after the monitor). */
+export class FaultAlerts {
+  readonly #resolving = new Map<FaultCause, unknown>();
+
+  constructor(
+    private readonly alerting: () => FaultAlerting | null,
+    private readonly clock: Clock,
+    private readonly resolveAfterMs = FAULT_ALERT_RESOLVE_AFTER_MS,
+  ) {}
+
+  raised(fault: Pick<ApplianceFault, 'cause' | 'detail'>): void {
+    const resolving = this.#resolving.get(fault.cause);
+    if (resolving !== undefined) {
+      this.clock.clearTimeout(resolving);
+      this.#resolving.delete(fault.cause);
+    }
+    const alerting = this.alerting();
+    if (alerting) faultRaised(alerting, fault);
+  }
+
+  cleared(cause: FaultCause): void {
+    const alerting = this.alerting();
+    if (!alerting) return;
+    if (holdsSilence(cause)) alerting.releaseSilence(holdReason(cause));
+    if (this.#resolving.has(cause)) return;
+    const timer = this.clock.setTimeout(() => {
+      this.#resolving.delete(cause);
+      this.alerting()?.clearFault(CAUSE_TEXT[cause]);
+    }, this.resolveAfterMs);
+    timer.unref?.();
+    this.#resolving.set(cause, timer);
+  }
+
+  /** Alerts still waiting to resolve stay open; the next start resolves those whose fault is gone. */
+  stop(): void {
+    for (const timer of this.#resolving.values()) this.clock.clearTimeout(timer);
+    this.#resolving.clear();
+  }
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { silentLogger } from '../../../core/logger.js';
 import { FaultMonitor, RESERVE_FILE, mountedReadOnly } from '../../../appliance/health/fault-monitor.js';
 import { storageFaultOf } from '../../../appliance/health/storage-fault.js';
+import { FAULT_ALERT_RESOLVE_AFTER_MS, FaultAlerts } from '../../../appliance/health/fault-alerts.js';
 import { healthCauses } from '../../../appliance/health/health-report.js';
 import type { ApplianceFault } from '../../../contract/api.js';
 import { VirtualClock } from '../../helpers/virtual-clock.js';
@@ -113,4 +114,29 @@ void t.test('RES: a fault raises a critical alert on the appliance, texted to cr
   r.engine.clearFault('disk full');
   t.same(r.engine.openAlerts(), [], 'resolved when the fault is gone');
   t.match(texts(r, '+821011112222').at(-1) ?? '', /^\[OK\] rackwatch appliance degraded/);
+});
+
+void t.test('RES: a disk at the edge of full that clears and fills again within a minute is texted once, resolved a minute after it last cleared', async (t) => {
+  const r = rig(t);
+  r.admin.saveContact(contact('kim', '+821011112222'));
+  const alerts = new FaultAlerts(() => r.engine, r.clock);
+  t.teardown(() => alerts.stop());
+  const full = { cause: 'disk-full' as const, detail: '12 bytes free on /var/lib/rackwatch' };
+  alerts.raised(full);
+  t.match(texts(r, '+821011112222'), [/^\[CRIT\] rackwatch appliance degraded disk full/]);
+  // a journal rotated: 3 MB back for half a minute, then the filler's writes take them again
+  alerts.cleared('disk-full');
+  await r.clock.advance(30_000);
+  t.equal(r.engine.openAlerts().length, 1, 'still open while the room lasts less than a minute');
+  alerts.raised(full);
+  await r.clock.advance(FAULT_ALERT_RESOLVE_AFTER_MS + 30_000);
+  t.equal(r.engine.openAlerts().length, 1, 'the same alert, open while the disk is full');
+  alerts.cleared('disk-full');
+  await r.clock.advance(FAULT_ALERT_RESOLVE_AFTER_MS - 1_000);
+  t.equal(r.engine.openAlerts().length, 1, 'not resolved before a minute of room');
+  await r.clock.advance(1_000);
+  t.same(r.engine.openAlerts(), [], 'resolved after a minute of room');
+  const sent = texts(r, '+821011112222');
+  t.equal(sent.length, 2, `one alert and one recovery: ${JSON.stringify(sent)}`);
+  t.match(sent.at(-1) ?? '', /^\[OK\] rackwatch appliance degraded/);
 });
