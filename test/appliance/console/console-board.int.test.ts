@@ -122,5 +122,6 @@ void t.test('a factory reset is asked of root with the token: accepted, /data ma
   await term.type('RESET');
   await term.waitFor('accepted', /Factory reset accepted: the board restarts now/);
   t.match(readFileSync(path.join(root.dataRoot, '.rackwatch-factory-reset'), 'utf8'), /^requested .* from the console/);
-  t.same(root.calls(), ['reboot --no-block']);
+  // root answers "accepted" before it runs reboot: the call is logged a moment after the screen says so
+  t.same(await waitFor('the reboot', () => (root.calls().length > 0 ? root.calls() : null), { timeoutMs: 10_000, intervalMs: 100 }), ['reboot --no-block']);
 });
