@@ -32,11 +32,6 @@ export function faultRaised(alerting: FaultAlerting, fault: Pick<ApplianceFault,
   if (holdsSilence(fault.cause)) alerting.holdSilence(holdReason(fault.cause));
 }
 
-export function faultCleared(alerting: FaultAlerting, cause: FaultCause): void {
-  alerting.clearFault(CAUSE_TEXT[cause]);
-  if (holdsSilence(cause)) alerting.releaseSilence(holdReason(cause));
-}
-
 /**
  * RES: a fault's alert resolves only once the fault has stayed away this long. A disk at the edge
  * of full (the file that filled it still there, while a journal rotated or a checkpoint gave back a

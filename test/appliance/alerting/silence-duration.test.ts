@@ -6,7 +6,7 @@
 // repository, hub and outbox) and the shipped rule as it is seeded.
 import t from 'tap';
 import { AlertRepository } from '../../../appliance/alerting/alert-repository.js';
-import { faultCleared, faultRaised } from '../../../appliance/health/fault-alerts.js';
+import { FaultAlerts } from '../../../appliance/health/fault-alerts.js';
 import { DEFAULT_RULE_UPGRADES, DEFAULT_RULES } from '../../../appliance/alerting/rules/rule-types.js';
 import { openDatabase } from '../../../appliance/db/database.js';
 import type { AgentStatus } from '../../../contract/agent-status.js';
@@ -92,9 +92,11 @@ void t.test('S7: agents cut off in the seconds between the disk filling and its 
   r.agents.talking.clear();
   for (const id of ids) agent(r, id, 'offline');
   await r.clock.advance(5_000);
-  faultRaised(r.engine, { cause: 'disk-full', detail: '/var/lib/rackwatch: 0 bytes free' });
+  const faults = new FaultAlerts(() => r.engine, r.clock);
+  t.teardown(() => faults.stop());
+  faults.raised({ cause: 'disk-full', detail: '/var/lib/rackwatch: 0 bytes free' });
   await r.clock.advance(30_000);
-  faultCleared(r.engine, 'disk-full');
+  faults.cleared('disk-full');
   // web-01 and web-02 reconnect (their back-off); web-03's server died meanwhile
   await r.clock.advance(10_000);
   for (const id of ids.slice(0, 2)) {
@@ -125,10 +127,12 @@ void t.test('S7: while rrdcached does not answer nobody turns silent, nor in the
   r.agents.talking.clear();
   await r.clock.advance(10_000);
   // PING unanswered for 10 s: the fault (rrdcached-supervisor.ts unansweredMs)
-  faultRaised(r.engine, { cause: 'rrdcached-not-answering', detail: 'rrdcached leaves PING unanswered' });
+  const faults = new FaultAlerts(() => r.engine, r.clock);
+  t.teardown(() => faults.stop());
+  faults.raised({ cause: 'rrdcached-not-answering', detail: 'rrdcached leaves PING unanswered' });
   await r.clock.advance(60_000);
   t.same(texts(r, KIM).filter((x) => /web-0/.test(x)), [], '70 s without a stored sample: nobody silent');
-  faultCleared(r.engine, 'rrdcached-not-answering');
+  faults.cleared('rrdcached-not-answering');
   // web-01 and web-02 catch up over the next 20 s; web-03's server died during the outage
   await r.clock.advance(20_000);
   for (const row of rows.slice(0, 2)) if (row) row.lastSeen = r.clock.now();
@@ -146,7 +150,9 @@ void t.test('S7: a fault that keeps no agent away (lost commits) holds no silenc
   silentAfter(r, 0);
   r.admin.saveContact(contact('kim', KIM));
   const [id] = fleet(r, ['db-01']) as [string];
-  faultRaised(r.engine, { cause: 'lost-commits', detail: 'the database is at commit 9, its ledger at 10' });
+  const faults = new FaultAlerts(() => r.engine, r.clock);
+  t.teardown(() => faults.stop());
+  faults.raised({ cause: 'lost-commits', detail: 'the database is at commit 9, its ledger at 10' });
   await r.clock.advance(1_000);
   r.agents.talking.clear();
   agent(r, id, 'offline');
