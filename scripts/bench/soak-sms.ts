@@ -94,21 +94,37 @@ function alertNoise(a: AlertBrief, all: readonly AlertBrief[], t: SoakTimeline):
   return null;
 }
 
+/** The appliance instance (index into `applianceStarts`) that was running at `atMs`. */
+function instanceAt(atMs: number, t: SoakTimeline): number {
+  let i = 0;
+  while (i + 1 < t.applianceStarts.length && (t.applianceStarts[i + 1] ?? Infinity) <= atMs) i++;
+  return i;
+}
+
+/** A digest's alerts with the state word it gives each ("#1940 CRIT …; #1941 OK …": sms-templates.ts). */
+function digestStates(text: string): Map<number, string> {
+  return new Map([...text.matchAll(/#(\d+) (\S+)/g)].map((m) => [Number(m[1]), m[2] ?? '']));
+}
+
 export function judgeSms(records: readonly SmsRecord[], t: SoakTimeline): Judged[] {
   const allAlerts = records.flatMap((r) => r.alerts);
   const seen = new Set<string>();
   return records.map((r) => {
     if (r.kind === 'restart') {
-      // several restart messages for one crash would be duplicates
-      const dup = seen.has(`restart:${r.text}`);
-      seen.add(`restart:${r.text}`);
+      // several restart messages from one instance (one crash) would be duplicates; each crash's
+      // own is news, though two crashes' texts may read the same ("down 2 min")
+      const instance = instanceAt(r.createdAt, t);
+      const dup = seen.has(`restart:${instance}`);
+      seen.add(`restart:${instance}`);
       if (dup) return { ...r, noise: true, why: 'duplicate of a restart SMS already sent' };
     }
     if (r.kind === 'restart') return { ...r, noise: false, why: 'the appliance restarted without a clean stop (a crash): the operator should know' };
     if (r.alerts.length === 0) return { ...r, noise: false, why: 'no alert behind it' };
     const reasons = r.alerts.map((a) => alertNoise(a, allAlerts, t));
-    // one SMS kind per alert is news once: a second "fired" for the same alert is a duplicate
-    const keys = r.alerts.map((a) => `${r.kind}:${a.id}`);
+    // one SMS kind per alert is news once: a second "fired" for the same alert is a duplicate; a
+    // digest's news is each alert's state as it lists it (CRIT, then OK later, is news twice)
+    const listed = r.kind === 'digest' ? digestStates(r.text) : null;
+    const keys = r.alerts.map((a) => `${r.kind}:${a.id}${listed?.has(a.id) ? `:${listed.get(a.id)}` : ''}`);
     const dup = keys.every((k) => seen.has(k));
     for (const k of keys) seen.add(k);
     if (dup) return { ...r, noise: true, why: 'duplicate of an SMS already sent for the same alert' };

@@ -53,3 +53,23 @@ void t.test('S7: an appliance alert with no injected fault before it is noise', 
   t.match(j?.why, /no fault injected/);
   t.end();
 });
+
+void t.test('S7: a restart SMS is news once per crash, though two crashes read the same; a digest is news once per state it lists', (t) => {
+  const at = (outboxId: number, kind: string, x: number, text: string, alerts: AlertBrief[] = []): SmsRecord => ({ ...sms(outboxId, kind, alerts, text), createdAt: s(x) });
+  const fault = alert(7, { agentId: 'appliance', ruleId: 'appliance-fault', agentName: 'rackwatch', firedAt: s(310), resolvedAt: s(500) });
+  const judged = judgeSms([
+    at(1, 'restart', 650, 'rackwatch vm restarted after being down 2 min'),
+    at(2, 'restart', 700, 'rackwatch vm restarted after being down 2 min'),
+    at(3, 'digest', 400, '[rackwatch] 1 held back: #7 CRIT rackwatch appliance degraded', [fault]),
+    at(4, 'digest', 520, '[rackwatch] 1 held back: #7 OK rackwatch appliance degraded', [fault]),
+    at(5, 'digest', 530, '[rackwatch] 1 held back: #7 OK rackwatch appliance degraded', [fault]),
+  ], { ...timeline, applianceStarts: [s(0), s(600), s(690)], applianceReady: [s(5), s(640), s(695)] });
+  t.same(judged.map((j) => [j.outboxId, j.noise]), [[1, false], [2, false], [3, false], [4, false], [5, true]],
+    'two crashes with the same text: two SMS worth sending; the digest saying the alert is over is news, its repeat is not');
+  const sameCrash = judgeSms([
+    at(1, 'restart', 650, 'rackwatch vm restarted after being down 2 min'),
+    at(2, 'restart', 660, 'rackwatch vm restarted after being down 1 min'),
+  ], { ...timeline, applianceStarts: [s(0), s(600)], applianceReady: [s(5), s(640)] });
+  t.same(sameCrash.map((j) => j.noise), [false, true], 'a second restart SMS from the same instance is a duplicate, whatever its text');
+  t.end();
+});
