@@ -222,6 +222,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // web access logs (S11): their intervals go through their own disk queue, like the batches
   const weblogLog = log.child('weblog');
   const weblogs = new OnDemand<WeblogSources>('web logs', async () => {
+    // the systemd unit starts node without Sparkplug (V8's baseline compiler: ~2 MB of RSS with
+    // checks); a web log's parser is JavaScript-bound, and without it costs ~20 % more CPU a line
+    // (docs/benchmarks.md, "Sparkplug off, applied"), so an agent that follows web logs turns it
+    // back on: functions that run hot from now on get baseline code again
+    v8.setFlagsFromString('--sparkplug');
     const { WEBLOG_POSITIONS_FILE, WeblogSources } = await import('./weblog/weblog-sources.js');
     return new WeblogSources({
       clock, log: weblogLog, positions: new LogPositionStore(options.stateDir, weblogLog, WEBLOG_POSITIONS_FILE),

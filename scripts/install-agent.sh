@@ -334,9 +334,11 @@ UNIT
   cat <<UNIT
 EnvironmentFile=-$CONFIG_DIR/agent.env
 # V8 sizes its heap before the agent's code runs, hence flags here: a 1 MB young generation and
-# the smaller code and heap layouts took ~1 MB off the agent's RSS peak for no measurable CPU
-# (docs/benchmarks.md, "V8 flags for the agent's memory")
-ExecStart=$NODE --max-semi-space-size=1 --optimize-for-size $INSTALL_DIR/$BUNDLE_NAME
+# the smaller code and heap layouts took ~1 MB off the agent's RSS peak for no measurable CPU, and
+# without Sparkplug (V8's baseline compiler; the agent turns the optimizing one off itself) its
+# code space stays put: ~2 MB less with 100 checks, CPU within the noise (docs/benchmarks.md,
+# "V8 flags for the agent's memory", "Sparkplug off, applied")
+ExecStart=$NODE --max-semi-space-size=1 --optimize-for-size --no-sparkplug $INSTALL_DIR/$BUNDLE_NAME
 Restart=on-failure
 RestartSec=10
 # exit code 2 is a configuration the agent cannot run with (see the journal): no point retrying

@@ -65,7 +65,7 @@ const { values: args } = parseArgs({
     interval: { type: 'string', default: '1' },
     warmup: { type: 'string', default: '10' },
     // as installed: scripts/install-agent.sh's systemd unit starts node with these
-    'agent-node-flags': { type: 'string', default: '--max-semi-space-size=1 --optimize-for-size' },
+    'agent-node-flags': { type: 'string', default: '--max-semi-space-size=1 --optimize-for-size --no-sparkplug' },
     /** which phases to run (e.g. A alone, under --cpu-prof), in the order A B C D I E */
     phases: { type: 'string', default: 'ABCDIE' },
     help: { type: 'boolean', default: false },

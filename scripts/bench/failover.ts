@@ -62,7 +62,7 @@ const { values: args } = parseArgs({
     away: { type: 'string' },
     seconds: { type: 'string', default: '60' },
     interval: { type: 'string', default: '5' },
-    'agent-node-flags': { type: 'string', default: '--max-semi-space-size=1 --optimize-for-size' },
+    'agent-node-flags': { type: 'string', default: '--max-semi-space-size=1 --optimize-for-size --no-sparkplug' },
   },
 });
 

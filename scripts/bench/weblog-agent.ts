@@ -35,7 +35,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '30' },
     rate: { type: 'string', default: '10000' },
     warmup: { type: 'string', default: '12' },
-    'agent-node-flags': { type: 'string', default: '--max-semi-space-size=1 --optimize-for-size' },
+    'agent-node-flags': { type: 'string', default: '--max-semi-space-size=1 --optimize-for-size --no-sparkplug' },
   },
 });
 const seconds = Number(args.seconds);
