@@ -67,7 +67,9 @@ void t.test('a 5-part message interrupted by a SIGKILL at part 3 resumes there a
   }, { timeoutMs: 30_000 });
   t.equal(after.attempts, 2);
   t.equal(after.parts.length, 5);
-  const all = submits();
+  // the simulator writes its log every 50 ms, so the last part's line can follow the outbox's
+  // "sent"; parts go out in order, so once part 5 is there every part before it is too
+  const all = await waitFor('part 5 in the simulator\'s log', () => (submits().some((s) => s.concat?.seq === 5) ? submits() : undefined));
   t.same(all.map((s) => s.concat?.seq), [1, 2, 3, 4, 5], 'each part reached the network once: the restart resumed at part 3');
   t.same(new Set(all.map((s) => s.concat?.ref)), new Set([entry.concatRef]), 'one reference across both processes');
   t.equal(all.map((s) => s.text).join(''), KOREAN_5_PARTS, 'the handset joins them into the exact text');
